@@ -1,0 +1,188 @@
+/**
+ * The AST: readonly, discriminated on `kind`, a span on every node. Built from the CST by
+ * `syntax/cst-to-ast.ts`; read by the checker and the lowering stage. No evaluation lives here.
+ */
+import type { Span } from "../source/source.js";
+
+export interface Name {
+  readonly text: string;
+  readonly span: Span;
+}
+
+export type Literal =
+  | { readonly kind: "string"; readonly value: string; readonly span: Span }
+  | { readonly kind: "number"; readonly value: number; readonly span: Span }
+  | { readonly kind: "boolean"; readonly value: boolean; readonly span: Span };
+
+export type Value = Literal | ListValue | RefValue;
+export interface ListValue {
+  readonly kind: "list";
+  readonly items: readonly Value[];
+  readonly span: Span;
+}
+export interface RefValue {
+  readonly kind: "ref";
+  readonly name: string;
+  readonly span: Span;
+}
+
+// ---- expressions ----
+export type CompareOp = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not in" | "contains" | "matches";
+
+export type Expr =
+  | Literal
+  | ListValue
+  | PathExpr
+  | { readonly kind: "has"; readonly path: PathExpr; readonly span: Span }
+  | { readonly kind: "not"; readonly operand: Expr; readonly span: Span }
+  | { readonly kind: "and" | "or"; readonly operands: readonly Expr[]; readonly span: Span }
+  | { readonly kind: "compare"; readonly op: CompareOp; readonly left: Expr; readonly right: Expr; readonly span: Span };
+
+export interface PathExpr {
+  readonly kind: "path";
+  readonly root: string;
+  readonly segments: readonly string[];
+  readonly span: Span;
+}
+
+// ---- types of arguments ----
+export interface TypeParam {
+  readonly name: Name;
+  readonly value: Value;
+}
+
+export type TypeExpr =
+  | { readonly kind: "named"; readonly name: Name; readonly params: readonly TypeParam[]; readonly positional: readonly (Literal | TypeExpr)[]; readonly hasParens: boolean; readonly span: Span }
+  | ObjectTypeExpr
+  | { readonly kind: "union"; readonly members: readonly TypeExpr[]; readonly span: Span };
+
+export interface ObjectTypeExpr {
+  readonly kind: "object";
+  readonly fields: readonly FieldDecl[];
+  readonly open: boolean;
+  readonly span: Span;
+}
+
+export interface FieldDecl {
+  readonly name: Name;
+  readonly optional: boolean;
+  readonly type: TypeExpr;
+  readonly span: Span;
+}
+
+// ---- declarations ----
+export type TargetKind = "tool" | "resource" | "prompt";
+
+export interface RuleDecl {
+  readonly kind: "rule";
+  readonly effect: "allow" | "deny";
+  readonly target: TargetKind;
+  readonly patterns: readonly { readonly text: string; readonly quoted: boolean; readonly span: Span }[];
+  readonly when?: Expr;
+  readonly unless?: Expr;
+  readonly because?: string;
+  readonly span: Span;
+}
+
+export interface LimitDecl {
+  readonly kind: "limit";
+  readonly limitKind: Name;
+  readonly amount?: { readonly value: number; readonly span: Span };
+  readonly namedAmounts: readonly { readonly name: Name; readonly value: number; readonly span: Span }[];
+  readonly window?: Name;
+  readonly burst?: { readonly value: number; readonly span: Span };
+  readonly key?: Name;
+  readonly failMode?: Name;
+  readonly from?: PathExpr;
+  readonly span: Span;
+}
+
+export interface MemberDecl {
+  readonly kind: "member";
+  readonly when: Expr;
+  readonly span: Span;
+}
+
+export interface RoleDecl {
+  readonly kind: "role";
+  readonly name: Name;
+  readonly includes: readonly Name[];
+  readonly members: readonly MemberDecl[];
+  readonly rules: readonly RuleDecl[];
+  readonly limits: readonly LimitDecl[];
+  readonly span: Span;
+}
+
+export interface ToolDecl {
+  readonly kind: "tool";
+  readonly name: Name;
+  readonly risk?: Name;
+  readonly approval?: { readonly required: Name; readonly when?: Expr; readonly span: Span };
+  readonly args?: ObjectTypeExpr;
+  readonly limits: readonly LimitDecl[];
+  /** Items repeated inside the block (a second `risk`, ...), for the checker to report. */
+  readonly repeated: readonly { readonly what: string; readonly span: Span }[];
+  readonly span: Span;
+}
+
+export interface SetDecl {
+  readonly kind: "set";
+  readonly name: Name;
+  readonly setKind: Name;
+  readonly items: ListValue;
+  readonly span: Span;
+}
+
+export interface ConstDecl {
+  readonly kind: "const";
+  readonly name: Name;
+  readonly value: Literal;
+  readonly span: Span;
+}
+
+export interface ImportDecl {
+  readonly kind: "import";
+  readonly path: string;
+  readonly span: Span;
+}
+
+export interface DefaultDecl {
+  readonly kind: "default";
+  readonly effect: "allow" | "deny";
+  readonly span: Span;
+}
+
+export interface AuditDecl {
+  readonly kind: "audit";
+  readonly redact: readonly Name[];
+  readonly span: Span;
+}
+
+export interface HeaderDecl {
+  readonly kind: "header";
+  readonly name: string;
+  readonly version?: string;
+  readonly span: Span;
+}
+
+export type Declaration =
+  | DefaultDecl
+  | ImportDecl
+  | ConstDecl
+  | SetDecl
+  | RoleDecl
+  | ToolDecl
+  | RuleDecl
+  | LimitDecl
+  | AuditDecl
+  | HeaderDecl;
+
+export interface PolicyFileAst {
+  readonly file: string;
+  readonly header?: HeaderDecl;
+  readonly declarations: readonly Declaration[];
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,159 @@
+// Glob matching for tool/prompt names and resource URIs.
+// Guarantees: patterns are compiled once; matchers are pure, never throw (a non-string subject never
+// matches) and run in O(len(subject) x len(pattern)) worst case — no regex backtracking, no
+// catastrophic inputs. `?` matches exactly one code point. `isAmbiguousUri` fails closed.
+
+type Matcher = (s: string) => boolean;
+
+const enum Tok {
+  Lit = 0, // one literal code point
+  One = 1, // `?`
+  Star = 2, // `*`
+  GlobStar = 3, // `**` (URI globs only)
+}
+
+interface Token {
+  kind: Tok;
+  cp: number;
+}
+
+const SLASH = 0x2f;
+
+/** True when the pattern has no wildcard (`*` or `?`). */
+export function globIsLiteral(pattern: string): boolean {
+  return typeof pattern === "string" && pattern.indexOf("*") < 0 && pattern.indexOf("?") < 0;
+}
+
+/** Tool / prompt name globs: `*` any run (dots included), `?` one code point. */
+export function compileNameGlob(pattern: string): Matcher {
+  if (typeof pattern !== "string") return () => false;
+  return compile(pattern, false);
+}
+
+/** Resource URI globs: `*` within one segment, `**` across segments, `?` one non-`/` code point. */
+export function compileUriGlob(pattern: string): Matcher {
+  if (typeof pattern !== "string") return () => false;
+  return compile(pattern, true);
+}
+
+function compile(pattern: string, uri: boolean): Matcher {
+  if (globIsLiteral(pattern)) return (s) => s === pattern;
+  const toks = tokenize(pattern, uri);
+  const anyRun = (t: Token): boolean => t.kind === Tok.GlobStar || (t.kind === Tok.Star && !uri);
+  if (toks.length === 1 && anyRun(toks[0]!)) return (s) => typeof s === "string";
+  // Fast paths: `prefix*` / `*suffix` where the star matches anything.
+  const first = pattern.search(/[*?]/);
+  const last = Math.max(pattern.lastIndexOf("*"), pattern.lastIndexOf("?"));
+  const tail = toks[toks.length - 1]!;
+  const head = toks[0]!;
+  if (anyRun(tail) && first === pattern.length - (tail.kind === Tok.GlobStar ? 2 : 1)) {
+    const prefix = pattern.slice(0, first);
+    return (s) => typeof s === "string" && s.startsWith(prefix);
+  }
+  if (anyRun(head) && last === (head.kind === Tok.GlobStar ? 1 : 0)) {
+    const suffix = pattern.slice(last + 1);
+    return (s) => typeof s === "string" && s.endsWith(suffix);
+  }
+  return (s) => typeof s === "string" && simulate(toks, s, uri);
+}
+
+function tokenize(pattern: string, uri: boolean): Token[] {
+  const toks: Token[] = [];
+  for (let i = 0; i < pattern.length; ) {
+    const cp = pattern.codePointAt(i)!;
+    const width = cp > 0xffff ? 2 : 1;
+    if (cp === 0x2a /* * */) {
+      let run = 1;
+      while (pattern.charCodeAt(i + run) === 0x2a) run++;
+      const kind = uri && run >= 2 ? Tok.GlobStar : Tok.Star;
+      const prev = toks[toks.length - 1];
+      // Adjacent stars collapse (a GlobStar absorbs a Star).
+      if (prev && (prev.kind === Tok.Star || prev.kind === Tok.GlobStar)) {
+        if (kind === Tok.GlobStar) prev.kind = Tok.GlobStar;
+      } else {
+        toks.push({ kind, cp: 0 });
+      }
+      i += run;
+      continue;
+    }
+    toks.push(cp === 0x3f /* ? */ ? { kind: Tok.One, cp: 0 } : { kind: Tok.Lit, cp });
+    i += width;
+  }
+  return toks;
+}
+
+/** NFA simulation over code points: O(n*m), no backtracking. */
+function simulate(toks: Token[], s: string, uri: boolean): boolean {
+  const m = toks.length;
+  let cur = new Uint8Array(m + 1);
+  let next = new Uint8Array(m + 1);
+  cur[0] = 1;
+  closure(toks, cur);
+  for (let i = 0; i < s.length; ) {
+    const cp = s.codePointAt(i)!;
+    i += cp > 0xffff ? 2 : 1;
+    next.fill(0);
+    let alive = false;
+    for (let q = 0; q < m; q++) {
+      if (!cur[q]) continue;
+      const t = toks[q]!;
+      switch (t.kind) {
+        case Tok.Lit:
+          if (cp === t.cp) next[q + 1] = 1, (alive = true);
+          break;
+        case Tok.One:
+          if (!uri || cp !== SLASH) next[q + 1] = 1, (alive = true);
+          break;
+        case Tok.Star:
+          if (!uri || cp !== SLASH) next[q] = 1, (alive = true);
+          break;
+        case Tok.GlobStar:
+          next[q] = 1;
+          alive = true;
+          break;
+      }
+    }
+    if (!alive) return false;
+    closure(toks, next);
+    const tmp = cur;
+    cur = next;
+    next = tmp;
+  }
+  return cur[m] === 1;
+}
+
+/** A star state may also be skipped (it matches the empty run). */
+function closure(toks: Token[], set: Uint8Array): void {
+  for (let q = 0; q < toks.length; q++) {
+    const k = toks[q]!.kind;
+    if (set[q] && (k === Tok.Star || k === Tok.GlobStar)) set[q + 1] = 1;
+  }
+}
+
+const AMBIGUOUS_ENCODED = /%(?:2e|2f|5c|25(?:2e|2f|5c)|c0|c1)/i;
+
+/**
+ * True when a resource URI could be read more than one way: dot segments (plain or percent-encoded),
+ * encoded slashes/backslashes, double-encoded dots, overlong UTF-8 lead bytes, a backslash, or a control
+ * character. Non-strings are ambiguous.
+ */
+export function isAmbiguousUri(uri: unknown): boolean {
+  if (typeof uri !== "string") return true;
+  for (let i = 0; i < uri.length; i++) {
+    const c = uri.charCodeAt(i);
+    if (c <= 0x1f || c === 0x7f || c === 0x5c /* \ */) return true;
+  }
+  // Encoded slashes/backslashes, double encoding of them, and overlong lead bytes are never needed in
+  // an allow-listed URI. An encoded dot is ambiguous only inside a dot segment; checked below.
+  let s = uri;
+  if (uri.indexOf("%") >= 0) {
+    const m = AMBIGUOUS_ENCODED.exec(uri);
+    if (m && m[0].toLowerCase() !== "%2e") return true;
+    s = uri.replace(/%2e/gi, ".");
+  }
+  if (s.indexOf(".") < 0) return false;
+  for (const seg of s.split(/[/?#]/)) {
+    if (seg === "." || seg === "..") return true;
+  }
+  return false;
+}

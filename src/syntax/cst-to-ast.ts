@@ -1,0 +1,369 @@
+/**
+ * CST -> AST. Total over any CST the recovering parser can produce: nodes that recovery left
+ * incomplete are skipped (the parser already reported them), so this stage never throws on
+ * malformed input. String escapes are decoded here; a bad escape is a diagnostic.
+ */
+import type { CstNode, IToken } from "chevrotain";
+import type * as A from "../ast/nodes.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { invalidEscape } from "../diagnostics/catalog.js";
+import { span, type Span } from "../source/source.js";
+
+type Child = CstNode | IToken;
+
+export class AstBuilder {
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(private readonly file: string) {}
+
+  // ---- helpers ----
+  private tokSpan(t: IToken): Span {
+    return span(this.file, t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+  }
+  private nodeSpan(n: CstNode): Span {
+    const loc = n.location;
+    if (!loc || Number.isNaN(loc.startOffset)) return span(this.file, 0, 0);
+    return span(this.file, loc.startOffset, (Number.isNaN(loc.endOffset ?? NaN) ? loc.startOffset : (loc.endOffset as number)) + 1);
+  }
+  private nodes(n: CstNode, key: string): CstNode[] {
+    return ((n.children[key] ?? []) as Child[]).filter((c): c is CstNode => "children" in c);
+  }
+  private node(n: CstNode, key: string): CstNode | undefined {
+    return this.nodes(n, key)[0];
+  }
+  private toks(n: CstNode, key: string): IToken[] {
+    return ((n.children[key] ?? []) as Child[]).filter((c): c is IToken => "image" in c && !Number.isNaN(c.startOffset) && !c.isInsertedInRecovery);
+  }
+  private tok(n: CstNode, key: string): IToken | undefined {
+    return this.toks(n, key)[0];
+  }
+
+  /** Decode a string token's JSON-style escapes. */
+  str(t: IToken): string {
+    const raw = t.image.slice(1, -1);
+    if (!raw.includes("\\")) return raw;
+    let out = "";
+    for (let i = 0; i < raw.length; i++) {
+      const c = raw[i] as string;
+      if (c !== "\\") {
+        out += c;
+        continue;
+      }
+      const e = raw[i + 1];
+      const map: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", n: "\n", t: "\t", r: "\r", b: "\b", f: "\f" };
+      if (e !== undefined && e in map) {
+        out += map[e];
+        i++;
+      } else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(raw.slice(i + 2, i + 6))) {
+        out += String.fromCharCode(parseInt(raw.slice(i + 2, i + 6), 16));
+        i += 5;
+      } else {
+        const at = t.startOffset + 1 + i;
+        this.diagnostics.push(invalidEscape(span(this.file, at, at + 2), "\\" + (e ?? "")));
+        i++;
+      }
+    }
+    return out;
+  }
+
+  private nameOf(n: CstNode | undefined): A.Name | undefined {
+    if (!n) return undefined;
+    const id = this.tok(n, "Identifier");
+    if (id) return { text: id.image, span: this.tokSpan(id) };
+    const s = this.tok(n, "StringLiteral");
+    if (s) return { text: this.str(s), span: this.tokSpan(s) };
+    return undefined;
+  }
+  private wordName(t: IToken | undefined): A.Name | undefined {
+    if (!t) return undefined;
+    return { text: t.tokenType.name === "StringLiteral" ? this.str(t) : t.image, span: this.tokSpan(t) };
+  }
+
+  // ---- file ----
+  file_(root: CstNode): A.PolicyFileAst {
+    const headerNode = this.node(root, "header");
+    const header = headerNode ? this.header(headerNode) : undefined;
+    const declarations: A.Declaration[] = [];
+    for (const d of this.nodes(root, "declaration")) {
+      const decl = this.declaration(d);
+      if (decl) declarations.push(decl);
+    }
+    return header ? { file: this.file, header, declarations } : { file: this.file, declarations };
+  }
+
+  private header(n: CstNode): A.HeaderDecl | undefined {
+    const name = this.tok(n, "name");
+    if (!name) return undefined;
+    const version = this.tok(n, "version");
+    const h: A.HeaderDecl = { kind: "header", name: this.str(name), span: this.nodeSpan(n) };
+    return version ? { ...h, version: this.str(version) } : h;
+  }
+
+  private declaration(n: CstNode): A.Declaration | undefined {
+    const [key] = Object.keys(n.children);
+    const child = key ? this.node(n, key) : undefined;
+    if (!child) return undefined;
+    switch (key) {
+      case "defaultDecl": {
+        const eff = this.tok(child, "Allow") ? "allow" : this.tok(child, "Deny") ? "deny" : undefined;
+        return eff ? { kind: "default", effect: eff, span: this.nodeSpan(child) } : undefined;
+      }
+      case "importDecl": {
+        const s = this.tok(child, "StringLiteral");
+        return s ? { kind: "import", path: this.str(s), span: this.nodeSpan(child) } : undefined;
+      }
+      case "constDecl": {
+        const id = this.tok(child, "Identifier");
+        const lit = this.literal(this.node(child, "literal"));
+        return id && lit ? { kind: "const", name: this.wordName(id)!, value: lit, span: this.nodeSpan(child) } : undefined;
+      }
+      case "setDecl": {
+        const name = this.wordName(this.tok(child, "name"));
+        const kind = this.wordName(this.tok(child, "kind"));
+        const list = this.list(this.node(child, "listLiteral"));
+        return name && kind && list ? { kind: "set", name, setKind: kind, items: list, span: this.nodeSpan(child) } : undefined;
+      }
+      case "roleDecl":
+        return this.role(child);
+      case "toolDecl":
+        return this.tool(child);
+      case "rule":
+        return this.rule(child);
+      case "limitDecl":
+        return this.limit(child);
+      case "auditDecl":
+        return {
+          kind: "audit",
+          redact: this.toks(child, "key").map((t) => this.wordName(t)!),
+          span: this.nodeSpan(child),
+        };
+      case "misplacedHeader": {
+        const h = this.node(child, "header");
+        return h ? this.header(h) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private role(n: CstNode): A.RoleDecl | undefined {
+    const name = this.nameOf(this.node(n, "name"));
+    if (!name) return undefined;
+    const includes = this.nodes(n, "included").map((c) => this.nameOf(c)).filter((x): x is A.Name => !!x);
+    const members: A.MemberDecl[] = [];
+    for (const m of this.nodes(n, "memberDecl")) {
+      const e = this.expr(this.node(m, "expression"));
+      if (e) members.push({ kind: "member", when: e, span: this.nodeSpan(m) });
+    }
+    const rules = this.nodes(n, "rule").map((r) => this.rule(r)).filter((x): x is A.RuleDecl => !!x);
+    const limits = this.nodes(n, "limitDecl").map((l) => this.limit(l)).filter((x): x is A.LimitDecl => !!x);
+    // Rules must keep source order: CST groups children by name, and they are already in order.
+    return { kind: "role", name, includes, members, rules, limits, span: this.nodeSpan(n) };
+  }
+
+  private rule(n: CstNode): A.RuleDecl | undefined {
+    const effect = this.tok(n, "Allow") ? "allow" : this.tok(n, "Deny") ? "deny" : undefined;
+    const t = this.node(n, "target");
+    if (!effect || !t) return undefined;
+    const target: A.TargetKind | undefined = this.tok(t, "Tool") ? "tool" : this.tok(t, "Resource") ? "resource" : this.tok(t, "Prompt") ? "prompt" : undefined;
+    if (!target) return undefined;
+    const patterns = this.nodes(t, "pattern")
+      .map((p) => {
+        const id = this.tok(p, "Identifier");
+        if (id) return { text: id.image, quoted: false, span: this.tokSpan(id) };
+        const s = this.tok(p, "StringLiteral");
+        return s ? { text: this.str(s), quoted: true, span: this.tokSpan(s) } : undefined;
+      })
+      .filter((x): x is { text: string; quoted: boolean; span: Span } => !!x);
+    if (patterns.length === 0) return undefined;
+    const when = this.expr(this.node(n, "when"));
+    const unless = this.expr(this.node(n, "unless"));
+    const because = this.tok(n, "because");
+    let r: A.RuleDecl = { kind: "rule", effect, target, patterns, span: this.nodeSpan(n) };
+    if (when) r = { ...r, when };
+    if (unless) r = { ...r, unless };
+    if (because) r = { ...r, because: this.str(because) };
+    return r;
+  }
+
+  private tool(n: CstNode): A.ToolDecl | undefined {
+    const name = this.nameOf(this.node(n, "name"));
+    if (!name) return undefined;
+    const repeated: { what: string; span: Span }[] = [];
+    const risks = this.nodes(n, "riskDecl");
+    const approvals = this.nodes(n, "approvalDecl");
+    const argsDecls = this.nodes(n, "argsDecl");
+    for (const [what, list] of [["risk", risks], ["approval", approvals], ["args", argsDecls]] as const) {
+      for (const extra of list.slice(1)) repeated.push({ what, span: this.nodeSpan(extra) });
+    }
+    let decl: A.ToolDecl = { kind: "tool", name, limits: this.nodes(n, "limitDecl").map((l) => this.limit(l)).filter((x): x is A.LimitDecl => !!x), repeated, span: this.nodeSpan(n) };
+    const risk = risks[0] && this.wordName(this.tok(risks[0], "Identifier"));
+    if (risk) decl = { ...decl, risk };
+    const ap = approvals[0];
+    const required = ap && this.wordName(this.tok(ap, "required"));
+    if (ap && required) {
+      const when = this.expr(this.node(ap, "expression"));
+      decl = { ...decl, approval: when ? { required, when, span: this.nodeSpan(ap) } : { required, span: this.nodeSpan(ap) } };
+    }
+    const argsNode = argsDecls[0] && this.node(argsDecls[0], "objectType");
+    const args = argsNode && this.objectType(argsNode);
+    if (args) decl = { ...decl, args };
+    return decl;
+  }
+
+  private objectType(n: CstNode): A.ObjectTypeExpr {
+    const fields: A.FieldDecl[] = [];
+    for (const f of this.nodes(n, "field")) {
+      const nameTok = this.tok(f, "fieldName");
+      const type = this.typeExpr(this.node(f, "typeExpr"));
+      if (!nameTok || !type) continue;
+      fields.push({ name: this.wordName(nameTok)!, optional: !!this.tok(f, "Question"), type, span: this.nodeSpan(f) });
+    }
+    return { kind: "object", fields, open: this.toks(n, "Ellipsis").length > 0, span: this.nodeSpan(n) };
+  }
+
+  private typeExpr(n: CstNode | undefined): A.TypeExpr | undefined {
+    if (!n) return undefined;
+    const members = this.nodes(n, "typeAtom").map((a) => this.typeAtom(a)).filter((x): x is A.TypeExpr => !!x);
+    if (members.length === 0) return undefined;
+    if (members.length === 1) return members[0];
+    return { kind: "union", members, span: this.nodeSpan(n) };
+  }
+
+  private typeAtom(n: CstNode): A.TypeExpr | undefined {
+    const obj = this.node(n, "objectType");
+    if (obj) return this.objectType(obj);
+    const id = this.tok(n, "Identifier");
+    if (!id) return undefined;
+    const params: A.TypeParam[] = [];
+    const positional: (A.Literal | A.TypeExpr)[] = [];
+    for (const a of this.nodes(n, "typeArg")) {
+      const pn = this.tok(a, "paramName");
+      if (pn) {
+        const v = this.value(this.node(a, "value"));
+        if (v) params.push({ name: this.wordName(pn)!, value: v });
+        continue;
+      }
+      const lit = this.literal(this.node(a, "literal"));
+      if (lit) {
+        positional.push(lit);
+        continue;
+      }
+      const t = this.typeExpr(this.node(a, "typeExpr"));
+      if (t) positional.push(t);
+    }
+    return { kind: "named", name: this.wordName(id)!, params, positional, hasParens: this.toks(n, "LParen").length > 0, span: this.nodeSpan(n) };
+  }
+
+  private limit(n: CstNode): A.LimitDecl | undefined {
+    const kind = this.wordName(this.tok(n, "kind"));
+    if (!kind) return undefined;
+    let l: A.LimitDecl = { kind: "limit", limitKind: kind, namedAmounts: [], span: this.nodeSpan(n) };
+    const amount = this.tok(n, "amount");
+    if (amount) l = { ...l, amount: { value: Number(amount.image), span: this.tokSpan(amount) } };
+    const named: { name: A.Name; value: number; span: Span }[] = [];
+    for (const c of this.nodes(n, "limitClause")) {
+      const an = this.tok(c, "amountName");
+      const av = this.tok(c, "namedAmount");
+      if (an && av) named.push({ name: this.wordName(an)!, value: Number(av.image), span: this.nodeSpan(c) });
+      const w = this.tok(c, "window");
+      if (w) l = { ...l, window: this.wordName(w)! };
+      const b = this.tok(c, "burst");
+      if (b) l = { ...l, burst: { value: Number(b.image), span: this.tokSpan(b) } };
+      const k = this.tok(c, "key");
+      if (k) l = { ...l, key: this.wordName(k)! };
+      const f = this.tok(c, "failMode");
+      if (f) l = { ...l, failMode: this.wordName(f)! };
+      const from = this.node(c, "from");
+      if (from) {
+        const p = this.path(from);
+        if (p) l = { ...l, from: p };
+      }
+    }
+    return { ...l, namedAmounts: named };
+  }
+
+  // ---- values ----
+  literal(n: CstNode | undefined): A.Literal | undefined {
+    if (!n) return undefined;
+    const s = this.tok(n, "StringLiteral");
+    if (s) return { kind: "string", value: this.str(s), span: this.tokSpan(s) };
+    const num = this.tok(n, "NumberLiteral");
+    if (num) return { kind: "number", value: Number(num.image), span: this.tokSpan(num) };
+    const t = this.tok(n, "True") ?? this.tok(n, "False");
+    if (t) return { kind: "boolean", value: t.image === "true", span: this.tokSpan(t) };
+    return undefined;
+  }
+
+  private list(n: CstNode | undefined): A.ListValue | undefined {
+    if (!n) return undefined;
+    const items = this.nodes(n, "items").map((v) => this.value(v)).filter((x): x is A.Value => !!x);
+    return { kind: "list", items, span: this.nodeSpan(n) };
+  }
+
+  private value(n: CstNode | undefined): A.Value | undefined {
+    if (!n) return undefined;
+    const lit = this.literal(this.node(n, "literal"));
+    if (lit) return lit;
+    const l = this.node(n, "listLiteral");
+    if (l) return this.list(l);
+    const ref = this.tok(n, "ref");
+    return ref ? { kind: "ref", name: ref.image, span: this.tokSpan(ref) } : undefined;
+  }
+
+  // ---- expressions ----
+  expr(n: CstNode | undefined): A.Expr | undefined {
+    if (!n) return undefined;
+    const ops = this.nodes(n, "operands").map((a) => this.andExpr(a)).filter((x): x is A.Expr => !!x);
+    if (ops.length === 0) return undefined;
+    return ops.length === 1 ? ops[0] : { kind: "or", operands: ops, span: this.nodeSpan(n) };
+  }
+  private andExpr(n: CstNode): A.Expr | undefined {
+    const ops = this.nodes(n, "operands").map((a) => this.notExpr(a)).filter((x): x is A.Expr => !!x);
+    if (ops.length === 0) return undefined;
+    return ops.length === 1 ? ops[0] : { kind: "and", operands: ops, span: this.nodeSpan(n) };
+  }
+  private notExpr(n: CstNode): A.Expr | undefined {
+    const inner = this.node(n, "notExpr");
+    if (inner) {
+      const operand = this.notExpr(inner);
+      return operand ? { kind: "not", operand, span: this.nodeSpan(n) } : undefined;
+    }
+    const c = this.node(n, "comparison");
+    return c ? this.comparison(c) : undefined;
+  }
+  private comparison(n: CstNode): A.Expr | undefined {
+    const left = this.operand(this.node(n, "left"));
+    if (!left) return undefined;
+    const opTok = this.tok(n, "op");
+    if (!opTok) return left;
+    const right = this.operand(this.node(n, "right"));
+    if (!right) return undefined;
+    const op = (this.tok(n, "negate") ? "not in" : opTok.image) as A.CompareOp;
+    return { kind: "compare", op, left, right, span: this.nodeSpan(n) };
+  }
+  private operand(n: CstNode | undefined): A.Expr | undefined {
+    if (!n) return undefined;
+    const lit = this.literal(this.node(n, "literal"));
+    if (lit) return lit;
+    const l = this.node(n, "listLiteral");
+    if (l) {
+      const list = this.list(l);
+      return list;
+    }
+    const has = this.node(n, "has");
+    if (has) {
+      const p = this.path(has);
+      return p ? { kind: "has", path: p, span: this.nodeSpan(n) } : undefined;
+    }
+    const p = this.node(n, "path");
+    if (p) return this.path(p);
+    const e = this.node(n, "expression");
+    return e ? this.expr(e) : undefined;
+  }
+  path(n: CstNode): A.PathExpr | undefined {
+    const root = this.tok(n, "root");
+    if (!root) return undefined;
+    const segments = this.toks(n, "segment").map((t) => (t.tokenType.name === "StringLiteral" ? this.str(t) : t.image));
+    return { kind: "path", root: root.image, segments, span: this.nodeSpan(n) };
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Hard limits on what the compiler accepts, so that no input can make it hang or blow the stack.
+ * Each limit has its own diagnostic (E0004, E0005, E0108, E0302).
+ */
+export const LIMITS = {
+  /** Source text per file, in UTF-16 units. */
+  maxSourceLength: 4 * 1024 * 1024,
+  /** Brackets, parentheses, braces and `not` nested inside each other. */
+  maxNestingDepth: 64,
+  /** Access rules (allow/deny) across the policy and its imports. */
+  maxRules: 100_000,
+  /** Files a policy may import, transitively. */
+  maxImports: 64,
+} as const;

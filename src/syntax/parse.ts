@@ -1,0 +1,119 @@
+/**
+ * Text -> AST, in two named steps: lex and parse to a CST (chevrotain, with recovery), then
+ * CST -> AST. Never throws: every problem is a diagnostic. Before parsing, the token stream is
+ * checked against the size and nesting limits, so recursion in the parser stays bounded.
+ */
+import { Lexer, type IToken, type IRecognitionException, type TokenType } from "chevrotain";
+import type { PolicyFileAst } from "../ast/nodes.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { nestingTooDeep, policyTooLarge, syntaxError, unexpectedCharacter, unterminatedString } from "../diagnostics/catalog.js";
+import { span } from "../source/source.js";
+import { AstBuilder } from "./cst-to-ast.js";
+import { LIMITS } from "./limits.js";
+import { parser } from "./parser.js";
+import * as T from "./tokens.js";
+
+const lexer = new Lexer(T.allTokens, { positionTracking: "onlyOffset", ensureOptimizations: false });
+
+export interface ParseResult {
+  ast: PolicyFileAst | undefined;
+  diagnostics: Diagnostic[];
+}
+
+const OPENERS = new Set<TokenType>([T.LParen, T.LBracket, T.LBrace]);
+const CLOSERS = new Set<TokenType>([T.RParen, T.RBracket, T.RBrace]);
+
+/** The deepest nesting point past the limit, or undefined. `not` chains count as nesting. */
+function tooDeep(tokens: IToken[]): IToken | undefined {
+  let depth = 0;
+  let nots = 0;
+  for (const t of tokens) {
+    if (OPENERS.has(t.tokenType)) depth++;
+    else if (CLOSERS.has(t.tokenType)) depth = Math.max(0, depth - 1);
+    nots = t.tokenType === T.Not ? nots + 1 : 0;
+    if (depth + nots > LIMITS.maxNestingDepth) return t;
+  }
+  return undefined;
+}
+
+function describe(t: IToken): string {
+  if (t.tokenType.name === "EOF") return "the end of the file";
+  return `\`${t.image.length > 30 ? t.image.slice(0, 30) + "…" : t.image}\``;
+}
+
+function labelOf(tt: TokenType): string {
+  return tt.LABEL ?? tt.name;
+}
+
+/** Turn a chevrotain recognition error into plain words. */
+function recognitionDiagnostic(file: string, e: IRecognitionException, textLength: number): Diagnostic {
+  const t = e.token;
+  const at = Number.isNaN(t.startOffset) ? textLength : t.startOffset;
+  const end = Number.isNaN(t.startOffset) ? textLength : (t.endOffset ?? t.startOffset) + 1;
+  const where = span(file, at, end);
+  const found = describe(t);
+  const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1] ?? "";
+  const what: Record<string, string> = {
+    declaration: "a declaration (`role`, `tool`, `set`, `const`, `deny`, `limit`, `audit`, `import`, `default`)",
+    roleDecl: "a role item (`allow`, `deny`, `member when`, `limit`) or `}`",
+    toolDecl: "a tool item (`risk`, `approval required`, `args`, `limit`) or `}`",
+    target: "a name or a quoted pattern",
+    operand: "a value: a string, number, `true`/`false`, a list, or an attribute like `principal.id`",
+    typeAtom: "a type such as `string`, `integer(min: 0)` or `{ field: string }`",
+    literal: "a string, number, `true` or `false`",
+    name: "a name or a quoted string",
+  };
+  const expected = what[rule];
+  switch (e.name) {
+    case "MismatchedTokenException": {
+      const m = /--> (.+?) <--/.exec(e.message);
+      const exp = m?.[1] ?? "something else";
+      return syntaxError(where, `expected ${exp} but found ${found}`);
+    }
+    case "NoViableAltException":
+      return syntaxError(where, `unexpected ${found}${expected ? `; expected ${expected}` : ""}`);
+    case "NotAllInputParsedException":
+      return syntaxError(where, `unexpected ${found}; expected a declaration`, "declarations start with `role`, `tool`, `set`, `const`, `deny`, `limit`, `audit`, `import` or `default`");
+    default:
+      return syntaxError(where, `unexpected ${found}${expected ? `; expected ${expected}` : ""}`);
+  }
+}
+
+export function parsePolicy(text: string, file: string): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  if (text.length > LIMITS.maxSourceLength) {
+    diagnostics.push(policyTooLarge(span(file, 0, 0), `source of ${text.length} characters`, LIMITS.maxSourceLength));
+    return { ast: undefined, diagnostics };
+  }
+  const lexed = lexer.tokenize(text);
+  for (const err of lexed.errors) {
+    const ch = text.slice(err.offset, err.offset + err.length);
+    diagnostics.push(unexpectedCharacter(span(file, err.offset, err.offset + Math.max(1, err.length)), ch.length > 20 ? ch.slice(0, 20) + "…" : ch));
+  }
+  const tokens: IToken[] = [];
+  for (const t of lexed.tokens) {
+    if (t.tokenType === T.UnterminatedString) diagnostics.push(unterminatedString(span(file, t.startOffset, (t.endOffset ?? t.startOffset) + 1)));
+    else tokens.push(t);
+  }
+  const deep = tooDeep(tokens);
+  if (deep) {
+    diagnostics.push(nestingTooDeep(span(file, deep.startOffset, (deep.endOffset ?? deep.startOffset) + 1), LIMITS.maxNestingDepth));
+    return { ast: undefined, diagnostics };
+  }
+  parser.input = tokens;
+  const cst = parser.policyFile();
+  const seen = new Set<number>();
+  for (const e of parser.errors) {
+    // Recovery can report the same position more than once; keep the first.
+    const key = Number.isNaN(e.token.startOffset) ? -1 : e.token.startOffset;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    diagnostics.push(recognitionDiagnostic(file, e, text.length));
+  }
+  const builder = new AstBuilder(file);
+  const ast = builder.file_(cst);
+  diagnostics.push(...builder.diagnostics);
+  return { ast, diagnostics };
+}
+
+export { labelOf };

@@ -1,0 +1,404 @@
+/**
+ * The grammar: a chevrotain CstParser with no semantic actions (the CST is turned into the AST
+ * by `cst-to-ast.ts`). Error recovery is on, so one run reports several syntax errors.
+ * One parser instance is built at module load and reused for every parse.
+ */
+import { CstParser, type CstNode, type IToken } from "chevrotain";
+import * as T from "./tokens.js";
+
+class PolicyParser extends CstParser {
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset" });
+    this.performSelfAnalysis();
+  }
+
+  public policyFile = this.RULE("policyFile", () => {
+    this.OPTION(() => this.SUBRULE(this.header));
+    this.MANY(() => this.SUBRULE(this.declaration));
+  });
+
+  public header = this.RULE("header", () => {
+    this.CONSUME(T.Policy);
+    this.CONSUME(T.StringLiteral, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.Version);
+      this.CONSUME2(T.StringLiteral, { LABEL: "version" });
+    });
+  });
+
+  public declaration = this.RULE("declaration", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.defaultDecl) },
+      { ALT: () => this.SUBRULE(this.importDecl) },
+      { ALT: () => this.SUBRULE(this.constDecl) },
+      { ALT: () => this.SUBRULE(this.setDecl) },
+      { ALT: () => this.SUBRULE(this.roleDecl) },
+      { ALT: () => this.SUBRULE(this.toolDecl) },
+      { ALT: () => this.SUBRULE(this.rule) },
+      { ALT: () => this.SUBRULE(this.limitDecl) },
+      { ALT: () => this.SUBRULE(this.auditDecl) },
+      { ALT: () => this.SUBRULE(this.misplacedHeader) },
+    ]);
+  });
+
+  /** A second `policy` header: parsed so the checker can report it in plain words. */
+  public misplacedHeader = this.RULE("misplacedHeader", () => {
+    this.SUBRULE(this.header);
+  });
+
+  public defaultDecl = this.RULE("defaultDecl", () => {
+    this.CONSUME(T.Default);
+    this.OR([{ ALT: () => this.CONSUME(T.Allow) }, { ALT: () => this.CONSUME(T.Deny) }]);
+  });
+
+  public importDecl = this.RULE("importDecl", () => {
+    this.CONSUME(T.Import);
+    this.CONSUME(T.StringLiteral);
+  });
+
+  public constDecl = this.RULE("constDecl", () => {
+    this.CONSUME(T.Const);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.literal);
+  });
+
+  public setDecl = this.RULE("setDecl", () => {
+    this.CONSUME(T.SetKw);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+    this.CONSUME(T.AnyWord, { LABEL: "kind" });
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.listLiteral);
+  });
+
+  public roleDecl = this.RULE("roleDecl", () => {
+    this.CONSUME(T.Role);
+    this.SUBRULE(this.name);
+    this.OPTION(() => {
+      this.CONSUME(T.Includes);
+      this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE2(this.name, { LABEL: "included" }) });
+    });
+    this.CONSUME(T.LBrace);
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.memberDecl) },
+        { ALT: () => this.SUBRULE(this.rule) },
+        { ALT: () => this.SUBRULE(this.limitDecl) },
+      ]),
+    );
+    this.CONSUME(T.RBrace);
+  });
+
+  public name = this.RULE("name", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.StringLiteral) }]);
+  });
+
+  public memberDecl = this.RULE("memberDecl", () => {
+    this.CONSUME(T.Member);
+    this.CONSUME(T.When);
+    this.SUBRULE(this.expression);
+  });
+
+  public rule = this.RULE("rule", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Allow) }, { ALT: () => this.CONSUME(T.Deny) }]);
+    this.SUBRULE(this.target);
+    this.OPTION(() => {
+      this.CONSUME(T.When);
+      this.SUBRULE(this.expression, { LABEL: "when" });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(T.Unless);
+      this.SUBRULE2(this.expression, { LABEL: "unless" });
+    });
+    this.OPTION3(() => {
+      this.CONSUME(T.Because);
+      this.CONSUME(T.StringLiteral, { LABEL: "because" });
+    });
+  });
+
+  public target = this.RULE("target", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Tool) },
+      { ALT: () => this.CONSUME(T.Resource) },
+      { ALT: () => this.CONSUME(T.Prompt) },
+    ]);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.name, { LABEL: "pattern" }) });
+  });
+
+  public toolDecl = this.RULE("toolDecl", () => {
+    this.CONSUME(T.Tool);
+    this.SUBRULE(this.name);
+    this.CONSUME(T.LBrace);
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.riskDecl) },
+        { ALT: () => this.SUBRULE(this.approvalDecl) },
+        { ALT: () => this.SUBRULE(this.argsDecl) },
+        { ALT: () => this.SUBRULE(this.limitDecl) },
+      ]),
+    );
+    this.CONSUME(T.RBrace);
+  });
+
+  public riskDecl = this.RULE("riskDecl", () => {
+    this.CONSUME(T.Risk);
+    this.CONSUME(T.Identifier);
+  });
+
+  public approvalDecl = this.RULE("approvalDecl", () => {
+    this.CONSUME(T.Approval);
+    this.CONSUME(T.Identifier, { LABEL: "required" });
+    this.OPTION(() => {
+      this.CONSUME(T.When);
+      this.SUBRULE(this.expression);
+    });
+  });
+
+  public argsDecl = this.RULE("argsDecl", () => {
+    this.CONSUME(T.Args);
+    this.SUBRULE(this.objectType);
+  });
+
+  public objectType = this.RULE("objectType", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.SUBRULE(this.field) }, { ALT: () => this.CONSUME(T.Ellipsis) }]);
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  public field = this.RULE("field", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.AnyWord, { LABEL: "fieldName" }) }, { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "fieldName" }) }]);
+    this.OPTION(() => this.CONSUME(T.Question));
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeExpr);
+  });
+
+  public typeExpr = this.RULE("typeExpr", () => {
+    this.AT_LEAST_ONE_SEP({ SEP: T.Pipe, DEF: () => this.SUBRULE(this.typeAtom) });
+  });
+
+  public typeAtom = this.RULE("typeAtom", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.objectType) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.OPTION(() => {
+            this.CONSUME(T.LParen);
+            this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.typeArg) });
+            this.CONSUME(T.RParen);
+          });
+        },
+      },
+    ]);
+  });
+
+  public typeArg = this.RULE("typeArg", () => {
+    this.OR([
+      {
+        GATE: () => this.LA(2).tokenType === T.Colon,
+        ALT: () => {
+          this.CONSUME(T.AnyWord, { LABEL: "paramName" });
+          this.CONSUME(T.Colon);
+          this.SUBRULE(this.value);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.literal) },
+      { ALT: () => this.SUBRULE(this.typeExpr) },
+    ]);
+  });
+
+  public limitDecl = this.RULE("limitDecl", () => {
+    this.CONSUME(T.Limit);
+    this.CONSUME(T.Identifier, { LABEL: "kind" });
+    this.OPTION(() => this.CONSUME(T.NumberLiteral, { LABEL: "amount" }));
+    this.MANY(() => this.SUBRULE(this.limitClause));
+  });
+
+  public limitClause = this.RULE("limitClause", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier, { LABEL: "amountName" });
+          this.CONSUME(T.NumberLiteral, { LABEL: "namedAmount" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Per);
+          this.CONSUME2(T.Identifier, { LABEL: "window" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Burst);
+          this.CONSUME2(T.NumberLiteral, { LABEL: "burst" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.By);
+          this.CONSUME3(T.AnyWord, { LABEL: "key" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Fail);
+          this.CONSUME4(T.Identifier, { LABEL: "failMode" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.From);
+          this.SUBRULE(this.path, { LABEL: "from" });
+        },
+      },
+    ]);
+  });
+
+  public auditDecl = this.RULE("auditDecl", () => {
+    this.CONSUME(T.Audit);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.CONSUME(T.Redact);
+      this.AT_LEAST_ONE_SEP({
+        SEP: T.Comma,
+        DEF: () =>
+          this.OR([{ ALT: () => this.CONSUME(T.AnyWord, { LABEL: "key" }) }, { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "key" }) }]),
+      });
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  // ---- expressions ----
+  public expression = this.RULE("expression", () => {
+    this.SUBRULE(this.andExpr, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(T.Or);
+      this.SUBRULE2(this.andExpr, { LABEL: "operands" });
+    });
+  });
+
+  public andExpr = this.RULE("andExpr", () => {
+    this.SUBRULE(this.notExpr, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(T.And);
+      this.SUBRULE2(this.notExpr, { LABEL: "operands" });
+    });
+  });
+
+  public notExpr = this.RULE("notExpr", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Not);
+          this.SUBRULE(this.notExpr);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.comparison) },
+    ]);
+  });
+
+  public comparison = this.RULE("comparison", () => {
+    this.SUBRULE(this.operand, { LABEL: "left" });
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.EqEq, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.NotEq, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.LtEq, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.GtEq, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.Lt, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.Gt, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.In, { LABEL: "op" }) },
+        {
+          ALT: () => {
+            this.CONSUME(T.Not, { LABEL: "negate" });
+            this.CONSUME2(T.In, { LABEL: "op" });
+          },
+        },
+        { ALT: () => this.CONSUME(T.Contains, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.Matches, { LABEL: "op" }) },
+      ]);
+      this.SUBRULE2(this.operand, { LABEL: "right" });
+    });
+  });
+
+  public operand = this.RULE("operand", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.literal) },
+      { ALT: () => this.SUBRULE(this.listLiteral) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Has);
+          this.SUBRULE(this.path, { LABEL: "has" });
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.path) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.expression);
+          this.CONSUME(T.RParen);
+        },
+      },
+    ]);
+  });
+
+  public path = this.RULE("path", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "root" }) },
+      { ALT: () => this.CONSUME(T.Tool, { LABEL: "root" }) },
+      { ALT: () => this.CONSUME(T.Resource, { LABEL: "root" }) },
+      { ALT: () => this.CONSUME(T.Args, { LABEL: "root" }) },
+    ]);
+    this.MANY(() =>
+      this.OR2([
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            this.CONSUME(T.AnyWord, { LABEL: "segment" });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            this.CONSUME(T.StringLiteral, { LABEL: "segment" });
+            this.CONSUME(T.RBracket);
+          },
+        },
+      ]),
+    );
+  });
+
+  public value = this.RULE("value", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.literal) },
+      { ALT: () => this.SUBRULE(this.listLiteral) },
+      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "ref" }) },
+    ]);
+  });
+
+  public listLiteral = this.RULE("listLiteral", () => {
+    this.CONSUME(T.LBracket);
+    this.MANY(() => {
+      this.SUBRULE(this.value, { LABEL: "items" });
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RBracket);
+  });
+
+  public literal = this.RULE("literal", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+    ]);
+  });
+}
+
+export const parser = new PolicyParser();
+export type { CstNode, IToken };

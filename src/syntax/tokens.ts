@@ -1,0 +1,110 @@
+/**
+ * Token definitions for the chevrotain lexer. Keywords take precedence over identifiers through
+ * `longer_alt`; every keyword also belongs to the `AnyWord` category, so positions that accept any
+ * word (field names, attribute segments, parameter names) can still take them.
+ */
+import { createToken, Lexer, type TokenType } from "chevrotain";
+
+export const AnyWord = createToken({ name: "AnyWord", pattern: Lexer.NA });
+export const Identifier = createToken({
+  name: "Identifier",
+  pattern: /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/,
+  categories: [AnyWord],
+  label: "a name",
+});
+
+function keyword(word: string): TokenType {
+  return createToken({
+    name: word[0]!.toUpperCase() + word.slice(1),
+    pattern: new RegExp(word),
+    longer_alt: Identifier,
+    categories: [AnyWord],
+    label: `\`${word}\``,
+  });
+}
+
+export const Policy = keyword("policy");
+export const Version = keyword("version");
+export const Default = keyword("default");
+export const Allow = keyword("allow");
+export const Deny = keyword("deny");
+export const Import = keyword("import");
+export const Const = keyword("const");
+export const SetKw = createToken({ name: "Set", pattern: /set/, longer_alt: Identifier, categories: [AnyWord], label: "`set`" });
+export const Role = keyword("role");
+export const Includes = keyword("includes");
+export const Member = keyword("member");
+export const When = keyword("when");
+export const Unless = keyword("unless");
+export const Because = keyword("because");
+export const Tool = keyword("tool");
+export const Resource = keyword("resource");
+export const Prompt = keyword("prompt");
+export const Risk = keyword("risk");
+export const Approval = keyword("approval");
+export const Args = keyword("args");
+export const Limit = keyword("limit");
+export const Per = keyword("per");
+export const Burst = keyword("burst");
+export const By = keyword("by");
+export const Fail = keyword("fail");
+export const From = keyword("from");
+export const Audit = keyword("audit");
+export const Redact = keyword("redact");
+export const And = keyword("and");
+export const Or = keyword("or");
+export const Not = keyword("not");
+export const In = keyword("in");
+export const Contains = keyword("contains");
+export const Matches = keyword("matches");
+export const Has = keyword("has");
+export const True = keyword("true");
+export const False = keyword("false");
+
+export const StringLiteral = createToken({
+  name: "StringLiteral",
+  pattern: /"(?:[^"\\\n\r]|\\.)*"/,
+  label: "a string",
+});
+export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\.)*/ });
+export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: /-?\d+(?:\.\d+)?/, label: "a number" });
+
+export const LBrace = createToken({ name: "LBrace", pattern: /\{/, label: "`{`" });
+export const RBrace = createToken({ name: "RBrace", pattern: /\}/, label: "`}`" });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/, label: "`[`" });
+export const RBracket = createToken({ name: "RBracket", pattern: /\]/, label: "`]`" });
+export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "`(`" });
+export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "`)`" });
+export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
+export const Colon = createToken({ name: "Colon", pattern: /:/, label: "`:`" });
+export const Ellipsis = createToken({ name: "Ellipsis", pattern: /\.\.\./, label: "`...`" });
+export const Dot = createToken({ name: "Dot", pattern: /\./, label: "`.`" });
+export const EqEq = createToken({ name: "EqEq", pattern: /==/, label: "`==`" });
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/, label: "`!=`" });
+export const LtEq = createToken({ name: "LtEq", pattern: /<=/, label: "`<=`" });
+export const GtEq = createToken({ name: "GtEq", pattern: /\>=/, label: "`>=`" });
+export const Lt = createToken({ name: "Lt", pattern: /</, label: "`<`" });
+export const Gt = createToken({ name: "Gt", pattern: />/, label: "`>`" });
+export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" });
+export const Pipe = createToken({ name: "Pipe", pattern: /\|/, label: "`|`" });
+export const Question = createToken({ name: "Question", pattern: /\?/, label: "`?`" });
+
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
+export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
+export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED });
+
+export const keywords: TokenType[] = [
+  Policy, Version, Default, Allow, Deny, Import, Const, SetKw, Role, Includes, Member, When, Unless, Because,
+  Tool, Resource, Prompt, Risk, Approval, Args, Limit, Per, Burst, By, Fail, From, Audit, Redact,
+  And, Or, Not, In, Contains, Matches, Has, True, False,
+];
+
+/** Order matters: longer punctuation first, keywords before Identifier. */
+export const allTokens: TokenType[] = [
+  WhiteSpace, LineComment, BlockComment,
+  StringLiteral, UnterminatedString, NumberLiteral,
+  Ellipsis, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Equals,
+  LBrace, RBrace, LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, Pipe, Question,
+  ...keywords,
+  AnyWord, Identifier,
+];
