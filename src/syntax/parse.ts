@@ -13,7 +13,7 @@ import { LIMITS } from "./limits.js";
 import { parser } from "./parser.js";
 import * as T from "./tokens.js";
 
-const lexer = new Lexer(T.allTokens, { positionTracking: "onlyOffset", ensureOptimizations: false });
+const lexer = new Lexer(T.allTokens, { positionTracking: "full", ensureOptimizations: false });
 
 export interface ParseResult {
   ast: PolicyFileAst | undefined;

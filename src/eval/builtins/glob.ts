@@ -5,15 +5,16 @@
 
 type Matcher = (s: string) => boolean;
 
-const enum Tok {
-  Lit = 0, // one literal code point
-  One = 1, // `?`
-  Star = 2, // `*`
-  GlobStar = 3, // `**` (URI globs only)
-}
+const Tok = {
+  Lit: 0, // one literal code point
+  One: 1, // `?`
+  Star: 2, // `*`
+  GlobStar: 3, // `**` (URI globs only)
+} as const;
+type TokKind = (typeof Tok)[keyof typeof Tok];
 
 interface Token {
-  kind: Tok;
+  kind: TokKind;
   cp: number;
 }
 
@@ -65,7 +66,7 @@ function tokenize(pattern: string, uri: boolean): Token[] {
     if (cp === 0x2a /* * */) {
       let run = 1;
       while (pattern.charCodeAt(i + run) === 0x2a) run++;
-      const kind = uri && run >= 2 ? Tok.GlobStar : Tok.Star;
+      const kind: TokKind = uri && run >= 2 ? Tok.GlobStar : Tok.Star;
       const prev = toks[toks.length - 1];
       // Adjacent stars collapse (a GlobStar absorbs a Star).
       if (prev && (prev.kind === Tok.Star || prev.kind === Tok.GlobStar)) {
@@ -97,21 +98,11 @@ function simulate(toks: Token[], s: string, uri: boolean): boolean {
     for (let q = 0; q < m; q++) {
       if (!cur[q]) continue;
       const t = toks[q]!;
-      switch (t.kind) {
-        case Tok.Lit:
-          if (cp === t.cp) next[q + 1] = 1, (alive = true);
-          break;
-        case Tok.One:
-          if (!uri || cp !== SLASH) next[q + 1] = 1, (alive = true);
-          break;
-        case Tok.Star:
-          if (!uri || cp !== SLASH) next[q] = 1, (alive = true);
-          break;
-        case Tok.GlobStar:
-          next[q] = 1;
-          alive = true;
-          break;
-      }
+      const ok = t.kind === Tok.Lit ? cp === t.cp : t.kind === Tok.GlobStar || !uri || cp !== SLASH;
+      if (!ok) continue;
+      // Lit and One advance; Star and GlobStar stay (they may consume more).
+      next[t.kind === Tok.Lit || t.kind === Tok.One ? q + 1 : q] = 1;
+      alive = true;
     }
     if (!alive) return false;
     closure(toks, next);
@@ -130,7 +121,7 @@ function closure(toks: Token[], set: Uint8Array): void {
   }
 }
 
-const AMBIGUOUS_ENCODED = /%(?:2e|2f|5c|25(?:2e|2f|5c)|c0|c1)/i;
+const ENCODED_SEPARATOR = /%(?:2f|5c|25(?:2e|2f|5c)|c0|c1)/i;
 
 /**
  * True when a resource URI could be read more than one way: dot segments (plain or percent-encoded),
@@ -147,8 +138,7 @@ export function isAmbiguousUri(uri: unknown): boolean {
   // an allow-listed URI. An encoded dot is ambiguous only inside a dot segment; checked below.
   let s = uri;
   if (uri.indexOf("%") >= 0) {
-    const m = AMBIGUOUS_ENCODED.exec(uri);
-    if (m && m[0].toLowerCase() !== "%2e") return true;
+    if (ENCODED_SEPARATOR.test(uri)) return true;
     s = uri.replace(/%2e/gi, ".");
   }
   if (s.indexOf(".") < 0) return false;

@@ -1,0 +1,282 @@
+/**
+ * Stage: argument types. Checks `args { ... }` blocks (type names, parameters and their values,
+ * constraints that no value can satisfy, invalid regexes) and lowers them to IR types with every
+ * pattern, CIDR table and constraint check compiled once, here.
+ */
+import type * as A from "../ast/nodes.js";
+import { assertNever } from "../ast/nodes.js";
+import {
+  duplicateField,
+  invalidParameterValue,
+  invalidRegex,
+  unknownParameter,
+  unknownType,
+  unsatisfiable,
+  wrongSetKind,
+} from "../diagnostics/catalog.js";
+import { CidrSet } from "../eval/builtins/cidr.js";
+import { DomainSet } from "../eval/builtins/domain.js";
+import { compileIpCheck } from "../eval/builtins/ip.js";
+import { compilePathCheck } from "../eval/builtins/path.js";
+import { compileSqlCheck } from "../eval/builtins/sql.js";
+import { compileUrlCheck } from "../eval/builtins/url.js";
+import type { IrField, IrType, Scalar } from "../ir/ir.js";
+import type { Symbols } from "./scope.js";
+import { resolveSet } from "./sets.js";
+
+const PARAMS: Record<string, readonly string[]> = {
+  string: ["minLength", "maxLength", "pattern"],
+  number: ["min", "max"],
+  integer: ["min", "max"],
+  boolean: [],
+  any: [],
+  enum: [],
+  array: ["minItems", "maxItems"],
+  path: ["root"],
+  url: ["schemes", "hosts", "deny", "allow", "ports"],
+  ip: ["allow", "deny"],
+  sql: ["readonly", "dialect"],
+};
+export const TYPE_NAMES = Object.keys(PARAMS);
+const SQL_DIALECTS = ["postgresql", "mysql", "mariadb", "sqlite", "transactsql", "bigquery"];
+
+const ANY: IrType = { t: "any" };
+
+export function lowerObjectType(sym: Symbols, o: A.ObjectTypeExpr): IrType & { t: "object" } {
+  const fields: IrField[] = [];
+  const seen = new Set<string>();
+  for (const f of o.fields) {
+    if (seen.has(f.name.text)) {
+      sym.diagnostics.push(duplicateField(f.name.span, f.name.text));
+      continue;
+    }
+    seen.add(f.name.text);
+    fields.push({ name: f.name.text, optional: f.optional, type: lowerType(sym, f.type) });
+  }
+  return { t: "object", fields, open: o.open };
+}
+
+export function lowerType(sym: Symbols, t: A.TypeExpr): IrType {
+  switch (t.kind) {
+    case "object":
+      return lowerObjectType(sym, t);
+    case "union":
+      return { t: "union", members: t.members.map((m) => lowerType(sym, m)) };
+    case "named":
+      return lowerNamed(sym, t);
+    default:
+      return assertNever(t);
+  }
+}
+
+class Params {
+  constructor(private readonly sym: Symbols, private readonly t: A.TypeExpr & { kind: "named" }) {}
+  private find(name: string) {
+    return this.t.params.find((p) => p.name.text === name);
+  }
+  private bad(p: A.TypeParam, what: string) {
+    this.sym.diagnostics.push(invalidParameterValue(p.value.span, `parameter \`${p.name.text}\` of \`${this.t.name.text}\` must be ${what}`));
+  }
+  private constValue(v: A.Value): A.Value {
+    if (v.kind === "ref") {
+      const c = this.sym.consts.get(v.name);
+      if (c) return c.value;
+    }
+    return v;
+  }
+  nonNegInt(name: string): number | undefined {
+    const p = this.find(name);
+    if (!p) return undefined;
+    const v = this.constValue(p.value);
+    if (v.kind === "number" && Number.isInteger(v.value) && v.value >= 0) return v.value;
+    this.bad(p, "a whole number, 0 or more");
+    return undefined;
+  }
+  num(name: string): number | undefined {
+    const p = this.find(name);
+    if (!p) return undefined;
+    const v = this.constValue(p.value);
+    if (v.kind === "number") return v.value;
+    this.bad(p, "a number");
+    return undefined;
+  }
+  str(name: string): { value: string; span: A.Value["span"] } | undefined {
+    const p = this.find(name);
+    if (!p) return undefined;
+    const v = this.constValue(p.value);
+    if (v.kind === "string") return { value: v.value, span: v.span };
+    this.bad(p, "a string");
+    return undefined;
+  }
+  bool(name: string): boolean | undefined {
+    const p = this.find(name);
+    if (!p) return undefined;
+    const v = this.constValue(p.value);
+    if (v.kind === "boolean") return v.value;
+    this.bad(p, "`true` or `false`");
+    return undefined;
+  }
+  strings(name: string): string[] | undefined {
+    const p = this.find(name);
+    if (!p) return undefined;
+    if (p.value.kind === "list" && p.value.items.every((i) => i.kind === "string")) return p.value.items.map((i) => (i as { value: string }).value);
+    this.bad(p, "a list of strings");
+    return undefined;
+  }
+  ints(name: string): number[] | undefined {
+    const p = this.find(name);
+    if (!p) return undefined;
+    if (p.value.kind === "list" && p.value.items.every((i) => i.kind === "number" && Number.isInteger(i.value))) {
+      return p.value.items.map((i) => (i as { value: number }).value);
+    }
+    this.bad(p, "a list of whole numbers");
+    return undefined;
+  }
+  /** A set reference of the given kind, or an inline list of strings. */
+  cidr(name: string): CidrSet | undefined {
+    return this.setParam(name, "cidr", (items) => CidrSet.from(items)) as CidrSet | undefined;
+  }
+  domain(name: string): DomainSet | undefined {
+    return this.setParam(name, "domain", (items) => DomainSet.from(items)) as DomainSet | undefined;
+  }
+  private setParam(
+    name: string,
+    kind: "cidr" | "domain",
+    build: (items: string[]) => { set: CidrSet | DomainSet } | { error: string; item: string },
+  ): CidrSet | DomainSet | undefined {
+    const p = this.find(name);
+    if (!p) return undefined;
+    if (p.value.kind === "ref") {
+      const s = resolveSet(this.sym, p.value.name, p.value.span);
+      if (!s) return undefined;
+      if (s.kind !== kind) {
+        this.sym.diagnostics.push(wrongSetKind(p.value.span, s.name, s.kind, kind));
+        return undefined;
+      }
+      return s.set as CidrSet | DomainSet;
+    }
+    const items = this.strings(name);
+    if (!items) return undefined;
+    const r = build(items);
+    if ("error" in r) {
+      this.sym.diagnostics.push(invalidParameterValue(p.value.span, `\`${r.item}\` is not a valid ${kind} item: ${r.error}`));
+      return undefined;
+    }
+    return r.set;
+  }
+}
+
+function range(sym: Symbols, t: A.TypeExpr, lo: number | undefined, hi: number | undefined, what: string) {
+  if (lo !== undefined && hi !== undefined && lo > hi) {
+    sym.diagnostics.push(unsatisfiable(t.span, `no value can satisfy ${what}: the minimum ${lo} is above the maximum ${hi}`, "swap or fix the bounds"));
+  }
+}
+
+function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
+  const name = t.name.text;
+  const allowed = PARAMS[name];
+  if (!allowed) {
+    sym.diagnostics.push(unknownType(t.name.span, name, TYPE_NAMES));
+    return ANY;
+  }
+  for (const p of t.params) {
+    if (!allowed.includes(p.name.text)) sym.diagnostics.push(unknownParameter(p.name.span, name, p.name.text, allowed));
+  }
+  if (name !== "enum" && name !== "array" && t.positional.length > 0) {
+    sym.diagnostics.push(invalidParameterValue(t.positional[0]!.span, `type \`${name}\` takes only named parameters`, "write `name: value`"));
+  }
+  const P = new Params(sym, t);
+  switch (name) {
+    case "any":
+      return ANY;
+    case "boolean":
+      return { t: "boolean" };
+    case "string": {
+      const minLength = P.nonNegInt("minLength");
+      const maxLength = P.nonNegInt("maxLength");
+      range(sym, t, minLength, maxLength, "the length");
+      const pat = P.str("pattern");
+      let pattern: RegExp | undefined;
+      if (pat) {
+        try {
+          pattern = new RegExp(pat.value, "u");
+        } catch (err) {
+          sym.diagnostics.push(invalidRegex(pat.span, pat.value, (err as Error).message.replace(/^Invalid regular expression: /, "")));
+        }
+      }
+      return { t: "string", ...(minLength !== undefined && { minLength }), ...(maxLength !== undefined && { maxLength }), ...(pattern && { pattern, patternText: pat!.value }) };
+    }
+    case "number":
+    case "integer": {
+      const min = P.num("min");
+      const max = P.num("max");
+      range(sym, t, min, max, "the range");
+      if (name === "integer" && min !== undefined && max !== undefined && min <= max && Math.ceil(min) > Math.floor(max)) {
+        sym.diagnostics.push(unsatisfiable(t.span, `no whole number lies between ${min} and ${max}`));
+      }
+      return { t: name, ...(min !== undefined && { min }), ...(max !== undefined && { max }) };
+    }
+    case "enum": {
+      const values: Scalar[] = [];
+      for (const v of t.positional) {
+        if (v.kind === "string" || v.kind === "number" || v.kind === "boolean") values.push(v.value);
+        else sym.diagnostics.push(invalidParameterValue(v.span, "enum values must be strings, numbers or booleans"));
+      }
+      if (t.positional.length === 0) sym.diagnostics.push(unsatisfiable(t.span, "an empty enum allows no value", 'list the allowed values: `enum("a", "b")`'));
+      return { t: "enum", values };
+    }
+    case "array": {
+      const first = t.positional[0];
+      let item: IrType = ANY;
+      if (first && first.kind !== "string" && first.kind !== "number" && first.kind !== "boolean") item = lowerType(sym, first);
+      else sym.diagnostics.push(invalidParameterValue(t.span, "`array` needs its item type first", "write e.g. `array(string, maxItems: 20)`"));
+      const minItems = P.nonNegInt("minItems");
+      const maxItems = P.nonNegInt("maxItems");
+      range(sym, t, minItems, maxItems, "the number of items");
+      return { t: "array", item, ...(minItems !== undefined && { minItems }), ...(maxItems !== undefined && { maxItems }) };
+    }
+    case "path": {
+      const root = P.str("root");
+      if (!root) {
+        if (!t.params.some((p) => p.name.text === "root")) sym.diagnostics.push(invalidParameterValue(t.span, "`path` needs a sandbox root", 'write `path(root: "/workspace")`'));
+        return ANY;
+      }
+      const check = compilePathCheck({ root: root.value });
+      if (typeof check !== "function") {
+        sym.diagnostics.push(invalidParameterValue(root.span, `invalid sandbox root \`${root.value}\`: ${check.error}`, "use an absolute, normalised POSIX path"));
+        return ANY;
+      }
+      return { t: "check", kind: "path", check };
+    }
+    case "url": {
+      const schemes = P.strings("schemes");
+      const hosts = P.domain("hosts");
+      const deny = P.cidr("deny");
+      const allow = P.cidr("allow");
+      const ports = P.ints("ports");
+      const check = compileUrlCheck({
+        ...(schemes && { schemes: schemes.map((s) => s.toLowerCase().replace(/:$/, "")) }),
+        ...(hosts && { hosts }),
+        ...(deny && { deny }),
+        ...(allow && { allow }),
+        ...(ports && { ports }),
+      });
+      return { t: "check", kind: "url", check };
+    }
+    case "ip": {
+      const allow = P.cidr("allow");
+      const deny = P.cidr("deny");
+      return { t: "check", kind: "ip", check: compileIpCheck({ ...(allow && { allow }), ...(deny && { deny }) }) };
+    }
+    case "sql": {
+      const readonly = P.bool("readonly") ?? true;
+      const dialect = P.str("dialect");
+      if (dialect && !SQL_DIALECTS.includes(dialect.value)) {
+        sym.diagnostics.push(invalidParameterValue(dialect.span, `unknown SQL dialect \`${dialect.value}\``, `use one of ${SQL_DIALECTS.map((d) => `\`${d}\``).join(", ")}`));
+      }
+      return { t: "check", kind: "sql", check: compileSqlCheck({ readonly, dialect: dialect?.value ?? "postgresql" }) };
+    }
+    default:
+      return ANY;
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The checker: runs the named stages over the merged declarations of a policy and its imports —
+ * declarations (collect, duplicates, placement) -> sets -> roles (includes, closure) -> rules
+ * (patterns, conditions) -> tools (risk, approval, args, limits) -> lints — and lowers the result to
+ * IR. Returns the IR only when no error was found.
+ */
+import type * as A from "../ast/nodes.js";
+import {
+  defaultAllow,
+  duplicateDeclaration,
+  includesCycle,
+  invalidRisk,
+  misplaced,
+  missingHeader,
+  tooManyRules,
+  topLevelAllow,
+  undeclaredTool,
+  unknownRole,
+} from "../diagnostics/catalog.js";
+import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { closest } from "../diagnostics/suggest.js";
+import { compileNameGlob, compileUriGlob, globIsLiteral } from "../eval/builtins/glob.js";
+import type { IrBudget, IrPattern, IrPolicy, IrRole, IrRule, IrTool, Risk } from "../ir/ir.js";
+import { span } from "../source/source.js";
+import { LIMITS } from "../syntax/limits.js";
+import { lowerObjectType } from "./arg-types.js";
+import { lowerCondition } from "./expressions.js";
+import { lowerLimit } from "./limits.js";
+import { runLints } from "./lints.js";
+import { newSymbols, type Symbols } from "./scope.js";
+import { resolveSet } from "./sets.js";
+
+export interface CheckResult {
+  ir: IrPolicy | undefined;
+  diagnostics: Diagnostic[];
+}
+
+/** `files[0]` is the main file; the rest are its imports, in the order they were merged. */
+export function checkPolicyFiles(files: readonly A.PolicyFileAst[]): CheckResult {
+  const sym = newSymbols();
+  const d = sym.diagnostics;
+  const main = files[0];
+  if (!main) return { ir: undefined, diagnostics: d };
+  if (!main.header) d.push(missingHeader(span(main.file, 0, 0)));
+
+  // ---- stage: declarations ----
+  let defaultDecl: A.DefaultDecl | undefined;
+  const topRules: A.RuleDecl[] = [];
+  const topLimits: A.LimitDecl[] = [];
+  const redact: string[] = [];
+  const firstSpan = new Map<string, A.Name["span"]>();
+  const declare = <T>(map: Map<string, T>, what: string, name: A.Name, decl: T) => {
+    const key = `${what}:${name.text}`;
+    const first = firstSpan.get(key);
+    if (first) {
+      d.push(duplicateDeclaration(name.span, what, name.text, first));
+      return;
+    }
+    firstSpan.set(key, name.span);
+    map.set(name.text, decl);
+  };
+  // Imports are merged before the main file's own declarations (rule numbering follows this order).
+  const ordered = [...files.slice(1), main];
+  for (const f of ordered) {
+    for (const decl of f.declarations) {
+      switch (decl.kind) {
+        case "header":
+          d.push(misplaced(decl.span, "the `policy` header must come first, once", "move it to the top of the file"));
+          break;
+        case "default":
+          if (f !== main) d.push(misplaced(decl.span, "an imported file cannot set the default effect", "set `default` in the main policy file"));
+          else if (defaultDecl) d.push(duplicateDeclaration(decl.span, "default", "default", defaultDecl.span));
+          else defaultDecl = decl;
+          break;
+        case "import":
+          break; // resolved by the loader
+        case "const":
+          declare(sym.consts, "constant", decl.name, decl);
+          break;
+        case "set":
+          declare(sym.setDecls, "set", decl.name, decl);
+          break;
+        case "role":
+          declare(sym.roles, "role", decl.name, decl);
+          break;
+        case "tool":
+          declare(sym.tools, "tool", decl.name, decl);
+          break;
+        case "rule":
+          if (decl.effect === "allow") d.push(topLevelAllow(decl.span));
+          else topRules.push(decl);
+          break;
+        case "limit":
+          topLimits.push(decl);
+          break;
+        case "audit":
+          for (const k of decl.redact) redact.push(k.text.toLowerCase());
+          break;
+      }
+    }
+  }
+  if (defaultDecl?.effect === "allow") d.push(defaultAllow(defaultDecl.span));
+
+  // ---- stage: sets ----
+  for (const name of sym.setDecls.keys()) resolveSet(sym, name);
+
+  // ---- stage: roles (includes and their closure) ----
+  const closures = roleClosures(sym);
+
+  // ---- stage: rules ----
+  let ruleCount = topRules.length;
+  for (const r of sym.roles.values()) ruleCount += r.rules.length;
+  if (ruleCount > LIMITS.maxRules) {
+    d.push(tooManyRules(span(main.file, 0, 0), LIMITS.maxRules));
+    return { ir: undefined, diagnostics: d };
+  }
+  const topDenies = topRules.map((r, i) => lowerRule(sym, r, `policy/${i + 1}`, undefined));
+  const roles = new Map<string, IrRole>();
+  for (const r of sym.roles.values()) {
+    const members = r.members.map((m) => lowerCondition(sym, m.when).ir);
+    const rules = r.rules.map((rule, i) => lowerRule(sym, rule, `${r.name.text}/${i + 1}`, r.name.text));
+    const budgets = lowerLimits(sym, r.limits, r.name.text, { level: "role", role: r.name.text });
+    roles.set(r.name.text, {
+      name: r.name.text,
+      members,
+      includes: r.includes.filter((i) => sym.roles.has(i.text)).map((i) => i.text),
+      closure: closures.get(r.name.text) ?? [r.name.text],
+      rules,
+      budgets,
+    });
+  }
+
+  // ---- stage: tools ----
+  const tools = new Map<string, IrTool>();
+  for (const t of sym.tools.values()) tools.set(t.name.text, lowerTool(sym, t));
+  const budgets = lowerLimits(sym, topLimits, "policy", { level: "policy" });
+
+  // ---- stage: lints ----
+  runLints(sym, { topDenies, roles, defaultDecl });
+
+  if (hasErrors(d)) return { ir: undefined, diagnostics: d };
+  const ir: IrPolicy = {
+    name: main.header?.name ?? main.file,
+    ...(main.header?.version !== undefined && { version: main.header.version }),
+    defaultEffect: defaultDecl?.effect ?? "deny",
+    roles,
+    topDenies,
+    tools,
+    budgets,
+    redactKeys: [...new Set(redact)],
+    sets: new Map([...sym.sets].filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1] !== null)),
+    ruleCount,
+  };
+  return { ir, diagnostics: d };
+}
+
+function lowerLimits(sym: Symbols, limits: readonly A.LimitDecl[], prefix: string, scope: IrBudget["scope"]): IrBudget[] {
+  const out: IrBudget[] = [];
+  limits.forEach((l, i) => {
+    const b = lowerLimit(sym, l, `${prefix}/limit/${i + 1}`, scope);
+    if (b) out.push(b);
+  });
+  return out;
+}
+
+function roleClosures(sym: Symbols): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of sym.roles.values()) {
+    for (const inc of r.includes) if (!sym.roles.has(inc.text)) sym.diagnostics.push(unknownRole(inc.span, inc.text, sym.roles.keys()));
+  }
+  const state = new Map<string, "visiting" | "done">();
+  const reported = new Set<string>();
+  const visit = (name: string, stack: string[]): Set<string> => {
+    const acc = new Set<string>([name]);
+    if (state.get(name) === "done") {
+      for (const x of out.get(name) ?? []) acc.add(x);
+      return acc;
+    }
+    state.set(name, "visiting");
+    const decl = sym.roles.get(name)!;
+    for (const inc of decl.includes) {
+      if (!sym.roles.has(inc.text)) continue;
+      if (state.get(inc.text) === "visiting") {
+        const chain = [...stack.slice(stack.indexOf(inc.text)), name, inc.text];
+        const key = [...new Set(chain)].sort().join(",");
+        if (!reported.has(key)) {
+          reported.add(key);
+          sym.diagnostics.push(includesCycle(inc.span, chain.slice(chain.indexOf(inc.text))));
+        }
+        continue;
+      }
+      for (const x of visit(inc.text, [...stack, name])) acc.add(x);
+    }
+    state.set(name, "done");
+    out.set(name, [...acc].sort());
+    return acc;
+  };
+  for (const name of sym.roles.keys()) if (state.get(name) !== "done") visit(name, []);
+  return out;
+}
+
+function lowerPatterns(sym: Symbols, r: A.RuleDecl): IrPattern[] {
+  const out: IrPattern[] = [];
+  for (const p of r.patterns) {
+    if (!p.quoted && r.target === "tool") {
+      const set = sym.setDecls.get(p.text);
+      if (set) {
+        const lowered = resolveSet(sym, p.text, p.span);
+        if (lowered && lowered.kind !== "tool") {
+          sym.diagnostics.push({ ...undeclaredTool(p.span, p.text, "this names a set that is not a `tool` set"), code: "E0202", severity: "error", message: `set \`${p.text}\` holds ${lowered.kind} items, but tool patterns are needed here` });
+          continue;
+        }
+        if (lowered && lowered.kind === "tool") for (const item of lowered.patterns) out.push(pattern(item, "tool"));
+        continue;
+      }
+      if (!sym.tools.has(p.text)) {
+        const near = closest(p.text, [...sym.tools.keys(), ...[...sym.setDecls.values()].filter((s) => s.setKind.text === "tool").map((s) => s.name.text)]);
+        if (near && near !== p.text) sym.diagnostics.push(undeclaredTool(p.span, p.text, `did you mean \`${near}\`?`));
+      }
+    }
+    out.push(pattern(p.text, r.target));
+  }
+  return out;
+}
+
+function pattern(text: string, target: A.TargetKind): IrPattern {
+  if (globIsLiteral(text)) return { kind: "exact", text };
+  return { kind: "glob", text, test: target === "resource" ? compileUriGlob(text) : compileNameGlob(text) };
+}
+
+function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string | undefined): IrRule {
+  const when = r.when && lowerCondition(sym, r.when);
+  const unless = r.unless && lowerCondition(sym, r.unless);
+  return {
+    id,
+    effect: r.effect,
+    target: r.target,
+    patterns: lowerPatterns(sym, r),
+    ...(when && { when: when.ir }),
+    ...(unless && { unless: unless.ir }),
+    ...(r.because !== undefined && { because: r.because }),
+    ...(role !== undefined && { role }),
+    readsArgs: !!(when?.readsArgs || unless?.readsArgs),
+    span: r.span,
+  };
+}
+
+const RISKS: Risk[] = ["low", "medium", "high", "critical"];
+
+function lowerTool(sym: Symbols, t: A.ToolDecl): IrTool {
+  for (const rep of t.repeated) sym.diagnostics.push(misplaced(rep.span, `\`${rep.what}\` is given twice in tool \`${t.name.text}\``, "keep one"));
+  let risk: Risk | undefined;
+  if (t.risk) {
+    if (RISKS.includes(t.risk.text as Risk)) risk = t.risk.text as Risk;
+    else sym.diagnostics.push(invalidRisk(t.risk.span, t.risk.text));
+  }
+  let approval: IrTool["approval"];
+  if (t.approval) {
+    if (t.approval.required.text !== "required") {
+      sym.diagnostics.push(misplaced(t.approval.required.span, `expected \`approval required\`, found \`approval ${t.approval.required.text}\``, "write `approval required` or `approval required when ...`"));
+    }
+    const when = t.approval.when && lowerCondition(sym, t.approval.when);
+    approval = when ? { when: when.ir, readsArgs: when.readsArgs } : { readsArgs: false };
+  }
+  return {
+    name: t.name.text,
+    ...(risk && { risk }),
+    ...(approval && { approval }),
+    ...(t.args && { args: lowerObjectType(sym, t.args) }),
+    budgets: lowerLimits(sym, t.limits, `tool:${t.name.text}`, { level: "tool", tool: t.name.text }),
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * Stage: conditions. Resolves and type-checks `when` / `unless` / `member when` / `approval when`
+ * expressions and lowers them to IR. Static types catch what they can (a boolean compared with a
+ * string, an ip tested against a domain set); what only the request can tell (claims, args) is
+ * checked at run time, where a mismatch is an evaluation error that denies.
+ */
+import type * as A from "../ast/nodes.js";
+import { assertNever } from "../ast/nodes.js";
+import { notBoolean, typeMismatch, unknownAttribute, unknownName, wrongSetKind } from "../diagnostics/catalog.js";
+import { compileNameGlob } from "../eval/builtins/glob.js";
+import type { AttrRoot, IrExpr, Scalar } from "../ir/ir.js";
+import type { Symbols } from "./scope.js";
+import { resolveSet } from "./sets.js";
+
+type StaticType = "string" | "number" | "boolean" | "ip" | "strings" | "list" | "set" | "any";
+
+const ATTRIBUTES: Record<string, { root: AttrRoot; type: StaticType; open?: boolean }> = {
+  "principal.id": { root: "principal.id", type: "string" },
+  "principal.scopes": { root: "principal.scopes", type: "strings" },
+  "principal.claims": { root: "principal.claims", type: "any", open: true },
+  "client.ip": { root: "client.ip", type: "ip" },
+  "client.tls": { root: "client.tls", type: "boolean" },
+  "client.mtls": { root: "client.mtls", type: "boolean" },
+  "client.certSubject": { root: "client.certSubject", type: "string" },
+  "session.id": { root: "session.id", type: "string" },
+  "tool.name": { root: "tool.name", type: "string" },
+  "annotations.readOnlyHint": { root: "annotations.readOnlyHint", type: "boolean" },
+  "annotations.destructiveHint": { root: "annotations.destructiveHint", type: "boolean" },
+  "annotations.idempotentHint": { root: "annotations.idempotentHint", type: "boolean" },
+  "annotations.openWorldHint": { root: "annotations.openWorldHint", type: "boolean" },
+  args: { root: "args", type: "any", open: true },
+  "resource.uri": { root: "resource.uri", type: "string" },
+  "time.hour": { root: "time.hour", type: "number" },
+  "time.minute": { root: "time.minute", type: "number" },
+  "time.weekday": { root: "time.weekday", type: "number" },
+};
+const ROOTS = new Set(Object.keys(ATTRIBUTES).map((k) => k.split(".")[0] as string));
+export const ATTRIBUTE_NAMES = Object.keys(ATTRIBUTES);
+
+export interface Lowered {
+  ir: IrExpr;
+  type: StaticType;
+  readsArgs: boolean;
+}
+
+const BAD: Lowered = { ir: { k: "lit", value: false }, type: "any", readsArgs: false };
+
+export function lowerCondition(sym: Symbols, e: A.Expr): Lowered {
+  const r = lowerExpr(sym, e);
+  if (r.type !== "boolean" && r.type !== "any") sym.diagnostics.push(notBoolean(e.span, r.type));
+  return r;
+}
+
+function resolveAttribute(sym: Symbols, p: A.PathExpr): { root: AttrRoot; path: string[]; type: StaticType } | undefined {
+  const segs = p.segments;
+  // Longest match of root.segment against the table; open roots take the rest as a free path.
+  for (let n = Math.min(1, segs.length); n >= 0; n--) {
+    const key = [p.root, ...segs.slice(0, n)].join(".");
+    const a = ATTRIBUTES[key];
+    if (!a) continue;
+    const rest = segs.slice(n);
+    if (rest.length > 0 && !a.open) break;
+    return { root: a.root, path: rest, type: rest.length > 0 ? "any" : a.type };
+  }
+  sym.diagnostics.push(unknownAttribute(p.span, [p.root, ...segs].join("."), ATTRIBUTE_NAMES));
+  return undefined;
+}
+
+function lowerPath(sym: Symbols, p: A.PathExpr): Lowered {
+  if (!ROOTS.has(p.root)) {
+    const c = sym.consts.get(p.root);
+    if (c && p.segments.length === 0) return { ir: { k: "lit", value: c.value.value }, type: c.value.kind, readsArgs: false };
+    if ((sym.setDecls.has(p.root) || p.root in BUILTIN_NAMES) && p.segments.length === 0) return { ir: { k: "lit", value: false }, type: "set", readsArgs: false };
+    sym.diagnostics.push(unknownName(p.span, "name", p.root, [...sym.consts.keys(), ...sym.setDecls.keys(), ...ROOTS]));
+    return BAD;
+  }
+  const a = resolveAttribute(sym, p);
+  if (!a) return BAD;
+  return { ir: { k: "attr", root: a.root, path: a.path, text: [p.root, ...p.segments].join(".") }, type: a.type, readsArgs: a.root === "args" };
+}
+
+import { BUILTIN_CIDR_SETS as BUILTIN_NAMES } from "../eval/builtins/cidr.js";
+
+function literalValues(sym: Symbols, l: A.ListValue): Scalar[] | undefined {
+  const out: Scalar[] = [];
+  for (const item of l.items) {
+    if (item.kind === "string" || item.kind === "number" || item.kind === "boolean") out.push(item.value);
+    else if (item.kind === "ref" && sym.consts.has(item.name)) out.push(sym.consts.get(item.name)!.value.value);
+    else {
+      sym.diagnostics.push(typeMismatch(item.span, "list items in a condition must be literals or constants", "name a set instead of nesting lists"));
+      return undefined;
+    }
+  }
+  return out;
+}
+
+const CMP: Record<string, "eq" | "ne" | "lt" | "le" | "gt" | "ge"> = { "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge" };
+
+function compatible(a: StaticType, b: StaticType): boolean {
+  if (a === "any" || b === "any" || a === b) return true;
+  // An ip attribute may be compared with a string literal.
+  return (a === "ip" && b === "string") || (a === "string" && b === "ip");
+}
+
+export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
+  switch (e.kind) {
+    case "string":
+    case "number":
+    case "boolean":
+      return { ir: { k: "lit", value: e.value }, type: e.kind, readsArgs: false };
+    case "list": {
+      const values = literalValues(sym, e);
+      if (!values) return BAD;
+      return { ir: { k: "list", values, lookup: new Set(values) }, type: "list", readsArgs: false };
+    }
+    case "path":
+      return lowerPath(sym, e);
+    case "has": {
+      if (!ROOTS.has(e.path.root)) {
+        sym.diagnostics.push(typeMismatch(e.path.span, "`has` tests an attribute of the request", "write e.g. `has principal.claims.org`"));
+        return { ...BAD, type: "boolean" };
+      }
+      const a = resolveAttribute(sym, e.path);
+      if (!a) return { ...BAD, type: "boolean" };
+      return { ir: { k: "has", root: a.root, path: a.path, text: [e.path.root, ...e.path.segments].join(".") }, type: "boolean", readsArgs: a.root === "args" };
+    }
+    case "not": {
+      const o = lowerCondition(sym, e.operand);
+      return { ir: { k: "not", e: o.ir }, type: "boolean", readsArgs: o.readsArgs };
+    }
+    case "and":
+    case "or": {
+      const parts = e.operands.map((o) => lowerCondition(sym, o));
+      return { ir: { k: e.kind, es: parts.map((p) => p.ir) }, type: "boolean", readsArgs: parts.some((p) => p.readsArgs) };
+    }
+    case "compare":
+      return lowerCompare(sym, e);
+    default:
+      return assertNever(e);
+  }
+}
+
+function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
+  const boolOf = (ir: IrExpr, readsArgs: boolean): Lowered => ({ ir, type: "boolean", readsArgs });
+  if (e.op === "matches") {
+    const l = lowerExpr(sym, e.left);
+    if (e.right.kind !== "string") {
+      sym.diagnostics.push(typeMismatch(e.right.span, "`matches` takes a quoted glob pattern", 'write e.g. `client.certSubject matches "CN=agent-*"`'));
+      return BAD;
+    }
+    if (!compatible(l.type, "string")) sym.diagnostics.push(typeMismatch(e.left.span, `\`matches\` needs a string, but this is ${l.type}`));
+    return boolOf({ k: "matches", l: l.ir, pattern: e.right.value, test: compileNameGlob(e.right.value) }, l.readsArgs);
+  }
+  const l = lowerExpr(sym, e.left);
+  if (e.op === "in" || e.op === "not in") {
+    const negate = e.op === "not in";
+    // A named set on the right.
+    if (e.right.kind === "path" && e.right.segments.length === 0 && !ROOTS.has(e.right.root) && !sym.consts.has(e.right.root)) {
+      const set = resolveSet(sym, e.right.root, e.right.span);
+      if (!set) return BAD;
+      const need: Record<string, StaticType[]> = { cidr: ["ip", "string", "any"], domain: ["string", "any"], string: ["string", "any"], tool: ["string", "any"] };
+      if (!(need[set.kind] as StaticType[]).includes(l.type)) {
+        sym.diagnostics.push(wrongSetKind(e.right.span, set.name, set.kind, l.type === "strings" ? "a single value" : l.type));
+      }
+      if (set.kind === "cidr" && l.type === "string") {
+        sym.diagnostics.push(typeMismatch(e.left.span, "a cidr set holds addresses; test `client.ip` or an argument against it"));
+      }
+      return boolOf({ k: "inSet", negate, l: l.ir, set }, l.readsArgs);
+    }
+    const r = lowerExpr(sym, e.right);
+    if (r.type !== "list" && r.type !== "strings" && r.type !== "any") {
+      sym.diagnostics.push(typeMismatch(e.right.span, `\`in\` needs a list, a set or \`principal.scopes\` on the right, but this is ${r.type}`));
+      return BAD;
+    }
+    if (l.type === "list" || l.type === "strings" || l.type === "set") {
+      sym.diagnostics.push(typeMismatch(e.left.span, `the left side of \`in\` must be a single value, but this is ${l.type}`));
+    }
+    return boolOf({ k: "in", negate, l: l.ir, r: r.ir }, l.readsArgs || r.readsArgs);
+  }
+  const r = lowerExpr(sym, e.right);
+  if (e.op === "contains") {
+    if (l.type !== "strings" && l.type !== "list" && l.type !== "any") {
+      sym.diagnostics.push(typeMismatch(e.left.span, `\`contains\` needs a list on the left, but this is ${l.type}`));
+    }
+    return boolOf({ k: "contains", l: l.ir, r: r.ir }, l.readsArgs || r.readsArgs);
+  }
+  const op = CMP[e.op] as "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+  if (l.type === "set" || r.type === "set") {
+    sym.diagnostics.push(typeMismatch(e.span, "a set can only be used with `in`", "write `VALUE in SET`"));
+    return BAD;
+  }
+  if (!compatible(l.type, r.type)) {
+    sym.diagnostics.push(typeMismatch(e.span, `cannot compare ${l.type} with ${r.type}`, "both sides of a comparison must have the same type"));
+  } else if (op !== "eq" && op !== "ne" && l.type !== "number" && l.type !== "any" && r.type !== "any" && r.type !== "number") {
+    sym.diagnostics.push(typeMismatch(e.span, `\`${e.op}\` compares numbers, not ${l.type}`));
+  }
+  return boolOf({ k: op, l: l.ir, r: r.ir }, l.readsArgs || r.readsArgs);
+}

@@ -1,0 +1,56 @@
+/**
+ * Stage: lints (warnings only; they never fail compilation). Rules shadowed by an unconditional
+ * deny, rules that can never fire, duplicate rules, roles that grant nothing.
+ */
+import type * as A from "../ast/nodes.js";
+import { duplicateRule, neverFires, roleGrantsNothing, shadowedByDeny } from "../diagnostics/catalog.js";
+import type { IrExpr, IrPattern, IrRole, IrRule } from "../ir/ir.js";
+import type { Symbols } from "./scope.js";
+
+function unconditional(r: IrRule): boolean {
+  return !r.when && !r.unless;
+}
+
+/** Whether `deny` matches every name `allow` matches (conservative: false when unsure). */
+function covers(deny: IrPattern, allow: IrPattern): boolean {
+  if (deny.kind === "glob" && deny.text === "*" ) return true;
+  if (allow.kind === "exact") return deny.kind === "exact" ? deny.text === allow.text : deny.test(allow.text);
+  return deny.text === allow.text;
+}
+
+function isConst(e: IrExpr | undefined, v: boolean): boolean {
+  return !!e && e.k === "lit" && e.value === v;
+}
+
+function signature(r: IrRule): string {
+  return JSON.stringify([r.effect, r.target, r.patterns.map((p) => p.text), exprKey(r.when), exprKey(r.unless)]);
+}
+function exprKey(e: IrExpr | undefined): unknown {
+  if (!e) return null;
+  return JSON.stringify(e, (k, v) => (k === "lookup" || k === "test" || k === "set" ? undefined : v));
+}
+
+export function runLints(sym: Symbols, p: { topDenies: readonly IrRule[]; roles: ReadonlyMap<string, IrRole>; defaultDecl: A.DefaultDecl | undefined }) {
+  const d = sym.diagnostics;
+  for (const role of p.roles.values()) {
+    const decl = sym.roles.get(role.name);
+    if (decl && role.rules.every((r) => r.effect === "deny") && role.includes.length === 0 && p.defaultDecl?.effect !== "allow") {
+      d.push(roleGrantsNothing(decl.name.span, role.name));
+    }
+    const seen = new Map<string, IrRule>();
+    for (const r of role.rules) {
+      const sig = signature(r);
+      const first = seen.get(sig);
+      if (first) d.push(duplicateRule(r.span, r.id, first.id, first.span));
+      else seen.set(sig, r);
+      if (isConst(r.when, false) || isConst(r.unless, true)) d.push(neverFires(r.span, r.id, "its condition is always false"));
+      if (r.effect !== "allow") continue;
+      const denies = [...p.topDenies, ...role.rules].filter((x) => x.effect === "deny" && x.target === r.target && unconditional(x));
+      const by = denies.find((x) => r.patterns.every((ap) => x.patterns.some((dp) => covers(dp, ap))));
+      if (by) d.push(shadowedByDeny(r.span, r.id, by.id, by.span));
+    }
+  }
+  for (const r of p.topDenies) {
+    if (isConst(r.when, false) || isConst(r.unless, true)) d.push(neverFires(r.span, r.id, "its condition is always false"));
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * The checker's symbol tables, shared by its stages: declared sets (lowered), constants, roles
+ * and tools, with where each was declared. Filled by `declarations.ts`, read by the others.
+ */
+import type * as A from "../ast/nodes.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { IrSet } from "../ir/ir.js";
+
+export interface Symbols {
+  readonly diagnostics: Diagnostic[];
+  readonly consts: Map<string, A.ConstDecl>;
+  readonly setDecls: Map<string, A.SetDecl>;
+  /** Lowered sets, filled lazily (sets may name other sets). */
+  readonly sets: Map<string, IrSet | null>;
+  readonly roles: Map<string, A.RoleDecl>;
+  readonly tools: Map<string, A.ToolDecl>;
+}
+
+export function newSymbols(): Symbols {
+  return { diagnostics: [], consts: new Map(), setDecls: new Map(), sets: new Map(), roles: new Map(), tools: new Map() };
+}

@@ -1,0 +1,263 @@
+/**
+ * Closure compilation of conditions and argument types: each IR node becomes a JS closure once, at
+ * compile time, so evaluation does no tree walking and no dispatch on node kinds. No source text is
+ * generated and nothing is passed to `eval`/`new Function`, so hosts that forbid them can use it.
+ * Semantics are those of `eval/interpreter.ts` and `eval/args.ts`, through the shared operators.
+ */
+import type { IrExpr, IrType } from "../ir/ir.js";
+import { codePointLength } from "../eval/builtins/text.js";
+import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
+import { describeValue, EvalError, hasAttr, readAttr } from "../eval/request.js";
+import type { Tri } from "../eval/interpreter.js";
+import type { PolicyRequest } from "../runtime/types.js";
+
+export type Fn = (req: PolicyRequest) => unknown;
+export type Pred = (req: PolicyRequest) => boolean;
+
+export function compileExpr(e: IrExpr): Fn {
+  switch (e.k) {
+    case "lit": {
+      const v = e.value;
+      return () => v;
+    }
+    case "list": {
+      const v = e.values;
+      return () => v;
+    }
+    case "attr": {
+      const { root, path, text } = e;
+      return (req) => readAttr(req, root, path, text);
+    }
+    case "has": {
+      const { root, path } = e;
+      return (req) => hasAttr(req, root, path);
+    }
+    case "not": {
+      const f = compileExpr(e.e);
+      return (req) => !asBool(f(req), "the operand of `not`");
+    }
+    case "and": {
+      const fs = e.es.map(compileExpr);
+      return (req) => {
+        for (let i = 0; i < fs.length; i++) if (!asBool(fs[i]!(req), "an operand of `and`")) return false;
+        return true;
+      };
+    }
+    case "or": {
+      const fs = e.es.map(compileExpr);
+      return (req) => {
+        for (let i = 0; i < fs.length; i++) if (asBool(fs[i]!(req), "an operand of `or`")) return true;
+        return false;
+      };
+    }
+    case "eq":
+    case "ne": {
+      const l = compileExpr(e.l);
+      const neg = e.k === "ne";
+      // Fast path for `attr == "literal"`: the common shape.
+      if (e.r.k === "lit") {
+        const lit = e.r.value;
+        return (req) => opEquals(l(req), lit) !== neg;
+      }
+      const r = compileExpr(e.r);
+      return (req) => opEquals(l(req), r(req)) !== neg;
+    }
+    case "lt":
+    case "le":
+    case "gt":
+    case "ge": {
+      const l = compileExpr(e.l);
+      const r = compileExpr(e.r);
+      const op = e.k;
+      return (req) => opOrder(op, l(req), r(req));
+    }
+    case "in": {
+      const l = compileExpr(e.l);
+      const neg = e.negate;
+      if (e.r.k === "list") {
+        const lookup = e.r.lookup;
+        return (req) => {
+          const v = l(req);
+          if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw new EvalError(`cannot look up ${describeValue(v)} in a list`);
+          return lookup.has(v) !== neg;
+        };
+      }
+      const r = compileExpr(e.r);
+      return (req) => opInList(l(req), r(req)) !== neg;
+    }
+    case "inSet": {
+      const l = compileExpr(e.l);
+      const { set, negate } = e;
+      return (req) => opInSet(l(req), set) !== negate;
+    }
+    case "contains": {
+      const l = compileExpr(e.l);
+      const r = compileExpr(e.r);
+      return (req) => opInList(r(req), l(req));
+    }
+    case "matches": {
+      const l = compileExpr(e.l);
+      const test = e.test;
+      return (req) => opMatches(l(req), test);
+    }
+  }
+}
+
+export function compilePred(e: IrExpr): Pred {
+  const f = compileExpr(e);
+  return (req) => asBool(f(req), "the condition");
+}
+
+function exprReadsArgs(e: IrExpr): boolean {
+  switch (e.k) {
+    case "attr":
+    case "has":
+      return e.root === "args";
+    case "not":
+      return exprReadsArgs(e.e);
+    case "and":
+    case "or":
+      return e.es.some(exprReadsArgs);
+    case "eq": case "ne": case "lt": case "le": case "gt": case "ge": case "in": case "contains":
+      return exprReadsArgs(e.l) || exprReadsArgs(e.r);
+    case "inSet":
+    case "matches":
+      return exprReadsArgs(e.l);
+    default:
+      return false;
+  }
+}
+
+/** Three-valued form for tools/list, where arguments are unknown. */
+export function compileTri(e: IrExpr): (req: PolicyRequest) => Tri {
+  if (e.k === "not") {
+    const f = compileTri(e.e);
+    return (req) => {
+      const v = f(req);
+      return typeof v === "boolean" ? !v : v;
+    };
+  }
+  if (e.k === "and" || e.k === "or") {
+    const fs = e.es.map(compileTri);
+    const stop = e.k === "or";
+    return (req) => {
+      let unknown = false;
+      for (const f of fs) {
+        const v = f(req);
+        if (v === "error") return unknown ? "unknown" : "error";
+        if (v === "unknown") unknown = true;
+        else if (v === stop) return stop;
+      }
+      return unknown ? "unknown" : !stop;
+    };
+  }
+  if (exprReadsArgs(e)) return () => "unknown";
+  const p = compilePred(e);
+  return (req) => {
+    try {
+      return p(req);
+    } catch (err) {
+      if (err instanceof EvalError) return "error";
+      throw err;
+    }
+  };
+}
+
+// ---- argument types ----
+export type Check = (v: unknown) => string | null;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function compileType(t: IrType, path: string): Check {
+  switch (t.t) {
+    case "any":
+      return (v) => (v === undefined ? `${path}: is missing` : null);
+    case "string": {
+      const { minLength, maxLength, pattern, patternText } = t;
+      const hasLen = minLength !== undefined || maxLength !== undefined;
+      return (v) => {
+        if (typeof v !== "string") return `${path}: expected a string, found ${describeValue(v)}`;
+        if (hasLen) {
+          const n = codePointLength(v);
+          if (minLength !== undefined && n < minLength) return `${path}: shorter than ${minLength} characters`;
+          if (maxLength !== undefined && n > maxLength) return `${path}: longer than ${maxLength} characters`;
+        }
+        if (pattern && !pattern.test(v)) return `${path}: does not match the pattern \`${patternText}\``;
+        return null;
+      };
+    }
+    case "number":
+    case "integer": {
+      const { min, max } = t;
+      const int = t.t === "integer";
+      const name = t.t;
+      return (v) => {
+        if (typeof v !== "number" || !Number.isFinite(v)) return `${path}: expected a ${name}, found ${describeValue(v)}`;
+        if (int && !Number.isInteger(v)) return `${path}: expected a whole number, found ${v}`;
+        if (min !== undefined && v < min) return `${path}: below the minimum ${min}`;
+        if (max !== undefined && v > max) return `${path}: above the maximum ${max}`;
+        return null;
+      };
+    }
+    case "boolean":
+      return (v) => (typeof v === "boolean" ? null : `${path}: expected a boolean, found ${describeValue(v)}`);
+    case "enum": {
+      const values = new Set<unknown>(t.values);
+      const msg = `${path}: must be one of ${t.values.map((x) => JSON.stringify(x)).join(", ")}`;
+      return (v) => (values.has(v) ? null : msg);
+    }
+    case "array": {
+      const placeholder = `${path}[]`;
+      const item = compileType(t.item, placeholder);
+      const { minItems, maxItems } = t;
+      return (v) => {
+        if (!Array.isArray(v)) return `${path}: expected a list, found ${describeValue(v)}`;
+        if (minItems !== undefined && v.length < minItems) return `${path}: fewer than ${minItems} items`;
+        if (maxItems !== undefined && v.length > maxItems) return `${path}: more than ${maxItems} items`;
+        for (let i = 0; i < v.length; i++) {
+          const f = item(v[i]);
+          if (f !== null) return `${path}[${i}]` + f.slice(placeholder.length);
+        }
+        return null;
+      };
+    }
+    case "object": {
+      const fields = t.fields.map((f) => ({ name: f.name, optional: f.optional, check: compileType(f.type, `${path}.${f.name}`), missing: `${path}.${f.name}: is required` }));
+      const known = new Set(t.fields.map((f) => f.name));
+      const open = t.open;
+      return (v) => {
+        if (!isObject(v)) return `${path}: expected an object, found ${describeValue(v)}`;
+        for (let i = 0; i < fields.length; i++) {
+          const f = fields[i]!;
+          const x = Object.prototype.hasOwnProperty.call(v, f.name) ? v[f.name] : undefined;
+          if (x === undefined) {
+            if (f.optional) continue;
+            return f.missing;
+          }
+          const fault = f.check(x);
+          if (fault !== null) return fault;
+        }
+        if (!open) for (const key in v) if (!known.has(key) && Object.prototype.hasOwnProperty.call(v, key)) return `${path}.${key}: is not an allowed argument`;
+        return null;
+      };
+    }
+    case "union": {
+      const ms = t.members.map((m) => compileType(m, path));
+      return (v) => {
+        let first: string | null = null;
+        for (const m of ms) {
+          const f = m(v);
+          if (f === null) return null;
+          first ??= f;
+        }
+        return first ?? `${path}: matches no allowed type`;
+      };
+    }
+    case "check": {
+      const check = t.check;
+      return (v) => {
+        const f = check(v);
+        return f === null ? null : `${path}: ${f}`;
+      };
+    }
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * The compiled decision function. Built once per policy from the IR:
+ *  - every condition and argument type is a closure (closures.ts);
+ *  - rules are indexed by role set, method and target name: a request looks up its candidate rules
+ *    in a Map instead of scanning the policy, so the cost stays flat as the policy grows;
+ *  - reasons and role lists are prebuilt and frozen, so an allow allocates little beyond its result.
+ * It must decide exactly as eval/interpreter.ts does (a property test checks this).
+ * INVARIANT: never throws; any fault is a deny with reason `internal_error`.
+ */
+import { isAmbiguousUri } from "../eval/builtins/glob.js";
+import { EvalError, validateRequest } from "../eval/request.js";
+import type { Tri } from "../eval/interpreter.js";
+import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
+import type { Decision, Method, PolicyRequest, Reason, Visibility } from "../runtime/types.js";
+import { compilePred, compileTri, compileType, type Check, type Pred } from "./closures.js";
+
+interface CRule {
+  readonly ir: IrRule;
+  readonly id: string;
+  readonly allow: boolean;
+  readonly role: string | undefined;
+  readonly order: number;
+  readonly when: Pred | undefined;
+  readonly unless: Pred | undefined;
+  readonly whenTri: ((r: PolicyRequest) => Tri) | undefined;
+  readonly unlessTri: ((r: PolicyRequest) => Tri) | undefined;
+  readonly match: (name: string) => boolean;
+  readonly reason: Reason;
+}
+
+interface CTool {
+  readonly ir: IrTool;
+  readonly args: Check | undefined;
+  readonly argsRule: string;
+  readonly approval: Pred | undefined;
+  readonly approvalTri: ((r: PolicyRequest) => Tri) | undefined;
+  readonly approvalReason: Reason;
+  readonly budgetIds: readonly string[];
+}
+
+type Kind = "tool" | "resource" | "prompt";
+const KIND_OF: Record<Method, Kind | undefined> = { "tools/call": "tool", "tools/list": "tool", "resources/read": "resource", "prompts/get": "prompt" };
+const MAX_CACHED_NAMES = 4096;
+const MAX_CACHED_ROLESETS = 1024;
+
+/** Everything a set of held roles needs, memoized per distinct role set. */
+class RoleSet {
+  readonly roles: readonly string[];
+  private readonly rules: Record<Kind, CRule[]>;
+  private readonly byName: Record<Kind, Map<string, readonly CRule[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
+  constructor(roles: string[], topDenies: CRule[], roleRules: ReadonlyMap<string, CRule[]>) {
+    this.roles = Object.freeze(roles);
+    const all = [...topDenies];
+    for (const r of roles) all.push(...(roleRules.get(r) ?? []));
+    this.rules = { tool: all.filter((r) => r.ir.target === "tool"), resource: all.filter((r) => r.ir.target === "resource"), prompt: all.filter((r) => r.ir.target === "prompt") };
+  }
+  candidates(kind: Kind, name: string): readonly CRule[] {
+    const cache = this.byName[kind];
+    const hit = cache.get(name);
+    if (hit) return hit;
+    const list = this.rules[kind];
+    const out: CRule[] = [];
+    if (kind === "resource" && isAmbiguousUri(name)) {
+      // An ambiguous URI matches every deny rule and no allow rule.
+      for (const r of list) if (!r.allow) out.push(r);
+    } else {
+      for (const r of list) if (r.match(name)) out.push(r);
+    }
+    if (cache.size < MAX_CACHED_NAMES) cache.set(name, out);
+    return out;
+  }
+}
+
+export interface CompiledDecider {
+  decide(req: PolicyRequest): Decision;
+}
+
+export function compileDecider(ir: IrPolicy): CompiledDecider {
+  let order = 0;
+  const cRule = (r: IrRule): CRule => {
+    const exact = new Set<string>();
+    const globs: ((s: string) => boolean)[] = [];
+    for (const p of r.patterns) if (p.kind === "exact") exact.add(p.text);
+    else globs.push(p.test);
+    const match =
+      globs.length === 0
+        ? (s: string) => exact.has(s)
+        : (s: string) => {
+            if (exact.has(s)) return true;
+            for (const g of globs) if (g(s)) return true;
+            return false;
+          };
+    const reason: Reason = Object.freeze(
+      r.effect === "allow"
+        ? { code: "allow_rule" as const, rule: r.id, message: r.role ? `allowed by role \`${r.role}\`` : "allowed" }
+        : { code: "deny_rule" as const, rule: r.id, message: r.because ?? (r.role ? `denied by role \`${r.role}\`` : "denied by policy") },
+    );
+    return {
+      ir: r,
+      id: r.id,
+      allow: r.effect === "allow",
+      role: r.role,
+      order: order++,
+      when: r.when && compilePred(r.when),
+      unless: r.unless && compilePred(r.unless),
+      whenTri: r.when && compileTri(r.when),
+      unlessTri: r.unless && compileTri(r.unless),
+      match,
+      reason,
+    };
+  };
+  const topDenies = ir.topDenies.map(cRule);
+  const roleRules = new Map<string, CRule[]>();
+  for (const role of ir.roles.values()) roleRules.set(role.name, role.rules.map(cRule));
+  const derived = [...ir.roles.values()].filter((r) => r.members.length > 0).map((r) => ({ name: r.name, members: r.members.map(compilePred) }));
+  const closures = new Map([...ir.roles.values()].map((r) => [r.name, r.closure] as const));
+  const roleBudgets = new Map([...ir.roles.values()].map((r) => [r.name, r.budgets.map((b) => b.id)] as const));
+  const policyBudgets = ir.budgets.map((b) => b.id);
+  const tools = new Map<string, CTool>();
+  for (const t of ir.tools.values()) {
+    tools.set(t.name, {
+      ir: t,
+      args: t.args && compileType(t.args, "args"),
+      argsRule: `tool:${t.name}/args`,
+      approval: t.approval ? (t.approval.when ? compilePred(t.approval.when) : () => true) : undefined,
+      approvalTri: t.approval?.when && compileTri(t.approval.when),
+      approvalReason: Object.freeze({ code: "approval_required" as const, rule: `tool:${t.name}/approval`, message: `calls to \`${t.name}\` need a human's approval` }),
+      budgetIds: t.budgets.map((b) => b.id),
+    });
+  }
+  const roleSets = new Map<string, RoleSet>();
+  const defaultAllow = ir.defaultEffect === "allow";
+
+  function roleSetFor(names: string[]): RoleSet {
+    const key = names.join("\u0000");
+    let rs = roleSets.get(key);
+    if (!rs) {
+      rs = new RoleSet(names, topDenies, roleRules);
+      if (roleSets.size < MAX_CACHED_ROLESETS) roleSets.set(key, rs);
+    }
+    return rs;
+  }
+
+  /** Held roles, closed and sorted; errors of membership conditions are collected. */
+  function resolveRoles(req: PolicyRequest, errors: string[], ignored: string[]): RoleSet | undefined {
+    const given = req.principal?.roles;
+    // Fast path: one declared role, no derived roles in the policy.
+    if (derived.length === 0 && given && given.length === 1) {
+      const c = closures.get(given[0]!);
+      if (c) return roleSetFor(c as string[]);
+    }
+    const held = new Set<string>();
+    if (given) for (const r of given) {
+      if (closures.has(r)) held.add(r);
+      else ignored.push(r);
+    }
+    for (const d of derived) {
+      if (held.has(d.name)) continue;
+      for (const m of d.members) {
+        try {
+          if (m(req)) {
+            held.add(d.name);
+            break;
+          }
+        } catch (err) {
+          if (!(err instanceof EvalError)) throw err;
+          errors.push(`membership of role \`${d.name}\`: ${err.message}`);
+        }
+      }
+    }
+    if (held.size === 0) return undefined;
+    const closed = new Set<string>();
+    for (const r of held) for (const x of closures.get(r)!) closed.add(x);
+    return roleSetFor([...closed].sort());
+  }
+
+  function denyOf(code: Reason["code"], message: string, roles: readonly string[], errors: string[], risk: IrTool["risk"], rule?: string): Decision {
+    const d: Decision = { effect: "deny", reasons: [rule ? { code, rule, message } : { code, message }], roles: roles as string[], errors, budgets: [] };
+    if (risk) d.risk = risk;
+    return d;
+  }
+
+  function budgets(allows: CRule[], tool: CTool | undefined): string[] {
+    const out = policyBudgets.slice();
+    if (allows.length === 1) {
+      const b = roleBudgets.get(allows[0]!.role as string);
+      if (b && b.length) out.push(...b);
+    } else {
+      const roles = [...new Set(allows.map((r) => r.role as string))].sort();
+      for (const r of roles) out.push(...(roleBudgets.get(r) ?? []));
+    }
+    if (tool) for (const id of tool.budgetIds) out.push(id);
+    return out;
+  }
+
+  function visibility(req: PolicyRequest, cands: readonly CRule[], tool: CTool | undefined): Visibility {
+    let allowSure = false;
+    let allowMaybe = false;
+    let denyMaybe = false;
+    for (const r of cands) {
+      const w: Tri = r.whenTri ? r.whenTri(req) : true;
+      const u: Tri = r.unlessTri ? r.unlessTri(req) : false;
+      if (w === "error" || u === "error") return "never";
+      const holds: Tri = w === false || u === true ? false : w === true && u === false ? true : "unknown";
+      if (holds === false) continue;
+      if (!r.allow) {
+        if (holds === true) return "never";
+        denyMaybe = true;
+      } else if (holds === true) allowSure = true;
+      else allowMaybe = true;
+    }
+    if (!allowSure && !allowMaybe && !defaultAllow) return "never";
+    if (denyMaybe || (!allowSure && !defaultAllow)) return "depends";
+    if (tool?.approval) {
+      if (!tool.approvalTri) return "depends";
+      if (tool.approvalTri(req) !== false) return "depends";
+    }
+    return "always";
+  }
+
+  function decideUnsafe(req: PolicyRequest): Decision {
+    const shape = validateRequest(req);
+    if ("error" in shape) return denyOf("invalid_request", shape.error, [], [], undefined);
+    const method = shape.method;
+    const errors: string[] = [];
+    const ignored: string[] = [];
+    const rs = resolveRoles(req, errors, ignored);
+    const kind = KIND_OF[method]!;
+    const tool = kind === "tool" && req.tool !== undefined ? tools.get(req.tool) : undefined;
+    const risk = tool?.ir.risk;
+    if (!rs) {
+      return denyOf("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", [], errors, risk);
+    }
+    const roles = rs.roles;
+    if (method === "tools/list") {
+      if (req.tool === undefined) {
+        return { effect: "allow", reasons: [{ code: "allow_rule", message: "listing tools is allowed to principals that hold a role" }], roles: roles as string[], errors, budgets: [] };
+      }
+      const v = visibility(req, rs.candidates("tool", req.tool), tool);
+      if (v === "never") {
+        const d = denyOf("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${roles.map((r) => `\`${r}\``).join(", ")}`, roles, errors, risk);
+        d.visibility = v;
+        return d;
+      }
+      const d: Decision = {
+        effect: "allow",
+        reasons: [{ code: "allow_rule", message: v === "always" ? `tool \`${req.tool}\` is always allowed` : `tool \`${req.tool}\` is allowed for some arguments` }],
+        roles: roles as string[],
+        errors,
+        budgets: [],
+        visibility: v,
+      };
+      if (risk) d.risk = risk;
+      return d;
+    }
+    const target = (kind === "tool" ? req.tool : kind === "resource" ? req.resource : req.prompt) as string;
+    const cands = rs.candidates(kind, target);
+    let allows: CRule[] | undefined;
+    let denies: CRule[] | undefined;
+    let errs: Reason[] | undefined;
+    for (let i = 0; i < cands.length; i++) {
+      const r = cands[i]!;
+      let holds: boolean;
+      try {
+        holds = (r.when === undefined || r.when(req)) && (r.unless === undefined || !r.unless(req));
+      } catch (err) {
+        if (!(err instanceof EvalError)) throw err;
+        (errs ??= []).push({ code: "evaluation_error", rule: r.id, message: `rule \`${r.id}\` could not be evaluated: ${err.message}` });
+        errors.push(`${r.id}: ${err.message}`);
+        continue;
+      }
+      if (!holds) continue;
+      if (r.allow) (allows ??= []).push(r);
+      else (denies ??= []).push(r);
+    }
+    if (errs) {
+      const d: Decision = { effect: "deny", reasons: errs, roles: roles as string[], errors, budgets: [] };
+      if (risk) d.risk = risk;
+      return d;
+    }
+    if (denies) {
+      const d: Decision = { effect: "deny", reasons: denies.map((r) => r.reason), roles: roles as string[], errors, budgets: [] };
+      if (risk) d.risk = risk;
+      return d;
+    }
+    let reasons: Reason[];
+    if (!allows) {
+      if (!defaultAllow) return denyOf("no_rule", `no rule allows ${kind} \`${target}\` for ${roles.map((r) => `\`${r}\``).join(", ")}`, roles, errors, risk);
+      reasons = [{ code: "default_allow", message: "no rule decided; the policy's default is allow" }];
+      allows = [];
+    } else reasons = allows.length === 1 ? [allows[0]!.reason] : allows.map((r) => r.reason);
+    const callTool = method === "tools/call" ? tool : undefined;
+    if (callTool?.args) {
+      const fault = callTool.args(req.arguments ?? {});
+      if (fault !== null) return denyOf("invalid_argument", fault, roles, errors, risk, callTool.argsRule);
+    }
+    const budgetIds = budgets(allows, callTool);
+    if (callTool?.approval) {
+      let needs: boolean;
+      try {
+        needs = callTool.approval(req);
+      } catch (err) {
+        if (!(err instanceof EvalError)) throw err;
+        errors.push(err.message);
+        return denyOf("evaluation_error", `the approval condition of \`${callTool.ir.name}\` could not be evaluated: ${err.message}`, roles, errors, risk, `tool:${callTool.ir.name}/approval`);
+      }
+      if (needs) {
+        const d: Decision = { effect: "require_approval", reasons: [...reasons, callTool.approvalReason], roles: roles as string[], errors, budgets: budgetIds };
+        if (risk) d.risk = risk;
+        return d;
+      }
+    }
+    const d: Decision = { effect: "allow", reasons, roles: roles as string[], errors, budgets: budgetIds };
+    if (risk) d.risk = risk;
+    return d;
+  }
+
+  return {
+    decide(req: PolicyRequest): Decision {
+      try {
+        return decideUnsafe(req);
+      } catch (err) {
+        return { effect: "deny", reasons: [{ code: "internal_error", message: `internal error: ${(err as Error)?.message ?? String(err)}` }], roles: [], errors: [], budgets: [] };
+      }
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * The pipeline driver: load (parse + imports) -> check and lower to IR -> build the evaluators.
+ * Each stage runs only when the ones before it found no error; diagnostics of every stage that ran
+ * are returned together, sorted.
+ */
+import { hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { checkPolicyFiles } from "../check/check.js";
+import type { IrPolicy } from "../ir/ir.js";
+import type { SourceFile } from "../source/source.js";
+import { loadPolicy, type ReadFile } from "./load.js";
+
+export interface FrontEndResult {
+  ir: IrPolicy | undefined;
+  diagnostics: Diagnostic[];
+  sources: SourceFile[];
+}
+
+export function runFrontEnd(text: string, filename: string, readFile: ReadFile | undefined): FrontEndResult {
+  const loaded = loadPolicy(text, filename, readFile);
+  if (hasErrors(loaded.diagnostics) || loaded.asts.length === 0) {
+    return { ir: undefined, diagnostics: sortDiagnostics(loaded.diagnostics), sources: loaded.sources };
+  }
+  const checked = checkPolicyFiles(loaded.asts);
+  return { ir: checked.ir, diagnostics: sortDiagnostics([...loaded.diagnostics, ...checked.diagnostics]), sources: loaded.sources };
+}

@@ -1,0 +1,148 @@
+// Sandbox path checks: `path(root: "/workspace")`.
+// Guarantees: the root is validated once by compilePathCheck; the check is pure, never throws, and
+// fails closed: a value is accepted only when every plausible reading of it (as given; with `\` as a
+// separator; after one and two rounds of percent-decoding; after Unicode NFKC) resolves, POSIX-style,
+// to the root or below it. Drive letters, UNC/device paths, `~`, control characters and overlong UTF-8
+// are denied outright. Faults are short lowercase messages.
+
+export interface PathOptions {
+  root: string;
+}
+
+export type PathCheck = (value: unknown) => string | null;
+
+const MAX_LENGTH = 4096;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const DRIVE = /^[A-Za-z]:/;
+const UNC = /^[\\/]{2}/;
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** Validate the root once and return the check, or `{ error }` for a bad root. */
+export function compilePathCheck(opts: PathOptions): PathCheck | { error: string } {
+  const root = opts && typeof opts === "object" ? opts.root : undefined;
+  const bad = rootFault(root);
+  if (bad !== null) return { error: bad };
+  const r = root as string;
+  const rootSegs = r === "/" ? [] : r.slice(1).split("/");
+  const outside = `resolves outside the sandbox root \`${r}\``;
+  return (value: unknown): string | null => {
+    try {
+      if (typeof value !== "string" || value.length === 0) return "must be a non-empty string";
+      if (value.length > MAX_LENGTH) return `is longer than ${MAX_LENGTH} characters`;
+      for (const { text, how } of readings(value)) {
+        if (text === null) return "contains an overlong utf-8 encoding";
+        const fault = shapeFault(text);
+        if (fault !== null) return how ? `${fault} ${how}` : fault;
+        if (!inside(rootSegs, text)) return how ? `${outside} ${how}` : outside;
+        if (text.includes("\\") && !inside(rootSegs, text.replace(/\\/g, "/"))) {
+          return `${outside} when \`\\\` is read as a separator${how ? ` ${how}` : ""}`;
+        }
+      }
+      return null;
+    } catch {
+      return "could not be checked";
+    }
+  };
+}
+
+const cache = new Map<string, PathCheck | { error: string }>();
+
+/** One-shot form of compilePathCheck (compiled checks are cached by root). */
+export function checkSandboxPath(value: unknown, opts: PathOptions): string | null {
+  const root = opts && typeof opts === "object" ? opts.root : undefined;
+  let check = typeof root === "string" ? cache.get(root) : undefined;
+  if (!check) {
+    check = compilePathCheck(opts);
+    if (typeof root === "string") {
+      if (cache.size >= 64) cache.clear();
+      cache.set(root, check);
+    }
+  }
+  return typeof check === "function" ? check(value) : `invalid sandbox root: ${check.error}`;
+}
+
+function rootFault(root: unknown): string | null {
+  if (typeof root !== "string" || !root.startsWith("/")) return "the root must be an absolute posix path";
+  if (CONTROL.test(root) || root.includes("\\")) return "the root may not contain control characters or `\\`";
+  if (root !== root.normalize("NFKC")) return "the root must be in unicode nfkc form";
+  if (root === "/") return null;
+  if (root.endsWith("/")) return "the root may not end with `/`";
+  for (const seg of root.slice(1).split("/")) {
+    if (seg === "" || seg === "." || seg === "..") return "the root must be normalised (no `//`, `.` or `..`)";
+  }
+  return null;
+}
+
+interface Reading {
+  text: string | null; // null: the decoding met an overlong UTF-8 sequence
+  how: string;
+}
+
+/** The value as given, percent-decoded once and twice, each also NFKC-normalised. */
+function readings(value: string): Reading[] {
+  const out: Reading[] = [{ text: value, how: "" }];
+  if (value.includes("%")) {
+    const once = percentDecode(value);
+    out.push({ text: once, how: "after percent-decoding" });
+    if (once !== null && once.includes("%")) out.push({ text: percentDecode(once), how: "after double percent-decoding" });
+  }
+  for (let i = 0, n = out.length; i < n; i++) {
+    const r = out[i]!;
+    if (r.text !== null && NON_ASCII.test(r.text)) {
+      const nf = r.text.normalize("NFKC");
+      if (nf !== r.text) out.push({ text: nf, how: `${r.how ? `${r.how} and ` : "after "}unicode normalisation` });
+    }
+  }
+  return out;
+}
+
+function shapeFault(text: string): string | null {
+  if (CONTROL.test(text)) return "contains a control character";
+  if (text.startsWith("~")) return "starts with `~`";
+  if (DRIVE.test(text)) return "is a windows drive path";
+  if (UNC.test(text)) return "is a unc or device path";
+  return null;
+}
+
+/** Resolve POSIX-style against the root and compare whole segments (so `/workspace-evil` is outside). */
+function inside(rootSegs: readonly string[], p: string): boolean {
+  const segs = p.startsWith("/") ? [] : rootSegs.slice();
+  for (const seg of p.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") segs.pop();
+    else segs.push(seg);
+  }
+  if (segs.length < rootSegs.length) return false;
+  for (let i = 0; i < rootSegs.length; i++) if (segs[i] !== rootSegs[i]) return false;
+  return true;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8");
+
+/** Decode %XX escapes as UTF-8 bytes; null when the bytes hold an overlong encoding. Never throws. */
+function percentDecode(s: string): string | null {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; ) {
+    if (s.charCodeAt(i) === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 3;
+      continue;
+    }
+    const w = s.codePointAt(i)! > 0xffff ? 2 : 1;
+    for (const b of encoder.encode(s.slice(i, i + w))) bytes.push(b);
+    i += w;
+  }
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    const n = bytes[i + 1] ?? 0;
+    if (b === 0xc0 || b === 0xc1) return null;
+    if (b === 0xe0 && n >= 0x80 && n <= 0x9f) return null;
+    if (b === 0xf0 && n >= 0x80 && n <= 0x8f) return null;
+  }
+  return decoder.decode(new Uint8Array(bytes));
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}

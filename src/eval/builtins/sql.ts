@@ -1,0 +1,192 @@
+// SQL checks: `sql(readonly: true, dialect: "postgresql")`.
+// Guarantees: pure (results are memoised), never throws, fails closed. The parser (node-sql-parser, one
+// grammar per dialect) is loaded lazily on first use, so importing this module is cheap. Read-only means:
+// exactly one statement, a SELECT (set operations and WITH allowed, every CTE body a SELECT), no SELECT
+// INTO, no locking clause, and no call to a function on the deny list anywhere in the tree. Textual
+// pre-checks run first and do not trust the parser: NUL and control characters, MySQL executable
+// comments, and a backslash before a quote (read as an escape by the parser but not by PostgreSQL,
+// SQLite or T-SQL, which could hide a second statement inside what the parser sees as a string).
+import { createRequire } from "node:module";
+import type { AST, Parser } from "node-sql-parser";
+
+export interface SqlOptions {
+  readonly: boolean;
+  /** Default "postgresql"; also "mysql", "sqlite", "transactsql", "mariadb", "bigquery". */
+  dialect?: string;
+}
+
+export type SqlCheck = (value: unknown) => string | null;
+
+export const SQL_DIALECTS: readonly string[] = ["postgresql", "mysql", "sqlite", "transactsql", "mariadb", "bigquery"];
+/** Dialects where a backslash does not escape a quote inside a string literal. */
+const LITERAL_BACKSLASH = new Set(["postgresql", "sqlite", "transactsql"]);
+
+const MAX_LENGTH = 100_000;
+const MAX_NODES = 200_000;
+const MEMO_MAX_ENTRIES = 512;
+const MEMO_MAX_QUERY = 4096;
+
+const DENIED_FUNCTIONS = new Set([
+  "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_file_write", "pg_file_unlink",
+  "pg_file_rename", "pg_logdir_ls", "lo_import", "lo_export", "lo_open", "lo_get", "lo_put", "lo_from_bytea",
+  "lo_create", "lo_creat", "lo_unlink", "lo_truncate", "lowrite", "dblink", "dblink_exec", "dblink_connect",
+  "dblink_connect_u", "dblink_send_query", "nextval", "setval", "set_config", "pg_sleep", "pg_sleep_for",
+  "pg_sleep_until", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile",
+  "pg_notify", "copy_from", "copy_to", "load_file", "sys_exec", "sys_eval", "xp_cmdshell", "sleep",
+  "benchmark", "query_to_xml", "query_to_xml_and_xmlschema", "table_to_xml", "waitfor",
+]);
+const DENIED_PREFIXES = ["pg_advisory", "pg_try_advisory", "dblink_"];
+/** Locking clauses, as the dialect grammars name them; T-SQL locking table hints. */
+const LOCK_KEYS = ["locking_read", "for_update"];
+const LOCK_HINT = /\b(?:UPDLOCK|XLOCK|TABLOCKX?|HOLDLOCK|PAGLOCK)\b/i;
+
+const require = createRequire(import.meta.url);
+const parsers = new Map<string, Parser | null>();
+
+function parserFor(dialect: string): Parser | null {
+  if (parsers.has(dialect)) return parsers.get(dialect) ?? null;
+  let p: Parser | null = null;
+  try {
+    const mod = require(`node-sql-parser/build/${dialect}.js`) as { Parser: new () => Parser };
+    p = new mod.Parser();
+  } catch {
+    p = null;
+  }
+  parsers.set(dialect, p);
+  return p;
+}
+
+export function compileSqlCheck(opts: SqlOptions): SqlCheck {
+  const o = opts && typeof opts === "object" ? opts : { readonly: true };
+  const readonly = o.readonly !== false;
+  const dialect = typeof o.dialect === "string" ? o.dialect.toLowerCase() : "postgresql";
+  if (!SQL_DIALECTS.includes(dialect)) return () => `unsupported sql dialect \`${String(o.dialect)}\``;
+  const memo = new Map<string, string | null>();
+
+  const run = (q: string): string | null => {
+    const pre = textFault(q, dialect, readonly);
+    if (pre !== null) return pre;
+    const parser = parserFor(dialect);
+    if (!parser) return "the sql parser could not be loaded";
+    let ast: AST | AST[];
+    try {
+      ast = parser.astify(q, { database: dialect });
+    } catch {
+      return `query could not be parsed as ${dialect} SQL`;
+    }
+    const stmts = Array.isArray(ast) ? ast : [ast];
+    if (stmts.length === 0) return "query has no statement";
+    if (!readonly) return null;
+    if (stmts.length > 1) return "query has more than one statement";
+    return readonlyFault(stmts[0]);
+  };
+
+  return (value: unknown): string | null => {
+    try {
+      if (typeof value !== "string") return "must be a string";
+      if (value.length > MAX_LENGTH) return `query is longer than ${MAX_LENGTH} characters`;
+      const hit = memo.get(value);
+      if (hit !== undefined) return hit;
+      const result = run(value);
+      if (value.length <= MEMO_MAX_QUERY) {
+        if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
+        memo.set(value, result);
+      }
+      return result;
+    } catch {
+      return "query could not be checked";
+    }
+  };
+}
+
+function textFault(q: string, dialect: string, readonly: boolean): string | null {
+  if (q.trim() === "") return "query is empty";
+  if (q.includes("\u0000")) return "query contains a nul byte";
+  for (let i = 0; i < q.length; i++) {
+    const c = q.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return "query contains a control character";
+    if (c === 0x0d && q.charCodeAt(i + 1) !== 0x0a) return "query contains a carriage return without a line feed";
+  }
+  if (!readonly) return null;
+  if (q.includes("/*!")) return "query contains a mysql executable comment (`/*!`)";
+  if (LITERAL_BACKSLASH.has(dialect) && /\\['"]/.test(q)) {
+    return `query has a backslash before a quote, which ${dialect} does not read as an escape (double the quote instead)`;
+  }
+  return null;
+}
+
+type Node = Record<string, unknown>;
+
+const isNode = (v: unknown): v is Node => typeof v === "object" && v !== null;
+
+/** Walk the whole tree (iteratively) and return the first read-only violation. */
+function readonlyFault(root: unknown): string | null {
+  if (!isNode(root) || root.type !== "select") {
+    const t = isNode(root) && typeof root.type === "string" ? root.type : "unknown";
+    return `only a select is allowed (found ${t.toUpperCase()})`;
+  }
+  const stack: unknown[] = [root];
+  let seen = 0;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) {
+      for (const x of v) if (isNode(x)) stack.push(x);
+      continue;
+    }
+    if (!isNode(v)) continue;
+    if (++seen > MAX_NODES) return "query is too complex to check";
+    const fault = nodeFault(v);
+    if (fault !== null) return fault;
+    for (const k in v) {
+      const x = v[k];
+      if (isNode(x)) stack.push(x);
+    }
+  }
+  return null;
+}
+
+function nodeFault(n: Node): string | null {
+  if (n.type === "function" || n.type === "aggr_func") {
+    const name = deniedName(n.name);
+    if (name !== null) return `query calls the denied function \`${name}\``;
+  }
+  if (n.type === "select") {
+    const into = n.into;
+    if (isNode(into) && (into.expr != null || into.keyword != null)) return "select into is not read-only";
+    for (const k of LOCK_KEYS) if (n[k] != null && n[k] !== false) return "a locking clause is not read-only";
+    if (Array.isArray(n.with)) {
+      for (const cte of n.with) {
+        const stmt = isNode(cte) ? cte.stmt : undefined;
+        const body = isNode(stmt) && isNode(stmt.ast) ? stmt.ast : stmt;
+        if (!isNode(body) || body.type !== "select") return "a with clause whose body is not a select is not read-only";
+      }
+    }
+  }
+  if (isNode(n.table_hint) && LOCK_HINT.test(JSON.stringify(n.table_hint))) return "a locking table hint is not read-only";
+  // Sub-queries and set-operation branches must be selects too.
+  for (const k of ["ast", "_next"]) {
+    const sub = n[k];
+    if (isNode(sub) && !Array.isArray(sub) && "type" in sub && sub.type !== "select") {
+      return `only a select is allowed (found ${String(sub.type).toUpperCase()})`;
+    }
+  }
+  return null;
+}
+
+/** The first denied identifier in a function name (`pg_catalog.pg_sleep`, `"pg_sleep"`), or null. */
+function deniedName(name: unknown): string | null {
+  const parts: string[] = [];
+  if (typeof name === "string") parts.push(name);
+  else if (isNode(name)) {
+    const list = Array.isArray(name.name) ? name.name : [name.name];
+    for (const p of list) {
+      if (typeof p === "string") parts.push(p);
+      else if (isNode(p) && typeof p.value === "string") parts.push(p.value);
+    }
+  }
+  for (const raw of parts) {
+    const p = raw.toLowerCase();
+    if (DENIED_FUNCTIONS.has(p) || DENIED_PREFIXES.some((x) => p.startsWith(x))) return p;
+  }
+  return null;
+}

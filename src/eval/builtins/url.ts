@@ -1,0 +1,101 @@
+// URL checks: `url(schemes: [...], hosts: SET, deny: CIDRS, allow: CIDRS, ports: [...])`.
+// Guarantees: options are compiled once; the check is pure, never throws, and fails closed. The raw
+// string is screened (whitespace, control characters, backslash, userinfo) before WHATWG parsing, and
+// the host is judged in its WHATWG-normalised form (so `http://2130706433/` is 127.0.0.1). An IP-literal
+// host never matches `hosts`. Without `schemes`, only http and https are accepted.
+import { type CidrSet, parseIpStrict, type Ip } from "./cidr.js";
+import type { DomainSet } from "./domain.js";
+
+export interface UrlOptions {
+  schemes?: string[];
+  hosts?: DomainSet;
+  deny?: CidrSet;
+  allow?: CidrSet;
+  ports?: number[];
+}
+
+export type UrlCheck = (value: unknown) => string | null;
+
+const MAX_LENGTH = 8192;
+const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443, ftp: 21 };
+const SPECIAL = new Set(["http", "https", "ws", "wss", "ftp", "file"]);
+/** Whitespace (ASCII and Unicode), control characters, and the backslash. */
+const RAW_BAD = /[\s\u0000-\u001f\u007f-\u009f\\]/;
+const NUMERIC_HOST = /(^|\.)(0x[0-9a-f]*|[0-9]+)\.?$/i;
+const LOOPBACK_NAME = /(^|\.)localhost\.?$/;
+
+export function compileUrlCheck(opts: UrlOptions): UrlCheck {
+  const o: UrlOptions = opts && typeof opts === "object" ? opts : {};
+  const schemes = new Set((o.schemes ?? ["http", "https"]).map((s) => String(s).toLowerCase().replace(/:$/, "")));
+  const ports = o.ports ? new Set(o.ports) : null;
+  const { hosts, deny, allow } = o;
+  const localhostDenied = deny ? deny.hasString("127.0.0.1") === true : false;
+  const localhostAllowed = allow ? allow.hasString("127.0.0.1") === true : true;
+
+  const judgeIp = (ip: Ip, shown: string): string | null => {
+    if (deny && deny.has(ip)) return `host ${shown} is in a denied address range`;
+    if (allow && !allow.has(ip)) return `host ${shown} is not in an allowed address range`;
+    return null;
+  };
+
+  return (value: unknown): string | null => {
+    try {
+      if (typeof value !== "string") return "must be a string";
+      if (value.length === 0) return "is empty";
+      if (value.length > MAX_LENGTH) return `is longer than ${MAX_LENGTH} characters`;
+      const bad = RAW_BAD.exec(value);
+      if (bad) {
+        const c = bad[0].charCodeAt(0);
+        if (c === 0x5c) return "contains a backslash";
+        return c <= 0x1f || (c >= 0x7f && c <= 0x9f) ? "contains a control character" : "contains whitespace";
+      }
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        return "is not a valid absolute url";
+      }
+      const scheme = url.protocol.slice(0, -1).toLowerCase();
+      if (!schemes.has(scheme)) return `scheme \`${scheme}\` is not allowed`;
+      if (url.username !== "" || url.password !== "" || rawUserinfo(value, scheme)) return "contains userinfo (`user@`)";
+
+      const hostname = url.hostname;
+      const bracketed = hostname.startsWith("[") && hostname.endsWith("]");
+      const ip = parseIpStrict(bracketed ? hostname.slice(1, -1) : hostname);
+      if ((deny || allow || hosts) && hostname === "") return "has no host";
+      if (ip) {
+        const fault = judgeIp(ip, hostname);
+        if (fault) return fault;
+        if (hosts) return `host ${hostname} is an ip address, not an allowed host name`;
+      } else if (hostname !== "") {
+        // Opaque hosts (non-special schemes) are not normalised by WHATWG: refuse what looks numeric.
+        if (NUMERIC_HOST.test(hostname) || hostname.includes("%")) return `host \`${hostname}\` looks like a non-canonical ip address`;
+        if (hosts && !hosts.has(hostname)) return `host \`${hostname}\` is not allowed`;
+        // A `localhost` name is loopback by definition (RFC 6761).
+        if (LOOPBACK_NAME.test(hostname) && (localhostDenied || !localhostAllowed)) {
+          return `host \`${hostname}\` is a loopback name`;
+        }
+      }
+      if (ports) {
+        const port = url.port !== "" ? Number(url.port) : DEFAULT_PORTS[scheme];
+        if (port === undefined || !ports.has(port)) return `port ${port ?? "(none)"} is not allowed`;
+      }
+      return null;
+    } catch {
+      return "could not be checked";
+    }
+  };
+}
+
+/** An `@` in the authority of the raw string (WHATWG may have moved or dropped it). */
+function rawUserinfo(raw: string, scheme: string): boolean {
+  let i = raw.indexOf(":") + 1;
+  if (!SPECIAL.has(scheme) && !raw.startsWith("//", i)) return false;
+  while (raw.charCodeAt(i) === 0x2f) i++;
+  let end = raw.length;
+  for (const c of ["/", "?", "#"]) {
+    const j = raw.indexOf(c, i);
+    if (j >= 0 && j < end) end = j;
+  }
+  return raw.slice(i, end).includes("@");
+}

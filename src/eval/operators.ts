@@ -1,0 +1,68 @@
+/**
+ * The meaning of each operator on run-time values, shared by both evaluators. No coercion: values
+ * of different types never compare equal, they raise an EvalError (which denies).
+ */
+import type { IrSet, Scalar } from "../ir/ir.js";
+import { parseIpStrict } from "./builtins/cidr.js";
+import { describeValue, EvalError } from "./request.js";
+
+const isScalar = (v: unknown): v is Scalar => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+
+export function opEquals(l: unknown, r: unknown): boolean {
+  if (!isScalar(l) || !isScalar(r) || typeof l !== typeof r) {
+    throw new EvalError(`cannot compare ${describeValue(l)} with ${describeValue(r)}`);
+  }
+  return l === r;
+}
+
+export function opOrder(op: "lt" | "le" | "gt" | "ge", l: unknown, r: unknown): boolean {
+  if (typeof l !== "number" || typeof r !== "number") throw new EvalError(`cannot order ${describeValue(l)} and ${describeValue(r)}`);
+  switch (op) {
+    case "lt":
+      return l < r;
+    case "le":
+      return l <= r;
+    case "gt":
+      return l > r;
+    case "ge":
+      return l >= r;
+  }
+}
+
+export function opInList(l: unknown, list: unknown): boolean {
+  if (!isScalar(l)) throw new EvalError(`cannot look up ${describeValue(l)} in a list`);
+  if (!Array.isArray(list)) throw new EvalError(`\`in\` needs a list, but found ${describeValue(list)}`);
+  for (const x of list) if (x === l) return true;
+  return false;
+}
+
+export function opInSet(l: unknown, set: IrSet): boolean {
+  if (typeof l !== "string") throw new EvalError(`cannot look up ${describeValue(l)} in set \`${set.name}\``);
+  switch (set.kind) {
+    case "cidr": {
+      const ip = parseIpStrict(l);
+      if (!ip) throw new EvalError(`\`${l.length > 60 ? l.slice(0, 60) + "…" : l}\` is not a valid IP address`);
+      return set.set.has(ip);
+    }
+    case "domain":
+      return set.set.has(l);
+    case "string":
+      return set.set.has(l);
+    case "tool":
+      return set.test(l);
+  }
+}
+
+export function opContains(list: unknown, r: unknown): boolean {
+  return opInList(r, list);
+}
+
+export function opMatches(l: unknown, test: (s: string) => boolean): boolean {
+  if (typeof l !== "string") throw new EvalError(`\`matches\` needs a string, but found ${describeValue(l)}`);
+  return test(l);
+}
+
+export function asBool(v: unknown, what: string): boolean {
+  if (typeof v !== "boolean") throw new EvalError(`${what} is ${describeValue(v)}, not a boolean`);
+  return v;
+}

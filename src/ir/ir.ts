@@ -1,0 +1,144 @@
+/**
+ * The lowered policy (IR): names resolved, sets and patterns precompiled, imports merged.
+ * Produced only by the checker from an error-free AST; both evaluators read it and nothing else.
+ * INVARIANT: an IR is immutable after lowering and holds no user string as code.
+ */
+import type { Span } from "../source/source.js";
+import type { CidrSet } from "../eval/builtins/cidr.js";
+import type { DomainSet } from "../eval/builtins/domain.js";
+
+export type Scalar = string | number | boolean;
+
+/** Attribute roots a condition may read. `claims` and `args` take a free path of segments. */
+export type AttrRoot =
+  | "principal.id"
+  | "principal.scopes"
+  | "principal.claims"
+  | "client.ip"
+  | "client.tls"
+  | "client.mtls"
+  | "client.certSubject"
+  | "session.id"
+  | "tool.name"
+  | "annotations.readOnlyHint"
+  | "annotations.destructiveHint"
+  | "annotations.idempotentHint"
+  | "annotations.openWorldHint"
+  | "args"
+  | "resource.uri"
+  | "time.hour"
+  | "time.minute"
+  | "time.weekday";
+
+export type IrSet =
+  | { readonly kind: "cidr"; readonly name: string; readonly set: CidrSet }
+  | { readonly kind: "domain"; readonly name: string; readonly set: DomainSet }
+  | { readonly kind: "string"; readonly name: string; readonly set: ReadonlySet<string> }
+  | { readonly kind: "tool"; readonly name: string; readonly patterns: readonly string[]; readonly test: (s: string) => boolean };
+
+export type IrExpr =
+  | { readonly k: "lit"; readonly value: Scalar }
+  | { readonly k: "list"; readonly values: readonly Scalar[]; readonly lookup: ReadonlySet<Scalar> }
+  | { readonly k: "attr"; readonly root: AttrRoot; readonly path: readonly string[]; readonly text: string }
+  | { readonly k: "has"; readonly root: AttrRoot; readonly path: readonly string[]; readonly text: string }
+  | { readonly k: "not"; readonly e: IrExpr }
+  | { readonly k: "and" | "or"; readonly es: readonly IrExpr[] }
+  | { readonly k: "eq" | "ne" | "lt" | "le" | "gt" | "ge"; readonly l: IrExpr; readonly r: IrExpr }
+  | { readonly k: "in"; readonly negate: boolean; readonly l: IrExpr; readonly r: IrExpr }
+  | { readonly k: "inSet"; readonly negate: boolean; readonly l: IrExpr; readonly set: IrSet }
+  | { readonly k: "contains"; readonly l: IrExpr; readonly r: IrExpr }
+  | { readonly k: "matches"; readonly l: IrExpr; readonly pattern: string; readonly test: (s: string) => boolean };
+
+export type IrPattern =
+  | { readonly kind: "exact"; readonly text: string }
+  | { readonly kind: "glob"; readonly text: string; readonly test: (s: string) => boolean };
+
+export type TargetKind = "tool" | "resource" | "prompt";
+
+export interface IrRule {
+  /** `ROLE/N`, or `policy/N` for top-level denies. */
+  readonly id: string;
+  readonly effect: "allow" | "deny";
+  readonly target: TargetKind;
+  readonly patterns: readonly IrPattern[];
+  readonly when?: IrExpr;
+  readonly unless?: IrExpr;
+  readonly because?: string;
+  /** Owning role; undefined for top-level denies. */
+  readonly role?: string;
+  /** Whether a condition reads `args` (for tools/list). */
+  readonly readsArgs: boolean;
+  readonly span: Span;
+}
+
+export type IrType =
+  | { readonly t: "any" }
+  | { readonly t: "string"; readonly minLength?: number; readonly maxLength?: number; readonly pattern?: RegExp; readonly patternText?: string }
+  | { readonly t: "number" | "integer"; readonly min?: number; readonly max?: number }
+  | { readonly t: "boolean" }
+  | { readonly t: "enum"; readonly values: readonly Scalar[] }
+  | { readonly t: "array"; readonly item: IrType; readonly minItems?: number; readonly maxItems?: number }
+  | { readonly t: "object"; readonly fields: readonly IrField[]; readonly open: boolean }
+  | { readonly t: "union"; readonly members: readonly IrType[] }
+  | { readonly t: "check"; readonly kind: "path" | "url" | "ip" | "sql"; readonly check: (value: unknown) => string | null };
+
+export interface IrField {
+  readonly name: string;
+  readonly optional: boolean;
+  readonly type: IrType;
+}
+
+export type BudgetKind = "rate" | "tokens" | "calls" | "cost";
+export type BudgetKey = "principal" | "session" | "client" | "role" | "tool";
+export type BudgetWindow = "second" | "minute" | "hour" | "day" | "session";
+
+export interface IrBudget {
+  /** `policy/limit/N`, `ROLE/limit/N`, `tool:NAME/limit/N`. */
+  readonly id: string;
+  readonly kind: BudgetKind;
+  readonly scope: { readonly level: "policy" } | { readonly level: "role"; readonly role: string } | { readonly level: "tool"; readonly tool: string };
+  readonly amount?: number;
+  readonly input?: number;
+  readonly output?: number;
+  readonly total?: number;
+  readonly window: BudgetWindow;
+  readonly burst?: number;
+  readonly key: BudgetKey;
+  readonly failOpen: boolean;
+  readonly from?: readonly string[];
+}
+
+export interface IrRole {
+  readonly name: string;
+  readonly members: readonly IrExpr[];
+  /** Direct includes. */
+  readonly includes: readonly string[];
+  /** This role and every role it includes, transitively, sorted. */
+  readonly closure: readonly string[];
+  readonly rules: readonly IrRule[];
+  readonly budgets: readonly IrBudget[];
+}
+
+export type Risk = "low" | "medium" | "high" | "critical";
+
+export interface IrTool {
+  readonly name: string;
+  readonly risk?: Risk;
+  readonly approval?: { readonly when?: IrExpr; readonly readsArgs: boolean };
+  readonly args?: IrType & { readonly t: "object" };
+  readonly budgets: readonly IrBudget[];
+}
+
+export interface IrPolicy {
+  readonly name: string;
+  readonly version?: string;
+  readonly defaultEffect: "allow" | "deny";
+  /** Roles by name, in declaration order. */
+  readonly roles: ReadonlyMap<string, IrRole>;
+  readonly topDenies: readonly IrRule[];
+  readonly tools: ReadonlyMap<string, IrTool>;
+  readonly budgets: readonly IrBudget[];
+  readonly redactKeys: readonly string[];
+  readonly sets: ReadonlyMap<string, IrSet>;
+  readonly ruleCount: number;
+}

@@ -1,0 +1,148 @@
+/**
+ * The compiled policy object hosts hold: `decide` (the compiled fast path), `interpret` (the
+ * reference interpreter), `explain`, tools/list helpers, audit redaction, and the policy's declared
+ * budgets. `compilePolicy` throws PolicyCompileError on any error; `checkPolicy` never throws.
+ */
+import { compileDecider } from "./codegen/decide.js";
+import { runFrontEnd } from "./compiler/compile.js";
+import { fsReader, type ReadFile } from "./compiler/load.js";
+import { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { lookupFrom, renderAll, toJson, type JsonDiagnostic } from "./diagnostics/render.js";
+import { decide as interpretDecide, explain as interpretExplain } from "./eval/interpreter.js";
+import type { IrBudget, IrPolicy } from "./ir/ir.js";
+import type { Decision, Explanation, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./runtime/types.js";
+import type { SourceFile } from "./source/source.js";
+
+export interface CompileOptions {
+  /** Shown in diagnostics; imports resolve relative to it. Default `policy.mcppolicy`. */
+  filename?: string;
+  /** How to read imported files. Default: the file system. Pass `null` to forbid imports. */
+  readFile?: ReadFile | null;
+}
+
+export class PolicyCompileError extends Error {
+  constructor(readonly diagnostics: readonly Diagnostic[], private readonly sources: readonly SourceFile[]) {
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    super(`policy has ${errors.length} error${errors.length === 1 ? "" : "s"}: ${errors[0]?.message ?? ""}`);
+    this.name = "PolicyCompileError";
+  }
+  /** The diagnostics rendered like rustc. */
+  render(): string {
+    return renderAll(this.diagnostics, lookupFrom(this.sources));
+  }
+  toJSON(): JsonDiagnostic[] {
+    const lookup = lookupFrom(this.sources);
+    return this.diagnostics.map((d) => toJson(d, lookup));
+  }
+}
+
+export interface CheckResult {
+  diagnostics: Diagnostic[];
+  /** Rendered like rustc. */
+  render(): string;
+  toJSON(): JsonDiagnostic[];
+  ok: boolean;
+}
+
+export type Budget = IrBudget;
+
+function reader(options: CompileOptions | undefined): ReadFile | undefined {
+  return options?.readFile === null ? undefined : options?.readFile ?? fsReader;
+}
+
+export function checkPolicy(source: string, options?: CompileOptions): CheckResult {
+  const text = typeof source === "string" ? source : "";
+  const fe = runFrontEnd(text, options?.filename ?? "policy.mcppolicy", reader(options));
+  const lookup = lookupFrom(fe.sources);
+  return {
+    diagnostics: fe.diagnostics,
+    ok: !hasErrors(fe.diagnostics),
+    render: () => renderAll(fe.diagnostics, lookup),
+    toJSON: () => fe.diagnostics.map((d) => toJson(d, lookup)),
+  };
+}
+
+export function compilePolicy(source: string, options?: CompileOptions): Policy {
+  if (typeof source !== "string") throw new TypeError("compilePolicy expects the policy source text as a string");
+  const fe = runFrontEnd(source, options?.filename ?? "policy.mcppolicy", reader(options));
+  if (!fe.ir || hasErrors(fe.diagnostics)) throw new PolicyCompileError(fe.diagnostics, fe.sources);
+  return new Policy(fe.ir, fe.diagnostics, fe.sources);
+}
+
+export class Policy {
+  readonly name: string;
+  readonly version: string | undefined;
+  readonly defaultEffect: "allow" | "deny";
+  readonly budgets: readonly Budget[];
+  readonly redactKeys: readonly string[];
+  /** Warnings found while compiling. */
+  readonly warnings: readonly Diagnostic[];
+  private readonly compiled: ReturnType<typeof compileDecider>;
+
+  constructor(readonly ir: IrPolicy, diagnostics: readonly Diagnostic[], private readonly sources: readonly SourceFile[]) {
+    this.name = ir.name;
+    this.version = ir.version;
+    this.defaultEffect = ir.defaultEffect;
+    const all: Budget[] = [...ir.budgets];
+    for (const r of ir.roles.values()) all.push(...r.budgets);
+    for (const t of ir.tools.values()) all.push(...t.budgets);
+    this.budgets = all;
+    this.redactKeys = ir.redactKeys;
+    this.warnings = diagnostics.filter((d) => d.severity === "warning");
+    this.compiled = compileDecider(ir);
+  }
+
+  /** The compiled decision function (fast path). Never throws. */
+  decide(request: PolicyRequest): Decision {
+    return this.compiled.decide(request);
+  }
+
+  /** The reference interpreter: same answers as `decide`, slower, plainer. Never throws. */
+  interpret(request: PolicyRequest): Decision {
+    return interpretDecide(this.ir, request);
+  }
+
+  /** Which rules matched and which did not, and why, for one request. */
+  explain(request: PolicyRequest): Explanation {
+    const { decision, rules } = interpretExplain(this.ir, request);
+    const lookup = lookupFrom(this.sources);
+    const byId = new Map<string, { file: string; start: number }>();
+    for (const r of this.ir.topDenies) byId.set(r.id, r.span);
+    for (const role of this.ir.roles.values()) for (const r of role.rules) byId.set(r.id, r.span);
+    return {
+      decision,
+      rules: rules.map((r) => {
+        const s = byId.get(r.rule);
+        return { ...r, line: s ? lookup(s.file)?.position(s.start).line ?? 0 : 0 };
+      }),
+    };
+  }
+
+  /** Whether calls to a tool could be allowed for a principal (tools/list semantics). */
+  toolVisibility(principal: Principal, tool: string, annotations?: ToolAnnotations, context?: Omit<PolicyRequest, "principal" | "tool" | "annotations" | "method">): Visibility {
+    const d = this.decide({ ...context, principal, method: "tools/list", tool, ...(annotations && { annotations }) });
+    return d.visibility ?? "never";
+  }
+
+  /** Filter a tools/list result to the tools some call could be allowed for. */
+  visibleTools<T extends { name: string; annotations?: ToolAnnotations }>(principal: Principal, tools: readonly T[], context?: Omit<PolicyRequest, "principal" | "tool" | "annotations" | "method">): T[] {
+    return tools.filter((t) => this.toolVisibility(principal, t.name, t.annotations, context) !== "never");
+  }
+
+  /** A copy of the arguments with every key that contains a redaction key (case-insensitive) replaced, at any depth. */
+  redact(value: unknown): unknown {
+    const keys = this.redactKeys;
+    const walk = (v: unknown, depth: number): unknown => {
+      if (depth > 64) return "[TRUNCATED]";
+      if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+      if (typeof v !== "object" || v === null) return v;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const lower = k.toLowerCase();
+        out[k] = keys.some((r) => lower.includes(r)) ? "[REDACTED]" : walk(x, depth + 1);
+      }
+      return out;
+    };
+    return walk(value, 0);
+  }
+}

@@ -1,0 +1,165 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compileNameGlob, compileUriGlob, globIsLiteral, isAmbiguousUri } from "../../src/eval/builtins/glob.js";
+
+/** Reference: a (slow, backtracking) regex translation of the same glob semantics. */
+function reference(pattern: string, uri: boolean): RegExp {
+  let re = "";
+  for (let i = 0; i < pattern.length; ) {
+    const cp = pattern.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    if (ch === "*") {
+      let run = 1;
+      while (pattern[i + run] === "*") run++;
+      re += uri && run === 1 ? "[^/]*" : uri ? "[^]*" : "[^]*";
+      i += run;
+      continue;
+    }
+    re += ch === "?" ? (uri ? "[^/]" : "[^]") : ch.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
+    i += ch.length;
+  }
+  return new RegExp(`^(?:${re})$`, "u");
+}
+
+describe("compileNameGlob", () => {
+  it("matches literals exactly", () => {
+    const m = compileNameGlob("read_file");
+    expect(m("read_file")).toBe(true);
+    expect(m("read_file2")).toBe(false);
+    expect(m("Read_file")).toBe(false);
+  });
+
+  it("`*` matches everything, including the empty string", () => {
+    const m = compileNameGlob("*");
+    expect(m("")).toBe(true);
+    expect(m("anything.at/all")).toBe(true);
+    expect(m(42 as unknown as string)).toBe(false);
+  });
+
+  it("`*` crosses dots; `?` is one code point", () => {
+    expect(compileNameGlob("fs.*")("fs.read.deep")).toBe(true);
+    expect(compileNameGlob("fs.*")("fs.")).toBe(true);
+    expect(compileNameGlob("fs.*")("fsx")).toBe(false);
+    expect(compileNameGlob("*_file")("write_file")).toBe(true);
+    expect(compileNameGlob("*_file")("write_files")).toBe(false);
+    expect(compileNameGlob("a?c")("abc")).toBe(true);
+    expect(compileNameGlob("a?c")("ac")).toBe(false);
+    expect(compileNameGlob("a?c")("a😀c")).toBe(true);
+    expect(compileNameGlob("a*b*c")("axxbyyc")).toBe(true);
+    expect(compileNameGlob("a*b*c")("axxbyy")).toBe(false);
+  });
+
+  it("treats regex metacharacters literally", () => {
+    expect(compileNameGlob("a.b")("axb")).toBe(false);
+    expect(compileNameGlob("(x)+*")("(x)+y")).toBe(true);
+    expect(compileNameGlob("(x)+*")("xx")).toBe(false);
+    expect(compileNameGlob("[ab]*")("a")).toBe(false);
+    expect(compileNameGlob("^$|\\*")("^$|\\z")).toBe(true);
+  });
+
+  it("has no catastrophic backtracking", () => {
+    const m = compileNameGlob("*a*a*a*a*a*a*a*b");
+    const t0 = Date.now();
+    expect(m("a".repeat(20_000))).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it("agrees with a regex reference on random inputs", () => {
+    const alpha = fc.constantFrom("a", "b", ".", "/", "*", "?", "😀");
+    fc.assert(
+      fc.property(fc.array(alpha, { maxLength: 8 }), fc.array(fc.constantFrom("a", "b", ".", "/", "😀"), { maxLength: 10 }), (p, s) => {
+        const pattern = p.join("");
+        const subject = s.join("");
+        expect(compileNameGlob(pattern)(subject)).toBe(reference(pattern, false).test(subject));
+        expect(compileUriGlob(pattern)(subject)).toBe(reference(pattern, true).test(subject));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("never throws on random patterns and subjects", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (p, s) => {
+        expect(typeof compileNameGlob(p)(s)).toBe("boolean");
+        expect(typeof compileUriGlob(p)(s)).toBe("boolean");
+      }),
+    );
+  });
+});
+
+describe("compileUriGlob", () => {
+  it("`**` crosses segments, `*` and `?` stay within one", () => {
+    const all = compileUriGlob("file:///workspace/**");
+    expect(all("file:///workspace/a/b/c.txt")).toBe(true);
+    expect(all("file:///workspace/")).toBe(true);
+    expect(all("file:///workspacex/a")).toBe(false);
+    expect(all("file:///etc/passwd")).toBe(false);
+    const one = compileUriGlob("file:///workspace/*.md");
+    expect(one("file:///workspace/README.md")).toBe(true);
+    expect(one("file:///workspace/docs/README.md")).toBe(false);
+    const q = compileUriGlob("db://table/?");
+    expect(q("db://table/x")).toBe(true);
+    expect(q("db://table//")).toBe(false);
+    expect(compileUriGlob("**.json")("a/b/c.json")).toBe(true);
+    expect(compileUriGlob("a/**/z")("a/b/c/z")).toBe(true);
+    expect(compileUriGlob("a/**/z")("a/b/c/y")).toBe(false);
+  });
+
+  it("a literal URI pattern matches only itself", () => {
+    expect(compileUriGlob("config://app")("config://app")).toBe(true);
+    expect(compileUriGlob("config://app")("config://app/")).toBe(false);
+  });
+});
+
+describe("globIsLiteral", () => {
+  it("is true only without wildcards", () => {
+    expect(globIsLiteral("read_file")).toBe(true);
+    expect(globIsLiteral("fs.*")).toBe(false);
+    expect(globIsLiteral("a?")).toBe(false);
+  });
+});
+
+describe("isAmbiguousUri", () => {
+  it("accepts ordinary URIs", () => {
+    for (const u of ["file:///workspace/a.txt", "file:///workspace/.hidden", "https://x.test/a..b/c", "db://t/%20x", "file:///a/...", ""]) {
+      expect(isAmbiguousUri(u), u).toBe(false);
+    }
+  });
+
+  it("rejects dot segments, encoded forms, backslashes and control characters", () => {
+    const bad = [
+      "file:///workspace/../etc/passwd",
+      "file:///workspace/./a",
+      "file:///workspace/..",
+      "file:///workspace/.",
+      "file:///workspace/%2e%2e/etc",
+      "file:///workspace/%2E./etc",
+      "file:///workspace/.%2e/etc",
+      "file:///workspace/%2e/etc",
+      "file:///workspace/..%2fetc",
+      "file:///workspace/a%2Fb",
+      "file:///workspace/a%5cb",
+      "file:///workspace/%252e%252e/etc",
+      "file:///workspace/%c0%ae%c0%ae/etc",
+      "file:///workspace\\..\\etc",
+      "file:///workspace/a\u0000b",
+      "file:///workspace/a\nb",
+      "file:///workspace/a\u007fb",
+      "..",
+    ];
+    for (const u of bad) expect(isAmbiguousUri(u), JSON.stringify(u)).toBe(true);
+  });
+
+  it("treats non-strings as ambiguous", () => {
+    expect(isAmbiguousUri(undefined as unknown as string)).toBe(true);
+    expect(isAmbiguousUri({} as unknown as string)).toBe(true);
+  });
+
+  it("never throws", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (s) => {
+        expect(typeof isAmbiguousUri(s)).toBe("boolean");
+      }),
+    );
+  });
+});
