@@ -7,7 +7,6 @@
  * It must decide exactly as eval/interpreter.ts does (a property test checks this).
  * INVARIANT: never throws; any fault is a deny with reason `internal_error`.
  */
-import { isAmbiguousUri } from "../eval/builtins/glob.js";
 import { EvalError, validateRequest } from "../eval/request.js";
 import type { Tri } from "../eval/interpreter.js";
 import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
@@ -60,12 +59,7 @@ class RoleSet {
     if (hit) return hit;
     const list = this.rules[kind];
     const out: CRule[] = [];
-    if (kind === "resource" && isAmbiguousUri(name)) {
-      // An ambiguous URI matches every deny rule and no allow rule.
-      for (const r of list) if (!r.allow) out.push(r);
-    } else {
-      for (const r of list) if (r.match(name)) out.push(r);
-    }
+    for (const r of list) if (r.match(name)) out.push(r);
     if (cache.size < MAX_CACHED_NAMES) cache.set(name, out);
     return out;
   }
@@ -229,7 +223,9 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     const tool = kind === "tool" && req.tool !== undefined ? tools.get(req.tool) : undefined;
     const risk = tool?.ir.risk;
     if (!rs) {
-      return denyOf("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", [], errors, risk);
+      const d = denyOf("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", [], errors, risk);
+      if (method === "tools/list" && req.tool !== undefined) d.visibility = "never";
+      return d;
     }
     const roles = rs.roles;
     if (method === "tools/list") {

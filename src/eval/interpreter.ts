@@ -6,7 +6,6 @@
 import type { IrExpr, IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import type { Decision, ExplainedRule, Method, PolicyRequest, Reason, Visibility } from "../runtime/types.js";
 import { checkValue } from "./args.js";
-import { isAmbiguousUri } from "./builtins/glob.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
 import { EvalError, hasAttr, readAttr, validateRequest } from "./request.js";
 
@@ -115,7 +114,6 @@ export function targetValue(req: PolicyRequest, method: Method): string | undefi
 }
 
 export function patternMatches(rule: IrRule, value: string): boolean {
-  if (rule.target === "resource" && isAmbiguousUri(value)) return rule.effect === "deny";
   return rule.patterns.some((p) => (p.kind === "exact" ? p.text === value : p.test(value)));
 }
 
@@ -210,6 +208,7 @@ function decideUnsafe(ir: IrPolicy, req: PolicyRequest, trace: ExplainedRule[] |
   if (trace) traceAll(ir, roles, req, method, trace);
   if (roles.length === 0) {
     const d = deny("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", base);
+    if (method === "tools/list" && req.tool !== undefined) d.visibility = "never";
     return d;
   }
   if (method === "tools/list") return listDecision(ir, req, roles, tool, base);

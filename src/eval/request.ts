@@ -4,6 +4,7 @@
  * evaluators turn into a deny; nothing here ever returns a guess.
  */
 import type { AttrRoot } from "../ir/ir.js";
+import { isAmbiguousUri } from "./builtins/glob.js";
 import type { Method, PolicyRequest } from "../runtime/types.js";
 
 export class EvalError extends Error {}
@@ -35,6 +36,7 @@ export function validateRequest(req: unknown): { method: Method } | { error: str
   if (req.arguments !== undefined && !isObject(req.arguments)) return { error: "`arguments` must be an object" };
   const target = METHOD_TARGET[method];
   if (target && typeof req[target] !== "string") return { error: `\`${method}\` needs \`${target}\` as a string` };
+  if (method === "resources/read" && isAmbiguousUri(req.resource)) return { error: "the resource URI is ambiguous (dot segments, encoded slashes, backslashes or control characters)" };
   if (method === "tools/list" && req.tool !== undefined && typeof req.tool !== "string") return { error: "`tool` must be a string" };
   return { method };
 }

@@ -43,6 +43,17 @@ describe("parseIpStrict", () => {
     for (const v of [undefined, null, 2130706433, {}, ["1.2.3.4"]]) expect(parseIpStrict(v)).toBeNull();
   });
 
+  it("agrees with ipaddr.js's four-part-decimal check on IPv4-shaped strings", () => {
+    const part = fc.oneof(fc.nat(300).map(String), fc.constantFrom("0", "00", "01", "0x1", "255", "256", "", " 1", "1e2"));
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 5 }), (ps) => {
+        const s = ps.join(".");
+        expect(parseIpStrict(s) !== null).toBe(ipaddr.IPv4.isValidFourPartDecimal(s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("never throws", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), (s) => {
@@ -60,7 +71,9 @@ describe("parseIpStrict", () => {
     );
     fc.assert(
       fc.property(fc.ipV6(), (s) => {
-        expect(parseIpStrict(s)?.toNormalizedString()).toBe(ipaddr.parse(s).toNormalizedString());
+        // Reference: WHATWG's IPv6 parser (ipaddr.js reads `::a.b.c.d` as IPv4-mapped, which it is not).
+        const whatwg = new URL(`http://[${s}]/`).hostname.slice(1, -1);
+        expect(parseIpStrict(s)?.toNormalizedString()).toBe(ipaddr.parse(whatwg).toNormalizedString());
       }),
     );
   });

@@ -1,0 +1,136 @@
+/**
+ * Input and output for the CLI. Reading a file, a directory tree or stdin either returns text or
+ * throws a UsageError with a readable message (`cannot read 'x': no such file`) — never a raw errno.
+ * collectPolicyFiles returns paths as the user wrote them (joined under a directory argument), each
+ * file once, the files of one directory in a stable code-unit order; it never follows a directory link
+ * into a loop. A leading byte-order mark is removed from every text read.
+ */
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import * as nodePath from "node:path";
+import { UsageError } from "./args.js";
+
+export const POLICY_EXTENSION = ".mcppolicy";
+
+/** Directories a recursive walk does not enter (they can still be named on the command line). */
+const SKIPPED_DIRS = new Set(["node_modules"]);
+
+function describe(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EISDIR":
+      return "is a directory";
+    case "ENOTDIR":
+      return "not a directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
+}
+
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** The text of a file, as UTF-8. */
+export function readTextFile(path: string, command?: string): string {
+  try {
+    return stripBom(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new UsageError(`cannot read '${path}': ${describe(err)}`, command);
+  }
+}
+
+/** All of stdin, as UTF-8. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return stripBom(Buffer.concat(chunks).toString("utf8"));
+}
+
+/** A file's text, or stdin's when the path is `-`. */
+export async function readInput(path: string, command?: string): Promise<string> {
+  return path === "-" ? readStdin() : readTextFile(path, command);
+}
+
+/**
+ * The policy files named by the arguments: a file is taken as is (whatever its extension); a
+ * directory contributes every `*.mcppolicy` file below it, recursively, sorted. A missing path, or a
+ * directory without a policy file, is a UsageError.
+ */
+export function collectPolicyFiles(paths: readonly string[], command?: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (p: string) => {
+    const key = nodePath.resolve(p);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(p);
+  };
+  for (const p of paths) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch (err) {
+      throw new UsageError(`cannot read '${p}': ${describe(err)}`, command);
+    }
+    if (!isDir) {
+      add(p);
+      continue;
+    }
+    const found: string[] = [];
+    walk(p, found, new Set(), command);
+    if (found.length === 0) throw new UsageError(`no ${POLICY_EXTENSION} files in directory '${p}'`, command);
+    found.sort(compareCodeUnits);
+    for (const f of found) add(f);
+  }
+  return out;
+}
+
+function walk(dir: string, found: string[], visited: Set<string>, command: string | undefined): void {
+  let real: string;
+  let names: string[];
+  try {
+    real = realpathSync(dir);
+    if (visited.has(real)) return;
+    visited.add(real);
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new UsageError(`cannot read directory '${dir}': ${describe(err)}`, command);
+  }
+  for (const name of names) {
+    const full = nodePath.join(dir, name);
+    let isDir: boolean;
+    let isFile: boolean;
+    try {
+      const st = statSync(full); // follows links; a dangling link is skipped below
+      isDir = st.isDirectory();
+      isFile = st.isFile();
+    } catch {
+      continue;
+    }
+    if (isDir) {
+      if (name.startsWith(".") || SKIPPED_DIRS.has(name)) continue;
+      walk(full, found, visited, command);
+    } else if (isFile && name.endsWith(POLICY_EXTENSION)) {
+      found.push(full);
+    }
+  }
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Write to stdout, ending with a newline (main.ts treats a closed pipe, `| head`, as no error). */
+export function out(text: string): void {
+  process.stdout.write(text.endsWith("\n") || text === "" ? text : text + "\n");
+}
+
+/** Write to stderr, ending with a newline. */
+export function err(text: string): void {
+  process.stderr.write(text.endsWith("\n") || text === "" ? text : text + "\n");
+}

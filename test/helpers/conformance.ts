@@ -1,0 +1,44 @@
+/**
+ * Loads the conformance corpus (test/conformance/*.yaml): policy text plus requests and expected
+ * decisions, as data. Shared by the conformance test and the differential property test.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+
+export interface ExpectedDecision {
+  effect: "allow" | "deny" | "require_approval";
+  reasons?: { code: string; rule?: string }[];
+  visibility?: string;
+  roles?: string[];
+  budgets?: string[];
+  messageIncludes?: string;
+}
+
+export interface ConformanceCase {
+  name: string;
+  request: unknown;
+  expect: ExpectedDecision;
+}
+
+export interface ConformanceGroup {
+  file: string;
+  policy: string;
+  cases: ConformanceCase[];
+}
+
+export const CONFORMANCE_DIR = join(import.meta.dirname, "..", "conformance");
+
+export function loadConformance(): ConformanceGroup[] {
+  const groups: ConformanceGroup[] = [];
+  for (const f of readdirSync(CONFORMANCE_DIR).filter((n) => n.endsWith(".yaml")).sort()) {
+    const doc = parse(readFileSync(join(CONFORMANCE_DIR, f), "utf8")) as {
+      policy?: string;
+      cases?: ConformanceCase[];
+      policies?: { policy: string; cases: ConformanceCase[] }[];
+    };
+    if (doc.policy !== undefined) groups.push({ file: f, policy: doc.policy, cases: doc.cases ?? [] });
+    for (const g of doc.policies ?? []) groups.push({ file: f, policy: g.policy, cases: g.cases });
+  }
+  return groups;
+}

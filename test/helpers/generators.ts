@@ -1,0 +1,164 @@
+/**
+ * fast-check generators of policy texts and requests for differential testing. Policies are built
+ * from a small vocabulary so that generated requests hit their rules often.
+ */
+import fc from "fast-check";
+
+export const TOOLS = ["read_file", "write_file", "execute_command", "fs.read", "fs.write", "query", "fetch_url"];
+export const ROLES = ["dev", "admin", "ops", "reader"];
+const SCOPES = ["files:read", "files:write", "ops", "admin"];
+const IPS = ["10.0.0.4", "192.168.1.1", "8.8.8.8", "127.0.0.1", "::1", "::ffff:10.0.0.1", "0x7f.1", "not-an-ip", "fd00::5"];
+
+const q = (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name}"`);
+
+const toolPattern = fc.oneof(
+  fc.constantFrom(...TOOLS).map(q),
+  fc.constantFrom('"*"', '"fs.*"', '"*_file"', '"?uery"', "risky"),
+);
+
+const leafCond = fc.oneof(
+  fc.constantFrom(
+    "client.tls",
+    "client.mtls",
+    "annotations.readOnlyHint",
+    "annotations.destructiveHint",
+    "client.ip in corp",
+    "client.ip not in corp",
+    "has principal.claims.org",
+    'principal.claims.org == "acme"',
+    "principal.claims.level > 2",
+    "has args.path",
+    'args.path matches "src/*"',
+    "args.n >= 3",
+    'args.mode in ["a", "b"]',
+    "tool.name in risky",
+    'principal.id == "agent-1"',
+    'client.certSubject matches "CN=agent-*"',
+    "time.hour < 12",
+  ),
+  fc.constantFrom(...SCOPES).map((s) => `"${s}" in principal.scopes`),
+  fc.constantFrom(...SCOPES).map((s) => `principal.scopes contains "${s}"`),
+);
+
+const cond: fc.Arbitrary<string> = fc.letrec((tie) => ({
+  c: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    leafCond,
+    fc.tuple(tie("c"), fc.constantFrom("and", "or"), tie("c")).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    tie("c").map((a) => `not ${a}`),
+  ),
+})).c as fc.Arbitrary<string>;
+
+const rule = fc
+  .record({
+    effect: fc.constantFrom("allow", "allow", "deny"),
+    patterns: fc.uniqueArray(toolPattern, { minLength: 1, maxLength: 3 }),
+    when: fc.option(cond, { nil: undefined }),
+    unless: fc.option(cond, { nil: undefined, freq: 4 }),
+  })
+  .map((r) => `${r.effect} tool ${r.patterns.join(", ")}${r.when ? ` when ${r.when}` : ""}${r.unless ? ` unless ${r.unless}` : ""}`);
+
+const resourceRule = fc
+  .record({ effect: fc.constantFrom("allow", "deny"), pattern: fc.constantFrom('"file:///ws/**"', '"file:///ws/*"', '"db://*"', '"*"') })
+  .map((r) => `${r.effect} resource ${r.pattern}`);
+
+const argType = fc.constantFrom(
+  "string(maxLength: 5)",
+  'string(pattern: "^[a-z]+$")',
+  "integer(min: 0, max: 10)",
+  "number",
+  "boolean",
+  'enum("a", "b")',
+  "array(string, maxItems: 2)",
+  "{ x: integer, y?: string }",
+  "string | integer",
+  'path(root: "/ws")',
+  "any",
+);
+
+const toolBlock = fc
+  .record({
+    name: fc.constantFrom(...TOOLS),
+    risk: fc.option(fc.constantFrom("low", "high", "critical"), { nil: undefined }),
+    approval: fc.option(fc.constantFrom("approval required", "approval required when args.n > 5", "approval required when has principal.claims.org"), { nil: undefined }),
+    fields: fc.uniqueArray(fc.tuple(fc.constantFrom("path", "n", "mode", "items"), fc.boolean(), argType), { selector: (f) => f[0], maxLength: 3 }),
+    open: fc.boolean(),
+    limit: fc.boolean(),
+  })
+  .map(
+    (t) =>
+      `tool ${q(t.name)} {\n${t.risk ? `  risk ${t.risk}\n` : ""}${t.approval ? `  ${t.approval}\n` : ""}${
+        t.fields.length || t.open ? `  args { ${t.fields.map(([n, opt, ty]) => `${n}${opt ? "?" : ""}: ${ty}`).join(", ")}${t.open ? (t.fields.length ? ", ..." : "...") : ""} }\n` : ""
+      }${t.limit ? "  limit calls 5 by session\n" : ""}}`,
+  );
+
+const roleBlock = (name: string, others: string[]) =>
+  fc
+    .record({
+      includes: others.length ? fc.subarray(others, { maxLength: 1 }) : fc.constant([] as string[]),
+      member: fc.option(fc.constantFrom(...SCOPES).map((s) => `member when "${s}" in principal.scopes`), { nil: undefined, freq: 3 }),
+      rules: fc.array(fc.oneof({ weight: 4, arbitrary: rule }, { weight: 1, arbitrary: resourceRule }), { minLength: 1, maxLength: 4 }),
+      limit: fc.boolean(),
+    })
+    .map(
+      (r) =>
+        `role ${name}${r.includes.length ? ` includes ${r.includes.join(", ")}` : ""} {\n${r.member ? `  ${r.member}\n` : ""}${r.rules.map((x) => `  ${x}\n`).join("")}${r.limit ? "  limit rate 10 per minute\n" : ""}}`,
+    );
+
+/** A policy text over ROLES (a prefix of them; includes only point backwards, so no cycles). */
+export const policyText: fc.Arbitrary<string> = fc
+  .record({
+    nRoles: fc.integer({ min: 1, max: ROLES.length }),
+    defaultAllow: fc.boolean(),
+    topDenies: fc.array(rule.map((r) => r.replace(/^allow/, "deny")), { maxLength: 2 }),
+    tools: fc.uniqueArray(toolBlock, { selector: (t) => t.slice(0, t.indexOf("{")), maxLength: 3 }),
+    seed: fc.integer(),
+  })
+  .chain((p) =>
+    fc.tuple(...ROLES.slice(0, p.nRoles).map((name, i) => roleBlock(name, ROLES.slice(0, i)))).map(
+      (roles) =>
+        [
+          'policy "generated"',
+          p.defaultAllow ? "default allow" : "default deny",
+          'set corp: cidr = ["10.0.0.0/8", "fd00::/8"]',
+          'set risky: tool = ["execute_command", "write_*"]',
+          ...p.topDenies,
+          ...roles,
+          ...p.tools,
+        ].join("\n"),
+    ),
+  );
+
+const argValue = fc.oneof(
+  fc.constantFrom("src/a.ts", "../etc/passwd", "abc", "ABC", "a", "toolongvalue", "/ws/x", "", "b"),
+  fc.integer({ min: -2, max: 12 }),
+  fc.constantFrom(1.5, true, false, null),
+  fc.constant(["x", "y"]),
+  fc.constant(["x", "y", "z"]),
+  fc.constant({ x: 1 }),
+  fc.constant({ x: 1, y: "s" }),
+  fc.constant({ y: 2 }),
+);
+
+export const request = fc.record(
+  {
+    principal: fc.record(
+      {
+        id: fc.constantFrom("agent-1", "agent-2"),
+        roles: fc.subarray([...ROLES, "ghost"]),
+        scopes: fc.subarray(SCOPES),
+        claims: fc.record({ org: fc.constantFrom("acme", "evil", 7), level: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constant("3")) }, { requiredKeys: [] }),
+      },
+      { requiredKeys: [] },
+    ),
+    method: fc.constantFrom("tools/call", "tools/call", "tools/list", "resources/read", "prompts/get"),
+    tool: fc.constantFrom(...TOOLS, "unknown_tool", "write_log"),
+    arguments: fc.dictionary(fc.constantFrom("path", "n", "mode", "items", "extra"), argValue, { maxKeys: 4 }),
+    annotations: fc.record({ readOnlyHint: fc.boolean(), destructiveHint: fc.boolean() }, { requiredKeys: [] }),
+    resource: fc.constantFrom("file:///ws/a.txt", "file:///ws/d/b.txt", "file:///ws/../etc/passwd", "db://main", "file:///ws/%2e%2e/x"),
+    prompt: fc.constantFrom("review", "summarize"),
+    client: fc.record({ ip: fc.constantFrom(...IPS), tls: fc.boolean(), mtls: fc.boolean(), certSubject: fc.constantFrom("CN=agent-01", "CN=other") }, { requiredKeys: [] }),
+    time: fc.constantFrom(Date.UTC(2026, 0, 5, 9, 30), Date.UTC(2026, 0, 5, 15, 0), "2026-01-05T23:59:00Z", "garbage"),
+  },
+  { requiredKeys: ["principal", "method"] },
+);
