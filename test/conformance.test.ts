@@ -27,7 +27,9 @@ describe("conformance corpus", () => {
   });
   for (const [gi, g] of groups.entries()) {
     describe(`${g.file} #${gi}`, () => {
-      const policy = compilePolicy(g.policy, { filename: g.file.replace(/\.yaml$/, ".mcppolicy"), readFile: null });
+      const policy = g.policyPath
+        ? compilePolicy(g.policy, { filename: g.policyPath })
+        : compilePolicy(g.policy, { filename: g.file.replace(/\.yaml$/, ".mcppolicy"), readFile: null });
       for (const c of g.cases) {
         it(`${c.name} (compiled)`, () => assertDecision(policy.decide(c.request as PolicyRequest), c.expect));
         it(`${c.name} (interpreter)`, () => assertDecision(policy.interpret(c.request as PolicyRequest), c.expect));

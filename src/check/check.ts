@@ -135,8 +135,8 @@ export function checkPolicyFiles(files: readonly A.PolicyFileAst[]): CheckResult
   for (const t of sym.tools.values()) tools.set(t.name.text, lowerTool(sym, t));
   const budgets = lowerLimits(sym, topLimits, "policy", { level: "policy" });
 
-  // ---- stage: lints ----
-  runLints(sym, { topDenies, roles, defaultDecl });
+  // ---- stage: lints (only on a policy without errors: a broken rule would lint falsely) ----
+  if (!hasErrors(d)) runLints(sym, { topDenies, roles, defaultDecl });
 
   if (hasErrors(d)) return { ir: undefined, diagnostics: d };
   const ir: IrPolicy = {

@@ -3,9 +3,21 @@
  * `--name`, `--name value`, `--name=value`, short aliases (`-h`), `--` to end the flags, and `-` as a
  * positional (stdin). Anything else that starts with `-` is a UsageError — never a silent positional.
  * A flag with a fixed set of values is checked here. A repeated flag keeps its last value.
- * GUARANTEE: parseArgs never throws anything but UsageError.
+ * GUARANTEE: parseArgs never throws anything but UsageError. Also home to the exit codes every
+ * command shares (main.ts documents them in --help).
  */
 import { closest } from "../diagnostics/suggest.js";
+
+/** Exit codes, shared by every command. */
+export const EXIT = {
+  ok: 0,
+  allow: 0,
+  errors: 1,
+  usage: 2,
+  deny: 3,
+  approval: 4,
+  internal: 70,
+} as const;
 
 /** A mistake on the command line: reported as `mcppolicy: <message>`, exit code 2. */
 export class UsageError extends Error {

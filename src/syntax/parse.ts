@@ -37,7 +37,7 @@ function tooDeep(tokens: IToken[]): IToken | undefined {
 }
 
 function describe(t: IToken): string {
-  if (t.tokenType.name === "EOF") return "the end of the file";
+  if (t.tokenType.name === "EOF") return "end of file";
   return `\`${t.image.length > 30 ? t.image.slice(0, 30) + "…" : t.image}\``;
 }
 

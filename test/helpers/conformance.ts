@@ -3,7 +3,7 @@
  * decisions, as data. Shared by the conformance test and the differential property test.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parse } from "yaml";
 
 export interface ExpectedDecision {
@@ -24,6 +24,8 @@ export interface ConformanceCase {
 export interface ConformanceGroup {
   file: string;
   policy: string;
+  /** Where the policy text came from when the case file names one with `policyFile:` (imports resolve from there). */
+  policyPath?: string;
   cases: ConformanceCase[];
 }
 
@@ -34,9 +36,14 @@ export function loadConformance(): ConformanceGroup[] {
   for (const f of readdirSync(CONFORMANCE_DIR).filter((n) => n.endsWith(".yaml")).sort()) {
     const doc = parse(readFileSync(join(CONFORMANCE_DIR, f), "utf8")) as {
       policy?: string;
+      policyFile?: string;
       cases?: ConformanceCase[];
       policies?: { policy: string; cases: ConformanceCase[] }[];
     };
+    if (doc.policyFile !== undefined) {
+      const policyPath = resolve(dirname(join(CONFORMANCE_DIR, f)), doc.policyFile);
+      groups.push({ file: f, policy: readFileSync(policyPath, "utf8"), policyPath, cases: doc.cases ?? [] });
+    }
     if (doc.policy !== undefined) groups.push({ file: f, policy: doc.policy, cases: doc.cases ?? [] });
     for (const g of doc.policies ?? []) groups.push({ file: f, policy: g.policy, cases: g.cases });
   }

@@ -1,0 +1,143 @@
+// The benchmark entry point (`npm run bench` builds first; `node bench/run.mjs` uses the existing dist/).
+//
+//   node bench/run.mjs            run every suite, print the tables
+//   node bench/run.mjs --write    ... and rewrite the figures section of bench/README.md
+//
+// Every measurement runs in its own process (bench/worker.mjs), one after the other. Environment:
+// BENCH_BUDGET_MS (time cap of one timed evaluator, default 8000), BENCH_COMPILE_RUNS (default 5).
+// Nothing here asserts: targets are reported as met or missed.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const WRITE = process.argv.includes("--write");
+const README = here("./README.md");
+const START = "<!-- figures:start -->";
+const END = "<!-- figures:end -->";
+
+if (!fs.existsSync(here("../dist/index.js"))) {
+  console.error("dist/ is missing: run `npm run bench` (it builds first) or `npm run build`.");
+  process.exit(1);
+}
+
+const env = { ...process.env, BENCH_BUDGET_MS: process.env.BENCH_BUDGET_MS ?? "8000" };
+const t0 = Date.now();
+const loadStart = os.loadavg();
+
+function job(name) {
+  process.stderr.write(`  ${name} ... `);
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [here("./worker.mjs"), name], { env, encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    process.stderr.write("failed\n");
+    console.error(r.stderr || r.stdout);
+    process.exit(1);
+  }
+  const line = r.stdout.trim().split("\n").pop();
+  process.stderr.write(`${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return JSON.parse(line);
+}
+
+process.stderr.write("mcppolicy benchmarks\n");
+const R = {};
+for (const name of ["seed-verify", "seed-handwritten", "seed-decide", "seed-interpret", "scale-verify", "scale-decide", "scale-interpret", "compile", "compile-quoted"]) {
+  R[name] = job(name);
+}
+const loadEnd = os.loadavg();
+const totalS = (Date.now() - t0) / 1000;
+
+// ---- formatting ----
+const int = (x) => Math.round(x).toLocaleString("en-US");
+const ns = (x) => (x < 100 ? x.toFixed(1) : int(x));
+const ratio = (x) => `${x.toFixed(2)}x`;
+const table = (head, rows) => [`| ${head.join(" | ")} |`, `| ${head.map((h, i) => (i === 0 || i === 1 ? "---" : "---:")).join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+const fmtEffects = (e) => Object.entries(e).map(([k, v]) => `${k} ${int(v)}`).join(", ");
+
+const decisionRow = (suite, evaluator, r) => [suite, evaluator, ns(r.medianNs), `${ns(r.p10Ns)} – ${ns(r.p90Ns)}`, int(r.perSecond), String(r.batches)];
+const decisions = table(
+  ["policy / mix", "evaluator", "median ns/decision", "p10 – p90 ns", "decisions/s (median)", "batches"],
+  [
+    decisionRow("seed, 10k mix", "compiled `decide`", R["seed-decide"]),
+    decisionRow("seed, 10k mix", "interpreter `interpret`", R["seed-interpret"]),
+    decisionRow("seed, 10k mix", "hand-written JS", R["seed-handwritten"]),
+    decisionRow("1000 roles x 200 tools, 10k mix", "compiled `decide`", R["scale-decide"]),
+    decisionRow("1000 roles x 200 tools, 10k mix", "interpreter `interpret`", R["scale-interpret"]),
+  ],
+);
+
+const compileRow = (what, r) => [what, int(r.rules), `${(r.sourceBytes / 1024).toFixed(0)} KiB`, int(r.medianMs), `${int(Math.min(...r.timesMs))} – ${int(Math.max(...r.timesMs))}`, int(r.warmupMs), int(r.warnings)];
+const compile = table(
+  ["policy", "rules", "source", "median ms", "min – max ms", "warm-up ms", "warnings"],
+  [
+    compileRow("500 roles x 20 rules (generated)", R.compile),
+    compileRow("the same, tool names quoted (no W0006 lint)", R["compile-quoted"]),
+  ],
+);
+
+const vsHand = R["seed-decide"].medianNs / R["seed-handwritten"].medianNs;
+const vsSeed = R["scale-decide"].medianNs / R["seed-decide"].medianNs;
+const compileMs = R.compile.medianMs;
+const status = (ok) => (ok ? "met" : "**missed**");
+const targets = table(
+  ["target", "measured", "status"],
+  [
+    ["compiled median within 3x of the hand-written JS (seed)", `${ratio(vsHand)} (${ns(R["seed-decide"].medianNs)} vs ${ns(R["seed-handwritten"].medianNs)} ns)`, status(vsHand <= 3)],
+    ["compiled 1000x200 within 2x of compiled seed", `${ratio(vsSeed)} (${ns(R["scale-decide"].medianNs)} vs ${ns(R["seed-decide"].medianNs)} ns)`, status(vsSeed <= 2)],
+    ["compile 10,000 rules under 1 s", `${int(compileMs)} ms`, status(compileMs < 1000)],
+  ],
+);
+
+const sv = R["seed-verify"];
+const sc = R["scale-verify"];
+const verification = [
+  `- seed mix (${int(sv.requests)} requests): ${fmtEffects(sv.effects)}. Hand-written vs \`decide\` effect mismatches: **${sv.handwrittenMismatches}**; \`interpret\` vs \`decide\` full-decision mismatches: **${sv.interpretMismatches}**.`,
+  `- 1000x200 mix (${int(sc.requests)} requests): ${fmtEffects(sc.effects)}. \`interpret\` vs \`decide\` full-decision mismatches: **${sc.interpretMismatches}**. The generated policy: ${int(sc.rules)} rules, ${(sc.sourceBytes / 1024).toFixed(0)} KiB, compiled in ${int(sc.compileMs)} ms (one cold compile).`,
+  `- interpreter / compiled: ${ratio(R["seed-interpret"].medianNs / R["seed-decide"].medianNs)} on the seed, ${ratio(R["scale-interpret"].medianNs / R["scale-decide"].medianNs)} on 1000x200.`,
+  `- checksums (sum of effect lengths over every timed pass): decide ${R["seed-decide"].checksum}, interpret ${R["seed-interpret"].checksum}, hand-written ${R["seed-handwritten"].checksum}, 1000x200 decide ${R["scale-decide"].checksum}, interpret ${R["scale-interpret"].checksum}.`,
+];
+for (const ex of [...(sv.examples ?? []), ...(sc.examples ?? [])].slice(0, 5)) verification.push(`- mismatch example: \`${JSON.stringify(ex).slice(0, 400)}\``);
+
+const cpu = os.cpus();
+const machine = [
+  `- CPU: ${cpu[0]?.model ?? "unknown"}, ${cpu.length} cores; memory ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()} ${os.arch()}`,
+  `- Node ${process.version}; run on ${new Date().toISOString()}; whole run ${totalS.toFixed(0)} s`,
+  `- load average (1/5/15 min) at start ${loadStart.map((x) => x.toFixed(2)).join(" / ")}, at end ${loadEnd.map((x) => x.toFixed(2)).join(" / ")}`,
+];
+
+const figures = [
+  "### Machine",
+  "",
+  ...machine,
+  "",
+  "### Decisions",
+  "",
+  decisions,
+  "",
+  "### Compile time",
+  "",
+  compile,
+  "",
+  "### Targets",
+  "",
+  targets,
+  "",
+  "### Agreement and notes",
+  "",
+  ...verification,
+].join("\n");
+
+console.log("\n" + figures + "\n");
+
+if (WRITE) {
+  const text = fs.readFileSync(README, "utf8");
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) {
+    console.error(`bench/README.md has no ${START} ... ${END} section; nothing written.`);
+    process.exit(1);
+  }
+  fs.writeFileSync(README, text.slice(0, a + START.length) + "\n\n" + figures + "\n\n" + text.slice(b));
+  console.error("bench/README.md figures rewritten.");
+}

@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+/**
+ * The `mcppolicy` command: parses the command name, answers --help and --version itself (loading no
+ * compiler code), and loads only the module of the command it runs.
+ * GUARANTEES: never crashes with a stack trace. A mistake on the command line or an unreadable input
+ * is `mcppolicy: <message>` on stderr with a hint to run --help, exit 2; an unexpected exception is
+ * `mcppolicy: internal error: <message>`, exit 70 (set MCPPOLICY_DEBUG=1 for the stack). Output is
+ * left to flush: the exit code is set, the process is not cut short.
+ */
+import { readFileSync } from "node:fs";
+import { closest } from "../diagnostics/suggest.js";
+import { EXIT, UsageError, wantsHelp } from "./args.js";
+import { err, out } from "./io.js";
+
+const MAIN_HELP = `mcppolicy — check and evaluate .mcppolicy policies for MCP servers
+
+Usage:
+  mcppolicy <command> [options]
+
+Commands:
+  check <file-or-dir>...        compile policies and report errors and warnings
+  eval <policy> <request>       decide one request (a JSON file, or - for stdin)
+  explain <policy> <request>    decide one request and show every rule's outcome
+
+Options:
+  -h, --help                    show help (also: mcppolicy <command> --help)
+  -V, --version                 print the version
+
+Exit codes:
+  0   success (check: no errors; eval: allow)
+  1   the policy has errors (check --deny-warnings: or warnings)
+  2   usage error: unknown flag or command, missing or unreadable file, invalid request JSON
+  3   eval: the decision is deny
+  4   eval: the decision is require_approval
+  70  internal error (a bug in mcppolicy; set MCPPOLICY_DEBUG=1 for the stack)
+`;
+
+const CHECK_HELP = `Usage: mcppolicy check <file-or-dir>... [--format text|json] [--deny-warnings]
+
+Compile each policy and report its diagnostics, rendered like rustc. A directory is searched
+recursively for *.mcppolicy files (skipping node_modules and directories whose name starts with a
+dot), in sorted order. A file named explicitly is checked whatever its extension. Imports resolve
+relative to the importing file; diagnostics found in an imported file are reported with the importer.
+
+Options:
+  --format text|json   text (default): diagnostics, then "checked N files: E errors, W warnings".
+                       json: one document {"files":[{"file","diagnostics":[...]}],"errors":E,"warnings":W}
+  --deny-warnings      treat warnings as errors for the exit code
+  -h, --help           show this help
+
+Exit codes:
+  0   no errors (warnings allowed unless --deny-warnings)
+  1   at least one error (or warning, with --deny-warnings)
+  2   usage error: unknown flag, missing file, directory without policies
+`;
+
+const EVAL_HELP = `Usage: mcppolicy eval <policy> <request.json | -> [--format json|text] [--interpreter]
+
+Compile the policy and decide one request. The request is a JSON object
+{ principal, method, tool, arguments, annotations, resource, prompt, client, session, time };
+pass - to read it from stdin. Compile errors are printed to stderr (exit 1).
+
+Options:
+  --format json|text   json (default): the Decision object, pretty-printed.
+                       text: "effect: ...", the reasons ("  - [code] rule: message"), roles, budgets
+  --interpreter        decide with the reference interpreter instead of the compiled function
+  -h, --help           show this help
+
+Exit codes (so scripts can branch on the decision):
+  0   allow
+  1   the policy has errors
+  2   usage error: unknown flag, missing file, invalid request JSON
+  3   deny
+  4   require_approval
+`;
+
+const EXPLAIN_HELP = `Usage: mcppolicy explain <policy> <request.json | -> [--format text|json]
+
+Decide one request with the reference interpreter and show, for every rule of the policy, its
+outcome: matched, condition-false, target-mismatch (its pattern did not match), not-held (the
+principal does not hold its role) or error.
+
+Options:
+  --format text|json   text (default): the decision, then a table of rules (id, effect, line, outcome).
+                       json: the Explanation object {"decision", "rules": [...]}
+  -h, --help           show this help
+
+Exit codes:
+  0   explained (whatever the decision; use eval to branch on it)
+  1   the policy has errors
+  2   usage error: unknown flag, missing file, invalid request JSON
+`;
+
+interface Command {
+  readonly help: string;
+  readonly load: () => Promise<{ run(argv: readonly string[]): Promise<number> | number }>;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  check: { help: CHECK_HELP, load: () => import("./check.js") },
+  eval: { help: EVAL_HELP, load: () => import("./eval.js") },
+  explain: { help: EXPLAIN_HELP, load: () => import("./explain.js") },
+};
+
+function commandOf(name: string): Command | undefined {
+  return Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  return typeof pkg.version === "string" ? pkg.version : "unknown";
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    err(MAIN_HELP);
+    return EXIT.usage;
+  }
+  if (first === "--help" || first === "-h" || first === "help") {
+    const topic = first === "help" ? rest[0] : undefined;
+    if (topic !== undefined) {
+      const cmd = commandOf(topic);
+      if (!cmd) throw new UsageError(`no help for unknown command '${topic}'`);
+      out(cmd.help);
+    } else {
+      out(MAIN_HELP);
+    }
+    return EXIT.ok;
+  }
+  if (first === "--version" || first === "-V") {
+    out(`mcppolicy ${version()}`);
+    return EXIT.ok;
+  }
+  const cmd = commandOf(first);
+  if (!cmd) {
+    if (first.startsWith("-")) throw new UsageError(`unknown flag '${first}'`);
+    const guess = closest(first, Object.keys(COMMANDS));
+    throw new UsageError(`unknown command '${first}'${guess ? ` (did you mean '${guess}'?)` : ""}`);
+  }
+  if (wantsHelp(rest)) {
+    out(cmd.help);
+    return EXIT.ok;
+  }
+  const mod = await cmd.load();
+  return await mod.run(rest);
+}
+
+function internalError(e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e);
+  err(`mcppolicy: internal error: ${message}`);
+  if (process.env.MCPPOLICY_DEBUG && e instanceof Error && e.stack) err(e.stack);
+  process.exitCode = EXIT.internal;
+}
+
+function report(e: unknown): void {
+  if (e instanceof UsageError) {
+    err(`mcppolicy: ${e.message}`);
+    err(`Run 'mcppolicy ${e.command ? `${e.command} ` : ""}--help' for usage.`);
+    process.exitCode = EXIT.usage;
+  } else {
+    internalError(e);
+  }
+}
+
+// A reader that closes the pipe early (`mcppolicy explain ... | head`) is not a failure.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  internalError(e);
+});
+process.on("uncaughtException", internalError);
+process.on("unhandledRejection", internalError);
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, report);
