@@ -20,6 +20,7 @@ import { compileIpCheck } from "../eval/builtins/ip.js";
 import { compilePathCheck } from "../eval/builtins/path.js";
 import { compileSqlCheck } from "../eval/builtins/sql.js";
 import { compileUrlCheck } from "../eval/builtins/url.js";
+import { codePointLength } from "../eval/builtins/text.js";
 import type { IrField, IrType, Scalar } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
@@ -32,10 +33,10 @@ const PARAMS: Record<string, readonly string[]> = {
   any: [],
   enum: [],
   array: ["minItems", "maxItems"],
-  path: ["root"],
-  url: ["schemes", "hosts", "deny", "allow", "ports"],
+  path: ["root", "maxLength"],
+  url: ["schemes", "hosts", "deny", "allow", "ports", "maxLength"],
   ip: ["allow", "deny"],
-  sql: ["readonly", "dialect"],
+  sql: ["readonly", "dialect", "maxLength"],
 };
 export const TYPE_NAMES = Object.keys(PARAMS);
 const SQL_DIALECTS = ["postgresql", "mysql", "mariadb", "sqlite", "transactsql", "bigquery"];
@@ -172,6 +173,13 @@ function range(sym: Symbols, t: A.TypeExpr, lo: number | undefined, hi: number |
   }
 }
 
+/** A constraint check, with the length bound (in code points) checked first when one is given. */
+function checkType(kind: "path" | "url" | "ip" | "sql", check: (v: unknown) => string | null, maxLength: number | undefined): IrType {
+  if (maxLength === undefined) return { t: "check", kind, check };
+  const bounded = (v: unknown) => (typeof v === "string" && codePointLength(v) > maxLength ? `longer than ${maxLength} characters` : check(v));
+  return { t: "check", kind, check: bounded };
+}
+
 function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
   const name = t.name.text;
   const allowed = PARAMS[name];
@@ -246,7 +254,7 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
         sym.diagnostics.push(invalidParameterValue(root.span, `invalid sandbox root \`${root.value}\`: ${check.error}`, "use an absolute, normalised POSIX path"));
         return ANY;
       }
-      return { t: "check", kind: "path", check };
+      return checkType("path", check, P.nonNegInt("maxLength"));
     }
     case "url": {
       const schemes = P.strings("schemes");
@@ -261,7 +269,7 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
         ...(allow && { allow }),
         ...(ports && { ports }),
       });
-      return { t: "check", kind: "url", check };
+      return checkType("url", check, P.nonNegInt("maxLength"));
     }
     case "ip": {
       const allow = P.cidr("allow");
@@ -274,7 +282,7 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
       if (dialect && !SQL_DIALECTS.includes(dialect.value)) {
         sym.diagnostics.push(invalidParameterValue(dialect.span, `unknown SQL dialect \`${dialect.value}\``, `use one of ${SQL_DIALECTS.map((d) => `\`${d}\``).join(", ")}`));
       }
-      return { t: "check", kind: "sql", check: compileSqlCheck({ readonly, dialect: dialect?.value ?? "postgresql" }) };
+      return checkType("sql", compileSqlCheck({ readonly, dialect: dialect?.value ?? "postgresql" }), P.nonNegInt("maxLength"));
     }
     default:
       return ANY;
