@@ -49,6 +49,15 @@ describe("golden diagnostics", () => {
     golden(join(DIR, "generated-E0005.txt"), r.text);
   });
 
+  it("E0008: a file that is not a policy stops after 100 errors", () => {
+    const junk = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? "$" : i % 3 === 1 ? "@@" : "\u0001")).join(" ");
+    const r = check('policy "junk"\n' + junk, "junk.mcppolicy");
+    r.codes.forEach((c) => seen.add(c));
+    expect(r.codes.filter((c) => c !== "E0008").length).toBe(100);
+    expect(r.codes.at(-1)).toBe("E0008");
+    golden(join(DIR, "generated-E0008.txt"), r.text.split("\n\n").slice(-2).join("\n\n"));
+  });
+
   it("E0302: more rules than the limit", () => {
     const rules = Array.from({ length: 1001 }, (_, i) => `role r${i} {\n${"  allow tool t\n".repeat(100)}}`).join("\n");
     const r = check('policy "many"\n' + rules, "many.mcppolicy");

@@ -187,29 +187,37 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     return out;
   }
 
-  function visibility(req: PolicyRequest, cands: readonly CRule[], tool: CTool | undefined): Visibility {
+  /** Same as the interpreter's `visibility`: reasons are given when rules make it `never`. */
+  function visibility(req: PolicyRequest, cands: readonly CRule[], tool: CTool | undefined): { v: Visibility; reasons?: Reason[] } {
     let allowSure = false;
     let allowMaybe = false;
     let denyMaybe = false;
+    let errs: Reason[] | undefined;
+    let denies: Reason[] | undefined;
     for (const r of cands) {
       const w: Tri = r.whenTri ? r.whenTri(req) : true;
       const u: Tri = r.unlessTri ? r.unlessTri(req) : false;
-      if (w === "error" || u === "error") return "never";
+      if (w === "error" || u === "error") {
+        (errs ??= []).push({ code: "evaluation_error", rule: r.id, message: `rule \`${r.id}\` could not be evaluated` });
+        continue;
+      }
       const holds: Tri = w === false || u === true ? false : w === true && u === false ? true : "unknown";
       if (holds === false) continue;
       if (!r.allow) {
-        if (holds === true) return "never";
-        denyMaybe = true;
+        if (holds === true) (denies ??= []).push(r.reason);
+        else denyMaybe = true;
       } else if (holds === true) allowSure = true;
       else allowMaybe = true;
     }
-    if (!allowSure && !allowMaybe && !defaultAllow) return "never";
-    if (denyMaybe || (!allowSure && !defaultAllow)) return "depends";
+    if (errs) return { v: "never", reasons: errs };
+    if (denies) return { v: "never", reasons: denies };
+    if (!allowSure && !allowMaybe && !defaultAllow) return { v: "never" };
+    if (denyMaybe || (!allowSure && !defaultAllow)) return { v: "depends" };
     if (tool?.approval) {
-      if (!tool.approvalTri) return "depends";
-      if (tool.approvalTri(req) !== false) return "depends";
+      if (!tool.approvalTri) return { v: "depends" };
+      if (tool.approvalTri(req) !== false) return { v: "depends" };
     }
-    return "always";
+    return { v: "always" };
   }
 
   function decideUnsafe(req: PolicyRequest): Decision {
@@ -232,9 +240,10 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       if (req.tool === undefined) {
         return { effect: "allow", reasons: [{ code: "allow_rule", message: "listing tools is allowed to principals that hold a role" }], roles: roles as string[], errors, budgets: [] };
       }
-      const v = visibility(req, rs.candidates("tool", req.tool), tool);
+      const { v, reasons } = visibility(req, rs.candidates("tool", req.tool), tool);
       if (v === "never") {
         const d = denyOf("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${roles.map((r) => `\`${r}\``).join(", ")}`, roles, errors, risk);
+        if (reasons) d.reasons = reasons;
         d.visibility = v;
         return d;
       }

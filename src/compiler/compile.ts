@@ -3,7 +3,8 @@
  * Each stage runs only when the ones before it found no error; diagnostics of every stage that ran
  * are returned together, sorted.
  */
-import { hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { capDiagnostics, hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { tooManyErrors } from "../diagnostics/catalog.js";
 import { checkPolicyFiles } from "../check/check.js";
 import type { IrPolicy } from "../ir/ir.js";
 import type { SourceFile } from "../source/source.js";
@@ -15,11 +16,16 @@ export interface FrontEndResult {
   sources: SourceFile[];
 }
 
+/** More errors than this are not reported: past it they are noise (a binary file, a wrong language). */
+export const MAX_REPORTED_ERRORS = 100;
+
+const cap = (diags: Diagnostic[]) => capDiagnostics(sortDiagnostics(diags), MAX_REPORTED_ERRORS, (at, shown) => tooManyErrors(at.span, shown));
+
 export function runFrontEnd(text: string, filename: string, readFile: ReadFile | undefined): FrontEndResult {
   const loaded = loadPolicy(text, filename, readFile);
   if (hasErrors(loaded.diagnostics) || loaded.asts.length === 0) {
-    return { ir: undefined, diagnostics: sortDiagnostics(loaded.diagnostics), sources: loaded.sources };
+    return { ir: undefined, diagnostics: cap(loaded.diagnostics), sources: loaded.sources };
   }
   const checked = checkPolicyFiles(loaded.asts);
-  return { ir: checked.ir, diagnostics: sortDiagnostics([...loaded.diagnostics, ...checked.diagnostics]), sources: loaded.sources };
+  return { ir: checked.ir, diagnostics: cap([...loaded.diagnostics, ...checked.diagnostics]), sources: loaded.sources };
 }

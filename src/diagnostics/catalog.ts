@@ -15,6 +15,7 @@ export const CATALOG = {
   E0005: "policy too large",
   E0006: "invalid string escape",
   E0007: "missing policy header",
+  E0008: "too many errors",
   E0101: "unknown role",
   E0102: "unknown name",
   E0103: "duplicate declaration",
@@ -78,6 +79,9 @@ export const invalidEscape = (span: Span, esc: string) =>
   make("E0006", span, `invalid escape ${q(esc)} in string`, "use \\\" \\\\ \\n \\t or \\uXXXX");
 export const missingHeader = (span: Span) =>
   make("E0007", span, "a policy file must start with its header", 'begin the file with `policy "name"`');
+
+export const tooManyErrors = (span: Span, shown: number) =>
+  make("E0008", span, `too many errors; stopped after the first ${shown}`, "is this a policy file? fix the first errors and check again");
 
 // ---- names ----
 export const unknownRole = (span: Span, name: string, known: Iterable<string>) =>

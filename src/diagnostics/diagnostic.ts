@@ -35,3 +35,17 @@ export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
       (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
   );
 }
+
+/** Keep at most `max` errors (warnings too, up to the last error kept), then one E0008 saying so. */
+export function capDiagnostics(diags: readonly Diagnostic[], max: number, tooMany: (at: Diagnostic, shown: number) => Diagnostic): Diagnostic[] {
+  let errors = 0;
+  const out: Diagnostic[] = [];
+  for (const d of diags) {
+    if (d.severity === "error" && ++errors > max) {
+      out.push(tooMany(d, max));
+      return out;
+    }
+    out.push(d);
+  }
+  return out;
+}

@@ -42,17 +42,31 @@ export function toJson(d: Diagnostic, lookup: SourceLookup): JsonDiagnostic {
   return out;
 }
 
+const MAX_LINE = 200;
+const CONTEXT_BEFORE = 60;
+const CONTEXT_AFTER = 60;
+
 function snippet(lookup: SourceLookup, file: string, start: number, end: number, label: string, marker: string): string[] {
   const src = lookup(file);
   if (!src) return [];
   const pos = src.position(start);
   const endPos = src.position(Math.max(start, end - 1));
-  const text = src.lineText(pos.line).replace(/\t/g, " ");
+  // Control characters would garble a terminal; tabs keep the caret aligned as one column.
+  let text = src.lineText(pos.line).replace(/[\u0000-\u001f\u007f]/g, (c) => (c === "\t" ? " " : "\ufffd"));
   const width = String(pos.line).length;
   const pad = " ".repeat(width);
   const underlineEnd = endPos.line === pos.line ? endPos.column + 1 : text.length + 1;
-  const len = Math.max(1, underlineEnd - pos.column);
-  const underline = " ".repeat(pos.column - 1) + marker.repeat(len) + (label ? ` ${label}` : "");
+  let len = Math.max(1, underlineEnd - pos.column);
+  let column = pos.column;
+  // Clip very long lines to a window around the caret.
+  if (text.length > MAX_LINE) {
+    const from = Math.max(0, column - 1 - CONTEXT_BEFORE);
+    len = Math.min(len, MAX_LINE - CONTEXT_BEFORE);
+    const to = Math.min(text.length, column - 1 + len + CONTEXT_AFTER);
+    text = (from > 0 ? "…" : "") + text.slice(from, to) + (to < text.length ? "…" : "");
+    column = column - from + (from > 0 ? 1 : 0);
+  }
+  const underline = " ".repeat(column - 1) + marker.repeat(len) + (label ? ` ${label}` : "");
   return [`${pad} |`, `${pos.line} | ${text}`, `${pad} | ${underline}`];
 }
 

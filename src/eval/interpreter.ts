@@ -272,40 +272,53 @@ export function budgetsFor(ir: IrPolicy, allows: readonly IrRule[], tool: IrTool
 }
 
 // ---- tools/list ----
-export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], tool: IrTool | undefined): Visibility {
+/** Visibility of a tool, and when it is `never` because of rules, the reasons (errors first, then denies). */
+export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], tool: IrTool | undefined): { v: Visibility; reasons?: Reason[] } {
   const name = req.tool as string;
   const cands = candidates(ir, roles, "tools/call", name);
   let allowSure = false;
   let allowMaybe = false;
   let denyMaybe = false;
+  const errs: Reason[] = [];
+  const denies: Reason[] = [];
   for (const r of cands) {
     const w = r.when ? evalTri(r.when, req) : true;
     const u = r.unless ? evalTri(r.unless, req) : false;
-    if (w === "error" || u === "error") return "never";
+    if (w === "error" || u === "error") {
+      errs.push({ code: "evaluation_error", rule: r.id, message: `rule \`${r.id}\` could not be evaluated` });
+      continue;
+    }
     const holds: Tri = w === false || u === true ? false : w === true && u === false ? true : "unknown";
     if (holds === false) continue;
     if (r.effect === "deny") {
-      if (holds === true) return "never";
-      denyMaybe = true;
+      if (holds === true) denies.push({ code: "deny_rule", rule: r.id, message: denyMessage(r) });
+      else denyMaybe = true;
     } else if (holds === true) allowSure = true;
     else allowMaybe = true;
   }
-  if (!allowSure && !allowMaybe && ir.defaultEffect === "deny") return "never";
-  if (denyMaybe || !allowSure && ir.defaultEffect === "deny") return "depends";
+  if (errs.length) return { v: "never", reasons: errs };
+  if (denies.length) return { v: "never", reasons: denies };
+  if (!allowSure && !allowMaybe && ir.defaultEffect === "deny") return { v: "never" };
+  if (denyMaybe || (!allowSure && ir.defaultEffect === "deny")) return { v: "depends" };
   if (tool?.approval) {
-    if (!tool.approval.when) return "depends";
+    if (!tool.approval.when) return { v: "depends" };
     const a = evalTri(tool.approval.when, req);
-    if (a !== false) return "depends";
+    if (a !== false) return { v: "depends" };
   }
-  return "always";
+  return { v: "always" };
 }
 
 function listDecision(ir: IrPolicy, req: PolicyRequest, roles: string[], tool: IrTool | undefined, base: Partial<Decision>): Decision {
   if (req.tool === undefined) {
     return { effect: "allow", reasons: [{ code: "allow_rule", message: "listing tools is allowed to principals that hold a role" }], roles, errors: base.errors ?? [], budgets: [] };
   }
-  const v = visibility(ir, req, roles, tool);
-  if (v === "never") return { ...deny("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${roles.map((r) => `\`${r}\``).join(", ")}`, base), visibility: v };
+  const { v, reasons } = visibility(ir, req, roles, tool);
+  if (v === "never") {
+    const d = deny("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${roles.map((r) => `\`${r}\``).join(", ")}`, base);
+    if (reasons) d.reasons = reasons;
+    d.visibility = v;
+    return d;
+  }
   return {
     effect: "allow",
     reasons: [{ code: "allow_rule", message: v === "always" ? `tool \`${req.tool}\` is always allowed` : `tool \`${req.tool}\` is allowed for some arguments` }],
