@@ -1,11 +1,8 @@
-import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+// Tests import the package by its name, as users do: `mcppolicy` resolves through package.json
+// `exports` (self-reference) to the built output in dist/, which `npm test` builds first.
 export default defineConfig({
-  resolve: {
-    // Tests import the package by its name, as users do; it resolves to the built output.
-    alias: { mcppolicy: fileURLToPath(new URL("./dist/index.js", import.meta.url)) },
-  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,

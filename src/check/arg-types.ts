@@ -36,7 +36,7 @@ const PARAMS: Record<string, readonly string[]> = {
   path: ["root", "maxLength"],
   url: ["schemes", "hosts", "deny", "allow", "ports", "maxLength"],
   ip: ["allow", "deny"],
-  sql: ["readonly", "dialect", "maxLength"],
+  sql: ["readonly", "dialect", "unions", "maxLength"],
 };
 export const TYPE_NAMES = Object.keys(PARAMS);
 const SQL_DIALECTS = ["postgresql", "mysql", "mariadb", "sqlite", "transactsql", "bigquery"];
@@ -282,7 +282,8 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
       if (dialect && !SQL_DIALECTS.includes(dialect.value)) {
         sym.diagnostics.push(invalidParameterValue(dialect.span, `unknown SQL dialect \`${dialect.value}\``, `use one of ${SQL_DIALECTS.map((d) => `\`${d}\``).join(", ")}`));
       }
-      return checkType("sql", compileSqlCheck({ readonly, dialect: dialect?.value ?? "postgresql" }), P.nonNegInt("maxLength"));
+      const unions = P.bool("unions") ?? true;
+      return checkType("sql", compileSqlCheck({ readonly, dialect: dialect?.value ?? "postgresql", setOperations: unions }), P.nonNegInt("maxLength"));
     }
     default:
       return ANY;

@@ -98,7 +98,7 @@ function isMapped(p: readonly number[]): boolean {
 
 type Range<T> = readonly [T, T];
 
-/** Sort and merge overlapping ranges (and adjacent ones, when `succ` says so). */
+/** Sort and merge overlapping ranges (and adjacent ones, when `adjacent` says so). */
 function merge<T>(ranges: Range<T>[], cmp: (a: T, b: T) => number, adjacent: (end: T, start: T) => boolean): Range<T>[] {
   ranges.sort((x, y) => cmp(x[0], y[0]));
   const out: [T, T][] = [];

@@ -66,14 +66,8 @@ function tokenize(pattern: string, uri: boolean): Token[] {
     if (cp === 0x2a /* * */) {
       let run = 1;
       while (pattern.charCodeAt(i + run) === 0x2a) run++;
-      const kind: TokKind = uri && run >= 2 ? Tok.GlobStar : Tok.Star;
-      const prev = toks[toks.length - 1];
-      // Adjacent stars collapse (a GlobStar absorbs a Star).
-      if (prev && (prev.kind === Tok.Star || prev.kind === Tok.GlobStar)) {
-        if (kind === Tok.GlobStar) prev.kind = Tok.GlobStar;
-      } else {
-        toks.push({ kind, cp: 0 });
-      }
+      // A run of stars is one token: `**` (or more) crosses segments in a URI glob.
+      toks.push({ kind: uri && run >= 2 ? Tok.GlobStar : Tok.Star, cp: 0 });
       i += run;
       continue;
     }

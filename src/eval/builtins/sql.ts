@@ -1,11 +1,15 @@
 // SQL checks: `sql(readonly: true, dialect: "postgresql")`.
-// Guarantees: pure (results are memoised), never throws, fails closed. The parser (node-sql-parser, one
-// grammar per dialect) is loaded lazily on first use, so importing this module is cheap. Read-only means:
-// exactly one statement, a SELECT (set operations and WITH allowed, every CTE body a SELECT), no SELECT
-// INTO, no locking clause, and no call to a function on the deny list anywhere in the tree. Textual
-// pre-checks run first and do not trust the parser: NUL and control characters, MySQL executable
-// comments, and a backslash before a quote (read as an escape by the parser but not by PostgreSQL,
-// SQLite or T-SQL, which could hide a second statement inside what the parser sees as a string).
+// Guarantees: never throws, fails closed, results memoised. The parser (node-sql-parser, one grammar per
+// dialect) is loaded lazily on first use, so importing this module is cheap.
+// Read-only means: exactly one statement, a SELECT (set operations and WITH allowed, every CTE body a
+// SELECT), no SELECT INTO, no locking clause, and no call to a denied function anywhere in the tree.
+// Textual pre-checks run first and do not trust the parser: NUL and control characters, MySQL
+// executable comments, and a backslash before a quote (an escape to the parser but not to PostgreSQL,
+// SQLite or T-SQL, so it could hide a second statement inside what the parser takes for a string).
+// The PEG parser backtracks exponentially on some malformed input (`SELECT (SELECT (SELECT ... 1` takes
+// seconds at depth 6), so every parse runs under a work budget (input reads, proportional to length)
+// and a wall-clock cap (PARSE_TIME_MS); past either the query is refused as too complex. Only the time
+// cap depends on load.
 import { createRequire } from "node:module";
 import type { AST, Parser } from "node-sql-parser";
 
@@ -13,6 +17,8 @@ export interface SqlOptions {
   readonly: boolean;
   /** Default "postgresql"; also "mysql", "sqlite", "transactsql", "mariadb", "bigquery". */
   dialect?: string;
+  /** Allow UNION / INTERSECT / EXCEPT between selects (default true). */
+  setOperations?: boolean;
 }
 
 export type SqlCheck = (value: unknown) => string | null;
@@ -21,7 +27,11 @@ export const SQL_DIALECTS: readonly string[] = ["postgresql", "mysql", "sqlite",
 /** Dialects where a backslash does not escape a quote inside a string literal. */
 const LITERAL_BACKSLASH = new Set(["postgresql", "sqlite", "transactsql"]);
 
-const MAX_LENGTH = 100_000;
+const MAX_LENGTH = 20_000;
+/** Input reads the parser may make: generous for real queries (they need 20-100 per character). */
+const READS_BASE = 50_000;
+const READS_PER_CHAR = 150;
+const PARSE_TIME_MS = 250;
 const MAX_NODES = 200_000;
 const MEMO_MAX_ENTRIES = 512;
 const MEMO_MAX_QUERY = 4096;
@@ -56,9 +66,33 @@ function parserFor(dialect: string): Parser | null {
   return p;
 }
 
+const OVER_BUDGET = new Error("sql parse budget exceeded");
+const TOO_COMPLEX = "query is too complex to check";
+const READ_METHODS = ["charCodeAt", "charAt", "substr", "substring", "slice"] as const;
+
+/**
+ * The query as a String object whose read methods count calls and throw OVER_BUDGET past `reads` or
+ * `deadline`. The generated parser reads its input only through these methods.
+ */
+function budgeted(q: string, reads: number, deadline: number): string {
+  const s = new String(q);
+  let n = 0;
+  for (const name of READ_METHODS) {
+    const orig = String.prototype[name] as (this: string, a?: number, b?: number) => unknown;
+    Object.defineProperty(s, name, {
+      value: (a?: number, b?: number): unknown => {
+        if ((++n & 1023) === 0 && (n > reads || performance.now() > deadline)) throw OVER_BUDGET;
+        return orig.call(q, a, b);
+      },
+    });
+  }
+  return s as unknown as string;
+}
+
 export function compileSqlCheck(opts: SqlOptions): SqlCheck {
   const o = opts && typeof opts === "object" ? opts : { readonly: true };
   const readonly = o.readonly !== false;
+  const setOperations = o.setOperations !== false;
   const dialect = typeof o.dialect === "string" ? o.dialect.toLowerCase() : "postgresql";
   if (!SQL_DIALECTS.includes(dialect)) return () => `unsupported sql dialect \`${String(o.dialect)}\``;
   const memo = new Map<string, string | null>();
@@ -70,15 +104,16 @@ export function compileSqlCheck(opts: SqlOptions): SqlCheck {
     if (!parser) return "the sql parser could not be loaded";
     let ast: AST | AST[];
     try {
-      ast = parser.astify(q, { database: dialect });
-    } catch {
-      return `query could not be parsed as ${dialect} SQL`;
+      const input = budgeted(q, READS_BASE + READS_PER_CHAR * q.length, performance.now() + PARSE_TIME_MS);
+      ast = parser.astify(input, { database: dialect, trimQuery: false });
+    } catch (e) {
+      return e === OVER_BUDGET ? TOO_COMPLEX : `query could not be parsed as ${dialect} SQL`;
     }
     const stmts = Array.isArray(ast) ? ast : [ast];
     if (stmts.length === 0) return "query has no statement";
     if (!readonly) return null;
     if (stmts.length > 1) return "query has more than one statement";
-    return readonlyFault(stmts[0]);
+    return readonlyFault(stmts[0], setOperations);
   };
 
   return (value: unknown): string | null => {
@@ -88,7 +123,8 @@ export function compileSqlCheck(opts: SqlOptions): SqlCheck {
       const hit = memo.get(value);
       if (hit !== undefined) return hit;
       const result = run(value);
-      if (value.length <= MEMO_MAX_QUERY) {
+      // The time cap depends on load, so "too complex" is not remembered.
+      if (value.length <= MEMO_MAX_QUERY && result !== TOO_COMPLEX) {
         if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
         memo.set(value, result);
       }
@@ -120,7 +156,7 @@ type Node = Record<string, unknown>;
 const isNode = (v: unknown): v is Node => typeof v === "object" && v !== null;
 
 /** Walk the whole tree (iteratively) and return the first read-only violation. */
-function readonlyFault(root: unknown): string | null {
+function readonlyFault(root: unknown, setOperations: boolean): string | null {
   if (!isNode(root) || root.type !== "select") {
     const t = isNode(root) && typeof root.type === "string" ? root.type : "unknown";
     return `only a select is allowed (found ${t.toUpperCase()})`;
@@ -135,6 +171,7 @@ function readonlyFault(root: unknown): string | null {
     }
     if (!isNode(v)) continue;
     if (++seen > MAX_NODES) return "query is too complex to check";
+    if (!setOperations && v.type === "select" && isNode(v._next)) return "set operations (UNION, INTERSECT, EXCEPT) are not allowed";
     const fault = nodeFault(v);
     if (fault !== null) return fault;
     for (const k in v) {
@@ -173,17 +210,23 @@ function nodeFault(n: Node): string | null {
   return null;
 }
 
-/** The first denied identifier in a function name (`pg_catalog.pg_sleep`, `"pg_sleep"`), or null. */
+/**
+ * The first denied identifier in a function name (`pg_catalog.pg_sleep`, `"pg_sleep"`), or null. Every
+ * part is checked, schema included: BigQuery's grammar files an unqualified name under `schema`.
+ */
 function deniedName(name: unknown): string | null {
   const parts: string[] = [];
-  if (typeof name === "string") parts.push(name);
-  else if (isNode(name)) {
-    const list = Array.isArray(name.name) ? name.name : [name.name];
-    for (const p of list) {
-      if (typeof p === "string") parts.push(p);
-      else if (isNode(p) && typeof p.value === "string") parts.push(p.value);
+  const add = (p: unknown): void => {
+    if (typeof p === "string") parts.push(p);
+    else if (isNode(p) && typeof p.value === "string") parts.push(p.value);
+  };
+  if (isNode(name)) {
+    for (const k in name) {
+      const v = name[k];
+      if (Array.isArray(v)) v.forEach(add);
+      else add(v);
     }
-  }
+  } else add(name);
   for (const raw of parts) {
     const p = raw.toLowerCase();
     if (DENIED_FUNCTIONS.has(p) || DENIED_PREFIXES.some((x) => p.startsWith(x))) return p;

@@ -1,0 +1,78 @@
+/**
+ * The package as users get it: `mcppolicy` resolves by name through package.json `exports`, its
+ * public API behaves as documented, and the bundled example runs under plain Node.
+ */
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import * as api from "mcppolicy";
+import { checkPolicy, compilePolicy, PolicyCompileError } from "mcppolicy";
+
+const ROOT = join(import.meta.dirname, "..");
+
+describe("package", () => {
+  it("exports the documented API", () => {
+    expect(Object.keys(api).sort()).toEqual(["CATALOG", "METHODS", "Policy", "PolicyCompileError", "checkPolicy", "compilePolicy"]);
+  });
+
+  it("compilePolicy throws PolicyCompileError carrying every diagnostic", () => {
+    let caught: unknown;
+    try {
+      compilePolicy('policy "p"\nrole a includes b { allow tool x when client.tls == 1 }', { filename: "p.mcppolicy" });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(PolicyCompileError);
+    const err = caught as PolicyCompileError;
+    expect(err.diagnostics.map((d) => d.code)).toEqual(["E0101", "E0201"]);
+    expect(err.render()).toContain("p.mcppolicy:2:17");
+    expect(err.toJSON()[0]).toMatchObject({ code: "E0101", file: "p.mcppolicy", start: { line: 2, column: 17 } });
+  });
+
+  it("checkPolicy never throws, even on non-string input", () => {
+    expect(checkPolicy(undefined as unknown as string).ok).toBe(false);
+    expect(checkPolicy('policy "p"\nrole a { allow tool x }').ok).toBe(true);
+  });
+
+  it("method defaults to tools/call; explain lists every rule with its outcome and line", () => {
+    const p = compilePolicy('policy "p"\nrole dev {\n  allow tool read_file\n  deny tool read_file when client.mtls\n}\nrole ops { allow tool "*" }', { readFile: null });
+    const e = p.explain({ principal: { roles: ["dev"] }, tool: "read_file" });
+    expect(e.decision.effect).toBe("allow");
+    expect(e.rules).toEqual([
+      { rule: "dev/1", effect: "allow", line: 3, outcome: "matched" },
+      { rule: "dev/2", effect: "deny", line: 4, outcome: "condition-false" },
+      { rule: "ops/1", effect: "allow", line: 6, outcome: "not-held" },
+    ]);
+  });
+
+  it("imports resolve through the host's reader, relative to the importing file", () => {
+    const files: Record<string, string> = { "/p/lib/nets.mcppolicy": 'policy "nets"\nset corp: cidr = ["10.0.0.0/8"]\n' };
+    const p = compilePolicy('policy "main"\nimport "./lib/nets.mcppolicy"\nrole dev { allow tool x when client.ip in corp }', {
+      filename: "/p/main.mcppolicy",
+      readFile: (path) => {
+        const text = files[path];
+        if (text === undefined) throw Object.assign(new Error("missing"), { code: "ENOENT" });
+        return text;
+      },
+    });
+    expect(p.decide({ principal: { roles: ["dev"] }, tool: "x", client: { ip: "10.1.2.3" } }).effect).toBe("allow");
+    expect(p.decide({ principal: { roles: ["dev"] }, tool: "x", client: { ip: "11.1.2.3" } }).effect).toBe("deny");
+    expect(checkPolicy('policy "m"\nimport "./x.mcppolicy"', { filename: "/p/m.mcppolicy", readFile: null }).diagnostics[0]?.code).toBe("E0106");
+  });
+
+  it("visibleTools filters a tools/list result", () => {
+    const p = compilePolicy('policy "p"\nrole dev {\n  allow tool read_file\n  allow tool "*" when annotations.readOnlyHint\n  allow tool write_file when args.path matches "/ws/*"\n}', { readFile: null });
+    const tools = [{ name: "read_file" }, { name: "grep", annotations: { readOnlyHint: true } }, { name: "rm" }, { name: "write_file" }];
+    expect(p.visibleTools({ roles: ["dev"] }, tools).map((t) => t.name)).toEqual(["read_file", "grep", "write_file"]);
+    expect(p.toolVisibility({ roles: ["dev"] }, "write_file")).toBe("depends");
+    expect(p.toolVisibility({ roles: ["nobody"] }, "read_file")).toBe("never");
+  });
+
+  it("the example runs under plain Node, importing the package by name", () => {
+    const out = execFileSync(process.execPath, [join(ROOT, "examples", "decide.mjs")], { encoding: "utf8" });
+    expect(out).toContain("developer read_file: allow");
+    expect(out).toContain("developer execute_command: deny (developers may not run commands or change files)");
+    expect(out).toContain("admin execute_command: require_approval");
+    expect(out.split("\n")[1]).toMatch(/^developer read_file: deny \(args\.path: /);
+  });
+});
