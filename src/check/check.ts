@@ -240,7 +240,6 @@ function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string | undef
     ...(unless && { unless: unless.ir }),
     ...(r.because !== undefined && { because: r.because }),
     ...(role !== undefined && { role }),
-    readsArgs: !!(when?.readsArgs || unless?.readsArgs),
     span: r.span,
   };
 }
@@ -260,7 +259,7 @@ function lowerTool(sym: Symbols, t: A.ToolDecl): IrTool {
       sym.diagnostics.push(misplaced(t.approval.required.span, `expected \`approval required\`, found \`approval ${t.approval.required.text}\``, "write `approval required` or `approval required when ...`"));
     }
     const when = t.approval.when && lowerCondition(sym, t.approval.when);
-    approval = when ? { when: when.ir, readsArgs: when.readsArgs } : { readsArgs: false };
+    approval = when ? { when: when.ir } : {};
   }
   return {
     name: t.name.text,

@@ -40,10 +40,9 @@ export const ATTRIBUTE_NAMES = Object.keys(ATTRIBUTES);
 export interface Lowered {
   ir: IrExpr;
   type: StaticType;
-  readsArgs: boolean;
 }
 
-const BAD: Lowered = { ir: { k: "lit", value: false }, type: "any", readsArgs: false };
+const BAD: Lowered = { ir: { k: "lit", value: false }, type: "any" };
 
 export function lowerCondition(sym: Symbols, e: A.Expr): Lowered {
   const r = lowerExpr(sym, e);
@@ -69,14 +68,14 @@ function resolveAttribute(sym: Symbols, p: A.PathExpr): { root: AttrRoot; path: 
 function lowerPath(sym: Symbols, p: A.PathExpr): Lowered {
   if (!ROOTS.has(p.root)) {
     const c = sym.consts.get(p.root);
-    if (c && p.segments.length === 0) return { ir: { k: "lit", value: c.value.value }, type: c.value.kind, readsArgs: false };
-    if ((sym.setDecls.has(p.root) || p.root in BUILTIN_NAMES) && p.segments.length === 0) return { ir: { k: "lit", value: false }, type: "set", readsArgs: false };
+    if (c && p.segments.length === 0) return { ir: { k: "lit", value: c.value.value }, type: c.value.kind };
+    if ((sym.setDecls.has(p.root) || p.root in BUILTIN_NAMES) && p.segments.length === 0) return { ir: { k: "lit", value: false }, type: "set" };
     sym.diagnostics.push(unknownName(p.span, "name", p.root, [...sym.consts.keys(), ...sym.setDecls.keys(), ...ROOTS]));
     return BAD;
   }
   const a = resolveAttribute(sym, p);
   if (!a) return BAD;
-  return { ir: { k: "attr", root: a.root, path: a.path, text: [p.root, ...p.segments].join(".") }, type: a.type, readsArgs: a.root === "args" };
+  return { ir: { k: "attr", root: a.root, path: a.path, text: [p.root, ...p.segments].join(".") }, type: a.type };
 }
 
 import { BUILTIN_CIDR_SETS as BUILTIN_NAMES } from "../eval/builtins/cidr.js";
@@ -107,11 +106,11 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
     case "string":
     case "number":
     case "boolean":
-      return { ir: { k: "lit", value: e.value }, type: e.kind, readsArgs: false };
+      return { ir: { k: "lit", value: e.value }, type: e.kind };
     case "list": {
       const values = literalValues(sym, e);
       if (!values) return BAD;
-      return { ir: { k: "list", values, lookup: new Set(values) }, type: "list", readsArgs: false };
+      return { ir: { k: "list", values, lookup: new Set(values) }, type: "list" };
     }
     case "path":
       return lowerPath(sym, e);
@@ -122,16 +121,16 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
       }
       const a = resolveAttribute(sym, e.path);
       if (!a) return { ...BAD, type: "boolean" };
-      return { ir: { k: "has", root: a.root, path: a.path, text: [e.path.root, ...e.path.segments].join(".") }, type: "boolean", readsArgs: a.root === "args" };
+      return { ir: { k: "has", root: a.root, path: a.path, text: [e.path.root, ...e.path.segments].join(".") }, type: "boolean" };
     }
     case "not": {
       const o = lowerCondition(sym, e.operand);
-      return { ir: { k: "not", e: o.ir }, type: "boolean", readsArgs: o.readsArgs };
+      return { ir: { k: "not", e: o.ir }, type: "boolean" };
     }
     case "and":
     case "or": {
       const parts = e.operands.map((o) => lowerCondition(sym, o));
-      return { ir: { k: e.kind, es: parts.map((p) => p.ir) }, type: "boolean", readsArgs: parts.some((p) => p.readsArgs) };
+      return { ir: { k: e.kind, es: parts.map((p) => p.ir) }, type: "boolean" };
     }
     case "compare":
       return lowerCompare(sym, e);
@@ -141,7 +140,7 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
 }
 
 function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
-  const boolOf = (ir: IrExpr, readsArgs: boolean): Lowered => ({ ir, type: "boolean", readsArgs });
+  const boolOf = (ir: IrExpr): Lowered => ({ ir, type: "boolean" });
   if (e.op === "matches") {
     const l = lowerExpr(sym, e.left);
     if (e.right.kind !== "string") {
@@ -149,7 +148,7 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
       return BAD;
     }
     if (!compatible(l.type, "string")) sym.diagnostics.push(typeMismatch(e.left.span, `\`matches\` needs a string, but this is ${l.type}`));
-    return boolOf({ k: "matches", l: l.ir, pattern: e.right.value, test: compileNameGlob(e.right.value) }, l.readsArgs);
+    return boolOf({ k: "matches", l: l.ir, pattern: e.right.value, test: compileNameGlob(e.right.value) });
   }
   const l = lowerExpr(sym, e.left);
   if (e.op === "in" || e.op === "not in") {
@@ -165,7 +164,7 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
       if (set.kind === "cidr" && l.type === "string") {
         sym.diagnostics.push(typeMismatch(e.left.span, "a cidr set holds addresses; test `client.ip` or an argument against it"));
       }
-      return boolOf({ k: "inSet", negate, l: l.ir, set }, l.readsArgs);
+      return boolOf({ k: "inSet", negate, l: l.ir, set });
     }
     const r = lowerExpr(sym, e.right);
     if (r.type !== "list" && r.type !== "strings" && r.type !== "any") {
@@ -175,14 +174,14 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
     if (l.type === "list" || l.type === "strings" || l.type === "set") {
       sym.diagnostics.push(typeMismatch(e.left.span, `the left side of \`in\` must be a single value, but this is ${l.type}`));
     }
-    return boolOf({ k: "in", negate, l: l.ir, r: r.ir }, l.readsArgs || r.readsArgs);
+    return boolOf({ k: "in", negate, l: l.ir, r: r.ir });
   }
   const r = lowerExpr(sym, e.right);
   if (e.op === "contains") {
     if (l.type !== "strings" && l.type !== "list" && l.type !== "any") {
       sym.diagnostics.push(typeMismatch(e.left.span, `\`contains\` needs a list on the left, but this is ${l.type}`));
     }
-    return boolOf({ k: "contains", l: l.ir, r: r.ir }, l.readsArgs || r.readsArgs);
+    return boolOf({ k: "contains", l: l.ir, r: r.ir });
   }
   const op = CMP[e.op] as "eq" | "ne" | "lt" | "le" | "gt" | "ge";
   if (l.type === "set" || r.type === "set") {
@@ -194,5 +193,5 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
   } else if (op !== "eq" && op !== "ne" && l.type !== "number" && l.type !== "any" && r.type !== "any" && r.type !== "number") {
     sym.diagnostics.push(typeMismatch(e.span, `\`${e.op}\` compares numbers, not ${l.type}`));
   }
-  return boolOf({ k: op, l: l.ir, r: r.ir }, l.readsArgs || r.readsArgs);
+  return boolOf({ k: op, l: l.ir, r: r.ir });
 }

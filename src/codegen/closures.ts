@@ -5,6 +5,7 @@
  * Semantics are those of `eval/interpreter.ts` and `eval/args.ts`, through the shared operators.
  */
 import type { IrExpr, IrType } from "../ir/ir.js";
+import { readsArgs } from "../ir/queries.js";
 import { codePointLength } from "../eval/builtins/text.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { describeValue, EvalError, hasAttr, readAttr } from "../eval/request.js";
@@ -108,25 +109,6 @@ export function compilePred(e: IrExpr): Pred {
   return (req) => asBool(f(req), "the condition");
 }
 
-function exprReadsArgs(e: IrExpr): boolean {
-  switch (e.k) {
-    case "attr":
-    case "has":
-      return e.root === "args";
-    case "not":
-      return exprReadsArgs(e.e);
-    case "and":
-    case "or":
-      return e.es.some(exprReadsArgs);
-    case "eq": case "ne": case "lt": case "le": case "gt": case "ge": case "in": case "contains":
-      return exprReadsArgs(e.l) || exprReadsArgs(e.r);
-    case "inSet":
-    case "matches":
-      return exprReadsArgs(e.l);
-    default:
-      return false;
-  }
-}
 
 /** Three-valued form for tools/list, where arguments are unknown. */
 export function compileTri(e: IrExpr): (req: PolicyRequest) => Tri {
@@ -151,7 +133,7 @@ export function compileTri(e: IrExpr): (req: PolicyRequest) => Tri {
       return unknown ? "unknown" : !stop;
     };
   }
-  if (exprReadsArgs(e)) return () => "unknown";
+  if (readsArgs(e)) return () => "unknown";
   const p = compilePred(e);
   return (req) => {
     try {

@@ -4,6 +4,7 @@
  * against. INVARIANT: never throws; any fault is a deny with a reason.
  */
 import type { IrExpr, IrPolicy, IrRule, IrTool } from "../ir/ir.js";
+import { readsArgs } from "../ir/queries.js";
 import type { Decision, ExplainedRule, Method, PolicyRequest, Reason, Visibility } from "../runtime/types.js";
 import { checkValue } from "./args.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
@@ -55,25 +56,6 @@ export function evalCondition(e: IrExpr, req: PolicyRequest): boolean {
 // ---- three-valued evaluation for tools/list: arguments are unknown ----
 export type Tri = true | false | "unknown" | "error";
 
-function readsArgs(e: IrExpr): boolean {
-  switch (e.k) {
-    case "attr":
-    case "has":
-      return e.root === "args";
-    case "not":
-      return readsArgs(e.e);
-    case "and":
-    case "or":
-      return e.es.some(readsArgs);
-    case "eq": case "ne": case "lt": case "le": case "gt": case "ge": case "in": case "contains":
-      return readsArgs(e.l) || readsArgs(e.r);
-    case "inSet":
-    case "matches":
-      return readsArgs(e.l);
-    default:
-      return false;
-  }
-}
 
 export function evalTri(e: IrExpr, req: PolicyRequest): Tri {
   if (e.k === "not") {

@@ -66,8 +66,6 @@ export interface IrRule {
   readonly because?: string;
   /** Owning role; undefined for top-level denies. */
   readonly role?: string;
-  /** Whether a condition reads `args` (for tools/list). */
-  readonly readsArgs: boolean;
   readonly span: Span;
 }
 
@@ -124,7 +122,7 @@ export type Risk = "low" | "medium" | "high" | "critical";
 export interface IrTool {
   readonly name: string;
   readonly risk?: Risk;
-  readonly approval?: { readonly when?: IrExpr; readonly readsArgs: boolean };
+  readonly approval?: { readonly when?: IrExpr };
   readonly args?: IrType & { readonly t: "object" };
   readonly budgets: readonly IrBudget[];
 }
