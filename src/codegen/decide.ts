@@ -10,6 +10,7 @@
 import { EvalError, validateRequest } from "../eval/request.js";
 import type { Tri } from "../eval/interpreter.js";
 import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
+import { buildRuleIndex, lookup, type IndexedRule, type OwnerIndex, type RuleIndex } from "../ir/optimize.js";
 import type { Decision, Method, PolicyRequest, Reason, Visibility } from "../runtime/types.js";
 import { compilePred, compileTri, compileType, type Check, type Pred } from "./closures.js";
 
@@ -18,7 +19,6 @@ interface CRule {
   readonly id: string;
   readonly allow: boolean;
   readonly role: string | undefined;
-  readonly order: number;
   readonly when: Pred | undefined;
   readonly unless: Pred | undefined;
   readonly whenTri: ((r: PolicyRequest) => Tri) | undefined;
@@ -42,24 +42,23 @@ const KIND_OF: Record<Method, Kind | undefined> = { "tools/call": "tool", "tools
 const MAX_CACHED_NAMES = 4096;
 const MAX_CACHED_ROLESETS = 1024;
 
-/** Everything a set of held roles needs, memoized per distinct role set. */
+/** Candidate rules for one set of held roles, looked up in the optimizer's index and memoized by name. */
 class RoleSet {
   readonly roles: readonly string[];
-  private readonly rules: Record<Kind, CRule[]>;
+  private readonly owners: OwnerIndex[];
   private readonly byName: Record<Kind, Map<string, readonly CRule[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
-  constructor(roles: string[], topDenies: CRule[], roleRules: ReadonlyMap<string, CRule[]>) {
+  constructor(roles: string[], index: RuleIndex, private readonly compiled: readonly CRule[]) {
     this.roles = Object.freeze(roles);
-    const all = [...topDenies];
-    for (const r of roles) all.push(...(roleRules.get(r) ?? []));
-    this.rules = { tool: all.filter((r) => r.ir.target === "tool"), resource: all.filter((r) => r.ir.target === "resource"), prompt: all.filter((r) => r.ir.target === "prompt") };
+    this.owners = [index.top, ...roles.map((r) => index.roles.get(r)!)];
   }
   candidates(kind: Kind, name: string): readonly CRule[] {
     const cache = this.byName[kind];
     const hit = cache.get(name);
     if (hit) return hit;
-    const list = this.rules[kind];
-    const out: CRule[] = [];
-    for (const r of list) if (r.match(name)) out.push(r);
+    const found: IndexedRule[] = [];
+    for (const o of this.owners) lookup(o, kind, name, found);
+    // Owners come in global order and each lookup is in order, so `found` is already sorted.
+    const out = found.map((f) => this.compiled[f.order]!);
     if (cache.size < MAX_CACHED_NAMES) cache.set(name, out);
     return out;
   }
@@ -70,7 +69,6 @@ export interface CompiledDecider {
 }
 
 export function compileDecider(ir: IrPolicy): CompiledDecider {
-  let order = 0;
   const cRule = (r: IrRule): CRule => {
     const exact = new Set<string>();
     const globs: ((s: string) => boolean)[] = [];
@@ -94,7 +92,6 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       id: r.id,
       allow: r.effect === "allow",
       role: r.role,
-      order: order++,
       when: r.when && compilePred(r.when),
       unless: r.unless && compilePred(r.unless),
       whenTri: r.when && compileTri(r.when),
@@ -103,9 +100,17 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       reason,
     };
   };
-  const topDenies = ir.topDenies.map(cRule);
-  const roleRules = new Map<string, CRule[]>();
-  for (const role of ir.roles.values()) roleRules.set(role.name, role.rules.map(cRule));
+  // Compile every rule once, at the position the optimizer's index gives it.
+  const index = buildRuleIndex(ir);
+  const compiledRules: CRule[] = new Array(index.size);
+  const place = (o: OwnerIndex) => {
+    for (const k of ["tool", "resource", "prompt"] as const) {
+      for (const list of o[k].exact.values()) for (const r of list) compiledRules[r.order] ??= cRule(r.rule);
+      for (const r of o[k].globs) compiledRules[r.order] ??= cRule(r.rule);
+    }
+  };
+  place(index.top);
+  for (const o of index.roles.values()) place(o);
   const derived = [...ir.roles.values()].filter((r) => r.members.length > 0).map((r) => ({ name: r.name, members: r.members.map(compilePred) }));
   const closures = new Map([...ir.roles.values()].map((r) => [r.name, r.closure] as const));
   const roleBudgets = new Map([...ir.roles.values()].map((r) => [r.name, r.budgets.map((b) => b.id)] as const));
@@ -129,7 +134,7 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     const key = names.join("\u0000");
     let rs = roleSets.get(key);
     if (!rs) {
-      rs = new RoleSet(names, topDenies, roleRules);
+      rs = new RoleSet(names, index, compiledRules);
       if (roleSets.size < MAX_CACHED_ROLESETS) roleSets.set(key, rs);
     }
     return rs;

@@ -1,0 +1,53 @@
+/**
+ * The optimizer's rule index: a lookup returns exactly the rules whose patterns match, in the
+ * reference order — checked against a plain scan on generated policies and names.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compilePolicy } from "mcppolicy";
+import { buildRuleIndex, lookup, type IndexedRule } from "../src/ir/optimize.js";
+import type { IrRule } from "../src/ir/ir.js";
+import { policyText, TOOLS } from "./helpers/generators.js";
+
+function scan(rules: readonly IrRule[], name: string): string[] {
+  return rules.filter((r) => r.target === "tool" && r.patterns.some((p) => (p.kind === "exact" ? p.text === name : p.test(name)))).map((r) => r.id);
+}
+
+describe("optimizer: rule index", () => {
+  it("lookup == scan, per owner, in source order", () => {
+    fc.assert(
+      fc.property(policyText, fc.constantFrom(...TOOLS, "unknown", "write_log", ""), (text, name) => {
+        const ir = compilePolicy(text, { readFile: null }).ir;
+        const index = buildRuleIndex(ir);
+        const top: IndexedRule[] = [];
+        lookup(index.top, "tool", name, top);
+        expect(top.map((r) => r.rule.id)).toEqual(scan(ir.topDenies, name));
+        for (const [role, owner] of index.roles) {
+          const got: IndexedRule[] = [];
+          lookup(owner, "tool", name, got);
+          expect(got.map((r) => r.rule.id)).toEqual(scan(ir.roles.get(role)!.rules, name));
+          const orders = got.map((r) => r.order);
+          expect([...orders].sort((a, b) => a - b)).toEqual(orders);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("orders are unique and cover every rule once", () => {
+    const ir = compilePolicy('policy "p"\ndeny tool x\nrole b { allow tool "a*", y\n allow resource "r://*" }\nrole a { allow tool y, y\n deny prompt z }', { readFile: null }).ir;
+    const index = buildRuleIndex(ir);
+    expect(index.size).toBe(5);
+    const seen: number[] = [];
+    for (const o of [index.top, ...index.roles.values()]) {
+      for (const k of ["tool", "resource", "prompt"] as const) {
+        for (const l of o[k].exact.values()) for (const r of l) seen.push(r.order);
+        for (const r of o[k].globs) seen.push(r.order);
+      }
+    }
+    expect([...new Set(seen)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+    const a: IndexedRule[] = [];
+    lookup(index.roles.get("a")!, "tool", "y", a);
+    expect(a.map((r) => r.rule.id)).toEqual(["a/1"]);
+  });
+});
