@@ -3,7 +3,8 @@
  * CST -> AST. Never throws: every problem is a diagnostic. Before parsing, the token stream is
  * checked against the size and nesting limits, so recursion in the parser stays bounded.
  */
-import { Lexer, type IToken, type IRecognitionException, type TokenType } from "chevrotain";
+import type { IToken, IRecognitionException, TokenType } from "chevrotain";
+import { Lexer } from "./chevrotain.js";
 import type { PolicyFileAst } from "../ast/nodes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { nestingTooDeep, policyTooLarge, syntaxError, unexpectedCharacter, unterminatedString } from "../diagnostics/catalog.js";

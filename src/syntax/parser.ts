@@ -3,7 +3,8 @@
  * by `cst-to-ast.ts`). Error recovery is on, so one run reports several syntax errors.
  * One parser instance is built at module load and reused for every parse.
  */
-import { CstParser, type CstNode, type IToken } from "chevrotain";
+import type { CstNode, IToken } from "chevrotain";
+import { CstParser } from "./chevrotain.js";
 import * as T from "./tokens.js";
 
 class PolicyParser extends CstParser {

@@ -3,7 +3,8 @@
  * `longer_alt`; every keyword also belongs to the `AnyWord` category, so positions that accept any
  * word (field names, attribute segments, parameter names) can still take them.
  */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 export const AnyWord = createToken({ name: "AnyWord", pattern: Lexer.NA });
 export const Identifier = createToken({
