@@ -41,14 +41,18 @@ const LONG = "a".repeat(1000);
 const EXACT_256 = "a".repeat(256);
 const EXACT_257 = "a".repeat(257);
 
+// read_file is `path(root: "/workspace", maxLength: 256)`: plain relative and absolute paths inside the
+// root, and the usual escapes (traversal, absolute elsewhere, percent-encoded and double-encoded dots,
+// backslashes, drive letters, UNC, `~`, NUL, fullwidth dots that NFKC turns into `..`, overlong UTF-8).
 const GOOD_PATHS = [
   "src/index.ts", "src/policy.ts", "docs/README.md", "README.md", "package.json", "test/conformance/seed.yaml",
   "src/eval/builtins/sql.ts", "lib/utils/strings.js", "a/b/c/d/e/f/g.txt", ".github/workflows/ci.yml", "notes..txt",
-  EXACT_256,
+  "/workspace/src/index.ts", "./src/../docs/guide.md", "données/x.txt", EXACT_256,
 ];
 const BAD_PATHS = [
-  "../../../etc/passwd", "/etc/shadow", "file\u0000.txt", LONG, EXACT_257, "src/../../secrets.env", "src\\index.ts",
-  "file with space.txt", "données/x.txt", "..", "src/..", "~/.ssh/id_rsa", "",
+  "../../../etc/passwd", "/etc/shadow", "file\u0000.txt", LONG, EXACT_257, "src/../../secrets.env", "src\\..\\..\\win.ini",
+  "/workspace-evil/x", "%2e%2e/%2e%2e/etc/passwd", "%252e%252e/etc/passwd", "..%c0%afetc/passwd", "C:\\Windows\\system.ini",
+  "\\\\server\\share", "~/.ssh/id_rsa", "\uff0e\uff0e/\uff0e\uff0e/etc/passwd", "",
 ];
 
 // Few enough distinct queries (< 512) that the SQL memo of every evaluator stays warm: the benchmark
@@ -68,6 +72,9 @@ const BAD_QUERIES = [
   "UPDATE accounts SET balance = 0",
   "SELECT * FROM t UNION SELECT password FROM users",
   "select a from t union select b from u",
+  "SELECT a FROM t UNION ALL SELECT b FROM u",
+  "SELECT a FROM t Union Select b FROM u",
+  "SELECT * FROM (SELECT a FROM t INTERSECT SELECT a FROM u) x",
   "SELECT pg_sleep(10)",
   "SELECT * FROM users WHERE name = 'x\\' OR 1=1 --'",
   "INSERT INTO logs VALUES (1)",
