@@ -3,7 +3,7 @@
 // clean heap and its own type feedback (no call site shared between decide, interpret and the
 // hand-written function). Jobs:
 //   seed-verify, seed-decide, seed-interpret, seed-handwritten,
-//   scale-verify, scale-decide, scale-interpret, compile, compile-quoted
+//   scale-verify, scale-decide, scale-interpret, small-decide, compile, compile-quoted
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { compilePolicy } from "../dist/index.js";
@@ -21,8 +21,8 @@ function loadSeed() {
   return compilePolicy(fs.readFileSync(SEED_POLICY, "utf8"), { filename: SEED_POLICY });
 }
 
-function loadScale() {
-  const gen = scalePolicy();
+function loadScale(nRoles) {
+  const gen = nRoles === undefined ? scalePolicy() : scalePolicy(nRoles);
   const t0 = process.hrtime.bigint();
   const policy = compilePolicy(gen.text, { filename: "scale.mcppolicy", readFile: null });
   const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -94,6 +94,12 @@ switch (job) {
   case "scale-verify": {
     const { gen, policy, compileMs } = loadScale();
     out({ ...verify(policy, scaleMix(gen)), compileMs, rules: gen.rules, sourceBytes: Buffer.byteLength(gen.text) });
+    break;
+  }
+  case "small-decide": {
+    // The same generator and request shapes at 10 roles: the growth baseline for flatness.
+    const { gen, policy } = loadScale(10);
+    out(timeBatches(passDecide(policy), scaleMix(gen), { budgetMs }));
     break;
   }
   case "scale-decide": {

@@ -37,7 +37,7 @@ describe("grammar diagrams", () => {
 
   it("the text grammar has one line per parser rule", () => {
     const text = renderGrammarText();
-    for (const rule of ["policyFile", "declaration", "roleDecl", "toolDecl", "expression", "notExpr", "limitDecl"]) {
+    for (const rule of ["policyFile", "declaration", "roleDecl", "toolDecl", "expression", "comparison", "limitDecl"]) {
       expect(text).toMatch(new RegExp(`^${rule} ::= `, "m"));
     }
   });

@@ -199,6 +199,22 @@ function roleClosures(sym: Symbols): Map<string, string[]> {
   return out;
 }
 
+/** Names that differ only in their numbers (`tool_216`, `tool_21`) are families, not typos. */
+function sameButNumbers(a: string, b: string): boolean {
+  return a.replace(/\d+/g, "#") === b.replace(/\d+/g, "#");
+}
+
+/** The W0006 suggestion for an undeclared bare tool name, memoized per name (large policies repeat names). */
+function toolNameSuggestion(sym: Symbols, name: string): string | undefined {
+  const memo = (sym.suggestions ??= new Map());
+  if (memo.has(name)) return memo.get(name) ?? undefined;
+  sym.toolNames ??= [...sym.tools.keys(), ...[...sym.setDecls.values()].filter((s) => s.setKind.text === "tool").map((s) => s.name.text)];
+  const near = closest(name, sym.toolNames);
+  const hint = near && near !== name && !sameButNumbers(near, name) ? near : undefined;
+  memo.set(name, hint ?? null);
+  return hint;
+}
+
 function lowerPatterns(sym: Symbols, r: A.RuleDecl): IrPattern[] {
   const out: IrPattern[] = [];
   for (const p of r.patterns) {
@@ -214,8 +230,8 @@ function lowerPatterns(sym: Symbols, r: A.RuleDecl): IrPattern[] {
         continue;
       }
       if (!sym.tools.has(p.text)) {
-        const near = closest(p.text, [...sym.tools.keys(), ...[...sym.setDecls.values()].filter((s) => s.setKind.text === "tool").map((s) => s.name.text)]);
-        if (near && near !== p.text) sym.diagnostics.push(undeclaredTool(p.span, p.text, `did you mean \`${near}\`?`));
+        const near = toolNameSuggestion(sym, p.text);
+        if (near) sym.diagnostics.push(undeclaredTool(p.span, p.text, `did you mean \`${near}\`?`));
       }
     }
     out.push(pattern(p.text, r.target));

@@ -5,6 +5,7 @@
 import type * as A from "../ast/nodes.js";
 import { duplicateRule, neverFires, roleGrantsNothing, shadowedByDeny } from "../diagnostics/catalog.js";
 import type { IrExpr, IrPattern, IrRole, IrRule } from "../ir/ir.js";
+import { exprText } from "../ir/queries.js";
 import type { Symbols } from "./scope.js";
 
 function unconditional(r: IrRule): boolean {
@@ -23,11 +24,7 @@ function isConst(e: IrExpr | undefined, v: boolean): boolean {
 }
 
 function signature(r: IrRule): string {
-  return JSON.stringify([r.effect, r.target, r.patterns.map((p) => p.text), exprKey(r.when), exprKey(r.unless)]);
-}
-function exprKey(e: IrExpr | undefined): unknown {
-  if (!e) return null;
-  return JSON.stringify(e, (k, v) => (k === "lookup" || k === "test" || k === "set" ? undefined : v));
+  return `${r.effect} ${r.target} ${r.patterns.map((p) => JSON.stringify(p.text)).join(",")} when ${r.when ? exprText(r.when) : "-"} unless ${r.unless ? exprText(r.unless) : "-"}`;
 }
 
 export function runLints(sym: Symbols, p: { topDenies: readonly IrRule[]; roles: ReadonlyMap<string, IrRole>; defaultDecl: A.DefaultDecl | undefined }) {

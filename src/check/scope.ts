@@ -14,6 +14,9 @@ export interface Symbols {
   readonly sets: Map<string, IrSet | null>;
   readonly roles: Map<string, A.RoleDecl>;
   readonly tools: Map<string, A.ToolDecl>;
+  /** Memo of W0006 suggestions by tool name (null: none), and the candidates they are drawn from. */
+  suggestions?: Map<string, string | null>;
+  toolNames?: string[];
 }
 
 export function newSymbols(): Symbols {

@@ -25,6 +25,12 @@ interface CRule {
   readonly unlessTri: ((r: PolicyRequest) => Tri) | undefined;
   readonly match: (name: string) => boolean;
   readonly reason: Reason;
+  /** `[reason]`, frozen: the reasons of a decision this rule alone decides. */
+  readonly reasons: readonly Reason[];
+  /** Budget ids when this rule alone allows a call to a tool without budgets of its own (policy + role), frozen. */
+  readonly baseBudgets: readonly string[];
+  /** The same plus a tool's own budgets, by tool name, frozen (bounded by the declared tools). */
+  readonly budgetMemo: Map<string, readonly string[]>;
 }
 
 interface CTool {
@@ -41,13 +47,15 @@ type Kind = "tool" | "resource" | "prompt";
 const KIND_OF: Record<Method, Kind | undefined> = { "tools/call": "tool", "tools/list": "tool", "resources/read": "resource", "prompts/get": "prompt" };
 const MAX_CACHED_NAMES = 4096;
 const MAX_CACHED_ROLESETS = 1024;
+/** The shared empty list of a decision without errors or budgets. Frozen: callers cannot change it. */
+const EMPTY = Object.freeze([]) as unknown as string[];
 
 /** Candidate rules for one set of held roles, looked up in the optimizer's index and memoized by name. */
 class RoleSet {
   readonly roles: readonly string[];
   private readonly owners: OwnerIndex[];
   private readonly byName: Record<Kind, Map<string, readonly CRule[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
-  constructor(roles: string[], index: RuleIndex, private readonly compiled: readonly CRule[]) {
+  constructor(roles: string[], index: RuleIndex, private readonly ruleAt: (r: IndexedRule) => CRule) {
     this.roles = Object.freeze(roles);
     this.owners = [index.top, ...roles.map((r) => index.roles.get(r)!)];
   }
@@ -58,7 +66,7 @@ class RoleSet {
     const found: IndexedRule[] = [];
     for (const o of this.owners) lookup(o, kind, name, found);
     // Owners come in global order and each lookup is in order, so `found` is already sorted.
-    const out = found.map((f) => this.compiled[f.order]!);
+    const out = found.map(this.ruleAt);
     if (cache.size < MAX_CACHED_NAMES) cache.set(name, out);
     return out;
   }
@@ -69,6 +77,8 @@ export interface CompiledDecider {
 }
 
 export function compileDecider(ir: IrPolicy): CompiledDecider {
+  const roleBudgets = new Map([...ir.roles.values()].map((r) => [r.name, r.budgets.map((b) => b.id)] as const));
+  const policyBudgets = ir.budgets.map((b) => b.id);
   const cRule = (r: IrRule): CRule => {
     const exact = new Set<string>();
     const globs: ((s: string) => boolean)[] = [];
@@ -98,23 +108,18 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       unlessTri: r.unless && compileTri(r.unless),
       match,
       reason,
+      reasons: Object.freeze([reason]),
+      baseBudgets: Object.freeze([...policyBudgets, ...(r.role !== undefined ? roleBudgets.get(r.role) ?? [] : [])]),
+      budgetMemo: new Map(),
     };
   };
-  // Compile every rule once, at the position the optimizer's index gives it.
+  // Each rule is compiled once, on first use (a large policy compiles fast; rules never met cost nothing),
+  // and kept at the position the optimizer's index gives it.
   const index = buildRuleIndex(ir);
-  const compiledRules: CRule[] = new Array(index.size);
-  const place = (o: OwnerIndex) => {
-    for (const k of ["tool", "resource", "prompt"] as const) {
-      for (const list of o[k].exact.values()) for (const r of list) compiledRules[r.order] ??= cRule(r.rule);
-      for (const r of o[k].globs) compiledRules[r.order] ??= cRule(r.rule);
-    }
-  };
-  place(index.top);
-  for (const o of index.roles.values()) place(o);
+  const compiledRules: (CRule | undefined)[] = new Array(index.size);
+  const ruleAt = (r: IndexedRule): CRule => (compiledRules[r.order] ??= cRule(r.rule));
   const derived = [...ir.roles.values()].filter((r) => r.members.length > 0).map((r) => ({ name: r.name, members: r.members.map(compilePred) }));
   const closures = new Map([...ir.roles.values()].map((r) => [r.name, r.closure] as const));
-  const roleBudgets = new Map([...ir.roles.values()].map((r) => [r.name, r.budgets.map((b) => b.id)] as const));
-  const policyBudgets = ir.budgets.map((b) => b.id);
   const tools = new Map<string, CTool>();
   for (const t of ir.tools.values()) {
     tools.set(t.name, {
@@ -128,30 +133,45 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     });
   }
   const roleSets = new Map<string, RoleSet>();
+  /** One role named by the host, no derived roles in the policy: its role set, by name. */
+  const singleRoleSets = new Map<string, RoleSet>();
   const defaultAllow = ir.defaultEffect === "allow";
 
   function roleSetFor(names: string[]): RoleSet {
     const key = names.join("\u0000");
     let rs = roleSets.get(key);
     if (!rs) {
-      rs = new RoleSet(names, index, compiledRules);
-      if (roleSets.size < MAX_CACHED_ROLESETS) roleSets.set(key, rs);
+      rs = new RoleSet(names, index, ruleAt);
+      // Bounded: when full, start over rather than stop caching (role sets are cheap to rebuild).
+      if (roleSets.size >= MAX_CACHED_ROLESETS) roleSets.clear();
+      roleSets.set(key, rs);
     }
     return rs;
   }
 
-  /** Held roles, closed and sorted; errors of membership conditions are collected. */
-  function resolveRoles(req: PolicyRequest, errors: string[], ignored: string[]): RoleSet | undefined {
+  /** Role sets by the host's role list (only when the policy derives no roles); bounded. */
+  const givenRoleSets = new Map<string, RoleSet>();
+  /** Per-call scratch: membership errors and ignored role names (decide is synchronous, never re-entered). */
+  let callErrors: string[] | undefined;
+  let callIgnored: string[] | undefined;
+
+  /** Held roles, closed and sorted; errors of membership conditions go to `callErrors`. */
+  function resolveRoles(req: PolicyRequest): RoleSet | undefined {
     const given = req.principal?.roles;
-    // Fast path: one declared role, no derived roles in the policy.
-    if (derived.length === 0 && given && given.length === 1) {
-      const c = closures.get(given[0]!);
-      if (c) return roleSetFor(c as string[]);
+    if (derived.length === 0 && given !== undefined) {
+      // Fast paths: the host's role list seen before (one role: by name, no key to build).
+      if (given.length === 1) {
+        const hit = singleRoleSets.get(given[0]!);
+        if (hit) return hit;
+      } else if (given.length > 1) {
+        const hit = givenRoleSets.get(given.join("\u0000"));
+        if (hit) return hit;
+      }
     }
     const held = new Set<string>();
     if (given) for (const r of given) {
       if (closures.has(r)) held.add(r);
-      else ignored.push(r);
+      else (callIgnored ??= []).push(r);
     }
     for (const d of derived) {
       if (held.has(d.name)) continue;
@@ -163,28 +183,43 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
           }
         } catch (err) {
           if (!(err instanceof EvalError)) throw err;
-          errors.push(`membership of role \`${d.name}\`: ${err.message}`);
+          (callErrors ??= []).push(`membership of role \`${d.name}\`: ${err.message}`);
         }
       }
     }
     if (held.size === 0) return undefined;
     const closed = new Set<string>();
     for (const r of held) for (const x of closures.get(r)!) closed.add(x);
-    return roleSetFor([...closed].sort());
+    const rs = roleSetFor([...closed].sort());
+    if (derived.length === 0 && given !== undefined) {
+      if (given.length === 1) singleRoleSets.set(given[0]!, rs); // holds declared role names only
+      else {
+        if (givenRoleSets.size >= MAX_CACHED_ROLESETS) givenRoleSets.clear();
+        givenRoleSets.set(given.join("\u0000"), rs);
+      }
+    }
+    return rs;
   }
 
   function denyOf(code: Reason["code"], message: string, roles: readonly string[], errors: string[], risk: IrTool["risk"], rule?: string): Decision {
-    const d: Decision = { effect: "deny", reasons: [rule ? { code, rule, message } : { code, message }], roles: roles as string[], errors, budgets: [] };
+    const d: Decision = { effect: "deny", reasons: [rule ? { code, rule, message } : { code, message }], roles: roles as string[], errors, budgets: EMPTY };
     if (risk) d.risk = risk;
     return d;
   }
 
-  function budgets(allows: CRule[], tool: CTool | undefined): string[] {
-    const out = policyBudgets.slice();
+  function budgets(allows: CRule[], tool: CTool | undefined): readonly string[] {
     if (allows.length === 1) {
-      const b = roleBudgets.get(allows[0]!.role as string);
-      if (b && b.length) out.push(...b);
-    } else {
+      const r = allows[0]!;
+      if (!tool || tool.budgetIds.length === 0) return r.baseBudgets;
+      let memo = r.budgetMemo.get(tool.ir.name);
+      if (!memo) {
+        memo = Object.freeze([...r.baseBudgets, ...tool.budgetIds]);
+        r.budgetMemo.set(tool.ir.name, memo);
+      }
+      return memo;
+    }
+    const out = policyBudgets.slice();
+    {
       const roles = [...new Set(allows.map((r) => r.role as string))].sort();
       for (const r of roles) out.push(...(roleBudgets.get(r) ?? []));
     }
@@ -227,27 +262,30 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
 
   function decideUnsafe(req: PolicyRequest): Decision {
     const shape = validateRequest(req);
-    if ("error" in shape) return denyOf("invalid_request", shape.error, [], [], undefined);
+    if ("error" in shape) return denyOf("invalid_request", shape.error, EMPTY, EMPTY, undefined);
     const method = shape.method;
-    const errors: string[] = [];
-    const ignored: string[] = [];
-    const rs = resolveRoles(req, errors, ignored);
+    callErrors = undefined;
+    callIgnored = undefined;
+    const rs = resolveRoles(req);
+    // Errors are rare: the array is made only when there is one (EMPTY is shared and frozen).
+    let errors: string[] | undefined = callErrors;
+    const ignored = callIgnored ?? EMPTY;
     const kind = KIND_OF[method]!;
     const tool = kind === "tool" && req.tool !== undefined ? tools.get(req.tool) : undefined;
     const risk = tool?.ir.risk;
     if (!rs) {
-      const d = denyOf("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", [], errors, risk);
+      const d = denyOf("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", [], errors ?? EMPTY, risk);
       if (method === "tools/list" && req.tool !== undefined) d.visibility = "never";
       return d;
     }
     const roles = rs.roles;
     if (method === "tools/list") {
       if (req.tool === undefined) {
-        return { effect: "allow", reasons: [{ code: "allow_rule", message: "listing tools is allowed to principals that hold a role" }], roles: roles as string[], errors, budgets: [] };
+        return { effect: "allow", reasons: [{ code: "allow_rule", message: "listing tools is allowed to principals that hold a role" }], roles: roles as string[], errors: errors ?? EMPTY, budgets: EMPTY };
       }
       const { v, reasons } = visibility(req, rs.candidates("tool", req.tool), tool);
       if (v === "never") {
-        const d = denyOf("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${roles.map((r) => `\`${r}\``).join(", ")}`, roles, errors, risk);
+        const d = denyOf("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${roles.map((r) => `\`${r}\``).join(", ")}`, roles, errors ?? EMPTY, risk);
         if (reasons) d.reasons = reasons;
         d.visibility = v;
         return d;
@@ -256,8 +294,8 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
         effect: "allow",
         reasons: [{ code: "allow_rule", message: v === "always" ? `tool \`${req.tool}\` is always allowed` : `tool \`${req.tool}\` is allowed for some arguments` }],
         roles: roles as string[],
-        errors,
-        budgets: [],
+        errors: errors ?? EMPTY,
+        budgets: EMPTY,
         visibility: v,
       };
       if (risk) d.risk = risk;
@@ -276,7 +314,7 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       } catch (err) {
         if (!(err instanceof EvalError)) throw err;
         (errs ??= []).push({ code: "evaluation_error", rule: r.id, message: `rule \`${r.id}\` could not be evaluated: ${err.message}` });
-        errors.push(`${r.id}: ${err.message}`);
+        (errors ??= []).push(`${r.id}: ${err.message}`);
         continue;
       }
       if (!holds) continue;
@@ -284,25 +322,31 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       else (denies ??= []).push(r);
     }
     if (errs) {
-      const d: Decision = { effect: "deny", reasons: errs, roles: roles as string[], errors, budgets: [] };
+      const d: Decision = { effect: "deny", reasons: errs, roles: roles as string[], errors: errors ?? EMPTY, budgets: EMPTY };
       if (risk) d.risk = risk;
       return d;
     }
     if (denies) {
-      const d: Decision = { effect: "deny", reasons: denies.map((r) => r.reason), roles: roles as string[], errors, budgets: [] };
+      const d: Decision = {
+        effect: "deny",
+        reasons: denies.length === 1 ? (denies[0]!.reasons as Reason[]) : denies.map((r) => r.reason),
+        roles: roles as string[],
+        errors: errors ?? EMPTY,
+        budgets: EMPTY,
+      };
       if (risk) d.risk = risk;
       return d;
     }
     let reasons: Reason[];
     if (!allows) {
-      if (!defaultAllow) return denyOf("no_rule", `no rule allows ${kind} \`${target}\` for ${roles.map((r) => `\`${r}\``).join(", ")}`, roles, errors, risk);
+      if (!defaultAllow) return denyOf("no_rule", `no rule allows ${kind} \`${target}\` for ${roles.map((r) => `\`${r}\``).join(", ")}`, roles, errors ?? EMPTY, risk);
       reasons = [{ code: "default_allow", message: "no rule decided; the policy's default is allow" }];
       allows = [];
-    } else reasons = allows.length === 1 ? [allows[0]!.reason] : allows.map((r) => r.reason);
+    } else reasons = allows.length === 1 ? (allows[0]!.reasons as Reason[]) : allows.map((r) => r.reason);
     const callTool = method === "tools/call" ? tool : undefined;
     if (callTool?.args) {
       const fault = callTool.args(req.arguments ?? {});
-      if (fault !== null) return denyOf("invalid_argument", fault, roles, errors, risk, callTool.argsRule);
+      if (fault !== null) return denyOf("invalid_argument", fault, roles, errors ?? EMPTY, risk, callTool.argsRule);
     }
     const budgetIds = budgets(allows, callTool);
     if (callTool?.approval) {
@@ -311,16 +355,16 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
         needs = callTool.approval(req);
       } catch (err) {
         if (!(err instanceof EvalError)) throw err;
-        errors.push(err.message);
+        (errors ??= []).push(err.message);
         return denyOf("evaluation_error", `the approval condition of \`${callTool.ir.name}\` could not be evaluated: ${err.message}`, roles, errors, risk, `tool:${callTool.ir.name}/approval`);
       }
       if (needs) {
-        const d: Decision = { effect: "require_approval", reasons: [...reasons, callTool.approvalReason], roles: roles as string[], errors, budgets: budgetIds };
+        const d: Decision = { effect: "require_approval", reasons: [...reasons, callTool.approvalReason], roles: roles as string[], errors: errors ?? EMPTY, budgets: budgetIds as string[] };
         if (risk) d.risk = risk;
         return d;
       }
     }
-    const d: Decision = { effect: "allow", reasons, roles: roles as string[], errors, budgets: budgetIds };
+    const d: Decision = { effect: "allow", reasons, roles: roles as string[], errors: errors ?? EMPTY, budgets: budgetIds as string[] };
     if (risk) d.risk = risk;
     return d;
   }

@@ -9,37 +9,49 @@ import type { Method, PolicyRequest } from "../runtime/types.js";
 
 export class EvalError extends Error {}
 
-const METHOD_TARGET: Record<Method, "tool" | "resource" | "prompt" | undefined> = {
+const METHOD_TARGET: Record<Method, "tool" | "resource" | "prompt" | undefined> = Object.assign(Object.create(null), {
   "tools/call": "tool",
   "tools/list": undefined,
   "resources/read": "resource",
   "prompts/get": "prompt",
-};
+});
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The request's method, or an error message when the request is malformed. */
+function isStringList(v: unknown): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== "string") return false;
+  return true;
+}
+
+/**
+ * The request's method, or an error message when the request is malformed.
+ * Hot path: plain loops and property reads, no closures or temporary arrays.
+ */
 export function validateRequest(req: unknown): { method: Method } | { error: string } {
   if (!isObject(req)) return { error: "the request must be an object" };
-  const method = (req.method ?? "tools/call") as Method;
-  if (typeof method !== "string" || !(method in METHOD_TARGET)) return { error: `unknown method \`${String(req.method)}\`` };
+  const raw = req.method;
+  const method = (raw === undefined ? "tools/call" : raw) as Method;
+  if (typeof method !== "string" || !(method in METHOD_TARGET)) return { error: `unknown method \`${String(raw)}\`` };
   const p = req.principal;
-  if (p !== undefined && !isObject(p)) return { error: "`principal` must be an object" };
-  if (p) {
-    if (p.roles !== undefined && (!Array.isArray(p.roles) || !p.roles.every((r) => typeof r === "string"))) return { error: "`principal.roles` must be a list of strings" };
-    if (p.scopes !== undefined && (!Array.isArray(p.scopes) || !p.scopes.every((r) => typeof r === "string"))) return { error: "`principal.scopes` must be a list of strings" };
+  if (p !== undefined) {
+    if (!isObject(p)) return { error: "`principal` must be an object" };
+    if (p.roles !== undefined && !isStringList(p.roles)) return { error: "`principal.roles` must be a list of strings" };
+    if (p.scopes !== undefined && !isStringList(p.scopes)) return { error: "`principal.scopes` must be a list of strings" };
     if (p.claims !== undefined && !isObject(p.claims)) return { error: "`principal.claims` must be an object" };
   }
-  for (const key of ["client", "session", "annotations"] as const) {
-    if (req[key] !== undefined && !isObject(req[key])) return { error: `\`${key}\` must be an object` };
-  }
+  if (req.client !== undefined && !isObject(req.client)) return { error: "`client` must be an object" };
+  if (req.session !== undefined && !isObject(req.session)) return { error: "`session` must be an object" };
+  if (req.annotations !== undefined && !isObject(req.annotations)) return { error: "`annotations` must be an object" };
   if (req.arguments !== undefined && !isObject(req.arguments)) return { error: "`arguments` must be an object" };
   const target = METHOD_TARGET[method];
-  if (target && typeof req[target] !== "string") return { error: `\`${method}\` needs \`${target}\` as a string` };
+  if (target !== undefined && typeof req[target] !== "string") return { error: `\`${method}\` needs \`${target}\` as a string` };
   if (method === "resources/read" && isAmbiguousUri(req.resource)) return { error: "the resource URI is ambiguous (dot segments, encoded slashes, backslashes or control characters)" };
   if (method === "tools/list" && req.tool !== undefined && typeof req.tool !== "string") return { error: "`tool` must be a string" };
-  return { method };
+  return method === "tools/call" ? CALL : { method };
 }
+
+const CALL = Object.freeze({ method: "tools/call" as Method });
 
 export const ANNOTATION_DEFAULTS = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true } as const;
 

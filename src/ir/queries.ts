@@ -31,3 +31,35 @@ export function readsArgs(e: IrExpr): boolean {
       return false;
   }
 }
+
+/** A canonical text of an expression: equal texts mean the same condition (for duplicate detection). */
+export function exprText(e: IrExpr): string {
+  switch (e.k) {
+    case "lit":
+      return JSON.stringify(e.value);
+    case "list":
+      return `[${e.values.map((v) => JSON.stringify(v)).join(",")}]`;
+    case "attr":
+      return e.text;
+    case "has":
+      return `has ${e.text}`;
+    case "not":
+      return `not(${exprText(e.e)})`;
+    case "and":
+    case "or":
+      return `${e.k}(${e.es.map(exprText).join(",")})`;
+    case "eq":
+    case "ne":
+    case "lt":
+    case "le":
+    case "gt":
+    case "ge":
+    case "in":
+    case "contains":
+      return `${e.k}${e.k === "in" && e.negate ? "!" : ""}(${exprText(e.l)},${exprText(e.r)})`;
+    case "inSet":
+      return `inSet${e.negate ? "!" : ""}(${exprText(e.l)},${e.set.name})`;
+    case "matches":
+      return `matches(${exprText(e.l)},${JSON.stringify(e.pattern)})`;
+  }
+}

@@ -66,6 +66,10 @@ export interface Reason {
 
 export type Visibility = "always" | "never" | "depends";
 
+/**
+ * A decision is read-only: the compiled function shares some of its lists between decisions (frozen),
+ * so copy a list before changing it.
+ */
 export interface Decision {
   effect: Effect;
   /** Why: for deny, every reason that denied; for allow, the rules that allowed. */

@@ -7,7 +7,7 @@ import type { CstNode, IToken } from "chevrotain";
 import type * as A from "../ast/nodes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { invalidEscape } from "../diagnostics/catalog.js";
-import { span, type Span } from "../source/source.js";
+import { joinSpans, span, type Span } from "../source/source.js";
 
 type Child = CstNode | IToken;
 
@@ -24,17 +24,31 @@ export class AstBuilder {
     if (!loc || Number.isNaN(loc.startOffset)) return span(this.file, 0, 0);
     return span(this.file, loc.startOffset, (Number.isNaN(loc.endOffset ?? NaN) ? loc.startOffset : (loc.endOffset as number)) + 1);
   }
+  // Hot helpers (a large policy has hundreds of thousands of CST nodes): plain loops, no closures.
   private nodes(n: CstNode, key: string): CstNode[] {
-    return ((n.children[key] ?? []) as Child[]).filter((c): c is CstNode => "children" in c);
+    const list = n.children[key] as Child[] | undefined;
+    const out: CstNode[] = [];
+    if (list) for (let i = 0; i < list.length; i++) if ("children" in list[i]!) out.push(list[i] as CstNode);
+    return out;
   }
   private node(n: CstNode, key: string): CstNode | undefined {
-    return this.nodes(n, key)[0];
+    const list = n.children[key] as Child[] | undefined;
+    if (list) for (let i = 0; i < list.length; i++) if ("children" in list[i]!) return list[i] as CstNode;
+    return undefined;
+  }
+  private static usable(c: Child): c is IToken {
+    return "image" in c && !Number.isNaN(c.startOffset) && !c.isInsertedInRecovery;
   }
   private toks(n: CstNode, key: string): IToken[] {
-    return ((n.children[key] ?? []) as Child[]).filter((c): c is IToken => "image" in c && !Number.isNaN(c.startOffset) && !c.isInsertedInRecovery);
+    const list = n.children[key] as Child[] | undefined;
+    const out: IToken[] = [];
+    if (list) for (let i = 0; i < list.length; i++) if (AstBuilder.usable(list[i]!)) out.push(list[i] as IToken);
+    return out;
   }
   private tok(n: CstNode, key: string): IToken | undefined {
-    return this.toks(n, key)[0];
+    const list = n.children[key] as Child[] | undefined;
+    if (list) for (let i = 0; i < list.length; i++) if (AstBuilder.usable(list[i]!)) return list[i] as IToken;
+    return undefined;
   }
 
   /** Decode a string token's JSON-style escapes. */
@@ -162,18 +176,12 @@ export class AstBuilder {
 
   private rule(n: CstNode): A.RuleDecl | undefined {
     const effect = this.tok(n, "Allow") ? "allow" : this.tok(n, "Deny") ? "deny" : undefined;
-    const t = this.node(n, "target");
-    if (!effect || !t) return undefined;
-    const target: A.TargetKind | undefined = this.tok(t, "Tool") ? "tool" : this.tok(t, "Resource") ? "resource" : this.tok(t, "Prompt") ? "prompt" : undefined;
-    if (!target) return undefined;
-    const patterns = this.nodes(t, "pattern")
-      .map((p) => {
-        const id = this.tok(p, "Identifier");
-        if (id) return { text: id.image, quoted: false, span: this.tokSpan(id) };
-        const s = this.tok(p, "StringLiteral");
-        return s ? { text: this.str(s), quoted: true, span: this.tokSpan(s) } : undefined;
-      })
-      .filter((x): x is { text: string; quoted: boolean; span: Span } => !!x);
+    const kindTok = this.tok(n, "targetKind");
+    if (!effect || !kindTok) return undefined;
+    const target = kindTok.image as A.TargetKind;
+    const patterns = this.toks(n, "pattern").map((p) =>
+      p.tokenType.name === "StringLiteral" ? { text: this.str(p), quoted: true, span: this.tokSpan(p) } : { text: p.image, quoted: false, span: this.tokSpan(p) },
+    );
     if (patterns.length === 0) return undefined;
     const when = this.expr(this.node(n, "when"));
     const unless = this.expr(this.node(n, "unless"));
@@ -311,45 +319,53 @@ export class AstBuilder {
   }
 
   // ---- expressions ----
+  /** `a and b or c and d`: `and` binds tighter than `or`; operators come in source order. */
   expr(n: CstNode | undefined): A.Expr | undefined {
     if (!n) return undefined;
-    const ops = this.nodes(n, "operands").map((a) => this.andExpr(a)).filter((x): x is A.Expr => !!x);
-    if (ops.length === 0) return undefined;
-    return ops.length === 1 ? ops[0] : { kind: "or", operands: ops, span: this.nodeSpan(n) };
-  }
-  private andExpr(n: CstNode): A.Expr | undefined {
-    const ops = this.nodes(n, "operands").map((a) => this.notExpr(a)).filter((x): x is A.Expr => !!x);
-    if (ops.length === 0) return undefined;
-    return ops.length === 1 ? ops[0] : { kind: "and", operands: ops, span: this.nodeSpan(n) };
-  }
-  private notExpr(n: CstNode): A.Expr | undefined {
-    const inner = this.node(n, "notExpr");
-    if (inner) {
-      const operand = this.notExpr(inner);
-      return operand ? { kind: "not", operand, span: this.nodeSpan(n) } : undefined;
-    }
-    const c = this.node(n, "comparison");
-    return c ? this.comparison(c) : undefined;
+    const operands = this.nodes(n, "operands").map((c) => this.comparison(c));
+    if (operands.length === 0 || operands.some((o) => o === undefined)) return undefined;
+    const ops = this.toks(n, "ops").sort((x, y) => x.startOffset - y.startOffset);
+    if (ops.length !== operands.length - 1) return undefined; // recovery left the chain incomplete
+    const groups: A.Expr[][] = [[operands[0]!]];
+    ops.forEach((op, i) => {
+      if (op.image === "or") groups.push([operands[i + 1]!]);
+      else groups[groups.length - 1]!.push(operands[i + 1]!);
+    });
+    const ands = groups.map((g): A.Expr => (g.length === 1 ? g[0]! : { kind: "and", operands: g, span: joinSpans(g[0]!.span, g[g.length - 1]!.span) }));
+    return ands.length === 1 ? ands[0] : { kind: "or", operands: ands, span: this.nodeSpan(n) };
   }
   private comparison(n: CstNode): A.Expr | undefined {
     const left = this.operand(this.node(n, "left"));
     if (!left) return undefined;
+    let e: A.Expr = left;
     const opTok = this.tok(n, "op");
-    if (!opTok) return left;
-    const right = this.operand(this.node(n, "right"));
-    if (!right) return undefined;
-    const op = (this.tok(n, "negate") ? "not in" : opTok.image) as A.CompareOp;
-    return { kind: "compare", op, left, right, span: this.nodeSpan(n) };
+    if (opTok) {
+      const right = this.operand(this.node(n, "right"));
+      if (!right) return undefined;
+      const op = (this.tok(n, "negate") ? "not in" : opTok.image) as A.CompareOp;
+      e = { kind: "compare", op, left, right, span: joinSpans(left.span, right.span) };
+    }
+    const nots = this.toks(n, "nots");
+    for (let i = nots.length - 1; i >= 0; i--) {
+      e = { kind: "not", operand: e, span: joinSpans(this.tokSpan(nots[i]!), e.span) };
+    }
+    return e;
   }
   private operand(n: CstNode | undefined): A.Expr | undefined {
     if (!n) return undefined;
-    const lit = this.literal(this.node(n, "literal"));
-    if (lit) return lit;
-    const l = this.node(n, "listLiteral");
-    if (l) {
-      const list = this.list(l);
-      return list;
+    const lit = this.tok(n, "literal");
+    if (lit) {
+      switch (lit.tokenType.name) {
+        case "StringLiteral":
+          return { kind: "string", value: this.str(lit), span: this.tokSpan(lit) };
+        case "NumberLiteral":
+          return { kind: "number", value: Number(lit.image), span: this.tokSpan(lit) };
+        default:
+          return { kind: "boolean", value: lit.image === "true", span: this.tokSpan(lit) };
+      }
     }
+    const l = this.node(n, "listLiteral");
+    if (l) return this.list(l);
     const has = this.node(n, "has");
     if (has) {
       const p = this.path(has);

@@ -55,6 +55,11 @@ function compile(pattern: string, uri: boolean): Matcher {
     const suffix = pattern.slice(last + 1);
     return (s) => typeof s === "string" && s.endsWith(suffix);
   }
+  // Fast path: `*literal*` where both stars match anything.
+  if (toks.length >= 3 && anyRun(head) && anyRun(tail) && toks.slice(1, -1).every((t) => t.kind === Tok.Lit)) {
+    const middle = String.fromCodePoint(...toks.slice(1, -1).map((t) => t.cp));
+    return (s) => typeof s === "string" && s.includes(middle);
+  }
   return (s) => typeof s === "string" && simulate(toks, s, uri);
 }
 

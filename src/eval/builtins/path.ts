@@ -16,6 +16,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const DRIVE = /^[A-Za-z]:/;
 const UNC = /^[\\/]{2}/;
 const NON_ASCII = /[^\u0000-\u007f]/;
+/** Printable ASCII without `%` or `\\`: a value whose every reading is itself. */
+const PLAIN = /^[\u0020-\u0024\u0026-\u005b\u005d-\u007e]*$/;
 
 /** Validate the root once and return the check, or `{ error }` for a bad root. */
 export function compilePathCheck(opts: PathOptions): PathCheck | { error: string } {
@@ -29,6 +31,12 @@ export function compilePathCheck(opts: PathOptions): PathCheck | { error: string
     try {
       if (typeof value !== "string" || value.length === 0) return "must be a non-empty string";
       if (value.length > MAX_LENGTH) return `is longer than ${MAX_LENGTH} characters`;
+      // Fast path: plain ASCII with no escapes and no backslash has exactly one reading.
+      if (PLAIN.test(value)) {
+        const fault = plainShapeFault(value);
+        if (fault !== null) return fault;
+        return inside(rootSegs, value) ? null : outside;
+      }
       for (const { text, how } of readings(value)) {
         if (text === null) return "contains an overlong utf-8 encoding";
         const fault = shapeFault(text);
@@ -96,6 +104,15 @@ function readings(value: string): Reading[] {
   return out;
 }
 
+/** shapeFault for a value PLAIN has already cleared of control characters and backslashes. */
+function plainShapeFault(text: string): string | null {
+  const c0 = text.charCodeAt(0);
+  if (c0 === 0x7e) return "starts with `~`";
+  if (text.charCodeAt(1) === 0x3a && ((c0 >= 0x41 && c0 <= 0x5a) || (c0 >= 0x61 && c0 <= 0x7a))) return "is a windows drive path";
+  if (c0 === 0x2f && text.charCodeAt(1) === 0x2f) return "is a unc or device path";
+  return null;
+}
+
 function shapeFault(text: string): string | null {
   if (CONTROL.test(text)) return "contains a control character";
   if (text.startsWith("~")) return "starts with `~`";
@@ -104,8 +121,20 @@ function shapeFault(text: string): string | null {
   return null;
 }
 
+/** Whether a path has a `.` or `..` segment: one scan over the dots. */
+function hasDotSegment(p: string): boolean {
+  for (let i = p.indexOf("."); i !== -1; i = p.indexOf(".", i + 1)) {
+    if (i > 0 && p.charCodeAt(i - 1) !== 0x2f) continue; // not at a segment start
+    const j = p.charCodeAt(i + 1) === 0x2e ? i + 2 : i + 1; // `.` or `..`
+    if (j >= p.length || p.charCodeAt(j) === 0x2f) return true;
+  }
+  return false;
+}
+
 /** Resolve POSIX-style against the root and compare whole segments (so `/workspace-evil` is outside). */
 function inside(rootSegs: readonly string[], p: string): boolean {
+  // Fast path: a relative path without dot segments cannot leave the root.
+  if (p.charCodeAt(0) !== 0x2f && !hasDotSegment(p)) return true;
   const segs = p.startsWith("/") ? [] : rootSegs.slice();
   for (const seg of p.split("/")) {
     if (seg === "" || seg === ".") continue;
@@ -127,6 +156,12 @@ function percentDecode(s: string): string | null {
     if (s.charCodeAt(i) === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
       bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
       i += 3;
+      continue;
+    }
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      bytes.push(c);
+      i++;
       continue;
     }
     const w = s.codePointAt(i)! > 0xffff ? 2 : 1;
