@@ -22,11 +22,18 @@ if (!fs.existsSync(here("../dist/index.js"))) {
   process.exit(1);
 }
 
-const env = { ...process.env, BENCH_BUDGET_MS: process.env.BENCH_BUDGET_MS ?? "6000" };
+const env = { ...process.env, BENCH_BUDGET_MS: process.env.BENCH_BUDGET_MS ?? "4000" };
+/**
+ * Timed jobs run in this many fresh processes and the fastest process is reported. On this shared
+ * 2-core VM whole processes run up to 2x slower at times (the hand-written reference included), so
+ * one process alone, or the median of a few, compares noise; the fastest process is the code's own
+ * speed. Every process's figure is printed in the notes, so the spread stays visible.
+ */
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const t0 = Date.now();
 const loadStart = os.loadavg();
 
-function job(name) {
+function jobOnce(name) {
   process.stderr.write(`  ${name} ... `);
   const started = Date.now();
   const r = spawnSync(process.execPath, [here("./worker.mjs"), name], { env, encoding: "utf8", maxBuffer: 64 << 20 });
@@ -38,6 +45,15 @@ function job(name) {
   const line = r.stdout.trim().split("\n").pop();
   process.stderr.write(`${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return JSON.parse(line);
+}
+
+/** A timed job in REPEAT processes; the fastest run (by medianNs or medianMs), with every run's figure. */
+function job(name) {
+  if (name.endsWith("-verify")) return jobOnce(name);
+  const runs = Array.from({ length: REPEAT }, () => jobOnce(name));
+  const key = (r) => r.medianNs ?? r.medianMs;
+  const fastest = runs.reduce((a, b) => (key(b) < key(a) ? b : a));
+  return { ...fastest, runs: runs.map(key) };
 }
 
 process.stderr.write("mcppolicy benchmarks\n");
@@ -101,6 +117,10 @@ const verification = [
   `- seed mix (${int(sv.requests)} requests): ${fmtEffects(sv.effects)}. Hand-written vs \`decide\` effect mismatches: **${sv.handwrittenMismatches}**; \`interpret\` vs \`decide\` full-decision mismatches: **${sv.interpretMismatches}**.`,
   `- 1000x200 mix (${int(sc.requests)} requests): ${fmtEffects(sc.effects)}. \`interpret\` vs \`decide\` full-decision mismatches: **${sc.interpretMismatches}**. The generated policy: ${int(sc.rules)} rules, ${(sc.sourceBytes / 1024).toFixed(0)} KiB, compiled in ${int(sc.compileMs)} ms (one cold compile).`,
   `- interpreter / compiled: ${ratio(R["seed-interpret"].medianNs / R["seed-decide"].medianNs)} on the seed, ${ratio(R["scale-interpret"].medianNs / R["scale-decide"].medianNs)} on 1000x200.`,
+  `- every process's figure (${REPEAT} fresh processes per timed job; the fastest is reported above): ${Object.entries(R)
+    .filter(([, r]) => r.runs)
+    .map(([k, r]) => `${k} ${r.runs.map((x) => int(x)).join(" / ")}`)
+    .join("; ")}.`,
   `- checksums (sum of effect lengths over every timed pass): decide ${R["seed-decide"].checksum}, interpret ${R["seed-interpret"].checksum}, hand-written ${R["seed-handwritten"].checksum}, 1000x200 decide ${R["scale-decide"].checksum}, interpret ${R["scale-interpret"].checksum}.`,
 ];
 for (const ex of [...(sv.examples ?? []), ...(sc.examples ?? [])].slice(0, 5)) verification.push(`- mismatch example: \`${JSON.stringify(ex).slice(0, 400)}\``);
