@@ -21,3 +21,4 @@ export type {
   ClientInfo,
 } from "./runtime/types.js";
 export { METHODS } from "./runtime/types.js";
+export type { Resolver, ResolveOptions, ResolvedUrl } from "./runtime/resolve.js";

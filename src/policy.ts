@@ -12,6 +12,7 @@ import { decide as interpretDecide, explain as interpretExplain } from "./eval/i
 import type { IrBudget, IrPolicy } from "./ir/ir.js";
 import type { Decision, Explanation, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./runtime/types.js";
 import type { SourceFile } from "./source/source.js";
+import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./runtime/resolve.js";
 
 export interface CompileOptions {
   /** Shown in diagnostics; imports resolve relative to it. Default `policy.mcppolicy`. */
@@ -100,6 +101,22 @@ export class Policy {
   /** The reference interpreter: same answers as `decide`, slower, plainer. Never throws. */
   interpret(request: PolicyRequest): Decision {
     return interpretDecide(this.ir, request);
+  }
+
+  /**
+   * `decide`, then DNS for `url(...)` arguments whose host is a name: every resolved address must pass
+   * the argument's `deny:`/`allow:` address sets, and the decision lists the addresses it checked
+   * (`resolved`), so the tool can connect to exactly those. Resolver errors and timeouts deny.
+   */
+  async decideAsync(request: PolicyRequest, options?: ResolveOptions): Promise<Decision & { resolved: ResolvedUrl[] }> {
+    const d = this.decide(request);
+    const method = request?.method ?? "tools/call";
+    const tool = method === "tools/call" && typeof request?.tool === "string" ? this.ir.tools.get(request.tool) : undefined;
+    try {
+      return await resolveUrls(d, tool?.args, request?.arguments, tool?.name ?? "", options);
+    } catch (err) {
+      return { effect: "deny", reasons: [{ code: "internal_error", message: `internal error: ${(err as Error)?.message ?? String(err)}` }], roles: [], errors: [], budgets: [], resolved: [] };
+    }
   }
 
   /** Which rules matched and which did not, and why, for one request. */

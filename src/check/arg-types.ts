@@ -174,10 +174,14 @@ function range(sym: Symbols, t: A.TypeExpr, lo: number | undefined, hi: number |
 }
 
 /** A constraint check, with the length bound (in code points) checked first when one is given. */
-function checkType(kind: "path" | "url" | "ip" | "sql", check: (v: unknown) => string | null, maxLength: number | undefined): IrType {
-  if (maxLength === undefined) return { t: "check", kind, check };
-  const bounded = (v: unknown) => (typeof v === "string" && codePointLength(v) > maxLength ? `longer than ${maxLength} characters` : check(v));
-  return { t: "check", kind, check: bounded };
+function checkType(
+  kind: "path" | "url" | "ip" | "sql" | "json",
+  check: (v: unknown) => string | null,
+  maxLength: number | undefined,
+  addresses?: { deny?: CidrSet; allow?: CidrSet },
+): IrType {
+  const bounded = maxLength === undefined ? check : (v: unknown) => (typeof v === "string" && codePointLength(v) > maxLength ? `longer than ${maxLength} characters` : check(v));
+  return addresses ? { t: "check", kind, check: bounded, addresses } : { t: "check", kind, check: bounded };
 }
 
 function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
@@ -269,7 +273,7 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
         ...(allow && { allow }),
         ...(ports && { ports }),
       });
-      return checkType("url", check, P.nonNegInt("maxLength"));
+      return checkType("url", check, P.nonNegInt("maxLength"), { ...(deny && { deny }), ...(allow && { allow }) });
     }
     case "ip": {
       const allow = P.cidr("allow");

@@ -78,7 +78,13 @@ export type IrType =
   | { readonly t: "array"; readonly item: IrType; readonly minItems?: number; readonly maxItems?: number }
   | { readonly t: "object"; readonly fields: readonly IrField[]; readonly open: boolean }
   | { readonly t: "union"; readonly members: readonly IrType[] }
-  | { readonly t: "check"; readonly kind: "path" | "url" | "ip" | "sql"; readonly check: (value: unknown) => string | null };
+  | {
+      readonly t: "check";
+      readonly kind: "path" | "url" | "ip" | "sql" | "json";
+      readonly check: (value: unknown) => string | null;
+      /** For `url`: the address sets that resolved addresses must pass (the async DNS path). */
+      readonly addresses?: { readonly deny?: CidrSet; readonly allow?: CidrSet };
+    };
 
 export interface IrField {
   readonly name: string;
