@@ -17,8 +17,14 @@ import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./runtime/re
 export interface CompileOptions {
   /** Shown in diagnostics; imports resolve relative to it. Default `policy.mcppolicy`. */
   filename?: string;
-  /** How to read imported files. Default: the file system. Pass `null` to forbid imports. */
+  /** How to read imported files (and JSON Schema files). Default: the file system. Pass `null` to forbid. */
   readFile?: ReadFile | null;
+  /**
+   * A synchronous realpath, for hosts that run where the files are (e.g. `fs.realpathSync.native`):
+   * `path(root: ...)` arguments then also check the physical path of the nearest existing ancestor,
+   * so a symlink inside the sandbox cannot lead out of it.
+   */
+  realpath?: (path: string) => string;
 }
 
 export class PolicyCompileError extends Error {
@@ -51,9 +57,13 @@ function reader(options: CompileOptions | undefined): ReadFile | undefined {
   return options?.readFile === null ? undefined : options?.readFile ?? fsReader;
 }
 
+function checkOptions(options: CompileOptions | undefined) {
+  return options?.realpath ? { realpath: options.realpath } : {};
+}
+
 export function checkPolicy(source: string, options?: CompileOptions): CheckResult {
   const text = typeof source === "string" ? source : "";
-  const fe = runFrontEnd(text, options?.filename ?? "policy.mcppolicy", reader(options));
+  const fe = runFrontEnd(text, options?.filename ?? "policy.mcppolicy", reader(options), checkOptions(options));
   const lookup = lookupFrom(fe.sources);
   return {
     diagnostics: fe.diagnostics,
@@ -65,7 +75,7 @@ export function checkPolicy(source: string, options?: CompileOptions): CheckResu
 
 export function compilePolicy(source: string, options?: CompileOptions): Policy {
   if (typeof source !== "string") throw new TypeError("compilePolicy expects the policy source text as a string");
-  const fe = runFrontEnd(source, options?.filename ?? "policy.mcppolicy", reader(options));
+  const fe = runFrontEnd(source, options?.filename ?? "policy.mcppolicy", reader(options), checkOptions(options));
   if (!fe.ir || hasErrors(fe.diagnostics)) throw new PolicyCompileError(fe.diagnostics, fe.sources);
   return new Policy(fe.ir, fe.diagnostics, fe.sources);
 }

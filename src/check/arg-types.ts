@@ -253,7 +253,7 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
         if (!t.params.some((p) => p.name.text === "root")) sym.diagnostics.push(invalidParameterValue(t.span, "`path` needs a sandbox root", 'write `path(root: "/workspace")`'));
         return ANY;
       }
-      const check = compilePathCheck({ root: root.value });
+      const check = compilePathCheck({ root: root.value, ...(sym.options.realpath && { realpath: sym.options.realpath }) });
       if (typeof check !== "function") {
         sym.diagnostics.push(invalidParameterValue(root.span, `invalid sandbox root \`${root.value}\`: ${check.error}`, "use an absolute, normalised POSIX path"));
         return ANY;

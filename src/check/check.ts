@@ -27,7 +27,7 @@ import { lowerObjectType } from "./arg-types.js";
 import { lowerCondition } from "./expressions.js";
 import { lowerLimit } from "./limits.js";
 import { runLints } from "./lints.js";
-import { newSymbols, type Symbols } from "./scope.js";
+import { newSymbols, type CheckOptions, type Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
 
 export interface CheckResult {
@@ -36,8 +36,8 @@ export interface CheckResult {
 }
 
 /** `files[0]` is the main file; the rest are its imports, in the order they were merged. */
-export function checkPolicyFiles(files: readonly A.PolicyFileAst[]): CheckResult {
-  const sym = newSymbols();
+export function checkPolicyFiles(files: readonly A.PolicyFileAst[], options: CheckOptions = {}): CheckResult {
+  const sym = newSymbols(options);
   const d = sym.diagnostics;
   const main = files[0];
   if (!main) return { ir: undefined, diagnostics: d };

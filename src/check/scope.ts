@@ -6,7 +6,16 @@ import type * as A from "../ast/nodes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrSet } from "../ir/ir.js";
 
+/** What the host lends the checker: nothing here is needed, each enables a feature. */
+export interface CheckOptions {
+  /** A synchronous realpath (e.g. `fs.realpathSync.native`): `path(...)` checks then also follow symlinks. */
+  realpath?: (path: string) => string;
+  /** Reads a file the policy names (a JSON Schema), by absolute path. */
+  readFile?: (path: string) => string;
+}
+
 export interface Symbols {
+  readonly options: CheckOptions;
   readonly diagnostics: Diagnostic[];
   readonly consts: Map<string, A.ConstDecl>;
   readonly setDecls: Map<string, A.SetDecl>;
@@ -19,6 +28,6 @@ export interface Symbols {
   toolNames?: string[];
 }
 
-export function newSymbols(): Symbols {
-  return { diagnostics: [], consts: new Map(), setDecls: new Map(), sets: new Map(), roles: new Map(), tools: new Map() };
+export function newSymbols(options: CheckOptions = {}): Symbols {
+  return { options, diagnostics: [], consts: new Map(), setDecls: new Map(), sets: new Map(), roles: new Map(), tools: new Map() };
 }

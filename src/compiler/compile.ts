@@ -6,6 +6,7 @@
 import { capDiagnostics, hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { tooManyErrors } from "../diagnostics/catalog.js";
 import { checkPolicyFiles } from "../check/check.js";
+import type { CheckOptions } from "../check/scope.js";
 import type { IrPolicy } from "../ir/ir.js";
 import type { SourceFile } from "../source/source.js";
 import { loadPolicy, type ReadFile } from "./load.js";
@@ -21,11 +22,11 @@ export const MAX_REPORTED_ERRORS = 100;
 
 const cap = (diags: Diagnostic[]) => capDiagnostics(sortDiagnostics(diags), MAX_REPORTED_ERRORS, (at, shown) => tooManyErrors(at.span, shown));
 
-export function runFrontEnd(text: string, filename: string, readFile: ReadFile | undefined): FrontEndResult {
+export function runFrontEnd(text: string, filename: string, readFile: ReadFile | undefined, options: CheckOptions = {}): FrontEndResult {
   const loaded = loadPolicy(text, filename, readFile);
   if (hasErrors(loaded.diagnostics) || loaded.asts.length === 0) {
     return { ir: undefined, diagnostics: cap(loaded.diagnostics), sources: loaded.sources };
   }
-  const checked = checkPolicyFiles(loaded.asts);
+  const checked = checkPolicyFiles(loaded.asts, { ...options, ...(readFile && { readFile }) });
   return { ir: checked.ir, diagnostics: cap([...loaded.diagnostics, ...checked.diagnostics]), sources: loaded.sources };
 }

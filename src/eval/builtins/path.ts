@@ -7,6 +7,12 @@
 
 export interface PathOptions {
   root: string;
+  /**
+   * A synchronous realpath (the engine runs where the files are). When given, an accepted value is
+   * also resolved physically: the nearest existing ancestor of its logical path must lie, after
+   * following symlinks, inside the root's own physical path.
+   */
+  realpath?: (path: string) => string;
 }
 
 export type PathCheck = (value: unknown) => string | null;
@@ -27,7 +33,7 @@ export function compilePathCheck(opts: PathOptions): PathCheck | { error: string
   const r = root as string;
   const rootSegs = r === "/" ? [] : r.slice(1).split("/");
   const outside = `resolves outside the sandbox root \`${r}\``;
-  return (value: unknown): string | null => {
+  const logical = (value: unknown): string | null => {
     try {
       if (typeof value !== "string" || value.length === 0) return "must be a non-empty string";
       if (value.length > MAX_LENGTH) return `is longer than ${MAX_LENGTH} characters`;
@@ -51,6 +57,46 @@ export function compilePathCheck(opts: PathOptions): PathCheck | { error: string
       return "could not be checked";
     }
   };
+  const realpath = opts.realpath;
+  if (!realpath) return logical;
+  return (value: unknown): string | null => {
+    const fault = logical(value);
+    if (fault !== null) return fault;
+    return physicalFault(rootSegs, value as string, realpath, r);
+  };
+}
+
+/**
+ * The physical check: resolve the value logically, walk up to the nearest ancestor that exists, and
+ * require its realpath to be inside the root's realpath. Any error other than "does not exist" fails
+ * closed, and so does a root that cannot be resolved.
+ */
+function physicalFault(rootSegs: readonly string[], value: string, realpath: (p: string) => string, root: string): string | null {
+  let realRoot: string;
+  try {
+    realRoot = realpath(root);
+  } catch {
+    return `the sandbox root \`${root}\` cannot be resolved on this host`;
+  }
+  const segs = value.startsWith("/") ? [] : rootSegs.slice();
+  for (const seg of value.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") segs.pop();
+    else segs.push(seg);
+  }
+  for (let n = segs.length; n >= 0; n--) {
+    const candidate = "/" + segs.slice(0, n).join("/");
+    let real: string;
+    try {
+      real = realpath(candidate);
+    } catch (err) {
+      const code = (err as { code?: string })?.code;
+      if (code === "ENOENT" || code === "ENOTDIR") continue; // not there (yet): judge its parent
+      return "could not be resolved on this host";
+    }
+    return real === realRoot || real.startsWith(realRoot === "/" ? "/" : realRoot + "/") ? null : "leads outside the sandbox root through a symbolic link";
+  }
+  return "could not be resolved on this host";
 }
 
 const cache = new Map<string, PathCheck | { error: string }>();
