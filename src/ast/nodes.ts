@@ -118,7 +118,8 @@ export interface ToolDecl {
   readonly name: Name;
   readonly risk?: Name;
   readonly approval?: { readonly required: Name; readonly when?: Expr; readonly span: Span };
-  readonly args?: ObjectTypeExpr;
+  /** Usually an object type; `json(schema: ...)` checks the whole input against a JSON Schema. */
+  readonly args?: TypeExpr;
   readonly limits: readonly LimitDecl[];
   /** Items repeated inside the block (a second `risk`, ...), for the checker to report. */
   readonly repeated: readonly { readonly what: string; readonly span: Span }[];

@@ -12,6 +12,7 @@ import {
   invalidRisk,
   misplaced,
   missingHeader,
+  typeMismatch,
   tooManyRules,
   topLevelAllow,
   undeclaredTool,
@@ -23,7 +24,7 @@ import { compileNameGlob, compileUriGlob, globIsLiteral } from "../eval/builtins
 import type { IrBudget, IrPattern, IrPolicy, IrRole, IrRule, IrTool, Risk } from "../ir/ir.js";
 import { span } from "../source/source.js";
 import { LIMITS } from "../syntax/limits.js";
-import { lowerObjectType } from "./arg-types.js";
+import { lowerType } from "./arg-types.js";
 import { lowerCondition } from "./expressions.js";
 import { lowerLimit } from "./limits.js";
 import { runLints } from "./lints.js";
@@ -269,6 +270,9 @@ function lowerTool(sym: Symbols, t: A.ToolDecl): IrTool {
     if (RISKS.includes(t.risk.text as Risk)) risk = t.risk.text as Risk;
     else sym.diagnostics.push(invalidRisk(t.risk.span, t.risk.text));
   }
+  if (t.args && t.args.kind !== "object" && !(t.args.kind === "named" && t.args.name.text === "json")) {
+    sym.diagnostics.push(typeMismatch(t.args.span, "a tool's `args` must be an object type `{ ... }` or `json(schema: ...)`", "the arguments of an MCP tool call are always an object"));
+  }
   let approval: IrTool["approval"];
   if (t.approval) {
     if (t.approval.required.text !== "required") {
@@ -281,7 +285,7 @@ function lowerTool(sym: Symbols, t: A.ToolDecl): IrTool {
     name: t.name.text,
     ...(risk && { risk }),
     ...(approval && { approval }),
-    ...(t.args && { args: lowerObjectType(sym, t.args) }),
+    ...(t.args && { args: lowerType(sym, t.args) }),
     budgets: lowerLimits(sym, t.limits, `tool:${t.name.text}`, { level: "tool", tool: t.name.text }),
   };
 }

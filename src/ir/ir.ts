@@ -129,7 +129,8 @@ export interface IrTool {
   readonly name: string;
   readonly risk?: Risk;
   readonly approval?: { readonly when?: IrExpr };
-  readonly args?: IrType & { readonly t: "object" };
+  /** The type of the whole `arguments` object (an object type, or a JSON Schema check). */
+  readonly args?: IrType;
   readonly budgets: readonly IrBudget[];
 }
 

@@ -212,8 +212,8 @@ export class AstBuilder {
       const when = this.expr(this.node(ap, "expression"));
       decl = { ...decl, approval: when ? { required, when, span: this.nodeSpan(ap) } : { required, span: this.nodeSpan(ap) } };
     }
-    const argsNode = argsDecls[0] && this.node(argsDecls[0], "objectType");
-    const args = argsNode && this.objectType(argsNode);
+    const argsNode = argsDecls[0] && this.node(argsDecls[0], "typeExpr");
+    const args = argsNode && this.typeExpr(argsNode);
     if (args) decl = { ...decl, args };
     return decl;
   }

@@ -158,7 +158,7 @@ class PolicyParser extends CstParser {
 
   public argsDecl = this.RULE("argsDecl", () => {
     this.CONSUME(T.Args);
-    this.SUBRULE(this.objectType);
+    this.SUBRULE(this.typeExpr);
   });
 
   public objectType = this.RULE("objectType", () => {
