@@ -9,6 +9,7 @@ import {
   duplicateField,
   invalidParameterValue,
   invalidRegex,
+  patternNotLinear,
   unknownParameter,
   unknownType,
   unsatisfiable,
@@ -21,6 +22,9 @@ import { compilePathCheck } from "../eval/builtins/path.js";
 import { compileSqlCheck } from "../eval/builtins/sql.js";
 import { compileUrlCheck } from "../eval/builtins/url.js";
 import { codePointLength } from "../eval/builtins/text.js";
+import { compileLinearPattern } from "../eval/builtins/regex.js";
+import { compileJsonSchemaCheck } from "../eval/builtins/json-schema.js";
+import * as nodePath from "node:path";
 import type { IrField, IrType, Scalar } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
@@ -37,6 +41,7 @@ const PARAMS: Record<string, readonly string[]> = {
   url: ["schemes", "hosts", "deny", "allow", "ports", "maxLength"],
   ip: ["allow", "deny"],
   sql: ["readonly", "dialect", "unions", "maxLength"],
+  json: ["schema", "inline"],
 };
 export const TYPE_NAMES = Object.keys(PARAMS);
 const SQL_DIALECTS = ["postgresql", "mysql", "mariadb", "sqlite", "transactsql", "bigquery"];
@@ -175,7 +180,7 @@ function range(sym: Symbols, t: A.TypeExpr, lo: number | undefined, hi: number |
 
 /** A constraint check, with the length bound (in code points) checked first when one is given. */
 function checkType(
-  kind: "path" | "url" | "ip" | "sql" | "json",
+  kind: "path" | "url" | "ip" | "sql",
   check: (v: unknown) => string | null,
   maxLength: number | undefined,
   addresses?: { deny?: CidrSet; allow?: CidrSet },
@@ -208,12 +213,20 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
       const maxLength = P.nonNegInt("maxLength");
       range(sym, t, minLength, maxLength, "the length");
       const pat = P.str("pattern");
-      let pattern: RegExp | undefined;
+      let pattern: { test(s: string): boolean } | undefined;
       if (pat) {
+        let valid = true;
         try {
-          pattern = new RegExp(pat.value, "u");
+          new RegExp(pat.value, "u");
         } catch (err) {
+          valid = false;
           sym.diagnostics.push(invalidRegex(pat.span, pat.value, (err as Error).message.replace(/^Invalid regular expression: /, "")));
+        }
+        if (valid) {
+          // Author patterns run against attacker input: only linear-time patterns are accepted.
+          const linear = compileLinearPattern(pat.value);
+          if ("error" in linear) sym.diagnostics.push(patternNotLinear(pat.span, pat.value, linear.error, linear.hint));
+          else pattern = linear;
         }
       }
       return { t: "string", ...(minLength !== undefined && { minLength }), ...(maxLength !== undefined && { maxLength }), ...(pattern && { pattern, patternText: pat!.value }) };
@@ -280,6 +293,8 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
       const deny = P.cidr("deny");
       return { t: "check", kind: "ip", check: compileIpCheck({ ...(allow && { allow }), ...(deny && { deny }) }) };
     }
+    case "json":
+      return lowerJson(sym, t, P);
     case "sql": {
       const readonly = P.bool("readonly") ?? true;
       const dialect = P.str("dialect");
@@ -292,4 +307,44 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
     default:
       return ANY;
   }
+}
+
+/** `json(schema: "file.json")` (relative to the policy file) or `json(inline: "{...}")`: parsed and compiled now. */
+function lowerJson(sym: Symbols, t: A.TypeExpr & { kind: "named" }, P: Params): IrType {
+  const file = P.str("schema");
+  const inline = P.str("inline");
+  if ((file ? 1 : 0) + (inline ? 1 : 0) !== 1) {
+    sym.diagnostics.push(invalidParameterValue(t.span, "`json` needs exactly one of `schema:` (a file) or `inline:` (JSON text)", 'write `json(schema: "tool.schema.json")`'));
+    return ANY;
+  }
+  let text: string;
+  const at = (file ?? inline)!;
+  if (file) {
+    const read = sym.options.readFile;
+    if (!read) {
+      sym.diagnostics.push(invalidParameterValue(file.span, `cannot read \`${file.value}\`: this host gives no way to read files`, "use `inline:` with the schema's JSON text"));
+      return ANY;
+    }
+    const full = nodePath.resolve(nodePath.dirname(t.span.file), file.value);
+    try {
+      text = read(full);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException)?.code;
+      sym.diagnostics.push(invalidParameterValue(file.span, `cannot read \`${file.value}\`: ${code === "ENOENT" ? "no such file" : (err as Error)?.message ?? "unreadable"}`, "the path is relative to the policy file"));
+      return ANY;
+    }
+  } else text = inline!.value;
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text);
+  } catch (err) {
+    sym.diagnostics.push(invalidParameterValue(at.span, `the schema is not valid JSON: ${(err as Error).message}`));
+    return ANY;
+  }
+  const compiled = compileJsonSchemaCheck(schema);
+  if ("error" in compiled || typeof schema !== "object" || schema === null) {
+    sym.diagnostics.push(invalidParameterValue(at.span, `the schema cannot be used: ${"error" in compiled ? compiled.error : "it must be a JSON object"}`, "schemas are JSON Schema 2020-12/draft-07 as ajv reads them, in strict mode"));
+    return ANY;
+  }
+  return { t: "json", schema };
 }

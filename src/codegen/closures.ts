@@ -6,6 +6,7 @@
  */
 import type { IrExpr, IrType } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
+import { compileJsonSchemaCheck } from "../eval/builtins/json-schema.js";
 import { codePointLength } from "../eval/builtins/text.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { describeValue, EvalError, hasAttr, readAttr } from "../eval/request.js";
@@ -233,6 +234,14 @@ export function compileType(t: IrType, path: string): Check {
         }
         return first ?? `${path}: matches no allowed type`;
       };
+    }
+    case "json": {
+      const c = compileJsonSchemaCheck(t.schema, path);
+      if ("error" in c) {
+        const fault = `${path}: ${c.error}`;
+        return () => fault;
+      }
+      return c.check;
     }
     case "check": {
       const check = t.check;

@@ -35,6 +35,7 @@ export const CATALOG = {
   E0204: "invalid parameter value",
   E0205: "unsatisfiable constraint",
   E0206: "invalid regular expression",
+  E0207: "pattern not linear-time",
   E0208: "condition is not boolean",
   E0209: "invalid risk level",
   E0301: "allow rule outside a role",
@@ -126,6 +127,8 @@ export const invalidParameterValue = (span: Span, message: string, hint?: string
 export const unsatisfiable = (span: Span, message: string, hint?: string) => make("E0205", span, message, hint);
 export const invalidRegex = (span: Span, pattern: string, why: string) =>
   make("E0206", span, `invalid pattern ${q(pattern)}: ${why}`, "patterns are ECMAScript regular expressions with the `u` flag");
+export const patternNotLinear = (span: Span, pattern: string, why: string, hint?: string) =>
+  make("E0207", span, `pattern \`${pattern}\` cannot be used: ${why}`, hint ?? "patterns run against attacker input, so only linear-time constructs are allowed");
 export const notBoolean = (span: Span, type: string) =>
   make("E0208", span, `condition has type ${q(type)}, not boolean`, "compare it with `==`, or test it with `has`");
 export const invalidRisk = (span: Span, value: string) =>

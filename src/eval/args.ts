@@ -3,6 +3,7 @@
  * fault as `args.a.b: what is wrong`, or null. Never throws; no coercion; lengths in code points.
  */
 import type { IrType } from "../ir/ir.js";
+import { compileJsonSchemaCheck } from "./builtins/json-schema.js";
 import { codePointLength } from "./builtins/text.js";
 import { describeValue } from "./request.js";
 
@@ -70,6 +71,10 @@ export function checkValue(t: IrType, v: unknown, path: string): string | null {
         first ??= f;
       }
       return first ?? `${path}: matches no allowed type`;
+    }
+    case "json": {
+      const c = compileJsonSchemaCheck(t.schema, path);
+      return "error" in c ? `${path}: ${c.error}` : c.check(v);
     }
     case "check": {
       const f = t.check(v);

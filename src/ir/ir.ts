@@ -71,7 +71,9 @@ export interface IrRule {
 
 export type IrType =
   | { readonly t: "any" }
-  | { readonly t: "string"; readonly minLength?: number; readonly maxLength?: number; readonly pattern?: RegExp; readonly patternText?: string }
+  | { readonly t: "string"; readonly minLength?: number; readonly maxLength?: number; readonly pattern?: { test(s: string): boolean }; readonly patternText?: string }
+  /** A JSON Schema (from a file or inline), compiled with ajv by the evaluators, linear-time patterns. */
+  | { readonly t: "json"; readonly schema: object }
   | { readonly t: "number" | "integer"; readonly min?: number; readonly max?: number }
   | { readonly t: "boolean" }
   | { readonly t: "enum"; readonly values: readonly Scalar[] }
@@ -80,7 +82,7 @@ export type IrType =
   | { readonly t: "union"; readonly members: readonly IrType[] }
   | {
       readonly t: "check";
-      readonly kind: "path" | "url" | "ip" | "sql" | "json";
+      readonly kind: "path" | "url" | "ip" | "sql";
       readonly check: (value: unknown) => string | null;
       /** For `url`: the address sets that resolved addresses must pass (the async DNS path). */
       readonly addresses?: { readonly deny?: CidrSet; readonly allow?: CidrSet };
