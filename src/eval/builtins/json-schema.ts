@@ -57,7 +57,7 @@ const linearRegExp: RegExpEngine = Object.assign(
     const key = `linear-pattern:${pattern}`;
     return { test: r.test, toString: () => key };
   },
-  { code: 'require("mcppolicy/dist/eval/builtins/regex.js").compileLinearPattern' },
+  { code: "mcppolicyLinearRegExp" }, // only read by ajv's standalone code generation, which is not used
 );
 
 const OPTIONS: Options = {
@@ -83,7 +83,7 @@ const OPTIONS: Options = {
 };
 
 /** ajv compiles into an instance-wide scope that only grows: start a fresh instance now and then. */
-const COMPILES_PER_INSTANCE = 500;
+const COMPILES_PER_INSTANCE = 1000;
 const instances = new Map<string, { ajv: AjvInstance; compiles: number }>();
 
 function instanceFor(dialect: string): { ajv: AjvInstance; compiles: number } {

@@ -76,6 +76,11 @@ export function compileUrlCheck(opts: UrlOptions): UrlCheck {
           return `host \`${hostname}\` is a loopback name`;
         }
       }
+      // Last, so that a denied address or host is named as such: the same host in a non-canonical spelling.
+      if (SPECIAL.has(scheme) && scheme !== "file") {
+        const differential = canonicalFault(value, url.hostname);
+        if (differential) return differential;
+      }
       if (ports) {
         const port = url.port !== "" ? Number(url.port) : DEFAULT_PORTS[scheme];
         if (port === undefined || !ports.has(port)) return `port ${port ?? "(none)"} is not allowed`;
@@ -85,6 +90,35 @@ export function compileUrlCheck(opts: UrlOptions): UrlCheck {
       return "could not be checked";
     }
   };
+}
+
+/**
+ * For special schemes: the raw text must already be in the form WHATWG produces, so that other
+ * parsers (curl, Python's urllib, Go's net/url) read the same host. WHATWG repairs `https:host`,
+ * `https:///host`, percent-encoded and full-width hosts and numeric IPv4 spellings; urllib does not, so
+ * such a URL names two different hosts depending on who reads it. Bracketed IPv6 literals may differ
+ * only in spelling (the address itself is what the address sets judge).
+ */
+function canonicalFault(raw: string, hostname: string): string | null {
+  const colon = raw.indexOf(":");
+  if (!raw.startsWith("//", colon + 1) || raw.charCodeAt(colon + 3) === 0x2f) return "must be written `scheme://host/...` (with exactly two slashes)";
+  const start = colon + 3;
+  let end = raw.length;
+  for (const c of ["/", "?", "#"]) {
+    const j = raw.indexOf(c, start);
+    if (j >= 0 && j < end) end = j;
+  }
+  const authority = raw.slice(start, end);
+  if (authority.startsWith("[")) return hostname.startsWith("[") ? null : "has a malformed ip literal";
+  const portAt = authority.lastIndexOf(":");
+  const rawHost = portAt >= 0 ? authority.slice(0, portAt) : authority;
+  // ASCII first: toLowerCase() maps some non-ASCII letters to ASCII (U+212A KELVIN SIGN -> `k`).
+  if (/[^\x21-\x7e]/.test(rawHost)) return "host must be written in ASCII (an internationalised name as punycode `xn--...`)";
+  const host = rawHost.toLowerCase();
+  if (host !== hostname) {
+    return `host \`${host.length > 60 ? host.slice(0, 60) + "…" : host}\` is not written in canonical form (it reads as \`${hostname}\`, and other parsers may read it differently)`;
+  }
+  return null;
 }
 
 /** An `@` in the authority of the raw string (WHATWG may have moved or dropped it). */
