@@ -61,6 +61,16 @@ const R = {};
 for (const name of ["seed-verify", "seed-handwritten", "seed-decide", "seed-interpret", "scale-verify", "scale-decide", "scale-interpret", "small-decide", "compile", "compile-quoted"]) {
   R[name] = job(name);
 }
+// Per-constraint costs (path, url, ip, sql, pattern, JSON Schema): its own script, its own table.
+process.stderr.write("  constraints ... ");
+const cons = spawnSync(process.execPath, [here("./constraints.mjs")], { env, encoding: "utf8", maxBuffer: 16 << 20 });
+if (cons.status !== 0) {
+  process.stderr.write("failed\n");
+  console.error(cons.stderr || cons.stdout);
+  process.exit(1);
+}
+process.stderr.write("done\n");
+const constraintsTable = cons.stdout.trim().split("\n").filter((l) => l.startsWith("|")).join("\n");
 const loadEnd = os.loadavg();
 const totalS = (Date.now() - t0) / 1000;
 
@@ -144,6 +154,10 @@ const figures = [
   "### Compile time",
   "",
   compile,
+  "",
+  "### Constraint checks (`bench/constraints.mjs`: median of 7 batches, ns per check; `pattern` rows also per input byte)",
+  "",
+  constraintsTable,
   "",
   "### Targets",
   "",
