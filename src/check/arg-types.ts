@@ -40,7 +40,7 @@ const PARAMS: Record<string, readonly string[]> = {
   path: ["root", "maxLength"],
   url: ["schemes", "hosts", "deny", "allow", "ports", "maxLength"],
   ip: ["allow", "deny"],
-  sql: ["readonly", "dialect", "unions", "maxLength"],
+  sql: ["readonly", "dialect", "unions", "tables", "denyColumns", "maxLength"],
   json: ["schema", "inline"],
 };
 export const TYPE_NAMES = Object.keys(PARAMS);
@@ -302,7 +302,15 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
         sym.diagnostics.push(invalidParameterValue(dialect.span, `unknown SQL dialect \`${dialect.value}\``, `use one of ${SQL_DIALECTS.map((d) => `\`${d}\``).join(", ")}`));
       }
       const unions = P.bool("unions") ?? true;
-      return checkType("sql", compileSqlCheck({ readonly, dialect: dialect?.value ?? "postgresql", setOperations: unions }), P.nonNegInt("maxLength"));
+      const tables = P.strings("tables");
+      const denyColumns = P.strings("denyColumns");
+      const d = dialect?.value ?? "postgresql";
+      if ((tables || denyColumns) && d !== "postgresql") {
+        sym.diagnostics.push(invalidParameterValue(t.span, "`tables` and `denyColumns` are supported for the postgresql dialect only", "drop them, or use `dialect: \"postgresql\"`"));
+      }
+      if ((tables || denyColumns) && !readonly) sym.diagnostics.push(invalidParameterValue(t.span, "`tables` and `denyColumns` need `readonly: true`"));
+      const check = compileSqlCheck({ readonly, dialect: d, setOperations: unions, ...(tables && { tables }), ...(denyColumns && { denyColumns }) });
+      return checkType("sql", check, P.nonNegInt("maxLength"));
     }
     default:
       return ANY;

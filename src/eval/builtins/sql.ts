@@ -1,17 +1,34 @@
 // SQL checks: `sql(readonly: true, dialect: "postgresql")`.
-// Guarantees: never throws, fails closed, results memoised. The parser (node-sql-parser, one grammar per
-// dialect) is loaded lazily on first use, so importing this module is cheap.
-// Read-only means: exactly one statement, a SELECT (set operations and WITH allowed, every CTE body a
-// SELECT), no SELECT INTO, no locking clause, and no call to a denied function anywhere in the tree.
-// Textual pre-checks run first and do not trust the parser: NUL and control characters, MySQL
-// executable comments, and a backslash before a quote (an escape to the parser but not to PostgreSQL,
-// SQLite or T-SQL, so it could hide a second statement inside what the parser takes for a string).
-// The PEG parser backtracks exponentially on some malformed input (`SELECT (SELECT (SELECT ... 1` takes
-// seconds at depth 6), so every parse runs under a work budget (input reads, proportional to length)
-// and a wall-clock cap (PARSE_TIME_MS); past either the query is refused as too complex. Only the time
-// cap depends on load.
+// Guarantees: never throws, fails closed, results memoised (bounded).
+// Which parser reads the query:
+// - postgresql (the default): libpg-query, PostgreSQL's own scanner and grammar compiled to WebAssembly
+//   (sql-pg.ts, loaded when this module is evaluated), so the check reads a query exactly as the server
+//   will: no parser differential over dollar quotes, nested comments, backslashes or statement splitting
+//   (`SELECT 'a\'; DROP TABLE x; -- '` is two statements, as it is to the server). The read-only, table and
+//   column rules run on PostgreSQL's parse tree (sql-pg-check.ts). The parser is linear (bison), so no
+//   parse-time cap is needed; a parser that cannot be loaded makes every postgresql check fault.
+// - mysql, sqlite, transactsql, mariadb, bigquery: node-sql-parser (one PEG grammar per dialect), loaded
+//   lazily on first use. Read-only means: exactly one statement, a SELECT (set operations and WITH
+//   allowed, every CTE body a SELECT), no SELECT INTO, no locking clause, and no call to a denied function
+//   anywhere in the tree. Its PEG parser backtracks exponentially on some malformed input (`SELECT (SELECT
+//   (SELECT ... 1` takes seconds at depth 6), so every parse runs under a work budget (input reads,
+//   proportional to length) and a wall-clock cap (PARSE_TIME_MS); past either the query is refused as too
+//   complex. Only the time cap depends on load. Table and column lists are not implemented on its trees:
+//   with either list, these dialects refuse every query.
+// Textual pre-checks run first and do not trust any parser: NUL, control characters, a CR without LF and
+// unpaired UTF-16 surrogates, for every dialect. For the node-sql-parser dialects also MySQL executable
+// comments (`/*!`) and, where the dialect does not read it as an escape (sqlite, transactsql), a backslash
+// before a quote anywhere in the text (an escape to the parser but not to the server, so it could hide a
+// second statement inside what the parser takes for a string). PostgreSQL needs neither as text: its own
+// scanner reads `/*!` as a comment and strings exactly as the server does (standard_conforming_strings
+// on). What remains of the backslash rule for postgresql is narrower and runs on PostgreSQL's tokens: a
+// plain string constant with `\'` in it is refused, because a server or session with
+// standard_conforming_strings off would end that string elsewhere (sql-pg-check.ts).
 import { createRequire } from "node:module";
 import type { AST, Parser } from "node-sql-parser";
+import { deniedFunction } from "./sql-denied.js";
+import { pgCheck, tableKey, type PgCheckOptions } from "./sql-pg-check.js";
+import { PG_RESTARTING, PG_TOO_COMPLEX } from "./sql-pg.js";
 
 export interface SqlOptions {
   readonly: boolean;
@@ -19,13 +36,23 @@ export interface SqlOptions {
   dialect?: string;
   /** Allow UNION / INTERSECT / EXCEPT between selects (default true). */
   setOperations?: boolean;
+  /**
+   * postgresql only, with readonly: the relations a query may read (`users`, `public.users`; unquoted
+   * names fold to lower case, `"Mixed"` keeps its case). A CTE name in scope is not a relation.
+   */
+  tables?: string[];
+  /**
+   * postgresql only, with readonly: column names a query may not use anywhere (case-insensitive); also
+   * refuses `*`, whole-row references, column aliases on tables and NATURAL joins.
+   */
+  denyColumns?: string[];
 }
 
 export type SqlCheck = (value: unknown) => string | null;
 
 export const SQL_DIALECTS: readonly string[] = ["postgresql", "mysql", "sqlite", "transactsql", "mariadb", "bigquery"];
-/** Dialects where a backslash does not escape a quote inside a string literal. */
-const LITERAL_BACKSLASH = new Set(["postgresql", "sqlite", "transactsql"]);
+/** node-sql-parser dialects where a backslash does not escape a quote inside a string literal. */
+const LITERAL_BACKSLASH = new Set(["sqlite", "transactsql"]);
 
 const MAX_LENGTH = 20_000;
 /** Input reads the parser may make: generous for real queries (they need 20-100 per character). */
@@ -36,16 +63,6 @@ const MAX_NODES = 200_000;
 const MEMO_MAX_ENTRIES = 512;
 const MEMO_MAX_QUERY = 4096;
 
-const DENIED_FUNCTIONS = new Set([
-  "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_file_write", "pg_file_unlink",
-  "pg_file_rename", "pg_logdir_ls", "lo_import", "lo_export", "lo_open", "lo_get", "lo_put", "lo_from_bytea",
-  "lo_create", "lo_creat", "lo_unlink", "lo_truncate", "lowrite", "dblink", "dblink_exec", "dblink_connect",
-  "dblink_connect_u", "dblink_send_query", "nextval", "setval", "set_config", "pg_sleep", "pg_sleep_for",
-  "pg_sleep_until", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile",
-  "pg_notify", "copy_from", "copy_to", "load_file", "sys_exec", "sys_eval", "xp_cmdshell", "sleep",
-  "benchmark", "query_to_xml", "query_to_xml_and_xmlschema", "table_to_xml", "waitfor",
-]);
-const DENIED_PREFIXES = ["pg_advisory", "pg_try_advisory", "dblink_"];
 /** Locking clauses, as the dialect grammars name them; T-SQL locking table hints. */
 const LOCK_KEYS = ["locking_read", "for_update"];
 const LOCK_HINT = /\b(?:UPDLOCK|XLOCK|TABLOCKX?|HOLDLOCK|PAGLOCK)\b/i;
@@ -67,7 +84,11 @@ function parserFor(dialect: string): Parser | null {
 }
 
 const OVER_BUDGET = new Error("sql parse budget exceeded");
-const TOO_COMPLEX = "query is too complex to check";
+const TOO_COMPLEX = PG_TOO_COMPLEX;
+/** Results that depend on load or on the caller's stack, so are not remembered. */
+const TRANSIENT = new Set([TOO_COMPLEX, PG_RESTARTING]);
+const LISTS_PG_ONLY = "table and column lists are supported for postgresql only";
+const LISTS_READONLY_ONLY = "table and column lists need readonly: true";
 const READ_METHODS = ["charCodeAt", "charAt", "substr", "substring", "slice"] as const;
 
 /**
@@ -95,27 +116,36 @@ export function compileSqlCheck(opts: SqlOptions): SqlCheck {
   const setOperations = o.setOperations !== false;
   const dialect = typeof o.dialect === "string" ? o.dialect.toLowerCase() : "postgresql";
   if (!SQL_DIALECTS.includes(dialect)) return () => `unsupported sql dialect \`${String(o.dialect)}\``;
-  const memo = new Map<string, string | null>();
 
-  const run = (q: string): string | null => {
-    const pre = textFault(q, dialect, readonly);
-    if (pre !== null) return pre;
-    const parser = parserFor(dialect);
-    if (!parser) return "the sql parser could not be loaded";
-    let ast: AST | AST[];
-    try {
-      const input = budgeted(q, READS_BASE + READS_PER_CHAR * q.length, performance.now() + PARSE_TIME_MS);
-      ast = parser.astify(input, { database: dialect, trimQuery: false });
-    } catch (e) {
-      return e === OVER_BUDGET ? TOO_COMPLEX : `query could not be parsed as ${dialect} SQL`;
+  let run: (q: string) => string | null;
+  const lists = o.tables !== undefined || o.denyColumns !== undefined;
+  if (lists && dialect !== "postgresql") return () => LISTS_PG_ONLY;
+  if (lists && !readonly) return () => LISTS_READONLY_ONLY;
+  if (dialect === "postgresql") {
+    let tables: Set<string> | null = null;
+    if (o.tables !== undefined) {
+      tables = new Set();
+      for (const t of Array.isArray(o.tables) ? o.tables : [null]) {
+        const key = typeof t === "string" ? tableKey(t) : null;
+        if (key === null) return () => `the sql table list has an invalid entry \`${String(t)}\``;
+        tables.add(key);
+      }
     }
-    const stmts = Array.isArray(ast) ? ast : [ast];
-    if (stmts.length === 0) return "query has no statement";
-    if (!readonly) return null;
-    if (stmts.length > 1) return "query has more than one statement";
-    return readonlyFault(stmts[0], setOperations);
-  };
+    let denyColumns: Set<string> | null = null;
+    if (o.denyColumns !== undefined) {
+      denyColumns = new Set();
+      for (const c of Array.isArray(o.denyColumns) ? o.denyColumns : [null]) {
+        if (typeof c !== "string" || c.trim() === "") return () => `the sql column list has an invalid entry \`${String(c)}\``;
+        denyColumns.add(c.trim().toLowerCase());
+      }
+    }
+    const pgo: PgCheckOptions = { readonly, setOperations, tables, denyColumns };
+    run = (q) => textFault(q, dialect, readonly) ?? pgCheck(q, pgo);
+  } else {
+    run = (q) => textFault(q, dialect, readonly) ?? sqlParserCheck(q, dialect, readonly, setOperations);
+  }
 
+  const memo = new Map<string, string | null>();
   return (value: unknown): string | null => {
     try {
       if (typeof value !== "string") return "must be a string";
@@ -123,8 +153,7 @@ export function compileSqlCheck(opts: SqlOptions): SqlCheck {
       const hit = memo.get(value);
       if (hit !== undefined) return hit;
       const result = run(value);
-      // The time cap depends on load, so "too complex" is not remembered.
-      if (value.length <= MEMO_MAX_QUERY && result !== TOO_COMPLEX) {
+      if (value.length <= MEMO_MAX_QUERY && (result === null || !TRANSIENT.has(result))) {
         if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
         memo.set(value, result);
       }
@@ -135,6 +164,24 @@ export function compileSqlCheck(opts: SqlOptions): SqlCheck {
   };
 }
 
+/** The check for the node-sql-parser dialects. */
+function sqlParserCheck(q: string, dialect: string, readonly: boolean, setOperations: boolean): string | null {
+  const parser = parserFor(dialect);
+  if (!parser) return "the sql parser could not be loaded";
+  let ast: AST | AST[];
+  try {
+    const input = budgeted(q, READS_BASE + READS_PER_CHAR * q.length, performance.now() + PARSE_TIME_MS);
+    ast = parser.astify(input, { database: dialect, trimQuery: false });
+  } catch (e) {
+    return e === OVER_BUDGET ? TOO_COMPLEX : `query could not be parsed as ${dialect} SQL`;
+  }
+  const stmts = Array.isArray(ast) ? ast : [ast];
+  if (stmts.length === 0) return "query has no statement";
+  if (!readonly) return null;
+  if (stmts.length > 1) return "query has more than one statement";
+  return readonlyFault(stmts[0], setOperations);
+}
+
 function textFault(q: string, dialect: string, readonly: boolean): string | null {
   if (q.trim() === "") return "query is empty";
   if (q.includes("\u0000")) return "query contains a nul byte";
@@ -142,8 +189,15 @@ function textFault(q: string, dialect: string, readonly: boolean): string | null
     const c = q.charCodeAt(i);
     if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return "query contains a control character";
     if (c === 0x0d && q.charCodeAt(i + 1) !== 0x0a) return "query contains a carriage return without a line feed";
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = q.charCodeAt(i + 1);
+      if (c >= 0xdc00 || !(d >= 0xdc00 && d <= 0xdfff)) return "query contains an unpaired surrogate (not valid unicode text)";
+      i++;
+    }
   }
-  if (!readonly) return null;
+  // postgresql: PostgreSQL's own scanner reads comments and backslashes as the server does, so no textual
+  // rule is needed (the backslash-quote rule runs on its tokens instead, in sql-pg-check.ts).
+  if (!readonly || dialect === "postgresql") return null;
   if (q.includes("/*!")) return "query contains a mysql executable comment (`/*!`)";
   if (LITERAL_BACKSLASH.has(dialect) && /\\['"]/.test(q)) {
     return `query has a backslash before a quote, which ${dialect} does not read as an escape (double the quote instead)`;
@@ -155,7 +209,7 @@ type Node = Record<string, unknown>;
 
 const isNode = (v: unknown): v is Node => typeof v === "object" && v !== null;
 
-/** Walk the whole tree (iteratively) and return the first read-only violation. */
+/** node-sql-parser trees: walk the whole tree (iteratively) and return the first read-only violation. */
 function readonlyFault(root: unknown, setOperations: boolean): string | null {
   if (!isNode(root) || root.type !== "select") {
     const t = isNode(root) && typeof root.type === "string" ? root.type : "unknown";
@@ -228,8 +282,8 @@ function deniedName(name: unknown): string | null {
     }
   } else add(name);
   for (const raw of parts) {
-    const p = raw.toLowerCase();
-    if (DENIED_FUNCTIONS.has(p) || DENIED_PREFIXES.some((x) => p.startsWith(x))) return p;
+    const p = deniedFunction(raw);
+    if (p !== null) return p;
   }
   return null;
 }

@@ -1,0 +1,34 @@
+// Functions a read-only SQL check refuses, whatever the dialect: they read or write server files, run
+// programs or other SQL text (which the check cannot see), reach other servers, write (sequences, large
+// objects, settings, WAL, replication slots, statistics, transaction ids), signal or stall the server.
+// Names are compared lower-cased; a name is denied when it is listed or starts with a listed prefix.
+
+export const DENIED_FUNCTIONS: ReadonlySet<string> = new Set([
+  // PostgreSQL: files and large objects (the `lo_`, `pg_read_`, `pg_ls_`, `pg_file_` prefixes cover the rest)
+  "pg_stat_file", "pg_logdir_ls", "loread", "lowrite",
+  // PostgreSQL: writes and state changes
+  "nextval", "setval", "set_config", "txid_current", "pg_current_xact_id", "pg_notify",
+  "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_promote",
+  "pg_switch_wal", "pg_switch_xlog", "pg_create_restore_point", "pg_start_backup", "pg_stop_backup",
+  "pg_backup_start", "pg_backup_stop", "pg_import_system_collations", "pg_drop_replication_slot",
+  "pg_create_physical_replication_slot", "pg_create_logical_replication_slot",
+  "pg_copy_physical_replication_slot", "pg_copy_logical_replication_slot", "pg_sync_replication_slots",
+  "pg_log_backend_memory_contexts", "pg_log_standby_snapshot", "pg_extension_config_dump",
+  "pg_stat_statements_reset",
+  // PostgreSQL: run SQL given as text (invisible to the check, and past any table list)
+  "ts_stat", "ts_rewrite",
+  // MySQL / MariaDB, SQL Server, and common UDF names
+  "copy_from", "copy_to", "load_file", "sys_exec", "sys_eval", "xp_cmdshell", "sleep", "benchmark", "waitfor",
+]);
+
+export const DENIED_PREFIXES: readonly string[] = [
+  "lo_", "pg_read_", "pg_ls_", "pg_file_", "dblink", "pg_sleep", "pg_advisory", "pg_try_advisory",
+  "pg_stat_reset", "pg_replication_", "pg_logical_", "pg_wal_replay_", "binary_upgrade_",
+  "query_to_xml", "table_to_xml", "cursor_to_xml", "database_to_xml", "schema_to_xml",
+];
+
+/** The lower-cased name when it is denied, else null. */
+export function deniedFunction(name: string): string | null {
+  const p = name.toLowerCase();
+  return DENIED_FUNCTIONS.has(p) || DENIED_PREFIXES.some((x) => p.startsWith(x)) ? p : null;
+}

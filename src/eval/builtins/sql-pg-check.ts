@@ -1,0 +1,321 @@
+// Read-only, table and column rules for `sql(dialect: "postgresql")`, on the parse tree of PostgreSQL's own
+// grammar (sql-pg.ts). Never throws for any tree libpg-query returns; walks iteratively, at most MAX_NODES.
+// Read-only: exactly one statement, a SelectStmt (VALUES and TABLE are SelectStmts too); nowhere in it an
+// INTO clause, a locking clause, a statement other than a SELECT (a data-modifying CTE), a set operation
+// when those are off, or a call to a denied function (by its last name part, so `pg_catalog.f` and `"f"`
+// are the same call; also the attribute spelling `(expr).f`, which PostgreSQL may read as `f(expr)`).
+// Tables (optional allow list): every relation named in the query must be on the list; an unqualified
+// name is a CTE instead when a CTE of that name is in scope where it is used (PostgreSQL's scoping: a
+// query's own WITH, its enclosing queries', and in a non-recursive WITH only the CTEs before it). Names
+// compare as PostgreSQL compares identifiers: a list entry is folded to lower case unless written in
+// double quotes, and the query's names are compared as the parser produced them.
+// Backslashes: libpg-query reads strings as the server does with standard_conforming_strings on (the
+// default since 9.1): `'a\'` is the string `a\`. A server or session with it off reads `\'` in a plain
+// string as an escaped quote, so `SELECT 'a\' , '; DROP TABLE x; --'`, one SELECT here, would be a SELECT
+// and a DROP there. So a plain string constant (PostgreSQL's own token, not a comment, identifier or
+// dollar quote) with a backslash before a quote is refused; `E'it\'s'` means the same under both settings.
+// Columns (optional deny list): no column reference, indirection or USING column may name a denied
+// column (compared lower-cased, any part of a qualified reference); and because a denied column can be
+// read without naming it, `*`, whole-row references (`t`, `to_jsonb(t)`, `t.row_to_json`), column
+// aliases on a table or join (`users AS u(a, b)`) and NATURAL joins are refused as well. This is a
+// lexical rule: views, functions and rules on the server can still expose a denied column.
+import { deniedFunction } from "./sql-denied.js";
+import { pgParse, pgScan, PG_TOO_COMPLEX } from "./sql-pg.js";
+
+export interface PgCheckOptions {
+  readonly: boolean;
+  setOperations: boolean;
+  /** Allowed relations, as keys from tableKey (null: any). */
+  tables: ReadonlySet<string> | null;
+  /** Denied column names, lower-cased (null: none). */
+  denyColumns: ReadonlySet<string> | null;
+}
+
+const MAX_NODES = 200_000;
+const SEP = "\u0000"; // cannot occur in a query (the text pre-checks refuse NUL)
+
+export const STAR_FAULT = "select * is not allowed when columns are restricted";
+
+/** Functions that take a whole row and return its columns' values (reachable as `t.f` too). */
+const ROW_FUNCTIONS = new Set([
+  "row_to_json", "to_json", "to_jsonb", "json_build_array", "jsonb_build_array", "json_build_object",
+  "jsonb_build_object", "json_agg", "jsonb_agg", "array_agg", "hstore", "concat", "quote_literal",
+  "quote_nullable", "record_out", "record_send",
+]);
+
+const LABELS: Record<string, string> = {
+  VariableSetStmt: "SET",
+  VariableShowStmt: "SHOW",
+  TransactionStmt: "BEGIN/COMMIT/ROLLBACK",
+  CreateStmt: "CREATE TABLE",
+  CreateTableAsStmt: "CREATE TABLE AS",
+  IndexStmt: "CREATE INDEX",
+  ViewStmt: "CREATE VIEW",
+  DeclareCursorStmt: "DECLARE CURSOR",
+  ClosePortalStmt: "CLOSE",
+  DeallocateStmt: "DEALLOCATE",
+};
+
+/** `DeleteStmt` -> `DELETE`, `AlterTableStmt` -> `ALTER TABLE`. */
+function label(type: string): string {
+  return LABELS[type] ?? type.replace(/Stmt$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null;
+
+/** The `sval` of a `{ String: { sval } }` node, else null. */
+function sval(n: unknown): string | null {
+  if (!isObj(n) || !isObj(n.String)) return null;
+  const s = n.String.sval;
+  return typeof s === "string" ? s : null;
+}
+
+/**
+ * A table list entry (`users`, `public.users`, `"Mixed"`, `db.s.t`) as a lookup key: its parts, each
+ * folded to lower case (ASCII, as PostgreSQL folds unquoted identifiers) unless double-quoted. Null if
+ * the entry is not a well-formed dotted name.
+ */
+export function tableKey(entry: string): string | null {
+  const parts: string[] = [];
+  let i = 0;
+  for (;;) {
+    let part = "";
+    if (entry[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= entry.length) return null;
+        if (entry[i] === '"') {
+          if (entry[i + 1] === '"') {
+            part += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        part += entry[i++];
+      }
+    } else {
+      while (i < entry.length && entry[i] !== ".") {
+        if (entry[i] === '"') return null;
+        part += entry[i++];
+      }
+      part = part.trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
+    }
+    if (part === "" || part.includes(SEP)) return null;
+    parts.push(part);
+    if (i >= entry.length) break;
+    if (entry[i] !== ".") return null;
+    i++;
+  }
+  return parts.length <= 3 ? parts.join(SEP) : null;
+}
+
+function relKey(rv: Obj): string {
+  const parts = [rv.catalogname, rv.schemaname, rv.relname].filter((p): p is string => typeof p === "string" && p !== "");
+  return parts.join(SEP);
+}
+
+function displayName(key: string): string {
+  return key.split(SEP).join(".");
+}
+
+type Scope = ReadonlySet<string> | null;
+
+function extend(scope: Scope, names: string[]): Scope {
+  if (names.length === 0) return scope;
+  const s = new Set(scope ?? []);
+  for (const n of names) s.add(n);
+  return s;
+}
+
+/** The check for one query. */
+export function pgCheck(q: string, o: PgCheckOptions): string | null {
+  const r = pgParse(q);
+  if ("fault" in r) return r.fault;
+  if ("error" in r) return "query could not be parsed as postgresql SQL";
+  if (r.stmts.length === 0) return "query has no statement";
+  if (!o.readonly) return null;
+  if (r.stmts.length > 1) return "query has more than one statement";
+  const stmt = r.stmts[0]?.stmt ?? {};
+  const type = Object.keys(stmt)[0] ?? "unknown";
+  const body = stmt.SelectStmt;
+  if (type !== "SelectStmt" || !isObj(body)) return `only a select is allowed (found ${label(type)})`;
+  return walk(body, o) ?? (q.includes("\\") ? backslashFault(q) : null);
+}
+
+export const BACKSLASH_FAULT =
+  "query has a backslash before a quote in a string, which postgresql with standard_conforming_strings off reads as an escape (double the quote, or write E'...')";
+
+/** A plain string constant with `\'` in it reads differently with standard_conforming_strings off. */
+function backslashFault(q: string): string | null {
+  const r = pgScan(q);
+  if ("fault" in r) return r.fault;
+  if ("error" in r) return "query could not be parsed as postgresql SQL";
+  for (const t of r.tokens) {
+    if (isObj(t) && t.tokenName === "SCONST" && typeof t.text === "string" && t.text.startsWith("'") && t.text.includes("\\'")) {
+      return BACKSLASH_FAULT;
+    }
+  }
+  return null;
+}
+
+interface Item {
+  v: unknown;
+  scope: Scope;
+}
+
+function walk(root: Obj, o: PgCheckOptions): string | null {
+  const cols = o.denyColumns;
+  /** For whole-row detection: relation names and aliases, qualified relation names, column references. */
+  const relNames = new Set<string>();
+  const qualified = new Set<string>();
+  const refs: string[][] = [];
+  const stack: Item[] = [{ v: root, scope: null }];
+  let seen = 0;
+  while (stack.length > 0) {
+    const { v, scope } = stack.pop() as Item;
+    if (Array.isArray(v)) {
+      for (const x of v) if (isObj(x)) stack.push({ v: x, scope });
+      continue;
+    }
+    if (!isObj(v)) continue;
+    if (++seen > MAX_NODES) return PG_TOO_COMPLEX;
+
+    // A WITH clause: its CTEs are visible in the rest of this query and (recursive, or earlier ones) in
+    // each other's bodies.
+    let inner = scope;
+    const w = v.withClause;
+    if (isObj(w)) {
+      const ctes = Array.isArray(w.ctes) ? w.ctes : [];
+      const names = ctes.map((c) => (isObj(c) && isObj(c.CommonTableExpr) && typeof c.CommonTableExpr.ctename === "string" ? c.CommonTableExpr.ctename : ""));
+      inner = extend(scope, names);
+      for (let i = 0; i < ctes.length; i++) {
+        stack.push({ v: ctes[i], scope: w.recursive === true ? inner : extend(scope, names.slice(0, i)) });
+      }
+    }
+
+    for (const k in v) {
+      if (k === "withClause") continue;
+      const x = v[k];
+      const fault = /^[A-Z]/.test(k) ? nodeFault(k, x, cols, refs) : fieldFault(k, x, v, inner, o, relNames, qualified);
+      if (fault !== null) return fault;
+      if (isObj(x)) stack.push({ v: x, scope: inner });
+    }
+  }
+  if (cols) {
+    for (const ref of refs) {
+      const whole = ref.length === 1 ? relNames.has(ref[0] as string) : qualified.has(ref.join(SEP));
+      if (whole) return `query uses a whole row (\`${ref.join(".")}\`), which is not allowed when columns are restricted`;
+    }
+  }
+  return null;
+}
+
+/** Checks on a node of type `type` (the key of a `{ Type: body }` wrapper). */
+function nodeFault(type: string, body: unknown, cols: ReadonlySet<string> | null, refs: string[][]): string | null {
+  if (type.endsWith("Stmt") && type !== "SelectStmt") return `only a select is allowed (found ${label(type)})`;
+  if (!isObj(body)) return null;
+  switch (type) {
+    case "CommonTableExpr": {
+      const q = body.ctequery;
+      if (!isObj(q) || !isObj(q.SelectStmt)) return "a with clause whose body is not a select is not read-only";
+      return null;
+    }
+    case "A_Star":
+      return cols ? STAR_FAULT : null;
+    case "ColumnRef": {
+      const fields = Array.isArray(body.fields) ? body.fields : [];
+      const names = fields.map(sval);
+      // `t.f` may be PostgreSQL's attribute spelling of `f(t)`, but then `t` is always a whole row, which
+      // no denied function takes; so a qualified column named like one (`t.pg_sleep`) is just a column.
+      if (!cols) return null;
+      if (names.some((n) => n === null)) return STAR_FAULT;
+      const lower = (names as string[]).map((n) => n.toLowerCase());
+      for (const n of lower) if (cols.has(n)) return `query uses the denied column \`${n}\``;
+      if (lower.length > 1 && ROW_FUNCTIONS.has(lower[lower.length - 1] as string)) {
+        return `query passes a whole row to \`${lower[lower.length - 1]}\`, which is not allowed when columns are restricted`;
+      }
+      refs.push(lower);
+      return null;
+    }
+    case "A_Indirection": {
+      const ind = Array.isArray(body.indirection) ? body.indirection : [];
+      for (const i of ind) {
+        const n = sval(i);
+        if (n === null) continue;
+        const denied = deniedFunction(n);
+        if (denied !== null) return `query calls the denied function \`${denied}\``;
+        const l = n.toLowerCase();
+        if (cols?.has(l)) return `query uses the denied column \`${l}\``;
+        if (cols && ROW_FUNCTIONS.has(l)) return `query passes a whole row to \`${l}\`, which is not allowed when columns are restricted`;
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Checks on field `k` (value `x`) of a node's body `parent`. */
+function fieldFault(
+  k: string,
+  x: unknown,
+  parent: Obj,
+  scope: Scope,
+  o: PgCheckOptions,
+  relNames: Set<string>,
+  qualified: Set<string>,
+): string | null {
+  switch (k) {
+    case "intoClause":
+      return x != null ? "select into is not read-only" : null;
+    case "lockingClause":
+      return Array.isArray(x) && x.length > 0 ? "a locking clause is not read-only" : null;
+    case "op":
+      if (!o.setOperations && typeof x === "string" && x.startsWith("SETOP_") && x !== "SETOP_NONE") {
+        return "set operations (UNION, INTERSECT, EXCEPT) are not allowed";
+      }
+      return null;
+    case "funcname": {
+      if (!Array.isArray(x)) return null;
+      const last = sval(x[x.length - 1]);
+      const denied = last === null ? null : deniedFunction(last);
+      return denied === null ? null : `query calls the denied function \`${denied}\``;
+    }
+    case "relname": {
+      if (typeof x !== "string") return null;
+      const bare = !parent.schemaname && !parent.catalogname;
+      relNames.add(x.toLowerCase());
+      if (!bare) qualified.add(relKey(parent).toLowerCase());
+      if (!o.tables || (bare && scope?.has(x))) return null;
+      const key = relKey(parent);
+      return o.tables.has(key) ? null : `query reads \`${displayName(key)}\`, which is not on the table list`;
+    }
+    case "ctename":
+      if (typeof x === "string") relNames.add(x.toLowerCase());
+      return null;
+    case "alias": {
+      if (!isObj(x)) return null;
+      if (typeof x.aliasname === "string") relNames.add(x.aliasname.toLowerCase());
+      const renames = Array.isArray(x.colnames) && x.colnames.length > 0;
+      if (o.denyColumns && renames && ("relname" in parent || "jointype" in parent)) {
+        return "column aliases on a table or join are not allowed when columns are restricted";
+      }
+      return null;
+    }
+    case "usingClause": {
+      if (!o.denyColumns || !Array.isArray(x)) return null;
+      for (const c of x) {
+        const n = sval(c)?.toLowerCase();
+        if (n !== undefined && o.denyColumns.has(n)) return `query uses the denied column \`${n}\``;
+      }
+      return null;
+    }
+    case "isNatural":
+      return o.denyColumns && x === true ? "a natural join is not allowed when columns are restricted" : null;
+    default:
+      return null;
+  }
+}
