@@ -13,8 +13,8 @@
 //   anywhere in the tree. Its PEG parser backtracks exponentially on some malformed input (`SELECT (SELECT
 //   (SELECT ... 1` takes seconds at depth 6), so every parse runs under a work budget (input reads,
 //   proportional to length) and a wall-clock cap (PARSE_TIME_MS); past either the query is refused as too
-//   complex. Only the time cap depends on load. Table and column lists are not implemented on its trees:
-//   with either list, these dialects refuse every query.
+//   complex. Only the time cap depends on load. Table and column lists are a postgresql-only feature (the
+//   checker reports them as an error for other dialects); given one anyway, these dialects refuse every query.
 // Textual pre-checks run first and do not trust any parser: NUL, control characters, a CR without LF and
 // unpaired UTF-16 surrogates, for every dialect. For the node-sql-parser dialects also MySQL executable
 // comments (`/*!`) and, where the dialect does not read it as an escape (sqlite, transactsql), a backslash
