@@ -74,6 +74,12 @@ const argType = fc.constantFrom(
   "string | integer",
   'path(root: "/ws")',
   "any",
+  'url(schemes: ["https"], hosts: ["*.example.com", "api.github.com"], deny: ["127.0.0.0/8", "10.0.0.0/8"])',
+  'ip(deny: ["127.0.0.0/8", "::1/128"])',
+  "sql(readonly: true)",
+  'sql(readonly: true, unions: false, tables: ["t"])',
+  'json(inline: "{\\"type\\":\\"string\\",\\"maxLength\\":4}")',
+  'string(pattern: "^[a-z]+$", maxLength: 8)',
 );
 
 const toolBlock = fc
@@ -131,6 +137,8 @@ export const policyText: fc.Arbitrary<string> = fc
 
 const argValue = fc.oneof(
   fc.constantFrom("src/a.ts", "../etc/passwd", "abc", "ABC", "a", "toolongvalue", "/ws/x", "", "b"),
+  fc.constantFrom("https://a.example.com/x", "https://127.0.0.1/", "http://api.github.com", "https:api.github.com", "8.8.8.8", "127.0.0.1", "::1", "0177.0.0.1"),
+  fc.constantFrom("SELECT a FROM t", "SELECT a FROM u", "SELECT 1; DROP TABLE t", "SELECT a FROM t UNION SELECT b FROM t", "DELETE FROM t"),
   fc.integer({ min: -2, max: 12 }),
   fc.constantFrom(1.5, true, false, null),
   fc.constant(["x", "y"]),
