@@ -19,7 +19,7 @@ import { CidrSet } from "../eval/builtins/cidr.js";
 import { DomainSet } from "../eval/builtins/domain.js";
 import { compileIpCheck } from "../eval/builtins/ip.js";
 import { compilePathCheck } from "../eval/builtins/path.js";
-import { compileSqlCheck } from "../eval/builtins/sql.js";
+import { compileSqlCheck, SQL_DIALECTS } from "../eval/builtins/sql.js";
 import { compileUrlCheck } from "../eval/builtins/url.js";
 import { codePointLength } from "../eval/builtins/text.js";
 import { compileLinearPattern } from "../eval/builtins/regex.js";
@@ -44,7 +44,6 @@ const PARAMS: Record<string, readonly string[]> = {
   json: ["schema", "inline"],
 };
 export const TYPE_NAMES = Object.keys(PARAMS);
-const SQL_DIALECTS = ["postgresql", "mysql", "mariadb", "sqlite", "transactsql", "bigquery"];
 
 const ANY: IrType = { t: "any" };
 

@@ -7,6 +7,7 @@
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
 import { notBoolean, typeMismatch, unknownAttribute, unknownName, wrongSetKind } from "../diagnostics/catalog.js";
+import { BUILTIN_CIDR_SETS as BUILTIN_NAMES } from "../eval/builtins/cidr.js";
 import { compileNameGlob } from "../eval/builtins/glob.js";
 import type { AttrRoot, IrExpr, Scalar } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
@@ -78,7 +79,6 @@ function lowerPath(sym: Symbols, p: A.PathExpr): Lowered {
   return { ir: { k: "attr", root: a.root, path: a.path, text: [p.root, ...p.segments].join(".") }, type: a.type };
 }
 
-import { BUILTIN_CIDR_SETS as BUILTIN_NAMES } from "../eval/builtins/cidr.js";
 
 function literalValues(sym: Symbols, l: A.ListValue): Scalar[] | undefined {
   const out: Scalar[] = [];

@@ -43,9 +43,6 @@ function describe(t: IToken): string {
   return `\`${t.image.length > 30 ? t.image.slice(0, 30) + "…" : t.image}\``;
 }
 
-function labelOf(tt: TokenType): string {
-  return tt.LABEL ?? tt.name;
-}
 
 /** Turn a chevrotain recognition error into plain words. */
 function recognitionDiagnostic(file: string, e: IRecognitionException, textLength: number): Diagnostic {
@@ -121,4 +118,3 @@ export function parsePolicy(text: string, file: string): ParseResult {
   return { ast, diagnostics };
 }
 
-export { labelOf };

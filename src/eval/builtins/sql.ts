@@ -50,7 +50,7 @@ export interface SqlOptions {
 
 export type SqlCheck = (value: unknown) => string | null;
 
-export const SQL_DIALECTS: readonly string[] = ["postgresql", "mysql", "sqlite", "transactsql", "mariadb", "bigquery"];
+export const SQL_DIALECTS: readonly string[] = ["postgresql", "mysql", "mariadb", "sqlite", "transactsql", "bigquery"];
 /** node-sql-parser dialects where a backslash does not escape a quote inside a string literal. */
 const LITERAL_BACKSLASH = new Set(["sqlite", "transactsql"]);
 
