@@ -22,3 +22,11 @@ export type {
 } from "./runtime/types.js";
 export { METHODS } from "./runtime/types.js";
 export type { Resolver, ResolveOptions, ResolvedUrl } from "./runtime/resolve.js";
+export { createEngine, Engine, ApprovalError } from "./runtime/engine.js";
+export type { EngineOptions, AuthorizeOptions, ApprovalHookAnswer } from "./runtime/engine.js";
+export { Authorization } from "./runtime/authorization.js";
+export type { Usage, SettleOutcome, BudgetDenial, PendingApproval } from "./runtime/authorization.js";
+export type { Estimate } from "./runtime/budget-plan.js";
+export { MemoryStore } from "./runtime/store/memory.js";
+export type { MemoryStoreOptions } from "./runtime/store/memory.js";
+export type { Store, ApprovalRecord, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Adjustment, ApproveOutcome } from "./runtime/store/store.js";

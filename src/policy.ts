@@ -13,6 +13,7 @@ import type { IrBudget, IrPolicy } from "./ir/ir.js";
 import type { Decision, Explanation, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./runtime/types.js";
 import type { SourceFile } from "./source/source.js";
 import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./runtime/resolve.js";
+import { sha256 } from "./runtime/canonical.js";
 
 export interface CompileOptions {
   /** Shown in diagnostics; imports resolve relative to it. Default `policy.mcppolicy`. */
@@ -86,6 +87,11 @@ export class Policy {
   readonly defaultEffect: "allow" | "deny";
   readonly budgets: readonly Budget[];
   readonly redactKeys: readonly string[];
+  /**
+   * `name@version#hash`: the hash covers every source file (the policy and its imports), so any change
+   * to the text gives a new fingerprint. Approvals are bound to it.
+   */
+  readonly fingerprint: string;
   /** Warnings found while compiling. */
   readonly warnings: readonly Diagnostic[];
   private readonly compiled: ReturnType<typeof compileDecider>;
@@ -99,6 +105,8 @@ export class Policy {
     for (const t of ir.tools.values()) all.push(...t.budgets);
     this.budgets = all;
     this.redactKeys = ir.redactKeys;
+    const hash = sha256(JSON.stringify(sources.map((f) => [f.name, f.text]))).slice(0, 16);
+    this.fingerprint = `${ir.name}@${ir.version ?? ""}#${hash}`;
     this.warnings = diagnostics.filter((d) => d.severity === "warning");
     this.compiled = compileDecider(ir);
   }

@@ -55,7 +55,17 @@ export type ReasonCode =
   | "evaluation_error"
   | "invalid_argument"
   | "approval_required"
-  | "internal_error";
+  | "internal_error"
+  // From the engine (budgets, approvals, idempotency), never from `decide` alone:
+  | "budget_exceeded"
+  | "budget_unavailable"
+  | "budget_key_missing"
+  | "budget_fail_open"
+  | "approval_granted"
+  | "approval_rejected"
+  | "approval_invalid"
+  | "idempotency_conflict"
+  | "idempotent_replay";
 
 export interface Reason {
   code: ReasonCode;

@@ -1,0 +1,178 @@
+/**
+ * The result of `engine.authorize`: the final effect with its reasons, what was reserved, and how to
+ * settle it. Guarantees: `commit` and `rollback` settle a reservation at most once between them (and,
+ * with an idempotency key, at most once across every retry and replica); they never reject: a fault
+ * comes back as `{ applied: false, reason }` so a host that does not await them cannot crash on them.
+ */
+import type { Estimate, PlannedCounter } from "./budget-plan.js";
+import type { Adjustment, Store } from "./store/store.js";
+import type { Decision, Effect, Reason } from "./types.js";
+
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  cost?: number;
+}
+
+export interface SettleOutcome {
+  applied: boolean;
+  /** Why nothing was applied. */
+  reason?: string;
+}
+
+export interface BudgetDenial {
+  /** The budget id (`policy/limit/1`). */
+  id: string;
+  kind: "rate" | "tokens" | "calls" | "cost";
+  /** For a token budget: which count ran out. */
+  measure?: "input" | "output" | "total";
+  limit: number;
+  used: number;
+  /** When a call could go through again; absent when the budget lasts the session. */
+  retryAfterMs?: number;
+}
+
+export interface PendingApproval {
+  id: string;
+  expiresAt: number;
+  /** Whether this call created the request (false: it was already pending). */
+  created: boolean;
+}
+
+/** How a reservation is settled: set only on allowed calls that reserved something. */
+export interface Reservation {
+  readonly store: Store;
+  readonly counters: readonly PlannedCounter[];
+  readonly windows: readonly number[];
+  readonly idempotencyKey?: string;
+  readonly timeout: <T>(op: T | Promise<T>) => T | Promise<T>;
+}
+
+export interface AuthorizationInit {
+  effect: Effect;
+  reasons: readonly Reason[];
+  decision: Decision;
+  charged?: readonly string[];
+  budget?: BudgetDenial;
+  approval?: PendingApproval;
+  replayed?: boolean;
+  reservation?: Reservation;
+  settled?: boolean;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+export class Authorization {
+  /** The effect to enforce: the policy's decision after budgets, approvals and idempotency. */
+  readonly effect: Effect;
+  readonly reasons: readonly Reason[];
+  /** The policy's own decision, before budgets and approvals. */
+  readonly decision: Decision;
+  /** The ids of the budgets this call was charged to (reserved). */
+  readonly charged: readonly string[];
+  /** On a budget denial: which budget, and when to retry. */
+  readonly budget?: BudgetDenial;
+  /** On `require_approval`: the approval request to decide with `engine.approve`. */
+  readonly approval?: PendingApproval;
+  /** True when an idempotency key matched an earlier authorization, which this one repeats. */
+  readonly replayed: boolean;
+  #reservation: Reservation | undefined;
+  #settled: "commit" | "rollback" | undefined;
+
+  constructor(init: AuthorizationInit) {
+    this.effect = init.effect;
+    this.reasons = init.reasons;
+    this.decision = init.decision;
+    this.charged = init.charged ?? NONE;
+    if (init.budget) this.budget = init.budget;
+    if (init.approval) this.approval = init.approval;
+    this.replayed = init.replayed ?? false;
+    this.#reservation = init.reservation;
+    this.#settled = init.settled ? "commit" : undefined;
+  }
+
+  get allowed(): boolean {
+    return this.effect === "allow";
+  }
+
+  /** Milliseconds until a call denied for budget could go through. */
+  get retryAfterMs(): number | undefined {
+    return this.budget?.retryAfterMs;
+  }
+
+  /**
+   * Record what the call used, once it ran: token counts and cost replace what was reserved for them
+   * (the estimate, or for `cost ... from args.X` the argument). Fields left out keep the reservation.
+   */
+  async commit(usage: Usage = {}): Promise<SettleOutcome> {
+    const problem = checkUsage(usage);
+    if (problem) return { applied: false, reason: `invalid usage: ${problem}` };
+    return this.#settle("commit", (c) => {
+      const m = c.counter.measure;
+      const actual =
+        m === "input" ? usage.inputTokens
+        : m === "output" ? usage.outputTokens
+        : m === "total" ? (usage.inputTokens === undefined && usage.outputTokens === undefined ? undefined : (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0))
+        : m === "cost" ? usage.cost
+        : undefined;
+      return actual === undefined ? 0 : actual - c.spec.amount;
+    });
+  }
+
+  /** The call failed upstream: give back everything it reserved. */
+  async rollback(): Promise<SettleOutcome> {
+    return this.#settle("rollback", (c) => -c.spec.amount);
+  }
+
+  async #settle(action: "commit" | "rollback", delta: (c: PlannedCounter) => number): Promise<SettleOutcome> {
+    const r = this.#reservation;
+    if (!r) return { applied: false, reason: this.effect === "allow" ? "nothing was reserved" : `the call was not allowed (${this.effect})` };
+    if (this.#settled) return { applied: false, reason: `already ${this.#settled === "commit" ? "committed" : "rolled back"}` };
+    const adjustments: Adjustment[] = [];
+    r.counters.forEach((c, i) => {
+      const d = delta(c);
+      if (d === 0) return;
+      const s = c.spec;
+      adjustments.push({ key: s.key, mode: s.mode, limit: s.limit, ...(s.rate !== undefined && { rate: s.rate }), windowMs: s.windowMs, ttlMs: s.ttlMs, window: r.windows[i] ?? 0, delta: d });
+    });
+    if (adjustments.length === 0 && r.idempotencyKey === undefined) {
+      this.#settled = action;
+      return { applied: true };
+    }
+    try {
+      const out = await r.timeout(r.store.settle({ adjustments, ...(r.idempotencyKey !== undefined && { idempotency: { key: r.idempotencyKey, action } }) }));
+      this.#settled = action;
+      return out.applied ? { applied: true } : { applied: false, reason: "already settled by an earlier attempt with the same idempotency key" };
+    } catch (err) {
+      return { applied: false, reason: `the budget store is unavailable: ${(err as Error)?.message ?? String(err)}` };
+    }
+  }
+
+  toJSON(): object {
+    return {
+      effect: this.effect,
+      reasons: this.reasons,
+      charged: this.charged,
+      ...(this.budget && { budget: this.budget }),
+      ...(this.approval && { approval: this.approval }),
+      replayed: this.replayed,
+      decision: this.decision,
+    };
+  }
+}
+
+export function checkUsage(u: unknown): string | undefined {
+  if (typeof u !== "object" || u === null || Array.isArray(u)) return "usage must be an object";
+  for (const k of ["inputTokens", "outputTokens", "cost"] as const) {
+    const v = (u as Record<string, unknown>)[k];
+    if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) return `\`${k}\` must be a number >= 0`;
+  }
+  return undefined;
+}
+
+export function checkEstimate(e: unknown): string | undefined {
+  const p = checkUsage(e);
+  return p?.replace("usage", "estimate");
+}
+
+export type { Estimate };

@@ -1,0 +1,213 @@
+/**
+ * Budgets at run time: turns the policy's `limit` declarations into store counters, and one allowed
+ * request into the exact counters it must be charged to.
+ * Guarantees:
+ * - A budget's counters are keyed by a signature of its meaning (kind, scope, amounts, window, burst, key,
+ *   source of cost), not by its position, so reloading a policy keeps the counters of every budget that did
+ *   not change and starts fresh ones for every budget that did.
+ * - A request that lacks what a budget is keyed by (principal.id, session.id, a parseable client.ip), or
+ *   whose cost argument is not a finite number >= 0, gets an error reason: the engine denies it.
+ * - Different key values never share a counter (parts are length-prefixed; long values are hashed).
+ */
+import { parseIpStrict } from "../eval/builtins/cidr.js";
+import type { BudgetWindow, IrBudget } from "../ir/ir.js";
+import { canonicalJson, sha256 } from "./canonical.js";
+import type { CounterMode, CounterSpec } from "./store/store.js";
+import type { Decision, PolicyRequest, Reason } from "./types.js";
+
+export const WINDOW_MS: Record<BudgetWindow, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000, session: 0 };
+
+/** What a call reserves before it runs, for budgets whose usage is known only afterwards. */
+export interface Estimate {
+  inputTokens?: number;
+  outputTokens?: number;
+  cost?: number;
+}
+
+export type Measure = "call" | "input" | "output" | "total" | "cost";
+
+export interface PreparedCounter {
+  readonly suffix: string;
+  readonly mode: CounterMode;
+  readonly limit: number;
+  readonly rate?: number;
+  readonly windowMs: number;
+  readonly measure: Measure;
+}
+
+export interface PreparedBudget {
+  readonly budget: IrBudget;
+  /** Stable across reloads while the budget's meaning is unchanged. */
+  readonly signature: string;
+  readonly counters: readonly PreparedCounter[];
+  /** For messages: `rate limit 60 per minute (burst 10) by client`. */
+  readonly text: string;
+}
+
+export function prepareBudgets(budgets: readonly IrBudget[]): Map<string, PreparedBudget> {
+  const out = new Map<string, PreparedBudget>();
+  const seen = new Map<string, number>();
+  for (const b of budgets) {
+    const meaning = canonicalJson({ kind: b.kind, scope: b.scope, amount: b.amount, input: b.input, output: b.output, total: b.total, window: b.window, burst: b.burst, key: b.key, from: b.from });
+    // Two identical limits in one scope are two budgets: number them in order.
+    const n = (seen.get(meaning) ?? 0) + 1;
+    seen.set(meaning, n);
+    const signature = sha256(`${meaning}#${n}`).slice(0, 16);
+    out.set(b.id, { budget: b, signature, counters: countersOf(b), text: describeBudget(b) });
+  }
+  return out;
+}
+
+function countersOf(b: IrBudget): PreparedCounter[] {
+  const windowMs = WINDOW_MS[b.window];
+  switch (b.kind) {
+    case "rate": {
+      const capacity = b.burst ?? b.amount!;
+      return [{ suffix: "", mode: "bucket", limit: capacity, rate: b.amount! / windowMs, windowMs, measure: "call" }];
+    }
+    case "calls":
+      return [{ suffix: "", mode: "counter", limit: b.amount!, windowMs, measure: "call" }];
+    case "cost":
+      return [{ suffix: "", mode: "counter", limit: b.amount!, windowMs, measure: "cost" }];
+    case "tokens": {
+      const list: PreparedCounter[] = [];
+      if (b.input !== undefined) list.push({ suffix: ":in", mode: "counter", limit: b.input, windowMs, measure: "input" });
+      if (b.output !== undefined) list.push({ suffix: ":out", mode: "counter", limit: b.output, windowMs, measure: "output" });
+      if (b.total !== undefined) list.push({ suffix: ":total", mode: "counter", limit: b.total, windowMs, measure: "total" });
+      return list;
+    }
+  }
+}
+
+export function describeBudget(b: IrBudget): string {
+  const per = b.window === "session" ? " per session" : ` per ${b.window}`;
+  const by = ` by ${b.key}`;
+  switch (b.kind) {
+    case "rate":
+      return `rate limit ${b.amount}${per}${b.burst !== undefined ? ` (burst ${b.burst})` : ""}${by}`;
+    case "calls":
+      return `calls limit ${b.amount}${per}${by}`;
+    case "cost":
+      return `cost limit ${b.amount}${per}${by}${b.from ? ` (from args.${b.from.join(".")})` : ""}`;
+    case "tokens": {
+      const parts = [b.input !== undefined && `input ${b.input}`, b.output !== undefined && `output ${b.output}`, b.total !== undefined && `total ${b.total}`].filter(Boolean);
+      return `token limit ${parts.join(", ")}${per}${by}`;
+    }
+  }
+}
+
+/** One counter charged for one call, and where it came from. */
+export interface PlannedCounter {
+  readonly spec: CounterSpec;
+  readonly budget: PreparedBudget;
+  readonly counter: PreparedCounter;
+}
+
+export type Plan = { readonly counters: readonly PlannedCounter[] } | { readonly error: Reason };
+
+const MAX_KEY_PART = 256;
+
+function part(s: string): string {
+  const v = s.length > MAX_KEY_PART ? `#${sha256(s)}` : s;
+  return `${v.length}:${v}`;
+}
+
+/**
+ * The counters one allowed request is charged to: every counter of every budget the decision lists.
+ * `sessionTtlMs` is how long a per-session counter lives after its last change.
+ */
+export function planCounters(
+  prepared: ReadonlyMap<string, PreparedBudget>,
+  decision: Decision,
+  request: PolicyRequest,
+  estimate: Estimate | undefined,
+  sessionTtlMs: number,
+): Plan {
+  const ids = decision.budgets;
+  if (ids.length === 0) return EMPTY_PLAN;
+  const counters: PlannedCounter[] = [];
+  for (const id of ids) {
+    const p = prepared.get(id);
+    if (!p) return { error: { code: "internal_error", rule: id, message: `internal error: the decision names budget \`${id}\`, which the engine does not know` } };
+    const b = p.budget;
+    const key = keyValue(b, request, decision);
+    if (typeof key !== "string") return { error: { code: "budget_key_missing", rule: id, message: `the ${p.text} (\`${id}\`) cannot count this call: ${key.missing}` } };
+    let scoped = part(key);
+    if (b.window === "session" && b.key !== "session") {
+      const sid = request.session?.id;
+      if (typeof sid !== "string" || sid === "") return { error: { code: "budget_key_missing", rule: id, message: `the ${p.text} (\`${id}\`) counts per session, but the request has no session.id` } };
+      scoped += `|${part(sid)}`;
+    }
+    let cost = estimate?.cost ?? 0;
+    if (b.kind === "cost" && b.from) {
+      const v = argumentAt(request.arguments, b.from);
+      if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+        return { error: { code: "invalid_argument", rule: id, message: `the ${p.text} (\`${id}\`) needs args.${b.from.join(".")} to be a number >= 0; got ${describe(v)}` } };
+      }
+      cost = v;
+    }
+    for (const c of p.counters) {
+      const amount =
+        c.measure === "call" ? 1
+        : c.measure === "cost" ? cost
+        : c.measure === "input" ? (estimate?.inputTokens ?? 0)
+        : c.measure === "output" ? (estimate?.outputTokens ?? 0)
+        : (estimate?.inputTokens ?? 0) + (estimate?.outputTokens ?? 0);
+      const spec: CounterSpec = c.rate === undefined
+        ? { key: `${p.signature}${c.suffix}|${scoped}`, mode: c.mode, limit: c.limit, windowMs: c.windowMs, ttlMs: sessionTtlMs, amount }
+        : { key: `${p.signature}${c.suffix}|${scoped}`, mode: c.mode, limit: c.limit, rate: c.rate, windowMs: c.windowMs, ttlMs: sessionTtlMs, amount };
+      counters.push({ spec, budget: p, counter: c });
+    }
+  }
+  return { counters };
+}
+
+const EMPTY_PLAN: Plan = Object.freeze({ counters: Object.freeze([]) as readonly PlannedCounter[] });
+
+function keyValue(b: IrBudget, req: PolicyRequest, decision: Decision): string | { missing: string } {
+  switch (b.key) {
+    case "principal": {
+      const id = req.principal?.id;
+      return typeof id === "string" && id !== "" ? id : { missing: "the request has no principal.id" };
+    }
+    case "session": {
+      const id = req.session?.id;
+      return typeof id === "string" && id !== "" ? id : { missing: "the request has no session.id" };
+    }
+    case "client": {
+      const ip = parseIpStrict(req.client?.ip);
+      if (!ip) return { missing: req.client?.ip === undefined ? "the request has no client.ip" : "client.ip is not an IP address in canonical form" };
+      if (ip.kind() === "ipv6") {
+        const v6 = ip as import("ipaddr.js").IPv6;
+        // An IPv4-mapped address is its IPv4 address; any other IPv6 client is counted by its /64, the
+        // block one subscriber usually holds, so rotating addresses inside it does not evade the limit.
+        if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+        return `${v6.parts.slice(0, 4).map((x) => x.toString(16)).join(":")}::/64`;
+      }
+      return ip.toString();
+    }
+    case "role":
+      return b.scope.level === "role" ? b.scope.role : decision.roles.join(",");
+    case "tool": {
+      const method = req.method ?? "tools/call";
+      const target = method === "tools/call" || method === "tools/list" ? req.tool : method === "resources/read" ? req.resource : req.prompt;
+      return `${method}:${typeof target === "string" ? target : ""}`;
+    }
+  }
+}
+
+function argumentAt(args: unknown, path: readonly string[]): unknown {
+  let v: unknown = args;
+  for (const seg of path) {
+    if (typeof v !== "object" || v === null || Array.isArray(v) || !Object.hasOwn(v, seg)) return undefined;
+    v = (v as Record<string, unknown>)[seg];
+  }
+  return v;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  if (typeof v === "number") return String(v);
+  return `a ${Array.isArray(v) ? "list" : v === null ? "null" : typeof v}`;
+}

@@ -1,0 +1,226 @@
+/**
+ * MemoryStore: the embedded default store, for one process. Runs the algorithm of `store.ts`
+ * synchronously, so each operation is atomic among every engine in the process that shares the
+ * instance. Every key carries an expiry and expired keys are swept, so state never grows without bound.
+ * Counters live only as long as the process: use RedisStore to share them across replicas and restarts.
+ */
+import {
+  KEYS,
+  TTL_GRACE_MS,
+  type ApprovalRecord,
+  type ApproveOutcome,
+  type ReserveRequest,
+  type ReserveResult,
+  type SettleRequest,
+  type Store,
+} from "./store.js";
+
+export interface MemoryStoreOptions {
+  /** The clock, epoch milliseconds (tests inject one). Default `Date.now`. */
+  now?: () => number;
+  /** How often expired keys are swept, in clock milliseconds. Default 10 s. */
+  sweepEveryMs?: number;
+}
+
+interface Slot {
+  expiresAt: number;
+  // bucket: a = tokens, b = last refill; counter: a = used, b = window
+  a: number;
+  b: number;
+}
+
+interface IdempotencyRecord {
+  fingerprint: string;
+  windows: readonly number[];
+  settled: boolean;
+}
+
+interface Item<T> {
+  expiresAt: number;
+  value: T;
+}
+
+const NO_WINDOWS: readonly number[] = Object.freeze([]);
+
+export class MemoryStore implements Store {
+  private readonly counters = new Map<string, Slot>();
+  private readonly approvals = new Map<string, Item<ApprovalRecord>>();
+  private readonly bindings = new Map<string, Item<string>>();
+  private readonly idempotency = new Map<string, Item<IdempotencyRecord>>();
+  private readonly clock: () => number;
+  private readonly sweepEveryMs: number;
+  private nextSweep = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.clock = typeof options.now === "function" ? options.now : Date.now;
+    this.sweepEveryMs = options.sweepEveryMs && options.sweepEveryMs > 0 ? options.sweepEveryMs : 10_000;
+  }
+
+  /** How many keys the store holds (live or not yet swept). */
+  get size(): number {
+    return this.counters.size + this.approvals.size + this.bindings.size + this.idempotency.size;
+  }
+
+  private now(): number {
+    const t = Math.floor(this.clock());
+    if (!Number.isFinite(t)) throw new Error("the store's clock returned a non-finite time");
+    if (t >= this.nextSweep) this.sweep(t);
+    return t;
+  }
+
+  /** Drop every expired key. */
+  sweep(now: number = Math.floor(this.clock())): void {
+    this.nextSweep = now + this.sweepEveryMs;
+    for (const map of [this.counters, this.approvals, this.bindings, this.idempotency] as Map<string, { expiresAt: number }>[]) {
+      for (const [k, v] of map) if (v.expiresAt <= now) map.delete(k);
+    }
+  }
+
+  private live<T extends { expiresAt: number }>(map: Map<string, T>, key: string, now: number): T | undefined {
+    const v = map.get(key);
+    if (v === undefined) return undefined;
+    if (v.expiresAt <= now) {
+      map.delete(key);
+      return undefined;
+    }
+    return v;
+  }
+
+  reserve(request: ReserveRequest): ReserveResult {
+    const now = this.now();
+    const idem = request.idempotency;
+    if (idem) {
+      const rec = this.live(this.idempotency, KEYS.idempotency(idem.key), now);
+      if (rec) {
+        if (rec.value.fingerprint !== idem.fingerprint) return { status: "idempotency_conflict", now };
+        return { status: "replay", now, windows: rec.value.windows, settled: rec.value.settled };
+      }
+    }
+    let approved: ApprovalRecord | undefined;
+    if (request.approval) {
+      const a = request.approval;
+      const bound = this.live(this.bindings, KEYS.binding(a.binding), now);
+      const rec = bound ? this.live(this.approvals, KEYS.approval(bound.value), now)?.value : undefined;
+      if (!rec || rec.expiresAt <= now) {
+        const created: ApprovalRecord = { ...a.create, createdAt: now, expiresAt: now + a.ttlMs, status: "pending" };
+        const expiresAt = created.expiresAt + TTL_GRACE_MS;
+        this.approvals.set(KEYS.approval(created.id), { expiresAt, value: created });
+        this.bindings.set(KEYS.binding(a.binding), { expiresAt, value: created.id });
+        return { status: "approval_pending", now, approval: created, created: true };
+      }
+      if (rec.status === "pending") return { status: "approval_pending", now, approval: rec, created: false };
+      if (rec.status === "rejected") return { status: "approval_rejected", now, approval: rec };
+      approved = rec;
+    }
+
+    const specs = request.counters;
+    const n = specs.length;
+    // Check every counter before writing any: `values` holds each one's current state.
+    const slots: (Slot | undefined)[] = n === 0 ? [] : new Array(n);
+    const values: number[] = n === 0 ? [] : new Array(n);
+    const windows: number[] = n === 0 ? (NO_WINDOWS as number[]) : new Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = specs[i]!;
+      const slot = this.live(this.counters, KEYS.counter(c.key), now);
+      if (c.mode === "bucket") {
+        const rate = c.rate!;
+        const tokens = slot ? Math.min(c.limit, slot.a + (now - slot.b) * rate) : c.limit;
+        if (tokens < c.amount) return { status: "exceeded", now, index: i, used: c.limit - tokens, retryAfterMs: Math.ceil((c.amount - tokens) / rate) };
+        windows[i] = 0;
+        values[i] = tokens;
+      } else {
+        const w = c.windowMs > 0 ? Math.floor(now / c.windowMs) : 0;
+        const used = slot && slot.b === w ? slot.a : 0;
+        if (used >= c.limit || used + c.amount > c.limit) {
+          return c.windowMs > 0
+            ? { status: "exceeded", now, index: i, used, retryAfterMs: (w + 1) * c.windowMs - now }
+            : { status: "exceeded", now, index: i, used };
+        }
+        windows[i] = w;
+        values[i] = used;
+      }
+      slots[i] = slot;
+    }
+    for (let i = 0; i < n; i++) {
+      const c = specs[i]!;
+      const slot = slots[i] ?? this.newSlot(KEYS.counter(c.key));
+      if (c.mode === "bucket") {
+        slot.a = values[i]! - c.amount;
+        slot.b = now;
+        slot.expiresAt = now + Math.ceil(c.limit / c.rate!) + TTL_GRACE_MS;
+      } else {
+        slot.a = values[i]! + c.amount;
+        slot.b = windows[i]!;
+        slot.expiresAt = c.windowMs > 0 ? (windows[i]! + 1) * c.windowMs + TTL_GRACE_MS : now + c.ttlMs;
+      }
+    }
+    if (approved) {
+      this.approvals.delete(KEYS.approval(approved.id));
+      this.bindings.delete(KEYS.binding(approved.binding));
+    }
+    if (idem) {
+      this.idempotency.set(KEYS.idempotency(idem.key), { expiresAt: now + idem.ttlMs, value: { fingerprint: idem.fingerprint, windows, settled: false } });
+    }
+    return approved ? { status: "ok", now, windows, approvalId: approved.id } : { status: "ok", now, windows };
+  }
+
+  private newSlot(key: string): Slot {
+    const s: Slot = { expiresAt: 0, a: 0, b: 0 };
+    this.counters.set(key, s);
+    return s;
+  }
+
+  settle(request: SettleRequest): { applied: boolean } {
+    const now = this.now();
+    const idem = request.idempotency;
+    const idemKey = idem ? KEYS.idempotency(idem.key) : "";
+    const rec = idem ? this.live(this.idempotency, idemKey, now) : undefined;
+    if (rec?.value.settled) return { applied: false };
+    for (const adj of request.adjustments) {
+      const key = KEYS.counter(adj.key);
+      const slot = this.live(this.counters, key, now);
+      if (adj.mode === "bucket") {
+        if (!slot) continue;
+        const rate = adj.rate!;
+        slot.a = Math.min(adj.limit, Math.min(adj.limit, slot.a + (now - slot.b) * rate) - adj.delta);
+        slot.b = now;
+      } else {
+        const w = adj.windowMs > 0 ? Math.floor(now / adj.windowMs) : 0;
+        if (w !== adj.window) continue;
+        const s = slot ?? this.newSlot(key);
+        s.a = Math.max(0, (slot && slot.b === w ? slot.a : 0) + adj.delta);
+        s.b = w;
+        s.expiresAt = adj.windowMs > 0 ? (w + 1) * adj.windowMs + TTL_GRACE_MS : now + adj.ttlMs;
+      }
+    }
+    if (rec) {
+      if (idem!.action === "commit") rec.value.settled = true;
+      else this.idempotency.delete(idemKey);
+    }
+    return { applied: true };
+  }
+
+  decideApproval(id: string, d: { approve: boolean; approver: string; allowSelf: boolean }): ApproveOutcome {
+    const now = this.now();
+    const item = this.approvals.get(KEYS.approval(id));
+    if (!item) return { status: "unknown" };
+    const rec = item.value;
+    if (rec.expiresAt <= now) return { status: "expired", approval: rec };
+    if (rec.status !== "pending") return { status: "not_pending", approval: rec };
+    if (!d.allowSelf && d.approver === rec.principal) return { status: "self_approval", approval: rec };
+    const decided: ApprovalRecord = { ...rec, status: d.approve ? "approved" : "rejected", approver: d.approver, decidedAt: now };
+    item.value = decided;
+    return { status: decided.status as "approved" | "rejected", approval: decided };
+  }
+
+  getApproval(id: string): ApprovalRecord | undefined {
+    return this.live(this.approvals, KEYS.approval(id), this.now())?.value;
+  }
+
+  close(): void {
+    this.counters.clear();
+    this.approvals.clear();
+    this.bindings.clear();
+    this.idempotency.clear();
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The state store contract: what the engine asks of a store (MemoryStore, RedisStore, or a host's own).
+ * Every operation is one atomic step: no other operation on the same store interleaves with it, across
+ * every engine and process that share the store. Time is the store's (`now` in every answer), so the
+ * clocks of replicas cannot skew windows.
+ *
+ * The algorithm every store runs (MemoryStore in TypeScript, RedisStore in Lua) — they must agree:
+ *
+ * reserve(r):
+ *  1. Idempotency: if `r.idempotency` names a record, answer `replay` (same fingerprint) or
+ *     `idempotency_conflict` (another fingerprint), and change nothing.
+ *  2. Approval: look up the approval bound to `r.approval.binding`. None, or expired: create a pending one
+ *     (`r.approval.create`) and answer `approval_pending` (created). Pending: answer `approval_pending`.
+ *     Rejected: answer `approval_rejected`. Approved: go on; it is consumed in step 4.
+ *  3. Check every counter, in order, against its state at `now`; the first that cannot take its amount
+ *     answers `exceeded` and nothing is written.
+ *     - bucket: tokens = min(capacity, tokens + (now - ts) * rate), capacity when new; needs tokens >= amount;
+ *       retryAfterMs = ceil((amount - tokens) / rate).
+ *     - counter: window = windowMs > 0 ? floor(now / windowMs) : 0; used resets to 0 in a new window;
+ *       needs used < limit and used + amount <= limit; retryAfterMs = (window + 1) * windowMs - now, or none
+ *       for a windowless counter (it never resets while its key lives).
+ *  4. Apply every counter (bucket: tokens -= amount, ts = now, TTL ceil(capacity / rate) + 1 s; counter:
+ *     used += amount, TTL to the window's end + 1 s, or `ttlMs` when windowless, refreshed), delete the
+ *     approval consumed, write the idempotency record (fingerprint, windows, not settled) with its TTL,
+ *     and answer `ok` with the window of each counter.
+ *
+ * settle(s): if `s.idempotency` names a record already settled, change nothing (`applied: false`).
+ * Otherwise apply each adjustment: bucket: tokens = min(capacity, refilled tokens - delta) when the key
+ * exists; counter: when `window` is still the current window, used = max(0, used + delta). Then mark the
+ * idempotency record settled (commit) or delete it (rollback).
+ */
+
+export type CounterMode = "bucket" | "counter";
+
+export interface CounterSpec {
+  /** The logical key; the store adds its prefix. */
+  readonly key: string;
+  readonly mode: CounterMode;
+  /** bucket: capacity; counter: the most `used` may reach. */
+  readonly limit: number;
+  /** bucket: tokens added per millisecond. */
+  readonly rate?: number;
+  /** counter: fixed window length; 0 = no window (the key's life, `ttlMs`). */
+  readonly windowMs: number;
+  /** counter without a window: how long the key lives after its last change. */
+  readonly ttlMs: number;
+  /** What this call takes now (bucket: 1; calls: 1; tokens and cost: the reserved estimate, maybe 0). */
+  readonly amount: number;
+}
+
+export interface ApprovalRecord {
+  readonly id: string;
+  /** The canonical hash of principal, tool, arguments and policy version. */
+  readonly binding: string;
+  readonly principal: string;
+  readonly tool: string;
+  readonly policyVersion: string;
+  /** The call's arguments, redacted by the policy, for an approver to read. */
+  readonly arguments: unknown;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly status: "pending" | "approved" | "rejected";
+  readonly approver?: string;
+  readonly decidedAt?: number;
+}
+
+export interface ReserveRequest {
+  readonly counters: readonly CounterSpec[];
+  readonly approval?: {
+    readonly binding: string;
+    /** The record to create when no live approval is bound (its times are set by the store). */
+    readonly create: Omit<ApprovalRecord, "createdAt" | "expiresAt" | "status">;
+    readonly ttlMs: number;
+  };
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string; readonly ttlMs: number };
+}
+
+export type ReserveResult =
+  | { readonly status: "ok"; readonly now: number; readonly windows: readonly number[]; readonly approvalId?: string }
+  | { readonly status: "replay"; readonly now: number; readonly windows: readonly number[]; readonly settled: boolean }
+  | { readonly status: "exceeded"; readonly now: number; readonly index: number; readonly used: number; readonly retryAfterMs?: number }
+  | { readonly status: "approval_pending"; readonly now: number; readonly approval: ApprovalRecord; readonly created: boolean }
+  | { readonly status: "approval_rejected"; readonly now: number; readonly approval: ApprovalRecord }
+  | { readonly status: "idempotency_conflict"; readonly now: number };
+
+export interface Adjustment {
+  readonly key: string;
+  readonly mode: CounterMode;
+  readonly limit: number;
+  readonly rate?: number;
+  readonly windowMs: number;
+  readonly ttlMs: number;
+  /** The window the reservation was made in (counter). */
+  readonly window: number;
+  /** counter: added to `used` (negative gives back); bucket: taken from tokens (-1 gives one back). */
+  readonly delta: number;
+}
+
+export interface SettleRequest {
+  readonly adjustments: readonly Adjustment[];
+  readonly idempotency?: { readonly key: string; readonly action: "commit" | "rollback" };
+}
+
+export type ApproveOutcome =
+  | { readonly status: "approved" | "rejected"; readonly approval: ApprovalRecord }
+  | { readonly status: "unknown" | "expired" | "not_pending" | "self_approval"; readonly approval?: ApprovalRecord };
+
+export interface Store {
+  reserve(request: ReserveRequest): Promise<ReserveResult> | ReserveResult;
+  settle(request: SettleRequest): Promise<{ applied: boolean }> | { applied: boolean };
+  /** Decide a pending approval. `allowSelf: false` refuses an approver who is the approval's principal. */
+  decideApproval(id: string, decision: { approve: boolean; approver: string; allowSelf: boolean }): Promise<ApproveOutcome> | ApproveOutcome;
+  getApproval(id: string): Promise<ApprovalRecord | undefined> | ApprovalRecord | undefined;
+  /** Release connections and timers. */
+  close?(): Promise<void> | void;
+}
+
+/** Key namespaces inside a store (after its prefix). */
+export const KEYS = {
+  counter: (k: string) => `b:${k}`,
+  approval: (id: string) => `a:${id}`,
+  binding: (hash: string) => `ab:${hash}`,
+  idempotency: (k: string) => `i:${k}`,
+} as const;
+
+/** The TTL grace added past a window's end or a bucket's full refill. */
+export const TTL_GRACE_MS = 1000;
