@@ -106,7 +106,7 @@ export class Authorization {
    */
   async commit(usage: Usage = {}): Promise<SettleOutcome> {
     const problem = checkUsage(usage);
-    if (problem) return { applied: false, reason: `invalid usage: ${problem}` };
+    if (problem) return { applied: false, reason: problem };
     return this.#settle("commit", (c) => {
       const m = c.counter.measure;
       const actual =
@@ -161,18 +161,14 @@ export class Authorization {
   }
 }
 
-export function checkUsage(u: unknown): string | undefined {
-  if (typeof u !== "object" || u === null || Array.isArray(u)) return "usage must be an object";
+/** What is wrong with a usage or estimate object (`what` names it in the message), if anything. */
+export function checkUsage(u: unknown, what = "usage"): string | undefined {
+  if (typeof u !== "object" || u === null || Array.isArray(u)) return `${what} must be an object`;
   for (const k of ["inputTokens", "outputTokens", "cost"] as const) {
     const v = (u as Record<string, unknown>)[k];
-    if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) return `\`${k}\` must be a number >= 0`;
+    if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) return `${what}.${k} must be a number >= 0`;
   }
   return undefined;
-}
-
-export function checkEstimate(e: unknown): string | undefined {
-  const p = checkUsage(e);
-  return p?.replace("usage", "estimate");
 }
 
 export type { Estimate };

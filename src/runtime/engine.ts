@@ -12,7 +12,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Policy } from "../policy.js";
-import { Authorization, checkEstimate, type PendingApproval } from "./authorization.js";
+import { Authorization, checkUsage, type PendingApproval } from "./authorization.js";
 import { planCounters, prepareBudgets, type Estimate, type PlannedCounter, type PreparedBudget } from "./budget-plan.js";
 import { canonicalHash, CanonicalError } from "./canonical.js";
 import { MemoryStore } from "./store/memory.js";
@@ -319,7 +319,7 @@ function checkOptions(o: AuthorizeOptions | undefined): string | undefined {
   if (o.idempotencyKey !== undefined && (typeof o.idempotencyKey !== "string" || o.idempotencyKey === "" || o.idempotencyKey.length > 256)) {
     return "`idempotencyKey` must be a string of 1 to 256 characters";
   }
-  if (o.estimate !== undefined) return checkEstimate(o.estimate);
+  if (o.estimate !== undefined) return checkUsage(o.estimate, "estimate");
   return undefined;
 }
 
