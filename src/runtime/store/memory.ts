@@ -202,7 +202,9 @@ export class MemoryStore implements Store {
 
   decideApproval(id: string, d: { approve: boolean; approver: string; allowSelf: boolean }): ApproveOutcome {
     const now = this.now();
-    const item = this.approvals.get(KEYS.approval(id));
+    // `live`, not `get`: a record past its key's expiry is gone, whether or not a sweep has run yet
+    // (as in RedisStore, where the key's TTL removes it).
+    const item = this.live(this.approvals, KEYS.approval(id), now);
     if (!item) return { status: "unknown" };
     const rec = item.value;
     if (rec.expiresAt <= now) return { status: "expired", approval: rec };

@@ -92,7 +92,10 @@ export interface Adjustment {
   readonly ttlMs: number;
   /** The window the reservation was made in (counter). */
   readonly window: number;
-  /** counter: added to `used` (negative gives back); bucket: taken from tokens (-1 gives one back). */
+  /**
+   * counter: added to `used` (negative gives back); bucket: taken from tokens (-1 gives one back). A bucket
+   * is only ever refunded (delta <= 0): a bucket's key keeps the expiry set when it was charged.
+   */
   readonly delta: number;
 }
 

@@ -1,0 +1,631 @@
+/**
+ * The store contract (src/runtime/store/store.ts), checked on every store: one suite runs against
+ * MemoryStore and RedisStore (on a real redis-server, each test under a fresh prefix), both with a clock
+ * the test controls. A property test then runs random sequences of operations against both stores with
+ * the same clock and requires identical answers. Redis-only checks: every key has a TTL, the server's
+ * own clock, a host-owned client, a flushed script cache, and failing fast while Redis is down.
+ *
+ * Redis parts skip when redis-server is not installed, except under CI, where they fail.
+ */
+import fc from "fast-check";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { MemoryStore } from "../src/runtime/store/memory.js";
+import { RedisStore } from "../src/runtime/store/redis.js";
+import type { ApprovalRecord, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Store } from "../src/runtime/store/store.js";
+import { redisAvailable, startRedis, type RedisHandle } from "./helpers/redis-server.js";
+
+const runRedis = redisAvailable || !!process.env.CI;
+
+/** A round time, so windows of 10 s start at T0. */
+const T0 = 1_700_000_000_000;
+const W = 10_000;
+const WIN0 = T0 / W;
+
+type MakeStore = (now: () => number) => Store;
+
+interface Rig {
+  store: Store;
+  /** The clock's current time. */
+  readonly t: number;
+  advance(ms: number): void;
+}
+
+function bucket(key: string, limit: number, rate: number, amount = 1): CounterSpec {
+  return { key, mode: "bucket", limit, rate, windowMs: 0, ttlMs: 0, amount };
+}
+
+function counter(key: string, limit: number, amount: number, windowMs = W, ttlMs = 0): CounterSpec {
+  return { key, mode: "counter", limit, windowMs, ttlMs, amount };
+}
+
+function approvalFor(binding: string, id: string, principal = "alice", ttlMs = 60_000): NonNullable<ReserveRequest["approval"]> {
+  return {
+    binding,
+    ttlMs,
+    create: {
+      id,
+      binding,
+      principal,
+      tool: "fs.write",
+      policyVersion: "v1",
+      // Shapes a Lua JSON round trip would damage: empty array, nesting, unicode, a 17-digit float.
+      arguments: { path: "/tmp/é✓", lines: [], nested: { a: [1, { b: null }] }, x: 0.1 + 0.2 },
+    },
+  };
+}
+
+function contract(name: string, make: () => MakeStore): void {
+  describe(name, () => {
+    const open: Store[] = [];
+    afterEach(async () => {
+      for (const s of open.splice(0)) await s.close?.();
+    });
+
+    function rig(start = T0 + 1000): Rig {
+      let t = start;
+      const store = make()(() => t);
+      open.push(store);
+      return {
+        store,
+        get t() {
+          return t;
+        },
+        advance(ms: number) {
+          t += ms;
+        },
+      };
+    }
+
+    const reserve = (r: Rig, req: ReserveRequest): Promise<ReserveResult> => Promise.resolve(r.store.reserve(req));
+    const settle = (r: Rig, req: SettleRequest): Promise<{ applied: boolean }> => Promise.resolve(r.store.settle(req));
+
+    describe("bucket", () => {
+      it("holds its capacity, refills at its rate, and says when to retry", async () => {
+        const r = rig();
+        const spec = bucket("b", 3, 0.001); // 1 token per second
+        for (let i = 0; i < 3; i++) expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: r.t, windows: [0] });
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "exceeded", now: r.t, index: 0, used: 3, retryAfterMs: 1000 });
+        r.advance(400);
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "exceeded", now: r.t, index: 0, used: 2.6, retryAfterMs: 600 });
+        r.advance(600);
+        expect((await reserve(r, { counters: [spec] })).status).toBe("ok");
+        expect((await reserve(r, { counters: [spec] })).status).toBe("exceeded");
+      });
+
+      it("refills no further than its capacity", async () => {
+        const r = rig();
+        const spec = bucket("b", 2, 0.01);
+        expect((await reserve(r, { counters: [spec] })).status).toBe("ok");
+        r.advance(1_000); // 10 tokens' worth of time
+        expect((await reserve(r, { counters: [spec] })).status).toBe("ok");
+        expect((await reserve(r, { counters: [spec] })).status).toBe("ok");
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", used: 2, retryAfterMs: 100 });
+      });
+
+      it("keeps fractional tokens exactly", async () => {
+        const r = rig();
+        const spec = bucket("b", 1, 1 / 3000);
+        expect((await reserve(r, { counters: [spec] })).status).toBe("ok");
+        r.advance(1000); // a third of a token
+        const res = await reserve(r, { counters: [spec] });
+        expect(res).toEqual({ status: "exceeded", now: r.t, index: 0, used: 1 - 1000 * (1 / 3000), retryAfterMs: Math.ceil((1 - 1000 * (1 / 3000)) / (1 / 3000)) });
+      });
+    });
+
+    describe("counter", () => {
+      it("counts within its window, reports the window end, and resets at the boundary", async () => {
+        const r = rig();
+        const spec = counter("c", 2, 1);
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: r.t, windows: [WIN0] });
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: r.t, windows: [WIN0] });
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "exceeded", now: r.t, index: 0, used: 2, retryAfterMs: W - 1000 });
+        r.advance(W - 1001); // the window's last millisecond
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", retryAfterMs: 1 });
+        r.advance(1);
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: T0 + W, windows: [WIN0 + 1] });
+      });
+
+      it("needs used < limit and used + amount <= limit", async () => {
+        const r = rig();
+        expect((await reserve(r, { counters: [counter("c", 5, 3)] })).status).toBe("ok");
+        expect(await reserve(r, { counters: [counter("c", 5, 3)] })).toMatchObject({ status: "exceeded", used: 3 });
+        expect((await reserve(r, { counters: [counter("c", 5, 2)] })).status).toBe("ok");
+        // Full: even an amount of 0 is refused.
+        expect(await reserve(r, { counters: [counter("c", 5, 0)] })).toMatchObject({ status: "exceeded", used: 5 });
+      });
+
+      it("without a window: never resets while the key lives, no retryAfterMs, ttl refreshed by each change", async () => {
+        const r = rig();
+        const spec = counter("c", 2, 1, 0, 5_000);
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: r.t, windows: [0] });
+        r.advance(4_000);
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: r.t, windows: [0] });
+        r.advance(4_000); // 8 s after the first, 4 s after the last change
+        const res = await reserve(r, { counters: [spec] });
+        expect(res).toEqual({ status: "exceeded", now: r.t, index: 0, used: 2 });
+        expect("retryAfterMs" in res).toBe(false);
+        r.advance(1_000); // 5 s after the last change: the key is gone
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: r.t, windows: [0] });
+      });
+    });
+
+    it("is all-or-nothing: when a later counter is exceeded, earlier ones are not charged", async () => {
+      const r = rig();
+      const a = counter("a", 5, 1);
+      const b = bucket("b", 1, 0.0001);
+      const c = counter("c", 1, 1);
+      expect(await reserve(r, { counters: [a, b, c] })).toEqual({ status: "ok", now: r.t, windows: [WIN0, 0, WIN0] });
+      for (let i = 0; i < 3; i++) {
+        expect(await reserve(r, { counters: [a, { ...b, amount: 0 }, c] })).toMatchObject({ status: "exceeded", index: 2, used: 1 });
+      }
+      // a holds 1 (not 4), b has not been charged past its first token.
+      expect((await reserve(r, { counters: [counter("a", 5, 4)] })).status).toBe("ok");
+      expect(await reserve(r, { counters: [counter("a", 5, 1)] })).toMatchObject({ status: "exceeded", used: 5 });
+      expect(await reserve(r, { counters: [a, b] })).toMatchObject({ status: "exceeded", index: 0 });
+    });
+
+    describe("settle", () => {
+      it("commits a delta, gives back on rollback, and never goes below 0", async () => {
+        const r = rig();
+        const spec = counter("cost", 10, 5);
+        const adj = { key: "cost", mode: "counter" as const, limit: 10, windowMs: W, ttlMs: 0, window: WIN0 };
+        expect((await reserve(r, { counters: [spec] })).status).toBe("ok");
+        expect(await settle(r, { adjustments: [{ ...adj, delta: 3 }] })).toEqual({ applied: true });
+        expect(await reserve(r, { counters: [counter("cost", 10, 3)] })).toMatchObject({ status: "exceeded", used: 8 });
+        expect(await settle(r, { adjustments: [{ ...adj, delta: -5 }] })).toEqual({ applied: true });
+        expect(await reserve(r, { counters: [counter("cost", 10, 8)] })).toMatchObject({ status: "exceeded", used: 3 });
+        expect(await settle(r, { adjustments: [{ ...adj, delta: -100 }] })).toEqual({ applied: true });
+        expect((await reserve(r, { counters: [counter("cost", 10, 10)] })).status).toBe("ok");
+      });
+
+      it("refunds a bucket up to its capacity, and leaves a missing bucket alone", async () => {
+        const r = rig();
+        const spec = bucket("b", 3, 0.00001);
+        const adj = { key: "b", mode: "bucket" as const, limit: 3, rate: 0.00001, windowMs: 0, ttlMs: 0, window: 0 };
+        expect((await reserve(r, { counters: [spec] })).status).toBe("ok");
+        expect(await settle(r, { adjustments: [{ ...adj, delta: -5 }] })).toEqual({ applied: true });
+        for (let i = 0; i < 3; i++) expect((await reserve(r, { counters: [spec] })).status).toBe("ok");
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", used: 3 });
+        // A settle that takes tokens from a bucket that does not exist changes nothing.
+        expect(await settle(r, { adjustments: [{ ...adj, key: "other", delta: 2 }] })).toEqual({ applied: true });
+        for (let i = 0; i < 3; i++) expect((await reserve(r, { counters: [{ ...spec, key: "other" }] })).status).toBe("ok");
+      });
+
+      it("ignores an adjustment for a window that has ended", async () => {
+        const r = rig();
+        const spec = counter("c", 1, 1);
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "ok", windows: [WIN0] });
+        r.advance(W);
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "ok", windows: [WIN0 + 1] });
+        const stale = { key: "c", mode: "counter" as const, limit: 1, windowMs: W, ttlMs: 0, window: WIN0, delta: -1 };
+        expect(await settle(r, { adjustments: [stale] })).toEqual({ applied: true });
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", used: 1 });
+      });
+
+      it("settles an idempotency record once (commit) and deletes it on rollback", async () => {
+        const r = rig();
+        const spec = counter("c", 10, 1);
+        const adj = { key: "c", mode: "counter" as const, limit: 10, windowMs: W, ttlMs: 0, window: WIN0, delta: 2 };
+        const idem = { key: "call-1", fingerprint: "fp", ttlMs: 60_000 };
+        expect((await reserve(r, { counters: [spec], idempotency: idem })).status).toBe("ok");
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", action: "commit" } })).toEqual({ applied: true });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", action: "commit" } })).toEqual({ applied: false });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", action: "rollback" } })).toEqual({ applied: false });
+        expect(await reserve(r, { counters: [spec], idempotency: idem })).toEqual({ status: "replay", now: r.t, windows: [WIN0], settled: true });
+        expect(await reserve(r, { counters: [counter("c", 10, 8)] })).toMatchObject({ status: "exceeded", used: 3 });
+
+        const idem2 = { key: "call-2", fingerprint: "fp", ttlMs: 60_000 };
+        expect((await reserve(r, { counters: [spec], idempotency: idem2 })).status).toBe("ok");
+        const back = { ...adj, delta: -1 };
+        expect(await settle(r, { adjustments: [back], idempotency: { key: "call-2", action: "rollback" } })).toEqual({ applied: true });
+        // The record is gone: the same key with another fingerprint is a new call, charged again.
+        expect(await reserve(r, { counters: [spec], idempotency: { ...idem2, fingerprint: "other" } })).toEqual({ status: "ok", now: r.t, windows: [WIN0] });
+        expect(await reserve(r, { counters: [counter("c", 10, 7)] })).toMatchObject({ status: "exceeded", used: 4 });
+      });
+    });
+
+    describe("idempotency", () => {
+      it("replays the same call without charging, refuses another fingerprint, and forgets after its ttl", async () => {
+        const r = rig();
+        const spec = counter("c", 1, 1);
+        const idem = { key: "k", fingerprint: "fp1", ttlMs: 5_000 };
+        expect(await reserve(r, { counters: [spec, bucket("b", 1, 0.000001)], idempotency: idem })).toEqual({ status: "ok", now: r.t, windows: [WIN0, 0] });
+        r.advance(10);
+        expect(await reserve(r, { counters: [spec, bucket("b", 1, 0.000001)], idempotency: idem })).toEqual({ status: "replay", now: r.t, windows: [WIN0, 0], settled: false });
+        expect(await reserve(r, { counters: [spec], idempotency: { ...idem, fingerprint: "fp2" } })).toEqual({ status: "idempotency_conflict", now: r.t });
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", used: 1 });
+        r.advance(4_990); // the record's ttl has run out
+        expect(await reserve(r, { counters: [counter("c2", 1, 1)], idempotency: { ...idem, fingerprint: "fp2" } })).toEqual({ status: "ok", now: r.t, windows: [WIN0] });
+      });
+
+      it("replays an empty reservation with empty windows", async () => {
+        const r = rig();
+        const idem = { key: "k", fingerprint: "fp", ttlMs: 5_000 };
+        expect(await reserve(r, { counters: [], idempotency: idem })).toEqual({ status: "ok", now: r.t, windows: [] });
+        expect(await reserve(r, { counters: [], idempotency: idem })).toEqual({ status: "replay", now: r.t, windows: [], settled: false });
+      });
+    });
+
+    describe("approvals", () => {
+      it("creates a pending approval once per binding, and an approved one is consumed by one reserve", async () => {
+        const r = rig();
+        const spec = counter("calls", 10, 1);
+        const first = await reserve(r, { counters: [spec], approval: approvalFor("h1", "ap-1") });
+        const pending: ApprovalRecord = {
+          ...approvalFor("h1", "ap-1").create,
+          createdAt: r.t,
+          expiresAt: r.t + 60_000,
+          status: "pending",
+        };
+        expect(first).toStrictEqual({ status: "approval_pending", now: r.t, approval: pending, created: true });
+        r.advance(5);
+        expect(await reserve(r, { counters: [spec], approval: approvalFor("h1", "ap-2") })).toStrictEqual({ status: "approval_pending", now: r.t, approval: pending, created: false });
+        expect(await r.store.getApproval("ap-1")).toStrictEqual(pending);
+        expect(await r.store.getApproval("ap-2")).toBeUndefined();
+
+        const decided = await r.store.decideApproval("ap-1", { approve: true, approver: "bob", allowSelf: false });
+        const approved: ApprovalRecord = { ...pending, status: "approved", approver: "bob", decidedAt: r.t };
+        expect(decided).toStrictEqual({ status: "approved", approval: approved });
+        expect(await r.store.getApproval("ap-1")).toStrictEqual(approved);
+        expect(await r.store.decideApproval("ap-1", { approve: false, approver: "carol", allowSelf: false })).toStrictEqual({ status: "not_pending", approval: approved });
+
+        expect(await reserve(r, { counters: [spec], approval: approvalFor("h1", "ap-3") })).toStrictEqual({ status: "ok", now: r.t, windows: [WIN0], approvalId: "ap-1" });
+        expect(await r.store.getApproval("ap-1")).toBeUndefined();
+        expect(await r.store.decideApproval("ap-1", { approve: true, approver: "bob", allowSelf: false })).toStrictEqual({ status: "unknown" });
+        // Single use: the next identical call needs a new approval.
+        const again = await reserve(r, { counters: [spec], approval: approvalFor("h1", "ap-4") });
+        expect(again).toMatchObject({ status: "approval_pending", created: true, approval: { id: "ap-4", status: "pending" } });
+        // Only the approved call was charged.
+        expect(await reserve(r, { counters: [counter("calls", 10, 10)] })).toMatchObject({ status: "exceeded", used: 1 });
+      });
+
+      it("answers approval_rejected for a rejected approval", async () => {
+        const r = rig();
+        await reserve(r, { counters: [], approval: approvalFor("h1", "ap-1") });
+        const d = await r.store.decideApproval("ap-1", { approve: false, approver: "bob", allowSelf: false });
+        expect(d).toMatchObject({ status: "rejected", approval: { id: "ap-1", status: "rejected", approver: "bob", decidedAt: r.t } });
+        expect(await reserve(r, { counters: [], approval: approvalFor("h1", "ap-2") })).toMatchObject({ status: "approval_rejected", approval: { id: "ap-1", status: "rejected" } });
+      });
+
+      it("does not consume an approval when a counter is exceeded", async () => {
+        const r = rig();
+        const spec = counter("c", 1, 1);
+        await reserve(r, { counters: [spec] });
+        await reserve(r, { counters: [spec], approval: approvalFor("h1", "ap-1") });
+        await r.store.decideApproval("ap-1", { approve: true, approver: "bob", allowSelf: false });
+        expect(await reserve(r, { counters: [spec], approval: approvalFor("h1", "ap-2") })).toMatchObject({ status: "exceeded", index: 0 });
+        expect(await r.store.getApproval("ap-1")).toMatchObject({ status: "approved" });
+        r.advance(W); // the next window: the approval is still there to use
+        expect(await reserve(r, { counters: [spec], approval: approvalFor("h1", "ap-2") })).toMatchObject({ status: "ok", approvalId: "ap-1" });
+      });
+
+      it("expires: decide answers expired, then unknown after the grace; reserve creates a new one", async () => {
+        const r = rig();
+        await reserve(r, { counters: [], approval: approvalFor("h1", "ap-1", "alice", 1_000) });
+        r.advance(1_000);
+        expect(await r.store.decideApproval("ap-1", { approve: true, approver: "bob", allowSelf: false })).toMatchObject({ status: "expired", approval: { id: "ap-1", status: "pending" } });
+        expect(await r.store.getApproval("ap-1")).toMatchObject({ id: "ap-1" }); // kept through the grace second
+        r.advance(1_000);
+        expect(await r.store.decideApproval("ap-1", { approve: true, approver: "bob", allowSelf: false })).toStrictEqual({ status: "unknown" });
+        expect(await r.store.getApproval("ap-1")).toBeUndefined();
+        expect(await reserve(r, { counters: [], approval: approvalFor("h1", "ap-2") })).toMatchObject({ status: "approval_pending", created: true, approval: { id: "ap-2" } });
+      });
+
+      it("an approved approval that has expired is replaced, not consumed", async () => {
+        const r = rig();
+        await reserve(r, { counters: [], approval: approvalFor("h1", "ap-1", "alice", 1_000) });
+        await r.store.decideApproval("ap-1", { approve: true, approver: "bob", allowSelf: false });
+        r.advance(1_000);
+        expect(await reserve(r, { counters: [], approval: approvalFor("h1", "ap-2") })).toMatchObject({ status: "approval_pending", created: true, approval: { id: "ap-2" } });
+      });
+
+      it("refuses self-approval unless allowed", async () => {
+        const r = rig();
+        await reserve(r, { counters: [], approval: approvalFor("h1", "ap-1", "alice") });
+        expect(await r.store.decideApproval("ap-1", { approve: true, approver: "alice", allowSelf: false })).toMatchObject({ status: "self_approval", approval: { status: "pending" } });
+        expect(await r.store.getApproval("ap-1")).toMatchObject({ status: "pending" });
+        expect(await r.store.decideApproval("ap-1", { approve: true, approver: "alice", allowSelf: true })).toMatchObject({ status: "approved", approval: { approver: "alice" } });
+      });
+
+      it("answers unknown for an id it never saw", async () => {
+        const r = rig();
+        expect(await r.store.decideApproval("nope", { approve: true, approver: "bob", allowSelf: true })).toStrictEqual({ status: "unknown" });
+        expect(await r.store.getApproval("nope")).toBeUndefined();
+      });
+
+      it("checks idempotency before the approval", async () => {
+        const r = rig();
+        const idem = { key: "k", fingerprint: "fp", ttlMs: 60_000 };
+        expect((await reserve(r, { counters: [], idempotency: idem })).status).toBe("ok");
+        expect(await reserve(r, { counters: [], approval: approvalFor("h1", "ap-1"), idempotency: idem })).toMatchObject({ status: "replay" });
+        expect(await r.store.getApproval("ap-1")).toBeUndefined();
+      });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Random sequences: MemoryStore and RedisStore must answer alike.
+
+interface PoolEntry {
+  key: string;
+  mode: "bucket" | "counter";
+  limit: number;
+  rate?: number;
+  windowMs: number;
+  ttlMs: number;
+}
+
+const POOL: readonly PoolEntry[] = [
+  { key: "b1", mode: "bucket", limit: 3, rate: 0.0005, windowMs: 0, ttlMs: 0 },
+  { key: "b2", mode: "bucket", limit: 2.5, rate: 0.00037, windowMs: 0, ttlMs: 0 },
+  { key: "c1", mode: "counter", limit: 6, windowMs: W, ttlMs: 0 },
+  { key: "c2", mode: "counter", limit: 2.5, windowMs: 0, ttlMs: 20_000 },
+  { key: "c3", mode: "counter", limit: 7.3, windowMs: 3_000, ttlMs: 0 },
+];
+
+type Op =
+  | { kind: "reserve"; counters: { pick: number; amount: number }[]; approval: string | null; idem: { key: string; fp: string } | null }
+  | { kind: "settle"; adjustments: { pick: number; delta: number; stale: boolean }[]; idem: { key: string; action: "commit" | "rollback" } | null }
+  | { kind: "decide"; pick: number; approve: boolean; approver: string; allowSelf: boolean }
+  | { kind: "get"; pick: number }
+  | { kind: "advance"; ms: number };
+
+// Decimal and thirds fractions: inexact in binary, so rounding shows if a store loses any digit.
+const fraction = (min: number, max: number): fc.Arbitrary<number> =>
+  fc.oneof(fc.integer({ min: min * 100, max: max * 100 }).map((n) => n / 100), fc.integer({ min: min * 300, max: max * 300 }).map((n) => n / 300));
+const amountArb = fc.oneof(fc.constantFrom(0, 1, 2), fraction(0, 4));
+const deltaArb = fc.oneof(fc.constantFrom(-1, 1, 3), fraction(-4, 4));
+/** `arb` in `of` draws out of `n`, else null. */
+const sometimes = <T>(arb: fc.Arbitrary<T>, of: number, n: number): fc.Arbitrary<T | null> =>
+  fc.oneof({ weight: of, arbitrary: arb }, { weight: n - of, arbitrary: fc.constant(null) });
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("reserve" as const),
+      counters: fc.array(fc.record({ pick: fc.nat(POOL.length - 1), amount: amountArb }), { maxLength: 3 }),
+      approval: sometimes(fc.constantFrom("h1", "h2"), 1, 4),
+      idem: sometimes(fc.record({ key: fc.constantFrom("k1", "k2"), fp: fc.constantFrom("f1", "f2") }), 1, 3),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("settle" as const),
+      adjustments: fc.array(fc.record({ pick: fc.nat(POOL.length - 1), delta: deltaArb, stale: fc.boolean() }), { maxLength: 3 }),
+      idem: sometimes(fc.record({ key: fc.constantFrom("k1", "k2"), action: fc.constantFrom("commit" as const, "rollback" as const) }), 1, 2),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("decide" as const),
+      pick: fc.nat(5),
+      approve: fc.boolean(),
+      approver: fc.constantFrom("alice", "bob"),
+      allowSelf: fc.boolean(),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("get" as const), pick: fc.nat(5) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("advance" as const),
+      ms: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 1_500 }) }, { weight: 1, arbitrary: fc.constantFrom(999, 1_000, 3_000, 11_000, 25_000) }),
+    }),
+  },
+);
+
+/** Run `ops` on both stores with one clock; every answer must be identical (no tolerance: numbers are exact). */
+async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, ops: Op[]): Promise<void> {
+  const ids: string[] = [];
+  const idAt = (pick: number): string => ids[pick % (ids.length + 1)] ?? "unknown-id";
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const both = async <T>(f: (s: Store) => T | Promise<T>): Promise<T> => {
+      const m = await f(memory);
+      const r = await f(redis);
+      expect(r, `op ${i}: ${JSON.stringify(op)}`).toStrictEqual(m);
+      return m;
+    };
+    switch (op.kind) {
+      case "advance":
+        clock.t += op.ms;
+        break;
+      case "reserve": {
+        const req: ReserveRequest = {
+          counters: op.counters.map(({ pick, amount }) => ({ ...POOL[pick]!, amount })),
+          ...(op.approval
+            ? {
+                approval: {
+                  binding: op.approval,
+                  ttlMs: 5_000,
+                  create: { id: `${op.approval}#${i}`, binding: op.approval, principal: "alice", tool: "t", policyVersion: "v", arguments: { i, list: [] } },
+                },
+              }
+            : {}),
+          ...(op.idem ? { idempotency: { key: op.idem.key, fingerprint: op.idem.fp, ttlMs: 15_000 } } : {}),
+        };
+        const res = await both((s) => s.reserve(req));
+        if (res.status === "approval_pending" && res.created) ids.push(res.approval.id);
+        break;
+      }
+      case "settle": {
+        const req: SettleRequest = {
+          adjustments: op.adjustments.map(({ pick, delta, stale }) => {
+            const p = POOL[pick]!;
+            const w = p.windowMs > 0 ? Math.floor(clock.t / p.windowMs) : 0;
+            return { ...p, window: stale ? w - 1 : w, delta };
+          }),
+          ...(op.idem ? { idempotency: op.idem } : {}),
+        };
+        await both((s) => s.settle(req));
+        break;
+      }
+      case "decide":
+        await both((s) => s.decideApproval(idAt(op.pick), { approve: op.approve, approver: op.approver, allowSelf: op.allowSelf }));
+        break;
+      case "get":
+        await both((s) => s.getApproval(idAt(op.pick)));
+        break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+contract("MemoryStore", () => (now) => new MemoryStore({ now }));
+
+describe.skipIf(!runRedis)("RedisStore", () => {
+  let server: RedisHandle;
+  let admin: Redis;
+  let n = 0;
+  const prefix = (): string => `contract${n++}:`;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    admin = new Redis(server.url);
+  });
+  afterAll(async () => {
+    await admin?.quit();
+    await server?.stop();
+  });
+
+  contract("contract", () => (now) => new RedisStore({ url: server.url, prefix: prefix(), now, timeoutMs: 2_000 }));
+
+  it("gives every key it writes a TTL, all under its prefix", async () => {
+    let t = T0 + 500;
+    const p = prefix();
+    const store = new RedisStore({ url: server.url, prefix: p, now: () => t, timeoutMs: 2_000 });
+    try {
+      await store.reserve({ counters: [bucket("b", 3, 0.001), counter("c", 5, 1), counter("w", 5, 1, 0, 30_000)], idempotency: { key: "k", fingerprint: "f", ttlMs: 30_000 } });
+      await store.settle({ adjustments: [{ key: "c", mode: "counter", limit: 5, windowMs: W, ttlMs: 0, window: WIN0, delta: 1 }], idempotency: { key: "k", action: "commit" } });
+      await store.reserve({ counters: [], approval: approvalFor("h1", "ap-1") });
+      await store.reserve({ counters: [], approval: approvalFor("h2", "ap-2") });
+      await store.decideApproval("ap-2", { approve: true, approver: "bob", allowSelf: false });
+      // A settle that writes a counter the reserve did not.
+      await store.settle({ adjustments: [{ key: "s", mode: "counter", limit: 5, windowMs: 0, ttlMs: 30_000, window: 0, delta: 1 }] });
+      t += 10;
+      const keys = (await admin.keys(`${p}*`)).sort();
+      expect(keys).toEqual([`${p}a:ap-1`, `${p}a:ap-2`, `${p}ab:h1`, `${p}ab:h2`, `${p}b:b`, `${p}b:c`, `${p}b:s`, `${p}b:w`, `${p}i:k`].sort());
+      for (const k of keys) {
+        const ttl = await admin.pttl(k);
+        expect(ttl, k).toBeGreaterThan(0);
+      }
+      // The TTLs follow the contract (relative to the store's clock at the write).
+      expect(await admin.pttl(`${p}b:b`)).toBeLessThanOrEqual(3_000 + 1_000);
+      expect(await admin.pttl(`${p}b:c`)).toBeLessThanOrEqual(W - 500 + 1_000);
+      expect(await admin.pttl(`${p}b:w`)).toBeLessThanOrEqual(30_000);
+      expect(await admin.pttl(`${p}b:w`)).toBeGreaterThan(25_000);
+      expect(await admin.pttl(`${p}a:ap-1`)).toBeGreaterThan(55_000);
+      expect(await admin.pttl(`${p}a:ap-1`)).toBeLessThanOrEqual(61_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("uses the server's clock when none is injected", async () => {
+    const store = new RedisStore({ url: server.url, prefix: prefix() });
+    try {
+      const before = Date.now();
+      const res = await store.reserve({ counters: [counter("c", 5, 1, 1_000)] });
+      const after = Date.now();
+      expect(res.status).toBe("ok");
+      if (res.status !== "ok") return;
+      // Same host, so the server's clock matches ours to within the call.
+      expect(res.now).toBeGreaterThanOrEqual(before - 50);
+      expect(res.now).toBeLessThanOrEqual(after + 50);
+      expect(res.windows).toEqual([Math.floor(res.now / 1_000)]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("uses a host's client without closing it, and survives a flushed script cache", async () => {
+    const client = new Redis(server.url);
+    const store = new RedisStore({ client, prefix: prefix(), now: () => T0, timeoutMs: 2_000 });
+    try {
+      expect((await store.reserve({ counters: [counter("c", 2, 1)] })).status).toBe("ok");
+      await admin.script("FLUSH");
+      expect((await store.reserve({ counters: [counter("c", 2, 1)] })).status).toBe("ok");
+      expect(await store.reserve({ counters: [counter("c", 2, 1)] })).toMatchObject({ status: "exceeded", used: 2 });
+      await store.close();
+      expect(await client.ping()).toBe("PONG");
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("is atomic across clients: concurrent reserves from two stores never pass the limit", async () => {
+    const p = prefix();
+    // The second client connects lazily: its first operation connects it.
+    const stores = [
+      new RedisStore({ url: server.url, prefix: p, timeoutMs: 2_000 }),
+      new RedisStore({ url: server.url, prefix: p, timeoutMs: 2_000, redis: { lazyConnect: true } }),
+    ];
+    try {
+      const calls = stores.flatMap((s) => Array.from({ length: 40 }, () => s.reserve({ counters: [counter("shared", 50, 1, 60_000), bucket("rate", 1000, 0.000001)] })));
+      const results = await Promise.all(calls);
+      expect(results.filter((r) => r.status === "ok")).toHaveLength(50);
+      expect(results.filter((r) => r.status === "exceeded" && r.index === 0 && r.used === 50)).toHaveLength(30);
+      // The bucket was charged by the 50 that passed, not by the 30 refused.
+      const next = await stores[0]!.reserve({ counters: [bucket("rate", 1000, 0.000001, 950)] });
+      expect(next.status).toBe("ok");
+      expect(await stores[0]!.reserve({ counters: [bucket("rate", 1000, 0.000001, 1)] })).toMatchObject({ status: "exceeded" });
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
+
+  it("agrees with MemoryStore on random sequences of operations", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 30, size: "max" }), async (ops) => {
+        const clock = { t: T0 + 123 };
+        const memory = new MemoryStore({ now: () => clock.t });
+        const redis = new RedisStore({ url: server.url, prefix: prefix(), now: () => clock.t, timeoutMs: 2_000 });
+        try {
+          await sameAnswers(memory, redis, clock, ops);
+        } finally {
+          await redis.close();
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe.skipIf(!runRedis)("RedisStore while Redis is down", () => {
+  let server: RedisHandle;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("rejects fast while Redis is down and recovers when it is back, with the same store", async () => {
+    const store = new RedisStore({ url: server.url, prefix: "down:" }); // default timeout: 100 ms
+    try {
+      expect((await store.reserve({ counters: [counter("c", 100, 1)] })).status).toBe("ok");
+      await server.kill();
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        await expect(store.reserve({ counters: [counter("c", 100, 1)] })).rejects.toThrow();
+        await expect(store.getApproval("x")).rejects.toThrow();
+        expect(performance.now() - started).toBeLessThan(500);
+      }
+      await server.restart();
+      const deadline = Date.now() + 5_000;
+      let res: ReserveResult | undefined;
+      while (!res && Date.now() < deadline) {
+        res = await Promise.resolve(store.reserve({ counters: [counter("c", 100, 1)] })).catch(() => undefined);
+        if (!res) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(res?.status).toBe("ok");
+    } finally {
+      await store.close();
+    }
+  });
+});
