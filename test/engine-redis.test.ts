@@ -165,6 +165,26 @@ describe.skipIf(!redisAvailable && !process.env.CI)("engine on Redis", () => {
     expect((await b.authorize(req("pay", "carol", { amount: 100 }))).effect).toBe("allow");
   });
 
+  it("one round trip per authorization: one script call, nothing else (watched with MONITOR)", async () => {
+    const e = engineOn(fresh());
+    await e.authorize(req("fetch", "erin")); // connect and load the script
+    const client = new Redis(redis.url);
+    const monitor = await client.monitor();
+    const sent: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[], source: string) => {
+      if (source !== "lua") sent.push(String(args[0]).toLowerCase());
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 50; i++) await e.authorize(req(i % 2 ? "fetch" : "tick", "erin"));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(sent.filter((c) => c !== "monitor")).toEqual(Array(50).fill("evalsha"));
+    } finally {
+      monitor.disconnect();
+      client.disconnect();
+    }
+  });
+
   it("every key written has a TTL", async () => {
     const prefix = fresh();
     const e = engineOn(prefix);

@@ -12,7 +12,20 @@ const ROOT = join(import.meta.dirname, "..");
 
 describe("package", () => {
   it("exports the documented API", () => {
-    expect(Object.keys(api).sort()).toEqual(["CATALOG", "METHODS", "Policy", "PolicyCompileError", "checkPolicy", "compilePolicy"]);
+    expect(Object.keys(api).sort()).toEqual([
+      "ApprovalError",
+      "Authorization",
+      "CATALOG",
+      "Engine",
+      "METHODS",
+      "MemoryStore",
+      "Policy",
+      "PolicyCompileError",
+      "RedisStore",
+      "checkPolicy",
+      "compilePolicy",
+      "createEngine",
+    ]);
   });
 
   it("compilePolicy throws PolicyCompileError carrying every diagnostic", () => {
