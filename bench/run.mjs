@@ -3,7 +3,9 @@
 //   node bench/run.mjs            run every suite, print the tables
 //   node bench/run.mjs --write    ... and rewrite the figures section of bench/README.md
 //
-// Every measurement runs in its own process (bench/worker.mjs), one after the other. Environment:
+// Every measurement runs in its own process (bench/worker.mjs; bench/constraints.mjs and bench/engine.mjs
+// are separate scripts whose tables are included; engine.mjs starts its own processes and a throwaway
+// redis-server), one after the other. Environment:
 // BENCH_BUDGET_MS (time cap of one timed evaluator, default 6000), BENCH_COMPILE_RUNS (default 5).
 // Nothing here asserts: targets are reported as met or missed.
 import { spawnSync } from "node:child_process";
@@ -71,6 +73,28 @@ if (cons.status !== 0) {
 }
 process.stderr.write("done\n");
 const constraintsTable = cons.stdout.trim().split("\n").filter((l) => l.startsWith("|")).join("\n");
+// The engine (MemoryStore per call, RedisStore on loopback): its own script, its own processes; its
+// progress goes straight to stderr.
+process.stderr.write("  engine (bench/engine.mjs):\n");
+const eng = spawnSync(process.execPath, [here("./engine.mjs")], { env, encoding: "utf8", maxBuffer: 16 << 20, stdio: ["ignore", "pipe", "inherit"] });
+if (eng.status !== 0) {
+  console.error("bench/engine.mjs failed");
+  console.error(eng.stdout);
+  process.exit(1);
+}
+const engLines = eng.stdout.trim().split("\n");
+/** The engine's markdown tables (runs of `|` lines), its notes (`- ` lines) and its machine line. */
+const engTables = [];
+for (let i = 0; i < engLines.length; i++) {
+  if (!engLines[i].startsWith("|")) continue;
+  const block = [];
+  while (i < engLines.length && engLines[i].startsWith("|")) block.push(engLines[i++]);
+  engTables.push(block);
+}
+const engTargetTable = engTables.find((t) => t[0].startsWith("| target |"));
+const engineTables = engTables.filter((t) => t !== engTargetTable).map((t) => t.join("\n"));
+const engineNotes = engLines.filter((l) => l.startsWith("- "));
+const engineMachine = JSON.parse(engLines.findLast((l) => l.startsWith("{"))).engine;
 const loadEnd = os.loadavg();
 const totalS = (Date.now() - t0) / 1000;
 
@@ -119,7 +143,7 @@ const targets = table(
     ["compiled 1000x200 within 2x of the same generator at 10 roles (same request shapes)", `${ratio(vsSmall)} (${ns(R["scale-decide"].medianNs)} vs ${ns(R["small-decide"].medianNs)} ns); CPU time ${ratio(vsSmallCpu)}`, status(vsSmall <= 2)],
     ["compile 10,000 rules under 1 s", `${int(compileMs)} ms (median of ${R.compile.timesMs.length})`, status(compileMs < 1000)],
   ],
-);
+) + (engTargetTable ? `\n${engTargetTable.slice(2).join("\n")}` : "");
 
 const sv = R["seed-verify"];
 const sc = R["scale-verify"];
@@ -139,6 +163,7 @@ const cpu = os.cpus();
 const machine = [
   `- CPU: ${cpu[0]?.model ?? "unknown"}, ${cpu.length} cores; memory ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()} ${os.arch()}`,
   `- Node ${process.version}; run on ${new Date().toISOString()}; whole run ${totalS.toFixed(0)} s`,
+  `- redis-server for the engine benchmarks: ${engineMachine.redis ? `${engineMachine.redis}, on 127.0.0.1 on this machine` : "not installed (Redis rows skipped)"}`,
   `- load average (1/5/15 min) at start ${loadStart.map((x) => x.toFixed(2)).join(" / ")}, at end ${loadEnd.map((x) => x.toFixed(2)).join(" / ")}`,
 ];
 
@@ -158,6 +183,11 @@ const figures = [
   "### Constraint checks (`bench/constraints.mjs`: median of 7 batches, ns per check; `pattern` rows also per input byte)",
   "",
   constraintsTable,
+  "",
+  "### Engine (`bench/engine.mjs`: `engine.authorize` on MemoryStore, median of batches of 1,000 awaited calls; on RedisStore over loopback, calls in flight)",
+  "",
+  ...engineTables.flatMap((t) => [t, ""]),
+  ...engineNotes,
   "",
   "### Targets",
   "",
