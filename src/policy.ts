@@ -96,7 +96,8 @@ export class Policy {
   readonly warnings: readonly Diagnostic[];
   private readonly compiled: ReturnType<typeof compileDecider>;
 
-  constructor(readonly ir: IrPolicy, diagnostics: readonly Diagnostic[], private readonly sources: readonly SourceFile[]) {
+  /** `sources`: the files the policy was compiled from (the policy and its imports), for tools that read them. */
+  constructor(readonly ir: IrPolicy, diagnostics: readonly Diagnostic[], readonly sources: readonly SourceFile[]) {
     this.name = ir.name;
     this.version = ir.version;
     this.defaultEffect = ir.defaultEffect;
