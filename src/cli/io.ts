@@ -62,6 +62,15 @@ export async function readInput(path: string, command?: string): Promise<string>
  * directory without a policy file, is a UsageError.
  */
 export function collectPolicyFiles(paths: readonly string[], command?: string): string[] {
+  return collectFiles(paths, [POLICY_EXTENSION], command);
+}
+
+/**
+ * The files named by the arguments: a file is taken as is (whatever its name); a directory
+ * contributes every file below it whose name ends with one of `suffixes`, recursively, sorted. A
+ * missing path, or a directory without such a file, is a UsageError.
+ */
+export function collectFiles(paths: readonly string[], suffixes: readonly string[], command?: string): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   const add = (p: string) => {
@@ -82,15 +91,15 @@ export function collectPolicyFiles(paths: readonly string[], command?: string): 
       continue;
     }
     const found: string[] = [];
-    walk(p, found, new Set(), command);
-    if (found.length === 0) throw new UsageError(`no ${POLICY_EXTENSION} files in directory '${p}'`, command);
+    walk(p, suffixes, found, new Set(), command);
+    if (found.length === 0) throw new UsageError(`no ${suffixes.join(" or ")} files in directory '${p}'`, command);
     found.sort(compareCodeUnits);
     for (const f of found) add(f);
   }
   return out;
 }
 
-function walk(dir: string, found: string[], visited: Set<string>, command: string | undefined): void {
+function walk(dir: string, suffixes: readonly string[], found: string[], visited: Set<string>, command: string | undefined): void {
   let real: string;
   let names: string[];
   try {
@@ -114,8 +123,8 @@ function walk(dir: string, found: string[], visited: Set<string>, command: strin
     }
     if (isDir) {
       if (name.startsWith(".") || SKIPPED_DIRS.has(name)) continue;
-      walk(full, found, visited, command);
-    } else if (isFile && name.endsWith(POLICY_EXTENSION)) {
+      walk(full, suffixes, found, visited, command);
+    } else if (isFile && suffixes.some((s) => name.endsWith(s))) {
       found.push(full);
     }
   }

@@ -1,0 +1,226 @@
+/**
+ * Runs policy test files: loads and validates every file, compiles each policy once, checks the
+ * files' rule, role and budget names against their policy, then decides every case with BOTH the
+ * compiled function and the reference interpreter (a case whose two decisions differ fails, whatever
+ * it expected), compares the decision with the expectation and records coverage from `explain`.
+ * GUARANTEES: never throws on any input. When a test file has a mistake (`errors`), no case runs. A
+ * policy that does not compile fails the files that test it (with its diagnostics); the others run.
+ */
+import * as nodePath from "node:path";
+import type { JsonDiagnostic } from "../diagnostics/render.js";
+import { compilePolicy, PolicyCompileError, type Policy } from "../policy.js";
+import { canonicalJson } from "../runtime/canonical.js";
+import type { Decision } from "../runtime/types.js";
+import { CoverageTracker, coverageItems, exercisedItems, type PolicyCoverage } from "./coverage.js";
+import {
+  checkReferences,
+  defaultPolicyPath,
+  loadPolicyTests,
+  readUtf8,
+  type PolicyTestCase,
+  type PolicyTestFile,
+  type Position,
+  type ReadText,
+  type TestExpectation,
+  type TestFileError,
+} from "./load.js";
+
+export interface RunOptions {
+  /** Reads test files, policies and their imports. Default: the file system (UTF-8). */
+  readFile?: ReadText;
+  /** The percentage of its rules each policy's tests must exercise (0-100). */
+  minCoverage?: number;
+}
+
+export type CaseStatus = "passed" | "failed" | "skipped";
+
+export interface CaseResult {
+  name: string;
+  at: Position;
+  status: CaseStatus;
+  expected: TestExpectation;
+  /** The compiled function's decision (absent when skipped). */
+  decision?: Decision;
+  /** What did not match, one line each (empty when passed). */
+  failures: string[];
+  /** The compiled function and the interpreter disagreed: a bug in mcppolicy. */
+  disagreement?: { decide: Decision; interpret: Decision };
+  skip?: true | string;
+}
+
+export interface FileResult {
+  file: string;
+  policy: string;
+  /** The policy does not compile: nothing in this file ran. */
+  compileError?: { rendered: string; diagnostics: JsonDiagnostic[] };
+  cases: CaseResult[];
+}
+
+export interface TestSummary {
+  files: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** Test files whose policy does not compile. */
+  broken: number;
+  /** Coverage over every policy tested. */
+  exercised: number;
+  total: number;
+  percent: number;
+}
+
+export interface PolicyTestReport {
+  /** Mistakes in the test files; when there is any, no case ran and `files` is empty. */
+  errors: TestFileError[];
+  files: FileResult[];
+  coverage: PolicyCoverage[];
+  minCoverage?: number;
+  /** The policies whose coverage is below `minCoverage`. */
+  belowMinimum: string[];
+  summary: TestSummary;
+  /** No error, every case passed, every policy compiled and reached `minCoverage`. */
+  ok: boolean;
+}
+
+type Compiled =
+  | { kind: "ok"; policy: Policy; coverage: CoverageTracker; known: Parameters<typeof checkReferences>[1] }
+  | { kind: "unreadable"; message: string }
+  | { kind: "broken"; error: PolicyCompileError };
+
+export function runPolicyTests(files: readonly string[], options: RunOptions = {}): PolicyTestReport {
+  const read = options.readFile ?? readUtf8;
+  const errors: TestFileError[] = [];
+  const loaded: PolicyTestFile[] = [];
+  for (const file of files) {
+    const r = loadPolicyTests(file, read);
+    errors.push(...r.errors);
+    if (r.tests) loaded.push(r.tests);
+  }
+  const policies = new Map<string, Compiled>();
+  const compiledFor = (t: PolicyTestFile) => policies.get(nodePath.resolve(t.policy)) as Compiled;
+  for (const t of loaded) {
+    const key = nodePath.resolve(t.policy);
+    if (!policies.has(key)) policies.set(key, compile(t.policy, read));
+    const c = compiledFor(t);
+    if (c.kind === "unreadable") {
+      const hint = t.policy === defaultPolicyPath(t.file) ? " (name the policy with `policy:`)" : "";
+      errors.push({ ...t.policyAt, message: `cannot read the policy '${t.policy}': ${c.message}${hint}` });
+    }
+    if (c.kind === "ok") errors.push(...checkReferences(t, c.known));
+  }
+  const minCoverage = options.minCoverage;
+  if (errors.length > 0) {
+    const order = new Map(files.map((f, i) => [f, i]));
+    errors.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column);
+    return finish({ errors, files: [], coverage: [], belowMinimum: [], ...(minCoverage !== undefined && { minCoverage }) });
+  }
+
+  const results: FileResult[] = [];
+  for (const t of loaded) {
+    const c = compiledFor(t);
+    if (c.kind === "broken") {
+      results.push({ file: t.file, policy: t.policy, compileError: { rendered: c.error.render(), diagnostics: c.error.toJSON() }, cases: [] });
+    } else if (c.kind === "ok") {
+      results.push({ file: t.file, policy: t.policy, cases: t.cases.map((tc) => runCase(c.policy, c.coverage, tc)) });
+    }
+  }
+  const coverage = [...policies.values()].flatMap((c) => (c.kind === "ok" ? [c.coverage.result()] : []));
+  const belowMinimum = minCoverage === undefined ? [] : coverage.filter((p) => p.exercised * 100 < minCoverage * p.total).map((p) => p.policy);
+  return finish({ errors, files: results, coverage, belowMinimum, ...(minCoverage !== undefined && { minCoverage }) });
+}
+
+function compile(path: string, read: ReadText): Compiled {
+  let text: string;
+  try {
+    text = read(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    return { kind: "unreadable", message: code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : ((e as Error)?.message ?? String(e)) };
+  }
+  let policy: Policy;
+  try {
+    policy = compilePolicy(text, { filename: path, readFile: read });
+  } catch (e) {
+    if (e instanceof PolicyCompileError) return { kind: "broken", error: e };
+    return { kind: "unreadable", message: (e as Error)?.message ?? String(e) };
+  }
+  const items = coverageItems(policy, text, path, read);
+  const known = {
+    rule: new Set(items.map((i) => i.id)),
+    role: new Set(policy.ir.roles.keys()),
+    budget: new Set(policy.budgets.map((b) => b.id)),
+  };
+  return { kind: "ok", policy, coverage: new CoverageTracker(path, items), known };
+}
+
+function runCase(policy: Policy, coverage: CoverageTracker, c: PolicyTestCase): CaseResult {
+  const base = { name: c.name, at: c.at, expected: c.expect };
+  if (c.skip !== undefined) return { ...base, status: "skipped", failures: [], skip: c.skip };
+  const decision = policy.decide(c.request);
+  const interpreted = policy.interpret(c.request);
+  const explanation = policy.explain(c.request);
+  coverage.record(exercisedItems(explanation.rules, decision), `${c.at.file}:${c.at.line} ${c.name}`);
+  const failures = compare(c.expect, decision);
+  let disagreement: CaseResult["disagreement"];
+  if (!sameJson(decision, interpreted)) {
+    disagreement = { decide: decision, interpret: interpreted };
+    failures.unshift("the compiled function and the interpreter disagree (a bug in mcppolicy; please report it)");
+  }
+  return { ...base, status: failures.length === 0 ? "passed" : "failed", decision, failures, ...(disagreement && { disagreement }) };
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  try {
+    return canonicalJson(a) === canonicalJson(b);
+  } catch {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+}
+
+const shown = (items: readonly (string | undefined)[]) => {
+  const defined = items.filter((x): x is string => x !== undefined);
+  return defined.length > 0 ? defined.join(", ") : "none";
+};
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join("\n") === [...b].sort().join("\n");
+
+/** What differs between the expectation and the decision, one line each. */
+export function compare(e: TestExpectation, d: Decision): string[] {
+  const out: string[] = [];
+  if (d.effect !== e.effect) out.push(`effect: expected ${e.effect}, got ${d.effect}`);
+  const rules = d.reasons.map((r) => r.rule);
+  for (const id of e.rules ?? []) {
+    if (!rules.includes(id)) out.push(`rule: expected ${id} among the reasons' rules, got ${shown(rules)}`);
+  }
+  if (e.reason !== undefined && !d.reasons.some((r) => r.code === e.reason)) {
+    out.push(`reason: expected a reason with code ${e.reason}, got ${shown(d.reasons.map((r) => r.code))}`);
+  }
+  if (e.message !== undefined && !d.reasons.some((r) => r.message.includes(e.message as string))) {
+    out.push(`message: expected a reason whose message contains ${JSON.stringify(e.message)}`);
+  }
+  if (e.visibility !== undefined && d.visibility !== e.visibility) {
+    out.push(`visibility: expected ${e.visibility}, got ${d.visibility ?? "none (only tools/list with a tool has one)"}`);
+  }
+  if (e.roles !== undefined && !sameSet(e.roles, d.roles)) out.push(`roles: expected [${e.roles.join(", ")}], got [${d.roles.join(", ")}]`);
+  if (e.budgets !== undefined && !sameSet(e.budgets, d.budgets)) out.push(`budgets: expected [${e.budgets.join(", ")}], got [${d.budgets.join(", ")}]`);
+  return out;
+}
+
+function finish(r: Omit<PolicyTestReport, "summary" | "ok">): PolicyTestReport {
+  const cases = r.files.flatMap((f) => f.cases);
+  const count = (s: CaseStatus) => cases.filter((c) => c.status === s).length;
+  const exercised = r.coverage.reduce((n, p) => n + p.exercised, 0);
+  const total = r.coverage.reduce((n, p) => n + p.total, 0);
+  const summary: TestSummary = {
+    files: r.files.length,
+    passed: count("passed"),
+    failed: count("failed"),
+    skipped: count("skipped"),
+    broken: r.files.filter((f) => f.compileError).length,
+    exercised,
+    total,
+    percent: total === 0 ? 100 : Math.floor((exercised * 100) / total),
+  };
+  const ok = r.errors.length === 0 && summary.failed === 0 && summary.broken === 0 && r.belowMinimum.length === 0;
+  return { ...r, summary, ok };
+}
