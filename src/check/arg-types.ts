@@ -182,11 +182,25 @@ function checkType(
   kind: "path" | "url" | "ip" | "sql",
   check: (v: unknown) => string | null,
   maxLength: number | undefined,
+  samples: readonly string[],
   addresses?: { deny?: CidrSet; allow?: CidrSet },
 ): IrType {
   const bounded = maxLength === undefined ? check : (v: unknown) => (typeof v === "string" && codePointLength(v) > maxLength ? `longer than ${maxLength} characters` : check(v));
-  return addresses ? { t: "check", kind, check: bounded, addresses } : { t: "check", kind, check: bounded };
+  return addresses ? { t: "check", kind, check: bounded, addresses, samples } : { t: "check", kind, check: bounded, samples };
 }
+
+/** Candidate URLs for `url(...)` (analysis witnesses): each scheme with each host the parameters name. */
+function urlSamples(schemes: readonly string[] | undefined, hosts: DomainSet | undefined, ports: readonly number[] | undefined): string[] {
+  const names = hosts?.samples() ?? ["example.com"];
+  const out: string[] = [];
+  for (const scheme of schemes ?? ["https", "http"]) {
+    for (const host of names) out.push(...(ports ?? [undefined]).map((p) => `${scheme}://${host}${p === undefined ? "" : `:${p}`}/`));
+  }
+  return out.slice(0, 32);
+}
+
+/** Public addresses (documentation and well-known resolver ranges) tried for `ip(...)`, after the allow set's own. */
+const PUBLIC_IPS = ["203.0.113.7", "8.8.8.8", "2001:db8::7", "2606:4700::1111"];
 
 function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
   const name = t.name.text;
@@ -270,7 +284,7 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
         sym.diagnostics.push(invalidParameterValue(root.span, `invalid sandbox root \`${root.value}\`: ${check.error}`, "use an absolute, normalised POSIX path"));
         return ANY;
       }
-      return checkType("path", check, P.nonNegInt("maxLength"));
+      return checkType("path", check, P.nonNegInt("maxLength"), [`${root.value.replace(/\/+$/, "")}/x`, "x"]);
     }
     case "url": {
       const schemes = P.strings("schemes");
@@ -285,12 +299,13 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
         ...(allow && { allow }),
         ...(ports && { ports }),
       });
-      return checkType("url", check, P.nonNegInt("maxLength"), { ...(deny && { deny }), ...(allow && { allow }) });
+      return checkType("url", check, P.nonNegInt("maxLength"), urlSamples(schemes, hosts, ports), { ...(deny && { deny }), ...(allow && { allow }) });
     }
     case "ip": {
       const allow = P.cidr("allow");
       const deny = P.cidr("deny");
-      return { t: "check", kind: "ip", check: compileIpCheck({ ...(allow && { allow }), ...(deny && { deny }) }) };
+      const samples = [...(allow?.samples(16) ?? []), ...PUBLIC_IPS, ...(deny?.samples(16) ?? [])];
+      return { t: "check", kind: "ip", check: compileIpCheck({ ...(allow && { allow }), ...(deny && { deny }) }), samples };
     }
     case "json":
       return lowerJson(sym, t, P);
@@ -309,7 +324,7 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
       }
       if ((tables || denyColumns) && !readonly) sym.diagnostics.push(invalidParameterValue(t.span, "`tables` and `denyColumns` need `readonly: true`"));
       const check = compileSqlCheck({ readonly, dialect: d, setOperations: unions, ...(tables && { tables }), ...(denyColumns && { denyColumns }) });
-      return checkType("sql", check, P.nonNegInt("maxLength"));
+      return checkType("sql", check, P.nonNegInt("maxLength"), ["SELECT 1", ...(tables ?? []).map((t) => `SELECT 1 FROM ${t}`)]);
     }
     default:
       return ANY;

@@ -128,6 +128,7 @@ export function checkPolicyFiles(files: readonly A.PolicyFileAst[], options: Che
       closure: closures.get(r.name.text) ?? [r.name.text],
       rules,
       budgets,
+      span: r.name.span,
     });
   }
 
@@ -287,5 +288,6 @@ function lowerTool(sym: Symbols, t: A.ToolDecl): IrTool {
     ...(approval && { approval }),
     ...(t.args && { args: lowerType(sym, t.args) }),
     budgets: lowerLimits(sym, t.limits, `tool:${t.name.text}`, { level: "tool", tool: t.name.text }),
+    span: t.name.span,
   };
 }

@@ -86,6 +86,8 @@ export type IrType =
       readonly check: (value: unknown) => string | null;
       /** For `url`: the address sets that resolved addresses must pass (the async DNS path). */
       readonly addresses?: { readonly deny?: CidrSet; readonly allow?: CidrSet };
+      /** Candidate values built from the parameters, for analysis witnesses; not all need pass `check`. */
+      readonly samples?: readonly string[];
     };
 
 export interface IrField {
@@ -123,6 +125,8 @@ export interface IrRole {
   readonly closure: readonly string[];
   readonly rules: readonly IrRule[];
   readonly budgets: readonly IrBudget[];
+  /** The role's name where it is declared (for analysis findings). */
+  readonly span?: Span;
 }
 
 export type Risk = "low" | "medium" | "high" | "critical";
@@ -134,6 +138,8 @@ export interface IrTool {
   /** The type of the whole `arguments` object (an object type, or a JSON Schema check). */
   readonly args?: IrType;
   readonly budgets: readonly IrBudget[];
+  /** The tool's name where its block is declared (for analysis findings). */
+  readonly span?: Span;
 }
 
 export interface IrPolicy {

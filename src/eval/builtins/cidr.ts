@@ -96,6 +96,30 @@ function isMapped(p: readonly number[]): boolean {
   return p[0] === 0 && p[1] === 0 && p[2] === 0 && p[3] === 0 && p[4] === 0 && p[5] === 0xffff;
 }
 
+function v4text(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+function v6text(w: V6): string {
+  const parts: number[] = [];
+  for (const x of w) parts.push(x >>> 16, x & 0xffff);
+  return new ipaddr.IPv6(parts).toString();
+}
+
+/** The address one above (+1) or below (-1) `w`, or null past either end of the space. */
+function v6step(w: V6, by: 1 | -1): V6 | null {
+  const out = [...w];
+  for (let i = 3; i >= 0; i--) {
+    const x = out[i]! + by;
+    if (x >= 0 && x <= 0xffffffff) {
+      out[i] = x;
+      return out as unknown as V6;
+    }
+    out[i] = by > 0 ? 0 : 0xffffffff;
+  }
+  return null;
+}
+
 type Range<T> = readonly [T, T];
 
 /** Sort and merge overlapping ranges (and adjacent ones, when `adjacent` says so). */
@@ -181,6 +205,30 @@ export class CidrSet {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Representative addresses, for analysis witnesses: each range's first and last address and the
+   * addresses just outside it. Canonical spellings, at most `max` of them; membership is not implied
+   * (a neighbour may fall in another range), so callers test with `has`.
+   */
+  samples(max = 64): string[] {
+    const out: string[] = [];
+    const push = (s: string) => {
+      if (out.length < max && !out.includes(s)) out.push(s);
+    };
+    for (const [lo, hi] of this.v4) {
+      for (const n of [lo, hi, lo - 1, hi + 1]) if (n >= 0 && n <= 0xffffffff) push(v4text(n));
+    }
+    for (const [lo, hi] of this.v6) {
+      push(v6text(lo));
+      push(v6text(hi));
+      const below = v6step(lo, -1);
+      const above = v6step(hi, 1);
+      if (below) push(v6text(below));
+      if (above) push(v6text(above));
+    }
+    return out;
   }
 
   /** Membership of an address string; null when it does not parse strictly. */

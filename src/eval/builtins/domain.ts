@@ -30,6 +30,11 @@ export class DomainSet {
     return { set: new DomainSet(exact, suffixes, items.length) };
   }
 
+  /** Representative host names, for analysis witnesses: the exact names, and `a.SUFFIX` for each wildcard. */
+  samples(): string[] {
+    return [...this.exact, ...[...this.suffixes].map((s) => `a.${s}`)];
+  }
+
   has(host: string): boolean {
     if (typeof host !== "string") return false;
     const h = normalise(host);
