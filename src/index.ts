@@ -32,3 +32,7 @@ export type { MemoryStoreOptions } from "./runtime/store/memory.js";
 export type { Store, ApprovalRecord, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Adjustment, ApproveOutcome } from "./runtime/store/store.js";
 export { RedisStore } from "./runtime/store/redis.js";
 export type { RedisStoreOptions } from "./runtime/store/redis.js";
+export { runPolicyTests, loadPolicyTests, formatText as formatPolicyTestReport } from "./policytest/index.js";
+export type { PolicyTestReport, PolicyTestFile, PolicyTestCase, TestExpectation, TestFileError, CaseResult, FileResult, PolicyCoverage, CoverageItem, RunOptions as PolicyTestOptions } from "./policytest/index.js";
+export { analyzePolicy, canRoleCall, canRoleReach, rolesReaching, whatMay } from "./analysis/index.js";
+export type { AnalysisReport, Answer, Finding, FindingKind, PatternVerdict, PrincipalReport, RequestContext, RoleVerdict, Verdict, Witnesses } from "./analysis/index.js";

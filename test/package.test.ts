@@ -22,9 +22,17 @@ describe("package", () => {
       "Policy",
       "PolicyCompileError",
       "RedisStore",
+      "analyzePolicy",
+      "canRoleCall",
+      "canRoleReach",
       "checkPolicy",
       "compilePolicy",
       "createEngine",
+      "formatPolicyTestReport",
+      "loadPolicyTests",
+      "rolesReaching",
+      "runPolicyTests",
+      "whatMay",
     ]);
   });
 

@@ -21,6 +21,8 @@ Commands:
   check <file-or-dir>...        compile policies and report errors and warnings
   eval <policy> <request>       decide one request (a JSON file, or - for stdin)
   explain <policy> <request>    decide one request and show every rule's outcome
+  analyze <policy>              find dead rules; who may call what (--can, --who, --principal)
+  test [file-or-dir]...         run policy test files (*.test.yaml) and report rule coverage
 
 Options:
   -h, --help                    show help (also: mcppolicy <command> --help)
@@ -91,6 +93,64 @@ Exit codes:
   2   usage error: unknown flag, missing file, invalid request JSON
 `;
 
+const TEST_HELP = `Usage: mcppolicy test [file-or-dir]... [--format text|json|junit] [--min-coverage N]
+
+Run policy test files: named requests with the decision each must get, next to the policy
+(NAME.test.yaml tests NAME.mcppolicy, or the file its \`policy:\` names). Each case is decided by the
+compiled function and by the interpreter (they must agree) and compared with its \`expect\`; then the
+rules no case exercised are listed. A directory (default: the current one) is searched recursively
+for *.test.yaml and *.test.yml files, skipping node_modules and directories starting with a dot.
+
+  policy: seed.mcppolicy
+  defaults: { principal: { id: agent-7 } }
+  cases:
+    - name: developers may not run commands
+      request: { principal: { roles: [developer] }, tool: execute_command }
+      expect: { effect: deny, rule: developer/2 }
+
+Options:
+  --format text|json|junit   text (default): ✓/✗ per case, what differed, coverage, a summary.
+                             json: the report {"errors","files","coverage","summary","ok",...}
+                             junit: JUnit XML, one testsuite per test file
+  --min-coverage N           fail unless every policy's tests exercise at least N% of its rules
+  -h, --help                 show this help
+
+Exit codes:
+  0   every case passed (and coverage reached --min-coverage)
+  1   a case failed, a policy does not compile, or coverage is below --min-coverage
+  2   usage error, or a mistake in a test file (reported as file:line:column; no case is run)
+`;
+
+const ANALYZE_HELP = `Usage: mcppolicy analyze <policy> [--format text|json] [--can ROLE:TOOL] [--who TOOL]
+                         [--principal <principal.json | ->] [--deny-findings]
+
+Without a question: the compiler's warnings, then the analysis findings, like rustc: rules that can
+never fire (A0001), allows shadowed by a deny (A0002) or made redundant by another allow (A0003),
+roles that grant nothing (A0004), declared tools no role can call (A0005), membership conditions that
+never hold (A0006).
+
+With questions, their answers instead — always, with-approval, depends, never or unknown — with the
+rules that decide and example requests (each run through the decision function first):
+  --can ROLE:TOOL      can a principal given ROLE (holding it and what it includes) call TOOL?
+  --who TOOL           which roles can call TOOL?
+  --principal FILE     what may this principal do? FILE holds a principal object, or a request
+                       whose principal, client, session and time are taken as fixed; - for stdin
+Roles, tools, the MCP annotations and client.tls/mtls are enumerated exactly; scopes, claims,
+addresses, time and arguments are searched (depends is shown by two examples; unknown when none).
+"always" counts calls whose arguments pass the tool's args block.
+
+Options:
+  --format text|json   text (default). json: one document {"file","policy","warnings","findings"} or
+                       {"file","policy","can","who","principal"} with the answers and their witnesses
+  --deny-findings      exit 1 when there are findings
+  -h, --help           show this help
+
+Exit codes:
+  0   analysed (findings are informational)
+  1   the policy has errors (or findings, with --deny-findings)
+  2   usage error: unknown flag, missing file, unknown role, invalid principal JSON
+`;
+
 interface Command {
   readonly help: string;
   readonly load: () => Promise<{ run(argv: readonly string[]): Promise<number> | number }>;
@@ -100,6 +160,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   check: { help: CHECK_HELP, load: () => import("./check.js") },
   eval: { help: EVAL_HELP, load: () => import("./eval.js") },
   explain: { help: EXPLAIN_HELP, load: () => import("./explain.js") },
+  analyze: { help: ANALYZE_HELP, load: () => import("./analyze.js") },
+  test: { help: TEST_HELP, load: () => import("./test.js") },
 };
 
 function commandOf(name: string): Command | undefined {
