@@ -12,7 +12,7 @@ import { closest } from "../diagnostics/suggest.js";
 import { EXIT, UsageError, wantsHelp } from "./args.js";
 import { err, out } from "./io.js";
 
-const MAIN_HELP = `mcppolicy — check and evaluate .mcppolicy policies for MCP servers
+const MAIN_HELP = `mcppolicy — check, evaluate, test and analyse .mcppolicy policies for MCP servers
 
 Usage:
   mcppolicy <command> [options]
@@ -30,7 +30,8 @@ Options:
 
 Exit codes:
   0   success (check: no errors; eval: allow)
-  1   the policy has errors (check --deny-warnings: or warnings)
+  1   the policy has errors (check --deny-warnings: or warnings; test: a case failed or coverage
+      is below --min-coverage; analyze --deny-findings: a finding)
   2   usage error: unknown flag or command, missing or unreadable file, invalid request JSON
   3   eval: the decision is deny
   4   eval: the decision is require_approval
