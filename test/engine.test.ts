@@ -437,3 +437,31 @@ describe("the seed policy on the engine", () => {
     expect(effects).toEqual(["allow", "allow", "allow", "allow", "allow", "deny"]);
   });
 });
+
+describe("DNS (the `dns` option)", () => {
+  const file = join(import.meta.dirname, "..", "policies", "hardening.mcppolicy");
+  // One call per minute in all: a call denied by DNS must not use it up.
+  const policy = compilePolicy(`${readFileSync(file, "utf8")}\nlimit calls 1 per minute by principal\n`, { filename: file });
+  const table: Record<string, string[]> = { "api.github.com": ["140.82.112.6"], "rebind.example.com": ["93.184.216.34", "169.254.169.254"] };
+  const resolve = async (host: string) => table[host] ?? Promise.reject(new Error("ENOTFOUND"));
+  const fetchReq = (url: string) => ({ principal: { id: "a", roles: ["agent"] }, tool: "fetch_url", arguments: { url } });
+
+  it("checks every resolved address before reserving anything, and hands the checked addresses to the host", async () => {
+    const engine = createEngine(policy, { dns: { resolve } });
+    const bad = await engine.authorize(fetchReq("https://rebind.example.com/x"));
+    expect(bad.effect).toBe("deny");
+    expect(bad.reasons[0]).toMatchObject({ code: "invalid_argument", rule: "tool:fetch_url/args" });
+    expect(bad.reasons[0]!.message).toContain("169.254.169.254");
+    const ok = await engine.authorize(fetchReq("https://api.github.com/repos"));
+    expect(ok.effect).toBe("allow");
+    expect(ok.resolved).toEqual([{ path: "args.url", hostname: "api.github.com", addresses: ["140.82.112.6"] }]);
+    expect((await engine.authorize(fetchReq("https://api.github.com/repos"))).reasons[0]!.code).toBe("budget_exceeded");
+  });
+
+  it("is off by default: without it the engine looks nothing up", async () => {
+    const plain = createEngine(policy);
+    const r = await plain.authorize(fetchReq("https://rebind.example.com/x"));
+    expect(r.effect).toBe("allow");
+    expect(r.resolved).toBeUndefined();
+  });
+});

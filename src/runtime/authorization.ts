@@ -6,6 +6,7 @@
  */
 import type { Estimate, PlannedCounter } from "./budget-plan.js";
 import type { Adjustment, Store } from "./store/store.js";
+import type { ResolvedUrl } from "./resolve.js";
 import type { Decision, Effect, Reason } from "./types.js";
 
 export interface Usage {
@@ -56,6 +57,7 @@ export interface AuthorizationInit {
   budget?: BudgetDenial;
   approval?: PendingApproval;
   replayed?: boolean;
+  resolved?: ResolvedUrl[];
   reservation?: Reservation;
   settled?: boolean;
 }
@@ -76,6 +78,8 @@ export class Authorization {
   readonly approval?: PendingApproval;
   /** True when an idempotency key matched an earlier authorization, which this one repeats. */
   readonly replayed: boolean;
+  /** With the engine's `dns` option, on an allowed call: the addresses each `url(...)` argument's host resolved to, all checked. */
+  readonly resolved?: readonly ResolvedUrl[];
   #reservation: Reservation | undefined;
   #settled: "commit" | "rollback" | undefined;
 
@@ -87,6 +91,7 @@ export class Authorization {
     if (init.budget) this.budget = init.budget;
     if (init.approval) this.approval = init.approval;
     this.replayed = init.replayed ?? false;
+    if (init.resolved) this.resolved = init.resolved;
     this.#reservation = init.reservation;
     this.#settled = init.settled ? "commit" : undefined;
   }
@@ -156,6 +161,7 @@ export class Authorization {
       ...(this.budget && { budget: this.budget }),
       ...(this.approval && { approval: this.approval }),
       replayed: this.replayed,
+      ...(this.resolved && { resolved: this.resolved }),
       decision: this.decision,
     };
   }

@@ -17,6 +17,7 @@ import { planCounters, prepareBudgets, type Estimate, type PlannedCounter, type 
 import { canonicalHash, CanonicalError } from "./canonical.js";
 import { MemoryStore } from "./store/memory.js";
 import type { ApprovalRecord, ReserveRequest, ReserveResult, Store } from "./store/store.js";
+import type { ResolvedUrl, ResolveOptions } from "./resolve.js";
 import type { Decision, PolicyRequest, Reason } from "./types.js";
 
 export interface EngineOptions {
@@ -37,6 +38,13 @@ export interface EngineOptions {
    * call then goes through), `false` to reject it, or nothing to leave it pending for `engine.approve`.
    */
   onApprovalRequest?: (approval: ApprovalRecord) => ApprovalHookAnswer | Promise<ApprovalHookAnswer>;
+  /**
+   * Decide with DNS (`policy.decideAsync`): every address a `url(...)` argument's host resolves to must
+   * pass the argument's address sets before anything is reserved, and `result.resolved` lists the
+   * addresses checked, for the tool to connect to. `true` uses the system resolver; off by default
+   * (no network unless configured).
+   */
+  dns?: ResolveOptions | true;
 }
 
 export type ApprovalHookAnswer = { approver: string } | false | void | undefined;
@@ -69,9 +77,10 @@ interface Loaded {
 
 export class Engine {
   readonly store: Store;
-  readonly options: Readonly<Required<Omit<EngineOptions, "store" | "onApprovalRequest">>>;
+  readonly options: Readonly<Required<Omit<EngineOptions, "store" | "onApprovalRequest" | "dns">>>;
   #loaded: Loaded;
   readonly #hook: EngineOptions["onApprovalRequest"];
+  readonly #dns: ResolveOptions | undefined;
   readonly #timeout: <T>(op: T | Promise<T>) => T | Promise<T>;
 
   constructor(policy: Policy, options: EngineOptions = {}) {
@@ -90,6 +99,7 @@ export class Engine {
       allowSelfApproval: options.allowSelfApproval === true,
     };
     this.#hook = options.onApprovalRequest;
+    this.#dns = options.dns === true ? {} : options.dns;
     const timeoutMs = this.options.timeoutMs;
     this.#timeout = (op) => withTimeout(op, timeoutMs);
   }
@@ -120,7 +130,12 @@ export class Engine {
 
   async #authorize(request: PolicyRequest, options: AuthorizeOptions | undefined, hook: boolean): Promise<Authorization> {
     const { policy, prepared, version } = this.#loaded;
-    const decision = policy.decide(request);
+    let decision: Decision;
+    let resolved: ResolvedUrl[] | undefined;
+    if (this.#dns) {
+      const d = await policy.decideAsync(request, this.#dns);
+      ({ resolved, ...decision } = d);
+    } else decision = policy.decide(request);
     if (decision.effect === "deny") return new Authorization({ effect: "deny", reasons: decision.reasons, decision });
     const deny = (reason: Reason, extra?: { budget?: Authorization["budget"] }) => new Authorization({ effect: "deny", reasons: [reason], decision, ...extra });
 
@@ -154,7 +169,7 @@ export class Engine {
       }
     }
 
-    if (counters.length === 0 && !approval) return new Authorization({ effect: "allow", reasons: decision.reasons, decision, charged: decision.budgets });
+    if (counters.length === 0 && !approval) return new Authorization({ effect: "allow", reasons: decision.reasons, decision, charged: decision.budgets, ...(resolved && { resolved }) });
 
     const specs = counters.length === 1 ? [counters[0]!.spec] : counters.map((c) => c.spec);
     let result: ReserveResult;
@@ -177,6 +192,7 @@ export class Engine {
           decision,
           charged: decision.budgets,
           replayed: result.status === "replay",
+          ...(resolved && { resolved }),
           settled: result.status === "replay" && result.settled,
           reservation: { store: this.store, counters, windows: result.windows, ...(idempotency && { idempotencyKey: idempotency.key }), timeout: this.#timeout },
         });
