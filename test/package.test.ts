@@ -96,4 +96,11 @@ describe("package", () => {
     expect(out).toContain("admin execute_command: require_approval");
     expect(out.split("\n")[1]).toMatch(/^developer read_file: deny \(args\.path: /);
   });
+
+  it("the engine example runs under plain Node: a burst limit, then an approval used once", () => {
+    const out = execFileSync(process.execPath, [join(ROOT, "examples", "engine.mjs")], { encoding: "utf8" }).trim().split("\n");
+    expect(out[0]).toBe("read_file #10: allow");
+    expect(out[1]).toMatch(/^read_file #11: deny \(the rate limit 60 per minute \(burst 10\) by client \(`policy\/limit\/1`\) is used up; retry in (\d+ ms|\d+\.\d s)\)$/);
+    expect(out.slice(2)).toEqual(["execute_command: require_approval", "execute_command after approval: allow", "execute_command again: require_approval"]);
+  });
 });
