@@ -18,6 +18,7 @@ import { canonicalHash, CanonicalError } from "./canonical.js";
 import { MemoryStore } from "./store/memory.js";
 import type { ApprovalRecord, ReserveRequest, ReserveResult, Store } from "./store/store.js";
 import type { ResolvedUrl, ResolveOptions } from "./resolve.js";
+import { withTimeout } from "./timeout.js";
 import type { Decision, PolicyRequest, Reason } from "./types.js";
 
 export interface EngineOptions {
@@ -101,7 +102,7 @@ export class Engine {
     this.#hook = options.onApprovalRequest;
     this.#dns = options.dns === true ? {} : options.dns;
     const timeoutMs = this.options.timeoutMs;
-    this.#timeout = (op) => withTimeout(op, timeoutMs);
+    this.#timeout = (op) => withTimeout(op, timeoutMs, `no answer within ${timeoutMs} ms`);
   }
 
   get policy(): Policy {
@@ -365,22 +366,4 @@ function formatMs(ms: number): string {
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms < 7_200_000) return `${Math.ceil(ms / 60_000)} min`;
   return `${(ms / 3_600_000).toFixed(1)} h`;
-}
-
-/** Resolve `op` within `ms`, or reject. A plain value passes straight through (no timer, no tick). */
-function withTimeout<T>(op: T | Promise<T>, ms: number): T | Promise<T> {
-  if (!(op instanceof Promise)) return op;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    op.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

@@ -9,6 +9,7 @@
 import { promises as dns } from "node:dns";
 import { parseIpStrict } from "../eval/builtins/cidr.js";
 import type { IrType } from "../ir/ir.js";
+import { withTimeout } from "./timeout.js";
 import type { Decision, Reason } from "./types.js";
 
 /** Resolve a host name to its addresses (IPv4 and IPv6 text). */
@@ -65,22 +66,6 @@ export function urlArguments(t: IrType, v: unknown, path: string, out: UrlArg[] 
   return out;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    p.then(
-      (x) => {
-        clearTimeout(timer);
-        resolve(x);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
-}
-
 /** Check one URL argument's resolved addresses; a fault message, or the addresses checked. */
 async function checkResolved(arg: UrlArg, resolve: Resolver, timeoutMs: number): Promise<{ fault: string } | ResolvedUrl> {
   const hostname = new URL(arg.value).hostname;
@@ -89,7 +74,7 @@ async function checkResolved(arg: UrlArg, resolve: Resolver, timeoutMs: number):
   if (parseIpStrict(bare)) addresses = [bare];
   else {
     try {
-      addresses = await withTimeout(Promise.resolve().then(() => resolve(bare)), timeoutMs);
+      addresses = await withTimeout(Promise.resolve().then(() => resolve(bare)), timeoutMs, `timed out after ${timeoutMs} ms`);
     } catch (err) {
       return { fault: `${arg.path}: host \`${bare}\` could not be resolved (${(err as Error)?.message ?? String(err)})` };
     }

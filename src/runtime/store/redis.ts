@@ -16,6 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
+import { withTimeout } from "../timeout.js";
 import { DECIDE_LUA, GET_APPROVAL_LUA, RESERVE_LUA, SETTLE_LUA } from "./redis-script.js";
 import type {
   ApprovalRecord,
@@ -228,7 +229,7 @@ export class RedisStore implements Store {
     const c = this.client;
     if (c.status === "ready") {
       try {
-        await withTimeout(c.quit(), this.timeoutMs, "quit");
+        await withTimeout(c.quit(), this.timeoutMs, `RedisStore: quit timed out after ${this.timeoutMs} ms`);
       } catch {
         // fall through to disconnect
       }
@@ -238,14 +239,14 @@ export class RedisStore implements Store {
   }
 
   /** One operation: one script, bounded by `timeoutMs` in all. */
-  private run(s: Script, arg: string): Promise<unknown> {
+  private async run(s: Script, arg: string): Promise<unknown> {
     let now = "";
     if (this.clock) {
       const t = Math.floor(this.clock());
       if (!Number.isFinite(t)) return Promise.reject(new Error("the store's clock returned a non-finite time"));
       now = String(t);
     }
-    return withTimeout(this.send(s, [this.prefix, now, arg]), this.timeoutMs, "operation");
+    return withTimeout(this.send(s, [this.prefix, now, arg]), this.timeoutMs, `RedisStore: operation timed out after ${this.timeoutMs} ms`);
   }
 
   private async send(s: Script, argv: string[]): Promise<unknown> {
@@ -300,21 +301,4 @@ export class RedisStore implements Store {
       c.on("end", onEnd);
     });
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`RedisStore: ${what} timed out after ${ms} ms`)), ms);
-    timer.unref?.();
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }
