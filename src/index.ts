@@ -29,7 +29,7 @@ export type { Usage, SettleOutcome, BudgetDenial, PendingApproval } from "./runt
 export type { Estimate } from "./runtime/budget-plan.js";
 export { MemoryStore } from "./runtime/store/memory.js";
 export type { MemoryStoreOptions } from "./runtime/store/memory.js";
-export type { Store, ApprovalRecord, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Adjustment, ApproveOutcome } from "./runtime/store/store.js";
+export type { Store, ApprovalRecord, CounterShape, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Adjustment, ApproveOutcome } from "./runtime/store/store.js";
 export { RedisStore } from "./runtime/store/redis.js";
 export type { RedisStoreOptions } from "./runtime/store/redis.js";
 export { runPolicyTests, loadPolicyTests, formatText as formatPolicyTestReport } from "./policytest/index.js";

@@ -1,14 +1,17 @@
-// A throwaway redis-server for the engine benchmarks (the plain-JS twin of test/helpers/redis-server.ts):
-// loopback only, a free port, no persistence (`--save "" --appendonly no`), a scratch directory.
+// A throwaway redis-server, for the engine benchmarks and (through test/helpers/redis-server.ts) the
+// tests: loopback only, a free port, no persistence (`--save "" --appendonly no`), a scratch directory.
+// Plain JS so the benchmarks run it without a build; redis.d.mts gives its types.
 //
 //   const redis = await startRedis();   // resolves once the server answers PING
 //   ... redis.url (redis://127.0.0.1:<port>), redis.port, redis.version ...
+//   await redis.kill();                 // SIGKILL, as a crash would
+//   await redis.restart();              // the same port again, once it answers PING
 //   await redis.stop();                 // SIGTERM, wait for the exit, remove the directory
 //
 // `redisAvailable()` says whether the binary is installed. A server started here is killed when this
 // process exits, also on SIGINT / SIGTERM, so an interrupted benchmark leaves no redis-server behind.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -138,21 +141,34 @@ export async function startRedis() {
     dirs.delete(dir);
     throw lastError instanceof Error ? lastError : new Error(String(lastError));
   }
+  let current = child;
+  const end = async (signal) => {
+    const c = current;
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    c.kill(signal);
+    // A server that ignores SIGTERM for 5 s is killed.
+    const force = setTimeout(() => c.kill("SIGKILL"), 5000);
+    await waitExit(c);
+    clearTimeout(force);
+  };
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     version,
-    pid: child.pid,
+    get pid() {
+      return current.pid;
+    },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        // A server that ignores SIGTERM for 5 s is killed.
-        const force = setTimeout(() => child.kill("SIGKILL"), 5000);
-        await waitExit(child);
-        clearTimeout(force);
-      }
+      await end("SIGTERM");
       rmSync(dir, { recursive: true, force: true });
       dirs.delete(dir);
+    },
+    kill: () => end("SIGKILL"),
+    async restart() {
+      await end("SIGTERM");
+      mkdirSync(dir, { recursive: true });
+      dirs.add(dir);
+      current = await launch(port, dir);
     },
   };
 }

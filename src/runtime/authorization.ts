@@ -5,7 +5,7 @@
  * comes back as `{ applied: false, reason }` so a host that does not await them cannot crash on them.
  */
 import type { Estimate, PlannedCounter } from "./budget-plan.js";
-import type { Adjustment, Store } from "./store/store.js";
+import { counterShape, type Adjustment, type Store } from "./store/store.js";
 import type { ResolvedUrl } from "./resolve.js";
 import type { Decision, Effect, Reason } from "./types.js";
 
@@ -138,7 +138,7 @@ export class Authorization {
       const d = delta(c);
       if (d === 0) return;
       const s = c.spec;
-      adjustments.push({ key: s.key, mode: s.mode, limit: s.limit, ...(s.rate !== undefined && { rate: s.rate }), windowMs: s.windowMs, ttlMs: s.ttlMs, window: r.windows[i] ?? 0, delta: d });
+      adjustments.push({ ...counterShape(s), window: r.windows[i] ?? 0, delta: d });
     });
     if (adjustments.length === 0 && r.idempotencyKey === undefined) {
       this.#settled = action;

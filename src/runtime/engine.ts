@@ -172,7 +172,7 @@ export class Engine {
 
     if (counters.length === 0 && !approval) return new Authorization({ effect: "allow", reasons: decision.reasons, decision, charged: decision.budgets, ...(resolved && { resolved }) });
 
-    const specs = counters.length === 1 ? [counters[0]!.spec] : counters.map((c) => c.spec);
+    const specs = counters.map((c) => c.spec);
     let result: ReserveResult;
     try {
       result = await this.#timeout(this.store.reserve({ counters: specs, ...(approval && { approval }), ...(idempotency && { idempotency }) }));

@@ -18,14 +18,7 @@ import { createHash } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { withTimeout } from "../timeout.js";
 import { DECIDE_LUA, GET_APPROVAL_LUA, RESERVE_LUA, SETTLE_LUA } from "./redis-script.js";
-import type {
-  ApprovalRecord,
-  ApproveOutcome,
-  ReserveRequest,
-  ReserveResult,
-  SettleRequest,
-  Store,
-} from "./store.js";
+import { counterShape, type ApprovalRecord, type ApproveOutcome, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "./store.js";
 
 export interface RedisStoreOptions {
   /** A client the host owns (and closes); the store uses it as configured. */
@@ -169,15 +162,7 @@ export class RedisStore implements Store {
     const a = request.approval;
     const i = request.idempotency;
     const payload = JSON.stringify({
-      c: request.counters.map((c) => ({
-        key: c.key,
-        mode: c.mode,
-        limit: c.limit,
-        rate: c.rate,
-        windowMs: c.windowMs,
-        ttlMs: c.ttlMs,
-        amount: c.amount,
-      })),
+      c: request.counters.map((c) => ({ ...counterShape(c), amount: c.amount })),
       a: a && {
         binding: a.binding,
         ttl: a.ttlMs,
@@ -194,16 +179,7 @@ export class RedisStore implements Store {
 
   async settle(request: SettleRequest): Promise<{ applied: boolean }> {
     const payload = JSON.stringify({
-      adj: request.adjustments.map((s) => ({
-        key: s.key,
-        mode: s.mode,
-        limit: s.limit,
-        rate: s.rate,
-        windowMs: s.windowMs,
-        ttlMs: s.ttlMs,
-        window: s.window,
-        delta: s.delta,
-      })),
+      adj: request.adjustments.map((s) => ({ ...counterShape(s), window: s.window, delta: s.delta })),
       i: request.idempotency && { key: request.idempotency.key, action: request.idempotency.action },
     });
     const answer = await this.run(SETTLE, payload);

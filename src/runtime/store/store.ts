@@ -32,7 +32,8 @@
 
 export type CounterMode = "bucket" | "counter";
 
-export interface CounterSpec {
+/** What names a counter and how it counts: the same in a reservation and in its settlement. */
+export interface CounterShape {
   /** The logical key; the store adds its prefix. */
   readonly key: string;
   readonly mode: CounterMode;
@@ -44,6 +45,9 @@ export interface CounterSpec {
   readonly windowMs: number;
   /** counter without a window: how long the key lives after its last change. */
   readonly ttlMs: number;
+}
+
+export interface CounterSpec extends CounterShape {
   /** What this call takes now (bucket: 1; calls: 1; tokens and cost: the reserved estimate, maybe 0). */
   readonly amount: number;
 }
@@ -83,13 +87,7 @@ export type ReserveResult =
   | { readonly status: "approval_rejected"; readonly now: number; readonly approval: ApprovalRecord }
   | { readonly status: "idempotency_conflict"; readonly now: number };
 
-export interface Adjustment {
-  readonly key: string;
-  readonly mode: CounterMode;
-  readonly limit: number;
-  readonly rate?: number;
-  readonly windowMs: number;
-  readonly ttlMs: number;
+export interface Adjustment extends CounterShape {
   /** The window the reservation was made in (counter). */
   readonly window: number;
   /**
@@ -116,6 +114,13 @@ export interface Store {
   getApproval(id: string): Promise<ApprovalRecord | undefined> | ApprovalRecord | undefined;
   /** Release connections and timers. */
   close?(): Promise<void> | void;
+}
+
+/** The shape fields of a counter alone (what a store sends for it, besides amount or window and delta). */
+export function counterShape(c: CounterShape): CounterShape {
+  return c.rate === undefined
+    ? { key: c.key, mode: c.mode, limit: c.limit, windowMs: c.windowMs, ttlMs: c.ttlMs }
+    : { key: c.key, mode: c.mode, limit: c.limit, rate: c.rate, windowMs: c.windowMs, ttlMs: c.ttlMs };
 }
 
 /** Key namespaces inside a store (after its prefix). */
