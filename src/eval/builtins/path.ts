@@ -1,9 +1,12 @@
 // Sandbox path checks: `path(root: "/workspace")`.
 // Guarantees: the root is validated once by compilePathCheck; the check is pure, never throws, and
 // fails closed: a value is accepted only when every plausible reading of it (as given; with `\` as a
-// separator; after one and two rounds of percent-decoding; after Unicode NFKC) resolves, POSIX-style,
-// to the root or below it. Drive letters, UNC/device paths, `~`, control characters and overlong UTF-8
-// are denied outright. Faults are short lowercase messages.
+// separator; after one and two rounds of percent-decoding; after IIS-style `%uXXXX` decoding; after
+// Unicode NFKC) resolves, POSIX-style, to the root or below it. Drive letters, UNC/device paths, `~`,
+// control characters, overlong UTF-8, `%u` escapes of lone surrogates, and characters that a Windows
+// best-fit code page turns into a separator, a dot or another path-meaningful character (./bestfit.ts:
+// `¥`, `∕`, `／`, `．`, ...), in any reading, are denied outright. Faults are short lowercase messages.
+import { firstBestFit } from "./bestfit.js";
 
 export interface PathOptions {
   root: string;
@@ -45,11 +48,18 @@ export function compilePathCheck(opts: PathOptions): PathCheck | { error: string
       }
       for (const { text, how } of readings(value)) {
         if (text === null) return "contains an overlong utf-8 encoding";
+        if (text === LONE_SURROGATE) return "contains a `%u` escape of a lone surrogate";
         const fault = shapeFault(text);
         if (fault !== null) return how ? `${fault} ${how}` : fault;
         if (!inside(rootSegs, text)) return how ? `${outside} ${how}` : outside;
         if (text.includes("\\") && !inside(rootSegs, text.replace(/\\/g, "/"))) {
           return `${outside} when \`\\\` is read as a separator${how ? ` ${how}` : ""}`;
+        }
+        const fit = NON_ASCII.test(text) ? firstBestFit(text) : null;
+        if (fit !== null) {
+          const cp = fit.cp.toString(16).toUpperCase().padStart(4, "0");
+          const bad = `contains \`${fit.ch}\` (U+${cp}), which windows best-fit code pages turn into \`${fit.ascii}\``;
+          return how ? `${bad} ${how}` : bad;
         }
       }
       return null;
@@ -128,21 +138,38 @@ function rootFault(root: unknown): string | null {
 }
 
 interface Reading {
-  text: string | null; // null: the decoding met an overlong UTF-8 sequence
+  text: string | null; // null: the decoding met an overlong UTF-8 sequence; LONE_SURROGATE: a bad %u escape
   how: string;
 }
 
-/** The value as given, percent-decoded once and twice, each also NFKC-normalised. */
+/** Marks a %u-decoding that produced a lone surrogate (never a real path: it holds a NUL). */
+const LONE_SURROGATE = "\u0000lone surrogate";
+/** An IIS `%uXXXX` escape. */
+const PERCENT_U = /%[uU][0-9A-Fa-f]{4}/;
+
+/**
+ * The value as given, percent-decoded once and twice, each of those also IIS-decoded (`%uXXXX` and
+ * `%XX` in one pass, twice when the first pass leaves a `%`), and every reading also
+ * NFKC-normalised.
+ */
 function readings(value: string): Reading[] {
   const out: Reading[] = [{ text: value, how: "" }];
   if (value.includes("%")) {
-    const once = percentDecode(value);
+    const once = percentDecode(value, false);
     out.push({ text: once, how: "after percent-decoding" });
-    if (once !== null && once.includes("%")) out.push({ text: percentDecode(once), how: "after double percent-decoding" });
+    if (once !== null && once.includes("%")) out.push({ text: percentDecode(once, false), how: "after double percent-decoding" });
+    for (let i = 0, n = out.length; i < n; i++) {
+      const r = out[i]!;
+      if (r.text === null || !PERCENT_U.test(r.text)) continue;
+      const how = `${r.how ? `${r.how} and ` : "after "}%u-decoding`;
+      const iis = percentDecode(r.text, true);
+      out.push({ text: iis, how });
+      if (iis !== null && iis !== LONE_SURROGATE && iis.includes("%")) out.push({ text: percentDecode(iis, true), how: `${how} twice` });
+    }
   }
   for (let i = 0, n = out.length; i < n; i++) {
     const r = out[i]!;
-    if (r.text !== null && NON_ASCII.test(r.text)) {
+    if (r.text !== null && r.text !== LONE_SURROGATE && NON_ASCII.test(r.text)) {
       const nf = r.text.normalize("NFKC");
       if (nf !== r.text) out.push({ text: nf, how: `${r.how ? `${r.how} and ` : "after "}unicode normalisation` });
     }
@@ -195,10 +222,24 @@ function inside(rootSegs: readonly string[], p: string): boolean {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8");
 
-/** Decode %XX escapes as UTF-8 bytes; null when the bytes hold an overlong encoding. Never throws. */
-function percentDecode(s: string): string | null {
+/**
+ * Decode %XX escapes as UTF-8 bytes, and with `iis` also `%uXXXX` escapes as UTF-16 code units (a run of
+ * them may form a surrogate pair); null when the bytes hold an overlong encoding, LONE_SURROGATE when a
+ * `%u` run leaves a surrogate unpaired. Never throws.
+ */
+function percentDecode(s: string, iis: boolean): string | null {
   const bytes: number[] = [];
   for (let i = 0; i < s.length; ) {
+    if (iis && s.charCodeAt(i) === 0x25 && (s.charCodeAt(i + 1) | 0x20) === 0x75 && isHex4(s, i + 2)) {
+      let units = "";
+      while (s.charCodeAt(i) === 0x25 && (s.charCodeAt(i + 1) | 0x20) === 0x75 && isHex4(s, i + 2)) {
+        units += String.fromCharCode(parseInt(s.slice(i + 2, i + 6), 16));
+        i += 6;
+      }
+      if (hasLoneSurrogate(units)) return LONE_SURROGATE;
+      for (const b of encoder.encode(units)) bytes.push(b);
+      continue;
+    }
     if (s.charCodeAt(i) === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
       bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
       i += 3;
@@ -222,6 +263,22 @@ function percentDecode(s: string): string | null {
     if (b === 0xf0 && n >= 0x80 && n <= 0x8f) return null;
   }
   return decoder.decode(new Uint8Array(bytes));
+}
+
+function hasLoneSurrogate(u: string): boolean {
+  for (let i = 0; i < u.length; i++) {
+    const c = u.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const n = u.charCodeAt(i + 1);
+      if (n >= 0xdc00 && n <= 0xdfff) i++;
+      else return true;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
+function isHex4(s: string, i: number): boolean {
+  return isHex(s.charCodeAt(i)) && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2)) && isHex(s.charCodeAt(i + 3));
 }
 
 function isHex(c: number): boolean {
