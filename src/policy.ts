@@ -18,8 +18,18 @@ import { sha256 } from "./runtime/canonical.js";
 export interface CompileOptions {
   /** Shown in diagnostics; imports resolve relative to it. Default `policy.mcppolicy`. */
   filename?: string;
-  /** How to read imported files (and JSON Schema files). Default: the file system. Pass `null` to forbid. */
+  /**
+   * How to read imported files (and JSON Schema files). Default: the file system, reading only regular
+   * files of at most 4 MiB. Pass `null` to forbid. A host reader gets absolute paths already checked
+   * (lexically) against the import roots; symbolic links are only checked with the default reader.
+   */
   readFile?: ReadFile | null;
+  /**
+   * The directories the files a policy names (imports, JSON Schema files) must lie in. Default: the
+   * directory of `filename` (and its subdirectories). When given, these replace the default; relative
+   * entries resolve against the working directory. An empty list forbids every import.
+   */
+  importRoots?: readonly string[];
   /**
    * A synchronous realpath, for hosts that run where the files are (e.g. `fs.realpathSync.native`):
    * `path(root: ...)` arguments then also check the physical path of the nearest existing ancestor,
@@ -64,7 +74,7 @@ function checkOptions(options: CompileOptions | undefined) {
 
 export function checkPolicy(source: string, options?: CompileOptions): CheckResult {
   const text = typeof source === "string" ? source : "";
-  const fe = runFrontEnd(text, options?.filename ?? "policy.mcppolicy", reader(options), checkOptions(options));
+  const fe = runFrontEnd(text, options?.filename ?? "policy.mcppolicy", reader(options), checkOptions(options), options?.importRoots);
   const lookup = lookupFrom(fe.sources);
   return {
     diagnostics: fe.diagnostics,
@@ -76,7 +86,7 @@ export function checkPolicy(source: string, options?: CompileOptions): CheckResu
 
 export function compilePolicy(source: string, options?: CompileOptions): Policy {
   if (typeof source !== "string") throw new TypeError("compilePolicy expects the policy source text as a string");
-  const fe = runFrontEnd(source, options?.filename ?? "policy.mcppolicy", reader(options), checkOptions(options));
+  const fe = runFrontEnd(source, options?.filename ?? "policy.mcppolicy", reader(options), checkOptions(options), options?.importRoots);
   if (!fe.ir || hasErrors(fe.diagnostics)) throw new PolicyCompileError(fe.diagnostics, fe.sources);
   return new Policy(fe.ir, fe.diagnostics, fe.sources);
 }

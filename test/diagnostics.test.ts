@@ -78,6 +78,22 @@ describe("golden diagnostics", () => {
     expect(r.codes).toContain("E0108");
   });
 
+  // Files a policy names (compiler/files.ts): E0122 and E0123 need compile options, not a file.
+  it("E0122: an imported file over the size limit", () => {
+    const big = "x".repeat(4 * 1024 * 1024 + 1);
+    const r = check('policy "root"\nimport "./big.mcppolicy"\n', "/virtual/root.mcppolicy", () => big);
+    r.codes.forEach((c) => seen.add(c));
+    expect(r.codes).toEqual(["E0122"]);
+    golden(join(DIR, "generated-E0122.txt"), r.text);
+  });
+
+  it("E0123: an invalid import root", () => {
+    const r = checkPolicy('policy "root"\nimport "./lib.mcppolicy"\n', { filename: "root.mcppolicy", importRoots: [""] });
+    r.diagnostics.forEach((d) => seen.add(d.code));
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["E0123"]);
+    golden(join(DIR, "generated-E0123.txt"), r.render());
+  });
+
   it("every catalog code has a golden", () => {
     const missing = Object.keys(CATALOG).filter((c) => !seen.has(c));
     expect(missing).toEqual([]);

@@ -145,6 +145,8 @@ export interface ImportDecl {
   readonly kind: "import";
   readonly path: string;
   readonly span: Span;
+  /** The span of the path's string literal (where file-access refusals point). */
+  readonly pathSpan: Span;
 }
 
 export interface DefaultDecl {

@@ -12,7 +12,7 @@ import type { Verdict } from "../analysis/types.js";
 import type { Principal } from "../runtime/types.js";
 import type { RequestContext } from "../analysis/types.js";
 import { closest } from "../diagnostics/suggest.js";
-import { EXIT, parseArgs, UsageError } from "./args.js";
+import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs, UsageError } from "./args.js";
 import { err, out, readInput, readTextFile } from "./io.js";
 
 const COMMAND = "analyze";
@@ -51,7 +51,7 @@ function verdictLines(v: Verdict): string[] {
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseArgs(
+  const parsed = parseArgs(
     argv,
     [
       { name: "format", value: true, choices: ["text", "json"] },
@@ -59,9 +59,11 @@ export async function run(argv: readonly string[]): Promise<number> {
       { name: "who", value: true },
       { name: "principal", value: true },
       { name: "deny-findings" },
+      IMPORT_ROOT_FLAG,
     ],
     COMMAND,
   );
+  const { flags, positionals } = parsed;
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? "analyze needs a policy file" : `analyze takes one policy file; got ${positionals.length}`, COMMAND);
   }
@@ -90,7 +92,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     import("../analysis/index.js"),
     import("../eval/request.js"),
   ]);
-  const fe = runFrontEnd(source, file, fsReader);
+  const fe = runFrontEnd(source, file, fsReader, {}, importRootsOption(parsed).importRoots);
   const lookup = render.lookupFrom(fe.sources);
   if (!fe.ir || fe.diagnostics.some((d) => d.severity === "error")) {
     err(render.renderAll(fe.diagnostics, lookup).trimEnd());

@@ -2,7 +2,8 @@
  * A small argv parser for the CLI (no dependency). It knows only the flags a command declares:
  * `--name`, `--name value`, `--name=value`, short aliases (`-h`), `--` to end the flags, and `-` as a
  * positional (stdin). Anything else that starts with `-` is a UsageError — never a silent positional.
- * A flag with a fixed set of values is checked here. A repeated flag keeps its last value.
+ * A flag with a fixed set of values is checked here. A repeated flag keeps its last value in `flags`;
+ * `lists` holds every value of a valued flag, in order (for flags that may repeat, `--import-root`).
  * GUARANTEE: parseArgs never throws anything but UsageError. Also home to the exit codes every
  * command shares (main.ts documents them in --help).
  */
@@ -45,11 +46,14 @@ export interface FlagSpec {
 export interface ParsedArgs {
   /** Switches map to `true`, valued flags to their (last) value. Keys are long names. */
   readonly flags: ReadonlyMap<string, string | true>;
+  /** Every value given to each valued flag, in order. */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
   readonly positionals: readonly string[];
 }
 
 export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], command?: string): ParsedArgs {
   const flags = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   const positionals: string[] = [];
   const byLong = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short !== undefined).map((s) => [s.short as string, s]));
@@ -99,8 +103,18 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], c
       throw new UsageError(`invalid value '${value}' for '${shown}': expected ${spec.choices.join(" or ")}`, command);
     }
     flags.set(spec.name, value);
+    lists.set(spec.name, [...(lists.get(spec.name) ?? []), value]);
   }
-  return { flags, positionals };
+  return { flags, lists, positionals };
+}
+
+/** `--import-root DIR`, which any command that compiles a policy takes (repeatable). */
+export const IMPORT_ROOT_FLAG: FlagSpec = { name: "import-root", value: true };
+
+/** The `importRoots` compile option from `--import-root` flags, or undefined (the policy's own directory). */
+export function importRootsOption(parsed: ParsedArgs): { importRoots?: string[] } {
+  const roots = parsed.lists.get(IMPORT_ROOT_FLAG.name);
+  return roots && roots.length > 0 ? { importRoots: [...roots] } : {};
 }
 
 /** Whether `--help` or `-h` appears before any `--`: help wins over every other mistake on the line. */

@@ -7,7 +7,7 @@
  * Exit: 0 no errors (warnings too, with --deny-warnings), 1 otherwise, 2 usage error.
  */
 import type { JsonDiagnostic } from "../diagnostics/render.js";
-import { EXIT, parseArgs, UsageError } from "./args.js";
+import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs, UsageError } from "./args.js";
 import { collectPolicyFiles, out, readTextFile } from "./io.js";
 
 const COMMAND = "check";
@@ -23,14 +23,16 @@ function plural(n: number, word: string): string {
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseArgs(
+  const parsed = parseArgs(
     argv,
     [
       { name: "format", value: true, choices: ["text", "json"] },
       { name: "deny-warnings" },
+      IMPORT_ROOT_FLAG,
     ],
     COMMAND,
   );
+  const { flags, positionals } = parsed;
   if (positionals.length === 0) throw new UsageError("check needs at least one file or directory", COMMAND);
   const format = flags.get("format") ?? "text";
   const denyWarnings = flags.get("deny-warnings") === true;
@@ -42,7 +44,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const report: CheckReport = { files: [], errors: 0, warnings: 0 };
   const rendered: string[] = [];
   for (const file of files) {
-    const result = checkPolicy(readTextFile(file, COMMAND), { filename: file });
+    const result = checkPolicy(readTextFile(file, COMMAND), { filename: file, ...importRootsOption(parsed) });
     const errors = result.diagnostics.filter((d) => d.severity === "error").length;
     report.errors += errors;
     report.warnings += result.diagnostics.length - errors;

@@ -8,7 +8,7 @@
  */
 import type { Policy } from "../policy.js";
 import type { Decision, PolicyRequest } from "../runtime/types.js";
-import { EXIT, parseArgs, UsageError } from "./args.js";
+import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs, UsageError } from "./args.js";
 import { err, out, readInput, readTextFile } from "./io.js";
 
 export interface Loaded {
@@ -20,7 +20,7 @@ export interface Loaded {
  * Reads and compiles the policy, then reads and parses the request. Returns the exit code 1 (after
  * printing the diagnostics to stderr) when the policy has errors; throws UsageError on bad input.
  */
-export async function loadPolicyAndRequest(positionals: readonly string[], command: string): Promise<Loaded | number> {
+export async function loadPolicyAndRequest(positionals: readonly string[], command: string, importRoots: { importRoots?: string[] } = {}): Promise<Loaded | number> {
   if (positionals.length !== 2) {
     throw new UsageError(
       positionals.length < 2
@@ -45,7 +45,7 @@ export async function loadPolicyAndRequest(positionals: readonly string[], comma
   const { compilePolicy, PolicyCompileError } = await import("../policy.js");
   let policy: Policy;
   try {
-    policy = compilePolicy(source, { filename: policyPath });
+    policy = compilePolicy(source, { filename: policyPath, ...importRoots });
   } catch (e) {
     if (!(e instanceof PolicyCompileError)) throw e;
     err(e.render().trimEnd());
@@ -95,15 +95,17 @@ export function formatDecision(d: Decision): string[] {
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseArgs(
+  const parsed = parseArgs(
     argv,
     [
       { name: "format", value: true, choices: ["json", "text"] },
       { name: "interpreter" },
+      IMPORT_ROOT_FLAG,
     ],
     "eval",
   );
-  const loaded = await loadPolicyAndRequest(positionals, "eval");
+  const { flags, positionals } = parsed;
+  const loaded = await loadPolicyAndRequest(positionals, "eval", importRootsOption(parsed));
   if (typeof loaded === "number") return loaded;
   const { policy, request } = loaded;
   const decision = flags.get("interpreter") === true ? policy.interpret(request) : policy.decide(request);

@@ -5,7 +5,7 @@
  * the Explanation object in json.
  * Exit: 0 when explained (whatever the decision), 1 when the policy has errors, 2 usage error.
  */
-import { EXIT, parseArgs } from "./args.js";
+import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs } from "./args.js";
 import { formatDecision, loadPolicyAndRequest } from "./eval.js";
 import { out } from "./io.js";
 import type { ExplainedRule } from "../runtime/types.js";
@@ -25,8 +25,9 @@ export function formatRules(rules: readonly ExplainedRule[]): string[] {
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, [{ name: "format", value: true, choices: ["text", "json"] }], COMMAND);
-  const loaded = await loadPolicyAndRequest(positionals, COMMAND);
+  const parsed = parseArgs(argv, [{ name: "format", value: true, choices: ["text", "json"] }, IMPORT_ROOT_FLAG], COMMAND);
+  const { flags, positionals } = parsed;
+  const loaded = await loadPolicyAndRequest(positionals, COMMAND, importRootsOption(parsed));
   if (typeof loaded === "number") return loaded;
   const explanation = loaded.policy.explain(loaded.request);
   if ((flags.get("format") ?? "text") === "json") {

@@ -1,12 +1,19 @@
 /**
  * Input and output for the CLI. Reading a file, a directory tree or stdin either returns text or
  * throws a UsageError with a readable message (`cannot read 'x': no such file`) — never a raw errno.
+ * GUARANTEES: every file the CLI reads (policies, test files, requests, principals) is read through
+ * compiler/files.ts: regular files only (a FIFO or a device is refused without blocking), at most
+ * LIMITS.maxFileBytes; stdin too is read to that limit plus one byte at most.
  * collectPolicyFiles returns paths as the user wrote them (joined under a directory argument), each
- * file once, the files of one directory in a stable code-unit order; it never follows a directory link
- * into a loop. A leading byte-order mark is removed from every text read.
+ * file once, the files of one directory in a stable code-unit order. A directory walk never leaves the
+ * directory it was given: it does not descend into symbolically linked directories, takes a linked
+ * file only when the link's target is a regular file inside the walked directory, and skips FIFOs,
+ * sockets and devices. A leading byte-order mark is removed from every text read.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import * as nodePath from "node:path";
+import { FileRefusal, isUnder, readRegularFile } from "../compiler/files.js";
+import { LIMITS } from "../syntax/limits.js";
 import { UsageError } from "./args.js";
 
 export const POLICY_EXTENSION = ".mcppolicy";
@@ -35,25 +42,34 @@ export function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** The text of a file, as UTF-8. */
+/** The text of a regular file, as UTF-8 (at most LIMITS.maxFileBytes). */
 export function readTextFile(path: string, command?: string): string {
   try {
-    return stripBom(readFileSync(path, "utf8"));
+    return stripBom(readRegularFile(path));
   } catch (err) {
-    throw new UsageError(`cannot read '${path}': ${describe(err)}`, command);
+    throw new UsageError(`cannot read '${path}': ${err instanceof FileRefusal ? err.message : describe(err)}`, command);
   }
 }
 
-/** All of stdin, as UTF-8. */
-export async function readStdin(): Promise<string> {
+/** All of stdin, as UTF-8; more than LIMITS.maxFileBytes is a UsageError (read no further than one byte past it). */
+export async function readStdin(command?: string, limit: number = LIMITS.maxFileBytes): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    const b = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    chunks.push(b);
+    total += b.length;
+    if (total > limit) {
+      process.stdin.destroy();
+      throw new UsageError(`cannot read stdin: it is larger than ${limit} bytes`, command);
+    }
+  }
   return stripBom(Buffer.concat(chunks).toString("utf8"));
 }
 
 /** A file's text, or stdin's when the path is `-`. */
 export async function readInput(path: string, command?: string): Promise<string> {
-  return path === "-" ? readStdin() : readTextFile(path, command);
+  return path === "-" ? readStdin(command) : readTextFile(path, command);
 }
 
 /**
@@ -99,7 +115,7 @@ export function collectFiles(paths: readonly string[], suffixes: readonly string
   return out;
 }
 
-function walk(dir: string, suffixes: readonly string[], found: string[], visited: Set<string>, command: string | undefined): void {
+function walk(dir: string, suffixes: readonly string[], found: string[], visited: Set<string>, command: string | undefined, top?: string): void {
   let real: string;
   let names: string[];
   try {
@@ -110,23 +126,36 @@ function walk(dir: string, suffixes: readonly string[], found: string[], visited
   } catch (err) {
     throw new UsageError(`cannot read directory '${dir}': ${describe(err)}`, command);
   }
+  const root = top ?? real; // the real path of the directory the user named: nothing outside it is read
   for (const name of names) {
     const full = nodePath.join(dir, name);
-    let isDir: boolean;
-    let isFile: boolean;
+    let st;
     try {
-      const st = statSync(full); // follows links; a dangling link is skipped below
-      isDir = st.isDirectory();
-      isFile = st.isFile();
+      st = lstatSync(full); // does not follow links
     } catch {
       continue;
     }
-    if (isDir) {
+    if (st.isDirectory()) {
       if (name.startsWith(".") || SKIPPED_DIRS.has(name)) continue;
-      walk(full, suffixes, found, visited, command);
-    } else if (isFile && suffixes.some((s) => name.endsWith(s))) {
+      walk(full, suffixes, found, visited, command, root);
+    } else if (!suffixes.some((s) => name.endsWith(s))) {
+      continue;
+    } else if (st.isFile()) {
+      found.push(full);
+    } else if (st.isSymbolicLink() && linkedFileInside(full, root)) {
       found.push(full);
     }
+    // Anything else (a FIFO, a socket, a device, a link to a directory or out of the tree) is skipped.
+  }
+}
+
+/** Whether the link at `path` leads to a regular file inside `root` (a real path). */
+function linkedFileInside(path: string, root: string): boolean {
+  try {
+    const target = realpathSync(path);
+    return isUnder(target, root) && statSync(target).isFile();
+  } catch {
+    return false; // dangling, a loop, or unreadable
   }
 }
 

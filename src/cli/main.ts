@@ -42,13 +42,16 @@ const CHECK_HELP = `Usage: mcppolicy check <file-or-dir>... [--format text|json]
 
 Compile each policy and report its diagnostics, rendered like rustc. A directory is searched
 recursively for *.mcppolicy files (skipping node_modules and directories whose name starts with a
-dot), in sorted order. A file named explicitly is checked whatever its extension. Imports resolve
-relative to the importing file; diagnostics found in an imported file are reported with the importer.
+dot), in sorted order; a walk never leaves the directory (linked directories are not entered, a
+linked file is taken only when its target is inside). A file named explicitly is checked whatever its
+extension. Imports resolve relative to the importing file and must stay inside the policy's
+directory (or the --import-root directories); only regular files of at most 4 MiB are read.
 
 Options:
   --format text|json   text (default): diagnostics, then "checked N files: E errors, W warnings".
                        json: one document {"files":[{"file","diagnostics":[...]}],"errors":E,"warnings":W}
   --deny-warnings      treat warnings as errors for the exit code
+  --import-root DIR    imports may come from DIR (repeatable); replaces the policy's own directory
   -h, --help           show this help
 
 Exit codes:
@@ -67,6 +70,7 @@ Options:
   --format json|text   json (default): the Decision object, pretty-printed.
                        text: "effect: ...", the reasons ("  - [code] rule: message"), roles, budgets
   --interpreter        decide with the reference interpreter instead of the compiled function
+  --import-root DIR    imports may come from DIR (repeatable); replaces the policy's own directory
   -h, --help           show this help
 
 Exit codes (so scripts can branch on the decision):
@@ -86,6 +90,7 @@ principal does not hold its role) or error.
 Options:
   --format text|json   text (default): the decision, then a table of rules (id, effect, line, outcome).
                        json: the Explanation object {"decision", "rules": [...]}
+  --import-root DIR    imports may come from DIR (repeatable); replaces the policy's own directory
   -h, --help           show this help
 
 Exit codes:
@@ -114,6 +119,7 @@ Options:
                              json: the report {"errors","files","coverage","summary","ok",...}
                              junit: JUnit XML, one testsuite per test file
   --min-coverage N           fail unless every policy's tests exercise at least N% of its rules
+  --import-root DIR          imports may come from DIR (repeatable); replaces each policy's directory
   -h, --help                 show this help
 
 Exit codes:
@@ -144,6 +150,7 @@ Options:
   --format text|json   text (default). json: one document {"file","policy","warnings","findings"} or
                        {"file","policy","can","who","principal"} with the answers and their witnesses
   --deny-findings      exit 1 when there are findings
+  --import-root DIR    imports may come from DIR (repeatable); replaces the policy's own directory
   -h, --help           show this help
 
 Exit codes:

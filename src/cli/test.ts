@@ -8,7 +8,7 @@
  * compile has its diagnostics rendered on stderr and fails its files (exit 1).
  * Exit: 0 every case passed (and coverage reached --min-coverage), 1 otherwise, 2 usage or test-file error.
  */
-import { EXIT, parseArgs, UsageError } from "./args.js";
+import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs, UsageError } from "./args.js";
 import { collectFiles, err, out } from "./io.js";
 
 const COMMAND = "test";
@@ -24,14 +24,16 @@ function minCoverage(value: string | true | undefined): number | undefined {
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseArgs(
+  const parsed = parseArgs(
     argv,
     [
       { name: "format", value: true, choices: ["text", "json", "junit"] },
       { name: "min-coverage", value: true },
+      IMPORT_ROOT_FLAG,
     ],
     COMMAND,
   );
+  const { flags, positionals } = parsed;
   const format = flags.get("format") ?? "text";
   const min = minCoverage(flags.get("min-coverage"));
   const files = collectFiles(positionals.length > 0 ? positionals : ["."], SUFFIXES, COMMAND);
@@ -41,7 +43,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   // The compiler is loaded only once the command line is known to be good: usage errors stay fast.
   const { runPolicyTests, formatError, formatJson, formatJunit, formatText } = await import("../policytest/index.js");
-  const report = runPolicyTests(files, min === undefined ? {} : { minCoverage: min });
+  const report = runPolicyTests(files, { ...(min !== undefined && { minCoverage: min }), ...importRootsOption(parsed) });
   for (const f of report.files) {
     if (f.compileError) {
       err(f.compileError.rendered.trimEnd());

@@ -9,7 +9,7 @@ import { checkPolicyFiles } from "../check/check.js";
 import type { CheckOptions } from "../check/scope.js";
 import type { IrPolicy } from "../ir/ir.js";
 import type { SourceFile } from "../source/source.js";
-import { loadPolicy, type ReadFile } from "./load.js";
+import { loadPolicy, policyReader, type ReadFile } from "./load.js";
 
 export interface FrontEndResult {
   ir: IrPolicy | undefined;
@@ -22,11 +22,23 @@ export const MAX_REPORTED_ERRORS = 100;
 
 const cap = (diags: Diagnostic[]) => capDiagnostics(sortDiagnostics(diags), MAX_REPORTED_ERRORS, (at, shown) => tooManyErrors(at.span, shown));
 
-export function runFrontEnd(text: string, filename: string, readFile: ReadFile | undefined, options: CheckOptions = {}): FrontEndResult {
-  const loaded = loadPolicy(text, filename, readFile);
+/**
+ * `importRoots`: where the files the policy names (imports, JSON Schema files) may lie; by default the
+ * directory of `filename` (see files.ts).
+ */
+export function runFrontEnd(
+  text: string,
+  filename: string,
+  readFile: ReadFile | undefined,
+  options: CheckOptions = {},
+  importRoots?: readonly unknown[],
+): FrontEndResult {
+  const loaded = loadPolicy(text, filename, readFile, importRoots);
   if (hasErrors(loaded.diagnostics) || loaded.asts.length === 0) {
     return { ir: undefined, diagnostics: cap(loaded.diagnostics), sources: loaded.sources };
   }
-  const checked = checkPolicyFiles(loaded.asts, { ...options, ...(readFile && { readFile }) });
+  const reader = policyReader(filename, readFile, importRoots);
+  const read = "read" in reader ? reader.read : undefined;
+  const checked = checkPolicyFiles(loaded.asts, { ...options, ...(read && { readFile: read }) });
   return { ir: checked.ir, diagnostics: cap([...loaded.diagnostics, ...checked.diagnostics]), sources: loaded.sources };
 }

@@ -29,6 +29,11 @@ export const CATALOG = {
   E0111: "invalid limit",
   E0112: "duplicate field",
   E0113: "misplaced declaration",
+  // files a policy names (imports): compiler/files.ts
+  E0120: "import outside the import roots",
+  E0121: "import not a regular file",
+  E0122: "imported file too large",
+  E0123: "invalid import root",
   E0201: "type mismatch",
   E0202: "wrong kind of set",
   E0203: "invalid set item",
@@ -116,6 +121,15 @@ export const invalidLimit = (span: Span, message: string, hint?: string) => make
 export const duplicateField = (span: Span, name: string) =>
   make("E0112", span, `field ${q(name)} is declared twice`, "remove one of them");
 export const misplaced = (span: Span, message: string, hint?: string) => make("E0113", span, message, hint);
+// Files a policy names. INVARIANT: these messages name the path and never quote the refused file.
+export const importOutsideRoots = (span: Span, path: string, reason: string) =>
+  make("E0120", span, `cannot import ${q(path)}: ${reason}`, "imports stay inside the policy's directory; a host can widen this with `importRoots` (cli: `--import-root DIR`)");
+export const importNotRegular = (span: Span, path: string, reason: string) =>
+  make("E0121", span, `cannot import ${q(path)}: ${reason}`, "import a policy file");
+export const importTooLarge = (span: Span, path: string, limit: number) =>
+  make("E0122", span, `cannot import ${q(path)}: it is larger than ${limit} bytes`, "split it into smaller files");
+export const invalidImportRoot = (span: Span, root: string) =>
+  make("E0123", span, `invalid import root ${q(root)}`, "`importRoots` must be non-empty directory paths");
 
 // ---- types and values ----
 export const typeMismatch = (span: Span, message: string, hint?: string) => make("E0201", span, message, hint);

@@ -43,8 +43,8 @@ export interface PolicyCoverage {
  * `text` and `filename` are what the policy was compiled from: they are parsed again for the
  * positions of tool blocks, which the IR does not keep.
  */
-export function coverageItems(policy: Policy, text: string, filename: string, readFile: ReadFile): CoverageItem[] {
-  const { asts, sources } = loadPolicy(text, filename, readFile);
+export function coverageItems(policy: Policy, text: string, filename: string, readFile: ReadFile, importRoots?: readonly string[]): CoverageItem[] {
+  const { asts, sources } = loadPolicy(text, filename, readFile, importRoots);
   const lookup = lookupFrom(sources);
   const order = new Map(sources.map((s, i) => [s.name, i]));
   const where = (s: Span) => ({ file: s.file, line: lookup(s.file)?.position(s.start).line ?? 0 });

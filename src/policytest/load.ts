@@ -17,7 +17,7 @@
  * set to null removes the default's), every other request key is replaced whole (null removes it).
  * A case with `defaults: false` takes none.
  */
-import { readFileSync } from "node:fs";
+import { readRegularFile } from "../compiler/files.js";
 import * as nodePath from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
 import { closest } from "../diagnostics/suggest.js";
@@ -393,8 +393,8 @@ class Reader {
 
 export type ReadText = (path: string) => string;
 
-/** Reads a UTF-8 file, without a leading byte-order mark. */
-export const readUtf8: ReadText = (path) => readFileSync(path, "utf8").replace(/^\uFEFF/, "");
+/** Reads a UTF-8 regular file of at most 4 MiB (never a FIFO or a device), without a leading byte-order mark. */
+export const readUtf8: ReadText = (path) => readRegularFile(path);
 
 /** Read and validate the test file `file`. Never throws: an unreadable file is an error at its line 1. */
 export function loadPolicyTests(file: string, readFile: ReadText = readUtf8): LoadResult {

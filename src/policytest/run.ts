@@ -7,6 +7,7 @@
  * policy that does not compile fails the files that test it (with its diagnostics); the others run.
  */
 import * as nodePath from "node:path";
+import { fsReader } from "../compiler/files.js";
 import type { JsonDiagnostic } from "../diagnostics/render.js";
 import { compilePolicy, PolicyCompileError, type Policy } from "../policy.js";
 import { canonicalJson } from "../runtime/canonical.js";
@@ -30,6 +31,8 @@ export interface RunOptions {
   readFile?: ReadText;
   /** The percentage of its rules each policy's tests must exercise (0-100). */
   minCoverage?: number;
+  /** Where the policies' imports may lie (the compile option `importRoots`); default: each policy's directory. */
+  importRoots?: readonly string[];
 }
 
 export type CaseStatus = "passed" | "failed" | "skipped";
@@ -100,7 +103,8 @@ export function runPolicyTests(files: readonly string[], options: RunOptions = {
   const compiledFor = (t: PolicyTestFile) => policies.get(nodePath.resolve(t.policy)) as Compiled;
   for (const t of loaded) {
     const key = nodePath.resolve(t.policy);
-    if (!policies.has(key)) policies.set(key, compile(t.policy, read));
+    // The default policy reader is the compiler's own, so imports get its symlink checks too.
+    if (!policies.has(key)) policies.set(key, compile(t.policy, options.readFile ?? fsReader, options.importRoots));
     const c = compiledFor(t);
     if (c.kind === "unreadable") {
       const hint = t.policy === defaultPolicyPath(t.file) ? " (name the policy with `policy:`)" : "";
@@ -129,7 +133,7 @@ export function runPolicyTests(files: readonly string[], options: RunOptions = {
   return finish({ errors, files: results, coverage, belowMinimum, ...(minCoverage !== undefined && { minCoverage }) });
 }
 
-function compile(path: string, read: ReadText): Compiled {
+function compile(path: string, read: ReadText, importRoots: readonly string[] | undefined): Compiled {
   let text: string;
   try {
     text = read(path);
@@ -139,12 +143,12 @@ function compile(path: string, read: ReadText): Compiled {
   }
   let policy: Policy;
   try {
-    policy = compilePolicy(text, { filename: path, readFile: read });
+    policy = compilePolicy(text, { filename: path, readFile: read, ...(importRoots && { importRoots }) });
   } catch (e) {
     if (e instanceof PolicyCompileError) return { kind: "broken", error: e };
     return { kind: "unreadable", message: (e as Error)?.message ?? String(e) };
   }
-  const items = coverageItems(policy, text, path, read);
+  const items = coverageItems(policy, text, path, read, importRoots);
   const known = {
     rule: new Set(items.map((i) => i.id)),
     role: new Set(policy.ir.roles.keys()),

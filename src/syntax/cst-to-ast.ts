@@ -123,7 +123,7 @@ export class AstBuilder {
       }
       case "importDecl": {
         const s = this.tok(child, "StringLiteral");
-        return s ? { kind: "import", path: this.str(s), span: this.nodeSpan(child) } : undefined;
+        return s ? { kind: "import", path: this.str(s), span: this.nodeSpan(child), pathSpan: this.tokSpan(s) } : undefined;
       }
       case "constDecl": {
         const id = this.tok(child, "Identifier");
