@@ -112,7 +112,7 @@ describe("imports stay inside the policy's directory tree", () => {
   });
 
   it("an invalid import root is a diagnostic, and nothing is imported", () => {
-    for (const roots of [[""], ["a\u0000b"], [42 as unknown as string]]) {
+    for (const roots of [[""], ["a\u0000b"], [42 as unknown as string], "dir" as unknown as string[]]) {
       expect(importing("./lib.mcppolicy", { importRoots: roots }).codes).toEqual(["E0123"]);
     }
   });

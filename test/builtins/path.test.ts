@@ -142,6 +142,30 @@ describe("checkSandboxPath", () => {
     }
   });
 
+  it("property: an accepted value stays inside after %u-decoding and holds no best-fit character in any reading", () => {
+    const c = compilePathCheck(root);
+    if (typeof c !== "function") throw new Error(c.error);
+    const iis = (t: string) => safeDecode(t.replace(/%u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
+    const piece = fc.constantFrom("..", ".", "/", "a", "%u002e", "%u002f", "%U002E", "%u005c", "%u2215", "%uff0e", "%u0025", "%25u002e", "2e", "2f", "%", "u", "∕", "¥", "．", "／", "Ａ", "日本");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (parts) => {
+        const p = parts.join("");
+        if (c(p) !== null) return;
+        const once = safeDecode(p);
+        for (const base of [p, once, safeDecode(once), iis(p), iis(once), iis(iis(p))]) {
+          for (const reading of [base, base.normalize("NFKC")]) {
+            for (const ch of reading) expect(BEST_FIT.has(ch.codePointAt(0)!), `${p}: ${ch}`).toBe(false);
+            for (const q of [reading, reading.replace(/\\/g, "/")]) {
+              const resolved = posix.resolve("/workspace", q);
+              expect(resolved === "/workspace" || resolved.startsWith("/workspace/"), `${p} -> ${resolved}`).toBe(true);
+            }
+          }
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("works with `/` as root", () => {
     const c = compilePathCheck({ root: "/" });
     if (typeof c !== "function") throw new Error(c.error);
