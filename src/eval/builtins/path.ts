@@ -158,9 +158,11 @@ function readings(value: string): Reading[] {
     const once = percentDecode(value, false);
     out.push({ text: once, how: "after percent-decoding" });
     if (once !== null && once.includes("%")) out.push({ text: percentDecode(once, false), how: "after double percent-decoding" });
+    const decoded = new Set<string>(); // `%u002e` percent-decodes to itself: decode each text once
     for (let i = 0, n = out.length; i < n; i++) {
       const r = out[i]!;
-      if (r.text === null || !PERCENT_U.test(r.text)) continue;
+      if (r.text === null || decoded.has(r.text) || !PERCENT_U.test(r.text)) continue;
+      decoded.add(r.text);
       const how = `${r.how ? `${r.how} and ` : "after "}%u-decoding`;
       const iis = percentDecode(r.text, true);
       out.push({ text: iis, how });
