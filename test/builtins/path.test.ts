@@ -18,7 +18,7 @@ const check = (v: unknown): string | null => checkSandboxPath(v, root);
 describe("compilePathCheck", () => {
   it("validates the root", () => {
     for (const r of ["/workspace", "/", "/srv/data/app"]) expect(typeof compilePathCheck({ root: r }), r).toBe("function");
-    for (const r of ["workspace", "", "/workspace/", "/a//b", "/a/./b", "/a/../b", "/a\\b", "/a\u0000", "C:\\x", "/ﬁle"]) {
+    for (const r of ["workspace", "", "/workspace/", "/a//b", "/a/./b", "/a/../b", "/a\\b", "/a\u0000", "C:\\x", "/ﬁle", "/data¥x", "/a∕b"]) {
       const c = compilePathCheck({ root: r });
       expect(typeof c, r).toBe("object");
       if (typeof c === "object") expect(c.error).toMatch(/root/);

@@ -129,6 +129,7 @@ function rootFault(root: unknown): string | null {
   if (typeof root !== "string" || !root.startsWith("/")) return "the root must be an absolute posix path";
   if (CONTROL.test(root) || root.includes("\\")) return "the root may not contain control characters or `\\`";
   if (root !== root.normalize("NFKC")) return "the root must be in unicode nfkc form";
+  if (firstBestFit(root) !== null) return "the root may not contain characters that windows best-fit code pages turn into `/`, `\\`, `.` or the like";
   if (root === "/") return null;
   if (root.endsWith("/")) return "the root may not end with `/`";
   for (const seg of root.slice(1).split("/")) {
