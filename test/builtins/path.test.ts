@@ -65,8 +65,9 @@ describe("checkSandboxPath", () => {
       ["..%2f..%2fetc", /outside/],
       ["%252e%252e%252fetc", /outside.*after double percent-decoding/],
       ["..%5c..%5cetc", /outside.*separator.*percent-decoding/],
-      ["\ufe30/etc", /outside.*unicode normalisation/],
-      ["%ef%b8%b0/etc", /outside.*percent-decoding and unicode normalisation/],
+      // U+FE30 is `..` under NFKC: refused as a compatibility form of `.` before the NFKC reading is reached
+      ["\ufe30/etc", /U\+FE30.*best-fit code pages turn into `\.`/],
+      ["%ef%b8%b0/etc", /U\+FE30.*after percent-decoding/],
       ["%c0%ae%c0%ae/etc", /overlong/],
       ["%c0%af", /overlong/],
       ["%e0%80%ae", /overlong/],
@@ -204,5 +205,19 @@ describe("checkSandboxPath", () => {
         expect(r === null || typeof r === "string").toBe(true);
       }),
     );
+  });
+});
+
+describe("path: compatibility forms of path-meaningful characters (beyond the best-fit table)", () => {
+  it("refuses any non-ASCII character whose NFKC form holds / \\ . : \" < > | ? * or %", () => {
+    // ℀ is `a/c`, ⒈ is `1.`, ﹟ is `#` (allowed), ⑴ is `(1)` (allowed), ︙ is `...`
+    for (const p of ["\u2100", "x\u2488y", "\ufe19", "a\u2101b", "\u2474\u2488"]) {
+      expect(check(p), p).toMatch(/best-fit code pages turn into/);
+    }
+  });
+  it("keeps names whose compatibility forms are harmless", () => {
+    for (const p of ["\ufe5f", "\u2474", "\u65e5\u672c\u8a9e.txt", "\uff21\uff22\uff23", "caf\u00e9/x"]) {
+      expect(check(p), p).toBeNull();
+    }
   });
 });

@@ -95,13 +95,23 @@ export const BEST_FIT: ReadonlyMap<number, string> = new Map<number, string>([
   [0xff05, "%"], // FULLWIDTH PERCENT SIGN
 ]);
 
-/** The first best-fit character in `text`, or null. Only non-ASCII text can hold one. */
+/** The path-meaningful ASCII characters a best-fit or compatibility mapping must never produce. */
+const PATH_MEANINGFUL = /[/\\.:"<>|?*%]/;
+
+/**
+ * The first best-fit character in `text`, or null. Only non-ASCII text can hold one.
+ * Beside the table, any non-ASCII character whose compatibility form (NFKC) holds a path-meaningful
+ * ASCII character is refused too (`℀` is `a/c`, `⒈` is `1.`, `﹖` is `?`): best-fit tables follow the
+ * compatibility decompositions closely, so this catches the class where the hand-written table has gaps.
+ */
 export function firstBestFit(text: string): { ch: string; cp: number; ascii: string } | null {
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
     if (cp < 0x80) continue;
     const ascii = BEST_FIT.get(cp);
     if (ascii !== undefined) return { ch, cp, ascii };
+    const compat = PATH_MEANINGFUL.exec(ch.normalize("NFKC"));
+    if (compat !== null) return { ch, cp, ascii: compat[0] };
   }
   return null;
 }
