@@ -6,9 +6,10 @@
  */
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
-import { notBoolean, typeMismatch, unknownAttribute, unknownName, wrongSetKind } from "../diagnostics/catalog.js";
+import { notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
 import { BUILTIN_CIDR_SETS as BUILTIN_NAMES } from "../eval/builtins/cidr.js";
 import { compileNameGlob } from "../eval/builtins/glob.js";
+import { globProblem } from "../eval/builtins/glob-syntax.js";
 import type { AttrRoot, IrExpr, Scalar } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
@@ -148,6 +149,11 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
       return BAD;
     }
     if (!compatible(l.type, "string")) sym.diagnostics.push(typeMismatch(e.left.span, `\`matches\` needs a string, but this is ${l.type}`));
+    const problem = globProblem(e.right.value, "matches");
+    if (problem) {
+      sym.diagnostics.push(unsupportedGlob(e.right.span, e.right.value, problem.what, problem.hint));
+      return BAD;
+    }
     return boolOf({ k: "matches", l: l.ir, pattern: e.right.value, test: compileNameGlob(e.right.value) });
   }
   const l = lowerExpr(sym, e.left);

@@ -29,6 +29,9 @@ export const CATALOG = {
   E0111: "invalid limit",
   E0112: "duplicate field",
   E0113: "misplaced declaration",
+  E0114: "unresolved name in a deny rule",
+  E0115: "invalid tool block name",
+  E0116: "name is not a pattern",
   E0201: "type mismatch",
   E0202: "wrong kind of set",
   E0203: "invalid set item",
@@ -38,6 +41,7 @@ export const CATALOG = {
   E0207: "pattern not linear-time",
   E0208: "condition is not boolean",
   E0209: "invalid risk level",
+  E0210: "unsupported glob syntax",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   W0001: "rule shadowed by a deny",
@@ -116,6 +120,21 @@ export const invalidLimit = (span: Span, message: string, hint?: string) => make
 export const duplicateField = (span: Span, name: string) =>
   make("E0112", span, `field ${q(name)} is declared twice`, "remove one of them");
 export const misplaced = (span: Span, message: string, hint?: string) => make("E0113", span, message, hint);
+// Names and globs (issue 9, point 3): a deny that names nothing, or a name that is not a pattern, would
+// silently never match; these are errors, not warnings.
+export const unresolvedDenyName = (span: Span, name: string, near: string, what: "tool" | "set" | "tool set", target: string) =>
+  make(
+    "E0114",
+    span,
+    target === "tool" ? `deny rule names ${q(name)}, which is neither a declared tool nor a set` : `deny rule names the ${target} ${q(name)}, a near miss of a set`,
+    `did you mean the ${what} ${q(near)}? a deny on a misspelt name never matches; if ${q(name)} is the exact name of a ${target}, write it quoted (${q(`"${name}"`)})${target === "tool" ? ` or declare it with ${q(`tool ${name} { }`)}` : ""}`,
+  );
+export const invalidToolBlockName = (span: Span, name: string, why: string, hint: string) =>
+  make("E0115", span, `tool block name ${q(name)} is not a tool name: ${why}`, hint);
+export const notAPattern = (span: Span, name: string, what: string, target: string) =>
+  make("E0116", span, `${q(name)} is ${what}, not a ${target} pattern`, `${target} rules take exact names${target === "tool" ? ", quoted globs or names of `tool` sets" : " or quoted globs"}; write ${q(`"${name}"`)} to mean the name itself`);
+export const quotedSetName = (span: Span, name: string) =>
+  make("E0116", span, `${q(`"${name}"`)} in quotes is a tool name, but ${q(name)} is a tool set`, `write it without quotes to use the set; if a tool is really called ${q(name)}, declare it with ${q(`tool ${name} { }`)}`);
 
 // ---- types and values ----
 export const typeMismatch = (span: Span, message: string, hint?: string) => make("E0201", span, message, hint);
@@ -131,6 +150,8 @@ export const patternNotLinear = (span: Span, pattern: string, why: string, hint?
   make("E0207", span, `pattern \`${pattern}\` cannot be used: ${why}`, hint ?? "patterns run against attacker input, so only linear-time constructs are allowed");
 export const notBoolean = (span: Span, type: string) =>
   make("E0208", span, `condition has type ${q(type)}, not boolean`, "compare it with `==`, or test it with `has`");
+export const unsupportedGlob = (span: Span, pattern: string, what: string, hint: string) =>
+  make("E0210", span, `unsupported glob syntax in ${q(pattern)}: ${what}`, hint);
 export const invalidRisk = (span: Span, value: string) =>
   make("E0209", span, `invalid risk level ${q(value)}`, didYouMean(value, ["low", "medium", "high", "critical"]) ?? "use `low`, `medium`, `high` or `critical`");
 
