@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileNameGlob, compileUriGlob, globIsLiteral, globLiteral, isAmbiguousUri } from "../../src/eval/builtins/glob.js";
+import { compileNameGlob, compileUriGlob, globFill, globIsLiteral, globLiteral, isAmbiguousUri } from "../../src/eval/builtins/glob.js";
 import { globProblem, type GlobPlace } from "../../src/eval/builtins/glob-syntax.js";
 
 /** Reference: a (slow, backtracking) regex translation of the same glob semantics. */
@@ -143,6 +143,22 @@ describe("globIsLiteral", () => {
     expect(globIsLiteral("a[?]")).toBe(true);
     expect(globLiteral("a[?][*]")).toBe("a?*");
     expect(globLiteral("a[?]*")).toBe(undefined);
+  });
+});
+
+describe("globFill", () => {
+  it("gives a text the glob matches, reading [c] as c", () => {
+    expect(globFill("why[?]*", "x", "x/y", "x")).toBe("why?x");
+    expect(globFill("file:///ws/**/*.md", "x", "x/y", "x")).toBe("file:///ws/x/y/x.md");
+    const alpha = fc.constantFrom("a", ".", "/", "*", "?", "[", "]", "😀");
+    fc.assert(
+      fc.property(fc.array(alpha, { maxLength: 10 }), (p) => {
+        const pattern = p.join("");
+        expect(compileNameGlob(pattern)(globFill(pattern, "x", "x", "x"))).toBe(true);
+        expect(compileUriGlob(pattern)(globFill(pattern, "x", "x/y", "x"))).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 

@@ -38,6 +38,29 @@ export function globLiteral(pattern: string): string | undefined {
 }
 
 /**
+ * A text the pattern matches when each `**` becomes `globstar`, each `*` `star` and each `?` `one`, and
+ * each `[c]` its character (for samples and examples; `fill("fs.*", "x", "x/y", "x")` is `fs.x`).
+ */
+export function globFill(pattern: string, star: string, globstar: string, one: string): string {
+  let out = "";
+  for (let i = 0; i < pattern.length; ) {
+    const quoted = bracketLiteral(pattern, i);
+    if (quoted) {
+      out += String.fromCodePoint(quoted.cp);
+      i += quoted.width;
+    } else if (pattern.startsWith("**", i)) {
+      out += globstar;
+      while (pattern[i] === "*") i++;
+    } else {
+      const c = pattern[i]!;
+      out += c === "*" ? star : c === "?" ? one : c;
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
  * `[c]` at `i` (exactly one code point between brackets): the code point and the width of the group, or
  * undefined. Shared with the syntax check so both read a pattern the same way.
  */
