@@ -6,7 +6,7 @@
  */
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
-import { notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
+import { globComparedExactly, notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
 import { BUILTIN_CIDR_SETS as BUILTIN_NAMES } from "../eval/builtins/cidr.js";
 import { compileNameGlob } from "../eval/builtins/glob.js";
 import { globProblem } from "../eval/builtins/glob-syntax.js";
@@ -92,6 +92,26 @@ function literalValues(sym: Symbols, l: A.ListValue): Scalar[] | undefined {
     }
   }
   return out;
+}
+
+/**
+ * `tool.name == "github__*"` (or `!=`, or `in` a list holding such a string) compares exactly, so a glob
+ * there would silently never match any tool name: an error (E0211) pointing to `matches` or a tool set.
+ */
+function checkToolNameGlob(sym: Symbols, span: A.Expr["span"], l: IrExpr, r: IrExpr, op: string): void {
+  const isToolName = (x: IrExpr) => x.k === "attr" && x.root === "tool.name" && x.path.length === 0;
+  const globs = (x: IrExpr): string[] =>
+    x.k === "lit" ? (typeof x.value === "string" && /[*?]/.test(x.value) ? [x.value] : []) : x.k === "list" ? x.values.filter((v): v is string => typeof v === "string" && /[*?]/.test(v)) : [];
+  for (const [a, b] of [
+    [l, r],
+    [r, l],
+  ] as const) {
+    const found = isToolName(a) ? globs(b) : [];
+    if (found.length > 0) {
+      sym.diagnostics.push(globComparedExactly(span, found[0]!, op));
+      return;
+    }
+  }
 }
 
 const CMP: Record<string, "eq" | "ne" | "lt" | "le" | "gt" | "ge"> = { "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge" };
@@ -180,6 +200,7 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
     if (l.type === "list" || l.type === "strings" || l.type === "set") {
       sym.diagnostics.push(typeMismatch(e.left.span, `the left side of \`in\` must be a single value, but this is ${l.type}`));
     }
+    if (r.ir.k === "list") checkToolNameGlob(sym, e.span, l.ir, r.ir, e.op);
     return boolOf({ k: "in", negate, l: l.ir, r: r.ir });
   }
   const r = lowerExpr(sym, e.right);
@@ -190,6 +211,7 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
     return boolOf({ k: "contains", l: l.ir, r: r.ir });
   }
   const op = CMP[e.op] as "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+  if (op === "eq" || op === "ne") checkToolNameGlob(sym, e.span, l.ir, r.ir, e.op);
   if (l.type === "set" || r.type === "set") {
     sym.diagnostics.push(typeMismatch(e.span, "a set can only be used with `in`", "write `VALUE in SET`"));
     return BAD;

@@ -42,6 +42,7 @@ export const CATALOG = {
   E0208: "condition is not boolean",
   E0209: "invalid risk level",
   E0210: "unsupported glob syntax",
+  E0211: "glob compared exactly",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   W0001: "rule shadowed by a deny",
@@ -152,6 +153,15 @@ export const notBoolean = (span: Span, type: string) =>
   make("E0208", span, `condition has type ${q(type)}, not boolean`, "compare it with `==`, or test it with `has`");
 export const unsupportedGlob = (span: Span, pattern: string, what: string, hint: string) =>
   make("E0210", span, `unsupported glob syntax in ${q(pattern)}: ${what}`, hint);
+export const globComparedExactly = (span: Span, value: string, op: string) =>
+  make(
+    "E0211",
+    span,
+    `\`tool.name ${op}\` compares exactly, but ${q(value)} is a glob`,
+    op === "==" || op === "in"
+      ? "comparisons never read `*` or `?` as wildcards: write `tool.name matches \"...\"`, or `tool.name in SET` with a `tool` set (its items are globs); for a name that really holds them, write `[*]` or `[?]` in the `matches` glob"
+      : "comparisons never read `*` or `?` as wildcards: write `not (tool.name matches \"...\")`, or `tool.name not in SET` with a `tool` set (its items are globs); for a name that really holds them, write `[*]` or `[?]` in the `matches` glob",
+  );
 export const invalidRisk = (span: Span, value: string) =>
   make("E0209", span, `invalid risk level ${q(value)}`, didYouMean(value, ["low", "medium", "high", "critical"]) ?? "use `low`, `medium`, `high` or `critical`");
 
