@@ -31,6 +31,7 @@ import type { IrBudget, IrPattern, IrPolicy, IrRole, IrRule, IrTool, Risk } from
 import { span } from "../source/source.js";
 import { LIMITS } from "../syntax/limits.js";
 import { lowerType } from "./arg-types.js";
+import { checkDenyArgs } from "./deny-args.js";
 import { lowerCondition } from "./expressions.js";
 import { lowerLimit } from "./limits.js";
 import { runLints } from "./lints.js";
@@ -293,11 +294,13 @@ function pattern(text: string, target: A.TargetKind): IrPattern {
 function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string | undefined): IrRule {
   const when = r.when && lowerCondition(sym, r.when);
   const unless = r.unless && lowerCondition(sym, r.unless);
+  const patterns = lowerPatterns(sym, r);
+  checkDenyArgs(sym, r, patterns);
   return {
     id,
     effect: r.effect,
     target: r.target,
-    patterns: lowerPatterns(sym, r),
+    patterns,
     ...(when && { when: when.ir }),
     ...(unless && { unless: unless.ir }),
     ...(r.because !== undefined && { because: r.because }),

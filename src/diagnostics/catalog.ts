@@ -32,6 +32,7 @@ export const CATALOG = {
   E0114: "unresolved name in a deny rule",
   E0115: "invalid tool block name",
   E0116: "name is not a pattern",
+  E0117: "undeclared argument in a deny rule",
   E0201: "type mismatch",
   E0202: "wrong kind of set",
   E0203: "invalid set item",
@@ -134,6 +135,13 @@ export const invalidToolBlockName = (span: Span, name: string, why: string, hint
   make("E0115", span, `tool block name ${q(name)} is not a tool name: ${why}`, hint);
 export const notAPattern = (span: Span, name: string, what: string, target: string) =>
   make("E0116", span, `${q(name)} is ${what}, not a ${target} pattern`, `${target} rules take exact names${target === "tool" ? ", quoted globs or names of `tool` sets" : " or quoted globs"}; write ${q(`"${name}"`)} to mean the name itself`);
+export const undeclaredArgument = (span: Span, path: string, tool: string, field: string, known: readonly string[]) =>
+  make(
+    "E0117",
+    span,
+    `deny rule reads ${q(path)}, but tool ${q(tool)} takes no argument ${q(field)}`,
+    `${didYouMean(field, known) ?? (known.length ? `its arguments are ${known.map(q).join(", ")};` : "its `args` block declares none;")} calls carrying an undeclared argument are refused anyway, so this deny decides nothing`,
+  );
 export const quotedSetName = (span: Span, name: string) =>
   make("E0116", span, `${q(`"${name}"`)} in quotes is a tool name, but ${q(name)} is a tool set`, `write it without quotes to use the set; if a tool is really called ${q(name)}, declare it with ${q(`tool ${name} { }`)}`);
 
