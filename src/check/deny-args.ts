@@ -1,6 +1,6 @@
 /**
  * Stage: argument names in deny rules. A deny on specific tools whose condition reads `args.F` where
- * the tool's closed `args` block declares no `F` can never see that argument (a call carrying it is
+ * none of the tools' closed `args` blocks declares `F` can never see that argument (a call carrying it is
  * refused by the argument check), so a misspelt field would switch the deny off in silence: `has
  * args.pth and args.pth matches "/etc/*"` never fires while `path` goes unchecked. That is an error
  * (E0117), with the fields the tool takes. Open objects (`...`), unions and constraint kinds are not
@@ -51,22 +51,25 @@ function undeclared(type: A.TypeExpr, segs: readonly string[]): { field: string;
   return undefined;
 }
 
+/** Report a path only when no tool the deny names could carry it: then the deny decides nothing for it. */
 export function checkDenyArgs(sym: Symbols, rule: A.RuleDecl, patterns: readonly IrPattern[]): void {
-  if (rule.effect !== "deny" || rule.target !== "tool") return;
+  if (rule.effect !== "deny" || rule.target !== "tool" || patterns.length === 0) return;
   const paths = [...(rule.when ? argPaths(rule.when) : []), ...(rule.unless ? argPaths(rule.unless) : [])];
   if (paths.length === 0) return;
-  const reported = new Set<string>();
+  const closed: { tool: string; args: A.ObjectTypeExpr }[] = [];
   for (const p of patterns) {
-    if (p.kind !== "exact") continue;
-    const args = sym.tools.get(p.text)?.args;
-    if (!args || args.kind !== "object") continue;
-    for (const path of paths) {
-      const text = [p.text, ...path.segments].join(".");
-      if (reported.has(text)) continue;
-      const miss = undeclared(args, path.segments);
-      if (!miss) continue;
-      reported.add(text);
-      sym.diagnostics.push(undeclaredArgument(path.span, ["args", ...path.segments].join("."), p.text, miss.field, miss.known));
-    }
+    const args = p.kind === "exact" ? sym.tools.get(p.text)?.args : undefined;
+    if (!args || args.kind !== "object") return; // a glob, an undeclared tool, or a tool without a closed object
+    closed.push({ tool: p.text, args });
+  }
+  const reported = new Set<string>();
+  for (const path of paths) {
+    const text = path.segments.join(".");
+    if (reported.has(text)) continue;
+    const misses = closed.map((c) => undeclared(c.args, path.segments));
+    const first = misses[0];
+    if (!first || misses.some((m) => m === undefined)) continue;
+    reported.add(text);
+    sym.diagnostics.push(undeclaredArgument(path.span, ["args", ...path.segments].join("."), closed[0]!.tool, first.field, first.known));
   }
 }
