@@ -140,7 +140,7 @@ export const undeclaredArgument = (span: Span, path: string, tool: string, field
     "E0117",
     span,
     `deny rule reads ${q(path)}, but tool ${q(tool)} takes no argument ${q(field)}`,
-    `${didYouMean(field, known) ?? (known.length ? `its arguments are ${known.map(q).join(", ")};` : "its `args` block declares none;")} calls carrying an undeclared argument are refused anyway, so this deny decides nothing`,
+    `${didYouMean(field, known) ?? (known.length ? `its arguments are ${known.map(q).join(", ")};` : "its `args` block declares none;")} calls carrying an undeclared argument are refused anyway, so this condition never tests an argument a call can have`,
   );
 export const quotedSetName = (span: Span, name: string) =>
   make("E0116", span, `${q(`"${name}"`)} in quotes is a tool name, but ${q(name)} is a tool set`, `write it without quotes to use the set; if a tool is really called ${q(name)}, declare it with ${q(`tool ${name} { }`)}`);
