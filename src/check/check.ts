@@ -13,6 +13,7 @@ import {
   invalidToolBlockName,
   notAPattern,
   quotedSetName,
+  redactPattern,
   unresolvedDenyName,
   unsupportedGlob,
   misplaced,
@@ -102,7 +103,11 @@ export function checkPolicyFiles(files: readonly A.PolicyFileAst[], options: Che
           topLimits.push(decl);
           break;
         case "audit":
-          for (const k of decl.redact) redact.push(k.text.toLowerCase());
+          for (const k of decl.redact) {
+            // Keys match by substring: a glob or regex here would silently redact nothing (E0212).
+            if (/[*?[\]{}()|^$+\\]/.test(k.text)) d.push(redactPattern(k.span, k.text, k.text.split(/[*?[\]{}()|^$+\\]+/).reduce((a, b) => (b.length > a.length ? b : a), "")));
+            else redact.push(k.text.toLowerCase());
+          }
           break;
       }
     }

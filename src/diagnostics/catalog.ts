@@ -44,6 +44,7 @@ export const CATALOG = {
   E0209: "invalid risk level",
   E0210: "unsupported glob syntax",
   E0211: "glob compared exactly",
+  E0212: "pattern in a redaction key",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   W0001: "rule shadowed by a deny",
@@ -169,6 +170,15 @@ export const globComparedExactly = (span: Span, value: string, op: string) =>
     op === "==" || op === "in"
       ? "comparisons never read `*` or `?` as wildcards: write `tool.name matches \"...\"`, or `tool.name in SET` with a `tool` set (its items are globs); for a name that really holds them, write `[*]` or `[?]` in the `matches` glob"
       : "comparisons never read `*` or `?` as wildcards: write `not (tool.name matches \"...\")`, or `tool.name not in SET` with a `tool` set (its items are globs); for a name that really holds them, write `[*]` or `[?]` in the `matches` glob",
+  );
+export const redactPattern = (span: Span, key: string, plain: string) =>
+  make(
+    "E0212",
+    span,
+    `redaction key ${q(key)} holds pattern syntax, but keys are plain text`,
+    plain
+      ? `a key is redacted when its name contains the text, case-insensitively: ${q(plain)} redacts every key that contains ${q(plain)}`
+      : "a key is redacted when its name contains the text, case-insensitively: write a word of the keys to redact",
   );
 export const invalidRisk = (span: Span, value: string) =>
   make("E0209", span, `invalid risk level ${q(value)}`, didYouMean(value, ["low", "medium", "high", "critical"]) ?? "use `low`, `medium`, `high` or `critical`");
