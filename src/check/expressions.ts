@@ -95,7 +95,7 @@ function literalValues(sym: Symbols, l: A.ListValue): Scalar[] | undefined {
 }
 
 /**
- * `tool.name == "github__*"` (or `!=`, or `in` a list holding such a string) compares exactly, so a glob
+ * `tool.name == "github__*"` (or `!=`, or `in` a list or `string` set holding such a string) compares exactly, so a glob
  * there would silently never match any tool name: an error (E0211) pointing to `matches` or a tool set.
  */
 function checkToolNameGlob(sym: Symbols, span: A.Expr["span"], l: IrExpr, r: IrExpr, op: string): void {
@@ -190,6 +190,7 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
       if (set.kind === "cidr" && l.type === "string") {
         sym.diagnostics.push(typeMismatch(e.left.span, "a cidr set holds addresses; test `client.ip` or an argument against it"));
       }
+      if (set.kind === "string") checkToolNameGlob(sym, e.span, l.ir, { k: "list", values: [...set.set], lookup: set.set }, e.op);
       return boolOf({ k: "inSet", negate, l: l.ir, set });
     }
     const r = lowerExpr(sym, e.right);
