@@ -4,11 +4,12 @@
  * names that are not patterns and near misses in deny rules fail with their codes; the benign
  * neighbours compile. The format is in test/names-and-globs/README.md.
  */
+import fc from "fast-check";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { checkPolicy } from "mcppolicy";
+import { checkPolicy, compilePolicy, type PolicyRequest } from "mcppolicy";
 
 const DIR = join(import.meta.dirname, "names-and-globs");
 
@@ -70,4 +71,47 @@ describe("names and globs", () => {
       }
     });
   }
+});
+
+/** The documented meaning of a name glob, as a regex: `*` any run, `?` one code point, `[c]` c. */
+function documented(pattern: string): RegExp {
+  let re = "";
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === "[" && chars[i + 2] === "]" && i + 1 < chars.length) {
+      re += chars[i + 1]!.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
+      i += 2;
+    } else if (c === "*") re += "[^]*";
+    else if (c === "?") re += "[^]";
+    else re += c.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
+  }
+  return new RegExp(`^(?:${re})$`, "u");
+}
+
+describe("names and globs: every tool glob is refused or means what the spec says, on both evaluators", () => {
+  it("random patterns over glob, class, alternative and regex characters", () => {
+    const patternChar = fc.constantFrom("a", "b", ".", "*", "?", "[", "]", "{", "}", ",", "^", "$", "|", "(", ")", "+", "\\", "!", "-");
+    const nameChar = fc.constantFrom("a", "b", ".", "*", "?", "[", "]", "{", "}", ",", "^", "$", "|", "(", ")", "+", "\\", "!", "-");
+    fc.assert(
+      fc.property(fc.array(patternChar, { minLength: 1, maxLength: 6 }), fc.array(fc.array(nameChar, { minLength: 1, maxLength: 6 }), { maxLength: 6 }), (p, names) => {
+        const pattern = p.join("");
+        const text = `policy "t"\nrole r {\n  allow tool "*"\n  deny tool ${JSON.stringify(pattern)}\n}`;
+        const errs = errors(text);
+        if (errs.length > 0) {
+          expect(errs.map((d) => d.code)).toEqual(["E0210"]);
+          return;
+        }
+        const policy = compilePolicy(text, { readFile: null });
+        const ref = documented(pattern);
+        for (const n of [...names.map((x) => x.join("")), pattern]) {
+          const request = { principal: { roles: ["r"] }, tool: n } as PolicyRequest;
+          const want = ref.test(n) ? "deny" : "allow";
+          expect(policy.decide(request).effect, `${pattern} vs ${n}`).toBe(want);
+          expect(policy.interpret(request).effect, `${pattern} vs ${n}`).toBe(want);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
 });
