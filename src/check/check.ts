@@ -39,6 +39,10 @@ import { runLints } from "./lints.js";
 import { newSymbols, type CheckOptions, type Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
 
+/** Characters of glob or regex syntax, refused where text is matched plainly (redaction keys). */
+const PATTERN_CHARS = /[*?[\]{}()|^$+\\]/;
+const longestPlainRun = (text: string) => text.split(new RegExp(`${PATTERN_CHARS.source}+`)).reduce((a, b) => (b.length > a.length ? b : a), "");
+
 export interface CheckResult {
   ir: IrPolicy | undefined;
   diagnostics: Diagnostic[];
@@ -105,7 +109,7 @@ export function checkPolicyFiles(files: readonly A.PolicyFileAst[], options: Che
         case "audit":
           for (const k of decl.redact) {
             // Keys match by substring: a glob or regex here would silently redact nothing (E0212).
-            if (/[*?[\]{}()|^$+\\]/.test(k.text)) d.push(redactPattern(k.span, k.text, k.text.split(/[*?[\]{}()|^$+\\]+/).reduce((a, b) => (b.length > a.length ? b : a), "")));
+            if (PATTERN_CHARS.test(k.text)) d.push(redactPattern(k.span, k.text, longestPlainRun(k.text)));
             else redact.push(k.text.toLowerCase());
           }
           break;

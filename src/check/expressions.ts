@@ -95,23 +95,23 @@ function literalValues(sym: Symbols, l: A.ListValue): Scalar[] | undefined {
 }
 
 /**
- * `tool.name == "github__*"` (or `!=`, or `in` a list or `string` set holding such a string) compares exactly, so a glob
- * there would silently never match any tool name: an error (E0211) pointing to `matches` or a tool set.
+ * `tool.name == "github__*"` (or `!=`, or `in` a list or a `string` set holding such a string) compares
+ * exactly, so a glob there would silently never match a tool name: an error (E0211) pointing to
+ * `matches` or a tool set.
  */
-function checkToolNameGlob(sym: Symbols, span: A.Expr["span"], l: IrExpr, r: IrExpr, op: string): void {
-  const isToolName = (x: IrExpr) => x.k === "attr" && x.root === "tool.name" && x.path.length === 0;
-  const globs = (x: IrExpr): string[] =>
-    x.k === "lit" ? (typeof x.value === "string" && /[*?]/.test(x.value) ? [x.value] : []) : x.k === "list" ? x.values.filter((v): v is string => typeof v === "string" && /[*?]/.test(v)) : [];
-  for (const [a, b] of [
-    [l, r],
-    [r, l],
-  ] as const) {
-    const found = isToolName(a) ? globs(b) : [];
-    if (found.length > 0) {
-      sym.diagnostics.push(globComparedExactly(span, found[0]!, op));
-      return;
-    }
-  }
+const isToolName = (x: IrExpr) => x.k === "attr" && x.root === "tool.name" && x.path.length === 0;
+const firstGlob = (values: Iterable<Scalar>): string | undefined => {
+  for (const v of values) if (typeof v === "string" && /[*?]/.test(v)) return v;
+  return undefined;
+};
+
+const literals = (x: IrExpr): Iterable<Scalar> => (x.k === "lit" ? [x.value] : x.k === "list" ? x.values : []);
+
+/** When `subject` is `tool.name` and one of the values it is compared with exactly holds a wildcard. */
+function checkToolNameGlob(sym: Symbols, span: A.Expr["span"], subject: IrExpr, values: Iterable<Scalar>, op: string): void {
+  if (!isToolName(subject)) return;
+  const glob = firstGlob(values);
+  if (glob !== undefined) sym.diagnostics.push(globComparedExactly(span, glob, op));
 }
 
 const CMP: Record<string, "eq" | "ne" | "lt" | "le" | "gt" | "ge"> = { "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge" };
@@ -190,7 +190,7 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
       if (set.kind === "cidr" && l.type === "string") {
         sym.diagnostics.push(typeMismatch(e.left.span, "a cidr set holds addresses; test `client.ip` or an argument against it"));
       }
-      if (set.kind === "string") checkToolNameGlob(sym, e.span, l.ir, { k: "list", values: [...set.set], lookup: set.set }, e.op);
+      if (set.kind === "string") checkToolNameGlob(sym, e.span, l.ir, set.set, e.op);
       return boolOf({ k: "inSet", negate, l: l.ir, set });
     }
     const r = lowerExpr(sym, e.right);
@@ -201,7 +201,7 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
     if (l.type === "list" || l.type === "strings" || l.type === "set") {
       sym.diagnostics.push(typeMismatch(e.left.span, `the left side of \`in\` must be a single value, but this is ${l.type}`));
     }
-    if (r.ir.k === "list") checkToolNameGlob(sym, e.span, l.ir, r.ir, e.op);
+    checkToolNameGlob(sym, e.span, l.ir, literals(r.ir), e.op);
     return boolOf({ k: "in", negate, l: l.ir, r: r.ir });
   }
   const r = lowerExpr(sym, e.right);
@@ -212,7 +212,10 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
     return boolOf({ k: "contains", l: l.ir, r: r.ir });
   }
   const op = CMP[e.op] as "eq" | "ne" | "lt" | "le" | "gt" | "ge";
-  if (op === "eq" || op === "ne") checkToolNameGlob(sym, e.span, l.ir, r.ir, e.op);
+  if (op === "eq" || op === "ne") {
+    checkToolNameGlob(sym, e.span, l.ir, literals(r.ir), e.op);
+    checkToolNameGlob(sym, e.span, r.ir, literals(l.ir), e.op);
+  }
   if (l.type === "set" || r.type === "set") {
     sym.diagnostics.push(typeMismatch(e.span, "a set can only be used with `in`", "write `VALUE in SET`"));
     return BAD;
