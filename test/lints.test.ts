@@ -19,8 +19,20 @@ describe("lints", () => {
     const text = 'policy "p"\nrole r { allow tool tool_216 }\ntool tool_21 { risk low }';
     expect(codes(text)).toEqual([]);
   });
-  it("a near miss of a tool set is reported (W0006)", () => {
-    const text = 'policy "p"\nset dangerous: tool = ["x"]\nrole r {\n  allow tool y\n  deny tool dangerus\n}';
+  it("a near miss of a tool set in an allow is reported (W0006)", () => {
+    const text = 'policy "p"\nset dangerous: tool = ["x"]\nrole r {\n  allow tool y, dangerus\n}';
     expect(codes(text)).toEqual(["W0006"]);
+  });
+  it("a near miss of a tool set in a deny is an error, not a warning (E0114)", () => {
+    const text = 'policy "p"\nset dangerous: tool = ["x"]\nrole r {\n  allow tool y\n  deny tool dangerus\n}';
+    expect(codes(text)).toEqual(["E0114"]);
+  });
+  it("regression: a deny on a numbered sibling of a declared tool is not a typo (E0114)", () => {
+    const text = 'policy "p"\nrole r {\n  allow tool "*"\n  deny tool tool_3\n}\ntool tool_2 { risk low }';
+    expect(codes(text)).toEqual([]);
+  });
+  it("a deny on an undeclared tool that resembles nothing declared stays silent", () => {
+    const text = 'policy "p"\nset dangerous: tool = ["x"]\nrole r {\n  allow tool "*"\n  deny tool wipe_disk\n}\ntool read_file { risk low }';
+    expect(codes(text)).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
  * addresses just outside; for domain sets, their names), instances of the globs it must match, and
  * one value that matches none of them. Witness search draws from these. Pure; never throws.
  */
+import { globFill } from "../eval/builtins/glob.js";
 import type { AttrRoot, IrExpr, IrPolicy, IrSet, Scalar } from "../ir/ir.js";
 import { children } from "./abstract.js";
 import { attrKey } from "./solver.js";
@@ -24,7 +25,7 @@ export interface Harvest {
 
 /** An instance of a name or URI glob (`fs.*` -> `fs.x`, `file:///ws/**` -> `file:///ws/x/y`). */
 export function globInstance(pattern: string): string {
-  return pattern.replace(/\*\*/g, "x/y").replace(/[*?]/g, "x");
+  return globFill(pattern, "x", "x/y", "x");
 }
 
 function setSamples(set: IrSet): unknown[] {

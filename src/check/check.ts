@@ -10,6 +10,12 @@ import {
   duplicateDeclaration,
   includesCycle,
   invalidRisk,
+  invalidToolBlockName,
+  notAPattern,
+  quotedSetName,
+  redactPattern,
+  unresolvedDenyName,
+  unsupportedGlob,
   misplaced,
   missingHeader,
   typeMismatch,
@@ -20,16 +26,22 @@ import {
 } from "../diagnostics/catalog.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { closest } from "../diagnostics/suggest.js";
-import { compileNameGlob, compileUriGlob, globIsLiteral } from "../eval/builtins/glob.js";
+import { compileNameGlob, compileUriGlob, globLiteral } from "../eval/builtins/glob.js";
+import { globProblem } from "../eval/builtins/glob-syntax.js";
 import type { IrBudget, IrPattern, IrPolicy, IrRole, IrRule, IrTool, Risk } from "../ir/ir.js";
 import { span } from "../source/source.js";
 import { LIMITS } from "../syntax/limits.js";
 import { lowerType } from "./arg-types.js";
+import { checkDenyArgs } from "./deny-args.js";
 import { lowerCondition } from "./expressions.js";
 import { lowerLimit } from "./limits.js";
 import { runLints } from "./lints.js";
 import { newSymbols, type CheckOptions, type Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
+
+/** Characters of glob or regex syntax, refused where text is matched plainly (redaction keys). */
+const PATTERN_CHARS = /[*?[\]{}()|^$+\\]/;
+const longestPlainRun = (text: string) => text.split(new RegExp(`${PATTERN_CHARS.source}+`)).reduce((a, b) => (b.length > a.length ? b : a), "");
 
 export interface CheckResult {
   ir: IrPolicy | undefined;
@@ -95,7 +107,11 @@ export function checkPolicyFiles(files: readonly A.PolicyFileAst[], options: Che
           topLimits.push(decl);
           break;
         case "audit":
-          for (const k of decl.redact) redact.push(k.text.toLowerCase());
+          for (const k of decl.redact) {
+            // Keys match by substring: a glob or regex here would silently redact nothing (E0212).
+            if (PATTERN_CHARS.test(k.text)) d.push(redactPattern(k.span, k.text, longestPlainRun(k.text)));
+            else redact.push(k.text.toLowerCase());
+          }
           break;
       }
     }
@@ -217,24 +233,61 @@ function toolNameSuggestion(sym: Symbols, name: string): string | undefined {
   return hint;
 }
 
+/**
+ * A rule's patterns. A bare name is a `tool` set (tool rules), else an exact name; a quoted string is a
+ * glob, refused when it says more than globs support (E0210). Names that would make a rule silently
+ * match nothing are errors: a constant or a non-tool set used as a name (E0116), the quoted name of a
+ * tool set in a deny (E0116), and, in a deny, a near miss of a declared tool or set (E0114; in an
+ * allow, where it can only grant less, it stays the W0006 warning).
+ */
 function lowerPatterns(sym: Symbols, r: A.RuleDecl): IrPattern[] {
   const out: IrPattern[] = [];
+  const d = sym.diagnostics;
+  const deny = r.effect === "deny";
   for (const p of r.patterns) {
-    if (!p.quoted && r.target === "tool") {
+    if (p.quoted) {
+      const problem = globProblem(p.text, r.target);
+      if (problem) {
+        d.push(unsupportedGlob(p.span, p.text, problem.what, problem.hint));
+        continue;
+      }
+      const lit = globLiteral(p.text);
+      if (deny && r.target === "tool" && lit !== undefined && !sym.tools.has(lit) && sym.setDecls.get(lit)?.setKind.text === "tool") {
+        d.push(quotedSetName(p.span, lit));
+        continue;
+      }
+      out.push(pattern(p.text, r.target));
+      continue;
+    }
+    if (r.target === "tool") {
       const set = sym.setDecls.get(p.text);
       if (set) {
         const lowered = resolveSet(sym, p.text, p.span);
         if (lowered && lowered.kind !== "tool") {
-          sym.diagnostics.push({ ...undeclaredTool(p.span, p.text, "this names a set that is not a `tool` set"), code: "E0202", severity: "error", message: `set \`${p.text}\` holds ${lowered.kind} items, but tool patterns are needed here` });
+          d.push({ ...undeclaredTool(p.span, p.text, "this names a set that is not a `tool` set"), code: "E0202", severity: "error", message: `set \`${p.text}\` holds ${lowered.kind} items, but tool patterns are needed here` });
           continue;
         }
         if (lowered && lowered.kind === "tool") for (const item of lowered.patterns) out.push(pattern(item, "tool"));
         continue;
       }
       if (!sym.tools.has(p.text)) {
+        if (sym.consts.has(p.text)) {
+          d.push(notAPattern(p.span, p.text, "a constant", "tool"));
+          continue;
+        }
         const near = toolNameSuggestion(sym, p.text);
-        if (near) sym.diagnostics.push(undeclaredTool(p.span, p.text, `did you mean \`${near}\`?`));
+        if (near && deny) d.push(unresolvedDenyName(p.span, p.text, near, sym.tools.has(near) ? "tool" : "tool set", "tool"));
+        else if (near) d.push(undeclaredTool(p.span, p.text, `did you mean \`${near}\`?`));
       }
+    } else {
+      // Prompts and resources have no sets: a bare name is the exact prompt name or URI.
+      const set = sym.setDecls.get(p.text);
+      if (set || sym.consts.has(p.text)) {
+        d.push(notAPattern(p.span, p.text, set ? `a set of ${set.setKind.text} items` : "a constant", r.target));
+        continue;
+      }
+      const near = deny ? closest(p.text, sym.setDecls.keys()) : undefined;
+      if (near) d.push(unresolvedDenyName(p.span, p.text, near, "set", r.target));
     }
     out.push(pattern(p.text, r.target));
   }
@@ -242,18 +295,21 @@ function lowerPatterns(sym: Symbols, r: A.RuleDecl): IrPattern[] {
 }
 
 function pattern(text: string, target: A.TargetKind): IrPattern {
-  if (globIsLiteral(text)) return { kind: "exact", text };
+  const lit = globLiteral(text);
+  if (lit !== undefined) return { kind: "exact", text: lit };
   return { kind: "glob", text, test: target === "resource" ? compileUriGlob(text) : compileNameGlob(text) };
 }
 
 function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string | undefined): IrRule {
   const when = r.when && lowerCondition(sym, r.when);
   const unless = r.unless && lowerCondition(sym, r.unless);
+  const patterns = lowerPatterns(sym, r);
+  checkDenyArgs(sym, r, patterns);
   return {
     id,
     effect: r.effect,
     target: r.target,
-    patterns: lowerPatterns(sym, r),
+    patterns,
     ...(when && { when: when.ir }),
     ...(unless && { unless: unless.ir }),
     ...(r.because !== undefined && { because: r.because }),
@@ -264,7 +320,20 @@ function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string | undef
 
 const RISKS: Risk[] = ["low", "medium", "high", "critical"];
 
+/** A tool block describes one tool by the exact name requests carry: no glob, no reserved character. */
+function checkToolBlockName(sym: Symbols, name: A.Name): void {
+  if (/[*?]/.test(name.text)) {
+    sym.diagnostics.push(
+      invalidToolBlockName(name.span, name.text, "a glob would name a family of tools, and a tool block describes exactly one tool", "write one `tool` block per tool; rules may still use the glob (`allow tool \"github__*\"`)"),
+    );
+    return;
+  }
+  const problem = /[[\]]/.test(name.text) ? { what: "brackets are glob syntax" } : globProblem(name.text, "tool");
+  if (problem) sym.diagnostics.push(invalidToolBlockName(name.span, name.text, problem.what, "a tool block names one tool exactly as requests carry it (MCP tool names use letters, digits, `_`, `-` and `.`)"));
+}
+
 function lowerTool(sym: Symbols, t: A.ToolDecl): IrTool {
+  checkToolBlockName(sym, t.name);
   for (const rep of t.repeated) sym.diagnostics.push(misplaced(rep.span, `\`${rep.what}\` is given twice in tool \`${t.name.text}\``, "keep one"));
   let risk: Risk | undefined;
   if (t.risk) {

@@ -6,9 +6,10 @@
  */
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
-import { notBoolean, typeMismatch, unknownAttribute, unknownName, wrongSetKind } from "../diagnostics/catalog.js";
+import { globComparedExactly, notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
 import { BUILTIN_CIDR_SETS as BUILTIN_NAMES } from "../eval/builtins/cidr.js";
 import { compileNameGlob } from "../eval/builtins/glob.js";
+import { globProblem } from "../eval/builtins/glob-syntax.js";
 import type { AttrRoot, IrExpr, Scalar } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
@@ -93,6 +94,26 @@ function literalValues(sym: Symbols, l: A.ListValue): Scalar[] | undefined {
   return out;
 }
 
+/**
+ * `tool.name == "github__*"` (or `!=`, or `in` a list or a `string` set holding such a string) compares
+ * exactly, so a glob there would silently never match a tool name: an error (E0211) pointing to
+ * `matches` or a tool set.
+ */
+const isToolName = (x: IrExpr) => x.k === "attr" && x.root === "tool.name" && x.path.length === 0;
+const firstGlob = (values: Iterable<Scalar>): string | undefined => {
+  for (const v of values) if (typeof v === "string" && /[*?]/.test(v)) return v;
+  return undefined;
+};
+
+const literals = (x: IrExpr): Iterable<Scalar> => (x.k === "lit" ? [x.value] : x.k === "list" ? x.values : []);
+
+/** When `subject` is `tool.name` and one of the values it is compared with exactly holds a wildcard. */
+function checkToolNameGlob(sym: Symbols, span: A.Expr["span"], subject: IrExpr, values: Iterable<Scalar>, op: string): void {
+  if (!isToolName(subject)) return;
+  const glob = firstGlob(values);
+  if (glob !== undefined) sym.diagnostics.push(globComparedExactly(span, glob, op));
+}
+
 const CMP: Record<string, "eq" | "ne" | "lt" | "le" | "gt" | "ge"> = { "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge" };
 
 function compatible(a: StaticType, b: StaticType): boolean {
@@ -148,6 +169,11 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
       return BAD;
     }
     if (!compatible(l.type, "string")) sym.diagnostics.push(typeMismatch(e.left.span, `\`matches\` needs a string, but this is ${l.type}`));
+    const problem = globProblem(e.right.value, "matches");
+    if (problem) {
+      sym.diagnostics.push(unsupportedGlob(e.right.span, e.right.value, problem.what, problem.hint));
+      return BAD;
+    }
     return boolOf({ k: "matches", l: l.ir, pattern: e.right.value, test: compileNameGlob(e.right.value) });
   }
   const l = lowerExpr(sym, e.left);
@@ -164,6 +190,7 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
       if (set.kind === "cidr" && l.type === "string") {
         sym.diagnostics.push(typeMismatch(e.left.span, "a cidr set holds addresses; test `client.ip` or an argument against it"));
       }
+      if (set.kind === "string") checkToolNameGlob(sym, e.span, l.ir, set.set, e.op);
       return boolOf({ k: "inSet", negate, l: l.ir, set });
     }
     const r = lowerExpr(sym, e.right);
@@ -174,6 +201,7 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
     if (l.type === "list" || l.type === "strings" || l.type === "set") {
       sym.diagnostics.push(typeMismatch(e.left.span, `the left side of \`in\` must be a single value, but this is ${l.type}`));
     }
+    checkToolNameGlob(sym, e.span, l.ir, literals(r.ir), e.op);
     return boolOf({ k: "in", negate, l: l.ir, r: r.ir });
   }
   const r = lowerExpr(sym, e.right);
@@ -184,6 +212,10 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
     return boolOf({ k: "contains", l: l.ir, r: r.ir });
   }
   const op = CMP[e.op] as "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+  if (op === "eq" || op === "ne") {
+    checkToolNameGlob(sym, e.span, l.ir, literals(r.ir), e.op);
+    checkToolNameGlob(sym, e.span, r.ir, literals(l.ir), e.op);
+  }
   if (l.type === "set" || r.type === "set") {
     sym.diagnostics.push(typeMismatch(e.span, "a set can only be used with `in`", "write `VALUE in SET`"));
     return BAD;

@@ -1,13 +1,14 @@
 /**
  * Stage: sets. Lowers `set NAME: KIND = [...]` declarations into precompiled sets (CIDR tables,
- * domain tables, string sets, tool globs). Items may name other sets of the same kind, or a built-in
+ * domain tables, string sets, tool globs checked like rule targets). Items may name other sets of the same kind, or a built-in
  * CIDR set (`loopback`, `private`, ...); reference cycles are reported once.
  */
 import type * as A from "../ast/nodes.js";
-import { invalidSetItem, typeMismatch, unknownName, wrongSetKind } from "../diagnostics/catalog.js";
+import { invalidSetItem, typeMismatch, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
 import { BUILTIN_CIDR_SETS, CidrSet } from "../eval/builtins/cidr.js";
 import { DomainSet } from "../eval/builtins/domain.js";
 import { compileNameGlob } from "../eval/builtins/glob.js";
+import { globProblem } from "../eval/builtins/glob-syntax.js";
 import type { IrSet } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 
@@ -43,8 +44,12 @@ export function resolveSet(sym: Symbols, name: string, useSpan?: A.Name["span"],
   visiting.add(name);
   const items: string[] = [];
   for (const item of decl.items.items) {
-    if (item.kind === "string") items.push(item.value);
-    else if (item.kind === "ref") {
+    if (item.kind === "string") {
+      // Tool set items are tool patterns: the same glob rules as a rule target (E0210).
+      const problem = kind === "tool" ? globProblem(item.value, "tool") : undefined;
+      if (problem) sym.diagnostics.push(unsupportedGlob(item.span, item.value, problem.what, problem.hint));
+      else items.push(item.value);
+    } else if (item.kind === "ref") {
       const other = resolveSet(sym, item.name, item.span, visiting);
       if (!other) continue;
       if (other.kind !== kind) {

@@ -29,6 +29,10 @@ export const CATALOG = {
   E0111: "invalid limit",
   E0112: "duplicate field",
   E0113: "misplaced declaration",
+  E0114: "unresolved name in a deny rule",
+  E0115: "invalid tool block name",
+  E0116: "name is not a pattern",
+  E0117: "undeclared argument in a deny rule",
   // files a policy names (imports): compiler/files.ts
   E0120: "import outside the import roots",
   E0121: "import not a regular file",
@@ -43,6 +47,9 @@ export const CATALOG = {
   E0207: "pattern not linear-time",
   E0208: "condition is not boolean",
   E0209: "invalid risk level",
+  E0210: "unsupported glob syntax",
+  E0211: "glob compared exactly",
+  E0212: "pattern in a redaction key",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   W0001: "rule shadowed by a deny",
@@ -121,6 +128,28 @@ export const invalidLimit = (span: Span, message: string, hint?: string) => make
 export const duplicateField = (span: Span, name: string) =>
   make("E0112", span, `field ${q(name)} is declared twice`, "remove one of them");
 export const misplaced = (span: Span, message: string, hint?: string) => make("E0113", span, message, hint);
+// Names and globs (issue 9, point 3): a deny that names nothing, or a name that is not a pattern, would
+// silently never match; these are errors, not warnings.
+export const unresolvedDenyName = (span: Span, name: string, near: string, what: "tool" | "set" | "tool set", target: string) =>
+  make(
+    "E0114",
+    span,
+    target === "tool" ? `deny rule names ${q(name)}, which is neither a declared tool nor a set` : `deny rule names the ${target} ${q(name)}, a near miss of a set`,
+    `did you mean the ${what} ${q(near)}? a deny on a misspelt name never matches; if ${q(name)} is the exact name of a ${target}, write it quoted (${q(`"${name}"`)})${target === "tool" ? ` or declare it with ${q(`tool ${name} { }`)}` : ""}`,
+  );
+export const invalidToolBlockName = (span: Span, name: string, why: string, hint: string) =>
+  make("E0115", span, `tool block name ${q(name)} is not a tool name: ${why}`, hint);
+export const notAPattern = (span: Span, name: string, what: string, target: string) =>
+  make("E0116", span, `${q(name)} is ${what}, not a ${target} pattern`, `${target} rules take exact names${target === "tool" ? ", quoted globs or names of `tool` sets" : " or quoted globs"}; write ${q(`"${name}"`)} to mean the name itself`);
+export const undeclaredArgument = (span: Span, path: string, tool: string, field: string, known: readonly string[]) =>
+  make(
+    "E0117",
+    span,
+    `deny rule reads ${q(path)}, but tool ${q(tool)} takes no argument ${q(field)}`,
+    `${didYouMean(field, known) ?? (known.length ? `its arguments are ${known.map(q).join(", ")};` : "its `args` block declares none;")} calls carrying an undeclared argument are refused anyway, so this condition never tests an argument a call can have`,
+  );
+export const quotedSetName = (span: Span, name: string) =>
+  make("E0116", span, `${q(`"${name}"`)} in quotes is a tool name, but ${q(name)} is a tool set`, `write it without quotes to use the set; if a tool is really called ${q(name)}, declare it with ${q(`tool ${name} { }`)}`);
 // Files a policy names. INVARIANT: these messages name the path and never quote the refused file.
 export const importOutsideRoots = (span: Span, path: string, reason: string) =>
   make("E0120", span, `cannot import ${q(path)}: ${reason}`, "imports stay inside the policy's directory; a host can widen this with `importRoots` (cli: `--import-root DIR`)");
@@ -145,6 +174,26 @@ export const patternNotLinear = (span: Span, pattern: string, why: string, hint?
   make("E0207", span, `pattern \`${pattern}\` cannot be used: ${why}`, hint ?? "patterns run against attacker input, so only linear-time constructs are allowed");
 export const notBoolean = (span: Span, type: string) =>
   make("E0208", span, `condition has type ${q(type)}, not boolean`, "compare it with `==`, or test it with `has`");
+export const unsupportedGlob = (span: Span, pattern: string, what: string, hint: string) =>
+  make("E0210", span, `unsupported glob syntax in ${q(pattern)}: ${what}`, hint);
+export const globComparedExactly = (span: Span, value: string, op: string) =>
+  make(
+    "E0211",
+    span,
+    `\`tool.name ${op}\` compares exactly, but ${q(value)} is a glob`,
+    op === "==" || op === "in"
+      ? "comparisons never read `*` or `?` as wildcards: write `tool.name matches \"...\"`, or `tool.name in SET` with a `tool` set (its items are globs); for a name that really holds them, write `[*]` or `[?]` in the `matches` glob"
+      : "comparisons never read `*` or `?` as wildcards: write `not (tool.name matches \"...\")`, or `tool.name not in SET` with a `tool` set (its items are globs); for a name that really holds them, write `[*]` or `[?]` in the `matches` glob",
+  );
+export const redactPattern = (span: Span, key: string, plain: string) =>
+  make(
+    "E0212",
+    span,
+    `redaction key ${q(key)} holds pattern syntax, but keys are plain text`,
+    plain
+      ? `a key is redacted when its name contains the text, case-insensitively: ${q(plain)} redacts every key that contains ${q(plain)}`
+      : "a key is redacted when its name contains the text, case-insensitively: write a word of the keys to redact",
+  );
 export const invalidRisk = (span: Span, value: string) =>
   make("E0209", span, `invalid risk level ${q(value)}`, didYouMean(value, ["low", "medium", "high", "critical"]) ?? "use `low`, `medium`, `high` or `critical`");
 

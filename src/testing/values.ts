@@ -10,6 +10,7 @@
  */
 import fc from "fast-check";
 import { checkValue } from "../eval/args.js";
+import { globFill } from "../eval/builtins/glob.js";
 import type { IrType, Scalar } from "../ir/ir.js";
 import { edgeAddresses, respellings } from "./addresses.js";
 import type { CheckParams, Hints } from "./facts.js";
@@ -96,8 +97,8 @@ function nearScalars(v: Scalar): unknown[] {
  * `y`), and one near miss (the literal text before the first wildcard, shortened by one character).
  */
 export function globExamples(glob: string): string[] {
-  const filled = glob.replace(/\*\*/g, "a/b").replace(/\*/g, "x").replace(/\?/g, "y");
-  const empty = glob.replace(/\*\*?/g, "").replace(/\?/g, "y");
+  const filled = globFill(glob, "x", "a/b", "y");
+  const empty = globFill(glob, "", "", "y");
   const cut = glob.search(/[*?]/);
   const near = cut > 0 ? glob.slice(0, cut - 1) : `${filled}!`;
   return [...new Set([filled, empty, near])];

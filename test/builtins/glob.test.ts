@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileNameGlob, compileUriGlob, globIsLiteral, isAmbiguousUri } from "../../src/eval/builtins/glob.js";
+import { compileNameGlob, compileUriGlob, globFill, globIsLiteral, globLiteral, isAmbiguousUri } from "../../src/eval/builtins/glob.js";
+import { globProblem, type GlobPlace } from "../../src/eval/builtins/glob-syntax.js";
 
 /** Reference: a (slow, backtracking) regex translation of the same glob semantics. */
 function reference(pattern: string, uri: boolean): RegExp {
@@ -13,6 +14,13 @@ function reference(pattern: string, uri: boolean): RegExp {
       while (pattern[i + run] === "*") run++;
       re += uri && run === 1 ? "[^/]*" : uri ? "[^]*" : "[^]*";
       i += run;
+      continue;
+    }
+    // `[c]`: exactly one code point in brackets is that character, literally.
+    const inner = ch === "[" ? String.fromCodePoint(pattern.codePointAt(i + 1) ?? 0x5b) : "";
+    if (ch === "[" && i + 1 < pattern.length && pattern[i + 1 + inner.length] === "]") {
+      re += inner.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
+      i += inner.length + 2;
       continue;
     }
     re += ch === "?" ? (uri ? "[^/]" : "[^]") : ch.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
@@ -49,7 +57,21 @@ describe("compileNameGlob", () => {
     expect(compileNameGlob("a*b*c")("axxbyy")).toBe(false);
   });
 
-  it("treats regex metacharacters literally", () => {
+  it("`[c]` is the character c itself: the literal form of wildcards and reserved characters", () => {
+    expect(compileNameGlob("a[*]")("a*")).toBe(true);
+    expect(compileNameGlob("a[*]")("ab")).toBe(false);
+    expect(compileNameGlob("what[?]")("what?")).toBe(true);
+    expect(compileNameGlob("what[?]")("whatx")).toBe(false);
+    expect(compileNameGlob("*[$][(]*")("echo $(id)")).toBe(true);
+    expect(compileNameGlob("*[$][(]*")("echo $HOME")).toBe(false);
+    expect(compileNameGlob("*[|]*")("a | b")).toBe(true);
+    expect(compileNameGlob("*[|]*")("a b")).toBe(false);
+    expect(compileNameGlob("[[]x[]]")("[x]")).toBe(true);
+    expect(compileNameGlob("[😀]?")("😀a")).toBe(true);
+    expect(compileUriGlob("https://x/wiki/a_[(]b[)]/**")("https://x/wiki/a_(b)/c/d")).toBe(true);
+  });
+
+  it("reads what the checker refuses literally (patterns that never went through the checker)", () => {
     expect(compileNameGlob("a.b")("axb")).toBe(false);
     expect(compileNameGlob("(x)+*")("(x)+y")).toBe(true);
     expect(compileNameGlob("(x)+*")("xx")).toBe(false);
@@ -65,11 +87,13 @@ describe("compileNameGlob", () => {
   });
 
   it("agrees with a regex reference on random inputs", () => {
-    const alpha = fc.constantFrom("a", "b", ".", "/", "*", "?", "😀");
+    const alpha = fc.constantFrom("a", "b", ".", "/", "*", "?", "😀", "[", "]");
     fc.assert(
-      fc.property(fc.array(alpha, { maxLength: 8 }), fc.array(fc.constantFrom("a", "b", ".", "/", "😀"), { maxLength: 10 }), (p, s) => {
+      fc.property(fc.array(alpha, { maxLength: 8 }), fc.array(fc.constantFrom("a", "b", ".", "/", "😀", "*", "?", "[", "]"), { maxLength: 10 }), (p, s) => {
         const pattern = p.join("");
         const subject = s.join("");
+        const lit = globLiteral(pattern);
+        if (lit !== undefined) expect(reference(pattern, false).test(subject)).toBe(subject === lit);
         expect(compileNameGlob(pattern)(subject)).toBe(reference(pattern, false).test(subject));
         expect(compileUriGlob(pattern)(subject)).toBe(reference(pattern, true).test(subject));
       }),
@@ -116,6 +140,73 @@ describe("globIsLiteral", () => {
     expect(globIsLiteral("read_file")).toBe(true);
     expect(globIsLiteral("fs.*")).toBe(false);
     expect(globIsLiteral("a?")).toBe(false);
+    expect(globIsLiteral("a[?]")).toBe(true);
+    expect(globLiteral("a[?][*]")).toBe("a?*");
+    expect(globLiteral("a[?]*")).toBe(undefined);
+  });
+});
+
+describe("globFill", () => {
+  it("gives a text the glob matches, reading [c] as c", () => {
+    expect(globFill("why[?]*", "x", "x/y", "x")).toBe("why?x");
+    expect(globFill("file:///ws/**/*.md", "x", "x/y", "x")).toBe("file:///ws/x/y/x.md");
+    const alpha = fc.constantFrom("a", ".", "/", "*", "?", "[", "]", "😀");
+    fc.assert(
+      fc.property(fc.array(alpha, { maxLength: 10 }), (p) => {
+        const pattern = p.join("");
+        expect(compileNameGlob(pattern)(globFill(pattern, "x", "x", "x"))).toBe(true);
+        expect(compileUriGlob(pattern)(globFill(pattern, "x", "x/y", "x"))).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("globProblem", () => {
+  const places: GlobPlace[] = ["tool", "prompt", "resource", "matches"];
+
+  it("accepts the documented syntax everywhere", () => {
+    const ok = ["read_file", "*", "fs.*", "git_*_read", "tool?", "db.?.query", "a[*]", "*[|]*", "[.]*rc", "[!]important", "a.b-c_d", "x/y:z"];
+    for (const place of places) for (const p of ok) expect(globProblem(p, place), `${place} ${p}`).toBeUndefined();
+    for (const p of ["file:///workspace/**", "file:///ws/*.md", "https://h/a?b", "https://h/p%20q"]) expect(globProblem(p, "resource"), p).toBeUndefined();
+    for (const p of ["CN=agent-*", "release/*", "", " padded ", "tab\there"]) expect(globProblem(p, "matches"), JSON.stringify(p)).toBeUndefined();
+  });
+
+  it("refuses classes, alternatives, regular-expression syntax and negation everywhere", () => {
+    const bad = [
+      "[a-z]*", "[ab]", "[!a]*", "a[", "a]", "[]", "x{a,b}", "{a,b}*", "a}", "^admin", "admin$", "^.*$", "a|b", "(a)", "a+",
+      "\\d*", "file\\.txt", ".*admin", ".*", "!secret_*",
+    ];
+    for (const place of places) for (const p of bad) expect(globProblem(p, place), `${place} ${p}`).toBeDefined();
+  });
+
+  it("refuses names that no valid request can carry, in name places only", () => {
+    for (const p of ["", " read_file", "read_file ", "a\u0000b", "a\nb", "a\u0085b"]) {
+      expect(globProblem(p, "tool"), JSON.stringify(p)).toBeDefined();
+      expect(globProblem(p, "prompt"), JSON.stringify(p)).toBeDefined();
+    }
+  });
+
+  it("hints at the right construct for the place", () => {
+    expect(globProblem("^a.*$", "matches")!.hint).toContain("string(pattern:");
+    expect(globProblem("a|b", "matches")!.hint).toContain("`or`");
+    expect(globProblem("a|b", "tool")!.hint).toContain("`tool` set");
+    expect(globProblem("x{a,b}", "tool")!.hint).toContain('tool "a*", "b*"');
+    expect(globProblem("[a-z]", "tool")!.what).toContain("`[a-z]`");
+    expect(globProblem("a$", "resource")!.hint).toContain("`[$]`");
+  });
+
+  it("never throws, and what it accepts has no unbracketed reserved character", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.constantFrom(...places), (p, place) => {
+        const problem = globProblem(p, place);
+        if (problem === undefined) {
+          const outside = p.replace(/\[[^]\]|\[[\ud800-\udbff][\udc00-\udfff]\]/gu, "");
+          expect(outside).not.toMatch(/[[\]{}()|^$+\\]/);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -1,7 +1,11 @@
-// Glob matching for tool/prompt names and resource URIs.
+// Glob matching for tool/prompt names, resource URIs and `matches`.
 // Guarantees: patterns are compiled once; matchers are pure, never throw (a non-string subject never
 // matches) and run in O(len(subject) x len(pattern)) worst case — no regex backtracking, no
-// catastrophic inputs. `?` matches exactly one code point. `isAmbiguousUri` fails closed.
+// catastrophic inputs. `?` matches exactly one code point; `[c]` (one character in brackets) is the
+// character c itself, the way to write a wildcard or a reserved character literally. What is not glob
+// syntax (classes, alternatives, regex) is refused by the checker (`glob-syntax.ts`) before a pattern
+// gets here; a pattern that skipped the checker reads such characters literally. `isAmbiguousUri`
+// fails closed.
 
 type Matcher = (s: string) => boolean;
 
@@ -20,9 +24,52 @@ interface Token {
 
 const SLASH = 0x2f;
 
-/** True when the pattern has no wildcard (`*` or `?`). */
+/** True when the pattern has no wildcard (`*` or `?` outside brackets). */
 export function globIsLiteral(pattern: string): boolean {
-  return typeof pattern === "string" && pattern.indexOf("*") < 0 && pattern.indexOf("?") < 0;
+  return globLiteral(pattern) !== undefined;
+}
+
+/** The exact name a wildcard-free pattern stands for (`[*]` read as `*`), or undefined for a glob. */
+export function globLiteral(pattern: string): string | undefined {
+  if (typeof pattern !== "string") return undefined;
+  if (pattern.indexOf("*") < 0 && pattern.indexOf("?") < 0 && pattern.indexOf("[") < 0) return pattern;
+  const toks = tokenize(pattern, false);
+  return toks.every((t) => t.kind === Tok.Lit) ? String.fromCodePoint(...toks.map((t) => t.cp)) : undefined;
+}
+
+/**
+ * A text the pattern matches when each `**` becomes `globstar`, each `*` `star` and each `?` `one`, and
+ * each `[c]` its character (for samples and examples; `fill("fs.*", "x", "x/y", "x")` is `fs.x`).
+ */
+export function globFill(pattern: string, star: string, globstar: string, one: string): string {
+  let out = "";
+  for (let i = 0; i < pattern.length; ) {
+    const quoted = bracketLiteral(pattern, i);
+    if (quoted) {
+      out += String.fromCodePoint(quoted.cp);
+      i += quoted.width;
+    } else if (pattern.startsWith("**", i)) {
+      out += globstar;
+      while (pattern[i] === "*") i++;
+    } else {
+      const c = pattern[i]!;
+      out += c === "*" ? star : c === "?" ? one : c;
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * `[c]` at `i` (exactly one code point between brackets): the code point and the width of the group, or
+ * undefined. Shared with the syntax check so both read a pattern the same way.
+ */
+export function bracketLiteral(pattern: string, i: number): { cp: number; width: number } | undefined {
+  if (pattern.charCodeAt(i) !== 0x5b /* [ */) return undefined;
+  const cp = pattern.codePointAt(i + 1);
+  if (cp === undefined) return undefined;
+  const w = cp > 0xffff ? 2 : 1;
+  return pattern.charCodeAt(i + 1 + w) === 0x5d /* ] */ ? { cp, width: w + 2 } : undefined;
 }
 
 /** Tool / prompt name globs: `*` any run (dots included), `?` one code point. */
@@ -38,26 +85,29 @@ export function compileUriGlob(pattern: string): Matcher {
 }
 
 function compile(pattern: string, uri: boolean): Matcher {
-  if (globIsLiteral(pattern)) return (s) => s === pattern;
   const toks = tokenize(pattern, uri);
+  const lits = (ts: Token[]) => ts.every((t) => t.kind === Tok.Lit);
+  const text = (ts: Token[]) => String.fromCodePoint(...ts.map((t) => t.cp));
+  if (lits(toks)) {
+    const exact = text(toks);
+    return (s) => s === exact;
+  }
   const anyRun = (t: Token): boolean => t.kind === Tok.GlobStar || (t.kind === Tok.Star && !uri);
   if (toks.length === 1 && anyRun(toks[0]!)) return (s) => typeof s === "string";
-  // Fast paths: `prefix*` / `*suffix` where the star matches anything.
-  const first = pattern.search(/[*?]/);
-  const last = Math.max(pattern.lastIndexOf("*"), pattern.lastIndexOf("?"));
   const tail = toks[toks.length - 1]!;
   const head = toks[0]!;
-  if (anyRun(tail) && first === pattern.length - (tail.kind === Tok.GlobStar ? 2 : 1)) {
-    const prefix = pattern.slice(0, first);
+  // Fast paths: `prefix*` / `*suffix` where the star matches anything.
+  if (anyRun(tail) && lits(toks.slice(0, -1))) {
+    const prefix = text(toks.slice(0, -1));
     return (s) => typeof s === "string" && s.startsWith(prefix);
   }
-  if (anyRun(head) && last === (head.kind === Tok.GlobStar ? 1 : 0)) {
-    const suffix = pattern.slice(last + 1);
+  if (anyRun(head) && lits(toks.slice(1))) {
+    const suffix = text(toks.slice(1));
     return (s) => typeof s === "string" && s.endsWith(suffix);
   }
   // Fast path: `*literal*` where both stars match anything.
-  if (toks.length >= 3 && anyRun(head) && anyRun(tail) && toks.slice(1, -1).every((t) => t.kind === Tok.Lit)) {
-    const middle = String.fromCodePoint(...toks.slice(1, -1).map((t) => t.cp));
+  if (toks.length >= 3 && anyRun(head) && anyRun(tail) && lits(toks.slice(1, -1))) {
+    const middle = text(toks.slice(1, -1));
     return (s) => typeof s === "string" && s.includes(middle);
   }
   return (s) => typeof s === "string" && simulate(toks, s, uri);
@@ -74,6 +124,12 @@ function tokenize(pattern: string, uri: boolean): Token[] {
       // A run of stars is one token: `**` (or more) crosses segments in a URI glob.
       toks.push({ kind: uri && run >= 2 ? Tok.GlobStar : Tok.Star, cp: 0 });
       i += run;
+      continue;
+    }
+    const quoted = bracketLiteral(pattern, i);
+    if (quoted) {
+      toks.push({ kind: Tok.Lit, cp: quoted.cp });
+      i += quoted.width;
       continue;
     }
     toks.push(cp === 0x3f /* ? */ ? { kind: Tok.One, cp: 0 } : { kind: Tok.Lit, cp });

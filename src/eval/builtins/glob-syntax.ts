@@ -1,0 +1,84 @@
+// What a glob may say. Guarantees: `globProblem` accepts exactly the patterns whose meaning is the
+// documented one — `*` any run, `?` one character, `**` across segments (resource URIs), `[c]` the
+// character c — and returns a problem (what is wrong, and a hint that fits where the pattern is
+// written) for everything that another reader could take for more: character classes (`[a-z]`),
+// alternatives (`{a,b}`), regular-expression syntax (`^`, `$`, `|`, `(`, `)`, `+`, `\`, a leading `.*`),
+// a leading `!` (negation). None of these is ever read literally by the checker: a literal reserved
+// character is written in brackets (`[$]`, `[|]`, `[*]`). Names (tools, prompts) must also be names a
+// valid request can carry: not empty, no control characters, no whitespace at either end.
+import { bracketLiteral } from "./glob.js";
+
+/** Where a glob is written: a rule target or tool-set item (`tool`), `prompt`, `resource`, or `matches`. */
+export type GlobPlace = "tool" | "prompt" | "resource" | "matches";
+
+export interface GlobProblem {
+  /** What is wrong, lowercase, for the diagnostic message. */
+  readonly what: string;
+  /** How to say it with what globs support, for this place. */
+  readonly hint: string;
+}
+
+const WILDCARDS = "`*` is any run of characters and `?` one character, anchored at both ends";
+const literal = (c: string) => `write \`[${c}]\` for a literal \`${c}\``;
+
+function regexHint(place: GlobPlace, c: string, tail: string): string {
+  if (place === "matches") {
+    const or = c === "|" ? "; for this or that, join two `matches` with `or`" : "";
+    return `\`matches\` takes a glob, not a regular expression: ${WILDCARDS}${or}; to check an argument against a regular expression, use \`string(pattern: "...")\` in the tool's \`args\` block; ${tail}`;
+  }
+  const or = c === "|" ? `; for this or that, list several patterns${place === "tool" ? " or name a `tool` set" : ""}` : "";
+  return `${place} patterns are globs, not regular expressions: ${WILDCARDS} (\`github__*\`)${or}; ${tail}`;
+}
+
+function alternativesHint(place: GlobPlace, c: string): string {
+  return place === "matches"
+    ? `globs have no \`{a,b}\` alternatives: write \`x matches "a*" or x matches "b*"\`; ${literal(c)}`
+    : `globs have no \`{a,b}\` alternatives: list each pattern (\`${place} "a*", "b*"\`); ${literal(c)}`;
+}
+
+const REGEX_CHARS = new Set(["^", "$", "|", "(", ")", "+", "\\"]);
+
+/** Undefined when `pattern` is a supported glob for `place`; else what is wrong and a hint. */
+export function globProblem(pattern: string, place: GlobPlace): GlobProblem | undefined {
+  if (place === "tool" || place === "prompt") {
+    if (pattern.length === 0) return { what: "an empty pattern matches no name", hint: "remove it, or write `*` for every name" };
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(pattern)) {
+      return { what: "a control character can never be part of a name", hint: "requests whose names hold control characters are refused as invalid; remove it" };
+    }
+    if (/^\s|\s$/u.test(pattern)) {
+      return { what: "a name cannot begin or end with whitespace", hint: "requests whose names begin or end with whitespace are refused as invalid; remove it" };
+    }
+  }
+  if (pattern.startsWith("!")) {
+    return {
+      what: "a leading `!` does not negate a glob",
+      hint: place === "matches" ? `write \`not (x matches "...")\`; ${literal("!")}` : `use \`unless\` to make exceptions; ${literal("!")}`,
+    };
+  }
+  if (pattern.startsWith(".*")) {
+    return { what: "a leading `.*` is regular-expression syntax", hint: regexHint(place, ".", "write `*` alone for any run, or `[.]*` for a text that starts with a dot") };
+  }
+  for (let i = 0; i < pattern.length; ) {
+    const cp = pattern.codePointAt(i)!;
+    const c = String.fromCodePoint(cp);
+    if (c === "[") {
+      const quoted = bracketLiteral(pattern, i);
+      if (quoted) {
+        i += quoted.width;
+        continue;
+      }
+      const close = pattern.indexOf("]", i + 1);
+      const cls = close > i ? pattern.slice(i, close + 1) : "[";
+      return {
+        what: close > i ? `character classes like \`${cls}\` are not supported` : "an unclosed `[`",
+        hint: `globs have no character classes: ${WILDCARDS}; \`[c]\` holds exactly one character, written literally (${literal("[")})`,
+      };
+    }
+    if (c === "]") return { what: "a `]` outside `[c]`", hint: `${WILDCARDS}; ${literal("]")}` };
+    if (c === "{" || c === "}") return { what: `alternatives \`{a,b}\` are not supported (found \`${c}\`)`, hint: alternativesHint(place, c) };
+    if (REGEX_CHARS.has(c)) return { what: `\`${c}\` is regular-expression syntax, not glob syntax`, hint: regexHint(place, c, literal(c)) };
+    i += c.length;
+  }
+  return undefined;
+}
