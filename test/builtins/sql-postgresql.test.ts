@@ -329,8 +329,8 @@ describe("postgresql: table allow list", () => {
     expect(compileSqlCheck({ readonly: true, tables: [] })("SELECT 1")).toBeNull();
     expect(compileSqlCheck({ readonly: true, tables: ['"unterminated'] })("SELECT 1")).toMatch(/invalid entry/);
     expect(compileSqlCheck({ readonly: true, tables: ["a..b"] })("SELECT 1")).toMatch(/invalid entry/);
-    expect(compileSqlCheck({ readonly: true, dialect: "mysql", tables: ["t"] })("SELECT 1")).toBe("table and column lists are supported for postgresql only");
-    expect(compileSqlCheck({ readonly: true, dialect: "sqlite", denyColumns: ["x"] })("SELECT 1")).toBe("table and column lists are supported for postgresql only");
+    expect(compileSqlCheck({ readonly: true, dialect: "mysql", tables: ["t"] })("SELECT 1")).toBe("table, column and function lists are supported for postgresql only");
+    expect(compileSqlCheck({ readonly: true, dialect: "sqlite", denyColumns: ["x"] })("SELECT 1")).toBe("table, column and function lists are supported for postgresql only");
     expect(compileSqlCheck({ readonly: false, tables: ["t"] })("SELECT 1")).toMatch(/need readonly/);
   });
 });

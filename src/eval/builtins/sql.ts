@@ -27,6 +27,7 @@
 import { createRequire } from "node:module";
 import type { AST, Parser } from "node-sql-parser";
 import { deniedFunction } from "./sql-denied.js";
+import { compileCallList, EMPTY_CALL_LIST, type PgCallList } from "./sql-pg-calls.js";
 import { pgCheck, tableKey, type PgCheckOptions } from "./sql-pg-check.js";
 import { PG_RESTARTING, PG_TOO_COMPLEX } from "./sql-pg.js";
 
@@ -46,6 +47,11 @@ export interface SqlOptions {
    * refuses `*`, whole-row references, column aliases on tables and NATURAL joins.
    */
   denyColumns?: string[];
+  /**
+   * postgresql only, with readonly: functions (`f`, `schema.f`, matched as written in the query) and
+   * operator symbols a query may use beyond PostgreSQL's built-in read-only ones (sql-pg-calls.ts).
+   */
+  functions?: string[];
 }
 
 export type SqlCheck = (value: unknown) => string | null;
@@ -87,8 +93,8 @@ const OVER_BUDGET = new Error("sql parse budget exceeded");
 const TOO_COMPLEX = PG_TOO_COMPLEX;
 /** Results that depend on load or on the caller's stack, so are not remembered. */
 const TRANSIENT = new Set([TOO_COMPLEX, PG_RESTARTING]);
-const LISTS_PG_ONLY = "table and column lists are supported for postgresql only";
-const LISTS_READONLY_ONLY = "table and column lists need readonly: true";
+const LISTS_PG_ONLY = "table, column and function lists are supported for postgresql only";
+const LISTS_READONLY_ONLY = "table, column and function lists need readonly: true";
 const READ_METHODS = ["charCodeAt", "charAt", "substr", "substring", "slice"] as const;
 
 /**
@@ -118,7 +124,7 @@ export function compileSqlCheck(opts: SqlOptions): SqlCheck {
   if (!SQL_DIALECTS.includes(dialect)) return () => `unsupported sql dialect \`${String(o.dialect)}\``;
 
   let run: (q: string) => string | null;
-  const lists = o.tables !== undefined || o.denyColumns !== undefined;
+  const lists = o.tables !== undefined || o.denyColumns !== undefined || o.functions !== undefined;
   if (lists && dialect !== "postgresql") return () => LISTS_PG_ONLY;
   if (lists && !readonly) return () => LISTS_READONLY_ONLY;
   if (dialect === "postgresql") {
@@ -139,7 +145,13 @@ export function compileSqlCheck(opts: SqlOptions): SqlCheck {
         denyColumns.add(c.trim().toLowerCase());
       }
     }
-    const pgo: PgCheckOptions = { readonly, setOperations, tables, denyColumns };
+    let calls: PgCallList = EMPTY_CALL_LIST;
+    if (o.functions !== undefined) {
+      const c = compileCallList(o.functions);
+      if ("error" in c) return () => c.error;
+      calls = c;
+    }
+    const pgo: PgCheckOptions = { readonly, setOperations, tables, denyColumns, calls };
     run = (q) => textFault(q, dialect, readonly) ?? pgCheck(q, pgo);
   } else {
     run = (q) => textFault(q, dialect, readonly) ?? sqlParserCheck(q, dialect, readonly, setOperations);

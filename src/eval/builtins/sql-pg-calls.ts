@@ -1,0 +1,185 @@
+// Which calls a `sql(readonly: true, dialect: "postgresql")` query may make: an allow-list, not a
+// deny-list. A function is callable when PostgreSQL's own catalog says it is read-only (the generated
+// sql-pg-functions.ts: immutable or stable pg_catalog functions, minus those that read files, reach other
+// servers, run SQL text, take locks, assign transaction ids or read relations by name; every overload of a
+// name must qualify) or when the policy lists it (`functions: [...]`); anything else, a user-defined or
+// extension function included, is refused. Guarantees, on PostgreSQL's parse tree:
+// - a function call (`f(...)`, `pg_catalog.f(...)`, and the SQL-syntax forms the parser turns into calls,
+//   `EXTRACT`, `SUBSTRING`, `AT TIME ZONE`, ...) is allowed only by name as written: an unqualified or
+//   `pg_catalog.` name from the generated list, or exactly a name the policy lists (`public.f` does not
+//   allow `f`); a built-in name the deny-list of sql-denied.ts names is refused even then;
+// - a built-in function that takes a relation (a `regclass` argument, or a name or oid: `to_regclass`,
+//   `has_table_privilege`, `pg_get_viewdef`, ...) is allowed, when the policy has a table list, only with
+//   a literal relation name on that list in each such position;
+// - a cast to `regclass` (`'users'::regclass`, `regclass 'users'`, `CAST(x AS regclass)`) is a lookup by
+//   name: with a table list, only a string literal naming a listed relation; never an array of them;
+// - an operator (`a + b`, `OPERATOR(s.op)`, `x < ALL (...)`, `ORDER BY x USING <`) is allowed when it is
+//   unqualified or `pg_catalog.` and every pg_catalog operator of that symbol is implemented by an
+//   allowed function, or when the policy lists its symbol;
+// - a TABLESAMPLE method is `system` or `bernoulli` (or listed);
+// - the attribute spelling `(expr).f`, which PostgreSQL may read as `f(expr)`, is refused for a built-in
+//   name that is not allowed.
+// What it does not see: user-defined functions reached through the attribute spelling `t.f` of a
+// one-argument function on a row type, and casts or operators that a database redefines. Run queries as a
+// role that cannot create functions, operators or casts.
+import { deniedFunction } from "./sql-denied.js";
+import { displayName, SEP, tableKey } from "./sql-pg-names.js";
+import { EXCLUDED_FUNCTIONS, EXCLUSION_REASONS, READONLY_FUNCTIONS, READONLY_OPERATORS, RELATION_FUNCTIONS } from "./sql-pg-functions.js";
+
+const ALLOWED = new Set(READONLY_FUNCTIONS);
+const OPERATORS = new Set(READONLY_OPERATORS);
+const RELATIONS = new Map(Object.entries(RELATION_FUNCTIONS));
+const EXCLUDED = new Map(Object.entries(EXCLUDED_FUNCTIONS));
+const SAMPLE_METHODS = new Set(["system", "bernoulli"]);
+/** Exclusion reasons an author may override by listing the function (the catalog just cannot vouch for it). */
+const LISTABLE = new Set(["volatile"]);
+const OPERATOR_SYMBOL = /^[+\-*/<>=~!@#%^&|`?]{1,63}$/;
+
+/** What a policy's `functions: [...]` allows, as keys (see sql-pg-names.ts) and operator symbols. */
+export interface PgCallList {
+  functions: ReadonlySet<string>;
+  operators: ReadonlySet<string>;
+}
+
+export const EMPTY_CALL_LIST: PgCallList = { functions: new Set(), operators: new Set() };
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null;
+
+function sval(n: unknown): string | null {
+  if (!isObj(n) || !isObj(n.String)) return null;
+  const s = n.String.sval;
+  return typeof s === "string" ? s : null;
+}
+
+/** The parts of a name list (`[{String: {sval}}]`), or null when one is not a plain name. */
+function nameParts(x: unknown): string[] | null {
+  if (!Array.isArray(x) || x.length === 0) return null;
+  const parts = x.map(sval);
+  return parts.some((p) => p === null) ? null : (parts as string[]);
+}
+
+/** The built-in name a call refers to: unqualified or `pg_catalog.`-qualified; else null. */
+function builtinName(parts: readonly string[]): string | null {
+  if (parts.length === 1) return parts[0] as string;
+  if (parts.length === 2 && parts[0] === "pg_catalog") return parts[1] as string;
+  return null;
+}
+
+/** Why a `functions:` entry is invalid or cannot be allowed in a read-only query; null when it is fine. */
+export function functionEntryFault(entry: unknown): { kind: "invalid" | "excluded"; message: string } | null {
+  if (typeof entry !== "string" || entry.trim() === "") return { kind: "invalid", message: `\`${String(entry)}\` is not a function name` };
+  const e = entry.trim();
+  if (OPERATOR_SYMBOL.test(e)) return null;
+  const key = tableKey(e);
+  if (key === null) return { kind: "invalid", message: `\`${e}\` is not a function name (write \`name\`, \`schema.name\` or an operator symbol)` };
+  const parts = key.split(SEP);
+  const last = parts[parts.length - 1] as string;
+  const denied = deniedFunction(last);
+  if (denied !== null) return { kind: "excluded", message: `\`${e}\` is never allowed in a read-only query (it reads files, runs SQL text, reaches other servers, writes or stalls the server)` };
+  const builtin = builtinName(parts);
+  const why = builtin === null ? undefined : EXCLUDED.get(builtin);
+  if (why !== undefined && !LISTABLE.has(why)) {
+    return { kind: "excluded", message: `\`${e}\` is never allowed in a read-only query: ${EXCLUSION_REASONS[why] ?? why}` };
+  }
+  return null;
+}
+
+/** A policy's `functions: [...]` as a call list, or the first bad entry. */
+export function compileCallList(entries: unknown): PgCallList | { error: string } {
+  const functions = new Set<string>();
+  const operators = new Set<string>();
+  for (const e of Array.isArray(entries) ? entries : [null]) {
+    const fault = functionEntryFault(e);
+    if (fault) return { error: `the sql function list has an entry that cannot be used: ${fault.message}` };
+    const t = (e as string).trim();
+    if (OPERATOR_SYMBOL.test(t)) operators.add(t);
+    else functions.add(tableKey(t) as string);
+  }
+  return { functions, operators };
+}
+
+/** The relation key a literal argument names (`'users'`, `'users'::regclass`), or null if it is not one. */
+function literalRelation(arg: unknown): string | null {
+  let a = arg;
+  if (isObj(a) && isObj(a.TypeCast)) {
+    const tc = a.TypeCast;
+    const names = isObj(tc.typeName) ? nameParts(tc.typeName.names) : null;
+    const type = names ? builtinName(names) : null;
+    if (!type || !["regclass", "text", "name", "varchar"].includes(type) || (isObj(tc.typeName) && Array.isArray(tc.typeName.arrayBounds))) return null;
+    a = tc.arg;
+  }
+  if (!isObj(a) || !isObj(a.A_Const) || !isObj(a.A_Const.sval)) return null;
+  const s = a.A_Const.sval.sval;
+  return typeof s === "string" ? tableKey(s) : null;
+}
+
+function relationFault(name: string, key: string | null, tables: ReadonlySet<string>): string | null {
+  if (key === null) return `query passes a relation to \`${name}\` other than as a literal name, which is not allowed when tables are restricted`;
+  return tables.has(key) ? null : `query passes \`${displayName(key)}\` to \`${name}\`, which is not on the table list`;
+}
+
+/** A `FuncCall` node's body. */
+export function callFault(body: Obj, tables: ReadonlySet<string> | null, listed: PgCallList): string | null {
+  const parts = nameParts(body.funcname);
+  if (parts === null) return "query calls a function whose name cannot be read";
+  const shown = parts.join(".");
+  const denied = deniedFunction(parts[parts.length - 1] as string);
+  if (denied !== null) return `query calls the denied function \`${denied}\``;
+  const builtin = builtinName(parts);
+  const positions = builtin === null ? undefined : RELATIONS.get(builtin);
+  if (positions !== undefined) {
+    if (tables === null) return null;
+    const args = Array.isArray(body.args) ? body.args : [];
+    if (body.func_variadic === true || args.some((a) => isObj(a) && "NamedArgExpr" in a)) {
+      return relationFault(builtin as string, null, tables);
+    }
+    for (const p of positions) {
+      const i = p < 0 ? args.length + p : p;
+      if (i < 0 || i >= args.length) continue;
+      const fault = relationFault(builtin as string, literalRelation(args[i]), tables);
+      if (fault) return fault;
+    }
+    return null;
+  }
+  if (listed.functions.has(parts.join(SEP))) return null;
+  if (builtin !== null && ALLOWED.has(builtin)) return null;
+  const why = builtin === null ? undefined : EXCLUDED.get(builtin);
+  if (why !== undefined) return `query calls \`${shown}\`, which is not allowed in a read-only query (${EXCLUSION_REASONS[why] ?? why})`;
+  return `query calls \`${shown}\`, which is not known to be read-only (a policy may list it in \`functions\`)`;
+}
+
+/** An operator name list (`A_Expr.name`, `SubLink.operName`, `SortBy.useOp`). */
+export function operatorFault(names: unknown, listed: PgCallList): string | null {
+  const parts = nameParts(names);
+  if (parts === null) return "query uses an operator whose name cannot be read";
+  const op = builtinName(parts);
+  if (op !== null && (OPERATORS.has(op) || listed.operators.has(op))) return null;
+  return `query uses the operator \`${parts.join(".")}\`, which is not known to be read-only (a policy may list it in \`functions\`)`;
+}
+
+/** A `TypeCast` node's body: a cast to `regclass` looks a relation up by name. */
+export function castFault(body: Obj, tables: ReadonlySet<string> | null): string | null {
+  if (tables === null || !isObj(body.typeName)) return null;
+  const names = nameParts(body.typeName.names);
+  if (names === null || builtinName(names) !== "regclass") return null;
+  if (Array.isArray(body.typeName.arrayBounds)) return "query casts to an array of relations (`regclass[]`), which is not allowed when tables are restricted";
+  return relationFault("regclass", literalRelation({ A_Const: isObj(body.arg) && isObj(body.arg.A_Const) ? body.arg.A_Const : null }), tables);
+}
+
+/** A `RangeTableSample` node's body. */
+export function sampleFault(body: Obj, listed: PgCallList): string | null {
+  const parts = nameParts(body.method);
+  const m = parts === null ? null : builtinName(parts);
+  if (m !== null && SAMPLE_METHODS.has(m)) return null;
+  if (parts !== null && listed.functions.has(parts.join(SEP))) return null;
+  return `query uses the tablesample method \`${parts?.join(".") ?? "?"}\`, which is not known to be read-only`;
+}
+
+/** The attribute spelling `(expr).name`: refused when `name` is a built-in function that is not allowed. */
+export function attributeFault(name: string): string | null {
+  const denied = deniedFunction(name);
+  if (denied !== null) return `query calls the denied function \`${denied}\``;
+  if (EXCLUDED.has(name)) return `query calls \`${name}\`, which is not allowed in a read-only query`;
+  return null;
+}
