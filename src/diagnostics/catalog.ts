@@ -38,6 +38,8 @@ export const CATALOG = {
   E0207: "pattern not linear-time",
   E0208: "condition is not boolean",
   E0209: "invalid risk level",
+  E0215: "invalid sql function name",
+  E0216: "sql function cannot be read-only",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   W0001: "rule shadowed by a deny",
@@ -118,6 +120,10 @@ export const duplicateField = (span: Span, name: string) =>
 export const misplaced = (span: Span, message: string, hint?: string) => make("E0113", span, message, hint);
 
 // ---- types and values ----
+export const invalidSqlFunction = (span: Span, entry: string) =>
+  make("E0215", span, `${q(entry)} is not a sql function name or operator symbol`, "write the name as queries call it: `name`, `schema.name`, `\"Quoted\"`, or an operator symbol such as `@@`");
+export const sqlFunctionNotReadOnly = (span: Span, entry: string, why: string) =>
+  make("E0216", span, `${q(entry)} can never be called by a read-only query: ${why}`, "remove it from `functions`: `readonly: true` cannot allow it");
 export const typeMismatch = (span: Span, message: string, hint?: string) => make("E0201", span, message, hint);
 export const wrongSetKind = (span: Span, name: string, actual: string, expected: string) =>
   make("E0202", span, `set ${q(name)} holds ${actual} items, but ${expected} is needed here`, `use a set declared as \`${expected}\``);

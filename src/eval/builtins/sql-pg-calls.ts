@@ -34,6 +34,9 @@ const SAMPLE_METHODS = new Set(["system", "bernoulli"]);
 /** Exclusion reasons an author may override by listing the function (the catalog just cannot vouch for it). */
 const LISTABLE = new Set(["volatile"]);
 const OPERATOR_SYMBOL = /^[+\-*/<>=~!@#%^&|`?]{1,63}$/;
+/** One to three dot-separated identifiers, each plain (PostgreSQL's identifier characters) or double-quoted. */
+const PART = `(?:"(?:[^"]|"")+"|[A-Za-z_\\u0080-\\uffff][A-Za-z0-9_$\\u0080-\\uffff]*)`;
+const FUNCTION_NAME = new RegExp(`^${PART}(?:\\.${PART}){0,2}$`, "u");
 
 /** What a policy's `functions: [...]` allows, as keys (see sql-pg-names.ts) and operator symbols. */
 export interface PgCallList {
@@ -66,22 +69,23 @@ function builtinName(parts: readonly string[]): string | null {
   return null;
 }
 
-/** Why a `functions:` entry is invalid or cannot be allowed in a read-only query; null when it is fine. */
-export function functionEntryFault(entry: unknown): { kind: "invalid" | "excluded"; message: string } | null {
-  if (typeof entry !== "string" || entry.trim() === "") return { kind: "invalid", message: `\`${String(entry)}\` is not a function name` };
+const DENIED_REASON = "it reads files, runs SQL text, reaches other servers, reads relations by name, writes or stalls the server";
+
+/**
+ * Why a `functions:` entry is invalid or can never be allowed in a read-only query (`reason`: which
+ * exclusion applies); null when it may be listed.
+ */
+export function functionEntryFault(entry: unknown): { kind: "invalid" | "excluded"; reason: string } | null {
+  if (typeof entry !== "string" || entry.trim() === "") return { kind: "invalid", reason: "not a name" };
   const e = entry.trim();
   if (OPERATOR_SYMBOL.test(e)) return null;
-  const key = tableKey(e);
-  if (key === null) return { kind: "invalid", message: `\`${e}\` is not a function name (write \`name\`, \`schema.name\` or an operator symbol)` };
+  const key = FUNCTION_NAME.test(e) ? tableKey(e) : null;
+  if (key === null) return { kind: "invalid", reason: "not a name (write `name`, `schema.name` or an operator symbol)" };
   const parts = key.split(SEP);
-  const last = parts[parts.length - 1] as string;
-  const denied = deniedFunction(last);
-  if (denied !== null) return { kind: "excluded", message: `\`${e}\` is never allowed in a read-only query (it reads files, runs SQL text, reaches other servers, writes or stalls the server)` };
+  if (deniedFunction(parts[parts.length - 1] as string) !== null) return { kind: "excluded", reason: DENIED_REASON };
   const builtin = builtinName(parts);
   const why = builtin === null ? undefined : EXCLUDED.get(builtin);
-  if (why !== undefined && !LISTABLE.has(why)) {
-    return { kind: "excluded", message: `\`${e}\` is never allowed in a read-only query: ${EXCLUSION_REASONS[why] ?? why}` };
-  }
+  if (why !== undefined && !LISTABLE.has(why)) return { kind: "excluded", reason: EXCLUSION_REASONS[why] ?? why };
   return null;
 }
 
@@ -91,7 +95,9 @@ export function compileCallList(entries: unknown): PgCallList | { error: string 
   const operators = new Set<string>();
   for (const e of Array.isArray(entries) ? entries : [null]) {
     const fault = functionEntryFault(e);
-    if (fault) return { error: `the sql function list has an entry that cannot be used: ${fault.message}` };
+    if (fault) {
+      return { error: `the sql function list has ${fault.kind === "invalid" ? "an invalid entry" : "a function a read-only query can never call"} \`${String(e)}\`: ${fault.reason}` };
+    }
     const t = (e as string).trim();
     if (OPERATOR_SYMBOL.test(t)) operators.add(t);
     else functions.add(tableKey(t) as string);

@@ -6,13 +6,16 @@
 
 export const SEP = "\u0000";
 
+/** PostgreSQL's scanner_isspace: ASCII blanks only (a no-break space is part of a name). */
+const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f";
+
 /** A dotted name (at most three parts) as a lookup key, or null if it is not a well-formed name. */
 export function tableKey(entry: string): string | null {
   const parts: string[] = [];
   let i = 0;
   for (;;) {
     let part = "";
-    while (entry[i] === " " || entry[i] === "\t") i++;
+    while (isSpace(entry[i])) i++;
     if (entry[i] === '"') {
       i++;
       for (;;) {
@@ -28,13 +31,13 @@ export function tableKey(entry: string): string | null {
         }
         part += entry[i++];
       }
-      while (entry[i] === " " || entry[i] === "\t") i++;
+      while (isSpace(entry[i])) i++;
     } else {
       while (i < entry.length && entry[i] !== ".") {
         if (entry[i] === '"') return null;
         part += entry[i++];
       }
-      part = part.trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
+      part = part.replace(/^[ \t\n\r\f]+|[ \t\n\r\f]+$/g, "").replace(/[A-Z]/g, (c) => c.toLowerCase());
     }
     if (part === "" || part.includes(SEP)) return null;
     parts.push(part);
