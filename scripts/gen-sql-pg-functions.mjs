@@ -97,7 +97,8 @@ SELECT json_build_object(
     FROM pg_operator o WHERE o.oprnamespace = 'pg_catalog'::regnamespace)
 );`;
 
-function readCatalog(conninfo, bindir) {
+/** The catalog rows the lists are made from, read with `psql` (from `bindir` when given). */
+export function readCatalog(conninfo, bindir) {
   const psql = bindir ? join(bindir, "psql") : "psql";
   const r = spawnSync(psql, ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", CATALOG_QUERY], { encoding: "utf8", maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`psql failed: ${(r.stderr || r.error?.message || "").trim()}`);
@@ -209,7 +210,12 @@ async function main() {
   console.log(`wrote ${OUT} from ${catalog.version}`);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+/** The generated module's path. */
+export const OUTPUT_FILE = OUT;
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

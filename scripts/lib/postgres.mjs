@@ -1,7 +1,8 @@
 // A throwaway PostgreSQL cluster, for the generator of the read-only function list
 // (scripts/gen-sql-pg-functions.mjs) and (through test/helpers/postgres.ts) the live SQL tests:
 // `initdb` into a fresh temp directory, `pg_ctl start` on a free loopback port (listen_addresses=127.0.0.1,
-// the unix socket in the temp directory), trust authentication for the `postgres` role, no fsync.
+// the unix socket in the temp directory), trust authentication for the `postgres` role, no fsync, no
+// autovacuum (so that nothing but the queries under test changes the database).
 // Plain JS so the script runs without a build; postgres.d.mts gives its types.
 //
 //   const pg = await startPostgres();            // resolves once the server accepts connections
@@ -119,7 +120,7 @@ export async function startPostgres() {
     let lastError;
     for (let attempt = 0; attempt < 5 && !cluster.started; attempt++) {
       port = await freePort();
-      const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c synchronous_commit=off`;
+      const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c autovacuum=off`;
       try {
         runAs(join(bindir, "pg_ctl"), ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "-t", "60", "start"]);
         cluster.started = true;
