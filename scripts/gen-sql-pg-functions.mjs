@@ -10,8 +10,8 @@
 // extension, contrib module or user-defined function is ever on the list: those are unknown and denied
 // unless a policy lists them in `functions: [...]`), one row per overload. An overload is allowed when it
 // is immutable or stable and no rule in EXCLUSIONS below matches it; it is a relation function when one
-// of its arguments names a relation (see RELATION_ARGS): the query may then call it only with a literal
-// relation name on the policy's `tables:` list (when the policy has one). A NAME is allowed only if every
+// of its arguments names a relation (see RELATION_ARGS): the query may then call it (allowed, or listed
+// by the policy) only with a literal relation name on the policy's `tables:` list (when it has one). A NAME is allowed only if every
 // overload of it is allowed (`f` and `pg_catalog.f` are the same name; the check cannot resolve overloads,
 // so the most dangerous overload decides). An operator symbol is allowed when every pg_catalog operator
 // of that symbol is implemented by an allowed overload.
@@ -64,6 +64,7 @@ const EXCLUSIONS = [
   { id: "object-by-name", reason: "looks up any object, relations included, by name", test: (f) => f.name === "pg_get_object_address" },
   { id: "validator", reason: "a procedural language validator (internal use)", test: (f) => /^fmgr_\w+_validator$/.test(f.name) },
   { id: "upgrade", reason: "for pg_upgrade only", test: (f) => /^binary_upgrade_/.test(f.name) },
+  { id: "replication", reason: "replication state (origins, slots), an administrator's tool", test: (f) => /^pg_replication_/.test(f.name) },
 ];
 
 /**
@@ -105,16 +106,22 @@ export function readCatalog(conninfo, bindir) {
   return JSON.parse(r.stdout);
 }
 
-/** One overload's class: "allow", "relation" (with positions) or an exclusion rule id. */
-function classify(f) {
-  for (const rule of EXCLUSIONS) if (rule.test(f)) return { cls: rule.id };
+/** The positions of one overload's arguments that name a relation (see RELATION_ARGS). */
+function relationPositions(f) {
   const positions = [];
   f.args.forEach((a, i) => {
     if (a === "regclass") positions.push(i);
   });
   const extra = RELATION_ARGS[f.name];
   if (extra) positions.push(...extra.positions);
-  return positions.length > 0 ? { cls: "relation", positions } : { cls: "allow" };
+  return positions;
+}
+
+/** One overload's class: "allow", "relation" or an exclusion rule id; and its relation positions. */
+function classify(f) {
+  const positions = relationPositions(f);
+  for (const rule of EXCLUSIONS) if (rule.test(f)) return { cls: rule.id, positions };
+  return { cls: positions.length > 0 ? "relation" : "allow", positions };
 }
 
 export function generate(catalog) {
@@ -132,10 +139,12 @@ export function generate(catalog) {
   const excluded = {};
   for (const [name, list] of [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const bad = list.find((c) => c.cls !== "allow" && c.cls !== "relation");
+    const positions = [...new Set(list.flatMap((c) => c.positions))].sort((a, b) => a - b);
+    // Relation positions are kept for excluded names too: a policy that lists one (`functions:`) still
+    // has its relation arguments checked against `tables:`.
+    if (positions.length > 0) relation[name] = positions;
     if (bad) excluded[name] = bad.cls;
-    else if (list.some((c) => c.cls === "relation")) {
-      relation[name] = [...new Set(list.flatMap((c) => c.positions ?? []))].sort((a, b) => a - b);
-    } else allowed.push(name);
+    else if (positions.length === 0) allowed.push(name);
   }
   const ops = new Map();
   for (const o of catalog.operators) {
@@ -160,7 +169,7 @@ export function generate(catalog) {
     "/** pg_catalog functions every overload of which is immutable or stable and passes every exclusion rule. */",
     `export const READONLY_FUNCTIONS: readonly string[] = ${q(allowed)};`,
     "",
-    "/** Allowed functions that take a relation (by regclass, name or oid): argument positions (below zero: from the end). */",
+    "/** Functions that take a relation (by regclass, name or oid), allowed or not: argument positions (below zero: from the end). A name here and not in EXCLUDED_FUNCTIONS is allowed, with those arguments checked against `tables:`. */",
     `export const RELATION_FUNCTIONS: Readonly<Record<string, readonly number[]>> = ${q(relation)};`,
     "",
     "/** pg_catalog functions that are not allowed: the first exclusion rule matched by one of their overloads. */",

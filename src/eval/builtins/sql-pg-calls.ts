@@ -134,25 +134,24 @@ export function callFault(body: Obj, tables: ReadonlySet<string> | null, listed:
   if (denied !== null) return `query calls the denied function \`${denied}\``;
   const builtin = builtinName(parts);
   const positions = builtin === null ? undefined : RELATIONS.get(builtin);
-  if (positions !== undefined) {
-    if (tables === null) return null;
-    const args = Array.isArray(body.args) ? body.args : [];
-    if (body.func_variadic === true || args.some((a) => isObj(a) && "NamedArgExpr" in a)) {
-      return relationFault(builtin as string, null, tables);
-    }
-    for (const p of positions) {
-      const i = p < 0 ? args.length + p : p;
-      if (i < 0 || i >= args.length) continue;
-      const fault = relationFault(builtin as string, literalRelation(args[i]), tables);
-      if (fault) return fault;
-    }
-    return null;
-  }
-  if (listed.functions.has(parts.join(SEP))) return null;
-  if (builtin !== null && ALLOWED.has(builtin)) return null;
   const why = builtin === null ? undefined : EXCLUDED.get(builtin);
-  if (why !== undefined) return `query calls \`${shown}\`, which is not allowed in a read-only query (${EXCLUSION_REASONS[why] ?? why})`;
-  return `query calls \`${shown}\`, which is not known to be read-only (a policy may list it in \`functions\`)`;
+  const known = builtin !== null && why === undefined && (ALLOWED.has(builtin) || positions !== undefined);
+  if (!known && !listed.functions.has(parts.join(SEP))) {
+    if (why !== undefined) return `query calls \`${shown}\`, which is not allowed in a read-only query (${EXCLUSION_REASONS[why] ?? why})`;
+    return `query calls \`${shown}\`, which is not known to be read-only (a policy may list it in \`functions\`)`;
+  }
+  // A built-in that takes a relation, allowed or listed: each relation argument against the table list.
+  if (positions === undefined || tables === null) return null;
+  const name = builtin as string;
+  const args = Array.isArray(body.args) ? body.args : [];
+  if (body.func_variadic === true || args.some((a) => isObj(a) && "NamedArgExpr" in a)) return relationFault(name, null, tables);
+  for (const p of positions) {
+    const i = p < 0 ? args.length + p : p;
+    if (i < 0 || i >= args.length) continue;
+    const fault = relationFault(name, literalRelation(args[i]), tables);
+    if (fault) return fault;
+  }
+  return null;
 }
 
 /** An operator name list (`A_Expr.name`, `SubLink.operName`, `SortBy.useOp`). */
