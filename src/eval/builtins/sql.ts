@@ -5,12 +5,15 @@
 //   (sql-pg.ts, loaded when this module is evaluated), so the check reads a query exactly as the server
 //   will: no parser differential over dollar quotes, nested comments, backslashes or statement splitting
 //   (`SELECT 'a\'; DROP TABLE x; -- '` is two statements, as it is to the server). The read-only, table and
-//   column rules run on PostgreSQL's parse tree (sql-pg-check.ts). The parser is linear (bison), so no
-//   parse-time cap is needed; a parser that cannot be loaded makes every postgresql check fault.
+//   column rules run on PostgreSQL's parse tree (sql-pg-check.ts); the calls a read-only query makes are
+//   an allow-list generated from PostgreSQL's catalog plus the policy's `functions` (sql-pg-calls.ts).
+//   The parser is linear (bison), so no parse-time cap is needed; a parser that cannot be loaded makes
+//   every postgresql check fault.
 // - mysql, sqlite, transactsql, mariadb, bigquery: node-sql-parser (one PEG grammar per dialect), loaded
 //   lazily on first use. Read-only means: exactly one statement, a SELECT (set operations and WITH
 //   allowed, every CTE body a SELECT), no SELECT INTO, no locking clause, and no call to a denied function
-//   anywhere in the tree. Its PEG parser backtracks exponentially on some malformed input (`SELECT (SELECT
+//   anywhere in the tree (a deny-list, sql-denied.ts: these dialects have no catalog to take an
+//   allow-list from). Its PEG parser backtracks exponentially on some malformed input (`SELECT (SELECT
 //   (SELECT ... 1` takes seconds at depth 6), so every parse runs under a work budget (input reads,
 //   proportional to length) and a wall-clock cap (PARSE_TIME_MS); past either the query is refused as too
 //   complex. Only the time cap depends on load. Table and column lists are a postgresql-only feature (the
