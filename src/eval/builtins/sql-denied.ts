@@ -31,7 +31,8 @@ export const DENIED_FUNCTIONS: ReadonlySet<string> = new Set([
   "gin_page_opaque_info", "gin_leafpage_items", "gist_page_items", "gist_page_opaque_info",
   "hash_page_items", "hash_page_stats", "hash_page_type", "hash_bitmap_info", "heap_page_items",
   "page_header", "fsm_page_contents", "pg_visibility", "pg_visibility_map", "pg_visibility_map_summary",
-  "pg_check_frozen", "pg_check_visible",
+  "pg_check_frozen", "pg_check_visible", "pgrowlocks", "bt_index_check", "bt_index_parent_check",
+  "verify_heapam", "gin_index_check", "pg_buffercache_evict", "pg_buffercache_evict_all",
   // PostgreSQL: run SQL given as text (invisible to the check, and past any table list)
   "ts_stat", "ts_rewrite",
   // MySQL / MariaDB, SQL Server, and common UDF names
@@ -42,7 +43,7 @@ export const DENIED_PREFIXES: readonly string[] = [
   "lo_", "pg_read_", "pg_ls_", "pg_file_", "dblink", "pg_sleep", "pg_advisory", "pg_try_advisory",
   "pg_stat_reset", "pg_replication_", "pg_logical_", "pg_wal_replay_", "binary_upgrade_",
   "query_to_xml", "table_to_xml", "cursor_to_xml", "database_to_xml", "schema_to_xml",
-  "crosstab", "pgstattuple", "pg_stat_reset_",
+  "crosstab", "pgstattuple", "pg_stat_reset_", "pg_get_wal_", "postgres_fdw_",
 ];
 
 /** The lower-cased name when it is denied, else null. */
