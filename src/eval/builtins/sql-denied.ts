@@ -17,7 +17,8 @@ export const DENIED_FUNCTIONS: ReadonlySet<string> = new Set([
   "pg_create_physical_replication_slot", "pg_create_logical_replication_slot",
   "pg_copy_physical_replication_slot", "pg_copy_logical_replication_slot", "pg_sync_replication_slots",
   "pg_log_backend_memory_contexts", "pg_log_standby_snapshot", "pg_extension_config_dump",
-  "pg_stat_statements_reset",
+  "pg_stat_statements_reset", "pg_stop_making_pinned_objects", "pg_nextoid", "currtid2",
+  "pg_hba_file_rules", "pg_ident_file_mappings", "pg_show_all_file_settings", "pg_current_logfile",
   // PostgreSQL: index maintenance (BRIN, GIN) and PostgreSQL 18's statistics writers
   "brin_summarize_range", "brin_summarize_new_values", "brin_desummarize_range", "gin_clean_pending_list",
   "pg_restore_relation_stats", "pg_restore_attribute_stats", "pg_clear_relation_stats",
@@ -43,7 +44,7 @@ export const DENIED_PREFIXES: readonly string[] = [
   "lo_", "pg_read_", "pg_ls_", "pg_file_", "dblink", "pg_sleep", "pg_advisory", "pg_try_advisory",
   "pg_stat_reset", "pg_replication_", "pg_logical_", "pg_wal_replay_", "binary_upgrade_",
   "query_to_xml", "table_to_xml", "cursor_to_xml", "database_to_xml", "schema_to_xml",
-  "crosstab", "pgstattuple", "pg_stat_reset_", "pg_get_wal_", "postgres_fdw_",
+  "crosstab", "pgstattuple", "pg_stat_reset_", "pg_get_wal_", "postgres_fdw_", "pg_control_",
 ];
 
 /** The lower-cased name when it is denied, else null. */
