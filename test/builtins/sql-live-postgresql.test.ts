@@ -50,6 +50,11 @@ CREATE TABLE timings (pg_sleep int);
 CREATE TABLE jobs (id int);
 CREATE SEQUENCE counter_seq;
 CREATE VIEW v AS SELECT id, name FROM users;
+CREATE ROLE analyst;
+CREATE SCHEMA app;
+CREATE FUNCTION app.safe_fn(int) RETURNS int AS 'SELECT $1 + 1' LANGUAGE sql STABLE;
+CREATE FUNCTION public.tilde3(int, int) RETURNS boolean AS 'SELECT $1 < $2' LANGUAGE sql IMMUTABLE;
+CREATE OPERATOR ~~~ (LEFTARG = int, RIGHTARG = int, FUNCTION = public.tilde3);
 INSERT INTO users (name, email, org_id, nickname, dept, salary, password, ssn)
   SELECT 'user' || i, 'u' || i || '@example.com', i % 3, NULL, 'd' || (i % 2), 1000 + i, 'pw' || i, 'ssn' || i FROM generate_series(1, 20) i;
 INSERT INTO orders (user_id, customer_id, total, status, note, parent, data)
