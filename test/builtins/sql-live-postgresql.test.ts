@@ -2,8 +2,8 @@
  * `sql(readonly: true, dialect: "postgresql")` against a live PostgreSQL: a throwaway cluster (initdb +
  * pg_ctl on a free loopback port, test/helpers/postgres.ts) with a small schema whose tables the
  * policies name. Every SQL case that its policy ALLOWS, from the adversarial corpus
- * (test/adversarial/sql.yaml, policies/hardening.mcppolicy) and the sql conformance files
- * (test/conformance/sql-*.yaml), runs inside `BEGIN TRANSACTION READ ONLY` with a statement timeout, and
+ * (test/adversarial/sql.yaml, policies/hardening.mcppolicy), the sql conformance files
+ * (test/conformance/sql-*.yaml) and the unit tests' lists (sql-pg-cases.ts), runs inside `BEGIN TRANSACTION READ ONLY` with a statement timeout, and
  * then:
  * - no allowed query tried to write (SQLSTATE 25006, "cannot execute ... in a read-only transaction")
  *   or ran into the statement timeout (57014);
@@ -21,7 +21,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, type CollectionTag, type YAMLSeq } from "yaml";
 import { compilePolicy, type PolicyRequest } from "mcppolicy";
 import { generate, OUTPUT_FILE, readCatalog } from "../../scripts/gen-sql-pg-functions.mjs";
+import { compileSqlCheck } from "../../src/eval/builtins/sql.js";
 import { loadConformance } from "../helpers/conformance.js";
+import { PG_READONLY_OK, PG_WRITES_BAD } from "./sql-pg-cases.js";
 import { postgresAvailable, startPostgres, type PostgresHandle } from "../helpers/postgres.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -145,6 +147,12 @@ function allowedCases(): { cases: SqlCase[]; considered: number } {
         if (policy.decide(c.request as PolicyRequest).effect === "allow") cases.push({ where: `${g.file}: ${c.name}`, query: value });
       }
     }
+  }
+  const check = compileSqlCheck({ readonly: true });
+  for (const value of [...PG_READONLY_OK, ...PG_WRITES_BAD.map(([q]) => q)]) {
+    if (typeof value !== "string") continue;
+    considered++;
+    if (check(value) === null) cases.push({ where: "builtins/sql-pg-cases.ts", query: value });
   }
   return { cases, considered };
 }
