@@ -148,6 +148,8 @@ describe("relations by name, against tables:", () => {
     "SELECT has_table_privilege('orders', 'select'), has_table_privilege('bob', 'orders', 'select')",
     "SELECT has_column_privilege('orders', 'id', 'select'), has_column_privilege('bob', 'orders', 'id', 'select')",
     "SELECT 'lower'::regproc, 'int4'::regtype",
+    "SELECT 'orders'::text::regclass",
+    "SELECT (id).abs FROM orders",
   ])("%s is allowed", (q) => {
     expect(tabled(q)).toBeNull();
   });
@@ -156,8 +158,12 @@ describe("relations by name, against tables:", () => {
     "SELECT 'users'::regclass",
     "SELECT '\"Orders\"'::regclass",
     "SELECT '\u00a0orders'::regclass",
-    "SELECT 'orders'::text::regclass",
+    "SELECT 'users'::text::regclass",
     "SELECT $1::regclass",
+    "SELECT ('users').to_regclass",
+    "SELECT ('orders').to_regclass",
+    "SELECT ('users'::text).regclass",
+    "SELECT (name).pg_relation_filepath FROM orders",
     "SELECT ARRAY['orders']::regclass[]",
     "SELECT pg_relation_filepath(16384)",
     "SELECT pg_relation_filepath(relname) FROM orders",

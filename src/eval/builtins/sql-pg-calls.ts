@@ -17,10 +17,11 @@
 //   unqualified or `pg_catalog.` and every pg_catalog operator of that symbol is implemented by an
 //   allowed function, or when the policy lists its symbol;
 // - a TABLESAMPLE method is `system` or `bernoulli` (or listed);
-// - the attribute spelling `(expr).f`, which PostgreSQL may read as `f(expr)`, is refused for a built-in
-//   name that is not allowed.
-// What it does not see: user-defined functions reached through the attribute spelling `t.f` of a
-// one-argument function on a row type, and casts or operators that a database redefines. Run queries as a
+// - the attribute spelling `(expr).f`, which PostgreSQL reads as `f(expr)` for any one-argument `f`, is
+//   refused for a built-in name that is not allowed, or (with a table list) that takes a relation.
+// What it does not see: user-defined one-argument functions reached through the attribute spelling
+// (`(x).f`, or `t.f` on a row), which read like field names, and casts or operators that a database
+// redefines. Run queries as a
 // role that cannot create functions, operators or casts.
 import { deniedFunction } from "./sql-denied.js";
 import { displayName, SEP, tableKey } from "./sql-pg-names.js";
@@ -169,7 +170,7 @@ export function castFault(body: Obj, tables: ReadonlySet<string> | null): string
   const names = nameParts(body.typeName.names);
   if (names === null || builtinName(names) !== "regclass") return null;
   if (Array.isArray(body.typeName.arrayBounds)) return "query casts to an array of relations (`regclass[]`), which is not allowed when tables are restricted";
-  return relationFault("regclass", literalRelation({ A_Const: isObj(body.arg) && isObj(body.arg.A_Const) ? body.arg.A_Const : null }), tables);
+  return relationFault("regclass", literalRelation(body.arg), tables);
 }
 
 /** A `RangeTableSample` node's body. */
@@ -181,10 +182,17 @@ export function sampleFault(body: Obj, listed: PgCallList): string | null {
   return `query uses the tablesample method \`${parts?.join(".") ?? "?"}\`, which is not known to be read-only`;
 }
 
-/** The attribute spelling `(expr).name`: refused when `name` is a built-in function that is not allowed. */
-export function attributeFault(name: string): string | null {
+/**
+ * The attribute spelling `(expr).name`, which PostgreSQL reads as `name(expr)` when `expr` has no field
+ * `name`, for any one-argument function (measured: `('users').to_regclass` is `to_regclass('users')`):
+ * refused for a built-in that is not allowed, and, with a table list, for one that takes a relation
+ * (its argument is not a literal the check can read). `t.name` on a whole row `t` reaches only functions
+ * of a row type, and no built-in that is not allowed takes one.
+ */
+export function attributeFault(name: string, tables: ReadonlySet<string> | null): string | null {
   const denied = deniedFunction(name);
   if (denied !== null) return `query calls the denied function \`${denied}\``;
   if (EXCLUDED.has(name)) return `query calls \`${name}\`, which is not allowed in a read-only query`;
+  if (tables !== null && RELATIONS.has(name)) return relationFault(name, null, tables);
   return null;
 }

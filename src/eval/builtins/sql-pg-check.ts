@@ -219,7 +219,7 @@ function nodeFault(type: string, body: unknown, o: PgCheckOptions, refs: string[
       for (const i of ind) {
         const n = sval(i);
         if (n === null) continue;
-        const called = attributeFault(n);
+        const called = attributeFault(n, o.tables);
         if (called !== null) return called;
         const l = n.toLowerCase();
         if (cols?.has(l)) return `query uses the denied column \`${l}\``;
