@@ -84,6 +84,26 @@ describe("calls: allowed only from the list", () => {
     expect(plain(q)).toContain(why);
   });
 
+  it.each([
+    "VALUES (fn())",
+    "SELECT a[fn()] FROM t",
+    "SELECT 1 LIMIT fn()",
+    "SELECT * FROM t TABLESAMPLE SYSTEM (1) REPEATABLE (fn())",
+    "SELECT * FROM xmltable('/a' PASSING fn() COLUMNS x int)",
+    "SELECT row_number() OVER (ORDER BY fn())",
+    "SELECT 1 GROUP BY fn()",
+    "SELECT * FROM ROWS FROM (generate_series(1, 2), fn())",
+    "SELECT * FROM t JOIN u ON fn()",
+    "SELECT json_object('a': fn())",
+    "SELECT * FROM json_table('{}', '$' COLUMNS (a int PATH '$.a' DEFAULT fn() ON EMPTY))",
+    "SELECT xmlelement(name a, fn())",
+    "SELECT (fn()).x",
+    "SELECT count(*) FILTER (WHERE fn()) FROM t",
+    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY fn()) FROM t",
+  ])("an unknown function anywhere in the tree denies: %s", (q) => {
+    expect(plain(q)).toContain("`fn`");
+  });
+
   it("any name not on the list denies, however it is spelt", () => {
     const allowed = new Set(READONLY_FUNCTIONS);
     fc.assert(
