@@ -9,7 +9,9 @@ import {
   duplicateField,
   invalidParameterValue,
   invalidRegex,
+  invalidSqlFunction,
   patternNotLinear,
+  sqlFunctionNotReadOnly,
   unknownParameter,
   unknownType,
   unsatisfiable,
@@ -20,6 +22,7 @@ import { DomainSet } from "../eval/builtins/domain.js";
 import { compileIpCheck } from "../eval/builtins/ip.js";
 import { compilePathCheck } from "../eval/builtins/path.js";
 import { compileSqlCheck, SQL_DIALECTS } from "../eval/builtins/sql.js";
+import { functionEntryFault } from "../eval/builtins/sql-pg-calls.js";
 import { compileUrlCheck } from "../eval/builtins/url.js";
 import { codePointLength } from "../eval/builtins/text.js";
 import { compileLinearPattern } from "../eval/builtins/regex.js";
@@ -40,7 +43,7 @@ const PARAMS: Record<string, readonly string[]> = {
   path: ["root", "maxLength"],
   url: ["schemes", "hosts", "deny", "allow", "ports", "maxLength"],
   ip: ["allow", "deny"],
-  sql: ["readonly", "dialect", "unions", "tables", "denyColumns", "maxLength"],
+  sql: ["readonly", "dialect", "unions", "tables", "denyColumns", "functions", "maxLength"],
   json: ["schema", "inline"],
 };
 export const TYPE_NAMES = Object.keys(PARAMS);
@@ -125,6 +128,16 @@ class Params {
     const p = this.find(name);
     if (!p) return undefined;
     if (p.value.kind === "list" && p.value.items.every((i) => i.kind === "string")) return p.value.items.map((i) => (i as { value: string }).value);
+    this.bad(p, "a list of strings");
+    return undefined;
+  }
+  /** A list of strings, each with its span. */
+  stringItems(name: string): { value: string; span: A.Value["span"] }[] | undefined {
+    const p = this.find(name);
+    if (!p) return undefined;
+    if (p.value.kind === "list" && p.value.items.every((i) => i.kind === "string")) {
+      return p.value.items.map((i) => ({ value: (i as { value: string }).value, span: i.span }));
+    }
     this.bad(p, "a list of strings");
     return undefined;
   }
@@ -318,17 +331,32 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
       const unions = P.bool("unions") ?? true;
       const tables = P.strings("tables");
       const denyColumns = P.strings("denyColumns");
+      const functions = sqlFunctions(sym, P);
       const d = dialect?.value ?? "postgresql";
-      if ((tables || denyColumns) && d !== "postgresql") {
-        sym.diagnostics.push(invalidParameterValue(t.span, "`tables` and `denyColumns` are supported for the postgresql dialect only", "drop them, or use `dialect: \"postgresql\"`"));
+      if ((tables || denyColumns || functions) && d !== "postgresql") {
+        sym.diagnostics.push(invalidParameterValue(t.span, "`tables`, `denyColumns` and `functions` are supported for the postgresql dialect only", "drop them, or use `dialect: \"postgresql\"`"));
       }
-      if ((tables || denyColumns) && !readonly) sym.diagnostics.push(invalidParameterValue(t.span, "`tables` and `denyColumns` need `readonly: true`"));
-      const check = compileSqlCheck({ readonly, dialect: d, setOperations: unions, ...(tables && { tables }), ...(denyColumns && { denyColumns }) });
+      if ((tables || denyColumns || functions) && !readonly) sym.diagnostics.push(invalidParameterValue(t.span, "`tables`, `denyColumns` and `functions` need `readonly: true`"));
+      const check = compileSqlCheck({ readonly, dialect: d, setOperations: unions, ...(tables && { tables }), ...(denyColumns && { denyColumns }), ...(functions && { functions }) });
       return checkType("sql", check, P.nonNegInt("maxLength"), ["SELECT 1", ...(tables ?? []).map((t) => `SELECT 1 FROM ${t}`)]);
     }
     default:
       return ANY;
   }
+}
+
+/** `sql(functions: [...])`: each entry a function name or operator symbol that may be allowed in a read-only query. */
+function sqlFunctions(sym: Symbols, P: Params): string[] | undefined {
+  const items = P.stringItems("functions");
+  if (!items) return undefined;
+  const out: string[] = [];
+  for (const it of items) {
+    const fault = functionEntryFault(it.value);
+    if (fault === null) out.push(it.value);
+    else if (fault.kind === "invalid") sym.diagnostics.push(invalidSqlFunction(it.span, it.value));
+    else sym.diagnostics.push(sqlFunctionNotReadOnly(it.span, it.value, fault.reason));
+  }
+  return out;
 }
 
 /** `json(schema: "file.json")` (relative to the policy file) or `json(inline: "{...}")`: parsed and compiled now. */

@@ -50,6 +50,8 @@ export const CATALOG = {
   E0210: "unsupported glob syntax",
   E0211: "glob compared exactly",
   E0212: "pattern in a redaction key",
+  E0215: "invalid sql function name",
+  E0216: "sql function cannot be read-only",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   W0001: "rule shadowed by a deny",
@@ -161,6 +163,10 @@ export const invalidImportRoot = (span: Span, root: string) =>
   make("E0123", span, `invalid import root ${q(root)}`, "`importRoots` must be non-empty directory paths");
 
 // ---- types and values ----
+export const invalidSqlFunction = (span: Span, entry: string) =>
+  make("E0215", span, `${q(entry)} is not a sql function name or operator symbol`, "write the name as queries call it: `name`, `schema.name`, `\"Quoted\"`, or an operator symbol such as `@@`");
+export const sqlFunctionNotReadOnly = (span: Span, entry: string, why: string) =>
+  make("E0216", span, `${q(entry)} can never be called by a read-only query: ${why}`, "remove it from `functions`: `readonly: true` cannot allow it");
 export const typeMismatch = (span: Span, message: string, hint?: string) => make("E0201", span, message, hint);
 export const wrongSetKind = (span: Span, name: string, actual: string, expected: string) =>
   make("E0202", span, `set ${q(name)} holds ${actual} items, but ${expected} is needed here`, `use a set declared as \`${expected}\``);

@@ -2,8 +2,9 @@
 // grammar (sql-pg.ts). Never throws for any tree libpg-query returns; walks iteratively, at most MAX_NODES.
 // Read-only: exactly one statement, a SelectStmt (VALUES and TABLE are SelectStmts too); nowhere in it an
 // INTO clause, a locking clause, a statement other than a SELECT (a data-modifying CTE), a set operation
-// when those are off, or a call to a denied function (by its last name part, so `pg_catalog.f` and `"f"`
-// are the same call; also the attribute spelling `(expr).f`, which PostgreSQL may read as `f(expr)`).
+// when those are off, or a call (function, operator, regclass cast, tablesample method) that is not on
+// the read-only allow-list (sql-pg-calls.ts: PostgreSQL's catalog, generated, plus the policy's
+// `functions`; relation-taking functions and regclass casts checked against the table list).
 // Tables (optional allow list): every relation named in the query must be on the list; an unqualified
 // name is a CTE instead when a CTE of that name is in scope where it is used (PostgreSQL's scoping: a
 // query's own WITH, its enclosing queries', and in a non-recursive WITH only the CTEs before it). Names
@@ -19,8 +20,11 @@
 // read without naming it, `*`, whole-row references (`t`, `to_jsonb(t)`, `t.row_to_json`), column
 // aliases on a table or join (`users AS u(a, b)`) and NATURAL joins are refused as well. This is a
 // lexical rule: views, functions and rules on the server can still expose a denied column.
-import { deniedFunction } from "./sql-denied.js";
+import { attributeFault, callFault, castFault, operatorFault, sampleFault, type PgCallList } from "./sql-pg-calls.js";
 import { pgParse, pgScan, PG_TOO_COMPLEX } from "./sql-pg.js";
+import { displayName, SEP, tableKey } from "./sql-pg-names.js";
+
+export { tableKey };
 
 export interface PgCheckOptions {
   readonly: boolean;
@@ -29,10 +33,11 @@ export interface PgCheckOptions {
   tables: ReadonlySet<string> | null;
   /** Denied column names, lower-cased (null: none). */
   denyColumns: ReadonlySet<string> | null;
+  /** Functions and operators the policy allows beyond the built-in read-only list (sql-pg-calls.ts). */
+  calls: PgCallList;
 }
 
 const MAX_NODES = 200_000;
-const SEP = "\u0000"; // cannot occur in a query (the text pre-checks refuse NUL)
 
 export const STAR_FAULT = "select * is not allowed when columns are restricted";
 
@@ -71,54 +76,9 @@ function sval(n: unknown): string | null {
   return typeof s === "string" ? s : null;
 }
 
-/**
- * A table list entry (`users`, `public.users`, `"Mixed"`, `db.s.t`) as a lookup key: its parts, each
- * folded to lower case (ASCII, as PostgreSQL folds unquoted identifiers) unless double-quoted. Null if
- * the entry is not a well-formed dotted name.
- */
-export function tableKey(entry: string): string | null {
-  const parts: string[] = [];
-  let i = 0;
-  for (;;) {
-    let part = "";
-    if (entry[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= entry.length) return null;
-        if (entry[i] === '"') {
-          if (entry[i + 1] === '"') {
-            part += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        part += entry[i++];
-      }
-    } else {
-      while (i < entry.length && entry[i] !== ".") {
-        if (entry[i] === '"') return null;
-        part += entry[i++];
-      }
-      part = part.trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
-    }
-    if (part === "" || part.includes(SEP)) return null;
-    parts.push(part);
-    if (i >= entry.length) break;
-    if (entry[i] !== ".") return null;
-    i++;
-  }
-  return parts.length <= 3 ? parts.join(SEP) : null;
-}
-
 function relKey(rv: Obj): string {
   const parts = [rv.catalogname, rv.schemaname, rv.relname].filter((p): p is string => typeof p === "string" && p !== "");
   return parts.join(SEP);
-}
-
-function displayName(key: string): string {
-  return key.split(SEP).join(".");
 }
 
 type Scope = ReadonlySet<string> | null;
@@ -199,7 +159,7 @@ function walk(root: Obj, o: PgCheckOptions): string | null {
     for (const k in v) {
       if (k === "withClause") continue;
       const x = v[k];
-      const fault = /^[A-Z]/.test(k) ? nodeFault(k, x, cols, refs) : fieldFault(k, x, v, inner, o, relNames, qualified);
+      const fault = /^[A-Z]/.test(k) ? nodeFault(k, x, o, refs) : fieldFault(k, x, v, inner, o, relNames, qualified);
       if (fault !== null) return fault;
       if (isObj(x)) stack.push({ v: x, scope: inner });
     }
@@ -214,10 +174,24 @@ function walk(root: Obj, o: PgCheckOptions): string | null {
 }
 
 /** Checks on a node of type `type` (the key of a `{ Type: body }` wrapper). */
-function nodeFault(type: string, body: unknown, cols: ReadonlySet<string> | null, refs: string[][]): string | null {
+function nodeFault(type: string, body: unknown, o: PgCheckOptions, refs: string[][]): string | null {
   if (type.endsWith("Stmt") && type !== "SelectStmt") return `only a select is allowed (found ${label(type)})`;
   if (!isObj(body)) return null;
+  const cols = o.denyColumns;
   switch (type) {
+    case "FuncCall":
+      return callFault(body, o.tables, o.calls);
+    case "A_Expr":
+      // BETWEEN's name is the keyword; it compares with the operators `>=` and `<=`.
+      return typeof body.kind === "string" && body.kind.includes("BETWEEN") ? null : operatorFault(body.name, o.calls);
+    case "SubLink":
+      return body.operName === undefined ? null : operatorFault(body.operName, o.calls);
+    case "SortBy":
+      return body.useOp === undefined ? null : operatorFault(body.useOp, o.calls);
+    case "TypeCast":
+      return castFault(body, o.tables);
+    case "RangeTableSample":
+      return sampleFault(body, o.calls);
     case "CommonTableExpr": {
       const q = body.ctequery;
       if (!isObj(q) || !isObj(q.SelectStmt)) return "a with clause whose body is not a select is not read-only";
@@ -245,8 +219,8 @@ function nodeFault(type: string, body: unknown, cols: ReadonlySet<string> | null
       for (const i of ind) {
         const n = sval(i);
         if (n === null) continue;
-        const denied = deniedFunction(n);
-        if (denied !== null) return `query calls the denied function \`${denied}\``;
+        const called = attributeFault(n, o.tables);
+        if (called !== null) return called;
         const l = n.toLowerCase();
         if (cols?.has(l)) return `query uses the denied column \`${l}\``;
         if (cols && ROW_FUNCTIONS.has(l)) return `query passes a whole row to \`${l}\`, which is not allowed when columns are restricted`;
@@ -278,12 +252,6 @@ function fieldFault(
         return "set operations (UNION, INTERSECT, EXCEPT) are not allowed";
       }
       return null;
-    case "funcname": {
-      if (!Array.isArray(x)) return null;
-      const last = sval(x[x.length - 1]);
-      const denied = last === null ? null : deniedFunction(last);
-      return denied === null ? null : `query calls the denied function \`${denied}\``;
-    }
     case "relname": {
       if (typeof x !== "string") return null;
       const bare = !parent.schemaname && !parent.catalogname;

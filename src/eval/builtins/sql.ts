@@ -5,12 +5,15 @@
 //   (sql-pg.ts, loaded when this module is evaluated), so the check reads a query exactly as the server
 //   will: no parser differential over dollar quotes, nested comments, backslashes or statement splitting
 //   (`SELECT 'a\'; DROP TABLE x; -- '` is two statements, as it is to the server). The read-only, table and
-//   column rules run on PostgreSQL's parse tree (sql-pg-check.ts). The parser is linear (bison), so no
-//   parse-time cap is needed; a parser that cannot be loaded makes every postgresql check fault.
+//   column rules run on PostgreSQL's parse tree (sql-pg-check.ts); the calls a read-only query makes are
+//   an allow-list generated from PostgreSQL's catalog plus the policy's `functions` (sql-pg-calls.ts).
+//   The parser is linear (bison), so no parse-time cap is needed; a parser that cannot be loaded makes
+//   every postgresql check fault.
 // - mysql, sqlite, transactsql, mariadb, bigquery: node-sql-parser (one PEG grammar per dialect), loaded
 //   lazily on first use. Read-only means: exactly one statement, a SELECT (set operations and WITH
 //   allowed, every CTE body a SELECT), no SELECT INTO, no locking clause, and no call to a denied function
-//   anywhere in the tree. Its PEG parser backtracks exponentially on some malformed input (`SELECT (SELECT
+//   anywhere in the tree (a deny-list, sql-denied.ts: these dialects have no catalog to take an
+//   allow-list from). Its PEG parser backtracks exponentially on some malformed input (`SELECT (SELECT
 //   (SELECT ... 1` takes seconds at depth 6), so every parse runs under a work budget (input reads,
 //   proportional to length) and a wall-clock cap (PARSE_TIME_MS); past either the query is refused as too
 //   complex. Only the time cap depends on load. Table and column lists are a postgresql-only feature (the
@@ -27,6 +30,7 @@
 import { createRequire } from "node:module";
 import type { AST, Parser } from "node-sql-parser";
 import { deniedFunction } from "./sql-denied.js";
+import { compileCallList, EMPTY_CALL_LIST, type PgCallList } from "./sql-pg-calls.js";
 import { pgCheck, tableKey, type PgCheckOptions } from "./sql-pg-check.js";
 import { PG_RESTARTING, PG_TOO_COMPLEX } from "./sql-pg.js";
 
@@ -46,6 +50,11 @@ export interface SqlOptions {
    * refuses `*`, whole-row references, column aliases on tables and NATURAL joins.
    */
   denyColumns?: string[];
+  /**
+   * postgresql only, with readonly: functions (`f`, `schema.f`, matched as written in the query) and
+   * operator symbols a query may use beyond PostgreSQL's built-in read-only ones (sql-pg-calls.ts).
+   */
+  functions?: string[];
 }
 
 export type SqlCheck = (value: unknown) => string | null;
@@ -87,8 +96,8 @@ const OVER_BUDGET = new Error("sql parse budget exceeded");
 const TOO_COMPLEX = PG_TOO_COMPLEX;
 /** Results that depend on load or on the caller's stack, so are not remembered. */
 const TRANSIENT = new Set([TOO_COMPLEX, PG_RESTARTING]);
-const LISTS_PG_ONLY = "table and column lists are supported for postgresql only";
-const LISTS_READONLY_ONLY = "table and column lists need readonly: true";
+const LISTS_PG_ONLY = "table, column and function lists are supported for postgresql only";
+const LISTS_READONLY_ONLY = "table, column and function lists need readonly: true";
 const READ_METHODS = ["charCodeAt", "charAt", "substr", "substring", "slice"] as const;
 
 /**
@@ -118,7 +127,7 @@ export function compileSqlCheck(opts: SqlOptions): SqlCheck {
   if (!SQL_DIALECTS.includes(dialect)) return () => `unsupported sql dialect \`${String(o.dialect)}\``;
 
   let run: (q: string) => string | null;
-  const lists = o.tables !== undefined || o.denyColumns !== undefined;
+  const lists = o.tables !== undefined || o.denyColumns !== undefined || o.functions !== undefined;
   if (lists && dialect !== "postgresql") return () => LISTS_PG_ONLY;
   if (lists && !readonly) return () => LISTS_READONLY_ONLY;
   if (dialect === "postgresql") {
@@ -139,7 +148,13 @@ export function compileSqlCheck(opts: SqlOptions): SqlCheck {
         denyColumns.add(c.trim().toLowerCase());
       }
     }
-    const pgo: PgCheckOptions = { readonly, setOperations, tables, denyColumns };
+    let calls: PgCallList = EMPTY_CALL_LIST;
+    if (o.functions !== undefined) {
+      const c = compileCallList(o.functions);
+      if ("error" in c) return () => c.error;
+      calls = c;
+    }
+    const pgo: PgCheckOptions = { readonly, setOperations, tables, denyColumns, calls };
     run = (q) => textFault(q, dialect, readonly) ?? pgCheck(q, pgo);
   } else {
     run = (q) => textFault(q, dialect, readonly) ?? sqlParserCheck(q, dialect, readonly, setOperations);
