@@ -46,6 +46,12 @@ function explain(ir: IrPolicy, res: ScenarioResult, who: string): string[] {
     if (!(o & T) && !(o & E)) continue;
     const owner = r.role ? ` (role ${q(r.role)})` : "";
     const guard = o === T ? "" : printGuard(r) || " sometimes";
+    const onlyViaError = res.configs.every((c) => c.candidates.every((x) => x.rule !== r || x.viaError));
+    if (onlyViaError) {
+      const g = printGuard(r);
+      because.push(`${q(r.id)}${owner} denies it (evaluation_error) where a \`member when\` that would bring its role errs (a missing or mistyped attribute)${g ? `, and then only${g}` : ""}`);
+      continue;
+    }
     const err = o & E ? "; an error in its condition (a missing or mistyped attribute) denies too" : "";
     const verb = r.effect === "deny" ? "denies" : "allows";
     because.push(`${q(r.id)}${owner} ${verb} it${guard}${r.effect === "deny" && r.because ? ` (${r.because})` : ""}${err}`);
