@@ -67,7 +67,7 @@ const requestParts = fc.record({
     },
     { requiredKeys: [] },
   ),
-  time: fc.constantFrom(Date.UTC(2026, 0, 5, 9, 30), Date.UTC(2026, 0, 4, 12, 0), Date.UTC(2026, 0, 5, 20, 0), "2026-01-10T08:00:00Z", "garbage"),
+  time: fc.constantFrom(Date.UTC(2026, 0, 5, 9, 30), Date.UTC(2026, 0, 4, 12, 0), Date.UTC(2026, 0, 5, 20, 0), "2026-01-10T08:00:00Z", "2026-01-05T23:30:00-05:00"),
   session: fc.constantFrom(undefined, { id: "s-1" }),
 });
 
