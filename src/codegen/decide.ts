@@ -8,7 +8,7 @@
  * INVARIANT: never throws; any fault is a deny with reason `internal_error`.
  */
 import { EvalError, validateRequest } from "../eval/request.js";
-import { unsureMessage, type Tri } from "../eval/interpreter.js";
+import { approvalErrorReason, unsureMessage, type Tri } from "../eval/interpreter.js";
 import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import { buildRuleIndex, lookup, type IndexedRule, type OwnerIndex, type RuleIndex } from "../ir/optimize.js";
 import type { Decision, Method, PolicyRequest, Reason, Visibility } from "../runtime/types.js";
@@ -321,7 +321,9 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     if (denyMaybe || (!allowSure && !defaultAllow)) return { v: "depends" };
     if (tool?.approval) {
       if (!tool.approvalTri) return { v: "depends" };
-      if (tool.approvalTri(req) !== false) return { v: "depends" };
+      const a = tool.approvalTri(req);
+      if (a === "error") return { v: "never", reasons: [approvalErrorReason(tool.ir.name)] };
+      if (a !== false) return { v: "depends" };
     }
     return { v: "always" };
   }

@@ -151,6 +151,10 @@ export function unsureDenies(ir: IrPolicy, unsure: ReadonlyMap<string, string>, 
   return out;
 }
 
+export function approvalErrorReason(tool: string): Reason {
+  return { code: "evaluation_error", rule: `tool:${tool}/approval`, message: `the approval condition of \`${tool}\` could not be evaluated` };
+}
+
 export function unsureMessage(id: string, via: string): string {
   return `deny rule \`${id}\` may apply: the membership condition of role \`${via}\` could not be evaluated`;
 }
@@ -335,6 +339,8 @@ export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], un
   if (tool?.approval) {
     if (!tool.approval.when) return { v: "depends" };
     const a = evalTri(tool.approval.when, req);
+    // An approval condition that errs whatever the arguments denies every call (step 8).
+    if (a === "error") return { v: "never", reasons: [approvalErrorReason(tool.name)] };
     if (a !== false) return { v: "depends" };
   }
   return { v: "always" };
