@@ -306,6 +306,9 @@ role helper {
 
   it("an undeclared role is refused", () => {
     expect(() => canRoleCall(seed, "develper", "read_file")).toThrow(RangeError);
+    // What decide refuses as invalid_request (a role name with NUL, an invalid time), whatMay refuses too.
+    expect(() => whatMay(seed, { roles: ["developer\u0000admin"] })).toThrow(RangeError);
+    expect(() => whatMay(seed, { roles: ["developer"] }, { time: "2026-01-05 10:00" })).toThrow(RangeError);
     expect(canRoleReach(load("github-agent.mcppolicy"), "reader", "prompt", "triage_issue").answer).toBe("always");
   });
 });
