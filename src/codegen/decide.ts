@@ -6,6 +6,9 @@
  *  - reasons and role lists are prebuilt and frozen, so an allow allocates little beyond its result.
  * It must decide exactly as eval/interpreter.ts does (a property test checks this).
  * INVARIANT: never throws; any fault is a deny with reason `internal_error`.
+ * INVARIANT: per-call state lives in one `Call` object per decide(), never in closure variables, so a
+ * nested decide() (a getter on the request) cannot change the outer decision. Caches are keyed by
+ * JSON.stringify of role lists, which no two different lists share.
  */
 import { EvalError, validateRequest } from "../eval/request.js";
 import { approvalErrorReason, unsureMessage, type Tri } from "../eval/interpreter.js";

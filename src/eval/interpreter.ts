@@ -1,7 +1,10 @@
 /**
  * The reference interpreter: grammar/README.md's "Semantics of a decision", step by step, over the
  * IR, with no indexes and no caching. It is the oracle the compiled decision function is tested
- * against. INVARIANT: never throws; any fault is a deny with a reason.
+ * against. INVARIANT: never throws; any fault is a deny with a reason. INVARIANT: an error never
+ * switches a deny off: an erring deny condition, `unless`, or membership of a role that owns or
+ * includes a deny (the role is then "in doubt", see `rolesOf`) denies with `evaluation_error`.
+ * Keeps no state outside a call, so a getter on the request may call decide again (re-entrant).
  */
 import type { IrExpr, IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
