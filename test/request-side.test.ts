@@ -176,6 +176,15 @@ role banned {
   });
 });
 
+describe("explain shows a deny in doubt (point 2)", () => {
+  it("the erring membership's deny is not held, with a detail naming the erring role; the decision is evaluation_error", () => {
+    const p = compilePolicy('policy "t"\nrole user { allow tool read_file }\nrole suspended {\n  member when principal.claims.suspended == true\n  deny tool "*"\n}', { readFile: null });
+    const { decision, rules } = p.explain({ principal: { roles: ["user"], claims: { suspended: "true" } }, tool: "read_file" });
+    expect(decision.reasons).toEqual([expect.objectContaining({ code: "evaluation_error", rule: "suspended/1" })]);
+    expect(rules.find((r) => r.rule === "suspended/1")).toMatchObject({ outcome: "not-held", detail: expect.stringContaining("membership condition of role `suspended`") });
+  });
+});
+
 describe("redact copies __proto__ keys as data (point 7)", () => {
   const p = compilePolicy('policy "t"\naudit { redact token, password }\nrole r { allow tool "*" }', { readFile: null });
 
