@@ -36,3 +36,5 @@ export { runPolicyTests, loadPolicyTests, formatText as formatPolicyTestReport }
 export type { PolicyTestReport, PolicyTestFile, PolicyTestCase, TestExpectation, TestFileError, CaseResult, FileResult, PolicyCoverage, CoverageItem, RunOptions as PolicyTestOptions } from "./policytest/index.js";
 export { analyzePolicy, canRoleCall, canRoleReach, rolesReaching, whatMay } from "./analysis/index.js";
 export type { AnalysisReport, Answer, Finding, FindingKind, PatternVerdict, PrincipalReport, RequestContext, RoleVerdict, Verdict, Witnesses } from "./analysis/index.js";
+export { parseRequestJson, RequestJsonError } from "./eval/request-json.js";
+export type { ParseRequestJsonOptions } from "./eval/request-json.js";

@@ -175,7 +175,13 @@ export class Policy {
     return tools.filter((t) => this.toolVisibility(principal, t.name, t.annotations, context) !== "never");
   }
 
-  /** A copy of the arguments with every key that contains a redaction key (case-insensitive) replaced, at any depth. */
+  /**
+   * A copy of the arguments with every key that contains a redaction key (case-insensitive) replaced by
+   * `"[REDACTED]"`, at any depth; values nested deeper than 64 levels become `"[TRUNCATED]"`.
+   * INVARIANT: otherwise the copy deep-equals the input. Every own enumerable key is copied as an own data
+   * property, `__proto__` and `constructor` included (JSON.parse makes `"__proto__"` an own key, and an
+   * assignment would set the copy's prototype instead, hiding the key from the approver and the audit).
+   */
   redact(value: unknown): unknown {
     const keys = this.redactKeys;
     const walk = (v: unknown, depth: number): unknown => {
@@ -183,9 +189,10 @@ export class Policy {
       if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
       if (typeof v !== "object" || v === null) return v;
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) {
+      for (const k of Object.keys(v)) {
         const lower = k.toLowerCase();
-        out[k] = keys.some((r) => lower.includes(r)) ? "[REDACTED]" : walk(x, depth + 1);
+        const x = keys.some((r) => lower.includes(r)) ? "[REDACTED]" : walk((v as Record<string, unknown>)[k], depth + 1);
+        Object.defineProperty(out, k, { value: x, writable: true, enumerable: true, configurable: true });
       }
       return out;
     };

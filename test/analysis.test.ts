@@ -67,7 +67,7 @@ const requestParts = fc.record({
     },
     { requiredKeys: [] },
   ),
-  time: fc.constantFrom(Date.UTC(2026, 0, 5, 9, 30), Date.UTC(2026, 0, 4, 12, 0), Date.UTC(2026, 0, 5, 20, 0), "2026-01-10T08:00:00Z", "garbage"),
+  time: fc.constantFrom(Date.UTC(2026, 0, 5, 9, 30), Date.UTC(2026, 0, 4, 12, 0), Date.UTC(2026, 0, 5, 20, 0), "2026-01-10T08:00:00Z", "2026-01-05T23:30:00-05:00"),
   session: fc.constantFrom(undefined, { id: "s-1" }),
 });
 
@@ -202,7 +202,8 @@ describe("questions on the bundled policies", () => {
     const gh = load("github-agent.mcppolicy");
     const v = canRoleCall(gh, "reader", "push_files");
     expect(v.answer).toBe("depends");
-    expect(v.dependsOn).toEqual(["annotations.readOnlyHint", "client.tls"]);
+    // args.branch: writer's deny on protected branches errs (denies) for a reader whose `org` claim is mistyped.
+    expect(v.dependsOn).toEqual(["annotations.readOnlyHint", "args.branch", "client.tls"]);
     expect(v.witness.allowed?.annotations?.readOnlyHint).toBe(true);
     expectWitnesses(gh, v, "reader");
     const merge = canRoleCall(gh, "maintainer", "merge_pull_request");
@@ -276,8 +277,38 @@ role c {
     for (const [role, tool] of [["r", "x"], ["r", "y"], ["b", "t"], ["c", "u"]] as const) expectWitnesses(p, canRoleCall(p, role, tool), role);
   });
 
+  it("erring memberships: a deny an erring `member when` may bring makes a call never `always` (grammar/README.md, Errors deny)", () => {
+    const p = inline(`
+role user { allow tool read_file, write_file, help }
+role suspended {
+  member when principal.claims.suspended == true
+  deny tool read_file
+}
+role temp includes contractor { member when principal.claims.temp == true }
+role contractor { deny tool write_file when principal.claims.frozen == true }
+role helper {
+  member when principal.claims.helper == true
+  allow tool help
+}`);
+    const read = canRoleCall(p, "user", "read_file");
+    expect(read.answer).toBe("depends");
+    expect(read.because.join("\n")).toContain("`suspended/1` (role `suspended`) denies it (evaluation_error)");
+    expect(p.decide(read.witness.denied!).reasons[0]?.code).toBe("evaluation_error");
+    expectWitnesses(p, read, "user");
+    // Inherited through `includes`: temp's erring membership brings contractor's deny.
+    const write = canRoleCall(p, "user", "write_file");
+    expect(write.answer).toBe("depends");
+    expectWitnesses(p, write, "user");
+    // A role with allows only: its erring membership changes nothing.
+    expect(canRoleCall(p, "user", "help").answer).toBe("always");
+    expect(whatMay(p, { roles: ["user"], claims: { suspended: "true", temp: false, helper: false } }).tools.find((v) => v.name === "read_file")?.answer).toBe("never");
+  });
+
   it("an undeclared role is refused", () => {
     expect(() => canRoleCall(seed, "develper", "read_file")).toThrow(RangeError);
+    // What decide refuses as invalid_request (a role name with NUL, an invalid time), whatMay refuses too.
+    expect(() => whatMay(seed, { roles: ["developer\u0000admin"] })).toThrow(RangeError);
+    expect(() => whatMay(seed, { roles: ["developer"] }, { time: "2026-01-05 10:00" })).toThrow(RangeError);
     expect(canRoleReach(load("github-agent.mcppolicy"), "reader", "prompt", "triage_issue").answer).toBe("always");
   });
 });

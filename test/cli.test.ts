@@ -272,6 +272,13 @@ describe("eval", () => {
     expect(stdin.stderr).toMatch(/^mcppolicy: invalid request JSON in stdin/);
   });
 
+  it("request JSON with a key twice: exit 2, nothing decided (JSON.parse would keep the last)", () => {
+    const r = run(["eval", clean, "-"], '{"principal": {"roles": ["developer"]}, "tool": "read_file", "arguments": {"path": "src/a.ts", "p\\u0061th": "/etc/passwd"}}');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^mcppolicy: invalid request JSON in stdin: duplicate key "path" at position \d+ \(line 1, column \d+\)/);
+    expect(r.stdout).toBe("");
+  });
+
   it("a policy with errors: rendered diagnostics on stderr, exit 1", () => {
     const r = run(["eval", broken, req("any.json", devRead)]);
     expect(r.status).toBe(1);

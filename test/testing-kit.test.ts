@@ -144,6 +144,24 @@ describe("property helpers", () => {
     expect(err.decisions.decision?.roles).toContain("admin");
   });
 
+  it("follow Errors deny: a deny brought by an erring `member when` (a claim \"true\" where true was meant) is never skipped", () => {
+    const suspended = compile(`policy "suspended"
+      role user { allow tool read_file }
+      role suspended { member when principal.claims.suspended == true
+                       deny tool "*" because "suspended" }`);
+    // Only a principal whose claim is the boolean false may read: every other value (absent, "true", 7) denies.
+    forAllRequests(
+      suspended,
+      { tool: "read_file", holding: "user" },
+      (r, d) => d.effect !== "allow" || (r.principal?.claims as { suspended?: unknown } | undefined)?.suspended === false,
+      { numRuns: 400 },
+    );
+    toolsListMatchesCalls(suspended, { numRuns: 300 });
+    // The kit reaches the type-confused claim: "read_file is denied to suspended principals" fails on `"true"`.
+    const err = thrown(() => forAllRequests(suspended, { tool: "read_file", holding: "user" }, (_r, d) => d.reasons[0]?.code !== "evaluation_error", { seed: 3, numRuns: 400 }));
+    expect(err.decisions.decision?.reasons[0]).toMatchObject({ code: "evaluation_error", rule: "suspended/1" });
+  });
+
   it("refuse a scenario with a role or tool the policy does not know (a typo would hold vacuously)", () => {
     expect(() => never(seed, { tool: "execute_comand" }, "allow")).toThrow(/tool `execute_comand`, which the policy neither declares nor names/);
     expect(() => never(seed, { tool: "execute_command", lacking: "admn" }, "allow")).toThrow(/role `admn`, which the policy does not declare/);

@@ -13,6 +13,7 @@
  */
 import type { AttrRoot, IrPolicy, IrRule, TargetKind } from "../ir/ir.js";
 import { isAmbiguousUri } from "../eval/builtins/glob.js";
+import { nameFault, parseTime } from "../eval/request.js";
 import type { Policy } from "../policy.js";
 import type { Effect, Principal } from "../runtime/types.js";
 import { attrsOf, E, F, T } from "./abstract.js";
@@ -46,6 +47,12 @@ function explain(ir: IrPolicy, res: ScenarioResult, who: string): string[] {
     if (!(o & T) && !(o & E)) continue;
     const owner = r.role ? ` (role ${q(r.role)})` : "";
     const guard = o === T ? "" : printGuard(r) || " sometimes";
+    const onlyViaError = res.configs.every((c) => c.candidates.every((x) => x.rule !== r || x.viaError));
+    if (onlyViaError) {
+      const g = printGuard(r);
+      because.push(`${q(r.id)}${owner} denies it (evaluation_error) where a \`member when\` that would bring its role errs (a missing or mistyped attribute)${g ? `, and then only${g}` : ""}`);
+      continue;
+    }
     const err = o & E ? "; an error in its condition (a missing or mistyped attribute) denies too" : "";
     const verb = r.effect === "deny" ? "denies" : "allows";
     because.push(`${q(r.id)}${owner} ${verb} it${guard}${r.effect === "deny" && r.because ? ` (${r.because})` : ""}${err}`);
@@ -164,6 +171,12 @@ function targetsOf(ir: IrPolicy, kind: TargetKind, roles: ReadonlySet<string>): 
 /** What `principal` may do: the roles it holds, and a verdict per tool, resource and prompt the policy names. */
 export function whatMay(policy: Policy, principal: Principal, context?: RequestContext): PrincipalReport {
   const ir = policy.ir;
+  // What decide refuses as invalid_request, the analysis refuses too (it would only ever answer `never`).
+  for (const r of principal.roles ?? []) {
+    const fault = typeof r === "string" ? nameFault(r) : "is not a string";
+    if (fault) throw new RangeError(`the role name ${JSON.stringify(r)} ${fault}`);
+  }
+  if (context?.time !== undefined && parseTime(context.time) === undefined) throw new RangeError("`time` must be epoch milliseconds or an RFC 3339 date-time with `Z` or an offset");
   const scenario: Scenario = { hostRoles: principal.roles ?? [], exact: false, principal, ...(context && { context }) };
   const probe = analyseScenario(ir, { kind: "tool", name: "\u0000roles" }, scenario);
   const always = new Set(ir.roles.keys());

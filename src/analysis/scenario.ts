@@ -54,6 +54,11 @@ export interface Candidate {
   readonly out: Out;
   /** The rule's owner is held for sure (or it is a top-level deny); otherwise maybe. */
   readonly sure: boolean;
+  /**
+   * A deny rule of a role that only an erring membership condition may bring in: it never denies by
+   * itself, but errs (denies with `evaluation_error`) wherever its own condition may hold or err.
+   */
+  readonly viaError?: true;
 }
 
 export interface ConfigResult {
@@ -135,16 +140,20 @@ function joint(ir: IrPolicy, cands: readonly Candidate[], env: Env, tool: IrTool
   };
 }
 
+/**
+ * The outcomes of a role's membership: T (held), F (not held), E (not held, and a condition erred, so
+ * its deny rules and those of the roles it includes may apply as errors).
+ */
 function membership(role: IrRole, env: Env): Out {
   let o = 0;
   for (const m of role.members) {
     let x = outcomes(m, env);
     if (x & T && !mayHold(m, { env })) x = (x & ~T) || F;
+    if (x & E && !mayErr(m, { env })) x = (x & ~E) || F;
     o |= x;
     if (x === T) return T;
   }
-  // A membership that errs does not grant the role.
-  return o & T ? T | F : F;
+  return o;
 }
 
 function knownRoots(target: Target, scenario: Scenario): (root: AttrRoot) => boolean {
@@ -234,10 +243,13 @@ export function analyseScenario(ir: IrPolicy, target: Target, scenario: Scenario
     const env: Env = { req: configRequest(target, scenario, config), known };
     const sureRoles = new Set(given);
     const maybeRoles = new Set<string>();
+    /** Roles an erring membership may bring in: their denies err (grammar/README.md, "Errors deny"). */
+    const unsureRoles = new Map<string, boolean>(); // role -> the membership that brings it errs for sure
     let feasible = true;
     for (const role of ir.roles.values()) {
       if (given.has(role.name) || role.members.length === 0) continue;
       const m = membership(role, env);
+      if (m & E) for (const x of role.closure) unsureRoles.set(x, m === E || unsureRoles.get(x) === true);
       if (scenario.exact) {
         if (m === T && !given.has(role.name)) feasible = false;
       } else if (m === T) for (const x of role.closure) sureRoles.add(x);
@@ -245,10 +257,19 @@ export function analyseScenario(ir: IrPolicy, target: Target, scenario: Scenario
     }
     if (!feasible) continue;
     for (const r of sureRoles) maybeRoles.delete(r);
+    for (const r of sureRoles) unsureRoles.delete(r);
+    for (const r of maybeRoles) unsureRoles.delete(r);
     const assume = scenario.exact ? notMembers(ir, given, env) : [];
     const candidates: Candidate[] = [];
     for (const rule of rules) {
       const sure = rule.role === undefined || sureRoles.has(rule.role);
+      if (!sure && rule.effect === "deny" && unsureRoles.has(rule.role!)) {
+        // It errs where its condition holds or errs; when the membership surely errs it is as sure as a held rule.
+        const certain = unsureRoles.get(rule.role!) === true;
+        const out = ruleOutcome(rule, env, args, assume);
+        candidates.push({ rule, out: (out & (T | E) ? E : 0) | (out & F || !certain ? F : 0), sure: certain, viaError: true });
+        continue;
+      }
       if (!sure && !maybeRoles.has(rule.role!)) continue;
       const out = ruleOutcome(rule, env, args, assume);
       candidates.push({ rule, out: sure ? out : out | F, sure });

@@ -358,6 +358,8 @@ function safeType(a: IrExpr & { k: "attr" }, env: Env, args: IrType | undefined,
     }
   }
   if (a.root === "principal.scopes") return "list";
+  // A request whose `time` is not a valid time is refused before any condition (grammar/README.md, step 1).
+  if (a.root === "time.hour" || a.root === "time.minute" || a.root === "time.weekday") return "number";
   if (a.root !== "args" || !args) return undefined;
   const fact = argsFact(args, a.path);
   if (fact.forbidden || !fact.type || (!fact.required && !present.has(attrKey(a)))) return undefined;

@@ -12,6 +12,8 @@ import type { Verdict } from "../analysis/types.js";
 import type { Principal } from "../runtime/types.js";
 import type { RequestContext } from "../analysis/types.js";
 import { closest } from "../diagnostics/suggest.js";
+import { parseTime } from "../eval/request.js";
+import { parseRequestJson } from "../eval/request-json.js";
 import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs, UsageError } from "./args.js";
 import { err, out, readInput, readTextFile } from "./io.js";
 
@@ -25,7 +27,7 @@ function plural(n: number, word: string): string {
 function parsePrincipal(text: string, where: string): { principal: Principal; context?: RequestContext } {
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = parseRequestJson(text); // a key given twice is refused, as for requests
   } catch (e) {
     throw new UsageError(`invalid JSON in ${where}: ${e instanceof Error ? e.message : String(e)}`, COMMAND);
   }
@@ -36,6 +38,7 @@ function parsePrincipal(text: string, where: string): { principal: Principal; co
   if (o.client !== undefined) context.client = o.client as RequestContext["client"];
   if (o.session !== undefined) context.session = o.session as RequestContext["session"];
   if (o.time !== undefined) context.time = o.time as RequestContext["time"];
+  if (context.time !== undefined && parseTime(context.time) === undefined) throw new UsageError(`\`time\` in ${where} must be epoch milliseconds or an RFC 3339 date-time with \`Z\` or an offset`, COMMAND);
   return { principal: o.principal as Principal, context };
 }
 

@@ -3,11 +3,12 @@
  * Compiles the policy, reads one request, prints the decision. Also the shared loading and
  * decision formatting used by `explain`.
  * GUARANTEES: compile errors go to stderr, rendered, exit 1; an unreadable file or a request that is
- * not valid JSON is a UsageError (exit 2) and nothing is decided; otherwise the exit code is the
+ * not valid JSON (or holds a key twice) is a UsageError (exit 2) and nothing is decided; otherwise the exit code is the
  * decision's: 0 allow, 3 deny, 4 require_approval. The decision itself never throws (Policy's contract).
  */
 import type { Policy } from "../policy.js";
 import type { Decision, PolicyRequest } from "../runtime/types.js";
+import { parseRequestJson, RequestJsonError } from "../eval/request-json.js";
 import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs, UsageError } from "./args.js";
 import { err, out, readInput, readTextFile } from "./io.js";
 
@@ -37,9 +38,10 @@ export async function loadPolicyAndRequest(positionals: readonly string[], comma
   const where = requestPath === "-" ? "stdin" : `'${requestPath}'`;
   let request: unknown;
   try {
-    request = JSON.parse(requestText);
+    // Duplicate keys are refused: JSON.parse would keep the last, a tool server's parser maybe the first.
+    request = parseRequestJson(requestText);
   } catch (e) {
-    throw new UsageError(`invalid request JSON in ${where}: ${jsonErrorMessage(e, requestText)}`, command);
+    throw new UsageError(`invalid request JSON in ${where}: ${e instanceof RequestJsonError ? e.message : jsonErrorMessage(e, requestText)}`, command);
   }
   // The compiler is loaded only once the inputs are known to be good: usage errors stay fast.
   const { compilePolicy, PolicyCompileError } = await import("../policy.js");

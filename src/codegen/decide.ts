@@ -6,9 +6,12 @@
  *  - reasons and role lists are prebuilt and frozen, so an allow allocates little beyond its result.
  * It must decide exactly as eval/interpreter.ts does (a property test checks this).
  * INVARIANT: never throws; any fault is a deny with reason `internal_error`.
+ * INVARIANT: per-call state lives in one `Call` object per decide(), never in closure variables, so a
+ * nested decide() (a getter on the request) cannot change the outer decision. Caches are keyed by
+ * JSON.stringify of role lists, which no two different lists share.
  */
 import { EvalError, validateRequest } from "../eval/request.js";
-import type { Tri } from "../eval/interpreter.js";
+import { approvalErrorReason, unsureMessage, type Tri } from "../eval/interpreter.js";
 import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import { buildRuleIndex, lookup, type IndexedRule, type OwnerIndex, type RuleIndex } from "../ir/optimize.js";
 import type { Decision, Method, PolicyRequest, Reason, Visibility } from "../runtime/types.js";
@@ -55,9 +58,10 @@ class RoleSet {
   readonly roles: readonly string[];
   private readonly owners: OwnerIndex[];
   private readonly byName: Record<Kind, Map<string, readonly CRule[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
-  constructor(roles: string[], index: RuleIndex, private readonly ruleAt: (r: IndexedRule) => CRule) {
+  /** `withTop`: the top-level denies are candidates too (false for the roles an erring membership may bring). */
+  constructor(roles: string[], index: RuleIndex, private readonly ruleAt: (r: IndexedRule) => CRule, withTop = true) {
     this.roles = Object.freeze(roles);
-    this.owners = [index.top, ...roles.map((r) => index.roles.get(r)!)];
+    this.owners = [...(withTop ? [index.top] : []), ...roles.map((r) => index.roles.get(r)!)];
   }
   candidates(kind: Kind, name: string): readonly CRule[] {
     const cache = this.byName[kind];
@@ -87,6 +91,22 @@ function decision(
   visibility?: Visibility,
 ): Decision {
   return { effect, reasons: reasons as Reason[], roles: roles as string[], errors: errors as string[], risk, budgets: budgets as string[], visibility } as Decision;
+}
+
+/**
+ * Per-call state, one object per decide(). INVARIANT: nothing that belongs to one call lives in a closure
+ * or module variable, so a nested decide() (a getter on the request that calls it) cannot change it.
+ */
+interface Call {
+  /** Errors met (memberships, rules, approval), in order. */
+  errors: string[] | undefined;
+  /** Role names the host gave that the policy does not declare. */
+  ignored: string[] | undefined;
+  /** Derived roles whose membership condition erred and that are not held. */
+  erred: string[] | undefined;
+  /** The first matching allow, and all of them when there are several. */
+  firstAllow: CRule | undefined;
+  allAllows: CRule[] | undefined;
 }
 
 export interface CompiledDecider {
@@ -154,8 +174,9 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
   const singleRoleSets = new Map<string, RoleSet>();
   const defaultAllow = ir.defaultEffect === "allow";
 
+  // Keys of role lists: JSON.stringify is injective on lists of strings (a join on any separator is not).
   function roleSetFor(names: string[]): RoleSet {
-    const key = names.join("\u0000");
+    const key = JSON.stringify(names);
     let rs = roleSets.get(key);
     if (!rs) {
       rs = new RoleSet(names, index, ruleAt);
@@ -168,12 +189,11 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
 
   /** Role sets by the host's role list (only when the policy derives no roles); bounded. */
   const givenRoleSets = new Map<string, RoleSet>();
-  /** Per-call scratch: membership errors and ignored role names (decide is synchronous, never re-entered). */
-  let callErrors: string[] | undefined;
-  let callIgnored: string[] | undefined;
+  /** Role sets of the roles an erring membership may bring in (their deny rules only are used), bounded. */
+  const unsureSets = new Map<string, RoleSet>();
 
-  /** Held roles, closed and sorted; errors of membership conditions go to `callErrors`. */
-  function resolveRoles(req: PolicyRequest): RoleSet | undefined {
+  /** Held roles, closed and sorted; errors of membership conditions go to `call.errors`, erring roles to `call.erred`. */
+  function resolveRoles(req: PolicyRequest, call: Call): RoleSet | undefined {
     const given = req.principal?.roles;
     if (derived.length === 0 && given !== undefined) {
       // Fast paths: the host's role list seen before (one role: by name, no key to build).
@@ -181,28 +201,32 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
         const hit = singleRoleSets.get(given[0]!);
         if (hit) return hit;
       } else if (given.length > 1) {
-        const hit = givenRoleSets.get(given.join("\u0000"));
+        const hit = givenRoleSets.get(JSON.stringify(given));
         if (hit) return hit;
       }
     }
     const held = new Set<string>();
     if (given) for (const r of given) {
       if (closures.has(r)) held.add(r);
-      else (callIgnored ??= []).push(r);
+      else (call.ignored ??= []).push(r);
     }
     for (const d of derived) {
       if (held.has(d.name)) continue;
+      let erred = false;
       for (const m of d.members) {
         try {
           if (m(req)) {
             held.add(d.name);
+            erred = false;
             break;
           }
         } catch (err) {
           if (!(err instanceof EvalError)) throw err;
-          (callErrors ??= []).push(`membership of role \`${d.name}\`: ${err.message}`);
+          (call.errors ??= []).push(`membership of role \`${d.name}\`: ${err.message}`);
+          erred = true;
         }
       }
+      if (erred) (call.erred ??= []).push(d.name);
     }
     if (held.size === 0) return undefined;
     const closed = new Set<string>();
@@ -212,10 +236,32 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       if (given.length === 1) singleRoleSets.set(given[0]!, rs); // holds declared role names only
       else {
         if (givenRoleSets.size >= MAX_CACHED_ROLESETS) givenRoleSets.clear();
-        givenRoleSets.set(given.join("\u0000"), rs);
+        givenRoleSets.set(JSON.stringify(given), rs);
       }
     }
     return rs;
+  }
+
+  /**
+   * The deny rules that the erring memberships of `call.erred` may bring in for a target (the roles
+   * they include and that are not held), roles sorted, rules in source order, each with its erring role.
+   */
+  function unsureDenies(call: Call, held: readonly string[], kind: Kind, name: string): { rule: CRule; via: string }[] | undefined {
+    if (call.erred === undefined) return undefined;
+    const via = new Map<string, string>();
+    for (const e of call.erred) for (const x of closures.get(e)!) if (!held.includes(x) && !via.has(x)) via.set(x, e);
+    if (via.size === 0) return undefined;
+    const names = [...via.keys()].sort();
+    const key = JSON.stringify(names);
+    let us = unsureSets.get(key);
+    if (!us) {
+      us = new RoleSet(names, index, ruleAt, false);
+      if (unsureSets.size >= MAX_CACHED_ROLESETS) unsureSets.clear();
+      unsureSets.set(key, us);
+    }
+    const out: { rule: CRule; via: string }[] = [];
+    for (const r of us.candidates(kind, name)) if (!r.allow) out.push({ rule: r, via: via.get(r.role!)! });
+    return out.length ? out : undefined;
   }
 
   function denyOf(code: Reason["code"], message: string, roles: readonly string[], errors: string[], risk: IrTool["risk"], rule?: string): Decision {
@@ -243,7 +289,7 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
   }
 
   /** Same as the interpreter's `visibility`: reasons are given when rules make it `never`. */
-  function visibility(req: PolicyRequest, cands: readonly CRule[], tool: CTool | undefined): { v: Visibility; reasons?: Reason[] } {
+  function visibility(req: PolicyRequest, cands: readonly CRule[], unsure: { rule: CRule; via: string }[] | undefined, tool: CTool | undefined): { v: Visibility; reasons?: Reason[] } {
     let allowSure = false;
     let allowMaybe = false;
     let denyMaybe = false;
@@ -264,13 +310,23 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       } else if (holds === true) allowSure = true;
       else allowMaybe = true;
     }
+    // Same as the interpreter: a deny an erring membership may bring in errs when it would match.
+    if (unsure) for (const { rule: r, via } of unsure) {
+      const w: Tri = r.whenTri ? r.whenTri(req) : true;
+      const u: Tri = w === "error" || w === false || !r.unlessTri ? false : r.unlessTri(req);
+      if (w === false || u === true) continue;
+      if (w !== "error" && (w === "unknown" || u === "unknown")) denyMaybe = true;
+      else (errs ??= []).push({ code: "evaluation_error", rule: r.id, message: unsureMessage(r.id, via) });
+    }
     if (errs) return { v: "never", reasons: errs };
     if (denies) return { v: "never", reasons: denies };
     if (!allowSure && !allowMaybe && !defaultAllow) return { v: "never" };
     if (denyMaybe || (!allowSure && !defaultAllow)) return { v: "depends" };
     if (tool?.approval) {
       if (!tool.approvalTri) return { v: "depends" };
-      if (tool.approvalTri(req) !== false) return { v: "depends" };
+      const a = tool.approvalTri(req);
+      if (a === "error") return { v: "never", reasons: [approvalErrorReason(tool.ir.name)] };
+      if (a !== false) return { v: "depends" };
     }
     return { v: "always" };
   }
@@ -278,19 +334,21 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
   // The decision is split into small functions on purpose: V8 optimizes small functions the same way on
   // every run, while one large function sometimes lost its inlining and ran twice as slow.
 
-  function noRoleDecision(req: PolicyRequest, method: Method, errors: string[] | undefined, risk: IrTool["risk"]): Decision {
-    const ignored = callIgnored ?? EMPTY;
+  function noRoleDecision(req: PolicyRequest, method: Method, call: Call, risk: IrTool["risk"]): Decision {
+    const errors = call.errors;
+    const ignored = call.ignored ?? EMPTY;
     const d = denyOf("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", EMPTY, errors ?? EMPTY, risk);
     if (method === "tools/list" && req.tool !== undefined) d.visibility = "never";
     return d;
   }
 
-  function listDecision(req: PolicyRequest, rs: RoleSet, errors: string[] | undefined, tool: CTool | undefined, risk: IrTool["risk"]): Decision {
+  function listDecision(req: PolicyRequest, rs: RoleSet, call: Call, tool: CTool | undefined, risk: IrTool["risk"]): Decision {
     const roles = rs.roles;
+    const errors = call.errors;
     if (req.tool === undefined) {
       return decision("allow", [{ code: "allow_rule", message: "listing tools is allowed to principals that hold a role" }], roles, errors ?? EMPTY, EMPTY, undefined);
     }
-    const { v, reasons } = visibility(req, rs.candidates("tool", req.tool), tool);
+    const { v, reasons } = visibility(req, rs.candidates("tool", req.tool), unsureDenies(call, roles, "tool", req.tool), tool);
     if (v === "never") {
       const d = denyOf("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${roles.map((r) => `\`${r}\``).join(", ")}`, roles, errors ?? EMPTY, risk);
       if (reasons) d.reasons = reasons;
@@ -301,14 +359,10 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     return decision("allow", [{ code: "allow_rule", message }], roles, errors ?? EMPTY, EMPTY, risk, v);
   }
 
-  /** Per-call scratch for matchRules: the first matching allow, and all of them when there are several. */
-  let firstAllow: CRule | undefined;
-  let allAllows: CRule[] | undefined;
-
-  /** Steps 3-5: a deny Decision when a rule errs or denies; otherwise the allows are left in the scratch. */
-  function matchRules(req: PolicyRequest, cands: readonly CRule[], rs: RoleSet, risk: IrTool["risk"]): Decision | undefined {
-    firstAllow = undefined;
-    allAllows = undefined;
+  /** Steps 3-5: a deny Decision when a rule errs or denies; otherwise the allows are left in `call`. */
+  function matchRules(req: PolicyRequest, cands: readonly CRule[], unsure: { rule: CRule; via: string }[] | undefined, rs: RoleSet, risk: IrTool["risk"], call: Call): Decision | undefined {
+    let firstAllow: CRule | undefined;
+    let allAllows: CRule[] | undefined;
     let denies: CRule[] | undefined;
     let errs: Reason[] | undefined;
     for (let i = 0; i < cands.length; i++) {
@@ -319,7 +373,7 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       } catch (err) {
         if (!(err instanceof EvalError)) throw err;
         (errs ??= []).push({ code: "evaluation_error", rule: r.id, message: `rule \`${r.id}\` could not be evaluated: ${err.message}` });
-        (callErrors ??= []).push(`${r.id}: ${err.message}`);
+        (call.errors ??= []).push(`${r.id}: ${err.message}`);
         continue;
       }
       if (!holds) continue;
@@ -327,60 +381,75 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       else if (firstAllow === undefined) firstAllow = r;
       else (allAllows ??= [firstAllow]).push(r);
     }
-    if (errs) return decision("deny", errs, rs.roles, callErrors ?? EMPTY, EMPTY, risk);
-    if (denies) return decision("deny", denies.length === 1 ? denies[0]!.reasons : denies.map((r) => r.reason), rs.roles, callErrors ?? EMPTY, EMPTY, risk);
+    // Step 4b: a deny rule an erring membership may bring in errs unless its own condition is false.
+    if (unsure) for (const { rule: r, via } of unsure) {
+      let holds: boolean;
+      let why = "";
+      try {
+        holds = (r.when === undefined || r.when(req)) && (r.unless === undefined || !r.unless(req));
+      } catch (err) {
+        if (!(err instanceof EvalError)) throw err;
+        holds = true;
+        why = `; ${err.message}`;
+        (call.errors ??= []).push(`${r.id}: ${err.message}`);
+      }
+      if (holds) (errs ??= []).push({ code: "evaluation_error", rule: r.id, message: unsureMessage(r.id, via) + why });
+    }
+    if (errs) return decision("deny", errs, rs.roles, call.errors ?? EMPTY, EMPTY, risk);
+    if (denies) return decision("deny", denies.length === 1 ? denies[0]!.reasons : denies.map((r) => r.reason), rs.roles, call.errors ?? EMPTY, EMPTY, risk);
+    call.firstAllow = firstAllow;
+    call.allAllows = allAllows;
     return undefined;
   }
 
   /** Step 8 for a tool with `approval required`. */
-  function approvalDecision(req: PolicyRequest, tool: CTool, reasons: Reason[], roles: readonly string[], budgetIds: readonly string[], risk: IrTool["risk"]): Decision | undefined {
+  function approvalDecision(req: PolicyRequest, tool: CTool, reasons: Reason[], roles: readonly string[], budgetIds: readonly string[], risk: IrTool["risk"], call: Call): Decision | undefined {
     let needs: boolean;
     try {
       needs = tool.approval!(req);
     } catch (err) {
       if (!(err instanceof EvalError)) throw err;
-      (callErrors ??= []).push(err.message);
-      return denyOf("evaluation_error", `the approval condition of \`${tool.ir.name}\` could not be evaluated: ${err.message}`, roles, callErrors, risk, `tool:${tool.ir.name}/approval`);
+      (call.errors ??= []).push(err.message);
+      return denyOf("evaluation_error", `the approval condition of \`${tool.ir.name}\` could not be evaluated: ${err.message}`, roles, call.errors, risk, `tool:${tool.ir.name}/approval`);
     }
-    return needs ? decision("require_approval", [...reasons, tool.approvalReason], roles, callErrors ?? EMPTY, budgetIds, risk) : undefined;
+    return needs ? decision("require_approval", [...reasons, tool.approvalReason], roles, call.errors ?? EMPTY, budgetIds, risk) : undefined;
   }
 
   function decideUnsafe(req: PolicyRequest): Decision {
     const shape = validateRequest(req);
     if ("error" in shape) return denyOf("invalid_request", shape.error, EMPTY, EMPTY, undefined);
     const method = shape.method;
-    callErrors = undefined;
-    callIgnored = undefined;
-    const rs = resolveRoles(req);
+    const call: Call = { errors: undefined, ignored: undefined, erred: undefined, firstAllow: undefined, allAllows: undefined };
+    const rs = resolveRoles(req, call);
     const kind = KIND_OF[method]!;
     const tool = kind === "tool" && req.tool !== undefined ? tools.get(req.tool) : undefined;
     const risk = tool?.ir.risk;
-    if (!rs) return noRoleDecision(req, method, callErrors, risk);
-    if (method === "tools/list") return listDecision(req, rs, callErrors, tool, risk);
+    if (!rs) return noRoleDecision(req, method, call, risk);
+    if (method === "tools/list") return listDecision(req, rs, call, tool, risk);
     const target = (kind === "tool" ? req.tool : kind === "resource" ? req.resource : req.prompt) as string;
-    const denied = matchRules(req, rs.candidates(kind, target), rs, risk);
+    const denied = matchRules(req, rs.candidates(kind, target), unsureDenies(call, rs.roles, kind, target), rs, risk, call);
     if (denied) return denied;
     const roles = rs.roles;
-    const single = allAllows === undefined ? firstAllow : undefined;
-    const several = allAllows;
+    const single = call.allAllows === undefined ? call.firstAllow : undefined;
+    const several = call.allAllows;
     let reasons: Reason[];
     if (single) reasons = single.reasons as Reason[];
     else if (several) reasons = several.map((r) => r.reason);
     else {
-      if (!defaultAllow) return denyOf("no_rule", `no rule allows ${kind} \`${target}\` for ${roles.map((r) => `\`${r}\``).join(", ")}`, roles, callErrors ?? EMPTY, risk);
+      if (!defaultAllow) return denyOf("no_rule", `no rule allows ${kind} \`${target}\` for ${roles.map((r) => `\`${r}\``).join(", ")}`, roles, call.errors ?? EMPTY, risk);
       reasons = [{ code: "default_allow", message: "no rule decided; the policy's default is allow" }];
     }
     const callTool = method === "tools/call" ? tool : undefined;
     if (callTool?.args) {
       const fault = callTool.args(req.arguments ?? {});
-      if (fault !== null) return denyOf("invalid_argument", fault, roles, callErrors ?? EMPTY, risk, callTool.argsRule);
+      if (fault !== null) return denyOf("invalid_argument", fault, roles, call.errors ?? EMPTY, risk, callTool.argsRule);
     }
     const budgetIds = single ? singleBudgets(single, callTool) : budgets(several ?? [], callTool);
     if (callTool?.approval) {
-      const d = approvalDecision(req, callTool, reasons, roles, budgetIds, risk);
+      const d = approvalDecision(req, callTool, reasons, roles, budgetIds, risk, call);
       if (d) return d;
     }
-    return decision("allow", reasons, roles, callErrors ?? EMPTY, budgetIds, risk);
+    return decision("allow", reasons, roles, call.errors ?? EMPTY, budgetIds, risk);
   }
 
   return {

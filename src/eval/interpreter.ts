@@ -1,7 +1,10 @@
 /**
  * The reference interpreter: grammar/README.md's "Semantics of a decision", step by step, over the
  * IR, with no indexes and no caching. It is the oracle the compiled decision function is tested
- * against. INVARIANT: never throws; any fault is a deny with a reason.
+ * against. INVARIANT: never throws; any fault is a deny with a reason. INVARIANT: an error never
+ * switches a deny off: an erring deny condition, `unless`, or membership of a role that owns or
+ * includes a deny (the role is then "in doubt", see `rolesOf`) denies with `evaluation_error`.
+ * Keeps no state outside a call, so a getter on the request may call decide again (re-entrant).
  */
 import type { IrExpr, IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
@@ -99,32 +102,64 @@ export function patternMatches(rule: IrRule, value: string): boolean {
   return rule.patterns.some((p) => (p.kind === "exact" ? p.text === value : p.test(value)));
 }
 
-/** Roles held: declared host roles plus derived ones, closed under includes; sorted. */
-export function rolesOf(ir: IrPolicy, req: PolicyRequest): { roles: string[]; ignored: string[]; errors: string[] } {
+/**
+ * Roles held: declared host roles plus derived ones, closed under includes; sorted. `unsure`: the roles
+ * (closed under includes, minus those held) of every derived role whose membership condition erred and
+ * that is not held anyway, each mapped to the erring role that would have brought it; their deny rules
+ * may apply (grammar/README.md, "Errors deny").
+ */
+export function rolesOf(ir: IrPolicy, req: PolicyRequest): { roles: string[]; ignored: string[]; errors: string[]; unsure: Map<string, string> } {
   const held = new Set<string>();
   const ignored: string[] = [];
   const errors: string[] = [];
+  const erred: string[] = [];
   for (const r of req.principal?.roles ?? []) {
     if (ir.roles.has(r)) held.add(r);
     else ignored.push(r);
   }
   for (const role of ir.roles.values()) {
     if (held.has(role.name)) continue;
+    let err = false;
     for (const m of role.members) {
       try {
         if (evalCondition(m, req)) {
           held.add(role.name);
+          err = false;
           break;
         }
-      } catch (err) {
-        if (!(err instanceof EvalError)) throw err;
-        errors.push(`membership of role \`${role.name}\`: ${err.message}`);
+      } catch (e) {
+        if (!(e instanceof EvalError)) throw e;
+        errors.push(`membership of role \`${role.name}\`: ${e.message}`);
+        err = true;
       }
     }
+    if (err) erred.push(role.name);
   }
   const closed = new Set<string>();
   for (const r of held) for (const x of ir.roles.get(r)!.closure) closed.add(x);
-  return { roles: [...closed].sort(), ignored, errors };
+  const unsure = new Map<string, string>();
+  for (const r of erred) for (const x of ir.roles.get(r)!.closure) if (!closed.has(x) && !unsure.has(x)) unsure.set(x, r);
+  return { roles: [...closed].sort(), ignored, errors, unsure };
+}
+
+/**
+ * The deny rules of the unsure roles that fit the target, roles sorted by name, rules in source order,
+ * each with the erring role that would have brought it.
+ */
+export function unsureDenies(ir: IrPolicy, unsure: ReadonlyMap<string, string>, kind: "tool" | "resource" | "prompt" | undefined, target: string): { rule: IrRule; via: string }[] {
+  const out: { rule: IrRule; via: string }[] = [];
+  for (const name of [...unsure.keys()].sort()) {
+    for (const r of ir.roles.get(name)!.rules) if (r.effect === "deny" && r.target === kind && patternMatches(r, target)) out.push({ rule: r, via: unsure.get(name)! });
+  }
+  return out;
+}
+
+export function approvalErrorReason(tool: string): Reason {
+  return { code: "evaluation_error", rule: `tool:${tool}/approval`, message: `the approval condition of \`${tool}\` could not be evaluated` };
+}
+
+export function unsureMessage(id: string, via: string): string {
+  return `deny rule \`${id}\` may apply: the membership condition of role \`${via}\` could not be evaluated`;
 }
 
 function candidates(ir: IrPolicy, roles: string[], method: Method, target: string): IrRule[] {
@@ -184,16 +219,16 @@ function decideUnsafe(ir: IrPolicy, req: PolicyRequest, trace: ExplainedRule[] |
   if ("error" in shape) return deny("invalid_request", shape.error);
   const method = shape.method;
   // 2. roles
-  const { roles, ignored, errors } = rolesOf(ir, req);
+  const { roles, ignored, errors, unsure } = rolesOf(ir, req);
   const tool = method === "tools/call" || method === "tools/list" ? (req.tool !== undefined ? ir.tools.get(req.tool) : undefined) : undefined;
   const base: Partial<Decision> = { roles, errors, ...(tool?.risk && { risk: tool.risk }) };
-  if (trace) traceAll(ir, roles, req, method, trace);
+  if (trace) traceAll(ir, roles, unsure, req, method, trace);
   if (roles.length === 0) {
     const d = deny("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", base);
     if (method === "tools/list" && req.tool !== undefined) d.visibility = "never";
     return d;
   }
-  if (method === "tools/list") return listDecision(ir, req, roles, tool, base);
+  if (method === "tools/list") return listDecision(ir, req, roles, unsure, tool, base);
   const target = targetValue(req, method) as string;
   // 3. candidates; 4. errors deny; 5. deny wins
   const cands = candidates(ir, roles, method, target);
@@ -208,6 +243,20 @@ function decideUnsafe(ir: IrPolicy, req: PolicyRequest, trace: ExplainedRule[] |
       errs.push({ code: "evaluation_error", rule: r.id, message: `rule \`${r.id}\` could not be evaluated: ${err.message}` });
       errors.push(`${r.id}: ${err.message}`);
     }
+  }
+  // 4b. a deny rule that an erring membership may bring in applies unless its own condition is false
+  for (const { rule: r, via } of unsureDenies(ir, unsure, TARGET_OF[method], target)) {
+    let holds: boolean;
+    let why = "";
+    try {
+      holds = ruleHolds(r, req);
+    } catch (err) {
+      if (!(err instanceof EvalError)) throw err;
+      holds = true;
+      why = `; ${err.message}`;
+      errors.push(`${r.id}: ${err.message}`);
+    }
+    if (holds) errs.push({ code: "evaluation_error", rule: r.id, message: unsureMessage(r.id, via) + why });
   }
   if (errs.length) return { ...deny("evaluation_error", "", base), reasons: errs, errors };
   if (denies.length) {
@@ -255,7 +304,7 @@ export function budgetsFor(ir: IrPolicy, allows: readonly IrRule[], tool: IrTool
 
 // ---- tools/list ----
 /** Visibility of a tool, and when it is `never` because of rules, the reasons (errors first, then denies). */
-export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], tool: IrTool | undefined): { v: Visibility; reasons?: Reason[] } {
+export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], unsure: ReadonlyMap<string, string>, tool: IrTool | undefined): { v: Visibility; reasons?: Reason[] } {
   const name = req.tool as string;
   const cands = candidates(ir, roles, "tools/call", name);
   let allowSure = false;
@@ -278,6 +327,14 @@ export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], to
     } else if (holds === true) allowSure = true;
     else allowMaybe = true;
   }
+  // A deny an erring membership may bring in: as if it erred when it would match, a maybe when it might.
+  for (const { rule: r, via } of unsureDenies(ir, unsure, "tool", name)) {
+    const w = r.when ? evalTri(r.when, req) : true;
+    const u = w === "error" || w === false || !r.unless ? false : evalTri(r.unless, req);
+    if (w === false || u === true) continue;
+    if (w !== "error" && (w === "unknown" || u === "unknown")) denyMaybe = true;
+    else errs.push({ code: "evaluation_error", rule: r.id, message: unsureMessage(r.id, via) });
+  }
   if (errs.length) return { v: "never", reasons: errs };
   if (denies.length) return { v: "never", reasons: denies };
   if (!allowSure && !allowMaybe && ir.defaultEffect === "deny") return { v: "never" };
@@ -285,16 +342,18 @@ export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], to
   if (tool?.approval) {
     if (!tool.approval.when) return { v: "depends" };
     const a = evalTri(tool.approval.when, req);
+    // An approval condition that errs whatever the arguments denies every call (step 8).
+    if (a === "error") return { v: "never", reasons: [approvalErrorReason(tool.name)] };
     if (a !== false) return { v: "depends" };
   }
   return { v: "always" };
 }
 
-function listDecision(ir: IrPolicy, req: PolicyRequest, roles: string[], tool: IrTool | undefined, base: Partial<Decision>): Decision {
+function listDecision(ir: IrPolicy, req: PolicyRequest, roles: string[], unsure: ReadonlyMap<string, string>, tool: IrTool | undefined, base: Partial<Decision>): Decision {
   if (req.tool === undefined) {
     return { effect: "allow", reasons: [{ code: "allow_rule", message: "listing tools is allowed to principals that hold a role" }], roles, errors: base.errors ?? [], budgets: [] };
   }
-  const { v, reasons } = visibility(ir, req, roles, tool);
+  const { v, reasons } = visibility(ir, req, roles, unsure, tool);
   if (v === "never") {
     const d = deny("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${roles.map((r) => `\`${r}\``).join(", ")}`, base);
     if (reasons) d.reasons = reasons;
@@ -313,7 +372,7 @@ function listDecision(ir: IrPolicy, req: PolicyRequest, roles: string[], tool: I
 }
 
 // ---- explain ----
-function traceAll(ir: IrPolicy, roles: string[], req: PolicyRequest, method: Method, trace: ExplainedRule[]) {
+function traceAll(ir: IrPolicy, roles: string[], unsure: ReadonlyMap<string, string>, req: PolicyRequest, method: Method, trace: ExplainedRule[]) {
   const kind = TARGET_OF[method];
   const target = method === "tools/list" ? req.tool : targetValue(req, method);
   const held = new Set(roles);
@@ -322,7 +381,11 @@ function traceAll(ir: IrPolicy, roles: string[], req: PolicyRequest, method: Met
   for (const r of all) {
     const line = r.span.start;
     const e: ExplainedRule = { rule: r.id, effect: r.effect, line, outcome: "matched" };
-    if (r.role && !held.has(r.role)) e.outcome = "not-held";
+    if (r.role && !held.has(r.role)) {
+      e.outcome = "not-held";
+      const via = unsure.get(r.role);
+      if (via !== undefined && r.effect === "deny") e.detail = `the membership condition of role \`${via}\` could not be evaluated: the rule may apply`;
+    }
     else if (r.target !== kind || target === undefined || !patternMatches(r, target)) e.outcome = "target-mismatch";
     else if (method === "tools/list") {
       const w = r.when ? evalTri(r.when, req) : true;

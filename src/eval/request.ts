@@ -24,6 +24,67 @@ function isStringList(v: unknown): boolean {
   return true;
 }
 
+/** Characters a name never holds: controls (C0, DEL, C1), format characters (zero-width, bidi), lone surrogates, line and paragraph separators. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const EDGE_SPACE = /^\s|\s$/u;
+
+/**
+ * Why a name (of a tool, role, prompt or resource) is refused, or undefined when it is fine: it is empty,
+ * holds a control, format or separator character (NUL included) or a lone surrogate, or starts or ends
+ * with white space. Such names could only be typos or attempts to look like another name (or to collide
+ * in a cache key). Hot path: plain printable ASCII is settled by one loop.
+ */
+export function nameFault(s: string): string | undefined {
+  if (s.length === 0) return "is empty";
+  let plain = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return undefined;
+  if (INVISIBLE.test(s)) return "holds a control or invisible character (or a lone surrogate)";
+  if (EDGE_SPACE.test(s)) return "starts or ends with white space";
+  return undefined;
+}
+
+/**
+ * The request's time in epoch milliseconds, or undefined when it is neither of the two accepted forms:
+ * - a number: whole milliseconds since 1970-01-01T00:00:00Z, from 0 to 8.64e15 (JavaScript's last date);
+ * - a string in RFC 3339 `date-time` form with an explicit offset: `YYYY-MM-DDTHH:MM:SS[.fraction]Z` or
+ *   `...+HH:MM` / `...-HH:MM` (upper-case `T` and `Z`; 1 to 9 fraction digits; real calendar dates;
+ *   seconds 00-59, no leap second). No other spelling (local times, RFC 2822 dates, `Date` objects,
+ *   NaN, Infinity, negative or fractional numbers) is guessed at.
+ */
+export function parseTime(t: unknown): number | undefined {
+  if (typeof t === "number") return Number.isSafeInteger(t) && t >= 0 && t <= 8.64e15 ? t : undefined;
+  if (typeof t !== "string" || t.length > 40) return undefined;
+  const m = RFC3339.exec(t);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, sec, frac, zone] = m as unknown as string[];
+  const year = +y!, month = +mo!, day = +d!, hour = +h!, minute = +mi!, second = +sec!;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
+  let offset = 0;
+  if (zone !== "Z") {
+    const oh = +zone!.slice(1, 3), om = +zone!.slice(4, 6);
+    if (oh > 23 || om > 59) return undefined;
+    offset = (zone![0] === "-" ? -1 : 1) * (oh * 60 + om);
+  }
+  const ms = frac ? Number(`${frac.slice(1)}00`.slice(0, 3)) : 0; // milliseconds; digits past them are dropped
+  // Years before 1970 give a negative time (Date.UTC's reading of years 0-99 as 19xx included), refused below.
+  const at = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000;
+  return at >= 0 && at <= 8.64e15 ? at : undefined;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 /**
  * The request's method, or an error message when the request is malformed.
  * Hot path: plain loops and property reads, no closures or temporary arrays.
@@ -36,7 +97,14 @@ export function validateRequest(req: unknown): { method: Method } | { error: str
   const p = req.principal;
   if (p !== undefined) {
     if (!isObject(p)) return { error: "`principal` must be an object" };
-    if (p.roles !== undefined && !isStringList(p.roles)) return { error: "`principal.roles` must be a list of strings" };
+    if (p.roles !== undefined) {
+      if (!isStringList(p.roles)) return { error: "`principal.roles` must be a list of strings" };
+      const roles = p.roles as string[];
+      for (let i = 0; i < roles.length; i++) {
+        const fault = nameFault(roles[i]!);
+        if (fault) return { error: `the role name ${JSON.stringify(roles[i])} ${fault}` };
+      }
+    }
     if (p.scopes !== undefined && !isStringList(p.scopes)) return { error: "`principal.scopes` must be a list of strings" };
     if (p.claims !== undefined && !isObject(p.claims)) return { error: "`principal.claims` must be an object" };
   }
@@ -48,6 +116,14 @@ export function validateRequest(req: unknown): { method: Method } | { error: str
   if (target !== undefined && typeof req[target] !== "string") return { error: `\`${method}\` needs \`${target}\` as a string` };
   if (method === "resources/read" && isAmbiguousUri(req.resource)) return { error: "the resource URI is ambiguous (dot segments, encoded slashes, backslashes or control characters)" };
   if (method === "tools/list" && req.tool !== undefined && typeof req.tool !== "string") return { error: "`tool` must be a string" };
+  const name = target ?? (req.tool !== undefined ? "tool" : undefined);
+  if (name !== undefined) {
+    const fault = nameFault(req[name] as string);
+    if (fault) return { error: `the ${name === "resource" ? "resource URI" : `${name} name`} ${JSON.stringify(req[name])} ${fault}` };
+  }
+  if (req.time !== undefined && parseTime(req.time) === undefined) {
+    return { error: "`time` must be epoch milliseconds (a whole number) or an RFC 3339 date-time with `Z` or an offset, e.g. `2026-01-05T10:00:00Z`" };
+  }
   return method === "tools/call" ? CALL : { method };
 }
 
@@ -66,10 +142,9 @@ function walk(base: unknown, path: readonly string[], text: string): unknown {
 }
 
 function timeOf(req: PolicyRequest): Date {
-  const t = req.time;
-  const d = t === undefined ? new Date() : new Date(t);
-  if (Number.isNaN(d.getTime())) throw new EvalError("`time` is not a valid time");
-  return d;
+  const t = req.time === undefined ? Date.now() : parseTime(req.time);
+  if (t === undefined) throw new EvalError("`time` is not a valid time");
+  return new Date(t);
 }
 
 /** Read an attribute. Throws EvalError when it is absent (except where a default is defined) or mistyped. */

@@ -103,7 +103,14 @@ const roleBlock = (name: string, others: string[]) =>
   fc
     .record({
       includes: others.length ? fc.subarray(others, { maxLength: 1 }) : fc.constant([] as string[]),
-      member: fc.option(fc.constantFrom(...SCOPES).map((s) => `member when "${s}" in principal.scopes`), { nil: undefined, freq: 3 }),
+      // Memberships that can err too (a claim of the wrong type or missing): their roles' denies then apply as errors.
+      member: fc.option(
+        fc.oneof(
+          fc.constantFrom(...SCOPES).map((s) => `member when "${s}" in principal.scopes`),
+          fc.constantFrom('member when principal.claims.org == "acme"', "member when principal.claims.level > 2", 'member when has principal.claims.org and principal.claims.org == "evil"'),
+        ),
+        { nil: undefined, freq: 3 },
+      ),
       rules: fc.array(fc.oneof({ weight: 4, arbitrary: rule }, { weight: 1, arbitrary: resourceRule }), { minLength: 1, maxLength: 4 }),
       limit: fc.boolean(),
     })
