@@ -155,6 +155,26 @@ describe.skipIf(!redisAvailable && !process.env.CI)("engine on Redis", () => {
     expect(late.approval!.id).not.toBe(p.approval!.id);
   });
 
+  it("replays across replicas: of 60 parallel calls with one key on 3 engines, one runs; the rest are replays that cannot refund it", async () => {
+    const prefix = fresh();
+    const three = [engineOn(prefix), engineOn(prefix), engineOn(prefix)];
+    const call = { ...req("pay", "frank", { amount: 60 }), session: { id: "s1" } };
+    const all = await Promise.all(Array.from({ length: 60 }, (_, i) => three[i % 3]!.authorize(call, { idempotencyKey: "rpc-0" })));
+    const ran = all.filter((r) => r.effect === "allow");
+    expect(ran).toHaveLength(1);
+    const replays = all.filter((r) => r.effect === "replay");
+    expect(replays).toHaveLength(59);
+    expect(replays.every((r) => r.replayOf?.status === "pending")).toBe(true);
+    for (const r of replays.slice(0, 5)) expect(await r.rollback()).toEqual({ applied: false, reason: "replay" });
+    // 60 of 100 still reserved: 41 does not fit.
+    expect((await three[1]!.authorize(req("pay", "frank", { amount: 41 }))).effect).toBe("deny");
+    expect(await ran[0]!.rollback()).toEqual({ applied: true });
+    const after = await three[2]!.authorize(call, { idempotencyKey: "rpc-0" });
+    expect(after).toMatchObject({ effect: "replay", replayOf: { status: "rolled_back" } });
+    // The same key in another session (a new connection's JSON-RPC id 0) is another call.
+    expect((await three[0]!.authorize({ ...call, session: { id: "s2" } }, { idempotencyKey: "rpc-0" })).effect).toBe("allow");
+  });
+
   it("rollback gives the budget back to every replica", async () => {
     const prefix = fresh();
     const [a, b] = [engineOn(prefix), engineOn(prefix)];

@@ -203,25 +203,30 @@ function contract(name: string, make: () => MakeStore): void {
         expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", used: 1 });
       });
 
-      it("settles an idempotency record once (commit) and deletes it on rollback", async () => {
+      it("settles an idempotency record once, for its owner only, and keeps it settled (commit or rollback)", async () => {
         const r = rig();
         const spec = counter("c", 10, 1);
         const adj = { key: "c", mode: "counter" as const, limit: 10, windowMs: W, ttlMs: 0, window: WIN0, delta: 2 };
-        const idem = { key: "call-1", fingerprint: "fp", ttlMs: 60_000 };
+        const idem = { key: "call-1", fingerprint: "fp", token: "owner-1", ttlMs: 60_000 };
         expect((await reserve(r, { counters: [spec], idempotency: idem })).status).toBe("ok");
-        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", action: "commit" } })).toEqual({ applied: true });
-        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", action: "commit" } })).toEqual({ applied: false });
-        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", action: "rollback" } })).toEqual({ applied: false });
-        expect(await reserve(r, { counters: [spec], idempotency: idem })).toEqual({ status: "replay", now: r.t, windows: [WIN0], settled: true });
+        // Anyone without the owner's token (a replay) settles nothing.
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", token: "someone-else", action: "commit" } })).toEqual({ applied: false });
+        expect(await settle(r, { adjustments: [{ ...adj, delta: -1 }], idempotency: { key: "call-1", token: "someone-else", action: "rollback" } })).toEqual({ applied: false });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", token: "owner-1", action: "commit" } })).toEqual({ applied: true });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", token: "owner-1", action: "commit" } })).toEqual({ applied: false });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", token: "owner-1", action: "rollback" } })).toEqual({ applied: false });
+        expect(await reserve(r, { counters: [spec], idempotency: { ...idem, token: "retry" } })).toEqual({ status: "replay", now: r.t, state: "committed" });
         expect(await reserve(r, { counters: [counter("c", 10, 8)] })).toMatchObject({ status: "exceeded", used: 3 });
 
-        const idem2 = { key: "call-2", fingerprint: "fp", ttlMs: 60_000 };
+        const idem2 = { key: "call-2", fingerprint: "fp", token: "owner-2", ttlMs: 60_000 };
         expect((await reserve(r, { counters: [spec], idempotency: idem2 })).status).toBe("ok");
         const back = { ...adj, delta: -1 };
-        expect(await settle(r, { adjustments: [back], idempotency: { key: "call-2", action: "rollback" } })).toEqual({ applied: true });
-        // The record is gone: the same key with another fingerprint is a new call, charged again.
-        expect(await reserve(r, { counters: [spec], idempotency: { ...idem2, fingerprint: "other" } })).toEqual({ status: "ok", now: r.t, windows: [WIN0] });
-        expect(await reserve(r, { counters: [counter("c", 10, 7)] })).toMatchObject({ status: "exceeded", used: 4 });
+        expect(await settle(r, { adjustments: [back], idempotency: { key: "call-2", token: "owner-2", action: "rollback" } })).toEqual({ applied: true });
+        // The record stays, rolled back: the same key never admits again, and another fingerprint conflicts.
+        expect(await reserve(r, { counters: [spec], idempotency: { ...idem2, token: "retry" } })).toEqual({ status: "replay", now: r.t, state: "rolled_back" });
+        expect(await reserve(r, { counters: [spec], idempotency: { ...idem2, fingerprint: "other" } })).toEqual({ status: "idempotency_conflict", now: r.t });
+        expect(await settle(r, { adjustments: [back], idempotency: { key: "call-2", token: "owner-2", action: "rollback" } })).toEqual({ applied: false });
+        expect(await reserve(r, { counters: [counter("c", 10, 8)] })).toMatchObject({ status: "exceeded", used: 3 });
       });
     });
 
@@ -229,21 +234,44 @@ function contract(name: string, make: () => MakeStore): void {
       it("replays the same call without charging, refuses another fingerprint, and forgets after its ttl", async () => {
         const r = rig();
         const spec = counter("c", 1, 1);
-        const idem = { key: "k", fingerprint: "fp1", ttlMs: 5_000 };
+        const idem = { key: "k", fingerprint: "fp1", token: "t1", ttlMs: 5_000 };
         expect(await reserve(r, { counters: [spec, bucket("b", 1, 0.000001)], idempotency: idem })).toEqual({ status: "ok", now: r.t, windows: [WIN0, 0] });
         r.advance(10);
-        expect(await reserve(r, { counters: [spec, bucket("b", 1, 0.000001)], idempotency: idem })).toEqual({ status: "replay", now: r.t, windows: [WIN0, 0], settled: false });
+        expect(await reserve(r, { counters: [spec, bucket("b", 1, 0.000001)], idempotency: idem })).toEqual({ status: "replay", now: r.t, state: "pending" });
         expect(await reserve(r, { counters: [spec], idempotency: { ...idem, fingerprint: "fp2" } })).toEqual({ status: "idempotency_conflict", now: r.t });
         expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", used: 1 });
         r.advance(4_990); // the record's ttl has run out
         expect(await reserve(r, { counters: [counter("c2", 1, 1)], idempotency: { ...idem, fingerprint: "fp2" } })).toEqual({ status: "ok", now: r.t, windows: [WIN0] });
       });
 
-      it("replays an empty reservation with empty windows", async () => {
+      it("replays an empty reservation", async () => {
         const r = rig();
-        const idem = { key: "k", fingerprint: "fp", ttlMs: 5_000 };
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 5_000 };
         expect(await reserve(r, { counters: [], idempotency: idem })).toEqual({ status: "ok", now: r.t, windows: [] });
-        expect(await reserve(r, { counters: [], idempotency: idem })).toEqual({ status: "replay", now: r.t, windows: [], settled: false });
+        expect(await reserve(r, { counters: [], idempotency: idem })).toEqual({ status: "replay", now: r.t, state: "pending" });
+      });
+
+      it("admits exactly one of many parallel reserves with one key; the rest are replays that charge nothing", async () => {
+        const r = rig();
+        const spec = counter("c", 100, 1);
+        const all = await Promise.all(Array.from({ length: 40 }, (_, i) => reserve(r, { counters: [spec], idempotency: { key: "k", fingerprint: "fp", token: `t${i}`, ttlMs: 60_000 } })));
+        expect(all.filter((x) => x.status === "ok")).toHaveLength(1);
+        expect(all.filter((x) => x.status === "replay" && x.state === "pending")).toHaveLength(39);
+        expect(await reserve(r, { counters: [counter("c", 100, 99)] })).toMatchObject({ status: "ok" });
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", used: 100 });
+      });
+
+      it("a replay consumes no approval", async () => {
+        const r = rig();
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
+        const p = await reserve(r, { counters: [], approval: approvalFor("h1", "ap-1") });
+        expect(p.status).toBe("approval_pending");
+        await r.store.decideApproval("ap-1", { approve: true, approver: "bob", allowSelf: false });
+        expect(await reserve(r, { counters: [], approval: approvalFor("h1", "ap-x"), idempotency: idem })).toMatchObject({ status: "ok", approvalId: "ap-1" });
+        const again = await Promise.all(Array.from({ length: 5 }, () => reserve(r, { counters: [], approval: approvalFor("h1", "ap-y"), idempotency: { ...idem, token: "t2" } })));
+        expect(again.every((x) => x.status === "replay" && x.state === "pending")).toBe(true);
+        // A call under another key needs a new approval: the one approval was used once.
+        expect(await reserve(r, { counters: [], approval: approvalFor("h1", "ap-z"), idempotency: { ...idem, key: "k2" } })).toMatchObject({ status: "approval_pending", created: true });
       });
     });
 
@@ -336,7 +364,7 @@ function contract(name: string, make: () => MakeStore): void {
 
       it("checks idempotency before the approval", async () => {
         const r = rig();
-        const idem = { key: "k", fingerprint: "fp", ttlMs: 60_000 };
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
         expect((await reserve(r, { counters: [], idempotency: idem })).status).toBe("ok");
         expect(await reserve(r, { counters: [], approval: approvalFor("h1", "ap-1"), idempotency: idem })).toMatchObject({ status: "replay" });
         expect(await r.store.getApproval("ap-1")).toBeUndefined();
@@ -366,8 +394,8 @@ const POOL: readonly PoolEntry[] = [
 ];
 
 type Op =
-  | { kind: "reserve"; counters: { pick: number; amount: number }[]; approval: string | null; idem: { key: string; fp: string } | null }
-  | { kind: "settle"; adjustments: { pick: number; delta: number; stale: boolean }[]; idem: { key: string; action: "commit" | "rollback" } | null }
+  | { kind: "reserve"; counters: { pick: number; amount: number }[]; approval: string | null; idem: { key: string; fp: string; token: string } | null }
+  | { kind: "settle"; adjustments: { pick: number; delta: number; stale: boolean }[]; idem: { key: string; token: string; action: "commit" | "rollback" } | null }
   | { kind: "decide"; pick: number; approve: boolean; approver: string; allowSelf: boolean }
   | { kind: "get"; pick: number }
   | { kind: "advance"; ms: number };
@@ -387,7 +415,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant("reserve" as const),
       counters: fc.array(fc.record({ pick: fc.nat(POOL.length - 1), amount: amountArb }), { maxLength: 3 }),
       approval: sometimes(fc.constantFrom("h1", "h2"), 1, 4),
-      idem: sometimes(fc.record({ key: fc.constantFrom("k1", "k2"), fp: fc.constantFrom("f1", "f2") }), 1, 3),
+      idem: sometimes(fc.record({ key: fc.constantFrom("k1", "k2"), fp: fc.constantFrom("f1", "f2"), token: fc.constantFrom("t1", "t2") }), 1, 3),
     }),
   },
   {
@@ -395,7 +423,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("settle" as const),
       adjustments: fc.array(fc.record({ pick: fc.nat(POOL.length - 1), delta: deltaArb, stale: fc.boolean() }), { maxLength: 3 }),
-      idem: sometimes(fc.record({ key: fc.constantFrom("k1", "k2"), action: fc.constantFrom("commit" as const, "rollback" as const) }), 1, 2),
+      idem: sometimes(fc.record({ key: fc.constantFrom("k1", "k2"), token: fc.constantFrom("t1", "t2"), action: fc.constantFrom("commit" as const, "rollback" as const) }), 1, 2),
     }),
   },
   {
@@ -446,7 +474,7 @@ async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, op
                 },
               }
             : {}),
-          ...(op.idem ? { idempotency: { key: op.idem.key, fingerprint: op.idem.fp, ttlMs: 15_000 } } : {}),
+          ...(op.idem ? { idempotency: { key: op.idem.key, fingerprint: op.idem.fp, token: op.idem.token, ttlMs: 15_000 } } : {}),
         };
         const res = await both((s) => s.reserve(req));
         if (res.status === "approval_pending" && res.created) ids.push(res.approval.id);
@@ -500,8 +528,8 @@ describe.skipIf(!runRedis)("RedisStore", () => {
     const p = prefix();
     const store = new RedisStore({ url: server.url, prefix: p, now: () => t, timeoutMs: 2_000 });
     try {
-      await store.reserve({ counters: [bucket("b", 3, 0.001), counter("c", 5, 1), counter("w", 5, 1, 0, 30_000)], idempotency: { key: "k", fingerprint: "f", ttlMs: 30_000 } });
-      await store.settle({ adjustments: [{ key: "c", mode: "counter", limit: 5, windowMs: W, ttlMs: 0, window: WIN0, delta: 1 }], idempotency: { key: "k", action: "commit" } });
+      await store.reserve({ counters: [bucket("b", 3, 0.001), counter("c", 5, 1), counter("w", 5, 1, 0, 30_000)], idempotency: { key: "k", fingerprint: "f", token: "t", ttlMs: 30_000 } });
+      await store.settle({ adjustments: [{ key: "c", mode: "counter", limit: 5, windowMs: W, ttlMs: 0, window: WIN0, delta: 1 }], idempotency: { key: "k", token: "t", action: "commit" } });
       await store.reserve({ counters: [], approval: approvalFor("h1", "ap-1") });
       await store.reserve({ counters: [], approval: approvalFor("h2", "ap-2") });
       await store.decideApproval("ap-2", { approve: true, approver: "bob", allowSelf: false });

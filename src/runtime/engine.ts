@@ -8,6 +8,10 @@
  * - Only allowed calls are charged; a denied call (by policy, budget, approval or idempotency) costs nothing.
  * - An approval is bound to the principal, the tool, the canonical arguments and the policy version, lives
  *   until its expiry, and lets exactly one call through.
+ * - An idempotency key is scoped by principal and session and bound to the request's fingerprint. The first
+ *   call under a key is admitted at most once; every later one (in parallel, after a commit or a rollback,
+ *   from any replica) gets `effect: "replay"` with the first call's state, never `allow`, and cannot settle
+ *   or refund the first call's reservation. A key is honoured even when the call reserves nothing.
  * - `reload` swaps the policy atomically; budgets whose meaning did not change keep their counters.
  */
 import { randomBytes } from "node:crypto";
@@ -51,7 +55,11 @@ export interface EngineOptions {
 export type ApprovalHookAnswer = { approver: string } | false | void | undefined;
 
 export interface AuthorizeOptions {
-  /** A retried call with the same key (and the same request) is not counted twice. At most 256 characters. */
+  /**
+   * At most 256 characters. The first call under a key (per principal and session) is admitted once; a
+   * retry gets `effect: "replay"` and what happened to the first call, never a second run. Derive it on the
+   * server side (e.g. from your own request id); never from the JSON-RPC id, which the client chooses.
+   */
   idempotencyKey?: string;
   /** What to reserve for budgets whose usage is known only after the call (tokens; cost without `from`). */
   estimate?: Estimate;
@@ -156,13 +164,16 @@ export class Engine {
 
     let idempotency: ReserveRequest["idempotency"];
     const idemKey = options?.idempotencyKey;
-    if (idemKey !== undefined && (counters.length > 0 || approval)) {
+    if (idemKey !== undefined) {
       try {
         const p = request.principal?.id ?? null;
-        const target = request.method === undefined || request.method === "tools/call" ? request.tool : request.method === "resources/read" ? request.resource : request.prompt;
+        const session = request.session?.id ?? null;
+        const method = request.method ?? "tools/call";
+        const target = method === "tools/call" ? request.tool : method === "resources/read" ? request.resource : method === "prompts/get" ? request.prompt : request.tool;
         idempotency = {
-          key: canonicalHash([p, idemKey]),
-          fingerprint: canonicalHash([p, request.method ?? "tools/call", target ?? null, request.arguments ?? {}, version]),
+          key: canonicalHash(["idempotency", p, session, idemKey]),
+          fingerprint: canonicalHash([p, session, method, target ?? null, request.arguments ?? {}, request.annotations ?? {}, version]),
+          token: randomBytes(16).toString("base64url"),
           ttlMs: this.options.idempotencyTtlMs,
         };
       } catch (err) {
@@ -170,7 +181,7 @@ export class Engine {
       }
     }
 
-    if (counters.length === 0 && !approval) return new Authorization({ effect: "allow", reasons: decision.reasons, decision, charged: decision.budgets, ...(resolved && { resolved }) });
+    if (counters.length === 0 && !approval && !idempotency) return new Authorization({ effect: "allow", reasons: decision.reasons, decision, charged: decision.budgets, ...(resolved && { resolved }) });
 
     const specs = counters.map((c) => c.spec);
     let result: ReserveResult;
@@ -181,22 +192,24 @@ export class Engine {
     }
 
     switch (result.status) {
-      case "ok":
-      case "replay": {
-        const reasons = result.status === "ok" && result.approvalId
+      case "ok": {
+        const reasons = result.approvalId
           ? [...decision.reasons.filter((r) => r.code !== "approval_required"), { code: "approval_granted" as const, message: `approval \`${result.approvalId}\` was used for this call` }]
-          : result.status === "replay" ? [...decision.reasons, { code: "idempotent_replay" as const, message: "an earlier call with this idempotency key was already authorized and counted; this repeats it" }]
           : decision.reasons;
         return new Authorization({
           effect: "allow",
           reasons,
           decision,
           charged: decision.budgets,
-          replayed: result.status === "replay",
           ...(resolved && { resolved }),
-          settled: result.status === "replay" && result.settled,
-          reservation: { store: this.store, counters, windows: result.windows, ...(idempotency && { idempotencyKey: idempotency.key }), timeout: this.#timeout },
+          reservation: { store: this.store, counters, windows: result.windows, ...(idempotency && { idempotency: { key: idempotency.key, token: idempotency.token } }), timeout: this.#timeout },
         });
+      }
+      case "replay": {
+        const state = result.state;
+        const what = state === "pending" ? "was admitted and has not been settled yet" : state === "committed" ? "ran and was committed" : "was rolled back";
+        const reason: Reason = { code: "idempotent_replay", message: `a call with this idempotency key ${what}; this is a replay: do not run the tool again` };
+        return new Authorization({ effect: "replay", reasons: [reason], decision, replayOf: { status: state } });
       }
       case "exceeded": {
         const c = counters[result.index];

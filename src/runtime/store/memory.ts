@@ -9,6 +9,7 @@ import {
   TTL_GRACE_MS,
   type ApprovalRecord,
   type ApproveOutcome,
+  type IdempotencyState,
   type ReserveRequest,
   type ReserveResult,
   type SettleRequest,
@@ -30,9 +31,9 @@ interface Slot {
 }
 
 interface IdempotencyRecord {
-  fingerprint: string;
-  windows: readonly number[];
-  settled: boolean;
+  readonly fingerprint: string;
+  readonly token: string;
+  state: IdempotencyState;
 }
 
 interface Item<T> {
@@ -93,7 +94,7 @@ export class MemoryStore implements Store {
       const rec = this.live(this.idempotency, KEYS.idempotency(idem.key), now);
       if (rec) {
         if (rec.value.fingerprint !== idem.fingerprint) return { status: "idempotency_conflict", now };
-        return { status: "replay", now, windows: rec.value.windows, settled: rec.value.settled };
+        return { status: "replay", now, state: rec.value.state };
       }
     }
     let approved: ApprovalRecord | undefined;
@@ -159,7 +160,7 @@ export class MemoryStore implements Store {
       this.bindings.delete(KEYS.binding(approved.binding));
     }
     if (idem) {
-      this.idempotency.set(KEYS.idempotency(idem.key), { expiresAt: now + idem.ttlMs, value: { fingerprint: idem.fingerprint, windows, settled: false } });
+      this.idempotency.set(KEYS.idempotency(idem.key), { expiresAt: now + idem.ttlMs, value: { fingerprint: idem.fingerprint, token: idem.token, state: "pending" } });
     }
     return approved ? { status: "ok", now, windows, approvalId: approved.id } : { status: "ok", now, windows };
   }
@@ -173,9 +174,9 @@ export class MemoryStore implements Store {
   settle(request: SettleRequest): { applied: boolean } {
     const now = this.now();
     const idem = request.idempotency;
-    const idemKey = idem ? KEYS.idempotency(idem.key) : "";
-    const rec = idem ? this.live(this.idempotency, idemKey, now) : undefined;
-    if (rec?.value.settled) return { applied: false };
+    const rec = idem ? this.live(this.idempotency, KEYS.idempotency(idem.key), now) : undefined;
+    // Only the owner settles, once: a replay (or anyone without the token) and a second settle change nothing.
+    if (rec && (rec.value.token !== idem!.token || rec.value.state !== "pending")) return { applied: false };
     for (const adj of request.adjustments) {
       const key = KEYS.counter(adj.key);
       const slot = this.live(this.counters, key, now);
@@ -193,10 +194,7 @@ export class MemoryStore implements Store {
         s.expiresAt = adj.windowMs > 0 ? (w + 1) * adj.windowMs + TTL_GRACE_MS : now + adj.ttlMs;
       }
     }
-    if (rec) {
-      if (idem!.action === "commit") rec.value.settled = true;
-      else this.idempotency.delete(idemKey);
-    }
+    if (rec) rec.value.state = idem!.action === "commit" ? "committed" : "rolled_back";
     return { applied: true };
   }
 

@@ -12,7 +12,7 @@
  *   here, so arguments round-trip exactly), binding, principal, createdAt, expiresAt, status,
  *   approver, decidedAt, e
  * - `ab:<hash>` hash: id, e
- * - `i:<key>` hash: f = fingerprint, w = windows ("1,2,3"), s = settled ("1" | "0"), e
+ * - `i:<key>` hash: f = fingerprint, t = the owner's token, s = state (pending | committed | rolled_back), e
  *
  * Every key carries its expiry `e` in the store's clock, and liveness is judged on `e` (as MemoryStore
  * does), so an injected test clock behaves exactly like MemoryStore's; every key written also gets
@@ -73,10 +73,10 @@ local idem = req.i
 local ik
 if idem then
   ik = P .. 'i:' .. idem.key
-  local r = live(ik, 'f', 'w', 's')
+  local r = live(ik, 'f', 's')
   if r then
     if r[2] ~= idem.f then return cjson.encode({ s = 'idempotency_conflict', now = N }) end
-    return cjson.encode({ s = 'replay', now = N, w = r[3], settled = (r[4] == '1') })
+    return cjson.encode({ s = 'replay', now = N, state = r[3] })
   end
 end
 
@@ -167,7 +167,8 @@ if approved then
 end
 if idem then
   local e = now + idem.ttl
-  redis.call('HSET', ik, 'f', idem.f, 'w', w, 's', '0', 'e', fmt(e))
+  redis.call('DEL', ik)
+  redis.call('HSET', ik, 'f', idem.f, 't', idem.t, 's', 'pending', 'e', fmt(e))
   expire(ik, e)
 end
 local aid
@@ -175,15 +176,15 @@ if approved then aid = approved.id end
 return cjson.encode({ s = 'ok', now = N, w = w, aid = aid })
 `;
 
-/** settle: answers 1 when applied, 0 when the idempotency record was already settled. */
+/** settle: answers 1 when applied, 0 when the idempotency record is not the caller's or already settled. */
 export const SETTLE_LUA = `${PRELUDE}
 local req = cjson.decode(ARGV[3])
 local idem = req.i
 local ik, rec
 if idem then
   ik = P .. 'i:' .. idem.key
-  rec = live(ik, 's')
-  if rec and rec[2] == '1' then return 0 end
+  rec = live(ik, 't', 's')
+  if rec and (rec[2] ~= idem.t or rec[3] ~= 'pending') then return 0 end
 end
 for _, adj in ipairs(req.adj) do
   local key = P .. 'b:' .. adj.key
@@ -209,7 +210,8 @@ for _, adj in ipairs(req.adj) do
   end
 end
 if rec then
-  if idem.action == 'commit' then redis.call('HSET', ik, 's', '1') else redis.call('DEL', ik) end
+  -- The record keeps its TTL: a settled key never admits another call.
+  if idem.action == 'commit' then redis.call('HSET', ik, 's', 'committed') else redis.call('HSET', ik, 's', 'rolled_back') end
 end
 return 1
 `;

@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { withTimeout } from "../timeout.js";
 import { DECIDE_LUA, GET_APPROVAL_LUA, RESERVE_LUA, SETTLE_LUA } from "./redis-script.js";
-import { counterShape, type ApprovalRecord, type ApproveOutcome, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "./store.js";
+import { counterShape, type IdempotencyState, type ApprovalRecord, type ApproveOutcome, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "./store.js";
 
 export interface RedisStoreOptions {
   /** A client the host owns (and closes); the store uses it as configured. */
@@ -64,7 +64,7 @@ interface RawReserve {
   now: string;
   w?: string;
   aid?: string;
-  settled?: boolean;
+  state?: IdempotencyState;
   index?: number;
   used?: string;
   retry?: string;
@@ -96,7 +96,8 @@ function reserveResult(r: RawReserve): ReserveResult {
     case "ok":
       return r.aid === undefined ? { status: "ok", now, windows: windows(r.w) } : { status: "ok", now, windows: windows(r.w), approvalId: r.aid };
     case "replay":
-      return { status: "replay", now, windows: windows(r.w), settled: r.settled === true };
+      if (r.state !== "pending" && r.state !== "committed" && r.state !== "rolled_back") throw new Error(`RedisStore: unexpected idempotency state: ${String(r.state)}`);
+      return { status: "replay", now, state: r.state };
     case "exceeded":
       return r.retry === undefined
         ? { status: "exceeded", now, index: r.index!, used: num(r.used) }
@@ -171,7 +172,7 @@ export class RedisStore implements Store {
         principal: a.create.principal,
         rec: JSON.stringify(a.create),
       },
-      i: i && { key: i.key, f: i.fingerprint, ttl: i.ttlMs },
+      i: i && { key: i.key, f: i.fingerprint, t: i.token, ttl: i.ttlMs },
     });
     const answer = await this.run(RESERVE, payload);
     return reserveResult(JSON.parse(String(answer)) as RawReserve);
@@ -180,7 +181,7 @@ export class RedisStore implements Store {
   async settle(request: SettleRequest): Promise<{ applied: boolean }> {
     const payload = JSON.stringify({
       adj: request.adjustments.map((s) => ({ ...counterShape(s), window: s.window, delta: s.delta })),
-      i: request.idempotency && { key: request.idempotency.key, action: request.idempotency.action },
+      i: request.idempotency && { key: request.idempotency.key, t: request.idempotency.token, action: request.idempotency.action },
     });
     const answer = await this.run(SETTLE, payload);
     return { applied: Number(answer) === 1 };

@@ -7,8 +7,11 @@
  * The algorithm every store runs (MemoryStore in TypeScript, RedisStore in Lua) — they must agree:
  *
  * reserve(r):
- *  1. Idempotency: if `r.idempotency` names a record, answer `replay` (same fingerprint) or
- *     `idempotency_conflict` (another fingerprint), and change nothing.
+ *  1. Idempotency: if `r.idempotency` names a live record, answer `replay` with the record's state
+ *     (`pending`, `committed`, `rolled_back`) when the fingerprint is the same, or `idempotency_conflict`
+ *     when it is not, and change nothing: no counter, no approval, no state. A replay is never a fresh
+ *     admission; the caller must not run the call again. A record lives its whole TTL whatever its state:
+ *     a settled key (committed or rolled back) never admits another call.
  *  2. Approval: look up the approval bound to `r.approval.binding`. None, or expired: create a pending one
  *     (`r.approval.create`) and answer `approval_pending` (created). Pending: answer `approval_pending`.
  *     Rejected: answer `approval_rejected`. Approved: go on; it is consumed in step 4.
@@ -21,13 +24,15 @@
  *       for a windowless counter (it never resets while its key lives).
  *  4. Apply every counter (bucket: tokens -= amount, ts = now, TTL ceil(capacity / rate) + 1 s; counter:
  *     used += amount, TTL to the window's end + 1 s, or `ttlMs` when windowless, refreshed), delete the
- *     approval consumed, write the idempotency record (fingerprint, windows, not settled) with its TTL,
- *     and answer `ok` with the window of each counter.
+ *     approval consumed, write the idempotency record (fingerprint, the owner's token, state `pending`)
+ *     with its TTL, and answer `ok` with the window of each counter.
  *
- * settle(s): if `s.idempotency` names a record already settled, change nothing (`applied: false`).
- * Otherwise apply each adjustment: bucket: tokens = min(capacity, refilled tokens - delta) when the key
- * exists; counter: when `window` is still the current window, used = max(0, used + delta). Then mark the
- * idempotency record settled (commit) or delete it (rollback).
+ * settle(s): with `s.idempotency`, the settlement belongs to the reservation that wrote the record: when
+ * the record is live and its token is not `s.idempotency.token` (a replay, or anyone but the owner), or its
+ * state is not `pending` (settled already), change nothing (`applied: false`). Otherwise apply each
+ * adjustment: bucket: tokens = min(capacity, refilled tokens - delta) when the key exists; counter: when
+ * `window` is still the current window, used = max(0, used + delta). Then set the record's state to
+ * `committed` or `rolled_back` (it keeps its TTL and is never deleted early).
  */
 
 export type CounterMode = "bucket" | "counter";
@@ -76,12 +81,19 @@ export interface ReserveRequest {
     readonly create: Omit<ApprovalRecord, "createdAt" | "expiresAt" | "status">;
     readonly ttlMs: number;
   };
-  readonly idempotency?: { readonly key: string; readonly fingerprint: string; readonly ttlMs: number };
+  /**
+   * `key` scopes the call (the engine hashes principal, session and the host's key into it), `fingerprint`
+   * binds it to one request, and `token` is a secret only the reserving caller holds: it alone may settle.
+   */
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string; readonly token: string; readonly ttlMs: number };
 }
+
+/** What happened to the first call under an idempotency key, as a replay reports it. */
+export type IdempotencyState = "pending" | "committed" | "rolled_back";
 
 export type ReserveResult =
   | { readonly status: "ok"; readonly now: number; readonly windows: readonly number[]; readonly approvalId?: string }
-  | { readonly status: "replay"; readonly now: number; readonly windows: readonly number[]; readonly settled: boolean }
+  | { readonly status: "replay"; readonly now: number; readonly state: IdempotencyState }
   | { readonly status: "exceeded"; readonly now: number; readonly index: number; readonly used: number; readonly retryAfterMs?: number }
   | { readonly status: "approval_pending"; readonly now: number; readonly approval: ApprovalRecord; readonly created: boolean }
   | { readonly status: "approval_rejected"; readonly now: number; readonly approval: ApprovalRecord }
@@ -99,7 +111,7 @@ export interface Adjustment extends CounterShape {
 
 export interface SettleRequest {
   readonly adjustments: readonly Adjustment[];
-  readonly idempotency?: { readonly key: string; readonly action: "commit" | "rollback" };
+  readonly idempotency?: { readonly key: string; readonly token: string; readonly action: "commit" | "rollback" };
 }
 
 export type ApproveOutcome =
