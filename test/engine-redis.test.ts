@@ -224,6 +224,71 @@ describe.skipIf(!redisAvailable && !process.env.CI)("engine on Redis", () => {
   });
 });
 
+describe.skipIf(!redisAvailable && !process.env.CI)("Redis under load", () => {
+  let redis: RedisHandle;
+  let admin: Redis;
+  let n = 0;
+  const burst = compilePolicy(`policy "burst"\nrole agent { allow tool fetch }\ntool fetch { limit calls 10 per hour by principal }`);
+  const call = (who: string): PolicyRequest => ({ principal: { id: who, roles: ["agent"] }, tool: "fetch" });
+  const count = (rs: { effect: string; reasons: readonly { code: string }[] }[]) => {
+    const m: Record<string, number> = {};
+    for (const r of rs) {
+      const k = r.effect === "allow" ? "allow" : r.reasons[0]!.code;
+      m[k] = (m[k] ?? 0) + 1;
+    }
+    return m;
+  };
+  beforeAll(async () => {
+    redis = await startRedis();
+    admin = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.stop();
+  });
+
+  it("1,000 concurrent calls on one engine with the default timeouts: exactly the limit for one principal, no denial for 1,000 under their limits", async () => {
+    const e = createEngine(burst, { store: new RedisStore({ url: redis.url, prefix: `load${n++}:` }) });
+    try {
+      expect((await e.authorize(call("warm"))).effect).toBe("allow");
+      const one = await Promise.all(Array.from({ length: 1_000 }, () => e.authorize(call("one"))));
+      expect(count(one)).toEqual({ allow: 10, budget_exceeded: 990 });
+      const many = await Promise.all(Array.from({ length: 1_000 }, (_, i) => e.authorize(call(`p${i}`))));
+      expect(count(many)).toEqual({ allow: 1_000 });
+    } finally {
+      await e.close();
+    }
+  });
+
+  it("reservations applied after their callers gave up (Redis paused) are given back: the counters equal the calls allowed", async () => {
+    const prefix = `late${n++}:`;
+    const e = createEngine(burst, { store: new RedisStore({ url: redis.url, prefix, timeoutMs: 50, queueTimeoutMs: 5_000 }), timeoutMs: 10_000 });
+    try {
+      expect((await e.authorize(call("warm"))).effect).toBe("allow");
+      const pauser = new Redis(redis.url);
+      await pauser.client("PAUSE", 800, "ALL");
+      pauser.disconnect();
+      // Sent while Redis is paused: each runs when the pause ends, after its caller gave up at 50 ms.
+      const late = await Promise.all([...Array.from({ length: 10 }, () => e.authorize(call("late"))), ...Array.from({ length: 20 }, (_, i) => e.authorize(call(`q${i}`)))]);
+      const allowed = late.filter((r) => r.effect === "allow").length + 1; // and the warm-up call
+      expect(late.filter((r) => r.effect !== "allow").every((r) => r.reasons[0]!.code === "budget_unavailable")).toBe(true);
+      // Wait (bounded) until the cancels, retried in the background, have given back every late reservation.
+      const used = async () => {
+        let sum = 0;
+        for (const k of await admin.keys(`${prefix}b:*`)) sum += Number(await admin.hget(k, "a"));
+        return sum;
+      };
+      for (let i = 0; i < 100 && (await used()) !== allowed; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await used()).toBe(allowed);
+      // The principal whose 10 late reservations ran still has its whole budget.
+      const again = await Promise.all(Array.from({ length: 12 }, () => e.authorize(call("late"))));
+      expect(count(again)).toEqual({ allow: 10 - late.slice(0, 10).filter((r) => r.effect === "allow").length, budget_exceeded: 2 + late.slice(0, 10).filter((r) => r.effect === "allow").length });
+    } finally {
+      await e.close();
+    }
+  });
+});
+
 describe.skipIf(!redisAvailable && !process.env.CI)("Redis killed mid-run", () => {
   let redis: RedisHandle;
   beforeAll(async () => {

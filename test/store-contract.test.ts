@@ -12,7 +12,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../src/runtime/store/memory.js";
 import { RedisStore } from "../src/runtime/store/redis.js";
-import type { ApprovalRecord, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Store } from "../src/runtime/store/store.js";
+import { notSent, type ApprovalRecord, type CounterSpec, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "../src/runtime/store/store.js";
 import { redisAvailable, startRedis, type RedisHandle } from "./helpers/redis-server.js";
 
 const runRedis = redisAvailable || !!process.env.CI;
@@ -275,6 +275,57 @@ function contract(name: string, make: () => MakeStore): void {
       });
     });
 
+    describe("cancel (a reserve its caller gave up on)", () => {
+      const res = (id: string) => ({ id, ttlMs: 30_000 });
+      const cancel = (r: Rig, id: string) => Promise.resolve(r.store.cancel!(id, 30_000));
+
+      it("refunds a reservation that was applied, once; a second cancel changes nothing", async () => {
+        const r = rig();
+        const specs = [counter("c", 3, 1), bucket("b", 3, 0.000001), counter("cost", 10, 2.5, 0, 60_000)];
+        expect(await reserve(r, { counters: specs, reservation: res("r1") })).toEqual({ status: "ok", now: r.t, windows: [WIN0, 0, 0] });
+        expect(await reserve(r, { counters: specs })).toMatchObject({ status: "ok" });
+        expect(await cancel(r, "r1")).toEqual({ refunded: true });
+        expect(await cancel(r, "r1")).toEqual({ refunded: false });
+        // Two of three left on each counter: one call's worth went back, once.
+        expect(await reserve(r, { counters: [counter("c", 3, 2)] })).toMatchObject({ status: "ok" });
+        expect(await reserve(r, { counters: [bucket("b", 3, 0.000001, 2)] })).toMatchObject({ status: "ok" });
+        expect(await reserve(r, { counters: [counter("cost", 10, 7.5, 0, 60_000)] })).toMatchObject({ status: "ok" });
+        expect(await reserve(r, { counters: [counter("c", 3, 1)] })).toMatchObject({ status: "exceeded", used: 3 });
+        expect(await reserve(r, { counters: [counter("cost", 10, 0.5, 0, 60_000)] })).toMatchObject({ status: "exceeded", used: 10 });
+      });
+
+      it("a cancel that gets there first makes the reserve change nothing when it runs", async () => {
+        const r = rig();
+        expect(await cancel(r, "r2")).toEqual({ refunded: false });
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, reservation: res("r2") })).toEqual({ status: "cancelled", now: r.t });
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, reservation: res("r3") })).toMatchObject({ status: "ok" });
+      });
+
+      it("marks the idempotency record it wrote rolled back, and never refunds a window that has ended", async () => {
+        const r = rig();
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, reservation: res("r4") })).toMatchObject({ status: "ok" });
+        expect(await cancel(r, "r4")).toEqual({ refunded: true });
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: { ...idem, token: "t2" } })).toEqual({ status: "replay", now: r.t, state: "rolled_back" });
+        // The owner's settle after a cancel changes nothing.
+        expect(await settle(r, { adjustments: [], idempotency: { key: "k", token: "t", action: "commit" } })).toEqual({ applied: false });
+
+        expect(await reserve(r, { counters: [counter("w", 1, 1)], reservation: res("r5") })).toMatchObject({ status: "ok" });
+        r.advance(W);
+        expect(await reserve(r, { counters: [counter("w", 1, 1)] })).toMatchObject({ status: "ok" });
+        expect(await cancel(r, "r5")).toEqual({ refunded: true });
+        expect(await reserve(r, { counters: [counter("w", 1, 1)] })).toMatchObject({ status: "exceeded", used: 1 });
+      });
+
+      it("forgets a cancelled reservation after its ttl", async () => {
+        const r = rig();
+        expect(await cancel(r, "r6")).toEqual({ refunded: false });
+        r.advance(30_000);
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], reservation: res("r6") })).toMatchObject({ status: "ok" });
+      });
+    });
+
     describe("approvals", () => {
       it("creates a pending approval once per binding, and an approved one is consumed by one reserve", async () => {
         const r = rig();
@@ -398,6 +449,7 @@ type Op =
   | { kind: "settle"; adjustments: { pick: number; delta: number; stale: boolean }[]; idem: { key: string; token: string; action: "commit" | "rollback" } | null }
   | { kind: "decide"; pick: number; approve: boolean; approver: string; allowSelf: boolean }
   | { kind: "get"; pick: number }
+  | { kind: "cancel"; pick: number }
   | { kind: "advance"; ms: number };
 
 // Decimal and thirds fractions: inexact in binary, so rounding shows if a store loses any digit.
@@ -437,6 +489,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("get" as const), pick: fc.nat(5) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("cancel" as const), pick: fc.nat(8) }) },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -450,8 +503,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, ops: Op[]): Promise<void> {
   const ids: string[] = [];
   const idAt = (pick: number): string => ids[pick % (ids.length + 1)] ?? "unknown-id";
+  // Every reserve carries a reservation id; a cancel names one of them, or one not used yet (the
+  // next reserve's: the cancel then gets there first).
+  const reservationAt = (pick: number): string => `res-${Math.max(0, i0 - (pick % 4)) + (pick >= 6 ? 1 : 0)}`;
+  let i0 = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
+    i0 = i;
     const both = async <T>(f: (s: Store) => T | Promise<T>): Promise<T> => {
       const m = await f(memory);
       const r = await f(redis);
@@ -475,6 +533,7 @@ async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, op
               }
             : {}),
           ...(op.idem ? { idempotency: { key: op.idem.key, fingerprint: op.idem.fp, token: op.idem.token, ttlMs: 15_000 } } : {}),
+          reservation: { id: `res-${i}`, ttlMs: 4_000 },
         };
         const res = await both((s) => s.reserve(req));
         if (res.status === "approval_pending" && res.created) ids.push(res.approval.id);
@@ -497,6 +556,9 @@ async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, op
         break;
       case "get":
         await both((s) => s.getApproval(idAt(op.pick)));
+        break;
+      case "cancel":
+        await both((s) => s.cancel!(reservationAt(op.pick), 4_000));
         break;
     }
   }
@@ -604,6 +666,47 @@ describe.skipIf(!runRedis)("RedisStore", () => {
       expect(await stores[0]!.reserve({ counters: [bucket("rate", 1000, 0.000001, 1)] })).toMatchObject({ status: "exceeded" });
     } finally {
       for (const s of stores) await s.close();
+    }
+  });
+
+  it("under load: bounded in flight, a queued operation past its deadline is never sent, a late one is cancelled by id (paused Redis)", async () => {
+    const p = prefix();
+    const store = new RedisStore({ url: server.url, prefix: p, maxInFlight: 1, timeoutMs: 50, queueTimeoutMs: 200 });
+    try {
+      expect((await store.reserve({ counters: [counter("warm", 1, 1)] })).status).toBe("ok");
+      await admin.config("RESETSTAT");
+      const paused = new Redis(server.url);
+      await paused.client("PAUSE", 1_500, "ALL");
+      paused.disconnect();
+      const spec = counter("c", 100, 1, 3_600_000);
+      const all = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.reserve({ counters: [spec], reservation: { id: `late-${i}`, ttlMs: 30_000 } })));
+      // One was sent (and answered late); the four behind it waited past their deadline and were never sent.
+      const unsent = all.filter((x) => x.status === "rejected" && notSent(x.reason));
+      const sent = all.filter((x) => x.status === "rejected" && !notSent(x.reason));
+      expect(unsent).toHaveLength(4);
+      expect(sent).toHaveLength(1);
+      const id = `late-${all.findIndex((x) => x.status === "rejected" && !notSent(x.reason))}`;
+      expect(await admin.ping()).toBe("PONG"); // answered once the pause is over
+      // Cancels go past the in-flight bound and run after the late reserve: it is given back once.
+      const cancels = await Promise.all([store.cancel(id, 30_000), store.cancel(id, 30_000)]);
+      expect(cancels.filter((c) => c.refunded)).toHaveLength(1);
+      const stats = await admin.info("commandstats");
+      expect(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1]).toBe("3"); // 1 reserve + 2 cancels
+      expect(await admin.hget(`${p}b:c`, "a")).toBe("0");
+      expect(await store.reserve({ counters: [counter("c", 100, 100, 3_600_000)] })).toMatchObject({ status: "ok" });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("pipelines a burst: 1,000 concurrent reserves with at most 16 in flight give exactly the limit", async () => {
+    const store = new RedisStore({ url: server.url, prefix: prefix(), maxInFlight: 16, timeoutMs: 10_000, queueTimeoutMs: 60_000 });
+    try {
+      const all = await Promise.all(Array.from({ length: 1_000 }, (_, i) => store.reserve({ counters: [counter("c", 100, 1, 3_600_000), counter(`p${i}`, 1, 1, 3_600_000)] })));
+      expect(all.filter((r) => r.status === "ok")).toHaveLength(100);
+      expect(all.filter((r) => r.status === "exceeded" && r.index === 0)).toHaveLength(900);
+    } finally {
+      await store.close();
     }
   });
 

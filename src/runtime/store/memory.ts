@@ -9,6 +9,7 @@ import {
   TTL_GRACE_MS,
   type ApprovalRecord,
   type ApproveOutcome,
+  type CounterSpec,
   type IdempotencyState,
   type ReserveRequest,
   type ReserveResult,
@@ -36,6 +37,14 @@ interface IdempotencyRecord {
   state: IdempotencyState;
 }
 
+interface ReservationRecord {
+  state: "pending" | "cancelled";
+  /** What each counter took, and in which window (empty for a tombstone). */
+  readonly taken: readonly { readonly spec: CounterSpec; readonly window: number }[];
+  /** The idempotency record the reserve wrote, if any. */
+  readonly idempotencyKey?: string;
+}
+
 interface Item<T> {
   expiresAt: number;
   value: T;
@@ -48,6 +57,7 @@ export class MemoryStore implements Store {
   private readonly approvals = new Map<string, Item<ApprovalRecord>>();
   private readonly bindings = new Map<string, Item<string>>();
   private readonly idempotency = new Map<string, Item<IdempotencyRecord>>();
+  private readonly reservations = new Map<string, Item<ReservationRecord>>();
   private readonly clock: () => number;
   private readonly sweepEveryMs: number;
   private nextSweep = 0;
@@ -59,7 +69,7 @@ export class MemoryStore implements Store {
 
   /** How many keys the store holds (live or not yet swept). */
   get size(): number {
-    return this.counters.size + this.approvals.size + this.bindings.size + this.idempotency.size;
+    return this.counters.size + this.approvals.size + this.bindings.size + this.idempotency.size + this.reservations.size;
   }
 
   private now(): number {
@@ -72,7 +82,7 @@ export class MemoryStore implements Store {
   /** Drop every expired key. */
   sweep(now: number = Math.floor(this.clock())): void {
     this.nextSweep = now + this.sweepEveryMs;
-    for (const map of [this.counters, this.approvals, this.bindings, this.idempotency] as Map<string, { expiresAt: number }>[]) {
+    for (const map of [this.counters, this.approvals, this.bindings, this.idempotency, this.reservations] as Map<string, { expiresAt: number }>[]) {
       for (const [k, v] of map) if (v.expiresAt <= now) map.delete(k);
     }
   }
@@ -89,6 +99,8 @@ export class MemoryStore implements Store {
 
   reserve(request: ReserveRequest): ReserveResult {
     const now = this.now();
+    const res = request.reservation;
+    if (res && this.live(this.reservations, KEYS.reservation(res.id), now)) return { status: "cancelled", now };
     const idem = request.idempotency;
     if (idem) {
       const rec = this.live(this.idempotency, KEYS.idempotency(idem.key), now);
@@ -162,6 +174,10 @@ export class MemoryStore implements Store {
     if (idem) {
       this.idempotency.set(KEYS.idempotency(idem.key), { expiresAt: now + idem.ttlMs, value: { fingerprint: idem.fingerprint, token: idem.token, state: "pending" } });
     }
+    if (res) {
+      const taken = specs.map((spec, i) => ({ spec, window: windows[i]! }));
+      this.reservations.set(KEYS.reservation(res.id), { expiresAt: now + res.ttlMs, value: { state: "pending", taken, ...(idem && { idempotencyKey: KEYS.idempotency(idem.key) }) } });
+    }
     return approved ? { status: "ok", now, windows, approvalId: approved.id } : { status: "ok", now, windows };
   }
 
@@ -198,6 +214,40 @@ export class MemoryStore implements Store {
     return { applied: true };
   }
 
+  cancel(reservationId: string, ttlMs: number): { refunded: boolean } {
+    const now = this.now();
+    const key = KEYS.reservation(reservationId);
+    const item = this.live(this.reservations, key, now);
+    if (!item) {
+      this.reservations.set(key, { expiresAt: now + ttlMs, value: { state: "cancelled", taken: [] } });
+      return { refunded: false };
+    }
+    const rec = item.value;
+    if (rec.state !== "pending") return { refunded: false };
+    for (const { spec: c, window } of rec.taken) {
+      if (c.amount === 0) continue;
+      const slot = this.live(this.counters, KEYS.counter(c.key), now);
+      if (c.mode === "bucket") {
+        if (!slot) continue;
+        slot.a = Math.min(c.limit, Math.min(c.limit, slot.a + (now - slot.b) * c.rate!) + c.amount);
+        slot.b = now;
+      } else {
+        const w = c.windowMs > 0 ? Math.floor(now / c.windowMs) : 0;
+        if (w !== window) continue;
+        const s = slot ?? this.newSlot(KEYS.counter(c.key));
+        s.a = Math.max(0, (slot && slot.b === w ? slot.a : 0) - c.amount);
+        s.b = w;
+        s.expiresAt = c.windowMs > 0 ? (w + 1) * c.windowMs + TTL_GRACE_MS : now + c.ttlMs;
+      }
+    }
+    rec.state = "cancelled";
+    if (rec.idempotencyKey !== undefined) {
+      const idem = this.live(this.idempotency, rec.idempotencyKey, now);
+      if (idem) idem.value.state = "rolled_back";
+    }
+    return { refunded: true };
+  }
+
   decideApproval(id: string, d: { approve: boolean; approver: string; allowSelf: boolean }): ApproveOutcome {
     const now = this.now();
     // `live`, not `get`: a record past its key's expiry is gone, whether or not a sweep has run yet
@@ -222,5 +272,6 @@ export class MemoryStore implements Store {
     this.approvals.clear();
     this.bindings.clear();
     this.idempotency.clear();
+    this.reservations.clear();
   }
 }

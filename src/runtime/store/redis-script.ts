@@ -13,6 +13,8 @@
  *   approver, decidedAt, e
  * - `ab:<hash>` hash: id, e
  * - `i:<key>` hash: f = fingerprint, t = the owner's token, s = state (pending | committed | rolled_back), e
+ * - `r:<id>` hash: s = pending | cancelled, c = what each counter took (JSON list of string lists:
+ *   key, mode, limit, rate, windowMs, ttlMs, amount, window; numbers as `%.17g`), ik = the `i:` key or "", e
  *
  * Every key carries its expiry `e` in the store's clock, and liveness is judged on `e` (as MemoryStore
  * does), so an injected test clock behaves exactly like MemoryStore's; every key written also gets
@@ -63,10 +65,18 @@ local function out(a)
 end
 `;
 
-/** reserve: steps 1-4 of the contract. Answers JSON: { s, now, ... } (see redis.ts). */
+/** reserve: steps 0-4 of the contract. Answers JSON: { s, now, ... } (see redis.ts). */
 export const RESERVE_LUA = `${PRELUDE}
 local req = cjson.decode(ARGV[3])
 local N = fmt(now)
+
+-- 0. A reservation its caller already cancelled changes nothing.
+local res = req.r
+local rk
+if res then
+  rk = P .. 'r:' .. res.id
+  if live(rk, 's') then return cjson.encode({ s = 'cancelled', now = N }) end
+end
 
 -- 1. Idempotency.
 local idem = req.i
@@ -167,9 +177,22 @@ if approved then
 end
 if idem then
   local e = now + idem.ttl
-  redis.call('DEL', ik)
   redis.call('HSET', ik, 'f', idem.f, 't', idem.t, 's', 'pending', 'e', fmt(e))
   expire(ik, e)
+end
+if res then
+  local taken = {}
+  for i = 1, n do
+    local c = cs[i]
+    local rate = ''
+    if c.rate then rate = fmt(c.rate) end
+    taken[i] = { c.key, c.mode, fmt(c.limit), rate, fmt(c.windowMs), fmt(c.ttlMs), fmt(c.amount), ws[i] }
+  end
+  local e = now + res.ttl
+  local list = '[]'
+  if n > 0 then list = cjson.encode(taken) end
+  redis.call('HSET', rk, 's', 'pending', 'c', list, 'ik', ik or '', 'e', fmt(e))
+  expire(rk, e)
 end
 local aid
 if approved then aid = approved.id end
@@ -213,6 +236,51 @@ if rec then
   -- The record keeps its TTL: a settled key never admits another call.
   if idem.action == 'commit' then redis.call('HSET', ik, 's', 'committed') else redis.call('HSET', ik, 's', 'rolled_back') end
 end
+return 1
+`;
+
+/** cancel: answers 1 when it gave a reservation back, 0 otherwise (tombstone written, or already cancelled). */
+export const CANCEL_LUA = `${PRELUDE}
+local req = cjson.decode(ARGV[3])
+local rk = P .. 'r:' .. req.id
+local v = live(rk, 's', 'c', 'ik')
+if not v then
+  local e = now + req.ttl
+  redis.call('DEL', rk)
+  redis.call('HSET', rk, 's', 'cancelled', 'e', fmt(e))
+  expire(rk, e)
+  return 0
+end
+if v[2] ~= 'pending' then return 0 end
+for _, c in ipairs(cjson.decode(v[3])) do
+  local amount = tonumber(c[7])
+  if amount ~= 0 then
+    local key = P .. 'b:' .. c[1]
+    local cur = live(key, 'a', 'b')
+    local limit = tonumber(c[3])
+    if c[2] == 'bucket' then
+      if cur then
+        local tokens = math.min(limit, math.min(limit, tonumber(cur[2]) + (now - tonumber(cur[3])) * tonumber(c[4])) + amount)
+        -- The key keeps its expiry (HSET leaves the TTL alone).
+        redis.call('HSET', key, 'a', fmt(tokens), 'b', fmt(now))
+      end
+    else
+      local windowMs = tonumber(c[5])
+      local w = 0
+      if windowMs > 0 then w = math.floor(now / windowMs) end
+      if w == tonumber(c[8]) then
+        local used = 0
+        if cur and tonumber(cur[3]) == w then used = tonumber(cur[2]) end
+        local e
+        if windowMs > 0 then e = (w + 1) * windowMs + GRACE else e = now + tonumber(c[6]) end
+        redis.call('HSET', key, 'a', fmt(math.max(0, used - amount)), 'b', fmt(w), 'e', fmt(e))
+        expire(key, e)
+      end
+    end
+  end
+end
+redis.call('HSET', rk, 's', 'cancelled')
+if v[4] ~= '' and live(v[4], 's') then redis.call('HSET', v[4], 's', 'rolled_back') end
 return 1
 `;
 
