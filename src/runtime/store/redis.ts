@@ -143,6 +143,15 @@ function reconnectDelay(times: number): number {
   return Math.min(times * 50, 500);
 }
 
+/**
+ * Run `f` once the event loop has read what is waiting on its sockets: a deadline that fires after the
+ * loop was held up (timers run before I/O in each turn) must not fail an operation whose answer has
+ * already arrived, nor one that the pending flush is about to send.
+ */
+function afterIo(f: () => void): void {
+  setImmediate(f);
+}
+
 function positive(v: number | undefined, d: number): number {
   return v !== undefined && Number.isFinite(v) && v > 0 ? v : d;
 }
@@ -294,9 +303,13 @@ export class RedisStore implements Store {
 
   /** Start an operation's queue deadline. */
   private wait(op: Op): void {
-    op.timer = setTimeout(() => {
-      if (op.state === "queued") this.drop(op, new NotSentError(`RedisStore: not sent within ${this.queueTimeoutMs} ms (${this.inFlight} operations in flight)`));
-    }, this.queueTimeoutMs);
+    op.timer = setTimeout(
+      () =>
+        afterIo(() => {
+          if (op.state === "queued") this.drop(op, new NotSentError(`RedisStore: not sent within ${this.queueTimeoutMs} ms (${this.inFlight} operations in flight)`));
+        }),
+      this.queueTimeoutMs,
+    );
     op.timer.unref?.();
   }
 
@@ -387,11 +400,15 @@ export class RedisStore implements Store {
     clearTimeout(op.timer);
     if (op.reservationId !== undefined) this.queuedReserves.delete(op.reservationId);
     op.state = "sent";
-    op.timer = setTimeout(() => {
-      if (op.state !== "sent") return;
-      op.state = "done";
-      op.reject(new Error(`RedisStore: no answer within ${this.timeoutMs} ms`));
-    }, this.timeoutMs);
+    op.timer = setTimeout(
+      () =>
+        afterIo(() => {
+          if (op.state !== "sent") return;
+          op.state = "done";
+          op.reject(new Error(`RedisStore: no answer within ${this.timeoutMs} ms`));
+        }),
+      this.timeoutMs,
+    );
     op.timer.unref?.();
   }
 
