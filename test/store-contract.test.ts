@@ -55,7 +55,8 @@ function approvalFor(binding: string, id: string, principal = "alice", ttlMs = 6
   };
 }
 
-function contract(name: string, make: () => MakeStore): void {
+/** `keepsReservations`: the store records what each reserve took (an asynchronous store must; see store.ts). */
+function contract(name: string, make: () => MakeStore, keepsReservations = true): void {
   describe(name, () => {
     const open: Store[] = [];
     afterEach(async () => {
@@ -279,7 +280,7 @@ function contract(name: string, make: () => MakeStore): void {
       const res = (id: string) => ({ id, ttlMs: 30_000 });
       const cancel = (r: Rig, id: string) => Promise.resolve(r.store.cancel!(id, 30_000));
 
-      it("refunds a reservation that was applied, once; a second cancel changes nothing", async () => {
+      it.skipIf(!keepsReservations)("refunds a reservation that was applied, once; a second cancel changes nothing", async () => {
         const r = rig();
         const specs = [counter("c", 3, 1), bucket("b", 3, 0.000001), counter("cost", 10, 2.5, 0, 60_000)];
         expect(await reserve(r, { counters: specs, reservation: res("r1") })).toEqual({ status: "ok", now: r.t, windows: [WIN0, 0, 0] });
@@ -302,7 +303,7 @@ function contract(name: string, make: () => MakeStore): void {
         expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, reservation: res("r3") })).toMatchObject({ status: "ok" });
       });
 
-      it("marks the idempotency record it wrote rolled back, and never refunds a window that has ended", async () => {
+      it.skipIf(!keepsReservations)("marks the idempotency record it wrote rolled back, and never refunds a window that has ended", async () => {
         const r = rig();
         const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
         expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, reservation: res("r4") })).toMatchObject({ status: "ok" });
@@ -503,9 +504,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, ops: Op[]): Promise<void> {
   const ids: string[] = [];
   const idAt = (pick: number): string => ids[pick % (ids.length + 1)] ?? "unknown-id";
-  // Every reserve carries a reservation id; a cancel names one of them, or one not used yet (the
-  // next reserve's: the cancel then gets there first).
-  const reservationAt = (pick: number): string => `res-${Math.max(0, i0 - (pick % 4)) + (pick >= 6 ? 1 : 0)}`;
+  // Every reserve carries a reservation id; a cancel names one not used yet (a later op's: the cancel
+  // then gets there first). Cancels of reserves that ran differ by design (MemoryStore keeps no record).
+  const reservationAt = (pick: number): string => `res-${i0 + 1 + (pick % 4)}`;
   let i0 = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
@@ -566,7 +567,8 @@ async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, op
 
 // ---------------------------------------------------------------------------------------------------
 
-contract("MemoryStore", () => (now) => new MemoryStore({ now }));
+// MemoryStore answers reserve synchronously: no caller gives up on a reserve it ran, so it keeps no record.
+contract("MemoryStore", () => (now) => new MemoryStore({ now }), false);
 
 describe.skipIf(!runRedis)("RedisStore", () => {
   let server: RedisHandle;

@@ -3,13 +3,13 @@
  * synchronously, so each operation is atomic among every engine in the process that shares the
  * instance. Every key carries an expiry and expired keys are swept, so state never grows without bound.
  * Counters live only as long as the process: use RedisStore to share them across replicas and restarts.
+ * Its reserve answers synchronously, so it keeps no reservation records (see `cancel`).
  */
 import {
   KEYS,
   TTL_GRACE_MS,
   type ApprovalRecord,
   type ApproveOutcome,
-  type CounterSpec,
   type IdempotencyState,
   type ReserveRequest,
   type ReserveResult,
@@ -37,14 +37,6 @@ interface IdempotencyRecord {
   state: IdempotencyState;
 }
 
-interface ReservationRecord {
-  state: "pending" | "cancelled";
-  /** What each counter took, and in which window (empty for a tombstone). */
-  readonly taken: readonly { readonly spec: CounterSpec; readonly window: number }[];
-  /** The idempotency record the reserve wrote, if any. */
-  readonly idempotencyKey?: string;
-}
-
 interface Item<T> {
   expiresAt: number;
   value: T;
@@ -52,12 +44,14 @@ interface Item<T> {
 
 const NO_WINDOWS: readonly number[] = Object.freeze([]);
 
+
 export class MemoryStore implements Store {
   private readonly counters = new Map<string, Slot>();
   private readonly approvals = new Map<string, Item<ApprovalRecord>>();
   private readonly bindings = new Map<string, Item<string>>();
   private readonly idempotency = new Map<string, Item<IdempotencyRecord>>();
-  private readonly reservations = new Map<string, Item<ReservationRecord>>();
+  /** Reservations cancelled before they ran (see `cancel`). */
+  private readonly cancelled = new Map<string, Item<true>>();
   private readonly clock: () => number;
   private readonly sweepEveryMs: number;
   private nextSweep = 0;
@@ -69,7 +63,7 @@ export class MemoryStore implements Store {
 
   /** How many keys the store holds (live or not yet swept). */
   get size(): number {
-    return this.counters.size + this.approvals.size + this.bindings.size + this.idempotency.size + this.reservations.size;
+    return this.counters.size + this.approvals.size + this.bindings.size + this.idempotency.size + this.cancelled.size;
   }
 
   private now(): number {
@@ -82,7 +76,7 @@ export class MemoryStore implements Store {
   /** Drop every expired key. */
   sweep(now: number = Math.floor(this.clock())): void {
     this.nextSweep = now + this.sweepEveryMs;
-    for (const map of [this.counters, this.approvals, this.bindings, this.idempotency, this.reservations] as Map<string, { expiresAt: number }>[]) {
+    for (const map of [this.counters, this.approvals, this.bindings, this.idempotency, this.cancelled] as Map<string, { expiresAt: number }>[]) {
       for (const [k, v] of map) if (v.expiresAt <= now) map.delete(k);
     }
   }
@@ -100,7 +94,7 @@ export class MemoryStore implements Store {
   reserve(request: ReserveRequest): ReserveResult {
     const now = this.now();
     const res = request.reservation;
-    if (res && this.live(this.reservations, KEYS.reservation(res.id), now)) return { status: "cancelled", now };
+    if (res && this.cancelled.size > 0 && this.live(this.cancelled, KEYS.reservation(res.id), now)) return { status: "cancelled", now };
     const idem = request.idempotency;
     if (idem) {
       const rec = this.live(this.idempotency, KEYS.idempotency(idem.key), now);
@@ -174,10 +168,6 @@ export class MemoryStore implements Store {
     if (idem) {
       this.idempotency.set(KEYS.idempotency(idem.key), { expiresAt: now + idem.ttlMs, value: { fingerprint: idem.fingerprint, token: idem.token, state: "pending" } });
     }
-    if (res) {
-      const taken = specs.map((spec, i) => ({ spec, window: windows[i]! }));
-      this.reservations.set(KEYS.reservation(res.id), { expiresAt: now + res.ttlMs, value: { state: "pending", taken, ...(idem && { idempotencyKey: KEYS.idempotency(idem.key) }) } });
-    }
     return approved ? { status: "ok", now, windows, approvalId: approved.id } : { status: "ok", now, windows };
   }
 
@@ -214,38 +204,16 @@ export class MemoryStore implements Store {
     return { applied: true };
   }
 
+  /**
+   * This store answers `reserve` synchronously, so no caller ever gives up on a reserve that ran, and it
+   * keeps no record of reserves (the contract allows it: see store.ts): a cancel only makes sure a reserve
+   * with this id that has not run yet changes nothing when it does.
+   */
   cancel(reservationId: string, ttlMs: number): { refunded: boolean } {
     const now = this.now();
     const key = KEYS.reservation(reservationId);
-    const item = this.live(this.reservations, key, now);
-    if (!item) {
-      this.reservations.set(key, { expiresAt: now + ttlMs, value: { state: "cancelled", taken: [] } });
-      return { refunded: false };
-    }
-    const rec = item.value;
-    if (rec.state !== "pending") return { refunded: false };
-    for (const { spec: c, window } of rec.taken) {
-      if (c.amount === 0) continue;
-      const slot = this.live(this.counters, KEYS.counter(c.key), now);
-      if (c.mode === "bucket") {
-        if (!slot) continue;
-        slot.a = Math.min(c.limit, Math.min(c.limit, slot.a + (now - slot.b) * c.rate!) + c.amount);
-        slot.b = now;
-      } else {
-        const w = c.windowMs > 0 ? Math.floor(now / c.windowMs) : 0;
-        if (w !== window) continue;
-        const s = slot ?? this.newSlot(KEYS.counter(c.key));
-        s.a = Math.max(0, (slot && slot.b === w ? slot.a : 0) - c.amount);
-        s.b = w;
-        s.expiresAt = c.windowMs > 0 ? (w + 1) * c.windowMs + TTL_GRACE_MS : now + c.ttlMs;
-      }
-    }
-    rec.state = "cancelled";
-    if (rec.idempotencyKey !== undefined) {
-      const idem = this.live(this.idempotency, rec.idempotencyKey, now);
-      if (idem) idem.value.state = "rolled_back";
-    }
-    return { refunded: true };
+    if (!this.live(this.cancelled, key, now)) this.cancelled.set(key, { expiresAt: now + ttlMs, value: true });
+    return { refunded: false };
   }
 
   decideApproval(id: string, d: { approve: boolean; approver: string; allowSelf: boolean }): ApproveOutcome {
@@ -272,6 +240,6 @@ export class MemoryStore implements Store {
     this.approvals.clear();
     this.bindings.clear();
     this.idempotency.clear();
-    this.reservations.clear();
+    this.cancelled.clear();
   }
 }

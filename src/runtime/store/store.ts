@@ -44,6 +44,8 @@
  * window is still current, used = max(0, used - amount)), mark the idempotency record it wrote
  * `rolled_back`, and mark the reservation `cancelled`. A `cancelled` record: change nothing. An approval
  * consumed by the cancelled reserve stays consumed (the call must be approved again).
+ * A store whose `reserve` answers synchronously (MemoryStore) may write no reservation record in step 4:
+ * its caller has the answer before it could give up, so nothing it ran is ever cancelled.
  */
 
 export type CounterMode = "bucket" | "counter";
