@@ -4,7 +4,8 @@
  * `.lua` files to dist.
  *
  * Calling convention (no KEYS; every key is built from the prefix): ARGV[1] = key prefix,
- * ARGV[2] = the clock in epoch ms, or "" to use the server's TIME, ARGV[3] = the request as JSON.
+ * ARGV[2] = the clock in epoch ms, or "" to use the server's TIME, ARGV[3] = the request as JSON;
+ * reserve only: ARGV[4] = its counters as JSON (kept verbatim in the reservation record).
  *
  * Layout, after the prefix (the `KEYS` helpers of `store.ts`):
  * - `b:<key>` hash: a = tokens | used, b = last refill (ms) | window, e = expiry (ms)
@@ -13,8 +14,9 @@
  *   approver, decidedAt, e
  * - `ab:<hash>` hash: id, e
  * - `i:<key>` hash: f = fingerprint, t = the owner's token, s = state (pending | committed | rolled_back), e
- * - `r:<id>` hash: s = pending | cancelled, c = what each counter took (JSON list of string lists:
- *   key, mode, limit, rate, windowMs, ttlMs, amount, window; numbers as `%.17g`), ik = the `i:` key or "", e
+ * - `r:<id>` string (one SET, one GET: it is written on every reserve): five fields joined by "\n":
+ *   state (`p` pending | `c` cancelled), e, the windows ("1,2,3"), the counters exactly as the client sent
+ *   them (JSON: ARGV[4] of the reserve), and last the `i:` key or "" (last, since a prefix may hold "\n")
  *
  * Every key carries its expiry `e` in the store's clock, and liveness is judged on `e` (as MemoryStore
  * does), so an injected test clock behaves exactly like MemoryStore's; every key written also gets
@@ -58,6 +60,30 @@ local function approval(key)
     status = v[8], approver = v[9] or nil, decidedAt = v[10] or nil }
 end
 
+-- A live reservation record: state, e, windows, counters JSON, idempotency key; or nil.
+local function reservation(key)
+  local v = redis.call('GET', key)
+  if not v then return nil end
+  local a = string.find(v, '\\n', 1, true)
+  local b = string.find(v, '\\n', a + 1, true)
+  local c = string.find(v, '\\n', b + 1, true)
+  local d = string.find(v, '\\n', c + 1, true)
+  local e = tonumber(string.sub(v, a + 1, b - 1))
+  if e <= now then return nil end
+  return { s = string.sub(v, 1, a - 1), e = e, w = string.sub(v, b + 1, c - 1), c = string.sub(v, c + 1, d - 1),
+    ik = string.sub(v, d + 1) }
+end
+
+-- Write a reservation record that lives until 'at' (store clock).
+local function putReservation(key, state, at, w, counters, ik)
+  local ms = math.ceil(at - now)
+  if ms > 0 then
+    redis.call('SET', key, state .. '\\n' .. fmt(at) .. '\\n' .. w .. '\\n' .. counters .. '\\n' .. ik, 'PX', fmt(ms))
+  else
+    redis.call('DEL', key)
+  end
+end
+
 -- An approval as answered to the client (the client rebuilds the ApprovalRecord).
 local function out(a)
   return { rec = a.rec, createdAt = a.createdAt, expiresAt = a.expiresAt, status = a.status,
@@ -75,7 +101,7 @@ local res = req.r
 local rk
 if res then
   rk = P .. 'r:' .. res.id
-  if live(rk, 's') then return cjson.encode({ s = 'cancelled', now = N }) end
+  if reservation(rk) then return cjson.encode({ s = 'cancelled', now = N }) end
 end
 
 -- 1. Idempotency.
@@ -123,7 +149,7 @@ if ap then
 end
 
 -- 3. Check every counter before writing any.
-local cs = req.c
+local cs = cjson.decode(ARGV[4])
 local n = #cs
 local vals, wins = {}, {}
 for i = 1, n do
@@ -180,20 +206,7 @@ if idem then
   redis.call('HSET', ik, 'f', idem.f, 't', idem.t, 's', 'pending', 'e', fmt(e))
   expire(ik, e)
 end
-if res then
-  local taken = {}
-  for i = 1, n do
-    local c = cs[i]
-    local rate = ''
-    if c.rate then rate = fmt(c.rate) end
-    taken[i] = { c.key, c.mode, fmt(c.limit), rate, fmt(c.windowMs), fmt(c.ttlMs), fmt(c.amount), ws[i] }
-  end
-  local e = now + res.ttl
-  local list = '[]'
-  if n > 0 then list = cjson.encode(taken) end
-  redis.call('HSET', rk, 's', 'pending', 'c', list, 'ik', ik or '', 'e', fmt(e))
-  expire(rk, e)
-end
+if res then putReservation(rk, 'p', now + res.ttl, w, ARGV[4], ik or '') end
 local aid
 if approved then aid = approved.id end
 return cjson.encode({ s = 'ok', now = N, w = w, aid = aid })
@@ -243,44 +256,42 @@ return 1
 export const CANCEL_LUA = `${PRELUDE}
 local req = cjson.decode(ARGV[3])
 local rk = P .. 'r:' .. req.id
-local v = live(rk, 's', 'c', 'ik')
+local v = reservation(rk)
 if not v then
-  local e = now + req.ttl
-  redis.call('DEL', rk)
-  redis.call('HSET', rk, 's', 'cancelled', 'e', fmt(e))
-  expire(rk, e)
+  putReservation(rk, 'c', now + req.ttl, '', '[]', '')
   return 0
 end
-if v[2] ~= 'pending' then return 0 end
-for _, c in ipairs(cjson.decode(v[3])) do
-  local amount = tonumber(c[7])
+if v.s ~= 'p' then return 0 end
+local wins = {}
+for x in string.gmatch(v.w, '[^,]+') do wins[#wins + 1] = tonumber(x) end
+for i, c in ipairs(cjson.decode(v.c)) do
+  local amount = c.amount
   if amount ~= 0 then
-    local key = P .. 'b:' .. c[1]
+    local key = P .. 'b:' .. c.key
     local cur = live(key, 'a', 'b')
-    local limit = tonumber(c[3])
-    if c[2] == 'bucket' then
+    local limit = c.limit
+    if c.mode == 'bucket' then
       if cur then
-        local tokens = math.min(limit, math.min(limit, tonumber(cur[2]) + (now - tonumber(cur[3])) * tonumber(c[4])) + amount)
+        local tokens = math.min(limit, math.min(limit, tonumber(cur[2]) + (now - tonumber(cur[3])) * c.rate) + amount)
         -- The key keeps its expiry (HSET leaves the TTL alone).
         redis.call('HSET', key, 'a', fmt(tokens), 'b', fmt(now))
       end
     else
-      local windowMs = tonumber(c[5])
       local w = 0
-      if windowMs > 0 then w = math.floor(now / windowMs) end
-      if w == tonumber(c[8]) then
+      if c.windowMs > 0 then w = math.floor(now / c.windowMs) end
+      if w == wins[i] then
         local used = 0
         if cur and tonumber(cur[3]) == w then used = tonumber(cur[2]) end
         local e
-        if windowMs > 0 then e = (w + 1) * windowMs + GRACE else e = now + tonumber(c[6]) end
+        if c.windowMs > 0 then e = (w + 1) * c.windowMs + GRACE else e = now + c.ttlMs end
         redis.call('HSET', key, 'a', fmt(math.max(0, used - amount)), 'b', fmt(w), 'e', fmt(e))
         expire(key, e)
       end
     end
   end
 end
-redis.call('HSET', rk, 's', 'cancelled')
-if v[4] ~= '' and live(v[4], 's') then redis.call('HSET', v[4], 's', 'rolled_back') end
+putReservation(rk, 'c', v.e, '', '[]', '')
+if v.ik ~= '' and live(v.ik, 's') then redis.call('HSET', v.ik, 's', 'rolled_back') end
 return 1
 `;
 

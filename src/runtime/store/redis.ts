@@ -213,8 +213,8 @@ export class RedisStore implements Store {
     const a = request.approval;
     const i = request.idempotency;
     const r = request.reservation;
+    const counters = JSON.stringify(request.counters.map((c) => ({ ...counterShape(c), amount: c.amount })));
     const payload = JSON.stringify({
-      c: request.counters.map((c) => ({ ...counterShape(c), amount: c.amount })),
       a: a && {
         binding: a.binding,
         ttl: a.ttlMs,
@@ -226,7 +226,7 @@ export class RedisStore implements Store {
       i: i && { key: i.key, f: i.fingerprint, t: i.token, ttl: i.ttlMs },
       r: r && { id: r.id, ttl: r.ttlMs },
     });
-    const answer = await this.run(RESERVE, payload, { reservationId: r?.id });
+    const answer = await this.run(RESERVE, payload, { reservationId: r?.id, extra: counters });
     return reserveResult(JSON.parse(String(answer)) as RawReserve);
   }
 
@@ -284,7 +284,7 @@ export class RedisStore implements Store {
   }
 
   /** One operation: queued (at most `queueTimeoutMs`), then sent in a pipeline (at most `timeoutMs` for its answer). */
-  private run(s: Script, arg: string, how: { reservationId?: string | undefined; urgent?: boolean } = {}): Promise<unknown> {
+  private run(s: Script, arg: string, how: { reservationId?: string | undefined; urgent?: boolean; extra?: string } = {}): Promise<unknown> {
     let now = "";
     if (this.clock) {
       const t = Math.floor(this.clock());
@@ -293,7 +293,7 @@ export class RedisStore implements Store {
     }
     if (this.closed) return Promise.reject(new NotSentError("RedisStore: the store is closed"));
     return new Promise<unknown>((resolve, reject) => {
-      const op: Op = { script: s, argv: [this.prefix, now, arg], resolve, reject, reservationId: how.reservationId, state: "queued", timer: undefined, resent: false };
+      const op: Op = { script: s, argv: how.extra === undefined ? [this.prefix, now, arg] : [this.prefix, now, arg, how.extra], resolve, reject, reservationId: how.reservationId, state: "queued", timer: undefined, resent: false };
       this.wait(op);
       (how.urgent ? this.urgent : this.queue).push(op);
       if (op.reservationId !== undefined) this.queuedReserves.set(op.reservationId, op);
@@ -362,6 +362,10 @@ export class RedisStore implements Store {
     this.queue = taken === this.queue.length ? [] : this.queue.slice(taken);
     if (batch.length === 0) return;
 
+    if (batch.length === 1) {
+      this.sendOne(batch[0]!);
+      return;
+    }
     const p = c.pipeline();
     const loads: Script[] = [];
     for (const op of batch) {
@@ -391,6 +395,27 @@ export class RedisStore implements Store {
       },
     ).finally(() => {
       this.inFlight -= batch.length;
+      if (this.urgent.length > 0 || this.queue.length > 0) this.schedule();
+    });
+  }
+
+  /** One operation alone: plain commands (a pipeline object costs more than it saves for one). */
+  private sendOne(op: Op): void {
+    const c = this.client;
+    const s = op.script;
+    let load: Promise<unknown> | undefined;
+    if (!this.loaded.has(s.sha)) {
+      load = c.script("LOAD", s.lua).then(() => this.loaded.add(s.sha));
+      load.catch(() => undefined); // its failure shows in the EVALSHA that follows (NOSCRIPT or the same error)
+    }
+    const sent = c.evalsha(s.sha, 0, ...op.argv);
+    this.sent(op);
+    this.inFlight++;
+    sent.then(
+      (value) => this.answer(op, undefined, value),
+      (err: unknown) => this.answer(op, err, undefined),
+    ).finally(() => {
+      this.inFlight--;
       if (this.urgent.length > 0 || this.queue.length > 0) this.schedule();
     });
   }
