@@ -25,11 +25,11 @@ export type { Resolver, ResolveOptions, ResolvedUrl } from "./runtime/resolve.js
 export { createEngine, Engine, ApprovalError } from "./runtime/engine.js";
 export type { EngineOptions, AuthorizeOptions, ApprovalHookAnswer } from "./runtime/engine.js";
 export { Authorization } from "./runtime/authorization.js";
-export type { Usage, SettleOutcome, BudgetDenial, PendingApproval } from "./runtime/authorization.js";
+export type { Usage, SettleOutcome, BudgetDenial, PendingApproval, AuthorizationEffect, ReplayOf } from "./runtime/authorization.js";
 export type { Estimate } from "./runtime/budget-plan.js";
 export { MemoryStore } from "./runtime/store/memory.js";
 export type { MemoryStoreOptions } from "./runtime/store/memory.js";
-export type { Store, ApprovalRecord, CounterShape, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Adjustment, ApproveOutcome } from "./runtime/store/store.js";
+export type { Store, ApprovalRecord, CounterShape, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Adjustment, ApproveOutcome, IdempotencyState } from "./runtime/store/store.js";
 export { RedisStore } from "./runtime/store/redis.js";
 export type { RedisStoreOptions } from "./runtime/store/redis.js";
 export { runPolicyTests, loadPolicyTests, formatText as formatPolicyTestReport } from "./policytest/index.js";

@@ -19,13 +19,13 @@ limit tokens total 300 per hour by principal
 `);
 
 type Op =
-  | { kind: "call"; tool: "a" | "b" | "c"; who: 0 | 1; amount: number; estimate: number }
+  | { kind: "call"; tool: "a" | "b" | "c"; who: 0 | 1; amount: number; estimate: number; key: string | null }
   | { kind: "commit"; index: number; tokens: number }
   | { kind: "rollback"; index: number }
   | { kind: "wait"; ms: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 10, arbitrary: fc.record({ kind: fc.constant("call" as const), tool: fc.constantFrom("a" as const, "b" as const, "c" as const), who: fc.constantFrom(0 as const, 0 as const, 0 as const, 1 as const), amount: fc.constantFrom(0, 1, 10, 25, 50), estimate: fc.constantFrom(0, 0, 0, 0, 5, 50, 100) }) },
+  { weight: 10, arbitrary: fc.record({ kind: fc.constant("call" as const), tool: fc.constantFrom("a" as const, "b" as const, "c" as const), who: fc.constantFrom(0 as const, 0 as const, 0 as const, 1 as const), amount: fc.constantFrom(0, 1, 10, 25, 50), estimate: fc.constantFrom(0, 0, 0, 0, 5, 50, 100), key: fc.constantFrom(null, null, null, "k1", "k2") }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("commit" as const), index: fc.nat(40), tokens: fc.constantFrom(0, 5, 50, 100, 150) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("rollback" as const), index: fc.nat(40) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("wait" as const), ms: fc.constantFrom(1, 100, 250, 250, 499, 500, 500, 1000, 20_000, 60_000, 3_600_000) }) },
@@ -33,6 +33,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 /** The model: the meaning of each limit, computed the plain way. */
 class Model {
+  /** Idempotency records, by principal and key: the request they are bound to, the first call's state, expiry. */
+  keys = new Map<string, { fp: string; state: "pending" | "committed" | "rolled_back"; until: number }>();
   // Rate: tokens in thousandths, refilled 2 per ms (2 per second = 2000 thousandths per 1000 ms).
   bucket = new Map<number, { milli: number; at: number }>();
   calls: { who: number; window: number; live: boolean }[] = [];
@@ -47,7 +49,25 @@ class Model {
     return b;
   }
 
-  call(op: Extract<Op, { kind: "call" }>, now: number): { allowed: boolean; retryAfterMs?: number; settle?: (how: "commit" | "rollback", tokens: number, now: number) => void } {
+  call(op: Extract<Op, { kind: "call" }>, now: number): { allowed: boolean; replay?: string; conflict?: boolean; retryAfterMs?: number; settle?: (how: "commit" | "rollback", tokens: number, now: number) => void } {
+    const scoped = `${op.who}/${op.key}`;
+    const fp = `${op.tool}/${op.tool === "c" ? op.amount : ""}`;
+    const rec = op.key === null ? undefined : this.keys.get(scoped);
+    if (rec && rec.until > now) return rec.fp === fp ? { allowed: false, replay: rec.state } : { allowed: false, conflict: true };
+    const out = this.admit(op, now);
+    if (!out.allowed || op.key === null) return out;
+    const mine = { fp, state: "pending" as "pending" | "committed" | "rolled_back", until: now + 86_400_000 };
+    this.keys.set(scoped, mine);
+    return {
+      allowed: true,
+      settle: (how, tokens, t) => {
+        out.settle!(how, tokens, t);
+        if (this.keys.get(scoped) === mine && mine.until > t) mine.state = how === "commit" ? "committed" : "rolled_back";
+      },
+    };
+  }
+
+  private admit(op: Extract<Op, { kind: "call" }>, now: number): { allowed: boolean; retryAfterMs?: number; settle?: (how: "commit" | "rollback", tokens: number, now: number) => void } {
     const hour = Math.floor(now / 3_600_000);
     const minute = Math.floor(now / 60_000);
     const sum = (list: { who: number; window: number; amount: number; live: boolean }[], w: number) =>
@@ -112,11 +132,17 @@ async function runSequence(makeStore: (now: () => number) => Store, ops: Op[]): 
       }
       if (op.kind === "call") {
         const req = { principal: { id: `p${op.who}`, roles: ["agent"] }, tool: op.tool, arguments: op.tool === "c" ? { amount: op.amount } : {} };
-        const got = await engine.authorize(req, { estimate: { inputTokens: op.estimate } });
+        const got = await engine.authorize(req, { estimate: { inputTokens: op.estimate }, ...(op.key !== null && { idempotencyKey: op.key }) });
         const want = model.call(op, now);
         const where = `op ${i} ${JSON.stringify(op)} at ${now}: ${got.reasons.map((r) => r.message).join("; ")}`;
-        expect(got.effect, where).toBe(want.allowed ? "allow" : "deny");
-        if (!want.allowed) {
+        expect(got.effect, where).toBe(want.allowed ? "allow" : want.replay ? "replay" : "deny");
+        if (want.replay) {
+          expect(got.replayOf, where).toEqual({ status: want.replay });
+          // A replay holds nothing to settle: its commit and rollback change nothing.
+          open.push({ auth: got, settle: () => {}, done: true });
+        } else if (want.conflict) {
+          expect(got.reasons[0]?.code, where).toBe("idempotency_conflict");
+        } else if (!want.allowed) {
           expect(got.reasons[0]?.code, where).toBe("budget_exceeded");
           // A bucket's retry time is computed in floating point by the store; allow it one millisecond.
           expect(Math.abs((got.retryAfterMs ?? -1) - want.retryAfterMs!), where).toBeLessThanOrEqual(op.tool === "a" ? 1 : 0);

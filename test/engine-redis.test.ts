@@ -155,6 +155,26 @@ describe.skipIf(!redisAvailable && !process.env.CI)("engine on Redis", () => {
     expect(late.approval!.id).not.toBe(p.approval!.id);
   });
 
+  it("replays across replicas: of 60 parallel calls with one key on 3 engines, one runs; the rest are replays that cannot refund it", async () => {
+    const prefix = fresh();
+    const three = [engineOn(prefix), engineOn(prefix), engineOn(prefix)];
+    const call = { ...req("pay", "frank", { amount: 60 }), session: { id: "s1" } };
+    const all = await Promise.all(Array.from({ length: 60 }, (_, i) => three[i % 3]!.authorize(call, { idempotencyKey: "rpc-0" })));
+    const ran = all.filter((r) => r.effect === "allow");
+    expect(ran).toHaveLength(1);
+    const replays = all.filter((r) => r.effect === "replay");
+    expect(replays).toHaveLength(59);
+    expect(replays.every((r) => r.replayOf?.status === "pending")).toBe(true);
+    for (const r of replays.slice(0, 5)) expect(await r.rollback()).toEqual({ applied: false, reason: "replay" });
+    // 60 of 100 still reserved: 41 does not fit.
+    expect((await three[1]!.authorize(req("pay", "frank", { amount: 41 }))).effect).toBe("deny");
+    expect(await ran[0]!.rollback()).toEqual({ applied: true });
+    const after = await three[2]!.authorize(call, { idempotencyKey: "rpc-0" });
+    expect(after).toMatchObject({ effect: "replay", replayOf: { status: "rolled_back" } });
+    // The same key in another session (a new connection's JSON-RPC id 0) is another call.
+    expect((await three[0]!.authorize({ ...call, session: { id: "s2" } }, { idempotencyKey: "rpc-0" })).effect).toBe("allow");
+  });
+
   it("rollback gives the budget back to every replica", async () => {
     const prefix = fresh();
     const [a, b] = [engineOn(prefix), engineOn(prefix)];
@@ -200,6 +220,74 @@ describe.skipIf(!redisAvailable && !process.env.CI)("engine on Redis", () => {
       for (const k of keys) expect(await client.pttl(k), k).toBeGreaterThan(0);
     } finally {
       client.disconnect();
+    }
+  });
+});
+
+describe.skipIf(!redisAvailable && !process.env.CI)("Redis under load", () => {
+  let redis: RedisHandle;
+  let admin: Redis;
+  let n = 0;
+  const burst = compilePolicy(`policy "burst"\nrole agent { allow tool fetch }\ntool fetch { limit calls 10 per hour by principal }`);
+  const call = (who: string): PolicyRequest => ({ principal: { id: who, roles: ["agent"] }, tool: "fetch" });
+  const count = (rs: { effect: string; reasons: readonly { code: string }[] }[]) => {
+    const m: Record<string, number> = {};
+    for (const r of rs) {
+      const k = r.effect === "allow" ? "allow" : r.reasons[0]!.code;
+      m[k] = (m[k] ?? 0) + 1;
+    }
+    return m;
+  };
+  beforeAll(async () => {
+    redis = await startRedis();
+    admin = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.stop();
+  });
+
+  it("1,000 concurrent calls on one engine, through the queue and the in-flight bound: exactly the limit for one principal, no denial for 1,000 under their limits", async () => {
+    // Default queue and in-flight bound; deadlines generous, so the outcome counts do not depend on the
+    // machine's load (bench/engine.mjs measures the same bursts with every default).
+    const store = new RedisStore({ url: redis.url, prefix: `load${n++}:`, timeoutMs: 5_000, queueTimeoutMs: 10_000 });
+    const e = createEngine(burst, { store, timeoutMs: 20_000 });
+    try {
+      expect((await e.authorize(call("warm"))).effect).toBe("allow");
+      const one = await Promise.all(Array.from({ length: 1_000 }, () => e.authorize(call("one"))));
+      expect(count(one)).toEqual({ allow: 10, budget_exceeded: 990 });
+      const many = await Promise.all(Array.from({ length: 1_000 }, (_, i) => e.authorize(call(`p${i}`))));
+      expect(count(many)).toEqual({ allow: 1_000 });
+    } finally {
+      await e.close();
+    }
+  });
+
+  it("reservations applied after their callers gave up (Redis paused) are given back: the counters equal the calls allowed", async () => {
+    const prefix = `late${n++}:`;
+    const e = createEngine(burst, { store: new RedisStore({ url: redis.url, prefix, timeoutMs: 50, queueTimeoutMs: 5_000 }), timeoutMs: 10_000 });
+    try {
+      expect((await e.authorize(call("warm"))).effect).toBe("allow");
+      const pauser = new Redis(redis.url);
+      await pauser.client("PAUSE", 800, "ALL");
+      pauser.disconnect();
+      // Sent while Redis is paused: each runs when the pause ends, after its caller gave up at 50 ms.
+      const late = await Promise.all([...Array.from({ length: 10 }, () => e.authorize(call("late"))), ...Array.from({ length: 20 }, (_, i) => e.authorize(call(`q${i}`)))]);
+      const allowed = late.filter((r) => r.effect === "allow").length + 1; // and the warm-up call
+      expect(late.filter((r) => r.effect !== "allow").every((r) => r.reasons[0]!.code === "budget_unavailable")).toBe(true);
+      // Wait (bounded) until the cancels, retried in the background, have given back every late reservation.
+      const used = async () => {
+        let sum = 0;
+        for (const k of await admin.keys(`${prefix}b:*`)) sum += Number(await admin.hget(k, "a"));
+        return sum;
+      };
+      for (let i = 0; i < 100 && (await used()) !== allowed; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await used()).toBe(allowed);
+      // The principal whose 10 late reservations ran still has its whole budget.
+      const again = await Promise.all(Array.from({ length: 12 }, () => e.authorize(call("late"))));
+      expect(count(again)).toEqual({ allow: 10 - late.slice(0, 10).filter((r) => r.effect === "allow").length, budget_exceeded: 2 + late.slice(0, 10).filter((r) => r.effect === "allow").length });
+    } finally {
+      await e.close();
     }
   });
 });

@@ -309,12 +309,17 @@ describe("approvals", () => {
 });
 
 describe("idempotency", () => {
-  it("a retried call with the same key is not counted twice; another request with the key is refused", async () => {
+  it("a retried call with the same key is a replay, never an allow, and is not counted twice; another request with the key is refused", async () => {
     const { engine } = setup();
     const first = await engine.authorize(call("search"), { idempotencyKey: "req-1" });
     const retry = await engine.authorize(call("search"), { idempotencyKey: "req-1" });
-    expect(retry.effect).toBe("allow");
+    expect(first.effect).toBe("allow");
+    expect(retry.effect).toBe("replay");
+    expect(retry.allowed).toBe(false);
     expect(retry.replayed).toBe(true);
+    expect(retry.replayOf).toEqual({ status: "pending" });
+    expect(retry.reasons[0]!.code).toBe("idempotent_replay");
+    expect(retry.charged).toEqual([]);
     expect(first.replayed).toBe(false);
     // Only one token of three was taken.
     expect((await engine.authorize(call("search"))).effect).toBe("allow");
@@ -325,24 +330,101 @@ describe("idempotency", () => {
     expect(other.reasons[0]!.code).toBe("idempotency_conflict");
   });
 
-  it("keys are per principal, and usage is committed once across retries", async () => {
+  it("keys are per principal and per session, and usage is committed once, by the first call only", async () => {
     const { engine } = setup();
     const a = await engine.authorize(call("chat"), { idempotencyKey: "k" });
     const b = await engine.authorize(call("chat"), { idempotencyKey: "k" });
+    expect(b.effect).toBe("replay");
+    // The replay cannot settle the first call's reservation.
+    expect(await b.commit({ inputTokens: 600 })).toEqual({ applied: false, reason: "replay" });
+    expect(await b.rollback()).toEqual({ applied: false, reason: "replay" });
     expect(await a.commit({ inputTokens: 600 })).toEqual({ applied: true });
-    expect(await b.commit({ inputTokens: 600 })).toMatchObject({ applied: false });
+    expect(await a.commit({ inputTokens: 600 })).toMatchObject({ applied: false });
     expect((await engine.authorize(call("chat"))).effect).toBe("allow");
     const bob = await engine.authorize(call("chat", { principal: { id: "bob", roles: ["agent"] } }), { idempotencyKey: "k" });
     expect(bob).toMatchObject({ effect: "allow", replayed: false });
+    // A JSON-RPC id restarts at 0 on every connection: the same key in another session is another call.
+    const otherSession = await engine.authorize(call("chat", { session: { id: "s2" } }), { idempotencyKey: "k" });
+    expect(otherSession).toMatchObject({ effect: "allow", replayed: false });
   });
 
-  it("after a rollback, the retry is counted again", async () => {
+  it("after a commit or a rollback the key stays settled: retries are replays that report it, and never re-admit", async () => {
     const { engine } = setup();
     const a = await engine.authorize(call("pay", { arguments: { amount: 100 } }), { idempotencyKey: "p" });
-    await a.rollback();
-    const b = await engine.authorize(call("pay", { arguments: { amount: 100 } }), { idempotencyKey: "p" });
-    expect(b).toMatchObject({ effect: "allow", replayed: false });
+    expect(a.effect).toBe("allow");
+    // A replay's rollback does not refund the first call's reservation.
+    const early = await engine.authorize(call("pay", { arguments: { amount: 100 } }), { idempotencyKey: "p" });
+    expect(await early.rollback()).toEqual({ applied: false, reason: "replay" });
     expect((await engine.authorize(call("pay", { arguments: { amount: 1 } }))).effect).toBe("deny");
+    expect(await a.rollback()).toEqual({ applied: true });
+    for (let i = 0; i < 5; i++) {
+      const b = await engine.authorize(call("pay", { arguments: { amount: 100 } }), { idempotencyKey: "p" });
+      expect(b).toMatchObject({ effect: "replay", replayed: true, replayOf: { status: "rolled_back" } });
+      expect(await b.rollback()).toEqual({ applied: false, reason: "replay" });
+    }
+    // The budget was given back once, by the first call: 100 fits again, 101 does not.
+    expect((await engine.authorize(call("pay", { arguments: { amount: 100 } }))).effect).toBe("allow");
+    expect((await engine.authorize(call("pay", { arguments: { amount: 1 } }))).effect).toBe("deny");
+
+    const c = await engine.authorize(call("chat"), { idempotencyKey: "c" });
+    await c.commit({ inputTokens: 10 });
+    for (let i = 0; i < 5; i++) expect(await engine.authorize(call("chat"), { idempotencyKey: "c" })).toMatchObject({ effect: "replay", replayOf: { status: "committed" } });
+  });
+
+  it("parallel replays: of 50 concurrent calls with one key, exactly one is allowed", async () => {
+    const { engine } = setup(`policy "p"\nrole agent { allow tool search }\ntool search { limit calls 100 per minute by principal }`);
+    const all = await Promise.all(Array.from({ length: 50 }, () => engine.authorize(call("search"), { idempotencyKey: "same" })));
+    expect(all.filter((r) => r.effect === "allow")).toHaveLength(1);
+    expect(all.filter((r) => r.effect === "replay")).toHaveLength(49);
+    // Exactly one was counted: 99 more fit in the limit of 100.
+    const more = await Promise.all(Array.from({ length: 100 }, () => engine.authorize(call("search"))));
+    expect(more.filter((r) => r.effect === "allow")).toHaveLength(99);
+  });
+
+  it("a key is honoured even when the call reserves nothing, and then needs the store (fail closed)", async () => {
+    const source = `policy "p"\nrole r { allow tool t }`;
+    const { engine } = setup(source);
+    const req = { principal: { id: "a", roles: ["r"] }, tool: "t", session: { id: "s" } };
+    expect((await engine.authorize(req, { idempotencyKey: "x" })).effect).toBe("allow");
+    expect(await engine.authorize(req, { idempotencyKey: "x" })).toMatchObject({ effect: "replay", replayOf: { status: "pending" } });
+    const refuse = () => Promise.reject(new Error("connection refused"));
+    const down = createEngine(compilePolicy(source), { store: { reserve: refuse, settle: refuse, decideApproval: refuse, getApproval: refuse } });
+    const r = await down.authorize(req, { idempotencyKey: "x" });
+    expect(r.effect).toBe("deny");
+    expect(r.reasons[0]!.code).toBe("budget_unavailable");
+  });
+
+  it("an approval lets exactly one call run: replays of the approved call are not allowed, in sequence or in parallel", async () => {
+    const { engine } = setup();
+    const req = call("run", { arguments: { command: "ls" } });
+    const pending = await engine.authorize(req, { idempotencyKey: "rpc-1" });
+    expect(pending.effect).toBe("require_approval");
+    await engine.approve(pending.approval!.id, { approver: "lead" });
+    const all = await Promise.all(Array.from({ length: 20 }, (_, i) => engine.authorize(req, { idempotencyKey: i < 10 ? "rpc-1" : `rpc-${i}` })));
+    expect(all.filter((r) => r.effect === "allow")).toHaveLength(1);
+    // The others: replays of the one that ran, or new calls that need a new approval.
+    expect(all.every((r) => r.effect === "allow" || r.effect === "replay" || r.effect === "require_approval")).toBe(true);
+    const ran = all.find((r) => r.effect === "allow")!;
+    await ran.commit();
+    const again = await engine.authorize(req, { idempotencyKey: "rpc-1" });
+    expect(again.effect === "replay" || again.effect === "require_approval").toBe(true);
+    expect(again.effect).not.toBe("allow");
+  });
+
+  it("a host that runs the tool only on `effect === \"allow\"` runs it once, however often the call is replayed", async () => {
+    const { engine } = setup();
+    let runs = 0;
+    const host = async (key: string) => {
+      const r = await engine.authorize(call("pay", { arguments: { amount: 5 } }), { idempotencyKey: key });
+      if (r.effect === "allow") {
+        runs++;
+        await r.commit({ cost: 5 });
+      }
+      return r;
+    };
+    await Promise.all([host("k"), host("k"), host("k")]);
+    await host("k");
+    expect(runs).toBe(1);
   });
 });
 

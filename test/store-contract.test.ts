@@ -12,7 +12,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../src/runtime/store/memory.js";
 import { RedisStore } from "../src/runtime/store/redis.js";
-import type { ApprovalRecord, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Store } from "../src/runtime/store/store.js";
+import { notSent, type ApprovalRecord, type CounterSpec, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "../src/runtime/store/store.js";
 import { redisAvailable, startRedis, type RedisHandle } from "./helpers/redis-server.js";
 
 const runRedis = redisAvailable || !!process.env.CI;
@@ -55,7 +55,8 @@ function approvalFor(binding: string, id: string, principal = "alice", ttlMs = 6
   };
 }
 
-function contract(name: string, make: () => MakeStore): void {
+/** `keepsReservations`: the store records what each reserve took (an asynchronous store must; see store.ts). */
+function contract(name: string, make: () => MakeStore, keepsReservations = true): void {
   describe(name, () => {
     const open: Store[] = [];
     afterEach(async () => {
@@ -203,25 +204,30 @@ function contract(name: string, make: () => MakeStore): void {
         expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", used: 1 });
       });
 
-      it("settles an idempotency record once (commit) and deletes it on rollback", async () => {
+      it("settles an idempotency record once, for its owner only, and keeps it settled (commit or rollback)", async () => {
         const r = rig();
         const spec = counter("c", 10, 1);
         const adj = { key: "c", mode: "counter" as const, limit: 10, windowMs: W, ttlMs: 0, window: WIN0, delta: 2 };
-        const idem = { key: "call-1", fingerprint: "fp", ttlMs: 60_000 };
+        const idem = { key: "call-1", fingerprint: "fp", token: "owner-1", ttlMs: 60_000 };
         expect((await reserve(r, { counters: [spec], idempotency: idem })).status).toBe("ok");
-        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", action: "commit" } })).toEqual({ applied: true });
-        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", action: "commit" } })).toEqual({ applied: false });
-        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", action: "rollback" } })).toEqual({ applied: false });
-        expect(await reserve(r, { counters: [spec], idempotency: idem })).toEqual({ status: "replay", now: r.t, windows: [WIN0], settled: true });
+        // Anyone without the owner's token (a replay) settles nothing.
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", token: "someone-else", action: "commit" } })).toEqual({ applied: false });
+        expect(await settle(r, { adjustments: [{ ...adj, delta: -1 }], idempotency: { key: "call-1", token: "someone-else", action: "rollback" } })).toEqual({ applied: false });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", token: "owner-1", action: "commit" } })).toEqual({ applied: true });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", token: "owner-1", action: "commit" } })).toEqual({ applied: false });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "call-1", token: "owner-1", action: "rollback" } })).toEqual({ applied: false });
+        expect(await reserve(r, { counters: [spec], idempotency: { ...idem, token: "retry" } })).toEqual({ status: "replay", now: r.t, state: "committed" });
         expect(await reserve(r, { counters: [counter("c", 10, 8)] })).toMatchObject({ status: "exceeded", used: 3 });
 
-        const idem2 = { key: "call-2", fingerprint: "fp", ttlMs: 60_000 };
+        const idem2 = { key: "call-2", fingerprint: "fp", token: "owner-2", ttlMs: 60_000 };
         expect((await reserve(r, { counters: [spec], idempotency: idem2 })).status).toBe("ok");
         const back = { ...adj, delta: -1 };
-        expect(await settle(r, { adjustments: [back], idempotency: { key: "call-2", action: "rollback" } })).toEqual({ applied: true });
-        // The record is gone: the same key with another fingerprint is a new call, charged again.
-        expect(await reserve(r, { counters: [spec], idempotency: { ...idem2, fingerprint: "other" } })).toEqual({ status: "ok", now: r.t, windows: [WIN0] });
-        expect(await reserve(r, { counters: [counter("c", 10, 7)] })).toMatchObject({ status: "exceeded", used: 4 });
+        expect(await settle(r, { adjustments: [back], idempotency: { key: "call-2", token: "owner-2", action: "rollback" } })).toEqual({ applied: true });
+        // The record stays, rolled back: the same key never admits again, and another fingerprint conflicts.
+        expect(await reserve(r, { counters: [spec], idempotency: { ...idem2, token: "retry" } })).toEqual({ status: "replay", now: r.t, state: "rolled_back" });
+        expect(await reserve(r, { counters: [spec], idempotency: { ...idem2, fingerprint: "other" } })).toEqual({ status: "idempotency_conflict", now: r.t });
+        expect(await settle(r, { adjustments: [back], idempotency: { key: "call-2", token: "owner-2", action: "rollback" } })).toEqual({ applied: false });
+        expect(await reserve(r, { counters: [counter("c", 10, 8)] })).toMatchObject({ status: "exceeded", used: 3 });
       });
     });
 
@@ -229,21 +235,95 @@ function contract(name: string, make: () => MakeStore): void {
       it("replays the same call without charging, refuses another fingerprint, and forgets after its ttl", async () => {
         const r = rig();
         const spec = counter("c", 1, 1);
-        const idem = { key: "k", fingerprint: "fp1", ttlMs: 5_000 };
+        const idem = { key: "k", fingerprint: "fp1", token: "t1", ttlMs: 5_000 };
         expect(await reserve(r, { counters: [spec, bucket("b", 1, 0.000001)], idempotency: idem })).toEqual({ status: "ok", now: r.t, windows: [WIN0, 0] });
         r.advance(10);
-        expect(await reserve(r, { counters: [spec, bucket("b", 1, 0.000001)], idempotency: idem })).toEqual({ status: "replay", now: r.t, windows: [WIN0, 0], settled: false });
+        expect(await reserve(r, { counters: [spec, bucket("b", 1, 0.000001)], idempotency: idem })).toEqual({ status: "replay", now: r.t, state: "pending" });
         expect(await reserve(r, { counters: [spec], idempotency: { ...idem, fingerprint: "fp2" } })).toEqual({ status: "idempotency_conflict", now: r.t });
         expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", used: 1 });
         r.advance(4_990); // the record's ttl has run out
         expect(await reserve(r, { counters: [counter("c2", 1, 1)], idempotency: { ...idem, fingerprint: "fp2" } })).toEqual({ status: "ok", now: r.t, windows: [WIN0] });
       });
 
-      it("replays an empty reservation with empty windows", async () => {
+      it("replays an empty reservation", async () => {
         const r = rig();
-        const idem = { key: "k", fingerprint: "fp", ttlMs: 5_000 };
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 5_000 };
         expect(await reserve(r, { counters: [], idempotency: idem })).toEqual({ status: "ok", now: r.t, windows: [] });
-        expect(await reserve(r, { counters: [], idempotency: idem })).toEqual({ status: "replay", now: r.t, windows: [], settled: false });
+        expect(await reserve(r, { counters: [], idempotency: idem })).toEqual({ status: "replay", now: r.t, state: "pending" });
+      });
+
+      it("admits exactly one of many parallel reserves with one key; the rest are replays that charge nothing", async () => {
+        const r = rig();
+        const spec = counter("c", 100, 1);
+        const all = await Promise.all(Array.from({ length: 40 }, (_, i) => reserve(r, { counters: [spec], idempotency: { key: "k", fingerprint: "fp", token: `t${i}`, ttlMs: 60_000 } })));
+        expect(all.filter((x) => x.status === "ok")).toHaveLength(1);
+        expect(all.filter((x) => x.status === "replay" && x.state === "pending")).toHaveLength(39);
+        expect(await reserve(r, { counters: [counter("c", 100, 99)] })).toMatchObject({ status: "ok" });
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", used: 100 });
+      });
+
+      it("a replay consumes no approval", async () => {
+        const r = rig();
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
+        const p = await reserve(r, { counters: [], approval: approvalFor("h1", "ap-1") });
+        expect(p.status).toBe("approval_pending");
+        await r.store.decideApproval("ap-1", { approve: true, approver: "bob", allowSelf: false });
+        expect(await reserve(r, { counters: [], approval: approvalFor("h1", "ap-x"), idempotency: idem })).toMatchObject({ status: "ok", approvalId: "ap-1" });
+        const again = await Promise.all(Array.from({ length: 5 }, () => reserve(r, { counters: [], approval: approvalFor("h1", "ap-y"), idempotency: { ...idem, token: "t2" } })));
+        expect(again.every((x) => x.status === "replay" && x.state === "pending")).toBe(true);
+        // A call under another key needs a new approval: the one approval was used once.
+        expect(await reserve(r, { counters: [], approval: approvalFor("h1", "ap-z"), idempotency: { ...idem, key: "k2" } })).toMatchObject({ status: "approval_pending", created: true });
+      });
+    });
+
+    describe("cancel (a reserve its caller gave up on)", () => {
+      const res = (id: string) => ({ id, ttlMs: 30_000 });
+      const cancel = (r: Rig, id: string) => Promise.resolve(r.store.cancel!(id, 30_000));
+
+      it.skipIf(!keepsReservations)("refunds a reservation that was applied, once; a second cancel changes nothing", async () => {
+        const r = rig();
+        const specs = [counter("c", 3, 1), bucket("b", 3, 0.000001), counter("cost", 10, 2.5, 0, 60_000)];
+        expect(await reserve(r, { counters: specs, reservation: res("r1") })).toEqual({ status: "ok", now: r.t, windows: [WIN0, 0, 0] });
+        expect(await reserve(r, { counters: specs })).toMatchObject({ status: "ok" });
+        expect(await cancel(r, "r1")).toEqual({ refunded: true });
+        expect(await cancel(r, "r1")).toEqual({ refunded: false });
+        // Two of three left on each counter: one call's worth went back, once.
+        expect(await reserve(r, { counters: [counter("c", 3, 2)] })).toMatchObject({ status: "ok" });
+        expect(await reserve(r, { counters: [bucket("b", 3, 0.000001, 2)] })).toMatchObject({ status: "ok" });
+        expect(await reserve(r, { counters: [counter("cost", 10, 7.5, 0, 60_000)] })).toMatchObject({ status: "ok" });
+        expect(await reserve(r, { counters: [counter("c", 3, 1)] })).toMatchObject({ status: "exceeded", used: 3 });
+        expect(await reserve(r, { counters: [counter("cost", 10, 0.5, 0, 60_000)] })).toMatchObject({ status: "exceeded", used: 10 });
+      });
+
+      it("a cancel that gets there first makes the reserve change nothing when it runs", async () => {
+        const r = rig();
+        expect(await cancel(r, "r2")).toEqual({ refunded: false });
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, reservation: res("r2") })).toEqual({ status: "cancelled", now: r.t });
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, reservation: res("r3") })).toMatchObject({ status: "ok" });
+      });
+
+      it.skipIf(!keepsReservations)("marks the idempotency record it wrote rolled back, and never refunds a window that has ended", async () => {
+        const r = rig();
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, reservation: res("r4") })).toMatchObject({ status: "ok" });
+        expect(await cancel(r, "r4")).toEqual({ refunded: true });
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: { ...idem, token: "t2" } })).toEqual({ status: "replay", now: r.t, state: "rolled_back" });
+        // The owner's settle after a cancel changes nothing.
+        expect(await settle(r, { adjustments: [], idempotency: { key: "k", token: "t", action: "commit" } })).toEqual({ applied: false });
+
+        expect(await reserve(r, { counters: [counter("w", 1, 1)], reservation: res("r5") })).toMatchObject({ status: "ok" });
+        r.advance(W);
+        expect(await reserve(r, { counters: [counter("w", 1, 1)] })).toMatchObject({ status: "ok" });
+        expect(await cancel(r, "r5")).toEqual({ refunded: true });
+        expect(await reserve(r, { counters: [counter("w", 1, 1)] })).toMatchObject({ status: "exceeded", used: 1 });
+      });
+
+      it("forgets a cancelled reservation after its ttl", async () => {
+        const r = rig();
+        expect(await cancel(r, "r6")).toEqual({ refunded: false });
+        r.advance(30_000);
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], reservation: res("r6") })).toMatchObject({ status: "ok" });
       });
     });
 
@@ -336,7 +416,7 @@ function contract(name: string, make: () => MakeStore): void {
 
       it("checks idempotency before the approval", async () => {
         const r = rig();
-        const idem = { key: "k", fingerprint: "fp", ttlMs: 60_000 };
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
         expect((await reserve(r, { counters: [], idempotency: idem })).status).toBe("ok");
         expect(await reserve(r, { counters: [], approval: approvalFor("h1", "ap-1"), idempotency: idem })).toMatchObject({ status: "replay" });
         expect(await r.store.getApproval("ap-1")).toBeUndefined();
@@ -366,10 +446,11 @@ const POOL: readonly PoolEntry[] = [
 ];
 
 type Op =
-  | { kind: "reserve"; counters: { pick: number; amount: number }[]; approval: string | null; idem: { key: string; fp: string } | null }
-  | { kind: "settle"; adjustments: { pick: number; delta: number; stale: boolean }[]; idem: { key: string; action: "commit" | "rollback" } | null }
+  | { kind: "reserve"; counters: { pick: number; amount: number }[]; approval: string | null; idem: { key: string; fp: string; token: string } | null }
+  | { kind: "settle"; adjustments: { pick: number; delta: number; stale: boolean }[]; idem: { key: string; token: string; action: "commit" | "rollback" } | null }
   | { kind: "decide"; pick: number; approve: boolean; approver: string; allowSelf: boolean }
   | { kind: "get"; pick: number }
+  | { kind: "cancel"; pick: number }
   | { kind: "advance"; ms: number };
 
 // Decimal and thirds fractions: inexact in binary, so rounding shows if a store loses any digit.
@@ -387,7 +468,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant("reserve" as const),
       counters: fc.array(fc.record({ pick: fc.nat(POOL.length - 1), amount: amountArb }), { maxLength: 3 }),
       approval: sometimes(fc.constantFrom("h1", "h2"), 1, 4),
-      idem: sometimes(fc.record({ key: fc.constantFrom("k1", "k2"), fp: fc.constantFrom("f1", "f2") }), 1, 3),
+      idem: sometimes(fc.record({ key: fc.constantFrom("k1", "k2"), fp: fc.constantFrom("f1", "f2"), token: fc.constantFrom("t1", "t2") }), 1, 3),
     }),
   },
   {
@@ -395,7 +476,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("settle" as const),
       adjustments: fc.array(fc.record({ pick: fc.nat(POOL.length - 1), delta: deltaArb, stale: fc.boolean() }), { maxLength: 3 }),
-      idem: sometimes(fc.record({ key: fc.constantFrom("k1", "k2"), action: fc.constantFrom("commit" as const, "rollback" as const) }), 1, 2),
+      idem: sometimes(fc.record({ key: fc.constantFrom("k1", "k2"), token: fc.constantFrom("t1", "t2"), action: fc.constantFrom("commit" as const, "rollback" as const) }), 1, 2),
     }),
   },
   {
@@ -409,6 +490,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("get" as const), pick: fc.nat(5) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("cancel" as const), pick: fc.nat(8) }) },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -422,8 +504,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, ops: Op[]): Promise<void> {
   const ids: string[] = [];
   const idAt = (pick: number): string => ids[pick % (ids.length + 1)] ?? "unknown-id";
+  // Every reserve carries a reservation id; a cancel names one not used yet (a later op's: the cancel
+  // then gets there first). Cancels of reserves that ran differ by design (MemoryStore keeps no record).
+  const reservationAt = (pick: number): string => `res-${i0 + 1 + (pick % 4)}`;
+  let i0 = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
+    i0 = i;
     const both = async <T>(f: (s: Store) => T | Promise<T>): Promise<T> => {
       const m = await f(memory);
       const r = await f(redis);
@@ -446,7 +533,8 @@ async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, op
                 },
               }
             : {}),
-          ...(op.idem ? { idempotency: { key: op.idem.key, fingerprint: op.idem.fp, ttlMs: 15_000 } } : {}),
+          ...(op.idem ? { idempotency: { key: op.idem.key, fingerprint: op.idem.fp, token: op.idem.token, ttlMs: 15_000 } } : {}),
+          reservation: { id: `res-${i}`, ttlMs: 4_000 },
         };
         const res = await both((s) => s.reserve(req));
         if (res.status === "approval_pending" && res.created) ids.push(res.approval.id);
@@ -470,13 +558,17 @@ async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, op
       case "get":
         await both((s) => s.getApproval(idAt(op.pick)));
         break;
+      case "cancel":
+        await both((s) => s.cancel!(reservationAt(op.pick), 4_000));
+        break;
     }
   }
 }
 
 // ---------------------------------------------------------------------------------------------------
 
-contract("MemoryStore", () => (now) => new MemoryStore({ now }));
+// MemoryStore answers reserve synchronously: no caller gives up on a reserve it ran, so it keeps no record.
+contract("MemoryStore", () => (now) => new MemoryStore({ now }), false);
 
 describe.skipIf(!runRedis)("RedisStore", () => {
   let server: RedisHandle;
@@ -500,8 +592,8 @@ describe.skipIf(!runRedis)("RedisStore", () => {
     const p = prefix();
     const store = new RedisStore({ url: server.url, prefix: p, now: () => t, timeoutMs: 2_000 });
     try {
-      await store.reserve({ counters: [bucket("b", 3, 0.001), counter("c", 5, 1), counter("w", 5, 1, 0, 30_000)], idempotency: { key: "k", fingerprint: "f", ttlMs: 30_000 } });
-      await store.settle({ adjustments: [{ key: "c", mode: "counter", limit: 5, windowMs: W, ttlMs: 0, window: WIN0, delta: 1 }], idempotency: { key: "k", action: "commit" } });
+      await store.reserve({ counters: [bucket("b", 3, 0.001), counter("c", 5, 1), counter("w", 5, 1, 0, 30_000)], idempotency: { key: "k", fingerprint: "f", token: "t", ttlMs: 30_000 } });
+      await store.settle({ adjustments: [{ key: "c", mode: "counter", limit: 5, windowMs: W, ttlMs: 0, window: WIN0, delta: 1 }], idempotency: { key: "k", token: "t", action: "commit" } });
       await store.reserve({ counters: [], approval: approvalFor("h1", "ap-1") });
       await store.reserve({ counters: [], approval: approvalFor("h2", "ap-2") });
       await store.decideApproval("ap-2", { approve: true, approver: "bob", allowSelf: false });
@@ -576,6 +668,47 @@ describe.skipIf(!runRedis)("RedisStore", () => {
       expect(await stores[0]!.reserve({ counters: [bucket("rate", 1000, 0.000001, 1)] })).toMatchObject({ status: "exceeded" });
     } finally {
       for (const s of stores) await s.close();
+    }
+  });
+
+  it("under load: bounded in flight, a queued operation past its deadline is never sent, a late one is cancelled by id (paused Redis)", async () => {
+    const p = prefix();
+    const store = new RedisStore({ url: server.url, prefix: p, maxInFlight: 1, timeoutMs: 50, queueTimeoutMs: 200 });
+    try {
+      expect((await store.reserve({ counters: [counter("warm", 1, 1)] })).status).toBe("ok");
+      await admin.config("RESETSTAT");
+      const paused = new Redis(server.url);
+      await paused.client("PAUSE", 1_500, "ALL");
+      paused.disconnect();
+      const spec = counter("c", 100, 1, 3_600_000);
+      const all = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.reserve({ counters: [spec], reservation: { id: `late-${i}`, ttlMs: 30_000 } })));
+      // One was sent (and answered late); the four behind it waited past their deadline and were never sent.
+      const unsent = all.filter((x) => x.status === "rejected" && notSent(x.reason));
+      const sent = all.filter((x) => x.status === "rejected" && !notSent(x.reason));
+      expect(unsent).toHaveLength(4);
+      expect(sent).toHaveLength(1);
+      const id = `late-${all.findIndex((x) => x.status === "rejected" && !notSent(x.reason))}`;
+      expect(await admin.ping()).toBe("PONG"); // answered once the pause is over
+      // Cancels go past the in-flight bound and run after the late reserve: it is given back once.
+      const cancels = await Promise.all([store.cancel(id, 30_000), store.cancel(id, 30_000)]);
+      expect(cancels.filter((c) => c.refunded)).toHaveLength(1);
+      const stats = await admin.info("commandstats");
+      expect(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1]).toBe("3"); // 1 reserve + 2 cancels
+      expect(await admin.hget(`${p}b:c`, "a")).toBe("0");
+      expect(await store.reserve({ counters: [counter("c", 100, 100, 3_600_000)] })).toMatchObject({ status: "ok" });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("pipelines a burst: 1,000 concurrent reserves with at most 16 in flight give exactly the limit", async () => {
+    const store = new RedisStore({ url: server.url, prefix: prefix(), maxInFlight: 16, timeoutMs: 10_000, queueTimeoutMs: 60_000 });
+    try {
+      const all = await Promise.all(Array.from({ length: 1_000 }, (_, i) => store.reserve({ counters: [counter("c", 100, 1, 3_600_000), counter(`p${i}`, 1, 1, 3_600_000)] })));
+      expect(all.filter((r) => r.status === "ok")).toHaveLength(100);
+      expect(all.filter((r) => r.status === "exceeded" && r.index === 0)).toHaveLength(900);
+    } finally {
+      await store.close();
     }
   });
 

@@ -1,13 +1,28 @@
 /**
  * The result of `engine.authorize`: the final effect with its reasons, what was reserved, and how to
  * settle it. Guarantees: `commit` and `rollback` settle a reservation at most once between them (and,
- * with an idempotency key, at most once across every retry and replica); they never reject: a fault
- * comes back as `{ applied: false, reason }` so a host that does not await them cannot crash on them.
+ * with an idempotency key, at most once across every retry and replica, and only from the authorization
+ * that reserved it); they never reject: a fault comes back as `{ applied: false, reason }` so a host that
+ * does not await them cannot crash on them. A replay (`effect: "replay"`) is never an allow: it reports
+ * what happened to the first call under the key, and its `commit` and `rollback` change nothing.
  */
 import type { Estimate, PlannedCounter } from "./budget-plan.js";
 import { counterShape, type Adjustment, type Store } from "./store/store.js";
 import type { ResolvedUrl } from "./resolve.js";
+import type { IdempotencyState } from "./store/store.js";
 import type { Decision, Effect, Reason } from "./types.js";
+
+/**
+ * The effect to enforce. `replay`: an earlier call with the same idempotency key (same principal, session
+ * and request) was already admitted; do not run the tool again, answer with what the first call gave.
+ */
+export type AuthorizationEffect = Effect | "replay";
+
+/** On a replay: what happened to the first call under the key. */
+export interface ReplayOf {
+  /** `pending`: admitted, not settled yet (still running, or lost); `committed`; `rolled_back`: it failed. */
+  status: IdempotencyState;
+}
 
 export interface Usage {
   inputTokens?: number;
@@ -45,28 +60,27 @@ export interface Reservation {
   readonly store: Store;
   readonly counters: readonly PlannedCounter[];
   readonly windows: readonly number[];
-  readonly idempotencyKey?: string;
+  readonly idempotency?: { readonly key: string; readonly token: string };
   readonly timeout: <T>(op: T | Promise<T>) => T | Promise<T>;
 }
 
 export interface AuthorizationInit {
-  effect: Effect;
+  effect: AuthorizationEffect;
   reasons: readonly Reason[];
   decision: Decision;
   charged?: readonly string[];
   budget?: BudgetDenial;
   approval?: PendingApproval;
-  replayed?: boolean;
+  replayOf?: ReplayOf;
   resolved?: ResolvedUrl[];
   reservation?: Reservation;
-  settled?: boolean;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
 
 export class Authorization {
   /** The effect to enforce: the policy's decision after budgets, approvals and idempotency. */
-  readonly effect: Effect;
+  readonly effect: AuthorizationEffect;
   readonly reasons: readonly Reason[];
   /** The policy's own decision, before budgets and approvals. */
   readonly decision: Decision;
@@ -76,8 +90,10 @@ export class Authorization {
   readonly budget?: BudgetDenial;
   /** On `require_approval`: the approval request to decide with `engine.approve`. */
   readonly approval?: PendingApproval;
-  /** True when an idempotency key matched an earlier authorization, which this one repeats. */
+  /** True when an idempotency key matched an earlier admitted call: then `effect` is `replay`. */
   readonly replayed: boolean;
+  /** On a replay: what happened to the first call. */
+  readonly replayOf?: ReplayOf;
   /** With the engine's `dns` option, on an allowed call: the addresses each `url(...)` argument's host resolved to, all checked. */
   readonly resolved?: readonly ResolvedUrl[];
   #reservation: Reservation | undefined;
@@ -90,10 +106,11 @@ export class Authorization {
     this.charged = init.charged ?? NONE;
     if (init.budget) this.budget = init.budget;
     if (init.approval) this.approval = init.approval;
-    this.replayed = init.replayed ?? false;
+    this.replayed = init.replayOf !== undefined;
+    if (init.replayOf) this.replayOf = init.replayOf;
     if (init.resolved) this.resolved = init.resolved;
-    this.#reservation = init.reservation;
-    this.#settled = init.settled ? "commit" : undefined;
+    // A replay never holds the first call's reservation: it cannot settle or refund it.
+    this.#reservation = init.replayOf ? undefined : init.reservation;
   }
 
   get allowed(): boolean {
@@ -131,6 +148,7 @@ export class Authorization {
 
   async #settle(action: "commit" | "rollback", delta: (c: PlannedCounter) => number): Promise<SettleOutcome> {
     const r = this.#reservation;
+    if (this.replayOf) return { applied: false, reason: "replay" };
     if (!r) return { applied: false, reason: this.effect === "allow" ? "nothing was reserved" : `the call was not allowed (${this.effect})` };
     if (this.#settled) return { applied: false, reason: `already ${this.#settled === "commit" ? "committed" : "rolled back"}` };
     const adjustments: Adjustment[] = [];
@@ -140,12 +158,12 @@ export class Authorization {
       const s = c.spec;
       adjustments.push({ ...counterShape(s), window: r.windows[i] ?? 0, delta: d });
     });
-    if (adjustments.length === 0 && r.idempotencyKey === undefined) {
+    if (adjustments.length === 0 && r.idempotency === undefined) {
       this.#settled = action;
       return { applied: true };
     }
     try {
-      const out = await r.timeout(r.store.settle({ adjustments, ...(r.idempotencyKey !== undefined && { idempotency: { key: r.idempotencyKey, action } }) }));
+      const out = await r.timeout(r.store.settle({ adjustments, ...(r.idempotency && { idempotency: { key: r.idempotency.key, token: r.idempotency.token, action } }) }));
       this.#settled = action;
       return out.applied ? { applied: true } : { applied: false, reason: "already settled by an earlier attempt with the same idempotency key" };
     } catch (err) {
@@ -161,6 +179,7 @@ export class Authorization {
       ...(this.budget && { budget: this.budget }),
       ...(this.approval && { approval: this.approval }),
       replayed: this.replayed,
+      ...(this.replayOf && { replayOf: this.replayOf }),
       ...(this.resolved && { resolved: this.resolved }),
       decision: this.decision,
     };

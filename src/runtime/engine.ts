@@ -4,10 +4,16 @@
  * store operation.
  * Guarantees:
  * - Never rejects and never allows on a fault: a store that errs or answers later than `timeoutMs` denies
- *   (`budget_unavailable`), unless every budget the call needs is marked `fail open`.
+ *   (`budget_unavailable`), unless every budget the call needs is marked `fail open`. A reserve given up
+ *   on that may still have run is cancelled by its reservation id (`store.cancel`, retried), so a
+ *   reservation applied after its caller was denied is given back.
  * - Only allowed calls are charged; a denied call (by policy, budget, approval or idempotency) costs nothing.
  * - An approval is bound to the principal, the tool, the canonical arguments and the policy version, lives
  *   until its expiry, and lets exactly one call through.
+ * - An idempotency key is scoped by principal and session and bound to the request's fingerprint. The first
+ *   call under a key is admitted at most once; every later one (in parallel, after a commit or a rollback,
+ *   from any replica) gets `effect: "replay"` with the first call's state, never `allow`, and cannot settle
+ *   or refund the first call's reservation. A key is honoured even when the call reserves nothing.
  * - `reload` swaps the policy atomically; budgets whose meaning did not change keep their counters.
  */
 import { randomBytes } from "node:crypto";
@@ -16,7 +22,7 @@ import { Authorization, checkUsage, type PendingApproval } from "./authorization
 import { planCounters, prepareBudgets, type Estimate, type PlannedCounter, type PreparedBudget } from "./budget-plan.js";
 import { canonicalHash, CanonicalError } from "./canonical.js";
 import { MemoryStore } from "./store/memory.js";
-import type { ApprovalRecord, ReserveRequest, ReserveResult, Store } from "./store/store.js";
+import { notSent, RESERVATION_TTL_MS, type ApprovalRecord, type ReserveRequest, type ReserveResult, type Store } from "./store/store.js";
 import type { ResolvedUrl, ResolveOptions } from "./resolve.js";
 import { withTimeout } from "./timeout.js";
 import type { Decision, PolicyRequest, Reason } from "./types.js";
@@ -24,7 +30,10 @@ import type { Decision, PolicyRequest, Reason } from "./types.js";
 export interface EngineOptions {
   /** Where counters and approvals live. Default: a new MemoryStore. */
   store?: Store;
-  /** How long one store operation may take before the call is denied. Default 250 ms. */
+  /**
+   * How long one store operation may take before the call is denied. Default 2000 ms: a bound for a store
+   * that hangs; RedisStore bounds its own operations tighter (`queueTimeoutMs` + `timeoutMs`).
+   */
   timeoutMs?: number;
   /** How long a per-session counter lives after its last use. Default 24 h. */
   sessionTtlMs?: number;
@@ -51,7 +60,11 @@ export interface EngineOptions {
 export type ApprovalHookAnswer = { approver: string } | false | void | undefined;
 
 export interface AuthorizeOptions {
-  /** A retried call with the same key (and the same request) is not counted twice. At most 256 characters. */
+  /**
+   * At most 256 characters. The first call under a key (per principal and session) is admitted once; a
+   * retry gets `effect: "replay"` and what happened to the first call, never a second run. Derive it on the
+   * server side (e.g. from your own request id); never from the JSON-RPC id, which the client chooses.
+   */
   idempotencyKey?: string;
   /** What to reserve for budgets whose usage is known only after the call (tokens; cost without `from`). */
   estimate?: Estimate;
@@ -64,7 +77,10 @@ export class ApprovalError extends Error {
   }
 }
 
-const DEFAULTS = { timeoutMs: 250, sessionTtlMs: 86_400_000, approvalTtlMs: 900_000, idempotencyTtlMs: 86_400_000 };
+/** When a failed cancel is tried again (ms after each failure); all well within RESERVATION_TTL_MS. */
+const CANCEL_RETRY_MS = [50, 500, 2_000, 5_000];
+
+const DEFAULTS = { timeoutMs: 2000, sessionTtlMs: 86_400_000, approvalTtlMs: 900_000, idempotencyTtlMs: 86_400_000 };
 
 export function createEngine(policy: Policy, options: EngineOptions = {}): Engine {
   return new Engine(policy, options);
@@ -83,6 +99,9 @@ export class Engine {
   readonly #hook: EngineOptions["onApprovalRequest"];
   readonly #dns: ResolveOptions | undefined;
   readonly #timeout: <T>(op: T | Promise<T>) => T | Promise<T>;
+  /** Unique ids (reservations, idempotency tokens): a random prefix per engine and a counter. */
+  readonly #idPrefix = randomBytes(12).toString("base64url");
+  #idCount = 0;
 
   constructor(policy: Policy, options: EngineOptions = {}) {
     this.#loaded = load(policy);
@@ -103,6 +122,10 @@ export class Engine {
     this.#dns = options.dns === true ? {} : options.dns;
     const timeoutMs = this.options.timeoutMs;
     this.#timeout = (op) => withTimeout(op, timeoutMs, `no answer within ${timeoutMs} ms`);
+  }
+
+  #newId(): string {
+    return `${this.#idPrefix}.${(this.#idCount++).toString(36)}`;
   }
 
   get policy(): Policy {
@@ -156,13 +179,16 @@ export class Engine {
 
     let idempotency: ReserveRequest["idempotency"];
     const idemKey = options?.idempotencyKey;
-    if (idemKey !== undefined && (counters.length > 0 || approval)) {
+    if (idemKey !== undefined) {
       try {
         const p = request.principal?.id ?? null;
-        const target = request.method === undefined || request.method === "tools/call" ? request.tool : request.method === "resources/read" ? request.resource : request.prompt;
+        const session = request.session?.id ?? null;
+        const method = request.method ?? "tools/call";
+        const target = method === "tools/call" ? request.tool : method === "resources/read" ? request.resource : method === "prompts/get" ? request.prompt : request.tool;
         idempotency = {
-          key: canonicalHash([p, idemKey]),
-          fingerprint: canonicalHash([p, request.method ?? "tools/call", target ?? null, request.arguments ?? {}, version]),
+          key: canonicalHash(["idempotency", p, session, idemKey]),
+          fingerprint: canonicalHash([p, session, method, target ?? null, request.arguments ?? {}, request.annotations ?? {}, version]),
+          token: this.#newId(),
           ttlMs: this.options.idempotencyTtlMs,
         };
       } catch (err) {
@@ -170,33 +196,38 @@ export class Engine {
       }
     }
 
-    if (counters.length === 0 && !approval) return new Authorization({ effect: "allow", reasons: decision.reasons, decision, charged: decision.budgets, ...(resolved && { resolved }) });
+    if (counters.length === 0 && !approval && !idempotency) return new Authorization({ effect: "allow", reasons: decision.reasons, decision, charged: decision.budgets, ...(resolved && { resolved }) });
 
     const specs = counters.map((c) => c.spec);
+    const reservation = { id: this.#newId(), ttlMs: RESERVATION_TTL_MS };
     let result: ReserveResult;
     try {
-      result = await this.#timeout(this.store.reserve({ counters: specs, ...(approval && { approval }), ...(idempotency && { idempotency }) }));
+      result = await this.#timeout(this.store.reserve({ counters: specs, ...(approval && { approval }), ...(idempotency && { idempotency }), reservation }));
     } catch (err) {
+      // It may have run (sent, answer late or lost): give it back. Certainly not run: nothing to give back.
+      if (!notSent(err)) this.#cancel(reservation.id);
       return this.#storeFault(err, decision, counters, approval !== undefined || idempotency !== undefined);
     }
 
     switch (result.status) {
-      case "ok":
-      case "replay": {
-        const reasons = result.status === "ok" && result.approvalId
+      case "ok": {
+        const reasons = result.approvalId
           ? [...decision.reasons.filter((r) => r.code !== "approval_required"), { code: "approval_granted" as const, message: `approval \`${result.approvalId}\` was used for this call` }]
-          : result.status === "replay" ? [...decision.reasons, { code: "idempotent_replay" as const, message: "an earlier call with this idempotency key was already authorized and counted; this repeats it" }]
           : decision.reasons;
         return new Authorization({
           effect: "allow",
           reasons,
           decision,
           charged: decision.budgets,
-          replayed: result.status === "replay",
           ...(resolved && { resolved }),
-          settled: result.status === "replay" && result.settled,
-          reservation: { store: this.store, counters, windows: result.windows, ...(idempotency && { idempotencyKey: idempotency.key }), timeout: this.#timeout },
+          reservation: { store: this.store, counters, windows: result.windows, ...(idempotency && { idempotency: { key: idempotency.key, token: idempotency.token } }), timeout: this.#timeout },
         });
+      }
+      case "replay": {
+        const state = result.state;
+        const what = state === "pending" ? "was admitted and has not been settled yet" : state === "committed" ? "ran and was committed" : "was rolled back";
+        const reason: Reason = { code: "idempotent_replay", message: `a call with this idempotency key ${what}; this is a replay: do not run the tool again` };
+        return new Authorization({ effect: "replay", reasons: [reason], decision, replayOf: { status: state } });
       }
       case "exceeded": {
         const c = counters[result.index];
@@ -218,6 +249,8 @@ export class Engine {
         return deny({ code: "approval_rejected", rule: `tool:${result.approval.tool}/approval`, message: `approval \`${result.approval.id}\` for this call was rejected by \`${result.approval.approver ?? "?"}\`` });
       case "idempotency_conflict":
         return deny({ code: "idempotency_conflict", message: "this idempotency key was already used for a different request" });
+      case "cancelled":
+        return deny({ code: "budget_unavailable", message: "the reservation was cancelled before it ran (the store answered too late), so the call is denied (fail closed)" });
       default:
         return deny({ code: "internal_error", message: "internal error: the store gave an unknown answer" });
     }
@@ -261,6 +294,23 @@ export class Engine {
       // A hook that throws leaves the approval pending: it can still be decided through `approve`.
     }
     return "pending";
+  }
+
+  /** Cancel a reservation in the background, retried while the store fails; never rejects. */
+  #cancel(id: string, attempt = 0): void {
+    const cancel = this.store.cancel;
+    if (typeof cancel !== "function") return;
+    const retry = (): void => {
+      const delay = CANCEL_RETRY_MS[attempt];
+      if (delay === undefined) return;
+      const timer = setTimeout(() => this.#cancel(id, attempt + 1), delay);
+      timer.unref?.();
+    };
+    try {
+      Promise.resolve(this.#timeout(cancel.call(this.store, id, RESERVATION_TTL_MS))).catch(retry);
+    } catch {
+      retry();
+    }
   }
 
   #storeFault(err: unknown, decision: Decision, counters: readonly PlannedCounter[], needsStore: boolean): Authorization {

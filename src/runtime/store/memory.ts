@@ -3,12 +3,14 @@
  * synchronously, so each operation is atomic among every engine in the process that shares the
  * instance. Every key carries an expiry and expired keys are swept, so state never grows without bound.
  * Counters live only as long as the process: use RedisStore to share them across replicas and restarts.
+ * Its reserve answers synchronously, so it keeps no reservation records (see `cancel`).
  */
 import {
   KEYS,
   TTL_GRACE_MS,
   type ApprovalRecord,
   type ApproveOutcome,
+  type IdempotencyState,
   type ReserveRequest,
   type ReserveResult,
   type SettleRequest,
@@ -30,9 +32,9 @@ interface Slot {
 }
 
 interface IdempotencyRecord {
-  fingerprint: string;
-  windows: readonly number[];
-  settled: boolean;
+  readonly fingerprint: string;
+  readonly token: string;
+  state: IdempotencyState;
 }
 
 interface Item<T> {
@@ -42,11 +44,14 @@ interface Item<T> {
 
 const NO_WINDOWS: readonly number[] = Object.freeze([]);
 
+
 export class MemoryStore implements Store {
   private readonly counters = new Map<string, Slot>();
   private readonly approvals = new Map<string, Item<ApprovalRecord>>();
   private readonly bindings = new Map<string, Item<string>>();
   private readonly idempotency = new Map<string, Item<IdempotencyRecord>>();
+  /** Reservations cancelled before they ran (see `cancel`). */
+  private readonly cancelled = new Map<string, Item<true>>();
   private readonly clock: () => number;
   private readonly sweepEveryMs: number;
   private nextSweep = 0;
@@ -58,7 +63,7 @@ export class MemoryStore implements Store {
 
   /** How many keys the store holds (live or not yet swept). */
   get size(): number {
-    return this.counters.size + this.approvals.size + this.bindings.size + this.idempotency.size;
+    return this.counters.size + this.approvals.size + this.bindings.size + this.idempotency.size + this.cancelled.size;
   }
 
   private now(): number {
@@ -71,7 +76,7 @@ export class MemoryStore implements Store {
   /** Drop every expired key. */
   sweep(now: number = Math.floor(this.clock())): void {
     this.nextSweep = now + this.sweepEveryMs;
-    for (const map of [this.counters, this.approvals, this.bindings, this.idempotency] as Map<string, { expiresAt: number }>[]) {
+    for (const map of [this.counters, this.approvals, this.bindings, this.idempotency, this.cancelled] as Map<string, { expiresAt: number }>[]) {
       for (const [k, v] of map) if (v.expiresAt <= now) map.delete(k);
     }
   }
@@ -88,12 +93,14 @@ export class MemoryStore implements Store {
 
   reserve(request: ReserveRequest): ReserveResult {
     const now = this.now();
+    const res = request.reservation;
+    if (res && this.cancelled.size > 0 && this.live(this.cancelled, KEYS.reservation(res.id), now)) return { status: "cancelled", now };
     const idem = request.idempotency;
     if (idem) {
       const rec = this.live(this.idempotency, KEYS.idempotency(idem.key), now);
       if (rec) {
         if (rec.value.fingerprint !== idem.fingerprint) return { status: "idempotency_conflict", now };
-        return { status: "replay", now, windows: rec.value.windows, settled: rec.value.settled };
+        return { status: "replay", now, state: rec.value.state };
       }
     }
     let approved: ApprovalRecord | undefined;
@@ -159,7 +166,7 @@ export class MemoryStore implements Store {
       this.bindings.delete(KEYS.binding(approved.binding));
     }
     if (idem) {
-      this.idempotency.set(KEYS.idempotency(idem.key), { expiresAt: now + idem.ttlMs, value: { fingerprint: idem.fingerprint, windows, settled: false } });
+      this.idempotency.set(KEYS.idempotency(idem.key), { expiresAt: now + idem.ttlMs, value: { fingerprint: idem.fingerprint, token: idem.token, state: "pending" } });
     }
     return approved ? { status: "ok", now, windows, approvalId: approved.id } : { status: "ok", now, windows };
   }
@@ -173,9 +180,9 @@ export class MemoryStore implements Store {
   settle(request: SettleRequest): { applied: boolean } {
     const now = this.now();
     const idem = request.idempotency;
-    const idemKey = idem ? KEYS.idempotency(idem.key) : "";
-    const rec = idem ? this.live(this.idempotency, idemKey, now) : undefined;
-    if (rec?.value.settled) return { applied: false };
+    const rec = idem ? this.live(this.idempotency, KEYS.idempotency(idem.key), now) : undefined;
+    // Only the owner settles, once: a replay (or anyone without the token) and a second settle change nothing.
+    if (rec && (rec.value.token !== idem!.token || rec.value.state !== "pending")) return { applied: false };
     for (const adj of request.adjustments) {
       const key = KEYS.counter(adj.key);
       const slot = this.live(this.counters, key, now);
@@ -193,11 +200,20 @@ export class MemoryStore implements Store {
         s.expiresAt = adj.windowMs > 0 ? (w + 1) * adj.windowMs + TTL_GRACE_MS : now + adj.ttlMs;
       }
     }
-    if (rec) {
-      if (idem!.action === "commit") rec.value.settled = true;
-      else this.idempotency.delete(idemKey);
-    }
+    if (rec) rec.value.state = idem!.action === "commit" ? "committed" : "rolled_back";
     return { applied: true };
+  }
+
+  /**
+   * This store answers `reserve` synchronously, so no caller ever gives up on a reserve that ran, and it
+   * keeps no record of reserves (the contract allows it: see store.ts): a cancel only makes sure a reserve
+   * with this id that has not run yet changes nothing when it does.
+   */
+  cancel(reservationId: string, ttlMs: number): { refunded: boolean } {
+    const now = this.now();
+    const key = KEYS.reservation(reservationId);
+    if (!this.live(this.cancelled, key, now)) this.cancelled.set(key, { expiresAt: now + ttlMs, value: true });
+    return { refunded: false };
   }
 
   decideApproval(id: string, d: { approve: boolean; approver: string; allowSelf: boolean }): ApproveOutcome {
@@ -224,5 +240,6 @@ export class MemoryStore implements Store {
     this.approvals.clear();
     this.bindings.clear();
     this.idempotency.clear();
+    this.cancelled.clear();
   }
 }

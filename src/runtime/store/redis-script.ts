@@ -4,7 +4,8 @@
  * `.lua` files to dist.
  *
  * Calling convention (no KEYS; every key is built from the prefix): ARGV[1] = key prefix,
- * ARGV[2] = the clock in epoch ms, or "" to use the server's TIME, ARGV[3] = the request as JSON.
+ * ARGV[2] = the clock in epoch ms, or "" to use the server's TIME, ARGV[3] = the request as JSON;
+ * reserve only: ARGV[4] = its counters as JSON (kept verbatim in the reservation record).
  *
  * Layout, after the prefix (the `KEYS` helpers of `store.ts`):
  * - `b:<key>` hash: a = tokens | used, b = last refill (ms) | window, e = expiry (ms)
@@ -12,7 +13,10 @@
  *   here, so arguments round-trip exactly), binding, principal, createdAt, expiresAt, status,
  *   approver, decidedAt, e
  * - `ab:<hash>` hash: id, e
- * - `i:<key>` hash: f = fingerprint, w = windows ("1,2,3"), s = settled ("1" | "0"), e
+ * - `i:<key>` hash: f = fingerprint, t = the owner's token, s = state (pending | committed | rolled_back), e
+ * - `r:<id>` string (one SET, one GET: it is written on every reserve): five fields joined by "\n":
+ *   state (`p` pending | `c` cancelled), e, the windows ("1,2,3"), the counters exactly as the client sent
+ *   them (JSON: ARGV[4] of the reserve), and last the `i:` key or "" (last, since a prefix may hold "\n")
  *
  * Every key carries its expiry `e` in the store's clock, and liveness is judged on `e` (as MemoryStore
  * does), so an injected test clock behaves exactly like MemoryStore's; every key written also gets
@@ -56,6 +60,30 @@ local function approval(key)
     status = v[8], approver = v[9] or nil, decidedAt = v[10] or nil }
 end
 
+-- A live reservation record: state, e, windows, counters JSON, idempotency key; or nil.
+local function reservation(key)
+  local v = redis.call('GET', key)
+  if not v then return nil end
+  local a = string.find(v, '\\n', 1, true)
+  local b = string.find(v, '\\n', a + 1, true)
+  local c = string.find(v, '\\n', b + 1, true)
+  local d = string.find(v, '\\n', c + 1, true)
+  local e = tonumber(string.sub(v, a + 1, b - 1))
+  if e <= now then return nil end
+  return { s = string.sub(v, 1, a - 1), e = e, w = string.sub(v, b + 1, c - 1), c = string.sub(v, c + 1, d - 1),
+    ik = string.sub(v, d + 1) }
+end
+
+-- Write a reservation record that lives until 'at' (store clock).
+local function putReservation(key, state, at, w, counters, ik)
+  local ms = math.ceil(at - now)
+  if ms > 0 then
+    redis.call('SET', key, state .. '\\n' .. fmt(at) .. '\\n' .. w .. '\\n' .. counters .. '\\n' .. ik, 'PX', fmt(ms))
+  else
+    redis.call('DEL', key)
+  end
+end
+
 -- An approval as answered to the client (the client rebuilds the ApprovalRecord).
 local function out(a)
   return { rec = a.rec, createdAt = a.createdAt, expiresAt = a.expiresAt, status = a.status,
@@ -63,20 +91,28 @@ local function out(a)
 end
 `;
 
-/** reserve: steps 1-4 of the contract. Answers JSON: { s, now, ... } (see redis.ts). */
+/** reserve: steps 0-4 of the contract. Answers JSON: { s, now, ... } (see redis.ts). */
 export const RESERVE_LUA = `${PRELUDE}
 local req = cjson.decode(ARGV[3])
 local N = fmt(now)
+
+-- 0. A reservation its caller already cancelled changes nothing.
+local res = req.r
+local rk
+if res then
+  rk = P .. 'r:' .. res.id
+  if reservation(rk) then return cjson.encode({ s = 'cancelled', now = N }) end
+end
 
 -- 1. Idempotency.
 local idem = req.i
 local ik
 if idem then
   ik = P .. 'i:' .. idem.key
-  local r = live(ik, 'f', 'w', 's')
+  local r = live(ik, 'f', 's')
   if r then
     if r[2] ~= idem.f then return cjson.encode({ s = 'idempotency_conflict', now = N }) end
-    return cjson.encode({ s = 'replay', now = N, w = r[3], settled = (r[4] == '1') })
+    return cjson.encode({ s = 'replay', now = N, state = r[3] })
   end
 end
 
@@ -113,7 +149,7 @@ if ap then
 end
 
 -- 3. Check every counter before writing any.
-local cs = req.c
+local cs = cjson.decode(ARGV[4])
 local n = #cs
 local vals, wins = {}, {}
 for i = 1, n do
@@ -167,23 +203,24 @@ if approved then
 end
 if idem then
   local e = now + idem.ttl
-  redis.call('HSET', ik, 'f', idem.f, 'w', w, 's', '0', 'e', fmt(e))
+  redis.call('HSET', ik, 'f', idem.f, 't', idem.t, 's', 'pending', 'e', fmt(e))
   expire(ik, e)
 end
+if res then putReservation(rk, 'p', now + res.ttl, w, ARGV[4], ik or '') end
 local aid
 if approved then aid = approved.id end
 return cjson.encode({ s = 'ok', now = N, w = w, aid = aid })
 `;
 
-/** settle: answers 1 when applied, 0 when the idempotency record was already settled. */
+/** settle: answers 1 when applied, 0 when the idempotency record is not the caller's or already settled. */
 export const SETTLE_LUA = `${PRELUDE}
 local req = cjson.decode(ARGV[3])
 local idem = req.i
 local ik, rec
 if idem then
   ik = P .. 'i:' .. idem.key
-  rec = live(ik, 's')
-  if rec and rec[2] == '1' then return 0 end
+  rec = live(ik, 't', 's')
+  if rec and (rec[2] ~= idem.t or rec[3] ~= 'pending') then return 0 end
 end
 for _, adj in ipairs(req.adj) do
   local key = P .. 'b:' .. adj.key
@@ -209,8 +246,52 @@ for _, adj in ipairs(req.adj) do
   end
 end
 if rec then
-  if idem.action == 'commit' then redis.call('HSET', ik, 's', '1') else redis.call('DEL', ik) end
+  -- The record keeps its TTL: a settled key never admits another call.
+  if idem.action == 'commit' then redis.call('HSET', ik, 's', 'committed') else redis.call('HSET', ik, 's', 'rolled_back') end
 end
+return 1
+`;
+
+/** cancel: answers 1 when it gave a reservation back, 0 otherwise (tombstone written, or already cancelled). */
+export const CANCEL_LUA = `${PRELUDE}
+local req = cjson.decode(ARGV[3])
+local rk = P .. 'r:' .. req.id
+local v = reservation(rk)
+if not v then
+  putReservation(rk, 'c', now + req.ttl, '', '[]', '')
+  return 0
+end
+if v.s ~= 'p' then return 0 end
+local wins = {}
+for x in string.gmatch(v.w, '[^,]+') do wins[#wins + 1] = tonumber(x) end
+for i, c in ipairs(cjson.decode(v.c)) do
+  local amount = c.amount
+  if amount ~= 0 then
+    local key = P .. 'b:' .. c.key
+    local cur = live(key, 'a', 'b')
+    local limit = c.limit
+    if c.mode == 'bucket' then
+      if cur then
+        local tokens = math.min(limit, math.min(limit, tonumber(cur[2]) + (now - tonumber(cur[3])) * c.rate) + amount)
+        -- The key keeps its expiry (HSET leaves the TTL alone).
+        redis.call('HSET', key, 'a', fmt(tokens), 'b', fmt(now))
+      end
+    else
+      local w = 0
+      if c.windowMs > 0 then w = math.floor(now / c.windowMs) end
+      if w == wins[i] then
+        local used = 0
+        if cur and tonumber(cur[3]) == w then used = tonumber(cur[2]) end
+        local e
+        if c.windowMs > 0 then e = (w + 1) * c.windowMs + GRACE else e = now + c.ttlMs end
+        redis.call('HSET', key, 'a', fmt(math.max(0, used - amount)), 'b', fmt(w), 'e', fmt(e))
+        expire(key, e)
+      end
+    end
+  end
+end
+putReservation(rk, 'c', v.e, '', '[]', '')
+if v.ik ~= '' and live(v.ik, 's') then redis.call('HSET', v.ik, 's', 'rolled_back') end
 return 1
 `;
 

@@ -2,23 +2,29 @@
  * RedisStore: the store shared by every replica, on Redis (one server or a primary with replicas; not
  * Redis Cluster, since the scripts derive keys from stored values). Runs the algorithm of `store.ts` as
  * Lua scripts (`redis-script.ts`), one script per operation, so each operation is atomic across every
- * process that shares the server and prefix, and costs exactly one round trip (EVAL the first time on a
- * connection, EVALSHA after; EVAL again only if the server's script cache was flushed under us).
- * It answers exactly as MemoryStore does for the same operations and the same clock. Time is the Redis
- * server's TIME (read inside the script), unless a test clock is injected.
+ * process that shares the server and prefix. It answers exactly as MemoryStore does for the same
+ * operations and the same clock. Time is the Redis server's TIME (read inside the script), unless a test
+ * clock is injected.
  *
  * Every key lives under the prefix and carries a TTL, so state never grows without bound.
  *
- * Failure: every operation settles within `timeoutMs` (default 100 ms). While Redis is unreachable,
+ * Under load: operations wait in this store's queue and at most `maxInFlight` (default 128) are in flight
+ * on the connection at once; whatever is waiting is sent together, as one pipeline (EVALSHA; one SCRIPT
+ * LOAD first on a new connection, so no call ships the script text). An operation that waited
+ * `queueTimeoutMs` (default 1000 ms, or `timeoutMs` if larger) without being sent fails without being sent (`NotSentError`: it did not
+ * run); one sent that has no answer within `timeoutMs` (default 100 ms) fails too, and may still run:
+ * the engine then cancels it by its reservation id (`cancel`), which refunds it if it ran, or makes sure
+ * it changes nothing if it runs later. Cancels go ahead of the queue and past the in-flight bound.
+ *
+ * Failure: every operation settles within `queueTimeoutMs + timeoutMs`. While Redis is unreachable,
  * operations reject at once (a client this store created has no offline queue and keeps reconnecting in
- * the background); when Redis is back they succeed again, with the same store. A rejected operation may
- * still have been applied (a timeout after the script was sent), so callers must fail closed.
+ * the background); when Redis is back they succeed again, with the same store. Callers must fail closed.
  */
 import { createHash } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { withTimeout } from "../timeout.js";
-import { DECIDE_LUA, GET_APPROVAL_LUA, RESERVE_LUA, SETTLE_LUA } from "./redis-script.js";
-import { counterShape, type ApprovalRecord, type ApproveOutcome, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "./store.js";
+import { CANCEL_LUA, DECIDE_LUA, GET_APPROVAL_LUA, RESERVE_LUA, SETTLE_LUA } from "./redis-script.js";
+import { counterShape, NotSentError, type IdempotencyState, type ApprovalRecord, type ApproveOutcome, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "./store.js";
 
 export interface RedisStoreOptions {
   /** A client the host owns (and closes); the store uses it as configured. */
@@ -31,8 +37,12 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** A test clock, epoch milliseconds. Default: the Redis server's TIME. */
   now?: () => number;
-  /** The most one operation may take, in milliseconds. Default 100. */
+  /** The most one operation may wait for its answer once sent, in milliseconds. Default 100. */
   timeoutMs?: number;
+  /** The most one operation may wait in this store's queue before it is sent, in milliseconds. Default 1000, or `timeoutMs` if larger. */
+  queueTimeoutMs?: number;
+  /** The most operations in flight on the connection at once (cancels aside). Default 128. */
+  maxInFlight?: number;
 }
 
 interface Script {
@@ -48,6 +58,20 @@ const RESERVE = script(RESERVE_LUA);
 const SETTLE = script(SETTLE_LUA);
 const DECIDE = script(DECIDE_LUA);
 const GET_APPROVAL = script(GET_APPROVAL_LUA);
+const CANCEL = script(CANCEL_LUA);
+
+/** One operation, from the queue to its answer. */
+interface Op {
+  readonly script: Script;
+  readonly argv: string[];
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: Error) => void;
+  readonly reservationId: string | undefined;
+  state: "queued" | "sent" | "done";
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Sent again after NOSCRIPT once already. */
+  resent: boolean;
+}
 
 /** An approval as the scripts answer it: the record's own fields as JSON, and the store's fields. */
 interface RawApproval {
@@ -64,7 +88,7 @@ interface RawReserve {
   now: string;
   w?: string;
   aid?: string;
-  settled?: boolean;
+  state?: IdempotencyState;
   index?: number;
   used?: string;
   retry?: string;
@@ -96,7 +120,8 @@ function reserveResult(r: RawReserve): ReserveResult {
     case "ok":
       return r.aid === undefined ? { status: "ok", now, windows: windows(r.w) } : { status: "ok", now, windows: windows(r.w), approvalId: r.aid };
     case "replay":
-      return { status: "replay", now, windows: windows(r.w), settled: r.settled === true };
+      if (r.state !== "pending" && r.state !== "committed" && r.state !== "rolled_back") throw new Error(`RedisStore: unexpected idempotency state: ${String(r.state)}`);
+      return { status: "replay", now, state: r.state };
     case "exceeded":
       return r.retry === undefined
         ? { status: "exceeded", now, index: r.index!, used: num(r.used) }
@@ -107,6 +132,8 @@ function reserveResult(r: RawReserve): ReserveResult {
       return { status: "approval_rejected", now, approval: approvalOf(r.approval!) };
     case "idempotency_conflict":
       return { status: "idempotency_conflict", now };
+    case "cancelled":
+      return { status: "cancelled", now };
     default:
       throw new Error(`RedisStore: unexpected answer from the reserve script: ${String(r.s)}`);
   }
@@ -116,13 +143,28 @@ function reconnectDelay(times: number): number {
   return Math.min(times * 50, 500);
 }
 
+/**
+ * Run `f` once the event loop has read what is waiting on its sockets: a deadline that fires after the
+ * loop was held up (timers run before I/O in each turn) must not fail an operation whose answer has
+ * already arrived, nor one that the pending flush is about to send.
+ */
+function afterIo(f: () => void): void {
+  setImmediate(f);
+}
+
+function positive(v: number | undefined, d: number): number {
+  return v !== undefined && Number.isFinite(v) && v > 0 ? v : d;
+}
+
 export class RedisStore implements Store {
   private readonly client: Redis;
   private readonly owned: boolean;
   private readonly prefix: string;
   private readonly clock: (() => number) | undefined;
   private readonly timeoutMs: number;
-  /** Scripts this connection has run (so EVALSHA will find them); cleared on every new connection. */
+  private readonly queueTimeoutMs: number;
+  private readonly maxInFlight: number;
+  /** Scripts this connection has loaded (so EVALSHA will find them); cleared on every new connection. */
   private readonly loaded = new Set<string>();
   private readonly onReady = (): void => this.loaded.clear();
   private lastError: Error | undefined;
@@ -131,11 +173,21 @@ export class RedisStore implements Store {
   private readonly onError = (err: Error): void => {
     this.lastError = err;
   };
+  /** Operations waiting to be sent, in order; cancels wait in `urgent`, sent first. Done ones are skipped. */
+  private queue: Op[] = [];
+  private urgent: Op[] = [];
+  /** Queued reserves by reservation id, so a cancel can drop one that was never sent. */
+  private readonly queuedReserves = new Map<string, Op>();
+  private inFlight = 0;
+  private scheduled = false;
+  private closed = false;
 
   constructor(options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? "mcppolicy:";
     this.clock = typeof options.now === "function" ? options.now : undefined;
-    this.timeoutMs = options.timeoutMs !== undefined && options.timeoutMs > 0 ? options.timeoutMs : 100;
+    this.timeoutMs = positive(options.timeoutMs, 100);
+    this.queueTimeoutMs = positive(options.queueTimeoutMs, Math.max(1000, this.timeoutMs));
+    this.maxInFlight = Math.floor(positive(options.maxInFlight, 128));
     if (options.client) {
       this.client = options.client;
       this.owned = false;
@@ -145,7 +197,6 @@ export class RedisStore implements Store {
         maxRetriesPerRequest: 0,
         // A command cut off by a lost connection is failed, never sent again (a reserve must not apply twice).
         autoResendUnfulfilledCommands: false,
-        commandTimeout: this.timeoutMs,
         connectTimeout: Math.max(1000, this.timeoutMs),
         retryStrategy: reconnectDelay,
         ...options.redis,
@@ -161,8 +212,9 @@ export class RedisStore implements Store {
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
     const a = request.approval;
     const i = request.idempotency;
+    const r = request.reservation;
+    const counters = JSON.stringify(request.counters.map((c) => ({ ...counterShape(c), amount: c.amount })));
     const payload = JSON.stringify({
-      c: request.counters.map((c) => ({ ...counterShape(c), amount: c.amount })),
       a: a && {
         binding: a.binding,
         ttl: a.ttlMs,
@@ -171,19 +223,34 @@ export class RedisStore implements Store {
         principal: a.create.principal,
         rec: JSON.stringify(a.create),
       },
-      i: i && { key: i.key, f: i.fingerprint, ttl: i.ttlMs },
+      i: i && { key: i.key, f: i.fingerprint, t: i.token, ttl: i.ttlMs },
+      r: r && { id: r.id, ttl: r.ttlMs },
     });
-    const answer = await this.run(RESERVE, payload);
+    const answer = await this.run(RESERVE, payload, { reservationId: r?.id, extra: counters });
     return reserveResult(JSON.parse(String(answer)) as RawReserve);
   }
 
   async settle(request: SettleRequest): Promise<{ applied: boolean }> {
     const payload = JSON.stringify({
       adj: request.adjustments.map((s) => ({ ...counterShape(s), window: s.window, delta: s.delta })),
-      i: request.idempotency && { key: request.idempotency.key, action: request.idempotency.action },
+      i: request.idempotency && { key: request.idempotency.key, t: request.idempotency.token, action: request.idempotency.action },
     });
     const answer = await this.run(SETTLE, payload);
     return { applied: Number(answer) === 1 };
+  }
+
+  /**
+   * Give back a reservation its caller gave up on. Still queued here: it is dropped, never sent (its
+   * reserve fails with NotSentError). Sent: the cancel script runs after it on the same connection.
+   */
+  async cancel(reservationId: string, ttlMs: number): Promise<{ refunded: boolean }> {
+    const op = this.queuedReserves.get(reservationId);
+    if (op && op.state === "queued") {
+      this.drop(op, new NotSentError("RedisStore: cancelled before it was sent"));
+      return { refunded: false };
+    }
+    const answer = await this.run(CANCEL, JSON.stringify({ id: reservationId, ttl: ttlMs }), { urgent: true });
+    return { refunded: Number(answer) === 1 };
   }
 
   async decideApproval(id: string, d: { approve: boolean; approver: string; allowSelf: boolean }): Promise<ApproveOutcome> {
@@ -198,8 +265,10 @@ export class RedisStore implements Store {
     return answer === null || answer === undefined ? undefined : approvalOf(JSON.parse(String(answer)) as RawApproval);
   }
 
-  /** Quit the client if the store created it; a host's client is left as it is. */
+  /** Quit the client if the store created it; a host's client is left as it is. Queued operations fail unsent. */
   async close(): Promise<void> {
+    this.closed = true;
+    this.failQueued(new NotSentError("RedisStore: the store is closed"));
     this.client.off("ready", this.onReady);
     if (!this.owned) return;
     const c = this.client;
@@ -214,35 +283,181 @@ export class RedisStore implements Store {
     c.disconnect();
   }
 
-  /** One operation: one script, bounded by `timeoutMs` in all. */
-  private async run(s: Script, arg: string): Promise<unknown> {
+  /** One operation: queued (at most `queueTimeoutMs`), then sent in a pipeline (at most `timeoutMs` for its answer). */
+  private run(s: Script, arg: string, how: { reservationId?: string | undefined; urgent?: boolean; extra?: string } = {}): Promise<unknown> {
     let now = "";
     if (this.clock) {
       const t = Math.floor(this.clock());
-      if (!Number.isFinite(t)) return Promise.reject(new Error("the store's clock returned a non-finite time"));
+      if (!Number.isFinite(t)) return Promise.reject(new NotSentError("the store's clock returned a non-finite time"));
       now = String(t);
     }
-    return withTimeout(this.send(s, [this.prefix, now, arg]), this.timeoutMs, `RedisStore: operation timed out after ${this.timeoutMs} ms`);
+    if (this.closed) return Promise.reject(new NotSentError("RedisStore: the store is closed"));
+    return new Promise<unknown>((resolve, reject) => {
+      const op: Op = { script: s, argv: how.extra === undefined ? [this.prefix, now, arg] : [this.prefix, now, arg, how.extra], resolve, reject, reservationId: how.reservationId, state: "queued", timer: undefined, resent: false };
+      this.wait(op);
+      (how.urgent ? this.urgent : this.queue).push(op);
+      if (op.reservationId !== undefined) this.queuedReserves.set(op.reservationId, op);
+      this.schedule();
+    });
   }
 
-  private async send(s: Script, argv: string[]): Promise<unknown> {
+  /** Start an operation's queue deadline. */
+  private wait(op: Op): void {
+    op.timer = setTimeout(
+      () =>
+        afterIo(() => {
+          if (op.state === "queued") this.drop(op, new NotSentError(`RedisStore: not sent within ${this.queueTimeoutMs} ms (${this.inFlight} operations in flight)`));
+        }),
+      this.queueTimeoutMs,
+    );
+    op.timer.unref?.();
+  }
+
+  /** Fail a queued operation without sending it (it stays in its queue, skipped). */
+  private drop(op: Op, err: Error): void {
+    op.state = "done";
+    clearTimeout(op.timer);
+    if (op.reservationId !== undefined) this.queuedReserves.delete(op.reservationId);
+    op.reject(err);
+  }
+
+  private failQueued(err: Error): void {
+    for (const op of [...this.urgent, ...this.queue]) if (op.state === "queued") this.drop(op, err);
+    this.urgent = [];
+    this.queue = [];
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // After the current turn: every operation issued in it goes out in one pipeline.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Send what is queued, up to the in-flight bound (cancels always), as one pipeline. */
+  private flush(): void {
     const c = this.client;
-    if (this.owned && c.status !== "ready") await this.whenReady();
+    if (this.owned && c.status !== "ready") {
+      // Connecting: wait for it (bounded), then send; reconnecting or closed: every queued operation fails unsent.
+      this.whenReady().then(
+        () => this.schedule(),
+        (err: unknown) => this.failQueued(err instanceof NotSentError ? err : new NotSentError((err as Error)?.message ?? String(err))),
+      );
+      return;
+    }
+    const batch: Op[] = [];
+    for (const op of this.urgent) if (op.state === "queued") batch.push(op);
+    this.urgent = [];
+    let room = this.maxInFlight - this.inFlight;
+    let taken = 0;
+    while (room > 0 && taken < this.queue.length) {
+      const op = this.queue[taken++]!;
+      if (op.state !== "queued") continue;
+      batch.push(op);
+      room--;
+    }
+    this.queue = taken === this.queue.length ? [] : this.queue.slice(taken);
+    if (batch.length === 0) return;
+
+    if (batch.length === 1) {
+      this.sendOne(batch[0]!);
+      return;
+    }
+    const p = c.pipeline();
+    const loads: Script[] = [];
+    for (const op of batch) {
+      if (!this.loaded.has(op.script.sha) && !loads.includes(op.script)) {
+        loads.push(op.script);
+        p.script("LOAD", op.script.lua);
+      }
+    }
+    for (const op of batch) {
+      p.evalsha(op.script.sha, 0, ...op.argv);
+      this.sent(op);
+    }
+    this.inFlight += batch.length;
+    p.exec().then(
+      (results) => {
+        loads.forEach((s, i) => {
+          if (results?.[i] && !results[i]![0]) this.loaded.add(s.sha);
+        });
+        batch.forEach((op, i) => {
+          const r = results?.[loads.length + i];
+          if (!r) this.answer(op, new Error("RedisStore: no answer in the pipeline"), undefined);
+          else this.answer(op, r[0], r[1]);
+        });
+      },
+      (err: unknown) => {
+        for (const op of batch) this.answer(op, err, undefined);
+      },
+    ).finally(() => {
+      this.inFlight -= batch.length;
+      if (this.urgent.length > 0 || this.queue.length > 0) this.schedule();
+    });
+  }
+
+  /** One operation alone: plain commands (a pipeline object costs more than it saves for one). */
+  private sendOne(op: Op): void {
+    const c = this.client;
+    const s = op.script;
+    let load: Promise<unknown> | undefined;
     if (!this.loaded.has(s.sha)) {
-      // EVAL loads the script into the server's cache as it runs it.
-      const answer = await c.eval(s.lua, 0, ...argv);
-      this.loaded.add(s.sha);
-      return answer;
+      load = c.script("LOAD", s.lua).then(() => this.loaded.add(s.sha));
+      load.catch(() => undefined); // its failure shows in the EVALSHA that follows (NOSCRIPT or the same error)
     }
-    try {
-      return await c.evalsha(s.sha, 0, ...argv);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-      this.loaded.delete(s.sha);
-      const answer = await c.eval(s.lua, 0, ...argv);
-      this.loaded.add(s.sha);
-      return answer;
+    const sent = c.evalsha(s.sha, 0, ...op.argv);
+    this.sent(op);
+    this.inFlight++;
+    sent.then(
+      (value) => this.answer(op, undefined, value),
+      (err: unknown) => this.answer(op, err, undefined),
+    ).finally(() => {
+      this.inFlight--;
+      if (this.urgent.length > 0 || this.queue.length > 0) this.schedule();
+    });
+  }
+
+  /** An operation is on the wire: its answer deadline starts. */
+  private sent(op: Op): void {
+    clearTimeout(op.timer);
+    if (op.reservationId !== undefined) this.queuedReserves.delete(op.reservationId);
+    op.state = "sent";
+    op.timer = setTimeout(
+      () =>
+        afterIo(() => {
+          if (op.state !== "sent") return;
+          op.state = "done";
+          op.reject(new Error(`RedisStore: no answer within ${this.timeoutMs} ms`));
+        }),
+      this.timeoutMs,
+    );
+    op.timer.unref?.();
+  }
+
+  private answer(op: Op, err: unknown, value: unknown): void {
+    if (op.state !== "sent") return; // timed out: its caller has given up (and cancels a reserve)
+    clearTimeout(op.timer);
+    if (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (e.message.startsWith("NOSCRIPT") && !op.resent) {
+        // The server's script cache was flushed: the script did not run; load it and send it again.
+        this.loaded.delete(op.script.sha);
+        op.resent = true;
+        op.state = "queued";
+        this.wait(op);
+        this.urgent.push(op);
+        this.schedule();
+        return;
+      }
+      op.state = "done";
+      op.reject(e);
+      return;
     }
+    op.state = "done";
+    op.resolve(value);
   }
 
   /** The store's own client is connecting: wait for it (bounded); reconnecting or closed: fail now. */
@@ -250,7 +465,7 @@ export class RedisStore implements Store {
     const c = this.client;
     if (c.status !== "connecting" && c.status !== "connect" && c.status !== "wait") {
       const why = c.status === "end" ? "the store is closed" : `Redis is unavailable${this.lastError ? `: ${this.lastError.message}` : ""}`;
-      return Promise.reject(new Error(`RedisStore: ${why}`));
+      return Promise.reject(new NotSentError(`RedisStore: ${why}`));
     }
     if (c.status === "wait") c.connect().catch(() => undefined); // lazyConnect: the first operation connects
     this.readyWait ??= this.waitForReady().finally(() => {
@@ -270,8 +485,9 @@ export class RedisStore implements Store {
         else resolve();
       };
       const onReady = (): void => done();
-      const onEnd = (): void => done(new Error("RedisStore: the connection ended"));
-      const timer = setTimeout(() => done(new Error(`RedisStore: not connected within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const onEnd = (): void => done(new NotSentError("RedisStore: the connection ended"));
+      // Waiting to connect is waiting in the queue: the same bound.
+      const timer = setTimeout(() => done(new NotSentError(`RedisStore: not connected within ${this.queueTimeoutMs} ms`)), this.queueTimeoutMs);
       timer.unref?.();
       c.on("ready", onReady);
       c.on("end", onEnd);

@@ -7,8 +7,13 @@
  * The algorithm every store runs (MemoryStore in TypeScript, RedisStore in Lua) — they must agree:
  *
  * reserve(r):
- *  1. Idempotency: if `r.idempotency` names a record, answer `replay` (same fingerprint) or
- *     `idempotency_conflict` (another fingerprint), and change nothing.
+ *  0. Reservation id: if `r.reservation` names a live reservation record (a cancel got there first: see
+ *     cancel), answer `cancelled` and change nothing.
+ *  1. Idempotency: if `r.idempotency` names a live record, answer `replay` with the record's state
+ *     (`pending`, `committed`, `rolled_back`) when the fingerprint is the same, or `idempotency_conflict`
+ *     when it is not, and change nothing: no counter, no approval, no state. A replay is never a fresh
+ *     admission; the caller must not run the call again. A record lives its whole TTL whatever its state:
+ *     a settled key (committed or rolled back) never admits another call.
  *  2. Approval: look up the approval bound to `r.approval.binding`. None, or expired: create a pending one
  *     (`r.approval.create`) and answer `approval_pending` (created). Pending: answer `approval_pending`.
  *     Rejected: answer `approval_rejected`. Approved: go on; it is consumed in step 4.
@@ -21,13 +26,26 @@
  *       for a windowless counter (it never resets while its key lives).
  *  4. Apply every counter (bucket: tokens -= amount, ts = now, TTL ceil(capacity / rate) + 1 s; counter:
  *     used += amount, TTL to the window's end + 1 s, or `ttlMs` when windowless, refreshed), delete the
- *     approval consumed, write the idempotency record (fingerprint, windows, not settled) with its TTL,
- *     and answer `ok` with the window of each counter.
+ *     approval consumed, write the idempotency record (fingerprint, the owner's token, state `pending`)
+ *     with its TTL, write the reservation record (what each counter took and in which window, the
+ *     idempotency record's key) with `r.reservation.ttlMs`, and answer `ok` with the window of each counter.
  *
- * settle(s): if `s.idempotency` names a record already settled, change nothing (`applied: false`).
- * Otherwise apply each adjustment: bucket: tokens = min(capacity, refilled tokens - delta) when the key
- * exists; counter: when `window` is still the current window, used = max(0, used + delta). Then mark the
- * idempotency record settled (commit) or delete it (rollback).
+ * settle(s): with `s.idempotency`, the settlement belongs to the reservation that wrote the record: when
+ * the record is live and its token is not `s.idempotency.token` (a replay, or anyone but the owner), or its
+ * state is not `pending` (settled already), change nothing (`applied: false`). Otherwise apply each
+ * adjustment: bucket: tokens = min(capacity, refilled tokens - delta) when the key exists; counter: when
+ * `window` is still the current window, used = max(0, used + delta). Then set the record's state to
+ * `committed` or `rolled_back` (it keeps its TTL and is never deleted early).
+ *
+ * cancel(id, ttlMs): the caller of a reserve with this reservation id gave up on it (timed out, lost its
+ * answer) and will never settle it. Idempotent. No live record: the reserve has not run (yet): write a
+ * `cancelled` record with `ttlMs`, so the reserve, if it ever runs, changes nothing (step 0). A `pending`
+ * record: give back what each counter took (bucket: tokens += amount when the key exists; counter: when its
+ * window is still current, used = max(0, used - amount)), mark the idempotency record it wrote
+ * `rolled_back`, and mark the reservation `cancelled`. A `cancelled` record: change nothing. An approval
+ * consumed by the cancelled reserve stays consumed (the call must be approved again).
+ * A store whose `reserve` answers synchronously (MemoryStore) may write no reservation record in step 4:
+ * its caller has the answer before it could give up, so nothing it ran is ever cancelled.
  */
 
 export type CounterMode = "bucket" | "counter";
@@ -76,16 +94,26 @@ export interface ReserveRequest {
     readonly create: Omit<ApprovalRecord, "createdAt" | "expiresAt" | "status">;
     readonly ttlMs: number;
   };
-  readonly idempotency?: { readonly key: string; readonly fingerprint: string; readonly ttlMs: number };
+  /**
+   * `key` scopes the call (the engine hashes principal, session and the host's key into it), `fingerprint`
+   * binds it to one request, and `token` is a secret only the reserving caller holds: it alone may settle.
+   */
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string; readonly token: string; readonly ttlMs: number };
+  /** An id unique to this reserve (random), so `cancel` can refund it if its caller gives up on it. */
+  readonly reservation?: { readonly id: string; readonly ttlMs: number };
 }
+
+/** What happened to the first call under an idempotency key, as a replay reports it. */
+export type IdempotencyState = "pending" | "committed" | "rolled_back";
 
 export type ReserveResult =
   | { readonly status: "ok"; readonly now: number; readonly windows: readonly number[]; readonly approvalId?: string }
-  | { readonly status: "replay"; readonly now: number; readonly windows: readonly number[]; readonly settled: boolean }
+  | { readonly status: "replay"; readonly now: number; readonly state: IdempotencyState }
   | { readonly status: "exceeded"; readonly now: number; readonly index: number; readonly used: number; readonly retryAfterMs?: number }
   | { readonly status: "approval_pending"; readonly now: number; readonly approval: ApprovalRecord; readonly created: boolean }
   | { readonly status: "approval_rejected"; readonly now: number; readonly approval: ApprovalRecord }
-  | { readonly status: "idempotency_conflict"; readonly now: number };
+  | { readonly status: "idempotency_conflict"; readonly now: number }
+  | { readonly status: "cancelled"; readonly now: number };
 
 export interface Adjustment extends CounterShape {
   /** The window the reservation was made in (counter). */
@@ -99,7 +127,7 @@ export interface Adjustment extends CounterShape {
 
 export interface SettleRequest {
   readonly adjustments: readonly Adjustment[];
-  readonly idempotency?: { readonly key: string; readonly action: "commit" | "rollback" };
+  readonly idempotency?: { readonly key: string; readonly token: string; readonly action: "commit" | "rollback" };
 }
 
 export type ApproveOutcome =
@@ -112,6 +140,11 @@ export interface Store {
   /** Decide a pending approval. `allowSelf: false` refuses an approver who is the approval's principal. */
   decideApproval(id: string, decision: { approve: boolean; approver: string; allowSelf: boolean }): Promise<ApproveOutcome> | ApproveOutcome;
   getApproval(id: string): Promise<ApprovalRecord | undefined> | ApprovalRecord | undefined;
+  /**
+   * Give back a reservation whose caller gave up on it (see the contract above): `refunded` when it had
+   * been applied, `false` otherwise. A store without it cannot refund a reserve applied after its timeout.
+   */
+  cancel?(reservationId: string, ttlMs: number): Promise<{ refunded: boolean }> | { refunded: boolean };
   /** Release connections and timers. */
   close?(): Promise<void> | void;
 }
@@ -123,12 +156,30 @@ export function counterShape(c: CounterShape): CounterShape {
     : { key: c.key, mode: c.mode, limit: c.limit, rate: c.rate, windowMs: c.windowMs, ttlMs: c.ttlMs };
 }
 
+/**
+ * An operation the store failed without sending it (its queue deadline passed, or the connection is
+ * down): it certainly did not run, so there is nothing to cancel.
+ */
+export class NotSentError extends Error {
+  override name = "NotSentError";
+  readonly notSent = true;
+}
+
+/** Whether an error says the operation certainly did not run. */
+export function notSent(err: unknown): boolean {
+  return err instanceof NotSentError || (typeof err === "object" && err !== null && (err as { notSent?: unknown }).notSent === true);
+}
+
+/** How long a reservation record lives: long enough for a late answer and every retried cancel. */
+export const RESERVATION_TTL_MS = 30_000;
+
 /** Key namespaces inside a store (after its prefix). */
 export const KEYS = {
   counter: (k: string) => `b:${k}`,
   approval: (id: string) => `a:${id}`,
   binding: (hash: string) => `ab:${hash}`,
   idempotency: (k: string) => `i:${k}`,
+  reservation: (id: string) => `r:${id}`,
 } as const;
 
 /** The TTL grace added past a window's end or a bucket's full refill. */
