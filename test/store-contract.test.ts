@@ -279,8 +279,11 @@ function contract(name: string, make: () => MakeStore, keepsReservations = true)
     describe("cancel (a reserve its caller gave up on)", () => {
       const res = (id: string) => ({ id, ttlMs: 30_000 });
       const cancel = (r: Rig, id: string) => Promise.resolve(r.store.cancel!(id, 30_000));
+      // Refunds apply only to stores that record reservations (MemoryStore answers synchronously and
+      // records none, see store.ts): for the others these cases are not registered, rather than skipped.
+      const itRecording = (title: string, body: () => Promise<void>) => (keepsReservations ? it(title, body) : undefined);
 
-      it.skipIf(!keepsReservations)("refunds a reservation that was applied, once; a second cancel changes nothing", async () => {
+      itRecording("refunds a reservation that was applied, once; a second cancel changes nothing", async () => {
         const r = rig();
         const specs = [counter("c", 3, 1), bucket("b", 3, 0.000001), counter("cost", 10, 2.5, 0, 60_000)];
         expect(await reserve(r, { counters: specs, reservation: res("r1") })).toEqual({ status: "ok", now: r.t, windows: [WIN0, 0, 0] });
@@ -303,7 +306,7 @@ function contract(name: string, make: () => MakeStore, keepsReservations = true)
         expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, reservation: res("r3") })).toMatchObject({ status: "ok" });
       });
 
-      it.skipIf(!keepsReservations)("marks the idempotency record it wrote rolled back, and never refunds a window that has ended", async () => {
+      itRecording("marks the idempotency record it wrote rolled back, and never refunds a window that has ended", async () => {
         const r = rig();
         const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
         expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, reservation: res("r4") })).toMatchObject({ status: "ok" });
