@@ -38,6 +38,8 @@ export interface PgCheckOptions {
 }
 
 const MAX_NODES = 200_000;
+/** In the set of names functions in FROM bind: one of them binds a name the check does not derive. */
+const ANY_NAME = "\u0000any";
 
 export const STAR_FAULT = "select * is not allowed when columns are restricted";
 
@@ -132,6 +134,9 @@ function walk(root: Obj, o: PgCheckOptions): string | null {
   const relNames = new Set<string>();
   const qualified = new Set<string>();
   const refs: string[][] = [];
+  /** Names a function in FROM binds (its alias, else its name), and `q.f` references, for the attribute check. */
+  const fromFunctions = new Set<string>();
+  const qualifiedRefs: string[][] = [];
   const stack: Item[] = [{ v: root, scope: null }];
   let seen = 0;
   while (stack.length > 0) {
@@ -159,10 +164,22 @@ function walk(root: Obj, o: PgCheckOptions): string | null {
     for (const k in v) {
       if (k === "withClause") continue;
       const x = v[k];
+      if (k === "RangeFunction" && isObj(x)) functionNames(x, fromFunctions);
+      if (k === "ColumnRef" && isObj(x)) {
+        const names = (Array.isArray(x.fields) ? x.fields : []).map(sval);
+        if (names.length === 2 && names.every((n) => n !== null)) qualifiedRefs.push(names as string[]);
+      }
       const fault = /^[A-Z]/.test(k) ? nodeFault(k, x, o, refs) : fieldFault(k, x, v, inner, o, relNames, qualified);
       if (fault !== null) return fault;
       if (isObj(x)) stack.push({ v: x, scope: inner });
     }
+  }
+  // `s.f` where `s` is a function in FROM: a function returning a scalar makes `s` that scalar, and
+  // PostgreSQL reads `s.f` as `f(s)` (measured: `SELECT s.pg_read_file FROM lower('/etc/passwd') s`).
+  for (const [q, f] of qualifiedRefs) {
+    if (!fromFunctions.has(ANY_NAME) && !fromFunctions.has(q as string)) continue;
+    const fault = attributeFault(f as string, o.tables);
+    if (fault !== null) return fault;
   }
   if (cols) {
     for (const ref of refs) {
@@ -171,6 +188,27 @@ function walk(root: Obj, o: PgCheckOptions): string | null {
     }
   }
   return null;
+}
+
+/**
+ * The names a `RangeFunction` (a function in FROM) binds: its alias, and every function's own name. A
+ * function in SQL syntax (`CAST(...)`, `COALESCE(...)`, `CURRENT_USER`) without an alias binds a name
+ * PostgreSQL derives; then ANY_NAME is added, and every qualifier counts.
+ */
+function functionNames(rf: Obj, into: Set<string>): void {
+  const aliased = isObj(rf.alias) && typeof rf.alias.aliasname === "string";
+  if (aliased) into.add((rf.alias as Obj).aliasname as string);
+  const items: unknown[] = [];
+  for (const f of Array.isArray(rf.functions) ? rf.functions : []) {
+    if (isObj(f) && isObj(f.List) && Array.isArray(f.List.items)) items.push(f.List.items[0]);
+  }
+  for (const v of items) {
+    if (isObj(v) && isObj(v.FuncCall) && Array.isArray(v.FuncCall.funcname)) {
+      const last = sval(v.FuncCall.funcname[v.FuncCall.funcname.length - 1]);
+      if (last !== null) into.add(last);
+      else into.add(ANY_NAME);
+    } else if (!aliased) into.add(ANY_NAME);
+  }
 }
 
 /** Checks on a node of type `type` (the key of a `{ Type: body }` wrapper). */
