@@ -222,6 +222,33 @@ describe("the CLI reads files the same way", () => {
     expect(only.stdout).toMatch(/cannot import `.\/lib.mcppolicy`: it is outside the import roots/);
   });
 
+  it("a test file names a policy only inside its own tree or the working directory, and never shows another file", { timeout: 3 * FAST }, () => {
+    const t = path.join(pol, "tt");
+    mkdirSync(t);
+    const testFile = (name: string, policy: string) =>
+      writeFileSync(path.join(t, name), `policy: ${policy}\ncases:\n  - name: a\n    request: { principal: { roles: [dev] }, tool: x }\n    expect: { effect: deny }\n`);
+    testFile("env.test.yaml", "/proc/self/environ");
+    testFile("up.test.yaml", "../../outside/secret.mcppolicy");
+    symlinkSync(path.join(outside, "secret.mcppolicy"), path.join(t, "linked.mcppolicy"));
+    testFile("link.test.yaml", "linked.mcppolicy");
+    // run from the test directory itself, so that the working directory does not hold `outside` either
+    const run = (file: string) => spawnSync(process.execPath, [CLI, "test", file], { cwd: t, encoding: "utf8", timeout: FAST });
+    for (const [file, why] of [
+      ["env.test.yaml", /cannot read the policy '\/proc\/self\/environ': it is outside the import roots/],
+      ["up.test.yaml", /cannot read the policy '..\/..\/outside\/secret.mcppolicy': it is outside the import roots/],
+      ["link.test.yaml", /cannot read the policy 'linked.mcppolicy': it leads outside the import roots through a symbolic link/],
+    ] as const) {
+      const r = run(file);
+      expect(r.status, file).toBe(2);
+      expect(r.stderr, file).toMatch(why);
+      expect(r.stdout + r.stderr, file).not.toContain(SECRET);
+      expect(r.stdout + r.stderr, file).not.toMatch(/PATH=|HOME=/);
+    }
+    // --import-root names where policies may come from instead
+    const widened = spawnSync(process.execPath, [CLI, "test", "--import-root", outside, "up.test.yaml"], { cwd: t, encoding: "utf8", timeout: FAST });
+    expect(widened.stderr).not.toMatch(/outside the import roots/);
+  });
+
   it("a test file naming a FIFO as its policy fails fast", { timeout: FAST }, () => {
     const t = path.join(base, "tests");
     mkdirSync(t);
