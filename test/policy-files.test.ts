@@ -144,6 +144,11 @@ describe("imports stay inside the policy's directory tree", () => {
       expect(r.render(), file).not.toContain(SECRET);
     }
     expect(() => compilePolicy(`policy "j"\nrole dev { allow tool t }\ntool t { args { body: json(schema: "../outside/secret.json") } }\n`, { filename: path.join(pol, "j.mcppolicy") })).toThrow(/outside the import roots/);
+    // A file the roots let in but that is not JSON: JSON.parse's message would quote its first bytes.
+    writeFileSync(path.join(outside, "secret.txt"), `${SECRET}: not json\n`);
+    const wide = checkPolicy(`policy "j"\nrole dev { allow tool t }\ntool t { args { body: json(schema: "../outside/secret.txt") } }\n`, { filename: path.join(pol, "j.mcppolicy"), importRoots: [base] });
+    expect(wide.render()).toMatch(/the schema in `..\/outside\/secret.txt` is not valid JSON/);
+    expect(wide.render()).not.toContain(SECRET);
   });
 });
 
