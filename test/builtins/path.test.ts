@@ -62,6 +62,11 @@ describe("checkSandboxPath", () => {
     ];
     for (const [p, re] of cases) expect(check(p), p).toMatch(re);
     for (const p of ["100%25.txt", "report%25202024.txt", "a%2525b", "x/%25252e%25252e/y", "%25252e%25252e.txt"]) expect(check(p), p).toBeNull();
+    // NFKC (and so best-fit) before a decoding: `%２ｅ` is `%2e`
+    expect(check("%２ｅ%２ｅ/etc/passwd")).toMatch(/outside.*after unicode normalisation and percent-decoding/);
+    expect(check("..%５ｃ..%５ｃwindows")).toMatch(/outside.*separator.*after unicode normalisation and percent-decoding/);
+    expect(check("%u００２ｅ%u００２ｅ/etc")).toMatch(/outside.*after unicode normalisation and %u-decoding/);
+    for (const p of ["１００%.txt", "ｆｉｌｅ%２０１.txt"]) expect(check(p), p).toBeNull();
   });
 
   it("denies traversal out of the root", () => {

@@ -1,9 +1,9 @@
 // Sandbox path checks: `path(root: "/workspace")`.
 // Guarantees: the root is validated once by compilePathCheck; the check is pure, never throws, and
 // fails closed: a value is accepted only when every plausible reading of it (as given; with `\` as a
-// separator; after every number of rounds of percent-decoding and IIS-style `%uXXXX` decoding, in any
-// order, to a fixed point; after Unicode NFKC) resolves, POSIX-style, to the root or below it. Drive letters, UNC/device paths, `~`,
-// control characters, overlong UTF-8, `%u` escapes of lone surrogates, and characters that a Windows
+// separator; after every number of rounds of percent-decoding, IIS-style `%uXXXX` decoding and
+// Unicode NFKC, in any order, to a fixed point) resolves, POSIX-style, to the root or below it.
+// Drive letters, UNC/device paths, `~`, control characters, overlong UTF-8, `%u` escapes of lone surrogates, and characters that a Windows
 // best-fit code page turns into a separator, a dot or another path-meaningful character (./bestfit.ts:
 // `¥`, `∕`, `／`, `．`, ...), in any reading, are denied outright. Faults are short lowercase messages.
 import { firstBestFit } from "./bestfit.js";
@@ -154,11 +154,12 @@ const MAX_READINGS = 64;
 /** Marks a value with more than MAX_READINGS readings. */
 const TOO_MANY = "\u0000too many";
 
-/** "after double percent-decoding and %u-decoding" for the steps `p p u`. */
+/** "after double percent-decoding and %u-decoding" for the steps `p p u` (`n`: NFKC). */
 function stepsLabel(steps: string): string {
-  const runs = steps.match(/p+|u+/g) ?? [];
+  const runs = steps.match(/p+|u+|n+/g) ?? [];
   const words = runs.map((r) => {
     const n = r.length;
+    if (r[0] === "n") return "unicode normalisation";
     if (r[0] === "p") return n === 1 ? "percent-decoding" : n === 2 ? "double percent-decoding" : `${n} rounds of percent-decoding`;
     return n === 1 ? "%u-decoding" : n === 2 ? "%u-decoding twice" : `%u-decoding ${n} times`;
   });
@@ -166,38 +167,36 @@ function stepsLabel(steps: string): string {
 }
 
 /**
- * The value as given, and every text reached from it by rounds of percent-decoding (`%XX`) and IIS
- * decoding (`%uXXXX` and `%XX` in one pass), in any order, to a fixed point (a server or a tool may
- * decode any number of times: `%25252e` is `.` after three rounds); each of those also
- * NFKC-normalised. More than MAX_READINGS distinct readings: TOO_MANY.
+ * The value as given, and every text reached from it by rounds of percent-decoding (`%XX`), IIS
+ * decoding (`%uXXXX` and `%XX` in one pass) and Unicode NFKC, in any order, to a fixed point: a server
+ * or a tool may decode any number of times (`%25252e` is `.` after three rounds), and a best-fit or
+ * NFKC conversion may come before a decoding (`%２ｅ` is `%2e`, then `.`). More than MAX_READINGS
+ * distinct readings: TOO_MANY.
  */
 function readings(value: string): Reading[] {
   const out: Reading[] = [{ text: value, how: "" }];
-  if (value.includes("%")) {
-    const seen = new Set<string>([value]);
-    const steps: string[] = [""];
-    for (let i = 0; i < out.length; i++) {
-      const t = out[i]!.text;
-      if (t === null || t === LONE_SURROGATE || !t.includes("%")) continue;
+  if (!value.includes("%") && !NON_ASCII.test(value)) return out;
+  const seen = new Set<string>([value]);
+  const steps: string[] = [""];
+  const add = (next: string | null, st: string): boolean => {
+    if (next !== null && seen.has(next)) return true;
+    if (next !== null) seen.add(next);
+    steps.push(st);
+    out.push({ text: next, how: stepsLabel(st) });
+    return out.length <= MAX_READINGS;
+  };
+  for (let i = 0; i < out.length; i++) {
+    const t = out[i]!.text;
+    if (t === null || t === LONE_SURROGATE) continue;
+    const done = steps[i]!;
+    if (t.includes("%")) {
       // After a %u round, another %u round first (it also decodes %XX): the shorter label for the same text.
-      for (const iis of steps[i]!.endsWith("u") ? [true, false] : [false, true]) {
-        if (iis && !PERCENT_U.test(t) && !steps[i]!.endsWith("u")) continue;
-        const next = percentDecode(t, iis);
-        if (next !== null && seen.has(next)) continue;
-        if (next !== null) seen.add(next);
-        const st = steps[i] + (iis ? "u" : "p");
-        steps.push(st);
-        out.push({ text: next, how: stepsLabel(st) });
-        if (out.length > MAX_READINGS) return [{ text: TOO_MANY, how: "" }];
+      for (const iis of done.endsWith("u") ? [true, false] : [false, true]) {
+        if (iis && !PERCENT_U.test(t) && !done.endsWith("u")) continue;
+        if (!add(percentDecode(t, iis), done + (iis ? "u" : "p"))) return [{ text: TOO_MANY, how: "" }];
       }
     }
-  }
-  for (let i = 0, n = out.length; i < n; i++) {
-    const r = out[i]!;
-    if (r.text !== null && r.text !== LONE_SURROGATE && NON_ASCII.test(r.text)) {
-      const nf = r.text.normalize("NFKC");
-      if (nf !== r.text) out.push({ text: nf, how: `${r.how ? `${r.how} and ` : "after "}unicode normalisation` });
-    }
+    if (NON_ASCII.test(t) && !add(t.normalize("NFKC"), done + "n")) return [{ text: TOO_MANY, how: "" }];
   }
   return out;
 }
