@@ -4,7 +4,9 @@
 // INTO clause, a locking clause, a statement other than a SELECT (a data-modifying CTE), a set operation
 // when those are off, or a call (function, operator, regclass cast, tablesample method) that is not on
 // the read-only allow-list (sql-pg-calls.ts: PostgreSQL's catalog, generated, plus the policy's
-// `functions`; relation-taking functions and regclass casts checked against the table list).
+// `functions`; relation-taking functions and regclass casts checked against the table list). `s.f` on a
+// function in FROM (`SELECT s.pg_read_file FROM lower('/etc/passwd') s`) is a call `f(s)`: a function
+// returning a scalar makes `s` that scalar; so it is checked as the attribute spelling `(x).f` is.
 // Tables (optional allow list): every relation named in the query must be on the list; an unqualified
 // name is a CTE instead when a CTE of that name is in scope where it is used (PostgreSQL's scoping: a
 // query's own WITH, its enclosing queries', and in a non-recursive WITH only the CTEs before it). Names
