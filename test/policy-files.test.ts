@@ -144,6 +144,11 @@ describe("imports stay inside the policy's directory tree", () => {
       expect(r.render(), file).not.toContain(SECRET);
     }
     expect(() => compilePolicy(`policy "j"\nrole dev { allow tool t }\ntool t { args { body: json(schema: "../outside/secret.json") } }\n`, { filename: path.join(pol, "j.mcppolicy") })).toThrow(/outside the import roots/);
+    // A file the roots let in but that is not JSON: JSON.parse's message would quote its first bytes.
+    writeFileSync(path.join(outside, "secret.txt"), `${SECRET}: not json\n`);
+    const wide = checkPolicy(`policy "j"\nrole dev { allow tool t }\ntool t { args { body: json(schema: "../outside/secret.txt") } }\n`, { filename: path.join(pol, "j.mcppolicy"), importRoots: [base] });
+    expect(wide.render()).toMatch(/the schema in `..\/outside\/secret.txt` is not valid JSON/);
+    expect(wide.render()).not.toContain(SECRET);
   });
 });
 
@@ -220,6 +225,33 @@ describe("the CLI reads files the same way", () => {
     const only = cli(["check", "--import-root", "outside", "pol/uses-shared.mcppolicy"]);
     expect(only.status).toBe(1);
     expect(only.stdout).toMatch(/cannot import `.\/lib.mcppolicy`: it is outside the import roots/);
+  });
+
+  it("a test file names a policy only inside its own tree or the working directory, and never shows another file", { timeout: 3 * FAST }, () => {
+    const t = path.join(pol, "tt");
+    mkdirSync(t);
+    const testFile = (name: string, policy: string) =>
+      writeFileSync(path.join(t, name), `policy: ${policy}\ncases:\n  - name: a\n    request: { principal: { roles: [dev] }, tool: x }\n    expect: { effect: deny }\n`);
+    testFile("env.test.yaml", "/proc/self/environ");
+    testFile("up.test.yaml", "../../outside/secret.mcppolicy");
+    symlinkSync(path.join(outside, "secret.mcppolicy"), path.join(t, "linked.mcppolicy"));
+    testFile("link.test.yaml", "linked.mcppolicy");
+    // run from the test directory itself, so that the working directory does not hold `outside` either
+    const run = (file: string) => spawnSync(process.execPath, [CLI, "test", file], { cwd: t, encoding: "utf8", timeout: FAST });
+    for (const [file, why] of [
+      ["env.test.yaml", /cannot read the policy '\/proc\/self\/environ': it is outside the import roots/],
+      ["up.test.yaml", /cannot read the policy '..\/..\/outside\/secret.mcppolicy': it is outside the import roots/],
+      ["link.test.yaml", /cannot read the policy 'linked.mcppolicy': it leads outside the import roots through a symbolic link/],
+    ] as const) {
+      const r = run(file);
+      expect(r.status, file).toBe(2);
+      expect(r.stderr, file).toMatch(why);
+      expect(r.stdout + r.stderr, file).not.toContain(SECRET);
+      expect(r.stdout + r.stderr, file).not.toMatch(/PATH=|HOME=/);
+    }
+    // --import-root names where policies may come from instead
+    const widened = spawnSync(process.execPath, [CLI, "test", "--import-root", outside, "up.test.yaml"], { cwd: t, encoding: "utf8", timeout: FAST });
+    expect(widened.stderr).not.toMatch(/outside the import roots/);
   });
 
   it("a test file naming a FIFO as its policy fails fast", { timeout: FAST }, () => {

@@ -388,7 +388,8 @@ function lowerJson(sym: Symbols, t: A.TypeExpr & { kind: "named" }, P: Params): 
   try {
     schema = JSON.parse(text);
   } catch (err) {
-    sym.diagnostics.push(invalidParameterValue(at.span, `the schema is not valid JSON: ${(err as Error).message}`));
+    // A file's own text is never shown (JSON.parse's message quotes the start of it): only inline JSON's error.
+    sym.diagnostics.push(invalidParameterValue(at.span, file ? `the schema in \`${file.value}\` is not valid JSON` : `the schema is not valid JSON: ${(err as Error).message}`));
     return ANY;
   }
   const compiled = compileJsonSchemaCheck(schema);

@@ -7,7 +7,7 @@
  * policy that does not compile fails the files that test it (with its diagnostics); the others run.
  */
 import * as nodePath from "node:path";
-import { fsReader } from "../compiler/files.js";
+import { FileRefusal, fsReader, policyFileReader } from "../compiler/files.js";
 import type { JsonDiagnostic } from "../diagnostics/render.js";
 import { compilePolicy, PolicyCompileError, type Policy } from "../policy.js";
 import { canonicalJson } from "../runtime/canonical.js";
@@ -103,6 +103,15 @@ export function runPolicyTests(files: readonly string[], options: RunOptions = {
   const compiledFor = (t: PolicyTestFile) => policies.get(nodePath.resolve(t.policy)) as Compiled;
   for (const t of loaded) {
     const key = nodePath.resolve(t.policy);
+    // A test file is input too: the policy it names must lie where the policy may be read from (the
+    // import roots when given, else the test file's directory tree or the working directory), after
+    // following symbolic links, or a test file could show any file (`policy: /proc/self/environ`)
+    // line by line in the diagnostics of its compile.
+    const where = policyWhere(t.file, t.policy, options.readFile ?? fsReader, options.importRoots);
+    if (where !== null) {
+      errors.push({ ...t.policyAt, message: `cannot read the policy '${t.policy}': ${where}` });
+      continue;
+    }
     // The default policy reader is the compiler's own, so imports get its symlink checks too.
     if (!policies.has(key)) policies.set(key, compile(t.policy, options.readFile ?? fsReader, options.importRoots));
     const c = compiledFor(t);
@@ -131,6 +140,20 @@ export function runPolicyTests(files: readonly string[], options: RunOptions = {
   const coverage = [...policies.values()].flatMap((c) => (c.kind === "ok" ? [c.coverage.result()] : []));
   const belowMinimum = minCoverage === undefined ? [] : coverage.filter((p) => p.exercised * 100 < minCoverage * p.total).map((p) => p.policy);
   return finish({ errors, files: results, coverage, belowMinimum, ...(minCoverage !== undefined && { minCoverage }) });
+}
+
+/** Why the policy a test file names may not be read from there (null: it may). */
+function policyWhere(testFile: string, policy: string, read: ReadText, importRoots: readonly string[] | undefined): string | null {
+  const roots = importRoots && importRoots.length > 0 ? importRoots.map((r) => nodePath.resolve(r)) : [nodePath.dirname(nodePath.resolve(testFile)), process.cwd()];
+  try {
+    policyFileReader(read, roots)(policy);
+    return null;
+  } catch (e) {
+    if (e instanceof FileRefusal && e.kind === "outside") {
+      return `${e.message}: a test file may name a policy inside its own directory tree or the working directory${importRoots ? "" : " (or pass --import-root)"}`;
+    }
+    return null; // missing, unreadable, too large: reported by the compile below, as before
+  }
 }
 
 function compile(path: string, read: ReadText, importRoots: readonly string[] | undefined): Compiled {

@@ -50,6 +50,25 @@ describe("checkSandboxPath", () => {
     }
   });
 
+  it("decodes to a fixed point: any number of percent and %u rounds, in any order (triple encodings)", () => {
+    const cases: Array<[string, RegExp]> = [
+      ["%25252e%25252e/etc/passwd", /outside.*after 3 rounds of percent-decoding/],
+      ["..%25252f..%25252fetc", /outside.*after 3 rounds of percent-decoding/],
+      ["%2525252e%2525252e/etc", /outside.*after 4 rounds of percent-decoding/],
+      ["%2525u002e%2525u002e/etc", /outside.*after double percent-decoding and %u-decoding/],
+      ["%u0025252e%u0025252e/etc", /outside/],
+      ["%25252500/x", /control character after 4 rounds/],
+      ["%" + "25".repeat(100) + "2e", /more than 64 readings/],
+    ];
+    for (const [p, re] of cases) expect(check(p), p).toMatch(re);
+    for (const p of ["100%25.txt", "report%25202024.txt", "a%2525b", "x/%25252e%25252e/y", "%25252e%25252e.txt"]) expect(check(p), p).toBeNull();
+    // NFKC (and so best-fit) before a decoding: `%２ｅ` is `%2e`
+    expect(check("%２ｅ%２ｅ/etc/passwd")).toMatch(/outside.*after unicode normalisation and percent-decoding/);
+    expect(check("..%５ｃ..%５ｃwindows")).toMatch(/outside.*separator.*after unicode normalisation and percent-decoding/);
+    expect(check("%u００２ｅ%u００２ｅ/etc")).toMatch(/outside.*after unicode normalisation and %u-decoding/);
+    for (const p of ["１００%.txt", "ｆｉｌｅ%２０１.txt"]) expect(check(p), p).toBeNull();
+  });
+
   it("denies traversal out of the root", () => {
     for (const p of ["../etc/passwd", "/etc/passwd", "/workspace/../etc", "/workspace-evil/x", "/workspacex", "a/../../x", "/", ".."]) {
       expect(check(p), p).toMatch(/resolves outside the sandbox root `\/workspace`/);

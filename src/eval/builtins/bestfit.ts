@@ -6,7 +6,8 @@
 // applies them when a program converts a wide path to an ANSI/OEM code page, and the "WorstFit" research
 // (Orange Tsai and Splitline, DEVCORE, Black Hat Europe 2024 / 2025) that turned them into path traversal
 // and argument injection (`¥` and `₩` are `\` in cp932 and cp949; `∕`, `⁄`, `／` are `/`; `．`, `․` are `.`).
-// The table below was written by hand from those sources (no network here to regenerate it): every
+// The table below was written by hand from those sources (no network here to regenerate it), and then
+// checked against every WCTABLE entry of bestfit1252.txt that maps to one of the characters below: every
 // character we know of that some common code page best-fits to one of the path-meaningful ASCII
 // characters `/ \ . : " < > | ? * %`, plus the fullwidth and small forms of those characters.
 // Fullwidth forms (U+FF01..U+FF5E) that best-fit to other ASCII (letters, digits, `(`, `#`, ...) are
@@ -55,6 +56,7 @@ export const BEST_FIT: ReadonlyMap<number, string> = new Map<number, string>([
   [0x02d0, ":"], // MODIFIER LETTER TRIANGULAR COLON
   [0x2236, ":"], // RATIO
   [0xa789, ":"], // MODIFIER LETTER COLON
+  [0x0589, ":"], // ARMENIAN FULL STOP (bestfit1252.txt)
   [0xfe13, ":"], // PRESENTATION FORM FOR VERTICAL COLON
   [0xfe55, ":"], // SMALL COLON
   [0xff1a, ":"], // FULLWIDTH COLON
@@ -62,6 +64,7 @@ export const BEST_FIT: ReadonlyMap<number, string> = new Map<number, string>([
   [0x02ba, '"'], // MODIFIER LETTER DOUBLE PRIME
   [0x02dd, '"'], // DOUBLE ACUTE ACCENT
   [0x02ee, '"'], // MODIFIER LETTER DOUBLE APOSTROPHE
+  [0x030e, '"'], // COMBINING DOUBLE VERTICAL LINE ABOVE (bestfit1252.txt)
   [0x201c, '"'], // LEFT DOUBLE QUOTATION MARK (OEM code pages)
   [0x201d, '"'], // RIGHT DOUBLE QUOTATION MARK (OEM code pages)
   [0x201e, '"'], // DOUBLE LOW-9 QUOTATION MARK (OEM code pages)
@@ -71,10 +74,12 @@ export const BEST_FIT: ReadonlyMap<number, string> = new Map<number, string>([
   // `<` and `>` (DOS_STAR and DOS_DOT wildcards)
   [0x2039, "<"], // SINGLE LEFT-POINTING ANGLE QUOTATION MARK (OEM code pages)
   [0x2329, "<"], // LEFT-POINTING ANGLE BRACKET
+  [0x3008, "<"], // LEFT ANGLE BRACKET (bestfit1252.txt)
   [0xfe64, "<"], // SMALL LESS-THAN SIGN
   [0xff1c, "<"], // FULLWIDTH LESS-THAN SIGN
   [0x203a, ">"], // SINGLE RIGHT-POINTING ANGLE QUOTATION MARK (OEM code pages)
   [0x232a, ">"], // RIGHT-POINTING ANGLE BRACKET
+  [0x3009, ">"], // RIGHT ANGLE BRACKET (bestfit1252.txt)
   [0xfe65, ">"], // SMALL GREATER-THAN SIGN
   [0xff1e, ">"], // FULLWIDTH GREATER-THAN SIGN
   // `|`
@@ -91,6 +96,7 @@ export const BEST_FIT: ReadonlyMap<number, string> = new Map<number, string>([
   [0xfe61, "*"], // SMALL ASTERISK
   [0xff0a, "*"], // FULLWIDTH ASTERISK
   // `%` (a best-fit `％２ｅ` is `%2e`, one more decoding away)
+  [0x066a, "%"], // ARABIC PERCENT SIGN (bestfit1252.txt: `٪2e٪2e` is `%2e%2e`)
   [0xfe6a, "%"], // SMALL PERCENT SIGN
   [0xff05, "%"], // FULLWIDTH PERCENT SIGN
 ]);

@@ -1,9 +1,9 @@
 // Sandbox path checks: `path(root: "/workspace")`.
 // Guarantees: the root is validated once by compilePathCheck; the check is pure, never throws, and
 // fails closed: a value is accepted only when every plausible reading of it (as given; with `\` as a
-// separator; after one and two rounds of percent-decoding; after IIS-style `%uXXXX` decoding; after
-// Unicode NFKC) resolves, POSIX-style, to the root or below it. Drive letters, UNC/device paths, `~`,
-// control characters, overlong UTF-8, `%u` escapes of lone surrogates, and characters that a Windows
+// separator; after every number of rounds of percent-decoding, IIS-style `%uXXXX` decoding and
+// Unicode NFKC, in any order, to a fixed point) resolves, POSIX-style, to the root or below it.
+// Drive letters, UNC/device paths, `~`, control characters, overlong UTF-8, `%u` escapes of lone surrogates, and characters that a Windows
 // best-fit code page turns into a separator, a dot or another path-meaningful character (./bestfit.ts:
 // `¥`, `∕`, `／`, `．`, ...), in any reading, are denied outright. Faults are short lowercase messages.
 import { firstBestFit } from "./bestfit.js";
@@ -49,6 +49,7 @@ export function compilePathCheck(opts: PathOptions): PathCheck | { error: string
       for (const { text, how } of readings(value)) {
         if (text === null) return "contains an overlong utf-8 encoding";
         if (text === LONE_SURROGATE) return "contains a `%u` escape of a lone surrogate";
+        if (text === TOO_MANY) return `has more than ${MAX_READINGS} readings under percent- and %u-decoding`;
         const fault = shapeFault(text);
         if (fault !== null) return how ? `${fault} ${how}` : fault;
         if (!inside(rootSegs, text)) return how ? `${outside} ${how}` : outside;
@@ -148,34 +149,54 @@ const LONE_SURROGATE = "\u0000lone surrogate";
 /** An IIS `%uXXXX` escape. */
 const PERCENT_U = /%[uU][0-9A-Fa-f]{4}/;
 
+/** The most readings one value may have; a value with more layers of escapes is refused. */
+const MAX_READINGS = 64;
+/** Marks a value with more than MAX_READINGS readings. */
+const TOO_MANY = "\u0000too many";
+
+/** "after double percent-decoding and %u-decoding" for the steps `p p u` (`n`: NFKC). */
+function stepsLabel(steps: string): string {
+  const runs = steps.match(/p+|u+|n+/g) ?? [];
+  const words = runs.map((r) => {
+    const n = r.length;
+    if (r[0] === "n") return "unicode normalisation";
+    if (r[0] === "p") return n === 1 ? "percent-decoding" : n === 2 ? "double percent-decoding" : `${n} rounds of percent-decoding`;
+    return n === 1 ? "%u-decoding" : n === 2 ? "%u-decoding twice" : `%u-decoding ${n} times`;
+  });
+  return `after ${words.join(" and ")}`;
+}
+
 /**
- * The value as given, percent-decoded once and twice, each of those also IIS-decoded (`%uXXXX` and
- * `%XX` in one pass, twice when the first pass leaves a `%`), and every reading also
- * NFKC-normalised.
+ * The value as given, and every text reached from it by rounds of percent-decoding (`%XX`), IIS
+ * decoding (`%uXXXX` and `%XX` in one pass) and Unicode NFKC, in any order, to a fixed point: a server
+ * or a tool may decode any number of times (`%25252e` is `.` after three rounds), and a best-fit or
+ * NFKC conversion may come before a decoding (`%２ｅ` is `%2e`, then `.`). More than MAX_READINGS
+ * distinct readings: TOO_MANY.
  */
 function readings(value: string): Reading[] {
   const out: Reading[] = [{ text: value, how: "" }];
-  if (value.includes("%")) {
-    const once = percentDecode(value, false);
-    out.push({ text: once, how: "after percent-decoding" });
-    if (once !== null && once.includes("%")) out.push({ text: percentDecode(once, false), how: "after double percent-decoding" });
-    const decoded = new Set<string>(); // `%u002e` percent-decodes to itself: decode each text once
-    for (let i = 0, n = out.length; i < n; i++) {
-      const r = out[i]!;
-      if (r.text === null || decoded.has(r.text) || !PERCENT_U.test(r.text)) continue;
-      decoded.add(r.text);
-      const how = `${r.how ? `${r.how} and ` : "after "}%u-decoding`;
-      const iis = percentDecode(r.text, true);
-      out.push({ text: iis, how });
-      if (iis !== null && iis !== LONE_SURROGATE && iis.includes("%")) out.push({ text: percentDecode(iis, true), how: `${how} twice` });
+  if (!value.includes("%") && !NON_ASCII.test(value)) return out;
+  const seen = new Set<string>([value]);
+  const steps: string[] = [""];
+  const add = (next: string | null, st: string): boolean => {
+    if (next !== null && seen.has(next)) return true;
+    if (next !== null) seen.add(next);
+    steps.push(st);
+    out.push({ text: next, how: stepsLabel(st) });
+    return out.length <= MAX_READINGS;
+  };
+  for (let i = 0; i < out.length; i++) {
+    const t = out[i]!.text;
+    if (t === null || t === LONE_SURROGATE) continue;
+    const done = steps[i]!;
+    if (t.includes("%")) {
+      // After a %u round, another %u round first (it also decodes %XX): the shorter label for the same text.
+      for (const iis of done.endsWith("u") ? [true, false] : [false, true]) {
+        if (iis && !PERCENT_U.test(t) && !done.endsWith("u")) continue;
+        if (!add(percentDecode(t, iis), done + (iis ? "u" : "p"))) return [{ text: TOO_MANY, how: "" }];
+      }
     }
-  }
-  for (let i = 0, n = out.length; i < n; i++) {
-    const r = out[i]!;
-    if (r.text !== null && r.text !== LONE_SURROGATE && NON_ASCII.test(r.text)) {
-      const nf = r.text.normalize("NFKC");
-      if (nf !== r.text) out.push({ text: nf, how: `${r.how ? `${r.how} and ` : "after "}unicode normalisation` });
-    }
+    if (NON_ASCII.test(t) && !add(t.normalize("NFKC"), done + "n")) return [{ text: TOO_MANY, how: "" }];
   }
   return out;
 }

@@ -18,7 +18,8 @@
 //   allowed function, or when the policy lists its symbol;
 // - a TABLESAMPLE method is `system` or `bernoulli` (or listed);
 // - the attribute spelling `(expr).f`, which PostgreSQL reads as `f(expr)` for any one-argument `f`, is
-//   refused for a built-in name that is not allowed, or (with a table list) that takes a relation.
+//   refused for a built-in name that is not allowed, or (with a table list) that takes a relation; so is
+//   `s.f` when `s` names a function in FROM (sql-pg-check.ts), where `s` may be a scalar.
 // What it does not see: user-defined one-argument functions reached through the attribute spelling
 // (`(x).f`, or `t.f` on a row), which read like field names, and casts or operators that a database
 // redefines. Run queries as a

@@ -4,7 +4,9 @@
 // INTO clause, a locking clause, a statement other than a SELECT (a data-modifying CTE), a set operation
 // when those are off, or a call (function, operator, regclass cast, tablesample method) that is not on
 // the read-only allow-list (sql-pg-calls.ts: PostgreSQL's catalog, generated, plus the policy's
-// `functions`; relation-taking functions and regclass casts checked against the table list).
+// `functions`; relation-taking functions and regclass casts checked against the table list). `s.f` on a
+// function in FROM (`SELECT s.pg_read_file FROM lower('/etc/passwd') s`) is a call `f(s)`: a function
+// returning a scalar makes `s` that scalar; so it is checked as the attribute spelling `(x).f` is.
 // Tables (optional allow list): every relation named in the query must be on the list; an unqualified
 // name is a CTE instead when a CTE of that name is in scope where it is used (PostgreSQL's scoping: a
 // query's own WITH, its enclosing queries', and in a non-recursive WITH only the CTEs before it). Names
@@ -38,6 +40,8 @@ export interface PgCheckOptions {
 }
 
 const MAX_NODES = 200_000;
+/** In the set of names functions in FROM bind: one of them binds a name the check does not derive. */
+const ANY_NAME = "\u0000any";
 
 export const STAR_FAULT = "select * is not allowed when columns are restricted";
 
@@ -132,6 +136,9 @@ function walk(root: Obj, o: PgCheckOptions): string | null {
   const relNames = new Set<string>();
   const qualified = new Set<string>();
   const refs: string[][] = [];
+  /** Names a function in FROM binds (its alias, else its name), and `q.f` references, for the attribute check. */
+  const fromFunctions = new Set<string>();
+  const qualifiedRefs: string[][] = [];
   const stack: Item[] = [{ v: root, scope: null }];
   let seen = 0;
   while (stack.length > 0) {
@@ -159,10 +166,22 @@ function walk(root: Obj, o: PgCheckOptions): string | null {
     for (const k in v) {
       if (k === "withClause") continue;
       const x = v[k];
+      if (k === "RangeFunction" && isObj(x)) functionNames(x, fromFunctions);
+      if (k === "ColumnRef" && isObj(x)) {
+        const names = (Array.isArray(x.fields) ? x.fields : []).map(sval);
+        if (names.length === 2 && names.every((n) => n !== null)) qualifiedRefs.push(names as string[]);
+      }
       const fault = /^[A-Z]/.test(k) ? nodeFault(k, x, o, refs) : fieldFault(k, x, v, inner, o, relNames, qualified);
       if (fault !== null) return fault;
       if (isObj(x)) stack.push({ v: x, scope: inner });
     }
+  }
+  // `s.f` where `s` is a function in FROM: a function returning a scalar makes `s` that scalar, and
+  // PostgreSQL reads `s.f` as `f(s)` (measured: `SELECT s.pg_read_file FROM lower('/etc/passwd') s`).
+  for (const [q, f] of qualifiedRefs) {
+    if (!fromFunctions.has(ANY_NAME) && !fromFunctions.has(q as string)) continue;
+    const fault = attributeFault(f as string, o.tables);
+    if (fault !== null) return fault;
   }
   if (cols) {
     for (const ref of refs) {
@@ -171,6 +190,27 @@ function walk(root: Obj, o: PgCheckOptions): string | null {
     }
   }
   return null;
+}
+
+/**
+ * The names a `RangeFunction` (a function in FROM) binds: its alias, and every function's own name. A
+ * function in SQL syntax (`CAST(...)`, `COALESCE(...)`, `CURRENT_USER`) without an alias binds a name
+ * PostgreSQL derives; then ANY_NAME is added, and every qualifier counts.
+ */
+function functionNames(rf: Obj, into: Set<string>): void {
+  const aliased = isObj(rf.alias) && typeof rf.alias.aliasname === "string";
+  if (aliased) into.add((rf.alias as Obj).aliasname as string);
+  const items: unknown[] = [];
+  for (const f of Array.isArray(rf.functions) ? rf.functions : []) {
+    if (isObj(f) && isObj(f.List) && Array.isArray(f.List.items)) items.push(f.List.items[0]);
+  }
+  for (const v of items) {
+    if (isObj(v) && isObj(v.FuncCall) && Array.isArray(v.FuncCall.funcname)) {
+      const last = sval(v.FuncCall.funcname[v.FuncCall.funcname.length - 1]);
+      if (last !== null) into.add(last);
+      else into.add(ANY_NAME);
+    } else if (!aliased) into.add(ANY_NAME);
+  }
 }
 
 /** Checks on a node of type `type` (the key of a `{ Type: body }` wrapper). */
