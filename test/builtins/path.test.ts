@@ -156,6 +156,21 @@ describe("checkSandboxPath", () => {
     for (const ch of ["¥", "₩", "∖", "∕", "⁄", "⧸", "／", "＼", "．", "：", "￥", "￦", "․", "﹒", "﹨"]) expect(check(`..${ch}etc`), ch).toMatch(/best-fit/);
   });
 
+  it("holds the entries completed from the WCTABLE sections of the other WindowsBestFit tables", () => {
+    // bestfit1253: ACUTE ACCENT is `/`; 932, 950, 1250: INVERTED QUESTION MARK is `?`; 1250, 1251, 1253,
+    // 1254: arrows, pointers and MALE SIGN are `<` `>` `|`; 1254: the double prime quotation marks are `"`.
+    const completed: [number, string][] = [
+      [0x00b4, "/"], [0x00bf, "?"], [0x2190, "<"], [0x2192, ">"], [0x2195, "|"], [0x21a8, "|"],
+      [0x25c4, "<"], [0x25ba, ">"], [0x2642, ">"], [0x301d, '"'], [0x301e, '"'],
+    ];
+    for (const [cp, ascii] of completed) {
+      expect(BEST_FIT.get(cp), `U+${cp.toString(16)}`).toBe(ascii);
+      const ch = String.fromCodePoint(cp);
+      expect(check(`..${ch}..${ch}etc`), ch).toMatch(/windows best-fit code pages turn into/);
+    }
+    for (const p of ["¡hola.txt", "a↑b.txt", "a↓b.txt", "a↔b.txt", "♀/x.txt", "▲▼.txt", "a〟b.txt"]) expect(check(p), p).toBeNull();
+  });
+
   it("keeps names without best-fit characters: CJK, fullwidth letters and digits, other punctuation", () => {
     for (const p of ["日本語/ファイル名.txt", "写真（1）.jpg", "価格100円.txt", "ｆｉｌｅ１.txt", "한국어/파일.txt", "a＃b", "a～b", "€.txt", "a’b"]) {
       expect(check(p), p).toBeNull();
