@@ -181,19 +181,33 @@ export class Policy {
    * INVARIANT: otherwise the copy deep-equals the input. Every own enumerable key is copied as an own data
    * property, `__proto__` and `constructor` included (JSON.parse makes `"__proto__"` an own key, and an
    * assignment would set the copy's prototype instead, hiding the key from the approver and the audit).
+   * Bounded for host-built objects too: an object met again on its own path (a cycle) becomes
+   * `"[CIRCULAR]"`, and one shared by several parents is copied once (its copy is shared), so a cycle or
+   * a DAG of shared objects costs time linear in the number of distinct objects, never exponential.
    */
   redact(value: unknown): unknown {
     const keys = this.redactKeys;
+    const copies = new Map<object, unknown>();
+    const onPath = new Set<object>();
     const walk = (v: unknown, depth: number): unknown => {
       if (depth > 64) return "[TRUNCATED]";
-      if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
       if (typeof v !== "object" || v === null) return v;
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v)) {
-        const lower = k.toLowerCase();
-        const x = keys.some((r) => lower.includes(r)) ? "[REDACTED]" : walk((v as Record<string, unknown>)[k], depth + 1);
-        Object.defineProperty(out, k, { value: x, writable: true, enumerable: true, configurable: true });
+      if (onPath.has(v)) return "[CIRCULAR]";
+      if (copies.has(v)) return copies.get(v);
+      onPath.add(v);
+      let out: unknown;
+      if (Array.isArray(v)) out = v.map((x) => walk(x, depth + 1));
+      else {
+        const o: Record<string, unknown> = {};
+        for (const k of Object.keys(v)) {
+          const lower = k.toLowerCase();
+          const x = keys.some((r) => lower.includes(r)) ? "[REDACTED]" : walk((v as Record<string, unknown>)[k], depth + 1);
+          Object.defineProperty(o, k, { value: x, writable: true, enumerable: true, configurable: true });
+        }
+        out = o;
       }
+      onPath.delete(v);
+      copies.set(v, out);
       return out;
     };
     return walk(value, 0);

@@ -218,6 +218,29 @@ describe("redact copies __proto__ keys as data (point 7)", () => {
   });
 });
 
+describe("redact is bounded on host-built objects (point 7)", () => {
+  const p = compilePolicy('policy "t"\naudit { redact token }\nrole r { allow tool "*" }', { readFile: null });
+
+  it("a DAG of shared objects 60 levels deep is copied once per object, not once per path (no exponential walk)", () => {
+    let o: Record<string, unknown> = { token: "t", leaf: 1 };
+    for (let i = 0; i < 60; i++) o = { a: o, b: o };
+    const out = p.redact(o) as Record<string, Record<string, unknown>>;
+    // 2^60 paths: without sharing the copy this would not return. The copy keeps the sharing.
+    expect(out.a).toBe(out.b);
+    let x: Record<string, unknown> = out;
+    for (let i = 0; i < 60; i++) x = x.a as Record<string, unknown>;
+    expect(x).toEqual({ token: "[REDACTED]", leaf: 1 });
+  });
+
+  it("a cycle becomes [CIRCULAR] at the back edge, and the copy is plain JSON", () => {
+    const c: Record<string, unknown> = { token: "t", n: 1 };
+    c.self = c;
+    c.list = [c, { c }];
+    const out = p.redact(c);
+    expect(JSON.stringify(out)).toBe('{"token":"[REDACTED]","n":1,"self":"[CIRCULAR]","list":["[CIRCULAR]",{"c":"[CIRCULAR]"}]}');
+  });
+});
+
 describe("parseRequestJson (point 7)", () => {
   it("refuses duplicate keys at any depth, after unescaping, __proto__ included", () => {
     for (const [text, key] of [
