@@ -258,6 +258,33 @@ describe("parseRequestJson (point 7)", () => {
     }
   });
 
+  it("options that are not whole numbers in range are refused, never read as no bound (NaN, huge, negative)", () => {
+    const deep = "[".repeat(200_000) + "]".repeat(200_000);
+    for (const o of [{ maxDepth: NaN }, { maxDepth: 1e9 }, { maxDepth: -1 }, { maxDepth: 2.5 }, { maxLength: NaN }, { maxLength: -1 }]) {
+      expect(() => parseRequestJson(deep, o), JSON.stringify(o)).toThrow(RangeError);
+    }
+    expect(() => parseRequestJson(deep, { maxDepth: 1024 })).toThrow("nesting deeper than 1024 levels");
+  });
+
+  it("the deepest allowed nesting parses, and a stack overflow under a deep caller is a RequestJsonError", () => {
+    const text = '{"a":'.repeat(1024) + "1" + "}".repeat(1024);
+    expect(() => parseRequestJson(text, { maxDepth: 1024 })).not.toThrow();
+    const parseAt = (n: number): unknown => {
+      if (n > 0) return parseAt(n - 1);
+      try {
+        parseRequestJson(text, { maxDepth: 1024 });
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    };
+    // Whichever caller depth leaves too little stack, it is refused as input: never a bare RangeError.
+    for (const depth of [2000, 4000, 6000]) {
+      const err = parseAt(depth);
+      if (err !== undefined) expect(err).toBeInstanceOf(RequestJsonError);
+    }
+  });
+
   it("gives the position, line and column of the fault", () => {
     let err: RequestJsonError | undefined;
     try {
