@@ -232,6 +232,11 @@ describe("redact is bounded on host-built objects (point 7)", () => {
     expect(x).toEqual({ token: "[REDACTED]", leaf: 1 });
   });
 
+  it("keys are compared after NFKC and without invisible characters: fullwidth or zero-width spellings are redacted too", () => {
+    const out = p.redact({ "ＴＯＫＥＮ": 1, "to\u200bken": 2, "TO\ufe0fKEN_x": 3, "Token": 4, tokn: 5, "__proto__x": 6 }) as Record<string, unknown>;
+    expect(out).toEqual({ "ＴＯＫＥＮ": "[REDACTED]", "to\u200bken": "[REDACTED]", "TO\ufe0fKEN_x": "[REDACTED]", Token: "[REDACTED]", tokn: 5, "__proto__x": 6 });
+  });
+
   it("a cycle becomes [CIRCULAR] at the back edge, and the copy is plain JSON", () => {
     const c: Record<string, unknown> = { token: "t", n: 1 };
     c.self = c;
