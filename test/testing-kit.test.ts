@@ -178,6 +178,15 @@ describe("property helpers", () => {
     expect(byAmount.decide({ method: "tools/list", principal: {}, tool: "pay" }).visibility).toBe("depends");
   });
 
+  it("tools/list is not `always` when an allow that reads the arguments may err on them (an erring allow denies)", () => {
+    const twoAllows = compile(`policy "two-allows"
+      role user { allow tool wire
+                  allow tool wire when args.n > 1 }`);
+    // Before: \`always\`, though a call without \`n\` (valid: wire has no args block) is evaluation_error.
+    toolsListMatchesCalls(twoAllows, { numRuns: 300 });
+    expect(twoAllows.decide({ method: "tools/list", principal: { roles: ["user"] }, tool: "wire" }).visibility).toBe("depends");
+  });
+
   it("refuse a scenario with a role or tool the policy does not know (a typo would hold vacuously)", () => {
     expect(() => never(seed, { tool: "execute_comand" }, "allow")).toThrow(/tool `execute_comand`, which the policy neither declares nor names/);
     expect(() => never(seed, { tool: "execute_command", lacking: "admn" }, "allow")).toThrow(/role `admn`, which the policy does not declare/);

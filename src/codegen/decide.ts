@@ -371,7 +371,7 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     if (errs) return { v: "never", reasons: errs };
     if (denies) return { v: "never", reasons: denies };
     if (!allowSure && !allowMaybe && !defaultAllow) return { v: "never" };
-    if (denyMaybe || (!allowSure && !defaultAllow)) return { v: "depends" };
+    if (denyMaybe || allowMaybe || (!allowSure && !defaultAllow)) return { v: "depends" };
     if (tool?.approval) {
       if (!tool.approvalTri) return { v: "depends" };
       const a = tool.approvalTri(req);

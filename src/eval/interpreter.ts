@@ -376,7 +376,9 @@ export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], un
   if (errs.length) return { v: "never", reasons: errs };
   if (denies.length) return { v: "never", reasons: denies };
   if (!allowSure && !allowMaybe && ir.defaultEffect === "deny") return { v: "never" };
-  if (denyMaybe || (!allowSure && ir.defaultEffect === "deny")) return { v: "depends" };
+  // An allow that depends on the arguments may also err on them (a missing or mistyped argument), and an
+  // erring allow denies (step 4): `always` only when no candidate's condition reads the arguments.
+  if (denyMaybe || allowMaybe || (!allowSure && ir.defaultEffect === "deny")) return { v: "depends" };
   if (tool?.approval) {
     if (!tool.approval.when) return { v: "depends" };
     const a = evalTri(tool.approval.when, req);
