@@ -4,6 +4,9 @@
  * against. INVARIANT: never throws; any fault is a deny with a reason. INVARIANT: an error never
  * switches a deny off: an erring deny condition, `unless`, or membership of a role that owns or
  * includes a deny (the role is then "in doubt", see `rolesOf`) denies with `evaluation_error`.
+ * INVARIANT (tools/list): `never` only when every call is denied, `always` only when every call with
+ * valid arguments is allowed: a condition or membership that reads the arguments is unknown, never an
+ * error, and an allow that might match may err, so it keeps the tool at `depends`.
  * Keeps no state outside a call, so a getter on the request may call decide again (re-entrant).
  */
 import type { IrExpr, IrPolicy, IrRule, IrTool } from "../ir/ir.js";
