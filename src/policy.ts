@@ -12,6 +12,7 @@ import { decide as interpretDecide, explain as interpretExplain } from "./eval/i
 import type { IrBudget, IrPolicy } from "./ir/ir.js";
 import type { Decision, Explanation, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./runtime/types.js";
 import type { SourceFile } from "./source/source.js";
+import { INVISIBLE } from "./eval/request.js";
 import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./runtime/resolve.js";
 import { sha256 } from "./runtime/canonical.js";
 
@@ -90,6 +91,17 @@ export function compilePolicy(source: string, options?: CompileOptions): Policy 
   if (!fe.ir || hasErrors(fe.diagnostics)) throw new PolicyCompileError(fe.diagnostics, fe.sources);
   return new Policy(fe.ir, fe.diagnostics, fe.sources);
 }
+
+/**
+ * The form a key is compared in for redaction: NFKC (fullwidth `ＴＯＫＥＮ` is `TOKEN`), without the
+ * characters that render as nothing (`to\u200bken` is `token`), lower-cased. A key only a tool server
+ * that normalizes could read as a secret's name is redacted all the same.
+ */
+function redactionForm(key: string): string {
+  const lower = key.toLowerCase();
+  return /^[\x20-\x7e]*$/.test(key) ? lower : key.normalize("NFKC").replace(INVISIBLE_ALL, "").toLowerCase();
+}
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "gu");
 
 export class Policy {
   readonly name: string;
@@ -176,24 +188,39 @@ export class Policy {
   }
 
   /**
-   * A copy of the arguments with every key that contains a redaction key (case-insensitive) replaced by
+   * A copy of the arguments with every key that contains a redaction key (case-insensitive, after NFKC and
+   * with invisible characters left out: `redactionForm`) replaced by
    * `"[REDACTED]"`, at any depth; values nested deeper than 64 levels become `"[TRUNCATED]"`.
    * INVARIANT: otherwise the copy deep-equals the input. Every own enumerable key is copied as an own data
    * property, `__proto__` and `constructor` included (JSON.parse makes `"__proto__"` an own key, and an
    * assignment would set the copy's prototype instead, hiding the key from the approver and the audit).
+   * Bounded for host-built objects too: an object met again on its own path (a cycle) becomes
+   * `"[CIRCULAR]"`, and one shared by several parents is copied once (its copy is shared), so a cycle or
+   * a DAG of shared objects costs time linear in the number of distinct objects, never exponential.
    */
   redact(value: unknown): unknown {
-    const keys = this.redactKeys;
+    const keys = this.redactKeys.map(redactionForm);
+    const copies = new Map<object, unknown>();
+    const onPath = new Set<object>();
     const walk = (v: unknown, depth: number): unknown => {
       if (depth > 64) return "[TRUNCATED]";
-      if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
       if (typeof v !== "object" || v === null) return v;
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v)) {
-        const lower = k.toLowerCase();
-        const x = keys.some((r) => lower.includes(r)) ? "[REDACTED]" : walk((v as Record<string, unknown>)[k], depth + 1);
-        Object.defineProperty(out, k, { value: x, writable: true, enumerable: true, configurable: true });
+      if (onPath.has(v)) return "[CIRCULAR]";
+      if (copies.has(v)) return copies.get(v);
+      onPath.add(v);
+      let out: unknown;
+      if (Array.isArray(v)) out = v.map((x) => walk(x, depth + 1));
+      else {
+        const o: Record<string, unknown> = {};
+        for (const k of Object.keys(v)) {
+          const lower = redactionForm(k);
+          const x = keys.some((r) => lower.includes(r)) ? "[REDACTED]" : walk((v as Record<string, unknown>)[k], depth + 1);
+          Object.defineProperty(o, k, { value: x, writable: true, enumerable: true, configurable: true });
+        }
+        out = o;
       }
+      onPath.delete(v);
+      copies.set(v, out);
       return out;
     };
     return walk(value, 0);

@@ -311,6 +311,17 @@ role helper {
     expect(() => whatMay(seed, { roles: ["developer"] }, { time: "2026-01-05 10:00" })).toThrow(RangeError);
     expect(canRoleReach(load("github-agent.mcppolicy"), "reader", "prompt", "triage_issue").answer).toBe("always");
   });
+
+  it("a target name that decide refuses as invalid_request is refused, never answered `always`", () => {
+    // Before: `always` for "read_file\u0000", though every such request is invalid_request.
+    for (const name of ["read_file\u0000", "read_file\ufe0f", "read_file ", " read_file", "read\u200bfile", "read_file\u3164", ""]) {
+      expect(() => canRoleCall(seed, "developer", name), JSON.stringify(name)).toThrow(RangeError);
+      expect(() => rolesReaching(seed, name), JSON.stringify(name)).toThrow(RangeError);
+    }
+    expect(() => canRoleReach(seed, "developer", "prompt", "p\u200b")).toThrow(RangeError);
+    expect(() => canRoleReach(seed, "developer", "resource", "file:///a\ufe0f")).toThrow(RangeError);
+    expect(canRoleCall(seed, "developer", "read_file").answer).not.toBe("never");
+  });
 });
 
 describe("properties: the analysis agrees with decide", () => {
@@ -445,6 +456,10 @@ describe("mcppolicy analyze (the CLI, as a process)", () => {
     expect(bad.stderr).toContain("mcppolicy: unknown role 'develper' in --can (did you mean 'developer'?)");
     expect(run(["analyze", "policies/seed.mcppolicy", "--can", "developer"]).status).toBe(2);
     expect(run(["analyze"]).status).toBe(2);
+    // A tool name no request can carry is a usage error, not a crash or an answer.
+    const spaced = run(["analyze", "policies/seed.mcppolicy", "--can", "developer:read_file "]);
+    expect([spaced.status, spaced.stderr]).toEqual([2, expect.stringContaining("starts or ends with white space")]);
+    expect(run(["analyze", "policies/seed.mcppolicy", "--who", "read\u200bfile"]).status).toBe(2);
     const dir = mkdtempSync(join(tmpdir(), "mcppolicy-analyze-"));
     try {
       const file = join(dir, "dead.mcppolicy");

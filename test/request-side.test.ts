@@ -218,6 +218,34 @@ describe("redact copies __proto__ keys as data (point 7)", () => {
   });
 });
 
+describe("redact is bounded on host-built objects (point 7)", () => {
+  const p = compilePolicy('policy "t"\naudit { redact token }\nrole r { allow tool "*" }', { readFile: null });
+
+  it("a DAG of shared objects 60 levels deep is copied once per object, not once per path (no exponential walk)", () => {
+    let o: Record<string, unknown> = { token: "t", leaf: 1 };
+    for (let i = 0; i < 60; i++) o = { a: o, b: o };
+    const out = p.redact(o) as Record<string, Record<string, unknown>>;
+    // 2^60 paths: without sharing the copy this would not return. The copy keeps the sharing.
+    expect(out.a).toBe(out.b);
+    let x: Record<string, unknown> = out;
+    for (let i = 0; i < 60; i++) x = x.a as Record<string, unknown>;
+    expect(x).toEqual({ token: "[REDACTED]", leaf: 1 });
+  });
+
+  it("keys are compared after NFKC and without invisible characters: fullwidth or zero-width spellings are redacted too", () => {
+    const out = p.redact({ "ＴＯＫＥＮ": 1, "to\u200bken": 2, "TO\ufe0fKEN_x": 3, "Token": 4, tokn: 5, "__proto__x": 6 }) as Record<string, unknown>;
+    expect(out).toEqual({ "ＴＯＫＥＮ": "[REDACTED]", "to\u200bken": "[REDACTED]", "TO\ufe0fKEN_x": "[REDACTED]", Token: "[REDACTED]", tokn: 5, "__proto__x": 6 });
+  });
+
+  it("a cycle becomes [CIRCULAR] at the back edge, and the copy is plain JSON", () => {
+    const c: Record<string, unknown> = { token: "t", n: 1 };
+    c.self = c;
+    c.list = [c, { c }];
+    const out = p.redact(c);
+    expect(JSON.stringify(out)).toBe('{"token":"[REDACTED]","n":1,"self":"[CIRCULAR]","list":["[CIRCULAR]",{"c":"[CIRCULAR]"}]}');
+  });
+});
+
 describe("parseRequestJson (point 7)", () => {
   it("refuses duplicate keys at any depth, after unescaping, __proto__ included", () => {
     for (const [text, key] of [
@@ -232,6 +260,33 @@ describe("parseRequestJson (point 7)", () => {
     ] as const) {
       expect(() => parseRequestJson(text), text).toThrow(RequestJsonError);
       expect(() => parseRequestJson(text)).toThrow(`duplicate key ${JSON.stringify(key)}`);
+    }
+  });
+
+  it("options that are not whole numbers in range are refused, never read as no bound (NaN, huge, negative)", () => {
+    const deep = "[".repeat(200_000) + "]".repeat(200_000);
+    for (const o of [{ maxDepth: NaN }, { maxDepth: 1e9 }, { maxDepth: -1 }, { maxDepth: 2.5 }, { maxLength: NaN }, { maxLength: -1 }]) {
+      expect(() => parseRequestJson(deep, o), JSON.stringify(o)).toThrow(RangeError);
+    }
+    expect(() => parseRequestJson(deep, { maxDepth: 1024 })).toThrow("nesting deeper than 1024 levels");
+  });
+
+  it("the deepest allowed nesting parses, and a stack overflow under a deep caller is a RequestJsonError", () => {
+    const text = '{"a":'.repeat(1024) + "1" + "}".repeat(1024);
+    expect(() => parseRequestJson(text, { maxDepth: 1024 })).not.toThrow();
+    const parseAt = (n: number): unknown => {
+      if (n > 0) return parseAt(n - 1);
+      try {
+        parseRequestJson(text, { maxDepth: 1024 });
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    };
+    // Whichever caller depth leaves too little stack, it is refused as input: never a bare RangeError.
+    for (const depth of [2000, 4000, 6000]) {
+      const err = parseAt(depth);
+      if (err !== undefined) expect(err).toBeInstanceOf(RequestJsonError);
     }
   });
 

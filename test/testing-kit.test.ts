@@ -162,6 +162,31 @@ describe("property helpers", () => {
     expect(err.decisions.decision?.reasons[0]).toMatchObject({ code: "evaluation_error", rule: "suspended/1" });
   });
 
+  it("tools/list agrees with calls when a `member when` reads the arguments (held for some calls only)", () => {
+    const byAmount = compile(`policy "by-amount"
+      role user { allow tool "*" }
+      role big_spender { member when args.amount > 100
+                         deny tool wire because "large transfers" }
+      role payer { member when args.amount < 10
+                   allow tool pay }
+      tool wire { args { amount: number } }
+      tool pay { args { amount: number } }`);
+    // Before: tools/list erred on the missing arguments and hid `wire` (never) though small wires are
+    // allowed, and showed `pay` as no_role to a principal whom small payments are allowed.
+    toolsListMatchesCalls(byAmount, { numRuns: 400 });
+    expect(byAmount.decide({ method: "tools/list", principal: { roles: ["user"] }, tool: "wire" }).visibility).toBe("depends");
+    expect(byAmount.decide({ method: "tools/list", principal: {}, tool: "pay" }).visibility).toBe("depends");
+  });
+
+  it("tools/list is not `always` when an allow that reads the arguments may err on them (an erring allow denies)", () => {
+    const twoAllows = compile(`policy "two-allows"
+      role user { allow tool wire
+                  allow tool wire when args.n > 1 }`);
+    // Before: \`always\`, though a call without \`n\` (valid: wire has no args block) is evaluation_error.
+    toolsListMatchesCalls(twoAllows, { numRuns: 300 });
+    expect(twoAllows.decide({ method: "tools/list", principal: { roles: ["user"] }, tool: "wire" }).visibility).toBe("depends");
+  });
+
   it("refuse a scenario with a role or tool the policy does not know (a typo would hold vacuously)", () => {
     expect(() => never(seed, { tool: "execute_comand" }, "allow")).toThrow(/tool `execute_comand`, which the policy neither declares nor names/);
     expect(() => never(seed, { tool: "execute_command", lacking: "admn" }, "allow")).toThrow(/role `admn`, which the policy does not declare/);

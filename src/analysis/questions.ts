@@ -131,7 +131,11 @@ function verdictOf(policy: Policy, res: ScenarioResult, who: string): Verdict {
   return { target: res.target.kind, name: res.target.name, answer, effects, dependsOn: answer === "depends" || answer === "unknown" ? dependsOn(res) : [], argsChecked, witness, because };
 }
 
-/** Can a principal given `role` (holding exactly it and what it includes) call `tool`? Throws RangeError for an undeclared role. */
+/**
+ * Can a principal given `role` (holding exactly it and what it includes) call `tool`? Throws RangeError for
+ * an undeclared role, and for a name that decide refuses as invalid_request (control or invisible
+ * characters, edge white space, empty).
+ */
 export function canRoleCall(policy: Policy, role: string, tool: string): RoleVerdict {
   return canRoleReach(policy, role, "tool", tool);
 }
@@ -139,6 +143,9 @@ export function canRoleCall(policy: Policy, role: string, tool: string): RoleVer
 /** canRoleCall for any kind of target: a tool, a resource URI or a prompt name. */
 export function canRoleReach(policy: Policy, role: string, kind: TargetKind, name: string): RoleVerdict {
   if (!policy.ir.roles.has(role)) throw new RangeError(`unknown role \`${role}\``);
+  // decide refuses such a name as invalid_request before any rule: no answer about it could be `always`.
+  const fault = typeof name === "string" ? nameFault(name) : "is not a string";
+  if (fault) throw new RangeError(`the ${kind === "resource" ? "resource URI" : `${kind} name`} ${JSON.stringify(name)} ${fault}`);
   const target: Target = { kind, name };
   const scenario: Scenario = { hostRoles: [role], exact: true };
   const res = analyseScenario(policy.ir, target, scenario);

@@ -169,7 +169,10 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
       return BAD;
     }
     if (!compatible(l.type, "string")) sym.diagnostics.push(typeMismatch(e.left.span, `\`matches\` needs a string, but this is ${l.type}`));
-    const problem = globProblem(e.right.value, "matches");
+    // On `tool.name` or `resource.uri` the pattern must also be one a valid request's name or URI can
+    // match (no control or invisible characters, not empty, no edge whitespace), as in a rule target.
+    const subject = l.ir.k === "attr" && l.ir.path.length === 0 ? l.ir.root : undefined;
+    const problem = globProblem(e.right.value, subject === "tool.name" ? "tool" : subject === "resource.uri" ? "resource" : "matches");
     if (problem) {
       sym.diagnostics.push(unsupportedGlob(e.right.span, e.right.value, problem.what, problem.hint));
       return BAD;

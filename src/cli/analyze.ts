@@ -87,7 +87,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const asked = typeof principalPath === "string" ? parsePrincipal(await readInput(principalPath, COMMAND), principalPath === "-" ? "stdin" : `'${principalPath}'`) : undefined;
 
   // The compiler is loaded only once the command line is known to be good: usage errors stay fast.
-  const [{ runFrontEnd }, { fsReader }, { Policy }, render, analysis, { validateRequest }] = await Promise.all([
+  const [{ runFrontEnd }, { fsReader }, { Policy }, render, analysis, { validateRequest, nameFault }] = await Promise.all([
     import("../compiler/compile.js"),
     import("../compiler/load.js"),
     import("../policy.js"),
@@ -106,6 +106,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (canPair && !policy.ir.roles.has(canPair[0])) {
     const guess = closest(canPair[0], policy.ir.roles.keys());
     throw new UsageError(`unknown role '${canPair[0]}' in --can${guess ? ` (did you mean '${guess}'?)` : ""}`, COMMAND);
+  }
+  for (const [name, flag] of [[canPair?.[1], "--can"], [who, "--who"]] as const) {
+    const fault = typeof name === "string" ? nameFault(name) : undefined;
+    if (fault) throw new UsageError(`the tool name ${JSON.stringify(name)} in ${flag} ${fault}: no request can carry it`, COMMAND);
   }
   if (asked) {
     const shape = validateRequest({ principal: asked.principal, method: "tools/list", ...asked.context });

@@ -80,7 +80,7 @@ export function compileExpr(e: IrExpr): Fn {
         const lookup = e.r.lookup;
         return (req) => {
           const v = l(req);
-          if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw new EvalError(`cannot look up ${describeValue(v)} in a list`);
+          if ((typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") || v !== v) throw new EvalError(`cannot look up ${describeValue(v)} in a list`);
           return lookup.has(v) !== neg;
         };
       }

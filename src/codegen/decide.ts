@@ -11,7 +11,7 @@
  * JSON.stringify of role lists, which no two different lists share.
  */
 import { EvalError, validateRequest } from "../eval/request.js";
-import { approvalErrorReason, unsureMessage, type Tri } from "../eval/interpreter.js";
+import { approvalErrorReason, unsureMessage, whoOf, type Tri } from "../eval/interpreter.js";
 import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import { buildRuleIndex, lookup, type IndexedRule, type OwnerIndex, type RuleIndex } from "../ir/optimize.js";
 import type { Decision, Method, PolicyRequest, Reason, Visibility } from "../runtime/types.js";
@@ -104,6 +104,8 @@ interface Call {
   ignored: string[] | undefined;
   /** Derived roles whose membership condition erred and that are not held. */
   erred: string[] | undefined;
+  /** tools/list: derived roles not held whose membership reads the arguments (held for some calls). */
+  maybe: string[] | undefined;
   /** The first matching allow, and all of them when there are several. */
   firstAllow: CRule | undefined;
   allAllows: CRule[] | undefined;
@@ -155,7 +157,7 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
   const index = buildRuleIndex(ir);
   const compiledRules: (CRule | undefined)[] = new Array(index.size);
   const ruleAt = (r: IndexedRule): CRule => (compiledRules[r.order] ??= cRule(r.rule));
-  const derived = [...ir.roles.values()].filter((r) => r.members.length > 0).map((r) => ({ name: r.name, members: r.members.map(compilePred) }));
+  const derived = [...ir.roles.values()].filter((r) => r.members.length > 0).map((r) => ({ name: r.name, members: r.members.map(compilePred), tri: r.members.map(compileTri) }));
   const closures = new Map([...ir.roles.values()].map((r) => [r.name, r.closure] as const));
   const tools = new Map<string, CTool>();
   for (const t of ir.tools.values()) {
@@ -192,8 +194,12 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
   /** Role sets of the roles an erring membership may bring in (their deny rules only are used), bounded. */
   const unsureSets = new Map<string, RoleSet>();
 
-  /** Held roles, closed and sorted; errors of membership conditions go to `call.errors`, erring roles to `call.erred`. */
-  function resolveRoles(req: PolicyRequest, call: Call): RoleSet | undefined {
+  /**
+   * Held roles, closed and sorted; errors of membership conditions go to `call.errors`, erring roles to
+   * `call.erred`. `list` (tools/list of one tool): memberships are three-valued, and those that read the
+   * arguments go to `call.maybe`; an empty role set is returned when only such roles may be held.
+   */
+  function resolveRoles(req: PolicyRequest, call: Call, list = false): RoleSet | undefined {
     const given = req.principal?.roles;
     if (derived.length === 0 && given !== undefined) {
       // Fast paths: the host's role list seen before (one role: by name, no key to build).
@@ -213,6 +219,25 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     for (const d of derived) {
       if (held.has(d.name)) continue;
       let erred = false;
+      if (list) {
+        let unknown = false;
+        for (const m of d.tri) {
+          const v = m(req);
+          if (v === true) {
+            held.add(d.name);
+            erred = unknown = false;
+            break;
+          }
+          if (v === "unknown") unknown = true;
+          else if (v === "error") {
+            (call.errors ??= []).push(`membership of role \`${d.name}\` could not be evaluated`);
+            erred = true;
+          }
+        }
+        if (erred) (call.erred ??= []).push(d.name);
+        if (unknown) (call.maybe ??= []).push(d.name);
+        continue;
+      }
       for (const m of d.members) {
         try {
           if (m(req)) {
@@ -228,7 +253,7 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       }
       if (erred) (call.erred ??= []).push(d.name);
     }
-    if (held.size === 0) return undefined;
+    if (held.size === 0) return call.maybe ? roleSetFor([]) : undefined;
     const closed = new Set<string>();
     for (const r of held) for (const x of closures.get(r)!) closed.add(x);
     const rs = roleSetFor([...closed].sort());
@@ -264,6 +289,23 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     return out.length ? out : undefined;
   }
 
+  /** tools/list: the rules (allow and deny) of the roles of `call.maybe` (closed, minus those held) that fit the tool. */
+  function maybeRules(call: Call, held: readonly string[], name: string): readonly CRule[] | undefined {
+    if (call.maybe === undefined) return undefined;
+    const names = new Set<string>();
+    for (const m of call.maybe) for (const x of closures.get(m)!) if (!held.includes(x)) names.add(x);
+    if (names.size === 0) return undefined;
+    const sorted = [...names].sort();
+    const key = `maybe:${JSON.stringify(sorted)}`;
+    let ms = unsureSets.get(key);
+    if (!ms) {
+      ms = new RoleSet(sorted, index, ruleAt, false);
+      if (unsureSets.size >= MAX_CACHED_ROLESETS) unsureSets.clear();
+      unsureSets.set(key, ms);
+    }
+    return ms.candidates("tool", name);
+  }
+
   function denyOf(code: Reason["code"], message: string, roles: readonly string[], errors: string[], risk: IrTool["risk"], rule?: string): Decision {
     return decision("deny", [rule ? { code, rule, message } : { code, message }], roles, errors, EMPTY, risk);
   }
@@ -289,7 +331,7 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
   }
 
   /** Same as the interpreter's `visibility`: reasons are given when rules make it `never`. */
-  function visibility(req: PolicyRequest, cands: readonly CRule[], unsure: { rule: CRule; via: string }[] | undefined, tool: CTool | undefined): { v: Visibility; reasons?: Reason[] } {
+  function visibility(req: PolicyRequest, cands: readonly CRule[], unsure: { rule: CRule; via: string }[] | undefined, maybe: readonly CRule[] | undefined, tool: CTool | undefined): { v: Visibility; reasons?: Reason[] } {
     let allowSure = false;
     let allowMaybe = false;
     let denyMaybe = false;
@@ -318,10 +360,18 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
       if (w !== "error" && (w === "unknown" || u === "unknown")) denyMaybe = true;
       else (errs ??= []).push({ code: "evaluation_error", rule: r.id, message: unsureMessage(r.id, via) });
     }
+    // Same as the interpreter: a role held for some arguments only makes its rules a maybe.
+    if (maybe) for (const r of maybe) {
+      const w: Tri = r.whenTri ? r.whenTri(req) : true;
+      const u: Tri = w === false || !r.unlessTri ? false : r.unlessTri(req);
+      if (w === false || u === true) continue;
+      if (!r.allow) denyMaybe = true;
+      else if (w !== "error" && u !== "error") allowMaybe = true;
+    }
     if (errs) return { v: "never", reasons: errs };
     if (denies) return { v: "never", reasons: denies };
     if (!allowSure && !allowMaybe && !defaultAllow) return { v: "never" };
-    if (denyMaybe || (!allowSure && !defaultAllow)) return { v: "depends" };
+    if (denyMaybe || allowMaybe || (!allowSure && !defaultAllow)) return { v: "depends" };
     if (tool?.approval) {
       if (!tool.approvalTri) return { v: "depends" };
       const a = tool.approvalTri(req);
@@ -348,9 +398,9 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     if (req.tool === undefined) {
       return decision("allow", [{ code: "allow_rule", message: "listing tools is allowed to principals that hold a role" }], roles, errors ?? EMPTY, EMPTY, undefined);
     }
-    const { v, reasons } = visibility(req, rs.candidates("tool", req.tool), unsureDenies(call, roles, "tool", req.tool), tool);
+    const { v, reasons } = visibility(req, rs.candidates("tool", req.tool), unsureDenies(call, roles, "tool", req.tool), maybeRules(call, roles, req.tool), tool);
     if (v === "never") {
-      const d = denyOf("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${roles.map((r) => `\`${r}\``).join(", ")}`, roles, errors ?? EMPTY, risk);
+      const d = denyOf("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${whoOf(roles)}`, roles, errors ?? EMPTY, risk);
       if (reasons) d.reasons = reasons;
       d.visibility = v;
       return d;
@@ -419,8 +469,8 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     const shape = validateRequest(req);
     if ("error" in shape) return denyOf("invalid_request", shape.error, EMPTY, EMPTY, undefined);
     const method = shape.method;
-    const call: Call = { errors: undefined, ignored: undefined, erred: undefined, firstAllow: undefined, allAllows: undefined };
-    const rs = resolveRoles(req, call);
+    const call: Call = { errors: undefined, ignored: undefined, erred: undefined, maybe: undefined, firstAllow: undefined, allAllows: undefined };
+    const rs = resolveRoles(req, call, method === "tools/list" && req.tool !== undefined);
     const kind = KIND_OF[method]!;
     const tool = kind === "tool" && req.tool !== undefined ? tools.get(req.tool) : undefined;
     const risk = tool?.ir.risk;

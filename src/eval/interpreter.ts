@@ -4,6 +4,9 @@
  * against. INVARIANT: never throws; any fault is a deny with a reason. INVARIANT: an error never
  * switches a deny off: an erring deny condition, `unless`, or membership of a role that owns or
  * includes a deny (the role is then "in doubt", see `rolesOf`) denies with `evaluation_error`.
+ * INVARIANT (tools/list): `never` only when every call is denied, `always` only when every call with
+ * valid arguments is allowed: a condition or membership that reads the arguments is unknown, never an
+ * error, and an allow that might match may err, so it keeps the tool at `depends`.
  * Keeps no state outside a call, so a getter on the request may call decide again (re-entrant).
  */
 import type { IrExpr, IrPolicy, IrRule, IrTool } from "../ir/ir.js";
@@ -108,11 +111,12 @@ export function patternMatches(rule: IrRule, value: string): boolean {
  * that is not held anyway, each mapped to the erring role that would have brought it; their deny rules
  * may apply (grammar/README.md, "Errors deny").
  */
-export function rolesOf(ir: IrPolicy, req: PolicyRequest): { roles: string[]; ignored: string[]; errors: string[]; unsure: Map<string, string> } {
+export function rolesOf(ir: IrPolicy, req: PolicyRequest, list = false): { roles: string[]; ignored: string[]; errors: string[]; unsure: Map<string, string>; maybe: Set<string> } {
   const held = new Set<string>();
   const ignored: string[] = [];
   const errors: string[] = [];
   const erred: string[] = [];
+  const maybeHeld: string[] = [];
   for (const r of req.principal?.roles ?? []) {
     if (ir.roles.has(r)) held.add(r);
     else ignored.push(r);
@@ -120,7 +124,23 @@ export function rolesOf(ir: IrPolicy, req: PolicyRequest): { roles: string[]; ig
   for (const role of ir.roles.values()) {
     if (held.has(role.name)) continue;
     let err = false;
+    let unknown = false;
     for (const m of role.members) {
+      if (list) {
+        // tools/list: a membership that reads the arguments may hold for some calls and not others.
+        const v = evalTri(m, req);
+        if (v === true) {
+          held.add(role.name);
+          err = unknown = false;
+          break;
+        }
+        if (v === "unknown") unknown = true;
+        else if (v === "error") {
+          errors.push(`membership of role \`${role.name}\` could not be evaluated`);
+          err = true;
+        }
+        continue;
+      }
       try {
         if (evalCondition(m, req)) {
           held.add(role.name);
@@ -134,12 +154,25 @@ export function rolesOf(ir: IrPolicy, req: PolicyRequest): { roles: string[]; ig
       }
     }
     if (err) erred.push(role.name);
+    if (unknown) maybeHeld.push(role.name);
   }
   const closed = new Set<string>();
   for (const r of held) for (const x of ir.roles.get(r)!.closure) closed.add(x);
   const unsure = new Map<string, string>();
   for (const r of erred) for (const x of ir.roles.get(r)!.closure) if (!closed.has(x) && !unsure.has(x)) unsure.set(x, r);
-  return { roles: [...closed].sort(), ignored, errors, unsure };
+  const maybe = new Set<string>();
+  for (const r of maybeHeld) for (const x of ir.roles.get(r)!.closure) if (!closed.has(x)) maybe.add(x);
+  return { roles: [...closed].sort(), ignored, errors, unsure, maybe };
+}
+
+/**
+ * tools/list only: the rules (allow and deny) of the roles a membership that reads the arguments may
+ * bring in (`maybe`), that fit the tool, roles sorted by name, rules in source order.
+ */
+export function maybeRules(ir: IrPolicy, maybe: ReadonlySet<string>, tool: string): IrRule[] {
+  const out: IrRule[] = [];
+  for (const name of [...maybe].sort()) for (const r of ir.roles.get(name)!.rules) if (r.target === "tool" && patternMatches(r, tool)) out.push(r);
+  return out;
 }
 
 /**
@@ -219,16 +252,16 @@ function decideUnsafe(ir: IrPolicy, req: PolicyRequest, trace: ExplainedRule[] |
   if ("error" in shape) return deny("invalid_request", shape.error);
   const method = shape.method;
   // 2. roles
-  const { roles, ignored, errors, unsure } = rolesOf(ir, req);
+  const { roles, ignored, errors, unsure, maybe } = rolesOf(ir, req, method === "tools/list" && req.tool !== undefined);
   const tool = method === "tools/call" || method === "tools/list" ? (req.tool !== undefined ? ir.tools.get(req.tool) : undefined) : undefined;
   const base: Partial<Decision> = { roles, errors, ...(tool?.risk && { risk: tool.risk }) };
   if (trace) traceAll(ir, roles, unsure, req, method, trace);
-  if (roles.length === 0) {
+  if (roles.length === 0 && maybe.size === 0) {
     const d = deny("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", base);
     if (method === "tools/list" && req.tool !== undefined) d.visibility = "never";
     return d;
   }
-  if (method === "tools/list") return listDecision(ir, req, roles, unsure, tool, base);
+  if (method === "tools/list") return listDecision(ir, req, roles, unsure, maybe, tool, base);
   const target = targetValue(req, method) as string;
   // 3. candidates; 4. errors deny; 5. deny wins
   const cands = candidates(ir, roles, method, target);
@@ -304,7 +337,7 @@ export function budgetsFor(ir: IrPolicy, allows: readonly IrRule[], tool: IrTool
 
 // ---- tools/list ----
 /** Visibility of a tool, and when it is `never` because of rules, the reasons (errors first, then denies). */
-export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], unsure: ReadonlyMap<string, string>, tool: IrTool | undefined): { v: Visibility; reasons?: Reason[] } {
+export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], unsure: ReadonlyMap<string, string>, maybe: ReadonlySet<string>, tool: IrTool | undefined): { v: Visibility; reasons?: Reason[] } {
   const name = req.tool as string;
   const cands = candidates(ir, roles, "tools/call", name);
   let allowSure = false;
@@ -335,10 +368,20 @@ export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], un
     if (w !== "error" && (w === "unknown" || u === "unknown")) denyMaybe = true;
     else errs.push({ code: "evaluation_error", rule: r.id, message: unsureMessage(r.id, via) });
   }
+  // A role held for some arguments only: its denies might apply, its allows might grant (where they cannot err).
+  for (const r of maybeRules(ir, maybe, name)) {
+    const w = r.when ? evalTri(r.when, req) : true;
+    const u = w === false || !r.unless ? false : evalTri(r.unless, req);
+    if (w === false || u === true) continue;
+    if (r.effect === "deny") denyMaybe = true;
+    else if (w !== "error" && u !== "error") allowMaybe = true;
+  }
   if (errs.length) return { v: "never", reasons: errs };
   if (denies.length) return { v: "never", reasons: denies };
   if (!allowSure && !allowMaybe && ir.defaultEffect === "deny") return { v: "never" };
-  if (denyMaybe || (!allowSure && ir.defaultEffect === "deny")) return { v: "depends" };
+  // An allow that depends on the arguments may also err on them (a missing or mistyped argument), and an
+  // erring allow denies (step 4): `always` only when no candidate's condition reads the arguments.
+  if (denyMaybe || allowMaybe || (!allowSure && ir.defaultEffect === "deny")) return { v: "depends" };
   if (tool?.approval) {
     if (!tool.approval.when) return { v: "depends" };
     const a = evalTri(tool.approval.when, req);
@@ -349,13 +392,18 @@ export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], un
   return { v: "always" };
 }
 
-function listDecision(ir: IrPolicy, req: PolicyRequest, roles: string[], unsure: ReadonlyMap<string, string>, tool: IrTool | undefined, base: Partial<Decision>): Decision {
+/** The roles held, for messages; a principal with only roles that the arguments may bring holds none for sure. */
+export function whoOf(roles: readonly string[]): string {
+  return roles.length ? roles.map((r) => `\`${r}\``).join(", ") : "this principal (no role held for every call)";
+}
+
+function listDecision(ir: IrPolicy, req: PolicyRequest, roles: string[], unsure: ReadonlyMap<string, string>, maybe: ReadonlySet<string>, tool: IrTool | undefined, base: Partial<Decision>): Decision {
   if (req.tool === undefined) {
     return { effect: "allow", reasons: [{ code: "allow_rule", message: "listing tools is allowed to principals that hold a role" }], roles, errors: base.errors ?? [], budgets: [] };
   }
-  const { v, reasons } = visibility(ir, req, roles, unsure, tool);
+  const { v, reasons } = visibility(ir, req, roles, unsure, maybe, tool);
   if (v === "never") {
-    const d = deny("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${roles.map((r) => `\`${r}\``).join(", ")}`, base);
+    const d = deny("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${whoOf(roles)}`, base);
     if (reasons) d.reasons = reasons;
     d.visibility = v;
     return d;

@@ -1,12 +1,14 @@
 /**
  * The meaning of each operator on run-time values, shared by both evaluators. No coercion: values
- * of different types never compare equal, they raise an EvalError (which denies).
+ * of different types never compare equal, they raise an EvalError (which denies); so does NaN (a host
+ * object's claim or argument), which no comparison could read.
  */
 import type { IrSet, Scalar } from "../ir/ir.js";
 import { parseIpStrict } from "./builtins/cidr.js";
 import { describeValue, EvalError } from "./request.js";
 
-const isScalar = (v: unknown): v is Scalar => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+/** NaN is no value: it is unequal to itself and unordered, so a deny comparing it would silently be false. */
+const isScalar = (v: unknown): v is Scalar => typeof v === "string" || (typeof v === "number" && v === v) || typeof v === "boolean";
 
 export function opEquals(l: unknown, r: unknown): boolean {
   if (!isScalar(l) || !isScalar(r) || typeof l !== typeof r) {
@@ -16,7 +18,7 @@ export function opEquals(l: unknown, r: unknown): boolean {
 }
 
 export function opOrder(op: "lt" | "le" | "gt" | "ge", l: unknown, r: unknown): boolean {
-  if (typeof l !== "number" || typeof r !== "number") throw new EvalError(`cannot order ${describeValue(l)} and ${describeValue(r)}`);
+  if (typeof l !== "number" || typeof r !== "number" || l !== l || r !== r) throw new EvalError(`cannot order ${describeValue(l)} and ${describeValue(r)}`);
   switch (op) {
     case "lt":
       return l < r;

@@ -10,14 +10,16 @@
  *  - on text without duplicates the value deep-equals JSON.parse's (every key an own data property,
  *    `"__proto__"` included; numbers through Number(), as JSON.parse reads them; lone surrogates kept);
  *  - bounded: at most `maxLength` UTF-16 units of text (default 8 Mi) and `maxDepth` nested objects or
- *    arrays (default 128, checked before going deeper), so no input can exhaust the stack; never hangs
- *    (one pass, each character read a bounded number of times).
+ *    arrays (default 128, at most 1024, checked before going deeper), so no input can exhaust the stack
+ *    (options that are not whole numbers in range throw a RangeError, as a NaN bound would be none; a
+ *    stack overflow all the same is a RequestJsonError); never hangs (one pass, each character read a
+ *    bounded number of times).
  */
 
 export interface ParseRequestJsonOptions {
   /** Longest text accepted, in UTF-16 code units (`text.length`). Default 8 Mi (8,388,608). */
   maxLength?: number;
-  /** Deepest nesting of objects and arrays accepted. Default 128. */
+  /** Deepest nesting of objects and arrays accepted. Default 128, at most 1024 (else a RangeError). */
   maxDepth?: number;
 }
 
@@ -46,6 +48,8 @@ export class RequestJsonError extends SyntaxError {
 
 const DEFAULT_MAX_LENGTH = 8 * 1024 * 1024;
 const DEFAULT_MAX_DEPTH = 128;
+/** The deepest `maxDepth` a host may ask for: two stack frames a level stay far inside Node's default stack. */
+const MAX_DEPTH_LIMIT = 1024;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 
@@ -54,6 +58,13 @@ export function parseRequestJson(text: string, options: ParseRequestJsonOptions 
   if (typeof text !== "string") throw new TypeError("parseRequestJson expects the JSON text as a string");
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  // A NaN or fractional bound would silently be no bound at all (`depth >= NaN` is never true).
+  if (typeof maxLength !== "number" || !(maxLength >= 0) || (maxLength !== Infinity && !Number.isInteger(maxLength))) {
+    throw new RangeError("parseRequestJson: `maxLength` must be a whole number of characters (0 or more)");
+  }
+  if (typeof maxDepth !== "number" || !Number.isInteger(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_LIMIT) {
+    throw new RangeError(`parseRequestJson: \`maxDepth\` must be a whole number from 0 to ${MAX_DEPTH_LIMIT}`);
+  }
   if (text.length > maxLength) throw new RequestJsonError(`the JSON text is longer than ${maxLength} characters`, text, maxLength);
   let pos = 0;
   const fail = (message: string, at = pos): never => {
@@ -181,7 +192,14 @@ export function parseRequestJson(text: string, options: ParseRequestJsonOptions 
     }
   };
 
-  const v = value(0);
+  let v: unknown;
+  try {
+    v = value(0);
+  } catch (err) {
+    // Whatever the caller's own stack use, a nesting the stack cannot hold is a refusal, not a crash.
+    if (err instanceof RangeError && !(err instanceof RequestJsonError)) fail("nesting too deep for the stack");
+    throw err;
+  }
   ws();
   if (pos < text.length) fail(`unexpected ${what()} after the JSON value`);
   return v;

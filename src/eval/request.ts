@@ -24,8 +24,14 @@ function isStringList(v: unknown): boolean {
   return true;
 }
 
-/** Characters a name never holds: controls (C0, DEL, C1), format characters (zero-width, bidi), lone surrogates, line and paragraph separators. */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+/**
+ * Characters a name never holds: controls (C0, DEL, C1), format characters (zero-width, bidi), lone
+ * surrogates, line and paragraph separators, and every other default-ignorable code point (variation
+ * selectors, the Hangul fillers, combining grapheme joiner, Mongolian selectors, reserved ones): these
+ * render as nothing, so `read_file\uFE0F` or `read_file\u3164` would look like `read_file`. Shared
+ * with the checker, which refuses the same characters in name patterns (glob-syntax.ts).
+ */
+export const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
 const EDGE_SPACE = /^\s|\s$/u;
 
 /**
@@ -73,8 +79,12 @@ export function parseTime(t: unknown): number | undefined {
     offset = (zone![0] === "-" ? -1 : 1) * (oh * 60 + om);
   }
   const ms = frac ? Number(`${frac.slice(1)}00`.slice(0, 3)) : 0; // milliseconds; digits past them are dropped
-  // Years before 1970 give a negative time (Date.UTC's reading of years 0-99 as 19xx included), refused below.
-  const at = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000;
+  // Not Date.UTC(year, ...): it reads years 0-99 as 1900-1999 ("0070-01-04" would be 1970-01-04).
+  // setUTCFullYear takes the year as written; years before 1970 then give a negative time, refused below.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  const at = date.getTime() - offset * 60_000;
   return at >= 0 && at <= 8.64e15 ? at : undefined;
 }
 
@@ -229,5 +239,5 @@ function bool(v: unknown, text: string): boolean {
 export function describeValue(v: unknown): string {
   if (Array.isArray(v)) return "a list";
   if (v === null) return "null";
-  return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`.slice(0, 60);
+  return typeof v === "object" ? "an object" : `${typeof v} ${typeof v === "number" ? String(v) : JSON.stringify(v)}`.slice(0, 60);
 }

@@ -108,6 +108,8 @@ const roleBlock = (name: string, others: string[]) =>
         fc.oneof(
           fc.constantFrom(...SCOPES).map((s) => `member when "${s}" in principal.scopes`),
           fc.constantFrom('member when principal.claims.org == "acme"', "member when principal.claims.level > 2", 'member when has principal.claims.org and principal.claims.org == "evil"'),
+          // Memberships that read the arguments: held for some calls only (unknown in tools/list).
+          fc.constantFrom("member when args.n > 2", "member when args.n > 2 or principal.claims.level > 2", 'member when has args.mode and args.mode == "a"'),
         ),
         { nil: undefined, freq: 3 },
       ),
@@ -151,7 +153,7 @@ const argValue = fc.oneof(
   fc.constantFrom("https://a.example.com/x", "https://127.0.0.1/", "http://api.github.com", "https:api.github.com", "8.8.8.8", "127.0.0.1", "::1", "0177.0.0.1"),
   fc.constantFrom("SELECT a FROM t", "SELECT a FROM u", "SELECT 1; DROP TABLE t", "SELECT a FROM t UNION SELECT b FROM t", "DELETE FROM t"),
   fc.integer({ min: -2, max: 12 }),
-  fc.constantFrom(1.5, true, false, null),
+  fc.constantFrom(1.5, true, false, null, NaN),
   fc.constant(["x", "y"]),
   fc.constant(["x", "y", "z"]),
   fc.constant({ x: 1 }),
@@ -166,7 +168,7 @@ export const request = fc.record(
         id: fc.constantFrom("agent-1", "agent-2"),
         roles: fc.subarray([...ROLES, "ghost"]),
         scopes: fc.subarray(SCOPES),
-        claims: fc.record({ org: fc.constantFrom("acme", "evil", 7), level: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constant("3")) }, { requiredKeys: [] }),
+        claims: fc.record({ org: fc.constantFrom("acme", "evil", 7), level: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constant("3"), fc.constant(NaN)) }, { requiredKeys: [] }),
       },
       { requiredKeys: [] },
     ),

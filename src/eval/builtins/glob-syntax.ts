@@ -4,9 +4,11 @@
 // written) for everything that another reader could take for more: character classes (`[a-z]`),
 // alternatives (`{a,b}`), regular-expression syntax (`^`, `$`, `|`, `(`, `)`, `+`, `\`, a leading `.*`),
 // a leading `!` (negation). None of these is ever read literally by the checker: a literal reserved
-// character is written in brackets (`[$]`, `[|]`, `[*]`). Names (tools, prompts) must also be names a
-// valid request can carry: not empty, no control characters, no whitespace at either end.
+// character is written in brackets (`[$]`, `[|]`, `[*]`). Names (tools, prompts) and resource URIs must
+// also be ones a valid request can carry: not empty, none of the characters request.ts's `nameFault`
+// refuses (controls, format and other invisible characters, lone surrogates), no whitespace at either end.
 import { bracketLiteral } from "./glob.js";
+import { INVISIBLE } from "../request.js";
 
 /** Where a glob is written: a rule target or tool-set item (`tool`), `prompt`, `resource`, or `matches`. */
 export type GlobPlace = "tool" | "prompt" | "resource" | "matches";
@@ -40,14 +42,18 @@ const REGEX_CHARS = new Set(["^", "$", "|", "(", ")", "+", "\\"]);
 
 /** Undefined when `pattern` is a supported glob for `place`; else what is wrong and a hint. */
 export function globProblem(pattern: string, place: GlobPlace): GlobProblem | undefined {
-  if (place === "tool" || place === "prompt") {
-    if (pattern.length === 0) return { what: "an empty pattern matches no name", hint: "remove it, or write `*` for every name" };
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f-\u009f]/.test(pattern)) {
-      return { what: "a control character can never be part of a name", hint: "requests whose names hold control characters are refused as invalid; remove it" };
+  if (place === "tool" || place === "prompt" || place === "resource") {
+    const what = place === "resource" ? "a resource URI" : "a name";
+    if (pattern.length === 0) return { what: `an empty pattern matches no ${place === "resource" ? "URI" : "name"}`, hint: "remove it, or write `*` for every name" };
+    // The characters `nameFault` refuses in requests: a pattern holding one could never match a valid request.
+    if (INVISIBLE.test(pattern)) {
+      return {
+        what: `a control, format or other invisible character (or a lone surrogate) can never be part of ${what}`,
+        hint: "requests whose names or URIs hold such characters are refused as invalid; remove it",
+      };
     }
     if (/^\s|\s$/u.test(pattern)) {
-      return { what: "a name cannot begin or end with whitespace", hint: "requests whose names begin or end with whitespace are refused as invalid; remove it" };
+      return { what: `${what} cannot begin or end with whitespace`, hint: "requests whose names or URIs begin or end with whitespace are refused as invalid; remove it" };
     }
   }
   if (pattern.startsWith("!")) {
