@@ -6,10 +6,11 @@
  */
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
-import { globComparedExactly, notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
+import { globComparedExactly, impossibleName, notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
 import { BUILTIN_CIDR_SETS as BUILTIN_NAMES } from "../eval/builtins/cidr.js";
 import { compileNameGlob } from "../eval/builtins/glob.js";
 import { globProblem } from "../eval/builtins/glob-syntax.js";
+import { nameFault } from "../eval/request.js";
 import type { AttrRoot, IrExpr, Scalar } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
@@ -107,8 +108,23 @@ const firstGlob = (values: Iterable<Scalar>): string | undefined => {
 
 const literals = (x: IrExpr): Iterable<Scalar> => (x.k === "lit" ? [x.value] : x.k === "list" ? x.values : []);
 
-/** When `subject` is `tool.name` and one of the values it is compared with exactly holds a wildcard. */
+/**
+ * When `subject` is `tool.name` and one of the values it is compared with exactly holds a wildcard (E0211);
+ * and when `subject` is `tool.name` or `resource.uri` and a value is a name no valid request can carry
+ * (empty, invisible or control characters, edge white space: `invalid_request` before any rule), so the
+ * comparison could never hold for a request that reaches the rules (E0213).
+ */
 function checkToolNameGlob(sym: Symbols, span: A.Expr["span"], subject: IrExpr, values: Iterable<Scalar>, op: string): void {
+  if (subject.k !== "attr" || subject.path.length !== 0) return;
+  if (subject.root !== "tool.name" && subject.root !== "resource.uri") return;
+  for (const v of values) {
+    if (typeof v !== "string") continue;
+    const fault = nameFault(v);
+    if (fault !== undefined) {
+      sym.diagnostics.push(impossibleName(span, v, subject.root, op, fault));
+      return;
+    }
+  }
   if (!isToolName(subject)) return;
   const glob = firstGlob(values);
   if (glob !== undefined) sym.diagnostics.push(globComparedExactly(span, glob, op));

@@ -50,6 +50,7 @@ export const CATALOG = {
   E0210: "unsupported glob syntax",
   E0211: "glob compared exactly",
   E0212: "pattern in a redaction key",
+  E0213: "name no request can carry",
   E0215: "invalid sql function name",
   E0216: "sql function cannot be read-only",
   E0301: "allow rule outside a role",
@@ -190,6 +191,16 @@ export const globComparedExactly = (span: Span, value: string, op: string) =>
     op === "==" || op === "in"
       ? "comparisons never read `*` or `?` as wildcards: write `tool.name matches \"...\"`, or `tool.name in SET` with a `tool` set (its items are globs); for a name that really holds them, write `[*]` or `[?]` in the `matches` glob"
       : "comparisons never read `*` or `?` as wildcards: write `not (tool.name matches \"...\")`, or `tool.name not in SET` with a `tool` set (its items are globs); for a name that really holds them, write `[*]` or `[?]` in the `matches` glob",
+  );
+/** A string literal as it would be written in a policy, with every character outside printable ASCII escaped. */
+const visible = (v: string) =>
+  JSON.stringify(v).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+export const impossibleName = (span: Span, value: string, attr: string, op: string, fault: string) =>
+  make(
+    "E0213",
+    span,
+    `\`${attr} ${op}\` compares with ${visible(value)}, which ${fault}`,
+    `a request whose name ${fault} is refused as \`invalid_request\` before any rule runs, so this comparison never holds for a call the rules see; remove the character`,
   );
 export const redactPattern = (span: Span, key: string, plain: string) =>
   make(
