@@ -184,6 +184,32 @@ class Params {
   }
 }
 
+/** Glob and regex characters outside a double-quoted identifier: `tables:` and `denyColumns:` take exact names. */
+const NAME_PATTERN_CHARS = /[*?[\]{}^|()+\\%]/; // not `$`: PostgreSQL identifiers may hold it
+const unquoted = (name: string) => name.replace(/"(?:[^"]|"")*"/g, "");
+
+/**
+ * `sql(tables: ["public.*"])` or `denyColumns: ["pass*"]` would be read literally (a table named `*`), so the
+ * list would silently mean something else than it says: an error pointing at the item. A double-quoted
+ * identifier (`"odd*name"`) in `tables:` may hold any character.
+ */
+function sqlExactNames(sym: Symbols, P: Params, name: "tables" | "denyColumns"): void {
+  for (const item of P.stringItems(name) ?? []) {
+    const bare = name === "tables" ? unquoted(item.value) : item.value;
+    const m = NAME_PATTERN_CHARS.exec(bare);
+    if (m === null) continue;
+    sym.diagnostics.push(
+      invalidParameterValue(
+        item.span,
+        `\`${item.value}\` in \`${name}\` holds \`${m[0]}\`: ${name} are exact names, not globs or patterns`,
+        name === "tables"
+          ? "list each table by name (`schema.table` or `table`); a name that really holds such a character is written as a quoted identifier (`\"odd*name\"`)"
+          : "list each column by name",
+      ),
+    );
+  }
+}
+
 function range(sym: Symbols, t: A.TypeExpr, lo: number | undefined, hi: number | undefined, what: string) {
   if (lo !== undefined && hi !== undefined && lo > hi) {
     sym.diagnostics.push(unsatisfiable(t.span, `no value can satisfy ${what}: the minimum ${lo} is above the maximum ${hi}`, "swap or fix the bounds"));
@@ -331,6 +357,8 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
       const unions = P.bool("unions") ?? true;
       const tables = P.strings("tables");
       const denyColumns = P.strings("denyColumns");
+      sqlExactNames(sym, P, "tables");
+      sqlExactNames(sym, P, "denyColumns");
       const functions = sqlFunctions(sym, P);
       const d = dialect?.value ?? "postgresql";
       if ((tables || denyColumns || functions) && d !== "postgresql") {

@@ -129,6 +129,8 @@ export function checkSandboxPath(value: unknown, opts: PathOptions): string | nu
 function rootFault(root: unknown): string | null {
   if (typeof root !== "string" || !root.startsWith("/")) return "the root must be an absolute posix path";
   if (CONTROL.test(root) || root.includes("\\")) return "the root may not contain control characters or `\\`";
+  // A root is one directory: `/ws/*` would be read literally (a directory named `*`), never as a glob.
+  if (/[*?[\]{}]/.test(root)) return "the root is one directory, not a glob: it may not contain `*`, `?`, `[`, `]`, `{` or `}`";
   if (root !== root.normalize("NFKC")) return "the root must be in unicode nfkc form";
   if (firstBestFit(root) !== null) return "the root may not contain characters that windows best-fit code pages turn into `/`, `\\`, `.` or the like";
   if (root === "/") return null;
