@@ -12,9 +12,10 @@
 // process exits, also on SIGINT / SIGTERM, so an interrupted benchmark leaves no redis-server behind.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, stopOnExit } from "../../scripts/lib/local-service.mjs";
 
 const BINARY = process.env.REDIS_SERVER ?? "redis-server";
 
@@ -31,7 +32,6 @@ export function redisAvailable() {
 
 const running = new Set();
 const dirs = new Set();
-let hooked = false;
 
 function killAll() {
   for (const child of running) {
@@ -45,29 +45,9 @@ function killAll() {
 }
 
 function installHooks() {
-  if (hooked) return;
-  hooked = true;
-  process.on("exit", killAll);
-  for (const sig of ["SIGINT", "SIGTERM"]) {
-    process.once(sig, () => {
-      killAll();
-      process.exit(128 + (sig === "SIGINT" ? 2 : 15));
-    });
-  }
+  stopOnExit(killAll);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error("no free port"))));
-    });
-  });
-}
 
 /** One PING over a raw socket: true when the server answers +PONG. */
 function ping(port) {

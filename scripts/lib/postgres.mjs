@@ -15,9 +15,9 @@
 // this process exits, also on SIGINT / SIGTERM.
 import { spawnSync } from "node:child_process";
 import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, stopOnExit } from "./local-service.mjs";
 
 /** The directory holding initdb, pg_ctl and psql, or undefined when PostgreSQL is not installed. */
 export function postgresBindir() {
@@ -42,36 +42,15 @@ export function postgresBindir() {
 }
 
 const clusters = new Set();
-let hooked = false;
 
 function stopAll() {
   for (const c of clusters) c.stopSync();
 }
 
 function installHooks() {
-  if (hooked) return;
-  hooked = true;
-  process.on("exit", stopAll);
-  for (const sig of ["SIGINT", "SIGTERM"]) {
-    process.once(sig, () => {
-      stopAll();
-      process.exit(128 + (sig === "SIGINT" ? 2 : 15));
-    });
-  }
+  stopOnExit(stopAll);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error("no free port"))));
-    });
-  });
-}
 
 /** Run a server binary: as the `postgres` OS user when this process is root. */
 function runAs(bin, args, timeout = 120_000) {

@@ -25,7 +25,7 @@
 // redefines. Run queries as a
 // role that cannot create functions, operators or casts.
 import { deniedFunction } from "./sql-denied.js";
-import { displayName, SEP, tableKey } from "./sql-pg-names.js";
+import { displayName, isObj, type Obj, SEP, sval, tableKey } from "./sql-pg-names.js";
 import { EXCLUDED_FUNCTIONS, EXCLUSION_REASONS, READONLY_FUNCTIONS, READONLY_OPERATORS, RELATION_FUNCTIONS } from "./sql-pg-functions.js";
 
 const ALLOWED = new Set(READONLY_FUNCTIONS);
@@ -48,14 +48,6 @@ export interface PgCallList {
 
 export const EMPTY_CALL_LIST: PgCallList = { functions: new Set(), operators: new Set() };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null;
-
-function sval(n: unknown): string | null {
-  if (!isObj(n) || !isObj(n.String)) return null;
-  const s = n.String.sval;
-  return typeof s === "string" ? s : null;
-}
 
 /** The parts of a name list (`[{String: {sval}}]`), or null when one is not a plain name. */
 function nameParts(x: unknown): string[] | null {

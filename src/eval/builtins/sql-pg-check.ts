@@ -24,7 +24,7 @@
 // lexical rule: views, functions and rules on the server can still expose a denied column.
 import { attributeFault, callFault, castFault, operatorFault, sampleFault, type PgCallList } from "./sql-pg-calls.js";
 import { pgParse, pgScan, PG_TOO_COMPLEX } from "./sql-pg.js";
-import { displayName, SEP, tableKey } from "./sql-pg-names.js";
+import { displayName, isObj, type Obj, SEP, sval, tableKey } from "./sql-pg-names.js";
 
 export { tableKey };
 
@@ -70,15 +70,6 @@ function label(type: string): string {
   return LABELS[type] ?? type.replace(/Stmt$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null;
-
-/** The `sval` of a `{ String: { sval } }` node, else null. */
-function sval(n: unknown): string | null {
-  if (!isObj(n) || !isObj(n.String)) return null;
-  const s = n.String.sval;
-  return typeof s === "string" ? s : null;
-}
 
 function relKey(rv: Obj): string {
   const parts = [rv.catalogname, rv.schemaname, rv.relname].filter((p): p is string => typeof p === "string" && p !== "");

@@ -6,6 +6,17 @@
 
 export const SEP = "\u0000";
 
+/** A parse-tree node as libpg-query's JSON gives it. */
+export type Obj = Record<string, unknown>;
+export const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null;
+
+/** The `sval` of a `{ String: { sval } }` node, else null. */
+export function sval(n: unknown): string | null {
+  if (!isObj(n) || !isObj(n.String)) return null;
+  const s = n.String.sval;
+  return typeof s === "string" ? s : null;
+}
+
 /** PostgreSQL's scanner_isspace: ASCII blanks only (a no-break space is part of a name). */
 const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f";
 
