@@ -78,14 +78,22 @@ let building = false;
 
 const noop = (): void => {};
 
-/** The libpg-query export that runs the WASM's static constructors (`__wasm_call_ctors`; pinned 18.1.5). */
-const CTORS = "A";
+/**
+ * The (minified) export that runs the WASM's static constructors (`__wasm_call_ctors`): read from the
+ * loader's own `initRuntime`, the one place it calls it (`A` in the pinned 18.1.5). Not found: no parser.
+ */
+function ctorsExport(f: Factory): string {
+  const name = /function initRuntime\(\)\{[^}]*?wasmExports\["(\w+)"\]\(\)/.exec(String(f))?.[1];
+  if (!name) throw new Error("libpg-query's loader has no recognisable runtime start");
+  return name;
+}
 
 /** A new instance of the compiled module, ready to parse (synchronous; throws if it cannot be built). */
 function instantiate(): PgModule {
   if (!factory || !compiled || !WA) throw new Error("libpg-query is not loaded");
   const mod = compiled;
   const api = WA;
+  const CTORS = ctorsExport(factory);
   let ctors: (() => void) | null = null;
   const arg: Record<string, unknown> = {
     print: noop,
