@@ -247,7 +247,8 @@ async function redisJob(job) {
   const url = process.env.ENGINE_REDIS_URL;
   if (!url) throw new Error("ENGINE_REDIS_URL is not set (the Redis jobs are started by `node bench/engine.mjs`)");
   const { ping, concurrency, engines: nEngines } = parseRedisJob(job);
-  const { compilePolicy, createEngine, RedisStore } = await import("../dist/index.js");
+  const { compilePolicy, createEngine } = await import("../dist/index.js");
+  const { RedisStore } = await import("../dist/redis.js");
   const { Redis } = await import("ioredis");
   const policy = compilePolicy(POLICY, { filename: "engine-bench.mcppolicy", readFile: null });
   const prefix = `bench:${job}:${process.pid}:`;
@@ -354,7 +355,8 @@ async function redisJob(job) {
 async function burstJob() {
   const url = process.env.ENGINE_REDIS_URL;
   if (!url) throw new Error("ENGINE_REDIS_URL is not set (the Redis jobs are started by `node bench/engine.mjs`)");
-  const { compilePolicy, createEngine, RedisStore } = await import("../dist/index.js");
+  const { compilePolicy, createEngine } = await import("../dist/index.js");
+  const { RedisStore } = await import("../dist/redis.js");
   const { Redis } = await import("ioredis");
   const policy = compilePolicy(`policy "burst"\nrole agent { allow tool fetch }\ntool fetch { limit calls ${BURST_LIMIT} per hour by principal }`, { filename: "burst.mcppolicy", readFile: null });
   const prefix = `bench:burst:${process.pid}:`;

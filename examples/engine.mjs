@@ -1,5 +1,6 @@
 // The engine on the seed policy: budgets counted per call, an approval given once, a usage commit.
-// Run: node examples/engine.mjs   (after `npm ci`). For Redis, pass `store: new RedisStore({ url })`.
+// Run: node examples/engine.mjs   (after `npm ci`). For Redis, pass `store: new RedisStore({ url })`
+// (`import { RedisStore } from "mcppolicy/redis"`, with ioredis installed).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { compilePolicy, createEngine, MemoryStore } from "mcppolicy";

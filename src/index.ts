@@ -30,8 +30,7 @@ export type { Estimate } from "./runtime/budget-plan.js";
 export { MemoryStore } from "./runtime/store/memory.js";
 export type { MemoryStoreOptions } from "./runtime/store/memory.js";
 export type { Store, ApprovalRecord, CounterShape, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Adjustment, ApproveOutcome, IdempotencyState } from "./runtime/store/store.js";
-export { RedisStore } from "./runtime/store/redis.js";
-export type { RedisStoreOptions } from "./runtime/store/redis.js";
+// RedisStore is exported from `mcppolicy/redis` (src/redis.ts), so this entry never loads ioredis.
 export { runPolicyTests, loadPolicyTests, formatText as formatPolicyTestReport } from "./policytest/index.js";
 export type { PolicyTestReport, PolicyTestFile, PolicyTestCase, TestExpectation, TestFileError, CaseResult, FileResult, PolicyCoverage, CoverageItem, RunOptions as PolicyTestOptions } from "./policytest/index.js";
 export { analyzePolicy, canRoleCall, canRoleReach, rolesReaching, whatMay } from "./analysis/index.js";

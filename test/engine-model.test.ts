@@ -6,7 +6,8 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compilePolicy, createEngine, MemoryStore, RedisStore, type Authorization, type Store } from "mcppolicy";
+import { compilePolicy, createEngine, MemoryStore, type Authorization, type Store } from "mcppolicy";
+import { RedisStore } from "mcppolicy/redis";
 import { redisAvailable, startRedis, type RedisHandle } from "./helpers/redis-server.js";
 
 const POLICY = compilePolicy(`

@@ -8,7 +8,8 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compilePolicy, createEngine, RedisStore, type Engine, type PolicyRequest } from "mcppolicy";
+import { compilePolicy, createEngine, type Engine, type PolicyRequest } from "mcppolicy";
+import { RedisStore } from "mcppolicy/redis";
 import { redisAvailable, startRedis, type RedisHandle } from "./helpers/redis-server.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -59,7 +60,8 @@ describe.skipIf(!redisAvailable && !process.env.CI)("engine on Redis", () => {
   it("4 processes, 500 concurrent calls each, limit 100: exactly 100 allowed", async () => {
     const prefix = fresh();
     const script = `
-      import { compilePolicy, createEngine, RedisStore } from "mcppolicy";
+      import { compilePolicy, createEngine } from "mcppolicy";
+      import { RedisStore } from "mcppolicy/redis";
       const engine = createEngine(compilePolicy(process.env.POLICY), { store: new RedisStore({ url: process.env.URL, prefix: process.env.PREFIX, timeoutMs: 5000 }), timeoutMs: 5000 });
       const rs = await Promise.all(Array.from({ length: 500 }, () => engine.authorize({ principal: { id: "alice", roles: ["agent"] }, tool: "fetch" })));
       console.log(JSON.stringify(rs.map((r) => r.effect === "allow" ? 1 : r.reasons[0].code === "budget_exceeded" ? 0 : -1)));

@@ -21,7 +21,6 @@ describe("package", () => {
       "MemoryStore",
       "Policy",
       "PolicyCompileError",
-      "RedisStore",
       "RequestJsonError",
       "analyzePolicy",
       "canRoleCall",
@@ -104,5 +103,44 @@ describe("package", () => {
     expect(out[0]).toBe("read_file #10: allow");
     expect(out[1]).toMatch(/^read_file #11: deny \(the rate limit 60 per minute \(burst 10\) by client \(`policy\/limit\/1`\) is used up; retry in (\d+ ms|\d+\.\d s)\)$/);
     expect(out.slice(2)).toEqual(["execute_command: require_approval", "execute_command after approval: allow", "execute_command again: require_approval"]);
+  });
+});
+
+/**
+ * Light imports: the main entry loads none of the heavy or optional packages. libpg-query loads when the
+ * first postgresql `sql(...)` check is compiled (synchronously), node-sql-parser when a policy first names
+ * one of its dialects, ioredis only through `mcppolicy/redis`. Read from Node's module cache in a fresh
+ * process, which also shows each one loading when it should (so the probe itself is checked).
+ */
+describe("package: light imports", () => {
+  const PROBE = `
+    import { createRequire } from "node:module";
+    const require = createRequire(import.meta.url);
+    const loaded = () => [...new Set(Object.keys(require.cache).map((k) => /node_modules[\\/](ioredis|node-sql-parser|libpg-query)[\\/]/.exec(k)?.[1]).filter(Boolean))].sort();
+    const steps = [];
+    const m = await import("mcppolicy");
+    steps.push(loaded());
+    const p = m.compilePolicy('policy "p"\\ntool q { args { sql: sql(readonly: true) } }\\nrole a { allow tool q }');
+    steps.push(loaded());
+    const decided = [p.decide({ principal: { roles: ["a"] }, tool: "q", arguments: { sql: "SELECT 1" } }).effect, p.decide({ principal: { roles: ["a"] }, tool: "q", arguments: { sql: "DELETE FROM t" } }).effect];
+    m.compilePolicy('policy "p"\\ntool q { args { sql: sql(readonly: true, dialect: "mysql") } }\\nrole a { allow tool q }');
+    steps.push(loaded());
+    const r = await import("mcppolicy/redis");
+    steps.push(loaded());
+    console.log(JSON.stringify({ steps, decided, redis: typeof r.RedisStore }));`;
+
+  it("import loads none of libpg-query, node-sql-parser, ioredis; each loads when first needed", () => {
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", PROBE], { cwd: ROOT, encoding: "utf8" });
+    expect(JSON.parse(out.trim())).toEqual({
+      steps: [[], ["libpg-query"], ["libpg-query", "node-sql-parser"], ["ioredis", "libpg-query", "node-sql-parser"]],
+      decided: ["allow", "deny"],
+      redis: "function",
+    });
+  });
+
+  it("mcppolicy/redis exports RedisStore (and the main entry no longer does)", async () => {
+    const redis = await import("mcppolicy/redis");
+    expect(Object.keys(redis)).toEqual(["RedisStore"]);
+    expect("RedisStore" in api).toBe(false);
   });
 });

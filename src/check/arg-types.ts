@@ -21,7 +21,7 @@ import { CidrSet } from "../eval/builtins/cidr.js";
 import { DomainSet } from "../eval/builtins/domain.js";
 import { compileIpCheck } from "../eval/builtins/ip.js";
 import { compilePathCheck } from "../eval/builtins/path.js";
-import { compileSqlCheck, SQL_DIALECTS } from "../eval/builtins/sql.js";
+import { compileSqlCheck, SQL_DIALECTS, sqlDialectAvailable } from "../eval/builtins/sql.js";
 import { functionEntryFault } from "../eval/builtins/sql-pg-calls.js";
 import { compileUrlCheck } from "../eval/builtins/url.js";
 import { codePointLength } from "../eval/builtins/text.js";
@@ -353,6 +353,9 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
       const dialect = P.str("dialect");
       if (dialect && !SQL_DIALECTS.includes(dialect.value)) {
         sym.diagnostics.push(invalidParameterValue(dialect.span, `unknown SQL dialect \`${dialect.value}\``, `use one of ${SQL_DIALECTS.map((d) => `\`${d}\``).join(", ")}`));
+      } else if (dialect && !sqlDialectAvailable(dialect.value)) {
+        // node-sql-parser is an optional dependency: a policy naming its dialects needs it installed.
+        sym.diagnostics.push(invalidParameterValue(dialect.span, `sql dialect \`${dialect.value}\` needs the optional package \`node-sql-parser\`, which is not installed`, 'install it (`npm install node-sql-parser`) or use `dialect: "postgresql"`'));
       }
       const unions = P.bool("unions") ?? true;
       const tables = P.strings("tables");

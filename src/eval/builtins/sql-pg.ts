@@ -2,10 +2,16 @@
 // (PostgreSQL 18) compiled to WebAssembly, so a query is split into statements and tokens exactly as the
 // server splits it (dollar quotes, nested comments, standard_conforming_strings, `--` ended by a bare CR).
 // Guarantees:
-// - The WASM is compiled and instantiated while this module is evaluated (top-level await), so `pgParse`
-//   is synchronous. Importing this module never throws or rejects: if the package or its WASM cannot be
-//   loaded, or the loaded parser fails a known-answer self-test, every `pgParse` returns the fault
-//   PG_UNAVAILABLE (the caller fails closed) and nothing else is affected.
+// - Importing this module loads nothing. The WASM is compiled and instantiated synchronously on first
+//   need (`pgLoad`, called when a postgresql `sql(...)` check is compiled, and by `pgParse`/`pgScan`), so
+//   `import "mcppolicy"` stays light while compiling and checking stay synchronous (Node compiles and
+//   instantiates a WebAssembly module of any size synchronously). Loading is tried once and never throws:
+//   if the package or its WASM cannot be loaded, or the loaded parser fails a known-answer self-test,
+//   every `pgParse` returns the fault PG_UNAVAILABLE (the caller fails closed) and nothing else is affected.
+// - Synchronous instantiation through libpg-query's Emscripten factory (an async function): the factory is
+//   given the instance synchronously (`instantiateWasm`), which attaches the exports to the module object
+//   before the factory's first `await`; the static constructors (`__wasm_call_ctors`) are then run here,
+//   and the factory's later runtime start gets a no-op in their place so they run exactly once.
 // - `pgParse` never throws. It returns the statements (libpg-query's JSON parse tree), a syntax error,
 //   or a fault. Syntax errors are PostgreSQL's own (ereport/longjmp inside the WASM, cleaned up by it).
 //   `pgScan` likewise returns PostgreSQL's tokens (its scanner, comments included).
@@ -59,8 +65,8 @@ type Factory = (arg: Record<string, unknown>) => Promise<PgModule>;
 
 /** `WebAssembly` as far as it is used here (the project's `lib` has no DOM types). */
 interface WasmApi {
-  compile(bytes: Uint8Array): Promise<object>;
-  Instance: new (module: object, imports: object) => object;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
@@ -72,18 +78,42 @@ let building = false;
 
 const noop = (): void => {};
 
-async function instantiate(): Promise<PgModule> {
+/**
+ * The (minified) export that runs the WASM's static constructors (`__wasm_call_ctors`): read from the
+ * loader's own `initRuntime`, the one place it calls it (`A` in the pinned 18.1.5). Not found: no parser.
+ */
+function ctorsExport(f: Factory): string {
+  const name = /function initRuntime\(\)\{[^}]*?wasmExports\["(\w+)"\]\(\)/.exec(String(f))?.[1];
+  if (!name) throw new Error("libpg-query's loader has no recognisable runtime start");
+  return name;
+}
+
+/** A new instance of the compiled module, ready to parse (synchronous; throws if it cannot be built). */
+function instantiate(): PgModule {
   if (!factory || !compiled || !WA) throw new Error("libpg-query is not loaded");
   const mod = compiled;
   const api = WA;
-  const m = await factory({
+  const CTORS = ctorsExport(factory);
+  let ctors: (() => void) | null = null;
+  const arg: Record<string, unknown> = {
     print: noop,
     printErr: noop,
     instantiateWasm(imports: object, receive: (instance: object) => void): object {
-      receive(new api.Instance(mod, imports));
+      const exports = { ...new api.Instance(mod, imports).exports };
+      const c = exports[CTORS];
+      if (typeof c !== "function") throw new Error("libpg-query has no static constructor export");
+      ctors = c as () => void;
+      exports[CTORS] = noop;
+      receive({ exports });
       return {};
     },
-  });
+  };
+  // The promise settles later (its runtime start calls the no-op constructors); nothing waits on it.
+  factory(arg).catch(noop);
+  const run = ctors as (() => void) | null;
+  if (!run) throw new Error("libpg-query did not instantiate synchronously");
+  run();
+  const m = arg as unknown as PgModule;
   if (!selfTest(m)) throw new Error("libpg-query failed its self-test");
   return m;
 }
@@ -92,15 +122,15 @@ async function instantiate(): Promise<PgModule> {
 function refill(): void {
   if (spare || building || !factory) return;
   building = true;
-  instantiate().then(
-    (m) => {
-      spare = m;
-      building = false;
-    },
-    () => {
-      building = false;
-    },
-  );
+  // A microtask, as the asynchronous build it replaces ran: after the current call, before any timer.
+  queueMicrotask(() => {
+    try {
+      spare = instantiate();
+    } catch {
+      // no spare: the next trap leaves queries at PG_RESTARTING until a build succeeds
+    }
+    building = false;
+  });
 }
 
 type Raw = { json: string } | { error: string };
@@ -193,24 +223,33 @@ function selfTest(m: PgModule): boolean {
   }
 }
 
-try {
-  if (!WA) throw new Error("no WebAssembly");
-  const require = createRequire(import.meta.url);
-  factory = require("libpg-query/wasm/libpg-query.js") as Factory;
-  compiled = await WA.compile(readFileSync(require.resolve("libpg-query/wasm/libpg-query.wasm")));
-  active = await instantiate();
-} catch {
-  factory = null;
-  compiled = null;
-  active = null;
-}
+let tried = false;
 
-/** True when the parser loaded (a spare may still be building). */
-export const pgLoaded: boolean = active !== null;
+/** True once the parser has loaded (a spare may still be building); false before `pgLoad` and if it failed. */
+export let pgLoaded = false;
+
+/** Load the parser now if not yet tried (synchronous, at most once, never throws). True when it is loaded. */
+export function pgLoad(): boolean {
+  if (tried) return pgLoaded;
+  tried = true;
+  try {
+    if (!WA) throw new Error("no WebAssembly");
+    const require = createRequire(import.meta.url);
+    factory = require("libpg-query/wasm/libpg-query.js") as Factory;
+    compiled = new WA.Module(readFileSync(require.resolve("libpg-query/wasm/libpg-query.wasm")));
+    active = instantiate();
+    pgLoaded = true;
+  } catch {
+    factory = null;
+    compiled = null;
+    active = null;
+  }
+  return pgLoaded;
+}
 
 /** Run `call` on a healthy instance; an instance that throws out of the WASM is dropped for good. */
 function onInstance(call: (m: PgModule) => Raw): Raw | { fault: string } {
-  if (!factory) return { fault: PG_UNAVAILABLE };
+  if (!pgLoad() || !factory) return { fault: PG_UNAVAILABLE };
   if (!active) {
     if (!spare) {
       refill();

@@ -2,15 +2,17 @@
 // Guarantees: never throws, fails closed, results memoised (bounded).
 // Which parser reads the query:
 // - postgresql (the default): libpg-query, PostgreSQL's own scanner and grammar compiled to WebAssembly
-//   (sql-pg.ts, loaded when this module is evaluated), so the check reads a query exactly as the server
+//   (sql-pg.ts, loaded synchronously when the first postgresql check is compiled), so the check reads a query exactly as the server
 //   will: no parser differential over dollar quotes, nested comments, backslashes or statement splitting
 //   (`SELECT 'a\'; DROP TABLE x; -- '` is two statements, as it is to the server). The read-only, table and
 //   column rules run on PostgreSQL's parse tree (sql-pg-check.ts); the calls a read-only query makes are
 //   an allow-list generated from PostgreSQL's catalog plus the policy's `functions` (sql-pg-calls.ts).
 //   The parser is linear (bison), so no parse-time cap is needed; a parser that cannot be loaded makes
 //   every postgresql check fault.
-// - mysql, sqlite, transactsql, mariadb, bigquery: node-sql-parser (one PEG grammar per dialect), loaded
-//   lazily on first use. Read-only means: exactly one statement, a SELECT (set operations and WITH
+// - mysql, sqlite, transactsql, mariadb, bigquery: node-sql-parser (one PEG grammar per dialect), an
+//   optional dependency whose grammar is loaded when a check for its dialect is first compiled; without it
+//   installed the checker refuses such a policy (`sqlDialectAvailable`) and a check built anyway refuses
+//   every query. Read-only means: exactly one statement, a SELECT (set operations and WITH
 //   allowed, every CTE body a SELECT), no SELECT INTO, no locking clause, and no call to a denied function
 //   anywhere in the tree (a deny-list, sql-denied.ts: these dialects have no catalog to take an
 //   allow-list from). Its PEG parser backtracks exponentially on some malformed input (`SELECT (SELECT
@@ -32,7 +34,7 @@ import type { AST, Parser } from "node-sql-parser";
 import { deniedFunction } from "./sql-denied.js";
 import { compileCallList, EMPTY_CALL_LIST, type PgCallList } from "./sql-pg-calls.js";
 import { pgCheck, tableKey, type PgCheckOptions } from "./sql-pg-check.js";
-import { PG_RESTARTING, PG_TOO_COMPLEX } from "./sql-pg.js";
+import { pgLoad, PG_RESTARTING, PG_TOO_COMPLEX } from "./sql-pg.js";
 
 export interface SqlOptions {
   readonly: boolean;
@@ -90,6 +92,15 @@ function parserFor(dialect: string): Parser | null {
   }
   parsers.set(dialect, p);
   return p;
+}
+
+/**
+ * Whether the parser for `dialect` (one of SQL_DIALECTS) can be loaded here: false for the node-sql-parser
+ * dialects when that optional package is not installed. postgresql is always "available" to the checker:
+ * its parser is part of the package, and if its WASM cannot run every check faults (fails closed).
+ */
+export function sqlDialectAvailable(dialect: string): boolean {
+  return dialect === "postgresql" || parserFor(dialect) !== null;
 }
 
 const OVER_BUDGET = new Error("sql parse budget exceeded");
@@ -155,8 +166,10 @@ export function compileSqlCheck(opts: SqlOptions): SqlCheck {
       calls = c;
     }
     const pgo: PgCheckOptions = { readonly, setOperations, tables, denyColumns, calls };
+    pgLoad();
     run = (q) => textFault(q, dialect, readonly) ?? pgCheck(q, pgo);
   } else {
+    parserFor(dialect);
     run = (q) => textFault(q, dialect, readonly) ?? sqlParserCheck(q, dialect, readonly, setOperations);
   }
 
