@@ -41,6 +41,21 @@ const EDGE_SPACE = /^\s|\s$/u;
  * in a cache key). Hot path: plain printable ASCII is settled by one loop.
  */
 export function nameFault(s: string): string | undefined {
+  // Hot path: the same few names arrive on every call; a name found fine once is fine for good.
+  if (VALID_NAMES.has(s)) return undefined;
+  const fault = nameFaultOf(s);
+  if (fault === undefined) {
+    if (VALID_NAMES.size >= MAX_VALID_NAMES) VALID_NAMES.clear(); // bounded: start over when full
+    VALID_NAMES.add(s);
+  }
+  return fault;
+}
+
+/** Names already found fine (bounded, cleared when full). */
+const VALID_NAMES = new Set<string>();
+const MAX_VALID_NAMES = 4096;
+
+function nameFaultOf(s: string): string | undefined {
   if (s.length === 0) return "is empty";
   let plain = true;
   for (let i = 0; i < s.length; i++) {
