@@ -44,7 +44,7 @@ export function nameFault(s: string): string | undefined {
   // Hot path: the same few names arrive on every call; a name found fine once is fine for good.
   if (VALID_NAMES.has(s)) return undefined;
   const fault = nameFaultOf(s);
-  if (fault === undefined) {
+  if (fault === undefined && s.length <= MAX_CACHED_NAME_LENGTH) {
     if (VALID_NAMES.size >= MAX_VALID_NAMES) VALID_NAMES.clear(); // bounded: start over when full
     VALID_NAMES.add(s);
   }
@@ -54,6 +54,8 @@ export function nameFault(s: string): string | undefined {
 /** Names already found fine (bounded, cleared when full). */
 const VALID_NAMES = new Set<string>();
 const MAX_VALID_NAMES = 4096;
+/** Longer names are scanned every time, so the set holds at most 4096 x 256 code units. */
+const MAX_CACHED_NAME_LENGTH = 256;
 
 function nameFaultOf(s: string): string | undefined {
   if (s.length === 0) return "is empty";
