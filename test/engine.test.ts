@@ -185,6 +185,46 @@ describe("token and cost budgets", () => {
     expect((await engine.authorize(call("pay", { arguments: { amount: 100 } }))).effect).toBe("allow");
   });
 
+  it("settling twice at once settles once: parallel rollbacks (or a commit beside a rollback) refund one reservation once", async () => {
+    const { engine } = setup();
+    const a = await engine.authorize(call("pay", { arguments: { amount: 60 } }));
+    const b = await engine.authorize(call("pay", { arguments: { amount: 40 } }));
+    expect([a.effect, b.effect]).toEqual(["allow", "allow"]);
+    const outcomes = await Promise.all([a.rollback(), a.rollback(), a.commit({ cost: 0 })]);
+    expect(outcomes.filter((o) => o.applied)).toHaveLength(1);
+    // b's 40 is still spent: 61 more would exceed 100 (a double refund would have wiped b's charge).
+    expect((await engine.authorize(call("pay", { arguments: { amount: 61 } }))).effect).toBe("deny");
+    expect((await engine.authorize(call("pay", { arguments: { amount: 60 } }))).effect).toBe("allow");
+  });
+
+  it("a settle the store applied but answered with an error is not sent again (no double refund); one certainly not sent may be retried", async () => {
+    const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const inner = new MemoryStore({ now: () => now });
+    let fault: "late" | "not-sent" | undefined;
+    const store: Store = {
+      reserve: (r) => inner.reserve(r),
+      settle: (r) => {
+        if (fault === "not-sent") return Promise.reject(Object.assign(new Error("not sent"), { notSent: true }));
+        const out = inner.settle(r);
+        return fault === "late" ? Promise.reject(new Error("no answer in time")) : out;
+      },
+      decideApproval: (id, d) => inner.decideApproval(id, d),
+      getApproval: (id) => inner.getApproval(id),
+    };
+    const { engine } = setup(POLICY, { store });
+    const a = await engine.authorize(call("pay", { arguments: { amount: 60 } }));
+    const b = await engine.authorize(call("pay", { arguments: { amount: 40 } }));
+    fault = "not-sent";
+    expect(await a.rollback()).toMatchObject({ applied: false });
+    fault = "late";
+    expect(await a.rollback()).toMatchObject({ applied: false });
+    fault = undefined;
+    expect(await a.rollback()).toMatchObject({ applied: false, reason: expect.stringMatching(/may have been applied/) });
+    expect((await engine.authorize(call("pay", { arguments: { amount: 61 } }))).effect).toBe("deny");
+    expect((await engine.authorize(call("pay", { arguments: { amount: 60 } }))).effect).toBe("allow");
+    expect(b.effect).toBe("allow");
+  });
+
   it("rollback of a rate-limited call gives its token back", async () => {
     const { engine } = setup();
     const calls = [];

@@ -1,13 +1,15 @@
 /**
  * The result of `engine.authorize`: the final effect with its reasons, what was reserved, and how to
- * settle it. Guarantees: `commit` and `rollback` settle a reservation at most once between them (and,
+ * settle it. Guarantees: `commit` and `rollback` settle a reservation at most once between them, even
+ * called at once (one is claimed before anything is awaited; a settle whose store failed without saying it
+ * did not run is not sent again without an idempotency key, since it may have been applied late) (and,
  * with an idempotency key, at most once across every retry and replica, and only from the authorization
  * that reserved it); they never reject: a fault comes back as `{ applied: false, reason }` so a host that
  * does not await them cannot crash on them. A replay (`effect: "replay"`) is never an allow: it reports
  * what happened to the first call under the key, and its `commit` and `rollback` change nothing.
  */
 import type { Estimate, PlannedCounter } from "./budget-plan.js";
-import { counterShape, type Adjustment, type Store } from "./store/store.js";
+import { counterShape, notSent, type Adjustment, type Store } from "./store/store.js";
 import type { ResolvedUrl } from "./resolve.js";
 import type { IdempotencyState } from "./store/store.js";
 import type { Decision, Effect, Reason } from "./types.js";
@@ -98,6 +100,8 @@ export class Authorization {
   readonly resolved?: readonly ResolvedUrl[];
   #reservation: Reservation | undefined;
   #settled: "commit" | "rollback" | undefined;
+  /** A settle is on its way to the store, or one may have been applied without an answer: no other may start. */
+  #settling: "in-flight" | "unknown" | undefined;
 
   constructor(init: AuthorizationInit) {
     this.effect = init.effect;
@@ -151,6 +155,8 @@ export class Authorization {
     if (this.replayOf) return { applied: false, reason: "replay" };
     if (!r) return { applied: false, reason: this.effect === "allow" ? "nothing was reserved" : `the call was not allowed (${this.effect})` };
     if (this.#settled) return { applied: false, reason: `already ${this.#settled === "commit" ? "committed" : "rolled back"}` };
+    if (this.#settling === "in-flight") return { applied: false, reason: "another commit or rollback of this reservation is in progress" };
+    if (this.#settling === "unknown") return { applied: false, reason: "an earlier commit or rollback may have been applied (the store did not answer), so it is not sent again" };
     const adjustments: Adjustment[] = [];
     r.counters.forEach((c, i) => {
       const d = delta(c);
@@ -162,11 +168,17 @@ export class Authorization {
       this.#settled = action;
       return { applied: true };
     }
+    // Claimed before the first await: two settles at once (two rollbacks, a commit beside a rollback) apply once.
+    this.#settling = "in-flight";
     try {
       const out = await r.timeout(r.store.settle({ adjustments, ...(r.idempotency && { idempotency: { key: r.idempotency.key, token: r.idempotency.token, action } }) }));
       this.#settled = action;
+      this.#settling = undefined;
       return out.applied ? { applied: true } : { applied: false, reason: "already settled by an earlier attempt with the same idempotency key" };
     } catch (err) {
+      // Certainly not applied, or the store refuses a second settle itself (idempotency token): it may be
+      // tried again. Otherwise it may have been applied late, and a second one would refund twice.
+      this.#settling = notSent(err) || r.idempotency !== undefined ? undefined : "unknown";
       return { applied: false, reason: `the budget store is unavailable: ${(err as Error)?.message ?? String(err)}` };
     }
   }
