@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compilePolicy, createEngine, type Engine, type PolicyRequest } from "mcppolicy";
+import { compilePolicy, createEngine, type Engine, type PolicyRequest, type Store } from "mcppolicy";
 import { RedisStore } from "mcppolicy/redis";
 import { redisAvailable, startRedis, type RedisHandle } from "./helpers/redis-server.js";
 
@@ -260,6 +260,32 @@ describe.skipIf(!redisAvailable && !process.env.CI)("Redis under load", () => {
       expect(count(one)).toEqual({ allow: 10, budget_exceeded: 990 });
       const many = await Promise.all(Array.from({ length: 1_000 }, (_, i) => e.authorize(call(`p${i}`))));
       expect(count(many)).toEqual({ allow: 1_000 });
+    } finally {
+      await e.close();
+    }
+  });
+
+  it("a reserve delivered twice (a client that resends a command cut off by a lost connection) is denied and its first application given back", async () => {
+    const prefix = `twice${n++}:`;
+    const inner = new RedisStore({ url: redis.url, prefix, timeoutMs: 5_000 });
+    // The first delivery runs and its answer is lost; the caller sees the answer to the second.
+    const twice: Store = {
+      reserve: async (r) => (await inner.reserve(r), inner.reserve(r)),
+      settle: (r) => inner.settle(r),
+      cancel: (id, ttl) => inner.cancel(id, ttl),
+      decideApproval: (id, d) => inner.decideApproval(id, d),
+      getApproval: (id) => inner.getApproval(id),
+      close: () => inner.close(),
+    };
+    const e = createEngine(burst, { store: twice, timeoutMs: 10_000 });
+    try {
+      const r = await e.authorize(call("resent"));
+      expect(r.effect).toBe("deny");
+      expect(r.reasons[0]!.code).toBe("budget_unavailable");
+      // The background cancel gives the applied reservation back (bounded wait).
+      const used = async () => Number((await admin.hget((await admin.keys(`${prefix}b:*`))[0]!, "a")) ?? NaN);
+      for (let i = 0; i < 50 && (await used()) !== 0; i++) await new Promise((res) => setTimeout(res, 50));
+      expect(await used()).toBe(0);
     } finally {
       await e.close();
     }

@@ -250,7 +250,10 @@ export class Engine {
       case "idempotency_conflict":
         return deny({ code: "idempotency_conflict", message: "this idempotency key was already used for a different request" });
       case "cancelled":
-        return deny({ code: "budget_unavailable", message: "the reservation was cancelled before it ran (the store answered too late), so the call is denied (fail closed)" });
+        // Also what a second delivery of this very reserve answers (a client that resends a command cut off
+        // by a lost connection): the first one may have been applied, and the call is denied, so give it back.
+        this.#cancel(reservation.id);
+        return deny({ code: "budget_unavailable", message: "the reservation was cancelled, or delivered to the store twice, so the call is denied (fail closed)" });
       default:
         return deny({ code: "internal_error", message: "internal error: the store gave an unknown answer" });
     }
