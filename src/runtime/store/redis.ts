@@ -15,6 +15,9 @@
  * run); one sent that has no answer within `timeoutMs` (default 100 ms) fails too, and may still run:
  * the engine then cancels it by its reservation id (`cancel`), which refunds it if it ran, or makes sure
  * it changes nothing if it runs later. Cancels go ahead of the queue and past the in-flight bound.
+ * A reserve delivered twice under one reservation id (a host's client that resends a command cut off by
+ * a lost connection) applies once: the second delivery answers `cancelled`, and the engine then cancels
+ * the id, which gives the first back (the call is denied).
  *
  * Failure: every operation settles within `queueTimeoutMs + timeoutMs`. While Redis is unreachable,
  * operations reject at once (a client this store created has no offline queue and keeps reconnecting in
