@@ -47,6 +47,26 @@ describe("path(root:) with realpath", () => {
     expect(call(logicalOnly, "../outside/secret").effect).toBe("deny");
   });
 
+  it("a realpath that answers anything but an absolute path (undefined, a promise, a number) denies as unresolvable, never allows", () => {
+    // A host wrapper that swallows errors answers undefined for the missing root and for the value alike.
+    const swallowing = (p: string) => {
+      try {
+        return realpathSync.native(p);
+      } catch {
+        return undefined as unknown as string;
+      }
+    };
+    const answers: ((p: string) => string)[] = [swallowing, () => undefined as unknown as string, (p) => Promise.resolve(p) as unknown as string, () => 5 as unknown as string, () => "relative/path"];
+    for (const [i, realpath] of answers.entries()) {
+      const p = compilePolicy(text(join(base, "missing-root")), { readFile: null, realpath });
+      const d = call(p, "a.txt");
+      expect(d.effect, String(i)).toBe("deny");
+      expect(d.reasons[0]!.code, String(i)).toBe("invalid_argument");
+    }
+    const odd = compilePolicy(text(ws), { readFile: null, realpath: (p) => (p === ws ? realpathSync.native(p) : (5 as unknown as string)) });
+    expect(call(odd, "src/a.ts").reasons[0]!.code).toBe("invalid_argument");
+  });
+
   it("a root that does not exist on this host fails closed", () => {
     const p = compilePolicy(text(join(base, "missing-root")), { readFile: null, realpath: realpathSync.native });
     expect(call(p, "a.txt").effect).toBe("deny");

@@ -89,6 +89,9 @@ function physicalFault(rootSegs: readonly string[], value: string, realpath: (p:
   } catch {
     return `the sandbox root \`${root}\` cannot be resolved on this host`;
   }
+  // A host's realpath that answers anything but an absolute path (undefined from a wrapper that swallows
+  // errors, a promise) resolved nothing: two such answers must never compare equal and allow.
+  if (!isAbsolute(realRoot)) return `the sandbox root \`${root}\` cannot be resolved on this host`;
   const segs = value.startsWith("/") ? [] : rootSegs.slice();
   for (const seg of value.split("/")) {
     if (seg === "" || seg === ".") continue;
@@ -105,9 +108,15 @@ function physicalFault(rootSegs: readonly string[], value: string, realpath: (p:
       if (code === "ENOENT" || code === "ENOTDIR") continue; // not there (yet): judge its parent
       return "could not be resolved on this host";
     }
+    if (!isAbsolute(real)) return "could not be resolved on this host";
     return real === realRoot || real.startsWith(realRoot === "/" ? "/" : realRoot + "/") ? null : "leads outside the sandbox root through a symbolic link";
   }
   return "could not be resolved on this host";
+}
+
+/** What a realpath must answer: an absolute POSIX path (a string starting with `/`). */
+function isAbsolute(p: unknown): p is string {
+  return typeof p === "string" && p.startsWith("/");
 }
 
 const cache = new Map<string, PathCheck | { error: string }>();
