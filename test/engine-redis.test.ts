@@ -265,6 +265,16 @@ describe.skipIf(!redisAvailable && !process.env.CI)("Redis under load", () => {
     }
   });
 
+  it("a fractional maxInFlight below 1 still lets one operation out at a time (it meant a bound, never a store that sends nothing)", async () => {
+    const e = createEngine(burst, { store: new RedisStore({ url: redis.url, prefix: `frac${n++}:`, maxInFlight: 0.5, timeoutMs: 2_000, queueTimeoutMs: 2_000 }), timeoutMs: 10_000 });
+    try {
+      const rs = await Promise.all(Array.from({ length: 3 }, () => e.authorize(call("frac"))));
+      expect(count(rs)).toEqual({ allow: 3 });
+    } finally {
+      await e.close();
+    }
+  });
+
   it("a reserve delivered twice (a client that resends a command cut off by a lost connection) is denied and its first application given back", async () => {
     const prefix = `twice${n++}:`;
     const inner = new RedisStore({ url: redis.url, prefix, timeoutMs: 5_000 });

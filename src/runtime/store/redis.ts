@@ -190,7 +190,8 @@ export class RedisStore implements Store {
     this.clock = typeof options.now === "function" ? options.now : undefined;
     this.timeoutMs = positive(options.timeoutMs, 100);
     this.queueTimeoutMs = positive(options.queueTimeoutMs, Math.max(1000, this.timeoutMs));
-    this.maxInFlight = Math.floor(positive(options.maxInFlight, 128));
+    // At least 1: a fraction below 1 floored to 0 would send nothing, ever (every operation would fail unsent).
+    this.maxInFlight = Math.max(1, Math.floor(positive(options.maxInFlight, 128)));
     if (options.client) {
       this.client = options.client;
       this.owned = false;
