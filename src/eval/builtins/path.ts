@@ -218,7 +218,7 @@ function plainShapeFault(text: string): string | null {
   if (c0 === 0x7e) return "starts with `~`";
   if (text.charCodeAt(1) === 0x3a && ((c0 >= 0x41 && c0 <= 0x5a) || (c0 >= 0x61 && c0 <= 0x7a))) return "is a windows drive path";
   if (c0 === 0x2f && text.charCodeAt(1) === 0x2f) return "is a unc or device path";
-  return null;
+  return dotSpaceSegment(text);
 }
 
 function shapeFault(text: string): string | null {
@@ -226,8 +226,25 @@ function shapeFault(text: string): string | null {
   if (text.startsWith("~")) return "starts with `~`";
   if (DRIVE.test(text)) return "is a windows drive path";
   if (UNC.test(text)) return "is a unc or device path";
+  return dotSpaceSegment(text);
+}
+
+/**
+ * Windows strips trailing dots and spaces from each part of a path, so a part made only of dots and
+ * spaces, with at least one of each (`.. `, `. .`, ` ..`), can become `..` or `.` there: refused. Parts of
+ * dots alone (`...`) stay names, as on POSIX (the corpus keeps them allowed). Any refused part holds
+ * `. ` or ` .`, which plain names rarely do, so most values skip the split.
+ */
+function dotSpaceSegment(text: string): string | null {
+  if (!text.includes(". ") && !text.includes(" .")) return null;
+  for (const seg of text.split(/[/\\]/)) {
+    if (seg !== "." && seg !== ".." && DOTS_AND_SPACES.test(seg)) {
+      return `has the part \`${seg}\`, which windows reads as \`..\` or \`.\` (it strips trailing dots and spaces)`;
+    }
+  }
   return null;
 }
+const DOTS_AND_SPACES = /^(?=[. ]*\.)(?=[. ]* )[. ]+$/;
 
 /** Whether a path has a `.` or `..` segment: one scan over the dots. */
 function hasDotSegment(p: string): boolean {
