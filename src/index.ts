@@ -19,8 +19,8 @@ export type {
   ToolAnnotations,
   Visibility,
   ClientInfo,
-} from "./runtime/types.js";
-export { METHODS } from "./runtime/types.js";
+} from "./contract/index.js";
+export { METHODS } from "./contract/index.js";
 export type { Resolver, ResolveOptions, ResolvedUrl } from "./runtime/resolve.js";
 export { createEngine, Engine, ApprovalError } from "./runtime/engine.js";
 export type { EngineOptions, AuthorizeOptions, ApprovalHookAnswer } from "./runtime/engine.js";

@@ -10,7 +10,7 @@ import { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { lookupFrom, renderAll, toJson, type JsonDiagnostic } from "./diagnostics/render.js";
 import { decide as interpretDecide, explain as interpretExplain } from "./eval/interpreter.js";
 import type { IrBudget, IrPolicy } from "./ir/ir.js";
-import type { Decision, Explanation, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./runtime/types.js";
+import type { Decision, Explanation, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./contract/index.js";
 import type { SourceFile } from "./source/source.js";
 import { INVISIBLE } from "./eval/request.js";
 import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./runtime/resolve.js";

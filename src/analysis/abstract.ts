@@ -9,7 +9,7 @@
 import type { AttrRoot, IrExpr } from "../ir/ir.js";
 import { evalCondition } from "../eval/interpreter.js";
 import { EvalError } from "../eval/request.js";
-import type { PolicyRequest } from "../runtime/types.js";
+import type { PolicyRequest } from "../contract/index.js";
 
 /** Outcome bits. */
 export const T = 1;

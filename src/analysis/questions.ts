@@ -15,7 +15,7 @@ import type { AttrRoot, IrPolicy, IrRule, TargetKind } from "../ir/ir.js";
 import { isAmbiguousUri } from "../eval/builtins/glob.js";
 import { nameFault, parseTime } from "../eval/request.js";
 import type { Policy } from "../policy.js";
-import type { Effect, Principal } from "../runtime/types.js";
+import type { Effect, Principal } from "../contract/index.js";
 import { attrsOf, E, F, T } from "./abstract.js";
 import { globInstance } from "./harvest.js";
 import { printExpr, printGuard } from "./print.js";

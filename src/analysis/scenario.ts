@@ -15,7 +15,7 @@
 import type { AttrRoot, IrExpr, IrPolicy, IrRole, IrRule, IrTool, TargetKind } from "../ir/ir.js";
 import { isAmbiguousUri } from "../eval/builtins/glob.js";
 import { patternMatches } from "../eval/interpreter.js";
-import type { Effect, Method, PolicyRequest, Principal, ToolAnnotations } from "../runtime/types.js";
+import type { Effect, Method, PolicyRequest, Principal, ToolAnnotations } from "../contract/index.js";
 import { attrsOf, E, F, outcomes, T, type Env, type Out } from "./abstract.js";
 import { mayErr, mayHold, ruleCondition } from "./solver.js";
 import type { RequestContext } from "./types.js";

@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { TargetKind } from "../ir/ir.js";
-import type { Effect, PolicyRequest } from "../runtime/types.js";
+import type { Effect, PolicyRequest } from "../contract/index.js";
 
 /**
  * - `always`: every call (in the question's scope) whose arguments pass the tool's `args` block is allowed.

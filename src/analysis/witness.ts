@@ -10,7 +10,7 @@
  */
 import type { AttrRoot, IrPolicy } from "../ir/ir.js";
 import type { Policy } from "../policy.js";
-import type { Decision, Effect, PolicyRequest } from "../runtime/types.js";
+import type { Decision, Effect, PolicyRequest } from "../contract/index.js";
 import { harvest, type AttrRef, type Harvest } from "./harvest.js";
 import { fieldValues, invalidArgs, validArgs } from "./samples.js";
 import { closureOf, type ConfigResult, type ScenarioResult } from "./scenario.js";

@@ -71,7 +71,8 @@ export interface FieldDecl {
 }
 
 // ---- declarations ----
-export type TargetKind = "tool" | "resource" | "prompt";
+export type { TargetKind } from "../contract/methods.js";
+import type { TargetKind } from "../contract/methods.js";
 
 export interface RuleDecl {
   readonly kind: "rule";

@@ -9,7 +9,7 @@
  * Exit: 0 analysed (findings are informational), 1 policy errors (or findings, with --deny-findings), 2 usage.
  */
 import type { Verdict } from "../analysis/types.js";
-import type { Principal } from "../runtime/types.js";
+import type { Principal } from "../contract/index.js";
 import type { RequestContext } from "../analysis/types.js";
 import { closest } from "../diagnostics/suggest.js";
 import { parseTime } from "../eval/request.js";

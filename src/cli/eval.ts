@@ -7,7 +7,7 @@
  * decision's: 0 allow, 3 deny, 4 require_approval. The decision itself never throws (Policy's contract).
  */
 import type { Policy } from "../policy.js";
-import type { Decision, PolicyRequest } from "../runtime/types.js";
+import type { Decision, PolicyRequest } from "../contract/index.js";
 import { parseRequestJson, RequestJsonError } from "../eval/request-json.js";
 import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs, UsageError } from "./args.js";
 import { err, out, readInput, readTextFile } from "./io.js";

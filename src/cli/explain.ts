@@ -8,7 +8,7 @@
 import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs } from "./args.js";
 import { formatDecision, loadPolicyAndRequest } from "./eval.js";
 import { out } from "./io.js";
-import type { ExplainedRule } from "../runtime/types.js";
+import type { ExplainedRule } from "../contract/index.js";
 
 const COMMAND = "explain";
 

@@ -11,7 +11,7 @@ import { codePointLength } from "../eval/builtins/text.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { describeValue, EvalError, hasAttr, readAttr } from "../eval/request.js";
 import type { Tri } from "../eval/interpreter.js";
-import type { PolicyRequest } from "../runtime/types.js";
+import type { PolicyRequest } from "../contract/index.js";
 
 export type Fn = (req: PolicyRequest) => unknown;
 export type Pred = (req: PolicyRequest) => boolean;

@@ -14,7 +14,8 @@ import { EvalError, validateRequest } from "../eval/request.js";
 import { approvalErrorReason, unsureMessage, whoOf, type Tri } from "../eval/interpreter.js";
 import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import { buildRuleIndex, lookup, type IndexedRule, type OwnerIndex, type RuleIndex } from "../ir/optimize.js";
-import type { Decision, Method, PolicyRequest, Reason, Visibility } from "../runtime/types.js";
+import type { Mutable } from "../contract/mutable.js";
+import type { Decision, Method, PolicyRequest, Reason, Visibility } from "../contract/index.js";
 import { compilePred, compileTri, compileType, type Check, type Pred } from "./closures.js";
 
 interface CRule {
@@ -47,7 +48,7 @@ interface CTool {
 }
 
 type Kind = "tool" | "resource" | "prompt";
-const KIND_OF: Record<Method, Kind | undefined> = { "tools/call": "tool", "tools/list": "tool", "resources/read": "resource", "prompts/get": "prompt" };
+const KIND_OF: Partial<Record<Method, Kind>> = { "tools/call": "tool", "tools/list": "tool", "resources/read": "resource", "prompts/get": "prompt" };
 const MAX_CACHED_NAMES = 4096;
 const MAX_CACHED_ROLESETS = 1024;
 /** The shared empty list of a decision without errors or budgets. Frozen: callers cannot change it. */
@@ -387,7 +388,7 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
   function noRoleDecision(req: PolicyRequest, method: Method, call: Call, risk: IrTool["risk"]): Decision {
     const errors = call.errors;
     const ignored = call.ignored ?? EMPTY;
-    const d = denyOf("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", EMPTY, errors ?? EMPTY, risk);
+    const d: Mutable<Decision> = denyOf("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", EMPTY, errors ?? EMPTY, risk);
     if (method === "tools/list" && req.tool !== undefined) d.visibility = "never";
     return d;
   }
@@ -400,7 +401,7 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     }
     const { v, reasons } = visibility(req, rs.candidates("tool", req.tool), unsureDenies(call, roles, "tool", req.tool), maybeRules(call, roles, req.tool), tool);
     if (v === "never") {
-      const d = denyOf("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${whoOf(roles)}`, roles, errors ?? EMPTY, risk);
+      const d: Mutable<Decision> = denyOf("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${whoOf(roles)}`, roles, errors ?? EMPTY, risk);
       if (reasons) d.reasons = reasons;
       d.visibility = v;
       return d;

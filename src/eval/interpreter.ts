@@ -11,7 +11,8 @@
  */
 import type { IrExpr, IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
-import type { Decision, ExplainedRule, Method, PolicyRequest, Reason, Visibility } from "../runtime/types.js";
+import type { Mutable } from "../contract/mutable.js";
+import type { Decision, ExplainedRule, Method, PolicyRequest, Reason, Visibility } from "../contract/index.js";
 import { checkValue } from "./args.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
 import { EvalError, hasAttr, readAttr, validateRequest } from "./request.js";
@@ -89,7 +90,7 @@ export function evalTri(e: IrExpr, req: PolicyRequest): Tri {
 }
 
 // ---- rules ----
-const TARGET_OF: Record<Method, "tool" | "resource" | "prompt" | undefined> = {
+const TARGET_OF: Partial<Record<Method, "tool" | "resource" | "prompt">> = {
   "tools/call": "tool",
   "tools/list": "tool",
   "resources/read": "resource",
@@ -257,7 +258,7 @@ function decideUnsafe(ir: IrPolicy, req: PolicyRequest, trace: ExplainedRule[] |
   const base: Partial<Decision> = { roles, errors, ...(tool?.risk && { risk: tool.risk }) };
   if (trace) traceAll(ir, roles, unsure, req, method, trace);
   if (roles.length === 0 && maybe.size === 0) {
-    const d = deny("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", base);
+    const d: Mutable<Decision> = deny("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", base);
     if (method === "tools/list" && req.tool !== undefined) d.visibility = "never";
     return d;
   }
@@ -403,7 +404,7 @@ function listDecision(ir: IrPolicy, req: PolicyRequest, roles: string[], unsure:
   }
   const { v, reasons } = visibility(ir, req, roles, unsure, maybe, tool);
   if (v === "never") {
-    const d = deny("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${whoOf(roles)}`, base);
+    const d: Mutable<Decision> = deny("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${whoOf(roles)}`, base);
     if (reasons) d.reasons = reasons;
     d.visibility = v;
     return d;

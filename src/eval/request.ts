@@ -5,11 +5,11 @@
  */
 import type { AttrRoot } from "../ir/ir.js";
 import { isAmbiguousUri } from "./builtins/glob.js";
-import type { Method, PolicyRequest } from "../runtime/types.js";
+import type { Method, PolicyRequest } from "../contract/index.js";
 
 export class EvalError extends Error {}
 
-const METHOD_TARGET: Record<Method, "tool" | "resource" | "prompt" | undefined> = Object.assign(Object.create(null), {
+const METHOD_TARGET: Partial<Record<Method, "tool" | "resource" | "prompt" | undefined>> = Object.assign(Object.create(null), {
   "tools/call": "tool",
   "tools/list": undefined,
   "resources/read": "resource",

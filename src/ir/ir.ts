@@ -53,7 +53,8 @@ export type IrPattern =
   | { readonly kind: "exact"; readonly text: string }
   | { readonly kind: "glob"; readonly text: string; readonly test: (s: string) => boolean };
 
-export type TargetKind = "tool" | "resource" | "prompt";
+export type { TargetKind } from "../contract/methods.js";
+import type { TargetKind } from "../contract/methods.js";
 
 export interface IrRule {
   /** `ROLE/N`, or `policy/N` for top-level denies. */

@@ -10,7 +10,7 @@ import type { ToolDecl } from "../ast/nodes.js";
 import { loadPolicy, type ReadFile } from "../compiler/load.js";
 import { lookupFrom } from "../diagnostics/render.js";
 import type { Policy } from "../policy.js";
-import type { Decision, ExplainedRule } from "../runtime/types.js";
+import type { Decision, ExplainedRule } from "../contract/index.js";
 import type { Span } from "../source/source.js";
 
 export type CoverageKind = "rule" | "args" | "approval";

@@ -21,7 +21,7 @@ import { readRegularFile } from "../compiler/files.js";
 import * as nodePath from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
 import { closest } from "../diagnostics/suggest.js";
-import type { Effect, PolicyRequest, ReasonCode, Visibility } from "../runtime/types.js";
+import type { Effect, PolicyRequest, ReasonCode, Visibility } from "../contract/index.js";
 
 export interface Position {
   file: string;

@@ -11,7 +11,7 @@ import { FileRefusal, fsReader, policyFileReader } from "../compiler/files.js";
 import type { JsonDiagnostic } from "../diagnostics/render.js";
 import { compilePolicy, PolicyCompileError, type Policy } from "../policy.js";
 import { canonicalJson } from "../runtime/canonical.js";
-import type { Decision } from "../runtime/types.js";
+import type { Decision } from "../contract/index.js";
 import { CoverageTracker, coverageItems, exercisedItems, type PolicyCoverage } from "./coverage.js";
 import {
   checkReferences,

@@ -13,7 +13,7 @@ import { parseIpStrict } from "../eval/builtins/cidr.js";
 import type { BudgetWindow, IrBudget } from "../ir/ir.js";
 import { canonicalJson, sha256 } from "./canonical.js";
 import type { CounterMode, CounterSpec } from "./store/store.js";
-import type { Decision, PolicyRequest, Reason } from "./types.js";
+import type { Decision, PolicyRequest, Reason } from "../contract/index.js";
 
 export const WINDOW_MS: Record<BudgetWindow, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000, session: 0 };
 

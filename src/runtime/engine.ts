@@ -25,7 +25,7 @@ import { MemoryStore } from "./store/memory.js";
 import { notSent, RESERVATION_TTL_MS, type ApprovalRecord, type ReserveRequest, type ReserveResult, type Store } from "./store/store.js";
 import type { ResolvedUrl, ResolveOptions } from "./resolve.js";
 import { withTimeout } from "./timeout.js";
-import type { Decision, PolicyRequest, Reason } from "./types.js";
+import type { Decision, PolicyRequest, Reason } from "../contract/index.js";
 
 export interface EngineOptions {
   /** Where counters and approvals live. Default: a new MemoryStore. */

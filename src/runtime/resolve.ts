@@ -10,7 +10,7 @@ import { promises as dns } from "node:dns";
 import { parseIpStrict } from "../eval/builtins/cidr.js";
 import type { IrType } from "../ir/ir.js";
 import { withTimeout } from "./timeout.js";
-import type { Decision, Reason } from "./types.js";
+import type { Decision, Reason } from "../contract/index.js";
 
 /** Resolve a host name to its addresses (IPv4 and IPv6 text). */
 export type Resolver = (hostname: string) => Promise<readonly string[]>;

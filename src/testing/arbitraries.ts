@@ -12,8 +12,8 @@
 import fc from "fast-check";
 import { compileNameGlob } from "../eval/builtins/glob.js";
 import type { Policy } from "../policy.js";
-import type { ClientInfo, Decision, Method, PolicyRequest, Principal, ToolAnnotations } from "../runtime/types.js";
-import { METHODS } from "../runtime/types.js";
+import type { ClientInfo, Decision, Method, PolicyRequest, Principal, ToolAnnotations } from "../contract/index.js";
+import { METHODS } from "../contract/index.js";
 import { edgeAddresses, respellings } from "./addresses.js";
 import { gatherFacts, hintsFor, type PolicyFacts } from "./facts.js";
 import { hostileString as hostile } from "./hostile.js";

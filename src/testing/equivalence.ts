@@ -8,7 +8,7 @@
  * ids, messages and budget ids may change in a refactor); `same` overrides that.
  */
 import type { Policy } from "../policy.js";
-import type { Decision, PolicyRequest } from "../runtime/types.js";
+import type { Decision, PolicyRequest } from "../contract/index.js";
 import { arbitraries, outsideScenario, type Scenario } from "./arbitraries.js";
 import { DEFAULT_RUNS, failureMessage, PolicyPropertyError, search, type RequestCheck, type RunOptions } from "./report.js";
 

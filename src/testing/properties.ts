@@ -13,7 +13,7 @@ import * as nodePath from "node:path";
 import fc from "fast-check";
 import { checkValue } from "../eval/args.js";
 import type { Policy } from "../policy.js";
-import type { Decision, Effect, PolicyRequest } from "../runtime/types.js";
+import type { Decision, Effect, PolicyRequest } from "../contract/index.js";
 import { arbitraries, asList, outsideScenario, type PolicyArbitraries, type Scenario } from "./arbitraries.js";
 import { run, type RequestCheck, type RunOptions, type Violation } from "./report.js";
 

@@ -8,7 +8,7 @@
  * filters almost never hold) fails too, saying so, rather than passing without having checked anything.
  */
 import fc from "fast-check";
-import type { Decision, PolicyRequest } from "../runtime/types.js";
+import type { Decision, PolicyRequest } from "../contract/index.js";
 
 export interface RunOptions {
   /** How many requests to generate (default 1000). */

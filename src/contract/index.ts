@@ -1,0 +1,5 @@
+/** The contract between a host and the policy: request, decision, reasons, methods, attributes. */
+export * from "./methods.js";
+export * from "./request.js";
+export * from "./decision.js";
+export * from "./reasons.js";
