@@ -4,8 +4,8 @@
  * budgets. `compilePolicy` throws PolicyCompileError on any error; `checkPolicy` never throws.
  */
 import { compileDecider } from "./codegen/decide.js";
-import { runFrontEnd } from "./compiler/compile.js";
-import { fsReader, type ReadFile } from "./compiler/load.js";
+import { runFrontEnd } from "./check/front-end.js";
+import { fsReader, type ReadFile } from "./syntax/load.js";
 import { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { lookupFrom, renderAll, toJson, type JsonDiagnostic } from "./diagnostics/render.js";
 import { decide as interpretDecide, explain as interpretExplain } from "./eval/interpreter.js";

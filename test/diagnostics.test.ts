@@ -78,7 +78,7 @@ describe("golden diagnostics", () => {
     expect(r.codes).toContain("E0108");
   });
 
-  // Files a policy names (compiler/files.ts): E0122 and E0123 need compile options, not a file.
+  // Files a policy names (source/files.ts): E0122 and E0123 need compile options, not a file.
   it("E0122: an imported file over the size limit", () => {
     const big = "x".repeat(4 * 1024 * 1024 + 1);
     const r = check('policy "root"\nimport "./big.mcppolicy"\n', "/virtual/root.mcppolicy", () => big);

@@ -5,8 +5,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "mcppolicy";
-import { buildRuleIndex, lookup, type IndexedRule } from "../dist/ir/optimize.js";
-import type { IrRule } from "../dist/ir/ir.js";
+import { buildRuleIndex, lookup, type IndexedRule } from "../src/ir/optimize.js";
+import type { IrRule } from "../src/ir/ir.js";
 import { policyText, TOOLS } from "./helpers/generators.js";
 
 function scan(rules: readonly IrRule[], name: string): string[] {

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parsePolicy } from "../dist/syntax/parse.js";
+import { parsePolicy } from "../src/syntax/parse.js";
 
 const FILE = "fuzz.mcppolicy";
 

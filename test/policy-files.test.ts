@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkPolicy, compilePolicy } from "mcppolicy";
-import { FileRefusal, readRegularFile } from "../src/compiler/files.js";
+import { FileRefusal, readRegularFile } from "../src/source/files.js";
 
 const FAST = 10_000; // a hang fails the test at this timeout instead of blocking the suite
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "mcppolicy";
-import { parsePolicy } from "../dist/syntax/parse.js";
+import { parsePolicy } from "../src/syntax/parse.js";
 
 type E = { kind: string; operands?: E[]; operand?: E; op?: string; root?: string; segments?: string[]; value?: unknown };
 function shape(e: E): string {

@@ -30,7 +30,7 @@ import { compileNameGlob, compileUriGlob, globLiteral } from "../eval/builtins/g
 import { globProblem } from "../eval/builtins/glob-syntax.js";
 import type { IrBudget, IrPattern, IrPolicy, IrRole, IrRule, IrTool, Risk } from "../ir/ir.js";
 import { span } from "../source/source.js";
-import { LIMITS } from "../syntax/limits.js";
+import { LIMITS } from "../source/limits.js";
 import { lowerType } from "./arg-types.js";
 import { checkDenyArgs } from "./deny-args.js";
 import { lowerCondition } from "./expressions.js";

@@ -88,8 +88,8 @@ export async function run(argv: readonly string[]): Promise<number> {
 
   // The compiler is loaded only once the command line is known to be good: usage errors stay fast.
   const [{ runFrontEnd }, { fsReader }, { Policy }, render, analysis, { validateRequest, nameFault }] = await Promise.all([
-    import("../compiler/compile.js"),
-    import("../compiler/load.js"),
+    import("../check/front-end.js"),
+    import("../syntax/load.js"),
     import("../policy.js"),
     import("../diagnostics/render.js"),
     import("../analysis/index.js"),

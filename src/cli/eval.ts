@@ -8,6 +8,8 @@
  */
 import type { Policy } from "../policy.js";
 import type { Decision, PolicyRequest } from "../contract/index.js";
+import { formatDecision } from "../contract/format.js";
+export { formatDecision };
 import { parseRequestJson, RequestJsonError } from "../eval/request-json.js";
 import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs, UsageError } from "./args.js";
 import { err, out, readInput, readTextFile } from "./io.js";
@@ -79,21 +81,6 @@ export function exitCodeFor(decision: Decision): number {
     default:
       return EXIT.deny;
   }
-}
-
-/** The decision as text lines: effect, reasons, roles, risk, budgets, errors, visibility. */
-export function formatDecision(d: Decision): string[] {
-  const lines = [`effect: ${d.effect}`];
-  for (const r of d.reasons) lines.push(`  - [${r.code}] ${r.rule !== undefined ? `${r.rule}: ` : ""}${r.message}`);
-  lines.push(`roles: ${d.roles.length > 0 ? d.roles.join(", ") : "(none)"}`);
-  if (d.risk !== undefined) lines.push(`risk: ${d.risk}`);
-  lines.push(`budgets: ${d.budgets.length > 0 ? d.budgets.join(", ") : "(none)"}`);
-  if (d.visibility !== undefined) lines.push(`visibility: ${d.visibility}`);
-  if (d.errors.length > 0) {
-    lines.push("errors:");
-    for (const e of d.errors) lines.push(`  - ${e}`);
-  }
-  return lines;
 }
 
 export async function run(argv: readonly string[]): Promise<number> {

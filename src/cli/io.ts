@@ -2,7 +2,7 @@
  * Input and output for the CLI. Reading a file, a directory tree or stdin either returns text or
  * throws a UsageError with a readable message (`cannot read 'x': no such file`) — never a raw errno.
  * GUARANTEES: every file the CLI reads (policies, test files, requests, principals) is read through
- * compiler/files.ts: regular files only (a FIFO or a device is refused without blocking), at most
+ * source/files.ts: regular files only (a FIFO or a device is refused without blocking), at most
  * LIMITS.maxFileBytes; stdin too is read to that limit plus one byte at most.
  * collectPolicyFiles returns paths as the user wrote them (joined under a directory argument), each
  * file once, the files of one directory in a stable code-unit order. A directory walk never leaves the
@@ -12,8 +12,8 @@
  */
 import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import * as nodePath from "node:path";
-import { FileRefusal, isUnder, readRegularFile } from "../compiler/files.js";
-import { LIMITS } from "../syntax/limits.js";
+import { FileRefusal, isUnder, readRegularFile } from "../source/files.js";
+import { LIMITS } from "../source/limits.js";
 import { UsageError } from "./args.js";
 
 export const POLICY_EXTENSION = ".mcppolicy";

@@ -33,7 +33,7 @@ export const CATALOG = {
   E0115: "invalid tool block name",
   E0116: "name is not a pattern",
   E0117: "undeclared argument in a deny rule",
-  // files a policy names (imports): compiler/files.ts
+  // files a policy names (imports): source/files.ts
   E0120: "import outside the import roots",
   E0121: "import not a regular file",
   E0122: "imported file too large",

@@ -7,7 +7,7 @@
  * an approval by a case it sent to approval (`approval_required`).
  */
 import type { ToolDecl } from "../ast/nodes.js";
-import { loadPolicy, type ReadFile } from "../compiler/load.js";
+import { loadPolicy, type ReadFile } from "../syntax/load.js";
 import { lookupFrom } from "../diagnostics/render.js";
 import type { Policy } from "../policy.js";
 import type { Decision, ExplainedRule } from "../contract/index.js";

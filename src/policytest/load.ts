@@ -17,7 +17,7 @@
  * set to null removes the default's), every other request key is replaced whole (null removes it).
  * A case with `defaults: false` takes none.
  */
-import { readRegularFile } from "../compiler/files.js";
+import { readRegularFile } from "../source/files.js";
 import * as nodePath from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
 import { closest } from "../diagnostics/suggest.js";

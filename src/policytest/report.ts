@@ -4,7 +4,7 @@
  * report as JSON, and JUnit XML for CI systems. Pure functions of the report; stable output (no colour,
  * no timing) so that it can be compared with a golden file.
  */
-import { formatDecision } from "../cli/eval.js";
+import { formatDecision } from "../contract/format.js";
 import type { PolicyCoverage } from "./coverage.js";
 import type { TestFileError } from "./load.js";
 import type { CaseResult, FileResult, PolicyTestReport } from "./run.js";

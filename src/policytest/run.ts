@@ -7,7 +7,7 @@
  * policy that does not compile fails the files that test it (with its diagnostics); the others run.
  */
 import * as nodePath from "node:path";
-import { FileRefusal, fsReader, policyFileReader } from "../compiler/files.js";
+import { FileRefusal, fsReader, policyFileReader } from "../source/files.js";
 import type { JsonDiagnostic } from "../diagnostics/render.js";
 import { compilePolicy, PolicyCompileError, type Policy } from "../policy.js";
 import { canonicalJson } from "../runtime/canonical.js";

@@ -10,7 +10,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { nestingTooDeep, policyTooLarge, syntaxError, unexpectedCharacter, unterminatedString } from "../diagnostics/catalog.js";
 import { span } from "../source/source.js";
 import { AstBuilder } from "./cst-to-ast.js";
-import { LIMITS } from "./limits.js";
+import { LIMITS } from "../source/limits.js";
 import { parser } from "./parser.js";
 import * as T from "./tokens.js";
 

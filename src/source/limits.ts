@@ -11,6 +11,6 @@ export const LIMITS = {
   maxRules: 100_000,
   /** Files a policy may import, transitively. */
   maxImports: 64,
-  /** Bytes read from any one file (policy, import, JSON Schema, test or request file); see compiler/files.ts. */
+  /** Bytes read from any one file (policy, import, JSON Schema, test or request file); see source/files.ts. */
   maxFileBytes: 4 * 1024 * 1024,
 } as const;

@@ -21,11 +21,11 @@ import {
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { span } from "../source/source.js";
 import { SourceFile } from "../source/source.js";
-import { LIMITS } from "../syntax/limits.js";
-import { parsePolicy } from "../syntax/parse.js";
-import { FileRefusal, importRootsFor, policyFileReader, type ReadFile } from "./files.js";
+import { LIMITS } from "../source/limits.js";
+import { parsePolicy } from "./parse.js";
+import { FileRefusal, importRootsFor, policyFileReader, type ReadFile } from "../source/files.js";
 
-export { fsReader, type ReadFile } from "./files.js";
+export { fsReader, type ReadFile } from "../source/files.js";
 
 export interface Loaded {
   /** Main file first, then imports in merge order. */

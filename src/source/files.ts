@@ -13,7 +13,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
 import * as nodePath from "node:path";
-import { LIMITS } from "../syntax/limits.js";
+import { LIMITS } from "./limits.js";
 
 export type ReadFile = (path: string) => string;
 

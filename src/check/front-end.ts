@@ -5,11 +5,11 @@
  */
 import { capDiagnostics, hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { tooManyErrors } from "../diagnostics/catalog.js";
-import { checkPolicyFiles } from "../check/check.js";
-import type { CheckOptions } from "../check/scope.js";
+import { checkPolicyFiles } from "./check.js";
+import type { CheckOptions } from "./scope.js";
 import type { IrPolicy } from "../ir/ir.js";
 import type { SourceFile } from "../source/source.js";
-import { loadPolicy, policyReader, type ReadFile } from "./load.js";
+import { loadPolicy, policyReader, type ReadFile } from "../syntax/load.js";
 
 export interface FrontEndResult {
   ir: IrPolicy | undefined;
