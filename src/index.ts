@@ -21,7 +21,7 @@ export type {
   ClientInfo,
 } from "./contract/index.js";
 export { METHODS } from "./contract/index.js";
-export type { Resolver, ResolveOptions, ResolvedUrl } from "./runtime/resolve.js";
+export type { Resolver, ResolveOptions, ResolvedUrl } from "./eval/resolve.js";
 export { createEngine, Engine, ApprovalError } from "./runtime/engine.js";
 export type { EngineOptions, AuthorizeOptions, ApprovalHookAnswer } from "./runtime/engine.js";
 export { Authorization } from "./runtime/authorization.js";

@@ -13,8 +13,8 @@ import type { IrBudget, IrPolicy } from "./ir/ir.js";
 import type { Decision, Explanation, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./contract/index.js";
 import type { SourceFile } from "./source/source.js";
 import { INVISIBLE } from "./eval/request.js";
-import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./runtime/resolve.js";
-import { sha256 } from "./runtime/canonical.js";
+import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./eval/resolve.js";
+import { sha256 } from "./contract/canonical.js";
 
 export interface CompileOptions {
   /** Shown in diagnostics; imports resolve relative to it. Default `policy.mcppolicy`. */

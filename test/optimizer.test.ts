@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compilePolicy } from "mcppolicy";
+import { compilePolicy } from "../src/index.js";
 import { buildRuleIndex, lookup, type IndexedRule } from "../src/ir/optimize.js";
 import type { IrRule } from "../src/ir/ir.js";
 import { policyText, TOOLS } from "./helpers/generators.js";

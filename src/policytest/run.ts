@@ -10,7 +10,7 @@ import * as nodePath from "node:path";
 import { FileRefusal, fsReader, policyFileReader } from "../source/files.js";
 import type { JsonDiagnostic } from "../diagnostics/render.js";
 import { compilePolicy, PolicyCompileError, type Policy } from "../policy.js";
-import { canonicalJson } from "../runtime/canonical.js";
+import { canonicalJson } from "../contract/canonical.js";
 import type { Decision } from "../contract/index.js";
 import { CoverageTracker, coverageItems, exercisedItems, type PolicyCoverage } from "./coverage.js";
 import {

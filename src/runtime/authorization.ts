@@ -10,7 +10,7 @@
  */
 import type { Estimate, PlannedCounter } from "./budget-plan.js";
 import { counterShape, notSent, type Adjustment, type Store } from "./store/store.js";
-import type { ResolvedUrl } from "./resolve.js";
+import type { ResolvedUrl } from "../eval/resolve.js";
 import type { IdempotencyState } from "./store/store.js";
 import type { Decision, Effect, Reason } from "../contract/index.js";
 

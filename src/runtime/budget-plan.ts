@@ -11,7 +11,7 @@
  */
 import { parseIpStrict } from "../eval/builtins/cidr.js";
 import type { BudgetWindow, IrBudget } from "../ir/ir.js";
-import { canonicalJson, sha256 } from "./canonical.js";
+import { canonicalJson, sha256 } from "../contract/canonical.js";
 import type { CounterMode, CounterSpec } from "./store/store.js";
 import type { Decision, PolicyRequest, Reason } from "../contract/index.js";
 

@@ -20,11 +20,11 @@ import { randomBytes } from "node:crypto";
 import type { Policy } from "../policy.js";
 import { Authorization, checkUsage, type PendingApproval } from "./authorization.js";
 import { planCounters, prepareBudgets, type Estimate, type PlannedCounter, type PreparedBudget } from "./budget-plan.js";
-import { canonicalHash, CanonicalError } from "./canonical.js";
+import { canonicalHash, CanonicalError } from "../contract/canonical.js";
 import { MemoryStore } from "./store/memory.js";
 import { notSent, RESERVATION_TTL_MS, type ApprovalRecord, type ReserveRequest, type ReserveResult, type Store } from "./store/store.js";
-import type { ResolvedUrl, ResolveOptions } from "./resolve.js";
-import { withTimeout } from "./timeout.js";
+import type { ResolvedUrl, ResolveOptions } from "../eval/resolve.js";
+import { withTimeout } from "../eval/timeout.js";
 import type { Decision, PolicyRequest, Reason } from "../contract/index.js";
 
 export interface EngineOptions {

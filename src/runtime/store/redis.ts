@@ -25,7 +25,7 @@
  */
 import { createHash } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
-import { withTimeout } from "../timeout.js";
+import { withTimeout } from "../../eval/timeout.js";
 import { CANCEL_LUA, DECIDE_LUA, GET_APPROVAL_LUA, RESERVE_LUA, SETTLE_LUA } from "./redis-script.js";
 import { counterShape, NotSentError, type IdempotencyState, type ApprovalRecord, type ApproveOutcome, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "./store.js";
 
