@@ -6,7 +6,8 @@
 //   scale-verify, scale-decide, scale-interpret, small-decide, compile, compile-quoted
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { compilePolicy } from "../dist/index.js";
+// BENCH_DIST: another built checkout's dist/index.js (bench/compare.mjs measures two builds in one run).
+const { compilePolicy } = await import(process.env.BENCH_DIST ? new URL(`file://${process.env.BENCH_DIST}`).href : "../dist/index.js");
 import { decideSeed } from "./handwritten-seed.mjs";
 import { median, timeBatches } from "./lib/measure.mjs";
 import { seedMix } from "./lib/seed-mix.mjs";
