@@ -4,7 +4,8 @@
  * shape of a stage (its name, the products it needs and makes, when it may run).
  * INVARIANT: a stage reads only the products it declares in `needs` and returns exactly the ones it
  * declares in `produces`; the driver (check.ts) merges them into `CheckState.products`. Each product is
- * made by one stage and never changed after.
+ * made by one stage and never replaced; only the `sets` map grows after (a built-in set is added
+ * when a later stage first names it).
  */
 import type * as A from "../ast/nodes.js";
 import type { IrBudget, IrPolicy, IrRole, IrRule, IrSet, IrTool } from "../ir/ir.js";
