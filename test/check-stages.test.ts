@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkPolicyFiles, runStages } from "../src/check/check.js";
 import { STAGES, STAGE_NAMES } from "../src/check/stages.js";
-import type { ProductName } from "../src/check/state.js";
+import { defineStage, type ProductName } from "../src/check/state.js";
 import { loadPolicy } from "../src/syntax/load.js";
 
 const STAGES_DIR = join(import.meta.dirname, "..", "src", "check", "stages");
@@ -60,6 +60,30 @@ describe("the checker stage list", () => {
     expect(firstErrorFree).toBeGreaterThan(0);
     expect(STAGES.slice(firstErrorFree).every((s) => s.input === "error-free")).toBe(true);
     expect(STAGES.filter((s) => s.input === "error-free").map((s) => s.name)).toEqual(["lints", "lower"]);
+  });
+
+  it("a stage reads only the products it declares, and returns exactly those it declares (type errors otherwise)", () => {
+    const reads = defineStage({
+      name: "probe",
+      needs: ["declarations"],
+      produces: ["ruleCount"],
+      input: "any",
+      // @ts-expect-error `roles` is not among this stage's needs
+      run({ declarations, roles }) {
+        return { ruleCount: declarations.topRules.length + (roles ? 1 : 0) };
+      },
+    });
+    const returns = defineStage({
+      name: "probe",
+      needs: [],
+      produces: ["ruleCount"],
+      input: "any",
+      // @ts-expect-error `budgets` is not among this stage's products
+      run() {
+        return { ruleCount: 0, budgets: [] };
+      },
+    });
+    expect([reads.needs, returns.produces]).toEqual([["declarations"], ["ruleCount"]]);
   });
 
   it("each stage has its own file under src/check/stages/, named after it, whose header says what it guarantees", () => {

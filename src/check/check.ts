@@ -39,7 +39,8 @@ export function runStages(files: readonly A.PolicyFileAst[], options: CheckOptio
   const ran: StageName[] = [];
   if (!main) return { products: {}, diagnostics: sym.diagnostics, ran };
   const state: CheckState = { files, main, sym, products: {} };
-  for (const stage of STAGES as readonly AnyStage[]) {
+  const stages: readonly AnyStage[] = STAGES;
+  for (const stage of stages) {
     const errorsBefore = errorCount(sym.diagnostics);
     if (stage.input === "error-free" && errorsBefore > 0) break;
     const input = { ...state.products, files, main, sym };

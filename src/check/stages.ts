@@ -19,6 +19,7 @@ import { rolesStage } from "./stages/roles.js";
 import { ruleCountStage } from "./stages/rule-count.js";
 import { setsStage } from "./stages/sets.js";
 import { toolsStage } from "./stages/tools.js";
+import type { AnyStage } from "./state.js";
 
 export const STAGES = [
   declarationsStage, // symbol tables; duplicates, placement, default, redaction keys
@@ -31,7 +32,7 @@ export const STAGES = [
   policyLimitsStage, // policy-level limits
   lintsStage, // warnings (error-free only)
   lowerStage, // the IR (error-free only)
-] as const;
+] as const satisfies readonly AnyStage[];
 
 export type StageName = (typeof STAGES)[number]["name"];
 

@@ -58,6 +58,9 @@ export interface StageContext {
 /** The input of a stage that needs the products `N`. */
 export type StageInput<N extends ProductName> = StageContext & { readonly [K in N]: Products[K] };
 
+/** What a stage producing `P` returns: exactly those products (any other is a type error). */
+export type StageOutput<P extends ProductName> = { readonly [K in P]: Products[K] } & { readonly [K in Exclude<ProductName, P>]?: never };
+
 /** The driver's state: the context and the products made so far. */
 export interface CheckState extends StageContext {
   readonly products: Partial<Products>;
@@ -79,7 +82,7 @@ export interface Stage<Name extends string, N extends ProductName, P extends Pro
   readonly input: "any" | "error-free";
   /** When this stage itself reports an error, the check stops after it (a resource limit was hit). */
   readonly haltsOnError?: boolean;
-  run(input: StageInput<N>): { readonly [K in P]: Products[K] };
+  run(input: StageInput<NoInfer<N>>): StageOutput<NoInfer<P>>;
 }
 
 /** A stage with its product types erased, as the list holds it. */
