@@ -31,7 +31,7 @@ export interface Products {
   readonly sets: ReadonlyMap<string, IrSet | null>;
   /** Each role and every role it includes, transitively, sorted. */
   readonly closures: ReadonlyMap<string, readonly string[]>;
-  /** Rules in the whole policy (top-level and in roles), at most LIMITS.maxRules. */
+  /** Rules in the whole policy (top-level and in roles); later stages run only when at most LIMITS.maxRules. */
   readonly ruleCount: number;
   /** The top-level denies, ids `policy/N`. */
   readonly topDenies: readonly IrRule[];
