@@ -1,10 +1,10 @@
 /**
- * Stage: argument names in deny rules. A deny on specific tools whose condition reads `args.F` where
- * none of the tools' closed `args` blocks declares `F` can never see that argument (a call carrying it is
- * refused by the argument check), so a misspelt field would switch the deny off in silence: `has
- * args.pth and args.pth matches "/etc/*"` never fires while `path` goes unchecked. That is an error
- * (E0117), with the fields the tool takes. Open objects (`...`), unions and constraint kinds are not
- * followed: only what the policy itself closes is known.
+ * Argument names in deny rules (checked for every rule by rules.ts). A deny on specific tools whose
+ * condition reads `args.F` where none of the tools' closed `args` blocks declares `F` can never see
+ * that argument (a call carrying it is refused by the argument check), so a misspelt field would
+ * switch the deny off in silence: `has args.pth and args.pth matches "/etc/*"` never fires while
+ * `path` goes unchecked. That is an error (E0117), with the fields the tool takes. Open objects
+ * (`...`), unions and constraint kinds are not followed: only what the policy itself closes is known.
  */
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";

@@ -1,7 +1,7 @@
 /**
- * The pipeline driver: load (parse + imports) -> check and lower to IR -> build the evaluators.
- * Each stage runs only when the ones before it found no error; diagnostics of every stage that ran
- * are returned together, sorted.
+ * The front end: load (parse + imports) -> check (the named stages of stages.ts) -> IR; policy.ts
+ * builds the evaluators from it. The check runs only when loading found no error; diagnostics of both
+ * are returned together, sorted, at most MAX_REPORTED_ERRORS errors.
  */
 import { capDiagnostics, hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { tooManyErrors } from "../diagnostics/catalog.js";

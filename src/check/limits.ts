@@ -1,6 +1,8 @@
 /**
- * Stage: limits. Checks `limit ...` declarations (kind, amounts, window, key, fail mode, source of a
- * cost) and lowers them to budget IR with stable ids. The runtime that enforces them is separate.
+ * Limits (called by the `roles`, `tools` and `policy-limits` stages). Checks `limit ...` declarations
+ * (kind, amounts, window, key, fail mode, source of a cost) and lowers them to budget IR with stable
+ * ids (`PREFIX/limit/N`, N counting every declaration, broken ones too). The runtime that enforces
+ * them is separate.
  */
 import type * as A from "../ast/nodes.js";
 import { invalidLimit } from "../diagnostics/catalog.js";
@@ -82,4 +84,14 @@ export function lowerLimit(sym: Symbols, l: A.LimitDecl, id: string, scope: IrBu
     ...(l.from && { from: l.from.segments }),
   };
   return b;
+}
+
+/** A block's limits, in order; a broken one is reported and left out (its number is not reused). */
+export function lowerLimits(sym: Symbols, limits: readonly A.LimitDecl[], prefix: string, scope: IrBudget["scope"]): IrBudget[] {
+  const out: IrBudget[] = [];
+  limits.forEach((l, i) => {
+    const b = lowerLimit(sym, l, `${prefix}/limit/${i + 1}`, scope);
+    if (b) out.push(b);
+  });
+  return out;
 }

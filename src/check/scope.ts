@@ -1,6 +1,7 @@
 /**
  * The checker's symbol tables, shared by its stages: declared sets (lowered), constants, roles
- * and tools, with where each was declared. Filled by `declarations.ts`, read by the others.
+ * and tools, with where each was declared. Filled by the `declarations` stage (stages/declarations.ts),
+ * read by the later ones.
  */
 import type * as A from "../ast/nodes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";

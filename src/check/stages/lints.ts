@@ -1,12 +1,26 @@
 /**
- * Stage: lints (warnings only; they never fail compilation). Rules shadowed by an unconditional
- * deny, rules that can never fire, duplicate rules, roles that grant nothing.
+ * Stage `lints` (warnings only; they never fail compilation): rules shadowed by an unconditional deny
+ * (W0001), rules that can never fire (W0002), duplicate rules (W0003), roles that grant nothing
+ * (W0005). Runs only on a policy without errors: a broken rule would lint falsely. Guarantees: it
+ * reports warnings and changes nothing.
  */
-import type * as A from "../ast/nodes.js";
-import { duplicateRule, neverFires, roleGrantsNothing, shadowedByDeny } from "../diagnostics/catalog.js";
-import type { IrExpr, IrPattern, IrRole, IrRule } from "../ir/ir.js";
-import { exprText } from "../ir/queries.js";
-import type { Symbols } from "./scope.js";
+import type * as A from "../../ast/nodes.js";
+import { duplicateRule, neverFires, roleGrantsNothing, shadowedByDeny } from "../../diagnostics/catalog.js";
+import type { IrExpr, IrPattern, IrRole, IrRule } from "../../ir/ir.js";
+import { exprText } from "../../ir/queries.js";
+import type { Symbols } from "../scope.js";
+import { defineStage } from "../state.js";
+
+export const lintsStage = defineStage({
+  name: "lints",
+  needs: ["declarations", "topDenies", "roles"],
+  produces: [],
+  input: "error-free",
+  run({ sym, declarations, topDenies, roles }) {
+    runLints(sym, { topDenies, roles, defaultDecl: declarations.defaultDecl });
+    return {};
+  },
+});
 
 function unconditional(r: IrRule): boolean {
   return !r.when && !r.unless;

@@ -1,0 +1,92 @@
+/**
+ * Stage `declarations`: walks the merged files (imports first, then the main file) once and fills the
+ * symbol tables (constants, sets, roles, tools), reporting a missing or misplaced header, every
+ * duplicate name (E0103, pointing at the first), a `default` outside the main file or given twice, a
+ * top-level `allow` (E0301), redaction keys written as patterns (E0212) and `default allow` (W0004).
+ * Guarantees: each name is bound to its first declaration; the products keep declaration order, which
+ * rule and budget numbering follow.
+ */
+import type * as A from "../../ast/nodes.js";
+import { assertNever } from "../../ast/nodes.js";
+import { defaultAllow, duplicateDeclaration, misplaced, missingHeader, redactPattern, topLevelAllow } from "../../diagnostics/catalog.js";
+import { span } from "../../source/source.js";
+import { defineStage, type Declarations } from "../state.js";
+
+/** Characters of glob or regex syntax, refused where text is matched plainly (redaction keys). */
+const PATTERN_CHARS = /[*?[\]{}()|^$+\\]/;
+const longestPlainRun = (text: string) => text.split(new RegExp(`${PATTERN_CHARS.source}+`)).reduce((a, b) => (b.length > a.length ? b : a), "");
+
+export const declarationsStage = defineStage({
+  name: "declarations",
+  needs: [],
+  produces: ["declarations"],
+  input: "any",
+  run({ files, main, sym }) {
+    const d = sym.diagnostics;
+    if (!main.header) d.push(missingHeader(span(main.file, 0, 0)));
+    let defaultDecl: A.DefaultDecl | undefined;
+    const topRules: A.RuleDecl[] = [];
+    const topLimits: A.LimitDecl[] = [];
+    const redact: string[] = [];
+    const firstSpan = new Map<string, A.Name["span"]>();
+    const declare = <T>(map: Map<string, T>, what: string, name: A.Name, decl: T) => {
+      const key = `${what}:${name.text}`;
+      const first = firstSpan.get(key);
+      if (first) {
+        d.push(duplicateDeclaration(name.span, what, name.text, first));
+        return;
+      }
+      firstSpan.set(key, name.span);
+      map.set(name.text, decl);
+    };
+    // Imports are merged before the main file's own declarations (rule numbering follows this order).
+    const ordered = [...files.slice(1), main];
+    for (const f of ordered) {
+      for (const decl of f.declarations) {
+        switch (decl.kind) {
+          case "header":
+            d.push(misplaced(decl.span, "the `policy` header must come first, once", "move it to the top of the file"));
+            break;
+          case "default":
+            if (f !== main) d.push(misplaced(decl.span, "an imported file cannot set the default effect", "set `default` in the main policy file"));
+            else if (defaultDecl) d.push(duplicateDeclaration(decl.span, "default", "default", defaultDecl.span));
+            else defaultDecl = decl;
+            break;
+          case "import":
+            break; // resolved by the loader
+          case "const":
+            declare(sym.consts, "constant", decl.name, decl);
+            break;
+          case "set":
+            declare(sym.setDecls, "set", decl.name, decl);
+            break;
+          case "role":
+            declare(sym.roles, "role", decl.name, decl);
+            break;
+          case "tool":
+            declare(sym.tools, "tool", decl.name, decl);
+            break;
+          case "rule":
+            if (decl.effect === "allow") d.push(topLevelAllow(decl.span));
+            else topRules.push(decl);
+            break;
+          case "limit":
+            topLimits.push(decl);
+            break;
+          case "audit":
+            for (const k of decl.redact) {
+              // Keys match by substring: a glob or regex here would silently redact nothing (E0212).
+              if (PATTERN_CHARS.test(k.text)) d.push(redactPattern(k.span, k.text, longestPlainRun(k.text)));
+              else redact.push(k.text.toLowerCase());
+            }
+            break;
+          default:
+            assertNever(decl);
+        }
+      }
+    }
+    if (defaultDecl?.effect === "allow") d.push(defaultAllow(defaultDecl.span));
+    const declarations: Declarations = { defaultDecl, topRules, topLimits, redactKeys: redact };
+    return { declarations };
+  },
+});

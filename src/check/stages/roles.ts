@@ -1,0 +1,37 @@
+/**
+ * Stage `roles`: lowers each role, in declaration order: its membership conditions, its rules (ids
+ * `ROLE/1`, `ROLE/2`, ...; see ../rules.ts) and its limits (ids `ROLE/limit/N`). Guarantees: every
+ * declared role is in `roles` with its direct includes (known roles only) and its closure from the
+ * `role-includes` stage.
+ */
+import type { IrRole } from "../../ir/ir.js";
+import { lowerCondition } from "../expressions.js";
+import { lowerLimits } from "../limits.js";
+import { lowerRule } from "../rules.js";
+import { defineStage } from "../state.js";
+
+export const rolesStage = defineStage({
+  name: "roles",
+  needs: ["declarations", "sets", "closures", "ruleCount"],
+  produces: ["roles"],
+  input: "any",
+  run({ sym, closures }) {
+    const roles = new Map<string, IrRole>();
+    // INVARIANT: per role, members then rules then limits (diagnostics keep this order on ties).
+    for (const r of sym.roles.values()) {
+      const members = r.members.map((m) => lowerCondition(sym, m.when).ir);
+      const rules = r.rules.map((rule, i) => lowerRule(sym, rule, `${r.name.text}/${i + 1}`, r.name.text));
+      const budgets = lowerLimits(sym, r.limits, r.name.text, { level: "role", role: r.name.text });
+      roles.set(r.name.text, {
+        name: r.name.text,
+        members,
+        includes: r.includes.filter((i) => sym.roles.has(i.text)).map((i) => i.text),
+        closure: closures.get(r.name.text) ?? [r.name.text],
+        rules,
+        budgets,
+        span: r.name.span,
+      });
+    }
+    return { roles };
+  },
+});
