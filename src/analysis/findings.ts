@@ -17,7 +17,7 @@
  */
 import type { IrExpr, IrPattern, IrPolicy, IrRule } from "../ir/ir.js";
 import { exprText } from "../ir/queries.js";
-import { isAmbiguousUri } from "../eval/builtins/glob.js";
+import { isAmbiguousUri } from "../builtins/glob/glob.js";
 import type { Policy } from "../policy.js";
 import type { Related } from "../diagnostics/diagnostic.js";
 import type { Span } from "../source/source.js";

@@ -12,7 +12,7 @@
  * roles its membership conditions derive), with the given context fixed and the rest free.
  */
 import type { AttrRoot, IrPolicy, IrRule, TargetKind } from "../ir/ir.js";
-import { isAmbiguousUri } from "../eval/builtins/glob.js";
+import { isAmbiguousUri } from "../builtins/glob/glob.js";
 import { nameFault, parseTime } from "../eval/request.js";
 import type { Policy } from "../policy.js";
 import type { Effect, Principal } from "../contract/index.js";

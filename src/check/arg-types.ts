@@ -17,16 +17,16 @@ import {
   unsatisfiable,
   wrongSetKind,
 } from "../diagnostics/catalog.js";
-import { CidrSet } from "../eval/builtins/cidr.js";
-import { DomainSet } from "../eval/builtins/domain.js";
-import { compileIpCheck } from "../eval/builtins/ip.js";
-import { compilePathCheck } from "../eval/builtins/path.js";
-import { compileSqlCheck, SQL_DIALECTS, sqlDialectAvailable } from "../eval/builtins/sql.js";
-import { functionEntryFault } from "../eval/builtins/sql-pg-calls.js";
-import { compileUrlCheck } from "../eval/builtins/url.js";
-import { codePointLength } from "../eval/builtins/text.js";
-import { compileLinearPattern } from "../eval/builtins/regex.js";
-import { compileJsonSchemaCheck } from "../eval/builtins/json-schema.js";
+import { CidrSet } from "../builtins/cidr/cidr.js";
+import { DomainSet } from "../builtins/domain/domain.js";
+import { compileIpCheck } from "../builtins/ip/ip.js";
+import { compilePathCheck } from "../builtins/path/path.js";
+import { compileSqlCheck, SQL_DIALECTS, sqlDialectAvailable } from "../builtins/sql/sql.js";
+import { functionEntryFault } from "../builtins/sql/sql-pg-calls.js";
+import { compileUrlCheck } from "../builtins/url/url.js";
+import { codePointLength } from "../builtins/text/text.js";
+import { compileLinearPattern } from "../builtins/regex/regex.js";
+import { compileJsonSchemaCheck } from "../builtins/json-schema/json-schema.js";
 import * as nodePath from "node:path";
 import type { IrField, IrType, Scalar } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";

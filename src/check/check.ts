@@ -26,8 +26,8 @@ import {
 } from "../diagnostics/catalog.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { closest } from "../diagnostics/suggest.js";
-import { compileNameGlob, compileUriGlob, globLiteral } from "../eval/builtins/glob.js";
-import { globProblem } from "../eval/builtins/glob-syntax.js";
+import { compileNameGlob, compileUriGlob, globLiteral } from "../builtins/glob/glob.js";
+import { globProblem } from "../builtins/glob/glob-syntax.js";
 import type { IrBudget, IrPattern, IrPolicy, IrRole, IrRule, IrTool, Risk } from "../ir/ir.js";
 import { span } from "../source/source.js";
 import { LIMITS } from "../source/limits.js";

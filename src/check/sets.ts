@@ -5,10 +5,10 @@
  */
 import type * as A from "../ast/nodes.js";
 import { invalidSetItem, typeMismatch, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
-import { BUILTIN_CIDR_SETS, CidrSet } from "../eval/builtins/cidr.js";
-import { DomainSet } from "../eval/builtins/domain.js";
-import { compileNameGlob } from "../eval/builtins/glob.js";
-import { globProblem } from "../eval/builtins/glob-syntax.js";
+import { BUILTIN_CIDR_SETS, CidrSet } from "../builtins/cidr/cidr.js";
+import { DomainSet } from "../builtins/domain/domain.js";
+import { compileNameGlob } from "../builtins/glob/glob.js";
+import { globProblem } from "../builtins/glob/glob-syntax.js";
 import type { IrSet } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 

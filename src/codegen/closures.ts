@@ -6,8 +6,8 @@
  */
 import type { IrExpr, IrType } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
-import { compileJsonSchemaCheck } from "../eval/builtins/json-schema.js";
-import { codePointLength } from "../eval/builtins/text.js";
+import { compileJsonSchemaCheck } from "../builtins/json-schema/json-schema.js";
+import { codePointLength } from "../builtins/text/text.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { describeValue, EvalError, hasAttr, readAttr } from "../eval/request.js";
 import type { Tri } from "../eval/interpreter.js";

@@ -3,8 +3,8 @@
  * fault as `args.a.b: what is wrong`, or null. Never throws; no coercion; lengths in code points.
  */
 import type { IrType } from "../ir/ir.js";
-import { compileJsonSchemaCheck } from "./builtins/json-schema.js";
-import { codePointLength } from "./builtins/text.js";
+import { compileJsonSchemaCheck } from "../builtins/json-schema/json-schema.js";
+import { codePointLength } from "../builtins/text/text.js";
 import { describeValue } from "./request.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -4,7 +4,7 @@
  * object's claim or argument), which no comparison could read.
  */
 import type { IrSet, Scalar } from "../ir/ir.js";
-import { parseIpStrict } from "./builtins/cidr.js";
+import { parseIpStrict } from "../builtins/cidr/cidr.js";
 import { describeValue, EvalError } from "./request.js";
 
 /** NaN is no value: it is unequal to itself and unordered, so a deny comparing it would silently be false. */

@@ -7,7 +7,7 @@
  * INVARIANT: a resolver error, a timeout, no address, or any address in a denied range denies.
  */
 import { promises as dns } from "node:dns";
-import { parseIpStrict } from "./builtins/cidr.js";
+import { parseIpStrict } from "../builtins/cidr/cidr.js";
 import type { IrType } from "../ir/ir.js";
 import { withTimeout } from "./timeout.js";
 import type { Decision, Reason } from "../contract/index.js";

@@ -4,8 +4,8 @@
  * INVARIANT: an IR is immutable after lowering and holds no user string as code.
  */
 import type { Span } from "../source/source.js";
-import type { CidrSet } from "../eval/builtins/cidr.js";
-import type { DomainSet } from "../eval/builtins/domain.js";
+import type { CidrSet } from "../builtins/cidr/cidr.js";
+import type { DomainSet } from "../builtins/domain/domain.js";
 
 export type Scalar = string | number | boolean;
 

@@ -10,7 +10,7 @@
  * they never mention, is refused (a typo would make a property hold vacuously).
  */
 import fc from "fast-check";
-import { compileNameGlob } from "../eval/builtins/glob.js";
+import { compileNameGlob } from "../builtins/glob/glob.js";
 import type { Policy } from "../policy.js";
 import type { ClientInfo, Decision, Method, PolicyRequest, Principal, ToolAnnotations } from "../contract/index.js";
 import { METHODS } from "../contract/index.js";
