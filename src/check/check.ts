@@ -26,7 +26,7 @@ import {
 } from "../diagnostics/catalog.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { closest } from "../diagnostics/suggest.js";
-import { compileNameGlob, compileUriGlob, globLiteral } from "../builtins/glob/glob.js";
+import { globLiteral } from "../builtins/glob/glob.js";
 import { globProblem } from "../builtins/glob/glob-syntax.js";
 import type { IrBudget, IrPattern, IrPolicy, IrRole, IrRule, IrTool, Risk } from "../ir/ir.js";
 import { span } from "../source/source.js";
@@ -297,7 +297,7 @@ function lowerPatterns(sym: Symbols, r: A.RuleDecl): IrPattern[] {
 function pattern(text: string, target: A.TargetKind): IrPattern {
   const lit = globLiteral(text);
   if (lit !== undefined) return { kind: "exact", text: lit };
-  return { kind: "glob", text, test: target === "resource" ? compileUriGlob(text) : compileNameGlob(text) };
+  return { kind: "glob", text, syntax: target === "resource" ? "uri" : "name" };
 }
 
 function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string | undefined): IrRule {
