@@ -5,8 +5,7 @@
  * addresses just outside; for domain sets, their names), instances of the globs it must match, and
  * one value that matches none of them. Witness search draws from these. Pure; never throws.
  */
-import { globFill } from "../builtins/glob/glob.js";
-import { cidrSamples, domainSamples } from "../builtins/registry.js";
+import { cidrSamples, domainSamples, globFill } from "../builtins/registry.js";
 import type { AttrRoot, IrExpr, IrPolicy, IrSet, Scalar } from "../ir/ir.js";
 import { children } from "./abstract.js";
 import { attrKey } from "./solver.js";

@@ -22,6 +22,11 @@ import { addressSets, URL_KIND, type UrlParams } from "./url/kind.js";
 export type { Check, ConstraintKind, Host, Locator, ParamReader, Problem } from "./kind.js";
 export type { IpParams, PathParams, SqlParams, UrlParams };
 export { BUILTIN_CIDR_SETS, parseIpStrict };
+// The other built-ins' plain entry points, so that every layer reads built-ins through this module.
+export { codePointLength } from "./text/text.js";
+export { compileJsonSchemaCheck } from "./json-schema/json-schema.js";
+export { globFill, globLiteral, isAmbiguousUri } from "./glob/glob.js";
+export { globProblem, type GlobPlace, type GlobProblem } from "./glob/glob-syntax.js";
 
 export interface ParamsOf {
   path: PathParams;

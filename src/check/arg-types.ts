@@ -19,8 +19,19 @@ import {
   unsatisfiable,
   wrongSetKind,
 } from "../diagnostics/catalog.js";
-import { CHECK_KINDS, bindHost, cidrItemsProblem, domainItemsProblem, isCheckKind, patternProblem, type CheckSpec, type Locator, type ParamReader, type Problem } from "../builtins/registry.js";
-import { compileJsonSchemaCheck } from "../builtins/json-schema/json-schema.js";
+import {
+  CHECK_KINDS,
+  bindHost,
+  cidrItemsProblem,
+  compileJsonSchemaCheck,
+  domainItemsProblem,
+  isCheckKind,
+  patternProblem,
+  type CheckSpec,
+  type Locator,
+  type ParamReader,
+  type Problem,
+} from "../builtins/registry.js";
 import * as nodePath from "node:path";
 import type { IrField, IrType, Scalar } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";

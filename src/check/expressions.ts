@@ -7,8 +7,7 @@
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
 import { globComparedExactly, impossibleName, notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
-import { BUILTIN_CIDR_SETS as BUILTIN_NAMES } from "../builtins/cidr/cidr.js";
-import { globProblem } from "../builtins/glob/glob-syntax.js";
+import { BUILTIN_CIDR_SETS as BUILTIN_NAMES, globProblem } from "../builtins/registry.js";
 import { nameFault } from "../eval/request.js";
 import type { AttrRoot, IrExpr, Scalar } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";

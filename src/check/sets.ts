@@ -6,8 +6,7 @@
  */
 import type * as A from "../ast/nodes.js";
 import { invalidSetItem, typeMismatch, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
-import { BUILTIN_CIDR_SETS, cidrItemsProblem, domainItemsProblem } from "../builtins/registry.js";
-import { globProblem } from "../builtins/glob/glob-syntax.js";
+import { BUILTIN_CIDR_SETS, cidrItemsProblem, domainItemsProblem, globProblem } from "../builtins/registry.js";
 import type { IrSet } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 

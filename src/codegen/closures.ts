@@ -7,8 +7,7 @@
 import type { IrExpr, IrType } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
 import { constraintCheck, globTest, setMatcher, stringPattern } from "../ir/match.js";
-import { compileJsonSchemaCheck } from "../builtins/json-schema/json-schema.js";
-import { codePointLength } from "../builtins/text/text.js";
+import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { describeValue, EvalError, hasAttr, readAttr } from "../eval/request.js";
 import type { Tri } from "../eval/interpreter.js";

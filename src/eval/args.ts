@@ -3,8 +3,7 @@
  * fault as `args.a.b: what is wrong`, or null. Never throws; no coercion; lengths in code points.
  */
 import type { IrType } from "../ir/ir.js";
-import { compileJsonSchemaCheck } from "../builtins/json-schema/json-schema.js";
-import { codePointLength } from "../builtins/text/text.js";
+import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
 import { constraintCheck, stringPattern } from "../ir/match.js";
 import { describeValue } from "./request.js";
 

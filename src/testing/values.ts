@@ -10,7 +10,7 @@
  */
 import fc from "fast-check";
 import { checkValue } from "../eval/args.js";
-import { globFill } from "../builtins/glob/glob.js";
+import { globFill } from "../builtins/registry.js";
 import type { IrType, Scalar } from "../ir/ir.js";
 import { edgeAddresses, respellings } from "./addresses.js";
 import type { CheckParams, Hints } from "./facts.js";
