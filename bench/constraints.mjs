@@ -16,7 +16,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-if (!fs.existsSync(here("../dist/eval/builtins/regex.js"))) {
+if (!fs.existsSync(here("../dist/builtins/regex/regex.js"))) {
   console.error("dist/ is missing or stale: run `npm run build` first.");
   process.exit(1);
 }
@@ -25,14 +25,14 @@ const JSON_OUT = process.argv.includes("--json");
 const BATCH_MS = Number(process.env.BATCH_MS ?? 40);
 const BATCHES = 7;
 
-const { compilePathCheck } = await import("../dist/eval/builtins/path.js");
-const { compileUrlCheck } = await import("../dist/eval/builtins/url.js");
-const { compileIpCheck } = await import("../dist/eval/builtins/ip.js");
-const sqlMod = await import("../dist/eval/builtins/sql.js");
-const { DomainSet } = await import("../dist/eval/builtins/domain.js");
-const { CidrSet, BUILTIN_CIDR_SETS } = await import("../dist/eval/builtins/cidr.js");
-const { compileLinearPattern } = await import("../dist/eval/builtins/regex.js");
-const { compileJsonSchemaCheck } = await import("../dist/eval/builtins/json-schema.js");
+const { compilePathCheck } = await import("../dist/builtins/path/path.js");
+const { compileUrlCheck } = await import("../dist/builtins/url/url.js");
+const { compileIpCheck } = await import("../dist/builtins/ip/ip.js");
+const sqlMod = await import("../dist/builtins/sql/sql.js");
+const { DomainSet } = await import("../dist/builtins/domain/domain.js");
+const { CidrSet, BUILTIN_CIDR_SETS } = await import("../dist/builtins/cidr/cidr.js");
+const { compileLinearPattern } = await import("../dist/builtins/regex/regex.js");
+const { compileJsonSchemaCheck } = await import("../dist/builtins/json-schema/json-schema.js");
 
 const ok = (r) => {
   if (r && typeof r === "object" && "error" in r) throw new Error(r.error);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/eval/builtins/sql-pg-functions.ts: the functions and operators that a
+// Generates src/builtins/sql/sql-pg-functions.ts: the functions and operators that a
 // `sql(readonly: true, dialect: "postgresql")` query may call, read from PostgreSQL's own catalog.
 //
 //   node scripts/gen-sql-pg-functions.mjs                        # a throwaway cluster (initdb + pg_ctl)
@@ -23,7 +23,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { postgresBindir, startPostgres } from "./lib/postgres.mjs";
 
-const OUT = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "eval", "builtins", "sql-pg-functions.ts");
+const OUT = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "builtins", "sql", "sql-pg-functions.ts");
 
 /** Types a query cannot produce or that mark support functions (planner, index, trigger, type I/O). */
 const SUPPORT_TYPES = new Set([

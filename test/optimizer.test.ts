@@ -7,10 +7,11 @@ import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../src/index.js";
 import { buildRuleIndex, lookup, type IndexedRule } from "../src/ir/optimize.js";
 import type { IrRule } from "../src/ir/ir.js";
+import { compileGlob } from "../src/builtins/registry.js";
 import { policyText, TOOLS } from "./helpers/generators.js";
 
 function scan(rules: readonly IrRule[], name: string): string[] {
-  return rules.filter((r) => r.target === "tool" && r.patterns.some((p) => (p.kind === "exact" ? p.text === name : p.test(name)))).map((r) => r.id);
+  return rules.filter((r) => r.target === "tool" && r.patterns.some((p) => (p.kind === "exact" ? p.text === name : compileGlob(p.text, p.syntax)(name)))).map((r) => r.id);
 }
 
 describe("optimizer: rule index", () => {

@@ -17,7 +17,8 @@
  */
 import type { IrExpr, IrPattern, IrPolicy, IrRule } from "../ir/ir.js";
 import { exprText } from "../ir/queries.js";
-import { isAmbiguousUri } from "../eval/builtins/glob.js";
+import { patternMatches } from "../ir/match.js";
+import { isAmbiguousUri } from "../builtins/glob/glob.js";
 import type { Policy } from "../policy.js";
 import type { Related } from "../diagnostics/diagnostic.js";
 import type { Span } from "../source/source.js";
@@ -54,7 +55,7 @@ function literalEnds(text: string): { prefix: string; suffix: string } {
 export function covers(d: IrPattern, a: IrPattern, resource: boolean): boolean {
   const anyRun = resource ? "**" : "*";
   if (d.kind === "glob" && d.text === anyRun) return true;
-  if (a.kind === "exact") return d.kind === "exact" ? d.text === a.text : d.test(a.text);
+  if (a.kind === "exact") return patternMatches(d, a.text);
   if (d.kind === "exact") return false;
   if (d.text === a.text) return true;
   const dl = literalEnds(d.text);

@@ -5,7 +5,7 @@
  * addresses just outside; for domain sets, their names), instances of the globs it must match, and
  * one value that matches none of them. Witness search draws from these. Pure; never throws.
  */
-import { globFill } from "../eval/builtins/glob.js";
+import { cidrSamples, domainSamples, globFill } from "../builtins/registry.js";
 import type { AttrRoot, IrExpr, IrPolicy, IrSet, Scalar } from "../ir/ir.js";
 import { children } from "./abstract.js";
 import { attrKey } from "./solver.js";
@@ -31,9 +31,9 @@ export function globInstance(pattern: string): string {
 function setSamples(set: IrSet): unknown[] {
   switch (set.kind) {
     case "cidr":
-      return set.set.samples();
+      return cidrSamples(set.items);
     case "domain":
-      return [...set.set.samples(), "unlisted.example"];
+      return [...domainSamples(set.items), "unlisted.example"];
     case "string":
       return [...set.set, "zz-unlisted"];
     case "tool":

@@ -12,7 +12,8 @@
  * roles its membership conditions derive), with the given context fixed and the rest free.
  */
 import type { AttrRoot, IrPolicy, IrRule, TargetKind } from "../ir/ir.js";
-import { isAmbiguousUri } from "../eval/builtins/glob.js";
+import { isAmbiguousUri } from "../builtins/glob/glob.js";
+import { patternMatches } from "../ir/match.js";
 import { nameFault, parseTime } from "../eval/request.js";
 import type { Policy } from "../policy.js";
 import type { Effect, Principal } from "../contract/index.js";
@@ -169,7 +170,7 @@ function targetsOf(ir: IrPolicy, kind: TargetKind, roles: ReadonlySet<string>): 
     for (const p of r.patterns) {
       if (p.kind !== "glob") continue;
       const name = globInstance(p.text);
-      if (p.test(name) && !out.has(name)) out.set(name, { name, pattern: p.text });
+      if (patternMatches(p, name) && !out.has(name)) out.set(name, { name, pattern: p.text });
     }
   }
   return [...out.values()];

@@ -8,6 +8,7 @@
  */
 import type { IrField, IrType } from "../ir/ir.js";
 import { checkValue } from "../eval/args.js";
+import { checkSamples } from "../builtins/registry.js";
 import { regexSamples } from "./regex-sample.js";
 
 const MAX_DEPTH = 8;
@@ -96,7 +97,7 @@ function candidates(t: IrType, depth: number): unknown[] {
     case "json":
       return schemaCandidates(t.schema, depth);
     case "check":
-      return [...(t.samples ?? [])];
+      return checkSamples(t);
   }
 }
 

@@ -13,7 +13,7 @@
  * derived through `member when` besides them); otherwise derived roles are held as their conditions say.
  */
 import type { AttrRoot, IrExpr, IrPolicy, IrRole, IrRule, IrTool, TargetKind } from "../ir/ir.js";
-import { isAmbiguousUri } from "../eval/builtins/glob.js";
+import { isAmbiguousUri } from "../builtins/glob/glob.js";
 import { patternMatches } from "../eval/interpreter.js";
 import type { Effect, Method, PolicyRequest, Principal, ToolAnnotations } from "../contract/index.js";
 import { attrsOf, E, F, outcomes, T, type Env, type Out } from "./abstract.js";

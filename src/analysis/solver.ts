@@ -12,6 +12,7 @@
  */
 import type { AttrRoot, IrExpr, IrField, IrType, Scalar } from "../ir/ir.js";
 import { readAttr } from "../eval/request.js";
+import { globTest } from "../ir/match.js";
 import { attrsOf, E, F, isGround, groundOut, T, type Env } from "./abstract.js";
 
 const MAX_CLAUSES = 256;
@@ -202,7 +203,7 @@ function record(c: Clause, lit: Lit, env: Env): boolean {
       const s = c.state(a);
       s.types.add("string");
       if (e.k === "matches") {
-        s.globs.push({ test: e.test, want });
+        s.globs.push({ test: globTest(e), want });
         return true;
       }
       const member = !e.negate === want;

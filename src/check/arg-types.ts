@@ -1,7 +1,9 @@
 /**
  * Stage: argument types. Checks `args { ... }` blocks (type names, parameters and their values,
- * constraints that no value can satisfy, invalid regexes) and lowers them to IR types with every
- * pattern, CIDR table and constraint check compiled once, here.
+ * constraints that no value can satisfy, invalid regexes) and lowers them to IR types as data. The
+ * built-in constraints (`path`, `url`, `ip`, `sql`) are read and validated by their registry entry
+ * (builtins/registry.ts) through a parameter reader over the AST; the problems it reports become the
+ * catalog's diagnostics here.
  */
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
@@ -17,16 +19,19 @@ import {
   unsatisfiable,
   wrongSetKind,
 } from "../diagnostics/catalog.js";
-import { CidrSet } from "../eval/builtins/cidr.js";
-import { DomainSet } from "../eval/builtins/domain.js";
-import { compileIpCheck } from "../eval/builtins/ip.js";
-import { compilePathCheck } from "../eval/builtins/path.js";
-import { compileSqlCheck, SQL_DIALECTS, sqlDialectAvailable } from "../eval/builtins/sql.js";
-import { functionEntryFault } from "../eval/builtins/sql-pg-calls.js";
-import { compileUrlCheck } from "../eval/builtins/url.js";
-import { codePointLength } from "../eval/builtins/text.js";
-import { compileLinearPattern } from "../eval/builtins/regex.js";
-import { compileJsonSchemaCheck } from "../eval/builtins/json-schema.js";
+import {
+  CHECK_KINDS,
+  bindHost,
+  cidrItemsProblem,
+  compileJsonSchemaCheck,
+  domainItemsProblem,
+  isCheckKind,
+  patternProblem,
+  type CheckSpec,
+  type Locator,
+  type ParamReader,
+  type Problem,
+} from "../builtins/registry.js";
 import * as nodePath from "node:path";
 import type { IrField, IrType, Scalar } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
@@ -40,10 +45,10 @@ const PARAMS: Record<string, readonly string[]> = {
   any: [],
   enum: [],
   array: ["minItems", "maxItems"],
-  path: ["root", "maxLength"],
-  url: ["schemes", "hosts", "deny", "allow", "ports", "maxLength"],
-  ip: ["allow", "deny"],
-  sql: ["readonly", "dialect", "unions", "tables", "denyColumns", "functions", "maxLength"],
+  path: CHECK_KINDS.path.params,
+  url: CHECK_KINDS.url.params,
+  ip: CHECK_KINDS.ip.params,
+  sql: CHECK_KINDS.sql.params,
   json: ["schema", "inline"],
 };
 export const TYPE_NAMES = Object.keys(PARAMS);
@@ -77,7 +82,8 @@ export function lowerType(sym: Symbols, t: A.TypeExpr): IrType {
   }
 }
 
-class Params {
+/** The parameters of one named type, read over the AST (constants resolved, set names expanded to items). */
+class Params implements ParamReader {
   constructor(private readonly sym: Symbols, private readonly t: A.TypeExpr & { kind: "named" }) {}
   private find(name: string) {
     return this.t.params.find((p) => p.name.text === name);
@@ -91,6 +97,9 @@ class Params {
       if (c) return c.value;
     }
     return v;
+  }
+  has(name: string): boolean {
+    return this.find(name) !== undefined;
   }
   nonNegInt(name: string): number | undefined {
     const p = this.find(name);
@@ -108,13 +117,17 @@ class Params {
     this.bad(p, "a number");
     return undefined;
   }
-  str(name: string): { value: string; span: A.Value["span"] } | undefined {
+  /** A string, with the span of its value (the constant's, when it names one). */
+  strAt(name: string): { value: string; span: A.Value["span"] } | undefined {
     const p = this.find(name);
     if (!p) return undefined;
     const v = this.constValue(p.value);
     if (v.kind === "string") return { value: v.value, span: v.span };
     this.bad(p, "a string");
     return undefined;
+  }
+  str(name: string): string | undefined {
+    return this.strAt(name)?.value;
   }
   bool(name: string): boolean | undefined {
     const p = this.find(name);
@@ -131,15 +144,8 @@ class Params {
     this.bad(p, "a list of strings");
     return undefined;
   }
-  /** A list of strings, each with its span. */
-  stringItems(name: string): { value: string; span: A.Value["span"] }[] | undefined {
-    const p = this.find(name);
-    if (!p) return undefined;
-    if (p.value.kind === "list" && p.value.items.every((i) => i.kind === "string")) {
-      return p.value.items.map((i) => ({ value: (i as { value: string }).value, span: i.span }));
-    }
-    this.bad(p, "a list of strings");
-    return undefined;
+  stringItems(name: string): string[] | undefined {
+    return this.strings(name);
   }
   ints(name: string): number[] | undefined {
     const p = this.find(name);
@@ -150,18 +156,14 @@ class Params {
     this.bad(p, "a list of whole numbers");
     return undefined;
   }
-  /** A set reference of the given kind, or an inline list of strings. */
-  cidr(name: string): CidrSet | undefined {
-    return this.setParam(name, "cidr", (items) => CidrSet.from(items)) as CidrSet | undefined;
+  /** A set reference of the given kind, or an inline list of strings: its items. */
+  cidr(name: string): string[] | undefined {
+    return this.setParam(name, "cidr", cidrItemsProblem);
   }
-  domain(name: string): DomainSet | undefined {
-    return this.setParam(name, "domain", (items) => DomainSet.from(items)) as DomainSet | undefined;
+  domain(name: string): string[] | undefined {
+    return this.setParam(name, "domain", domainItemsProblem);
   }
-  private setParam(
-    name: string,
-    kind: "cidr" | "domain",
-    build: (items: string[]) => { set: CidrSet | DomainSet } | { error: string; item: string },
-  ): CidrSet | DomainSet | undefined {
+  private setParam(name: string, kind: "cidr" | "domain", problem: (items: readonly string[]) => { error: string; item: string } | undefined): string[] | undefined {
     const p = this.find(name);
     if (!p) return undefined;
     if (p.value.kind === "ref") {
@@ -171,42 +173,37 @@ class Params {
         this.sym.diagnostics.push(wrongSetKind(p.value.span, s.name, s.kind, kind));
         return undefined;
       }
-      return s.set as CidrSet | DomainSet;
+      return [...(s as { items: readonly string[] }).items];
     }
     const items = this.strings(name);
     if (!items) return undefined;
-    const r = build(items);
-    if ("error" in r) {
+    const r = problem(items);
+    if (r) {
       this.sym.diagnostics.push(invalidParameterValue(p.value.span, `\`${r.item}\` is not a valid ${kind} item: ${r.error}`));
       return undefined;
     }
-    return r.set;
+    return items;
   }
-}
-
-/** Glob and regex characters outside a double-quoted identifier: `tables:` and `denyColumns:` take exact names. */
-const NAME_PATTERN_CHARS = /[*?[\]{}^|()+\\%]/; // not `$`: PostgreSQL identifiers may hold it
-const unquoted = (name: string) => name.replace(/"(?:[^"]|"")*"/g, "");
-
-/**
- * `sql(tables: ["public.*"])` or `denyColumns: ["pass*"]` would be read literally (a table named `*`), so the
- * list would silently mean something else than it says: an error pointing at the item. A double-quoted
- * identifier (`"odd*name"`) in `tables:` may hold any character.
- */
-function sqlExactNames(sym: Symbols, P: Params, name: "tables" | "denyColumns"): void {
-  for (const item of P.stringItems(name) ?? []) {
-    const bare = name === "tables" ? unquoted(item.value) : item.value;
-    const m = NAME_PATTERN_CHARS.exec(bare);
-    if (m === null) continue;
-    sym.diagnostics.push(
-      invalidParameterValue(
-        item.span,
-        `\`${item.value}\` in \`${name}\` holds \`${m[0]}\`: ${name} are exact names, not globs or patterns`,
-        name === "tables"
-          ? "list each table by name (`schema.table` or `table`); a name that really holds such a character is written as a quoted identifier (`\"odd*name\"`)"
-          : "list each column by name",
-      ),
-    );
+  private spanOf(at: Locator): A.Value["span"] {
+    if ("type" in at) return this.t.span;
+    const p = this.find(at.param);
+    if (!p) return this.t.span;
+    if (at.item !== undefined && p.value.kind === "list") return p.value.items[at.item]?.span ?? p.value.span;
+    return this.constValue(p.value).span;
+  }
+  problem(p: Problem): void {
+    const span = this.spanOf(p.at);
+    switch (p.code) {
+      case "invalid-parameter":
+        this.sym.diagnostics.push(p.hint === undefined ? invalidParameterValue(span, p.message) : invalidParameterValue(span, p.message, p.hint));
+        return;
+      case "invalid-sql-function":
+        this.sym.diagnostics.push(invalidSqlFunction(span, p.entry));
+        return;
+      case "sql-function-not-readonly":
+        this.sym.diagnostics.push(sqlFunctionNotReadOnly(span, p.entry, p.reason));
+        return;
+    }
   }
 }
 
@@ -215,31 +212,6 @@ function range(sym: Symbols, t: A.TypeExpr, lo: number | undefined, hi: number |
     sym.diagnostics.push(unsatisfiable(t.span, `no value can satisfy ${what}: the minimum ${lo} is above the maximum ${hi}`, "swap or fix the bounds"));
   }
 }
-
-/** A constraint check, with the length bound (in code points) checked first when one is given. */
-function checkType(
-  kind: "path" | "url" | "ip" | "sql",
-  check: (v: unknown) => string | null,
-  maxLength: number | undefined,
-  samples: readonly string[],
-  addresses?: { deny?: CidrSet; allow?: CidrSet },
-): IrType {
-  const bounded = maxLength === undefined ? check : (v: unknown) => (typeof v === "string" && codePointLength(v) > maxLength ? `longer than ${maxLength} characters` : check(v));
-  return addresses ? { t: "check", kind, check: bounded, addresses, samples } : { t: "check", kind, check: bounded, samples };
-}
-
-/** Candidate URLs for `url(...)` (analysis witnesses): each scheme with each host the parameters name. */
-function urlSamples(schemes: readonly string[] | undefined, hosts: DomainSet | undefined, ports: readonly number[] | undefined): string[] {
-  const names = hosts?.samples() ?? ["example.com"];
-  const out: string[] = [];
-  for (const scheme of schemes ?? ["https", "http"]) {
-    for (const host of names) out.push(...(ports ?? [undefined]).map((p) => `${scheme}://${host}${p === undefined ? "" : `:${p}`}/`));
-  }
-  return out.slice(0, 32);
-}
-
-/** Public addresses (documentation and well-known resolver ranges) tried for `ip(...)`, after the allow set's own. */
-const PUBLIC_IPS = ["203.0.113.7", "8.8.8.8", "2001:db8::7", "2606:4700::1111"];
 
 function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
   const name = t.name.text;
@@ -264,24 +236,15 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
       const minLength = P.nonNegInt("minLength");
       const maxLength = P.nonNegInt("maxLength");
       range(sym, t, minLength, maxLength, "the length");
-      const pat = P.str("pattern");
-      let pattern: { test(s: string): boolean } | undefined;
+      const pat = P.strAt("pattern");
+      let patternText: string | undefined;
       if (pat) {
-        let valid = true;
-        try {
-          new RegExp(pat.value, "u");
-        } catch (err) {
-          valid = false;
-          sym.diagnostics.push(invalidRegex(pat.span, pat.value, (err as Error).message.replace(/^Invalid regular expression: /, "")));
-        }
-        if (valid) {
-          // Author patterns run against attacker input: only linear-time patterns are accepted.
-          const linear = compileLinearPattern(pat.value);
-          if ("error" in linear) sym.diagnostics.push(patternNotLinear(pat.span, pat.value, linear.error, linear.hint));
-          else pattern = linear;
-        }
+        const problem = patternProblem(pat.value);
+        if (problem?.kind === "invalid-regex") sym.diagnostics.push(invalidRegex(pat.span, pat.value, problem.reason));
+        else if (problem) sym.diagnostics.push(patternNotLinear(pat.span, pat.value, problem.error, problem.hint));
+        else patternText = pat.value;
       }
-      return { t: "string", ...(minLength !== undefined && { minLength }), ...(maxLength !== undefined && { maxLength }), ...(pattern && { pattern, patternText: pat!.value }) };
+      return { t: "string", ...(minLength !== undefined && { minLength }), ...(maxLength !== undefined && { maxLength }), ...(patternText !== undefined && { patternText }) };
     }
     case "number":
     case "integer": {
@@ -312,88 +275,33 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
       range(sym, t, minItems, maxItems, "the number of items");
       return { t: "array", item, ...(minItems !== undefined && { minItems }), ...(maxItems !== undefined && { maxItems }) };
     }
-    case "path": {
-      const root = P.str("root");
-      if (!root) {
-        if (!t.params.some((p) => p.name.text === "root")) sym.diagnostics.push(invalidParameterValue(t.span, "`path` needs a sandbox root", 'write `path(root: "/workspace")`'));
-        return ANY;
-      }
-      const check = compilePathCheck({ root: root.value, ...(sym.options.realpath && { realpath: sym.options.realpath }) });
-      if (typeof check !== "function") {
-        sym.diagnostics.push(invalidParameterValue(root.span, `invalid sandbox root \`${root.value}\`: ${check.error}`, "use an absolute, normalised POSIX path"));
-        return ANY;
-      }
-      return checkType("path", check, P.nonNegInt("maxLength"), [`${root.value.replace(/\/+$/, "")}/x`, "x"]);
-    }
-    case "url": {
-      const schemes = P.strings("schemes");
-      const hosts = P.domain("hosts");
-      const deny = P.cidr("deny");
-      const allow = P.cidr("allow");
-      const ports = P.ints("ports");
-      const check = compileUrlCheck({
-        ...(schemes && { schemes: schemes.map((s) => s.toLowerCase().replace(/:$/, "")) }),
-        ...(hosts && { hosts }),
-        ...(deny && { deny }),
-        ...(allow && { allow }),
-        ...(ports && { ports }),
-      });
-      return checkType("url", check, P.nonNegInt("maxLength"), urlSamples(schemes, hosts, ports), { ...(deny && { deny }), ...(allow && { allow }) });
-    }
-    case "ip": {
-      const allow = P.cidr("allow");
-      const deny = P.cidr("deny");
-      const samples = [...(allow?.samples(16) ?? []), ...PUBLIC_IPS, ...(deny?.samples(16) ?? [])];
-      return { t: "check", kind: "ip", check: compileIpCheck({ ...(allow && { allow }), ...(deny && { deny }) }), samples };
-    }
     case "json":
       return lowerJson(sym, t, P);
-    case "sql": {
-      const readonly = P.bool("readonly") ?? true;
-      const dialect = P.str("dialect");
-      if (dialect && !SQL_DIALECTS.includes(dialect.value)) {
-        sym.diagnostics.push(invalidParameterValue(dialect.span, `unknown SQL dialect \`${dialect.value}\``, `use one of ${SQL_DIALECTS.map((d) => `\`${d}\``).join(", ")}`));
-      } else if (dialect && !sqlDialectAvailable(dialect.value)) {
-        // node-sql-parser is an optional dependency: a policy naming its dialects needs it installed.
-        sym.diagnostics.push(invalidParameterValue(dialect.span, `sql dialect \`${dialect.value}\` needs the optional package \`node-sql-parser\`, which is not installed`, 'install it (`npm install node-sql-parser`) or use `dialect: "postgresql"`'));
-      }
-      const unions = P.bool("unions") ?? true;
-      const tables = P.strings("tables");
-      const denyColumns = P.strings("denyColumns");
-      sqlExactNames(sym, P, "tables");
-      sqlExactNames(sym, P, "denyColumns");
-      const functions = sqlFunctions(sym, P);
-      const d = dialect?.value ?? "postgresql";
-      if ((tables || denyColumns || functions) && d !== "postgresql") {
-        sym.diagnostics.push(invalidParameterValue(t.span, "`tables`, `denyColumns` and `functions` are supported for the postgresql dialect only", "drop them, or use `dialect: \"postgresql\"`"));
-      }
-      if ((tables || denyColumns || functions) && !readonly) sym.diagnostics.push(invalidParameterValue(t.span, "`tables`, `denyColumns` and `functions` need `readonly: true`"));
-      const check = compileSqlCheck({ readonly, dialect: d, setOperations: unions, ...(tables && { tables }), ...(denyColumns && { denyColumns }), ...(functions && { functions }) });
-      return checkType("sql", check, P.nonNegInt("maxLength"), ["SELECT 1", ...(tables ?? []).map((t) => `SELECT 1 FROM ${t}`)]);
-    }
+    case "path":
+    case "url":
+    case "ip":
+    case "sql":
+      return lowerCheck(sym, name, P);
     default:
       return ANY;
   }
 }
 
-/** `sql(functions: [...])`: each entry a function name or operator symbol that may be allowed in a read-only query. */
-function sqlFunctions(sym: Symbols, P: Params): string[] | undefined {
-  const items = P.stringItems("functions");
-  if (!items) return undefined;
-  const out: string[] = [];
-  for (const it of items) {
-    const fault = functionEntryFault(it.value);
-    if (fault === null) out.push(it.value);
-    else if (fault.kind === "invalid") sym.diagnostics.push(invalidSqlFunction(it.span, it.value));
-    else sym.diagnostics.push(sqlFunctionNotReadOnly(it.span, it.value, fault.reason));
-  }
-  return out;
+/** A built-in constraint: its registry entry reads and validates the parameters; the IR holds them as data. */
+function lowerCheck(sym: Symbols, name: string, P: Params): IrType {
+  if (!isCheckKind(name)) return ANY;
+  const host = sym.options.realpath ? { realpath: sym.options.realpath } : {};
+  const lowered = CHECK_KINDS[name].lower(P, host);
+  if (!lowered) return ANY;
+  bindHost(lowered.params, host);
+  const spec = { kind: name, params: lowered.params, ...(lowered.maxLength !== undefined && { maxLength: lowered.maxLength }) } as CheckSpec;
+  return { t: "check", ...spec };
 }
 
 /** `json(schema: "file.json")` (relative to the policy file) or `json(inline: "{...}")`: parsed and compiled now. */
 function lowerJson(sym: Symbols, t: A.TypeExpr & { kind: "named" }, P: Params): IrType {
-  const file = P.str("schema");
-  const inline = P.str("inline");
+  const file = P.strAt("schema");
+  const inline = P.strAt("inline");
   if ((file ? 1 : 0) + (inline ? 1 : 0) !== 1) {
     sym.diagnostics.push(invalidParameterValue(t.span, "`json` needs exactly one of `schema:` (a file) or `inline:` (JSON text)", 'write `json(schema: "tool.schema.json")`'));
     return ANY;

@@ -7,9 +7,7 @@
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
 import { globComparedExactly, impossibleName, notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
-import { BUILTIN_CIDR_SETS as BUILTIN_NAMES } from "../eval/builtins/cidr.js";
-import { compileNameGlob } from "../eval/builtins/glob.js";
-import { globProblem } from "../eval/builtins/glob-syntax.js";
+import { BUILTIN_CIDR_SETS as BUILTIN_NAMES, globProblem } from "../builtins/registry.js";
 import { nameFault } from "../eval/request.js";
 import type { AttrRoot, IrExpr, Scalar } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
@@ -193,7 +191,7 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
       sym.diagnostics.push(unsupportedGlob(e.right.span, e.right.value, problem.what, problem.hint));
       return BAD;
     }
-    return boolOf({ k: "matches", l: l.ir, pattern: e.right.value, test: compileNameGlob(e.right.value) });
+    return boolOf({ k: "matches", l: l.ir, pattern: e.right.value });
   }
   const l = lowerExpr(sym, e.left);
   if (e.op === "in" || e.op === "not in") {

@@ -9,8 +9,8 @@
 import type * as A from "../ast/nodes.js";
 import { notAPattern, quotedSetName, undeclaredTool, unresolvedDenyName, unsupportedGlob } from "../diagnostics/catalog.js";
 import { closest } from "../diagnostics/suggest.js";
-import { compileNameGlob, compileUriGlob, globLiteral } from "../eval/builtins/glob.js";
-import { globProblem } from "../eval/builtins/glob-syntax.js";
+import { globLiteral } from "../builtins/glob/glob.js";
+import { globProblem } from "../builtins/glob/glob-syntax.js";
 import type { IrPattern } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
@@ -22,7 +22,7 @@ import { resolveSet } from "./sets.js";
 export function irPattern(text: string, target: A.TargetKind): IrPattern {
   const lit = globLiteral(text);
   if (lit !== undefined) return { kind: "exact", text: lit };
-  return { kind: "glob", text, test: target === "resource" ? compileUriGlob(text) : compileNameGlob(text) };
+  return { kind: "glob", text, syntax: target === "resource" ? "uri" : "name" };
 }
 
 /** Names that differ only in their numbers (`tool_216`, `tool_21`) are families, not typos. */

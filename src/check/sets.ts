@@ -1,14 +1,12 @@
 /**
- * Stage: sets. Lowers `set NAME: KIND = [...]` declarations into precompiled sets (CIDR tables,
- * domain tables, string sets, tool globs checked like rule targets). Items may name other sets of the same kind, or a built-in
+ * Stage: sets. Lowers `set NAME: KIND = [...]` declarations into sets as data (validated CIDR and
+ * domain items, string sets, tool globs checked like rule targets); the evaluators build their tables
+ * from the items (ir/match.ts). Items may name other sets of the same kind, or a built-in
  * CIDR set (`loopback`, `private`, ...); reference cycles are reported once.
  */
 import type * as A from "../ast/nodes.js";
 import { invalidSetItem, typeMismatch, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
-import { BUILTIN_CIDR_SETS, CidrSet } from "../eval/builtins/cidr.js";
-import { DomainSet } from "../eval/builtins/domain.js";
-import { compileNameGlob } from "../eval/builtins/glob.js";
-import { globProblem } from "../eval/builtins/glob-syntax.js";
+import { BUILTIN_CIDR_SETS, cidrItemsProblem, domainItemsProblem, globProblem } from "../builtins/registry.js";
 import type { IrSet } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 
@@ -22,8 +20,8 @@ export function resolveSet(sym: Symbols, name: string, useSpan?: A.Name["span"],
   const decl = sym.setDecls.get(name);
   if (!decl) {
     if (name in BUILTIN_CIDR_SETS) {
-      const built = CidrSet.from(BUILTIN_CIDR_SETS[name] as string[]);
-      const ir: IrSet | null = "set" in built ? { kind: "cidr", name, set: built.set } : null;
+      const items = BUILTIN_CIDR_SETS[name] as string[];
+      const ir: IrSet | null = cidrItemsProblem(items) ? null : { kind: "cidr", name, items, builtin: true };
       sym.sets.set(name, ir);
       return ir;
     }
@@ -56,7 +54,7 @@ export function resolveSet(sym: Symbols, name: string, useSpan?: A.Name["span"],
         sym.diagnostics.push(wrongSetKind(item.span, item.name, other.kind, kind));
         continue;
       }
-      items.push(...setItems(sym, other));
+      items.push(...setItems(other));
     } else {
       sym.diagnostics.push(invalidSetItem(item.span, kind, item.kind === "list" ? "[...]" : String(item.value), "set items are strings or names of other sets"));
     }
@@ -67,39 +65,41 @@ export function resolveSet(sym: Symbols, name: string, useSpan?: A.Name["span"],
   return ir;
 }
 
-const rawItems = new WeakMap<IrSet, string[]>();
-function setItems(sym: Symbols, set: IrSet): string[] {
-  const known = rawItems.get(set);
-  if (known) return known;
-  if (set.kind === "cidr" && set.name in BUILTIN_CIDR_SETS && !sym.setDecls.has(set.name)) return BUILTIN_CIDR_SETS[set.name] as string[];
-  return [];
+/** The items of a lowered set, as written (for a set that names it). */
+function setItems(set: IrSet): readonly string[] {
+  switch (set.kind) {
+    case "cidr":
+    case "domain":
+      return set.items;
+    case "string":
+      return [...set.set];
+    case "tool":
+      return set.patterns;
+  }
 }
 
 function lowerItems(sym: Symbols, decl: A.SetDecl, kind: SetKind, items: string[]): IrSet | null {
   let ir: IrSet | null = null;
   switch (kind) {
     case "cidr": {
-      const r = CidrSet.from(items);
-      if ("error" in r) sym.diagnostics.push(invalidSetItem(itemSpan(decl, r.item), "cidr", r.item, r.error));
-      else ir = { kind, name: decl.name.text, set: r.set };
+      const r = cidrItemsProblem(items);
+      if (r) sym.diagnostics.push(invalidSetItem(itemSpan(decl, r.item), "cidr", r.item, r.error));
+      else ir = { kind, name: decl.name.text, items };
       break;
     }
     case "domain": {
-      const r = DomainSet.from(items);
-      if ("error" in r) sym.diagnostics.push(invalidSetItem(itemSpan(decl, r.item), "domain", r.item, r.error));
-      else ir = { kind, name: decl.name.text, set: r.set };
+      const r = domainItemsProblem(items);
+      if (r) sym.diagnostics.push(invalidSetItem(itemSpan(decl, r.item), "domain", r.item, r.error));
+      else ir = { kind, name: decl.name.text, items };
       break;
     }
     case "string":
       ir = { kind, name: decl.name.text, set: new Set(items) };
       break;
-    case "tool": {
-      const tests = items.map((p) => compileNameGlob(p));
-      ir = { kind, name: decl.name.text, patterns: items, test: (s: string) => tests.some((t) => t(s)) };
+    case "tool":
+      ir = { kind, name: decl.name.text, patterns: items };
       break;
-    }
   }
-  if (ir) rawItems.set(ir, items);
   return ir;
 }
 

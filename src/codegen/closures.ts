@@ -6,8 +6,8 @@
  */
 import type { IrExpr, IrType } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
-import { compileJsonSchemaCheck } from "../eval/builtins/json-schema.js";
-import { codePointLength } from "../eval/builtins/text.js";
+import { constraintCheck, globTest, setMatcher, stringPattern } from "../ir/match.js";
+import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { describeValue, EvalError, hasAttr, readAttr } from "../eval/request.js";
 import type { Tri } from "../eval/interpreter.js";
@@ -89,7 +89,8 @@ export function compileExpr(e: IrExpr): Fn {
     }
     case "inSet": {
       const l = compileExpr(e.l);
-      const { set, negate } = e;
+      const set = setMatcher(e.set);
+      const negate = e.negate;
       return (req) => opInSet(l(req), set) !== negate;
     }
     case "contains": {
@@ -99,7 +100,7 @@ export function compileExpr(e: IrExpr): Fn {
     }
     case "matches": {
       const l = compileExpr(e.l);
-      const test = e.test;
+      const test = globTest(e);
       return (req) => opMatches(l(req), test);
     }
   }
@@ -155,7 +156,8 @@ export function compileType(t: IrType, path: string): Check {
     case "any":
       return (v) => (v === undefined ? `${path}: is missing` : null);
     case "string": {
-      const { minLength, maxLength, pattern, patternText } = t;
+      const { minLength, maxLength, patternText } = t;
+      const pattern = stringPattern(t);
       const hasLen = minLength !== undefined || maxLength !== undefined;
       return (v) => {
         if (typeof v !== "string") return `${path}: expected a string, found ${describeValue(v)}`;
@@ -164,7 +166,7 @@ export function compileType(t: IrType, path: string): Check {
           if (minLength !== undefined && n < minLength) return `${path}: shorter than ${minLength} characters`;
           if (maxLength !== undefined && n > maxLength) return `${path}: longer than ${maxLength} characters`;
         }
-        if (pattern && !pattern.test(v)) return `${path}: does not match the pattern \`${patternText}\``;
+        if (pattern && !pattern(v)) return `${path}: does not match the pattern \`${patternText}\``;
         return null;
       };
     }
@@ -244,7 +246,7 @@ export function compileType(t: IrType, path: string): Check {
       return c.check;
     }
     case "check": {
-      const check = t.check;
+      const check = constraintCheck(t);
       return (v) => {
         const f = check(v);
         return f === null ? null : `${path}: ${f}`;

@@ -14,6 +14,7 @@ import { EvalError, validateRequest } from "../eval/request.js";
 import { approvalErrorReason, unsureMessage, whoOf, type Tri } from "../eval/interpreter.js";
 import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import { buildRuleIndex, lookup, type IndexedRule, type OwnerIndex, type RuleIndex } from "../ir/optimize.js";
+import { globTest } from "../ir/match.js";
 import type { Mutable } from "../contract/mutable.js";
 import type { Decision, Method, PolicyRequest, Reason, Visibility } from "../contract/index.js";
 import { compilePred, compileTri, compileType, type Check, type Pred } from "./closures.js";
@@ -123,7 +124,7 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
     const exact = new Set<string>();
     const globs: ((s: string) => boolean)[] = [];
     for (const p of r.patterns) if (p.kind === "exact") exact.add(p.text);
-    else globs.push(p.test);
+    else globs.push(globTest(p));
     const match =
       globs.length === 0
         ? (s: string) => exact.has(s)

@@ -3,8 +3,8 @@
  * fault as `args.a.b: what is wrong`, or null. Never throws; no coercion; lengths in code points.
  */
 import type { IrType } from "../ir/ir.js";
-import { compileJsonSchemaCheck } from "./builtins/json-schema.js";
-import { codePointLength } from "./builtins/text.js";
+import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
+import { constraintCheck, stringPattern } from "../ir/match.js";
 import { describeValue } from "./request.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -20,7 +20,7 @@ export function checkValue(t: IrType, v: unknown, path: string): string | null {
         if (t.minLength !== undefined && n < t.minLength) return `${path}: shorter than ${t.minLength} characters`;
         if (t.maxLength !== undefined && n > t.maxLength) return `${path}: longer than ${t.maxLength} characters`;
       }
-      if (t.pattern && !t.pattern.test(v)) return `${path}: does not match the pattern \`${t.patternText}\``;
+      if (t.patternText !== undefined && !stringPattern(t)!(v)) return `${path}: does not match the pattern \`${t.patternText}\``;
       return null;
     }
     case "number":
@@ -77,7 +77,7 @@ export function checkValue(t: IrType, v: unknown, path: string): string | null {
       return "error" in c ? `${path}: ${c.error}` : c.check(v);
     }
     case "check": {
-      const f = t.check(v);
+      const f = constraintCheck(t)(v);
       return f === null ? null : `${path}: ${f}`;
     }
   }

@@ -11,6 +11,7 @@
  */
 import type { IrExpr, IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
+import { globTest, patternMatches as matchesPattern, setMatcher } from "../ir/match.js";
 import type { Mutable } from "../contract/mutable.js";
 import type { Decision, ExplainedRule, Method, PolicyRequest, Reason, Visibility } from "../contract/index.js";
 import { checkValue } from "./args.js";
@@ -48,11 +49,11 @@ export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
     case "in":
       return opInList(evalExpr(e.l, req), evalExpr(e.r, req)) !== e.negate;
     case "inSet":
-      return opInSet(evalExpr(e.l, req), e.set) !== e.negate;
+      return opInSet(evalExpr(e.l, req), setMatcher(e.set)) !== e.negate;
     case "contains":
       return opInList(evalExpr(e.r, req), evalExpr(e.l, req));
     case "matches":
-      return opMatches(evalExpr(e.l, req), e.test);
+      return opMatches(evalExpr(e.l, req), globTest(e));
   }
 }
 
@@ -103,7 +104,7 @@ export function targetValue(req: PolicyRequest, method: Method): string | undefi
 }
 
 export function patternMatches(rule: IrRule, value: string): boolean {
-  return rule.patterns.some((p) => (p.kind === "exact" ? p.text === value : p.test(value)));
+  return rule.patterns.some((p) => matchesPattern(p, value));
 }
 
 /**

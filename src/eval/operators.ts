@@ -3,8 +3,8 @@
  * of different types never compare equal, they raise an EvalError (which denies); so does NaN (a host
  * object's claim or argument), which no comparison could read.
  */
-import type { IrSet, Scalar } from "../ir/ir.js";
-import { parseIpStrict } from "./builtins/cidr.js";
+import type { Scalar } from "../ir/ir.js";
+import type { SetMatcher } from "../ir/match.js";
 import { describeValue, EvalError } from "./request.js";
 
 /** NaN is no value: it is unequal to itself and unordered, so a deny comparing it would silently be false. */
@@ -38,21 +38,12 @@ export function opInList(l: unknown, list: unknown): boolean {
   return false;
 }
 
-export function opInSet(l: unknown, set: IrSet): boolean {
+/** Membership in a set (its matcher built once per IR node, ir/match.ts); a fault raises an EvalError. */
+export function opInSet(l: unknown, set: SetMatcher): boolean {
   if (typeof l !== "string") throw new EvalError(`cannot look up ${describeValue(l)} in set \`${set.name}\``);
-  switch (set.kind) {
-    case "cidr": {
-      const ip = parseIpStrict(l);
-      if (!ip) throw new EvalError(`\`${l.length > 60 ? l.slice(0, 60) + "…" : l}\` is not a valid IP address`);
-      return set.set.has(ip);
-    }
-    case "domain":
-      return set.set.has(l);
-    case "string":
-      return set.set.has(l);
-    case "tool":
-      return set.test(l);
-  }
+  const r = set.has(l);
+  if (typeof r === "string") throw new EvalError(r);
+  return r;
 }
 
 export function opContains(list: unknown, r: unknown): boolean {

@@ -4,7 +4,7 @@
  * evaluators turn into a deny; nothing here ever returns a guess.
  */
 import type { AttrRoot } from "../ir/ir.js";
-import { isAmbiguousUri } from "./builtins/glob.js";
+import { isAmbiguousUri } from "../builtins/glob/glob.js";
 import type { Method, PolicyRequest } from "../contract/index.js";
 
 export class EvalError extends Error {}
@@ -31,7 +31,8 @@ function isStringList(v: unknown): boolean {
  * render as nothing, so `read_file\uFE0F` or `read_file\u3164` would look like `read_file`. Shared
  * with the checker, which refuses the same characters in name patterns (glob-syntax.ts).
  */
-export const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+import { INVISIBLE } from "../builtins/text/text.js";
+export { INVISIBLE };
 const EDGE_SPACE = /^\s|\s$/u;
 
 /**

@@ -7,7 +7,9 @@
  * INVARIANT: a resolver error, a timeout, no address, or any address in a denied range denies.
  */
 import { promises as dns } from "node:dns";
-import { parseIpStrict } from "./builtins/cidr.js";
+import { parseIpStrict } from "../builtins/cidr/cidr.js";
+import { compileCidrSet, urlAddressSets } from "../builtins/registry.js";
+import type { CidrSet } from "../builtins/cidr/cidr.js";
 import type { IrType } from "../ir/ir.js";
 import { withTimeout } from "./timeout.js";
 import type { Decision, Reason } from "../contract/index.js";
@@ -35,7 +37,18 @@ export const systemResolver: Resolver = async (hostname) => (await dns.lookup(ho
 interface UrlArg {
   path: string;
   value: string;
-  addresses: NonNullable<(IrType & { t: "check" })["addresses"]>;
+  addresses: { readonly deny?: CidrSet; readonly allow?: CidrSet };
+}
+
+/** Every address: the sets of a `url(...)` whose address parameters cannot be used deny them all. */
+const EVERY_ADDRESS = { deny: compileCidrSet(["0.0.0.0/0", "::/0"])! };
+const addressCache = new WeakMap<object, UrlArg["addresses"]>();
+
+/** The address sets of a `url(...)` type, built once per IR node. */
+function addressesOf(t: IrType & { t: "check"; kind: "url" }): UrlArg["addresses"] {
+  let a = addressCache.get(t);
+  if (!a) addressCache.set(t, (a = urlAddressSets(t.params) ?? EVERY_ADDRESS));
+  return a;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -44,7 +57,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 export function urlArguments(t: IrType, v: unknown, path: string, out: UrlArg[] = []): UrlArg[] {
   switch (t.t) {
     case "check":
-      if (t.kind === "url" && t.addresses && typeof v === "string") out.push({ path, value: v, addresses: t.addresses });
+      if (t.kind === "url" && typeof v === "string") out.push({ path, value: v, addresses: addressesOf(t) });
       break;
     case "object":
       if (isObject(v)) for (const f of t.fields) if (v[f.name] !== undefined) urlArguments(f.type, v[f.name], `${path}.${f.name}`, out);

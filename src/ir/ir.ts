@@ -1,11 +1,14 @@
 /**
- * The lowered policy (IR): names resolved, sets and patterns precompiled, imports merged.
+ * The lowered policy (IR): names resolved, imports merged, every set, pattern and constraint held as
+ * DATA (strings, numbers, booleans, arrays, plain objects, Map and Set): no function, no class
+ * instance. The evaluators build their matchers from it (codegen/ once at compile time; the
+ * interpreter once per node, cached: ir/match.ts) through the built-ins registry (builtins/registry.ts).
  * Produced only by the checker from an error-free AST; both evaluators read it and nothing else.
- * INVARIANT: an IR is immutable after lowering and holds no user string as code.
+ * INVARIANT: an IR is immutable after lowering, holds no user string as code, and survives
+ * `structuredClone` (test/ir-data.test.ts walks the IR of every bundled and conformance policy).
  */
 import type { Span } from "../source/source.js";
-import type { CidrSet } from "../eval/builtins/cidr.js";
-import type { DomainSet } from "../eval/builtins/domain.js";
+import type { CheckSpec, GlobSyntax } from "../builtins/registry.js";
 
 export type Scalar = string | number | boolean;
 
@@ -31,10 +34,13 @@ export type AttrRoot =
   | "time.weekday";
 
 export type IrSet =
-  | { readonly kind: "cidr"; readonly name: string; readonly set: CidrSet }
-  | { readonly kind: "domain"; readonly name: string; readonly set: DomainSet }
+  /** CIDR items (`10.0.0.0/8`, `::1`), validated; `builtin` for the named built-in sets (`private`, ...). */
+  | { readonly kind: "cidr"; readonly name: string; readonly items: readonly string[]; readonly builtin?: true }
+  /** Domain items (`example.com`, `*.example.com`), validated. */
+  | { readonly kind: "domain"; readonly name: string; readonly items: readonly string[] }
   | { readonly kind: "string"; readonly name: string; readonly set: ReadonlySet<string> }
-  | { readonly kind: "tool"; readonly name: string; readonly patterns: readonly string[]; readonly test: (s: string) => boolean };
+  /** Tool globs, matched like rule targets. */
+  | { readonly kind: "tool"; readonly name: string; readonly patterns: readonly string[] };
 
 export type IrExpr =
   | { readonly k: "lit"; readonly value: Scalar }
@@ -47,11 +53,13 @@ export type IrExpr =
   | { readonly k: "in"; readonly negate: boolean; readonly l: IrExpr; readonly r: IrExpr }
   | { readonly k: "inSet"; readonly negate: boolean; readonly l: IrExpr; readonly set: IrSet }
   | { readonly k: "contains"; readonly l: IrExpr; readonly r: IrExpr }
-  | { readonly k: "matches"; readonly l: IrExpr; readonly pattern: string; readonly test: (s: string) => boolean };
+  /** A name glob (`*`, `?`, `[c]`). */
+  | { readonly k: "matches"; readonly l: IrExpr; readonly pattern: string };
 
 export type IrPattern =
   | { readonly kind: "exact"; readonly text: string }
-  | { readonly kind: "glob"; readonly text: string; readonly test: (s: string) => boolean };
+  /** `syntax`: `uri` for resource targets (`**` crosses `/`), `name` for tools and prompts. */
+  | { readonly kind: "glob"; readonly text: string; readonly syntax: GlobSyntax };
 
 export type { TargetKind } from "../contract/methods.js";
 import type { TargetKind } from "../contract/methods.js";
@@ -72,7 +80,8 @@ export interface IrRule {
 
 export type IrType =
   | { readonly t: "any" }
-  | { readonly t: "string"; readonly minLength?: number; readonly maxLength?: number; readonly pattern?: { test(s: string): boolean }; readonly patternText?: string }
+  /** `patternText`: a linear-time regex (builtins/regex), searched unanchored like `RegExp.test`. */
+  | { readonly t: "string"; readonly minLength?: number; readonly maxLength?: number; readonly patternText?: string }
   /** A JSON Schema (from a file or inline), compiled with ajv by the evaluators, linear-time patterns. */
   | { readonly t: "json"; readonly schema: object }
   | { readonly t: "number" | "integer"; readonly min?: number; readonly max?: number }
@@ -81,15 +90,8 @@ export type IrType =
   | { readonly t: "array"; readonly item: IrType; readonly minItems?: number; readonly maxItems?: number }
   | { readonly t: "object"; readonly fields: readonly IrField[]; readonly open: boolean }
   | { readonly t: "union"; readonly members: readonly IrType[] }
-  | {
-      readonly t: "check";
-      readonly kind: "path" | "url" | "ip" | "sql";
-      readonly check: (value: unknown) => string | null;
-      /** For `url`: the address sets that resolved addresses must pass (the async DNS path). */
-      readonly addresses?: { readonly deny?: CidrSet; readonly allow?: CidrSet };
-      /** Candidate values built from the parameters, for analysis witnesses; not all need pass `check`. */
-      readonly samples?: readonly string[];
-    };
+  /** A built-in constraint (`path`, `url`, `ip`, `sql`): its kind and parameters as data (builtins/registry.ts). */
+  | ({ readonly t: "check" } & CheckSpec);
 
 export interface IrField {
   readonly name: string;

@@ -8,6 +8,7 @@
  * patterns match the name, in source order.
  */
 import type { IrPolicy, IrRule, TargetKind } from "./ir.js";
+import { patternMatches } from "./match.js";
 
 export interface IndexedRule {
   readonly rule: IrRule;
@@ -66,7 +67,7 @@ export function lookup(index: OwnerIndex, kind: TargetKind, name: string, out: I
   const hits = k.exact.get(name) ?? [];
   let i = 0;
   for (const g of k.globs) {
-    if (!g.rule.patterns.some((p) => (p.kind === "exact" ? p.text === name : p.test(name)))) continue;
+    if (!g.rule.patterns.some((p) => patternMatches(p, name))) continue;
     while (i < hits.length && hits[i]!.order < g.order) out.push(hits[i++]!);
     out.push(g);
   }

@@ -9,7 +9,7 @@
  *   whose cost argument is not a finite number >= 0, gets an error reason: the engine denies it.
  * - Different key values never share a counter (parts are length-prefixed; long values are hashed).
  */
-import { parseIpStrict } from "../eval/builtins/cidr.js";
+import { parseIpStrict } from "../builtins/cidr/cidr.js";
 import type { BudgetWindow, IrBudget } from "../ir/ir.js";
 import { canonicalJson, sha256 } from "../contract/canonical.js";
 import type { CounterMode, CounterSpec } from "./store/store.js";

@@ -6,7 +6,7 @@
  * `respellings` is one that a strict reader must refuse or judge by the same address.
  */
 import ipaddr from "ipaddr.js";
-import { BUILTIN_CIDR_SETS } from "../eval/builtins/cidr.js";
+import { BUILTIN_CIDR_SETS } from "../builtins/registry.js";
 
 export interface CidrEdges {
   /** The CIDR item the edges belong to, as written (`10.0.0.0/8`). */

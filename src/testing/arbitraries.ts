@@ -10,7 +10,7 @@
  * they never mention, is refused (a typo would make a property hold vacuously).
  */
 import fc from "fast-check";
-import { compileNameGlob } from "../eval/builtins/glob.js";
+import { compileGlob } from "../builtins/registry.js";
 import type { Policy } from "../policy.js";
 import type { ClientInfo, Decision, Method, PolicyRequest, Principal, ToolAnnotations } from "../contract/index.js";
 import { METHODS } from "../contract/index.js";
@@ -102,7 +102,7 @@ class Generators {
     const fromGlobs = toolPatterns.filter((p) => /[*?]/.test(p)).flatMap(globExamples);
     const unknown = ["unknown_tool", ...declared.slice(0, 1).map((t) => t.toUpperCase())];
     this.otherTools = strings([...toolPatterns.filter((p) => !/[*?]/.test(p)), ...fromGlobs, ...unknown]).filter((t) => !facts.tools.has(t));
-    this.toolGlobs = toolPatterns.filter((p) => /[*?]/.test(p) && /[^*?]/.test(p)).map(compileNameGlob);
+    this.toolGlobs = toolPatterns.filter((p) => /[*?]/.test(p) && /[^*?]/.test(p)).map((p) => compileGlob(p, "name"));
     this.toolName = fc.constantFrom(...declared, ...this.otherTools);
     this.annotations = recordOf({ readOnlyHint: fc.boolean(), destructiveHint: fc.boolean(), idempotentHint: fc.boolean(), openWorldHint: fc.boolean() });
     this.client = this.clientArb();

@@ -2,18 +2,14 @@
  * What a compiled policy mentions, gathered once for the generators: its roles, tools and target
  * patterns, the literals its conditions compare each attribute with, the items of its sets, and the
  * parameters of its constraint types (`path(root:)`, `url(hosts:)`, `ip(deny:)`, `sql(tables:)`).
- * Guarantees: read-only (the policy is not changed); never throws on a compiled policy. The IR keeps a
- * constraint as a closure, so its parameters are read back from the policy's own source files (parsed
- * again from `policy.sources`, without imports being followed: every file the policy was compiled
- * from is among them); when they cannot be read, a constraint simply has no parameters and the generators fall
- * back to values that do not depend on them.
+ * Guarantees: read-only (the policy is not changed); never throws on a compiled policy. Everything is
+ * read from the IR, which holds sets as their items and constraints as their parameters (data defined
+ * by the built-ins registry): the sources are never parsed again.
  */
-import type * as A from "../ast/nodes.js";
 import type { IrExpr, IrPolicy, IrType, Scalar, TargetKind } from "../ir/ir.js";
 import type { Policy } from "../policy.js";
-import { parsePolicy } from "../syntax/parse.js";
 import { expandCidrItem } from "./addresses.js";
-import { globExamples } from "./values.js";
+import { checkParamsOf, globExamples } from "./values.js";
 
 /** The parameters of one constraint type, as the policy wrote them (sets expanded to their items). */
 export interface CheckParams {
@@ -74,81 +70,21 @@ export interface PolicyFacts {
 
 const emptyHints = (): Hints => ({ values: [], globs: [], cidrs: [], domains: [] });
 
-/** The source files a policy was compiled from (the Policy keeps them for diagnostics). */
-function sourcesOf(policy: Policy): readonly { name: string; text: string }[] {
-  return Array.isArray(policy.sources) ? policy.sources : [];
-}
-
-function astsOf(policy: Policy): A.PolicyFileAst[] {
-  const out: A.PolicyFileAst[] = [];
-  for (const f of sourcesOf(policy)) {
-    const ast = parsePolicy(f.text, f.name).ast;
-    if (ast) out.push(ast);
-  }
-  return out;
-}
-
-/** Sets and constants of a policy's sources, by name, with set references expanded to their items. */
-class Names {
-  private readonly sets = new Map<string, A.SetDecl>();
-  private readonly consts = new Map<string, A.Literal>();
-  constructor(asts: readonly A.PolicyFileAst[]) {
-    for (const ast of asts) {
-      for (const d of ast.declarations) {
-        if (d.kind === "set") this.sets.set(d.name.text, d);
-        else if (d.kind === "const") this.consts.set(d.name.text, d.value);
-      }
-    }
-  }
-  setNames(): string[] {
-    return [...this.sets.keys()];
-  }
-  kindOf(name: string): string | undefined {
-    return this.sets.get(name)?.setKind.text;
-  }
-  /** The items of a set (references to other sets and built-in CIDR sets expanded). */
-  items(name: string, seen = new Set<string>()): string[] {
-    const decl = this.sets.get(name);
-    if (!decl) return expandCidrItem(name).filter((x) => x !== name); // a built-in CIDR set, or nothing
-    if (seen.has(name)) return [];
-    seen.add(name);
-    return decl.items.items.flatMap((i) => (i.kind === "string" ? [i.value] : i.kind === "ref" ? this.items(i.name, seen) : []));
-  }
-  literal(v: A.Value): A.Value {
-    return v.kind === "ref" ? this.consts.get(v.name) ?? v : v;
-  }
-  /** A set reference or an inline list, as items. */
-  itemsOf(v: A.Value): string[] {
-    if (v.kind === "ref") return this.items(v.name);
-    if (v.kind === "list") return v.items.flatMap((i) => (i.kind === "string" ? [i.value] : i.kind === "ref" ? this.items(i.name) : []));
-    return [];
-  }
-}
-
-function params(names: Names, t: A.TypeExpr & { kind: "named" }, kind: CheckParams["kind"]): CheckParams {
-  const out: Record<string, unknown> = { kind };
-  for (const p of t.params) {
-    const v = names.literal(p.value);
-    const key = p.name.text;
-    if (v.kind === "string" || v.kind === "number" || v.kind === "boolean") out[key] = v.value;
-    else if (key === "ports" && v.kind === "list") out[key] = v.items.flatMap((i) => (i.kind === "number" ? [i.value] : []));
-    else out[key] = names.itemsOf(v);
-  }
-  return out as unknown as CheckParams;
-}
-
-/** Walk an IR type and the AST type it was lowered from side by side, recording constraint parameters. */
-function pairTypes(names: Names, ir: IrType, ast: A.TypeExpr | undefined, out: Map<IrType, CheckParams>): void {
-  if (!ast) return;
-  if (ir.t === "object" && ast.kind === "object") {
-    for (const f of ir.fields) pairTypes(names, f.type, ast.fields.find((x) => x.name.text === f.name)?.type, out);
-  } else if (ir.t === "union" && ast.kind === "union") {
-    ir.members.forEach((m, i) => pairTypes(names, m, ast.members[i], out));
-  } else if (ir.t === "array" && ast.kind === "named") {
-    const item = ast.positional[0];
-    if (item && item.kind !== "string" && item.kind !== "number" && item.kind !== "boolean") pairTypes(names, ir.item, item, out);
-  } else if (ir.t === "check" && ast.kind === "named") {
-    out.set(ir, params(names, ast, ir.kind));
+/** Record the parameters of every constraint in a type (the IR keeps them as data). */
+function collectChecks(t: IrType, out: Map<IrType, CheckParams>): void {
+  switch (t.t) {
+    case "object":
+      for (const f of t.fields) collectChecks(f.type, out);
+      break;
+    case "union":
+      for (const m of t.members) collectChecks(m, out);
+      break;
+    case "array":
+      collectChecks(t.item, out);
+      break;
+    case "check":
+      out.set(t, checkParamsOf(t));
+      break;
   }
 }
 
@@ -161,7 +97,6 @@ class Collector {
   readonly numbers = new Set<number>();
   readsTime = false;
 
-  constructor(private readonly names: Names) {}
 
   hint(key: string): Hints {
     let h = this.hints.get(key);
@@ -221,8 +156,8 @@ class Collector {
     const s = e.set;
     if (s.kind === "string") h.values.push(...s.set);
     else if (s.kind === "tool") h.globs.push(...s.patterns);
-    else if (s.kind === "cidr") h.cidrs.push(...this.names.items(s.name).flatMap(expandCidrItem));
-    else h.domains.push(...this.names.items(s.name));
+    else if (s.kind === "cidr") h.cidrs.push(...s.items.flatMap(expandCidrItem));
+    else h.domains.push(...s.items);
   }
 }
 
@@ -240,31 +175,30 @@ function conditionsOf(ir: IrPolicy): (IrExpr | undefined)[] {
 const uniq = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
 
 /**
- * A declaration as comparable text: spans, rule ids and closures left out, sets as sorted items,
- * constraint types as their parameters.
+ * A declaration as comparable text: spans and rule ids left out, string sets as sorted items (the IR
+ * is data, so constraint types print as their parameters).
  */
-function signature(x: unknown, checks: ReadonlyMap<IrType, CheckParams>): string {
+function signature(x: unknown): string {
   return JSON.stringify(x, (key, v: unknown) => {
-    if (key === "span" || key === "id" || (key === "pattern" && typeof v === "object")) return undefined;
+    if (key === "span" || key === "id") return undefined;
     if (v instanceof Set) return [...v].map(String).sort();
     if (v instanceof Map) return [...v.entries()];
-    if (typeof v === "object" && v !== null && checks.has(v as IrType)) return { t: "check", ...checks.get(v as IrType) };
     return v;
   });
 }
 
 /** Tool names the policies may decide differently: differing tool blocks, and rules only some have. */
-function focusOf(policies: readonly Policy[], checks: ReadonlyMap<IrType, CheckParams>): string[] {
+function focusOf(policies: readonly Policy[]): string[] {
   if (policies.length < 2) return [];
   const out = new Set<string>();
   const names = uniq(policies.flatMap((p) => [...p.ir.tools.keys()]));
   for (const name of names) {
-    const sigs = new Set(policies.map((p) => signature(p.ir.tools.get(name) ?? null, checks)));
+    const sigs = new Set(policies.map((p) => signature(p.ir.tools.get(name) ?? null)));
     if (sigs.size > 1) out.add(name);
   }
   const ruleSets = policies.map((p) => {
     const rules = [...p.ir.topDenies, ...[...p.ir.roles.values()].flatMap((r) => r.rules)];
-    return new Map(rules.map((r) => [signature(r, checks), r] as const));
+    return new Map(rules.map((r) => [signature(r), r] as const));
   });
   for (const set of ruleSets) {
     for (const [sig, rule] of set) {
@@ -292,30 +226,25 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
 
   for (const policy of policies) {
     const ir = policy.ir;
-    const asts = astsOf(policy);
-    const names = new Names(asts);
     for (const r of ir.roles.keys()) roles.add(r);
     for (const rule of [...ir.topDenies, ...[...ir.roles.values()].flatMap((r) => r.rules)]) {
       for (const p of rule.patterns) patterns[rule.target].add(p.text);
     }
-    const toolDecls = new Map<string, A.ToolDecl>();
-    for (const ast of asts) for (const d of ast.declarations) if (d.kind === "tool" && !toolDecls.has(d.name.text)) toolDecls.set(d.name.text, d);
     for (const t of ir.tools.values()) {
       const list = tools.get(t.name) ?? [];
       list.push(t.args);
       tools.set(t.name, list);
-      if (t.args) pairTypes(names, t.args, toolDecls.get(t.name)?.args, checks);
+      if (t.args) collectChecks(t.args, checks);
     }
-    for (const name of names.setNames()) {
-      const kind = names.kindOf(name);
-      if (kind === "cidr") names.items(name).flatMap(expandCidrItem).forEach((c) => cidrs.add(c));
-      else if (kind === "domain") names.items(name).forEach((d) => domains.add(d));
+    for (const set of ir.sets.values()) {
+      if (set.kind === "cidr" && !set.builtin) set.items.flatMap(expandCidrItem).forEach((c) => cidrs.add(c));
+      else if (set.kind === "domain") set.items.forEach((d) => domains.add(d));
     }
     for (const p of checks.values()) {
       [...(p.deny ?? []), ...(p.allow ?? [])].flatMap(expandCidrItem).forEach((c) => cidrs.add(c));
       (p.hosts ?? []).forEach((d) => domains.add(d));
     }
-    const c = new Collector(names);
+    const c = new Collector();
     conditionsOf(ir).forEach((e) => c.walk(e));
     for (const [k, h] of c.hints) {
       const m = merged.get(k) ?? emptyHints();
@@ -346,7 +275,7 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
     domains: [...domains],
     checks,
     readsTime,
-    focusTools: focusOf(policies, checks),
+    focusTools: focusOf(policies),
     strings: [...strings],
     numbers: [...numbers],
   };

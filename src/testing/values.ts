@@ -10,7 +10,7 @@
  */
 import fc from "fast-check";
 import { checkValue } from "../eval/args.js";
-import { globFill } from "../eval/builtins/glob.js";
+import { globFill } from "../builtins/registry.js";
 import type { IrType, Scalar } from "../ir/ir.js";
 import { edgeAddresses, respellings } from "./addresses.js";
 import type { CheckParams, Hints } from "./facts.js";
@@ -341,13 +341,13 @@ export function schemaType(schema: unknown, depth = 0): IrType {
   switch (s.type) {
     case "string": {
       const pattern = typeof s.pattern === "string" ? s.pattern : undefined;
-      let test: RegExp | undefined;
+      let valid = pattern !== undefined;
       try {
-        test = pattern !== undefined ? new RegExp(pattern, "u") : undefined;
+        if (pattern !== undefined) new RegExp(pattern, "u");
       } catch {
-        test = undefined;
+        valid = false;
       }
-      return { t: "string", minLength: num("minLength"), maxLength: num("maxLength"), ...(test && { pattern: test, patternText: pattern }) };
+      return { t: "string", minLength: num("minLength"), maxLength: num("maxLength"), ...(valid && { patternText: pattern }) };
     }
     case "number":
     case "integer":
@@ -377,7 +377,13 @@ const CHECK_VALUES: Record<CheckParams["kind"], { edges(p: CheckParams): unknown
   sql: { edges: sqlEdges, domain: sqlDomain },
 };
 
-const paramsOf = (type: IrType & { t: "check" }, ctx: ValueContext): CheckParams => ctx.checks.get(type) ?? { kind: type.kind };
+/** A constraint's parameters, read from the IR node (the registry's data), in the testing kit's flat form. */
+export function checkParamsOf(type: IrType & { t: "check" }): CheckParams {
+  const { physical: _physical, ...params } = type.params as { physical?: true };
+  return { kind: type.kind, ...params, ...(type.maxLength !== undefined && { maxLength: type.maxLength }) } as CheckParams;
+}
+
+const paramsOf = (type: IrType & { t: "check" }, ctx: ValueContext): CheckParams => ctx.checks.get(type) ?? checkParamsOf(type);
 
 /** Boundary and neighbourhood values of a scalar or constraint type (empty for compound types). */
 export function edgeValues(type: IrType, ctx: ValueContext): unknown[] {

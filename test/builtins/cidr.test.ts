@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_CIDR_SETS, CidrSet, parseIpStrict } from "../../src/eval/builtins/cidr.js";
+import { BUILTIN_CIDR_SETS, CidrSet, parseIpStrict } from "../../src/builtins/cidr/cidr.js";
 
 function set(items: string[]): CidrSet {
   const r = CidrSet.from(items);

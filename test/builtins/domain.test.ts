@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DomainSet } from "../../src/eval/builtins/domain.js";
+import { DomainSet } from "../../src/builtins/domain/domain.js";
 
 function set(items: string[]): DomainSet {
   const r = DomainSet.from(items);

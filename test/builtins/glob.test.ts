@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileNameGlob, compileUriGlob, globFill, globIsLiteral, globLiteral, isAmbiguousUri } from "../../src/eval/builtins/glob.js";
-import { globProblem, type GlobPlace } from "../../src/eval/builtins/glob-syntax.js";
+import { compileNameGlob, compileUriGlob, globFill, globIsLiteral, globLiteral, isAmbiguousUri } from "../../src/builtins/glob/glob.js";
+import { globProblem, type GlobPlace } from "../../src/builtins/glob/glob-syntax.js";
 
 /** Reference: a (slow, backtracking) regex translation of the same glob semantics. */
 function reference(pattern: string, uri: boolean): RegExp {

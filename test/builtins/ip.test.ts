@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_CIDR_SETS, CidrSet } from "../../src/eval/builtins/cidr.js";
-import { compileIpCheck } from "../../src/eval/builtins/ip.js";
+import { BUILTIN_CIDR_SETS, CidrSet } from "../../src/builtins/cidr/cidr.js";
+import { compileIpCheck } from "../../src/builtins/ip/ip.js";
 
 function cidr(items: string[]): CidrSet {
   const r = CidrSet.from(items);

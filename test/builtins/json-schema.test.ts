@@ -7,7 +7,7 @@ import {
   type JsonSchemaCheck,
   MAX_SCHEMA_BYTES,
   MAX_SCHEMA_DEPTH,
-} from "../../src/eval/builtins/json-schema.js";
+} from "../../src/builtins/json-schema/json-schema.js";
 
 function checker(schema: unknown, basePath?: string): JsonSchemaCheck {
   const r = compileJsonSchemaCheck(schema, basePath);

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { posix } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BEST_FIT } from "../../src/eval/builtins/bestfit.js";
-import { checkSandboxPath, compilePathCheck } from "../../src/eval/builtins/path.js";
+import { BEST_FIT } from "../../src/builtins/path/bestfit.js";
+import { checkSandboxPath, compilePathCheck } from "../../src/builtins/path/path.js";
 
 const root = { root: "/workspace" };
 

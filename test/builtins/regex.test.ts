@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileLinearPattern, MAX_PATTERN_LENGTH, type LinearPattern } from "../../src/eval/builtins/regex.js";
+import { compileLinearPattern, MAX_PATTERN_LENGTH, type LinearPattern } from "../../src/builtins/regex/regex.js";
 
 function re(source: string): LinearPattern {
   const r = compileLinearPattern(source);

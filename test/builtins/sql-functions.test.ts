@@ -8,17 +8,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "mcppolicy";
-import { compileSqlCheck } from "../../src/eval/builtins/sql.js";
-import { deniedFunction } from "../../src/eval/builtins/sql-denied.js";
-import { compileCallList, functionEntryFault } from "../../src/eval/builtins/sql-pg-calls.js";
+import { compileSqlCheck } from "../../src/builtins/sql/sql.js";
+import { deniedFunction } from "../../src/builtins/sql/sql-denied.js";
+import { compileCallList, functionEntryFault } from "../../src/builtins/sql/sql-pg-calls.js";
 import {
   EXCLUDED_FUNCTIONS,
   PG_FUNCTIONS_SOURCE,
   READONLY_FUNCTIONS,
   READONLY_OPERATORS,
   RELATION_FUNCTIONS,
-} from "../../src/eval/builtins/sql-pg-functions.js";
-import { tableKey } from "../../src/eval/builtins/sql-pg-names.js";
+} from "../../src/builtins/sql/sql-pg-functions.js";
+import { tableKey } from "../../src/builtins/sql/sql-pg-names.js";
 
 const plain = compileSqlCheck({ readonly: true });
 const tabled = compileSqlCheck({ readonly: true, tables: ["orders", "public.customers"] });

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, type CollectionTag, type YAMLSeq } from "yaml";
 import { compilePolicy, type PolicyRequest } from "mcppolicy";
 import { generate, OUTPUT_FILE, readCatalog } from "../../scripts/gen-sql-pg-functions.mjs";
-import { compileSqlCheck } from "../../src/eval/builtins/sql.js";
+import { compileSqlCheck } from "../../src/builtins/sql/sql.js";
 import { loadConformance } from "../helpers/conformance.js";
 import { PG_READONLY_OK, PG_WRITES_BAD } from "./sql-pg-cases.js";
 import { postgresAvailable, startPostgres, type PostgresHandle } from "../helpers/postgres.js";

@@ -1,6 +1,6 @@
 /** `sql(unions: false)`: set operations are refused as the parser sees them, whatever their spelling. */
 import { describe, expect, it } from "vitest";
-import { compileSqlCheck } from "../../src/eval/builtins/sql.js";
+import { compileSqlCheck } from "../../src/builtins/sql/sql.js";
 
 describe("sql setOperations: false", () => {
   const strict = compileSqlCheck({ readonly: true, dialect: "postgresql", setOperations: false });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileSqlCheck } from "../../src/eval/builtins/sql.js";
+import { compileSqlCheck } from "../../src/builtins/sql/sql.js";
 
 const pg = compileSqlCheck({ readonly: true });
 

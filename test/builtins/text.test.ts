@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { codePointLength } from "../../src/eval/builtins/text.js";
+import { codePointLength } from "../../src/builtins/text/text.js";
 
 describe("codePointLength", () => {
   it("counts code points, not UTF-16 units", () => {

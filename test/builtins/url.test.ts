@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_CIDR_SETS, CidrSet } from "../../src/eval/builtins/cidr.js";
-import { DomainSet } from "../../src/eval/builtins/domain.js";
-import { compileUrlCheck } from "../../src/eval/builtins/url.js";
+import { BUILTIN_CIDR_SETS, CidrSet } from "../../src/builtins/cidr/cidr.js";
+import { DomainSet } from "../../src/builtins/domain/domain.js";
+import { compileUrlCheck } from "../../src/builtins/url/url.js";
 
 function cidr(items: string[]): CidrSet {
   const r = CidrSet.from(items);

@@ -8,6 +8,7 @@ import type * as A from "../../ast/nodes.js";
 import { duplicateRule, neverFires, roleGrantsNothing, shadowedByDeny } from "../../diagnostics/catalog.js";
 import type { IrExpr, IrPattern, IrRole, IrRule } from "../../ir/ir.js";
 import { exprText } from "../../ir/queries.js";
+import { patternMatches } from "../../ir/match.js";
 import type { Symbols } from "../scope.js";
 import { defineStage } from "../state.js";
 
@@ -29,7 +30,7 @@ function unconditional(r: IrRule): boolean {
 /** Whether `deny` matches every name `allow` matches (conservative: false when unsure). */
 function covers(deny: IrPattern, allow: IrPattern): boolean {
   if (deny.kind === "glob" && deny.text === "*" ) return true;
-  if (allow.kind === "exact") return deny.kind === "exact" ? deny.text === allow.text : deny.test(allow.text);
+  if (allow.kind === "exact") return patternMatches(deny, allow.text);
   return deny.text === allow.text;
 }
 

@@ -6,7 +6,7 @@
  */
 import type * as A from "../../ast/nodes.js";
 import { invalidRisk, invalidToolBlockName, misplaced, typeMismatch } from "../../diagnostics/catalog.js";
-import { globProblem } from "../../eval/builtins/glob-syntax.js";
+import { globProblem } from "../../builtins/glob/glob-syntax.js";
 import type { IrTool, Risk } from "../../ir/ir.js";
 import { lowerType } from "../arg-types.js";
 import { lowerCondition } from "../expressions.js";

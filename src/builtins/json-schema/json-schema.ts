@@ -23,7 +23,7 @@ import AjvModule from "ajv";
 import Ajv2020Module from "ajv/dist/2020.js";
 import type { ErrorObject, Options, SchemaValidateFunction, ValidateFunction } from "ajv";
 import type { RegExpEngine } from "ajv/dist/types/index.js";
-import { compileLinearPattern } from "./regex.js";
+import { compileLinearPattern } from "../regex/regex.js";
 
 export type JsonSchemaCheck = (value: unknown) => string | null;
 

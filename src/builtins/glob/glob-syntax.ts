@@ -8,7 +8,7 @@
 // also be ones a valid request can carry: not empty, none of the characters request.ts's `nameFault`
 // refuses (controls, format and other invisible characters, lone surrogates), no whitespace at either end.
 import { bracketLiteral } from "./glob.js";
-import { INVISIBLE } from "../request.js";
+import { INVISIBLE } from "../text/text.js";
 
 /** Where a glob is written: a rule target or tool-set item (`tool`), `prompt`, `resource`, or `matches`. */
 export type GlobPlace = "tool" | "prompt" | "resource" | "matches";

@@ -2,7 +2,7 @@
 // Guarantees: pure, never throws, fails closed: a non-string, or anything but a canonical address
 // (see parseIpStrict), is a fault; deny wins over allow; an IPv4-mapped IPv6 address is judged by its
 // IPv4 part.
-import { type CidrSet, parseIpStrict } from "./cidr.js";
+import { type CidrSet, parseIpStrict } from "../cidr/cidr.js";
 
 export type IpCheck = (value: unknown) => string | null;
 

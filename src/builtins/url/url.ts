@@ -3,8 +3,8 @@
 // string is screened (whitespace, control characters, backslash, userinfo) before WHATWG parsing, and
 // the host is judged in its WHATWG-normalised form (so `http://2130706433/` is 127.0.0.1). An IP-literal
 // host never matches `hosts`. Without `schemes`, only http and https are accepted.
-import { type CidrSet, parseIpStrict, type Ip } from "./cidr.js";
-import type { DomainSet } from "./domain.js";
+import { type CidrSet, parseIpStrict, type Ip } from "../cidr/cidr.js";
+import type { DomainSet } from "../domain/domain.js";
 
 export interface UrlOptions {
   schemes?: string[];
