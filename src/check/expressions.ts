@@ -11,34 +11,17 @@ import { BUILTIN_CIDR_SETS as BUILTIN_NAMES } from "../eval/builtins/cidr.js";
 import { compileNameGlob } from "../eval/builtins/glob.js";
 import { globProblem } from "../eval/builtins/glob-syntax.js";
 import { nameFault } from "../eval/request.js";
-import type { AttrRoot, IrExpr, Scalar } from "../ir/ir.js";
+import type { IrExpr, Scalar } from "../ir/ir.js";
+import { ATTRIBUTE_PATHS, ATTRIBUTES, type AttributeRow, type AttrRoot, type AttrType } from "../contract/attributes.js";
 import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
 
-type StaticType = "string" | "number" | "boolean" | "ip" | "strings" | "list" | "set" | "any";
+type StaticType = AttrType | "list" | "set";
 
-const ATTRIBUTES: Record<string, { root: AttrRoot; type: StaticType; open?: boolean }> = {
-  "principal.id": { root: "principal.id", type: "string" },
-  "principal.scopes": { root: "principal.scopes", type: "strings" },
-  "principal.claims": { root: "principal.claims", type: "any", open: true },
-  "client.ip": { root: "client.ip", type: "ip" },
-  "client.tls": { root: "client.tls", type: "boolean" },
-  "client.mtls": { root: "client.mtls", type: "boolean" },
-  "client.certSubject": { root: "client.certSubject", type: "string" },
-  "session.id": { root: "session.id", type: "string" },
-  "tool.name": { root: "tool.name", type: "string" },
-  "annotations.readOnlyHint": { root: "annotations.readOnlyHint", type: "boolean" },
-  "annotations.destructiveHint": { root: "annotations.destructiveHint", type: "boolean" },
-  "annotations.idempotentHint": { root: "annotations.idempotentHint", type: "boolean" },
-  "annotations.openWorldHint": { root: "annotations.openWorldHint", type: "boolean" },
-  args: { root: "args", type: "any", open: true },
-  "resource.uri": { root: "resource.uri", type: "string" },
-  "time.hour": { root: "time.hour", type: "number" },
-  "time.minute": { root: "time.minute", type: "number" },
-  "time.weekday": { root: "time.weekday", type: "number" },
-};
-const ROOTS = new Set(Object.keys(ATTRIBUTES).map((k) => k.split(".")[0] as string));
-export const ATTRIBUTE_NAMES = Object.keys(ATTRIBUTES);
+// Names and static types of the attributes come from the registry (contract/attributes.ts).
+const ROOTS = new Set(ATTRIBUTE_PATHS.map((k) => k.split(".")[0] as string));
+export const ATTRIBUTE_NAMES: readonly string[] = ATTRIBUTE_PATHS;
+const rowOf = (key: string): AttributeRow<AttrRoot> | undefined => (Object.prototype.hasOwnProperty.call(ATTRIBUTES, key) ? ATTRIBUTES[key as AttrRoot] : undefined);
 
 export interface Lowered {
   ir: IrExpr;
@@ -58,13 +41,13 @@ function resolveAttribute(sym: Symbols, p: A.PathExpr): { root: AttrRoot; path: 
   // Longest match of root.segment against the table; open roots take the rest as a free path.
   for (let n = Math.min(1, segs.length); n >= 0; n--) {
     const key = [p.root, ...segs.slice(0, n)].join(".");
-    const a = ATTRIBUTES[key];
+    const a = rowOf(key);
     if (!a) continue;
     const rest = segs.slice(n);
     if (rest.length > 0 && !a.open) break;
-    return { root: a.root, path: rest, type: rest.length > 0 ? "any" : a.type };
+    return { root: a.path, path: rest, type: rest.length > 0 ? "any" : a.type };
   }
-  sym.diagnostics.push(unknownAttribute(p.span, [p.root, ...segs].join("."), ATTRIBUTE_NAMES));
+  sym.diagnostics.push(unknownAttribute(p.span, [p.root, ...segs].join("."), [...ATTRIBUTE_NAMES]));
   return undefined;
 }
 
