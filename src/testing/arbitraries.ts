@@ -207,7 +207,9 @@ class Generators {
 
   private clientArb(): Arb<ClientInfo> {
     const f = this.facts;
-    const hinted = edgeAddresses(hintsFor(f, "client.ip").cidrs);
+    const ipHints = hintsFor(f, "client.ip");
+    // The CIDR edges of the sets it is tested against, and the addresses it is compared with (`client.ip == "10.1.2.3"`).
+    const hinted = strings([...edgeAddresses(ipHints.cidrs), ...ipHints.values]);
     const all = edgeAddresses(f.cidrs).slice(0, 32);
     const others = strings([...all, ...respellings(hinted[0] ?? "10.0.0.4").slice(0, 3), "8.8.8.8", "::1", "not-an-ip"]);
     // The addresses the conditions test client.ip against come first, and three times as often.
