@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ATTRIBUTE_ROWS, type AttributeRow } from "../src/contract/attributes.js";
 import type { PolicyRequest } from "../src/contract/index.js";
-import { checkPolicy, compilePolicy, canRoleCall, canRoleReach } from "../src/index.js";
+import { analyzePolicy, checkPolicy, compilePolicy, canRoleCall, canRoleReach, whatMay } from "../src/index.js";
 import { arbitraries } from "../src/testing/index.js";
 import type { IrExpr } from "../src/ir/ir.js";
 
@@ -157,4 +157,37 @@ describe("the attribute registry: every consumer covers every row", () => {
       });
     });
   }
+});
+
+describe("server.name in the analysis", () => {
+  const policy = compilePolicy(
+    'policy "p"\nrole r {\n  allow tool issue_create when server.name == "github"\n}\ndeny tool "*" when has server.name and server.name == "untrusted" because "untrusted"\n',
+    { readFile: null },
+  );
+  const verdict = (context?: Parameters<typeof whatMay>[2]) => whatMay(policy, { id: "bot", roles: ["r"] }, context).tools.find((t) => t.name === "issue_create")!;
+
+  it("an unknown upstream makes the answer depend on server.name, with two verified witnesses", () => {
+    const v = verdict();
+    expect(v.answer).toBe("depends");
+    expect(v.dependsOn).toEqual(["server.name"]);
+    expect(v.witness.allowed?.server).toEqual({ name: "github" });
+    expect(policy.decide(v.witness.denied!).effect).toBe("deny");
+  });
+
+  it("a context that fixes the upstream decides it exactly", () => {
+    expect(verdict({ server: { name: "github" } }).answer).toBe("always");
+    expect(verdict({ server: { name: "untrusted" } }).answer).toBe("never");
+    expect(verdict({ server: {} }).answer).toBe("never"); // the name is missing: the allow errs
+  });
+
+  it("a malformed upstream in the context is refused, as decide refuses it", () => {
+    for (const server of ["github", null, [], { name: 7 }]) {
+      expect(() => verdict({ server } as never)).toThrow(/`server` must be an object/);
+    }
+  });
+
+  it("findings: a rule contradicting itself on server.name never fires", () => {
+    const p = compilePolicy('policy "p"\nrole r {\n  allow tool t when server.name == "a" and server.name == "b"\n}\n', { readFile: null });
+    expect(analyzePolicy(p).findings.map((f) => f.kind)).toContain("never-fires");
+  });
 });

@@ -2,9 +2,11 @@
  * The exact part of the analysis: for one target (a tool, resource or prompt name) and one scenario
  * (the roles the host gives, or a fixed principal; optionally a fixed client/session/time), it
  * enumerates every assignment ("config") of the finite attributes the relevant conditions read — the
- * four MCP annotations and client.tls / client.mtls — and, in each, evaluates every candidate rule,
+ * rows of the attribute registry with a finite domain: the four MCP annotations and client.tls /
+ * client.mtls — and, in each, evaluates every candidate rule,
  * membership and approval condition abstractly (abstract.ts, refined by solver.ts), with the other
- * attributes (scopes, claims, client.ip, certSubject, session, time, arguments) unknown.
+ * attributes (scopes, claims, client.ip, certSubject, session, server, time, arguments) unknown unless
+ * the scenario's context fixes their request field.
  * GUARANTEES: per config, `effects` contains every effect `decide` gives to a request of the scenario
  * with that config and arguments that pass the tool's `args` block (sound). Over the finite attributes
  * it is exact: a config the scenario cannot have is dropped only when that is certain, and conditions
