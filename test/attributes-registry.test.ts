@@ -14,6 +14,7 @@ import { ATTRIBUTE_ROWS, type AttributeRow } from "../src/contract/attributes.js
 import type { PolicyRequest } from "../src/contract/index.js";
 import { analyzePolicy, checkPolicy, compilePolicy, canRoleCall, canRoleReach, whatMay } from "../src/index.js";
 import { arbitraries } from "../src/testing/index.js";
+import { parsePolicyTests } from "../src/policytest/index.js";
 import type { IrExpr } from "../src/ir/ir.js";
 
 const CLOCK_TIME = "2026-01-05T10:20:00Z"; // a Monday: hour 10, minute 20, weekday 1
@@ -149,6 +150,17 @@ describe("the attribute registry: every consumer covers every row", () => {
         if (row.gen.kind !== "target") {
           const effects = new Set(reqs.map((r) => policy.decide(r).effect));
           expect(effects.has("allow")).toBe(true);
+        }
+      });
+
+      it("policy test files accept a request that holds it, and refuse a misspelled key beside it", () => {
+        const req = JSON.stringify(request(p, p.present));
+        const ok = parsePolicyTests(`cases:\n  - name: c\n    request: ${req}\n    expect: allow\n`, "t.test.yaml");
+        expect(ok.errors).toEqual([]);
+        const [field, key] = row.at;
+        if (key !== undefined) {
+          const typo = parsePolicyTests(`cases:\n  - name: c\n    request: { ${field}: { ${key}x: 1 } }\n    expect: allow\n`, "t.test.yaml");
+          expect(typo.errors.length).toBe(1);
         }
       });
 
