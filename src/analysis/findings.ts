@@ -104,7 +104,7 @@ function shadowedBy(ir: IrPolicy, a: IrRule, context: Iterable<string>): IrRule 
     const covering = denies.filter((d) => d.patterns.some((dp) => covers(dp, p, a.target === "resource")));
     if (covering.length === 0) return undefined;
     const conds = [a, ...covering].flatMap((r) => [r.when, r.unless]).filter((x): x is IrExpr => x !== undefined);
-    for (const config of enumerate(finiteRoots(conds, false))) {
+    for (const config of enumerate(finiteRoots(conds))) {
       const env = patternEnv(a, p, config);
       if (!(ruleOutcome(a, env) & T)) continue;
       const d = covering.find((x) => ruleOutcome(x, env) === T);

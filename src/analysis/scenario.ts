@@ -208,7 +208,7 @@ export function configRequest(target: Target, scenario: Scenario, config: Config
     client: ctx.client ? structuredClone(ctx.client) : {},
   };
   // A finite attribute whose request field the context gives keeps the context's value.
-  for (const r of FINITE_ROWS) if (!(r.at[0] === "client" && ctx.client)) place(req, r.at, config.values[r.path]);
+  for (const r of FINITE_ROWS) if (!givenBy(ctx, r)) place(req, r.at, config.values[r.path]);
   if (ctx.session) req.session = structuredClone(ctx.session);
   if (ctx.server) req.server = structuredClone(ctx.server);
   req.time = ctx.time ?? "2026-01-05T10:00:00Z";
@@ -221,10 +221,16 @@ export interface FiniteAttr {
   readonly values: readonly (boolean | undefined)[];
 }
 
-/** The finite attributes `conditions` read (those a fixed client does not already give). */
-export function finiteRoots(conditions: readonly IrExpr[], fixedClient: boolean): FiniteAttr[] {
+/** Whether the scenario's context gives the request field a row reads (then the context's value stands). */
+function givenBy(ctx: RequestContext | undefined, row: AttributeRow): boolean {
+  const c: Readonly<Record<string, unknown>> = { ...ctx };
+  return c[row.at[0]] !== undefined;
+}
+
+/** The finite attributes `conditions` read (those the context, such as a fixed client, does not already give). */
+export function finiteRoots(conditions: readonly IrExpr[], context?: RequestContext): FiniteAttr[] {
   const reads = conditions.flatMap((c) => attrsOf(c));
-  return FINITE_ROWS.filter((r) => reads.some((a) => a.root === r.path) && !(fixedClient && r.at[0] === "client")).map((r) => ({
+  return FINITE_ROWS.filter((r) => reads.some((a) => a.root === r.path) && !givenBy(context, r)).map((r) => ({
     root: r.path,
     values: [...(r.domain.kind === "finite" ? r.domain.values : []), ...(reads.some((a) => a.root === r.path && a.k === "has") ? [undefined] : [])],
   }));
@@ -255,7 +261,7 @@ export function analyseScenario(ir: IrPolicy, target: Target, scenario: Scenario
   for (const r of rules) conditions.push(...[r.when, r.unless].filter((x): x is IrExpr => x !== undefined));
   for (const role of ir.roles.values()) conditions.push(...role.members);
   if (tool?.approval?.when) conditions.push(tool.approval.when);
-  const finite = finiteRoots(conditions, scenario.context?.client !== undefined);
+  const finite = finiteRoots(conditions, scenario.context);
   const known = knownRoots(target, scenario);
   const ambiguous = target.kind === "resource" && isAmbiguousUri(target.name);
   const hostRoles = scenario.principal ? scenario.principal.roles ?? [] : scenario.hostRoles;
