@@ -164,6 +164,21 @@ describe("the attribute registry: every consumer covers every row", () => {
         }
       });
 
+      if (row.name) {
+        it("a name: requests carrying a lookalike are invalid, and the checker flags comparisons with one (E0213)", () => {
+          const policy = compilePolicy(text, { readFile: null });
+          for (const bad of ["v1\u200b", " v1", "", "v\u00001"]) {
+            const req = request(p, p.present);
+            const [field, key] = row.at;
+            if (key === undefined) (req as Record<string, unknown>)[field] = bad;
+            else (req as Record<string, unknown>)[field] = { [key]: bad };
+            for (const decide of [policy.decide.bind(policy), policy.interpret.bind(policy)]) expect(decide(req).reasons.map((r) => r.code)).toEqual(["invalid_request"]);
+          }
+          const diags = checkPolicy(`policy "p"\nrole r {\n  allow ${p.target} "*" when ${row.path} == "v1\\u200b"\n}\n`, { readFile: null }).diagnostics;
+          expect(diags.map((d) => d.code)).toContain("E0213");
+        });
+      }
+
       it("the spec documents it", () => {
         expect(GRAMMAR).toContain("`" + row.path);
       });

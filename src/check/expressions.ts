@@ -93,13 +93,14 @@ const literals = (x: IrExpr): Iterable<Scalar> => (x.k === "lit" ? [x.value] : x
 
 /**
  * When `subject` is `tool.name` and one of the values it is compared with exactly holds a wildcard (E0211);
- * and when `subject` is `tool.name` or `resource.uri` and a value is a name no valid request can carry
+ * and when `subject` is a name attribute (`tool.name`, `resource.uri`, `server.name`: the registry's
+ * `name` rows) and a value is a name no valid request can carry
  * (empty, invisible or control characters, edge white space: `invalid_request` before any rule), so the
  * comparison could never hold for a request that reaches the rules (E0213).
  */
 function checkToolNameGlob(sym: Symbols, span: A.Expr["span"], subject: IrExpr, values: Iterable<Scalar>, op: string): void {
   if (subject.k !== "attr" || subject.path.length !== 0) return;
-  if (subject.root !== "tool.name" && subject.root !== "resource.uri") return;
+  if (!ATTRIBUTES[subject.root].name) return;
   for (const v of values) {
     if (typeof v !== "string") continue;
     const fault = nameFault(v);

@@ -70,6 +70,12 @@ export interface AttributeRow<P extends string = string> {
   readonly alwaysPresent?: true;
   /** On a request `validateRequest` accepted, the read never errs (validation refuses every mistyped value). */
   readonly neverErrs?: true;
+  /**
+   * A name: `validateRequest` refuses a value that is empty, holds a control or invisible character or
+   * has white space at an end (so a lookalike cannot slip past `==`), and the checker flags comparisons
+   * with such a value (E0213): they never hold for a call the rules see.
+   */
+  readonly name?: true;
   readonly domain: AttrDomain;
   readonly gen: GenHint;
 }
@@ -144,10 +150,10 @@ function given(raw: Raw): Presence {
 type Extra = Partial<Pick<AttributeRow, "domain" | "gen">>;
 
 /** A string (or ip) attribute: absent or not a string is an error. */
-function text<P extends string>(path: P, at: AttributeRow["at"], gen: GenHint, x: { type?: "string" | "ip" } & Extra = {}): AttributeRow<P> {
+function text<P extends string>(path: P, at: AttributeRow["at"], gen: GenHint, x: { type?: "string" | "ip"; name?: true } & Extra = {}): AttributeRow<P> {
   const raw = rawAt(at);
   const read: Reader = (req, _path, t) => str(raw(req), t);
-  return { path, type: x.type ?? "string", open: false, at, read, has: readable(read), domain: x.domain ?? OPEN, gen };
+  return { path, type: x.type ?? "string", open: false, at, read, has: readable(read), ...(x.name && { name: true }), domain: x.domain ?? OPEN, gen };
 }
 
 /** A boolean with a default when absent; a present non-boolean is an error. */
@@ -190,18 +196,18 @@ const ROWS = [
   flag("client.mtls", ["client", "mtls"], false, false),
   text("client.certSubject", ["client", "certSubject"], { kind: "name", examples: ["CN=other"] }),
   text("session.id", ["session", "id"], { kind: "name", examples: ["s-1", "s-2"] }),
-  text("tool.name", ["tool"], { kind: "target" }),
+  text("tool.name", ["tool"], { kind: "target" }, { name: true }),
   flag("annotations.readOnlyHint", ["annotations", "readOnlyHint"], ANNOTATION_DEFAULTS.readOnlyHint),
   flag("annotations.destructiveHint", ["annotations", "destructiveHint"], ANNOTATION_DEFAULTS.destructiveHint),
   flag("annotations.idempotentHint", ["annotations", "idempotentHint"], ANNOTATION_DEFAULTS.idempotentHint),
   flag("annotations.openWorldHint", ["annotations", "openWorldHint"], ANNOTATION_DEFAULTS.openWorldHint),
   free("args", ["arguments"]),
-  text("resource.uri", ["resource"], { kind: "target" }),
+  text("resource.uri", ["resource"], { kind: "target" }, { name: true }),
   clock("time.hour", (d) => d.getUTCHours(), 0, 23),
   clock("time.minute", (d) => d.getUTCMinutes(), 0, 59),
   clock("time.weekday", (d) => d.getUTCDay(), 0, 6),
   // Which upstream MCP server the call goes to, for gateways that front several.
-  text("server.name", ["server", "name"], { kind: "name", examples: ["upstream-a", "upstream-b"] }),
+  text("server.name", ["server", "name"], { kind: "name", examples: ["upstream-a", "upstream-b"] }, { name: true }),
 ] as const;
 
 /** Attribute roots a condition may read. `principal.claims` and `args` take a free path of segments. */

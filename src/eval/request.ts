@@ -100,8 +100,9 @@ export function validateRequest(req: unknown): { method: Method } | { error: str
   }
   if (req.client !== undefined && !isObject(req.client)) return { error: "`client` must be an object" };
   if (req.session !== undefined && !isObject(req.session)) return { error: "`session` must be an object" };
-  const srv = req.server; // helper A: the `server` attribute's slot (contract/attributes.ts)
+  const srv = req.server; // `server.name` (contract/attributes.ts): an object; its name a string and a valid name
   if (srv !== undefined && (!isObject(srv) || (srv.name !== undefined && typeof srv.name !== "string"))) return { error: "`server` must be an object whose `name` is a string" };
+  if (srv !== undefined && srv.name !== undefined && nameFault(srv.name as string)) return { error: `the server name ${JSON.stringify(srv.name)} ${nameFault(srv.name as string)}` };
   if (req.annotations !== undefined && !isObject(req.annotations)) return { error: "`annotations` must be an object" };
   if (req.arguments !== undefined && !isObject(req.arguments)) return { error: "`arguments` must be an object" };
   const target = METHOD_TARGET[method];

@@ -181,7 +181,7 @@ export const request = fc.record(
     resource: fc.constantFrom("file:///ws/a.txt", "file:///ws/d/b.txt", "file:///ws/../etc/passwd", "db://main", "file:///ws/%2e%2e/x"),
     prompt: fc.constantFrom("review", "summarize"),
     client: fc.record({ ip: fc.constantFrom(...IPS), tls: fc.boolean(), mtls: fc.boolean(), certSubject: fc.constantFrom("CN=agent-01", "CN=other") }, { requiredKeys: [] }),
-    server: fc.record({ name: fc.constantFrom("upstream-a", "upstream-b", "") }, { requiredKeys: [] }),
+    server: fc.record({ name: fc.constantFrom("upstream-a", "upstream-b") }, { requiredKeys: [] }),
     time: fc.constantFrom(Date.UTC(2026, 0, 5, 9, 30), Date.UTC(2026, 0, 5, 15, 0), "2026-01-05T23:59:00Z", "garbage"),
   },
   { requiredKeys: ["principal", "method"] },
