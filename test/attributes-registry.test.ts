@@ -6,7 +6,9 @@
  * a domain for it and answers a role question on it with verified witnesses; the testing kit generates
  * it for a policy that reads it; the spec (grammar/README.md) documents it.
  */
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -211,6 +213,19 @@ describe("server.name in the analysis", () => {
     for (const server of ["github", null, [], { name: 7 }]) {
       expect(() => verdict({ server } as never)).toThrow(/`server` must be an object/);
     }
+  });
+
+  it("the CLI's principal file passes the server to the analysis", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mcppolicy-server-"));
+    writeFileSync(join(dir, "p.mcppolicy"), 'policy "p"\nrole r {\n  allow tool issue_create when server.name == "github"\n}\n');
+    const cli = join(import.meta.dirname, "..", "dist", "cli", "main.js");
+    const answer = (server: unknown) => {
+      writeFileSync(join(dir, "who.json"), JSON.stringify({ principal: { id: "bot", roles: ["r"] }, server }));
+      const r = spawnSync(process.execPath, [cli, "analyze", join(dir, "p.mcppolicy"), "--principal", join(dir, "who.json"), "--format", "json"], { encoding: "utf8", timeout: 30_000 });
+      return (JSON.parse(r.stdout) as { principal: { tools: { name: string; answer: string }[] } }).principal.tools.find((t) => t.name === "issue_create")?.answer;
+    };
+    expect(answer({ name: "github" })).toBe("always");
+    expect(answer({ name: "gitlab" })).toBe("never");
   });
 
   it("findings: a rule contradicting itself on server.name never fires", () => {
