@@ -96,6 +96,7 @@ describe("the attribute registry: every consumer covers every row", () => {
     const paths = ATTRIBUTE_ROWS.map((r) => r.path);
     expect(new Set(paths).size).toBe(paths.length);
     for (const row of ATTRIBUTE_ROWS) {
+      expect(Object.isFrozen(row)).toBe(true);
       expect(typeof row.read).toBe("function");
       expect(typeof row.has).toBe("function");
       expect(["finite", "range", "open"]).toContain(row.domain.kind);

@@ -213,7 +213,9 @@ const ROWS = [
 /** Attribute roots a condition may read. `principal.claims` and `args` take a free path of segments. */
 export type AttrRoot = (typeof ROWS)[number]["path"];
 
-export const ATTRIBUTE_ROWS: readonly AttributeRow<AttrRoot>[] = ROWS;
+// INVARIANT: rows are frozen, so no consumer can swap a reader at run time.
+for (const row of ROWS) Object.freeze(row);
+export const ATTRIBUTE_ROWS: readonly AttributeRow<AttrRoot>[] = Object.freeze(ROWS);
 
 /** The row of each root, in a prototype-free record (`"constructor"` is not an attribute). */
 export const ATTRIBUTES: Readonly<Record<AttrRoot, AttributeRow<AttrRoot>>> = Object.freeze(
@@ -222,8 +224,3 @@ export const ATTRIBUTES: Readonly<Record<AttrRoot, AttributeRow<AttrRoot>>> = Ob
 
 /** Every attribute path, in registry order. */
 export const ATTRIBUTE_PATHS: readonly AttrRoot[] = ATTRIBUTE_ROWS.map((r) => r.path);
-
-/** The row of a root (every AttrRoot has one). */
-export function attributeRow(root: AttrRoot): AttributeRow<AttrRoot> {
-  return ATTRIBUTES[root];
-}
