@@ -5,7 +5,8 @@
  * neighbourhood, client addresses at the edges of the policy's CIDR ranges, TLS, sessions and times.
  * Guarantees: every generated request is a plain JSON object (it prints as JSON and replays unchanged);
  * a request carries a `time` exactly when a policy reads `time.*` (never the clock, so every run
- * replays); records shrink towards fewer keys and the first value of each list, so a counterexample
+ * replays), and a field that only attribute-registry rows describe (`server`) exactly when a policy
+ * reads one of them (values from the row's generator hint); records shrink towards fewer keys and the first value of each list, so a counterexample
  * shrinks to a small request; a scenario that names a role the policies do not declare, or a tool
  * they never mention, is refused (a typo would make a property hold vacuously).
  */
