@@ -15,7 +15,7 @@
  *   A0006 member-never   a `member when` condition that can never hold (the host can still give the role)
  * GUARANTEE: every finding is sound — it claims "never" only where scenario.ts / solver.ts prove it.
  */
-import type { IrExpr, IrPattern, IrPolicy, IrRule } from "../ir/ir.js";
+import type { AttrRoot, IrExpr, IrPattern, IrPolicy, IrRule } from "../ir/ir.js";
 import { exprText } from "../ir/queries.js";
 import { patternMatches } from "../ir/match.js";
 import { isAmbiguousUri } from "../builtins/glob/glob.js";
@@ -23,7 +23,7 @@ import type { Policy } from "../policy.js";
 import type { Related } from "../diagnostics/diagnostic.js";
 import type { Span } from "../source/source.js";
 import { T, type Env } from "./abstract.js";
-import { analyseScenario, configRequest, enumerate, finiteRoots, ruleOutcome, type Config } from "./scenario.js";
+import { analyseScenario, configRequest, enumerate, finiteRoots, isFiniteRoot, ruleOutcome, TYPICAL_CONFIG, type Config } from "./scenario.js";
 import { mayHold, ruleCondition } from "./solver.js";
 import type { Finding, FindingKind } from "./types.js";
 
@@ -78,9 +78,9 @@ function rulesOf(ir: IrPolicy, roles: Iterable<string>): IrRule[] {
  */
 function patternEnv(r: IrRule, p: IrPattern, config?: Config): Env {
   const name = p.kind === "exact" ? p.text : undefined;
-  const req = configRequest({ kind: r.target, name: name ?? "" }, { hostRoles: [], exact: false }, config ?? { annotations: {}, tls: true, mtls: false });
+  const req = configRequest({ kind: r.target, name: name ?? "" }, { hostRoles: [], exact: false }, config ?? TYPICAL_CONFIG);
   const nameRoot = r.target === "tool" ? "tool.name" : r.target === "resource" ? "resource.uri" : undefined;
-  const finite = (root: string) => config !== undefined && (root.startsWith("annotations.") || root === "client.tls" || root === "client.mtls");
+  const finite = (root: AttrRoot) => config !== undefined && isFiniteRoot(root);
   return { req, known: (root) => (root === nameRoot ? name !== undefined : finite(root)) };
 }
 
@@ -105,7 +105,7 @@ function shadowedBy(ir: IrPolicy, a: IrRule, context: Iterable<string>): IrRule 
     const covering = denies.filter((d) => d.patterns.some((dp) => covers(dp, p, a.target === "resource")));
     if (covering.length === 0) return undefined;
     const conds = [a, ...covering].flatMap((r) => [r.when, r.unless]).filter((x): x is IrExpr => x !== undefined);
-    for (const config of enumerate(finiteRoots(conds, false))) {
+    for (const config of enumerate(finiteRoots(conds))) {
       const env = patternEnv(a, p, config);
       if (!(ruleOutcome(a, env) & T)) continue;
       const d = covering.find((x) => ruleOutcome(x, env) === T);

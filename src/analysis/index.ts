@@ -1,10 +1,11 @@
 /**
  * The analysis API: `analyzePolicy` (findings), `canRoleCall`, `rolesReaching`, `whatMay`.
  * What is exact: roles (a role question holds exactly the role and what it includes), tool names,
- * the four MCP annotations and client.tls / client.mtls (each true, false, or absent where a `has`
- * tests it) are enumerated, never approximated; `never`, `always` and `with-approval` are proven, for
+ * and the attributes with a finite domain in the registry (contract/attributes.ts: the four MCP
+ * annotations and client.tls / client.mtls; each true, false, or absent where a `has` tests it) are
+ * enumerated, never approximated; `never`, `always` and `with-approval` are proven, for
  * well-formed requests whose annotations and tls flags are booleans as MCP defines them. What is not:
- * other attributes (scopes, claims, client.ip, certSubject, session, time, arguments) are unknown to
+ * other attributes (scopes, claims, client.ip, certSubject, session, server, time, arguments) are unknown to
  * the enumeration (a small solver rules out contradictions among them); where they matter the answer
  * is `depends` (proven by two witnesses) or `unknown` (no witness found). Every witness has been run
  * through `policy.decide`.

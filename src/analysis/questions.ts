@@ -185,6 +185,10 @@ export function whatMay(policy: Policy, principal: Principal, context?: RequestC
     if (fault) throw new RangeError(`the role name ${JSON.stringify(r)} ${fault}`);
   }
   if (context?.time !== undefined && parseTime(context.time) === undefined) throw new RangeError("`time` must be epoch milliseconds or an RFC 3339 date-time with `Z` or an offset");
+  const server: unknown = context?.server;
+  if (server !== undefined && (typeof server !== "object" || server === null || Array.isArray(server) || !["string", "undefined"].includes(typeof (server as { name?: unknown }).name))) {
+    throw new RangeError("`server` must be an object whose `name` is a string");
+  }
   const scenario: Scenario = { hostRoles: principal.roles ?? [], exact: false, principal, ...(context && { context }) };
   const probe = analyseScenario(ir, { kind: "tool", name: "\u0000roles" }, scenario);
   const always = new Set(ir.roles.keys());

@@ -2,9 +2,11 @@
  * The exact part of the analysis: for one target (a tool, resource or prompt name) and one scenario
  * (the roles the host gives, or a fixed principal; optionally a fixed client/session/time), it
  * enumerates every assignment ("config") of the finite attributes the relevant conditions read — the
- * four MCP annotations and client.tls / client.mtls — and, in each, evaluates every candidate rule,
+ * rows of the attribute registry with a finite domain: the four MCP annotations and client.tls /
+ * client.mtls — and, in each, evaluates every candidate rule,
  * membership and approval condition abstractly (abstract.ts, refined by solver.ts), with the other
- * attributes (scopes, claims, client.ip, certSubject, session, time, arguments) unknown.
+ * attributes (scopes, claims, client.ip, certSubject, session, server, time, arguments) unknown unless
+ * the scenario's context fixes their request field.
  * GUARANTEES: per config, `effects` contains every effect `decide` gives to a request of the scenario
  * with that config and arguments that pass the tool's `args` block (sound). Over the finite attributes
  * it is exact: a config the scenario cannot have is dropped only when that is certain, and conditions
@@ -15,7 +17,8 @@
 import type { AttrRoot, IrExpr, IrPolicy, IrRole, IrRule, IrTool, TargetKind } from "../ir/ir.js";
 import { isAmbiguousUri } from "../builtins/glob/glob.js";
 import { patternMatches } from "../eval/interpreter.js";
-import type { Effect, Method, PolicyRequest, Principal, ToolAnnotations } from "../contract/index.js";
+import type { Effect, Method, PolicyRequest, Principal } from "../contract/index.js";
+import { ATTRIBUTE_ROWS, ATTRIBUTES, type AttributeRow } from "../contract/attributes.js";
 import { attrsOf, E, F, outcomes, T, type Env, type Out } from "./abstract.js";
 import { mayErr, mayHold, ruleCondition } from "./solver.js";
 import type { RequestContext } from "./types.js";
@@ -38,16 +41,25 @@ export interface Scenario {
   readonly context?: RequestContext;
 }
 
-const ANNOTATIONS = ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const;
-export type FiniteRoot = `annotations.${(typeof ANNOTATIONS)[number]}` | "client.tls" | "client.mtls";
+/** The attributes a scenario enumerates: those with a finite domain in the registry (annotations, client.tls, client.mtls). */
+const FINITE_ROWS = ATTRIBUTE_ROWS.filter((r) => r.domain.kind === "finite");
+export type FiniteRoot = AttrRoot;
+
+/** Whether the registry gives `root` a finite domain (the scenario enumerates it). */
+export const isFiniteRoot = (root: AttrRoot): boolean => ATTRIBUTES[root].domain.kind === "finite";
 
 export interface Config {
-  /** The annotations present (a key left out is absent: MCP's default applies). */
-  readonly annotations: ToolAnnotations;
-  /** client.tls / client.mtls; undefined: absent (reads as false). */
-  readonly tls?: boolean;
-  readonly mtls?: boolean;
+  /**
+   * The value of each finite attribute; a root left out (or undefined) is absent: its default applies
+   * (MCP's annotation defaults, false for client.tls / client.mtls).
+   */
+  readonly values: Readonly<Partial<Record<AttrRoot, boolean>>>;
 }
+
+/** The config of a scenario that enumerates nothing: each finite attribute at its typical value (tls on, no mTLS, no annotations). */
+export const TYPICAL_CONFIG: Config = {
+  values: Object.fromEntries(FINITE_ROWS.flatMap((r) => (r.domain.kind === "finite" && r.domain.typical !== undefined ? [[r.path, r.domain.typical]] : []))),
+};
 
 export interface Candidate {
   readonly rule: IrRule;
@@ -156,35 +168,49 @@ function membership(role: IrRole, env: Env): Out {
   return o;
 }
 
+/**
+ * The roots a scenario fixes: the finite ones (enumerated), the target's name, the principal's when it is
+ * fixed, and those read from a request field the scenario's context gives (client, session, server, time).
+ */
 function knownRoots(target: Target, scenario: Scenario): (root: AttrRoot) => boolean {
   const fixedPrincipal = scenario.principal !== undefined;
-  const ctx = scenario.context ?? {};
+  const ctx: Readonly<Record<string, unknown>> = { ...scenario.context };
   return (root) => {
-    if (root.startsWith("annotations.") || root === "client.tls" || root === "client.mtls") return true;
-    if (root.startsWith("principal.")) return fixedPrincipal;
-    if (root === "client.ip" || root === "client.certSubject") return ctx.client !== undefined;
-    if (root === "session.id") return ctx.session !== undefined;
-    if (root.startsWith("time.")) return ctx.time !== undefined;
-    if (root === "tool.name") return target.kind === "tool";
-    if (root === "resource.uri") return target.kind === "resource";
-    return false;
+    const row = ATTRIBUTES[root];
+    if (row.domain.kind === "finite") return true;
+    const field = row.at[0];
+    if (field === "principal") return fixedPrincipal;
+    if (field === TARGET_FIELD[target.kind]) return true;
+    return Object.prototype.hasOwnProperty.call(ctx, field) && ctx[field] !== undefined;
   };
+}
+
+/** Writes `v` at a row's place in a request (creating the enclosing object), or nothing when `v` is undefined. */
+function place(req: PolicyRequest, at: AttributeRow["at"], v: unknown): void {
+  if (v === undefined) return;
+  const r = req as Record<string, unknown>;
+  const [field, key] = at;
+  if (key === undefined) {
+    r[field] = v;
+    return;
+  }
+  const o = (r[field] ?? (r[field] = {})) as Record<string, unknown>;
+  o[key] = v;
 }
 
 /** The request every config shares, its finite attributes filled in (absent ones left out). */
 export function configRequest(target: Target, scenario: Scenario, config: Config): PolicyRequest {
   const ctx = scenario.context ?? {};
-  const client: Record<string, boolean> = {};
-  if (config.tls !== undefined) client.tls = config.tls;
-  if (config.mtls !== undefined) client.mtls = config.mtls;
   const req: PolicyRequest = {
     principal: scenario.principal ? structuredClone(scenario.principal) : { id: "agent-1", roles: [...scenario.hostRoles] },
     method: METHOD_OF[target.kind],
     [TARGET_FIELD[target.kind]]: target.name,
-    client: ctx.client ? structuredClone(ctx.client) : client,
+    client: ctx.client ? structuredClone(ctx.client) : {},
   };
-  if (Object.keys(config.annotations).length > 0) req.annotations = { ...config.annotations };
+  // A finite attribute whose request field the context gives keeps the context's value.
+  for (const r of FINITE_ROWS) if (!givenBy(ctx, r)) place(req, r.at, config.values[r.path]);
   if (ctx.session) req.session = structuredClone(ctx.session);
+  if (ctx.server) req.server = structuredClone(ctx.server);
   req.time = ctx.time ?? "2026-01-05T10:00:00Z";
   return req;
 }
@@ -195,32 +221,35 @@ export interface FiniteAttr {
   readonly values: readonly (boolean | undefined)[];
 }
 
-/** The finite attributes `conditions` read (those a fixed client does not already give). */
-export function finiteRoots(conditions: readonly IrExpr[], fixedClient: boolean): FiniteAttr[] {
-  const reads = conditions.flatMap((c) => attrsOf(c));
-  const all: FiniteRoot[] = [...ANNOTATIONS.map((a) => `annotations.${a}` as const), "client.tls", "client.mtls"];
-  return all
-    .filter((r) => reads.some((a) => a.root === r) && !(fixedClient && (r === "client.tls" || r === "client.mtls")))
-    .map((root) => ({ root, values: reads.some((a) => a.root === root && a.k === "has") ? [false, true, undefined] : [false, true] }));
+/** Whether the scenario's context gives the request field a row reads (then the context's value stands). */
+function givenBy(ctx: RequestContext | undefined, row: AttributeRow): boolean {
+  const c: Readonly<Record<string, unknown>> = { ...ctx };
+  return c[row.at[0]] !== undefined;
 }
 
-/** Every assignment of the finite attributes; the others are absent (annotations: MCP's defaults) or, for tls, true. */
+/** The finite attributes `conditions` read (those the context, such as a fixed client, does not already give). */
+export function finiteRoots(conditions: readonly IrExpr[], context?: RequestContext): FiniteAttr[] {
+  const reads = conditions.flatMap((c) => attrsOf(c));
+  return FINITE_ROWS.filter((r) => reads.some((a) => a.root === r.path) && !givenBy(context, r)).map((r) => ({
+    root: r.path,
+    values: [...(r.domain.kind === "finite" ? r.domain.values : []), ...(reads.some((a) => a.root === r.path && a.k === "has") ? [undefined] : [])],
+  }));
+}
+
+/** Every assignment of the finite attributes; the others keep their typical value (TYPICAL_CONFIG). */
 export function enumerate(finite: readonly FiniteAttr[]): Config[] {
   const total = finite.reduce((n, f) => n * f.values.length, 1);
   const out: Config[] = [];
   for (let i = 0; i < total; i++) {
-    const annotations: Record<string, boolean> = {};
-    let tls: boolean | undefined = true;
-    let mtls: boolean | undefined = false;
+    const values: Partial<Record<AttrRoot, boolean>> = { ...TYPICAL_CONFIG.values };
     let rest = i;
     for (const f of finite) {
       const v = f.values[rest % f.values.length];
       rest = Math.floor(rest / f.values.length);
-      if (f.root === "client.tls") tls = v;
-      else if (f.root === "client.mtls") mtls = v;
-      else if (v !== undefined) annotations[f.root.slice("annotations.".length)] = v;
+      if (v === undefined) delete values[f.root];
+      else values[f.root] = v;
     }
-    out.push({ annotations, ...(tls !== undefined && { tls }), ...(mtls !== undefined && { mtls }) });
+    out.push({ values });
   }
   return out;
 }
@@ -232,7 +261,7 @@ export function analyseScenario(ir: IrPolicy, target: Target, scenario: Scenario
   for (const r of rules) conditions.push(...[r.when, r.unless].filter((x): x is IrExpr => x !== undefined));
   for (const role of ir.roles.values()) conditions.push(...role.members);
   if (tool?.approval?.when) conditions.push(tool.approval.when);
-  const finite = finiteRoots(conditions, scenario.context?.client !== undefined);
+  const finite = finiteRoots(conditions, scenario.context);
   const known = knownRoots(target, scenario);
   const ambiguous = target.kind === "resource" && isAmbiguousUri(target.name);
   const hostRoles = scenario.principal ? scenario.principal.roles ?? [] : scenario.hostRoles;

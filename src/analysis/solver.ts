@@ -13,6 +13,7 @@
 import type { AttrRoot, IrExpr, IrField, IrType, Scalar } from "../ir/ir.js";
 import { readAttr } from "../eval/request.js";
 import { globTest } from "../ir/match.js";
+import { ATTRIBUTE_ROWS, ATTRIBUTES } from "../contract/attributes.js";
 import { attrsOf, E, F, isGround, groundOut, T, type Env } from "./abstract.js";
 
 const MAX_CLAUSES = 256;
@@ -23,21 +24,12 @@ interface Lit {
 }
 
 /** Roots that read a default when absent (or are always present): `has` says nothing about a read of them. */
-const DEFAULTED = new Set<AttrRoot>([
-  "client.tls",
-  "client.mtls",
-  "principal.scopes",
-  "annotations.readOnlyHint",
-  "annotations.destructiveHint",
-  "annotations.idempotentHint",
-  "annotations.openWorldHint",
-  "time.hour",
-  "time.minute",
-  "time.weekday",
-]);
+const DEFAULTED = new Set<AttrRoot>(ATTRIBUTE_ROWS.filter((r) => r.default !== undefined || r.alwaysPresent).map((r) => r.path));
 
-/** Known ranges of the time attributes (whole numbers). */
-const TIME_RANGE: Partial<Record<AttrRoot, [number, number]>> = { "time.hour": [0, 23], "time.minute": [0, 59], "time.weekday": [0, 6] };
+/** Known ranges of the whole-number attributes (the time's parts), from their registry domains. */
+const RANGE: Partial<Record<AttrRoot, [number, number]>> = Object.fromEntries(
+  ATTRIBUTE_ROWS.flatMap((r) => (r.domain.kind === "range" ? [[r.path, [r.domain.lo, r.domain.hi]]] : [])),
+);
 
 export function attrKey(a: { root: AttrRoot; path: readonly string[] }): string {
   return a.path.length === 0 ? a.root : `${a.root}\u0000${a.path.join("\u0000")}`;
@@ -286,7 +278,7 @@ function admits(s: KeyState, v: Scalar): boolean {
 }
 
 function consistent(s: KeyState, args: IrType | undefined): boolean {
-  const range = TIME_RANGE[s.root];
+  const range = RANGE[s.root];
   if (range) {
     s.integer = true;
     if (!s.lo || range[0] > s.lo.v) s.lo = { v: range[0], strict: false };
@@ -358,9 +350,13 @@ function safeType(a: IrExpr & { k: "attr" }, env: Env, args: IrType | undefined,
       return undefined;
     }
   }
-  if (a.root === "principal.scopes") return "list";
-  // A request whose `time` is not a valid time is refused before any condition (grammar/README.md, step 1).
-  if (a.root === "time.hour" || a.root === "time.minute" || a.root === "time.weekday") return "number";
+  // Rows that never err on a valid request (scopes; the time's parts: a request whose `time` is not a
+  // valid time is refused before any condition, grammar/README.md, step 1).
+  const row = ATTRIBUTES[a.root];
+  if (row.neverErrs && a.path.length === 0) {
+    if (row.type === "strings") return "list";
+    if (row.type === "number" || row.type === "string" || row.type === "boolean") return row.type;
+  }
   if (a.root !== "args" || !args) return undefined;
   const fact = argsFact(args, a.path);
   if (fact.forbidden || !fact.type || (!fact.required && !present.has(attrKey(a)))) return undefined;

@@ -78,5 +78,7 @@ export interface AnalysisReport {
 export interface RequestContext {
   client?: PolicyRequest["client"];
   session?: PolicyRequest["session"];
+  /** The upstream server (`server.name`), for gateways that front several. */
+  server?: PolicyRequest["server"];
   time?: PolicyRequest["time"];
 }

@@ -11,6 +11,7 @@
 import type { AttrRoot, IrPolicy } from "../ir/ir.js";
 import type { Policy } from "../policy.js";
 import type { Decision, Effect, PolicyRequest } from "../contract/index.js";
+import { ATTRIBUTES, type RequestField } from "../contract/attributes.js";
 import { harvest, type AttrRef, type Harvest } from "./harvest.js";
 import { fieldValues, invalidArgs, validArgs } from "./samples.js";
 import { closureOf, type ConfigResult, type ScenarioResult } from "./scenario.js";
@@ -65,7 +66,7 @@ function setPath(obj: Record<string, unknown>, path: readonly string[], v: unkno
   else o[last] = v;
 }
 
-function setField<K extends "principal" | "client" | "session">(req: PolicyRequest, part: K, field: string, v: unknown): void {
+function setField(req: PolicyRequest, part: RequestField, field: string, v: unknown): void {
   const obj = { ...(req[part] as Record<string, unknown> | undefined) };
   if (v === ABSENT) delete obj[field];
   else obj[field] = v;
@@ -138,8 +139,19 @@ function slotFor(ref: AttrRef, h: Harvest, result: ScenarioResult, baseArgs: Rec
         },
       };
     }
-    default:
-      return undefined; // annotations, client.tls, client.mtls: fixed by the config
+    default: {
+      // Finite attributes (annotations, client.tls, client.mtls) are fixed by the config. Any other row of
+      // the registry (server.name, ...) is a slot of the policy's own values, read from its place in the request.
+      const row = ATTRIBUTES[ref.root];
+      if (row.domain.kind === "finite" || row.open) return undefined;
+      const [field, sub] = row.at;
+      const apply = (r: PolicyRequest, v: unknown) => {
+        if (sub !== undefined) setField(r, field, sub, v);
+        else if (v === ABSENT) delete (r as Record<string, unknown>)[field];
+        else (r as Record<string, unknown>)[field] = v;
+      };
+      return { key, values: uniq([ABSENT, ...harvested, ...generic]), apply };
+    }
   }
 }
 

@@ -9,34 +9,17 @@ import { assertNever } from "../ast/nodes.js";
 import { globComparedExactly, impossibleName, notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
 import { BUILTIN_CIDR_SETS as BUILTIN_NAMES, globProblem } from "../builtins/registry.js";
 import { nameFault } from "../eval/request.js";
-import type { AttrRoot, IrExpr, Scalar } from "../ir/ir.js";
+import type { IrExpr, Scalar } from "../ir/ir.js";
+import { ATTRIBUTE_PATHS, ATTRIBUTES, type AttributeRow, type AttrRoot, type AttrType } from "../contract/attributes.js";
 import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
 
-type StaticType = "string" | "number" | "boolean" | "ip" | "strings" | "list" | "set" | "any";
+type StaticType = AttrType | "list" | "set";
 
-const ATTRIBUTES: Record<string, { root: AttrRoot; type: StaticType; open?: boolean }> = {
-  "principal.id": { root: "principal.id", type: "string" },
-  "principal.scopes": { root: "principal.scopes", type: "strings" },
-  "principal.claims": { root: "principal.claims", type: "any", open: true },
-  "client.ip": { root: "client.ip", type: "ip" },
-  "client.tls": { root: "client.tls", type: "boolean" },
-  "client.mtls": { root: "client.mtls", type: "boolean" },
-  "client.certSubject": { root: "client.certSubject", type: "string" },
-  "session.id": { root: "session.id", type: "string" },
-  "tool.name": { root: "tool.name", type: "string" },
-  "annotations.readOnlyHint": { root: "annotations.readOnlyHint", type: "boolean" },
-  "annotations.destructiveHint": { root: "annotations.destructiveHint", type: "boolean" },
-  "annotations.idempotentHint": { root: "annotations.idempotentHint", type: "boolean" },
-  "annotations.openWorldHint": { root: "annotations.openWorldHint", type: "boolean" },
-  args: { root: "args", type: "any", open: true },
-  "resource.uri": { root: "resource.uri", type: "string" },
-  "time.hour": { root: "time.hour", type: "number" },
-  "time.minute": { root: "time.minute", type: "number" },
-  "time.weekday": { root: "time.weekday", type: "number" },
-};
-const ROOTS = new Set(Object.keys(ATTRIBUTES).map((k) => k.split(".")[0] as string));
-export const ATTRIBUTE_NAMES = Object.keys(ATTRIBUTES);
+// Names and static types of the attributes come from the registry (contract/attributes.ts).
+const ROOTS = new Set(ATTRIBUTE_PATHS.map((k) => k.split(".")[0] as string));
+export const ATTRIBUTE_NAMES: readonly string[] = ATTRIBUTE_PATHS;
+const rowOf = (key: string): AttributeRow<AttrRoot> | undefined => (Object.prototype.hasOwnProperty.call(ATTRIBUTES, key) ? ATTRIBUTES[key as AttrRoot] : undefined);
 
 export interface Lowered {
   ir: IrExpr;
@@ -56,13 +39,13 @@ function resolveAttribute(sym: Symbols, p: A.PathExpr): { root: AttrRoot; path: 
   // Longest match of root.segment against the table; open roots take the rest as a free path.
   for (let n = Math.min(1, segs.length); n >= 0; n--) {
     const key = [p.root, ...segs.slice(0, n)].join(".");
-    const a = ATTRIBUTES[key];
+    const a = rowOf(key);
     if (!a) continue;
     const rest = segs.slice(n);
     if (rest.length > 0 && !a.open) break;
-    return { root: a.root, path: rest, type: rest.length > 0 ? "any" : a.type };
+    return { root: a.path, path: rest, type: rest.length > 0 ? "any" : a.type };
   }
-  sym.diagnostics.push(unknownAttribute(p.span, [p.root, ...segs].join("."), ATTRIBUTE_NAMES));
+  sym.diagnostics.push(unknownAttribute(p.span, [p.root, ...segs].join("."), [...ATTRIBUTE_NAMES]));
   return undefined;
 }
 
@@ -108,13 +91,14 @@ const literals = (x: IrExpr): Iterable<Scalar> => (x.k === "lit" ? [x.value] : x
 
 /**
  * When `subject` is `tool.name` and one of the values it is compared with exactly holds a wildcard (E0211);
- * and when `subject` is `tool.name` or `resource.uri` and a value is a name no valid request can carry
+ * and when `subject` is a name attribute (`tool.name`, `resource.uri`, `server.name`: the registry's
+ * `name` rows) and a value is a name no valid request can carry
  * (empty, invisible or control characters, edge white space: `invalid_request` before any rule), so the
  * comparison could never hold for a request that reaches the rules (E0213).
  */
 function checkToolNameGlob(sym: Symbols, span: A.Expr["span"], subject: IrExpr, values: Iterable<Scalar>, op: string): void {
   if (subject.k !== "attr" || subject.path.length !== 0) return;
-  if (subject.root !== "tool.name" && subject.root !== "resource.uri") return;
+  if (!ATTRIBUTES[subject.root].name) return;
   for (const v of values) {
     if (typeof v !== "string") continue;
     const fault = nameFault(v);

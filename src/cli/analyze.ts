@@ -23,7 +23,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-/** A principal file: a principal object, or a request whose principal and client/session/time are taken. */
+/** A principal file: a principal object, or a request whose principal and client/session/server/time are taken. */
 function parsePrincipal(text: string, where: string): { principal: Principal; context?: RequestContext } {
   let v: unknown;
   try {
@@ -37,6 +37,7 @@ function parsePrincipal(text: string, where: string): { principal: Principal; co
   const context: RequestContext = {};
   if (o.client !== undefined) context.client = o.client as RequestContext["client"];
   if (o.session !== undefined) context.session = o.session as RequestContext["session"];
+  if (o.server !== undefined) context.server = o.server as RequestContext["server"];
   if (o.time !== undefined) context.time = o.time as RequestContext["time"];
   if (context.time !== undefined && parseTime(context.time) === undefined) throw new UsageError(`\`time\` in ${where} must be epoch milliseconds or an RFC 3339 date-time with \`Z\` or an offset`, COMMAND);
   return { principal: o.principal as Principal, context };

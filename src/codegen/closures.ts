@@ -9,9 +9,9 @@ import { readsArgs } from "../ir/queries.js";
 import { constraintCheck, globTest, setMatcher, stringPattern } from "../ir/match.js";
 import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
-import { describeValue, EvalError, hasAttr, readAttr } from "../eval/request.js";
+import { describeValue, EvalError } from "../eval/request.js";
 import type { Tri } from "../eval/interpreter.js";
-import type { PolicyRequest } from "../contract/index.js";
+import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 
 export type Fn = (req: PolicyRequest) => unknown;
 export type Pred = (req: PolicyRequest) => boolean;
@@ -27,12 +27,15 @@ export function compileExpr(e: IrExpr): Fn {
       return () => v;
     }
     case "attr": {
-      const { root, path, text } = e;
-      return (req) => readAttr(req, root, path, text);
+      // The row's reader is fetched here, once, not looked up on every call.
+      const { path, text } = e;
+      const read = ATTRIBUTES[e.root].read;
+      return (req) => read(req, path, text);
     }
     case "has": {
-      const { root, path } = e;
-      return (req) => hasAttr(req, root, path);
+      const { path } = e;
+      const has = ATTRIBUTES[e.root].has;
+      return (req) => has(req, path);
     }
     case "not": {
       const f = compileExpr(e.e);

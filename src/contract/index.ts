@@ -3,3 +3,6 @@ export * from "./methods.js";
 export * from "./request.js";
 export * from "./decision.js";
 export * from "./reasons.js";
+export * from "./attributes.js";
+export * from "./errors.js";
+export * from "./time.js";

@@ -3,11 +3,13 @@
  * on what a request means. Every read of a missing or mistyped fact throws `EvalError`, which the
  * evaluators turn into a deny; nothing here ever returns a guess.
  */
-import type { AttrRoot } from "../ir/ir.js";
 import { isAmbiguousUri } from "../builtins/glob/glob.js";
-import type { Method, PolicyRequest } from "../contract/index.js";
+import { ATTRIBUTES, parseTime, type AttrRoot, type Method, type PolicyRequest } from "../contract/index.js";
 
-export class EvalError extends Error {}
+// The error class and the time parser live in contract/; re-exported for the code that imports them from here.
+export { EvalError } from "../contract/errors.js";
+export { parseTime } from "../contract/time.js";
+export { ANNOTATION_DEFAULTS } from "../contract/attributes.js";
 
 const METHOD_TARGET: Partial<Record<Method, "tool" | "resource" | "prompt" | undefined>> = Object.assign(Object.create(null), {
   "tools/call": "tool",
@@ -75,45 +77,6 @@ function nameFaultOf(s: string): string | undefined {
 }
 
 /**
- * The request's time in epoch milliseconds, or undefined when it is neither of the two accepted forms:
- * - a number: whole milliseconds since 1970-01-01T00:00:00Z, from 0 to 8.64e15 (JavaScript's last date);
- * - a string in RFC 3339 `date-time` form with an explicit offset: `YYYY-MM-DDTHH:MM:SS[.fraction]Z` or
- *   `...+HH:MM` / `...-HH:MM` (upper-case `T` and `Z`; 1 to 9 fraction digits; real calendar dates;
- *   seconds 00-59, no leap second). No other spelling (local times, RFC 2822 dates, `Date` objects,
- *   NaN, Infinity, negative or fractional numbers) is guessed at.
- */
-export function parseTime(t: unknown): number | undefined {
-  if (typeof t === "number") return Number.isSafeInteger(t) && t >= 0 && t <= 8.64e15 ? t : undefined;
-  if (typeof t !== "string" || t.length > 40) return undefined;
-  const m = RFC3339.exec(t);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, sec, frac, zone] = m as unknown as string[];
-  const year = +y!, month = +mo!, day = +d!, hour = +h!, minute = +mi!, second = +sec!;
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
-  let offset = 0;
-  if (zone !== "Z") {
-    const oh = +zone!.slice(1, 3), om = +zone!.slice(4, 6);
-    if (oh > 23 || om > 59) return undefined;
-    offset = (zone![0] === "-" ? -1 : 1) * (oh * 60 + om);
-  }
-  const ms = frac ? Number(`${frac.slice(1)}00`.slice(0, 3)) : 0; // milliseconds; digits past them are dropped
-  // Not Date.UTC(year, ...): it reads years 0-99 as 1900-1999 ("0070-01-04" would be 1970-01-04).
-  // setUTCFullYear takes the year as written; years before 1970 then give a negative time, refused below.
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, ms);
-  const at = date.getTime() - offset * 60_000;
-  return at >= 0 && at <= 8.64e15 ? at : undefined;
-}
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-
-function daysIn(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-/**
  * The request's method, or an error message when the request is malformed.
  * Hot path: plain loops and property reads, no closures or temporary arrays.
  */
@@ -138,6 +101,9 @@ export function validateRequest(req: unknown): { method: Method } | { error: str
   }
   if (req.client !== undefined && !isObject(req.client)) return { error: "`client` must be an object" };
   if (req.session !== undefined && !isObject(req.session)) return { error: "`session` must be an object" };
+  const srv = req.server; // `server.name` (contract/attributes.ts): an object; its name a string and a valid name
+  if (srv !== undefined && (!isObject(srv) || (srv.name !== undefined && typeof srv.name !== "string"))) return { error: "`server` must be an object whose `name` is a string" };
+  if (srv !== undefined && srv.name !== undefined && nameFault(srv.name as string)) return { error: `the server name ${JSON.stringify(srv.name)} ${nameFault(srv.name as string)}` };
   if (req.annotations !== undefined && !isObject(req.annotations)) return { error: "`annotations` must be an object" };
   if (req.arguments !== undefined && !isObject(req.arguments)) return { error: "`arguments` must be an object" };
   const target = METHOD_TARGET[method];
@@ -157,101 +123,18 @@ export function validateRequest(req: unknown): { method: Method } | { error: str
 
 const CALL = Object.freeze({ method: "tools/call" as Method });
 
-export const ANNOTATION_DEFAULTS = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true } as const;
-
-function walk(base: unknown, path: readonly string[], text: string): unknown {
-  let v = base;
-  for (const seg of path) {
-    if (!isObject(v) || !Object.prototype.hasOwnProperty.call(v, seg)) throw new EvalError(`\`${text}\` is missing`);
-    v = v[seg];
-  }
-  if (v === undefined || v === null) throw new EvalError(`\`${text}\` is missing`);
-  return v;
-}
-
-function timeOf(req: PolicyRequest): Date {
-  const t = req.time === undefined ? Date.now() : parseTime(req.time);
-  if (t === undefined) throw new EvalError("`time` is not a valid time");
-  return new Date(t);
-}
-
-/** Read an attribute. Throws EvalError when it is absent (except where a default is defined) or mistyped. */
+/**
+ * Read an attribute through its registry row (contract/attributes.ts). Throws EvalError when it is
+ * absent (except where a default is defined) or mistyped. The interpreter's path; the compiled function
+ * fetches the row's reader once per condition node instead (codegen/closures.ts).
+ */
 export function readAttr(req: PolicyRequest, root: AttrRoot, path: readonly string[], text: string): unknown {
-  switch (root) {
-    case "principal.id":
-      return str(req.principal?.id, text);
-    case "principal.scopes":
-      return req.principal?.scopes ?? [];
-    case "principal.claims":
-      return walk(req.principal?.claims, path, text);
-    case "client.ip":
-      return str(req.client?.ip, text);
-    case "client.tls":
-      return bool(req.client?.tls ?? false, text);
-    case "client.mtls":
-      return bool(req.client?.mtls ?? false, text);
-    case "client.certSubject":
-      return str(req.client?.certSubject, text);
-    case "session.id":
-      return str(req.session?.id, text);
-    case "tool.name":
-      return str(req.tool, text);
-    case "annotations.readOnlyHint":
-    case "annotations.destructiveHint":
-    case "annotations.idempotentHint":
-    case "annotations.openWorldHint": {
-      const key = root.slice("annotations.".length) as keyof typeof ANNOTATION_DEFAULTS;
-      return bool(req.annotations?.[key] ?? ANNOTATION_DEFAULTS[key], text);
-    }
-    case "args":
-      return walk(req.arguments, path, text);
-    case "resource.uri":
-      return str(req.resource, text);
-    case "time.hour":
-      return timeOf(req).getUTCHours();
-    case "time.minute":
-      return timeOf(req).getUTCMinutes();
-    case "time.weekday":
-      return timeOf(req).getUTCDay();
-  }
+  return ATTRIBUTES[root].read(req, path, text);
 }
 
 /** Whether an attribute is present (for `has`). Never throws. */
 export function hasAttr(req: PolicyRequest, root: AttrRoot, path: readonly string[]): boolean {
-  try {
-    switch (root) {
-      case "client.tls":
-        return req.client?.tls !== undefined;
-      case "client.mtls":
-        return req.client?.mtls !== undefined;
-      case "principal.scopes":
-        return req.principal?.scopes !== undefined;
-      case "annotations.readOnlyHint":
-      case "annotations.destructiveHint":
-      case "annotations.idempotentHint":
-      case "annotations.openWorldHint":
-        return req.annotations?.[root.slice("annotations.".length) as keyof typeof ANNOTATION_DEFAULTS] !== undefined;
-      case "time.hour":
-      case "time.minute":
-      case "time.weekday":
-        return true;
-      default:
-        readAttr(req, root, path, "");
-        return true;
-    }
-  } catch {
-    return false;
-  }
-}
-
-function str(v: unknown, text: string): string {
-  if (v === undefined || v === null) throw new EvalError(`\`${text}\` is missing`);
-  if (typeof v !== "string") throw new EvalError(`\`${text}\` is not a string`);
-  return v;
-}
-function bool(v: unknown, text: string): boolean {
-  if (typeof v !== "boolean") throw new EvalError(`\`${text}\` is not a boolean`);
-  return v;
+  return ATTRIBUTES[root].has(req, path);
 }
 
 export function describeValue(v: unknown): string {

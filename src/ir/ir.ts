@@ -12,26 +12,9 @@ import type { CheckSpec, GlobSyntax } from "../builtins/registry.js";
 
 export type Scalar = string | number | boolean;
 
-/** Attribute roots a condition may read. `claims` and `args` take a free path of segments. */
-export type AttrRoot =
-  | "principal.id"
-  | "principal.scopes"
-  | "principal.claims"
-  | "client.ip"
-  | "client.tls"
-  | "client.mtls"
-  | "client.certSubject"
-  | "session.id"
-  | "tool.name"
-  | "annotations.readOnlyHint"
-  | "annotations.destructiveHint"
-  | "annotations.idempotentHint"
-  | "annotations.openWorldHint"
-  | "args"
-  | "resource.uri"
-  | "time.hour"
-  | "time.minute"
-  | "time.weekday";
+/** Attribute roots a condition may read: derived from the attribute registry (contract/attributes.ts). */
+export type { AttrRoot } from "../contract/attributes.js";
+import type { AttrRoot } from "../contract/attributes.js";
 
 export type IrSet =
   /** CIDR items (`10.0.0.0/8`, `::1`), validated; `builtin` for the named built-in sets (`private`, ...). */

@@ -22,6 +22,7 @@ import * as nodePath from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
 import { closest } from "../diagnostics/suggest.js";
 import type { Effect, PolicyRequest, ReasonCode, Visibility } from "../contract/index.js";
+import { ATTRIBUTE_ROWS } from "../contract/attributes.js";
 
 export interface Position {
   file: string;
@@ -105,8 +106,12 @@ const DECISION_REASONS: readonly ReasonCode[] = [
   "approval_required",
   "internal_error",
 ];
-/** The fields of a request, and of its objects: anything else is a typo the evaluators would ignore. */
-const REQUEST_FIELDS: Readonly<Record<string, readonly string[] | null>> = {
+/**
+ * The fields of a request, and of its objects: anything else is a typo the evaluators would ignore.
+ * The places the attribute registry's rows read are added (`server.name`), so a new attribute row is
+ * accepted here with no edit.
+ */
+const REQUEST_FIELDS: Readonly<Record<string, readonly string[] | null>> = withAttributePlaces({
   principal: ["id", "roles", "scopes", "claims"],
   method: null,
   tool: null,
@@ -117,7 +122,19 @@ const REQUEST_FIELDS: Readonly<Record<string, readonly string[] | null>> = {
   client: ["ip", "tls", "mtls", "certSubject"],
   session: ["id"],
   time: null,
-};
+});
+
+function withAttributePlaces(base: Record<string, readonly string[] | null>): Record<string, readonly string[] | null> {
+  const out: Record<string, string[] | null> = {};
+  for (const [field, keys] of Object.entries(base)) out[field] = keys && [...keys];
+  for (const row of ATTRIBUTE_ROWS) {
+    const [field, key] = row.at;
+    if (!Object.prototype.hasOwnProperty.call(out, field)) out[field] = key === undefined ? null : [];
+    const keys = out[field];
+    if (key !== undefined && keys && !keys.includes(key)) keys.push(key);
+  }
+  return out;
+}
 /** Request fields merged field by field with the defaults; the others are replaced whole. */
 const MERGED = new Set(["principal", "client", "session"]);
 

@@ -5,7 +5,8 @@
  * neighbourhood, client addresses at the edges of the policy's CIDR ranges, TLS, sessions and times.
  * Guarantees: every generated request is a plain JSON object (it prints as JSON and replays unchanged);
  * a request carries a `time` exactly when a policy reads `time.*` (never the clock, so every run
- * replays); records shrink towards fewer keys and the first value of each list, so a counterexample
+ * replays), and a field that only attribute-registry rows describe (`server`) exactly when a policy
+ * reads one of them (values from the row's generator hint); records shrink towards fewer keys and the first value of each list, so a counterexample
  * shrinks to a small request; a scenario that names a role the policies do not declare, or a tool
  * they never mention, is refused (a typo would make a property hold vacuously).
  */
@@ -13,11 +14,11 @@ import fc from "fast-check";
 import { compileGlob } from "../builtins/registry.js";
 import type { Policy } from "../policy.js";
 import type { ClientInfo, Decision, Method, PolicyRequest, Principal, ToolAnnotations } from "../contract/index.js";
-import { METHODS } from "../contract/index.js";
+import { ATTRIBUTE_ROWS, METHODS, type AttributeRow, type AttrRoot, type RequestField } from "../contract/index.js";
 import { edgeAddresses, respellings } from "./addresses.js";
 import { gatherFacts, hintsFor, type PolicyFacts } from "./facts.js";
 import { hostileString as hostile } from "./hostile.js";
-import type { IrType } from "../ir/ir.js";
+import type { IrExpr, IrPolicy, IrType } from "../ir/ir.js";
 import { classifiedEdges, globExamples, hintValues, recordOf, uniqueValues, valueArb, withKey, type Classified, type ValueContext, type ValueMode } from "./values.js";
 
 type Arb<T> = fc.Arbitrary<T>;
@@ -75,6 +76,36 @@ function nested(paths: readonly (readonly string[])[], key: string, leaf: (key: 
   return recordOf(model);
 }
 
+/** Every attribute root the policies' conditions read (`has` included). */
+function rootsRead(policies: readonly Policy[]): Set<AttrRoot> {
+  const out = new Set<AttrRoot>();
+  const visit = (e: IrExpr | undefined): void => {
+    if (!e) return;
+    if (e.k === "attr" || e.k === "has") out.add(e.root);
+    else if (e.k === "not") visit(e.e);
+    else if (e.k === "and" || e.k === "or") e.es.forEach(visit);
+    else if (e.k === "inSet" || e.k === "matches") visit(e.l);
+    else if ("r" in e) {
+      visit(e.l);
+      visit(e.r);
+    }
+  };
+  const each = (ir: IrPolicy) => {
+    for (const r of [...ir.topDenies, ...[...ir.roles.values()].flatMap((x) => x.rules)]) [r.when, r.unless].forEach(visit);
+    for (const role of ir.roles.values()) role.members.forEach(visit);
+    for (const t of ir.tools.values()) visit(t.approval?.when);
+  };
+  policies.forEach((p) => each(p.ir));
+  return out;
+}
+
+/**
+ * Request fields whose records the hand-tuned generators below build (their known keys); every other
+ * attribute of the registry (contract/attributes.ts) is generated from its row's hint, in the record of
+ * its request field, whenever a condition reads it. So a new attribute row is generated with no change here.
+ */
+const HAND_BUILT: ReadonlySet<RequestField> = new Set<RequestField>(["principal", "client", "session", "annotations", "arguments", "tool", "resource", "prompt", "time", "method"]);
+
 /** The generators of one policy (or of several, over what any of them mentions). */
 class Generators {
   /** Any request: every method, every tool, every role. */
@@ -93,10 +124,16 @@ class Generators {
   private readonly otherTools: string[];
   private readonly toolGlobs: ((s: string) => boolean)[];
   private readonly argCache = new Map<string, Arb<Args>>();
+  /** Roots the conditions read: a row-generated attribute is added only then (other requests stay as they were). */
+  private readonly reads: ReadonlySet<AttrRoot>;
+  /** Records of request fields no hand-tuned generator builds (`server`), from the registry's rows. */
+  private readonly rowFields: Record<string, Arb<unknown>>;
   private readonly memo = new Map<IrType, Map<string, Classified>>();
 
   /** @param facts What the generators know about the policies. */
   constructor(readonly facts: PolicyFacts) {
+    this.reads = rootsRead(facts.policies);
+    this.rowFields = this.fieldsFromRows();
     const declared = [...facts.tools.keys()];
     const toolPatterns = facts.patterns.tool;
     const fromGlobs = toolPatterns.filter((p) => /[*?]/.test(p)).flatMap(globExamples);
@@ -104,10 +141,10 @@ class Generators {
     this.otherTools = strings([...toolPatterns.filter((p) => !/[*?]/.test(p)), ...fromGlobs, ...unknown]).filter((t) => !facts.tools.has(t));
     this.toolGlobs = toolPatterns.filter((p) => /[*?]/.test(p) && /[^*?]/.test(p)).map((p) => compileGlob(p, "name"));
     this.toolName = fc.constantFrom(...declared, ...this.otherTools);
-    this.annotations = recordOf({ readOnlyHint: fc.boolean(), destructiveHint: fc.boolean(), idempotentHint: fc.boolean(), openWorldHint: fc.boolean() });
+    this.annotations = recordOf(this.withRows("annotations", { readOnlyHint: fc.boolean(), destructiveHint: fc.boolean(), idempotentHint: fc.boolean(), openWorldHint: fc.boolean() }));
     this.client = this.clientArb();
     const sessions = strings(["s-1", "s-2", ...hintsFor(facts, "session.id").values]);
-    this.session = recordOf({ id: fc.constantFrom(...sessions) }, { freq: { id: 5 } });
+    this.session = recordOf(this.withRows("session", { id: fc.constantFrom(...sessions) }), { freq: { id: 5 } });
     this.time = this.timeArb();
     this.resource = fc.constantFrom(...this.targets("resource", ["file:///etc/passwd", "unknown://x"]));
     this.prompt = fc.constantFrom(...this.targets("prompt", ["unknown-prompt"]));
@@ -130,16 +167,57 @@ class Generators {
     return fc.oneof(...parts);
   };
 
+  /** A value for an attribute row from its generator hint: the policy's own values first, near misses, hostile strings. */
+  private rowLeaf(row: AttributeRow): Arb<unknown> {
+    const hints = hintsFor(this.facts, row.path);
+    switch (row.gen.kind) {
+      case "boolean":
+        return fc.boolean();
+      case "ip":
+        return fc.constantFrom(...strings([...edgeAddresses(hints.cidrs), ...edgeAddresses(this.facts.cidrs).slice(0, 8), "203.0.113.7", "not-an-ip"]));
+      case "strings":
+        return subset(strings([...hints.values, "unknown"]));
+      default: {
+        const examples = row.gen.kind === "name" ? row.gen.examples : ["x"];
+        const names = strings([...hints.values, ...hintValues(hints), ...hints.globs.flatMap(globExamples), ...examples]);
+        return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: this.hostileString });
+      }
+    }
+  }
+
+  /** `model` plus a key for each registry row under request field `field` that the conditions read and `model` lacks. */
+  private withRows<M extends Record<string, Arb<unknown>>>(field: RequestField, model: M): M {
+    const out: Record<string, Arb<unknown>> = { ...model };
+    for (const row of ATTRIBUTE_ROWS) {
+      const [f, key] = row.at;
+      if (f === field && key !== undefined && !Object.prototype.hasOwnProperty.call(out, key) && this.reads.has(row.path)) out[key] = this.rowLeaf(row);
+    }
+    return out as M;
+  }
+
+  /** The records of request fields that only registry rows describe (`server`), for the fields some condition reads. */
+  private fieldsFromRows(): Record<string, Arb<unknown>> {
+    const out: Record<string, Arb<unknown>> = {};
+    for (const row of ATTRIBUTE_ROWS) {
+      const [field, key] = row.at;
+      if (HAND_BUILT.has(field) || !this.reads.has(row.path) || Object.prototype.hasOwnProperty.call(out, field)) continue;
+      out[field] = key === undefined ? this.rowLeaf(row) : recordOf(this.withRows(field, {}), { freq: Object.fromEntries(ATTRIBUTE_ROWS.filter((r) => r.at[0] === field && r.at[1] !== undefined).map((r) => [r.at[1], 5])) });
+    }
+    return out;
+  }
+
   private clientArb(): Arb<ClientInfo> {
     const f = this.facts;
-    const hinted = edgeAddresses(hintsFor(f, "client.ip").cidrs);
+    const ipHints = hintsFor(f, "client.ip");
+    // The CIDR edges of the sets it is tested against, and the addresses it is compared with (`client.ip == "10.1.2.3"`).
+    const hinted = strings([...edgeAddresses(ipHints.cidrs), ...ipHints.values]);
     const all = edgeAddresses(f.cidrs).slice(0, 32);
     const others = strings([...all, ...respellings(hinted[0] ?? "10.0.0.4").slice(0, 3), "8.8.8.8", "::1", "not-an-ip"]);
     // The addresses the conditions test client.ip against come first, and three times as often.
     const ip = hinted.length ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...hinted) }, { weight: 1, arbitrary: fc.constantFrom(...others) }) : fc.constantFrom(...others);
     const subject = hintsFor(f, "client.certSubject");
     const subjects = strings([...subject.globs.flatMap(globExamples), ...hintValues(subject), "CN=other"]);
-    return recordOf({ ip, tls: fc.boolean(), mtls: fc.boolean(), certSubject: fc.constantFrom(...subjects) }, { freq: { ip: 5, tls: 3 } });
+    return recordOf(this.withRows("client", { ip, tls: fc.boolean(), mtls: fc.boolean(), certSubject: fc.constantFrom(...subjects) }), { freq: { ip: 5, tls: 3 } });
   }
 
   private timeArb(): Arb<number | string> {
@@ -181,12 +259,12 @@ class Generators {
     const scopesHint = hintsFor(this.facts, "principal.scopes");
     const scopes = strings([...scopesHint.values, ...scopesHint.values.filter((v) => typeof v === "string").map((v) => v.toUpperCase()), "unknown:scope"]);
     const ids = strings([...hintsFor(this.facts, "principal.id").values, "agent-1", "agent-2"]);
-    const model = {
+    const model = this.withRows("principal", {
       id: fc.constantFrom(...ids),
       roles: subset(pool).map((r) => [...holding, ...r]),
       scopes: subset(scopes),
       claims: nested(this.facts.claimPaths, "principal.claims", this.hintLeaf),
-    };
+    });
     return recordOf(model, { required: ["roles"] }) as Arb<Principal>;
   }
 
@@ -250,6 +328,7 @@ class Generators {
       annotations: this.annotations,
       client: this.client,
       session: this.session,
+      ...this.rowFields,
       ...(this.facts.readsTime && { time: this.time }),
     };
   }

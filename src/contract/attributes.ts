@@ -1,0 +1,226 @@
+/**
+ * The attribute registry: every request attribute a policy condition may read, ONE row each. The
+ * checker (names, static types, "did you mean"), both evaluators (the reader and `has`), the analysis
+ * (default, domain, which request field fixes it) and the testing kit (generator hint) read this table
+ * and keep no list of their own: a new request attribute is one row here
+ * (test/attributes-registry.test.ts fails when some consumer ignores a row).
+ * INVARIANTS:
+ * - a read of an absent attribute without a default, or of a mistyped one, throws EvalError (which
+ *   denies); no reader returns a guess. Readers run only on requests `validateRequest` accepted.
+ * - `has` never throws (a throwing getter on a host object reads as absent).
+ * - rows with a free path (`open`) take the rest of the dotted path as keys (`args.a.b`).
+ */
+import { EvalError } from "./errors.js";
+import type { PolicyRequest } from "./request.js";
+import { parseTime } from "./time.js";
+
+/** The static type the checker gives a read of the attribute (with a free path below an open row: any). */
+export type AttrType = "string" | "number" | "boolean" | "ip" | "strings" | "any";
+
+/**
+ * What the analysis may assume about the values:
+ * - `finite`: exactly these values (and absent); scenarios enumerate them. `typical` is the value a
+ *   scenario gives when it does not enumerate the attribute (absent when undefined).
+ * - `range`: whole numbers from `lo` to `hi`.
+ * - `open`: any value of the type, or absent; the solver reasons on the literals conditions compare
+ *   it with, and witness search tries the policy's own values.
+ */
+export type AttrDomain =
+  | { readonly kind: "finite"; readonly values: readonly boolean[]; readonly typical?: boolean }
+  | { readonly kind: "range"; readonly lo: number; readonly hi: number }
+  | { readonly kind: "open" };
+
+/**
+ * How the testing kit generates values:
+ * - `name`: the strings conditions compare it with, near misses, hostile strings and these examples;
+ * - `ip`: addresses at the edges of the policy's CIDR ranges; `boolean`; `strings`: subsets of the
+ *   compared strings; `free`: nested records along the paths conditions read; `clock`: a `time` around
+ *   the compared hours, minutes and weekdays; `target`: the method's target name (tool, resource).
+ */
+export type GenHint =
+  | { readonly kind: "name"; readonly examples: readonly string[] }
+  | { readonly kind: "ip" }
+  | { readonly kind: "boolean" }
+  | { readonly kind: "strings" }
+  | { readonly kind: "free" }
+  | { readonly kind: "clock" }
+  | { readonly kind: "target" };
+
+export type Reader = (req: PolicyRequest, path: readonly string[], text: string) => unknown;
+export type Presence = (req: PolicyRequest, path: readonly string[]) => boolean;
+
+/** A top-level field of the request. */
+export type RequestField = keyof PolicyRequest & string;
+
+export interface AttributeRow<P extends string = string> {
+  /** The dotted name in policy text: `client.ip`, `args` (open). */
+  readonly path: P;
+  readonly type: AttrType;
+  /** A free path of keys follows (`principal.claims.org`, `args.a.b`). */
+  readonly open: boolean;
+  /** Where the value lives in the request: a top-level field, then a key inside it (none for `tool`, `resource`, `time`). */
+  readonly at: readonly [RequestField] | readonly [RequestField, string];
+  /** The value, or EvalError. Hot path: the compiled function fetches this once per condition node. */
+  readonly read: Reader;
+  /** For `has`: whether the request holds it. Never throws. */
+  readonly has: Presence;
+  /** What an absent value reads as (MCP's annotation defaults, `false`, no scopes). */
+  readonly default?: boolean | readonly string[];
+  /** Always present (the clock stands in for an absent `time`). */
+  readonly alwaysPresent?: true;
+  /** On a request `validateRequest` accepted, the read never errs (validation refuses every mistyped value). */
+  readonly neverErrs?: true;
+  /**
+   * A name: `validateRequest` refuses a value that is empty, holds a control or invisible character or
+   * has white space at an end (so a lookalike cannot slip past `==`), and the checker flags comparisons
+   * with such a value (E0213): they never hold for a call the rules see.
+   */
+  readonly name?: true;
+  readonly domain: AttrDomain;
+  readonly gen: GenHint;
+}
+
+const OPEN: AttrDomain = { kind: "open" };
+const BOOLEANS = [false, true] as const;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function str(v: unknown, text: string): string {
+  if (v === undefined || v === null) throw new EvalError(`\`${text}\` is missing`);
+  if (typeof v !== "string") throw new EvalError(`\`${text}\` is not a string`);
+  return v;
+}
+
+function bool(v: unknown, text: string): boolean {
+  if (typeof v !== "boolean") throw new EvalError(`\`${text}\` is not a boolean`);
+  return v;
+}
+
+function walk(base: unknown, path: readonly string[], text: string): unknown {
+  let v = base;
+  for (const seg of path) {
+    if (!isObject(v) || !Object.prototype.hasOwnProperty.call(v, seg)) throw new EvalError(`\`${text}\` is missing`);
+    v = v[seg];
+  }
+  if (v === undefined || v === null) throw new EvalError(`\`${text}\` is missing`);
+  return v;
+}
+
+function timeOf(req: PolicyRequest): Date {
+  const t = req.time === undefined ? Date.now() : parseTime(req.time);
+  if (t === undefined) throw new EvalError("`time` is not a valid time");
+  return new Date(t);
+}
+
+type Raw = (req: PolicyRequest) => unknown;
+
+/** The raw value at `at` (undefined when a level is absent), as `req.client?.ip` reads it. */
+function rawAt(at: AttributeRow["at"]): Raw {
+  const [field, key] = at;
+  if (key === undefined) return (req) => req[field];
+  return (req) => {
+    const o = req[field] as Record<string, unknown> | null | undefined;
+    return o === undefined || o === null ? undefined : o[key];
+  };
+}
+
+/** `has` as a successful read: present when the read gives a value without error. */
+function readable(read: Reader): Presence {
+  return (req, path) => {
+    try {
+      read(req, path, "");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** `has` for a defaulted attribute: present when the request gives it (the default does not count). */
+function given(raw: Raw): Presence {
+  return (req) => {
+    try {
+      return raw(req) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+}
+
+type Extra = Partial<Pick<AttributeRow, "domain" | "gen">>;
+
+/** A string (or ip) attribute: absent or not a string is an error. */
+function text<P extends string>(path: P, at: AttributeRow["at"], gen: GenHint, x: { type?: "string" | "ip"; name?: true } & Extra = {}): AttributeRow<P> {
+  const raw = rawAt(at);
+  const read: Reader = (req, _path, t) => str(raw(req), t);
+  return { path, type: x.type ?? "string", open: false, at, read, has: readable(read), ...(x.name && { name: true }), domain: x.domain ?? OPEN, gen };
+}
+
+/** A boolean with a default when absent; a present non-boolean is an error. */
+function flag<P extends string>(path: P, at: AttributeRow["at"], dflt: boolean, typical?: boolean): AttributeRow<P> {
+  const raw = rawAt(at);
+  const read: Reader = (req, _path, t) => bool(raw(req) ?? dflt, t);
+  const domain: AttrDomain = typical === undefined ? { kind: "finite", values: BOOLEANS } : { kind: "finite", values: BOOLEANS, typical };
+  return { path, type: "boolean", open: false, at, read, has: given(raw), default: dflt, domain, gen: { kind: "boolean" } };
+}
+
+/** A free path into an object of the request (claims, arguments): any JSON value, absent is an error. */
+function free<P extends string>(path: P, at: AttributeRow["at"]): AttributeRow<P> {
+  const raw = rawAt(at);
+  const read: Reader = (req, p, t) => walk(raw(req), p, t);
+  return { path, type: "any", open: true, at, read, has: readable(read), domain: OPEN, gen: { kind: "free" } };
+}
+
+/** A part of the request's time (UTC); the clock when the request has none. */
+function clock<P extends string>(path: P, part: (d: Date) => number, lo: number, hi: number): AttributeRow<P> {
+  const read: Reader = (req) => part(timeOf(req));
+  return { path, type: "number", open: false, at: ["time"], read, has: () => true, alwaysPresent: true, neverErrs: true, domain: { kind: "range", lo, hi }, gen: { kind: "clock" } };
+}
+
+/** MCP's defaults for absent tool annotations. */
+export const ANNOTATION_DEFAULTS = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true } as const;
+
+/** A list of strings, empty when absent (validateRequest refuses scopes that are not a list of strings). */
+function scopes<P extends string>(path: P, at: AttributeRow["at"]): AttributeRow<P> {
+  const raw = rawAt(at);
+  return { path, type: "strings", open: false, at, read: (req) => raw(req) ?? [], has: given(raw), default: [], neverErrs: true, domain: OPEN, gen: { kind: "strings" } };
+}
+
+/** THE registry (exported as ATTRIBUTE_ROWS). Order is the order of "did you mean" candidates and of documentation. */
+const ROWS = [
+  text("principal.id", ["principal", "id"], { kind: "name", examples: ["agent-1", "agent-2"] }),
+  scopes("principal.scopes", ["principal", "scopes"]),
+  free("principal.claims", ["principal", "claims"]),
+  text("client.ip", ["client", "ip"], { kind: "ip" }, { type: "ip" }),
+  flag("client.tls", ["client", "tls"], false, true),
+  flag("client.mtls", ["client", "mtls"], false, false),
+  text("client.certSubject", ["client", "certSubject"], { kind: "name", examples: ["CN=other"] }),
+  text("session.id", ["session", "id"], { kind: "name", examples: ["s-1", "s-2"] }),
+  text("tool.name", ["tool"], { kind: "target" }, { name: true }),
+  flag("annotations.readOnlyHint", ["annotations", "readOnlyHint"], ANNOTATION_DEFAULTS.readOnlyHint),
+  flag("annotations.destructiveHint", ["annotations", "destructiveHint"], ANNOTATION_DEFAULTS.destructiveHint),
+  flag("annotations.idempotentHint", ["annotations", "idempotentHint"], ANNOTATION_DEFAULTS.idempotentHint),
+  flag("annotations.openWorldHint", ["annotations", "openWorldHint"], ANNOTATION_DEFAULTS.openWorldHint),
+  free("args", ["arguments"]),
+  text("resource.uri", ["resource"], { kind: "target" }, { name: true }),
+  clock("time.hour", (d) => d.getUTCHours(), 0, 23),
+  clock("time.minute", (d) => d.getUTCMinutes(), 0, 59),
+  clock("time.weekday", (d) => d.getUTCDay(), 0, 6),
+  // Which upstream MCP server the call goes to, for gateways that front several.
+  text("server.name", ["server", "name"], { kind: "name", examples: ["upstream-a", "upstream-b"] }, { name: true }),
+] as const;
+
+/** Attribute roots a condition may read. `principal.claims` and `args` take a free path of segments. */
+export type AttrRoot = (typeof ROWS)[number]["path"];
+
+// INVARIANT: rows are frozen, so no consumer can swap a reader at run time.
+for (const row of ROWS) Object.freeze(row);
+export const ATTRIBUTE_ROWS: readonly AttributeRow<AttrRoot>[] = Object.freeze(ROWS);
+
+/** The row of each root, in a prototype-free record (`"constructor"` is not an attribute). */
+export const ATTRIBUTES: Readonly<Record<AttrRoot, AttributeRow<AttrRoot>>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<AttrRoot, AttributeRow<AttrRoot>>, Object.fromEntries(ATTRIBUTE_ROWS.map((r) => [r.path, r]))),
+);
+
+/** Every attribute path, in registry order. */
+export const ATTRIBUTE_PATHS: readonly AttrRoot[] = ATTRIBUTE_ROWS.map((r) => r.path);
