@@ -11,7 +11,7 @@ import { lookupFrom, renderAll, toJson, type JsonDiagnostic } from "./diagnostic
 import { decide as interpretDecide, explain as interpretExplain } from "./eval/interpreter.js";
 import type { IrBudget, IrPolicy } from "./ir/ir.js";
 import type { Decision, Explanation, ListKind, Method, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./contract/index.js";
-import { listRowOf } from "./contract/methods.js";
+import { isMethod, listRowOf, METHOD_ROWS } from "./contract/methods.js";
 import type { SourceFile } from "./source/source.js";
 import { INVISIBLE } from "./eval/request.js";
 import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./eval/resolve.js";
@@ -164,7 +164,7 @@ export class Policy {
   async decideAsync(request: PolicyRequest, options?: ResolveOptions): Promise<Decision & { resolved: ResolvedUrl[] }> {
     const d = this.decide(request);
     const method = request?.method ?? "tools/call";
-    const tool = method === "tools/call" && typeof request?.tool === "string" ? this.ir.tools.get(request.tool) : undefined;
+    const tool = isMethod(method) && METHOD_ROWS[method].runsTool && typeof request?.tool === "string" ? this.ir.tools.get(request.tool) : undefined;
     try {
       return await resolveUrls(d, tool?.args, request?.arguments, tool?.name ?? "", options);
     } catch (err) {

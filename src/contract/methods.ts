@@ -91,3 +91,16 @@ export function listRowOf(kind: ListKind): MethodRow | undefined {
   const lists = templates ? "resource" : kind;
   return METHOD_TABLE.find((r) => "lists" in r && r.lists === lists && "templates" in r === templates);
 }
+
+/**
+ * The target or listed item a request names, read by its method's row (`tool` of tools/call and
+ * tools/list, `resource` of resources/read, resources/list and completion of a resource, ...);
+ * undefined for a method with none (to-client) or not in the table. Not validated: may be any value.
+ */
+export function requestTarget(req: { readonly method?: unknown; readonly tool?: unknown; readonly resource?: unknown; readonly prompt?: unknown }): unknown {
+  const m = req.method ?? "tools/call";
+  if (!isMethod(m)) return undefined;
+  const row = METHOD_ROWS[m];
+  const kind = row.lists ?? targetKindOf(row, req);
+  return kind === undefined ? undefined : req[kind];
+}

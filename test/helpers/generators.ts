@@ -3,7 +3,7 @@
  * from a small vocabulary so that generated requests hit their rules often.
  */
 import fc from "fast-check";
-import { checkPolicy } from "mcppolicy";
+import { checkPolicy, METHODS } from "mcppolicy";
 
 export const TOOLS = ["read_file", "write_file", "execute_command", "fs.read", "fs.write", "query", "fetch_url"];
 export const ROLES = ["dev", "admin", "ops", "reader"];
@@ -172,11 +172,12 @@ export const request = fc.record(
       },
       { requiredKeys: [] },
     ),
-    method: fc.constantFrom("tools/call", "tools/call", "tools/list", "resources/read", "prompts/get"),
+    // Every method of the table (tools/call twice as often as the others).
+    method: fc.constantFrom("tools/call", ...METHODS),
     tool: fc.constantFrom(...TOOLS, "unknown_tool", "write_log"),
     arguments: fc.dictionary(fc.constantFrom("path", "n", "mode", "items", "extra"), argValue, { maxKeys: 4 }),
     annotations: fc.record({ readOnlyHint: fc.boolean(), destructiveHint: fc.boolean() }, { requiredKeys: [] }),
-    resource: fc.constantFrom("file:///ws/a.txt", "file:///ws/d/b.txt", "file:///ws/../etc/passwd", "db://main", "file:///ws/%2e%2e/x"),
+    resource: fc.constantFrom("file:///ws/a.txt", "file:///ws/d/b.txt", "file:///ws/../etc/passwd", "db://main", "file:///ws/%2e%2e/x", "file:///ws/{name}", "file:///{+path}", "db://{table}"),
     prompt: fc.constantFrom("review", "summarize"),
     client: fc.record({ ip: fc.constantFrom(...IPS), tls: fc.boolean(), mtls: fc.boolean(), certSubject: fc.constantFrom("CN=agent-01", "CN=other") }, { requiredKeys: [] }),
     time: fc.constantFrom(Date.UTC(2026, 0, 5, 9, 30), Date.UTC(2026, 0, 5, 15, 0), "2026-01-05T23:59:00Z", "garbage"),

@@ -18,6 +18,8 @@ export interface UriTemplate {
   readonly steps: readonly Step[];
   /** The expansion with every variable `x`. */
   readonly sample: string;
+  /** The expansion with every variable `value` (may not be a valid expansion: check with `matchesTemplate`). */
+  readonly expand: (value: string) => string;
 }
 
 const MAX_TEMPLATE = 2048;
@@ -36,9 +38,12 @@ export function parseTemplate(text: string): UriTemplate | string {
   if (text.length > MAX_TEMPLATE) return `is longer than ${MAX_TEMPLATE} characters`;
   const steps: Step[] = [];
   let sample = "";
+  /** Literal parts, and `null` for a variable. */
+  const parts: (string | null)[] = [];
   const lit = (s: string) => {
     for (const ch of s) steps.push({ lit: ch });
     sample += s;
+    parts.push(s);
   };
   let i = 0;
   while (i < text.length) {
@@ -68,6 +73,7 @@ export function parseTemplate(text: string): UriTemplate | string {
     const run = (max: number) => {
       steps.push({ cls, max });
       sample += "x";
+      parts.push(null);
     };
     vars.forEach((v, k) => {
       if (op === "" || op === "+" || op === "#") {
@@ -84,7 +90,7 @@ export function parseTemplate(text: string): UriTemplate | string {
     });
     i = end + 1;
   }
-  return { steps, sample };
+  return { steps, sample, expand: (value) => parts.map((p) => p ?? value).join("") };
 }
 
 /** Whether `s` is an expansion of the template (under its reading above): a set-of-states simulation. */
@@ -145,16 +151,24 @@ export function resourceSeeds(ir: IrPolicy): string[] {
   return out;
 }
 
-/** The witnesses of a template: its sample, then the seeds (resourceSeeds) that are expansions of it. */
+/**
+ * The witnesses of a template, at most MAX_WITNESSES: its sample; the seeds (resourceSeeds) that are
+ * expansions of it; then the template with every variable set to one word of the seeds (the runs
+ * between `/ ? # & = , ; :`), where that is an expansion (`db://{table}/rows` and `db://users/*` give
+ * `db://users/rows`).
+ */
 export function witnesses(t: UriTemplate, seeds: readonly string[]): string[] {
   const out = [t.sample];
   const seen = new Set(out);
-  for (const s of seeds) {
-    if (out.length >= MAX_WITNESSES) break;
-    if (!seen.has(s) && matchesTemplate(t, s)) {
+  const add = (s: string) => {
+    if (out.length < MAX_WITNESSES && !seen.has(s) && matchesTemplate(t, s)) {
       seen.add(s);
       out.push(s);
     }
-  }
+  };
+  for (const s of seeds) add(s);
+  const words = new Set<string>();
+  for (const s of seeds) for (const w of s.split(/[/?#&=,;:]+/)) if (w !== "") words.add(w);
+  for (const w of words) add(t.expand(w));
   return out;
 }
