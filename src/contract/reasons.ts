@@ -32,7 +32,20 @@ export type ReasonCode = (typeof REASON_CODES)[number];
  * shared decision core, eval/core/) build every message here, so they cannot word a reason differently.
  * User text is in backticks. INVARIANT: a builder only formats; it decides nothing.
  */
-const quoted = (names: readonly string[]): string => names.map((r) => `\`${r}\``).join(", ");
+/**
+ * `a`, `b` for a list of names. Hot path (every `no_rule`): memoized by list identity, which helps where
+ * the list is shared between decisions (the compiled function's frozen role lists); a WeakMap, so
+ * lists built per call are collected with their text.
+ */
+function quoted(names: readonly string[]): string {
+  let text = QUOTED.get(names);
+  if (text === undefined) {
+    text = names.map((r) => `\`${r}\``).join(", ");
+    if (Object.isFrozen(names)) QUOTED.set(names, text);
+  }
+  return text;
+}
+const QUOTED = new WeakMap<readonly string[], string>();
 
 export const REASON_TEXT = {
   allowedBy: (role: string | undefined): string => (role ? `allowed by role \`${role}\`` : "allowed"),
