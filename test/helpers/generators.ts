@@ -172,15 +172,27 @@ export const request = fc.record(
       },
       { requiredKeys: [] },
     ),
-    // Every method of the table (tools/call twice as often as the others).
-    method: fc.constantFrom("tools/call", ...METHODS),
+    method: fc.constantFrom("tools/call", "tools/call", "tools/list", "resources/read", "prompts/get"),
     tool: fc.constantFrom(...TOOLS, "unknown_tool", "write_log"),
     arguments: fc.dictionary(fc.constantFrom("path", "n", "mode", "items", "extra"), argValue, { maxKeys: 4 }),
     annotations: fc.record({ readOnlyHint: fc.boolean(), destructiveHint: fc.boolean() }, { requiredKeys: [] }),
-    resource: fc.constantFrom("file:///ws/a.txt", "file:///ws/d/b.txt", "file:///ws/../etc/passwd", "db://main", "file:///ws/%2e%2e/x", "file:///ws/{name}", "file:///{+path}", "db://{table}"),
+    resource: fc.constantFrom("file:///ws/a.txt", "file:///ws/d/b.txt", "file:///ws/../etc/passwd", "db://main", "file:///ws/%2e%2e/x"),
     prompt: fc.constantFrom("review", "summarize"),
     client: fc.record({ ip: fc.constantFrom(...IPS), tls: fc.boolean(), mtls: fc.boolean(), certSubject: fc.constantFrom("CN=agent-01", "CN=other") }, { requiredKeys: [] }),
     time: fc.constantFrom(Date.UTC(2026, 0, 5, 9, 30), Date.UTC(2026, 0, 5, 15, 0), "2026-01-05T23:59:00Z", "garbage"),
   },
   { requiredKeys: ["principal", "method"] },
 );
+
+/**
+ * Requests of every method of the method table (tools/call twice as often as each other), with
+ * resources that include URI templates (resources/templates/list): `request` with another method and,
+ * where it has a resource, another resource. For the differential suite.
+ */
+export const anyRequest = fc
+  .tuple(
+    request,
+    fc.constantFrom("tools/call", ...METHODS),
+    fc.constantFrom("file:///ws/a.txt", "file:///ws/d/b.txt", "file:///ws/../etc/passwd", "db://main", "file:///ws/{name}", "file:///{+path}", "db://{table}", "file:///ws/{bad"),
+  )
+  .map(([r, method, resource]) => ({ ...r, method, ...(r.resource !== undefined && { resource }) }));
