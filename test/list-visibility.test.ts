@@ -137,3 +137,32 @@ describe("every list row of the method table is served by the one generic path",
     });
   }
 });
+
+describe("list visibility agrees with the action it stands for (property, generated policies)", () => {
+  it("resources/list and prompts/list: `never` means the read/get is denied, `always` that it is allowed; a `never` template's sample read is denied", async () => {
+    const fc = (await import("fast-check")).default;
+    const { policyText, request } = await import("./helpers/generators.js");
+    const uris = fc.constantFrom("file:///ws/a.txt", "file:///ws/d/b.txt", "db://main", "other://x", "file:///ws/x");
+    fc.assert(
+      fc.property(policyText, request, uris, fc.constantFrom("review", "summarize", "other"), (text, base, uri, prompt) => {
+        const p = compilePolicy(text, { readFile: null });
+        const { method: _m, tool: _t, resource: _r, prompt: _p, ...rest } = base as PolicyRequest;
+        const pairs: [PolicyRequest, PolicyRequest][] = [
+          [{ ...rest, method: "resources/list", resource: uri }, { ...rest, method: "resources/read", resource: uri }],
+          [{ ...rest, method: "prompts/list", prompt }, { ...rest, method: "prompts/get", prompt }],
+        ];
+        for (const [list, act] of pairs) {
+          const v = p.decide(list).visibility;
+          const d = p.decide(act);
+          if (v === "never") expect(d.effect, JSON.stringify(act)).toBe("deny");
+          // `always` is read with the arguments unknown: a membership that reads them may err on a call
+          // without them (`or` does not skip an erring operand), which is the one way out.
+          if (v === "always" && !d.errors.some((e) => e.startsWith("membership of role"))) expect(d.effect, JSON.stringify(act)).toBe("allow");
+        }
+        const tpl = { ...rest, method: "resources/templates/list", resource: "file:///ws/{name}" } as PolicyRequest;
+        if (p.decide(tpl).visibility === "never") expect(p.decide({ ...rest, method: "resources/read", resource: "file:///ws/x" }).effect).toBe("deny");
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -30,7 +30,7 @@ export function listDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, 
   const roles = rs.roles;
   if (item === undefined) return decision("allow", [{ code: "allow_rule", message: REASON_TEXT.listAllowed(listNoun(row)) }], roles, call.errors ?? EMPTY, EMPTY, undefined);
   if (row.templates) return templateDecision(ev, req, item, roles, call);
-  const { v, reasons } = visibilityOf(req, ev.defaultAllow, rs.candidates(kind, item), ev.unsureDenies(call, kind, item), ev.maybeRules(call, kind, item), tool);
+  const { v, reasons } = visibilityOf(req, roles.length > 0, ev.defaultAllow, rs.candidates(kind, item), ev.unsureDenies(call, kind, item), ev.maybeRules(call, kind, item), tool);
   if (v === "never") {
     const d = denyOf("no_rule", REASON_TEXT.neverVisible(kind, item, REASON_TEXT.who(roles)), roles, call.errors ?? EMPTY, risk) as Mutable<Decision>;
     if (reasons) d.reasons = reasons;
@@ -55,7 +55,7 @@ function templateDecision(ev: Evaluator, req: PolicyRequest, template: string, r
     const c = newCall();
     const rs = ev.resolveRoles(sub, c, true);
     if (!rs) continue;
-    const { v } = visibilityOf(sub, ev.defaultAllow, rs.candidates("resource", w), ev.unsureDenies(c, "resource", w), ev.maybeRules(c, "resource", w), undefined);
+    const { v } = visibilityOf(sub, rs.roles.length > 0, ev.defaultAllow, rs.candidates("resource", w), ev.unsureDenies(c, "resource", w), ev.maybeRules(c, "resource", w), undefined);
     if (v !== "never") return decision("allow", [{ code: "allow_rule", message: REASON_TEXT.templateVisible(template) }], roles, call.errors ?? EMPTY, EMPTY, undefined, "depends");
   }
   const d = denyOf("no_rule", REASON_TEXT.templateNever(template, REASON_TEXT.who(roles)), roles, call.errors ?? EMPTY, undefined) as Mutable<Decision>;

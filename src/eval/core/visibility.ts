@@ -9,9 +9,14 @@ import type { PolicyRequest, Reason, Visibility } from "../../contract/index.js"
 import { REASON_TEXT } from "../../contract/reasons.js";
 import type { CoreRule, CoreTool, Tri, Unsure } from "./types.js";
 
-/** The visibility, and when it is `never` because of rules, the reasons (errors first, then denies). */
+/**
+ * The visibility, and when it is `never` because of rules, the reasons (errors first, then denies).
+ * `sure`: the principal holds some role whatever the arguments; when it holds roles only through
+ * memberships that read them, some calls have no role (`no_role`), so the item is `depends` at best.
+ */
 export function visibilityOf(
   req: PolicyRequest,
+  sure: boolean,
   defaultAllow: boolean,
   cands: readonly CoreRule[],
   unsure: readonly Unsure[] | undefined,
@@ -59,7 +64,7 @@ export function visibilityOf(
   if (!allowSure && !allowMaybe && !defaultAllow) return { v: "never" };
   // An allow that depends on the arguments may also err on them (a missing or mistyped argument), and an
   // erring allow denies (step 4): `always` only when no candidate's condition reads the arguments.
-  if (denyMaybe || allowMaybe || (!allowSure && !defaultAllow)) return { v: "depends" };
+  if (denyMaybe || allowMaybe || !sure || (!allowSure && !defaultAllow)) return { v: "depends" };
   if (tool?.approval) {
     if (!tool.approvalTri) return { v: "depends" };
     const a = tool.approvalTri(req);
