@@ -1,6 +1,6 @@
 /**
  * The reference interpreter: expressions walked over the IR, roles and candidate rules found by a plain
- * scan, with no indexes and no caching; the decision itself is assembled by the shared core
+ * scan, with no indexes and no caching of candidates or decisions; the decision itself is assembled by the shared core
  * (eval/core/, grammar/README.md's "Semantics of a decision"), the same code the compiled function
  * uses. It is the oracle the compiled decision function is tested against.
  * INVARIANT: never throws; any fault is a deny with a reason. INVARIANT: an error never switches a deny
@@ -172,9 +172,17 @@ function ruleHolds(r: IrRule, req: PolicyRequest): boolean {
 
 /**
  * The interpreter as the decision core's evaluator: candidates by scanning the IR, conditions walked by
- * `evalCondition`/`evalTri`. Built per decision and caching nothing beyond it.
+ * `evalCondition`/`evalTri`. One per IR (the core's view of a rule is a pure function of the rule), and
+ * no state of any call: that lives in the core's `Call`.
  */
 function evaluatorOf(ir: IrPolicy): Evaluator {
+  let ev = EVALUATORS.get(ir);
+  if (!ev) EVALUATORS.set(ir, (ev = newEvaluator(ir)));
+  return ev;
+}
+const EVALUATORS = new WeakMap<IrPolicy, Evaluator>();
+
+function newEvaluator(ir: IrPolicy): Evaluator {
   const policyBudgets = ir.budgets.map((b) => b.id);
   const roleBudgets = (role: string) => ir.roles.get(role)?.budgets.map((b) => b.id) ?? [];
   const rules = new Map<IrRule, CoreRule>();
