@@ -166,3 +166,54 @@ describe("list visibility agrees with the action it stands for (property, genera
     );
   });
 });
+
+describe("list decisions are re-entrant", () => {
+  it("a claims getter that decides another list request does not change the outer one (both evaluators)", () => {
+    const p = compilePolicy(
+      `policy "r"
+role senior {
+  member when principal.claims.level > 2
+  allow resource "file:///ws/**"
+  deny resource "file:///ws/secret/**" when principal.claims.banned
+}
+role user {
+  allow prompt summarize
+}
+`,
+      { readFile: null },
+    );
+    const inners: PolicyRequest[] = [
+      { method: "resources/list", principal: { claims: { level: 9 } }, resource: "file:///ws/a" },
+      { method: "resources/templates/list", principal: { claims: { level: "x" } }, resource: "file:///ws/{n}" },
+      { method: "prompts/list", principal: { roles: ["ghost"] }, prompt: "summarize" },
+    ];
+    const outers: PolicyRequest[] = [
+      { method: "resources/list", resource: "file:///ws/a" },
+      { method: "resources/list", resource: "file:///ws/secret/k" },
+      { method: "resources/templates/list", resource: "file:///ws/{name}" },
+      { method: "resources/templates/list", resource: "file:///ws/secret/{name}" },
+      { method: "prompts/list", prompt: "summarize" },
+    ];
+    for (const claims of [{ level: 1 }, { level: 9, banned: false }, { level: 9, banned: true }, { level: "9" }]) {
+      for (const outer of outers) {
+        const plain = { ...outer, principal: { roles: ["user"], claims } };
+        const expected = p.decide(plain);
+        expect(p.interpret(plain)).toEqual(expected);
+        for (const inner of inners) {
+          for (const run of [(r: PolicyRequest) => p.decide(r), (r: PolicyRequest) => p.interpret(r)]) {
+            const principal = {
+              roles: ["user"],
+              get claims() {
+                run(inner);
+                return claims;
+              },
+            };
+            const req = { ...outer, principal } as PolicyRequest;
+            expect(p.decide(req), JSON.stringify({ outer, claims, inner })).toEqual(expected);
+            expect(p.interpret(req)).toEqual(expected);
+          }
+        }
+      }
+    }
+  });
+});
