@@ -160,7 +160,7 @@ function targetFault(req: Record<string, unknown>, { method, row }: RequestShape
   } else if (targets.length > 1) {
     for (const t of targets) {
       if (req[t] === undefined) continue;
-      if (field !== undefined) return `\`${method}\` names exactly one of ${targets.map((x) => `\`${x}\``).join(", ")}, not both \`${field}\` and \`${t}\``;
+      if (field !== undefined) return `\`${method}\` must name one of ${targets.map((x) => `\`${x}\``).join(", ")}, not both \`${field}\` and \`${t}\``;
       field = t;
     }
     if (field === undefined || typeof req[field] !== "string") return `\`${method}\` needs one of ${targets.map((x) => `\`${x}\``).join(", ")} as a string`;
