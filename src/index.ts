@@ -2,7 +2,7 @@
  * mcppolicy's public API. Everything a host needs is exported from here; nothing else is a contract.
  */
 export { compilePolicy, checkPolicy, Policy, PolicyCompileError } from "./policy.js";
-export type { CompileOptions, CheckResult, Budget } from "./policy.js";
+export type { CompileOptions, CheckResult, Budget, VisibilityContext, VisibleItem } from "./policy.js";
 export type { Diagnostic, Severity } from "./diagnostics/diagnostic.js";
 export type { JsonDiagnostic } from "./diagnostics/render.js";
 export { CATALOG } from "./diagnostics/catalog.js";
@@ -19,6 +19,7 @@ export type {
   ToolAnnotations,
   Visibility,
   ClientInfo,
+  ListKind,
 } from "./contract/index.js";
 export { METHODS } from "./contract/index.js";
 export type { Resolver, ResolveOptions, ResolvedUrl } from "./eval/resolve.js";

@@ -1,6 +1,6 @@
 /**
  * The compiled policy object hosts hold: `decide` (the compiled fast path), `interpret` (the
- * reference interpreter), `explain`, tools/list helpers, audit redaction, and the policy's declared
+ * reference interpreter), `explain`, list visibility (`visible`, `visibility`; tools/list helpers), audit redaction, and the policy's declared
  * budgets. `compilePolicy` throws PolicyCompileError on any error; `checkPolicy` never throws.
  */
 import { compileDecider } from "./codegen/decide.js";
@@ -10,7 +10,8 @@ import { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { lookupFrom, renderAll, toJson, type JsonDiagnostic } from "./diagnostics/render.js";
 import { decide as interpretDecide, explain as interpretExplain } from "./eval/interpreter.js";
 import type { IrBudget, IrPolicy } from "./ir/ir.js";
-import type { Decision, Explanation, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./contract/index.js";
+import type { Decision, Explanation, ListKind, Method, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./contract/index.js";
+import { isMethod, listRowOf, METHOD_ROWS } from "./contract/methods.js";
 import type { SourceFile } from "./source/source.js";
 import { INVISIBLE } from "./eval/request.js";
 import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./eval/resolve.js";
@@ -64,6 +65,17 @@ export interface CheckResult {
 }
 
 export type Budget = IrBudget;
+
+/** The rest of a list request: client, session, time... (the principal and the item are given apart). */
+export type VisibilityContext = Omit<PolicyRequest, "principal" | "tool" | "resource" | "prompt" | "method">;
+
+/** An MCP list item: `Tool`, `Resource`, `Prompt` or `ResourceTemplate` (only the keys read here). */
+export interface VisibleItem {
+  name?: string;
+  uri?: string;
+  uriTemplate?: string;
+  annotations?: ToolAnnotations;
+}
 
 function reader(options: CompileOptions | undefined): ReadFile | undefined {
   return options?.readFile === null ? undefined : options?.readFile ?? fsReader;
@@ -152,7 +164,7 @@ export class Policy {
   async decideAsync(request: PolicyRequest, options?: ResolveOptions): Promise<Decision & { resolved: ResolvedUrl[] }> {
     const d = this.decide(request);
     const method = request?.method ?? "tools/call";
-    const tool = method === "tools/call" && typeof request?.tool === "string" ? this.ir.tools.get(request.tool) : undefined;
+    const tool = isMethod(method) && METHOD_ROWS[method].runsTool && typeof request?.tool === "string" ? this.ir.tools.get(request.tool) : undefined;
     try {
       return await resolveUrls(d, tool?.args, request?.arguments, tool?.name ?? "", options);
     } catch (err) {
@@ -177,14 +189,41 @@ export class Policy {
   }
 
   /** Whether calls to a tool could be allowed for a principal (tools/list semantics). */
-  toolVisibility(principal: Principal, tool: string, annotations?: ToolAnnotations, context?: Omit<PolicyRequest, "principal" | "tool" | "annotations" | "method">): Visibility {
-    const d = this.decide({ ...context, principal, method: "tools/list", tool, ...(annotations && { annotations }) });
-    return d.visibility ?? "never";
+  toolVisibility(principal: Principal, tool: string, annotations?: ToolAnnotations, context?: VisibilityContext): Visibility {
+    return this.visibility("tool", principal, tool, { ...context, ...(annotations && { annotations }) });
   }
 
   /** Filter a tools/list result to the tools some call could be allowed for. */
-  visibleTools<T extends { name: string; annotations?: ToolAnnotations }>(principal: Principal, tools: readonly T[], context?: Omit<PolicyRequest, "principal" | "tool" | "annotations" | "method">): T[] {
-    return tools.filter((t) => this.toolVisibility(principal, t.name, t.annotations, context) !== "never");
+  visibleTools<T extends { name: string; annotations?: ToolAnnotations }>(principal: Principal, tools: readonly T[], context?: VisibilityContext): T[] {
+    return this.visible("tool", principal, tools, context);
+  }
+
+  /**
+   * The visibility of one item of a list method for a principal: `tool` (tools/list), `resource`
+   * (resources/list), `prompt` (prompts/list) or `resource-template` (resources/templates/list, never
+   * `always`). A kind or item the policy refuses (not in the method table, malformed) is `never`.
+   */
+  visibility(kind: ListKind, principal: Principal, item: string, context?: VisibilityContext): Visibility {
+    const row = listRowOf(kind);
+    if (!row?.lists) return "never";
+    const d = this.decide({ ...context, principal, method: row.method as Method, [row.lists]: item });
+    return d.visibility ?? "never";
+  }
+
+  /**
+   * Filter the items of a list result to those the principal could act on (`visibility` is not
+   * `never`). An item is its name or URI as a string, or the MCP object (`Tool`, `Resource`, `Prompt`,
+   * `ResourceTemplate`), read by the key the method table gives (`name`, `uri`, `uriTemplate`; a tool's
+   * `annotations` too). An item without that key as a string is left out.
+   */
+  visible<T extends string | VisibleItem>(kind: ListKind, principal: Principal, items: readonly T[], context?: VisibilityContext): T[] {
+    const key = listRowOf(kind)?.itemKey;
+    return items.filter((it) => {
+      const name = typeof it === "string" ? it : key !== undefined ? it?.[key] : undefined;
+      if (typeof name !== "string") return false;
+      const annotations = kind === "tool" && typeof it === "object" && it.annotations ? it.annotations : undefined;
+      return this.visibility(kind, principal, name, annotations ? { ...context, annotations } : context) !== "never";
+    });
   }
 
   /**

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy, type PolicyRequest } from "mcppolicy";
-import { policyText, request } from "./helpers/generators.js";
+import { anyRequest, policyText, request } from "./helpers/generators.js";
 
 describe("compiled decision function == reference interpreter", () => {
   it("agrees on generated policies and requests", () => {
@@ -21,6 +21,20 @@ describe("compiled decision function == reference interpreter", () => {
         }
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it("agrees on requests of every MCP method of the table (lists, templates, completion, to-client)", () => {
+    fc.assert(
+      fc.property(policyText, fc.array(anyRequest, { minLength: 5, maxLength: 25 }), (text, reqs) => {
+        const policy = compilePolicy(text, { readFile: null });
+        for (const r of reqs) {
+          const compiled = policy.decide(r as PolicyRequest);
+          expect(compiled).toEqual(policy.interpret(r as PolicyRequest));
+          expect(compiled.reasons.every((x) => x.code !== "internal_error")).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 

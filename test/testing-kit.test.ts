@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compilePolicy, type Decision, type Policy, type PolicyRequest } from "mcppolicy";
+import { compilePolicy, METHODS, type Decision, type Policy, type PolicyRequest } from "mcppolicy";
 import * as kit from "mcppolicy/testing";
 import { always, arbitraries, assertEquivalent, equivalence, findDifference, forAllRequests, isInside, never, PolicyPropertyError, toolsListMatchesCalls } from "mcppolicy/testing";
 
@@ -346,7 +346,7 @@ describe("arbitraries", () => {
 
   it("cover every method, every annotation combination, unknown tools, hostile strings; times only when read", () => {
     const requests = sample(arbitraries(seed).request, 3000);
-    expect(new Set(requests.map((r) => r.method))).toEqual(new Set(["tools/call", "tools/list", "resources/read", "prompts/get"]));
+    expect(new Set(requests.map((r) => r.method))).toEqual(new Set(METHODS));
     const combos = new Set(requests.map((r) => r.annotations).filter((a) => a && Object.keys(a).length === 4).map((a) => JSON.stringify(a)));
     expect(combos.size).toBe(16);
     expect(requests.some((r) => r.tool === "unknown_tool")).toBe(true);

@@ -19,11 +19,12 @@ import { isAmbiguousUri } from "../builtins/glob/glob.js";
 import { patternMatches } from "../eval/interpreter.js";
 import type { Effect, Method, PolicyRequest, Principal } from "../contract/index.js";
 import { ATTRIBUTE_ROWS, ATTRIBUTES, type AttributeRow } from "../contract/attributes.js";
+import { actionMethodOf } from "../contract/methods.js";
 import { attrsOf, E, F, outcomes, T, type Env, type Out } from "./abstract.js";
 import { mayErr, mayHold, ruleCondition } from "./solver.js";
 import type { RequestContext } from "./types.js";
 
-export const METHOD_OF: Readonly<Record<TargetKind, Method>> = { tool: "tools/call", resource: "resources/read", prompt: "prompts/get" };
+export const METHOD_OF: Readonly<Record<TargetKind, Method>> = { tool: actionMethodOf("tool"), resource: actionMethodOf("resource"), prompt: actionMethodOf("prompt") };
 const TARGET_FIELD = { tool: "tool", resource: "resource", prompt: "prompt" } as const;
 
 export interface Target {

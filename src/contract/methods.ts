@@ -20,6 +20,8 @@ export interface MethodRow {
   readonly lists?: TargetKind;
   /** For `resources/templates/list`: the items are URI templates, not URIs. */
   readonly templates?: boolean;
+  /** For a list method: the key that names an item in the MCP result (`Tool.name`, `Resource.uri`, ...). */
+  readonly itemKey?: "name" | "uri" | "uriTemplate";
   /** `to-server`: a client asks a server (the usual); `to-client`: a server asks the client (sampling, elicitation). */
   readonly direction: "to-server" | "to-client";
   /** The call runs a tool: argument declarations, approvals and tool budgets apply. */
@@ -28,12 +30,12 @@ export interface MethodRow {
 
 export const METHOD_TABLE = [
   { method: "tools/call", targets: ["tool"], direction: "to-server", runsTool: true },
-  { method: "tools/list", targets: [], lists: "tool", direction: "to-server" },
+  { method: "tools/list", targets: [], lists: "tool", itemKey: "name", direction: "to-server" },
   { method: "resources/read", targets: ["resource"], direction: "to-server" },
-  { method: "resources/list", targets: [], lists: "resource", direction: "to-server" },
-  { method: "resources/templates/list", targets: [], lists: "resource", templates: true, direction: "to-server" },
+  { method: "resources/list", targets: [], lists: "resource", itemKey: "uri", direction: "to-server" },
+  { method: "resources/templates/list", targets: [], lists: "resource", templates: true, itemKey: "uriTemplate", direction: "to-server" },
   { method: "prompts/get", targets: ["prompt"], direction: "to-server" },
-  { method: "prompts/list", targets: [], lists: "prompt", direction: "to-server" },
+  { method: "prompts/list", targets: [], lists: "prompt", itemKey: "name", direction: "to-server" },
   { method: "completion/complete", targets: ["prompt", "resource"], direction: "to-server" },
   { method: "sampling/createMessage", targets: [], direction: "to-client" },
   { method: "elicitation/create", targets: [], direction: "to-client" },
@@ -58,4 +60,47 @@ export function listMethodOf(kind: TargetKind): Method {
 /** The method that acts on one target of `kind` (tools/call, resources/read, prompts/get). */
 export function actionMethodOf(kind: TargetKind): Method {
   return METHOD_TABLE.find((r) => r.targets.length === 1 && r.targets[0] === kind)!.method;
+}
+
+/** The field a request names its target or listed item in: the target kind's name (`tool`, `resource`, `prompt`). */
+export type TargetField = TargetKind;
+
+/**
+ * The kind of target a request of this row acts on: its one target, or for a row with several
+ * (`completion/complete`) the one the request names as a string; undefined for list and to-client rows.
+ * The request is assumed validated (exactly one named).
+ */
+export function targetKindOf(row: MethodRow, req: { readonly tool?: unknown; readonly resource?: unknown; readonly prompt?: unknown }): TargetKind | undefined {
+  const ts = row.targets;
+  if (ts.length === 1) return ts[0];
+  for (const t of ts) if (typeof req[t] === "string") return t;
+  return undefined;
+}
+
+/** What a list row's items are called in messages: `tools`, `resources`, `prompts`, `resource templates`. */
+export function listNoun(row: MethodRow): string {
+  return row.templates ? `${row.lists} templates` : `${row.lists}s`;
+}
+
+/** What `policy.visible` filters: the items of a list method (`resource-template`: resources/templates/list). */
+export type ListKind = TargetKind | "resource-template";
+
+/** The row of the list method whose items are of `kind`. */
+export function listRowOf(kind: ListKind): MethodRow | undefined {
+  const templates = kind === "resource-template";
+  const lists = templates ? "resource" : kind;
+  return METHOD_TABLE.find((r) => "lists" in r && r.lists === lists && "templates" in r === templates);
+}
+
+/**
+ * The target or listed item a request names, read by its method's row (`tool` of tools/call and
+ * tools/list, `resource` of resources/read, resources/list and completion of a resource, ...);
+ * undefined for a method with none (to-client) or not in the table. Not validated: may be any value.
+ */
+export function requestTarget(req: { readonly method?: unknown; readonly tool?: unknown; readonly resource?: unknown; readonly prompt?: unknown }): unknown {
+  const m = req.method ?? "tools/call";
+  if (!isMethod(m)) return undefined;
+  const row = METHOD_ROWS[m];
+  const kind = row.lists ?? targetKindOf(row, req);
+  return kind === undefined ? undefined : req[kind];
 }

@@ -1,22 +1,25 @@
 /**
- * The reference interpreter: grammar/README.md's "Semantics of a decision", step by step, over the
- * IR, with no indexes and no caching. It is the oracle the compiled decision function is tested
- * against. INVARIANT: never throws; any fault is a deny with a reason. INVARIANT: an error never
- * switches a deny off: an erring deny condition, `unless`, or membership of a role that owns or
- * includes a deny (the role is then "in doubt", see `rolesOf`) denies with `evaluation_error`.
- * INVARIANT (tools/list): `never` only when every call is denied, `always` only when every call with
- * valid arguments is allowed: a condition or membership that reads the arguments is unknown, never an
- * error, and an allow that might match may err, so it keeps the tool at `depends`.
+ * The reference interpreter: expressions walked over the IR, roles and candidate rules found by a plain
+ * scan, with no indexes and no caching of candidates or decisions; the decision itself is assembled by the shared core
+ * (eval/core/, grammar/README.md's "Semantics of a decision"), the same code the compiled function
+ * uses. It is the oracle the compiled decision function is tested against.
+ * INVARIANT: never throws; any fault is a deny with a reason. INVARIANT: an error never switches a deny
+ * off: an erring deny condition, `unless`, or membership of a role that owns or includes a deny (the
+ * role is then "in doubt", see `rolesOf`) denies with `evaluation_error`.
  * Keeps no state outside a call, so a getter on the request may call decide again (re-entrant).
  */
-import type { IrExpr, IrPolicy, IrRule, IrTool } from "../ir/ir.js";
+import type { IrExpr, IrPolicy, IrRule } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
 import { globTest, patternMatches as matchesPattern, setMatcher } from "../ir/match.js";
-import type { Mutable } from "../contract/mutable.js";
-import type { Decision, ExplainedRule, Method, PolicyRequest, Reason, Visibility } from "../contract/index.js";
+import type { Decision, ExplainedRule, MethodRow, PolicyRequest, TargetKind } from "../contract/index.js";
+import { targetKindOf } from "../contract/methods.js";
+import { REASON_TEXT } from "../contract/reasons.js";
 import { checkValue } from "./args.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
 import { EvalError, hasAttr, readAttr, validateRequest } from "./request.js";
+import { coreRule, coreTool, decideWith, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
+
+export type { Tri } from "./core/index.js";
 
 // ---- expressions (two-valued; throws EvalError) ----
 export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
@@ -61,9 +64,7 @@ export function evalCondition(e: IrExpr, req: PolicyRequest): boolean {
   return asBool(evalExpr(e, req), "the condition");
 }
 
-// ---- three-valued evaluation for tools/list: arguments are unknown ----
-export type Tri = true | false | "unknown" | "error";
-
+// ---- three-valued evaluation for list methods: arguments are unknown ----
 
 export function evalTri(e: IrExpr, req: PolicyRequest): Tri {
   if (e.k === "not") {
@@ -91,18 +92,6 @@ export function evalTri(e: IrExpr, req: PolicyRequest): Tri {
 }
 
 // ---- rules ----
-const TARGET_OF: Partial<Record<Method, "tool" | "resource" | "prompt">> = {
-  "tools/call": "tool",
-  "tools/list": "tool",
-  "resources/read": "resource",
-  "prompts/get": "prompt",
-};
-
-export function targetValue(req: PolicyRequest, method: Method): string | undefined {
-  const t = TARGET_OF[method];
-  return t === "tool" ? req.tool : t === "resource" ? req.resource : t === "prompt" ? req.prompt : undefined;
-}
-
 export function patternMatches(rule: IrRule, value: string): boolean {
   return rule.patterns.some((p) => matchesPattern(p, value));
 }
@@ -111,7 +100,9 @@ export function patternMatches(rule: IrRule, value: string): boolean {
  * Roles held: declared host roles plus derived ones, closed under includes; sorted. `unsure`: the roles
  * (closed under includes, minus those held) of every derived role whose membership condition erred and
  * that is not held anyway, each mapped to the erring role that would have brought it; their deny rules
- * may apply (grammar/README.md, "Errors deny").
+ * may apply (grammar/README.md, "Errors deny"). `list` (a list method with an item): memberships are
+ * three-valued, and `maybe` holds the roles (closed, minus those held) a membership reading the
+ * arguments may bring.
  */
 export function rolesOf(ir: IrPolicy, req: PolicyRequest, list = false): { roles: string[]; ignored: string[]; errors: string[]; unsure: Map<string, string>; maybe: Set<string> } {
   const held = new Set<string>();
@@ -129,7 +120,7 @@ export function rolesOf(ir: IrPolicy, req: PolicyRequest, list = false): { roles
     let unknown = false;
     for (const m of role.members) {
       if (list) {
-        // tools/list: a membership that reads the arguments may hold for some calls and not others.
+        // A list method: a membership that reads the arguments may hold for some calls and not others.
         const v = evalTri(m, req);
         if (v === true) {
           held.add(role.name);
@@ -138,7 +129,7 @@ export function rolesOf(ir: IrPolicy, req: PolicyRequest, list = false): { roles
         }
         if (v === "unknown") unknown = true;
         else if (v === "error") {
-          errors.push(`membership of role \`${role.name}\` could not be evaluated`);
+          errors.push(REASON_TEXT.membershipError(role.name));
           err = true;
         }
         continue;
@@ -151,7 +142,7 @@ export function rolesOf(ir: IrPolicy, req: PolicyRequest, list = false): { roles
         }
       } catch (e) {
         if (!(e instanceof EvalError)) throw e;
-        errors.push(`membership of role \`${role.name}\`: ${e.message}`);
+        errors.push(REASON_TEXT.membershipError(role.name, e.message));
         err = true;
       }
     }
@@ -167,41 +158,10 @@ export function rolesOf(ir: IrPolicy, req: PolicyRequest, list = false): { roles
   return { roles: [...closed].sort(), ignored, errors, unsure, maybe };
 }
 
-/**
- * tools/list only: the rules (allow and deny) of the roles a membership that reads the arguments may
- * bring in (`maybe`), that fit the tool, roles sorted by name, rules in source order.
- */
-export function maybeRules(ir: IrPolicy, maybe: ReadonlySet<string>, tool: string): IrRule[] {
+/** The rules of the named roles (sorted by name) of `kind` that match `target`, in source order. */
+function rulesOf(ir: IrPolicy, names: Iterable<string>, kind: TargetKind, target: string, denyOnly: boolean): IrRule[] {
   const out: IrRule[] = [];
-  for (const name of [...maybe].sort()) for (const r of ir.roles.get(name)!.rules) if (r.target === "tool" && patternMatches(r, tool)) out.push(r);
-  return out;
-}
-
-/**
- * The deny rules of the unsure roles that fit the target, roles sorted by name, rules in source order,
- * each with the erring role that would have brought it.
- */
-export function unsureDenies(ir: IrPolicy, unsure: ReadonlyMap<string, string>, kind: "tool" | "resource" | "prompt" | undefined, target: string): { rule: IrRule; via: string }[] {
-  const out: { rule: IrRule; via: string }[] = [];
-  for (const name of [...unsure.keys()].sort()) {
-    for (const r of ir.roles.get(name)!.rules) if (r.effect === "deny" && r.target === kind && patternMatches(r, target)) out.push({ rule: r, via: unsure.get(name)! });
-  }
-  return out;
-}
-
-export function approvalErrorReason(tool: string): Reason {
-  return { code: "evaluation_error", rule: `tool:${tool}/approval`, message: `the approval condition of \`${tool}\` could not be evaluated` };
-}
-
-export function unsureMessage(id: string, via: string): string {
-  return `deny rule \`${id}\` may apply: the membership condition of role \`${via}\` could not be evaluated`;
-}
-
-function candidates(ir: IrPolicy, roles: string[], method: Method, target: string): IrRule[] {
-  const kind = TARGET_OF[method];
-  const out: IrRule[] = [];
-  for (const r of ir.topDenies) if (r.target === kind && patternMatches(r, target)) out.push(r);
-  for (const name of roles) for (const r of ir.roles.get(name)!.rules) if (r.target === kind && patternMatches(r, target)) out.push(r);
+  for (const name of [...names].sort()) for (const r of ir.roles.get(name)!.rules) if ((!denyOnly || r.effect === "deny") && r.target === kind && patternMatches(r, target)) out.push(r);
   return out;
 }
 
@@ -211,220 +171,110 @@ function ruleHolds(r: IrRule, req: PolicyRequest): boolean {
   return true;
 }
 
-function deny(code: Reason["code"], message: string, base: Partial<Decision> = {}, rule?: string): Decision {
+/**
+ * The interpreter as the decision core's evaluator: candidates by scanning the IR, conditions walked by
+ * `evalCondition`/`evalTri`. One per IR (the core's view of a rule is a pure function of the rule), and
+ * no state of any call: that lives in the core's `Call`.
+ */
+function evaluatorOf(ir: IrPolicy): Evaluator {
+  let ev = EVALUATORS.get(ir);
+  if (!ev) EVALUATORS.set(ir, (ev = newEvaluator(ir)));
+  return ev;
+}
+const EVALUATORS = new WeakMap<IrPolicy, Evaluator>();
+
+function newEvaluator(ir: IrPolicy): Evaluator {
+  const policyBudgets = ir.budgets.map((b) => b.id);
+  const roleBudgets = (role: string) => ir.roles.get(role)?.budgets.map((b) => b.id) ?? [];
+  const rules = new Map<IrRule, CoreRule>();
+  const ruleOf = (r: IrRule): CoreRule => {
+    let c = rules.get(r);
+    if (!c) {
+      const { when, unless } = r;
+      c = coreRule(
+        r,
+        {
+          when: when && ((req) => evalCondition(when, req)),
+          unless: unless && ((req) => evalCondition(unless, req)),
+          whenTri: when && ((req) => evalTri(when, req)),
+          unlessTri: unless && ((req) => evalTri(unless, req)),
+        },
+        ruleBaseBudgets(policyBudgets, r.role !== undefined ? roleBudgets(r.role) : []),
+      );
+      rules.set(r, c);
+    }
+    return c;
+  };
   return {
-    effect: "deny",
-    reasons: [rule ? { code, rule, message } : { code, message }],
-    roles: base.roles ?? [],
-    errors: base.errors ?? [],
-    budgets: [],
-    ...(base.risk && { risk: base.risk }),
+    defaultAllow: ir.defaultEffect === "allow",
+    policyBudgets,
+    roleBudgets,
+    resolveRoles(req, call, list) {
+      const { roles, ignored, errors, unsure, maybe } = rolesOf(ir, req, list);
+      if (errors.length) call.errors = errors;
+      if (ignored.length) call.ignored = ignored;
+      if (unsure.size) call.unsure = unsure;
+      if (maybe.size) call.maybe = maybe;
+      if (roles.length === 0 && maybe.size === 0) return undefined;
+      return {
+        roles,
+        candidates(kind, name) {
+          const out: CoreRule[] = [];
+          for (const r of ir.topDenies) if (r.target === kind && patternMatches(r, name)) out.push(ruleOf(r));
+          for (const role of roles) for (const r of ir.roles.get(role)!.rules) if (r.target === kind && patternMatches(r, name)) out.push(ruleOf(r));
+          return out;
+        },
+      };
+    },
+    unsureDenies(call, kind, name) {
+      if (!call.unsure) return undefined;
+      const out = rulesOf(ir, call.unsure.keys(), kind, name, true).map((r) => ({ rule: ruleOf(r), via: call.unsure!.get(r.role!)! }));
+      return out.length ? out : undefined;
+    },
+    maybeRules(call, kind, name) {
+      if (!call.maybe) return undefined;
+      const out = rulesOf(ir, call.maybe, kind, name, false).map(ruleOf);
+      return out.length ? out : undefined;
+    },
+    tool(name) {
+      const t = ir.tools.get(name);
+      if (!t) return undefined;
+      const args = t.args;
+      const approval = t.approval;
+      return coreTool(
+        t,
+        args && ((v) => checkValue(args, v, "args")),
+        approval && (approval.when ? (req) => evalCondition(approval.when!, req) : () => true),
+        approval?.when && ((req) => evalTri(approval.when!, req)),
+      );
+    },
+    resourceSeeds: () => resourceSeeds(ir),
   };
 }
 
-function allowMessage(r: IrRule): string {
-  return r.role ? `allowed by role \`${r.role}\`` : "allowed";
-}
-function denyMessage(r: IrRule): string {
-  return r.because ?? (r.role ? `denied by role \`${r.role}\`` : "denied by policy");
-}
-
 export function decide(ir: IrPolicy, req: PolicyRequest): Decision {
-  try {
-    return decideUnsafe(ir, req, undefined);
-  } catch (err) {
-    return deny("internal_error", `internal error: ${(err as Error)?.message ?? String(err)}`);
-  }
+  return decideWith(evaluatorOf(ir), req);
 }
 
 export function explain(ir: IrPolicy, req: PolicyRequest): { decision: Decision; rules: ExplainedRule[] } {
   const trace: ExplainedRule[] = [];
-  let decision: Decision;
   try {
-    decision = decideUnsafe(ir, req, trace);
+    const shape = validateRequest(req);
+    if (!("error" in shape)) traceAll(ir, req, shape.row, trace);
   } catch (err) {
-    decision = deny("internal_error", `internal error: ${(err as Error)?.message ?? String(err)}`);
+    return { decision: internalError(err), rules: trace };
   }
-  return { decision, rules: trace };
-}
-
-function decideUnsafe(ir: IrPolicy, req: PolicyRequest, trace: ExplainedRule[] | undefined): Decision {
-  // 1. shape
-  const shape = validateRequest(req);
-  if ("error" in shape) return deny("invalid_request", shape.error);
-  const method = shape.method;
-  // 2. roles
-  const { roles, ignored, errors, unsure, maybe } = rolesOf(ir, req, method === "tools/list" && req.tool !== undefined);
-  const tool = method === "tools/call" || method === "tools/list" ? (req.tool !== undefined ? ir.tools.get(req.tool) : undefined) : undefined;
-  const base: Partial<Decision> = { roles, errors, ...(tool?.risk && { risk: tool.risk }) };
-  if (trace) traceAll(ir, roles, unsure, req, method, trace);
-  if (roles.length === 0 && maybe.size === 0) {
-    const d: Mutable<Decision> = deny("no_role", ignored.length ? `the principal holds no role of this policy (ignored: ${ignored.join(", ")})` : "the principal holds no role of this policy", base);
-    if (method === "tools/list" && req.tool !== undefined) d.visibility = "never";
-    return d;
-  }
-  if (method === "tools/list") return listDecision(ir, req, roles, unsure, maybe, tool, base);
-  const target = targetValue(req, method) as string;
-  // 3. candidates; 4. errors deny; 5. deny wins
-  const cands = candidates(ir, roles, method, target);
-  const allows: IrRule[] = [];
-  const denies: IrRule[] = [];
-  const errs: Reason[] = [];
-  for (const r of cands) {
-    try {
-      if (ruleHolds(r, req)) (r.effect === "allow" ? allows : denies).push(r);
-    } catch (err) {
-      if (!(err instanceof EvalError)) throw err;
-      errs.push({ code: "evaluation_error", rule: r.id, message: `rule \`${r.id}\` could not be evaluated: ${err.message}` });
-      errors.push(`${r.id}: ${err.message}`);
-    }
-  }
-  // 4b. a deny rule that an erring membership may bring in applies unless its own condition is false
-  for (const { rule: r, via } of unsureDenies(ir, unsure, TARGET_OF[method], target)) {
-    let holds: boolean;
-    let why = "";
-    try {
-      holds = ruleHolds(r, req);
-    } catch (err) {
-      if (!(err instanceof EvalError)) throw err;
-      holds = true;
-      why = `; ${err.message}`;
-      errors.push(`${r.id}: ${err.message}`);
-    }
-    if (holds) errs.push({ code: "evaluation_error", rule: r.id, message: unsureMessage(r.id, via) + why });
-  }
-  if (errs.length) return { ...deny("evaluation_error", "", base), reasons: errs, errors };
-  if (denies.length) {
-    return { ...deny("deny_rule", "", base), reasons: denies.map((r) => ({ code: "deny_rule" as const, rule: r.id, message: denyMessage(r) })) };
-  }
-  // 6. allow or default
-  const reasons: Reason[] = allows.map((r) => ({ code: "allow_rule" as const, rule: r.id, message: allowMessage(r) }));
-  if (allows.length === 0) {
-    if (ir.defaultEffect === "deny") {
-      return deny("no_rule", `no rule allows ${TARGET_OF[method]} \`${target}\` for ${roles.map((r) => `\`${r}\``).join(", ")}`, base);
-    }
-    reasons.push({ code: "default_allow", message: "no rule decided; the policy's default is allow" });
-  }
-  // 7. arguments
-  if (method === "tools/call" && tool?.args) {
-    const fault = checkValue(tool.args, req.arguments ?? {}, "args");
-    if (fault) return deny("invalid_argument", fault, base, `tool:${tool.name}/args`);
-  }
-  // 9. budgets
-  const budgets = budgetsFor(ir, allows, method === "tools/call" ? tool : undefined);
-  // 8. approval
-  if (method === "tools/call" && tool?.approval) {
-    let needs: boolean;
-    try {
-      needs = tool.approval.when ? evalCondition(tool.approval.when, req) : true;
-    } catch (err) {
-      if (!(err instanceof EvalError)) throw err;
-      return deny("evaluation_error", `the approval condition of \`${tool.name}\` could not be evaluated: ${err.message}`, { ...base, errors: [...errors, err.message] }, `tool:${tool.name}/approval`);
-    }
-    if (needs) {
-      reasons.push({ code: "approval_required", rule: `tool:${tool.name}/approval`, message: `calls to \`${tool.name}\` need a human's approval` });
-      return { effect: "require_approval", reasons, roles, errors, budgets, ...(tool.risk && { risk: tool.risk }) };
-    }
-  }
-  return { effect: "allow", reasons, roles, errors, budgets, ...(tool?.risk && { risk: tool.risk }) };
-}
-
-export function budgetsFor(ir: IrPolicy, allows: readonly IrRule[], tool: IrTool | undefined): string[] {
-  const out = ir.budgets.map((b) => b.id);
-  const roles = [...new Set(allows.map((r) => r.role as string))].sort();
-  for (const r of roles) for (const b of ir.roles.get(r)!.budgets) out.push(b.id);
-  if (tool) for (const b of tool.budgets) out.push(b.id);
-  return out;
-}
-
-// ---- tools/list ----
-/** Visibility of a tool, and when it is `never` because of rules, the reasons (errors first, then denies). */
-export function visibility(ir: IrPolicy, req: PolicyRequest, roles: string[], unsure: ReadonlyMap<string, string>, maybe: ReadonlySet<string>, tool: IrTool | undefined): { v: Visibility; reasons?: Reason[] } {
-  const name = req.tool as string;
-  const cands = candidates(ir, roles, "tools/call", name);
-  let allowSure = false;
-  let allowMaybe = false;
-  let denyMaybe = false;
-  const errs: Reason[] = [];
-  const denies: Reason[] = [];
-  for (const r of cands) {
-    const w = r.when ? evalTri(r.when, req) : true;
-    const u = r.unless ? evalTri(r.unless, req) : false;
-    if (w === "error" || u === "error") {
-      errs.push({ code: "evaluation_error", rule: r.id, message: `rule \`${r.id}\` could not be evaluated` });
-      continue;
-    }
-    const holds: Tri = w === false || u === true ? false : w === true && u === false ? true : "unknown";
-    if (holds === false) continue;
-    if (r.effect === "deny") {
-      if (holds === true) denies.push({ code: "deny_rule", rule: r.id, message: denyMessage(r) });
-      else denyMaybe = true;
-    } else if (holds === true) allowSure = true;
-    else allowMaybe = true;
-  }
-  // A deny an erring membership may bring in: as if it erred when it would match, a maybe when it might.
-  for (const { rule: r, via } of unsureDenies(ir, unsure, "tool", name)) {
-    const w = r.when ? evalTri(r.when, req) : true;
-    const u = w === "error" || w === false || !r.unless ? false : evalTri(r.unless, req);
-    if (w === false || u === true) continue;
-    if (w !== "error" && (w === "unknown" || u === "unknown")) denyMaybe = true;
-    else errs.push({ code: "evaluation_error", rule: r.id, message: unsureMessage(r.id, via) });
-  }
-  // A role held for some arguments only: its denies might apply, its allows might grant (where they cannot err).
-  for (const r of maybeRules(ir, maybe, name)) {
-    const w = r.when ? evalTri(r.when, req) : true;
-    const u = w === false || !r.unless ? false : evalTri(r.unless, req);
-    if (w === false || u === true) continue;
-    if (r.effect === "deny") denyMaybe = true;
-    else if (w !== "error" && u !== "error") allowMaybe = true;
-  }
-  if (errs.length) return { v: "never", reasons: errs };
-  if (denies.length) return { v: "never", reasons: denies };
-  if (!allowSure && !allowMaybe && ir.defaultEffect === "deny") return { v: "never" };
-  // An allow that depends on the arguments may also err on them (a missing or mistyped argument), and an
-  // erring allow denies (step 4): `always` only when no candidate's condition reads the arguments.
-  if (denyMaybe || allowMaybe || (!allowSure && ir.defaultEffect === "deny")) return { v: "depends" };
-  if (tool?.approval) {
-    if (!tool.approval.when) return { v: "depends" };
-    const a = evalTri(tool.approval.when, req);
-    // An approval condition that errs whatever the arguments denies every call (step 8).
-    if (a === "error") return { v: "never", reasons: [approvalErrorReason(tool.name)] };
-    if (a !== false) return { v: "depends" };
-  }
-  return { v: "always" };
-}
-
-/** The roles held, for messages; a principal with only roles that the arguments may bring holds none for sure. */
-export function whoOf(roles: readonly string[]): string {
-  return roles.length ? roles.map((r) => `\`${r}\``).join(", ") : "this principal (no role held for every call)";
-}
-
-function listDecision(ir: IrPolicy, req: PolicyRequest, roles: string[], unsure: ReadonlyMap<string, string>, maybe: ReadonlySet<string>, tool: IrTool | undefined, base: Partial<Decision>): Decision {
-  if (req.tool === undefined) {
-    return { effect: "allow", reasons: [{ code: "allow_rule", message: "listing tools is allowed to principals that hold a role" }], roles, errors: base.errors ?? [], budgets: [] };
-  }
-  const { v, reasons } = visibility(ir, req, roles, unsure, maybe, tool);
-  if (v === "never") {
-    const d: Mutable<Decision> = deny("no_rule", `no call to tool \`${req.tool}\` can be allowed for ${whoOf(roles)}`, base);
-    if (reasons) d.reasons = reasons;
-    d.visibility = v;
-    return d;
-  }
-  return {
-    effect: "allow",
-    reasons: [{ code: "allow_rule", message: v === "always" ? `tool \`${req.tool}\` is always allowed` : `tool \`${req.tool}\` is allowed for some arguments` }],
-    roles,
-    errors: base.errors ?? [],
-    budgets: [],
-    visibility: v,
-    ...(base.risk && { risk: base.risk }),
-  };
+  return { decision: decideWith(evaluatorOf(ir), req), rules: trace };
 }
 
 // ---- explain ----
-function traceAll(ir: IrPolicy, roles: string[], unsure: ReadonlyMap<string, string>, req: PolicyRequest, method: Method, trace: ExplainedRule[]) {
-  const kind = TARGET_OF[method];
-  const target = method === "tools/list" ? req.tool : targetValue(req, method);
+/** Every rule with its outcome for this request; a list method's item is decided with the arguments unknown. */
+function traceAll(ir: IrPolicy, req: PolicyRequest, row: MethodRow, trace: ExplainedRule[]) {
+  const list = row.lists !== undefined;
+  const kind = list ? row.lists : targetKindOf(row, req);
+  // A resource template is not one target: its rules are decided on witnesses (eval/core/templates.ts).
+  const target = kind === undefined || row.templates ? undefined : (req[kind] as string | undefined);
+  const { roles, unsure } = rolesOf(ir, req, list && target !== undefined);
   const held = new Set(roles);
   const all: IrRule[] = [...ir.topDenies];
   for (const role of ir.roles.values()) all.push(...role.rules);
@@ -437,7 +287,7 @@ function traceAll(ir: IrPolicy, roles: string[], unsure: ReadonlyMap<string, str
       if (via !== undefined && r.effect === "deny") e.detail = `the membership condition of role \`${via}\` could not be evaluated: the rule may apply`;
     }
     else if (r.target !== kind || target === undefined || !patternMatches(r, target)) e.outcome = "target-mismatch";
-    else if (method === "tools/list") {
+    else if (list) {
       const w = r.when ? evalTri(r.when, req) : true;
       const u = r.unless ? evalTri(r.unless, req) : false;
       if (w === "error" || u === "error") e.outcome = "error";

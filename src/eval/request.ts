@@ -4,19 +4,14 @@
  * evaluators turn into a deny; nothing here ever returns a guess.
  */
 import { isAmbiguousUri } from "../builtins/glob/glob.js";
-import { ATTRIBUTES, parseTime, type AttrRoot, type Method, type PolicyRequest } from "../contract/index.js";
+import { ATTRIBUTES, parseTime, type AttrRoot, type Method, type MethodRow, type PolicyRequest, type TargetKind } from "../contract/index.js";
+import { isMethod, METHOD_ROWS, METHODS } from "../contract/methods.js";
+import { parseTemplate } from "./core/templates.js";
 
 // The error class and the time parser live in contract/; re-exported for the code that imports them from here.
 export { EvalError } from "../contract/errors.js";
 export { parseTime } from "../contract/time.js";
 export { ANNOTATION_DEFAULTS } from "../contract/attributes.js";
-
-const METHOD_TARGET: Partial<Record<Method, "tool" | "resource" | "prompt" | undefined>> = Object.assign(Object.create(null), {
-  "tools/call": "tool",
-  "tools/list": undefined,
-  "resources/read": "resource",
-  "prompts/get": "prompt",
-});
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -77,14 +72,23 @@ function nameFaultOf(s: string): string | undefined {
 }
 
 /**
- * The request's method, or an error message when the request is malformed.
+/** A validated request's method and its row of the method table. */
+export interface RequestShape {
+  readonly method: Method;
+  readonly row: MethodRow;
+}
+
+/**
+ * The request's method (and its row), or an error message when the request is malformed. The row says
+ * which field(s) name the target: an action method needs its one target as a string (`completion/complete`
+ * exactly one of its two), a list method may name one item of its kind, a to-client method names none.
  * Hot path: plain loops and property reads, no closures or temporary arrays.
  */
-export function validateRequest(req: unknown): { method: Method } | { error: string } {
+export function validateRequest(req: unknown): RequestShape | { error: string } {
   if (!isObject(req)) return { error: "the request must be an object" };
   const raw = req.method;
-  const method = (raw === undefined ? "tools/call" : raw) as Method;
-  if (typeof method !== "string" || !(method in METHOD_TARGET)) return { error: `unknown method \`${String(raw)}\`` };
+  const shape = raw === undefined || raw === "tools/call" ? CALL : isMethod(raw) ? SHAPES[raw] : undefined;
+  if (shape === undefined) return { error: `unknown method \`${String(raw)}\`` };
   const p = req.principal;
   if (p !== undefined) {
     if (!isObject(p)) return { error: "`principal` must be an object" };
@@ -106,22 +110,55 @@ export function validateRequest(req: unknown): { method: Method } | { error: str
   if (srv !== undefined && srv.name !== undefined && nameFault(srv.name as string)) return { error: `the server name ${JSON.stringify(srv.name)} ${nameFault(srv.name as string)}` };
   if (req.annotations !== undefined && !isObject(req.annotations)) return { error: "`annotations` must be an object" };
   if (req.arguments !== undefined && !isObject(req.arguments)) return { error: "`arguments` must be an object" };
-  const target = METHOD_TARGET[method];
-  if (target !== undefined && typeof req[target] !== "string") return { error: `\`${method}\` needs \`${target}\` as a string` };
-  if (method === "resources/read" && isAmbiguousUri(req.resource)) return { error: "the resource URI is ambiguous (dot segments, encoded slashes, backslashes or control characters)" };
-  if (method === "tools/list" && req.tool !== undefined && typeof req.tool !== "string") return { error: "`tool` must be a string" };
-  const name = target ?? (req.tool !== undefined ? "tool" : undefined);
-  if (name !== undefined) {
-    const fault = nameFault(req[name] as string);
-    if (fault) return { error: `the ${name === "resource" ? "resource URI" : `${name} name`} ${JSON.stringify(req[name])} ${fault}` };
-  }
+  const fault = targetFault(req, shape);
+  if (fault !== undefined) return { error: fault };
   if (req.time !== undefined && parseTime(req.time) === undefined) {
     return { error: "`time` must be epoch milliseconds (a whole number) or an RFC 3339 date-time with `Z` or an offset, e.g. `2026-01-05T10:00:00Z`" };
   }
-  return method === "tools/call" ? CALL : { method };
+  return shape;
 }
 
-const CALL = Object.freeze({ method: "tools/call" as Method });
+/** Why the target (or listed item) of a request is refused, or undefined. */
+function targetFault(req: Record<string, unknown>, { method, row }: RequestShape): string | undefined {
+  const targets = row.targets;
+  let field: TargetKind | undefined;
+  if (targets.length === 1) {
+    field = targets[0]!;
+    if (typeof req[field] !== "string") return `\`${method}\` needs \`${field}\` as a string`;
+  } else if (targets.length > 1) {
+    for (const t of targets) {
+      if (req[t] === undefined) continue;
+      if (field !== undefined) return `\`${method}\` must name one of ${targets.map((x) => `\`${x}\``).join(", ")}, not both \`${field}\` and \`${t}\``;
+      field = t;
+    }
+    if (field === undefined || typeof req[field] !== "string") return `\`${method}\` needs one of ${targets.map((x) => `\`${x}\``).join(", ")} as a string`;
+  } else if (row.lists !== undefined) {
+    if (req[row.lists] === undefined) return undefined;
+    field = row.lists;
+    if (typeof req[field] !== "string") return `\`${field}\` must be a string`;
+  } else return undefined;
+  const value = req[field] as string;
+  if (field === "resource") {
+    if (isAmbiguousUri(value)) return `the resource ${row.templates ? "template" : "URI"} is ambiguous (dot segments, encoded slashes, backslashes or control characters)`;
+    if (row.templates) {
+      const t = parseTemplate(value);
+      if (typeof t === "string") return `the resource template ${JSON.stringify(value)} ${t}`;
+    }
+  }
+  const fault = nameFault(value);
+  if (fault) return `the ${field === "resource" ? (row.templates ? "resource template" : "resource URI") : `${field} name`} ${JSON.stringify(value)} ${fault}`;
+  return undefined;
+}
+
+/** Why a URI is refused as a resource (the checks a `resources/read` target passes), or undefined. */
+export function resourceFault(uri: string): string | undefined {
+  return isAmbiguousUri(uri) ? "is ambiguous" : nameFault(uri);
+}
+
+const SHAPES: Readonly<Record<Method, RequestShape>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<Method, RequestShape>, Object.fromEntries(METHODS.map((m) => [m, Object.freeze({ method: m, row: METHOD_ROWS[m] })]))),
+);
+const CALL = SHAPES["tools/call"];
 
 /**
  * Read an attribute through its registry row (contract/attributes.ts). Throws EvalError when it is

@@ -45,7 +45,7 @@ export interface TestExpectation {
   reason?: ReasonCode;
   /** Some reason's message contains this text. */
   message?: string;
-  /** tools/list with a tool: the tool's visibility. */
+  /** A list method with an item (tools/list with a tool, resources/list with a resource, ...): its visibility. */
   visibility?: Visibility;
   /** Exactly these roles are held (any order). */
   roles?: string[];

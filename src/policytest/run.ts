@@ -226,7 +226,7 @@ export function compare(e: TestExpectation, d: Decision): string[] {
     out.push(`message: expected a reason whose message contains ${JSON.stringify(e.message)}`);
   }
   if (e.visibility !== undefined && d.visibility !== e.visibility) {
-    out.push(`visibility: expected ${e.visibility}, got ${d.visibility ?? "none (only tools/list with a tool has one)"}`);
+    out.push(`visibility: expected ${e.visibility}, got ${d.visibility ?? "none (only a list method with an item has one)"}`);
   }
   if (e.roles !== undefined && !sameSet(e.roles, d.roles)) out.push(`roles: expected [${e.roles.join(", ")}], got [${d.roles.join(", ")}]`);
   if (e.budgets !== undefined && !sameSet(e.budgets, d.budgets)) out.push(`budgets: expected [${e.budgets.join(", ")}], got [${d.budgets.join(", ")}]`);

@@ -14,6 +14,7 @@ import type { BudgetWindow, IrBudget } from "../ir/ir.js";
 import { canonicalJson, sha256 } from "../contract/canonical.js";
 import type { CounterMode, CounterSpec } from "./store/store.js";
 import type { Decision, PolicyRequest, Reason } from "../contract/index.js";
+import { requestTarget } from "../contract/methods.js";
 
 export const WINDOW_MS: Record<BudgetWindow, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000, session: 0 };
 
@@ -190,7 +191,7 @@ function keyValue(b: IrBudget, req: PolicyRequest, decision: Decision): string |
       return b.scope.level === "role" ? b.scope.role : decision.roles.join(",");
     case "tool": {
       const method = req.method ?? "tools/call";
-      const target = method === "tools/call" || method === "tools/list" ? req.tool : method === "resources/read" ? req.resource : req.prompt;
+      const target = requestTarget(req);
       return `${method}:${typeof target === "string" ? target : ""}`;
     }
   }

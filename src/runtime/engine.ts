@@ -26,6 +26,7 @@ import { notSent, RESERVATION_TTL_MS, type ApprovalRecord, type ReserveRequest, 
 import type { ResolvedUrl, ResolveOptions } from "../eval/resolve.js";
 import { withTimeout } from "../eval/timeout.js";
 import type { Decision, PolicyRequest, Reason } from "../contract/index.js";
+import { requestTarget } from "../contract/methods.js";
 
 export interface EngineOptions {
   /** Where counters and approvals live. Default: a new MemoryStore. */
@@ -184,7 +185,7 @@ export class Engine {
         const p = request.principal?.id ?? null;
         const session = request.session?.id ?? null;
         const method = request.method ?? "tools/call";
-        const target = method === "tools/call" ? request.tool : method === "resources/read" ? request.resource : method === "prompts/get" ? request.prompt : request.tool;
+        const target = requestTarget(request);
         idempotency = {
           key: canonicalHash(["idempotency", p, session, idemKey]),
           fingerprint: canonicalHash([p, session, method, target ?? null, request.arguments ?? {}, request.annotations ?? {}, version]),

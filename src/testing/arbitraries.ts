@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { compileGlob } from "../builtins/registry.js";
 import type { Policy } from "../policy.js";
 import type { ClientInfo, Decision, Method, PolicyRequest, Principal, ToolAnnotations } from "../contract/index.js";
-import { ATTRIBUTE_ROWS, METHODS, type AttributeRow, type AttrRoot, type RequestField } from "../contract/index.js";
+import { ATTRIBUTE_ROWS, METHOD_ROWS, METHODS, type AttributeRow, type AttrRoot, type MethodRow, type RequestField, type TargetKind } from "../contract/index.js";
 import { edgeAddresses, respellings } from "./addresses.js";
 import { gatherFacts, hintsFor, type PolicyFacts } from "./facts.js";
 import { hostileString as hostile } from "./hostile.js";
@@ -26,7 +26,7 @@ type Args = Record<string, unknown>;
 
 /** Which requests to generate. Every field narrows; none given: every request. */
 export interface Scenario {
-  /** Only these methods (default: all four, or `tools/call` when `tool` is given). */
+  /** Only these methods (default: every method of the table, or `tools/call` when `tool` is given). */
   method?: Method | readonly Method[];
   /** Only requests for these tools (calls, or tools/list entries). */
   tool?: string | readonly string[];
@@ -120,6 +120,8 @@ class Generators {
   readonly time: Arb<number | string>;
   readonly resource: Arb<string>;
   readonly prompt: Arb<string>;
+  /** URI templates (resources/templates/list): the resource targets with a segment made a variable, and malformed ones. */
+  readonly resourceTemplate: Arb<string>;
   readonly hostileString = hostile();
   private readonly otherTools: string[];
   private readonly toolGlobs: ((s: string) => boolean)[];
@@ -148,6 +150,7 @@ class Generators {
     this.time = this.timeArb();
     this.resource = fc.constantFrom(...this.targets("resource", ["file:///etc/passwd", "unknown://x"]));
     this.prompt = fc.constantFrom(...this.targets("prompt", ["unknown-prompt"]));
+    this.resourceTemplate = fc.constantFrom(...this.templates());
     this.principal = this.principalWith({});
     this.request = this.requests();
   }
@@ -246,6 +249,13 @@ class Generators {
         ? examples.filter((e) => e.includes("/")).flatMap((e) => [`${e}/../../x`, e.replace(/\/([^/]*)$/, "/%2e%2e/$1"), `${e}%2F..`])
         : [];
     return strings([...examples, ...sneaky, ...others]);
+  }
+
+  /** URI templates from the resource targets: the last segment as `{name}`, the path as `{+path}`; and a malformed one. */
+  private templates(): string[] {
+    const examples = this.facts.patterns.resource.flatMap(globExamples).filter((e) => e.includes("/"));
+    const out = examples.flatMap((e) => [e.replace(/\/[^/]*$/, "/{name}"), e.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/]*\/).*$/i, "$1{+path}")]);
+    return strings([...out, "file:///{name}", "file:///{unclosed"]);
   }
 
   /** Principals holding (named by the host) or lacking (from the pool of roles drawn) some roles. */
@@ -349,6 +359,20 @@ class Generators {
     return this.build(principal, "tools/call", { tool: fc.constant(tool), arguments: this.arguments(tool, args) }, required);
   }
 
+  /**
+   * Requests of a method other than tools/call and tools/list, by its row of the method table: a list
+   * method with one item of its kind (or none), an action method with one of its targets, a
+   * server-to-client method with none.
+   */
+  private byRow(principal: Arb<Principal>, row: MethodRow): Arb<PolicyRequest> {
+    const of = (k: TargetKind): Arb<string> => (k === "resource" ? this.resource : k === "prompt" ? this.prompt : this.toolName);
+    const m = row.method as Method;
+    if (row.lists !== undefined) return this.build(principal, m, { [row.lists]: row.templates ? this.resourceTemplate : of(row.lists) }, []);
+    if (row.targets.length === 0) return this.build(principal, m, {}, []);
+    const arbs = row.targets.map((k) => this.build(principal, m, { [k]: of(k) }, [k]));
+    return arbs.length === 1 ? arbs[0]! : fc.oneof(...arbs);
+  }
+
   /** Requests of a scenario. */
   requests(scenario: Scenario = {}): Arb<PolicyRequest> {
     const tools = asList(scenario.tool);
@@ -373,8 +397,7 @@ class Generators {
       } else if (m === "tools/list") {
         const tool = tools.length ? fc.constantFrom(...tools) : focus.length ? fc.oneof(this.toolName, fc.constantFrom(...focus)) : this.toolName;
         byMethod.push({ weight: 2, arbitrary: this.build(principal, m, { tool }, tools.length ? ["tool"] : []) });
-      } else if (m === "resources/read") byMethod.push({ weight: 1, arbitrary: this.build(principal, m, { resource: this.resource }, ["resource"]) });
-      else byMethod.push({ weight: 1, arbitrary: this.build(principal, m, { prompt: this.prompt }, ["prompt"]) });
+      } else byMethod.push({ weight: 1, arbitrary: this.byRow(principal, METHOD_ROWS[m]) });
     }
     return byMethod.length === 1 ? byMethod[0]!.arbitrary : fc.oneof(...byMethod);
   }

@@ -3,7 +3,7 @@
  * from a small vocabulary so that generated requests hit their rules often.
  */
 import fc from "fast-check";
-import { checkPolicy } from "mcppolicy";
+import { checkPolicy, METHODS } from "mcppolicy";
 
 export const TOOLS = ["read_file", "write_file", "execute_command", "fs.read", "fs.write", "query", "fetch_url"];
 export const ROLES = ["dev", "admin", "ops", "reader"];
@@ -186,3 +186,16 @@ export const request = fc.record(
   },
   { requiredKeys: ["principal", "method"] },
 );
+
+/**
+ * Requests of every method of the method table (tools/call twice as often as each other), with
+ * resources that include URI templates (resources/templates/list): `request` with another method and,
+ * where it has a resource, another resource. For the differential suite.
+ */
+export const anyRequest = fc
+  .tuple(
+    request,
+    fc.constantFrom("tools/call", ...METHODS),
+    fc.constantFrom("file:///ws/a.txt", "file:///ws/d/b.txt", "file:///ws/../etc/passwd", "db://main", "file:///ws/{name}", "file:///{+path}", "db://{table}", "file:///ws/{bad"),
+  )
+  .map(([r, method, resource]) => ({ ...r, method, ...(r.resource !== undefined && { resource }) }));

@@ -1,0 +1,114 @@
+/**
+ * THE decision core: grammar/README.md's "Semantics of a decision", assembled once for both evaluators
+ * (the reference interpreter and the compiled function). An evaluator supplies how roles are resolved,
+ * how candidate rules are found and how conditions are evaluated (`Evaluator`, types.ts); everything
+ * else — the order of the steps, deny wins, the default, arguments, approval, budgets, list visibility
+ * and every reason — is written here, once. The method table (contract/methods.ts) says what a method
+ * acts on: an action method decides its target, a list method the visibility of one item (list.ts), a
+ * server-to-client method (no rule kind governs it yet) the policy's default.
+ * INVARIANT: `decideRequest` throws only on an evaluator fault (not `EvalError`); `decideWith` turns that
+ * into a deny with `internal_error`. Any error met in a condition denies, never allows.
+ */
+import type { Decision, Method, MethodRow, PolicyRequest, Reason, TargetKind } from "../../contract/index.js";
+import { targetKindOf } from "../../contract/methods.js";
+import { REASON_TEXT } from "../../contract/reasons.js";
+import type { Risk } from "../../ir/ir.js";
+import { EvalError, validateRequest } from "../request.js";
+import { decision, denyOf, EMPTY, internalError, noRoleDecision } from "./decision.js";
+import { listDecision } from "./list.js";
+import { budgetsOf, matchRules, singleBudgets } from "./match.js";
+import { newCall, type Call, type CoreTool, type Evaluator, type RoleView } from "./types.js";
+
+/** Decide a request; never throws. */
+export function decideWith(ev: Evaluator, req: PolicyRequest): Decision {
+  try {
+    return decideRequest(ev, req);
+  } catch (err) {
+    return internalError(err);
+  }
+}
+
+// The decision is split into small functions on purpose: V8 optimizes small functions the same way on
+// every run, while one large function sometimes lost its inlining and ran twice as slow.
+
+/** Decide a request (throws only on an evaluator fault). */
+export function decideRequest(ev: Evaluator, req: PolicyRequest): Decision {
+  // 1. shape
+  const shape = validateRequest(req);
+  if ("error" in shape) return denyOf("invalid_request", shape.error, EMPTY, EMPTY, undefined);
+  const row = shape.row;
+  const call = newCall();
+  if (row.lists !== undefined) return listDecision(ev, req, row, call);
+  const kind = targetKindOf(row, req);
+  if (kind === undefined) return toClientDecision(ev, req, shape.method, call);
+  return actionDecision(ev, req, row, kind, call);
+}
+
+/** A method that acts on one target (`tools/call`, `resources/read`, `prompts/get`, `completion/complete`). */
+function actionDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, kind: TargetKind, call: Call): Decision {
+  // 2. roles
+  const rs = ev.resolveRoles(req, call, false);
+  const tool = kind === "tool" ? ev.tool(req.tool as string) : undefined;
+  const risk = tool?.risk;
+  if (!rs) return noRoleDecision(call, risk);
+  const target = req[kind] as string;
+  // 3. candidates; 4. errors deny; 5. deny wins
+  const denied = matchRules(req, rs.candidates(kind, target), ev.unsureDenies(call, kind, target), rs.roles, risk, call);
+  if (denied) return denied;
+  return allowDecision(ev, req, row, kind, target, rs, tool, risk, call);
+}
+
+/** Steps 6-9, once no rule erred or denied. */
+function allowDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, kind: TargetKind, target: string, rs: RoleView, tool: CoreTool | undefined, risk: Risk | undefined, call: Call): Decision {
+  const roles = rs.roles;
+  const single = call.allAllows === undefined ? call.firstAllow : undefined;
+  const several = call.allAllows;
+  // 6. allow or default
+  let reasons: readonly Reason[];
+  if (single) reasons = single.reasons;
+  else if (several) reasons = several.map((r) => r.reason);
+  else {
+    if (!ev.defaultAllow) return denyOf("no_rule", REASON_TEXT.noRule(kind, target, roles), roles, call.errors ?? EMPTY, risk);
+    reasons = [{ code: "default_allow", message: REASON_TEXT.defaultAllow() }];
+  }
+  // 7. arguments (only a call runs a tool)
+  const callTool = row.runsTool ? tool : undefined;
+  if (callTool?.args) {
+    const fault = callTool.args(req.arguments ?? {});
+    if (fault !== null) return denyOf("invalid_argument", fault, roles, call.errors ?? EMPTY, risk, callTool.argsRule);
+  }
+  // 9. budgets
+  const budgetIds = single ? singleBudgets(single, callTool) : budgetsOf(ev, several ?? [], callTool);
+  // 8. approval
+  if (callTool?.approval) {
+    const d = approvalDecision(req, callTool, reasons, roles, budgetIds, risk, call);
+    if (d) return d;
+  }
+  return decision("allow", reasons, roles, call.errors ?? EMPTY, budgetIds, risk);
+}
+
+/** Step 8 for a tool with `approval required`: require_approval, a deny when the condition errs, or undefined. */
+function approvalDecision(req: PolicyRequest, tool: CoreTool, reasons: readonly Reason[], roles: readonly string[], budgetIds: readonly string[], risk: Risk | undefined, call: Call): Decision | undefined {
+  let needs: boolean;
+  try {
+    needs = tool.approval!(req);
+  } catch (err) {
+    if (!(err instanceof EvalError)) throw err;
+    (call.errors ??= []).push(err.message);
+    return denyOf("evaluation_error", REASON_TEXT.approvalError(tool.name, err.message), roles, call.errors, risk, `tool:${tool.name}/approval`);
+  }
+  return needs ? decision("require_approval", [...reasons, tool.approvalReason], roles, call.errors ?? EMPTY, budgetIds, risk) : undefined;
+}
+
+/**
+ * A server-to-client method (`sampling/createMessage`, `elicitation/create`): no rule kind governs it
+ * yet, so after the shape and the roles (a principal with no role is denied `no_role`) the policy's
+ * default decides: `no_rule` under `default deny`, `default_allow` (with the top-level budgets) under
+ * `default allow`.
+ */
+function toClientDecision(ev: Evaluator, req: PolicyRequest, method: Method, call: Call): Decision {
+  const rs = ev.resolveRoles(req, call, false);
+  if (!rs) return noRoleDecision(call, undefined);
+  if (!ev.defaultAllow) return denyOf("no_rule", REASON_TEXT.toClient(method, false), rs.roles, call.errors ?? EMPTY, undefined);
+  return decision("allow", [{ code: "default_allow", message: REASON_TEXT.toClient(method, true) }], rs.roles, call.errors ?? EMPTY, budgetsOf(ev, [], undefined), undefined);
+}

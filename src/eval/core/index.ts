@@ -1,0 +1,7 @@
+/** The shared decision core (see decide.ts): what the interpreter and the compiled function build on. */
+export * from "./types.js";
+export { decideRequest, decideWith } from "./decide.js";
+export { decision, denyOf, EMPTY, internalError } from "./decision.js";
+export { budgetsOf, ruleBaseBudgets } from "./match.js";
+export { resourceSeeds } from "./templates.js";
+export { coreRule, coreTool, type Conditions } from "./rule.js";

@@ -1,0 +1,49 @@
+/**
+ * Building the core's view of rules and tools from the IR, given their conditions in the evaluator's
+ * form (interpreted or compiled). Reason texts come from the one catalog (contract/reasons.ts).
+ */
+import type { Reason } from "../../contract/index.js";
+import { REASON_TEXT } from "../../contract/reasons.js";
+import type { IrRule, IrTool } from "../../ir/ir.js";
+import type { CoreRule, CoreTool, Pred, TriPred } from "./types.js";
+
+export interface Conditions {
+  readonly when: Pred | undefined;
+  readonly unless: Pred | undefined;
+  readonly whenTri: TriPred | undefined;
+  readonly unlessTri: TriPred | undefined;
+}
+
+export function coreRule(r: IrRule, c: Conditions, baseBudgets: readonly string[]): CoreRule {
+  const reason: Reason = Object.freeze(
+    r.effect === "allow"
+      ? { code: "allow_rule" as const, rule: r.id, message: REASON_TEXT.allowedBy(r.role) }
+      : { code: "deny_rule" as const, rule: r.id, message: REASON_TEXT.deniedBy(r.role, r.because) },
+  );
+  return {
+    id: r.id,
+    allow: r.effect === "allow",
+    role: r.role,
+    when: c.when,
+    unless: c.unless,
+    whenTri: c.whenTri,
+    unlessTri: c.unlessTri,
+    reason,
+    reasons: Object.freeze([reason]),
+    baseBudgets,
+    budgetMemo: new Map(),
+  };
+}
+
+export function coreTool(t: IrTool, args: CoreTool["args"], approval: Pred | undefined, approvalTri: TriPred | undefined): CoreTool {
+  return {
+    name: t.name,
+    risk: t.risk,
+    args,
+    argsRule: `tool:${t.name}/args`,
+    approval,
+    approvalTri,
+    approvalReason: Object.freeze({ code: "approval_required" as const, rule: `tool:${t.name}/approval`, message: REASON_TEXT.approvalRequired(t.name) }),
+    budgetIds: t.budgets.map((b) => b.id),
+  };
+}

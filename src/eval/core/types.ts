@@ -1,0 +1,106 @@
+/**
+ * The shared decision core's view of a policy: what an evaluator hands the core so that the core can
+ * assemble a decision without knowing how conditions are evaluated (the interpreter walks the IR, the
+ * compiled function calls closures) or how candidate rules are found (a scan, or the optimizer's index).
+ * INVARIANT: per-call state lives in one `Call` object per decision (never in closure or module
+ * variables), so a nested decide() (a getter on the request that calls it) cannot change the outer one.
+ */
+import type { PolicyRequest, Reason, TargetKind } from "../../contract/index.js";
+import type { Risk } from "../../ir/ir.js";
+
+/** Three-valued truth, for list methods: the arguments of the calls a listed item stands for are unknown. */
+export type Tri = true | false | "unknown" | "error";
+
+/** A two-valued condition: true or false, or throws `EvalError`. */
+export type Pred = (req: PolicyRequest) => boolean;
+/** A three-valued condition (never throws `EvalError`). */
+export type TriPred = (req: PolicyRequest) => Tri;
+
+/** A rule as the core sees it. The evaluator builds it (once, or once per call) from an `IrRule`. */
+export interface CoreRule {
+  readonly id: string;
+  readonly allow: boolean;
+  /** Owning role; undefined for top-level denies. */
+  readonly role: string | undefined;
+  readonly when: Pred | undefined;
+  readonly unless: Pred | undefined;
+  readonly whenTri: TriPred | undefined;
+  readonly unlessTri: TriPred | undefined;
+  /** `allow_rule` or `deny_rule` with this rule's id and text, frozen. */
+  readonly reason: Reason;
+  /** `[reason]`, frozen: the reasons of a decision this rule alone decides. */
+  readonly reasons: readonly Reason[];
+  /** Budget ids when this rule alone allows a call to a tool without budgets of its own (policy + role), frozen. */
+  readonly baseBudgets: readonly string[];
+  /** The same plus a tool's own budgets, by tool name, frozen (bounded by the declared tools). */
+  readonly budgetMemo: Map<string, readonly string[]>;
+}
+
+/** A declared tool as the core sees it. */
+export interface CoreTool {
+  readonly name: string;
+  readonly risk: Risk | undefined;
+  /** The `args` check: a fault message (naming `args.path`) or null. */
+  readonly args: ((value: unknown) => string | null) | undefined;
+  readonly argsRule: string;
+  /** Whether approval is needed (throws `EvalError`); undefined when the tool has no `approval required`. */
+  readonly approval: Pred | undefined;
+  /** Its three-valued form; undefined when approval is unconditional (or absent). */
+  readonly approvalTri: TriPred | undefined;
+  readonly approvalReason: Reason;
+  readonly budgetIds: readonly string[];
+}
+
+/** The roles held by a principal, and the candidate rules they bring. */
+export interface RoleView {
+  /** Held roles, closed under includes, sorted; frozen when shared. */
+  readonly roles: readonly string[];
+  /** Top-level denies and the rules of the held roles of `kind` whose patterns match `name`, in evaluation order. */
+  candidates(kind: TargetKind, name: string): readonly CoreRule[];
+}
+
+/** A deny rule an erring membership may bring in, with the erring role. */
+export interface Unsure {
+  readonly rule: CoreRule;
+  readonly via: string;
+}
+
+/** Per-call state: one object per decision. */
+export interface Call {
+  /** Errors met (memberships, rules, approval), in order. */
+  errors: string[] | undefined;
+  /** Role names the host gave that the policy does not declare. */
+  ignored: string[] | undefined;
+  /** Roles in doubt (an erring membership may bring them; not held), each with the erring role. */
+  unsure: Map<string, string> | undefined;
+  /** List methods: roles (closed, not held) held for some arguments only (a membership reads them). */
+  maybe: Set<string> | undefined;
+  /** The first matching allow, and all of them when there are several. */
+  firstAllow: CoreRule | undefined;
+  allAllows: CoreRule[] | undefined;
+}
+
+export const newCall = (): Call => ({ errors: undefined, ignored: undefined, unsure: undefined, maybe: undefined, firstAllow: undefined, allAllows: undefined });
+
+/** What an evaluator gives the core. */
+export interface Evaluator {
+  readonly defaultAllow: boolean;
+  /** Top-level budget ids, in source order. */
+  readonly policyBudgets: readonly string[];
+  /** Budget ids of a role, in source order. */
+  roleBudgets(role: string): readonly string[];
+  /**
+   * Held roles, or undefined when none (`no_role`). Fills `call.errors`, `call.ignored`, `call.unsure`
+   * and, when `list` (a list method with an item: memberships are three-valued), `call.maybe`; with
+   * `list`, an empty view is returned when only `maybe` roles may be held.
+   */
+  resolveRoles(req: PolicyRequest, call: Call, list: boolean): RoleView | undefined;
+  /** The deny rules of `call.unsure`'s roles of `kind` matching `name`: roles sorted, rules in source order. */
+  unsureDenies(call: Call, kind: TargetKind, name: string): readonly Unsure[] | undefined;
+  /** The rules (allow and deny) of `call.maybe`'s roles of `kind` matching `name`: roles sorted, rules in source order. */
+  maybeRules(call: Call, kind: TargetKind, name: string): readonly CoreRule[] | undefined;
+  /** A declared tool. */
+  tool(name: string): CoreTool | undefined;
+  /** The concrete URIs the resource rules name (`resourceSeeds` in templates.ts, computed once or per call). */
+  resourceSeeds(): readonly string[];
+}
