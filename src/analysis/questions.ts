@@ -14,7 +14,8 @@
 import type { AttrRoot, IrPolicy, IrRule, TargetKind } from "../ir/ir.js";
 import { isAmbiguousUri } from "../builtins/glob/glob.js";
 import { patternMatches } from "../ir/match.js";
-import { nameFault, parseTime } from "../eval/request.js";
+import { nameFault } from "../contract/names.js";
+import { parseTime } from "../contract/time.js";
 import type { Policy } from "../policy.js";
 import type { Effect, Principal } from "../contract/index.js";
 import { attrsOf, E, F, T } from "./abstract.js";

@@ -8,7 +8,7 @@ import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
 import { globComparedExactly, impossibleName, notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
 import { BUILTIN_CIDR_SETS as BUILTIN_NAMES, globProblem } from "../builtins/registry.js";
-import { nameFault } from "../eval/request.js";
+import { nameFault } from "../contract/names.js";
 import type { IrExpr, Scalar } from "../ir/ir.js";
 import { ATTRIBUTE_PATHS, ATTRIBUTES, type AttributeRow, type AttrRoot, type AttrType } from "../contract/attributes.js";
 import type { Symbols } from "./scope.js";

@@ -18,9 +18,5 @@ export function codePointLength(s: string): number {
   return n;
 }
 
-/**
- * Characters a name never holds: controls (C0, DEL, C1), format characters (zero-width, bidi), lone
- * surrogates, line and paragraph separators, and every other default-ignorable code point. Shared by
- * request validation (eval/request.ts `nameFault`) and the checker's glob rules (glob/glob-syntax.ts).
- */
-export const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+/** Characters a name never holds (contract/names.ts): shared with the checker's glob rules (glob/glob-syntax.ts). */
+export { INVISIBLE } from "../../contract/names.js";

@@ -1,0 +1,53 @@
+/**
+ * What a name (of a tool, role, prompt, resource or server) may hold. Request validation refuses a
+ * name with a fault, the checker refuses the same characters in name patterns, so a lookalike can never
+ * slip past a rule written for the name it imitates.
+ */
+/**
+ * Characters a name never holds: controls (C0, DEL, C1), format characters (zero-width, bidi), lone
+ * surrogates, line and paragraph separators, and every other default-ignorable code point (variation
+ * selectors, the Hangul fillers, combining grapheme joiner, Mongolian selectors, reserved ones): these
+ * render as nothing, so `read_file\uFE0F` or `read_file\u3164` would look like `read_file`. Shared
+ * with the checker, which refuses the same characters in name patterns (glob-syntax.ts).
+ */
+export const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+const EDGE_SPACE = /^\s|\s$/u;
+
+/**
+ * Why a name (of a tool, role, prompt or resource) is refused, or undefined when it is fine: it is empty,
+ * holds a control, format or separator character (NUL included) or a lone surrogate, or starts or ends
+ * with white space. Such names could only be typos or attempts to look like another name (or to collide
+ * in a cache key). Hot path: plain printable ASCII is settled by one loop.
+ */
+export function nameFault(s: string): string | undefined {
+  // Hot path: the same few names arrive on every call; a name found fine once is fine for good.
+  if (VALID_NAMES.has(s)) return undefined;
+  const fault = nameFaultOf(s);
+  if (fault === undefined && s.length <= MAX_CACHED_NAME_LENGTH) {
+    if (VALID_NAMES.size >= MAX_VALID_NAMES) VALID_NAMES.clear(); // bounded: start over when full
+    VALID_NAMES.add(s);
+  }
+  return fault;
+}
+
+/** Names already found fine (bounded, cleared when full). */
+const VALID_NAMES = new Set<string>();
+const MAX_VALID_NAMES = 4096;
+/** Longer names are scanned every time, so the set holds at most 4096 x 256 code units. */
+const MAX_CACHED_NAME_LENGTH = 256;
+
+function nameFaultOf(s: string): string | undefined {
+  if (s.length === 0) return "is empty";
+  let plain = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return undefined;
+  if (INVISIBLE.test(s)) return "holds a control or invisible character (or a lone surrogate)";
+  if (EDGE_SPACE.test(s)) return "starts or ends with white space";
+  return undefined;
+}
