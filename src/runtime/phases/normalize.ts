@@ -1,0 +1,64 @@
+/**
+ * Phase `normalize` (before the tool): reads what the later phases need from the host's input, once,
+ * without judging it. Guarantees:
+ * - Total on any plain data: a request or options value of any shape (null, a string, missing fields)
+ *   is read without throwing, and nothing is denied here. The policy judges the request (decide); the
+ *   options are judged by reserve, after the policy's own deny, so a call the policy denies is denied
+ *   with the policy's reasons whatever its options.
+ * - The method → target relation used by the engine (idempotency fingerprints, `by tool` budget keys)
+ *   is this one function, read from the contract's method table.
+ */
+import { isMethod, METHOD_ROWS, type TargetKind } from "../../contract/methods.js";
+import type { PolicyRequest } from "../../contract/index.js";
+import { checkUsage } from "../authorization.js";
+import type { AuthorizeOptions, Phase } from "./context.js";
+
+export const normalize: Phase = {
+  name: "normalize",
+  stage: "call",
+  run(ctx) {
+    const req = ctx.input;
+    if (typeof req === "object" && req !== null) {
+      const method = req.method ?? "tools/call";
+      ctx.method = method;
+      ctx.target = callTarget(req, method);
+    }
+    ctx.optionsProblem = checkOptions(ctx.options);
+  },
+};
+
+/**
+ * What a call of `method` acts on: `tool` for tools/call and tools/list, `resource` for resources/read,
+ * `prompt` for prompts/get; for any other method, the first field its row names (targets, else the kind
+ * it lists) that the request sets. Undefined when there is none.
+ */
+export function callTarget(req: PolicyRequest, method: unknown): string | undefined {
+  const kinds: readonly TargetKind[] = isMethod(method) ? targetKinds(method) : [];
+  for (const k of kinds) {
+    const v = req[k];
+    if (typeof v === "string") return v;
+  }
+  return undefined;
+}
+
+const KINDS = new Map<string, readonly TargetKind[]>();
+function targetKinds(method: keyof typeof METHOD_ROWS): readonly TargetKind[] {
+  let k = KINDS.get(method);
+  if (k === undefined) {
+    const row = METHOD_ROWS[method];
+    k = row.targets.length > 0 ? row.targets : row.lists !== undefined ? [row.lists] : [];
+    KINDS.set(method, k);
+  }
+  return k;
+}
+
+/** What is wrong with the authorize options, if anything. */
+export function checkOptions(o: AuthorizeOptions | undefined): string | undefined {
+  if (o === undefined) return undefined;
+  if (typeof o !== "object" || o === null) return "options must be an object";
+  if (o.idempotencyKey !== undefined && (typeof o.idempotencyKey !== "string" || o.idempotencyKey === "" || o.idempotencyKey.length > 256)) {
+    return "`idempotencyKey` must be a string of 1 to 256 characters";
+  }
+  if (o.estimate !== undefined) return checkUsage(o.estimate, "estimate");
+  return undefined;
+}

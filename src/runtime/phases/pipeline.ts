@@ -1,0 +1,174 @@
+/**
+ * The engine as ONE list of named phases, and the runner that walks a call through them:
+ *
+ *   call stage    normalize → load-session → decide → reserve        (engine.authorize)
+ *                 [the tool runs: the host's part]
+ *   result stage  inspect-result → settle                            (authorization.commit / rollback)
+ *   end stage     audit                                              (once per call, last)
+ *
+ * Each phase is one file beside this one, with a header saying what it guarantees; the per-call state
+ * is the typed `CallContext` (context.ts).
+ * Guarantees (fail closed):
+ * - A fault (throw or rejection) in a call-stage phase stops the stage and denies the call
+ *   (`internal_error`, naming the phase); if the store had already charged the call, the charge is
+ *   given back. A call stage that ends without an answer denies the same way.
+ * - After the tool ran, a fault in a result-stage phase never skips the others: the call is settled as
+ *   the host asked, and the answer carries the fault as its reason. A fault in an end-stage phase
+ *   changes nothing of the call's answer.
+ * - The runner never throws and awaits only what a phase returns (synchronous phases cost no tick).
+ */
+import type { Reason } from "../../contract/index.js";
+import type { SettleOutcome, Usage } from "../authorization.js";
+import type { CallContext, EngineEnv, Phase } from "./context.js";
+import { normalize } from "./normalize.js";
+import { loadSession } from "./load-session.js";
+import { decide } from "./decide.js";
+import { reserve } from "./reserve.js";
+import { inspectResult } from "./inspect-result.js";
+import { settle, claim, release, giveBack } from "./settle.js";
+import { audit } from "./audit.js";
+
+/** The engine's phases, in order. */
+export const PHASES: readonly Phase[] = Object.freeze([normalize, loadSession, decide, reserve, inspectResult, settle, audit]);
+
+const STAGES = ["call", "result", "end"] as const;
+
+/** A validated phase list, split by stage. */
+export interface Pipeline {
+  readonly call: readonly Phase[];
+  readonly result: readonly Phase[];
+  readonly end: readonly Phase[];
+}
+
+/** Checks a phase list (named, unique names, stages in order: call, result, end) and splits it. */
+export function pipeline(phases: readonly Phase[]): Pipeline {
+  if (!Array.isArray(phases)) throw new TypeError("the engine's phases must be a list");
+  const names = new Set<string>();
+  let at = 0;
+  for (const p of phases) {
+    if (typeof p !== "object" || p === null || typeof p.name !== "string" || p.name === "" || typeof p.run !== "function") throw new TypeError("every phase needs a name and a run function");
+    if (names.has(p.name)) throw new TypeError(`two phases are named \`${p.name}\``);
+    names.add(p.name);
+    const s = STAGES.indexOf(p.stage);
+    if (s < 0) throw new TypeError(`phase \`${p.name}\` has an unknown stage \`${String(p.stage)}\``);
+    if (s < at) throw new TypeError(`phase \`${p.name}\` (${p.stage}) comes after a phase of a later stage: the stages run call, result, end`);
+    at = s;
+  }
+  return Object.freeze({
+    call: Object.freeze(phases.filter((p) => p.stage === "call")),
+    result: Object.freeze(phases.filter((p) => p.stage === "result")),
+    end: Object.freeze(phases.filter((p) => p.stage === "end")),
+  });
+}
+
+export const DEFAULT_PIPELINE: Pipeline = pipeline(PHASES);
+
+function message(err: unknown): string {
+  return (err as Error)?.message ?? String(err);
+}
+
+function record(ctx: CallContext, p: Phase, err: unknown): string {
+  const text = `internal error in the engine's \`${p.name}\` phase: ${message(err)}`;
+  (ctx.faults ??= []).push({ phase: p.name, message: message(err) });
+  return text;
+}
+
+/** The answer to a call whose call stage failed: deny, with why. */
+function denyFault(ctx: CallContext, text: string): void {
+  const reason: Reason = { code: "internal_error", message: text };
+  ctx.outcome = { effect: "deny", reasons: [reason], decision: { effect: "deny", reasons: [reason], roles: [], errors: [], budgets: [] } };
+  ctx.ended = true;
+}
+
+/**
+ * Runs `phases[i..]`. `stopOnFault` (the call stage): the first fault denies and stops, and so does a
+ * phase that ends the call; otherwise every phase runs and faults are recorded.
+ */
+function runFrom(phases: readonly Phase[], i: number, ctx: CallContext, env: EngineEnv, stopOnFault: boolean): void | Promise<void> {
+  for (; i < phases.length; i++) {
+    if (stopOnFault && ctx.ended) return;
+    const p = phases[i]!;
+    let r: void | Promise<void>;
+    try {
+      r = p.run(ctx, env);
+    } catch (err) {
+      if (!faulted(ctx, p, err, stopOnFault)) return;
+      continue;
+    }
+    if (r !== undefined) {
+      const next = i + 1;
+      return Promise.resolve(r).then(
+        () => runFrom(phases, next, ctx, env, stopOnFault),
+        (err: unknown) => (faulted(ctx, p, err, stopOnFault) ? runFrom(phases, next, ctx, env, stopOnFault) : undefined),
+      );
+    }
+  }
+}
+
+/** Records a fault; whether the stage goes on. */
+function faulted(ctx: CallContext, p: Phase, err: unknown, stopOnFault: boolean): boolean {
+  const text = record(ctx, p, err);
+  if (!stopOnFault) return true;
+  denyFault(ctx, text);
+  return false;
+}
+
+function then(r: void | Promise<void>, next: () => void | Promise<void>): void | Promise<void> {
+  return r === undefined ? next() : r.then(next);
+}
+
+/**
+ * The call stage, then (for a call that ended there) the end stage. Leaves `ctx.outcome` set, or
+ * `ctx.again` (the engine runs the call again). Never throws.
+ */
+export function runCall(p: Pipeline, ctx: CallContext, env: EngineEnv): void | Promise<void> {
+  let r: void | Promise<void>;
+  try {
+    r = runFrom(p.call, 0, ctx, env, true);
+  } catch (err) {
+    // Unreachable (runFrom catches every phase's throw), kept so the runner itself cannot throw.
+    r = undefined;
+    denyFault(ctx, `internal error in the engine: ${message(err)}`);
+  }
+  return then(r, () => {
+    if (ctx.again) return;
+    if (ctx.outcome === undefined) denyFault(ctx, "internal error in the engine: its phases gave no answer");
+    const back = ctx.faults !== undefined && ctx.reserved !== undefined ? giveBack(ctx, env) : undefined;
+    if (!ctx.ended) return back;
+    return then(back, () => runFrom(p.end, 0, ctx, env, false));
+  });
+}
+
+/**
+ * The result stage and the end stage of an allowed call, when the host settles it. The reservation is
+ * claimed before any phase runs; the answer is the settle phase's, with the result stage's faults as
+ * its reason. Never rejects.
+ */
+export function runResult(p: Pipeline, ctx: CallContext, env: EngineEnv, action: "commit" | "rollback", usage: Usage): Promise<SettleOutcome> {
+  const refused = claim(ctx);
+  if (refused !== undefined) return Promise.resolve(refused);
+  ctx.action = action;
+  ctx.usage = usage;
+  ctx.settled = undefined;
+  const before = ctx.faults?.length ?? 0;
+  let r: void | Promise<void>;
+  try {
+    r = runFrom(p.result, 0, ctx, env, false);
+  } catch {
+    r = undefined;
+  }
+  const answer = (): SettleOutcome => {
+    release(ctx);
+    const out = ctx.settled ?? { applied: false, reason: "internal error in the engine: the call was not settled" };
+    const faults = ctx.faults?.slice(before) ?? [];
+    if (faults.length === 0) return out;
+    const why = faults.map((f) => `internal error in the engine's \`${f.phase}\` phase: ${f.message}`).join("; ");
+    return { applied: out.applied, reason: out.reason !== undefined ? `${out.reason}; ${why}` : `${why} (the settlement was applied)` };
+  };
+  const finish = (): SettleOutcome | Promise<SettleOutcome> => {
+    const out = answer();
+    const e = runFrom(p.end, 0, ctx, env, false);
+    return e === undefined ? out : e.then(() => out);
+  };
+  return Promise.resolve(r === undefined ? finish() : r.then(finish)).catch((err: unknown) => ({ applied: false, reason: `internal error in the engine: ${message(err)}` }));
+}
