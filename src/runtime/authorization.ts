@@ -61,9 +61,12 @@ export interface PendingApproval {
   created: boolean;
 }
 
-/** An allowed call's way to the engine's phases after the tool (see phases/pipeline.ts `runResult`). */
+/**
+ * The engine's way to the phases after the tool (see phases/pipeline.ts `runResult`), one per engine;
+ * `call` is the allowed call's own context (opaque here).
+ */
 export interface CallHandle {
-  settle(action: "commit" | "rollback", usage: Usage): Promise<SettleOutcome>;
+  settle(call: object, action: "commit" | "rollback", usage: Usage): SettleOutcome | Promise<SettleOutcome>;
 }
 
 export interface AuthorizationInit {
@@ -98,10 +101,11 @@ export class Authorization {
   readonly replayOf?: ReplayOf;
   /** With the engine's `dns` option, on an allowed call: the addresses each `url(...)` argument's host resolved to, all checked. */
   readonly resolved?: readonly ResolvedUrl[];
-  #call: CallHandle | undefined;
+  #handle: CallHandle | undefined;
+  #call: object | undefined;
 
-  /** `call`: the engine's handle to settle an allowed call (absent: nothing to settle). */
-  constructor(init: AuthorizationInit, call?: CallHandle) {
+  /** `handle` and `call`: how the engine settles this allowed call, and its context (absent: nothing to settle). */
+  constructor(init: AuthorizationInit, handle?: CallHandle, call?: object) {
     this.effect = init.effect;
     this.reasons = init.reasons;
     this.decision = init.decision;
@@ -112,7 +116,10 @@ export class Authorization {
     if (init.replayOf) this.replayOf = init.replayOf;
     if (init.resolved) this.resolved = init.resolved;
     // A replay never holds the first call's reservation: it cannot settle or refund it.
-    this.#call = init.replayOf ? undefined : call;
+    if (!init.replayOf && handle && call) {
+      this.#handle = handle;
+      this.#call = call;
+    }
   }
 
   get allowed(): boolean {
@@ -139,11 +146,12 @@ export class Authorization {
     return this.#settle("rollback", NO_USAGE);
   }
 
-  #settle(action: "commit" | "rollback", usage: Usage): Promise<SettleOutcome> {
-    if (this.replayOf) return Promise.resolve({ applied: false, reason: "replay" });
-    const call = this.#call;
-    if (!call) return Promise.resolve({ applied: false, reason: this.effect === "allow" ? "nothing was reserved" : `the call was not allowed (${this.effect})` });
-    return call.settle(action, usage);
+  /** A plain value when the engine settled synchronously (MemoryStore): `commit` and `rollback` then take no extra tick. */
+  #settle(action: "commit" | "rollback", usage: Usage): SettleOutcome | Promise<SettleOutcome> {
+    if (this.replayOf) return { applied: false, reason: "replay" };
+    const handle = this.#handle;
+    if (!handle) return { applied: false, reason: this.effect === "allow" ? "nothing was reserved" : `the call was not allowed (${this.effect})` };
+    return handle.settle(this.#call!, action, usage);
   }
 
   toJSON(): object {

@@ -28,7 +28,7 @@ import { RESERVATION_TTL_MS, type ApprovalRecord, type Store } from "./store/sto
 import type { ResolveOptions } from "../eval/resolve.js";
 import { withTimeout } from "../eval/timeout.js";
 import type { PolicyRequest, Reason } from "../contract/index.js";
-import { CallContext, type AuthorizeOptions, type EngineEnv, type Loaded, type Phase } from "./phases/context.js";
+import { newCallContext, type CallContext, type AuthorizeOptions, type EngineEnv, type Loaded, type Phase } from "./phases/context.js";
 import { DEFAULT_PIPELINE, pipeline, runCall, runResult, type Pipeline } from "./phases/pipeline.js";
 
 export type { AuthorizeOptions };
@@ -90,6 +90,7 @@ export class Engine {
   /** What the phases use of this engine. */
   readonly #env: EngineEnv;
   readonly #pipeline: Pipeline;
+  readonly #settler: Settler;
   /** Unique ids (reservations, idempotency tokens): a random prefix per engine and a counter. */
   readonly #idPrefix = randomBytes(12).toString("base64url");
   #idCount = 0;
@@ -126,6 +127,7 @@ export class Engine {
       cancel: (id) => this.#cancel(id),
       askHook: this.#hook ? (a) => this.#askHook(a) : undefined,
     };
+    this.#settler = new Settler(this.#pipeline, this.#env);
   }
 
   #newId(): string {
@@ -149,17 +151,17 @@ export class Engine {
   /** Decide a request, and reserve what it uses. Never rejects. */
   async authorize(request: PolicyRequest, options?: AuthorizeOptions): Promise<Authorization> {
     try {
-      let ctx = new CallContext(request, options, this.#loaded, true);
+      let ctx = newCallContext(request, options, this.#loaded, true);
       let r = runCall(this.#pipeline, ctx, this.#env);
       if (r !== undefined) await r;
       if (ctx.again) {
         // The host approved on the spot: the same call again, now that its approval exists (hook off).
-        ctx = new CallContext(request, options, this.#loaded, false);
+        ctx = newCallContext(request, options, this.#loaded, false);
         r = runCall(this.#pipeline, ctx, this.#env);
         if (r !== undefined) await r;
       }
       const outcome = ctx.outcome!;
-      return new Authorization(outcome, outcome.effect === "allow" ? new Settler(this.#pipeline, ctx, this.#env) : undefined);
+      return outcome.effect === "allow" ? new Authorization(outcome, this.#settler, ctx) : new Authorization(outcome);
     } catch (err) {
       const reason: Reason = { code: "internal_error", message: `internal error: ${(err as Error)?.message ?? String(err)}` };
       return new Authorization({ effect: "deny", reasons: [reason], decision: { effect: "deny", reasons: [reason], roles: [], errors: [], budgets: [] } });
@@ -252,15 +254,14 @@ function load(policy: Policy): Loaded {
   return { policy, prepared: prepareBudgets(policy.budgets), version: policy.fingerprint };
 }
 
-/** An allowed call's handle to the phases after the tool (the result and end stages). */
+/** The engine's handle to the phases after the tool (the result and end stages) of its allowed calls. */
 class Settler implements CallHandle {
   constructor(
     readonly pipeline: Pipeline,
-    readonly ctx: CallContext,
     readonly env: EngineEnv,
   ) {}
 
-  settle(action: "commit" | "rollback", usage: Usage): Promise<SettleOutcome> {
-    return runResult(this.pipeline, this.ctx, this.env, action, usage);
+  settle(call: object, action: "commit" | "rollback", usage: Usage): SettleOutcome | Promise<SettleOutcome> {
+    return runResult(this.pipeline, call as CallContext, this.env, action, usage);
   }
 }

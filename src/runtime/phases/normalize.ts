@@ -8,7 +8,7 @@
  * - The method → target relation used by the engine (idempotency fingerprints, `by tool` budget keys)
  *   is this one function, read from the contract's method table.
  */
-import { isMethod, METHOD_ROWS, type TargetKind } from "../../contract/methods.js";
+import { isMethod, METHOD_TABLE, type Method, type MethodRow, type TargetKind } from "../../contract/methods.js";
 import type { PolicyRequest } from "../../contract/index.js";
 import { checkUsage } from "../authorization.js";
 import type { AuthorizeOptions, Phase } from "./context.js";
@@ -21,7 +21,8 @@ export const normalize: Phase = {
     if (typeof req === "object" && req !== null) {
       const method = req.method ?? "tools/call";
       ctx.method = method;
-      ctx.target = callTarget(req, method);
+      // The usual call first (the hot path); callTarget gives the same for it.
+      ctx.target = method === "tools/call" ? (typeof req.tool === "string" ? req.tool : undefined) : callTarget(req, method);
     }
     ctx.optionsProblem = checkOptions(ctx.options);
   },
@@ -33,7 +34,7 @@ export const normalize: Phase = {
  * it lists) that the request sets. Undefined when there is none.
  */
 export function callTarget(req: PolicyRequest, method: unknown): string | undefined {
-  const kinds: readonly TargetKind[] = isMethod(method) ? targetKinds(method) : [];
+  const kinds = isMethod(method) ? TARGET_KINDS_OF[method] : NONE;
   for (const k of kinds) {
     const v = req[k];
     if (typeof v === "string") return v;
@@ -41,16 +42,12 @@ export function callTarget(req: PolicyRequest, method: unknown): string | undefi
   return undefined;
 }
 
-const KINDS = new Map<string, readonly TargetKind[]>();
-function targetKinds(method: keyof typeof METHOD_ROWS): readonly TargetKind[] {
-  let k = KINDS.get(method);
-  if (k === undefined) {
-    const row = METHOD_ROWS[method];
-    k = row.targets.length > 0 ? row.targets : row.lists !== undefined ? [row.lists] : [];
-    KINDS.set(method, k);
-  }
-  return k;
-}
+const NONE: readonly TargetKind[] = Object.freeze([]);
+
+/** Per method: the request fields that name its target, in order (its targets, else the kind it lists). */
+const TARGET_KINDS_OF: Readonly<Record<Method, readonly TargetKind[]>> = Object.freeze(
+  Object.fromEntries(METHOD_TABLE.map((r: MethodRow) => [r.method, r.targets.length > 0 ? r.targets : r.lists !== undefined ? [r.lists] : NONE])) as Record<Method, readonly TargetKind[]>,
+);
 
 /** What is wrong with the authorize options, if anything. */
 export function checkOptions(o: AuthorizeOptions | undefined): string | undefined {

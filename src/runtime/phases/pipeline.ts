@@ -25,7 +25,7 @@ import { loadSession } from "./load-session.js";
 import { decide } from "./decide.js";
 import { reserve } from "./reserve.js";
 import { inspectResult } from "./inspect-result.js";
-import { settle, claim, release, giveBack } from "./settle.js";
+import { settle, afterOf, claim, release, giveBack } from "./settle.js";
 import { audit } from "./audit.js";
 
 /** The engine's phases, in order. */
@@ -113,62 +113,68 @@ function faulted(ctx: CallContext, p: Phase, err: unknown, stopOnFault: boolean)
   return false;
 }
 
-function then(r: void | Promise<void>, next: () => void | Promise<void>): void | Promise<void> {
-  return r === undefined ? next() : r.then(next);
-}
-
 /**
  * The call stage, then (for a call that ended there) the end stage. Leaves `ctx.outcome` set, or
  * `ctx.again` (the engine runs the call again). Never throws.
  */
 export function runCall(p: Pipeline, ctx: CallContext, env: EngineEnv): void | Promise<void> {
-  let r: void | Promise<void>;
-  try {
-    r = runFrom(p.call, 0, ctx, env, true);
-  } catch (err) {
-    // Unreachable (runFrom catches every phase's throw), kept so the runner itself cannot throw.
-    r = undefined;
-    denyFault(ctx, `internal error in the engine: ${message(err)}`);
-  }
-  return then(r, () => {
-    if (ctx.again) return;
-    if (ctx.outcome === undefined) denyFault(ctx, "internal error in the engine: its phases gave no answer");
-    const back = ctx.faults !== undefined && ctx.reserved !== undefined ? giveBack(ctx, env) : undefined;
-    if (!ctx.ended) return back;
-    return then(back, () => runFrom(p.end, 0, ctx, env, false));
-  });
+  const r = runFrom(p.call, 0, ctx, env, true);
+  return r === undefined ? afterCall(p, ctx, env) : r.then(() => afterCall(p, ctx, env));
+}
+
+function afterCall(p: Pipeline, ctx: CallContext, env: EngineEnv): void | Promise<void> {
+  if (ctx.again) return;
+  if (ctx.outcome === undefined) denyFault(ctx, "internal error in the engine: its phases gave no answer");
+  if (ctx.faults !== undefined && ctx.reserved !== undefined) return giveBack(ctx, env).then(() => endStage(p, ctx, env));
+  return endStage(p, ctx, env);
+}
+
+/** The end stage, for a call that ended before the tool. */
+function endStage(p: Pipeline, ctx: CallContext, env: EngineEnv): void | Promise<void> {
+  if (ctx.ended && p.end.length > 0) return runFrom(p.end, 0, ctx, env, false);
 }
 
 /**
  * The result stage and the end stage of an allowed call, when the host settles it. The reservation is
  * claimed before any phase runs; the answer is the settle phase's, with the result stage's faults as
- * its reason. Never rejects.
+ * its reason. Never throws, never rejects; a plain value when every phase was synchronous.
  */
-export function runResult(p: Pipeline, ctx: CallContext, env: EngineEnv, action: "commit" | "rollback", usage: Usage): Promise<SettleOutcome> {
-  const refused = claim(ctx);
-  if (refused !== undefined) return Promise.resolve(refused);
-  ctx.action = action;
-  ctx.usage = usage;
-  ctx.settled = undefined;
-  const before = ctx.faults?.length ?? 0;
-  let r: void | Promise<void>;
+export function runResult(p: Pipeline, ctx: CallContext, env: EngineEnv, action: "commit" | "rollback", usage: Usage): SettleOutcome | Promise<SettleOutcome> {
   try {
-    r = runFrom(p.result, 0, ctx, env, false);
-  } catch {
-    r = undefined;
+    const refused = claim(ctx);
+    if (refused !== undefined) return refused;
+    const a = afterOf(ctx);
+    a.action = action;
+    a.usage = usage;
+    a.settled = undefined;
+    const before = ctx.faults?.length ?? 0;
+    const r = runFrom(p.result, 0, ctx, env, false);
+    if (r === undefined) return finishResult(p, ctx, env, before);
+    return r.then(() => finishResult(p, ctx, env, before)).catch(internal);
+  } catch (err) {
+    return internal(err);
   }
-  const answer = (): SettleOutcome => {
-    release(ctx);
-    const out = ctx.settled ?? { applied: false, reason: "internal error in the engine: the call was not settled" };
-    const faults = ctx.faults?.slice(before) ?? [];
-    if (faults.length === 0) return out;
-    const why = faults.map((f) => `internal error in the engine's \`${f.phase}\` phase: ${f.message}`).join("; ");
-    return { applied: out.applied, reason: out.reason !== undefined ? `${out.reason}; ${why}` : `${why} (the settlement was applied)` };
-  };
-  const finish = (): SettleOutcome | Promise<SettleOutcome> => {
-    const out = answer();
-    const e = runFrom(p.end, 0, ctx, env, false);
-    return e === undefined ? out : e.then(() => out);
-  };
-  return Promise.resolve(r === undefined ? finish() : r.then(finish)).catch((err: unknown) => ({ applied: false, reason: `internal error in the engine: ${message(err)}` }));
+}
+
+function internal(err: unknown): SettleOutcome {
+  return { applied: false, reason: `internal error in the engine: ${message(err)}` };
+}
+
+function finishResult(p: Pipeline, ctx: CallContext, env: EngineEnv, before: number): SettleOutcome | Promise<SettleOutcome> {
+  release(ctx);
+  const out = answerOf(ctx, before);
+  const e = p.end.length > 0 ? runFrom(p.end, 0, ctx, env, false) : undefined;
+  return e === undefined ? out : e.then(() => out);
+}
+
+/** The settle phase's answer, with the faults of this attempt's result stage (from `before` on) as its reason. */
+function answerOf(ctx: CallContext, before: number): SettleOutcome {
+  const out = ctx.after?.settled ?? { applied: false, reason: "internal error in the engine: the call was not settled" };
+  const faults = ctx.faults;
+  if (faults === undefined || faults.length === before) return out;
+  const why = faults
+    .slice(before)
+    .map((f) => `internal error in the engine's \`${f.phase}\` phase: ${f.message}`)
+    .join("; ");
+  return { applied: out.applied, reason: out.reason !== undefined ? `${out.reason}; ${why}` : `${why} (the settlement was applied)` };
 }

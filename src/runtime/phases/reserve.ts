@@ -29,31 +29,29 @@ export const reserve: Phase = {
     const decision = ctx.decision;
     if (decision === undefined) throw new Error("no decision to reserve for");
     if (decision.effect === "deny") return end(ctx, { effect: "deny", reasons: decision.reasons, decision });
-    const deny = (reason: Reason) => end(ctx, { effect: "deny", reasons: [reason], decision });
 
-    if (ctx.optionsProblem !== undefined) return deny({ code: "invalid_request", message: `invalid authorize options: ${ctx.optionsProblem}` });
+    if (ctx.optionsProblem !== undefined) return deny(ctx, decision, { code: "invalid_request", message: `invalid authorize options: ${ctx.optionsProblem}` });
 
     const plan = planCounters(ctx.loaded.prepared, decision, ctx.request, ctx.target, ctx.options?.estimate, env.settings.sessionTtlMs);
-    if ("error" in plan) return deny(plan.error);
+    if ("error" in plan) return deny(ctx, decision, plan.error);
     ctx.counters = plan.counters;
 
     if (decision.effect === "require_approval") {
       const bound = approvalFor(ctx, env);
-      if ("error" in bound) return deny(bound.error);
+      if ("error" in bound) return deny(ctx, decision, bound.error);
       ctx.approval = bound.approval;
     }
 
     const idemKey = ctx.options?.idempotencyKey;
     if (idemKey !== undefined) {
       const bound = idempotencyFor(ctx, env, idemKey);
-      if ("error" in bound) return deny(bound.error);
+      if ("error" in bound) return deny(ctx, decision, bound.error);
       ctx.idempotency = bound.idempotency;
     }
 
     const { counters, approval, idempotency } = ctx;
     if (counters.length === 0 && !approval && !idempotency) {
-      ctx.outcome = { effect: "allow", reasons: decision.reasons, decision, charged: decision.budgets, ...(ctx.resolved && { resolved: ctx.resolved }) };
-      return;
+      return allow(ctx, decision, decision.reasons);
     }
 
     const request: ReserveRequest = {
@@ -83,6 +81,17 @@ function end(ctx: CallContext, outcome: AuthorizationInit): void {
   ctx.ended = outcome.effect !== "allow";
 }
 
+function allow(ctx: CallContext, decision: Decision, reasons: readonly Reason[]): void {
+  const resolved = ctx.resolved;
+  // Written out, not spread (`...(resolved && { resolved })`): the hot path.
+  ctx.outcome = resolved ? { effect: "allow", reasons, decision, charged: decision.budgets, resolved } : { effect: "allow", reasons, decision, charged: decision.budgets };
+  ctx.ended = false;
+}
+
+function deny(ctx: CallContext, decision: Decision, reason: Reason, budget?: AuthorizationInit["budget"]): void {
+  end(ctx, budget ? { effect: "deny", reasons: [reason], decision, budget } : { effect: "deny", reasons: [reason], decision });
+}
+
 /** The store erred or did not answer in time. */
 function failed(ctx: CallContext, env: EngineEnv, request: ReserveRequest, decision: Decision, err: unknown): void {
   // It may have run (sent, answer late or lost): give it back. Certainly not run: nothing to give back.
@@ -91,7 +100,7 @@ function failed(ctx: CallContext, env: EngineEnv, request: ReserveRequest, decis
 }
 
 function answered(ctx: CallContext, env: EngineEnv, request: ReserveRequest, decision: Decision, result: ReserveResult): void | Promise<void> {
-  const deny = (reason: Reason, extra?: Pick<AuthorizationInit, "budget">) => end(ctx, { effect: "deny", reasons: [reason], decision, ...extra });
+  ctx.timings = { reservedAt: result.now };
   switch (result.status) {
     case "ok": {
       const idempotency = ctx.idempotency;
@@ -100,7 +109,7 @@ function answered(ctx: CallContext, env: EngineEnv, request: ReserveRequest, dec
       const reasons = result.approvalId
         ? [...decision.reasons.filter((r) => r.code !== "approval_required"), { code: "approval_granted" as const, message: `approval \`${result.approvalId}\` was used for this call` }]
         : decision.reasons;
-      return end(ctx, { effect: "allow", reasons, decision, charged: decision.budgets, ...(ctx.resolved && { resolved: ctx.resolved }) });
+      return allow(ctx, decision, reasons);
     }
     case "replay": {
       const state = result.state;
@@ -110,8 +119,8 @@ function answered(ctx: CallContext, env: EngineEnv, request: ReserveRequest, dec
     }
     case "exceeded": {
       const c = ctx.counters[result.index];
-      if (!c) return deny({ code: "internal_error", message: "internal error: the store named a counter the call does not have" });
-      return deny(exceededReason(c, result.used, result.retryAfterMs), { budget: budgetDenial(c, result.used, result.retryAfterMs) });
+      if (!c) return deny(ctx, decision, { code: "internal_error", message: "internal error: the store named a counter the call does not have" });
+      return deny(ctx, decision, exceededReason(c, result.used, result.retryAfterMs), budgetDenial(c, result.used, result.retryAfterMs));
     }
     case "approval_pending": {
       const a = result.approval;
@@ -126,22 +135,22 @@ function answered(ctx: CallContext, env: EngineEnv, request: ReserveRequest, dec
           if (answer === "approved") {
             ctx.again = true;
             ctx.ended = true;
-          } else if (answer === "rejected") deny({ code: "approval_rejected", rule: `tool:${a.tool}/approval`, message: `approval \`${a.id}\` was rejected` });
+          } else if (answer === "rejected") deny(ctx, decision, { code: "approval_rejected", rule: `tool:${a.tool}/approval`, message: `approval \`${a.id}\` was rejected` });
           else pendingOutcome();
         });
       }
       return pendingOutcome();
     }
     case "approval_rejected":
-      return deny({ code: "approval_rejected", rule: `tool:${result.approval.tool}/approval`, message: `approval \`${result.approval.id}\` for this call was rejected by \`${result.approval.approver ?? "?"}\`` });
+      return deny(ctx, decision, { code: "approval_rejected", rule: `tool:${result.approval.tool}/approval`, message: `approval \`${result.approval.id}\` for this call was rejected by \`${result.approval.approver ?? "?"}\`` });
     case "idempotency_conflict":
-      return deny({ code: "idempotency_conflict", message: "this idempotency key was already used for a different request" });
+      return deny(ctx, decision, { code: "idempotency_conflict", message: "this idempotency key was already used for a different request" });
     case "cancelled":
       // Also what a second delivery of this very reserve answers (a client that resends a command cut off
       // by a lost connection): the first one may have been applied, and the call is denied, so give it back.
       env.cancel(request.reservation!.id);
-      return deny({ code: "budget_unavailable", message: "the reservation was cancelled, or delivered to the store twice, so the call is denied (fail closed)" });
+      return deny(ctx, decision, { code: "budget_unavailable", message: "the reservation was cancelled, or delivered to the store twice, so the call is denied (fail closed)" });
     default:
-      return deny({ code: "internal_error", message: "internal error: the store gave an unknown answer" });
+      return deny(ctx, decision, { code: "internal_error", message: "internal error: the store gave an unknown answer" });
   }
 }

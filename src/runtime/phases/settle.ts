@@ -12,10 +12,10 @@
  * - `giveBack` returns a reservation whose call was denied after the store charged it (a fault in a
  *   later phase before the tool): only allowed calls are charged.
  */
-import { counterShape, notSent, type Adjustment } from "../store/store.js";
+import { notSent, type Adjustment, type CounterShape } from "../store/store.js";
 import type { SettleOutcome, Usage } from "../authorization.js";
 import type { PlannedCounter } from "../budget-plan.js";
-import type { CallContext, EngineEnv, Phase, Reserved } from "./context.js";
+import type { AfterTool, CallContext, EngineEnv, Phase, Reserved } from "./context.js";
 
 const NO_USAGE: Usage = Object.freeze({});
 
@@ -23,29 +23,30 @@ export const settle: Phase = {
   name: "settle",
   stage: "result",
   run(ctx, env) {
+    const a = afterOf(ctx);
     const r = ctx.reserved;
     if (r === undefined) {
-      ctx.settled = NOTHING_RESERVED();
+      a.settled = NOTHING_RESERVED();
       return;
     }
-    const action = ctx.action;
+    const action = a.action;
     if (action === undefined) throw new Error("nothing to settle: the host did not commit or roll back");
-    const adjustments = adjustmentsFor(r, action, ctx.usage ?? NO_USAGE);
-    if (adjustments.length === 0 && r.idempotency === undefined) return done(ctx, action, APPLIED());
-    ctx.settleSent = true;
+    const adjustments = adjustmentsFor(r, action, a.usage ?? NO_USAGE);
+    if (adjustments.length === 0 && r.idempotency === undefined) return done(a, action, APPLIED());
+    a.sent = true;
     let out: { applied: boolean } | Promise<{ applied: boolean }>;
     try {
       out = env.timeout(env.store.settle({ adjustments, ...(r.idempotency && { idempotency: { key: r.idempotency.key, token: r.idempotency.token, action } }) }));
     } catch (err) {
-      return storeFailed(ctx, r, err);
+      return storeFailed(a, r, err);
     }
     if (out instanceof Promise) {
       return out.then(
-        (o) => done(ctx, action, o.applied ? APPLIED() : ALREADY()),
-        (err: unknown) => storeFailed(ctx, r, err),
+        (o) => done(a, action, o.applied ? APPLIED() : ALREADY()),
+        (err: unknown) => storeFailed(a, r, err),
       );
     }
-    return done(ctx, action, out.applied ? APPLIED() : ALREADY());
+    return done(a, action, out.applied ? APPLIED() : ALREADY());
   },
 };
 
@@ -54,18 +55,22 @@ const APPLIED = (): SettleOutcome => ({ applied: true });
 const ALREADY = (): SettleOutcome => ({ applied: false, reason: "already settled by an earlier attempt with the same idempotency key" });
 const NOTHING_RESERVED = (): SettleOutcome => ({ applied: false, reason: "nothing was reserved" });
 
-function done(ctx: CallContext, action: "commit" | "rollback", outcome: SettleOutcome): void {
-  ctx.settledAs = action;
-  ctx.settling = undefined;
-  ctx.settled = outcome;
-  ctx.timings.settledAt = Date.now();
+function done(a: AfterTool, action: "commit" | "rollback", outcome: SettleOutcome): void {
+  a.settledAs = action;
+  a.settling = undefined;
+  a.settled = outcome;
 }
 
-function storeFailed(ctx: CallContext, r: Reserved, err: unknown): void {
+function storeFailed(a: AfterTool, r: Reserved, err: unknown): void {
   // Certainly not applied, or the store refuses a second settle itself (idempotency token): it may be
   // tried again. Otherwise it may have been applied late, and a second one would refund twice.
-  ctx.settling = notSent(err) || r.idempotency !== undefined ? undefined : "unknown";
-  ctx.settled = { applied: false, reason: `the budget store is unavailable: ${(err as Error)?.message ?? String(err)}` };
+  a.settling = notSent(err) || r.idempotency !== undefined ? undefined : "unknown";
+  a.settled = { applied: false, reason: `the budget store is unavailable: ${(err as Error)?.message ?? String(err)}` };
+}
+
+/** The call's state after the tool, made on first use. */
+export function afterOf(ctx: CallContext): AfterTool {
+  return (ctx.after ??= { action: undefined, usage: undefined, result: undefined, settled: undefined, settledAs: undefined, settling: undefined, sent: false, ran: false });
 }
 
 /**
@@ -73,16 +78,18 @@ function storeFailed(ctx: CallContext, r: Reserved, err: unknown): void {
  * reserved nothing runs the phases after the tool once, and answers `nothing was reserved` after that.
  */
 export function claim(ctx: CallContext): SettleOutcome | undefined {
+  const a = afterOf(ctx);
   if (ctx.reserved === undefined) {
-    if (ctx.resultStageRan) return NOTHING_RESERVED();
-    ctx.resultStageRan = true;
+    if (a.ran) return NOTHING_RESERVED();
+    a.ran = true;
     return undefined;
   }
-  if (ctx.settledAs !== undefined) return { applied: false, reason: `already ${ctx.settledAs === "commit" ? "committed" : "rolled back"}` };
-  if (ctx.settling === "in-flight") return { applied: false, reason: "another commit or rollback of this reservation is in progress" };
-  if (ctx.settling === "unknown") return { applied: false, reason: "an earlier commit or rollback may have been applied (the store did not answer), so it is not sent again" };
-  ctx.settling = "in-flight";
-  ctx.settleSent = false;
+  if (a.settledAs !== undefined) return { applied: false, reason: `already ${a.settledAs === "commit" ? "committed" : "rolled back"}` };
+  if (a.settling === "in-flight") return { applied: false, reason: "another commit or rollback of this reservation is in progress" };
+  if (a.settling === "unknown") return { applied: false, reason: "an earlier commit or rollback may have been applied (the store did not answer), so it is not sent again" };
+  a.settling = "in-flight";
+  a.sent = false;
+  a.ran = true;
   return undefined;
 }
 
@@ -91,7 +98,8 @@ export function claim(ctx: CallContext): SettleOutcome | undefined {
  * stays closed if the store may have applied it, and opens again if it certainly did not.
  */
 export function release(ctx: CallContext): void {
-  if (ctx.settling === "in-flight") ctx.settling = ctx.settleSent && ctx.reserved?.idempotency === undefined ? "unknown" : undefined;
+  const a = afterOf(ctx);
+  if (a.settling === "in-flight") a.settling = a.sent && ctx.reserved?.idempotency === undefined ? "unknown" : undefined;
 }
 
 /**
@@ -100,12 +108,20 @@ export function release(ctx: CallContext): void {
  */
 export function adjustmentsFor(r: Reserved, action: "commit" | "rollback", usage: Usage): Adjustment[] {
   const adjustments: Adjustment[] = [];
-  r.counters.forEach((c, i) => {
+  const counters = r.counters;
+  for (let i = 0; i < counters.length; i++) {
+    const c = counters[i]!;
     const d = action === "rollback" ? -c.spec.amount : commitDelta(c, usage);
-    if (d === 0) return;
-    adjustments.push({ ...counterShape(c.spec), window: r.windows[i] ?? 0, delta: d });
-  });
+    if (d !== 0) adjustments.push(adjustment(c.spec, r.windows[i] ?? 0, d));
+  }
   return adjustments;
+}
+
+/** `counterShape(s)` with the window and delta, written out (an object spread costs more on this path). */
+function adjustment(s: CounterShape, window: number, delta: number): Adjustment {
+  return s.rate === undefined
+    ? { key: s.key, mode: s.mode, limit: s.limit, windowMs: s.windowMs, ttlMs: s.ttlMs, window, delta }
+    : { key: s.key, mode: s.mode, limit: s.limit, rate: s.rate, windowMs: s.windowMs, ttlMs: s.ttlMs, window, delta };
 }
 
 function commitDelta(c: PlannedCounter, usage: Usage): number {
@@ -126,17 +142,18 @@ function commitDelta(c: PlannedCounter, usage: Usage): number {
  */
 export async function giveBack(ctx: CallContext, env: EngineEnv): Promise<void> {
   const r = ctx.reserved;
-  if (r === undefined || ctx.settledAs !== undefined || ctx.settling !== undefined) return;
-  ctx.settling = "in-flight";
+  const a = afterOf(ctx);
+  if (r === undefined || a.settledAs !== undefined || a.settling !== undefined) return;
+  a.settling = "in-flight";
   try {
     const adjustments = adjustmentsFor(r, "rollback", NO_USAGE);
     if (adjustments.length > 0 || r.idempotency !== undefined) {
-      ctx.settleSent = true;
+      a.sent = true;
       await env.timeout(env.store.settle({ adjustments, ...(r.idempotency && { idempotency: { key: r.idempotency.key, token: r.idempotency.token, action: "rollback" as const } }) }));
     }
-    ctx.settledAs = "rollback";
-    ctx.settling = undefined;
+    a.settledAs = "rollback";
+    a.settling = undefined;
   } catch (err) {
-    ctx.settling = notSent(err) ? undefined : "unknown";
+    a.settling = notSent(err) ? undefined : "unknown";
   }
 }
