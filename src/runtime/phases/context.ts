@@ -78,7 +78,7 @@ export interface PhaseFault {
 }
 
 /**
- * Marks of the call's life, on the store's clock (epoch ms): every store answer carries `now`, so they
+ * Marks of the call's life, on the store's clock (epoch ms): the store's answers carry `now`, so they
  * cost nothing. The engine reads no clock of its own on the hot path (a clock read costs about 100 ns
  * on a virtual machine, a tenth of an authorization); the audit phase reads one when it emits.
  */
