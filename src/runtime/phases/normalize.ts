@@ -24,7 +24,8 @@ export const normalize: Phase = {
       // The usual call first (the hot path); callTarget gives the same for it.
       ctx.target = method === "tools/call" ? (typeof req.tool === "string" ? req.tool : undefined) : callTarget(req, method);
     }
-    ctx.optionsProblem = checkOptions(ctx.options);
+    const problem = checkOptions(ctx.options);
+    if (problem !== undefined) ctx.optionsProblem = problem;
   },
 };
 
