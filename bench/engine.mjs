@@ -32,17 +32,33 @@
 // limit. Counted: calls allowed and denied by reason per burst, and each burst's wall time; after the
 // rounds, the counters in Redis summed must equal the calls allowed (nothing charged for a denied call).
 //
+// `--compare DIR` (DIR: another built checkout, e.g. the commit before a change: `git archive <rev> | tar -x
+// -C DIR`, link node_modules, tsc) runs every MemoryStore job and every Redis throughput job on DIR's
+// dist/ as well, process by process in turn with this checkout's (before, after, before, after, ...), so
+// both share the machine's load, and adds a before/after table. The jobs are this script's either way;
+// only the library differs (ENGINE_LIB_ROOT tells a job which dist/ to import).
+//
 // Nothing here asserts: the targets (MemoryStore authorize with one rate limit and one session budget,
 // median under 2 µs; the burst: exactly the limit for one principal and no denial for 1,000 under
 // their limits, in every round) are reported as met or missed.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 if (!fs.existsSync(here("../dist/index.js"))) {
   console.error("dist/ is missing: run `npm run build` first.");
+  process.exit(1);
+}
+/** The library a job measures: this checkout's dist/, or ENGINE_LIB_ROOT's (`--compare`). */
+const LIB_ROOT = process.env.ENGINE_LIB_ROOT ? resolve(process.env.ENGINE_LIB_ROOT) : here("..");
+const lib = (file) => import(pathToFileURL(join(LIB_ROOT, file)).href);
+const compareAt = process.argv.indexOf("--compare");
+const COMPARE = compareAt > 0 ? resolve(process.argv[compareAt + 1] ?? "") : undefined;
+if (COMPARE !== undefined && !fs.existsSync(join(COMPARE, "dist/index.js"))) {
+  console.error(`--compare ${COMPARE}: dist/ is missing there (build it first)`);
   process.exit(1);
 }
 
@@ -106,7 +122,7 @@ const MEM_JOBS = {
 };
 
 async function memJob(job) {
-  const { compilePolicy, createEngine, MemoryStore } = await import("../dist/index.js");
+  const { compilePolicy, createEngine, MemoryStore } = await lib("dist/index.js");
   const policy = compilePolicy(POLICY, { filename: "engine-bench.mcppolicy", readFile: null });
   const store = new MemoryStore();
   const engine = createEngine(policy, { store });
@@ -247,8 +263,8 @@ async function redisJob(job) {
   const url = process.env.ENGINE_REDIS_URL;
   if (!url) throw new Error("ENGINE_REDIS_URL is not set (the Redis jobs are started by `node bench/engine.mjs`)");
   const { ping, concurrency, engines: nEngines } = parseRedisJob(job);
-  const { compilePolicy, createEngine } = await import("../dist/index.js");
-  const { RedisStore } = await import("../dist/redis.js");
+  const { compilePolicy, createEngine } = await lib("dist/index.js");
+  const { RedisStore } = await lib("dist/redis.js");
   const { Redis } = await import("ioredis");
   const policy = compilePolicy(POLICY, { filename: "engine-bench.mcppolicy", readFile: null });
   const prefix = `bench:${job}:${process.pid}:`;
@@ -355,8 +371,8 @@ async function redisJob(job) {
 async function burstJob() {
   const url = process.env.ENGINE_REDIS_URL;
   if (!url) throw new Error("ENGINE_REDIS_URL is not set (the Redis jobs are started by `node bench/engine.mjs`)");
-  const { compilePolicy, createEngine } = await import("../dist/index.js");
-  const { RedisStore } = await import("../dist/redis.js");
+  const { compilePolicy, createEngine } = await lib("dist/index.js");
+  const { RedisStore } = await lib("dist/redis.js");
   const { Redis } = await import("ioredis");
   const policy = compilePolicy(`policy "burst"\nrole agent { allow tool fetch }\ntool fetch { limit calls ${BURST_LIMIT} per hour by principal }`, { filename: "burst.mcppolicy", readFile: null });
   const prefix = `bench:burst:${process.pid}:`;
@@ -442,17 +458,30 @@ function runOnce(job, env) {
   });
 }
 
-/** A job in REPEAT processes: the best run (lowest median, or highest throughput), with every run's figure. */
-async function job(name, env, better) {
+/** The before side of `--compare`: job name -> its best run on COMPARE's dist/. */
+const BEFORE = {};
+
+/**
+ * A job in REPEAT processes: the best run (lowest median, or highest throughput), with every run's
+ * figure. `compare`: with `--compare`, each process on this checkout follows one on COMPARE's dist/
+ * (their best goes to BEFORE).
+ */
+async function job(name, env, better, compare = false) {
   const runs = [];
-  for (let k = 0; k < REPEAT; k++) {
-    process.stderr.write(`  ${name} ${k + 1}/${REPEAT} ... `);
+  const before = [];
+  const once = async (e, what, into) => {
+    process.stderr.write(`  ${name}${what} ${into.length + 1}/${REPEAT} ... `);
     const t = Date.now();
-    const r = await runOnce(name, env);
+    into.push(await runOnce(name, e));
     process.stderr.write(`${((Date.now() - t) / 1000).toFixed(1)} s\n`);
-    runs.push(r);
+  };
+  for (let k = 0; k < REPEAT; k++) {
+    if (compare && COMPARE !== undefined) await once({ ...env, ENGINE_LIB_ROOT: COMPARE }, " (before)", before);
+    await once(env, "", runs);
   }
-  return { ...runs.reduce((a, b) => (better(b, a) ? b : a)), runs };
+  const best = (xs) => ({ ...xs.reduce((a, b) => (better(b, a) ? b : a)), runs: xs });
+  if (before.length > 0) BEFORE[name] = best(before);
+  return best(runs);
 }
 
 const started = Date.now();
@@ -460,14 +489,14 @@ const loadStart = os.loadavg();
 process.stderr.write("engine benchmarks\n");
 const env = { ...process.env };
 const R = {};
-for (const name of Object.keys(MEM_JOBS)) R[name] = await job(name, env, (b, a) => b.medianNs < a.medianNs);
+for (const name of Object.keys(MEM_JOBS)) R[name] = await job(name, env, (b, a) => b.medianNs < a.medianNs, true);
 
 const redisVersion = redisAvailable();
 let redisNote;
 if (redisVersion) {
   const redis = await startRedis();
   try {
-    for (const name of REDIS_JOBS) R[name] = await job(name, { ...env, ENGINE_REDIS_URL: redis.url }, (b, a) => b.perSecond > a.perSecond);
+    for (const name of REDIS_JOBS) R[name] = await job(name, { ...env, ENGINE_REDIS_URL: redis.url }, (b, a) => b.perSecond > a.perSecond, true);
     // The burst: every process must meet it; the one reported is the worst (a miss, else the slowest burst).
     R[BURST_JOB] = await job(BURST_JOB, { ...env, ENGINE_REDIS_URL: redis.url }, (b, a) => (b.met !== a.met ? !b.met : b.maxBurstMs > a.maxBurstMs));
   } finally {
@@ -555,6 +584,27 @@ notes.push(`- every process's figure (${REPEAT} fresh processes per job; the fas
 if (redisVersion) notes.push(`- burst: ${BURST_ROUNDS} rounds per process, each a burst for one principal (limit ${BURST_LIMIT} per hour) then a burst for 1,000 principals; RedisStore and engine options at their defaults (in flight: 100 ms; queue: 1,000 ms; at most 128 in flight; engine 2,000 ms); the worst process is reported (a miss, else the slowest burst).`);
 notes.push(`- load average (1/5/15 min) at start ${loadStart.map((x) => x.toFixed(2)).join(" / ")}, at end ${loadEnd.map((x) => x.toFixed(2)).join(" / ")}; engine run ${elapsed.toFixed(0)} s.`);
 
+// Before/after (`--compare`): the same jobs on the other checkout's dist/, in the same run.
+const compareTable = [];
+if (COMPARE !== undefined) {
+  const pct = (after, before) => `${after >= before ? "+" : ""}${(((after - before) / before) * 100).toFixed(1)}%`;
+  compareTable.push(
+    `| job (before: \`${COMPARE}\`; after: this checkout; same run, processes in turn) | before | after | change | before CPU | after CPU |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  );
+  for (const name of Object.keys(MEM_JOBS)) {
+    const a = R[name];
+    const b = BEFORE[name];
+    if (b) compareTable.push(`| \`${name}\`: ${MEM_JOBS[name].label}, median ns/call | ${ns(b.medianNs)} | ${ns(a.medianNs)} | ${pct(a.medianNs, b.medianNs)} | ${ns(b.medianCpuNs)} ns | ${ns(a.medianCpuNs)} ns |`);
+  }
+  for (const name of REDIS_JOBS) {
+    const a = R[name];
+    const b = BEFORE[name];
+    if (a && b && !a.ping) compareTable.push(`| \`${name}\`: RedisStore, ${a.concurrency} in flight, ${a.engines} engine${a.engines === 1 ? "" : "s"}, calls/s (client CPU µs/call) | ${int(b.perSecond)} | ${int(a.perSecond)} | ${pct(a.perSecond, b.perSecond)} | ${us(b.clientCpuUsPerCall)} µs | ${us(a.clientCpuUsPerCall)} µs |`);
+  }
+  notes.push(`- before/after: every process's figure before (\`${COMPARE}\`): ${Object.keys(BEFORE).map((n) => `${n} ${BEFORE[n].runs.map((r) => (r.medianNs !== undefined ? `${ns(r.medianNs)} ns` : `${int(r.perSecond)} /s`)).join(" / ")}`).join("; ")}.`);
+}
+
 const summary = {
   benchmark: "engine",
   date: new Date().toISOString(),
@@ -565,6 +615,7 @@ const summary = {
   target: { what: "MemoryStore authorize, 1 rate limit + 1 session budget, median ns/call", limitNs: TARGET_NS, medianNs: target.medianNs, met: targetMet },
   elapsedSeconds: Math.round(elapsed * 10) / 10,
   results: R,
+  ...(COMPARE !== undefined && { compare: { before: COMPARE, results: BEFORE } }),
 };
 
 if (JSON_OUT) {
@@ -583,6 +634,7 @@ if (JSON_OUT) {
     out.push(...burstTable);
     out.push("");
   }
+  if (compareTable.length > 0) out.push(...compareTable, "");
   out.push("| target | measured | status |", "| --- | --- | ---: |", targetRow, ...burstRows);
   out.push("");
   out.push(...notes);

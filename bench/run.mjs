@@ -2,6 +2,7 @@
 //
 //   node bench/run.mjs            run every suite, print the tables
 //   node bench/run.mjs --write    ... and rewrite the figures section of bench/README.md
+//   node bench/run.mjs --compare DIR   ... and run the engine jobs on DIR's built checkout too (before/after)
 //
 // Every measurement runs in its own process (bench/worker.mjs; bench/constraints.mjs and bench/engine.mjs
 // are separate scripts whose tables are included; engine.mjs starts its own processes and a throwaway
@@ -76,7 +77,10 @@ const constraintsTable = cons.stdout.trim().split("\n").filter((l) => l.startsWi
 // The engine (MemoryStore per call, RedisStore on loopback): its own script, its own processes; its
 // progress goes straight to stderr.
 process.stderr.write("  engine (bench/engine.mjs):\n");
-const eng = spawnSync(process.execPath, [here("./engine.mjs")], { env, encoding: "utf8", maxBuffer: 16 << 20, stdio: ["ignore", "pipe", "inherit"] });
+// `--compare DIR` is passed on: the engine jobs also run on DIR's dist/, before/after in one run.
+const compareAt = process.argv.indexOf("--compare");
+const engineArgs = compareAt > 0 ? ["--compare", process.argv[compareAt + 1] ?? ""] : [];
+const eng = spawnSync(process.execPath, [here("./engine.mjs"), ...engineArgs], { env, encoding: "utf8", maxBuffer: 16 << 20, stdio: ["ignore", "pipe", "inherit"] });
 if (eng.status !== 0) {
   console.error("bench/engine.mjs failed");
   console.error(eng.stdout);

@@ -1,15 +1,16 @@
 /**
- * The result of `engine.authorize`: the final effect with its reasons, what was reserved, and how to
- * settle it. Guarantees: `commit` and `rollback` settle a reservation at most once between them, even
+ * The result of `engine.authorize`: the final effect with its reasons, and how to settle what it
+ * reserved. Guarantees: `commit` and `rollback` settle a reservation at most once between them, even
  * called at once (one is claimed before anything is awaited; a settle whose store failed without saying it
  * did not run is not sent again without an idempotency key, since it may have been applied late) (and,
  * with an idempotency key, at most once across every retry and replica, and only from the authorization
  * that reserved it); they never reject: a fault comes back as `{ applied: false, reason }` so a host that
  * does not await them cannot crash on them. A replay (`effect: "replay"`) is never an allow: it reports
  * what happened to the first call under the key, and its `commit` and `rollback` change nothing.
+ * The settling itself is the engine's result and end stages (phases/pipeline.ts, phases/settle.ts): an
+ * allowed call's Authorization holds the call's handle to them.
  */
-import type { Estimate, PlannedCounter } from "./budget-plan.js";
-import { counterShape, notSent, type Adjustment, type Store } from "./store/store.js";
+import type { Estimate } from "./budget-plan.js";
 import type { ResolvedUrl } from "../eval/resolve.js";
 import type { IdempotencyState } from "./store/store.js";
 import type { Decision, Effect, Reason } from "../contract/index.js";
@@ -34,7 +35,10 @@ export interface Usage {
 
 export interface SettleOutcome {
   applied: boolean;
-  /** Why nothing was applied. */
+  /**
+   * Why nothing was applied. Beside `applied: true`: a fault the engine met after the tool ran (the
+   * settlement was applied all the same).
+   */
   reason?: string;
 }
 
@@ -57,13 +61,12 @@ export interface PendingApproval {
   created: boolean;
 }
 
-/** How a reservation is settled: set only on allowed calls that reserved something. */
-export interface Reservation {
-  readonly store: Store;
-  readonly counters: readonly PlannedCounter[];
-  readonly windows: readonly number[];
-  readonly idempotency?: { readonly key: string; readonly token: string };
-  readonly timeout: <T>(op: T | Promise<T>) => T | Promise<T>;
+/**
+ * The engine's way to the phases after the tool (see phases/pipeline.ts `runResult`), one per engine;
+ * `call` is the allowed call's own context (opaque here).
+ */
+export interface CallHandle {
+  settle(call: object, action: "commit" | "rollback", usage: Usage): SettleOutcome | Promise<SettleOutcome>;
 }
 
 export interface AuthorizationInit {
@@ -75,10 +78,10 @@ export interface AuthorizationInit {
   approval?: PendingApproval;
   replayOf?: ReplayOf;
   resolved?: ResolvedUrl[];
-  reservation?: Reservation;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
+const NO_USAGE: Usage = Object.freeze({});
 
 export class Authorization {
   /** The effect to enforce: the policy's decision after budgets, approvals and idempotency. */
@@ -98,12 +101,11 @@ export class Authorization {
   readonly replayOf?: ReplayOf;
   /** With the engine's `dns` option, on an allowed call: the addresses each `url(...)` argument's host resolved to, all checked. */
   readonly resolved?: readonly ResolvedUrl[];
-  #reservation: Reservation | undefined;
-  #settled: "commit" | "rollback" | undefined;
-  /** A settle is on its way to the store, or one may have been applied without an answer: no other may start. */
-  #settling: "in-flight" | "unknown" | undefined;
+  #handle: CallHandle | undefined;
+  #call: object | undefined;
 
-  constructor(init: AuthorizationInit) {
+  /** `handle` and `call`: how the engine settles this allowed call, and its context (absent: nothing to settle). */
+  constructor(init: AuthorizationInit, handle?: CallHandle, call?: object) {
     this.effect = init.effect;
     this.reasons = init.reasons;
     this.decision = init.decision;
@@ -114,7 +116,10 @@ export class Authorization {
     if (init.replayOf) this.replayOf = init.replayOf;
     if (init.resolved) this.resolved = init.resolved;
     // A replay never holds the first call's reservation: it cannot settle or refund it.
-    this.#reservation = init.replayOf ? undefined : init.reservation;
+    if (!init.replayOf && handle && call) {
+      this.#handle = handle;
+      this.#call = call;
+    }
   }
 
   get allowed(): boolean {
@@ -133,54 +138,20 @@ export class Authorization {
   async commit(usage: Usage = {}): Promise<SettleOutcome> {
     const problem = checkUsage(usage);
     if (problem) return { applied: false, reason: problem };
-    return this.#settle("commit", (c) => {
-      const m = c.counter.measure;
-      const actual =
-        m === "input" ? usage.inputTokens
-        : m === "output" ? usage.outputTokens
-        : m === "total" ? (usage.inputTokens === undefined && usage.outputTokens === undefined ? undefined : (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0))
-        : m === "cost" ? usage.cost
-        : undefined;
-      return actual === undefined ? 0 : actual - c.spec.amount;
-    });
+    return this.#settle("commit", usage);
   }
 
   /** The call failed upstream: give back everything it reserved. */
   async rollback(): Promise<SettleOutcome> {
-    return this.#settle("rollback", (c) => -c.spec.amount);
+    return this.#settle("rollback", NO_USAGE);
   }
 
-  async #settle(action: "commit" | "rollback", delta: (c: PlannedCounter) => number): Promise<SettleOutcome> {
-    const r = this.#reservation;
+  /** A plain value when the engine settled synchronously (MemoryStore): `commit` and `rollback` then take no extra tick. */
+  #settle(action: "commit" | "rollback", usage: Usage): SettleOutcome | Promise<SettleOutcome> {
     if (this.replayOf) return { applied: false, reason: "replay" };
-    if (!r) return { applied: false, reason: this.effect === "allow" ? "nothing was reserved" : `the call was not allowed (${this.effect})` };
-    if (this.#settled) return { applied: false, reason: `already ${this.#settled === "commit" ? "committed" : "rolled back"}` };
-    if (this.#settling === "in-flight") return { applied: false, reason: "another commit or rollback of this reservation is in progress" };
-    if (this.#settling === "unknown") return { applied: false, reason: "an earlier commit or rollback may have been applied (the store did not answer), so it is not sent again" };
-    const adjustments: Adjustment[] = [];
-    r.counters.forEach((c, i) => {
-      const d = delta(c);
-      if (d === 0) return;
-      const s = c.spec;
-      adjustments.push({ ...counterShape(s), window: r.windows[i] ?? 0, delta: d });
-    });
-    if (adjustments.length === 0 && r.idempotency === undefined) {
-      this.#settled = action;
-      return { applied: true };
-    }
-    // Claimed before the first await: two settles at once (two rollbacks, a commit beside a rollback) apply once.
-    this.#settling = "in-flight";
-    try {
-      const out = await r.timeout(r.store.settle({ adjustments, ...(r.idempotency && { idempotency: { key: r.idempotency.key, token: r.idempotency.token, action } }) }));
-      this.#settled = action;
-      this.#settling = undefined;
-      return out.applied ? { applied: true } : { applied: false, reason: "already settled by an earlier attempt with the same idempotency key" };
-    } catch (err) {
-      // Certainly not applied, or the store refuses a second settle itself (idempotency token): it may be
-      // tried again. Otherwise it may have been applied late, and a second one would refund twice.
-      this.#settling = notSent(err) || r.idempotency !== undefined ? undefined : "unknown";
-      return { applied: false, reason: `the budget store is unavailable: ${(err as Error)?.message ?? String(err)}` };
-    }
+    const handle = this.#handle;
+    if (!handle) return { applied: false, reason: this.effect === "allow" ? "nothing was reserved" : `the call was not allowed (${this.effect})` };
+    return handle.settle(this.#call!, action, usage);
   }
 
   toJSON(): object {

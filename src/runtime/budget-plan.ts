@@ -14,7 +14,6 @@ import type { BudgetWindow, IrBudget } from "../ir/ir.js";
 import { canonicalJson, sha256 } from "../contract/canonical.js";
 import type { CounterMode, CounterSpec } from "./store/store.js";
 import type { Decision, PolicyRequest, Reason } from "../contract/index.js";
-import { requestTarget } from "../contract/methods.js";
 
 export const WINDOW_MS: Record<BudgetWindow, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000, session: 0 };
 
@@ -115,12 +114,14 @@ function part(s: string): string {
 
 /**
  * The counters one allowed request is charged to: every counter of every budget the decision lists.
+ * `target` is what the call acts on (the normalize phase's `callTarget`), for budgets `by tool`;
  * `sessionTtlMs` is how long a per-session counter lives after its last change.
  */
 export function planCounters(
   prepared: ReadonlyMap<string, PreparedBudget>,
   decision: Decision,
   request: PolicyRequest,
+  target: string | undefined,
   estimate: Estimate | undefined,
   sessionTtlMs: number,
 ): Plan {
@@ -131,7 +132,7 @@ export function planCounters(
     const p = prepared.get(id);
     if (!p) return { error: { code: "internal_error", rule: id, message: `internal error: the decision names budget \`${id}\`, which the engine does not know` } };
     const b = p.budget;
-    const key = keyValue(b, request, decision);
+    const key = keyValue(b, request, target, decision);
     if (typeof key !== "string") return { error: { code: "budget_key_missing", rule: id, message: `the ${p.text} (\`${id}\`) cannot count this call: ${key.missing}` } };
     let scoped = part(key);
     if (b.window === "session" && b.key !== "session") {
@@ -165,7 +166,7 @@ export function planCounters(
 
 const EMPTY_PLAN: Plan = Object.freeze({ counters: Object.freeze([]) as readonly PlannedCounter[] });
 
-function keyValue(b: IrBudget, req: PolicyRequest, decision: Decision): string | { missing: string } {
+function keyValue(b: IrBudget, req: PolicyRequest, target: string | undefined, decision: Decision): string | { missing: string } {
   switch (b.key) {
     case "principal": {
       const id = req.principal?.id;
@@ -189,11 +190,8 @@ function keyValue(b: IrBudget, req: PolicyRequest, decision: Decision): string |
     }
     case "role":
       return b.scope.level === "role" ? b.scope.role : decision.roles.join(",");
-    case "tool": {
-      const method = req.method ?? "tools/call";
-      const target = requestTarget(req);
-      return `${method}:${typeof target === "string" ? target : ""}`;
-    }
+    case "tool":
+      return `${req.method ?? "tools/call"}:${target ?? ""}`;
   }
 }
 

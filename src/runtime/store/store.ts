@@ -46,6 +46,45 @@
  * consumed by the cancelled reserve stays consumed (the call must be approved again).
  * A store whose `reserve` answers synchronously (MemoryStore) may write no reservation record in step 4:
  * its caller has the answer before it could give up, so nothing it ran is ever cancelled.
+ *
+ * ======== NEW OPERATIONS: written here first (next: the session state of issue 14) ========
+ * A new atomic operation is added in this order, and is not done until all four exist:
+ *  (1) its algorithm in this header, step by step, in the style above;
+ *  (2) MemoryStore (memory.ts), in TypeScript, synchronous;
+ *  (3) RedisStore: one Lua script (redis-script.ts), so it is one atomic step on the server;
+ *  (4) cases in the ONE contract suite (test/store-contract.test.ts), which runs each against both.
+ * It is an optional method of `Store` (as `cancel` is), so a host's own store keeps compiling; the engine
+ * denies, fail closed, a call that needs an operation its store lacks. Its keys get a namespace in
+ * `KEYS`, its bounds (entries, labels, bytes) a name in source/limits.ts. The engine phase that calls
+ * it is named beside it; each phase's header says what it relies on.
+ *
+ * sessionLoad(q), for the `load session facts` phase. q: { key, maxEntries }.
+ *  1. `key` names one session of one principal: the engine hashes principal.id and session.id into it
+ *     (as it does idempotency keys), so no principal reads or writes another's session.
+ *  2. Answer one consistent snapshot as of `now`: the session's label set, the last `maxEntries` history
+ *     entries in append order, the number of entries ever appended, and its `version` (bumped by every
+ *     append). An unknown or expired session answers empty facts with version 0, never an error; a record
+ *     that does not parse is an error (the engine denies), never empty facts.
+ *  3. Change nothing: reading does not extend the session's life.
+ *
+ * sessionAppend(a), for `settle and record`. a: { key, entry, labels, ttlMs, maxEntries }.
+ *  1. Append `entry` (the call's fingerprint, method, target, effect, and the store's `now`) to the
+ *     history and drop the oldest entries beyond `maxEntries`.
+ *  2. Add `labels` to the label set. Labels are only ever added: taint is monotone within a session, no
+ *     later call clears it.
+ *  3. Bump `version`; set the session's TTL to `ttlMs` from now.
+ *  For a call that ran it is part of settle(s) (`s.session`), in the same atomic step as the settlement,
+ *  and applied only when the settlement is (the owner's first settle under an idempotency key), so a
+ *  replay or a second settle never records a call twice. A call that ended before the tool is recorded,
+ *  if issue 14 records it, by sessionAppend alone.
+ *
+ * Check-then-act between the two: reserve(r) gains `r.session: { key, version }`. Step 0b, before step 1:
+ * when the session's version is no longer `version` (a call was recorded since this call's facts were
+ * loaded), answer `session_changed` and change nothing; the engine loads and decides again, once (a
+ * second change denies, fail closed). So no call is admitted on facts older than the last record that
+ * was written before its reservation. Labels a call in flight will bring are unknown until it settles:
+ * issue 14 decides whether a call in flight holds its session (e.g. a pending entry written by reserve).
+ * ======== end of new operations ========
  */
 
 export type CounterMode = "bucket" | "counter";
@@ -72,10 +111,12 @@ export interface CounterSpec extends CounterShape {
 
 export interface ApprovalRecord {
   readonly id: string;
-  /** The canonical hash of principal, tool, arguments and policy version. */
+  /** The canonical hash of principal, tool, arguments, policy version and (when named) the upstream server. */
   readonly binding: string;
   readonly principal: string;
   readonly tool: string;
+  /** The upstream MCP server the call goes to, when the request named one (`server.name`). */
+  readonly server?: string;
   readonly policyVersion: string;
   /** The call's arguments, redacted by the policy, for an approver to read. */
   readonly arguments: unknown;
