@@ -2,7 +2,8 @@
  * Reason codes: why a decision is what it is. One list, read by both evaluators, the engine, the
  * policy test files and the CLI.
  */
-export const REASON_CODES = [
+/** The reason codes `decide` gives. */
+export const DECISION_REASON_CODES = [
   "allow_rule",
   "deny_rule",
   "no_rule",
@@ -13,6 +14,10 @@ export const REASON_CODES = [
   "invalid_argument",
   "approval_required",
   "internal_error",
+] as const;
+
+export const REASON_CODES = [
+  ...DECISION_REASON_CODES,
   // From the engine (budgets, approvals, idempotency), never from `decide` alone:
   "budget_exceeded",
   "budget_unavailable",

@@ -22,6 +22,7 @@ import * as nodePath from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
 import { closest } from "../diagnostics/suggest.js";
 import type { Effect, PolicyRequest, ReasonCode, Visibility } from "../contract/index.js";
+import { DECISION_REASON_CODES } from "../contract/reasons.js";
 import { ATTRIBUTE_ROWS } from "../contract/attributes.js";
 
 export interface Position {
@@ -94,18 +95,7 @@ const EXPECT_KEYS = ["effect", "rule", "reason", "message", "visibility", "roles
 const EFFECTS: readonly Effect[] = ["allow", "deny", "require_approval"];
 const VISIBILITIES: readonly Visibility[] = ["always", "never", "depends"];
 /** The reason codes `decide` gives (the others come from the engine). */
-const DECISION_REASONS: readonly ReasonCode[] = [
-  "allow_rule",
-  "deny_rule",
-  "no_rule",
-  "no_role",
-  "default_allow",
-  "invalid_request",
-  "evaluation_error",
-  "invalid_argument",
-  "approval_required",
-  "internal_error",
-];
+const DECISION_REASONS: readonly ReasonCode[] = DECISION_REASON_CODES;
 /**
  * The fields of a request, and of its objects: anything else is a typo the evaluators would ignore.
  * The places the attribute registry's rows read are added (`server.name`), so a new attribute row is
