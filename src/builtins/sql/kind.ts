@@ -66,7 +66,7 @@ export const SQL: ConstraintKind<SqlParams> = {
     if (dialect !== undefined && !SQL_DIALECTS.includes(dialect)) {
       r.problem({ code: "invalid-parameter", at: { param: "dialect" }, message: `unknown SQL dialect \`${dialect}\``, hint: `use one of ${SQL_DIALECTS.map((d) => `\`${d}\``).join(", ")}` });
     } else if (dialect !== undefined && !sqlDialectAvailable(dialect)) {
-      // node-sql-parser is an optional dependency: a policy naming its dialects needs it installed.
+      // node-sql-parser is an optional peer dependency: a policy naming its dialects needs it installed.
       r.problem({
         code: "invalid-parameter",
         at: { param: "dialect" },
