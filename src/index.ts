@@ -26,7 +26,7 @@ export type {
   MethodRow,
   TargetKind,
 } from "./contract/index.js";
-export { METHODS, METHOD_TABLE } from "./contract/index.js";
+export { METHODS } from "./contract/index.js";
 export type { Resolver, ResolveOptions, ResolvedUrl } from "./eval/resolve.js";
 export { createEngine, Engine, ApprovalError } from "./runtime/engine.js";
 export type { EngineOptions, AuthorizeOptions, ApprovalHookAnswer } from "./runtime/engine.js";
