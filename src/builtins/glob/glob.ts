@@ -183,6 +183,8 @@ const ENCODED_SEPARATOR = /%(?:2f|5c|25(?:2e|2f|5c)|c0|c1)/i;
  * encoded slashes/backslashes, double-encoded dots, overlong UTF-8 lead bytes, a backslash, or a control
  * character. Non-strings are ambiguous.
  */
+const ENCODED_UNRESERVED = /%(?:3[0-9]|4[1-9a-fA-F]|5[0-9aA]|6[1-9a-fA-F]|7[0-9aA]|2[dD]|5[fF]|7[eE])/;
+
 export function isAmbiguousUri(uri: unknown): boolean {
   if (typeof uri !== "string") return true;
   for (let i = 0; i < uri.length; i++) {
@@ -194,6 +196,10 @@ export function isAmbiguousUri(uri: unknown): boolean {
   let s = uri;
   if (uri.indexOf("%") >= 0) {
     if (ENCODED_SEPARATOR.test(uri)) return true;
+    // A percent-encoded unreserved character (letter, digit, `-`, `_`, `~`) means the same as the
+    // character itself (RFC 3986 6.2.2.2), so `%73ecret` is `secret` to the server but not to a rule
+    // written for `secret`: never needed, refused.
+    if (ENCODED_UNRESERVED.test(uri)) return true;
     s = uri.replace(/%2e/gi, ".");
   }
   if (s.indexOf(".") < 0) return false;
