@@ -13,7 +13,7 @@ import type { IrBudget, IrPolicy } from "./ir/ir.js";
 import type { Decision, Explanation, ListKind, Method, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./contract/index.js";
 import { isMethod, listRowOf, METHOD_ROWS } from "./contract/methods.js";
 import type { SourceFile } from "./source/source.js";
-import { INVISIBLE } from "./eval/request.js";
+import { INVISIBLE } from "./contract/names.js";
 import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./eval/resolve.js";
 import { sha256 } from "./contract/canonical.js";
 

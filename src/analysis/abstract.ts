@@ -8,7 +8,7 @@
  */
 import type { AttrRoot, IrExpr } from "../ir/ir.js";
 import { evalCondition } from "../eval/interpreter.js";
-import { EvalError } from "../eval/request.js";
+import { EvalError } from "../contract/errors.js";
 import type { PolicyRequest } from "../contract/index.js";
 
 /** Outcome bits. */

@@ -12,7 +12,8 @@ import type { Verdict } from "../analysis/types.js";
 import type { Principal } from "../contract/index.js";
 import type { RequestContext } from "../analysis/types.js";
 import { closest } from "../diagnostics/suggest.js";
-import { parseTime } from "../eval/request.js";
+import { parseTime } from "../contract/time.js";
+import { nameFault } from "../contract/names.js";
 import { parseRequestJson } from "../eval/request-json.js";
 import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs, UsageError } from "./args.js";
 import { err, out, readInput, readTextFile } from "./io.js";
@@ -88,7 +89,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const asked = typeof principalPath === "string" ? parsePrincipal(await readInput(principalPath, COMMAND), principalPath === "-" ? "stdin" : `'${principalPath}'`) : undefined;
 
   // The compiler is loaded only once the command line is known to be good: usage errors stay fast.
-  const [{ runFrontEnd }, { fsReader }, { Policy }, render, analysis, { validateRequest, nameFault }] = await Promise.all([
+  const [{ runFrontEnd }, { fsReader }, { Policy }, render, analysis, { validateRequest }] = await Promise.all([
     import("../check/front-end.js"),
     import("../syntax/load.js"),
     import("../policy.js"),

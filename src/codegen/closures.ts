@@ -9,7 +9,8 @@ import { readsArgs } from "../ir/queries.js";
 import { constraintCheck, globTest, setMatcher, stringPattern } from "../ir/match.js";
 import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
-import { describeValue, EvalError } from "../eval/request.js";
+import { EvalError } from "../contract/errors.js";
+import { describeValue } from "../eval/request.js";
 import type { Tri } from "../eval/interpreter.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 

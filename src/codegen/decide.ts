@@ -12,7 +12,7 @@
  * What lives here is per policy: compiled rules and caches of role sets, keyed by JSON.stringify of role
  * lists, which no two different lists share; every cache is bounded.
  */
-import { EvalError } from "../eval/request.js";
+import { EvalError } from "../contract/errors.js";
 import {
   coreRule,
   coreTool,

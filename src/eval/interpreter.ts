@@ -16,7 +16,8 @@ import { targetKindOf } from "../contract/methods.js";
 import { REASON_TEXT } from "../contract/reasons.js";
 import { checkValue } from "./args.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
-import { EvalError, hasAttr, readAttr, validateRequest } from "./request.js";
+import { EvalError } from "../contract/errors.js";
+import { hasAttr, readAttr, validateRequest } from "./request.js";
 import { coreRule, coreTool, decideWith, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
 
 export type { Tri } from "./core/index.js";

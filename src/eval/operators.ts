@@ -5,7 +5,8 @@
  */
 import type { Scalar } from "../ir/ir.js";
 import type { SetMatcher } from "../ir/match.js";
-import { describeValue, EvalError } from "./request.js";
+import { EvalError } from "../contract/errors.js";
+import { describeValue } from "./request.js";
 
 /** NaN is no value: it is unequal to itself and unordered, so a deny comparing it would silently be false. */
 const isScalar = (v: unknown): v is Scalar => typeof v === "string" || (typeof v === "number" && v === v) || typeof v === "boolean";

@@ -6,12 +6,10 @@
 import { isAmbiguousUri } from "../builtins/glob/glob.js";
 import { ATTRIBUTES, parseTime, type AttrRoot, type Method, type MethodRow, type PolicyRequest, type TargetKind } from "../contract/index.js";
 import { isMethod, METHOD_ROWS, METHODS } from "../contract/methods.js";
+import { EvalError } from "../contract/errors.js";
+import { nameFault } from "../contract/names.js";
 import { parseTemplate } from "./core/templates.js";
 
-// The error class and the time parser live in contract/; re-exported for the code that imports them from here.
-export { EvalError } from "../contract/errors.js";
-export { parseTime } from "../contract/time.js";
-export { ANNOTATION_DEFAULTS } from "../contract/attributes.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -21,9 +19,6 @@ function isStringList(v: unknown): boolean {
   return true;
 }
 
-// Names (their faults and the invisible characters) live in contract/names.ts; re-exported for the code that imports them from here.
-import { nameFault } from "../contract/names.js";
-export { INVISIBLE, nameFault } from "../contract/names.js";
 
 /** A validated request's method and its row of the method table. */
 export interface RequestShape {

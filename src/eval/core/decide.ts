@@ -13,7 +13,8 @@ import type { Decision, Method, MethodRow, PolicyRequest, Reason, TargetKind } f
 import { targetKindOf } from "../../contract/methods.js";
 import { REASON_TEXT } from "../../contract/reasons.js";
 import type { Risk } from "../../ir/ir.js";
-import { EvalError, validateRequest } from "../request.js";
+import { EvalError } from "../../contract/errors.js";
+import { validateRequest } from "../request.js";
 import { decision, denyOf, EMPTY, internalError, noRoleDecision } from "./decision.js";
 import { listDecision } from "./list.js";
 import { budgetsOf, matchRules, singleBudgets } from "./match.js";

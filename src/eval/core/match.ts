@@ -7,7 +7,7 @@
 import type { Decision, PolicyRequest, Reason } from "../../contract/index.js";
 import { REASON_TEXT } from "../../contract/reasons.js";
 import type { Risk } from "../../ir/ir.js";
-import { EvalError } from "../request.js";
+import { EvalError } from "../../contract/errors.js";
 import { decision, EMPTY } from "./decision.js";
 import type { Call, CoreRule, CoreTool, Evaluator, Unsure } from "./types.js";
 
