@@ -77,6 +77,8 @@ import type { TargetKind } from "../contract/methods.js";
 export interface RuleDecl {
   readonly kind: "rule";
   readonly effect: "allow" | "deny";
+  /** The rule's name (`deny "no-push-to-main" tool ...`), its span the string literal's; absent: a positional id. */
+  readonly name?: Name;
   readonly target: TargetKind;
   readonly patterns: readonly { readonly text: string; readonly quoted: boolean; readonly span: Span }[];
   readonly when?: Expr;

@@ -18,6 +18,7 @@ export function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string 
   checkDenyArgs(sym, r, patterns);
   return {
     id,
+    ...(r.name !== undefined && id === r.name.text && { name: r.name.text }),
     effect: r.effect,
     target: r.target,
     patterns,

@@ -17,6 +17,7 @@ import { policyRulesStage } from "./stages/policy-rules.js";
 import { roleIncludesStage } from "./stages/role-includes.js";
 import { rolesStage } from "./stages/roles.js";
 import { ruleCountStage } from "./stages/rule-count.js";
+import { ruleIdsStage } from "./stages/rule-ids.js";
 import { setsStage } from "./stages/sets.js";
 import { toolsStage } from "./stages/tools.js";
 import type { AnyStage } from "./state.js";
@@ -26,6 +27,7 @@ export const STAGES = [
   setsStage, // every declared set lowered
   roleIncludesStage, // includes resolved, closures, cycles
   ruleCountStage, // the rule limit (halts)
+  ruleIdsStage, // rule ids: names (malformed, duplicate) or positional
   policyRulesStage, // top-level denies
   rolesStage, // members, rules, limits of each role
   toolsStage, // tool blocks

@@ -33,7 +33,9 @@ export interface Products {
   readonly closures: ReadonlyMap<string, readonly string[]>;
   /** Rules in the whole policy (top-level and in roles); later stages run only when at most LIMITS.maxRules. */
   readonly ruleCount: number;
-  /** The top-level denies, ids `policy/N`. */
+  /** Every rule's id: its name, or `policy/N` / `ROLE/N` (stage `rule-ids`; ir/rule-ids.ts). */
+  readonly ruleIds: ReadonlyMap<A.RuleDecl, string>;
+  /** The top-level denies, ids `policy/N` (or their names). */
   readonly topDenies: readonly IrRule[];
   /** Roles lowered (members, rules `ROLE/N`, budgets), in declaration order. */
   readonly roles: ReadonlyMap<string, IrRole>;

@@ -38,6 +38,10 @@ export const CATALOG = {
   E0121: "import not a regular file",
   E0122: "imported file too large",
   E0123: "invalid import root",
+  // named rules (issue 11): src/check/rule-names.ts
+  E0130: "duplicate rule name",
+  E0131: "invalid rule name",
+  E0132: "rule name looks like a positional id",
   E0201: "type mismatch",
   E0202: "wrong kind of set",
   E0203: "invalid set item",
@@ -162,6 +166,16 @@ export const importTooLarge = (span: Span, path: string, limit: number) =>
   make("E0122", span, `cannot import ${q(path)}: it is larger than ${limit} bytes`, "split it into smaller files");
 export const invalidImportRoot = (span: Span, root: string) =>
   make("E0123", span, `invalid import root ${q(root)}`, "`importRoots` must be non-empty directory paths");
+// Named rules (issue 11). A name is the rule's id in decisions, test files and explain: it must be unique
+// in the whole policy and can never be mistaken for a positional id (`dev/2`, `policy/1`, `tool:x/args`).
+export const duplicateRuleName = (span: Span, name: string, first: Span) =>
+  make("E0130", span, `rule name ${q(name)} is used twice`, "a rule name is the rule's id in decisions and test files, so it must be unique in the whole policy, imports included: rename one of them", [
+    { message: "first used here", span: first },
+  ]);
+export const invalidRuleName = (span: Span, name: string, why: string, fixed: string | undefined) =>
+  make("E0131", span, `invalid rule name ${q(name === "" ? '""' : name)}: ${why}`, `a rule name is 1 to 128 letters, digits, \`.\`, \`_\` or \`-\`, starting with a letter or digit${fixed ? `; for example ${q(`"${fixed}"`)}` : ""}`);
+export const positionalRuleName = (span: Span, name: string, fixed: string | undefined) =>
+  make("E0132", span, `rule name ${q(name)} looks like a positional rule id`, `names never hold \`/\` or \`:\`, so a name cannot be confused with the id of another rule (\`ROLE/N\`, \`policy/N\`, \`tool:NAME/args\`)${fixed ? `; write ${q(`"${fixed}"`)}` : ""}, or leave the rule unnamed to keep its positional id`);
 
 // ---- types and values ----
 export const invalidSqlFunction = (span: Span, entry: string) =>

@@ -48,8 +48,10 @@ export type { TargetKind } from "../contract/methods.js";
 import type { TargetKind } from "../contract/methods.js";
 
 export interface IrRule {
-  /** `ROLE/N`, or `policy/N` for top-level denies. */
+  /** The rule's name when it has one; otherwise `ROLE/N`, or `policy/N` for top-level denies (rule-ids.ts). */
   readonly id: string;
+  /** The name the rule was given (`deny "no-push-to-main" tool ...`); then `id` is the same text. */
+  readonly name?: string;
   readonly effect: "allow" | "deny";
   readonly target: TargetKind;
   readonly patterns: readonly IrPattern[];

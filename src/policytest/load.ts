@@ -40,7 +40,7 @@ export interface TestFileError extends Position {
 
 export interface TestExpectation {
   effect: Effect;
-  /** Each must be the `rule` of one of the decision's reasons (`developer/2`, `tool:read_file/args`). */
+  /** Each must be the `rule` of one of the decision's reasons (`developer/2`, `no-push-to-main`, `tool:read_file/args`). */
   rules?: string[];
   /** Some reason has this code. */
   reason?: ReasonCode;
@@ -204,14 +204,27 @@ export function mergeRequest(defaults: Json, request: Json): Json {
   return out;
 }
 
-/** The test file's references the policy does not declare, as errors (with a "did you mean"). */
-export function checkReferences(tests: PolicyTestFile, known: Readonly<Record<Reference["kind"], ReadonlySet<string>>>): TestFileError[] {
+/**
+ * The test file's references the policy does not declare, as errors (with a "did you mean"). `named`
+ * maps the positional id of each named rule (`policy/1`) to its name: a test that still writes the
+ * positional id of a rule that now has a name is told the name (its decisions carry only the name).
+ */
+export function checkReferences(
+  tests: PolicyTestFile,
+  known: Readonly<Record<Reference["kind"], ReadonlySet<string>>>,
+  named: ReadonlyMap<string, string> = new Map(),
+): TestFileError[] {
   const errors: TestFileError[] = [];
   const what = { rule: "rule", role: "role", budget: "budget" } as const;
   for (const c of tests.cases) {
     for (const ref of c.references) {
       const names = known[ref.kind];
       if (names.has(ref.id)) continue;
+      const name = ref.kind === "rule" ? named.get(ref.id) : undefined;
+      if (name !== undefined) {
+        errors.push({ ...ref.at, message: `${tests.policy} has no rule '${ref.id}': that rule is named '${name}', and a named rule's id is its name (write '${name}')` });
+        continue;
+      }
       const guess = closest(ref.id, names);
       errors.push({ ...ref.at, message: `${tests.policy} has no ${what[ref.kind]} '${ref.id}'${guess ? ` (did you mean '${guess}'?)` : ""}` });
     }

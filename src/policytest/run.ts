@@ -12,6 +12,7 @@ import type { JsonDiagnostic } from "../diagnostics/render.js";
 import { compilePolicy, PolicyCompileError, type Policy } from "../policy.js";
 import { canonicalJson } from "../contract/canonical.js";
 import type { Decision } from "../contract/index.js";
+import { rulesWithPositions } from "../ir/rule-ids.js";
 import { CoverageTracker, coverageItems, exercisedItems, type PolicyCoverage } from "./coverage.js";
 import {
   checkReferences,
@@ -86,7 +87,7 @@ export interface PolicyTestReport {
 }
 
 type Compiled =
-  | { kind: "ok"; policy: Policy; coverage: CoverageTracker; known: Parameters<typeof checkReferences>[1] }
+  | { kind: "ok"; policy: Policy; coverage: CoverageTracker; known: Parameters<typeof checkReferences>[1]; named: ReadonlyMap<string, string> }
   | { kind: "unreadable"; message: string }
   | { kind: "broken"; error: PolicyCompileError };
 
@@ -119,7 +120,7 @@ export function runPolicyTests(files: readonly string[], options: RunOptions = {
       const hint = t.policy === defaultPolicyPath(t.file) ? " (name the policy with `policy:`)" : "";
       errors.push({ ...t.policyAt, message: `cannot read the policy '${t.policy}': ${c.message}${hint}` });
     }
-    if (c.kind === "ok") errors.push(...checkReferences(t, c.known));
+    if (c.kind === "ok") errors.push(...checkReferences(t, c.known, c.named));
   }
   const minCoverage = options.minCoverage;
   if (errors.length > 0) {
@@ -177,7 +178,9 @@ function compile(path: string, read: ReadText, importRoots: readonly string[] | 
     role: new Set(policy.ir.roles.keys()),
     budget: new Set(policy.budgets.map((b) => b.id)),
   };
-  return { kind: "ok", policy, coverage: new CoverageTracker(path, items), known };
+  // Named rules: their positional ids, so a test still using one is told the name.
+  const named = new Map(rulesWithPositions(policy.ir).flatMap(({ rule, positional }) => (rule.name !== undefined ? [[positional, rule.name] as const] : [])));
+  return { kind: "ok", policy, coverage: new CoverageTracker(path, items), known, named };
 }
 
 function runCase(policy: Policy, coverage: CoverageTracker, c: PolicyTestCase): CaseResult {

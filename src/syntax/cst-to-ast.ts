@@ -187,6 +187,8 @@ export class AstBuilder {
     const unless = this.expr(this.node(n, "unless"));
     const because = this.tok(n, "because");
     let r: A.RuleDecl = { kind: "rule", effect, target, patterns, span: this.nodeSpan(n) };
+    const name = this.tok(n, "ruleName");
+    if (name) r = { ...r, name: { text: this.str(name), span: this.tokSpan(name) } };
     if (when) r = { ...r, when };
     if (unless) r = { ...r, unless };
     if (because) r = { ...r, because: this.str(because) };

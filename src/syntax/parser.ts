@@ -103,6 +103,8 @@ class PolicyParser extends CstParser {
 
   public rule = this.RULE("rule", () => {
     this.OR([{ ALT: () => this.CONSUME(T.Allow) }, { ALT: () => this.CONSUME(T.Deny) }]);
+    // Named rules (issue 11): an optional name right after the effect, `deny "no-push-to-main" tool ...`.
+    this.OPTION4(() => this.CONSUME3(T.StringLiteral, { LABEL: "ruleName" }));
     // The target, inline (one CST node fewer per rule).
     this.OR2([
       { ALT: () => this.CONSUME(T.Tool, { LABEL: "targetKind" }) },

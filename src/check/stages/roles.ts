@@ -1,10 +1,11 @@
 /**
- * Stage `roles`: lowers each role, in declaration order: its membership conditions, its rules (ids
- * `ROLE/1`, `ROLE/2`, ...; see ../rules.ts) and its limits (ids `ROLE/limit/N`). Guarantees: every
+ * Stage `roles`: lowers each role, in declaration order: its membership conditions, its rules (under
+ * the ids the `rule-ids` stage gave: a name, or `ROLE/1`, `ROLE/2`, ...; see ../rules.ts) and its limits (ids `ROLE/limit/N`). Guarantees: every
  * declared role is in `roles` with its direct includes (known roles only) and its closure from the
  * `role-includes` stage.
  */
 import type { IrRole } from "../../ir/ir.js";
+import { positionalRuleId } from "../../ir/rule-ids.js";
 import { lowerCondition } from "../expressions.js";
 import { lowerLimits } from "../limits.js";
 import { lowerRule } from "../rules.js";
@@ -12,15 +13,15 @@ import { defineStage } from "../state.js";
 
 export const rolesStage = defineStage({
   name: "roles",
-  needs: ["declarations", "sets", "closures", "ruleCount"],
+  needs: ["declarations", "sets", "closures", "ruleCount", "ruleIds"],
   produces: ["roles"],
   input: "any",
-  run({ sym, closures }) {
+  run({ sym, closures, ruleIds }) {
     const roles = new Map<string, IrRole>();
     // INVARIANT: per role, members then rules then limits (diagnostics keep this order on ties).
     for (const r of sym.roles.values()) {
       const members = r.members.map((m) => lowerCondition(sym, m.when).ir);
-      const rules = r.rules.map((rule, i) => lowerRule(sym, rule, `${r.name.text}/${i + 1}`, r.name.text));
+      const rules = r.rules.map((rule, i) => lowerRule(sym, rule, ruleIds.get(rule) ?? positionalRuleId(r.name.text, i + 1), r.name.text));
       const budgets = lowerLimits(sym, r.limits, r.name.text, { level: "role", role: r.name.text });
       roles.set(r.name.text, {
         name: r.name.text,
