@@ -221,7 +221,7 @@ describe("questions on the bundled policies", () => {
     expect(reply.dependsOn).toEqual(["time.hour", "time.weekday"]);
     const lookup = canRoleCall(sd, "agent", "lookup_customer");
     expect(lookup.answer).toBe("depends");
-    expect(sd.decide(lookup.witness.denied!).reasons[0]?.rule).toBe("agent/3");
+    expect(sd.decide(lookup.witness.denied!).reasons[0]?.rule).toBe("no-pii-fields");
     const refund = canRoleCall(sd, "senior-agent", "issue_refund");
     expect(refund.answer).toBe("depends");
     expect(refund.effects).toEqual(["allow", "require_approval"]);
