@@ -123,6 +123,12 @@ const roleBlock = (name: string, others: string[]) =>
         `role ${name}${r.includes.length ? ` includes ${r.includes.join(", ")}` : ""} {\n${r.member ? `  ${r.member}\n` : ""}${r.rules.map((x) => `  ${x}\n`).join("")}${r.limit ? "  limit rate 10 per minute\n" : ""}}`,
     );
 
+/** Names some rules (`allow "r-3" tool ...`), as the seed's bits say: named and positional ids side by side. */
+function nameSomeRules(text: string, seed: number): string {
+  let k = 0;
+  return text.replace(/^( *)(allow|deny) (?=tool |resource )/gm, (m, indent: string, effect: string) => ((seed >>> (k++ % 31)) & 1 ? `${indent}${effect} "r-${k}" ` : m));
+}
+
 /** A policy text over ROLES (a prefix of them; includes only point backwards, so no cycles) that compiles. */
 export const policyText: fc.Arbitrary<string> = fc
   .record({
@@ -144,7 +150,7 @@ export const policyText: fc.Arbitrary<string> = fc
           ...roles,
           ...p.tools,
         ].join("\n"),
-    ),
+    ).map((text) => nameSomeRules(text, p.seed)),
   )
   // A deny on tools whose closed `args` declare none of the fields it reads is refused (E0117): such
   // texts are not policies, so they are not generated.
