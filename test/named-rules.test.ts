@@ -7,6 +7,8 @@
  * counters (they are keyed by the budget, not by any rule). Semantics on both evaluators are in
  * test/conformance/named-rules.yaml; the diagnostics in test/diagnostics/cases/E013*.
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyzePolicy, checkPolicy, compilePolicy, createEngine, MemoryStore, runPolicyTests, type Policy } from "mcppolicy";
@@ -205,6 +207,16 @@ describe("explain, analysis and test files use names", () => {
       ["never", "target-mismatch"],
     ]);
     expect(e.rules[1]!.line).toBe(4);
+  });
+
+  it("`mcppolicy explain` prints a bundled policy's rules by name", () => {
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const request = { principal: { roles: ["reader"] }, tool: "get_file_contents", annotations: { readOnlyHint: true }, client: { tls: true } };
+    const r = spawnSync(process.execPath, ["dist/cli/main.js", "explain", "policies/github-agent.mcppolicy", "-"], { cwd: root, input: JSON.stringify(request), encoding: "utf8", timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("  - [allow_rule] read-only-tools: allowed by role `reader`");
+    expect(r.stdout).toMatch(/^ {2}tls-only +deny +line \d+ +condition-false$/m);
+    expect(r.stdout).toMatch(/^ {2}protected-branches +deny +line \d+ +not-held$/m);
   });
 
   it("an analysis finding names the rule by its name", () => {
