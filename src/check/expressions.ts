@@ -93,6 +93,9 @@ function mismatch(sym: Symbols, span: A.Expr["span"], message: string, hint: str
   else sym.diagnostics.push(typeMismatch(span, message, hint));
 }
 
+const TYPE_WORDS: Partial<Record<StaticType, string>> = { string: "a string", number: "a number", boolean: "a boolean", ip: "an address", strings: "a list of strings", list: "a list", object: "an object" };
+const describeType = (t: StaticType): string => TYPE_WORDS[t] ?? t;
+
 /** `PATH ?? VALUE`: the attribute, or the value (a literal, a constant or a list) when it is absent. */
 function lowerDefault(sym: Symbols, e: A.Expr & { kind: "default" }): Lowered {
   if (e.left.kind !== "path" || !ROOTS.has(e.left.root)) {
@@ -114,7 +117,7 @@ function lowerDefault(sym: Symbols, e: A.Expr & { kind: "default" }): Lowered {
   const listy = (t: StaticType) => t === "list" || t === "strings";
   const ok = l.type === "any" || d.type === "any" || (listy(l.type) && listy(d.type)) || compatible(l.type, d.type);
   if (!ok) {
-    sym.diagnostics.push(defaultWrongType(v.span, l.ir.text, l.type, d.type === "list" ? "a list" : d.type));
+    sym.diagnostics.push(defaultWrongType(v.span, l.ir.text, l.type, describeType(l.type), describeType(d.type)));
     return BAD;
   }
   return { ir: { k: "default", e: l.ir, d: d.ir }, type: l.type, ...(l.arg && { arg: l.arg }) };
@@ -261,6 +264,11 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
     }
     if (l.type === "list" || l.type === "strings" || l.type === "set" || l.type === "object") {
       mismatch(sym, e.left.span, `the left side of \`in\` must be a single value, but this is ${l.type}`, undefined, l);
+    }
+    // A typed argument looked up in a list literal: every item must have its type.
+    if (l.arg && r.ir.k === "list" && l.type !== "any") {
+      const odd = r.ir.values.find((v) => typeof v !== l.type);
+      if (odd !== undefined) mismatch(sym, e.right.span, `\`${e.op}\` looks up ${describeType(l.type)} in a list holding ${JSON.stringify(odd)}`, `write the items as ${l.type === "number" ? "numbers" : l.type === "boolean" ? "booleans" : "strings"}`, l);
     }
     checkToolNameGlob(sym, e.span, l.ir, literals(r.ir), e.op);
     return boolOf({ k: "in", negate, l: l.ir, r: r.ir });

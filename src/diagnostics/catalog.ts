@@ -257,8 +257,8 @@ export const argumentTypeMismatch = (span: Span, message: string, path: string, 
   make("E0221", span, message, `${q(path)} is declared \`${declared}\` in the \`args\` of tool ${q(tool)}; ${hint}`);
 export const invalidDefault = (span: Span, what: string) =>
   make("E0222", span, `\`??\` ${what}`, "write `ATTRIBUTE ?? VALUE`, e.g. `args.merge_method ?? \"merge\"`: the value is a literal, a constant or a list");
-export const defaultWrongType = (span: Span, path: string, type: string, given: string) =>
-  make("E0223", span, `the default for ${q(path)} is ${given}, but ${q(path)} is ${type}`, `give a default of the attribute's type, e.g. \`${path} ?? ${type === "number" ? "0" : type === "boolean" ? "false" : type === "list" || type === "strings" ? "[]" : '""'}\``);
+export const defaultWrongType = (span: Span, path: string, type: string, typeWords: string, givenWords: string) =>
+  make("E0223", span, `the default for ${q(path)} is ${givenWords}, but ${q(path)} is ${typeWords}`, `give a default of the attribute's type, e.g. \`${path} ?? ${type === "number" ? "0" : type === "boolean" ? "false" : type === "list" || type === "strings" ? "[]" : '""'}\``);
 export const argumentMayBeMissing = (span: Span, path: string, reader: "allow" | "deny" | "approval", why: string) =>
   make(
     "W0010",
@@ -266,7 +266,7 @@ export const argumentMayBeMissing = (span: Span, path: string, reader: "allow" |
     `${q(path)} is read without a guard, but ${reader === "approval" ? "this approval condition" : "this rule"} also sees calls without it (${why}): ${
       reader === "allow" ? "those calls are denied as evaluation errors" : reader === "deny" ? "it denies those calls too, as evaluation errors" : "those calls are denied as evaluation errors"
     }`,
-    `${GUARD_HINT(path)}; or narrow the ${reader === "approval" ? "condition" : "rule's target"} to tools that declare it`,
+    `${GUARD_HINT(path)}; ${reader === "approval" ? "or declare it in the tool's `args` block" : "or narrow the rule's target to tools that declare it"}`,
   );
 export const optionalArgumentUnguarded = (span: Span, path: string, tool: string, reader: "allow" | "deny" | "approval") =>
   make(
