@@ -34,6 +34,8 @@ export function children(e: IrExpr): readonly IrExpr[] {
     case "inSet":
     case "matches":
       return [e.l];
+    case "default":
+      return [e.e, e.d];
     case "lit":
     case "list":
     case "attr":
@@ -48,6 +50,13 @@ export function children(e: IrExpr): readonly IrExpr[] {
 export function attrsOf(e: IrExpr, out: (IrExpr & { k: "attr" | "has" })[] = []): (IrExpr & { k: "attr" | "has" })[] {
   if (e.k === "attr" || e.k === "has") out.push(e);
   for (const c of children(e)) attrsOf(c, out);
+  return out;
+}
+
+/** The roots `e` reads through `??` (their absence is a case the condition tells apart, like `has`). */
+export function defaultedRoots(e: IrExpr, out: AttrRoot[] = []): AttrRoot[] {
+  if (e.k === "default") out.push(e.e.root);
+  for (const c of children(e)) defaultedRoots(c, out);
   return out;
 }
 

@@ -76,7 +76,11 @@ export function harvest(ir: IrPolicy): Harvest {
     members.set(key, list);
   };
   /** What one node says about the attributes it compares. */
-  const note = (e: IrExpr): void => {
+  const note = (e0: IrExpr): void => {
+    // `a ?? d OP v` says about `a` what `a OP v` says (absence is a witness slot value of its own).
+    let e = e0;
+    if ("l" in e && e.l.k === "default") e = { ...e, l: e.l.e } as IrExpr;
+    if ("r" in e && e.r.k === "default") e = { ...e, r: e.r.e } as IrExpr;
     if (e.k === "inSet" || e.k === "matches") {
       if (e.l.k === "attr") add(e.l, e.k === "inSet" ? setSamples(e.set) : [globInstance(e.pattern), "zz-other"]);
       return;

@@ -40,6 +40,8 @@ export function printExpr(e: IrExpr): string {
       return `${atom(e.l)} contains ${atom(e.r)}`;
     case "matches":
       return `${atom(e.l)} matches ${JSON.stringify(e.pattern)}`;
+    case "default":
+      return `${e.e.text} ?? ${printExpr(e.d)}`;
   }
 }
 

@@ -20,7 +20,7 @@ import { patternMatches } from "../eval/interpreter.js";
 import type { Effect, Method, PolicyRequest, Principal } from "../contract/index.js";
 import { ATTRIBUTE_ROWS, ATTRIBUTES, type AttributeRow } from "../contract/attributes.js";
 import { actionMethodOf } from "../contract/methods.js";
-import { attrsOf, E, F, outcomes, T, type Env, type Out } from "./abstract.js";
+import { attrsOf, defaultedRoots, E, F, outcomes, T, type Env, type Out } from "./abstract.js";
 import { mayErr, mayHold, ruleCondition } from "./solver.js";
 import type { RequestContext } from "./types.js";
 
@@ -231,9 +231,10 @@ function givenBy(ctx: RequestContext | undefined, row: AttributeRow): boolean {
 /** The finite attributes `conditions` read (those the context, such as a fixed client, does not already give). */
 export function finiteRoots(conditions: readonly IrExpr[], context?: RequestContext): FiniteAttr[] {
   const reads = conditions.flatMap((c) => attrsOf(c));
+  const defaulted = new Set(conditions.flatMap((c) => defaultedRoots(c)));
   return FINITE_ROWS.filter((r) => reads.some((a) => a.root === r.path) && !givenBy(context, r)).map((r) => ({
     root: r.path,
-    values: [...(r.domain.kind === "finite" ? r.domain.values : []), ...(reads.some((a) => a.root === r.path && a.k === "has") ? [undefined] : [])],
+    values: [...(r.domain.kind === "finite" ? r.domain.values : []), ...(reads.some((a) => a.root === r.path && a.k === "has") || defaulted.has(r.path) ? [undefined] : [])],
   }));
 }
 

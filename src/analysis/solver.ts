@@ -15,6 +15,7 @@ import { readAttr } from "../eval/request.js";
 import { globTest } from "../ir/match.js";
 import { ATTRIBUTE_ROWS, ATTRIBUTES } from "../contract/attributes.js";
 import { attrsOf, E, F, isGround, groundOut, T, type Env } from "./abstract.js";
+import { expandDefault } from "./defaults.js";
 
 const MAX_CLAUSES = 256;
 
@@ -57,6 +58,9 @@ function dnf(e: IrExpr, want: boolean): Lit[][] | null {
     const all = parts.flat();
     return all.length > MAX_CLAUSES ? null : all;
   }
+  // `a ?? d` in an atom: its two cases (present: a's value; absent: the default).
+  const spelt = expandDefault(e);
+  if (spelt) return dnf(spelt, want);
   return [[{ e, want }]];
 }
 
@@ -175,7 +179,8 @@ function record(c: Clause, lit: Lit, env: Env): boolean {
       const ca = asAttr(container);
       if (ca && item.k === "lit") {
         const s = c.state(ca);
-        s.types.add("list");
+        // `contains` takes a string (substring) or a list on the left; only a non-string item rules the string out.
+        if (typeof item.value !== "string") s.types.add("list");
         (member ? s.contains : s.notContains).push(item.value);
         return true;
       }
@@ -432,7 +437,7 @@ export function mayErr(e: IrExpr, opts: SolveOptions = {}, assume: readonly IrEx
     case "in":
       return !(scalarLike(ty(e.l)) && ty(e.r) === "list");
     case "contains":
-      return !(ty(e.l) === "list" && scalarLike(ty(e.r)));
+      return !((ty(e.l) === "list" && scalarLike(ty(e.r))) || (ty(e.l) === "string" && ty(e.r) === "string"));
     case "inSet":
       return !(ty(e.l) === "string" && e.set.kind !== "cidr");
     case "matches":

@@ -36,7 +36,9 @@ export type Expr =
   | { readonly kind: "has"; readonly path: PathExpr; readonly span: Span }
   | { readonly kind: "not"; readonly operand: Expr; readonly span: Span }
   | { readonly kind: "and" | "or"; readonly operands: readonly Expr[]; readonly span: Span }
-  | { readonly kind: "compare"; readonly op: CompareOp; readonly left: Expr; readonly right: Expr; readonly span: Span };
+  | { readonly kind: "compare"; readonly op: CompareOp; readonly left: Expr; readonly right: Expr; readonly span: Span }
+  /** `left ?? value`: the attribute `left` reads, or `value` when it is absent (the checker wants a path on the left). */
+  | { readonly kind: "default"; readonly left: Expr; readonly value: Value; readonly span: Span };
 
 export interface PathExpr {
   readonly kind: "path";

@@ -6,15 +6,16 @@
  */
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
-import { globComparedExactly, impossibleName, notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
+import { argumentTypeMismatch, defaultWrongType, globComparedExactly, impossibleName, invalidDefault, notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
 import { BUILTIN_CIDR_SETS as BUILTIN_NAMES, globProblem } from "../builtins/registry.js";
 import { nameFault } from "../contract/names.js";
 import type { IrExpr, Scalar } from "../ir/ir.js";
 import { ATTRIBUTE_PATHS, ATTRIBUTES, type AttributeRow, type AttrRoot, type AttrType } from "../contract/attributes.js";
 import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
+import { argTypeOf, type ArgScope, type ArgType } from "./arg-typing.js";
 
-type StaticType = AttrType | "list" | "set";
+type StaticType = AttrType | "list" | "set" | "object";
 
 // Names and static types of the attributes come from the registry (contract/attributes.ts).
 const ROOTS = new Set(ATTRIBUTE_PATHS.map((k) => k.split(".")[0] as string));
@@ -24,11 +25,30 @@ const rowOf = (key: string): AttributeRow<AttrRoot> | undefined => (Object.proto
 export interface Lowered {
   ir: IrExpr;
   type: StaticType;
+  /** When the type comes from the tools' `args` blocks: the path read and where it is declared. */
+  arg?: ArgType & { path: string };
 }
 
 const BAD: Lowered = { ir: { k: "lit", value: false }, type: "any" };
 
-export function lowerCondition(sym: Symbols, e: A.Expr): Lowered {
+/**
+ * Lower a condition. `scope`: the `args` blocks of the calls it sees (arg-typing.ts); reads of
+ * `args.F` then take the type the blocks declare for `F`, and a mismatch is E0221.
+ */
+export function lowerCondition(sym: Symbols, e: A.Expr, scope?: ArgScope): Lowered {
+  const prev = currentScope;
+  currentScope = scope;
+  try {
+    return lowerConditionIn(sym, e);
+  } finally {
+    currentScope = prev;
+  }
+}
+
+/** The scope of the condition being lowered (set by lowerCondition for the duration of one call). */
+let currentScope: ArgScope | undefined;
+
+function lowerConditionIn(sym: Symbols, e: A.Expr): Lowered {
   const r = lowerExpr(sym, e);
   if (r.type !== "boolean" && r.type !== "any") sym.diagnostics.push(notBoolean(e.span, r.type));
   return r;
@@ -59,7 +79,48 @@ function lowerPath(sym: Symbols, p: A.PathExpr): Lowered {
   }
   const a = resolveAttribute(sym, p);
   if (!a) return BAD;
-  return { ir: { k: "attr", root: a.root, path: a.path, text: [p.root, ...p.segments].join(".") }, type: a.type };
+  const text = [p.root, ...p.segments].join(".");
+  const ir: IrExpr = { k: "attr", root: a.root, path: a.path, text };
+  const typed = a.root === "args" ? argTypeOf(currentScope, a.path) : undefined;
+  if (typed) return { ir, type: typed.type, arg: { ...typed, path: text } };
+  return { ir, type: a.type };
+}
+
+/** A type error, as E0221 (naming the declaration) when a side's type comes from an `args` block. */
+function mismatch(sym: Symbols, span: A.Expr["span"], message: string, hint: string | undefined, ...sides: Lowered[]): void {
+  const a = sides.find((x) => x.arg)?.arg;
+  if (a) sym.diagnostics.push(argumentTypeMismatch(span, message, a.path, a.declared, a.tool, hint ?? "compare it with a value of that type"));
+  else sym.diagnostics.push(typeMismatch(span, message, hint));
+}
+
+const TYPE_WORDS: Partial<Record<StaticType, string>> = { string: "a string", number: "a number", boolean: "a boolean", ip: "an address", strings: "a list of strings", list: "a list", object: "an object" };
+const describeType = (t: StaticType): string => TYPE_WORDS[t] ?? t;
+
+/** `PATH ?? VALUE`: the attribute, or the value (a literal, a constant or a list) when it is absent. */
+function lowerDefault(sym: Symbols, e: A.Expr & { kind: "default" }): Lowered {
+  if (e.left.kind !== "path" || !ROOTS.has(e.left.root)) {
+    sym.diagnostics.push(invalidDefault(e.left.span, "needs an attribute of the request on the left (`args.x`, `principal.claims.team`)"));
+    return BAD;
+  }
+  const l = lowerPath(sym, e.left);
+  if (l.ir.k !== "attr") return BAD;
+  const v = e.value;
+  let d: Lowered;
+  if (v.kind === "ref") {
+    const c = sym.consts.get(v.name);
+    if (!c) {
+      sym.diagnostics.push(unknownName(v.span, "constant", v.name, [...sym.consts.keys()]));
+      return BAD;
+    }
+    d = { ir: { k: "lit", value: c.value.value }, type: c.value.kind };
+  } else d = lowerExpr(sym, v);
+  const listy = (t: StaticType) => t === "list" || t === "strings";
+  const ok = l.type === "any" || d.type === "any" || (listy(l.type) && listy(d.type)) || compatible(l.type, d.type);
+  if (!ok) {
+    sym.diagnostics.push(defaultWrongType(v.span, l.ir.text, l.type, describeType(l.type), describeType(d.type)));
+    return BAD;
+  }
+  return { ir: { k: "default", e: l.ir, d: d.ir }, type: l.type, ...(l.arg && { arg: l.arg }) };
 }
 
 
@@ -143,16 +204,18 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
       return { ir: { k: "has", root: a.root, path: a.path, text: [e.path.root, ...e.path.segments].join(".") }, type: "boolean" };
     }
     case "not": {
-      const o = lowerCondition(sym, e.operand);
+      const o = lowerConditionIn(sym, e.operand);
       return { ir: { k: "not", e: o.ir }, type: "boolean" };
     }
     case "and":
     case "or": {
-      const parts = e.operands.map((o) => lowerCondition(sym, o));
+      const parts = e.operands.map((o) => lowerConditionIn(sym, o));
       return { ir: { k: e.kind, es: parts.map((p) => p.ir) }, type: "boolean" };
     }
     case "compare":
       return lowerCompare(sym, e);
+    case "default":
+      return lowerDefault(sym, e);
     default:
       return assertNever(e);
   }
@@ -166,7 +229,7 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
       sym.diagnostics.push(typeMismatch(e.right.span, "`matches` takes a quoted glob pattern", 'write e.g. `client.certSubject matches "CN=agent-*"`'));
       return BAD;
     }
-    if (!compatible(l.type, "string")) sym.diagnostics.push(typeMismatch(e.left.span, `\`matches\` needs a string, but this is ${l.type}`));
+    if (!compatible(l.type, "string")) mismatch(sym, e.left.span, `\`matches\` needs a string, but this is ${l.type}`, undefined, l);
     // On `tool.name` or `resource.uri` the pattern must also be one a valid request's name or URI can
     // match (no control or invisible characters, not empty, no edge whitespace), as in a rule target.
     const subject = l.ir.k === "attr" && l.ir.path.length === 0 ? l.ir.root : undefined;
@@ -196,19 +259,29 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
     }
     const r = lowerExpr(sym, e.right);
     if (r.type !== "list" && r.type !== "strings" && r.type !== "any") {
-      sym.diagnostics.push(typeMismatch(e.right.span, `\`in\` needs a list, a set or \`principal.scopes\` on the right, but this is ${r.type}`));
+      mismatch(sym, e.right.span, `\`in\` needs a list, a set or \`principal.scopes\` on the right, but this is ${r.type}`, undefined, r);
       return BAD;
     }
-    if (l.type === "list" || l.type === "strings" || l.type === "set") {
-      sym.diagnostics.push(typeMismatch(e.left.span, `the left side of \`in\` must be a single value, but this is ${l.type}`));
+    if (l.type === "list" || l.type === "strings" || l.type === "set" || l.type === "object") {
+      mismatch(sym, e.left.span, `the left side of \`in\` must be a single value, but this is ${l.type}`, undefined, l);
+    }
+    // A typed argument looked up in a list literal: every item must have its type.
+    if (l.arg && r.ir.k === "list" && l.type !== "any") {
+      const odd = r.ir.values.find((v) => typeof v !== l.type);
+      if (odd !== undefined) mismatch(sym, e.right.span, `\`${e.op}\` looks up ${describeType(l.type)} in a list holding ${JSON.stringify(odd)}`, `write the items as ${l.type === "number" ? "numbers" : l.type === "boolean" ? "booleans" : "strings"}`, l);
     }
     checkToolNameGlob(sym, e.span, l.ir, literals(r.ir), e.op);
     return boolOf({ k: "in", negate, l: l.ir, r: r.ir });
   }
   const r = lowerExpr(sym, e.right);
   if (e.op === "contains") {
-    if (l.type !== "strings" && l.type !== "list" && l.type !== "any") {
-      sym.diagnostics.push(typeMismatch(e.left.span, `\`contains\` needs a list on the left, but this is ${l.type}`));
+    // On a string: substring, the right side a string too. On a list: membership of a single value.
+    if (l.type === "string" || l.type === "ip") {
+      if (!compatible(r.type, "string")) mismatch(sym, e.right.span, `\`contains\` on a string needs a string on the right, but this is ${r.type}`, 'write e.g. `args.query contains "DROP"`', l, r);
+    } else if (l.type !== "strings" && l.type !== "list" && l.type !== "any") {
+      mismatch(sym, e.left.span, `\`contains\` needs a string or a list on the left, but this is ${l.type}`, undefined, l);
+    } else if (r.type === "list" || r.type === "strings" || r.type === "set" || r.type === "object") {
+      mismatch(sym, e.right.span, `\`contains\` looks up a single value in a list, but this is ${r.type}`, undefined, r);
     }
     return boolOf({ k: "contains", l: l.ir, r: r.ir });
   }
@@ -221,10 +294,10 @@ function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
     sym.diagnostics.push(typeMismatch(e.span, "a set can only be used with `in`", "write `VALUE in SET`"));
     return BAD;
   }
-  if (!compatible(l.type, r.type)) {
-    sym.diagnostics.push(typeMismatch(e.span, `cannot compare ${l.type} with ${r.type}`, "both sides of a comparison must have the same type"));
+  if (!compatible(l.type, r.type) || l.type === "object" || r.type === "object") {
+    mismatch(sym, e.span, `cannot compare ${l.type} with ${r.type}`, "both sides of a comparison must have the same type", l, r);
   } else if (op !== "eq" && op !== "ne" && l.type !== "number" && l.type !== "any" && r.type !== "any" && r.type !== "number") {
-    sym.diagnostics.push(typeMismatch(e.span, `\`${e.op}\` compares numbers, not ${l.type}`));
+    mismatch(sym, e.span, `\`${e.op}\` compares numbers, not ${l.type}`, undefined, l, r);
   }
   return boolOf({ k: op, l: l.ir, r: r.ir });
 }

@@ -1,21 +1,24 @@
 /**
- * One rule lowered (called by the `policy-rules` and `roles` stages): its conditions, then its
- * patterns, then the argument names its deny reads (E0117). Guarantees: the IR rule keeps the
+ * One rule lowered (called by the `policy-rules` and `roles` stages): its patterns, then its
+ * conditions, typed against the `args` blocks of the tools it targets (arg-typing.ts), then its
+ * argument reads (E0117/E0220 undeclared, W0010/W0011 unguarded: deny-args.ts). Guarantees: the IR rule keeps the
  * declaration's effect, target, message and span under the id it is given; anything broken in it is
  * reported, so the check makes no IR from it.
  */
 import type * as A from "../ast/nodes.js";
 import type { IrRule } from "../ir/ir.js";
-import { checkDenyArgs } from "./deny-args.js";
+import { argScopeOfRule } from "./arg-typing.js";
+import { checkArgReads } from "./deny-args.js";
 import { lowerCondition } from "./expressions.js";
 import { lowerPatterns } from "./patterns.js";
 import type { Symbols } from "./scope.js";
 
 export function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string | undefined): IrRule {
-  const when = r.when && lowerCondition(sym, r.when);
-  const unless = r.unless && lowerCondition(sym, r.unless);
   const patterns = lowerPatterns(sym, r);
-  checkDenyArgs(sym, r, patterns);
+  const scope = argScopeOfRule(sym, r, patterns);
+  const when = r.when && lowerCondition(sym, r.when, scope);
+  const unless = r.unless && lowerCondition(sym, r.unless, scope);
+  checkArgReads(sym, scope, r.when, r.unless);
   return {
     id,
     ...(r.name !== undefined && id === r.name.text && { name: r.name.text }),

@@ -24,11 +24,16 @@ export interface Symbols {
   readonly sets: Map<string, IrSet | null>;
   readonly roles: Map<string, A.RoleDecl>;
   readonly tools: Map<string, A.ToolDecl>;
+  /**
+   * Warnings found while lowering (unguarded argument reads, W0010/W0011) that the `lints` stage reports
+   * only when the policy has no error, like every other lint.
+   */
+  readonly pendingLints?: Diagnostic[];
   /** Memo of W0006 suggestions by tool name (null: none), and the candidates they are drawn from. */
   suggestions?: Map<string, string | null>;
   toolNames?: string[];
 }
 
 export function newSymbols(options: CheckOptions = {}): Symbols {
-  return { options, diagnostics: [], consts: new Map(), setDecls: new Map(), sets: new Map(), roles: new Map(), tools: new Map() };
+  return { options, diagnostics: [], consts: new Map(), setDecls: new Map(), sets: new Map(), roles: new Map(), tools: new Map(), pendingLints: [] };
 }

@@ -8,7 +8,7 @@ import type { IrExpr, IrType } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
 import { constraintCheck, globTest, setMatcher, stringPattern } from "../ir/match.js";
 import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
-import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
+import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { EvalError } from "../contract/errors.js";
 import { describeValue } from "../eval/request.js";
 import type { Tri } from "../eval/interpreter.js";
@@ -100,12 +100,21 @@ export function compileExpr(e: IrExpr): Fn {
     case "contains": {
       const l = compileExpr(e.l);
       const r = compileExpr(e.r);
-      return (req) => opInList(r(req), l(req));
+      return (req) => opContains(l(req), r(req));
     }
     case "matches": {
       const l = compileExpr(e.l);
       const test = globTest(e);
       return (req) => opMatches(l(req), test);
+    }
+    case "default": {
+      // The row's reader and presence test, fetched once; the default is a literal or a list.
+      const { path, text } = e.e;
+      const row = ATTRIBUTES[e.e.root];
+      const read = row.read;
+      const has = row.has;
+      const d = compileExpr(e.d);
+      return (req) => (has(req, path) ? read(req, path, text) : d(req));
     }
   }
 }

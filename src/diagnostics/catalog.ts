@@ -57,6 +57,11 @@ export const CATALOG = {
   E0213: "name no request can carry",
   E0215: "invalid sql function name",
   E0216: "sql function cannot be read-only",
+  // typed conditions and `??` (issue 11)
+  E0220: "undeclared argument",
+  E0221: "argument type mismatch",
+  E0222: "invalid default",
+  E0223: "default of the wrong type",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   W0001: "rule shadowed by a deny",
@@ -65,6 +70,9 @@ export const CATALOG = {
   W0004: "default allow",
   W0005: "role grants nothing",
   W0006: "undeclared tool name",
+  // typed conditions (issue 11)
+  W0010: "argument read where calls may lack it",
+  W0011: "optional argument read without a guard",
 } as const;
 
 export type DiagnosticCode = keyof typeof CATALOG;
@@ -249,3 +257,35 @@ export const roleGrantsNothing = (span: Span, role: string) =>
   make("W0005", span, `role ${q(role)} grants nothing`, "add an `allow` rule or `includes`, or remove the role");
 export const undeclaredTool = (span: Span, name: string, suggestion: string) =>
   make("W0006", span, `${q(name)} is not a declared tool or tool set`, suggestion);
+
+// ---- typed conditions and `??` (issue 11) ----
+const GUARD_HINT = (path: string) => `guard the read: \`has ${path} and ...\`, or give a default: \`${path} ?? VALUE\``;
+export const undeclaredArgumentRead = (span: Span, reader: "allow" | "approval", path: string, tool: string, field: string, known: readonly string[]) =>
+  make(
+    "E0220",
+    span,
+    `${reader === "allow" ? "allow rule" : "approval condition"} reads ${q(path)}, but tool ${q(tool)} takes no argument ${q(field)}`,
+    `${didYouMean(field, known) ?? (known.length ? `its arguments are ${known.map(q).join(", ")};` : "its `args` block declares none;")} calls carrying an undeclared argument are refused, so ${reader === "allow" ? "the rule can never allow a call" : "the condition can only err"}`,
+  );
+export const argumentTypeMismatch = (span: Span, message: string, path: string, declared: string, tool: string, hint: string) =>
+  make("E0221", span, message, `${q(path)} is declared \`${declared}\` in the \`args\` of tool ${q(tool)}; ${hint}`);
+export const invalidDefault = (span: Span, what: string) =>
+  make("E0222", span, `\`??\` ${what}`, "write `ATTRIBUTE ?? VALUE`, e.g. `args.merge_method ?? \"merge\"`: the value is a literal, a constant or a list");
+export const defaultWrongType = (span: Span, path: string, type: string, typeWords: string, givenWords: string) =>
+  make("E0223", span, `the default for ${q(path)} is ${givenWords}, but ${q(path)} is ${typeWords}`, `give a default of the attribute's type, e.g. \`${path} ?? ${type === "number" ? "0" : type === "boolean" ? "false" : type === "list" || type === "strings" ? "[]" : '""'}\``);
+export const argumentMayBeMissing = (span: Span, path: string, reader: "allow" | "deny" | "approval", why: string) =>
+  make(
+    "W0010",
+    span,
+    `${q(path)} is read without a guard, but ${reader === "approval" ? "this approval condition" : "this rule"} also sees calls without it (${why}): ${
+      reader === "allow" ? "those calls are denied as evaluation errors" : reader === "deny" ? "it denies those calls too, as evaluation errors" : "those calls are denied as evaluation errors"
+    }`,
+    `${GUARD_HINT(path)}; ${reader === "approval" ? "or declare it in the tool's `args` block" : "or narrow the rule's target to tools that declare it"}`,
+  );
+export const optionalArgumentUnguarded = (span: Span, path: string, tool: string, reader: "allow" | "deny" | "approval") =>
+  make(
+    "W0011",
+    span,
+    `${q(path)} is optional in tool ${q(tool)}, but read without a guard: calls without it ${reader === "deny" ? "are denied by this rule as evaluation errors" : "are denied as evaluation errors"}`,
+    GUARD_HINT(path),
+  );

@@ -15,7 +15,7 @@ import type { Decision, ExplainedRule, MethodRow, PolicyRequest, TargetKind } fr
 import { targetKindOf } from "../contract/methods.js";
 import { REASON_TEXT } from "../contract/reasons.js";
 import { checkValue } from "./args.js";
-import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
+import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
 import { EvalError } from "../contract/errors.js";
 import { hasAttr, readAttr, validateRequest } from "./request.js";
 import { coreRule, coreTool, decideWith, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
@@ -55,9 +55,11 @@ export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
     case "inSet":
       return opInSet(evalExpr(e.l, req), setMatcher(e.set)) !== e.negate;
     case "contains":
-      return opInList(evalExpr(e.r, req), evalExpr(e.l, req));
+      return opContains(evalExpr(e.l, req), evalExpr(e.r, req));
     case "matches":
       return opMatches(evalExpr(e.l, req), globTest(e));
+    case "default":
+      return hasAttr(req, e.e.root, e.e.path) ? readAttr(req, e.e.root, e.e.path, e.e.text) : evalExpr(e.d, req);
   }
 }
 

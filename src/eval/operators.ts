@@ -47,8 +47,19 @@ export function opInSet(l: unknown, set: SetMatcher): boolean {
   return r;
 }
 
-export function opContains(list: unknown, r: unknown): boolean {
-  return opInList(r, list);
+/**
+ * `l contains r`: substring on a string (code units, `String.prototype.includes`), membership on a list.
+ * Any other left side, or a non-string right side on a string, is an EvalError naming `contains`.
+ */
+export function opContains(l: unknown, r: unknown): boolean {
+  if (typeof l === "string") {
+    if (typeof r !== "string") throw new EvalError(`\`contains\` on a string needs a string on the right, but found ${describeValue(r)}`);
+    return l.includes(r);
+  }
+  if (!Array.isArray(l)) throw new EvalError(`\`contains\` needs a string or a list on the left, but found ${describeValue(l)}`);
+  if (!isScalar(r)) throw new EvalError(`\`contains\` cannot look up ${describeValue(r)} in a list`);
+  for (const x of l) if (x === r) return true;
+  return false;
 }
 
 export function opMatches(l: unknown, test: (s: string) => boolean): boolean {

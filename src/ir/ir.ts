@@ -37,7 +37,12 @@ export type IrExpr =
   | { readonly k: "inSet"; readonly negate: boolean; readonly l: IrExpr; readonly set: IrSet }
   | { readonly k: "contains"; readonly l: IrExpr; readonly r: IrExpr }
   /** A name glob (`*`, `?`, `[c]`). */
-  | { readonly k: "matches"; readonly l: IrExpr; readonly pattern: string };
+  | { readonly k: "matches"; readonly l: IrExpr; readonly pattern: string }
+  /** `PATH ?? VALUE`: the attribute `e` when `has` holds for it, else the literal or list `d`. */
+  | { readonly k: "default"; readonly e: IrAttr; readonly d: IrExpr };
+
+/** An attribute read (the left side of `??`). */
+export type IrAttr = Extract<IrExpr, { readonly k: "attr" }>;
 
 export type IrPattern =
   | { readonly kind: "exact"; readonly text: string }

@@ -26,6 +26,8 @@ export function readsArgs(e: IrExpr): boolean {
     case "inSet":
     case "matches":
       return readsArgs(e.l);
+    case "default":
+      return readsArgs(e.e) || readsArgs(e.d);
     case "lit":
     case "list":
       return false;
@@ -61,5 +63,7 @@ export function exprText(e: IrExpr): string {
       return `inSet${e.negate ? "!" : ""}(${exprText(e.l)},${e.set.name})`;
     case "matches":
       return `matches(${exprText(e.l)},${JSON.stringify(e.pattern)})`;
+    case "default":
+      return `default(${exprText(e.e)},${exprText(e.d)})`;
   }
 }

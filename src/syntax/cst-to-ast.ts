@@ -337,12 +337,12 @@ export class AstBuilder {
     return ands.length === 1 ? ands[0] : { kind: "or", operands: ands, span: this.nodeSpan(n) };
   }
   private comparison(n: CstNode): A.Expr | undefined {
-    const left = this.operand(this.node(n, "left"));
+    const left = this.defaulted(this.operand(this.node(n, "left")), n, "leftDefault", "leftDefaultValue");
     if (!left) return undefined;
     let e: A.Expr = left;
     const opTok = this.tok(n, "op");
     if (opTok) {
-      const right = this.operand(this.node(n, "right"));
+      const right = this.defaulted(this.operand(this.node(n, "right")), n, "rightDefault", "rightDefaultValue");
       if (!right) return undefined;
       const op = (this.tok(n, "negate") ? "not in" : opTok.image) as A.CompareOp;
       e = { kind: "compare", op, left, right, span: joinSpans(left.span, right.span) };
@@ -352,6 +352,12 @@ export class AstBuilder {
       e = { kind: "not", operand: e, span: joinSpans(this.tokSpan(nots[i]!), e.span) };
     }
     return e;
+  }
+  /** `operand ?? value` when the comparison carries one on that side (undefined when recovery left it broken). */
+  private defaulted(e: A.Expr | undefined, n: CstNode, tokKey: string, valueKey: string): A.Expr | undefined {
+    if (!e || !this.tok(n, tokKey)) return e;
+    const v = this.value(this.node(n, valueKey));
+    return v ? { kind: "default", left: e, value: v, span: joinSpans(e.span, v.span) } : undefined;
   }
   private operand(n: CstNode | undefined): A.Expr | undefined {
     if (!n) return undefined;

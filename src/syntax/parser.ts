@@ -290,6 +290,11 @@ class PolicyParser extends CstParser {
   public comparison = this.RULE("comparison", () => {
     this.MANY(() => this.CONSUME(T.Not, { LABEL: "nots" }));
     this.SUBRULE(this.operand, { LABEL: "left" });
+    // `PATH ?? VALUE` binds tighter than the comparison (inline: no CST node of its own).
+    this.OPTION4(() => {
+      this.CONSUME(T.QuestionQuestion, { LABEL: "leftDefault" });
+      this.SUBRULE(this.value, { LABEL: "leftDefaultValue" });
+    });
     this.OPTION(() => {
       this.OR([
         { ALT: () => this.CONSUME(T.EqEq, { LABEL: "op" }) },
@@ -309,6 +314,10 @@ class PolicyParser extends CstParser {
         { ALT: () => this.CONSUME(T.Matches, { LABEL: "op" }) },
       ]);
       this.SUBRULE2(this.operand, { LABEL: "right" });
+      this.OPTION5(() => {
+        this.CONSUME2(T.QuestionQuestion, { LABEL: "rightDefault" });
+        this.SUBRULE2(this.value, { LABEL: "rightDefaultValue" });
+      });
     });
   });
 

@@ -89,6 +89,8 @@ export const Gt = createToken({ name: "Gt", pattern: />/, label: "`>`" });
 export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" });
 export const Pipe = createToken({ name: "Pipe", pattern: /\|/, label: "`|`" });
 export const Question = createToken({ name: "Question", pattern: /\?/, label: "`?`" });
+/** `PATH ?? VALUE`: the attribute, or VALUE when it is absent. Before `?` in token order. */
+export const QuestionQuestion = createToken({ name: "QuestionQuestion", pattern: /\?\?/, label: "`??`" });
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
@@ -105,7 +107,7 @@ export const allTokens: TokenType[] = [
   WhiteSpace, LineComment, BlockComment,
   StringLiteral, UnterminatedString, NumberLiteral,
   Ellipsis, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Equals,
-  LBrace, RBrace, LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, Pipe, Question,
+  LBrace, RBrace, LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, Pipe, QuestionQuestion, Question,
   ...keywords,
   AnyWord, Identifier,
 ];

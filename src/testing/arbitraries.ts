@@ -85,6 +85,7 @@ function rootsRead(policies: readonly Policy[]): Set<AttrRoot> {
     else if (e.k === "not") visit(e.e);
     else if (e.k === "and" || e.k === "or") e.es.forEach(visit);
     else if (e.k === "inSet" || e.k === "matches") visit(e.l);
+    else if (e.k === "default") visit(e.e);
     else if ("r" in e) {
       visit(e.l);
       visit(e.r);

@@ -105,6 +105,7 @@ class Collector {
   }
 
   private key(e: IrExpr): string | undefined {
+    if (e.k === "default") return this.key(e.e);
     if (e.k !== "attr" && e.k !== "has") return undefined;
     return e.path.length ? `${e.root}.${e.path.join(".")}` : e.root;
   }
@@ -130,6 +131,12 @@ class Collector {
     else if (e.k === "not") this.walk(e.e);
     else if (e.k === "and" || e.k === "or") e.es.forEach((x) => this.walk(x));
     else if (e.k === "inSet") this.inSet(e);
+    else if (e.k === "default") {
+      // `a ?? d`: `a` is read (so generated present and absent), and `d` is a value it is compared like.
+      this.walk(e.e);
+      this.walk(e.d);
+      this.hint(this.key(e.e)!).values.push(...this.literals(e.d));
+    }
     else if (e.k === "matches") {
       this.walk(e.l);
       const key = this.key(e.l);

@@ -38,6 +38,13 @@ const leafCond = fc.oneof(
     "time.hour < 12",
     'server.name == "upstream-a"',
     "has server.name",
+    // `??` (absent → the default) and `contains` on strings (issue 11)
+    "args.n ?? 0 >= 3",
+    'args.mode ?? "a" == "a"',
+    'args.path ?? "" contains "src"',
+    'principal.claims.org ?? "none" == "acme"',
+    'principal.claims.org ?? "" contains "ac"',
+    'principal.claims.level ?? 0 > 2',
   ),
   fc.constantFrom(...SCOPES).map((s) => `"${s}" in principal.scopes`),
   fc.constantFrom(...SCOPES).map((s) => `principal.scopes contains "${s}"`),
@@ -152,9 +159,10 @@ export const policyText: fc.Arbitrary<string> = fc
         ].join("\n"),
     ).map((text) => nameSomeRules(text, p.seed)),
   )
-  // A deny on tools whose closed `args` declare none of the fields it reads is refused (E0117): such
-  // texts are not policies, so they are not generated.
-  .filter((text) => !checkPolicy(text, { readFile: null }).diagnostics.some((d) => d.code === "E0117"));
+  // A rule or approval on tools whose closed `args` declare none of the fields it reads is refused
+  // (E0117, E0220), and so is a condition whose types the `args` blocks contradict (E0221): such texts
+  // are not policies, so they are not generated.
+  .filter((text) => !checkPolicy(text, { readFile: null }).diagnostics.some((d) => d.severity === "error"));
 
 const argValue = fc.oneof(
   fc.constantFrom("src/a.ts", "../etc/passwd", "abc", "ABC", "a", "toolongvalue", "/ws/x", "", "b"),

@@ -1,7 +1,7 @@
 /**
  * Stage `lints` (warnings only; they never fail compilation): rules shadowed by an unconditional deny
  * (W0001), rules that can never fire (W0002), duplicate rules (W0003), roles that grant nothing
- * (W0005). Runs only on a policy without errors: a broken rule would lint falsely. Guarantees: it
+ * (W0005), argument reads some calls lack (W0010, W0011, found by check/deny-args.ts). Runs only on a policy without errors: a broken rule would lint falsely. Guarantees: it
  * reports warnings and changes nothing.
  */
 import type * as A from "../../ast/nodes.js";
@@ -19,6 +19,8 @@ export const lintsStage = defineStage({
   input: "error-free",
   run({ sym, declarations, topDenies, roles }) {
     runLints(sym, { topDenies, roles, defaultDecl: declarations.defaultDecl });
+    // Argument reads some call may lack (W0010, W0011), found while the rules were lowered.
+    for (const d of sym.pendingLints ?? []) sym.diagnostics.push(d);
     return {};
   },
 });

@@ -10,6 +10,8 @@ import { globProblem } from "../../builtins/glob/glob-syntax.js";
 import type { IrTool, Risk } from "../../ir/ir.js";
 import { lowerType } from "../arg-types.js";
 import { lowerCondition } from "../expressions.js";
+import { argScopeOfApproval } from "../arg-typing.js";
+import { checkArgReads } from "../deny-args.js";
 import { lowerLimits } from "../limits.js";
 import type { Symbols } from "../scope.js";
 import { defineStage } from "../state.js";
@@ -56,7 +58,10 @@ function lowerTool(sym: Symbols, t: A.ToolDecl): IrTool {
     if (t.approval.required.text !== "required") {
       sym.diagnostics.push(misplaced(t.approval.required.span, `expected \`approval required\`, found \`approval ${t.approval.required.text}\``, "write `approval required` or `approval required when ...`"));
     }
-    const when = t.approval.when && lowerCondition(sym, t.approval.when);
+    // Typed against the tool's own `args` block; its reads checked like a rule's (deny-args.ts).
+    const scope = argScopeOfApproval(t);
+    const when = t.approval.when && lowerCondition(sym, t.approval.when, scope);
+    if (t.approval.when) checkArgReads(sym, scope, t.approval.when, undefined);
     approval = when ? { when: when.ir } : {};
   }
   return {

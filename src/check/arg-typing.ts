@@ -1,0 +1,136 @@
+/**
+ * Which `args` blocks a condition is typed against, and what they say about one `args.PATH`.
+ * `argScopeOfRule` / `argScopeOfApproval` are THE lookup of "the tool blocks that apply to the calls
+ * this condition sees" (tool families join here). A field's static type is read from the AST type:
+ * `string`, `path`, `url`, `ip`, `sql` (constraint kinds read strings) are strings, `number` and
+ * `integer` numbers, `boolean`, `enum(...)` (the type of its values when they share one), `array(...)`
+ * a list, `{ ... }` an object; unions, `any`, `json(...)` and anything under an open object's
+ * undeclared keys are not followed (any).
+ * Guarantees: pure over the symbol tables; an undeclared tool, a glob or a tool set makes the scope
+ * `open` (some call may reach a tool no block describes).
+ */
+import type * as A from "../ast/nodes.js";
+import type { IrPattern } from "../ir/ir.js";
+import type { Symbols } from "./scope.js";
+
+/** The static types a field can have (a subset of the checker's). */
+export type FieldType = "string" | "number" | "boolean" | "list" | "object" | "any";
+
+export interface ArgBlock {
+  /** The tool (or family) the block is declared for. */
+  readonly tool: string;
+  /** Its `args` type; undefined: the block declares no arguments (any call arguments pass). */
+  readonly args: A.TypeExpr | undefined;
+}
+
+export interface ArgScope {
+  /** Every block that applies to some call the condition sees. */
+  readonly blocks: readonly ArgBlock[];
+  /** Whether some call may reach a tool none of `blocks` describes (a glob, a tool set, an undeclared tool). */
+  readonly open: boolean;
+  /** The first target that makes it open, as written. */
+  readonly openBy?: string;
+  /** What reads the arguments: a deny or allow rule, or a tool's approval condition. */
+  readonly reader: "deny" | "allow" | "approval";
+}
+
+/** The blocks of the tools a tool rule can target (from its lowered patterns). Undefined: not a tool rule. */
+export function argScopeOfRule(sym: Symbols, rule: A.RuleDecl, patterns: readonly IrPattern[]): ArgScope | undefined {
+  if (rule.target !== "tool" || patterns.length === 0) return undefined;
+  const blocks: ArgBlock[] = [];
+  let openBy: string | undefined;
+  for (const p of patterns) {
+    const decl = p.kind === "exact" ? sym.tools.get(p.text) : undefined;
+    if (!decl) openBy ??= p.text;
+    else blocks.push({ tool: p.text, args: decl.args });
+  }
+  return { blocks, open: openBy !== undefined, ...(openBy !== undefined && { openBy }), reader: rule.effect };
+}
+
+/** The block of the tool whose `approval required when` this is. */
+export function argScopeOfApproval(tool: A.ToolDecl): ArgScope {
+  return { blocks: [{ tool: tool.name.text, args: tool.args }], open: false, reader: "approval" };
+}
+
+/** What one block says about `args.<segs>`. */
+export type FieldFact =
+  /** The block closes an object on the way and declares no such key: valid calls never carry it. */
+  | { readonly kind: "undeclared"; readonly field: string; readonly known: readonly string[] }
+  /**
+   * Declared. `optionalDepth`: how many leading segments reach the last optional key (`x?:`) on the
+   * way (0: none), so a guard must cover that prefix.
+   */
+  | { readonly kind: "declared"; readonly type: FieldType; readonly declared: string; readonly optionalDepth: number }
+  /**
+   * Not known: `no-args` (the block declares no `args`), `open` (an open object's other keys): a call may
+   * lack it; `not-followed` (a union, `json(...)`, `any`): the analysis says nothing.
+   */
+  | { readonly kind: "unknown"; readonly reason: "no-args" | "open" | "not-followed"; readonly field: string };
+
+function staticType(t: A.TypeExpr): { type: FieldType; declared: string } {
+  if (t.kind === "object") return { type: "object", declared: "{ ... }" };
+  if (t.kind === "union") return { type: "any", declared: "a union" };
+  const name = t.name.text;
+  switch (name) {
+    case "string":
+    case "path":
+    case "url":
+    case "ip":
+    case "sql":
+      return { type: "string", declared: name };
+    case "number":
+    case "integer":
+      return { type: "number", declared: name };
+    case "boolean":
+      return { type: "boolean", declared: name };
+    case "array":
+      return { type: "list", declared: "array" };
+    case "enum": {
+      const kinds = new Set(t.positional.map((v) => v.kind));
+      const only = kinds.size === 1 ? [...kinds][0] : undefined;
+      return only === "string" || only === "number" || only === "boolean" ? { type: only, declared: "enum" } : { type: "any", declared: "enum" };
+    }
+    default:
+      return { type: "any", declared: name };
+  }
+}
+
+/** Walk `segs` through a block's type. */
+export function fieldFact(block: ArgBlock, segs: readonly string[]): FieldFact {
+  let t: A.TypeExpr | undefined = block.args;
+  let optionalDepth = 0;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!;
+    if (!t) return { kind: "unknown", reason: "no-args", field: seg };
+    if (t.kind !== "object") return { kind: "unknown", reason: "not-followed", field: seg };
+    const f = t.fields.find((x) => x.name.text === seg);
+    if (!f) return t.open ? { kind: "unknown", reason: "open", field: seg } : { kind: "undeclared", field: seg, known: t.fields.map((x) => x.name.text) };
+    if (f.optional) optionalDepth = i + 1;
+    t = f.type;
+  }
+  if (!t) return { kind: "unknown", reason: "no-args", field: "" };
+  return { kind: "declared", ...staticType(t), optionalDepth };
+}
+
+/** A typed read: the type every block agrees on, and where it is declared (for the hint). */
+export interface ArgType {
+  readonly type: FieldType;
+  readonly declared: string;
+  readonly tool: string;
+}
+
+/**
+ * The static type of `args.<segs>` when every call the condition sees goes to a block that declares it
+ * with one type; undefined otherwise (any).
+ */
+export function argTypeOf(scope: ArgScope | undefined, segs: readonly string[]): ArgType | undefined {
+  if (!scope || scope.open || scope.blocks.length === 0 || segs.length === 0) return undefined;
+  let out: ArgType | undefined;
+  for (const b of scope.blocks) {
+    const f = fieldFact(b, segs);
+    if (f.kind !== "declared" || f.type === "any") return undefined;
+    if (out && out.type !== f.type) return undefined;
+    out ??= { type: f.type, declared: f.declared, tool: b.tool };
+  }
+  return out;
+}
