@@ -40,6 +40,8 @@ export function printExpr(e: IrExpr): string {
       return `${atom(e.l)} contains ${atom(e.r)}`;
     case "matches":
       return `${atom(e.l)} matches ${JSON.stringify(e.pattern)}`;
+    case "regex":
+      return `${atom(e.l)} matches re"${e.pattern.replace(/"/g, '\\"')}"`;
   }
 }
 

@@ -36,7 +36,15 @@ export type Expr =
   | { readonly kind: "has"; readonly path: PathExpr; readonly span: Span }
   | { readonly kind: "not"; readonly operand: Expr; readonly span: Span }
   | { readonly kind: "and" | "or"; readonly operands: readonly Expr[]; readonly span: Span }
-  | { readonly kind: "compare"; readonly op: CompareOp; readonly left: Expr; readonly right: Expr; readonly span: Span };
+  | { readonly kind: "compare"; readonly op: CompareOp; readonly left: Expr; readonly right: Expr; readonly span: Span }
+  /** A raw regex literal `re"..."` (the pattern as written, `\"` read as `"`): only right of `matches`. */
+  | RegexExpr;
+
+export interface RegexExpr {
+  readonly kind: "regex";
+  readonly pattern: string;
+  readonly span: Span;
+}
 
 export interface PathExpr {
   readonly kind: "path";

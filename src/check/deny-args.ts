@@ -34,6 +34,8 @@ function argPaths(e: A.Expr, out: A.PathExpr[] = []): A.PathExpr[] {
     case "compare":
       argPaths(e.left, out);
       return argPaths(e.right, out);
+    case "regex":
+      return out;
     default:
       return assertNever(e);
   }

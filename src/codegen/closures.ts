@@ -6,7 +6,7 @@
  */
 import type { IrExpr, IrType } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
-import { constraintCheck, globTest, setMatcher, stringPattern } from "../ir/match.js";
+import { constraintCheck, globTest, regexTest, setMatcher, stringPattern } from "../ir/match.js";
 import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { EvalError } from "../contract/errors.js";
@@ -105,6 +105,11 @@ export function compileExpr(e: IrExpr): Fn {
     case "matches": {
       const l = compileExpr(e.l);
       const test = globTest(e);
+      return (req) => opMatches(l(req), test);
+    }
+    case "regex": {
+      const l = compileExpr(e.l);
+      const test = regexTest(e);
       return (req) => opMatches(l(req), test);
     }
   }

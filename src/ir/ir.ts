@@ -37,7 +37,9 @@ export type IrExpr =
   | { readonly k: "inSet"; readonly negate: boolean; readonly l: IrExpr; readonly set: IrSet }
   | { readonly k: "contains"; readonly l: IrExpr; readonly r: IrExpr }
   /** A name glob (`*`, `?`, `[c]`). */
-  | { readonly k: "matches"; readonly l: IrExpr; readonly pattern: string };
+  | { readonly k: "matches"; readonly l: IrExpr; readonly pattern: string }
+  /** `matches re"..."`: a linear-time regex (builtins/regex), searched unanchored; `flags` `""` or `"i"`. */
+  | { readonly k: "regex"; readonly l: IrExpr; readonly pattern: string; readonly flags: string };
 
 export type IrPattern =
   | { readonly kind: "exact"; readonly text: string }
@@ -63,8 +65,8 @@ export interface IrRule {
 
 export type IrType =
   | { readonly t: "any" }
-  /** `patternText`: a linear-time regex (builtins/regex), searched unanchored like `RegExp.test`. */
-  | { readonly t: "string"; readonly minLength?: number; readonly maxLength?: number; readonly patternText?: string }
+  /** `patternText`: a linear-time regex (builtins/regex), searched unanchored like `RegExp.test`; `patternFlags`: `"i"` or absent. */
+  | { readonly t: "string"; readonly minLength?: number; readonly maxLength?: number; readonly patternText?: string; readonly patternFlags?: string }
   /** A JSON Schema (from a file or inline), compiled with ajv by the evaluators, linear-time patterns. */
   | { readonly t: "json"; readonly schema: object }
   | { readonly t: "number" | "integer"; readonly min?: number; readonly max?: number }

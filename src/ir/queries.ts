@@ -25,6 +25,7 @@ export function readsArgs(e: IrExpr): boolean {
       return readsArgs(e.l) || readsArgs(e.r);
     case "inSet":
     case "matches":
+    case "regex":
       return readsArgs(e.l);
     case "lit":
     case "list":
@@ -61,5 +62,7 @@ export function exprText(e: IrExpr): string {
       return `inSet${e.negate ? "!" : ""}(${exprText(e.l)},${e.set.name})`;
     case "matches":
       return `matches(${exprText(e.l)},${JSON.stringify(e.pattern)})`;
+    case "regex":
+      return `regex(${exprText(e.l)},${JSON.stringify(e.pattern)},${JSON.stringify(e.flags)})`;
   }
 }

@@ -306,7 +306,11 @@ class PolicyParser extends CstParser {
         { ALT: () => this.CONSUME(T.Contains, { LABEL: "op" }) },
         { ALT: () => this.CONSUME(T.Matches, { LABEL: "op" }) },
       ]);
-      this.SUBRULE2(this.operand, { LABEL: "right" });
+      this.OR2([
+        // `matches re"..."`: the checker refuses a regex literal after any other operator.
+        { ALT: () => this.CONSUME(T.RegexLiteral, { LABEL: "regex" }) },
+        { ALT: () => this.SUBRULE2(this.operand, { LABEL: "right" }) },
+      ]);
     });
   });
 

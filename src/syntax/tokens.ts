@@ -67,6 +67,16 @@ export const StringLiteral = createToken({
   pattern: /"(?:[^"\\\n\r]|\\.)*"/,
   label: "a string",
 });
+/**
+ * A raw regular-expression literal `re"..."` (only after `matches`): backslashes are the pattern's own,
+ * `\"` is a quote. Listed before Identifier, and it needs the quote right after `re`, so `re` alone
+ * (a role, a field, an attribute segment) stays a name.
+ */
+export const RegexLiteral = createToken({
+  name: "RegexLiteral",
+  pattern: /re"(?:[^"\\\n\r]|\\.)*"/,
+  label: "a regex literal",
+});
 export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\.)*/ });
 export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: /-?\d+(?:\.\d+)?/, label: "a number" });
 
@@ -103,7 +113,7 @@ export const keywords: TokenType[] = [
 /** Order matters: longer punctuation first, keywords before Identifier. */
 export const allTokens: TokenType[] = [
   WhiteSpace, LineComment, BlockComment,
-  StringLiteral, UnterminatedString, NumberLiteral,
+  StringLiteral, RegexLiteral, UnterminatedString, NumberLiteral,
   Ellipsis, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Equals,
   LBrace, RBrace, LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, Pipe, Question,
   ...keywords,
