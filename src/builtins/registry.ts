@@ -98,6 +98,9 @@ export function patternProblem(text: string, flags = ""): PatternProblem | undef
   try {
     new RegExp(js.source, js.i || flags === "i" ? "ui" : "u");
   } catch (err) {
+    // An inline flag JavaScript lacks (`(?m)`, `(?s)`): the engine's own refusal names it, with the fix.
+    const linear = compileLinearPattern(text, flags);
+    if ("error" in linear && linear.error.startsWith("inline flag")) return { kind: "not-linear", error: linear.error, ...(linear.hint !== undefined && { hint: linear.hint }) };
     const reason = (err as Error).message.replace(/^Invalid regular expression: /, "");
     // The JavaScript spelling differs from the text when it had inline flags: then only the reason is shown.
     return { kind: "invalid-regex", reason: js.source === text ? reason : reason.replace(/^\/.*\/[a-z]*: /s, "") };

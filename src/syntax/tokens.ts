@@ -100,6 +100,16 @@ export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" }
 export const Pipe = createToken({ name: "Pipe", pattern: /\|/, label: "`|`" });
 export const Question = createToken({ name: "Question", pattern: /\?/, label: "`?`" });
 
+// Mistakes borrowed from other languages: lexed so that the parse step can name them (`&&` for `and`,
+// `||` for `or`, `!` for `not`, `'...'` for a string, `10/minute` for `10 per minute`), report them with
+// a hint, and parse on as if the author had written the right word (syntax/parse-hints.ts). The grammar
+// never consumes them.
+export const AmpAmp = createToken({ name: "AmpAmp", pattern: /&&/, label: "`&&`" });
+export const PipePipe = createToken({ name: "PipePipe", pattern: /\|\|/, label: "`||`" });
+export const Bang = createToken({ name: "Bang", pattern: /!/, label: "`!`" });
+export const Slash = createToken({ name: "Slash", pattern: /\//, label: "`/`" });
+export const SingleQuoted = createToken({ name: "SingleQuoted", pattern: /'(?:[^'\\\n\r]|\\.)*'/, label: "a single-quoted string" });
+
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
 export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED });
@@ -115,7 +125,8 @@ export const allTokens: TokenType[] = [
   WhiteSpace, LineComment, BlockComment,
   StringLiteral, RegexLiteral, UnterminatedString, NumberLiteral,
   Ellipsis, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Equals,
-  LBrace, RBrace, LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, Pipe, Question,
+  LBrace, RBrace, LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, PipePipe, Pipe, Question,
+  AmpAmp, Bang, Slash, SingleQuoted,
   ...keywords,
   AnyWord, Identifier,
 ];
