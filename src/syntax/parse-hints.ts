@@ -91,10 +91,11 @@ function inCondition(tokens: readonly IToken[], index: number): boolean {
 const TARGET_KINDS = new Set<TokenType>([T.Tool, T.Resource, T.Prompt]);
 const EFFECTS = new Set<TokenType>([T.Allow, T.Deny]);
 const NAMES = new Set<TokenType>([T.StringLiteral, T.Identifier]);
-const TOOL_ITEMS = new Map<TokenType, string>([
-  [T.Approval, "approval required"],
-  [T.Risk, "risk high"],
-  [T.Args, "args { ... }"],
+/** Tool-block items, each with a test of the token after it (so `args.x` in a condition is not taken for one). */
+const TOOL_ITEMS = new Map<TokenType, { text: string; then: (next: IToken | undefined) => boolean }>([
+  [T.Approval, { text: "approval required", then: (n) => n?.image === "required" }],
+  [T.Risk, { text: "risk high", then: (n) => n?.tokenType === T.Identifier }],
+  [T.Args, { text: "args { ... }", then: (n) => n?.tokenType === T.LBrace || n?.image === "json" }],
 ]);
 
 /** A message and hint for a parse error that is one of the common mistakes, or undefined. */
@@ -107,10 +108,10 @@ export function mistakeHint(site: ErrorSite): { message: string; hint: string } 
   }
   const inRole = ruleStack[ruleStack.length - 1] === "roleDecl";
   const item = TOOL_ITEMS.get(type);
-  if (inRole && item !== undefined) {
+  if (inRole && item !== undefined && item.then(next)) {
     return {
       message: `\`${token.image}\` cannot appear inside a role`,
-      hint: `\`${token.image}\` belongs to the tool: write \`tool NAME { ${item} }\` at top level; roles hold \`allow\`, \`deny\`, \`member when\` and \`limit\``,
+      hint: `\`${token.image}\` belongs to the tool: write \`tool NAME { ${item.text} }\` at top level; roles hold \`allow\`, \`deny\`, \`member when\` and \`limit\``,
     };
   }
   // `deny "push"`: a rule whose target kind is missing. (With named rules, `deny "name" tool ...` is
