@@ -81,7 +81,7 @@ function roots(e: IrExpr | undefined, out: Set<string> = new Set()): Set<string>
   if (e.k === "attr" || e.k === "has") out.add(e.root);
   else if (e.k === "not") roots(e.e, out);
   else if (e.k === "and" || e.k === "or") e.es.forEach((x) => roots(x, out));
-  else if (e.k === "inSet" || e.k === "matches") roots(e.l, out);
+  else if (e.k === "inSet" || e.k === "matches" || e.k === "regex") roots(e.l, out);
   else if ("r" in e) {
     roots(e.l, out);
     roots(e.r, out);

@@ -33,6 +33,7 @@ export function children(e: IrExpr): readonly IrExpr[] {
       return e.es;
     case "inSet":
     case "matches":
+    case "regex":
       return [e.l];
     case "default":
       return [e.e, e.d];

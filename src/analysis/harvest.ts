@@ -5,7 +5,8 @@
  * addresses just outside; for domain sets, their names), instances of the globs it must match, and
  * one value that matches none of them. Witness search draws from these. Pure; never throws.
  */
-import { cidrSamples, domainSamples, globFill } from "../builtins/registry.js";
+import { cidrSamples, domainSamples, globFill, patternWithoutCaseFlag } from "../builtins/registry.js";
+import { regexSamples } from "./regex-sample.js";
 import type { AttrRoot, IrExpr, IrPolicy, IrSet, Scalar } from "../ir/ir.js";
 import { children } from "./abstract.js";
 import { attrKey } from "./solver.js";
@@ -83,6 +84,12 @@ export function harvest(ir: IrPolicy): Harvest {
     if ("r" in e && e.r.k === "default") e = { ...e, r: e.r.e } as IrExpr;
     if (e.k === "inSet" || e.k === "matches") {
       if (e.l.k === "attr") add(e.l, e.k === "inSet" ? setSamples(e.set) : [globInstance(e.pattern), "zz-other"]);
+      return;
+    }
+    if (e.k === "regex") {
+      // Guesses (the solver tests each with the compiled pattern): matches, their upper case, and a miss.
+      const some = regexSamples(patternWithoutCaseFlag(e.pattern));
+      if (e.l.k === "attr") add(e.l, [...some, ...some.map((s) => s.toUpperCase()), "zz-other"]);
       return;
     }
     if (e.k !== "eq" && e.k !== "ne" && e.k !== "lt" && e.k !== "le" && e.k !== "gt" && e.k !== "ge" && e.k !== "in" && e.k !== "contains") return;

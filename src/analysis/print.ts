@@ -42,6 +42,8 @@ export function printExpr(e: IrExpr): string {
       return `${atom(e.l)} matches ${JSON.stringify(e.pattern)}`;
     case "default":
       return `${e.e.text} ?? ${printExpr(e.d)}`;
+    case "regex":
+      return `${atom(e.l)} matches re"${e.pattern.replace(/"/g, '\\"')}"`;
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import type { IrField, IrType } from "../ir/ir.js";
 import { checkValue } from "../eval/args.js";
-import { checkSamples } from "../builtins/registry.js";
+import { checkSamples, patternWithoutCaseFlag } from "../builtins/registry.js";
 import { regexSamples } from "./regex-sample.js";
 
 const MAX_DEPTH = 8;
@@ -27,7 +27,7 @@ function numberCandidates(t: IrType & { t: "number" | "integer" }): number[] {
 function stringCandidates(t: IrType & { t: "string" }): string[] {
   const min = t.minLength ?? 0;
   const out: string[] = [];
-  if (t.patternText !== undefined) out.push(...regexSamples(t.patternText, [0, 1, 2, min, 8]));
+  if (t.patternText !== undefined) out.push(...regexSamples(patternWithoutCaseFlag(t.patternText), [0, 1, 2, min, 8]));
   out.push("a".repeat(Math.max(1, min)), "a".repeat(min), "x");
   return out;
 }

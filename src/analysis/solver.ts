@@ -12,7 +12,7 @@
  */
 import type { AttrRoot, IrExpr, IrField, IrType, Scalar } from "../ir/ir.js";
 import { readAttr } from "../eval/request.js";
-import { globTest } from "../ir/match.js";
+import { globTest, regexTest } from "../ir/match.js";
 import { ATTRIBUTE_ROWS, ATTRIBUTES } from "../contract/attributes.js";
 import { attrsOf, E, F, isGround, groundOut, T, type Env } from "./abstract.js";
 import { expandDefault } from "./defaults.js";
@@ -193,7 +193,8 @@ function record(c: Clause, lit: Lit, env: Env): boolean {
       return true;
     }
     case "inSet":
-    case "matches": {
+    case "matches":
+    case "regex": {
       reads(e);
       const a = asAttr(e.l);
       if (!a) return true;
@@ -201,6 +202,10 @@ function record(c: Clause, lit: Lit, env: Env): boolean {
       s.types.add("string");
       if (e.k === "matches") {
         s.globs.push({ test: globTest(e), want });
+        return true;
+      }
+      if (e.k === "regex") {
+        s.globs.push({ test: regexTest(e), want });
         return true;
       }
       const member = !e.negate === want;
@@ -441,6 +446,7 @@ export function mayErr(e: IrExpr, opts: SolveOptions = {}, assume: readonly IrEx
     case "inSet":
       return !(ty(e.l) === "string" && e.set.kind !== "cidr");
     case "matches":
+    case "regex":
       return ty(e.l) !== "string";
     default:
       return true;

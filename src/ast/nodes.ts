@@ -38,7 +38,15 @@ export type Expr =
   | { readonly kind: "and" | "or"; readonly operands: readonly Expr[]; readonly span: Span }
   | { readonly kind: "compare"; readonly op: CompareOp; readonly left: Expr; readonly right: Expr; readonly span: Span }
   /** `left ?? value`: the attribute `left` reads, or `value` when it is absent (the checker wants a path on the left). */
-  | { readonly kind: "default"; readonly left: Expr; readonly value: Value; readonly span: Span };
+  | { readonly kind: "default"; readonly left: Expr; readonly value: Value; readonly span: Span }
+  /** A raw regex literal `re"..."` (the pattern as written, `\"` read as `"`): only right of `matches`. */
+  | RegexExpr;
+
+export interface RegexExpr {
+  readonly kind: "regex";
+  readonly pattern: string;
+  readonly span: Span;
+}
 
 export interface PathExpr {
   readonly kind: "path";

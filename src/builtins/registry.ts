@@ -14,7 +14,7 @@ import { compileNameGlob, compileUriGlob } from "./glob/glob.js";
 import { IP, type IpParams } from "./ip/kind.js";
 import { type Check, type ConstraintKind, type Host } from "./kind.js";
 import { PATH, type PathParams } from "./path/kind.js";
-import { compileLinearPattern } from "./regex/regex.js";
+import { compileLinearPattern, flagsProblem, withoutInlineCaseFlag } from "./regex/regex.js";
 import { SQL, type SqlParams } from "./sql/kind.js";
 import { codePointLength } from "./text/text.js";
 import { addressSets, URL_KIND, type UrlParams } from "./url/kind.js";
@@ -76,23 +76,43 @@ export function urlAddressSets(params: UrlParams): { deny?: CidrSet; allow?: Cid
 
 // ---- regex patterns (`string(pattern:)`) ----
 
-export type PatternProblem = { kind: "invalid-regex"; reason: string } | { kind: "not-linear"; error: string; hint?: string };
+export type PatternProblem =
+  | { kind: "invalid-regex"; reason: string }
+  | { kind: "not-linear"; error: string; hint?: string }
+  | { kind: "invalid-flags"; error: string; hint?: string };
+export { PATTERN_FLAGS } from "./regex/regex.js";
 
-/** Why a pattern cannot be used (not a JavaScript regex, or not linear-time), or undefined. */
-export function patternProblem(text: string): PatternProblem | undefined {
+/** A pattern's JavaScript spelling without its inline `(?i)` groups (for sample generators; their samples also match case-insensitively). */
+export function patternWithoutCaseFlag(text: string): string {
+  return withoutInlineCaseFlag(text).source;
+}
+
+/**
+ * Why a pattern cannot be used with `flags` (`""` or `"i"`): flags other than `i`, not a JavaScript
+ * regex (inline `(?i)` groups aside, which JavaScript lacks), or not linear-time; else undefined.
+ */
+export function patternProblem(text: string, flags = ""): PatternProblem | undefined {
+  const bad = flagsProblem(flags);
+  if (bad) return { kind: "invalid-flags", ...bad };
+  const js = withoutInlineCaseFlag(text);
   try {
-    new RegExp(text, "u");
+    new RegExp(js.source, js.i || flags === "i" ? "ui" : "u");
   } catch (err) {
-    return { kind: "invalid-regex", reason: (err as Error).message.replace(/^Invalid regular expression: /, "") };
+    // An inline flag JavaScript lacks (`(?m)`, `(?s)`): the engine's own refusal names it, with the fix.
+    const linear = compileLinearPattern(text, flags);
+    if ("error" in linear && linear.error.startsWith("inline flag")) return { kind: "not-linear", error: linear.error, ...(linear.hint !== undefined && { hint: linear.hint }) };
+    const reason = (err as Error).message.replace(/^Invalid regular expression: /, "");
+    // The JavaScript spelling differs from the text when it had inline flags: then only the reason is shown.
+    return { kind: "invalid-regex", reason: js.source === text ? reason : reason.replace(/^\/.*\/[a-z]*: /s, "") };
   }
   // Author patterns run against attacker input: only linear-time patterns are accepted.
-  const linear = compileLinearPattern(text);
+  const linear = compileLinearPattern(text, flags);
   return "error" in linear ? { kind: "not-linear", error: linear.error, ...(linear.hint !== undefined && { hint: linear.hint }) } : undefined;
 }
 
-/** The linear-time test of a pattern; a pattern that cannot be used matches nothing. */
-export function compilePattern(text: string): (s: string) => boolean {
-  const linear = compileLinearPattern(text);
+/** The linear-time test of a pattern (with `flags`, `""` or `"i"`); a pattern that cannot be used matches nothing. */
+export function compilePattern(text: string, flags = ""): (s: string) => boolean {
+  const linear = compileLinearPattern(text, flags);
   return "error" in linear ? () => false : linear.test;
 }
 

@@ -17,6 +17,7 @@ import {
   unknownParameter,
   unknownType,
   unsatisfiable,
+  unsupportedPatternFlags,
   wrongSetKind,
 } from "../diagnostics/catalog.js";
 import {
@@ -27,6 +28,7 @@ import {
   domainItemsProblem,
   isCheckKind,
   patternProblem,
+  PATTERN_FLAGS,
   type CheckSpec,
   type Locator,
   type ParamReader,
@@ -38,7 +40,7 @@ import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
 
 const PARAMS: Record<string, readonly string[]> = {
-  string: ["minLength", "maxLength", "pattern"],
+  string: ["minLength", "maxLength", "pattern", "flags"],
   number: ["min", "max"],
   integer: ["min", "max"],
   boolean: [],
@@ -237,14 +239,30 @@ function lowerNamed(sym: Symbols, t: A.TypeExpr & { kind: "named" }): IrType {
       const maxLength = P.nonNegInt("maxLength");
       range(sym, t, minLength, maxLength, "the length");
       const pat = P.strAt("pattern");
+      // `flags: "i"` (the only flag): a case-insensitive pattern. Without a pattern it means nothing.
+      const fl = P.strAt("flags");
+      let flagsOk = true;
+      if (fl && !(PATTERN_FLAGS as readonly string[]).includes(fl.value)) {
+        sym.diagnostics.push(unsupportedPatternFlags(fl.span, fl.value));
+        flagsOk = false;
+      } else if (fl && !pat) {
+        sym.diagnostics.push(invalidParameterValue(fl.span, "`flags` applies to a `pattern`, and this `string` has none", 'add `pattern: "..."`, or remove `flags`'));
+      }
       let patternText: string | undefined;
-      if (pat) {
-        const problem = patternProblem(pat.value);
+      const patternFlags = fl?.value || undefined;
+      if (pat && flagsOk) {
+        const problem = patternProblem(pat.value, patternFlags ?? "");
         if (problem?.kind === "invalid-regex") sym.diagnostics.push(invalidRegex(pat.span, pat.value, problem.reason));
         else if (problem) sym.diagnostics.push(patternNotLinear(pat.span, pat.value, problem.error, problem.hint));
         else patternText = pat.value;
       }
-      return { t: "string", ...(minLength !== undefined && { minLength }), ...(maxLength !== undefined && { maxLength }), ...(patternText !== undefined && { patternText }) };
+      return {
+        t: "string",
+        ...(minLength !== undefined && { minLength }),
+        ...(maxLength !== undefined && { maxLength }),
+        ...(patternText !== undefined && { patternText }),
+        ...(patternText !== undefined && patternFlags !== undefined && { patternFlags }),
+      };
     }
     case "number":
     case "integer": {

@@ -42,6 +42,8 @@ function argPaths(e: A.Expr, out: A.PathExpr[] = []): A.PathExpr[] {
       return argPaths(e.right, out);
     case "default":
       return argPaths(e.left, out);
+    case "regex":
+      return out;
     default:
       return assertNever(e);
   }

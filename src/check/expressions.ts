@@ -6,7 +6,8 @@
  */
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
-import { argumentTypeMismatch, defaultWrongType, globComparedExactly, impossibleName, invalidDefault, notBoolean, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
+import { argumentTypeMismatch, defaultWrongType, globComparedExactly, impossibleName, invalidDefault, notBoolean, regexOutsideMatches, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
+import { lowerRegex } from "./regex.js";
 import { BUILTIN_CIDR_SETS as BUILTIN_NAMES, globProblem } from "../builtins/registry.js";
 import { nameFault } from "../contract/names.js";
 import type { IrExpr, Scalar } from "../ir/ir.js";
@@ -216,6 +217,10 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
       return lowerCompare(sym, e);
     case "default":
       return lowerDefault(sym, e);
+    case "regex":
+      // A regex literal anywhere but right of `matches` (the parser allows it after every operator).
+      sym.diagnostics.push(regexOutsideMatches(e.span));
+      return BAD;
     default:
       return assertNever(e);
   }
@@ -223,6 +228,12 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
 
 function lowerCompare(sym: Symbols, e: A.Expr & { kind: "compare" }): Lowered {
   const boolOf = (ir: IrExpr): Lowered => ({ ir, type: "boolean" });
+  if (e.op === "matches" && e.right.kind === "regex") {
+    const l = lowerExpr(sym, e.left);
+    if (!compatible(l.type, "string")) sym.diagnostics.push(typeMismatch(e.left.span, `\`matches\` needs a string, but this is ${l.type}`));
+    const ir = lowerRegex(sym, l.ir, e.right);
+    return ir ? boolOf(ir) : BAD;
+  }
   if (e.op === "matches") {
     const l = lowerExpr(sym, e.left);
     if (e.right.kind !== "string") {

@@ -6,7 +6,7 @@
  */
 import type { IrExpr, IrType } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
-import { constraintCheck, globTest, setMatcher, stringPattern } from "../ir/match.js";
+import { constraintCheck, globTest, regexTest, setMatcher, stringPattern } from "../ir/match.js";
 import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
 import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { EvalError } from "../contract/errors.js";
@@ -115,6 +115,11 @@ export function compileExpr(e: IrExpr): Fn {
       const has = row.has;
       const d = compileExpr(e.d);
       return (req) => (has(req, path) ? read(req, path, text) : d(req));
+    }
+    case "regex": {
+      const l = compileExpr(e.l);
+      const test = regexTest(e);
+      return (req) => opMatches(l(req), test);
     }
   }
 }

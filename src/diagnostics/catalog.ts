@@ -62,6 +62,9 @@ export const CATALOG = {
   E0221: "argument type mismatch",
   E0222: "invalid default",
   E0223: "default of the wrong type",
+  // regular expressions (issue 11): `matches re"..."`, `string(flags:)`
+  E0230: "regex literal outside matches",
+  E0231: "unsupported pattern flags",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   W0001: "rule shadowed by a deny",
@@ -201,6 +204,10 @@ export const invalidRegex = (span: Span, pattern: string, why: string) =>
   make("E0206", span, `invalid pattern ${q(pattern)}: ${why}`, "patterns are ECMAScript regular expressions with the `u` flag");
 export const patternNotLinear = (span: Span, pattern: string, why: string, hint?: string) =>
   make("E0207", span, `pattern \`${pattern}\` cannot be used: ${why}`, hint ?? "patterns run against attacker input, so only linear-time constructs are allowed");
+export const regexOutsideMatches = (span: Span) =>
+  make("E0230", span, "a regex literal `re\"...\"` can only follow `matches`", 'write `VALUE matches re"..."`; to compare exactly, use a plain string (`"..."`)');
+export const unsupportedPatternFlags = (span: Span, flags: string) =>
+  make("E0231", span, `unsupported pattern flags ${q(JSON.stringify(flags))}`, 'the only flag is `"i"` (case-insensitive): write `flags: "i"`, or `(?i)` at the start of the pattern; patterns are always unanchored searches (use `^` and `$` to anchor) and `.` never matches a line break');
 export const notBoolean = (span: Span, type: string) =>
   make("E0208", span, `condition has type ${q(type)}, not boolean`, "compare it with `==`, or test it with `has`");
 export const unsupportedGlob = (span: Span, pattern: string, what: string, hint: string) =>

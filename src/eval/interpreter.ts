@@ -10,7 +10,7 @@
  */
 import type { IrExpr, IrPolicy, IrRule } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
-import { globTest, patternMatches as matchesPattern, setMatcher } from "../ir/match.js";
+import { globTest, patternMatches as matchesPattern, regexTest, setMatcher } from "../ir/match.js";
 import type { Decision, ExplainedRule, MethodRow, PolicyRequest, TargetKind } from "../contract/index.js";
 import { targetKindOf } from "../contract/methods.js";
 import { REASON_TEXT } from "../contract/reasons.js";
@@ -60,6 +60,8 @@ export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
       return opMatches(evalExpr(e.l, req), globTest(e));
     case "default":
       return hasAttr(req, e.e.root, e.e.path) ? readAttr(req, e.e.root, e.e.path, e.e.text) : evalExpr(e.d, req);
+    case "regex":
+      return opMatches(evalExpr(e.l, req), regexTest(e));
   }
 }
 

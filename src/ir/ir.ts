@@ -39,7 +39,9 @@ export type IrExpr =
   /** A name glob (`*`, `?`, `[c]`). */
   | { readonly k: "matches"; readonly l: IrExpr; readonly pattern: string }
   /** `PATH ?? VALUE`: the attribute `e` when `has` holds for it, else the literal or list `d`. */
-  | { readonly k: "default"; readonly e: IrAttr; readonly d: IrExpr };
+  | { readonly k: "default"; readonly e: IrAttr; readonly d: IrExpr }
+  /** `matches re"..."`: a linear-time regex (builtins/regex), searched unanchored; `flags` `""` or `"i"`. */
+  | { readonly k: "regex"; readonly l: IrExpr; readonly pattern: string; readonly flags: string };
 
 /** An attribute read (the left side of `??`). */
 export type IrAttr = Extract<IrExpr, { readonly k: "attr" }>;
@@ -70,8 +72,8 @@ export interface IrRule {
 
 export type IrType =
   | { readonly t: "any" }
-  /** `patternText`: a linear-time regex (builtins/regex), searched unanchored like `RegExp.test`. */
-  | { readonly t: "string"; readonly minLength?: number; readonly maxLength?: number; readonly patternText?: string }
+  /** `patternText`: a linear-time regex (builtins/regex), searched unanchored like `RegExp.test`; `patternFlags`: `"i"` or absent. */
+  | { readonly t: "string"; readonly minLength?: number; readonly maxLength?: number; readonly patternText?: string; readonly patternFlags?: string }
   /** A JSON Schema (from a file or inline), compiled with ajv by the evaluators, linear-time patterns. */
   | { readonly t: "json"; readonly schema: object }
   | { readonly t: "number" | "integer"; readonly min?: number; readonly max?: number }

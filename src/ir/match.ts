@@ -1,5 +1,5 @@
 /**
- * Matchers for the IR's data: rule-target and `matches` globs, set membership, string patterns and
+ * Matchers for the IR's data: rule-target and `matches` globs, set membership, string patterns, `matches re` and
  * constraint checks, each built from the node's data through the built-ins registry ONCE per IR node
  * and remembered in a WeakMap keyed by the node (never rebuilt per call, never stored in the IR).
  * Both evaluators, the optimizer's lookup, the lints and the analysis read them here, so they all
@@ -76,7 +76,14 @@ const patterns = new WeakMap<object, Matcher>();
 export function stringPattern(t: IrType & { t: "string" }): Matcher | undefined {
   if (t.patternText === undefined) return undefined;
   let m = patterns.get(t);
-  if (!m) patterns.set(t, (m = compilePattern(t.patternText)));
+  if (!m) patterns.set(t, (m = compilePattern(t.patternText, t.patternFlags ?? "")));
+  return m;
+}
+
+/** The test of a `matches re"..."` node (linear-time, unanchored), built once per node. */
+export function regexTest(e: { readonly k: "regex"; readonly pattern: string; readonly flags: string }): Matcher {
+  let m = patterns.get(e);
+  if (!m) patterns.set(e, (m = compilePattern(e.pattern, e.flags)));
   return m;
 }
 

@@ -25,6 +25,7 @@ export function readsArgs(e: IrExpr): boolean {
       return readsArgs(e.l) || readsArgs(e.r);
     case "inSet":
     case "matches":
+    case "regex":
       return readsArgs(e.l);
     case "default":
       return readsArgs(e.e) || readsArgs(e.d);
@@ -65,5 +66,7 @@ export function exprText(e: IrExpr): string {
       return `matches(${exprText(e.l)},${JSON.stringify(e.pattern)})`;
     case "default":
       return `default(${exprText(e.e)},${exprText(e.d)})`;
+    case "regex":
+      return `regex(${exprText(e.l)},${JSON.stringify(e.pattern)},${JSON.stringify(e.flags)})`;
   }
 }

@@ -342,7 +342,8 @@ export class AstBuilder {
     let e: A.Expr = left;
     const opTok = this.tok(n, "op");
     if (opTok) {
-      const right = this.defaulted(this.operand(this.node(n, "right")), n, "rightDefault", "rightDefaultValue");
+      const re = this.tok(n, "regex");
+      const right: A.Expr | undefined = re ? { kind: "regex", pattern: regexText(re.image), span: this.tokSpan(re) } : this.defaulted(this.operand(this.node(n, "right")), n, "rightDefault", "rightDefaultValue");
       if (!right) return undefined;
       const op = (this.tok(n, "negate") ? "not in" : opTok.image) as A.CompareOp;
       e = { kind: "compare", op, left, right, span: joinSpans(left.span, right.span) };
@@ -390,4 +391,9 @@ export class AstBuilder {
     const segments = this.toks(n, "segment").map((t) => (t.tokenType.name === "StringLiteral" ? this.str(t) : t.image));
     return { kind: "path", root: root.image, segments, span: this.nodeSpan(n) };
   }
+}
+
+/** The pattern of a `re"..."` token: the text between the quotes, each `\"` read as `"`, every other backslash kept. */
+function regexText(image: string): string {
+  return image.slice(3, -1).replace(/\\(.)/gs, (m, c: string) => (c === '"' ? '"' : m));
 }

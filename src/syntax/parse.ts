@@ -12,6 +12,7 @@ import { span } from "../source/source.js";
 import { AstBuilder } from "./cst-to-ast.js";
 import { LIMITS } from "../source/limits.js";
 import { parser } from "./parser.js";
+import { characterHint, mistakeHint, rewriteMistakes } from "./parse-hints.js";
 import * as T from "./tokens.js";
 
 // "onlyOffset" lexes about twice as fast as "full" but leaves endOffset unset; it is derived below.
@@ -44,20 +45,42 @@ function describe(t: IToken): string {
 }
 
 
+/** The index of the token starting at `offset` in `tokens` (sorted by offset), or -1. */
+function indexAt(tokens: readonly IToken[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const o = tokens[mid]!.startOffset;
+    if (o === offset) return mid;
+    if (o < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** Turn a chevrotain recognition error into plain words. */
-function recognitionDiagnostic(file: string, e: IRecognitionException, textLength: number): Diagnostic {
+function recognitionDiagnostic(file: string, e: IRecognitionException, textLength: number, tokens: readonly IToken[]): Diagnostic {
   const t = e.token;
   const at = Number.isNaN(t.startOffset) ? textLength : t.startOffset;
   const end = Number.isNaN(t.startOffset) ? textLength : (t.endOffset ?? t.startOffset) + 1;
   const where = span(file, at, end);
   const found = describe(t);
-  const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1] ?? "";
+  const stack = e.context?.ruleStack ?? [];
+  const rule = stack[stack.length - 1] ?? "";
+  // The common mistakes first (parse-hints.ts): their message names the fix.
+  const i = Number.isNaN(t.startOffset) ? tokens.length : indexAt(tokens, t.startOffset);
+  if (i >= 0) {
+    const mistake = mistakeHint({ tokens, index: i, token: t, ruleStack: stack });
+    if (mistake) return syntaxError(where, mistake.message, mistake.hint);
+  }
   const what: Record<string, string> = {
     declaration: "a declaration (`role`, `tool`, `set`, `const`, `deny`, `limit`, `audit`, `import`, `default`)",
     roleDecl: "a role item (`allow`, `deny`, `member when`, `limit`) or `}`",
     toolDecl: "a tool item (`risk`, `approval required`, `args`, `limit`) or `}`",
     rule: "`tool`, `resource` or `prompt`, then names or quoted patterns",
     operand: "a value: a string, number, `true`/`false`, a list, or an attribute like `principal.id`",
+    comparison: "a value: a string, number, `true`/`false`, a list, or an attribute like `principal.id`",
     typeAtom: "a type such as `string`, `integer(min: 0)` or `{ field: string }`",
     literal: "a string, number, `true` or `false`",
     name: "a name or a quoted string",
@@ -89,14 +112,18 @@ export function parsePolicy(text: string, file: string): ParseResult {
   const lexed = lexer.tokenize(text);
   for (const err of lexed.errors) {
     const ch = text.slice(err.offset, err.offset + err.length);
-    diagnostics.push(unexpectedCharacter(span(file, err.offset, err.offset + Math.max(1, err.length)), ch.length > 20 ? ch.slice(0, 20) + "…" : ch));
+    const d = unexpectedCharacter(span(file, err.offset, err.offset + Math.max(1, err.length)), ch.length > 20 ? ch.slice(0, 20) + "…" : ch);
+    const hint = characterHint(ch);
+    diagnostics.push(hint === undefined ? d : { ...d, hint });
   }
-  const tokens: IToken[] = [];
+  const lexedTokens: IToken[] = [];
   for (const t of lexed.tokens) {
     t.endOffset = t.startOffset + t.image.length - 1; // tokens never span zero characters
     if (t.tokenType === T.UnterminatedString) diagnostics.push(unterminatedString(span(file, t.startOffset, (t.endOffset ?? t.startOffset) + 1)));
-    else tokens.push(t);
+    else lexedTokens.push(t);
   }
+  // `&&`, `'text'`, `10/minute`...: reported, then read as what was meant (parse-hints.ts).
+  const tokens = rewriteMistakes(lexedTokens, file, diagnostics);
   const deep = tooDeep(tokens);
   if (deep) {
     diagnostics.push(nestingTooDeep(span(file, deep.startOffset, (deep.endOffset ?? deep.startOffset) + 1), LIMITS.maxNestingDepth));
@@ -110,7 +137,7 @@ export function parsePolicy(text: string, file: string): ParseResult {
     const key = Number.isNaN(e.token.startOffset) ? -1 : e.token.startOffset;
     if (seen.has(key)) continue;
     seen.add(key);
-    diagnostics.push(recognitionDiagnostic(file, e, text.length));
+    diagnostics.push(recognitionDiagnostic(file, e, text.length, tokens));
   }
   const builder = new AstBuilder(file);
   const ast = builder.file_(cst);

@@ -313,11 +313,19 @@ class PolicyParser extends CstParser {
         { ALT: () => this.CONSUME(T.Contains, { LABEL: "op" }) },
         { ALT: () => this.CONSUME(T.Matches, { LABEL: "op" }) },
       ]);
-      this.SUBRULE2(this.operand, { LABEL: "right" });
-      this.OPTION5(() => {
-        this.CONSUME2(T.QuestionQuestion, { LABEL: "rightDefault" });
-        this.SUBRULE2(this.value, { LABEL: "rightDefaultValue" });
-      });
+      this.OR2([
+        // `matches re"..."`: the checker refuses a regex literal after any other operator.
+        { ALT: () => this.CONSUME(T.RegexLiteral, { LABEL: "regex" }) },
+        {
+          ALT: () => {
+            this.SUBRULE2(this.operand, { LABEL: "right" });
+            this.OPTION5(() => {
+              this.CONSUME2(T.QuestionQuestion, { LABEL: "rightDefault" });
+              this.SUBRULE2(this.value, { LABEL: "rightDefaultValue" });
+            });
+          },
+        },
+      ]);
     });
   });
 

@@ -67,6 +67,16 @@ export const StringLiteral = createToken({
   pattern: /"(?:[^"\\\n\r]|\\.)*"/,
   label: "a string",
 });
+/**
+ * A raw regular-expression literal `re"..."` (only after `matches`): backslashes are the pattern's own,
+ * `\"` is a quote. Listed before Identifier, and it needs the quote right after `re`, so `re` alone
+ * (a role, a field, an attribute segment) stays a name.
+ */
+export const RegexLiteral = createToken({
+  name: "RegexLiteral",
+  pattern: /re"(?:[^"\\\n\r]|\\.)*"/,
+  label: "a regex literal",
+});
 export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\.)*/ });
 export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: /-?\d+(?:\.\d+)?/, label: "a number" });
 
@@ -92,6 +102,16 @@ export const Question = createToken({ name: "Question", pattern: /\?/, label: "`
 /** `PATH ?? VALUE`: the attribute, or VALUE when it is absent. Before `?` in token order. */
 export const QuestionQuestion = createToken({ name: "QuestionQuestion", pattern: /\?\?/, label: "`??`" });
 
+// Mistakes borrowed from other languages: lexed so that the parse step can name them (`&&` for `and`,
+// `||` for `or`, `!` for `not`, `'...'` for a string, `10/minute` for `10 per minute`), report them with
+// a hint, and parse on as if the author had written the right word (syntax/parse-hints.ts). The grammar
+// never consumes them.
+export const AmpAmp = createToken({ name: "AmpAmp", pattern: /&&/, label: "`&&`" });
+export const PipePipe = createToken({ name: "PipePipe", pattern: /\|\|/, label: "`||`" });
+export const Bang = createToken({ name: "Bang", pattern: /!/, label: "`!`" });
+export const Slash = createToken({ name: "Slash", pattern: /\//, label: "`/`" });
+export const SingleQuoted = createToken({ name: "SingleQuoted", pattern: /'(?:[^'\\\n\r]|\\.)*'/, label: "a single-quoted string" });
+
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
 export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED });
@@ -105,9 +125,10 @@ export const keywords: TokenType[] = [
 /** Order matters: longer punctuation first, keywords before Identifier. */
 export const allTokens: TokenType[] = [
   WhiteSpace, LineComment, BlockComment,
-  StringLiteral, UnterminatedString, NumberLiteral,
+  StringLiteral, RegexLiteral, UnterminatedString, NumberLiteral,
   Ellipsis, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Equals,
-  LBrace, RBrace, LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, Pipe, QuestionQuestion, Question,
+  LBrace, RBrace, LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, PipePipe, Pipe, QuestionQuestion, Question,
+  AmpAmp, Bang, Slash, SingleQuoted,
   ...keywords,
   AnyWord, Identifier,
 ];

@@ -84,7 +84,7 @@ function rootsRead(policies: readonly Policy[]): Set<AttrRoot> {
     if (e.k === "attr" || e.k === "has") out.add(e.root);
     else if (e.k === "not") visit(e.e);
     else if (e.k === "and" || e.k === "or") e.es.forEach(visit);
-    else if (e.k === "inSet" || e.k === "matches") visit(e.l);
+    else if (e.k === "inSet" || e.k === "matches" || e.k === "regex") visit(e.l);
     else if (e.k === "default") visit(e.e);
     else if ("r" in e) {
       visit(e.l);

@@ -9,7 +9,7 @@
 import type { IrExpr, IrPolicy, IrType, Scalar, TargetKind } from "../ir/ir.js";
 import type { Policy } from "../policy.js";
 import { expandCidrItem } from "./addresses.js";
-import { checkParamsOf, globExamples } from "./values.js";
+import { checkParamsOf, globExamples, regexExamples } from "./values.js";
 
 /** The parameters of one constraint type, as the policy wrote them (sets expanded to their items). */
 export interface CheckParams {
@@ -141,6 +141,10 @@ class Collector {
       this.walk(e.l);
       const key = this.key(e.l);
       if (key) this.hint(key).globs.push(e.pattern);
+    } else if (e.k === "regex") {
+      this.walk(e.l);
+      const key = this.key(e.l);
+      if (key) this.hint(key).values.push(...regexExamples(e.pattern));
     } else if ("r" in e) {
       // Comparisons, `in`, `contains`: `attr OP literal`, `literal OP attr` (`"dev" in principal.scopes`).
       this.walk(e.l);

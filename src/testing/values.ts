@@ -10,7 +10,7 @@
  */
 import fc from "fast-check";
 import { checkValue } from "../eval/args.js";
-import { globFill } from "../builtins/registry.js";
+import { globFill, patternWithoutCaseFlag } from "../builtins/registry.js";
 import type { IrType, Scalar } from "../ir/ir.js";
 import { edgeAddresses, respellings } from "./addresses.js";
 import type { CheckParams, Hints } from "./facts.js";
@@ -104,6 +104,13 @@ export function globExamples(glob: string): string[] {
   return [...new Set([filled, empty, near])];
 }
 
+/** Values for a `matches re"..."` condition: strings that match (and their upper case), and one that does not. */
+export function regexExamples(pattern: string): string[] {
+  const { samples } = sampleMatches(pattern);
+  const some = samples.slice(0, 4);
+  return [...new Set([...some, ...some.map((s) => s.toUpperCase()), "zz-other"])];
+}
+
 /** Hosts for a domain item: members (a label under a wildcard), and near misses. */
 export function hostExamples(item: string): string[] {
   if (item.startsWith("*.")) {
@@ -126,7 +133,8 @@ export function hintValues(h: Hints): unknown[] {
 
 function sampleMatches(patternText: string): { arb?: fc.Arbitrary<string>; samples: string[] } {
   try {
-    const arb = fc.stringMatching(new RegExp(patternText, "u"));
+    // Inline `(?i)` groups dropped: a match of the case-sensitive spelling matches the case-insensitive one too.
+    const arb = fc.stringMatching(new RegExp(patternWithoutCaseFlag(patternText), "u"));
     return { arb, samples: fc.sample(arb, { numRuns: 60, seed: 7 }) };
   } catch {
     return { samples: [] };

@@ -180,6 +180,19 @@ describe("globProblem", () => {
     for (const place of places) for (const p of bad) expect(globProblem(p, place), `${place} ${p}`).toBeDefined();
   });
 
+  // Issue 11: `.*` right after `_` or `-` in a name is regular-expression intent (names never put a
+  // dot there); a dot after a letter or `*` is a literal namespace dot (`fs.*`, `*.*`), a legal glob.
+  it("refuses `_.*`, `-.*`, `_.?` in names, keeps `fs.*`, `*.*`, `a.*.b` legal", () => {
+    for (const p of ["github__.*", "github-.*", "delete_.?", "svc_.*_read"]) {
+      for (const place of ["tool", "prompt"] as const) expect(globProblem(p, place), `${place} ${p}`).toBeDefined();
+    }
+    expect(globProblem("github__.*", "tool")!.hint).toContain("`github__*`");
+    for (const p of ["fs.*", "*.*", "a.*.b", "github.*", "v1.?"]) for (const place of places) expect(globProblem(p, place), `${place} ${p}`).toBeUndefined();
+    // In values and URIs a dot after `_` is plausible text (`file:///srv/my_.env*`): only names refuse it.
+    expect(globProblem("my_.*", "matches")).toBeUndefined();
+    expect(globProblem("file:///srv/my_.*", "resource")).toBeUndefined();
+  });
+
   it("refuses names that no valid request can carry, in name places only", () => {
     for (const p of ["", " read_file", "read_file ", "a\u0000b", "a\nb", "a\u0085b"]) {
       expect(globProblem(p, "tool"), JSON.stringify(p)).toBeDefined();
@@ -188,7 +201,10 @@ describe("globProblem", () => {
   });
 
   it("hints at the right construct for the place", () => {
-    expect(globProblem("^a.*$", "matches")!.hint).toContain("string(pattern:");
+    expect(globProblem("^a.*$", "matches")!.hint).toContain('matches re"..."');
+    expect(globProblem("[a-z]+", "matches")!.hint).toContain('matches re"..."');
+    expect(globProblem("^delete_", "tool")!.hint).toContain('tool.name matches re"..."');
+    expect(globProblem("file:///(a|b)", "resource")!.hint).toContain('resource.uri matches re"..."');
     expect(globProblem("a|b", "matches")!.hint).toContain("`or`");
     expect(globProblem("a|b", "tool")!.hint).toContain("`tool` set");
     expect(globProblem("x{a,b}", "tool")!.hint).toContain('tool "a*", "b*"');

@@ -35,6 +35,8 @@ const leafCond = fc.oneof(
     "tool.name in risky",
     'principal.id == "agent-1"',
     'client.certSubject matches "CN=agent-*"',
+    'args.path matches re"^src/[a-z]+"',
+    'principal.id matches re"(?i)^AGENT-1$"',
     "time.hour < 12",
     'server.name == "upstream-a"',
     "has server.name",
@@ -75,6 +77,7 @@ const resourceRule = fc
 const argType = fc.constantFrom(
   "string(maxLength: 5)",
   'string(pattern: "^[a-z]+$")',
+  'string(pattern: "^[a-z]+$", flags: "i")',
   "integer(min: 0, max: 10)",
   "number",
   "boolean",
@@ -181,7 +184,7 @@ export const request = fc.record(
   {
     principal: fc.record(
       {
-        id: fc.constantFrom("agent-1", "agent-2"),
+        id: fc.constantFrom("agent-1", "agent-2", "Agent-1"),
         roles: fc.subarray([...ROLES, "ghost"]),
         scopes: fc.subarray(SCOPES),
         claims: fc.record({ org: fc.constantFrom("acme", "evil", 7), level: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constant("3"), fc.constant(NaN)) }, { requiredKeys: [] }),

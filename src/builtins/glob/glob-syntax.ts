@@ -3,7 +3,9 @@
 // character c — and returns a problem (what is wrong, and a hint that fits where the pattern is
 // written) for everything that another reader could take for more: character classes (`[a-z]`),
 // alternatives (`{a,b}`), regular-expression syntax (`^`, `$`, `|`, `(`, `)`, `+`, `\`, a leading `.*`),
-// a leading `!` (negation). None of these is ever read literally by the checker: a literal reserved
+// a leading `!` (negation), and a `.*` `.?` right after `_` or `-` in a name (`github__.*`: tool and
+// prompt names never put a dot there, so the author meant "anything"; `fs.*`, a literal dot then any
+// run, stays a glob). Hints point to the regular-expression operator `matches re"..."`. None of these is ever read literally by the checker: a literal reserved
 // character is written in brackets (`[$]`, `[|]`, `[*]`). Names (tools, prompts) and resource URIs must
 // also be ones a valid request can carry: not empty, none of the characters request.ts's `nameFault`
 // refuses (controls, format and other invisible characters, lone surrogates), no whitespace at either end.
@@ -23,13 +25,21 @@ export interface GlobProblem {
 const WILDCARDS = "`*` is any run of characters and `?` one character, anchored at both ends";
 const literal = (c: string) => `write \`[${c}]\` for a literal \`${c}\``;
 
+/** How to use a real regular expression where a glob is written. */
+function regexWay(place: GlobPlace): string {
+  if (place === "matches") return 'for a regular expression, write `matches re"..."` (linear-time, unanchored: use `^` and `$`)';
+  if (place === "resource") return 'to select URIs by a regular expression, target `"*"` with `when resource.uri matches re"..."`';
+  if (place === "prompt") return "prompt patterns have no regular-expression form: list the names or globs";
+  return 'to select names by a regular expression, target `"*"` with `when tool.name matches re"..."`';
+}
+
 function regexHint(place: GlobPlace, c: string, tail: string): string {
   if (place === "matches") {
     const or = c === "|" ? "; for this or that, join two `matches` with `or`" : "";
-    return `\`matches\` takes a glob, not a regular expression: ${WILDCARDS}${or}; to check an argument against a regular expression, use \`string(pattern: "...")\` in the tool's \`args\` block; ${tail}`;
+    return `\`matches\` takes a glob, not a regular expression: ${WILDCARDS}${or}; ${regexWay(place)}; ${tail}`;
   }
   const or = c === "|" ? `; for this or that, list several patterns${place === "tool" ? " or name a `tool` set" : ""}` : "";
-  return `${place} patterns are globs, not regular expressions: ${WILDCARDS} (\`github__*\`)${or}; ${tail}`;
+  return `${place} patterns are globs, not regular expressions: ${WILDCARDS} (\`github__*\`)${or}; ${regexWay(place)}; ${tail}`;
 }
 
 function alternativesHint(place: GlobPlace, c: string): string {
@@ -78,13 +88,23 @@ export function globProblem(pattern: string, place: GlobPlace): GlobProblem | un
       const cls = close > i ? pattern.slice(i, close + 1) : "[";
       return {
         what: close > i ? `character classes like \`${cls}\` are not supported` : "an unclosed `[`",
-        hint: `globs have no character classes: ${WILDCARDS}; \`[c]\` holds exactly one character, written literally (${literal("[")})`,
+        hint: `globs have no character classes: ${WILDCARDS}; \`[c]\` holds exactly one character, written literally (${literal("[")})${close > i ? `; ${regexWay(place)}` : ""}`,
       };
     }
     if (c === "]") return { what: "a `]` outside `[c]`", hint: `${WILDCARDS}; ${literal("]")}` };
     if (c === "{" || c === "}") return { what: `alternatives \`{a,b}\` are not supported (found \`${c}\`)`, hint: alternativesHint(place, c) };
     if (REGEX_CHARS.has(c)) return { what: `\`${c}\` is regular-expression syntax, not glob syntax`, hint: regexHint(place, c, literal(c)) };
     i += c.length;
+  }
+  if (place === "tool" || place === "prompt") {
+    const m = /[_-]\.[*?]/.exec(pattern);
+    if (m) {
+      const dot = m[0].slice(1);
+      return {
+        what: `\`${dot}\` after \`${m[0][0]}\` is regular-expression syntax: a glob reads \`.\` as a literal dot, and names never have one there`,
+        hint: regexHint(place, ".", `write \`${m[0][0]}${dot.slice(1)}\` for ${dot === ".*" ? "any run" : "one character"} (\`${pattern.replace(m[0], m[0][0] + dot.slice(1))}\`)`),
+      };
+    }
   }
   return undefined;
 }

@@ -19,9 +19,11 @@
 //   `[]` `[^]`          the empty class and the any-code-point class (RE2 would read `]` as a literal)
 //   `[` inside a class  a literal `[` (RE2 would start a POSIX class `[[:alpha:]]`)
 //   `\p{...}`           long general-category names (`Letter`), `Script=`/`sc=`/`gc=` prefixes, `ASCII`
-// RE2-only spellings that JavaScript rejects (`\x{...}`, `\A`, `\z`, `\Q...\E`, `(?i)`, `(?P<n>...)`,
-// `\pL`) are accepted as RE2 reads them; the inline flag `s` is refused (the rewritten `.` would not
-// honour it). Unicode property data is re2js's (Unicode 17), which may differ from Node's in new
+// RE2-only spellings that JavaScript rejects (`\x{...}`, `\A`, `\z`, `\Q...\E`, `(?P<n>...)`, `\pL`)
+// are accepted as RE2 reads them. Case-insensitive matching: the flag `i` (`flags: "i"`), or the inline
+// `(?i)` (the rest of the group) and `(?i:...)` (that group); folding is Unicode simple case folding,
+// as JavaScript's `iu` (`k` matches the Kelvin sign, `σ` matches `ς`; `ß` never matches `ss`). Every
+// other flag, inline or given (`m`, `s`, `U`, `-i`), is refused: one meaning, the documented one. Unicode property data is re2js's (Unicode 17), which may differ from Node's in new
 // code points.
 import { RE2JS } from "re2js";
 
@@ -40,8 +42,19 @@ export const MAX_PATTERN_LENGTH = 10_000;
 
 const LOOKAROUND_HINT = "rewrite without lookaround, or split the check into two patterns";
 
-export function compileLinearPattern(source: string): LinearPattern | PatternError {
+/** The flags a pattern may be given: none, or `i` (case-insensitive). */
+export const PATTERN_FLAGS = ["", "i"] as const;
+
+/** Why `flags` cannot be used, or undefined. */
+export function flagsProblem(flags: string): PatternError | undefined {
+  if ((PATTERN_FLAGS as readonly string[]).includes(flags)) return undefined;
+  return { error: `flags ${JSON.stringify(flags)} are not supported`, hint: 'the only flag is "i" (case-insensitive); write `flags: "i"`, or `(?i)` at the start of the pattern' };
+}
+
+export function compileLinearPattern(source: string, flags = ""): LinearPattern | PatternError {
   if (typeof source !== "string") return { error: "pattern must be a string" };
+  const badFlags = flagsProblem(flags);
+  if (badFlags) return badFlags;
   if (source.length > MAX_PATTERN_LENGTH) {
     return { error: `pattern is too long (${source.length} characters; at most ${MAX_PATTERN_LENGTH})` };
   }
@@ -49,7 +62,7 @@ export function compileLinearPattern(source: string): LinearPattern | PatternErr
   if (typeof tr !== "string") return tr;
   let re: RE2JS;
   try {
-    re = RE2JS.compile(tr, 0);
+    re = RE2JS.compile(tr, flags === "i" ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (e) {
     return describeRe2Error(e);
   }
@@ -205,21 +218,79 @@ function translate(src: string): string | PatternError {
   return out;
 }
 
-/** Lookaround and the inline `s` flag, at a `(?` outside a class; null when the group is fine. */
+const FLAG_HINT = "the only inline flag is i (case-insensitive): `(?i)` for the rest of the group, `(?i:...)` for one group";
+
+/** Lookaround and inline flags other than `i`, at a `(?` outside a class; null when the group is fine. */
 function groupFault(src: string, i: number): PatternError | null {
   const rest = src.slice(i + 2, i + 4);
   if (rest.startsWith("=")) return { error: "lookahead (?=...) cannot run in linear time", hint: LOOKAROUND_HINT };
   if (rest.startsWith("!")) return { error: "negative lookahead (?!...) cannot run in linear time", hint: LOOKAROUND_HINT };
   if (rest === "<=") return { error: "lookbehind (?<=...) cannot run in linear time", hint: LOOKAROUND_HINT };
   if (rest === "<!") return { error: "negative lookbehind (?<!...) cannot run in linear time", hint: LOOKAROUND_HINT };
-  const m = /^\(\?([A-Za-z]*)(?:-[A-Za-z]*)?[:)]/.exec(src.slice(i, i + 64));
-  if (m && (m[1] ?? "").includes("s")) {
+  const m = /^\(\?([A-Za-z]*)(-[A-Za-z]*)?[:)]/.exec(src.slice(i, i + 64));
+  if (!m) return null;
+  const on = m[1] ?? "";
+  if (on.includes("s")) {
     return {
       error: "inline flag s is not supported",
       hint: "use [\\s\\S] to match any character including line breaks",
     };
   }
+  const other = [...on].find((f) => f !== "i") ?? (m[2] !== undefined ? m[2] : undefined);
+  if (other !== undefined) return { error: `inline flag ${other} is not supported`, hint: FLAG_HINT };
   return null;
+}
+
+/**
+ * The pattern with its inline `i` groups removed (`(?i)` dropped, `(?i:` read as `(?:`), and whether
+ * it had any: the JavaScript spelling of the pattern under the `i` flag, for a syntax check by
+ * `RegExp` (which has no inline flags). Escapes and classes are skipped as `translate` reads them.
+ */
+export function withoutInlineCaseFlag(src: string): { source: string; i: boolean } {
+  let out = "";
+  let inClass = false;
+  let found = false;
+  for (let k = 0; k < src.length; ) {
+    const c = src[k] as string;
+    if (c === "\\") {
+      out += src.slice(k, k + 2);
+      k += 2;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      out += c;
+      k++;
+      continue;
+    }
+    if (c === "[") {
+      const unit = src.startsWith("[]", k) ? 2 : src.startsWith("[^]", k) ? 3 : 0;
+      if (unit > 0) {
+        out += src.slice(k, k + unit);
+        k += unit;
+        continue;
+      }
+      inClass = true;
+      const open = src[k + 1] === "^" ? 2 : 1;
+      out += src.slice(k, k + open);
+      k += open;
+      continue;
+    }
+    if (src.startsWith("(?i)", k)) {
+      found = true;
+      k += 4;
+      continue;
+    }
+    if (src.startsWith("(?i:", k)) {
+      found = true;
+      out += "(?:";
+      k += 4;
+      continue;
+    }
+    out += c;
+    k++;
+  }
+  return { source: out, i: found };
 }
 
 function translateEscape(src: string, i: number, inClass: boolean): { out: string | PatternError; next: number } {
