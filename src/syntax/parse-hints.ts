@@ -99,7 +99,8 @@ const TOOL_ITEMS = new Map<TokenType, { text: string; then: (next: IToken | unde
 ]);
 
 /** A message and hint for a parse error that is one of the common mistakes, or undefined. */
-export function mistakeHint(site: ErrorSite): { message: string; hint: string } | undefined {
+/** `at`: the token the mistake is at when it is not the one the parser stopped on (`deny "push"` is at the name). */
+export function mistakeHint(site: ErrorSite): { message: string; hint: string; at?: IToken } | undefined {
   const { tokens, index, token, ruleStack } = site;
   const [prev2, prev, next] = [tokens[index - 2], tokens[index - 1], tokens[index + 1]];
   const type = token.tokenType;
@@ -131,6 +132,7 @@ export function mistakeHint(site: ErrorSite): { message: string; hint: string } 
       return {
         message: `\`${effect.image} ${name.image}\` does not say what it targets`,
         hint: `name the kind of target: \`${effect.image} tool ${name.image}\` (or \`resource\`, \`prompt\`)`,
+        at: name,
       };
     }
   }

@@ -72,7 +72,10 @@ function recognitionDiagnostic(file: string, e: IRecognitionException, textLengt
   const i = Number.isNaN(t.startOffset) ? tokens.length : indexAt(tokens, t.startOffset);
   if (i >= 0) {
     const mistake = mistakeHint({ tokens, index: i, token: t, ruleStack: stack });
-    if (mistake) return syntaxError(where, mistake.message, mistake.hint);
+    if (mistake) {
+      const at = mistake.at && !Number.isNaN(mistake.at.startOffset) ? span(file, mistake.at.startOffset, (mistake.at.endOffset ?? mistake.at.startOffset) + 1) : where;
+      return syntaxError(at, mistake.message, mistake.hint);
+    }
   }
   const what: Record<string, string> = {
     declaration: "a declaration (`role`, `tool`, `set`, `const`, `deny`, `limit`, `audit`, `import`, `default`)",
