@@ -10,7 +10,7 @@ export type Effect = "allow" | "deny" | "require_approval";
 
 export interface Reason {
   readonly code: ReasonCode;
-  /** The id of the rule or declaration that gave this reason (`developer/2`, `policy/1`, `tool:read_file/args`). */
+  /** The id of the rule or declaration that gave this reason (`developer/2`, `policy/1`, a named rule's name, `tool:read_file/args`). */
   readonly rule?: string;
   readonly message: string;
 }

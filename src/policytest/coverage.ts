@@ -1,6 +1,6 @@
 /**
  * Rule coverage: what a policy declares that a test can exercise, and which cases exercised it.
- * The items are every allow and deny rule (`developer/2`, `policy/1`), every tool argument check
+ * The items are every allow and deny rule (by its id: its name, or `developer/2`, `policy/1`), every tool argument check
  * (`tool:NAME/args`) and every tool approval (`tool:NAME/approval`), each with the file and line that
  * declares it. A rule is exercised by a case whose explanation shows it `matched` (its target and
  * condition held, whatever else decided); an argument check by a case it denied (`invalid_argument`);

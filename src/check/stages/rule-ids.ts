@@ -21,17 +21,21 @@ export const ruleIdsStage = defineStage({
   run({ files, main, sym, declarations }) {
     const ruleIds = new Map<A.RuleDecl, string>();
     const named: A.RuleDecl[] = [];
-    const assign = (rules: readonly A.RuleDecl[], role: string | undefined) =>
-      rules.forEach((r, i) => {
+    const assign = (rules: readonly A.RuleDecl[], role: string | undefined) => {
+      for (const [i, r] of rules.entries()) {
         const positional = positionalRuleId(role, i + 1);
-        if (!r.name) return ruleIds.set(r, positional);
+        if (!r.name) {
+          ruleIds.set(r, positional);
+          continue;
+        }
         const fault = ruleNameFault(r.name.text);
         if (fault?.kind === "positional") sym.diagnostics.push(positionalRuleName(r.name.span, shownRuleName(r.name.text), fault.fixed));
         else if (fault) sym.diagnostics.push(invalidRuleName(r.name.span, shownRuleName(r.name.text), fault.why, fault.fixed));
         else named.push(r);
         // A refused name still gets an id (the check fails anyway): the positional one.
         ruleIds.set(r, fault ? positional : r.name.text);
-      });
+      }
+    };
     assign(declarations.topRules, undefined);
     for (const role of sym.roles.values()) assign(role.rules, role.name.text);
     // Duplicates, reported at every use after the first in policy order (imports first, then the main file).
