@@ -12,6 +12,7 @@ import type { Mutable } from "../../contract/mutable.js";
 import { REASON_TEXT } from "../../contract/reasons.js";
 import { resourceFault } from "../request.js";
 import { decision, denyOf, EMPTY, noRoleDecision } from "./decision.js";
+import { serverOf } from "./tools.js";
 import { parseTemplate, witnesses } from "./templates.js";
 import { newCall, type Call, type Evaluator } from "./types.js";
 import { visibilityOf } from "./visibility.js";
@@ -20,7 +21,7 @@ export function listDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, 
   const kind = row.lists as TargetKind;
   const item = req[kind];
   const rs = ev.resolveRoles(req, call, item !== undefined);
-  const tool = kind === "tool" && item !== undefined ? ev.tool(item) : undefined;
+  const tool = kind === "tool" && item !== undefined ? ev.tool(item, serverOf(req)) : undefined;
   const risk = tool?.risk;
   if (!rs) {
     const d = noRoleDecision(call, risk);
