@@ -73,10 +73,10 @@ const RISKS: Risk[] = ["low", "medium", "high", "critical"];
  */
 function checkToolBlockName(sym: Symbols, name: A.Name): void {
   const family = isFamilyName(name.text);
-  const problem = /[[\]]/.test(name.text) ? { what: "brackets are glob syntax", hint: undefined } : globProblem(name.text, "tool");
+  const problem = /[[\]]/.test(name.text) ? { what: "brackets are glob syntax" } : globProblem(name.text, "tool");
   if (!problem) return;
   const hint = family
-    ? problem.hint ?? "a tool family names its tools with `*` (any run) and `?` (one character) only (`tool \"github__*\" { ... }`)"
+    ? "a tool family names its tools with `*` (any run) and `?` (one character) only, anchored at both ends (`tool \"github__*\" { ... }`); brackets, classes and regular-expression syntax are refused"
     : "a tool block names one tool exactly as requests carry it (MCP tool names use letters, digits, `_`, `-` and `.`), or a family of tools with `*` and `?`";
   sym.diagnostics.push(invalidToolBlockName(name.span, name.text, problem.what, hint));
 }
