@@ -30,6 +30,8 @@ export interface Symbols {
   /** Memo of W0006 suggestions by tool name (null: none), and the candidates they are drawn from. */
   suggestions?: Map<string, string | null>;
   toolNames?: string[];
+  /** Memo: whether some tool block (exact or family) describes a name. */
+  described?: Map<string, boolean>;
 }
 
 export function newSymbols(options: CheckOptions = {}): Symbols {
