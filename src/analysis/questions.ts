@@ -14,6 +14,7 @@
 import type { AttrRoot, IrPolicy, IrRule, TargetKind } from "../ir/ir.js";
 import { isAmbiguousUri } from "../builtins/glob/glob.js";
 import { patternMatches } from "../ir/match.js";
+import { allToolBlocks } from "../ir/queries.js";
 import { nameFault } from "../contract/names.js";
 import { parseTime } from "../contract/time.js";
 import type { Policy } from "../policy.js";
@@ -165,6 +166,13 @@ export function rolesReaching(policy: Policy, tool: string): RoleVerdict[] {
 function targetsOf(ir: IrPolicy, kind: TargetKind, roles: ReadonlySet<string>): { name: string; pattern?: string }[] {
   const out = new Map<string, { name: string; pattern?: string }>();
   if (kind === "tool") for (const t of ir.tools.keys()) out.set(t, { name: t });
+  // Tool families (and server blocks' tools): one instance per family glob, and their exact names.
+  if (kind === "tool") {
+    for (const t of allToolBlocks(ir)) {
+      const name = t.pattern === undefined ? t.name : globInstance(t.pattern);
+      if (!out.has(name)) out.set(name, t.pattern === undefined ? { name } : { name, pattern: t.pattern });
+    }
+  }
   const rules = [...ir.topDenies, ...[...ir.roles.values()].filter((r) => roles.has(r.name)).flatMap((r) => r.rules)].filter((r) => r.target === kind);
   for (const r of rules) for (const p of r.patterns) if (p.kind === "exact" && !out.has(p.text)) out.set(p.text, { name: p.text });
   for (const r of rules) {

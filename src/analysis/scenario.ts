@@ -23,6 +23,7 @@ import { actionMethodOf } from "../contract/methods.js";
 import { attrsOf, E, F, outcomes, T, type Env, type Out } from "./abstract.js";
 import { mayErr, mayHold, ruleCondition } from "./solver.js";
 import type { RequestContext } from "./types.js";
+import { toolView } from "./tool-view.js";
 
 export const METHOD_OF: Readonly<Record<TargetKind, Method>> = { tool: actionMethodOf("tool"), resource: actionMethodOf("resource"), prompt: actionMethodOf("prompt") };
 const TARGET_FIELD = { tool: "tool", resource: "resource", prompt: "prompt" } as const;
@@ -257,7 +258,8 @@ export function enumerate(finite: readonly FiniteAttr[]): Config[] {
 
 export function analyseScenario(ir: IrPolicy, target: Target, scenario: Scenario): ScenarioResult {
   const rules = [...ir.topDenies, ...[...ir.roles.values()].flatMap((r) => r.rules)].filter((r) => r.target === target.kind && patternMatches(r, target.name));
-  const tool = target.kind === "tool" ? ir.tools.get(target.name) : undefined;
+  const srv = scenario.context?.server?.name;
+  const tool = target.kind === "tool" ? toolView(ir, target.name, typeof srv === "string" ? srv : undefined) : undefined;
   const conditions: IrExpr[] = [];
   for (const r of rules) conditions.push(...[r.when, r.unless].filter((x): x is IrExpr => x !== undefined));
   for (const role of ir.roles.values()) conditions.push(...role.members);
