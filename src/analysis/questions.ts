@@ -108,7 +108,7 @@ function verdictOf(policy: Policy, res: ScenarioResult, who: string): Verdict {
     const bad = invalidArgsWitness(policy, res, like);
     argsChecked = bad !== undefined || argsChecked;
     if (bad && !witness.denied) witness.denied = bad;
-    if (bad) because.push(`arguments must pass ${q(`tool:${res.target.name}/args`)}; others are denied`);
+    if (bad) because.push(`arguments must pass ${q(`${res.tool.pattern === undefined && res.tool.server === undefined ? `tool:${res.target.name}` : res.tool.id}/args`)}; others are denied`);
   }
   const passes = possible.filter((e) => e !== "deny");
   let answer: Verdict["answer"];
