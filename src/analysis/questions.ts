@@ -170,7 +170,7 @@ function targetsOf(ir: IrPolicy, kind: TargetKind, roles: ReadonlySet<string>): 
   if (kind === "tool") {
     for (const t of allToolBlocks(ir)) {
       const name = t.pattern === undefined ? t.name : globInstance(t.pattern);
-      if (!out.has(name)) out.set(name, t.pattern === undefined ? { name } : { name, pattern: t.pattern });
+      if (!out.has(name)) out.set(name, { name });
     }
   }
   const rules = [...ir.topDenies, ...[...ir.roles.values()].filter((r) => roles.has(r.name)).flatMap((r) => r.rules)].filter((r) => r.target === kind);
