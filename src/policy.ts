@@ -16,6 +16,7 @@ import type { SourceFile } from "./source/source.js";
 import { INVISIBLE } from "./contract/names.js";
 import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./eval/resolve.js";
 import { sha256 } from "./contract/canonical.js";
+import { allToolBlocks, toolBlocks } from "./ir/queries.js";
 
 export interface CompileOptions {
   /** Shown in diagnostics; imports resolve relative to it. Default `policy.mcppolicy`. */
@@ -137,7 +138,8 @@ export class Policy {
     this.defaultEffect = ir.defaultEffect;
     const all: Budget[] = [...ir.budgets];
     for (const r of ir.roles.values()) all.push(...r.budgets);
-    for (const t of ir.tools.values()) all.push(...t.budgets);
+    for (const t of allToolBlocks(ir)) all.push(...t.budgets);
+    for (const s of ir.servers.values()) all.push(...s.budgets);
     this.budgets = all;
     this.redactKeys = ir.redactKeys;
     const hash = sha256(JSON.stringify(sources.map((f) => [f.name, f.text]))).slice(0, 16);
@@ -164,9 +166,18 @@ export class Policy {
   async decideAsync(request: PolicyRequest, options?: ResolveOptions): Promise<Decision & { resolved: ResolvedUrl[] }> {
     const d = this.decide(request);
     const method = request?.method ?? "tools/call";
-    const tool = isMethod(method) && METHOD_ROWS[method].runsTool && typeof request?.tool === "string" ? this.ir.tools.get(request.tool) : undefined;
+    // Every block that applies to the call (tool families, server blocks): each one's url arguments are resolved.
+    const server = typeof request?.server?.name === "string" ? request.server.name : undefined;
+    const blocks = isMethod(method) && METHOD_ROWS[method].runsTool && typeof request?.tool === "string" ? toolBlocks(this.ir, request.tool, server) : [];
     try {
-      return await resolveUrls(d, tool?.args, request?.arguments, tool?.name ?? "", options);
+      let out: Decision & { resolved: ResolvedUrl[] } = { ...d, resolved: [] };
+      for (const t of blocks) {
+        if (!t.args) continue;
+        const r = await resolveUrls(d, t.args, request?.arguments, `${t.id}/args`, options);
+        if (r.effect === "deny") return r;
+        out = { ...out, resolved: [...out.resolved, ...r.resolved] };
+      }
+      return out;
     } catch (err) {
       return { effect: "deny", reasons: [{ code: "internal_error", message: `internal error: ${(err as Error)?.message ?? String(err)}` }], roles: [], errors: [], budgets: [], resolved: [] };
     }

@@ -38,10 +38,20 @@ function expectWitnesses(p: Policy, v: Verdict, role?: string): void {
 }
 
 /** Whether `d`, for a request in the verdict's scope, contradicts it. */
+/** The `args` types of every tool block that applies to `name` on `server` (exact, tool families, the server block's). */
+function argsTypes(p: Policy, name: string, server: unknown): unknown[] {
+  const glob = (g: string) => new RegExp(`^${g.replace(/[.+^${}()|\\[\]]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]")}$`, "u");
+  const blocks = [p.ir.tools.get(name), ...p.ir.families.filter((f) => glob(f.pattern!).test(name))];
+  const s = typeof server === "string" ? p.ir.servers.get(server) : undefined;
+  if (s) blocks.push(s.tools.get(name), ...s.families.filter((f) => glob(f.pattern!).test(name)));
+  return blocks.map((b) => b?.args).filter((a) => a !== undefined);
+}
+
 function contradicts(p: Policy, v: Verdict, req: PolicyRequest, d: Decision): boolean {
-  const args = p.ir.tools.get(v.name)?.args;
-  // The evaluators' own argument check (from the sources; the IR type is the same shape).
-  const valid = v.target !== "tool" || !args || checkValue(args as Parameters<typeof checkValue>[0], req.arguments ?? {}, "args") === null;
+  // The evaluators' own argument check (from the sources; the IR type is the same shape), for every block
+  // that applies (tool families and server blocks, issue 11: "valid" means every args block passes).
+  const types = v.target === "tool" ? argsTypes(p, v.name, req.server?.name) : [];
+  const valid = types.every((args) => checkValue(args as Parameters<typeof checkValue>[0], req.arguments ?? {}, "args") === null);
   if (v.answer === "never") return d.effect !== "deny";
   if (v.answer === "always") return valid && d.effect !== "allow";
   if (v.answer === "with-approval") return valid && d.effect !== "require_approval";

@@ -16,6 +16,7 @@ function assertDecision(d: Decision, e: ExpectedDecision) {
   if (e.visibility !== undefined) expect(d.visibility).toBe(e.visibility);
   if (e.roles) expect(d.roles).toEqual(e.roles);
   if (e.budgets) expect(d.budgets).toEqual(e.budgets);
+  if (e.risk !== undefined) expect(d.risk ?? "none").toBe(e.risk);
   if (e.messageIncludes !== undefined) expect(d.reasons.map((r) => r.message).join("\n")).toContain(e.messageIncludes);
 }
 

@@ -25,6 +25,8 @@ import type { Span } from "../source/source.js";
 import { T, type Env } from "./abstract.js";
 import { analyseScenario, configRequest, enumerate, finiteRoots, isFiniteRoot, ruleOutcome, TYPICAL_CONFIG, type Config } from "./scenario.js";
 import { mayHold, ruleCondition } from "./solver.js";
+import { toolView } from "./tool-view.js";
+import { globInstance } from "./harvest.js";
 import type { Finding, FindingKind } from "./types.js";
 
 const CODES: Record<FindingKind, string> = {
@@ -91,7 +93,7 @@ function neverFires(ir: IrPolicy, r: IrRule): string | undefined {
   const cond = ruleCondition(r.when, r.unless);
   if (!r.patterns.some((p) => mayHold(cond, { env: patternEnv(r, p) }))) return "its condition can never be true";
   if (r.effect !== "allow" || r.target !== "tool" || !r.patterns.every((p) => p.kind === "exact")) return undefined;
-  const tools = r.patterns.map((p) => ir.tools.get(p.text));
+  const tools = r.patterns.map((p) => toolView(ir, p.text));
   if (tools.some((t) => !t?.args)) return undefined;
   if (r.patterns.some((p, i) => mayHold(cond, { env: patternEnv(r, p), args: tools[i]!.args! }))) return undefined;
   return `its condition needs arguments that the \`args\` block of ${r.patterns.map((p) => q(p.text)).join(", ")} refuses`;
@@ -185,9 +187,11 @@ export function findings(policy: Policy): Finding[] {
     out.push(finding("grants-nothing", span, `role ${q(role.name)} grants nothing: ${why}`, "add an `allow` rule, remove the deny that shadows them, or remove the role", { role: role.name }));
   }
 
-  for (const tool of ir.tools.values()) {
+  // Exact tool blocks, and each family by an instance of its glob (`github__*` -> `github__x`).
+  for (const tool of [...ir.tools.values(), ...ir.families]) {
+    const name = tool.pattern === undefined ? tool.name : globInstance(tool.pattern);
     const reachable = [...ir.roles.keys()].some((role) => {
-      const res = analyseScenario(ir, { kind: "tool", name: tool.name }, { hostRoles: [role], exact: false });
+      const res = analyseScenario(ir, { kind: "tool", name }, { hostRoles: [role], exact: false });
       return res.effects.has("allow") || res.effects.has("require_approval");
     });
     if (reachable) continue;

@@ -10,6 +10,7 @@ import { regexSamples } from "./regex-sample.js";
 import type { AttrRoot, IrExpr, IrPolicy, IrSet, Scalar } from "../ir/ir.js";
 import { children } from "./abstract.js";
 import { attrKey } from "./solver.js";
+import { allToolBlocks } from "../ir/queries.js";
 
 export interface AttrRef {
   readonly root: AttrRoot;
@@ -57,7 +58,7 @@ export function conditionsOf(ir: IrPolicy): IrExpr[] {
     if (r.unless) out.push(r.unless);
   }
   for (const role of ir.roles.values()) out.push(...role.members);
-  for (const t of ir.tools.values()) if (t.approval?.when) out.push(t.approval.when);
+  for (const t of allToolBlocks(ir)) if (t.approval?.when) out.push(t.approval.when);
   return out;
 }
 

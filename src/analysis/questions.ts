@@ -14,6 +14,7 @@
 import type { AttrRoot, IrPolicy, IrRule, TargetKind } from "../ir/ir.js";
 import { isAmbiguousUri } from "../builtins/glob/glob.js";
 import { patternMatches } from "../ir/match.js";
+import { allToolBlocks } from "../ir/queries.js";
 import { nameFault } from "../contract/names.js";
 import { parseTime } from "../contract/time.js";
 import type { Policy } from "../policy.js";
@@ -107,7 +108,7 @@ function verdictOf(policy: Policy, res: ScenarioResult, who: string): Verdict {
     const bad = invalidArgsWitness(policy, res, like);
     argsChecked = bad !== undefined || argsChecked;
     if (bad && !witness.denied) witness.denied = bad;
-    if (bad) because.push(`arguments must pass ${q(`tool:${res.target.name}/args`)}; others are denied`);
+    if (bad) because.push(`arguments must pass ${q(`${res.tool.pattern === undefined && res.tool.server === undefined ? `tool:${res.target.name}` : res.tool.id}/args`)}; others are denied`);
   }
   const passes = possible.filter((e) => e !== "deny");
   let answer: Verdict["answer"];
@@ -165,6 +166,13 @@ export function rolesReaching(policy: Policy, tool: string): RoleVerdict[] {
 function targetsOf(ir: IrPolicy, kind: TargetKind, roles: ReadonlySet<string>): { name: string; pattern?: string }[] {
   const out = new Map<string, { name: string; pattern?: string }>();
   if (kind === "tool") for (const t of ir.tools.keys()) out.set(t, { name: t });
+  // Tool families (and server blocks' tools): one instance per family glob, and their exact names.
+  if (kind === "tool") {
+    for (const t of allToolBlocks(ir)) {
+      const name = t.pattern === undefined ? t.name : globInstance(t.pattern);
+      if (!out.has(name)) out.set(name, { name });
+    }
+  }
   const rules = [...ir.topDenies, ...[...ir.roles.values()].filter((r) => roles.has(r.name)).flatMap((r) => r.rules)].filter((r) => r.target === kind);
   for (const r of rules) for (const p of r.patterns) if (p.kind === "exact" && !out.has(p.text)) out.set(p.text, { name: p.text });
   for (const r of rules) {

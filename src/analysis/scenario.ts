@@ -23,6 +23,8 @@ import { actionMethodOf } from "../contract/methods.js";
 import { attrsOf, defaultedRoots, E, F, outcomes, T, type Env, type Out } from "./abstract.js";
 import { mayErr, mayHold, ruleCondition } from "./solver.js";
 import type { RequestContext } from "./types.js";
+import { toolView } from "./tool-view.js";
+import { serverBudgetsOf, serverScopedBlocks } from "../ir/queries.js";
 
 export const METHOD_OF: Readonly<Record<TargetKind, Method>> = { tool: actionMethodOf("tool"), resource: actionMethodOf("resource"), prompt: actionMethodOf("prompt") };
 const TARGET_FIELD = { tool: "tool", resource: "resource", prompt: "prompt" } as const;
@@ -257,8 +259,31 @@ export function enumerate(finite: readonly FiniteAttr[]): Config[] {
 }
 
 export function analyseScenario(ir: IrPolicy, target: Target, scenario: Scenario): ScenarioResult {
+  const srv = scenario.context?.server?.name;
+  const scoped = typeof srv !== "string" && (serverBudgetsOf(ir).size > 0 || (target.kind === "tool" && serverScopedBlocks(ir, target.name).length > 0));
+  return scoped ? perServer(ir, target, scenario) : analyseOne(ir, target, scenario);
+}
+
+/**
+ * A scenario that fixes no server, on a policy whose server blocks apply to the target: the union of the
+ * scenario on each of those servers and on a server with no block (so every config's request names its
+ * server, and witnesses do too), plus the deny of a request that names no server (grammar/README.md,
+ * "Server blocks").
+ */
+function perServer(ir: IrPolicy, target: Target, scenario: Scenario): ScenarioResult {
+  let other = "zz-other-server";
+  while (ir.servers.has(other)) other += "-x";
+  const results = [...ir.servers.keys(), other].map((name) => analyseOne(ir, target, { ...scenario, context: { ...scenario.context, server: { name } } }));
+  const first = results[0]!;
+  const effects = new Set<Effect>(results.flatMap((r) => [...r.effects]));
+  effects.add("deny");
+  return { ...first, configs: results.flatMap((r) => r.configs), effects, conditions: [...new Set(results.flatMap((r) => r.conditions))] };
+}
+
+function analyseOne(ir: IrPolicy, target: Target, scenario: Scenario): ScenarioResult {
   const rules = [...ir.topDenies, ...[...ir.roles.values()].flatMap((r) => r.rules)].filter((r) => r.target === target.kind && patternMatches(r, target.name));
-  const tool = target.kind === "tool" ? ir.tools.get(target.name) : undefined;
+  const srv = scenario.context?.server?.name;
+  const tool = target.kind === "tool" ? toolView(ir, target.name, typeof srv === "string" ? srv : undefined) : undefined;
   const conditions: IrExpr[] = [];
   for (const r of rules) conditions.push(...[r.when, r.unless].filter((x): x is IrExpr => x !== undefined));
   for (const role of ir.roles.values()) conditions.push(...role.members);

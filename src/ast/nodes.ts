@@ -139,6 +139,17 @@ export interface ToolDecl {
   readonly span: Span;
 }
 
+/** `server "NAME" { ... }`: denies, tool blocks and limits that apply only to calls to that upstream server. */
+export interface ServerDecl {
+  readonly kind: "server";
+  readonly name: Name;
+  /** Rules in source order (only denies are legal; an allow is reported by the checker). */
+  readonly rules: readonly RuleDecl[];
+  readonly tools: readonly ToolDecl[];
+  readonly limits: readonly LimitDecl[];
+  readonly span: Span;
+}
+
 export interface SetDecl {
   readonly kind: "set";
   readonly name: Name;
@@ -191,6 +202,7 @@ export type Declaration =
   | RuleDecl
   | LimitDecl
   | AuditDecl
+  | ServerDecl
   | HeaderDecl;
 
 export interface PolicyFileAst {

@@ -12,6 +12,10 @@
 import type * as A from "../ast/nodes.js";
 import type { IrPattern } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
+import { compileGlob } from "../builtins/registry.js";
+
+/** A tool block name holding a wildcard names a family (as stages/tools.ts reads it). */
+const isFamilyName = (text: string): boolean => /[*?]/.test(text);
 
 /** The static types a field can have (a subset of the checker's). */
 export type FieldType = "string" | "number" | "boolean" | "list" | "object" | "any";
@@ -34,15 +38,44 @@ export interface ArgScope {
   readonly reader: "deny" | "allow" | "approval";
 }
 
+/**
+ * The top-level blocks that apply to every call of the exact tool `name`: its exact block, then the
+ * families whose glob matches it (source order). Server-scoped blocks apply to some calls only.
+ */
+function blocksOfName(sym: Symbols, name: string): A.ToolDecl[] {
+  const out: A.ToolDecl[] = [];
+  const exact = sym.tools.get(name);
+  if (exact && !isFamilyName(name)) out.push(exact);
+  for (const [text, decl] of sym.tools) if (isFamilyName(text) && compileGlob(text, "name")(name)) out.push(decl);
+  return out;
+}
+
+/**
+ * One block per target tool for typing: every block of a tool must pass, so a field is typed by the
+ * first of its blocks that declares `args` (the exact block, then the families). A glob target is
+ * described only by a family with the same glob or `"*"` (every tool it matches gets that block);
+ * otherwise it is open.
+ */
+function blockOfTarget(sym: Symbols, p: IrPattern): ArgBlock | undefined {
+  if (p.kind === "exact") {
+    const decls = blocksOfName(sym, p.text);
+    if (decls.length === 0) return undefined;
+    const typed = decls.find((d) => d.args !== undefined) ?? decls[0]!;
+    return { tool: typed.name.text, args: typed.args };
+  }
+  const family = sym.tools.get(p.text) ?? sym.tools.get("*");
+  return family && isFamilyName(family.name.text) ? { tool: family.name.text, args: family.args } : undefined;
+}
+
 /** The blocks of the tools a tool rule can target (from its lowered patterns). Undefined: not a tool rule. */
 export function argScopeOfRule(sym: Symbols, rule: A.RuleDecl, patterns: readonly IrPattern[]): ArgScope | undefined {
   if (rule.target !== "tool" || patterns.length === 0) return undefined;
   const blocks: ArgBlock[] = [];
   let openBy: string | undefined;
   for (const p of patterns) {
-    const decl = p.kind === "exact" ? sym.tools.get(p.text) : undefined;
-    if (!decl) openBy ??= p.text;
-    else blocks.push({ tool: p.text, args: decl.args });
+    const block = blockOfTarget(sym, p);
+    if (!block) openBy ??= p.text;
+    else blocks.push(block);
   }
   return { blocks, open: openBy !== undefined, ...(openBy !== undefined && { openBy }), reader: rule.effect };
 }

@@ -10,6 +10,7 @@ import type * as A from "../ast/nodes.js";
 import { notAPattern, quotedSetName, undeclaredTool, unresolvedDenyName, unsupportedGlob } from "../diagnostics/catalog.js";
 import { closest } from "../diagnostics/suggest.js";
 import { globLiteral } from "../builtins/glob/glob.js";
+import { compileGlob } from "../builtins/registry.js";
 import { globProblem } from "../builtins/glob/glob-syntax.js";
 import type { IrPattern } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
@@ -34,11 +35,30 @@ function sameButNumbers(a: string, b: string): boolean {
 function toolNameSuggestion(sym: Symbols, name: string): string | undefined {
   const memo = (sym.suggestions ??= new Map());
   if (memo.has(name)) return memo.get(name) ?? undefined;
-  sym.toolNames ??= [...sym.tools.keys(), ...[...sym.setDecls.values()].filter((s) => s.setKind.text === "tool").map((s) => s.name.text)];
+  sym.toolNames ??= [...declaredToolNames(sym), ...[...sym.setDecls.values()].filter((s) => s.setKind.text === "tool").map((s) => s.name.text)];
   const near = closest(name, sym.toolNames);
   const hint = near && near !== name && !sameButNumbers(near, name) ? near : undefined;
   memo.set(name, hint ?? null);
   return hint;
+}
+
+/** The exact tool names the policy declares blocks for (top level and in server blocks; families are not names). */
+function declaredToolNames(sym: Symbols): string[] {
+  const out = [...sym.tools.keys()].filter((n) => !/[*?]/.test(n));
+  for (const s of sym.servers.values()) for (const t of s.tools) if (!/[*?]/.test(t.name.text)) out.push(t.name.text);
+  return out;
+}
+
+/** Whether some tool block (exact, or a family whose glob matches; top level or in a server block) describes `name`. */
+function describedTool(sym: Symbols, name: string): boolean {
+  const memo = (sym.described ??= new Map());
+  let v = memo.get(name);
+  if (v === undefined) {
+    const blocks = [...sym.tools.values(), ...[...sym.servers.values()].flatMap((s) => s.tools)];
+    v = blocks.some((t) => (/[*?]/.test(t.name.text) ? !globProblem(t.name.text, "tool") && !/[[\]]/.test(t.name.text) && compileGlob(t.name.text, "name")(name) : t.name.text === name));
+    memo.set(name, v);
+  }
+  return v;
 }
 
 export function lowerPatterns(sym: Symbols, r: A.RuleDecl): IrPattern[] {
@@ -71,7 +91,7 @@ export function lowerPatterns(sym: Symbols, r: A.RuleDecl): IrPattern[] {
         if (lowered && lowered.kind === "tool") for (const item of lowered.patterns) out.push(irPattern(item, "tool"));
         continue;
       }
-      if (!sym.tools.has(p.text)) {
+      if (!describedTool(sym, p.text)) {
         if (sym.consts.has(p.text)) {
           d.push(notAPattern(p.span, p.text, "a constant", "tool"));
           continue;

@@ -23,17 +23,22 @@ export interface Symbols {
   /** Lowered sets, filled lazily (sets may name other sets). */
   readonly sets: Map<string, IrSet | null>;
   readonly roles: Map<string, A.RoleDecl>;
+  /** Top-level tool blocks by their name as written (exact names and family globs). */
   readonly tools: Map<string, A.ToolDecl>;
   /**
    * Warnings found while lowering (unguarded argument reads, W0010/W0011) that the `lints` stage reports
    * only when the policy has no error, like every other lint.
    */
   readonly pendingLints?: Diagnostic[];
+  /** `server` blocks by server name. */
+  readonly servers: Map<string, A.ServerDecl>;
   /** Memo of W0006 suggestions by tool name (null: none), and the candidates they are drawn from. */
   suggestions?: Map<string, string | null>;
   toolNames?: string[];
+  /** Memo: whether some tool block (exact or family) describes a name. */
+  described?: Map<string, boolean>;
 }
 
 export function newSymbols(options: CheckOptions = {}): Symbols {
-  return { options, diagnostics: [], consts: new Map(), setDecls: new Map(), sets: new Map(), roles: new Map(), tools: new Map(), pendingLints: [] };
+  return { options, diagnostics: [], consts: new Map(), setDecls: new Map(), sets: new Map(), roles: new Map(), tools: new Map(), servers: new Map(), pendingLints: [] };
 }

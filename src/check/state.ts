@@ -8,7 +8,7 @@
  * when a later stage first names it).
  */
 import type * as A from "../ast/nodes.js";
-import type { IrBudget, IrPolicy, IrRole, IrRule, IrSet, IrTool } from "../ir/ir.js";
+import type { IrBudget, IrPolicy, IrRole, IrRule, IrServer, IrSet, IrTool } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 
 /** The policy-wide declarations the `declarations` stage gathers beside the symbol tables. */
@@ -17,6 +17,8 @@ export interface Declarations {
   readonly defaultDecl: A.DefaultDecl | undefined;
   /** Top-level denies, imports first then the main file (rule numbering follows this order). */
   readonly topRules: readonly A.RuleDecl[];
+  /** The top-level denies written inside a `server` block, with that server's name. */
+  readonly ruleServers: ReadonlyMap<A.RuleDecl, string>;
   /** Policy-level `limit` declarations, in the same order. */
   readonly topLimits: readonly A.LimitDecl[];
   /** Audit redaction keys, lowercased, in order, possibly repeated. */
@@ -39,8 +41,12 @@ export interface Products {
   readonly topDenies: readonly IrRule[];
   /** Roles lowered (members, rules `ROLE/N`, budgets), in declaration order. */
   readonly roles: ReadonlyMap<string, IrRole>;
-  /** Tool blocks lowered, in declaration order. */
+  /** Top-level exact tool blocks lowered, in declaration order. */
   readonly tools: ReadonlyMap<string, IrTool>;
+  /** Top-level tool families lowered, in declaration order. */
+  readonly families: readonly IrTool[];
+  /** `server` blocks lowered (their tool blocks and limits), in declaration order. */
+  readonly servers: ReadonlyMap<string, IrServer>;
   /** Policy-level budgets, ids `policy/limit/N`. */
   readonly budgets: readonly IrBudget[];
   /** The lowered policy; made only from an error-free check. */

@@ -14,20 +14,24 @@
  */
 import { EvalError } from "../contract/errors.js";
 import {
+  coreBlock,
   coreRule,
-  coreTool,
   decideWith,
+  mergeBlocks,
+  missingServerFault,
   resourceSeeds,
   ruleBaseBudgets,
   type Call,
   type CoreRule,
+  type CoreBlock,
   type CoreTool,
   type Evaluator,
   type RoleView,
   type Unsure,
 } from "../eval/core/index.js";
 import { REASON_TEXT } from "../contract/reasons.js";
-import type { IrPolicy, IrRule } from "../ir/ir.js";
+import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
+import { serverBudgetsOf, serverScopedBlocks, toolBlocks } from "../ir/queries.js";
 import { buildRuleIndex, lookup, type IndexedRule, type OwnerIndex, type RuleIndex } from "../ir/optimize.js";
 import type { Decision, PolicyRequest, TargetKind } from "../contract/index.js";
 import { compilePred, compileTri, compileType } from "./closures.js";
@@ -84,10 +88,7 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
   const ruleAt = (r: IndexedRule): CoreRule => (compiledRules[r.order] ??= cRule(r.rule));
   const derived = [...ir.roles.values()].filter((r) => r.members.length > 0).map((r) => ({ name: r.name, members: r.members.map(compilePred), tri: r.members.map(compileTri) }));
   const closures = new Map([...ir.roles.values()].map((r) => [r.name, r.closure] as const));
-  const tools = new Map<string, CoreTool>();
-  for (const t of ir.tools.values()) {
-    tools.set(t.name, coreTool(t, t.args && compileType(t.args, "args"), t.approval ? (t.approval.when ? compilePred(t.approval.when) : () => true) : undefined, t.approval?.when && compileTri(t.approval.when)));
-  }
+  const tool = compileTools(ir);
   let seeds: readonly string[] | undefined;
   const roleSets = new Map<string, RoleSet>();
   /** One role named by the host, no derived roles in the policy: its role set, by name. */
@@ -207,6 +208,7 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
   return {
     defaultAllow: ir.defaultEffect === "allow",
     policyBudgets,
+    serverBudgets: serverBudgetsOf(ir),
     roleBudgets: (role) => roleBudgets.get(role) ?? [],
     resolveRoles,
     unsureDenies(call, kind, name) {
@@ -221,7 +223,62 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
       const out = sideSetFor("maybe:", call.maybe).candidates(kind, name);
       return out.length ? out : undefined;
     },
-    tool: (name) => tools.get(name),
+    tool,
     resourceSeeds: () => (seeds ??= Object.freeze(resourceSeeds(ir))),
+  };
+}
+
+const MAX_CACHED_BLOCK_SETS = 1024;
+
+/**
+ * The merged tool blocks of a call (eval/core/tools.ts), compiled once per block. Without families and
+ * server blocks, one merged tool per declared name, built up front. Otherwise the tool's name and server
+ * are attacker input, so nothing grows per name without bound: merged tools are shared by the SET of
+ * blocks that apply (bounded, cleared when full); the names of declared exact blocks are remembered for
+ * good (bounded by the policy), any other name in a bounded map cleared when full. The server is reduced
+ * to one of the policy's server blocks, "another server" or "no server" before it keys anything.
+ */
+function compileTools(ir: IrPolicy): (name: string, server: string | undefined) => CoreTool | undefined {
+  const blocks = new Map<IrTool, CoreBlock>();
+  const blockOf = (t: IrTool): CoreBlock => {
+    let b = blocks.get(t);
+    if (!b) {
+      const when = t.approval?.when;
+      blocks.set(t, (b = coreBlock(t, t.args && compileType(t.args, "args"), when && compilePred(when), when && compileTri(when))));
+    }
+    return b;
+  };
+  if (ir.families.length === 0 && ir.servers.size === 0) {
+    const exact = new Map<string, CoreTool>();
+    for (const t of ir.tools.values()) exact.set(t.name, mergeBlocks([blockOf(t)])!);
+    return (name) => exact.get(name);
+  }
+  const declared = new Set<string>(ir.tools.keys());
+  for (const s of ir.servers.values()) for (const n of s.tools.keys()) declared.add(n);
+  const bySet = new Map<string, CoreTool | undefined>();
+  const NONE = "\u0000none";
+  const OTHER = "\u0000other";
+  const caches = new Map<string, { declared: Map<string, CoreTool | undefined>; others: Map<string, CoreTool | undefined> }>();
+  const build = (name: string, server: string | undefined): CoreTool | undefined => {
+    const found = toolBlocks(ir, name, server);
+    const scoped = server === undefined ? serverScopedBlocks(ir, name) : [];
+    const setKey = JSON.stringify([found.map((t) => t.id), scoped[0]?.id ?? null]);
+    if (bySet.has(setKey)) return bySet.get(setKey);
+    const merged = mergeBlocks(found.map(blockOf), scoped.length ? missingServerFault(scoped) : undefined);
+    if (bySet.size >= MAX_CACHED_BLOCK_SETS) bySet.clear();
+    bySet.set(setKey, merged);
+    return merged;
+  };
+  return (name, server) => {
+    const sk = server === undefined ? NONE : ir.servers.has(server) ? server : OTHER;
+    let c = caches.get(sk);
+    if (!c) caches.set(sk, (c = { declared: new Map(), others: new Map() }));
+    const map = declared.has(name) ? c.declared : c.others;
+    if (map.has(name)) return map.get(name);
+    // A server the policy has no block for applies the same blocks as any other such server.
+    const merged = build(name, server);
+    if (map === c.others && map.size >= MAX_CACHED_NAMES) map.clear();
+    map.set(name, merged);
+    return merged;
   };
 }

@@ -63,6 +63,9 @@ export const REASON_TEXT = {
   unsure: (id: string, via: string): string => `deny rule \`${id}\` may apply: the membership condition of role \`${via}\` could not be evaluated`,
   membershipError: (role: string, error?: string): string => (error === undefined ? `membership of role \`${role}\` could not be evaluated` : `membership of role \`${role}\`: ${error}`),
   approvalRequired: (tool: string): string => `calls to \`${tool}\` need a human's approval`,
+  /** Server-scoped blocks (`what`: their rule id) apply, and the request names no server (tool families / server blocks). */
+  serverMissing: (what: string, server: string): string =>
+    `the blocks of server \`${server}\` (\`${what}\`) apply to this call, but the request names no \`server.name\`; a call that names no server is denied where server-scoped blocks apply`,
   approvalError: (tool: string, error?: string): string =>
     error === undefined ? `the approval condition of \`${tool}\` could not be evaluated` : `the approval condition of \`${tool}\` could not be evaluated: ${error}`,
   /** A list request without an item. `plural`: `tools`, `resources`, `prompts`, `resource templates`. */

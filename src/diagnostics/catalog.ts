@@ -33,6 +33,8 @@ export const CATALOG = {
   E0115: "invalid tool block name",
   E0116: "name is not a pattern",
   E0117: "undeclared argument in a deny rule",
+  // tool families and server blocks (issue 11)
+  E0135: "invalid server block name",
   // files a policy names (imports): source/files.ts
   E0120: "import outside the import roots",
   E0121: "import not a regular file",
@@ -157,6 +159,8 @@ export const unresolvedDenyName = (span: Span, name: string, near: string, what:
   );
 export const invalidToolBlockName = (span: Span, name: string, why: string, hint: string) =>
   make("E0115", span, `tool block name ${q(name)} is not a tool name: ${why}`, hint);
+export const invalidServerBlockName = (span: Span, name: string, why: string) =>
+  make("E0135", span, `server block name ${q(name)} is not a server name: it ${why}`, "a server block names one upstream exactly as requests carry it in `server.name`");
 export const notAPattern = (span: Span, name: string, what: string, target: string) =>
   make("E0116", span, `${q(name)} is ${what}, not a ${target} pattern`, `${target} rules take exact names${target === "tool" ? ", quoted globs or names of `tool` sets" : " or quoted globs"}; write ${q(`"${name}"`)} to mean the name itself`);
 export const undeclaredArgument = (span: Span, path: string, tool: string, field: string, known: readonly string[]) =>

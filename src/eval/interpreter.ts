@@ -8,8 +8,8 @@
  * role is then "in doubt", see `rolesOf`) denies with `evaluation_error`.
  * Keeps no state outside a call, so a getter on the request may call decide again (re-entrant).
  */
-import type { IrExpr, IrPolicy, IrRule } from "../ir/ir.js";
-import { readsArgs } from "../ir/queries.js";
+import type { IrExpr, IrPolicy, IrRule, IrTool } from "../ir/ir.js";
+import { readsArgs, serverBudgetsOf, serverScopedBlocks, toolBlocks } from "../ir/queries.js";
 import { globTest, patternMatches as matchesPattern, regexTest, setMatcher } from "../ir/match.js";
 import type { Decision, ExplainedRule, MethodRow, PolicyRequest, TargetKind } from "../contract/index.js";
 import { targetKindOf } from "../contract/methods.js";
@@ -18,7 +18,7 @@ import { checkValue } from "./args.js";
 import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
 import { EvalError } from "../contract/errors.js";
 import { hasAttr, readAttr, validateRequest } from "./request.js";
-import { coreRule, coreTool, decideWith, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
+import { coreBlock, coreRule, decideWith, mergeBlocks, missingServerFault, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
 
 export type { Tri } from "./core/index.js";
 
@@ -213,6 +213,7 @@ function newEvaluator(ir: IrPolicy): Evaluator {
   return {
     defaultAllow: ir.defaultEffect === "allow",
     policyBudgets,
+    serverBudgets: serverBudgetsOf(ir),
     roleBudgets,
     resolveRoles(req, call, list) {
       const { roles, ignored, errors, unsure, maybe } = rolesOf(ir, req, list);
@@ -241,20 +242,20 @@ function newEvaluator(ir: IrPolicy): Evaluator {
       const out = rulesOf(ir, call.maybe, kind, name, false).map(ruleOf);
       return out.length ? out : undefined;
     },
-    tool(name) {
-      const t = ir.tools.get(name);
-      if (!t) return undefined;
-      const args = t.args;
-      const approval = t.approval;
-      return coreTool(
-        t,
-        args && ((v) => checkValue(args, v, "args")),
-        approval && (approval.when ? (req) => evalCondition(approval.when!, req) : () => true),
-        approval?.when && ((req) => evalTri(approval.when!, req)),
-      );
+    tool(name, server) {
+      // A plain scan of every block, per call (no cache): the oracle the compiled function's caches are tested against.
+      const scoped = server === undefined ? serverScopedBlocks(ir, name) : [];
+      return mergeBlocks(toolBlocks(ir, name, server).map(interpretedBlock), scoped.length ? missingServerFault(scoped) : undefined);
     },
     resourceSeeds: () => resourceSeeds(ir),
   };
+}
+
+/** One tool block with its conditions walked over the IR. */
+function interpretedBlock(t: IrTool) {
+  const args = t.args;
+  const when = t.approval?.when;
+  return coreBlock(t, args && ((v) => checkValue(args, v, "args")), when && ((req) => evalCondition(when, req)), when && ((req) => evalTri(when, req)));
 }
 
 export function decide(ir: IrPolicy, req: PolicyRequest): Decision {

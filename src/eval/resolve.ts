@@ -110,7 +110,8 @@ export async function resolveUrls(
   decision: Decision,
   args: IrType | undefined,
   value: unknown,
-  toolName: string,
+  /** The id of the `args` check these types come from (`tool:NAME/args`), for the reasons. */
+  argsRule: string,
   options: ResolveOptions = {},
 ): Promise<Decision & { resolved: ResolvedUrl[] }> {
   if (decision.effect === "deny" || !args) return { ...decision, resolved: [] };
@@ -121,7 +122,7 @@ export async function resolveUrls(
   const results = await Promise.all(urls.map((u) => checkResolved(u, resolve, timeoutMs)));
   const faults = results.filter((r): r is { fault: string } => "fault" in r);
   if (faults.length > 0) {
-    const reasons: Reason[] = faults.map((f) => ({ code: "invalid_argument", rule: `tool:${toolName}/args`, message: f.fault }));
+    const reasons: Reason[] = faults.map((f) => ({ code: "invalid_argument", rule: argsRule, message: f.fault }));
     return { ...decision, effect: "deny", reasons, budgets: [], resolved: [] };
   }
   return { ...decision, resolved: results as ResolvedUrl[] };

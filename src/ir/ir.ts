@@ -99,7 +99,15 @@ export interface IrBudget {
   /** `policy/limit/N`, `ROLE/limit/N`, `tool:NAME/limit/N`. */
   readonly id: string;
   readonly kind: BudgetKind;
-  readonly scope: { readonly level: "policy" } | { readonly level: "role"; readonly role: string } | { readonly level: "tool"; readonly tool: string };
+  /**
+   * `tool`: a tool block's limit (`tool` is the block's name or family glob; `server` when the block sits
+   * in a `server` block). `server`: a `server` block's own limit (ids `server:NAME/limit/N`).
+   */
+  readonly scope:
+    | { readonly level: "policy" }
+    | { readonly level: "role"; readonly role: string }
+    | { readonly level: "tool"; readonly tool: string; readonly server?: string }
+    | { readonly level: "server"; readonly server: string };
   readonly amount?: number;
   readonly input?: number;
   readonly output?: number;
@@ -127,13 +135,31 @@ export interface IrRole {
 export type Risk = "low" | "medium" | "high" | "critical";
 
 export interface IrTool {
+  /** The block's name as written: the exact tool name, or the family glob (then also in `pattern`). */
   readonly name: string;
+  /** A tool family (`tool "github__*" { ... }`): the name glob (name syntax) the block applies to. */
+  readonly pattern?: string;
+  /** The upstream server whose `server` block holds this tool block; absent at top level. */
+  readonly server?: string;
+  /** Prefix of the ids of the block's parts: `tool:NAME` (`server:S/tool:NAME` inside a server block). */
+  readonly id: string;
   readonly risk?: Risk;
   readonly approval?: { readonly when?: IrExpr };
   /** The type of the whole `arguments` object (an object type, or a JSON Schema check). */
   readonly args?: IrType;
   readonly budgets: readonly IrBudget[];
   /** The tool's name where its block is declared (for analysis findings). */
+  readonly span?: Span;
+}
+
+/** A `server "NAME" { ... }` block (its denies are lowered into `topDenies` with `server.name == NAME`). */
+export interface IrServer {
+  readonly name: string;
+  /** Its exact tool blocks by name, then its tool families in source order. */
+  readonly tools: ReadonlyMap<string, IrTool>;
+  readonly families: readonly IrTool[];
+  /** Its own limits (`server:NAME/limit/N`): every allowed call to this server counts. */
+  readonly budgets: readonly IrBudget[];
   readonly span?: Span;
 }
 
@@ -144,7 +170,12 @@ export interface IrPolicy {
   /** Roles by name, in declaration order. */
   readonly roles: ReadonlyMap<string, IrRole>;
   readonly topDenies: readonly IrRule[];
+  /** The exact tool blocks at top level, by name. */
   readonly tools: ReadonlyMap<string, IrTool>;
+  /** Tool families at top level (`tool "github__*" { ... }`), in source order. */
+  readonly families: readonly IrTool[];
+  /** `server` blocks by server name, in source order. */
+  readonly servers: ReadonlyMap<string, IrServer>;
   readonly budgets: readonly IrBudget[];
   readonly redactKeys: readonly string[];
   readonly sets: ReadonlyMap<string, IrSet>;

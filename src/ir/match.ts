@@ -21,6 +21,16 @@ export function globTest(p: { readonly text: string; readonly syntax: GlobSyntax
   return t;
 }
 
+/** The test of a tool family's name glob (a block with no `pattern` matches its exact name). */
+export function familyTest(t: { readonly name: string; readonly pattern?: string }): Matcher {
+  let m = globs.get(t);
+  if (!m) {
+    const p = t.pattern;
+    globs.set(t, (m = p === undefined ? (s: string) => s === t.name : compileGlob(p, "name")));
+  }
+  return m;
+}
+
 /** Whether a rule pattern matches a target name or URI. */
 export function patternMatches(p: IrPattern, name: string): boolean {
   return p.kind === "exact" ? p.text === name : globTest(p)(name);

@@ -1,7 +1,8 @@
 /**
  * Pure questions about IR, shared by the evaluators so that they answer them the same way.
  */
-import type { IrExpr } from "./ir.js";
+import type { IrExpr, IrPolicy, IrTool } from "./ir.js";
+import { familyTest } from "./match.js";
 
 /** Whether evaluating `e` reads the request's arguments (unknown when answering tools/list). */
 export function readsArgs(e: IrExpr): boolean {
@@ -69,4 +70,53 @@ export function exprText(e: IrExpr): string {
     case "regex":
       return `regex(${exprText(e.l)},${JSON.stringify(e.pattern)},${JSON.stringify(e.flags)})`;
   }
+}
+
+/**
+ * Every tool block that applies to a call of tool `name` on upstream `server` (undefined: the request
+ * names no server), in the order their parts are checked: the top-level exact block, the top-level
+ * families whose glob matches (source order), then the server block's exact block and its matching
+ * families. THE one answer to "which blocks apply to this tool": the evaluators, the policy facade, the
+ * analysis and the testing kit all ask it.
+ */
+export function toolBlocks(ir: IrPolicy, name: string, server?: string): IrTool[] {
+  const out: IrTool[] = [];
+  const exact = ir.tools.get(name);
+  if (exact) out.push(exact);
+  for (const f of ir.families) if (familyTest(f)(name)) out.push(f);
+  const s = server === undefined ? undefined : ir.servers.get(server);
+  if (s) {
+    const e = s.tools.get(name);
+    if (e) out.push(e);
+    for (const f of s.families) if (familyTest(f)(name)) out.push(f);
+  }
+  return out;
+}
+
+/**
+ * The server-scoped tool blocks that would apply to `name` for some server: when a request names no
+ * server, these cannot be told apart from calls to their servers, so the call is denied (never skipped).
+ */
+export function serverScopedBlocks(ir: IrPolicy, name: string): IrTool[] {
+  const out: IrTool[] = [];
+  for (const s of ir.servers.values()) {
+    const e = s.tools.get(name);
+    if (e) out.push(e);
+    for (const f of s.families) if (familyTest(f)(name)) out.push(f);
+  }
+  return out;
+}
+
+/** Every tool block of the policy (top-level exact, families, then each server's), for walks over all of them. */
+export function allToolBlocks(ir: IrPolicy): IrTool[] {
+  const out: IrTool[] = [...ir.tools.values(), ...ir.families];
+  for (const s of ir.servers.values()) out.push(...s.tools.values(), ...s.families);
+  return out;
+}
+
+/** The budget ids of each server block's own limits, by server (servers with limits only), frozen. */
+export function serverBudgetsOf(ir: IrPolicy): ReadonlyMap<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>();
+  for (const s of ir.servers.values()) if (s.budgets.length) out.set(s.name, Object.freeze(s.budgets.map((b) => b.id)));
+  return out;
 }

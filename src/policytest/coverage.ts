@@ -1,7 +1,8 @@
 /**
  * Rule coverage: what a policy declares that a test can exercise, and which cases exercised it.
  * The items are every allow and deny rule (by its id: its name, or `developer/2`, `policy/1`), every tool argument check
- * (`tool:NAME/args`) and every tool approval (`tool:NAME/approval`), each with the file and line that
+ * (`tool:NAME/args`) and every tool approval (`tool:NAME/approval`) of every tool block (tool families:
+ * `tool:GLOB/...`; server blocks: `server:S/tool:NAME/...`), each with the file and line that
  * declares it. A rule is exercised by a case whose explanation shows it `matched` (its target and
  * condition held, whatever else decided); an argument check by a case it denied (`invalid_argument`);
  * an approval by a case it sent to approval (`approval_required`).
@@ -12,6 +13,7 @@ import { lookupFrom } from "../diagnostics/render.js";
 import type { Policy } from "../policy.js";
 import type { Decision, ExplainedRule } from "../contract/index.js";
 import type { Span } from "../source/source.js";
+import { allToolBlocks } from "../ir/queries.js";
 
 export type CoverageKind = "rule" | "args" | "approval";
 
@@ -52,12 +54,19 @@ export function coverageItems(policy: Policy, text: string, filename: string, re
   const rules = [...policy.ir.topDenies, ...[...policy.ir.roles.values()].flatMap((r) => r.rules)];
   for (const r of rules) items.push({ id: r.id, kind: "rule", effect: r.effect, ...where(r.span) });
   const decls = new Map<string, ToolDecl>();
-  for (const ast of asts) for (const d of ast.declarations) if (d.kind === "tool" && !decls.has(d.name.text)) decls.set(d.name.text, d);
+  // Keyed by block id: `tool:NAME` (exact or family glob), `server:S/tool:NAME` inside a server block.
+  const declare = (id: string, d: ToolDecl) => void (decls.has(id) || decls.set(id, d));
+  for (const ast of asts) {
+    for (const d of ast.declarations) {
+      if (d.kind === "tool") declare(`tool:${d.name.text}`, d);
+      else if (d.kind === "server") for (const t of d.tools) declare(`server:${d.name.text}/tool:${t.name.text}`, t);
+    }
+  }
   const unknown = { file: filename, line: 0 };
-  for (const tool of policy.ir.tools.values()) {
-    const decl = decls.get(tool.name);
-    if (tool.args) items.push({ id: `tool:${tool.name}/args`, kind: "args", ...(decl?.args ? where(decl.args.span) : unknown) });
-    if (tool.approval) items.push({ id: `tool:${tool.name}/approval`, kind: "approval", ...(decl?.approval ? where(decl.approval.span) : unknown) });
+  for (const tool of allToolBlocks(policy.ir)) {
+    const decl = decls.get(tool.id);
+    if (tool.args) items.push({ id: `${tool.id}/args`, kind: "args", ...(decl?.args ? where(decl.args.span) : unknown) });
+    if (tool.approval) items.push({ id: `${tool.id}/approval`, kind: "approval", ...(decl?.approval ? where(decl.approval.span) : unknown) });
   }
   const rank = (i: CoverageItem) => order.get(i.file) ?? sources.length;
   return items.sort((a, b) => rank(a) - rank(b) || a.line - b.line);

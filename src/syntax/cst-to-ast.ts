@@ -150,6 +150,8 @@ export class AstBuilder {
           redact: this.toks(child, "key").map((t) => this.wordName(t)!),
           span: this.nodeSpan(child),
         };
+      case "serverDecl":
+        return this.server(child);
       case "misplacedHeader": {
         const h = this.node(child, "header");
         return h ? this.header(h) : undefined;
@@ -172,6 +174,15 @@ export class AstBuilder {
     const limits = this.nodes(n, "limitDecl").map((l) => this.limit(l)).filter((x): x is A.LimitDecl => !!x);
     // Rules must keep source order: CST groups children by name, and they are already in order.
     return { kind: "role", name, includes, members, rules, limits, span: this.nodeSpan(n) };
+  }
+
+  private server(n: CstNode): A.ServerDecl | undefined {
+    const name = this.nameOf(this.node(n, "name"));
+    if (!name) return undefined;
+    const rules = this.nodes(n, "rule").map((r) => this.rule(r)).filter((x): x is A.RuleDecl => !!x);
+    const tools = this.nodes(n, "toolDecl").map((t) => this.tool(t)).filter((x): x is A.ToolDecl => !!x);
+    const limits = this.nodes(n, "limitDecl").map((l) => this.limit(l)).filter((x): x is A.LimitDecl => !!x);
+    return { kind: "server", name, rules, tools, limits, span: this.nodeSpan(n) };
   }
 
   private rule(n: CstNode): A.RuleDecl | undefined {

@@ -38,6 +38,7 @@ class PolicyParser extends CstParser {
       { ALT: () => this.SUBRULE(this.rule) },
       { ALT: () => this.SUBRULE(this.limitDecl) },
       { ALT: () => this.SUBRULE(this.auditDecl) },
+      { ALT: () => this.SUBRULE(this.serverDecl) },
       { ALT: () => this.SUBRULE(this.misplacedHeader) },
     ]);
   });
@@ -138,6 +139,21 @@ class PolicyParser extends CstParser {
         { ALT: () => this.SUBRULE(this.riskDecl) },
         { ALT: () => this.SUBRULE(this.approvalDecl) },
         { ALT: () => this.SUBRULE(this.argsDecl) },
+        { ALT: () => this.SUBRULE(this.limitDecl) },
+      ]),
+    );
+    this.CONSUME(T.RBrace);
+  });
+
+  /** `server "NAME" { ... }`: denies, tool blocks and limits scoped to one upstream server. */
+  public serverDecl = this.RULE("serverDecl", () => {
+    this.CONSUME(T.Server);
+    this.SUBRULE(this.name);
+    this.CONSUME(T.LBrace);
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.rule) },
+        { ALT: () => this.SUBRULE(this.toolDecl) },
         { ALT: () => this.SUBRULE(this.limitDecl) },
       ]),
     );
@@ -359,6 +375,7 @@ class PolicyParser extends CstParser {
       { ALT: () => this.CONSUME(T.Tool, { LABEL: "root" }) },
       { ALT: () => this.CONSUME(T.Resource, { LABEL: "root" }) },
       { ALT: () => this.CONSUME(T.Args, { LABEL: "root" }) },
+      { ALT: () => this.CONSUME(T.Server, { LABEL: "root" }) },
     ]);
     this.MANY(() =>
       this.OR2([

@@ -52,6 +52,8 @@ export const Fail = keyword("fail");
 export const From = keyword("from");
 export const Audit = keyword("audit");
 export const Redact = keyword("redact");
+/** `server "NAME" { ... }` blocks; also a root of attribute paths (`server.name`). */
+export const Server = keyword("server");
 export const And = keyword("and");
 export const Or = keyword("or");
 export const Not = keyword("not");
@@ -119,6 +121,7 @@ export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\
 export const keywords: TokenType[] = [
   Policy, Version, Default, Allow, Deny, Import, Const, SetKw, Role, Includes, Member, When, Unless, Because,
   Tool, Resource, Prompt, Risk, Approval, Args, Limit, Per, Burst, By, Fail, From, Audit, Redact,
+  Server,
   And, Or, Not, In, Contains, Matches, Has, True, False,
 ];
 

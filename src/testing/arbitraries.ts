@@ -19,6 +19,7 @@ import { edgeAddresses, respellings } from "./addresses.js";
 import { gatherFacts, hintsFor, type PolicyFacts } from "./facts.js";
 import { hostileString as hostile } from "./hostile.js";
 import type { IrExpr, IrPolicy, IrType } from "../ir/ir.js";
+import { allToolBlocks } from "../ir/queries.js";
 import { classifiedEdges, globExamples, hintValues, recordOf, uniqueValues, valueArb, withKey, type Classified, type ValueContext, type ValueMode } from "./values.js";
 
 type Arb<T> = fc.Arbitrary<T>;
@@ -94,7 +95,7 @@ function rootsRead(policies: readonly Policy[]): Set<AttrRoot> {
   const each = (ir: IrPolicy) => {
     for (const r of [...ir.topDenies, ...[...ir.roles.values()].flatMap((x) => x.rules)]) [r.when, r.unless].forEach(visit);
     for (const role of ir.roles.values()) role.members.forEach(visit);
-    for (const t of ir.tools.values()) visit(t.approval?.when);
+    for (const t of allToolBlocks(ir)) visit(t.approval?.when);
   };
   policies.forEach((p) => each(p.ir));
   return out;

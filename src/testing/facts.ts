@@ -10,6 +10,7 @@ import type { IrExpr, IrPolicy, IrType, Scalar, TargetKind } from "../ir/ir.js";
 import type { Policy } from "../policy.js";
 import { expandCidrItem } from "./addresses.js";
 import { checkParamsOf, globExamples, regexExamples } from "./values.js";
+import { allToolBlocks, toolBlocks } from "../ir/queries.js";
 
 /** The parameters of one constraint type, as the policy wrote them (sets expanded to their items). */
 export interface CheckParams {
@@ -179,7 +180,7 @@ function conditionsOf(ir: IrPolicy): (IrExpr | undefined)[] {
     out.push(...role.members);
     for (const r of role.rules) out.push(r.when, r.unless);
   }
-  for (const t of ir.tools.values()) out.push(t.approval?.when);
+  for (const t of allToolBlocks(ir)) out.push(t.approval?.when);
   return out;
 }
 
@@ -206,6 +207,13 @@ function focusOf(policies: readonly Policy[]): string[] {
   for (const name of names) {
     const sigs = new Set(policies.map((p) => signature(p.ir.tools.get(name) ?? null)));
     if (sigs.size > 1) out.add(name);
+  }
+  // Tool families (top level and in server blocks) some policies declare differently: instances of their globs.
+  const families = uniq(policies.flatMap((p) => allToolBlocks(p.ir).filter((t) => t.pattern !== undefined).map((t) => t.id)));
+  for (const id of families) {
+    const sigs = new Set(policies.map((p) => signature(allToolBlocks(p.ir).find((t) => t.id === id) ?? null)));
+    const pattern = policies.flatMap((p) => allToolBlocks(p.ir)).find((t) => t.id === id)!.pattern!;
+    if (sigs.size > 1) globExamples(pattern).forEach((t) => out.add(t));
   }
   const ruleSets = policies.map((p) => {
     const rules = [...p.ir.topDenies, ...[...p.ir.roles.values()].flatMap((r) => r.rules)];
@@ -247,6 +255,20 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
       tools.set(t.name, list);
       if (t.args) collectChecks(t.args, checks);
     }
+    // Tool families and server blocks: the names they describe are tools too (instances of each family's
+    // glob, so generated calls match it; the rule patterns' own examples and unknown names miss it), each
+    // with the `args` of every block that applies to it.
+    for (const t of allToolBlocks(ir)) {
+      if (t.args) collectChecks(t.args, checks);
+      if (t.pattern !== undefined) patterns.tool.add(t.pattern);
+      for (const name of t.pattern === undefined ? [t.name] : globExamples(t.pattern)) {
+        if (name === "" || ir.tools.has(name)) continue;
+        const list = tools.get(name) ?? [];
+        for (const b of [...toolBlocks(ir, name), ...(t.server === undefined ? [] : toolBlocks(ir, name, t.server).filter((x) => x.server !== undefined))]) if (!list.includes(b.args)) list.push(b.args);
+        tools.set(name, list);
+      }
+    }
+    for (const [name, list] of tools) for (const b of toolBlocks(ir, name)) if (b.pattern !== undefined && !list.includes(b.args)) list.push(b.args);
     for (const set of ir.sets.values()) {
       if (set.kind === "cidr" && !set.builtin) set.items.flatMap(expandCidrItem).forEach((c) => cidrs.add(c));
       else if (set.kind === "domain") set.items.forEach((d) => domains.add(d));

@@ -12,6 +12,7 @@
 import * as nodePath from "node:path";
 import fc from "fast-check";
 import { checkValue } from "../eval/args.js";
+import { toolBlocks } from "../ir/queries.js";
 import type { Policy } from "../policy.js";
 import type { Decision, Effect, PolicyRequest } from "../contract/index.js";
 import { arbitraries, asList, outsideScenario, type PolicyArbitraries, type Scenario } from "./arbitraries.js";
@@ -121,8 +122,9 @@ export function toolsListMatchesCalls(policy: Policy, options: RunOptions & { sc
       return { why: `tools/list hides ${tool} (visibility \`never\`), but this call is \`${decision.effect}\``, decisions };
     }
     if (listed.visibility === "always") {
-      const type = policy.ir.tools.get(call.tool ?? "")?.args;
-      const valid = !type || checkValue(type, call.arguments ?? {}, "args") === null;
+      // Valid for every block that applies (tool families, the server's blocks).
+      const server = typeof call.server?.name === "string" ? call.server.name : undefined;
+      const valid = toolBlocks(policy.ir, call.tool ?? "", server).every((b) => !b.args || checkValue(b.args, call.arguments ?? {}, "args") === null);
       if (valid && decision.effect !== "allow") {
         return { why: `tools/list shows ${tool} as always allowed, but this call, whose arguments are valid, is \`${decision.effect}\``, decisions };
       }

@@ -13,6 +13,8 @@ export interface ExpectedDecision {
   roles?: string[];
   budgets?: string[];
   messageIncludes?: string;
+  /** The decision's risk (`low` ... `critical`), or `none` for no risk. */
+  risk?: string;
 }
 
 export interface ConformanceCase {

@@ -7,6 +7,8 @@ import { checkPolicy, METHODS } from "mcppolicy";
 
 export const TOOLS = ["read_file", "write_file", "execute_command", "fs.read", "fs.write", "query", "fetch_url"];
 export const ROLES = ["dev", "admin", "ops", "reader"];
+/** Tool family globs over TOOLS (some match several, one matches all, one none of them). */
+export const FAMILIES = ["fs.*", "*_file", "*", "write_?ile", "q*", "nothing_*"];
 const SCOPES = ["files:read", "files:write", "ops", "admin"];
 const IPS = ["10.0.0.4", "192.168.1.1", "8.8.8.8", "127.0.0.1", "::1", "::ffff:10.0.0.1", "0x7f.1", "not-an-ip", "fd00::5"];
 
@@ -97,7 +99,8 @@ const argType = fc.constantFrom(
 
 const toolBlock = fc
   .record({
-    name: fc.constantFrom(...TOOLS),
+    // Exact names and tool families (issue 11): several blocks may then apply to one call.
+    name: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...TOOLS) }, { weight: 2, arbitrary: fc.constantFrom(...FAMILIES) }),
     risk: fc.option(fc.constantFrom("low", "high", "critical"), { nil: undefined }),
     approval: fc.option(fc.constantFrom("approval required", "approval required when args.n > 5", "approval required when has principal.claims.org"), { nil: undefined }),
     fields: fc.uniqueArray(fc.tuple(fc.constantFrom("path", "n", "mode", "items"), fc.boolean(), argType), { selector: (f) => f[0], maxLength: 3 }),
@@ -110,6 +113,16 @@ const toolBlock = fc
         t.fields.length || t.open ? `  args { ${t.fields.map(([n, opt, ty]) => `${n}${opt ? "?" : ""}: ${ty}`).join(", ")}${t.open ? (t.fields.length ? ", ..." : "...") : ""} }\n` : ""
       }${t.limit ? "  limit calls 5 by session\n" : ""}}`,
   );
+
+/** `server` blocks (issue 11): a scoped deny, tool blocks (exact or families) and a limit. */
+const serverBlock = fc
+  .record({
+    name: fc.constantFrom("upstream-a", "upstream-b"),
+    denies: fc.array(rule.map((r) => r.replace(/^allow/, "deny")), { maxLength: 1 }),
+    tools: fc.uniqueArray(toolBlock, { selector: (t) => t.slice(0, t.indexOf("{")), maxLength: 2 }),
+    limit: fc.boolean(),
+  })
+  .map((b) => `server ${q(b.name)} {\n${[...b.denies, ...b.tools, ...(b.limit ? ["limit calls 7 per hour by principal"] : [])].join("\n")}\n}`);
 
 const roleBlock = (name: string, others: string[]) =>
   fc
@@ -146,6 +159,7 @@ export const policyText: fc.Arbitrary<string> = fc
     defaultAllow: fc.boolean(),
     topDenies: fc.array(rule.map((r) => r.replace(/^allow/, "deny")), { maxLength: 2 }),
     tools: fc.uniqueArray(toolBlock, { selector: (t) => t.slice(0, t.indexOf("{")), maxLength: 3 }),
+    servers: fc.uniqueArray(serverBlock, { selector: (t) => t.slice(0, t.indexOf("{")), maxLength: 2 }),
     seed: fc.integer(),
   })
   .chain((p) =>
@@ -159,6 +173,7 @@ export const policyText: fc.Arbitrary<string> = fc
           ...p.topDenies,
           ...roles,
           ...p.tools,
+          ...p.servers,
         ].join("\n"),
     ).map((text) => nameSomeRules(text, p.seed)),
   )
@@ -198,7 +213,7 @@ export const request = fc.record(
     resource: fc.constantFrom("file:///ws/a.txt", "file:///ws/d/b.txt", "file:///ws/../etc/passwd", "db://main", "file:///ws/%2e%2e/x"),
     prompt: fc.constantFrom("review", "summarize"),
     client: fc.record({ ip: fc.constantFrom(...IPS), tls: fc.boolean(), mtls: fc.boolean(), certSubject: fc.constantFrom("CN=agent-01", "CN=other") }, { requiredKeys: [] }),
-    server: fc.record({ name: fc.constantFrom("upstream-a", "upstream-b") }, { requiredKeys: [] }),
+    server: fc.record({ name: fc.constantFrom("upstream-a", "upstream-b", "upstream-c") }, { requiredKeys: [] }),
     time: fc.constantFrom(Date.UTC(2026, 0, 5, 9, 30), Date.UTC(2026, 0, 5, 15, 0), "2026-01-05T23:59:00Z", "garbage"),
   },
   { requiredKeys: ["principal", "method"] },

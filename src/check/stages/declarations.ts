@@ -1,6 +1,6 @@
 /**
  * Stage `declarations`: walks the merged files (imports first, then the main file) once and fills the
- * symbol tables (constants, sets, roles, tools), reporting a missing or misplaced header, every
+ * symbol tables (constants, sets, roles, tools, servers), reporting a missing or misplaced header, every
  * duplicate name (E0103, pointing at the first), a `default` outside the main file or given twice, a
  * top-level `allow` (E0301), redaction keys written as patterns (E0212) and `default allow` (W0004).
  * Guarantees: each name is bound to its first declaration; the products keep declaration order, which
@@ -26,6 +26,7 @@ export const declarationsStage = defineStage({
     if (!main.header) d.push(missingHeader(span(main.file, 0, 0)));
     let defaultDecl: A.DefaultDecl | undefined;
     const topRules: A.RuleDecl[] = [];
+    const ruleServers = new Map<A.RuleDecl, string>();
     const topLimits: A.LimitDecl[] = [];
     const redact: string[] = [];
     const firstSpan = new Map<string, A.Name["span"]>();
@@ -70,6 +71,17 @@ export const declarationsStage = defineStage({
             if (decl.effect === "allow") d.push(topLevelAllow(decl.span));
             else topRules.push(decl);
             break;
+          case "server":
+            // Its denies are top-level denies (numbered with them, in source order) scoped to the server.
+            declare(sym.servers, "server", decl.name, decl);
+            for (const r of decl.rules) {
+              if (r.effect === "allow") d.push(topLevelAllow(r.span));
+              else {
+                topRules.push(r);
+                ruleServers.set(r, decl.name.text);
+              }
+            }
+            break;
           case "limit":
             topLimits.push(decl);
             break;
@@ -86,7 +98,7 @@ export const declarationsStage = defineStage({
       }
     }
     if (defaultDecl?.effect === "allow") d.push(defaultAllow(defaultDecl.span));
-    const declarations: Declarations = { defaultDecl, topRules, topLimits, redactKeys: redact };
+    const declarations: Declarations = { defaultDecl, topRules, ruleServers, topLimits, redactKeys: redact };
     return { declarations };
   },
 });

@@ -1,11 +1,13 @@
 /**
  * Stage `policy-rules`: lowers the top-level denies (imports first, then the main file) to IR rules
  * under the ids the `rule-ids` stage gave (a name, or `policy/1`, `policy/2`, ...; see ../rules.ts for
- * what each rule's lowering checks).
+ * what each rule's lowering checks); the denies of a `server` block are among them, in source order,
+ * scoped to their server (../server-scope.ts).
  * Guarantees: one IR rule per top-level deny, in declaration order.
  */
 import { positionalRuleId } from "../../ir/rule-ids.js";
 import { lowerRule } from "../rules.js";
+import { scopeToServer } from "../server-scope.js";
 import { defineStage } from "../state.js";
 
 export const policyRulesStage = defineStage({
@@ -14,6 +16,10 @@ export const policyRulesStage = defineStage({
   produces: ["topDenies"],
   input: "any",
   run({ sym, declarations, ruleIds }) {
-    return { topDenies: declarations.topRules.map((r, i) => lowerRule(sym, r, ruleIds.get(r) ?? positionalRuleId(undefined, i + 1), undefined)) };
+    const scoped = (r: (typeof declarations.topRules)[number], ir: ReturnType<typeof lowerRule>) => {
+      const server = declarations.ruleServers.get(r);
+      return server === undefined ? ir : scopeToServer(ir, server);
+    };
+    return { topDenies: declarations.topRules.map((r, i) => scoped(r, lowerRule(sym, r, ruleIds.get(r) ?? positionalRuleId(undefined, i + 1), undefined))) };
   },
 });

@@ -1,13 +1,17 @@
 /**
- * Stage `tools`: checks and lowers each `tool` block, in declaration order: its name (one exact tool
- * name, E0115), repeated entries (E0113), risk (E0209), the shape of `args` (an object type or
- * `json(...)`, E0201), `approval required [when ...]` and its limits (ids `tool:NAME/limit/N`).
- * Guarantees: every declared tool is in `tools`, keyed by its name.
+ * Stage `tools`: checks and lowers each `tool` block, in declaration order: its name (an exact tool
+ * name, or a name glob: a tool family; E0115 for what globs cannot say), repeated entries (E0113), risk
+ * (E0209), the shape of `args` (an object type or `json(...)`, E0201), `approval required [when ...]` and
+ * its limits (ids `tool:NAME/limit/N`); and each `server` block (E0135 for a name no request carries):
+ * its tool blocks (ids `server:S/tool:NAME/...`, duplicates E0103) and its limits (`server:S/limit/N`).
+ * Guarantees: every top-level exact block is in `tools` keyed by its name, every top-level family in
+ * `families` in source order; every server block in `servers`.
  */
 import type * as A from "../../ast/nodes.js";
-import { invalidRisk, invalidToolBlockName, misplaced, typeMismatch } from "../../diagnostics/catalog.js";
+import { duplicateDeclaration, invalidRisk, invalidServerBlockName, invalidToolBlockName, misplaced, typeMismatch } from "../../diagnostics/catalog.js";
 import { globProblem } from "../../builtins/glob/glob-syntax.js";
-import type { IrTool, Risk } from "../../ir/ir.js";
+import { nameFault } from "../../contract/names.js";
+import type { IrServer, IrTool, Risk } from "../../ir/ir.js";
 import { lowerType } from "../arg-types.js";
 import { lowerCondition } from "../expressions.js";
 import { argScopeOfApproval } from "../arg-typing.js";
@@ -19,30 +23,67 @@ import { defineStage } from "../state.js";
 export const toolsStage = defineStage({
   name: "tools",
   needs: ["declarations", "sets"],
-  produces: ["tools"],
+  produces: ["tools", "families", "servers"],
   input: "any",
   run({ sym }) {
-    const tools = new Map<string, IrTool>();
-    for (const t of sym.tools.values()) tools.set(t.name.text, lowerTool(sym, t));
-    return { tools };
+    const { tools, families } = lowerBlocks(sym, [...sym.tools.values()], undefined);
+    const servers = new Map<string, IrServer>();
+    for (const s of sym.servers.values()) servers.set(s.name.text, lowerServer(sym, s));
+    return { tools, families, servers };
   },
 });
 
-const RISKS: Risk[] = ["low", "medium", "high", "critical"];
+/** Whether a tool block's name is a family glob (`*` or `?` in it). */
+export const isFamilyName = (text: string): boolean => /[*?]/.test(text);
 
-/** A tool block describes one tool by the exact name requests carry: no glob, no reserved character. */
-function checkToolBlockName(sym: Symbols, name: A.Name): void {
-  if (/[*?]/.test(name.text)) {
-    sym.diagnostics.push(
-      invalidToolBlockName(name.span, name.text, "a glob would name a family of tools, and a tool block describes exactly one tool", "write one `tool` block per tool; rules may still use the glob (`allow tool \"github__*\"`)"),
-    );
-    return;
+function lowerBlocks(sym: Symbols, decls: readonly A.ToolDecl[], server: string | undefined): { tools: Map<string, IrTool>; families: IrTool[] } {
+  const tools = new Map<string, IrTool>();
+  const families: IrTool[] = [];
+  for (const t of decls) {
+    const ir = lowerTool(sym, t, server);
+    if (ir.pattern !== undefined) families.push(ir);
+    else tools.set(ir.name, ir);
   }
-  const problem = /[[\]]/.test(name.text) ? { what: "brackets are glob syntax" } : globProblem(name.text, "tool");
-  if (problem) sym.diagnostics.push(invalidToolBlockName(name.span, name.text, problem.what, "a tool block names one tool exactly as requests carry it (MCP tool names use letters, digits, `_`, `-` and `.`)"));
+  return { tools, families };
 }
 
-function lowerTool(sym: Symbols, t: A.ToolDecl): IrTool {
+function lowerServer(sym: Symbols, s: A.ServerDecl): IrServer {
+  const fault = nameFault(s.name.text);
+  if (fault) sym.diagnostics.push(invalidServerBlockName(s.name.span, s.name.text, fault));
+  const first = new Map<string, A.Name["span"]>();
+  const unique: A.ToolDecl[] = [];
+  for (const t of s.tools) {
+    const seen = first.get(t.name.text);
+    if (seen) sym.diagnostics.push(duplicateDeclaration(t.name.span, `tool in server ${"`"}${s.name.text}${"`"}`, t.name.text, seen));
+    else {
+      first.set(t.name.text, t.name.span);
+      unique.push(t);
+    }
+  }
+  const { tools, families } = lowerBlocks(sym, unique, s.name.text);
+  const budgets = lowerLimits(sym, s.limits, `server:${s.name.text}`, { level: "server", server: s.name.text });
+  return { name: s.name.text, tools, families, budgets, span: s.name.span };
+}
+
+const RISKS: Risk[] = ["low", "medium", "high", "critical"];
+
+/**
+ * A tool block names one tool exactly as requests carry it, or a family of tools by a name glob (`*`
+ * any run, `?` one character). Refused (E0115): brackets (`[c]` literals or classes: a block name says
+ * no more than `*` and `?`), and whatever E0210 refuses in a rule target (regex syntax, alternatives,
+ * invisible characters, edge whitespace, an empty name).
+ */
+function checkToolBlockName(sym: Symbols, name: A.Name): void {
+  const family = isFamilyName(name.text);
+  const problem = /[[\]]/.test(name.text) ? { what: "brackets are glob syntax" } : globProblem(name.text, "tool");
+  if (!problem) return;
+  const hint = family
+    ? "a tool family names its tools with `*` (any run) and `?` (one character) only, anchored at both ends (`tool \"github__*\" { ... }`); brackets, classes and regular-expression syntax are refused"
+    : "a tool block names one tool exactly as requests carry it (MCP tool names use letters, digits, `_`, `-` and `.`), or a family of tools with `*` and `?`";
+  sym.diagnostics.push(invalidToolBlockName(name.span, name.text, problem.what, hint));
+}
+
+function lowerTool(sym: Symbols, t: A.ToolDecl, server: string | undefined): IrTool {
   checkToolBlockName(sym, t.name);
   for (const rep of t.repeated) sym.diagnostics.push(misplaced(rep.span, `\`${rep.what}\` is given twice in tool \`${t.name.text}\``, "keep one"));
   let risk: Risk | undefined;
@@ -64,12 +105,16 @@ function lowerTool(sym: Symbols, t: A.ToolDecl): IrTool {
     if (t.approval.when) checkArgReads(sym, scope, t.approval.when, undefined);
     approval = when ? { when: when.ir } : {};
   }
+  const id = `${server === undefined ? "" : `server:${server}/`}tool:${t.name.text}`;
   return {
     name: t.name.text,
+    ...(isFamilyName(t.name.text) && { pattern: t.name.text }),
+    ...(server !== undefined && { server }),
+    id,
     ...(risk && { risk }),
     ...(approval && { approval }),
     ...(t.args && { args: lowerType(sym, t.args) }),
-    budgets: lowerLimits(sym, t.limits, `tool:${t.name.text}`, { level: "tool", tool: t.name.text }),
+    budgets: lowerLimits(sym, t.limits, id, server === undefined ? { level: "tool", tool: t.name.text } : { level: "tool", tool: t.name.text, server }),
     span: t.name.span,
   };
 }

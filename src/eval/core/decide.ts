@@ -18,6 +18,7 @@ import { validateRequest } from "../request.js";
 import { decision, denyOf, EMPTY, internalError, noRoleDecision } from "./decision.js";
 import { listDecision } from "./list.js";
 import { budgetsOf, matchRules, singleBudgets } from "./match.js";
+import { missingServerLimitFault, serverOf } from "./tools.js";
 import { newCall, type Call, type CoreTool, type Evaluator, type RoleView } from "./types.js";
 
 /** Decide a request; never throws. */
@@ -49,7 +50,7 @@ export function decideRequest(ev: Evaluator, req: PolicyRequest): Decision {
 function actionDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, kind: TargetKind, call: Call): Decision {
   // 2. roles
   const rs = ev.resolveRoles(req, call, false);
-  const tool = kind === "tool" ? ev.tool(req.tool as string) : undefined;
+  const tool = kind === "tool" ? ev.tool(req.tool as string, serverOf(req)) : undefined;
   const risk = tool?.risk;
   if (!rs) return noRoleDecision(call, risk);
   const target = req[kind] as string;
@@ -72,33 +73,51 @@ function allowDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, kind: 
     if (!ev.defaultAllow) return denyOf("no_rule", REASON_TEXT.noRule(kind, target, roles), roles, call.errors ?? EMPTY, risk);
     reasons = [{ code: "default_allow", message: REASON_TEXT.defaultAllow() }];
   }
-  // 7. arguments (only a call runs a tool)
+  // 7. arguments (only a call runs a tool): server-scoped blocks that cannot be judged deny first
   const callTool = row.runsTool ? tool : undefined;
+  if (callTool?.fault) return decision("deny", [callTool.fault], roles, call.errors ?? EMPTY, EMPTY, risk);
   if (callTool?.args) {
     const fault = callTool.args(req.arguments ?? {});
-    if (fault !== null) return denyOf("invalid_argument", fault, roles, call.errors ?? EMPTY, risk, callTool.argsRule);
+    if (fault !== null) return denyOf("invalid_argument", fault.message, roles, call.errors ?? EMPTY, risk, fault.rule);
   }
-  // 9. budgets
-  const budgetIds = single ? singleBudgets(single, callTool) : budgetsOf(ev, several ?? [], callTool);
+  // 9. budgets (then those of the server block of the call's upstream)
+  let budgetIds = single ? singleBudgets(single, callTool) : budgetsOf(ev, several ?? [], callTool);
+  if (ev.serverBudgets.size > 0) {
+    const server = serverOf(req);
+    if (server === undefined) {
+      const [name, ids] = ev.serverBudgets.entries().next().value as [string, readonly string[]];
+      return decision("deny", [missingServerLimitFault(ids[0]!, name)], roles, call.errors ?? EMPTY, EMPTY, risk);
+    }
+    const own = ev.serverBudgets.get(server);
+    if (own) budgetIds = [...budgetIds, ...own];
+  }
   // 8. approval
-  if (callTool?.approval) {
+  if (callTool && callTool.approvals.length > 0) {
     const d = approvalDecision(req, callTool, reasons, roles, budgetIds, risk, call);
     if (d) return d;
   }
   return decision("allow", reasons, roles, call.errors ?? EMPTY, budgetIds, risk);
 }
 
-/** Step 8 for a tool with `approval required`: require_approval, a deny when the condition errs, or undefined. */
+/**
+ * Step 8 for a tool whose blocks have `approval required`: every approval is evaluated, in block order;
+ * one that errs denies (an error never switches a requirement off); otherwise the first that holds
+ * requires approval, naming its block; else undefined.
+ */
 function approvalDecision(req: PolicyRequest, tool: CoreTool, reasons: readonly Reason[], roles: readonly string[], budgetIds: readonly string[], risk: Risk | undefined, call: Call): Decision | undefined {
-  let needs: boolean;
-  try {
-    needs = tool.approval!(req);
-  } catch (err) {
-    if (!(err instanceof EvalError)) throw err;
-    (call.errors ??= []).push(err.message);
-    return denyOf("evaluation_error", REASON_TEXT.approvalError(tool.name, err.message), roles, call.errors, risk, `tool:${tool.name}/approval`);
+  let needed: Reason | undefined;
+  for (const a of tool.approvals) {
+    let needs: boolean;
+    try {
+      needs = a.when === undefined || a.when(req);
+    } catch (err) {
+      if (!(err instanceof EvalError)) throw err;
+      (call.errors ??= []).push(err.message);
+      return denyOf("evaluation_error", REASON_TEXT.approvalError(a.label, err.message), roles, call.errors, risk, a.rule);
+    }
+    if (needs && needed === undefined) needed = a.reason;
   }
-  return needs ? decision("require_approval", [...reasons, tool.approvalReason], roles, call.errors ?? EMPTY, budgetIds, risk) : undefined;
+  return needed ? decision("require_approval", [...reasons, needed], roles, call.errors ?? EMPTY, budgetIds, risk) : undefined;
 }
 
 /**

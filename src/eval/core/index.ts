@@ -4,4 +4,5 @@ export { decideRequest, decideWith } from "./decide.js";
 export { decision, denyOf, EMPTY, internalError } from "./decision.js";
 export { budgetsOf, ruleBaseBudgets } from "./match.js";
 export { resourceSeeds } from "./templates.js";
-export { coreRule, coreTool, type Conditions } from "./rule.js";
+export { coreRule, coreBlock, type Conditions } from "./rule.js";
+export { mergeBlocks, missingServerFault, missingServerLimitFault } from "./tools.js";

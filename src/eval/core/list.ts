@@ -12,6 +12,7 @@ import type { Mutable } from "../../contract/mutable.js";
 import { REASON_TEXT } from "../../contract/reasons.js";
 import { resourceFault } from "../request.js";
 import { decision, denyOf, EMPTY, noRoleDecision } from "./decision.js";
+import { missingServerLimitFault, serverOf } from "./tools.js";
 import { parseTemplate, witnesses } from "./templates.js";
 import { newCall, type Call, type Evaluator } from "./types.js";
 import { visibilityOf } from "./visibility.js";
@@ -20,7 +21,7 @@ export function listDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, 
   const kind = row.lists as TargetKind;
   const item = req[kind];
   const rs = ev.resolveRoles(req, call, item !== undefined);
-  const tool = kind === "tool" && item !== undefined ? ev.tool(item) : undefined;
+  const tool = kind === "tool" && item !== undefined ? ev.tool(item, serverOf(req)) : undefined;
   const risk = tool?.risk;
   if (!rs) {
     const d = noRoleDecision(call, risk);
@@ -29,6 +30,14 @@ export function listDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, 
   }
   const roles = rs.roles;
   if (item === undefined) return decision("allow", [{ code: "allow_rule", message: REASON_TEXT.listAllowed(listNoun(row)) }], roles, call.errors ?? EMPTY, EMPTY, undefined);
+  // Server blocks with limits, and a request that names no server: every call it stands for is denied.
+  // (A tool whose server-scoped blocks cannot be judged says so first, as a call does: visibility.ts.)
+  if (ev.serverBudgets.size > 0 && serverOf(req) === undefined && !tool?.fault) {
+    const [name, ids] = ev.serverBudgets.entries().next().value as [string, readonly string[]];
+    const d = decision("deny", [missingServerLimitFault(ids[0]!, name)], roles, call.errors ?? EMPTY, EMPTY, risk) as Mutable<Decision>;
+    d.visibility = "never";
+    return d;
+  }
   if (row.templates) return templateDecision(ev, req, item, roles, call);
   const { v, reasons } = visibilityOf(req, roles.length > 0, ev.defaultAllow, rs.candidates(kind, item), ev.unsureDenies(call, kind, item), ev.maybeRules(call, kind, item), tool);
   if (v === "never") {

@@ -54,13 +54,16 @@ export function matchRules(req: PolicyRequest, cands: readonly CoreRule[], unsur
   return undefined;
 }
 
+const MAX_BUDGET_MEMO = 256;
+
 /** Budgets when one rule allows: shared frozen lists, no allocation after the first call. */
 export function singleBudgets(r: CoreRule, tool: CoreTool | undefined): readonly string[] {
   if (!tool || tool.budgetIds.length === 0) return r.baseBudgets;
-  let memo = r.budgetMemo.get(tool.name);
+  let memo = r.budgetMemo.get(tool.key);
   if (!memo) {
     memo = Object.freeze([...r.baseBudgets, ...tool.budgetIds]);
-    r.budgetMemo.set(tool.name, memo);
+    // Keyed by the set of blocks, not the name; bounded all the same (families can combine in many ways).
+    if (r.budgetMemo.size < MAX_BUDGET_MEMO) r.budgetMemo.set(tool.key, memo);
   }
   return memo;
 }

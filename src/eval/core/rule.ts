@@ -5,7 +5,7 @@
 import type { Reason } from "../../contract/index.js";
 import { REASON_TEXT } from "../../contract/reasons.js";
 import type { IrRule, IrTool } from "../../ir/ir.js";
-import type { CoreRule, CoreTool, Pred, TriPred } from "./types.js";
+import type { CoreApproval, CoreBlock, CoreRule, Pred, TriPred } from "./types.js";
 
 export interface Conditions {
   readonly when: Pred | undefined;
@@ -35,15 +35,14 @@ export function coreRule(r: IrRule, c: Conditions, baseBudgets: readonly string[
   };
 }
 
-export function coreTool(t: IrTool, args: CoreTool["args"], approval: Pred | undefined, approvalTri: TriPred | undefined): CoreTool {
-  return {
-    name: t.name,
-    risk: t.risk,
-    args,
-    argsRule: `tool:${t.name}/args`,
-    approval,
-    approvalTri,
-    approvalReason: Object.freeze({ code: "approval_required" as const, rule: `tool:${t.name}/approval`, message: REASON_TEXT.approvalRequired(t.name) }),
-    budgetIds: t.budgets.map((b) => b.id),
+/** One tool block in the core's form (merged with the other blocks of a call by tools.ts). */
+export function coreBlock(t: IrTool, args: CoreBlock["args"], when: Pred | undefined, whenTri: TriPred | undefined): CoreBlock {
+  const approval: CoreApproval | undefined = t.approval && {
+    label: t.name,
+    rule: `${t.id}/approval`,
+    when,
+    whenTri,
+    reason: Object.freeze({ code: "approval_required" as const, rule: `${t.id}/approval`, message: REASON_TEXT.approvalRequired(t.name) }),
   };
+  return { id: t.id, risk: t.risk, args, approval, budgetIds: Object.freeze(t.budgets.map((b) => b.id)) };
 }

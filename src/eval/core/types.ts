@@ -32,23 +32,57 @@ export interface CoreRule {
   readonly reasons: readonly Reason[];
   /** Budget ids when this rule alone allows a call to a tool without budgets of its own (policy + role), frozen. */
   readonly baseBudgets: readonly string[];
-  /** The same plus a tool's own budgets, by tool name, frozen (bounded by the declared tools). */
+  /** The same plus a tool's own budgets, by `CoreTool.key`, frozen (bounded: see match.ts). */
   readonly budgetMemo: Map<string, readonly string[]>;
 }
 
-/** A declared tool as the core sees it. */
-export interface CoreTool {
-  readonly name: string;
+/** One tool block's `approval required [when ...]` as the core sees it. */
+export interface CoreApproval {
+  /** The block's name as written (the tool, or the family glob), for messages. */
+  readonly label: string;
+  /** `tool:NAME/approval` (`server:S/tool:NAME/approval` in a server block). */
+  readonly rule: string;
+  /** Whether approval is needed (throws `EvalError`); undefined when unconditional. */
+  readonly when: Pred | undefined;
+  /** Its three-valued form; undefined when unconditional. */
+  readonly whenTri: TriPred | undefined;
+  /** `approval_required` naming this block, frozen. */
+  readonly reason: Reason;
+}
+
+/** One tool block (exact or family) in the evaluator's form, before merging. */
+export interface CoreBlock {
+  readonly id: string;
   readonly risk: Risk | undefined;
-  /** The `args` check: a fault message (naming `args.path`) or null. */
+  /** The block's `args` check: a fault message (naming `args.path`) or null. */
   readonly args: ((value: unknown) => string | null) | undefined;
-  readonly argsRule: string;
-  /** Whether approval is needed (throws `EvalError`); undefined when the tool has no `approval required`. */
-  readonly approval: Pred | undefined;
-  /** Its three-valued form; undefined when approval is unconditional (or absent). */
-  readonly approvalTri: TriPred | undefined;
-  readonly approvalReason: Reason;
+  readonly approval: CoreApproval | undefined;
   readonly budgetIds: readonly string[];
+}
+
+/** A failing `args` check: the message and the id of the block whose `args` failed. */
+export interface ArgsFault {
+  readonly rule: string;
+  readonly message: string;
+}
+
+/**
+ * Every tool block that applies to a call, merged (grammar/README.md "Tool families"): the highest risk,
+ * every `args` check (the first failing one, in block order, denies), every approval (any requiring it
+ * requires it; any erring denies), every limit. The same value serves every tool name with the same blocks.
+ */
+export interface CoreTool {
+  /** The identity of the set of blocks (their ids), for memos keyed by it. */
+  readonly key: string;
+  readonly risk: Risk | undefined;
+  readonly args: ((value: unknown) => ArgsFault | null) | undefined;
+  readonly approvals: readonly CoreApproval[];
+  readonly budgetIds: readonly string[];
+  /**
+   * Set when the call cannot be judged: server-scoped blocks (or server limits) apply to this tool and the
+   * request names no server. The call is denied with this reason (never skipped).
+   */
+  readonly fault: Reason | undefined;
 }
 
 /** The roles held by a principal, and the candidate rules they bring. */
@@ -87,6 +121,11 @@ export interface Evaluator {
   readonly defaultAllow: boolean;
   /** Top-level budget ids, in source order. */
   readonly policyBudgets: readonly string[];
+  /**
+   * The budget ids of each `server` block's own limits, by server (only servers that have some): an
+   * allowed call to that server counts against them; a call naming no server is denied while any exist.
+   */
+  readonly serverBudgets: ReadonlyMap<string, readonly string[]>;
   /** Budget ids of a role, in source order. */
   roleBudgets(role: string): readonly string[];
   /**
@@ -99,8 +138,11 @@ export interface Evaluator {
   unsureDenies(call: Call, kind: TargetKind, name: string): readonly Unsure[] | undefined;
   /** The rules (allow and deny) of `call.maybe`'s roles of `kind` matching `name`: roles sorted, rules in source order. */
   maybeRules(call: Call, kind: TargetKind, name: string): readonly CoreRule[] | undefined;
-  /** A declared tool. */
-  tool(name: string): CoreTool | undefined;
+  /**
+   * The merged tool blocks applying to a call of `name` on upstream `server` (undefined: the request names
+   * no server); undefined when no block applies and nothing is in doubt.
+   */
+  tool(name: string, server: string | undefined): CoreTool | undefined;
   /** The concrete URIs the resource rules name (`resourceSeeds` in templates.ts, computed once or per call). */
   resourceSeeds(): readonly string[];
 }

@@ -65,12 +65,19 @@ export function visibilityOf(
   // An allow that depends on the arguments may also err on them (a missing or mistyped argument), and an
   // erring allow denies (step 4): `always` only when no candidate's condition reads the arguments.
   if (denyMaybe || allowMaybe || !sure || (!allowSure && !defaultAllow)) return { v: "depends" };
-  if (tool?.approval) {
-    if (!tool.approvalTri) return { v: "depends" };
-    const a = tool.approvalTri(req);
-    // An approval condition that errs whatever the arguments denies every call (step 8).
-    if (a === "error") return { v: "never", reasons: [{ code: "evaluation_error", rule: `tool:${tool.name}/approval`, message: REASON_TEXT.approvalError(tool.name) }] };
-    if (a !== false) return { v: "depends" };
+  // Server-scoped blocks apply and the request names no server: every call is denied (step 7).
+  if (tool?.fault) return { v: "never", reasons: [tool.fault] };
+  // Every block's approval (tool families): one erring whatever the arguments denies every call (step 8);
+  // one that holds or may hold makes the tool `depends`.
+  let depends = false;
+  if (tool) for (const ap of tool.approvals) {
+    if (!ap.whenTri) {
+      depends = true;
+      continue;
+    }
+    const a = ap.whenTri(req);
+    if (a === "error") return { v: "never", reasons: [{ code: "evaluation_error", rule: ap.rule, message: REASON_TEXT.approvalError(ap.label) }] };
+    if (a !== false) depends = true;
   }
-  return { v: "always" };
+  return { v: depends ? "depends" : "always" };
 }

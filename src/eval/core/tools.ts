@@ -1,0 +1,58 @@
+/**
+ * Merging the tool blocks that apply to one call (grammar/README.md, "Tool families" and "Server blocks")
+ * into the one `CoreTool` the decision reads: the highest risk; every `args` check, in block order (the
+ * first fault denies, naming its block); every approval (any requiring it requires it, naming the
+ * first such block; any erring denies); every limit, in block order. An exact block is one block among
+ * others: there is no precedence. Both evaluators merge here, so they cannot merge differently.
+ * INVARIANT: the merged value depends only on the blocks (and the fault), never on the tool's name, so
+ * it can be shared by every name with the same blocks.
+ */
+import type { PolicyRequest, Reason } from "../../contract/index.js";
+import { REASON_TEXT } from "../../contract/reasons.js";
+import type { IrTool, Risk } from "../../ir/ir.js";
+import type { ArgsFault, CoreBlock, CoreTool } from "./types.js";
+
+const RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+/** The merged tool of `blocks` (block order), with `fault` when the call cannot be judged; undefined when there is nothing. */
+export function mergeBlocks(blocks: readonly CoreBlock[], fault?: Reason): CoreTool | undefined {
+  if (blocks.length === 0 && fault === undefined) return undefined;
+  let risk: Risk | undefined;
+  for (const b of blocks) if (b.risk !== undefined && (risk === undefined || RANK[b.risk] > RANK[risk])) risk = b.risk;
+  const checks = blocks.filter((b) => b.args !== undefined);
+  const args =
+    checks.length === 0
+      ? undefined
+      : (value: unknown): ArgsFault | null => {
+          for (const b of checks) {
+            const message = b.args!(value);
+            if (message !== null) return { rule: `${b.id}/args`, message };
+          }
+          return null;
+        };
+  const approvals = Object.freeze(blocks.flatMap((b) => (b.approval ? [b.approval] : [])));
+  const budgetIds = Object.freeze(blocks.flatMap((b) => b.budgetIds));
+  const key = JSON.stringify([blocks.map((b) => b.id), fault?.rule ?? null]);
+  return { key, risk, args, approvals, budgetIds, fault };
+}
+
+/**
+ * The reason a call is denied when server-scoped tool blocks would apply to it but the request names no
+ * server (`scoped`: those blocks, non-empty): they cannot be skipped, and cannot be told apart from a call
+ * to their servers.
+ */
+export function missingServerFault(scoped: readonly IrTool[]): Reason {
+  const first = scoped[0]!;
+  return Object.freeze({ code: "evaluation_error" as const, rule: first.id, message: REASON_TEXT.serverMissing(first.id, first.server!) });
+}
+
+/** The same for a server's own limits (`id`: the first one's id), which count every call to that server. */
+export function missingServerLimitFault(id: string, server: string): Reason {
+  return Object.freeze({ code: "evaluation_error" as const, rule: id, message: REASON_TEXT.serverMissing(id, server) });
+}
+
+/** The upstream server a request names (`server.name`), or undefined. */
+export function serverOf(req: PolicyRequest): string | undefined {
+  const n = req.server?.name;
+  return typeof n === "string" ? n : undefined;
+}
