@@ -10,7 +10,7 @@ import { constraintCheck, globTest, setMatcher, stringPattern } from "../ir/matc
 import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { EvalError } from "../contract/errors.js";
-import { describeValue } from "../eval/request.js";
+import { describeValue, zonedReader } from "../eval/request.js";
 import type { Tri } from "../eval/interpreter.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 
@@ -30,7 +30,8 @@ export function compileExpr(e: IrExpr): Fn {
     case "attr": {
       // The row's reader is fetched here, once, not looked up on every call.
       const { path, text } = e;
-      const read = ATTRIBUTES[e.root].read;
+      // A zoned read (`time.in("Europe/Berlin").hour`) gets its reader, and so its formatter, here too.
+      const read = e.zone === undefined ? ATTRIBUTES[e.root].read : zonedReader(e.root, e.zone);
       return (req) => read(req, path, text);
     }
     case "has": {

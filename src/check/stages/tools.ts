@@ -59,12 +59,13 @@ function lowerTool(sym: Symbols, t: A.ToolDecl): IrTool {
     const when = t.approval.when && lowerCondition(sym, t.approval.when);
     approval = when ? { when: when.ir } : {};
   }
+  const args = t.args && lowerType(sym, t.args);
   return {
     name: t.name.text,
     ...(risk && { risk }),
     ...(approval && { approval }),
-    ...(t.args && { args: lowerType(sym, t.args) }),
-    budgets: lowerLimits(sym, t.limits, `tool:${t.name.text}`, { level: "tool", tool: t.name.text }),
+    ...(args && { args }),
+    budgets: lowerLimits(sym, t.limits, `tool:${t.name.text}`, { level: "tool", tool: t.name.text }, { tool: { name: t.name.text, ...(args && { args }) } }),
     span: t.name.span,
   };
 }
