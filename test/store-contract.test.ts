@@ -127,6 +127,22 @@ function contract(name: string, make: () => MakeStore, keepsReservations = true)
         expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: T0 + W, windows: [WIN0 + 1] });
       });
 
+      it("with a window origin (weeks from Monday): counts from the origin, retries at its window end, settles in it", async () => {
+        // Windows of 10 s starting 3 s after multiples of 10 s: T0 + 1000 is in the window [T0 - 7000, T0 + 3000).
+        const r = rig();
+        const spec: CounterSpec = { ...counter("o", 1, 1), windowOriginMs: 3000 };
+        const w = Math.floor((T0 + 1000 - 3000) / W);
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: r.t, windows: [w] });
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "exceeded", now: r.t, index: 0, used: 1, retryAfterMs: 2000 });
+        const adj = { key: "o", mode: "counter" as const, limit: 1, windowMs: W, windowOriginMs: 3000, ttlMs: 0, window: w, delta: -1 };
+        expect(await settle(r, { adjustments: [adj] })).toEqual({ applied: true });
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "ok", windows: [w] });
+        r.advance(1999); // the window's last millisecond
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", retryAfterMs: 1 });
+        r.advance(1);
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: T0 + 3000, windows: [w + 1] });
+      });
+
       it("needs used < limit and used + amount <= limit", async () => {
         const r = rig();
         expect((await reserve(r, { counters: [counter("c", 5, 3)] })).status).toBe("ok");
@@ -282,6 +298,15 @@ function contract(name: string, make: () => MakeStore, keepsReservations = true)
       // Refunds apply only to stores that record reservations (MemoryStore answers synchronously and
       // records none, see store.ts): for the others these cases are not registered, rather than skipped.
       const itRecording = (title: string, body: () => Promise<void>) => (keepsReservations ? it(title, body) : undefined);
+
+      itRecording("refunds a counter with a window origin in its window", async () => {
+        const r = rig();
+        const spec: CounterSpec = { ...counter("o", 1, 1), windowOriginMs: 3000 };
+        expect((await reserve(r, { counters: [spec], reservation: res("ro") })).status).toBe("ok");
+        expect(await cancel(r, "ro")).toEqual({ refunded: true });
+        expect((await reserve(r, { counters: [spec] })).status).toBe("ok");
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", retryAfterMs: 2000 });
+      });
 
       itRecording("refunds a reservation that was applied, once; a second cancel changes nothing", async () => {
         const r = rig();
