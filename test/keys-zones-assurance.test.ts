@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { analyzePolicy, compilePolicy, createEngine, MemoryStore, whatMay } from "mcppolicy";
+import { analyzePolicy, compilePolicy, createEngine, MemoryStore, Policy, whatMay } from "mcppolicy";
 import { arbitraries, forAllRequests } from "mcppolicy/testing";
 
 const sample = <T>(arb: fc.Arbitrary<T>, numRuns = 1500, seed = 7) => fc.sample(arb, { numRuns, seed });
@@ -68,6 +68,19 @@ describe("zoned times over generated requests", () => {
       { numRuns: 800, seed: 3 },
     );
     expect(seen).toEqual(new Set(["allow", "deny"]));
+  });
+});
+
+describe("a zone the platform does not know, in an IR the checker did not make", () => {
+  it("denies with an evaluation error on both evaluators, and never throws", () => {
+    const ir = structuredClone(ZONED.ir) as unknown as { roles: Map<string, { rules: { when?: { es: { l: { zone?: string } }[] } }[] }> };
+    ir.roles.get("agent")!.rules[0]!.when!.es[0]!.l.zone = "Mars/Olympus_Mons";
+    const p = new Policy(ir as unknown as Policy["ir"], [], []);
+    const r = { principal: { roles: ["agent"] }, tool: "deploy", time: "2026-01-05T10:00:00Z" };
+    for (const d of [p.decide(r), p.interpret(r)]) {
+      expect(d.effect).toBe("deny");
+      expect(d.reasons.map((x) => x.code)).toContain("evaluation_error");
+    }
   });
 });
 

@@ -31,7 +31,19 @@ export function compileExpr(e: IrExpr): Fn {
       // The row's reader is fetched here, once, not looked up on every call.
       const { path, text } = e;
       // A zoned read (`time.in("Europe/Berlin").hour`) gets its reader, and so its formatter, here too.
-      const read = e.zone === undefined ? ATTRIBUTES[e.root].read : zonedReader(e.root, e.zone);
+      // A zone the platform does not know (an IR the checker did not make) errs on each call: it denies.
+      if (e.zone !== undefined) {
+        let zoned: ReturnType<typeof zonedReader>;
+        try {
+          zoned = zonedReader(e.root, e.zone);
+        } catch (err) {
+          return () => {
+            throw err;
+          };
+        }
+        return (req) => zoned(req, path, text);
+      }
+      const read = ATTRIBUTES[e.root].read;
       return (req) => read(req, path, text);
     }
     case "has": {
