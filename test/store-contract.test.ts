@@ -462,6 +462,7 @@ interface PoolEntry {
   limit: number;
   rate?: number;
   windowMs: number;
+  windowOriginMs?: number;
   ttlMs: number;
 }
 
@@ -471,6 +472,8 @@ const POOL: readonly PoolEntry[] = [
   { key: "c1", mode: "counter", limit: 6, windowMs: W, ttlMs: 0 },
   { key: "c2", mode: "counter", limit: 2.5, windowMs: 0, ttlMs: 20_000 },
   { key: "c3", mode: "counter", limit: 7.3, windowMs: 3_000, ttlMs: 0 },
+  // Windows that start 1.7 s after multiples of 4 s (as weeks start on Mondays, not at the epoch).
+  { key: "c4", mode: "counter", limit: 3, windowMs: 4_000, windowOriginMs: 1_700, ttlMs: 0 },
 ];
 
 type Op =
@@ -572,7 +575,7 @@ async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, op
         const req: SettleRequest = {
           adjustments: op.adjustments.map(({ pick, delta, stale }) => {
             const p = POOL[pick]!;
-            const w = p.windowMs > 0 ? Math.floor(clock.t / p.windowMs) : 0;
+            const w = p.windowMs > 0 ? Math.floor((clock.t - (p.windowOriginMs ?? 0)) / p.windowMs) : 0;
             return { ...p, window: stale ? w - 1 : w, delta };
           }),
           ...(op.idem ? { idempotency: op.idem } : {}),
