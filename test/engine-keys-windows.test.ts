@@ -139,6 +139,19 @@ function suite(name: string, make: (now: () => number) => Promise<Engine> | Engi
       expect(await effect(engine, as(longId))).toBe("allow");
       expect(await effect(engine, as(longId))).toBe("deny");
       expect(await effect(engine, as(idHash))).toBe("allow");
+      // Lone surrogates: UTF-8 (Redis keys, hashes) would turn each into U+FFFD, so two of them must not meet.
+      for (const t of ["\uD800", "\uDBFF", "\uDC00", "\uFFFD"]) {
+        expect(await effect(engine, req("tenant_call", { tenant: t })), escape(t)).toBe("allow");
+        expect(await effect(engine, req("tenant_call", { tenant: t })), escape(t)).toBe("allow");
+      }
+      expect(await effect(engine, req("tenant_call", { tenant: "\uD800" }))).toBe("deny");
+      const longLone = `${"q".repeat(300)}\uD800`;
+      expect(await effect(engine, req("tenant_call", { tenant: longLone }))).toBe("allow");
+      expect(await effect(engine, req("tenant_call", { tenant: longLone.replace("\uD800", "\uDBFF") }))).toBe("allow");
+      expect(await effect(engine, req("tenant_call", { tenant: longLone.replace("\uD800", "\uFFFD") }))).toBe("allow");
+      const asId = (id: string) => req("combo", {}, { principal: { id, roles: ["agent"] } });
+      expect(await effect(engine, asId("a\uD800"))).toBe("allow");
+      expect(await effect(engine, asId("a\uDBFF"))).toBe("allow");
       // 5 and "5" are different tenants (and neither is "n5", the number's inner spelling).
       expect(await effect(engine, req("tenant_call", { tenant: 5 }))).toBe("allow");
       expect(await effect(engine, req("tenant_call", { tenant: 5 }))).toBe("allow");

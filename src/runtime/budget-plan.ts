@@ -11,8 +11,9 @@
  *   server.name, a key attribute that is absent or not a string or finite number), or whose cost argument
  *   is not a finite number >= 0, gets an error reason: the engine denies it.
  * - Different key values never share a counter: every part is length-prefixed, attribute values carry
- *   their type (`"5"` is not `5`), and a value that is long or starts with `#` (the mark of a hash) is
- *   hashed, so no value can spell another value's part or hash.
+ *   their type (`"5"` is not `5`), a value that is long or starts with `#` or `%` (the marks of a hash)
+ *   is hashed, and a value holding a lone surrogate is hashed from its JSON text, so no value can spell
+ *   another value's part or hash, and every store key is well-formed text (Redis keys are UTF-8).
  * - Fixed windows are aligned to the UTC epoch; weeks to Monday 00:00 UTC (`windowOriginMs`).
  */
 import { parseIpStrict } from "../builtins/cidr/cidr.js";
@@ -155,12 +156,20 @@ export type Plan = { readonly counters: readonly PlannedCounter[] } | { readonly
 
 const MAX_KEY_PART = 256;
 
+/** A lone surrogate: UTF-8 (a Redis key, a hash's input) would turn each into U+FFFD, so two would meet. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * One key part in a store key: length-prefixed, so parts never run into each other. A long value is
- * hashed (`#` and its SHA-256); so is a value that starts with `#`, or it could spell a hash.
+ * hashed (`#` and its SHA-256); so is a value that starts with `#` or `%`, or it could spell a hash. A
+ * value holding a lone surrogate is `%` and the SHA-256 of its JSON text (which escapes the surrogate),
+ * so no two such values, nor such a value and any other, share a key.
  */
 function part(s: string): string {
-  const v = s.length > MAX_KEY_PART || s.startsWith("#") ? `#${sha256(s)}` : s;
+  const v =
+    LONE_SURROGATE.test(s) ? `%${sha256(JSON.stringify(s))}`
+    : s.length > MAX_KEY_PART || s.startsWith("#") || s.startsWith("%") ? `#${sha256(s)}`
+    : s;
   return `${v.length}:${v}`;
 }
 
