@@ -16,7 +16,8 @@ import type { SourceFile } from "./source/source.js";
 import { INVISIBLE } from "./contract/names.js";
 import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./eval/resolve.js";
 import { sha256 } from "./contract/canonical.js";
-import { allToolBlocks, toolBlocks } from "./ir/queries.js";
+import { toolBlocks } from "./ir/queries.js";
+import { allBudgets } from "./ir/budget-keys.js";
 
 export interface CompileOptions {
   /** Shown in diagnostics; imports resolve relative to it. Default `policy.mcppolicy`. */
@@ -136,11 +137,7 @@ export class Policy {
     this.name = ir.name;
     this.version = ir.version;
     this.defaultEffect = ir.defaultEffect;
-    const all: Budget[] = [...ir.budgets];
-    for (const r of ir.roles.values()) all.push(...r.budgets);
-    for (const t of allToolBlocks(ir)) all.push(...t.budgets);
-    for (const s of ir.servers.values()) all.push(...s.budgets);
-    this.budgets = all;
+    this.budgets = allBudgets(ir);
     this.redactKeys = ir.redactKeys;
     const hash = sha256(JSON.stringify(sources.map((f) => [f.name, f.text]))).slice(0, 16);
     this.fingerprint = `${ir.name}@${ir.version ?? ""}#${hash}`;

@@ -68,15 +68,15 @@ describe("policies/seed.mcppolicy keeps the seed guide", () => {
     const d = call("admin", "execute_command");
     expect(d.risk).toBe("critical");
     expect(d.budgets).toContain("tool:execute_command/limit/1");
-    expect(seed.budgets.find((b) => b.id === "tool:execute_command/limit/1")).toMatchObject({ kind: "calls", amount: 5, key: "session" });
+    expect(seed.budgets.find((b) => b.id === "tool:execute_command/limit/1")).toMatchObject({ kind: "calls", amount: 5, keys: [{ k: "named", name: "session" }] });
     expect(call("admin", "write_file").effect).toBe("require_approval");
     expect(call("admin", "query_database", { query: "SELECT 1", database: "analytics" }).risk).toBe("medium");
   });
   it("8: the rate limit (60/min, burst 10, per client) and the session token budget are declared", () => {
     expect(seed.budgets).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ kind: "rate", amount: 60, window: "minute", burst: 10, key: "client" }),
-        expect.objectContaining({ kind: "tokens", input: 500000, output: 100000, key: "session" }),
+        expect.objectContaining({ kind: "rate", amount: 60, window: "minute", burst: 10, keys: [{ k: "named", name: "client" }] }),
+        expect.objectContaining({ kind: "tokens", input: 500000, output: 100000, keys: [{ k: "named", name: "session" }] }),
       ]),
     );
   });

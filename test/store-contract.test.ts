@@ -127,6 +127,22 @@ function contract(name: string, make: () => MakeStore, keepsReservations = true)
         expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: T0 + W, windows: [WIN0 + 1] });
       });
 
+      it("with a window origin (weeks from Monday): counts from the origin, retries at its window end, settles in it", async () => {
+        // Windows of 10 s starting 3 s after multiples of 10 s: T0 + 1000 is in the window [T0 - 7000, T0 + 3000).
+        const r = rig();
+        const spec: CounterSpec = { ...counter("o", 1, 1), windowOriginMs: 3000 };
+        const w = Math.floor((T0 + 1000 - 3000) / W);
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: r.t, windows: [w] });
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "exceeded", now: r.t, index: 0, used: 1, retryAfterMs: 2000 });
+        const adj = { key: "o", mode: "counter" as const, limit: 1, windowMs: W, windowOriginMs: 3000, ttlMs: 0, window: w, delta: -1 };
+        expect(await settle(r, { adjustments: [adj] })).toEqual({ applied: true });
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "ok", windows: [w] });
+        r.advance(1999); // the window's last millisecond
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", retryAfterMs: 1 });
+        r.advance(1);
+        expect(await reserve(r, { counters: [spec] })).toEqual({ status: "ok", now: T0 + 3000, windows: [w + 1] });
+      });
+
       it("needs used < limit and used + amount <= limit", async () => {
         const r = rig();
         expect((await reserve(r, { counters: [counter("c", 5, 3)] })).status).toBe("ok");
@@ -283,6 +299,15 @@ function contract(name: string, make: () => MakeStore, keepsReservations = true)
       // records none, see store.ts): for the others these cases are not registered, rather than skipped.
       const itRecording = (title: string, body: () => Promise<void>) => (keepsReservations ? it(title, body) : undefined);
 
+      itRecording("refunds a counter with a window origin in its window", async () => {
+        const r = rig();
+        const spec: CounterSpec = { ...counter("o", 1, 1), windowOriginMs: 3000 };
+        expect((await reserve(r, { counters: [spec], reservation: res("ro") })).status).toBe("ok");
+        expect(await cancel(r, "ro")).toEqual({ refunded: true });
+        expect((await reserve(r, { counters: [spec] })).status).toBe("ok");
+        expect(await reserve(r, { counters: [spec] })).toMatchObject({ status: "exceeded", retryAfterMs: 2000 });
+      });
+
       itRecording("refunds a reservation that was applied, once; a second cancel changes nothing", async () => {
         const r = rig();
         const specs = [counter("c", 3, 1), bucket("b", 3, 0.000001), counter("cost", 10, 2.5, 0, 60_000)];
@@ -437,6 +462,7 @@ interface PoolEntry {
   limit: number;
   rate?: number;
   windowMs: number;
+  windowOriginMs?: number;
   ttlMs: number;
 }
 
@@ -446,6 +472,8 @@ const POOL: readonly PoolEntry[] = [
   { key: "c1", mode: "counter", limit: 6, windowMs: W, ttlMs: 0 },
   { key: "c2", mode: "counter", limit: 2.5, windowMs: 0, ttlMs: 20_000 },
   { key: "c3", mode: "counter", limit: 7.3, windowMs: 3_000, ttlMs: 0 },
+  // Windows that start 1.7 s after multiples of 4 s (as weeks start on Mondays, not at the epoch).
+  { key: "c4", mode: "counter", limit: 3, windowMs: 4_000, windowOriginMs: 1_700, ttlMs: 0 },
 ];
 
 type Op =
@@ -547,7 +575,7 @@ async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, op
         const req: SettleRequest = {
           adjustments: op.adjustments.map(({ pick, delta, stale }) => {
             const p = POOL[pick]!;
-            const w = p.windowMs > 0 ? Math.floor(clock.t / p.windowMs) : 0;
+            const w = p.windowMs > 0 ? Math.floor((clock.t - (p.windowOriginMs ?? 0)) / p.windowMs) : 0;
             return { ...p, window: stale ? w - 1 : w, delta };
           }),
           ...(op.idem ? { idempotency: op.idem } : {}),

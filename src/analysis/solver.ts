@@ -32,7 +32,12 @@ const RANGE: Partial<Record<AttrRoot, [number, number]>> = Object.fromEntries(
   ATTRIBUTE_ROWS.flatMap((r) => (r.domain.kind === "range" ? [[r.path, [r.domain.lo, r.domain.hi]]] : [])),
 );
 
-export function attrKey(a: { root: AttrRoot; path: readonly string[] }): string {
+/**
+ * One key per attribute read; a zoned time (`time.in("Europe/Berlin").hour`) is its own attribute (a
+ * sound over-approximation: its tie to `time.hour` is not modelled).
+ */
+export function attrKey(a: { root: AttrRoot; path: readonly string[]; zone?: string }): string {
+  if (a.zone !== undefined) return `${a.root}@${a.zone}`;
   return a.path.length === 0 ? a.root : `${a.root}\u0000${a.path.join("\u0000")}`;
 }
 
@@ -353,7 +358,7 @@ type StaticType = "string" | "number" | "boolean" | "list" | "scalar";
 function safeType(a: IrExpr & { k: "attr" }, env: Env, args: IrType | undefined, present: ReadonlySet<string>): StaticType | undefined {
   if (env.known(a.root)) {
     try {
-      const v = readAttr(env.req, a.root, a.path, a.text);
+      const v = readAttr(env.req, a.root, a.path, a.text, a.zone);
       if (Array.isArray(v)) return "list";
       return typeof v === "string" ? "string" : typeof v === "number" ? "number" : typeof v === "boolean" ? "boolean" : undefined;
     } catch {

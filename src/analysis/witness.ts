@@ -77,7 +77,9 @@ function setField(req: PolicyRequest, part: RequestField, field: string, v: unkn
 function timeValues(h: Harvest): unknown[] {
   const nums = (root: string, dflt: number, max: number) =>
     [dflt, ...((h.values.get(root) ?? []) as unknown[])].filter((v): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= max);
-  const hours = uniq(nums("time.hour", 10, 23)) as number[];
+  // A zoned read (`time.in(Z).hour`) compares local hours: every UTC hour is tried then.
+  const zoned = [...h.values.keys()].some((k) => k.startsWith("time.hour@"));
+  const hours = uniq([...nums("time.hour", 10, 23), ...(zoned ? Array.from({ length: 24 }, (_, i) => i) : [])]) as number[];
   const minutes = uniq(nums("time.minute", 0, 59)) as number[];
   const days = uniq(nums("time.weekday", 1, 6)) as number[];
   const out: unknown[] = [];

@@ -52,7 +52,15 @@ export interface PathExpr {
   readonly kind: "path";
   readonly root: string;
   readonly segments: readonly string[];
+  /** A segment called with a string (`time.in("Europe/Berlin").hour`): `at` indexes `segments`. */
+  readonly calls?: readonly PathCall[];
   readonly span: Span;
+}
+
+export interface PathCall {
+  readonly at: number;
+  readonly arg: string;
+  readonly argSpan: Span;
 }
 
 // ---- types of arguments ----
@@ -103,10 +111,20 @@ export interface LimitDecl {
   readonly amount?: { readonly value: number; readonly span: Span };
   readonly namedAmounts: readonly { readonly name: Name; readonly value: number; readonly span: Span }[];
   readonly window?: Name;
+  /** `per 5 minutes`: the 5. */
+  readonly windowCount?: { readonly value: number; readonly span: Span };
   readonly burst?: { readonly value: number; readonly span: Span };
-  readonly key?: Name;
+  /** `by KEY, KEY`: each a word (`principal`) or an attribute path (`principal.claims.tenant`). */
+  readonly keys?: readonly LimitKey[];
   readonly failMode?: Name;
   readonly from?: PathExpr;
+  readonly span: Span;
+}
+
+/** A budget key as written: `root` alone is a named key; with segments, an attribute path. */
+export interface LimitKey {
+  readonly root: Name;
+  readonly segments: readonly string[];
   readonly span: Span;
 }
 

@@ -15,6 +15,7 @@ import { ATTRIBUTE_PATHS, ATTRIBUTES, type AttributeRow, type AttrRoot, type Att
 import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
 import { argTypeOf, type ArgScope, type ArgType } from "./arg-typing.js";
+import { lowerZonedTime } from "./time-zones.js";
 
 type StaticType = AttrType | "list" | "set" | "object";
 
@@ -71,6 +72,11 @@ function resolveAttribute(sym: Symbols, p: A.PathExpr): { root: AttrRoot; path: 
 }
 
 function lowerPath(sym: Symbols, p: A.PathExpr): Lowered {
+  if (p.calls) {
+    // `time.in("Europe/Berlin").hour` (check/time-zones.ts).
+    const z = lowerZonedTime(sym, p);
+    return z ? { ir: { k: "attr", root: z.root, path: [], text: z.text, zone: z.zone }, type: "number" } : BAD;
+  }
   if (!ROOTS.has(p.root)) {
     const c = sym.consts.get(p.root);
     if (c && p.segments.length === 0) return { ir: { k: "lit", value: c.value.value }, type: c.value.kind };
@@ -196,6 +202,10 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
     case "path":
       return lowerPath(sym, e);
     case "has": {
+      if (e.path.calls) {
+        const z = lowerZonedTime(sym, e.path);
+        return z ? { ir: { k: "has", root: z.root, path: [], text: z.text }, type: "boolean" } : { ...BAD, type: "boolean" };
+      }
       if (!ROOTS.has(e.path.root)) {
         sym.diagnostics.push(typeMismatch(e.path.span, "`has` tests an attribute of the request", "write e.g. `has principal.claims.org`"));
         return { ...BAD, type: "boolean" };

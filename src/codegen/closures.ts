@@ -10,7 +10,7 @@ import { constraintCheck, globTest, regexTest, setMatcher, stringPattern } from 
 import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
 import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { EvalError } from "../contract/errors.js";
-import { describeValue } from "../eval/request.js";
+import { describeValue, zonedReader } from "../eval/request.js";
 import type { Tri } from "../eval/interpreter.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 
@@ -30,6 +30,19 @@ export function compileExpr(e: IrExpr): Fn {
     case "attr": {
       // The row's reader is fetched here, once, not looked up on every call.
       const { path, text } = e;
+      // A zoned read (`time.in("Europe/Berlin").hour`) gets its reader, and so its formatter, here too.
+      // A zone the platform does not know (an IR the checker did not make) errs on each call: it denies.
+      if (e.zone !== undefined) {
+        let zoned: ReturnType<typeof zonedReader>;
+        try {
+          zoned = zonedReader(e.root, e.zone);
+        } catch (err) {
+          return () => {
+            throw err;
+          };
+        }
+        return (req) => zoned(req, path, text);
+      }
       const read = ATTRIBUTES[e.root].read;
       return (req) => read(req, path, text);
     }

@@ -78,6 +78,11 @@ export interface AttributeRow<P extends string = string> {
   readonly name?: true;
   readonly domain: AttrDomain;
   readonly gen: GenHint;
+  /**
+   * The `time.*` rows: the reader of the same part in an IANA time zone (`time.in("Europe/Berlin").hour`).
+   * `zone` must be canonical (`canonicalTimeZone`); the zone's formatter is made once, by this call.
+   */
+  readonly zoned?: (zone: string) => Reader;
 }
 
 const OPEN: AttrDomain = { kind: "open" };
@@ -171,10 +176,43 @@ function free<P extends string>(path: P, at: AttributeRow["at"]): AttributeRow<P
   return { path, type: "any", open: true, at, read, has: readable(read), domain: OPEN, gen: { kind: "free" } };
 }
 
+/** The parts of a time a zoned reader can give (the names of `Intl.DateTimeFormat` parts). */
+type ZonedPart = "hour" | "minute" | "weekday";
+const WEEKDAYS: Readonly<Record<string, number>> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+
+/**
+ * The IANA name of a time zone as Node's Intl data spells it (`europe/berlin` is `Europe/Berlin`), or
+ * undefined when the platform does not know the zone. Offsets and the empty string are not zones.
+ */
+export function canonicalTimeZone(zone: string): string | undefined {
+  if (zone === "" || zone.length > 64 || !/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) return undefined;
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A reader of one part of the request's time in `zone` (DST included, from Node's Intl data). The
+ * formatter is built here, once per reader (at compile time for the compiled function).
+ */
+function zonedReader(part: ZonedPart, zone: string): Reader {
+  const f = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", weekday: "short", hour: "2-digit", minute: "2-digit" });
+  return (req) => {
+    const parts = f.formatToParts(timeOf(req));
+    const p = parts.find((x) => x.type === part);
+    const v = p === undefined ? undefined : part === "weekday" ? WEEKDAYS[p.value] : Number(p.value);
+    if (v === undefined || !Number.isInteger(v)) throw new EvalError(`\`time\` has no ${part} in time zone ${zone}`);
+    return v;
+  };
+}
+
 /** A part of the request's time (UTC); the clock when the request has none. */
-function clock<P extends string>(path: P, part: (d: Date) => number, lo: number, hi: number): AttributeRow<P> {
+function clock<P extends string>(path: P, part: (d: Date) => number, lo: number, hi: number, zonedPart: ZonedPart): AttributeRow<P> {
   const read: Reader = (req) => part(timeOf(req));
-  return { path, type: "number", open: false, at: ["time"], read, has: () => true, alwaysPresent: true, neverErrs: true, domain: { kind: "range", lo, hi }, gen: { kind: "clock" } };
+  const zoned = (zone: string) => zonedReader(zonedPart, zone);
+  return { path, type: "number", open: false, at: ["time"], read, has: () => true, alwaysPresent: true, neverErrs: true, domain: { kind: "range", lo, hi }, gen: { kind: "clock" }, zoned };
 }
 
 /** MCP's defaults for absent tool annotations. */
@@ -203,9 +241,9 @@ const ROWS = [
   flag("annotations.openWorldHint", ["annotations", "openWorldHint"], ANNOTATION_DEFAULTS.openWorldHint),
   free("args", ["arguments"]),
   text("resource.uri", ["resource"], { kind: "target" }, { name: true }),
-  clock("time.hour", (d) => d.getUTCHours(), 0, 23),
-  clock("time.minute", (d) => d.getUTCMinutes(), 0, 59),
-  clock("time.weekday", (d) => d.getUTCDay(), 0, 6),
+  clock("time.hour", (d) => d.getUTCHours(), 0, 23, "hour"),
+  clock("time.minute", (d) => d.getUTCMinutes(), 0, 59, "minute"),
+  clock("time.weekday", (d) => d.getUTCDay(), 0, 6, "weekday"),
   // Which upstream MCP server the call goes to, for gateways that front several.
   text("server.name", ["server", "name"], { kind: "name", examples: ["upstream-a", "upstream-b"] }, { name: true }),
 ] as const;

@@ -69,6 +69,15 @@ export const CATALOG = {
   E0231: "unsupported pattern flags",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
+  // Budget keys and windows (issue 11, helper K).
+  E0303: "unknown budget key",
+  E0304: "budget key is not a scalar",
+  E0305: "budget key names no argument",
+  E0306: "invalid budget window",
+  E0307: "budget key repeated",
+  // Time zones (issue 11, helper K).
+  E0240: "unknown time zone",
+  E0241: "unsupported call in a path",
   W0001: "rule shadowed by a deny",
   W0002: "rule can never fire",
   W0003: "duplicate rule",
@@ -252,6 +261,20 @@ export const topLevelAllow = (span: Span) =>
   make("E0301", span, "an allow rule at top level would grant every principal", "put it inside a `role` block");
 export const tooManyRules = (span: Span, limit: number) =>
   make("E0302", span, `more than ${limit} rules`, "split the policy, or use sets and globs to say more with fewer rules");
+
+// ---- budget keys and windows (issue 11) ----
+export const unknownBudgetKey = (span: Span, key: string, known: Iterable<string>) =>
+  make("E0303", span, `unknown budget key ${q(key)}`, didYouMean(key, known) ?? `use \`principal\`, \`session\`, \`client\`, \`role\`, \`tool\`, \`server\` or an attribute path such as \`principal.claims.tenant\``);
+export const nonScalarBudgetKey = (span: Span, key: string, what: string) =>
+  make("E0304", span, `budget key ${q(key)} is ${what}, not a string or a number`, "a budget counts per value of its key: key by an attribute that holds a string or a number");
+export const budgetKeyNoArgument = (span: Span, key: string, tool: string, known: Iterable<string>) =>
+  make("E0305", span, `budget key ${q(key)}: tool ${q(tool)} has no such argument`, didYouMean(key, known) ?? `its \`args\` block declares ${[...known].map(q).join(", ") || "no argument"}`);
+export const invalidBudgetWindow = (span: Span, message: string, hint?: string) => make("E0306", span, message, hint);
+export const repeatedBudgetKey = (span: Span, key: string) =>
+  make("E0307", span, `budget key ${q(key)} is named twice`, "a composite key counts per combination: name each part once");
+export const unknownTimeZone = (span: Span, zone: string, suggestion: string | undefined) =>
+  make("E0240", span, `unknown time zone ${q(zone)}`, suggestion ?? "use an IANA time zone name such as `Europe/Berlin`, `America/New_York` or `UTC`");
+export const unsupportedPathCall = (span: Span, message: string, hint?: string) => make("E0241", span, message, hint);
 
 // ---- lints ----
 export const shadowedByDeny = (span: Span, rule: string, by: string, bySpan: Span) =>

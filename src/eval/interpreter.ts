@@ -30,7 +30,7 @@ export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
     case "list":
       return e.values;
     case "attr":
-      return readAttr(req, e.root, e.path, e.text);
+      return readAttr(req, e.root, e.path, e.text, e.zone);
     case "has":
       return hasAttr(req, e.root, e.path);
     case "not":

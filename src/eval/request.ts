@@ -8,6 +8,7 @@ import { ATTRIBUTES, parseTime, type AttrRoot, type Method, type MethodRow, type
 import { isMethod, METHOD_ROWS, METHODS } from "../contract/methods.js";
 import { EvalError } from "../contract/errors.js";
 import { nameFault } from "../contract/names.js";
+import type { Reader } from "../contract/attributes.js";
 import { parseTemplate } from "./core/templates.js";
 
 
@@ -113,8 +114,32 @@ const CALL = SHAPES["tools/call"];
  * absent (except where a default is defined) or mistyped. The interpreter's path; the compiled function
  * fetches the row's reader once per condition node instead (codegen/closures.ts).
  */
-export function readAttr(req: PolicyRequest, root: AttrRoot, path: readonly string[], text: string): unknown {
-  return ATTRIBUTES[root].read(req, path, text);
+export function readAttr(req: PolicyRequest, root: AttrRoot, path: readonly string[], text: string, zone?: string): unknown {
+  return (zone === undefined ? ATTRIBUTES[root].read : zonedReader(root, zone))(req, path, text);
+}
+
+/** Zoned readers (`time.in("Europe/Berlin").hour`), one per row and zone: each holds its formatter. */
+const ZONED = new Map<string, Reader>();
+
+/**
+ * The reader of a `time.*` row in a time zone, cached (zones in the IR are canonical names the checker
+ * accepted, so the cache holds at most one entry per row and IANA zone). Throws EvalError for a row
+ * without zones or a zone the platform does not know (an IR the checker did not make).
+ */
+export function zonedReader(root: AttrRoot, zone: string): Reader {
+  const key = `${root} ${zone}`;
+  let r = ZONED.get(key);
+  if (r === undefined) {
+    const make = ATTRIBUTES[root].zoned;
+    if (make === undefined) throw new EvalError(`\`${root}\` has no time zone`);
+    try {
+      r = make(zone);
+    } catch {
+      throw new EvalError(`unknown time zone ${JSON.stringify(zone)}`);
+    }
+    ZONED.set(key, r);
+  }
+  return r;
 }
 
 /** Whether an attribute is present (for `has`). Never throws. */

@@ -28,7 +28,8 @@ export type IrSet =
 export type IrExpr =
   | { readonly k: "lit"; readonly value: Scalar }
   | { readonly k: "list"; readonly values: readonly Scalar[]; readonly lookup: ReadonlySet<Scalar> }
-  | { readonly k: "attr"; readonly root: AttrRoot; readonly path: readonly string[]; readonly text: string }
+  /** `zone`: an IANA time zone (`time.in("Europe/Berlin").hour`), only on the `time.*` rows; UTC when absent. */
+  | { readonly k: "attr"; readonly root: AttrRoot; readonly path: readonly string[]; readonly text: string; readonly zone?: string }
   | { readonly k: "has"; readonly root: AttrRoot; readonly path: readonly string[]; readonly text: string }
   | { readonly k: "not"; readonly e: IrExpr }
   | { readonly k: "and" | "or"; readonly es: readonly IrExpr[] }
@@ -92,8 +93,15 @@ export interface IrField {
 }
 
 export type BudgetKind = "rate" | "tokens" | "calls" | "cost";
-export type BudgetKey = "principal" | "session" | "client" | "role" | "tool";
-export type BudgetWindow = "second" | "minute" | "hour" | "day" | "session";
+/** The named keys (`by principal`); `server` is `server.name`. */
+export type BudgetKey = "principal" | "session" | "client" | "role" | "tool" | "server";
+/** The window's unit; `per 5 minutes` is unit `minute`, `windowCount` 5. */
+export type BudgetWindow = "second" | "minute" | "hour" | "day" | "week" | "session";
+
+/** One part of a budget's key: a named key, or an attribute of the request (`principal.claims.tenant`, `args.repo`). */
+export type BudgetKeyPart =
+  | { readonly k: "named"; readonly name: BudgetKey }
+  | { readonly k: "attr"; readonly root: AttrRoot; readonly path: readonly string[]; readonly text: string };
 
 export interface IrBudget {
   /** `policy/limit/N`, `ROLE/limit/N`, `tool:NAME/limit/N`. */
@@ -113,8 +121,11 @@ export interface IrBudget {
   readonly output?: number;
   readonly total?: number;
   readonly window: BudgetWindow;
+  /** `per N UNITs`: N (absent when 1, and for `session`). */
+  readonly windowCount?: number;
   readonly burst?: number;
-  readonly key: BudgetKey;
+  /** What the budget counts per: one part, or several (`by principal, tool`: per combination). Never empty. */
+  readonly keys: readonly BudgetKeyPart[];
   readonly failOpen: boolean;
   readonly from?: readonly string[];
 }

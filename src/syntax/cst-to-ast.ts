@@ -288,10 +288,12 @@ export class AstBuilder {
       if (an && av) named.push({ name: this.wordName(an)!, value: Number(av.image), span: this.nodeSpan(c) });
       const w = this.tok(c, "window");
       if (w) l = { ...l, window: this.wordName(w)! };
+      const wc = this.tok(c, "windowCount");
+      if (wc) l = { ...l, windowCount: { value: Number(wc.image), span: this.tokSpan(wc) } };
       const b = this.tok(c, "burst");
       if (b) l = { ...l, burst: { value: Number(b.image), span: this.tokSpan(b) } };
-      const k = this.tok(c, "key");
-      if (k) l = { ...l, key: this.wordName(k)! };
+      const keys = this.nodes(c, "keys").map((k) => this.limitKey(k)).filter((x): x is A.LimitKey => !!x);
+      if (keys.length > 0) l = { ...l, keys };
       const f = this.tok(c, "failMode");
       if (f) l = { ...l, failMode: this.wordName(f)! };
       const from = this.node(c, "from");
@@ -399,8 +401,18 @@ export class AstBuilder {
   path(n: CstNode): A.PathExpr | undefined {
     const root = this.tok(n, "root");
     if (!root) return undefined;
-    const segments = this.toks(n, "segment").map((t) => (t.tokenType.name === "StringLiteral" ? this.str(t) : t.image));
-    return { kind: "path", root: root.image, segments, span: this.nodeSpan(n) };
+    const segToks = this.toks(n, "segment").sort((x, y) => x.startOffset - y.startOffset);
+    const segments = segToks.map((t) => (t.tokenType.name === "StringLiteral" ? this.str(t) : t.image));
+    // A call belongs to the last segment before it.
+    const calls: A.PathCall[] = this.toks(n, "callArg").map((t) => ({ at: segToks.filter((s) => s.startOffset < t.startOffset).length - 1, arg: this.str(t), argSpan: this.tokSpan(t) }));
+    return { kind: "path", root: root.image, segments, ...(calls.length > 0 && { calls }), span: this.nodeSpan(n) };
+  }
+
+  private limitKey(n: CstNode): A.LimitKey | undefined {
+    const root = this.tok(n, "root");
+    if (!root) return undefined;
+    const segments = this.toks(n, "segment").sort((x, y) => x.startOffset - y.startOffset).map((t) => (t.tokenType.name === "StringLiteral" ? this.str(t) : t.image));
+    return { root: this.wordName(root)!, segments, span: this.nodeSpan(n) };
   }
 }
 

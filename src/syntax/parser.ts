@@ -248,6 +248,7 @@ class PolicyParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.Per);
+          this.OPTION(() => this.CONSUME3(T.NumberLiteral, { LABEL: "windowCount" }));
           this.CONSUME2(T.Identifier, { LABEL: "window" });
         },
       },
@@ -260,7 +261,8 @@ class PolicyParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.By);
-          this.CONSUME3(T.AnyWord, { LABEL: "key" });
+          // `by principal, tool`: the commas belong to the key list (a limit is never followed by a comma).
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.limitKey, { LABEL: "keys" }) });
         },
       },
       {
@@ -276,6 +278,28 @@ class PolicyParser extends CstParser {
         },
       },
     ]);
+  });
+
+  /** A budget key: a word (`principal`, `tool`, `server`) or an attribute path (`principal.claims.tenant`). */
+  public limitKey = this.RULE("limitKey", () => {
+    this.CONSUME(T.AnyWord, { LABEL: "root" });
+    this.MANY(() =>
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            this.CONSUME2(T.AnyWord, { LABEL: "segment" });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            this.CONSUME(T.StringLiteral, { LABEL: "segment" });
+            this.CONSUME(T.RBracket);
+          },
+        },
+      ]),
+    );
   });
 
   public auditDecl = this.RULE("auditDecl", () => {
@@ -383,6 +407,12 @@ class PolicyParser extends CstParser {
           ALT: () => {
             this.CONSUME(T.Dot);
             this.CONSUME(T.AnyWord, { LABEL: "segment" });
+            // `time.in("Europe/Berlin")`: a segment called with a string (the checker says which calls exist).
+            this.OPTION(() => {
+              this.CONSUME(T.LParen);
+              this.CONSUME2(T.StringLiteral, { LABEL: "callArg" });
+              this.CONSUME(T.RParen);
+            });
           },
         },
         {

@@ -20,6 +20,7 @@ import { gatherFacts, hintsFor, type PolicyFacts } from "./facts.js";
 import { hostileString as hostile } from "./hostile.js";
 import type { IrExpr, IrPolicy, IrType } from "../ir/ir.js";
 import { allToolBlocks } from "../ir/queries.js";
+import { budgetKeyReads } from "../ir/budget-keys.js";
 import { classifiedEdges, globExamples, hintValues, recordOf, uniqueValues, valueArb, withKey, type Classified, type ValueContext, type ValueMode } from "./values.js";
 
 type Arb<T> = fc.Arbitrary<T>;
@@ -98,6 +99,8 @@ function rootsRead(policies: readonly Policy[]): Set<AttrRoot> {
     for (const t of allToolBlocks(ir)) visit(t.approval?.when);
   };
   policies.forEach((p) => each(p.ir));
+  // What budgets are keyed by (`by principal.claims.tenant`, `by server`): requests must carry it too.
+  policies.forEach((p) => budgetKeyReads(p.ir).forEach(visit));
   return out;
 }
 

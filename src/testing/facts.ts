@@ -8,6 +8,7 @@
  */
 import type { IrExpr, IrPolicy, IrType, Scalar, TargetKind } from "../ir/ir.js";
 import type { Policy } from "../policy.js";
+import { budgetKeyReads } from "../ir/budget-keys.js";
 import { expandCidrItem } from "./addresses.js";
 import { checkParamsOf, globExamples, regexExamples } from "./values.js";
 import { allToolBlocks, toolBlocks } from "../ir/queries.js";
@@ -279,6 +280,8 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
     }
     const c = new Collector();
     conditionsOf(ir).forEach((e) => c.walk(e));
+    // Budget keys read claims and arguments too (`by principal.claims.tenant`, `by args.repo`).
+    budgetKeyReads(ir).forEach((e) => c.walk(e));
     for (const [k, h] of c.hints) {
       const m = merged.get(k) ?? emptyHints();
       m.values.push(...h.values);

@@ -106,6 +106,7 @@ function lowerTool(sym: Symbols, t: A.ToolDecl, server: string | undefined): IrT
     approval = when ? { when: when.ir } : {};
   }
   const id = `${server === undefined ? "" : `server:${server}/`}tool:${t.name.text}`;
+  const args = t.args && lowerType(sym, t.args);
   return {
     name: t.name.text,
     ...(isFamilyName(t.name.text) && { pattern: t.name.text }),
@@ -113,8 +114,8 @@ function lowerTool(sym: Symbols, t: A.ToolDecl, server: string | undefined): IrT
     id,
     ...(risk && { risk }),
     ...(approval && { approval }),
-    ...(t.args && { args: lowerType(sym, t.args) }),
-    budgets: lowerLimits(sym, t.limits, id, server === undefined ? { level: "tool", tool: t.name.text } : { level: "tool", tool: t.name.text, server }),
+    ...(args && { args }),
+    budgets: lowerLimits(sym, t.limits, id, server === undefined ? { level: "tool", tool: t.name.text } : { level: "tool", tool: t.name.text, server }, { tool: { name: t.name.text, ...(args && { args }) } }),
     span: t.name.span,
   };
 }

@@ -120,7 +120,9 @@ export function adjustmentsFor(r: Reserved, action: "commit" | "rollback", usage
 /** `counterShape(s)` with the window and delta, written out (an object spread costs more on this path). */
 function adjustment(s: CounterShape, window: number, delta: number): Adjustment {
   return s.rate === undefined
-    ? { key: s.key, mode: s.mode, limit: s.limit, windowMs: s.windowMs, ttlMs: s.ttlMs, window, delta }
+    ? s.windowOriginMs === undefined
+      ? { key: s.key, mode: s.mode, limit: s.limit, windowMs: s.windowMs, ttlMs: s.ttlMs, window, delta }
+      : { key: s.key, mode: s.mode, limit: s.limit, windowMs: s.windowMs, windowOriginMs: s.windowOriginMs, ttlMs: s.ttlMs, window, delta }
     : { key: s.key, mode: s.mode, limit: s.limit, rate: s.rate, windowMs: s.windowMs, ttlMs: s.ttlMs, window, delta };
 }
 

@@ -8,6 +8,8 @@
 import {
   KEYS,
   TTL_GRACE_MS,
+  windowAt,
+  windowEnd,
   type ApprovalRecord,
   type ApproveOutcome,
   type IdempotencyState,
@@ -136,11 +138,11 @@ export class MemoryStore implements Store {
         windows[i] = 0;
         values[i] = tokens;
       } else {
-        const w = c.windowMs > 0 ? Math.floor(now / c.windowMs) : 0;
+        const w = windowAt(c, now);
         const used = slot && slot.b === w ? slot.a : 0;
         if (used >= c.limit || used + c.amount > c.limit) {
           return c.windowMs > 0
-            ? { status: "exceeded", now, index: i, used, retryAfterMs: (w + 1) * c.windowMs - now }
+            ? { status: "exceeded", now, index: i, used, retryAfterMs: windowEnd(c, w) - now }
             : { status: "exceeded", now, index: i, used };
         }
         windows[i] = w;
@@ -158,7 +160,7 @@ export class MemoryStore implements Store {
       } else {
         slot.a = values[i]! + c.amount;
         slot.b = windows[i]!;
-        slot.expiresAt = c.windowMs > 0 ? (windows[i]! + 1) * c.windowMs + TTL_GRACE_MS : now + c.ttlMs;
+        slot.expiresAt = c.windowMs > 0 ? windowEnd(c, windows[i]!) + TTL_GRACE_MS : now + c.ttlMs;
       }
     }
     if (approved) {
@@ -192,12 +194,12 @@ export class MemoryStore implements Store {
         slot.a = Math.min(adj.limit, Math.min(adj.limit, slot.a + (now - slot.b) * rate) - adj.delta);
         slot.b = now;
       } else {
-        const w = adj.windowMs > 0 ? Math.floor(now / adj.windowMs) : 0;
+        const w = windowAt(adj, now);
         if (w !== adj.window) continue;
         const s = slot ?? this.newSlot(key);
         s.a = Math.max(0, (slot && slot.b === w ? slot.a : 0) + adj.delta);
         s.b = w;
-        s.expiresAt = adj.windowMs > 0 ? (w + 1) * adj.windowMs + TTL_GRACE_MS : now + adj.ttlMs;
+        s.expiresAt = adj.windowMs > 0 ? windowEnd(adj, w) + TTL_GRACE_MS : now + adj.ttlMs;
       }
     }
     if (rec) rec.value.state = idem!.action === "commit" ? "committed" : "rolled_back";

@@ -167,12 +167,13 @@ for i = 1, n do
     vals[i] = tokens
   else
     local w = 0
-    if c.windowMs > 0 then w = math.floor(now / c.windowMs) end
+    local o = c.windowOriginMs or 0
+    if c.windowMs > 0 then w = math.floor((now - o) / c.windowMs) end
     local used = 0
     if v and tonumber(v[3]) == w then used = tonumber(v[2]) end
     if used >= c.limit or used + c.amount > c.limit then
       local retry
-      if c.windowMs > 0 then retry = fmt((w + 1) * c.windowMs - now) end
+      if c.windowMs > 0 then retry = fmt(o + (w + 1) * c.windowMs - now) end
       return cjson.encode({ s = 'exceeded', now = N, index = i - 1, used = fmt(used), retry = retry })
     end
     wins[i] = w
@@ -190,7 +191,7 @@ for i = 1, n do
     e = now + math.ceil(c.limit / c.rate) + GRACE
     redis.call('HSET', key, 'a', fmt(vals[i] - c.amount), 'b', N, 'e', fmt(e))
   else
-    if c.windowMs > 0 then e = (wins[i] + 1) * c.windowMs + GRACE else e = now + c.ttlMs end
+    if c.windowMs > 0 then e = (c.windowOriginMs or 0) + (wins[i] + 1) * c.windowMs + GRACE else e = now + c.ttlMs end
     redis.call('HSET', key, 'a', fmt(vals[i] + c.amount), 'b', fmt(wins[i]), 'e', fmt(e))
   end
   expire(key, e)
@@ -234,12 +235,13 @@ for _, adj in ipairs(req.adj) do
     end
   else
     local w = 0
-    if adj.windowMs > 0 then w = math.floor(now / adj.windowMs) end
+    local o = adj.windowOriginMs or 0
+    if adj.windowMs > 0 then w = math.floor((now - o) / adj.windowMs) end
     if w == adj.window then
       local used = 0
       if v and tonumber(v[3]) == w then used = tonumber(v[2]) end
       local e
-      if adj.windowMs > 0 then e = (w + 1) * adj.windowMs + GRACE else e = now + adj.ttlMs end
+      if adj.windowMs > 0 then e = o + (w + 1) * adj.windowMs + GRACE else e = now + adj.ttlMs end
       redis.call('HSET', key, 'a', fmt(math.max(0, used + adj.delta)), 'b', fmt(w), 'e', fmt(e))
       expire(key, e)
     end
@@ -278,12 +280,13 @@ for i, c in ipairs(cjson.decode(v.c)) do
       end
     else
       local w = 0
-      if c.windowMs > 0 then w = math.floor(now / c.windowMs) end
+      local o = c.windowOriginMs or 0
+      if c.windowMs > 0 then w = math.floor((now - o) / c.windowMs) end
       if w == wins[i] then
         local used = 0
         if cur and tonumber(cur[3]) == w then used = tonumber(cur[2]) end
         local e
-        if c.windowMs > 0 then e = (w + 1) * c.windowMs + GRACE else e = now + c.ttlMs end
+        if c.windowMs > 0 then e = o + (w + 1) * c.windowMs + GRACE else e = now + c.ttlMs end
         redis.call('HSET', key, 'a', fmt(math.max(0, used - amount)), 'b', fmt(w), 'e', fmt(e))
         expire(key, e)
       end

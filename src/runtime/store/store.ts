@@ -21,11 +21,11 @@
  *     answers `exceeded` and nothing is written.
  *     - bucket: tokens = min(capacity, tokens + (now - ts) * rate), capacity when new; needs tokens >= amount;
  *       retryAfterMs = ceil((amount - tokens) / rate).
- *     - counter: window = windowMs > 0 ? floor(now / windowMs) : 0; used resets to 0 in a new window;
- *       needs used < limit and used + amount <= limit; retryAfterMs = (window + 1) * windowMs - now, or none
- *       for a windowless counter (it never resets while its key lives).
+ *     - counter: window = windowMs > 0 ? floor((now - origin) / windowMs) : 0 (origin = windowOriginMs or 0);
+ *       used resets to 0 in a new window; needs used < limit and used + amount <= limit; retryAfterMs =
+ *       origin + (window + 1) * windowMs - now, or none for a windowless counter (it never resets while its key lives).
  *  4. Apply every counter (bucket: tokens -= amount, ts = now, TTL ceil(capacity / rate) + 1 s; counter:
- *     used += amount, TTL to the window's end + 1 s, or `ttlMs` when windowless, refreshed), delete the
+ *     used += amount, TTL to the window's end (origin + (window + 1) * windowMs) + 1 s, or `ttlMs` when windowless, refreshed), delete the
  *     approval consumed, write the idempotency record (fingerprint, the owner's token, state `pending`)
  *     with its TTL, write the reservation record (what each counter took and in which window, the
  *     idempotency record's key) with `r.reservation.ttlMs`, and answer `ok` with the window of each counter.
@@ -100,6 +100,11 @@ export interface CounterShape {
   readonly rate?: number;
   /** counter: fixed window length; 0 = no window (the key's life, `ttlMs`). */
   readonly windowMs: number;
+  /**
+   * counter: where windows start counting (ms since the epoch); absent = 0. Weeks start on Monday
+   * 00:00 UTC (345600000). Window = floor((now - origin) / windowMs); it ends at origin + (window + 1) * windowMs.
+   */
+  readonly windowOriginMs?: number;
   /** counter without a window: how long the key lives after its last change. */
   readonly ttlMs: number;
 }
@@ -193,7 +198,9 @@ export interface Store {
 /** The shape fields of a counter alone (what a store sends for it, besides amount or window and delta). */
 export function counterShape(c: CounterShape): CounterShape {
   return c.rate === undefined
-    ? { key: c.key, mode: c.mode, limit: c.limit, windowMs: c.windowMs, ttlMs: c.ttlMs }
+    ? c.windowOriginMs === undefined
+      ? { key: c.key, mode: c.mode, limit: c.limit, windowMs: c.windowMs, ttlMs: c.ttlMs }
+      : { key: c.key, mode: c.mode, limit: c.limit, windowMs: c.windowMs, windowOriginMs: c.windowOriginMs, ttlMs: c.ttlMs }
     : { key: c.key, mode: c.mode, limit: c.limit, rate: c.rate, windowMs: c.windowMs, ttlMs: c.ttlMs };
 }
 
@@ -222,6 +229,16 @@ export const KEYS = {
   idempotency: (k: string) => `i:${k}`,
   reservation: (id: string) => `r:${id}`,
 } as const;
+
+/** A counter's fixed window at `now` (0 when windowless): the one formula every store uses. */
+export function windowAt(c: CounterShape, now: number): number {
+  return c.windowMs > 0 ? Math.floor((now - (c.windowOriginMs ?? 0)) / c.windowMs) : 0;
+}
+
+/** When fixed window `w` of a counter ends (ms since the epoch). */
+export function windowEnd(c: CounterShape, w: number): number {
+  return (c.windowOriginMs ?? 0) + (w + 1) * c.windowMs;
+}
 
 /** The TTL grace added past a window's end or a bucket's full refill. */
 export const TTL_GRACE_MS = 1000;
