@@ -7,7 +7,7 @@
  * Guarantees: a matcher never throws; data it cannot use (an IR not made by the checker) matches
  * nothing, and a set or check built from it faults (fails closed).
  */
-import { type Check, compileCheck, compileCidrSet, compileDomainSet, compileGlob, compilePattern, type GlobSyntax, parseIpStrict } from "../builtins/registry.js";
+import { type Check, compileCheck, compilePathResolver, type PathResolver, type PathSpec, compileCidrSet, compileDomainSet, compileGlob, compilePattern, type GlobSyntax, parseIpStrict } from "../builtins/registry.js";
 import type { IrPattern, IrSet, IrType } from "./ir.js";
 
 export type Matcher = (s: string) => boolean;
@@ -87,4 +87,13 @@ export function constraintCheck(t: IrType & { t: "check" }): Check {
   let c = checks.get(t);
   if (!c) checks.set(t, (c = compileCheck(t)));
   return c;
+}
+
+const resolvers = new WeakMap<object, PathResolver>();
+
+/** The resolver of a `path(...)` spec held by a typed read or an every-path-argument node. */
+export function pathResolverOf(spec: PathSpec): PathResolver {
+  let r = resolvers.get(spec);
+  if (!r) resolvers.set(spec, (r = compilePathResolver(spec)));
+  return r;
 }
