@@ -33,6 +33,7 @@ export function children(e: IrExpr): readonly IrExpr[] {
       return e.es;
     case "inSet":
     case "matches":
+    case "pathRead":
       return [e.l];
     case "lit":
     case "list":

@@ -40,8 +40,14 @@ export function printExpr(e: IrExpr): string {
       return `${atom(e.l)} contains ${atom(e.r)}`;
     case "matches":
       return `${atom(e.l)} matches ${JSON.stringify(e.pattern)}`;
+    case "pathRead":
+      return printExpr(e.l);
+    case "anyPathArg":
+      return `any path arg ${PATH_OPS[e.op]} ${e.set ? e.set.name : atom(e.r)}`;
   }
 }
+
+const PATH_OPS = { matches: "matches", in: "in", notIn: "not in", eq: "==", ne: "!=" } as const;
 
 /** ` when X unless Y`, or "" for an unconditional rule. */
 export function printGuard(r: Pick<IrRule, "when" | "unless">): string {

@@ -36,7 +36,9 @@ export type Expr =
   | { readonly kind: "has"; readonly path: PathExpr; readonly span: Span }
   | { readonly kind: "not"; readonly operand: Expr; readonly span: Span }
   | { readonly kind: "and" | "or"; readonly operands: readonly Expr[]; readonly span: Span }
-  | { readonly kind: "compare"; readonly op: CompareOp; readonly left: Expr; readonly right: Expr; readonly span: Span };
+  | { readonly kind: "compare"; readonly op: CompareOp; readonly left: Expr; readonly right: Expr; readonly span: Span }
+  /** `any path arg OP RIGHT` (soft words); `op`/`right` absent when written without a comparison. */
+  | { readonly kind: "anyPathArg"; readonly op?: CompareOp; readonly right?: Expr; readonly span: Span };
 
 export interface PathExpr {
   readonly kind: "path";

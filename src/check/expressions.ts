@@ -13,6 +13,7 @@ import type { IrExpr, Scalar } from "../ir/ir.js";
 import { ATTRIBUTE_PATHS, ATTRIBUTES, type AttributeRow, type AttrRoot, type AttrType } from "../contract/attributes.js";
 import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
+import { lowerAnyPathArg } from "./any-path-arg.js";
 
 type StaticType = AttrType | "list" | "set";
 
@@ -153,6 +154,8 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
     }
     case "compare":
       return lowerCompare(sym, e);
+    case "anyPathArg":
+      return lowerAnyPathArg(sym, e);
     default:
       return assertNever(e);
   }

@@ -11,6 +11,7 @@ import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { EvalError } from "../contract/errors.js";
 import { describeValue } from "../eval/request.js";
+import { anyPathArgHolds, resolvePathRead } from "../eval/paths.js";
 import type { Tri } from "../eval/interpreter.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 
@@ -107,6 +108,12 @@ export function compileExpr(e: IrExpr): Fn {
       const test = globTest(e);
       return (req) => opMatches(l(req), test);
     }
+    case "pathRead": {
+      const l = compileExpr(e.l);
+      return (req) => resolvePathRead(e, l(req), req);
+    }
+    case "anyPathArg":
+      return (req) => anyPathArgHolds(e, req);
   }
 }
 

@@ -53,6 +53,8 @@ export const CATALOG = {
   E0213: "name no request can carry",
   E0215: "invalid sql function name",
   E0216: "sql function cannot be read-only",
+  // ---- paths (issue 11): E0243-E0249, W0019-W0020 ----
+  E0243: "invalid use of any path arg",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   W0001: "rule shadowed by a deny",
@@ -61,6 +63,8 @@ export const CATALOG = {
   W0004: "default allow",
   W0005: "role grants nothing",
   W0006: "undeclared tool name",
+  // ---- paths (issue 11) ----
+  W0019: "any path arg cannot see arguments",
 } as const;
 
 export type DiagnosticCode = keyof typeof CATALOG;
@@ -235,3 +239,13 @@ export const roleGrantsNothing = (span: Span, role: string) =>
   make("W0005", span, `role ${q(role)} grants nothing`, "add an `allow` rule or `includes`, or remove the role");
 export const undeclaredTool = (span: Span, name: string, suggestion: string) =>
   make("W0006", span, `${q(name)} is not a declared tool or tool set`, suggestion);
+
+// ---- paths (issue 11) ----
+export const anyPathArgMisuse = (span: Span, what: string, hint: string) => make("E0243", span, `\`any path arg\` ${what}`, hint);
+export const anyPathArgBlind = (span: Span, rule: string, tools: readonly string[]) =>
+  make(
+    "W0019",
+    span,
+    `\`any path arg\` in rule ${q(rule)} cannot see the arguments of ${tools.map(q).join(", ")}: ${tools.length === 1 ? "it has" : "they have"} no \`args\` object block, so calls to ${tools.length === 1 ? "it" : "them"} never match`,
+    "declare `args { ... }` for each such tool, typing its path arguments `path(...)`, or narrow the rule's target",
+  );

@@ -18,6 +18,7 @@ import { checkValue } from "./args.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
 import { EvalError } from "../contract/errors.js";
 import { hasAttr, readAttr, validateRequest } from "./request.js";
+import { anyPathArgHolds, resolvePathRead } from "./paths.js";
 import { coreRule, coreTool, decideWith, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
 
 export type { Tri } from "./core/index.js";
@@ -58,6 +59,10 @@ export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
       return opInList(evalExpr(e.r, req), evalExpr(e.l, req));
     case "matches":
       return opMatches(evalExpr(e.l, req), globTest(e));
+    case "pathRead":
+      return resolvePathRead(e, evalExpr(e.l, req), req);
+    case "anyPathArg":
+      return anyPathArgHolds(e, req);
   }
 }
 

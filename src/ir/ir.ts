@@ -8,7 +8,7 @@
  * `structuredClone` (test/ir-data.test.ts walks the IR of every bundled and conformance policy).
  */
 import type { Span } from "../source/source.js";
-import type { CheckSpec, GlobSyntax } from "../builtins/registry.js";
+import type { CheckSpec, GlobSyntax, PathSpec } from "../builtins/registry.js";
 
 export type Scalar = string | number | boolean;
 
@@ -37,7 +37,43 @@ export type IrExpr =
   | { readonly k: "inSet"; readonly negate: boolean; readonly l: IrExpr; readonly set: IrSet }
   | { readonly k: "contains"; readonly l: IrExpr; readonly r: IrExpr }
   /** A name glob (`*`, `?`, `[c]`). */
-  | { readonly k: "matches"; readonly l: IrExpr; readonly pattern: string };
+  | { readonly k: "matches"; readonly l: IrExpr; readonly pattern: string }
+  /**
+   * A typed path read (check/path-reads.ts): `l` (an `args.F` read) resolved through the path type the
+   * called tool gives `F` (the first entry whose `tool` matches the called tool's name): the absolute
+   * path, or an EvalError (no entry, a value that does not resolve).
+   */
+  | { readonly k: "pathRead"; readonly l: IrExpr & { readonly k: "attr" }; readonly byTool: readonly IrToolPaths[] }
+  /**
+   * `any path arg OP RIGHT` (check/any-path-arg.ts): true when some path-typed argument of the called
+   * tool (every entry whose `tool` matches its name; none: false) has a resolved value satisfying
+   * `OP RIGHT`; any such argument that does not resolve is an EvalError. `l` reads the whole `args`.
+   * `r`: the glob (`matches`, a `lit`), the list or a `lit`; `set`: a string set for `in`/`notIn`.
+   */
+  | {
+      readonly k: "anyPathArg";
+      readonly op: "matches" | "in" | "notIn" | "eq" | "ne";
+      readonly l: IrExpr & { readonly k: "attr" };
+      readonly r: IrExpr;
+      readonly set?: IrSet & { readonly kind: "string" };
+      readonly byTool: readonly IrToolPaths[];
+    };
+
+/** One step into a tool's arguments: a field name, or `null` for every item of an array. */
+export type IrArgStep = string | null;
+
+/** The path-typed arguments of the tools a name matches (the lead adds families: glob patterns). */
+export interface IrToolPaths {
+  readonly tool: IrPattern;
+  readonly fields: readonly IrPathField[];
+}
+
+export interface IrPathField {
+  readonly at: readonly IrArgStep[];
+  /** `args.paths[]`: how the field is named in messages. */
+  readonly text: string;
+  readonly spec: PathSpec;
+}
 
 export type IrPattern =
   | { readonly kind: "exact"; readonly text: string }

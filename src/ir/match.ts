@@ -8,7 +8,7 @@
  * nothing, and a set or check built from it faults (fails closed).
  */
 import { type Check, compileCheck, compilePathResolver, type PathResolver, type PathSpec, compileCidrSet, compileDomainSet, compileGlob, compilePattern, type GlobSyntax, parseIpStrict } from "../builtins/registry.js";
-import type { IrPattern, IrSet, IrType } from "./ir.js";
+import type { IrExpr, IrPattern, IrSet, IrToolPaths, IrType } from "./ir.js";
 
 export type Matcher = (s: string) => boolean;
 
@@ -96,4 +96,42 @@ export function pathResolverOf(spec: PathSpec): PathResolver {
   let r = resolvers.get(spec);
   if (!r) resolvers.set(spec, (r = compilePathResolver(spec)));
   return r;
+}
+
+const pathTests = new WeakMap<object, (path: string) => boolean>();
+
+/** The test `any path arg OP RIGHT` applies to each resolved path (built once per node). */
+export function anyPathArgTest(e: IrExpr & { k: "anyPathArg" }): (path: string) => boolean {
+  let t = pathTests.get(e);
+  if (!t) pathTests.set(e, (t = buildPathTest(e)));
+  return t;
+}
+
+function buildPathTest(e: IrExpr & { k: "anyPathArg" }): (path: string) => boolean {
+  const lit = e.r.k === "lit" ? e.r.value : undefined;
+  switch (e.op) {
+    case "matches": {
+      const g = compileGlob(typeof lit === "string" ? lit : "", "name");
+      return typeof lit === "string" ? g : () => false;
+    }
+    case "eq":
+      return (p) => p === lit;
+    case "ne":
+      return (p) => p !== lit;
+    case "in":
+    case "notIn": {
+      const neg = e.op === "notIn";
+      if (e.set) {
+        const m = setMatcher(e.set);
+        return (p) => (m.has(p) === true) !== neg;
+      }
+      const lookup = e.r.k === "list" ? e.r.lookup : new Set<unknown>();
+      return (p) => lookup.has(p) !== neg;
+    }
+  }
+}
+
+/** Whether a tool-paths entry applies to the called tool's name. */
+export function toolPathsApply(t: IrToolPaths, name: string): boolean {
+  return patternMatches(t.tool, name);
 }

@@ -26,6 +26,9 @@ export function readsArgs(e: IrExpr): boolean {
     case "inSet":
     case "matches":
       return readsArgs(e.l);
+    case "pathRead":
+    case "anyPathArg":
+      return true;
     case "lit":
     case "list":
       return false;
@@ -61,5 +64,9 @@ export function exprText(e: IrExpr): string {
       return `inSet${e.negate ? "!" : ""}(${exprText(e.l)},${e.set.name})`;
     case "matches":
       return `matches(${exprText(e.l)},${JSON.stringify(e.pattern)})`;
+    case "pathRead":
+      return `path(${exprText(e.l)},${JSON.stringify(e.byTool)})`;
+    case "anyPathArg":
+      return `anyPathArg(${e.op},${exprText(e.r)},${e.set ? e.set.name : "-"},${JSON.stringify(e.byTool)})`;
   }
 }
