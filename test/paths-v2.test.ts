@@ -1,0 +1,97 @@
+/**
+ * Paths (issue 11) beyond the conformance cases: the analysis and the testing kit read policies that use
+ * `path(root: [...], exclude: [...])`, typed path reads and `any path arg` without crashing, and their
+ * answers agree with the evaluators; typed reads apply only when EVERY targeted tool types the field
+ * `path(...)`; the W0019 lint's edges; parsing of the soft words.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { analyzePolicy, canRoleCall, checkPolicy, compilePolicy, whatMay, type Policy } from "mcppolicy";
+import { forAllRequests, toolsListMatchesCalls } from "mcppolicy/testing";
+
+const ROOT = join(import.meta.dirname, "..");
+const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
+const compile = (text: string, file = "t.mcppolicy") => compilePolicy(text, { filename: file });
+const conformance = (parse(read("test/conformance/paths-v2.yaml")) as { policies: { policy: string }[] }).policies.map((g) => g.policy);
+const POLICIES: [string, Policy][] = [
+  ["filesystem-server fixture", compile(read("test/fixtures/filesystem-server.mcppolicy"))],
+  ["path-exclude fixture", compile(read("test/fixtures/path-exclude.mcppolicy"))],
+  ...conformance.map((t, i): [string, Policy] => [`paths-v2 conformance #${i + 1}`, compile(t)]),
+];
+const codes = (text: string) => checkPolicy(text, { filename: "t.mcppolicy" }).diagnostics.map((d) => d.code);
+
+describe("the analysis and the testing kit understand the new constructs", () => {
+  it.each(POLICIES)("analyzePolicy and the questions run on %s", (_name, p) => {
+    const report = analyzePolicy(p);
+    expect(Array.isArray(report.findings)).toBe(true);
+    for (const role of p.ir.roles.keys()) {
+      for (const tool of p.ir.tools.keys()) expect(typeof canRoleCall(p, role, tool).answer).toBe("string");
+      expect(whatMay(p, { roles: [role] })).toBeDefined();
+    }
+  });
+
+  it.each(POLICIES)("tools/list agrees with tools/call on %s", (_name, p) => {
+    toolsListMatchesCalls(p, { numRuns: 200 });
+  });
+
+  it("forAllRequests: no call the filesystem fixture allows carries a `.env` path in any path argument", () => {
+    const p = POLICIES[0]![1];
+    const dotenv = (v: unknown): boolean => typeof v === "string" && /(^|\/)\.env$/.test(v);
+    for (const tool of ["move_file", "read_multiple_files", "write_file"]) {
+      forAllRequests(
+        p,
+        { tool },
+        (r, d) => d.effect !== "allow" || !Object.values(r.arguments ?? {}).some((v) => dotenv(v) || (Array.isArray(v) && v.some(dotenv))),
+        { numRuns: 300 },
+      );
+    }
+  });
+});
+
+describe("typed path reads", () => {
+  const base = `policy "p"\nrole dev {\n  allow tool "*"\n  RULE\n}\ntool a { args { path: path(root: "/srv/a") } }\ntool b { args { path: path(root: "/srv/b") } }\ntool c { args { path: string } }\n`;
+  const with_ = (rule: string) => compile(base.replace("RULE", rule));
+  const call = (tool: string, path: unknown) => ({ principal: { roles: ["dev"] }, tool, arguments: { path } });
+
+  it("resolve per called tool when every target types the field path(...), each against its own root", () => {
+    const p = with_('deny tool a, b when args.path matches "**/secret"');
+    for (const [tool, v] of [["a", "secret"], ["b", "x/../secret"], ["a", "/srv/a/secret"]] as const) {
+      expect(p.decide(call(tool, v)).reasons[0]?.code, `${tool} ${v}`).toBe("deny_rule");
+      expect(p.interpret(call(tool, v)).reasons[0]?.code, `${tool} ${v}`).toBe("deny_rule");
+    }
+    const when = p.ir.roles.get("dev")!.rules[1]!.when!;
+    expect(when.k === "matches" && when.l.k).toBe("pathRead");
+  });
+
+  it("stay raw when some target does not type the field path(...) or the target is a glob", () => {
+    expect(with_('deny tool a, c when args.path matches "**/secret"').ir.roles.get("dev")!.rules[1]!.when!.k).toBe("matches");
+    const viaGlob = with_('deny tool "*" when args.path matches "**/secret"').ir.roles.get("dev")!.rules[1]!.when!;
+    expect(viaGlob.k === "matches" && viaGlob.l.k).toBe("attr");
+    // `has` still tests presence.
+    expect(with_("deny tool a when has args.path").ir.roles.get("dev")!.rules[1]!.when!.k).toBe("has");
+  });
+});
+
+describe("any path arg: syntax and checks", () => {
+  const head = 'policy "p"\nrole dev {\n  allow tool read_file\n}\ntool read_file { args { path: path(root: "/srv/a") } }\n';
+  it("is three soft words: `any`, `path` and `arg` stay usable as names", () => {
+    expect(codes(`${head}const path = "x"\nconst arg = "y"\ndeny tool t when args.any == path or args.arg == arg\ntool t { args { any: any, arg: any } }\n`)).toEqual([]);
+    expect(codes(`${head}tool u { args { any: any, path: string, arg: any } }\n`)).toEqual([]);
+    expect(codes(`${head}deny tool "*" when not any path arg matches "/srv/a/ok/*"\n`)).toEqual([]);
+    expect(codes(`${head}deny tool "*" when (any path arg in ["/srv/a/x"]) or any path arg != "/srv/a/y"\n`)).toEqual([]);
+  });
+  it("refuses operators and right sides that do not compare paths", () => {
+    expect(codes(`${head}deny tool "*" when any path arg > 3\n`)).toEqual(["E0243"]);
+    expect(codes(`${head}deny tool "*" when any path arg == 3\n`)).toEqual(["E0243"]);
+    expect(codes(`${head}deny tool "*" when any path arg matches "^/etc"\n`)).toEqual(["E0210"]);
+    expect(codes(`${head}set nets: cidr = ["10.0.0.0/8"]\ndeny tool "*" when any path arg in nets\n`)).toEqual(["E0202"]);
+  });
+  it("W0019 names declared tools without an object args block, exact or through a glob", () => {
+    expect(codes(`${head}deny tool "*" when any path arg matches "**/.env"\n`)).toEqual([]);
+    expect(codes(`${head}tool run { risk high }\ndeny tool "*" when any path arg matches "**/.env"\n`)).toEqual(["W0019"]);
+    expect(codes(`${head}deny tool fetch when any path arg matches "**/.env"\n`)).toContain("W0019");
+    expect(codes(`${head}tool run { risk high }\ndeny tool read_file when any path arg matches "**/.env"\n`)).toEqual([]);
+  });
+});
