@@ -61,8 +61,11 @@ describe("typed path reads", () => {
       expect(p.decide(call(tool, v)).reasons[0]?.code, `${tool} ${v}`).toBe("deny_rule");
       expect(p.interpret(call(tool, v)).reasons[0]?.code, `${tool} ${v}`).toBe("deny_rule");
     }
-    const when = p.ir.roles.get("dev")!.rules[1]!.when!;
-    expect(when.k === "matches" && when.l.k).toBe("pathRead");
+    expect(p.ir.roles.get("dev")!.rules[1]!.when).toMatchObject({ k: "pathRead", op: "matches", r: { k: "lit", value: "**/secret" } });
+    // Read in another position (here: `contains`'s right side), the node is the path itself.
+    const other = with_('deny tool a, b when ["/srv/a/x"] contains args.path').ir.roles.get("dev")!.rules[1]!.when!;
+    expect(other.k === "contains" && other.r).toMatchObject({ k: "pathRead" });
+    expect(other.k === "contains" && other.r.k === "pathRead" && other.r.op).toBeUndefined();
   });
 
   it("stay raw when some target does not type the field path(...) or the target is a glob", () => {

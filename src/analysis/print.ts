@@ -41,7 +41,7 @@ export function printExpr(e: IrExpr): string {
     case "matches":
       return `${atom(e.l)} matches ${JSON.stringify(e.pattern)}`;
     case "pathRead":
-      return printExpr(e.l);
+      return e.op === undefined ? printExpr(e.l) : `${atom(e.l)} ${PATH_OPS[e.op]} ${e.set ? e.set.name : e.op === "matches" || e.op === "eq" || e.op === "ne" ? JSON.stringify((e.r as { value?: unknown }).value) : atom(e.r)}`;
     case "anyPathArg":
       return `any path arg ${PATH_OPS[e.op]} ${e.set ? e.set.name : atom(e.r)}`;
   }

@@ -5,7 +5,11 @@
  * `pathRead` node: the condition sees the resolved absolute path (relative values against the type's
  * first root), so `.git/config` and `/srv/a/.git/config` are one case. A value that does not resolve
  * (outside the roots, excluded, several readings, not a string) is an evaluation error, which denies.
- * Guarantees: only `attr` reads are replaced (`has args.F` still tests presence); everything else in
+ * A read compared with a string (`matches`, `==`, `!=`) or tested against a list of strings or a
+ * `string` set (`in`, `not in`) becomes one node with that test, made on the resolved path with the
+ * case rule of `any path arg` (ir/match.ts `pathTest`: an answer that holds only in another letter case
+ * errs, as the tool's file system may or may not ignore case).
+ * Guarantees: only reads of `args` are replaced (`has args.F` still tests presence); everything else in
  * the expression is kept as it is; the result is pure data.
  */
 import type { IrExpr, IrPattern, IrToolPaths } from "../ir/ir.js";
@@ -38,13 +42,39 @@ export function withPathReads(sym: Symbols, target: string, patterns: readonly I
   return rewrite(e, lookup);
 }
 
+/** The typed read `x` would become, or undefined when `x` is not a read of a path-typed argument. */
+function typedRead(x: IrExpr, lookup: (path: readonly string[]) => IrToolPaths[] | null): { l: IrExpr & { k: "attr" }; byTool: IrToolPaths[] } | undefined {
+  if (x.k !== "attr" || x.root !== "args" || x.path.length === 0) return undefined;
+  const byTool = lookup(x.path);
+  return byTool ? { l: x, byTool } : undefined;
+}
+
+const isStringLit = (x: IrExpr) => x.k === "lit" && typeof x.value === "string";
+
+/**
+ * A comparison of a typed read with a string, a list or a string set becomes one `pathRead` node with
+ * that test (made on the resolved path, with the case rule); other reads become plain `pathRead`s.
+ */
 function rewrite(e: IrExpr, lookup: (path: readonly string[]) => IrToolPaths[] | null): IrExpr {
   const r = (x: IrExpr) => rewrite(x, lookup);
+  if (e.k === "matches") {
+    const t = typedRead(e.l, lookup);
+    if (t) return { k: "pathRead", ...t, op: "matches", r: { k: "lit", value: e.pattern } };
+  } else if (e.k === "eq" || e.k === "ne") {
+    const [side, other] = typedRead(e.l, lookup) && isStringLit(e.r) ? [e.l, e.r] : typedRead(e.r, lookup) && isStringLit(e.l) ? [e.r, e.l] : [undefined, undefined];
+    const t = side && typedRead(side, lookup);
+    if (t && other) return { k: "pathRead", ...t, op: e.k, r: other };
+  } else if (e.k === "in" && e.r.k === "list" && e.r.values.every((v) => typeof v === "string")) {
+    const t = typedRead(e.l, lookup);
+    if (t) return { k: "pathRead", ...t, op: e.negate ? "notIn" : "in", r: e.r };
+  } else if (e.k === "inSet" && e.set.kind === "string") {
+    const t = typedRead(e.l, lookup);
+    if (t) return { k: "pathRead", ...t, op: e.negate ? "notIn" : "in", r: { k: "lit", value: e.set.name }, set: e.set };
+  }
   switch (e.k) {
     case "attr": {
-      if (e.root !== "args" || e.path.length === 0) return e;
-      const byTool = lookup(e.path);
-      return byTool ? { k: "pathRead", l: e, byTool } : e;
+      const t = typedRead(e, lookup);
+      return t ? { k: "pathRead", ...t } : e;
     }
     case "not":
       return { ...e, e: r(e.e) };

@@ -11,7 +11,7 @@ import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { EvalError } from "../contract/errors.js";
 import { describeValue } from "../eval/request.js";
-import { anyPathArgHolds, resolvePathRead } from "../eval/paths.js";
+import { anyPathArgHolds, evalPathRead } from "../eval/paths.js";
 import type { Tri } from "../eval/interpreter.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 
@@ -110,7 +110,7 @@ export function compileExpr(e: IrExpr): Fn {
     }
     case "pathRead": {
       const l = compileExpr(e.l);
-      return (req) => resolvePathRead(e, l(req), req);
+      return (req) => evalPathRead(e, l(req), req);
     }
     case "anyPathArg":
       return (req) => anyPathArgHolds(e, req);

@@ -18,7 +18,7 @@ import { checkValue } from "./args.js";
 import { asBool, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
 import { EvalError } from "../contract/errors.js";
 import { hasAttr, readAttr, validateRequest } from "./request.js";
-import { anyPathArgHolds, resolvePathRead } from "./paths.js";
+import { anyPathArgHolds, evalPathRead } from "./paths.js";
 import { coreRule, coreTool, decideWith, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
 
 export type { Tri } from "./core/index.js";
@@ -60,7 +60,7 @@ export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
     case "matches":
       return opMatches(evalExpr(e.l, req), globTest(e));
     case "pathRead":
-      return resolvePathRead(e, evalExpr(e.l, req), req);
+      return evalPathRead(e, evalExpr(e.l, req), req);
     case "anyPathArg":
       return anyPathArgHolds(e, req);
   }

@@ -1,14 +1,16 @@
 /**
  * The meaning of typed path reads (`pathRead`) and `any path arg` (`anyPathArg`), shared by both
  * evaluators. Guarantees: the called tool's name and the arguments are read through the attribute
- * registry (a call without arguments has no path argument; `e.l` is there for the analysis); the path types' resolvers and the tests are built once per IR node (ir/match.ts); every
+ * registry (a call without arguments has no path argument; `e.l` is there for the analysis); the path
+ * types' resolvers and the tests are built once per IR node (ir/match.ts); every
  * fault (no path type for the called tool, a value of the wrong shape, a value that does not resolve)
  * is an EvalError naming the argument, so it denies. For `any path arg`, every path argument the called
  * tool's blocks declare is resolved first (in declaration order), so an unresolvable one errs even when
- * another satisfies the test; then the test is existential; no path argument: false.
+ * another satisfies the test; then the test is existential (no path argument: false), and an answer
+ * that depends on letter case (ir/match.ts `pathTest`) errs unless some argument satisfies it plainly.
  */
-import type { IrExpr, IrPathField } from "../ir/ir.js";
-import { anyPathArgTest, pathResolverOf, toolPathsApply } from "../ir/match.js";
+import type { IrExpr, IrPathField, IrPathTest } from "../ir/ir.js";
+import { pathResolverOf, pathTest, toolPathsApply } from "../ir/match.js";
 import { EvalError } from "../contract/errors.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 import { describeValue } from "./request.js";
@@ -20,27 +22,39 @@ const calledTool = (req: PolicyRequest): string => {
   return name;
 };
 
-/** The resolved path `value` (read from `e.l`) names for the called tool. */
-export function resolvePathRead(e: IrExpr & { k: "pathRead" }, value: unknown, req: PolicyRequest): string {
+/** Why a path test's answer depends on letter case (an EvalError's message). */
+function ambiguous(text: string, path: string, e: IrPathTest): string {
+  const right = e.set ? `set \`${e.set.name}\`` : e.r.k === "lit" ? `\`${String(e.r.value)}\`` : "the list";
+  return `${text}: \`${path}\` and ${right} agree only in another letter case: the answer depends on whether the tool's file system ignores case`;
+}
+
+/**
+ * A typed path read: the resolved path `value` (read from `e.l`) names for the called tool, or, when
+ * the node carries a test, that test's answer on it.
+ */
+export function evalPathRead(e: IrExpr & { k: "pathRead" }, value: unknown, req: PolicyRequest): unknown {
   const name = calledTool(req);
   const entry = e.byTool.find((t) => toolPathsApply(t, name));
   const field = entry?.fields[0];
   if (!field) throw new EvalError(`${e.l.text}: tool \`${name}\` gives it no path type`);
   const r = pathResolverOf(field.spec)(value);
   if ("fault" in r) throw new EvalError(`${e.l.text}: ${r.fault}`);
-  return r.path;
+  if (e.op === undefined) return r.path;
+  const a = pathTest(e)(r.path);
+  if (a === "ambiguous") throw new EvalError(ambiguous(e.l.text, r.path, e));
+  return a;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Every value at `field.at` in the arguments (absent fields skipped), resolved; throws on a fault. */
-function collect(field: IrPathField, args: unknown, out: string[]): void {
+function collect(field: IrPathField, args: unknown, out: { path: string; text: string }[]): void {
   const resolve = pathResolverOf(field.spec);
   const walk = (v: unknown, i: number, text: string): void => {
     if (i === field.at.length) {
       const r = resolve(v);
       if ("fault" in r) throw new EvalError(`${text}: ${r.fault}`);
-      out.push(r.path);
+      out.push({ path: r.path, text });
       return;
     }
     const step = field.at[i];
@@ -64,9 +78,15 @@ export function anyPathArgHolds(e: IrExpr & { k: "anyPathArg" }, req: PolicyRequ
   const entries = e.byTool.filter((t) => toolPathsApply(t, name));
   if (entries.length === 0) return false;
   const args = ARGS.has(req, []) ? ARGS.read(req, [], "args") : {};
-  const paths: string[] = [];
+  const paths: { path: string; text: string }[] = [];
   for (const t of entries) for (const f of t.fields) collect(f, args, paths);
-  if (paths.length === 0) return false;
-  const test = anyPathArgTest(e);
-  return paths.some(test);
+  const test = pathTest(e);
+  let doubt: { path: string; text: string } | undefined;
+  for (const p of paths) {
+    const a = test(p.path);
+    if (a === true) return true;
+    if (a === "ambiguous") doubt ??= p;
+  }
+  if (doubt) throw new EvalError(ambiguous(doubt.text, doubt.path, e));
+  return false;
 }

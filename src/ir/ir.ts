@@ -41,23 +41,29 @@ export type IrExpr =
   /**
    * A typed path read (check/path-reads.ts): `l` (an `args.F` read) resolved through the path type the
    * called tool gives `F` (the first entry whose `tool` matches the called tool's name): the absolute
-   * path, or an EvalError (no entry, a value that does not resolve).
+   * path, or an EvalError (no entry, a value that does not resolve). With `op` (the read was the left
+   * side of `matches`, `==`, `!=`, `in`, `not in`), the node is that comparison, made on the resolved path
+   * with the case rule of ir/match.ts `pathTest` (an answer that depends on letter case errs).
    */
-  | { readonly k: "pathRead"; readonly l: IrExpr & { readonly k: "attr" }; readonly byTool: readonly IrToolPaths[] }
+  | ({ readonly k: "pathRead"; readonly l: IrExpr & { readonly k: "attr" }; readonly byTool: readonly IrToolPaths[] } & (IrPathTest | { readonly op?: undefined }))
   /**
    * `any path arg OP RIGHT` (check/any-path-arg.ts): true when some path-typed argument of the called
    * tool (every entry whose `tool` matches its name; none: false) has a resolved value satisfying
-   * `OP RIGHT`; any such argument that does not resolve is an EvalError. `l` reads the whole `args`.
-   * `r`: the glob (`matches`, a `lit`), the list or a `lit`; `set`: a string set for `in`/`notIn`.
+   * `OP RIGHT` (ir/match.ts `pathTest`); any such argument that does not resolve is an EvalError, and so
+   * is an answer that depends on letter case when no argument satisfies it plainly. `l` reads the
+   * whole `args` (for the analysis and `readsArgs`).
    */
-  | {
-      readonly k: "anyPathArg";
-      readonly op: "matches" | "in" | "notIn" | "eq" | "ne";
-      readonly l: IrExpr & { readonly k: "attr" };
-      readonly r: IrExpr;
-      readonly set?: IrSet & { readonly kind: "string" };
-      readonly byTool: readonly IrToolPaths[];
-    };
+  | ({ readonly k: "anyPathArg"; readonly l: IrExpr & { readonly k: "attr" }; readonly byTool: readonly IrToolPaths[] } & IrPathTest);
+
+/**
+ * A comparison of resolved paths: `matches` (`r`: the glob, a `lit`), `eq`/`ne` (`r`: a `lit`),
+ * `in`/`notIn` (`r`: a `list`, or `set`: a `string` set).
+ */
+export interface IrPathTest {
+  readonly op: "matches" | "in" | "notIn" | "eq" | "ne";
+  readonly r: IrExpr;
+  readonly set?: IrSet & { readonly kind: "string" };
+}
 
 /** One step into a tool's arguments: a field name, or `null` for every item of an array. */
 export type IrArgStep = string | null;

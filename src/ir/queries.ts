@@ -65,7 +65,7 @@ export function exprText(e: IrExpr): string {
     case "matches":
       return `matches(${exprText(e.l)},${JSON.stringify(e.pattern)})`;
     case "pathRead":
-      return `path(${exprText(e.l)},${JSON.stringify(e.byTool)})`;
+      return `path(${exprText(e.l)},${e.op ?? "-"},${e.op ? exprText(e.r) : "-"},${e.op && e.set ? e.set.name : "-"},${JSON.stringify(e.byTool)})`;
     case "anyPathArg":
       return `anyPathArg(${e.op},${exprText(e.r)},${e.set ? e.set.name : "-"},${JSON.stringify(e.byTool)})`;
   }
