@@ -9,7 +9,10 @@
 //  - lowercased and uppercased, both sides (case-insensitive file systems, NTFS and APFS by default,
 //    open `.ENV` as `.env`; `ı`, `ſ` and the Kelvin sign fold to ASCII letters one way or the other);
 //  - with each part's trailing dots and spaces stripped and anything from its first `:` cut (Windows
-//    opens `.env.`, `.env ` and the NTFS stream `.env::$DATA` as `.env`).
+//    opens `.env.`, `.env ` and the NTFS stream `.env::$DATA` as `.env`), and with Unicode's default
+//    ignorable code points removed (HFS+ ignores them when comparing names: `.g\u200cit` is `.git`,
+//    CVE-2014-9390);
+//  - with the exclude itself also in NFKC form (values are matched in every reading, NFKC included).
 // And a path with a part that looks like a Windows short (8.3) name (`GIT~1`, `ENV~1.TXT`) is refused
 // whenever excludes are given: a short name may stand for any excluded long name.
 import { globProblem } from "../glob/glob-syntax.js";
@@ -49,7 +52,7 @@ export function compileExcludes(globs: readonly unknown[]): Excludes | { error: 
     const problem = excludeProblem(g);
     if (problem !== undefined) return { error: `\`${String(g)}\`: ${problem}` };
     const glob = g as string;
-    tests.push({ glob, lower: either(glob.toLowerCase()), upper: either(glob.toUpperCase()) });
+    for (const form of new Set([glob, glob.normalize("NFKC")])) tests.push({ glob, lower: either(form.toLowerCase()), upper: either(form.toUpperCase()) });
   }
   if (tests.length === 0) return {};
   const one = (p: string): string | undefined => {
@@ -79,13 +82,20 @@ export function excludeFault(ex: Excludes, path: string): string | null {
   }
 }
 
-/** Each part with trailing dots and spaces stripped and any `:stream` suffix cut, as Windows opens it. */
+/** Unicode default ignorable code points (DerivedCoreProperties.txt), which HFS+ skips in names. */
+const IGNORABLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8]|\uDB40[\uDC00-\uDFFF]/g;
+
+/**
+ * Each part as a case-insensitive file system may open it: default ignorables removed (HFS+), trailing
+ * dots and spaces stripped and any `:stream` suffix cut (Windows).
+ */
 function windowsSpelling(path: string): string {
   return path
     .split("/")
     .map((part) => {
-      const colon = part.indexOf(":");
-      const cut = colon >= 0 ? part.slice(0, colon) : part;
+      const visible = part.replace(IGNORABLE, "");
+      const colon = visible.indexOf(":");
+      const cut = colon >= 0 ? visible.slice(0, colon) : visible;
       return cut.replace(/[. ]+$/, "") || cut;
     })
     .join("/");
