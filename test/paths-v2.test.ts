@@ -4,10 +4,11 @@
  * answers agree with the evaluators; typed reads apply only when EVERY targeted tool types the field
  * `path(...)`; the W0019 lint's edges; parsing of the soft words.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { analyzePolicy, canRoleCall, checkPolicy, compilePolicy, whatMay, type Policy } from "mcppolicy";
 import { forAllRequests, toolsListMatchesCalls } from "mcppolicy/testing";
 
@@ -96,5 +97,35 @@ describe("any path arg: syntax and checks", () => {
     expect(codes(`${head}tool run { risk high }\ndeny tool "*" when any path arg matches "**/.env"\n`)).toEqual(["W0019"]);
     expect(codes(`${head}deny tool fetch when any path arg matches "**/.env"\n`)).toContain("W0019");
     expect(codes(`${head}tool run { risk high }\ndeny tool read_file when any path arg matches "**/.env"\n`)).toEqual([]);
+  });
+});
+
+describe("several roots and excludes on a realpath host (real files and symlinks)", () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), "mcpp-paths-v2-")));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  for (const d of ["a/.git", "b/docs", "outside"]) mkdirSync(join(base, d), { recursive: true });
+  writeFileSync(join(base, "a", ".git", "config"), "x");
+  writeFileSync(join(base, "b", ".env"), "x");
+  symlinkSync(join(base, "a", ".git"), join(base, "a", "notes")); // a/notes -> a/.git
+  symlinkSync(join(base, "b", ".env"), join(base, "b", "docs", "settings")); // into the other root, excluded
+  symlinkSync(join(base, "b", "docs"), join(base, "a", "shared")); // a/shared -> b/docs (the other root: inside)
+  symlinkSync(join(base, "outside"), join(base, "a", "out"));
+  const text = `policy "p"\nrole r { allow tool read_file }\ntool read_file { args { path: path(root: ["${base}/a", "${base}/b"], exclude: ["**/.git/**", "**/.env"]) } }\n`;
+  const p = compilePolicy(text, { filename: "t.mcppolicy", readFile: null, realpath: realpathSync.native });
+  const call = (path: string) => [p.decide({ principal: { roles: ["r"] }, tool: "read_file", arguments: { path } }), p.interpret({ principal: { roles: ["r"] }, tool: "read_file", arguments: { path } })];
+
+  it("checks excludes on the physical path, and lets a symlink lead into another root", () => {
+    for (const [v, effect, msg] of [
+      ["notes/config", "deny", /excluded by `\*\*\/\.git\/\*\*` \(`[^`]*\/a\/\.git\/config`\) after following symbolic links/],
+      ["shared/settings", "deny", /excluded by `\*\*\/\.env`/],
+      ["out/x", "deny", /symbolic link/],
+      ["shared/new.txt", "allow", undefined],
+      [`${base}/b/docs/x`, "allow", undefined],
+    ] as const) {
+      for (const d of call(v)) {
+        expect(d.effect, v).toBe(effect);
+        if (msg) expect(d.reasons[0]!.message, v).toMatch(msg);
+      }
+    }
   });
 });

@@ -198,7 +198,7 @@ function physicalFault(firstSegs: readonly string[], roots: readonly string[], v
     const rest = segs.slice(n);
     const physical = rest.length === 0 ? real : `${real === "/" ? "" : real}/${rest.join("/")}`;
     const f = excludeFault(ex, physical);
-    return f === null ? null : `${f} after following symbolic links (\`${physical}\`)`;
+    return f === null ? null : `${f} after following symbolic links`;
   }
   return "could not be resolved on this host";
 }
