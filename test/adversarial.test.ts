@@ -156,7 +156,7 @@ for (const f of corpus) {
         for (const c of cases.filter((x) => x.file === f.file && x.source === g.source)) {
           it(`${c.expected} ${show(c.value)}`, () => {
             const own = policies.get(c.file)!;
-            for (const [name, evaluate] of own === policy ? EVALUATORS : ([["decide", (r) => own.decide(r)], ["interpret", (r) => own.interpret(r)]] as const)) {
+            for (const [name, evaluate] of own === policy ? EVALUATORS : ([["decide", (r: PolicyRequest) => own.decide(r)], ["interpret", (r: PolicyRequest) => own.interpret(r)]] as const)) {
               const d = evaluate(request(c.tool, c.arg, c.value));
               expect(d.effect, `${name}: ${JSON.stringify(d.reasons)}`).toBe(c.expected);
               if (c.expected === "deny") {

@@ -129,3 +129,26 @@ describe("several roots and excludes on a realpath host (real files and symlinks
     }
   });
 });
+
+describe("the analysis's witnesses for path rules", () => {
+  it("finds a denied witness through a typed read and through any path arg (move_file's source or destination)", () => {
+    const p = compile(`policy "p"
+role dev {
+  allow tool read_file, move_file
+  deny tool read_file when args.path matches "/srv/a/.git/*"
+}
+deny tool "*" when any path arg matches "**/.env"
+tool read_file { args { path: path(root: "/srv/a") } }
+tool move_file { args { source: path(root: "/srv/a"), destination: path(root: "/srv/a") } }
+`);
+    for (const tool of ["read_file", "move_file"]) {
+      const v = canRoleCall(p, "dev", tool);
+      expect(v.answer, tool).toBe("depends");
+      const denied = v.witness.denied!;
+      expect(p.decide(denied).effect, tool).toBe("deny");
+      expect(p.decide(denied).reasons[0]?.code, tool).toBe("deny_rule");
+      expect(Object.keys(denied.arguments ?? {}).every((k) => k !== "undefined"), tool).toBe(true);
+      expect(p.decide(v.witness.allowed!).effect, tool).toBe("allow");
+    }
+  });
+});

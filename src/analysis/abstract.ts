@@ -45,9 +45,21 @@ export function children(e: IrExpr): readonly IrExpr[] {
   }
 }
 
-/** Every attribute read by `e` (attr and has nodes), in evaluation order. */
+/**
+ * Every attribute read by `e` (attr and has nodes), in evaluation order. `any path arg` reads the whole
+ * `args` and, through it, each path-typed field its node names (up to the first list: `args.paths`).
+ */
 export function attrsOf(e: IrExpr, out: (IrExpr & { k: "attr" | "has" })[] = []): (IrExpr & { k: "attr" | "has" })[] {
   if (e.k === "attr" || e.k === "has") out.push(e);
+  if (e.k === "anyPathArg") {
+    for (const t of e.byTool) {
+      for (const f of t.fields) {
+        const cut = f.at.indexOf(null);
+        const path = (cut < 0 ? f.at : f.at.slice(0, cut)) as string[];
+        if (path.length > 0) out.push({ k: "attr", root: "args", path, text: `args.${path.join(".")}` });
+      }
+    }
+  }
   for (const c of children(e)) attrsOf(c, out);
   return out;
 }

@@ -130,6 +130,7 @@ class Collector {
     else if (e.k === "not") this.walk(e.e);
     else if (e.k === "and" || e.k === "or") e.es.forEach((x) => this.walk(x));
     else if (e.k === "inSet") this.inSet(e);
+    else if (e.k === "pathRead" || e.k === "anyPathArg") this.pathTest(e);
     else if (e.k === "matches") {
       this.walk(e.l);
       const key = this.key(e.l);
@@ -145,6 +146,31 @@ class Collector {
         const key = this.key(a);
         if (key) this.hint(key).values.push(...this.literals(b));
       }
+    }
+  }
+
+  /** A typed path read or `any path arg`: the path arguments it reads, and what it compares them with. */
+  private pathTest(e: IrExpr & { k: "pathRead" | "anyPathArg" }): void {
+    const keys: string[] = [];
+    if (e.k === "pathRead") {
+      this.walk(e.l);
+      keys.push(this.key(e.l)!);
+    } else {
+      for (const t of e.byTool) {
+        for (const f of t.fields) {
+          if (f.at.some((s) => s === null)) continue;
+          const path = f.at as string[];
+          this.argPaths.set(path.join("\u0000"), [...path]);
+          keys.push(`args.${path.join(".")}`);
+        }
+      }
+    }
+    if (e.op === undefined) return;
+    for (const key of keys) {
+      const h = this.hint(key);
+      if (e.op === "matches" && e.r.k === "lit") h.globs.push(String(e.r.value));
+      else if (e.set) h.values.push(...e.set.set);
+      else h.values.push(...this.literals(e.r));
     }
   }
 
