@@ -28,6 +28,8 @@ interface Group {
 
 interface CorpusFile {
   file: string;
+  /** `policyFile:` (relative to the corpus file) for a tool that is not in the hardening policy. */
+  policy?: string;
   tool: string;
   arg: string;
   groups: Group[];
@@ -68,11 +70,13 @@ function loadCorpus(): CorpusFile[] {
     .sort();
   return files.map((name) => {
     const doc = parse(readFileSync(join(DIR, name), "utf8"), { customTags: [repeatTag] }) as Record<string, unknown>;
-    return { file: name, tool: doc.tool as string, arg: doc.arg as string, groups: doc.groups as Group[] };
+    return { file: name, tool: doc.tool as string, arg: doc.arg as string, groups: doc.groups as Group[], ...(typeof doc.policyFile === "string" && { policy: join(DIR, doc.policyFile) }) };
   });
 }
 
 const corpus = loadCorpus();
+/** The policy a corpus file runs against: its own `policyFile`, else the hardening policy. */
+const policies = new Map(corpus.map((f) => [f.file, f.policy ? compilePolicy(readFileSync(f.policy, "utf8"), { filename: f.policy }) : policy]));
 
 const cases: Case[] = corpus.flatMap((f) =>
   f.groups.flatMap((g) =>
@@ -99,9 +103,9 @@ function show(v: unknown): string {
 }
 
 describe("the adversarial corpus is well formed", () => {
-  it("has the four files, one per hardening tool", () => {
-    expect(corpus.map((f) => f.file)).toEqual(["ip.yaml", "path.yaml", "sql.yaml", "url.yaml"]);
-    expect(corpus.map((f) => `${f.tool}(${f.arg})`).sort()).toEqual(["fetch_url(url)", "ping_host(ip)", "query_database(query)", "read_file(path)"]);
+  it("has the four files, one per hardening tool, and the path-exclude file with its own policy", () => {
+    expect(corpus.map((f) => f.file)).toEqual(["ip.yaml", "path-exclude.yaml", "path.yaml", "sql.yaml", "url.yaml"]);
+    expect(corpus.map((f) => `${f.tool}(${f.arg})`).sort()).toEqual(["fetch_url(url)", "ping_host(ip)", "query_database(query)", "read_file(path)", "read_project_file(path)"]);
   });
 
   for (const f of corpus) {
@@ -151,7 +155,8 @@ for (const f of corpus) {
       describe(`[${gi + 1}] ${g.source}`, () => {
         for (const c of cases.filter((x) => x.file === f.file && x.source === g.source)) {
           it(`${c.expected} ${show(c.value)}`, () => {
-            for (const [name, evaluate] of EVALUATORS) {
+            const own = policies.get(c.file)!;
+            for (const [name, evaluate] of own === policy ? EVALUATORS : ([["decide", (r: PolicyRequest) => own.decide(r)], ["interpret", (r: PolicyRequest) => own.interpret(r)]] as const)) {
               const d = evaluate(request(c.tool, c.arg, c.value));
               expect(d.effect, `${name}: ${JSON.stringify(d.reasons)}`).toBe(c.expected);
               if (c.expected === "deny") {

@@ -34,6 +34,7 @@ export function children(e: IrExpr): readonly IrExpr[] {
     case "inSet":
     case "matches":
     case "regex":
+    case "pathRead":
       return [e.l];
     case "default":
       return [e.e, e.d];
@@ -47,9 +48,21 @@ export function children(e: IrExpr): readonly IrExpr[] {
   }
 }
 
-/** Every attribute read by `e` (attr and has nodes), in evaluation order. */
+/**
+ * Every attribute read by `e` (attr and has nodes), in evaluation order. `any path arg` reads the whole
+ * `args` and, through it, each path-typed field its node names (up to the first list: `args.paths`).
+ */
 export function attrsOf(e: IrExpr, out: (IrExpr & { k: "attr" | "has" })[] = []): (IrExpr & { k: "attr" | "has" })[] {
   if (e.k === "attr" || e.k === "has") out.push(e);
+  if (e.k === "anyPathArg") {
+    for (const t of e.byTool) {
+      for (const f of t.fields) {
+        const cut = f.at.indexOf(null);
+        const path = (cut < 0 ? f.at : f.at.slice(0, cut)) as string[];
+        if (path.length > 0) out.push({ k: "attr", root: "args", path, text: `args.${path.join(".")}` });
+      }
+    }
+  }
   for (const c of children(e)) attrsOf(c, out);
   return out;
 }

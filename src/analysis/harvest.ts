@@ -83,6 +83,16 @@ export function harvest(ir: IrPolicy): Harvest {
     let e = e0;
     if ("l" in e && e.l.k === "default") e = { ...e, l: e.l.e } as IrExpr;
     if ("r" in e && e.r.k === "default") e = { ...e, r: e.r.e } as IrExpr;
+    if ((e.k === "pathRead" && e.op !== undefined) || e.k === "anyPathArg") {
+      // Path tests: the glob's instance, the compared paths, set items, and one other path.
+      const vs = e.op === "matches" && e.r.k === "lit" ? [globInstance(String(e.r.value))] : e.set ? [...e.set.set] : e.r.k === "list" ? [...e.r.values] : e.r.k === "lit" ? [e.r.value] : [];
+      const refs: AttrRef[] =
+        e.k === "pathRead"
+          ? [e.l]
+          : e.byTool.flatMap((t) => t.fields.filter((f) => f.at.every((s) => s !== null)).map((f) => ({ root: "args" as const, path: f.at as string[], text: f.text })));
+      for (const ref of refs) add(ref, [...vs, "zz-other"]);
+      return;
+    }
     if (e.k === "inSet" || e.k === "matches") {
       if (e.l.k === "attr") add(e.l, e.k === "inSet" ? setSamples(e.set) : [globInstance(e.pattern), "zz-other"]);
       return;

@@ -44,8 +44,14 @@ export function printExpr(e: IrExpr): string {
       return `${e.e.text} ?? ${printExpr(e.d)}`;
     case "regex":
       return `${atom(e.l)} matches re"${e.pattern.replace(/"/g, '\\"')}"`;
+    case "pathRead":
+      return e.op === undefined ? printExpr(e.l) : `${atom(e.l)} ${PATH_OPS[e.op]} ${e.set ? e.set.name : e.op === "matches" || e.op === "eq" || e.op === "ne" ? JSON.stringify((e.r as { value?: unknown }).value) : atom(e.r)}`;
+    case "anyPathArg":
+      return `any path arg ${PATH_OPS[e.op]} ${e.set ? e.set.name : atom(e.r)}`;
   }
 }
+
+const PATH_OPS = { matches: "matches", in: "in", notIn: "not in", eq: "==", ne: "!=" } as const;
 
 /** ` when X unless Y`, or "" for an unconditional rule. */
 export function printGuard(r: Pick<IrRule, "when" | "unless">): string {

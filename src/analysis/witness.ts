@@ -127,6 +127,7 @@ function slotFor(ref: AttrRef, h: Harvest, result: ScenarioResult, baseArgs: Rec
     case "tool.name":
       return { key, values: uniq([ABSENT, ...harvested, ...generic]), apply: (r, v) => void (v === ABSENT ? delete r.tool : (r.tool = v as string)) };
     case "args": {
+      if (ref.path.length === 0) return undefined; // the whole `args` (`any path arg`): its fields are the slots
       const field = fieldValues(result.tool?.args, ref.path);
       let current: unknown = baseArgs;
       for (const seg of ref.path) current = typeof current === "object" && current !== null ? (current as Record<string, unknown>)[seg] : undefined;

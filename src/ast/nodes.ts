@@ -39,6 +39,8 @@ export type Expr =
   | { readonly kind: "compare"; readonly op: CompareOp; readonly left: Expr; readonly right: Expr; readonly span: Span }
   /** `left ?? value`: the attribute `left` reads, or `value` when it is absent (the checker wants a path on the left). */
   | { readonly kind: "default"; readonly left: Expr; readonly value: Value; readonly span: Span }
+  /** `any path arg OP RIGHT` (soft words); `op`/`right` absent when written without a comparison. */
+  | { readonly kind: "anyPathArg"; readonly op?: CompareOp; readonly right?: Expr; readonly span: Span }
   /** A raw regex literal `re"..."` (the pattern as written, `\"` read as `"`): only right of `matches`. */
   | RegexExpr;
 

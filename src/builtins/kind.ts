@@ -40,6 +40,8 @@ export interface ParamReader {
   strings(name: string): string[] | undefined;
   /** A list of strings, read item by item (problems may point at an item by its index). */
   stringItems(name: string): string[] | undefined;
+  /** A string, or a list of strings read item by item: its items (a string is a list of one). */
+  stringOrItems(name: string): string[] | undefined;
   ints(name: string): number[] | undefined;
   /** A `cidr` set parameter (a set name or an inline list): its validated items. */
   cidr(name: string): string[] | undefined;

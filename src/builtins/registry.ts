@@ -13,7 +13,8 @@ import { DomainSet } from "./domain/domain.js";
 import { compileNameGlob, compileUriGlob } from "./glob/glob.js";
 import { IP, type IpParams } from "./ip/kind.js";
 import { type Check, type ConstraintKind, type Host } from "./kind.js";
-import { PATH, type PathParams } from "./path/kind.js";
+import { PATH, pathResolver, type PathParams } from "./path/kind.js";
+import type { PathResolver } from "./path/path.js";
 import { compileLinearPattern, flagsProblem, withoutInlineCaseFlag } from "./regex/regex.js";
 import { SQL, type SqlParams } from "./sql/kind.js";
 import { codePointLength } from "./text/text.js";
@@ -61,6 +62,19 @@ export function compileCheck(spec: CheckSpec): Check {
   const check: Check = kind ? kind.compile(spec.params, host) : () => "is checked by an unknown constraint";
   const max = spec.maxLength;
   return max === undefined ? check : (v) => (typeof v === "string" && codePointLength(v) > max ? `longer than ${max} characters` : check(v));
+}
+
+export type { PathResolver };
+export type PathSpec = CheckSpec & { readonly kind: "path" };
+
+/**
+ * The resolver of a `path(...)` type, its length bound first: the one absolute path a value names
+ * (relative values against the first root), or a fault. Builds anew: callers cache (per IR node).
+ */
+export function compilePathResolver(spec: PathSpec): PathResolver {
+  const resolve = pathResolver(spec.params, hosts.get(spec.params) ?? {});
+  const max = spec.maxLength;
+  return max === undefined ? resolve : (v) => (typeof v === "string" && codePointLength(v) > max ? { fault: `longer than ${max} characters` } : resolve(v));
 }
 
 /** Candidate values of a constraint (analysis witnesses, testing kit); not all of them pass. */

@@ -149,6 +149,15 @@ class Params implements ParamReader {
   stringItems(name: string): string[] | undefined {
     return this.strings(name);
   }
+  stringOrItems(name: string): string[] | undefined {
+    const p = this.find(name);
+    if (!p) return undefined;
+    const v = this.constValue(p.value);
+    if (v.kind === "string") return [v.value];
+    if (v.kind === "list" && v.items.every((i) => i.kind === "string")) return v.items.map((i) => (i as { value: string }).value);
+    this.bad(p, "a string or a list of strings");
+    return undefined;
+  }
   ints(name: string): number[] | undefined {
     const p = this.find(name);
     if (!p) return undefined;

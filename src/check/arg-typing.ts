@@ -15,7 +15,7 @@ import type { Symbols } from "./scope.js";
 import { compileGlob } from "../builtins/registry.js";
 
 /** A tool block name holding a wildcard names a family (as stages/tools.ts reads it). */
-const isFamilyName = (text: string): boolean => /[*?]/.test(text);
+export const isFamilyName = (text: string): boolean => /[*?]/.test(text);
 
 /** The static types a field can have (a subset of the checker's). */
 export type FieldType = "string" | "number" | "boolean" | "list" | "object" | "any";
@@ -42,7 +42,7 @@ export interface ArgScope {
  * The top-level blocks that apply to every call of the exact tool `name`: its exact block, then the
  * families whose glob matches it (source order). Server-scoped blocks apply to some calls only.
  */
-function blocksOfName(sym: Symbols, name: string): A.ToolDecl[] {
+export function blocksOfName(sym: Symbols, name: string): A.ToolDecl[] {
   const out: A.ToolDecl[] = [];
   const exact = sym.tools.get(name);
   if (exact && !isFamilyName(name)) out.push(exact);
@@ -63,8 +63,14 @@ function blockOfTarget(sym: Symbols, p: IrPattern): ArgBlock | undefined {
     const typed = decls.find((d) => d.args !== undefined) ?? decls[0]!;
     return { tool: typed.name.text, args: typed.args };
   }
-  const family = sym.tools.get(p.text) ?? sym.tools.get("*");
-  return family && isFamilyName(family.name.text) ? { tool: family.name.text, args: family.args } : undefined;
+  const family = familyCovering(sym, p.text);
+  return family ? { tool: family.name.text, args: family.args } : undefined;
+}
+
+/** The top-level family that applies to every tool the glob target `glob` matches: its own, or `"*"`. */
+export function familyCovering(sym: Symbols, glob: string): A.ToolDecl | undefined {
+  const family = sym.tools.get(glob) ?? sym.tools.get("*");
+  return family && isFamilyName(family.name.text) ? family : undefined;
 }
 
 /** The blocks of the tools a tool rule can target (from its lowered patterns). Undefined: not a tool rule. */

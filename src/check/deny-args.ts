@@ -44,6 +44,8 @@ function argPaths(e: A.Expr, out: A.PathExpr[] = []): A.PathExpr[] {
       return argPaths(e.left, out);
     case "regex":
       return out;
+    case "anyPathArg":
+      return out; // reads the path-typed arguments the tool declares, never a name the author wrote
     default:
       return assertNever(e);
   }

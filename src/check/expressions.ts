@@ -16,6 +16,7 @@ import type { Symbols } from "./scope.js";
 import { resolveSet } from "./sets.js";
 import { argTypeOf, type ArgScope, type ArgType } from "./arg-typing.js";
 import { lowerZonedTime } from "./time-zones.js";
+import { lowerAnyPathArg } from "./any-path-arg.js";
 
 type StaticType = AttrType | "list" | "set" | "object";
 
@@ -231,6 +232,8 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
       // A regex literal anywhere but right of `matches` (the parser allows it after every operator).
       sym.diagnostics.push(regexOutsideMatches(e.span));
       return BAD;
+    case "anyPathArg":
+      return lowerAnyPathArg(sym, e);
     default:
       return assertNever(e);
   }

@@ -1,13 +1,16 @@
 /**
  * One rule lowered (called by the `policy-rules` and `roles` stages): its patterns, then its
  * conditions, typed against the `args` blocks of the tools it targets (arg-typing.ts), then its
- * argument reads (E0117/E0220 undeclared, W0010/W0011 unguarded: deny-args.ts). Guarantees: the IR rule keeps the
+ * argument reads (E0117/E0220 undeclared, W0010/W0011 unguarded: deny-args.ts), then `any path arg`'s
+ * targets (W0019); reads of path-typed arguments then see resolved paths (path-reads.ts). Guarantees: the IR rule keeps the
  * declaration's effect, target, message and span under the id it is given; anything broken in it is
  * reported, so the check makes no IR from it.
  */
 import type * as A from "../ast/nodes.js";
-import type { IrRule } from "../ir/ir.js";
+import type { IrExpr, IrRule } from "../ir/ir.js";
 import { argScopeOfRule } from "./arg-typing.js";
+import { checkAnyPathArgTargets } from "./any-path-arg.js";
+import { withPathReads } from "./path-reads.js";
 import { checkArgReads } from "./deny-args.js";
 import { lowerCondition } from "./expressions.js";
 import { lowerPatterns } from "./patterns.js";
@@ -19,14 +22,17 @@ export function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string 
   const when = r.when && lowerCondition(sym, r.when, scope);
   const unless = r.unless && lowerCondition(sym, r.unless, scope);
   checkArgReads(sym, scope, r.when, r.unless);
+  checkAnyPathArgTargets(sym, r, id, patterns);
+  // Typed path reads: `args.F` typed `path(...)` by every targeted tool reads the resolved path.
+  const typed = (e: IrExpr) => withPathReads(sym, r.target, patterns, e);
   return {
     id,
     ...(r.name !== undefined && id === r.name.text && { name: r.name.text }),
     effect: r.effect,
     target: r.target,
     patterns,
-    ...(when && { when: when.ir }),
-    ...(unless && { unless: unless.ir }),
+    ...(when && { when: typed(when.ir) }),
+    ...(unless && { unless: typed(unless.ir) }),
     ...(r.because !== undefined && { because: r.because }),
     ...(role !== undefined && { role }),
     span: r.span,

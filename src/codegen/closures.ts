@@ -11,6 +11,7 @@ import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js
 import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { EvalError } from "../contract/errors.js";
 import { describeValue, zonedReader } from "../eval/request.js";
+import { anyPathArgHolds, evalPathRead } from "../eval/paths.js";
 import type { Tri } from "../eval/interpreter.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 
@@ -134,6 +135,12 @@ export function compileExpr(e: IrExpr): Fn {
       const test = regexTest(e);
       return (req) => opMatches(l(req), test);
     }
+    case "pathRead": {
+      const l = compileExpr(e.l);
+      return (req) => evalPathRead(e, l(req), req);
+    }
+    case "anyPathArg":
+      return (req) => anyPathArgHolds(e, req);
   }
 }
 

@@ -67,6 +67,8 @@ export const CATALOG = {
   // regular expressions (issue 11): `matches re"..."`, `string(flags:)`
   E0230: "regex literal outside matches",
   E0231: "unsupported pattern flags",
+  // ---- paths (issue 11): E0243-E0249, W0019-W0020 ----
+  E0243: "invalid use of any path arg",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   // Budget keys and windows (issue 11, helper K).
@@ -87,6 +89,8 @@ export const CATALOG = {
   // typed conditions (issue 11)
   W0010: "argument read where calls may lack it",
   W0011: "optional argument read without a guard",
+  // ---- paths (issue 11) ----
+  W0019: "any path arg cannot see arguments",
 } as const;
 
 export type DiagnosticCode = keyof typeof CATALOG;
@@ -322,4 +326,13 @@ export const optionalArgumentUnguarded = (span: Span, path: string, tool: string
     span,
     `${q(path)} is optional in tool ${q(tool)}, but read without a guard: calls without it ${reader === "deny" ? "are denied by this rule as evaluation errors" : "are denied as evaluation errors"}`,
     GUARD_HINT(path),
+  );
+// ---- paths (issue 11) ----
+export const anyPathArgMisuse = (span: Span, what: string, hint: string) => make("E0243", span, `\`any path arg\` ${what}`, hint);
+export const anyPathArgBlind = (span: Span, rule: string, tools: readonly string[]) =>
+  make(
+    "W0019",
+    span,
+    `\`any path arg\` in rule ${q(rule)} cannot see the arguments of ${tools.map(q).join(", ")}: ${tools.length === 1 ? "it has" : "they have"} no \`args\` object block, so calls to ${tools.length === 1 ? "it" : "them"} never match`,
+    "declare `args { ... }` for each such tool, typing its path arguments `path(...)`, or narrow the rule's target",
   );

@@ -18,6 +18,7 @@ import { checkValue } from "./args.js";
 import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
 import { EvalError } from "../contract/errors.js";
 import { hasAttr, readAttr, validateRequest } from "./request.js";
+import { anyPathArgHolds, evalPathRead } from "./paths.js";
 import { coreBlock, coreRule, decideWith, mergeBlocks, missingServerFault, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
 
 export type { Tri } from "./core/index.js";
@@ -62,6 +63,10 @@ export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
       return hasAttr(req, e.e.root, e.e.path) ? readAttr(req, e.e.root, e.e.path, e.e.text) : evalExpr(e.d, req);
     case "regex":
       return opMatches(evalExpr(e.l, req), regexTest(e));
+    case "pathRead":
+      return evalPathRead(e, evalExpr(e.l, req), req);
+    case "anyPathArg":
+      return anyPathArgHolds(e, req);
   }
 }
 

@@ -8,7 +8,7 @@
  * `structuredClone` (test/ir-data.test.ts walks the IR of every bundled and conformance policy).
  */
 import type { Span } from "../source/source.js";
-import type { CheckSpec, GlobSyntax } from "../builtins/registry.js";
+import type { CheckSpec, GlobSyntax, PathSpec } from "../builtins/registry.js";
 
 export type Scalar = string | number | boolean;
 
@@ -42,7 +42,49 @@ export type IrExpr =
   /** `PATH ?? VALUE`: the attribute `e` when `has` holds for it, else the literal or list `d`. */
   | { readonly k: "default"; readonly e: IrAttr; readonly d: IrExpr }
   /** `matches re"..."`: a linear-time regex (builtins/regex), searched unanchored; `flags` `""` or `"i"`. */
-  | { readonly k: "regex"; readonly l: IrExpr; readonly pattern: string; readonly flags: string };
+  | { readonly k: "regex"; readonly l: IrExpr; readonly pattern: string; readonly flags: string }
+  /**
+   * A typed path read (check/path-reads.ts): `l` (an `args.F` read) resolved through the path type the
+   * called tool gives `F` (the first entry whose `tool` matches the called tool's name): the absolute
+   * path, or an EvalError (no entry, a value that does not resolve). With `op` (the read was the left
+   * side of `matches`, `==`, `!=`, `in`, `not in`), the node is that comparison, made on the resolved path
+   * with the case rule of ir/match.ts `pathTest` (an answer that depends on letter case errs).
+   */
+  | ({ readonly k: "pathRead"; readonly l: IrExpr & { readonly k: "attr" }; readonly byTool: readonly IrToolPaths[] } & (IrPathTest | { readonly op?: undefined }))
+  /**
+   * `any path arg OP RIGHT` (check/any-path-arg.ts): true when some path-typed argument of the called
+   * tool (every entry whose `tool` matches its name; none: false) has a resolved value satisfying
+   * `OP RIGHT` (ir/match.ts `pathTest`); any such argument that does not resolve is an EvalError, and so
+   * is an answer that depends on letter case when no argument satisfies it plainly. `l` reads the
+   * whole `args` (for the analysis and `readsArgs`).
+   */
+  | ({ readonly k: "anyPathArg"; readonly l: IrExpr & { readonly k: "attr" }; readonly byTool: readonly IrToolPaths[] } & IrPathTest);
+
+/**
+ * A comparison of resolved paths: `matches` (`r`: the glob, a `lit`), `eq`/`ne` (`r`: a `lit`),
+ * `in`/`notIn` (`r`: a `list`, or `set`: a `string` set).
+ */
+export interface IrPathTest {
+  readonly op: "matches" | "in" | "notIn" | "eq" | "ne";
+  readonly r: IrExpr;
+  readonly set?: IrSet & { readonly kind: "string" };
+}
+
+/** One step into a tool's arguments: a field name, or `null` for every item of an array. */
+export type IrArgStep = string | null;
+
+/** The path-typed arguments of the tools a name matches (the lead adds families: glob patterns). */
+export interface IrToolPaths {
+  readonly tool: IrPattern;
+  readonly fields: readonly IrPathField[];
+}
+
+export interface IrPathField {
+  readonly at: readonly IrArgStep[];
+  /** `args.paths[]`: how the field is named in messages. */
+  readonly text: string;
+  readonly spec: PathSpec;
+}
 
 /** An attribute read (the left side of `??`). */
 export type IrAttr = Extract<IrExpr, { readonly k: "attr" }>;

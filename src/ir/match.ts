@@ -7,8 +7,8 @@
  * Guarantees: a matcher never throws; data it cannot use (an IR not made by the checker) matches
  * nothing, and a set or check built from it faults (fails closed).
  */
-import { type Check, compileCheck, compileCidrSet, compileDomainSet, compileGlob, compilePattern, type GlobSyntax, parseIpStrict } from "../builtins/registry.js";
-import type { IrPattern, IrSet, IrType } from "./ir.js";
+import { type Check, compileCheck, compilePathResolver, type PathResolver, type PathSpec, compileCidrSet, compileDomainSet, compileGlob, compilePattern, type GlobSyntax, parseIpStrict } from "../builtins/registry.js";
+import type { IrPathTest, IrPattern, IrSet, IrToolPaths, IrType } from "./ir.js";
 
 export type Matcher = (s: string) => boolean;
 
@@ -104,4 +104,72 @@ export function constraintCheck(t: IrType & { t: "check" }): Check {
   let c = checks.get(t);
   if (!c) checks.set(t, (c = compileCheck(t)));
   return c;
+}
+
+const resolvers = new WeakMap<object, PathResolver>();
+
+/** The resolver of a `path(...)` spec held by a typed read or an every-path-argument node. */
+export function pathResolverOf(spec: PathSpec): PathResolver {
+  let r = resolvers.get(spec);
+  if (!r) resolvers.set(spec, (r = compilePathResolver(spec)));
+  return r;
+}
+
+/** A path test's answer: whether it holds, or "ambiguous" when it holds only on case-(in)sensitive file systems. */
+export type PathAnswer = boolean | "ambiguous";
+
+const pathTests = new WeakMap<object, (path: string) => PathAnswer>();
+
+/**
+ * The test `OP RIGHT` of `any path arg` or of a typed path read, applied to a resolved path (built once
+ * per node). A path names the same file in any letter case on NTFS and APFS (by default) and another
+ * file on ext4, and a policy cannot tell which one the tool uses: when the test's answer with the case
+ * as written differs from its answer with both sides case-folded (lowercased, or uppercased), it is
+ * "ambiguous" (the evaluators make that an evaluation error, which denies).
+ */
+export function pathTest(e: IrPathTest): (path: string) => PathAnswer {
+  let t = pathTests.get(e);
+  if (!t) pathTests.set(e, (t = buildPathTest(e)));
+  return t;
+}
+
+function buildPathTest(e: IrPathTest): (path: string) => PathAnswer {
+  const lit = e.r.k === "lit" && typeof e.r.value === "string" ? e.r.value : undefined;
+  const lower = (x: string) => x.toLowerCase();
+  const upper = (x: string) => x.toUpperCase();
+  // `exact(p)` and `folded(p)` for the positive form of the test (matches, eq, in).
+  let exact: (p: string) => boolean;
+  let folded: (p: string) => boolean;
+  if (e.op === "matches") {
+    if (lit === undefined) return () => false;
+    const g = compileGlob(lit, "name");
+    const gl = compileGlob(lower(lit), "name");
+    const gu = compileGlob(upper(lit), "name");
+    exact = g;
+    folded = (p) => gl(lower(p)) || gu(upper(p));
+  } else if (e.op === "eq" || e.op === "ne") {
+    if (lit === undefined) return () => false;
+    const ll = lower(lit);
+    const lu = upper(lit);
+    exact = (p) => p === lit;
+    folded = (p) => lower(p) === ll || upper(p) === lu;
+  } else {
+    const items: string[] = e.set ? [...e.set.set] : e.r.k === "list" ? e.r.values.filter((v): v is string => typeof v === "string") : [];
+    const set = new Set(items);
+    const ls = new Set(items.map(lower));
+    const us = new Set(items.map(upper));
+    exact = (p) => set.has(p);
+    folded = (p) => ls.has(lower(p)) || us.has(upper(p));
+  }
+  const negate = e.op === "ne" || e.op === "notIn";
+  return (p) => {
+    const x = exact(p);
+    if (x !== folded(p)) return "ambiguous";
+    return x !== negate;
+  };
+}
+
+/** Whether a tool-paths entry applies to the called tool's name. */
+export function toolPathsApply(t: IrToolPaths, name: string): boolean {
+  return patternMatches(t.tool, name);
 }

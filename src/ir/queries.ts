@@ -30,6 +30,9 @@ export function readsArgs(e: IrExpr): boolean {
       return readsArgs(e.l);
     case "default":
       return readsArgs(e.e) || readsArgs(e.d);
+    case "pathRead":
+    case "anyPathArg":
+      return true;
     case "lit":
     case "list":
       return false;
@@ -69,6 +72,10 @@ export function exprText(e: IrExpr): string {
       return `default(${exprText(e.e)},${exprText(e.d)})`;
     case "regex":
       return `regex(${exprText(e.l)},${JSON.stringify(e.pattern)},${JSON.stringify(e.flags)})`;
+    case "pathRead":
+      return `path(${exprText(e.l)},${e.op ?? "-"},${e.op ? exprText(e.r) : "-"},${e.op && e.set ? e.set.name : "-"},${JSON.stringify(e.byTool)})`;
+    case "anyPathArg":
+      return `anyPathArg(${e.op},${exprText(e.r)},${e.set ? e.set.name : "-"},${JSON.stringify(e.byTool)})`;
   }
 }
 

@@ -359,7 +359,10 @@ export class AstBuilder {
       const right: A.Expr | undefined = re ? { kind: "regex", pattern: regexText(re.image), span: this.tokSpan(re) } : this.defaulted(this.operand(this.node(n, "right")), n, "rightDefault", "rightDefaultValue");
       if (!right) return undefined;
       const op = (this.tok(n, "negate") ? "not in" : opTok.image) as A.CompareOp;
-      e = { kind: "compare", op, left, right, span: joinSpans(left.span, right.span) };
+      e =
+        left.kind === "anyPathArg" && left.op === undefined
+          ? { kind: "anyPathArg", op, right, span: joinSpans(left.span, right.span) }
+          : { kind: "compare", op, left, right, span: joinSpans(left.span, right.span) };
     }
     const nots = this.toks(n, "nots");
     for (let i = nots.length - 1; i >= 0; i--) {
@@ -388,6 +391,8 @@ export class AstBuilder {
     }
     const l = this.node(n, "listLiteral");
     if (l) return this.list(l);
+    const words = this.toks(n, "anyPathArg");
+    if (words.length === 3) return { kind: "anyPathArg", span: joinSpans(this.tokSpan(words[0]!), this.tokSpan(words[2]!)) };
     const has = this.node(n, "has");
     if (has) {
       const p = this.path(has);

@@ -371,6 +371,16 @@ class PolicyParser extends CstParser {
 
   public operand = this.RULE("operand", () => {
     this.OR([
+      // `any path arg`: three soft words (not keywords: `any` is also a type name), read only together.
+      {
+        GATE: () => this.LA(1).image === "any" && this.LA(2).image === "path" && this.LA(3).image === "arg",
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => {
+          this.CONSUME(T.Identifier, { LABEL: "anyPathArg" });
+          this.CONSUME2(T.Identifier, { LABEL: "anyPathArg" });
+          this.CONSUME3(T.Identifier, { LABEL: "anyPathArg" });
+        },
+      },
       { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "literal" }) },
       { ALT: () => this.CONSUME(T.NumberLiteral, { LABEL: "literal" }) },
       { ALT: () => this.CONSUME(T.True, { LABEL: "literal" }) },

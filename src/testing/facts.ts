@@ -139,6 +139,7 @@ class Collector {
       this.walk(e.d);
       this.hint(this.key(e.e)!).values.push(...this.literals(e.d));
     }
+    else if (e.k === "pathRead" || e.k === "anyPathArg") this.pathTest(e);
     else if (e.k === "matches") {
       this.walk(e.l);
       const key = this.key(e.l);
@@ -158,6 +159,31 @@ class Collector {
         const key = this.key(a);
         if (key) this.hint(key).values.push(...this.literals(b));
       }
+    }
+  }
+
+  /** A typed path read or `any path arg`: the path arguments it reads, and what it compares them with. */
+  private pathTest(e: IrExpr & { k: "pathRead" | "anyPathArg" }): void {
+    const keys: string[] = [];
+    if (e.k === "pathRead") {
+      this.walk(e.l);
+      keys.push(this.key(e.l)!);
+    } else {
+      for (const t of e.byTool) {
+        for (const f of t.fields) {
+          if (f.at.some((s) => s === null)) continue;
+          const path = f.at as string[];
+          this.argPaths.set(path.join("\u0000"), [...path]);
+          keys.push(`args.${path.join(".")}`);
+        }
+      }
+    }
+    if (e.op === undefined) return;
+    for (const key of keys) {
+      const h = this.hint(key);
+      if (e.op === "matches" && e.r.k === "lit") h.globs.push(String(e.r.value));
+      else if (e.set) h.values.push(...e.set.set);
+      else h.values.push(...this.literals(e.r));
     }
   }
 

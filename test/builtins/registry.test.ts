@@ -30,6 +30,7 @@ function reader(values: Record<string, unknown>): ParamReader & { problems: Prob
     nonNegInt: (n) => get(n, (v) => Number.isInteger(v) && (v as number) >= 0),
     strings: (n) => get(n, strs),
     stringItems: (n) => get(n, strs),
+    stringOrItems: (n) => (typeof values[n] === "string" ? [values[n] as string] : get(n, strs)),
     ints: (n) => get(n, (v) => Array.isArray(v) && v.every(Number.isInteger)),
     cidr: (n) => get(n, strs),
     domain: (n) => get(n, strs),
@@ -41,7 +42,7 @@ describe("registry: parameters and their validation", () => {
   it("lists every constraint kind with the parameters the language accepts", () => {
     expect(Object.keys(CHECK_KINDS)).toEqual(["path", "url", "ip", "sql"]);
     expect(CHECK_KINDS.sql.params).toContain("functions");
-    expect(CHECK_KINDS.path.params).toEqual(["root", "maxLength"]);
+    expect(CHECK_KINDS.path.params).toEqual(["root", "exclude", "maxLength"]);
   });
 
   it("path: a missing or bad root is a problem pointing at the type or the parameter", () => {

@@ -1,15 +1,24 @@
-// Sandbox path checks: `path(root: "/workspace")`.
-// Guarantees: the root is validated once by compilePathCheck; the check is pure, never throws, and
-// fails closed: a value is accepted only when every plausible reading of it (as given; with `\` as a
-// separator; after every number of rounds of percent-decoding, IIS-style `%uXXXX` decoding and
-// Unicode NFKC, in any order, to a fixed point) resolves, POSIX-style, to the root or below it.
+// Sandbox path checks: `path(root: "/workspace")`, `path(root: ["/a", "/b"], exclude: ["**/.env"])`.
+// Guarantees: the roots and excludes are validated once by compilePathCheck; the check is pure, never
+// throws, and fails closed: a value is accepted only when every plausible reading of it (as given; with
+// `\` as a separator; after every number of rounds of percent-decoding, IIS-style `%uXXXX` decoding and
+// Unicode NFKC, in any order, to a fixed point) resolves, POSIX-style against the FIRST root, to some
+// root or below it, and no reading's resolved path is excluded (./exclude.ts: case-insensitive, with
+// Windows' trailing dots and spaces and `:stream` suffixes stripped, short `NAME~1` parts refused). With a
+// realpath, the physical path must also lie in some root's physical path and match no exclude.
+// compilePathResolver gives the one absolute path a value names (for rules that read it), or a fault.
 // Drive letters, UNC/device paths, `~`, control characters, overlong UTF-8, `%u` escapes of lone surrogates, and characters that a Windows
 // best-fit code page turns into a separator, a dot or another path-meaningful character (./bestfit.ts:
 // `¥`, `∕`, `／`, `．`, ...), in any reading, are denied outright. Faults are short lowercase messages.
 import { firstBestFit } from "./bestfit.js";
+import { compileExcludes, excludeFault, type Excludes } from "./exclude.js";
 
 export interface PathOptions {
-  root: string;
+  /** The sandbox root; `roots` gives several (relative values resolve against the first). */
+  root?: string;
+  roots?: readonly string[];
+  /** Path globs (`*` within a part, `**` across) matched against the resolved absolute path. */
+  exclude?: readonly string[];
   /**
    * A synchronous realpath (the engine runs where the files are). When given, an accepted value is
    * also resolved physically: the nearest existing ancestor of its logical path must lie, after
@@ -28,14 +37,62 @@ const NON_ASCII = /[^\u0000-\u007f]/;
 /** Printable ASCII without `%` or `\\`: a value whose every reading is itself. */
 const PLAIN = /^[\u0020-\u0024\u0026-\u005b\u005d-\u007e]*$/;
 
-/** Validate the root once and return the check, or `{ error }` for a bad root. */
+/** Validate the roots and excludes once and return the check, or `{ error }` for a bad one. */
 export function compilePathCheck(opts: PathOptions): PathCheck | { error: string } {
-  const root = opts && typeof opts === "object" ? opts.root : undefined;
-  const bad = rootFault(root);
-  if (bad !== null) return { error: bad };
-  const r = root as string;
-  const rootSegs = r === "/" ? [] : r.slice(1).split("/");
-  const outside = `resolves outside the sandbox root \`${r}\``;
+  const c = compileCore(opts);
+  return "error" in c ? c : c.check;
+}
+
+/** The resolved absolute path a value names, or its fault. */
+export type PathResolver = (value: unknown) => { path: string } | { fault: string };
+
+/**
+ * The resolver for rules that read a path-typed argument: the value must pass the check, and every
+ * reading of it must resolve to the same absolute path (`%2eenv` is `.env` to a decoding tool and
+ * `%2eenv` to another; `a\b` is one part or two): a rule cannot tell which file such a value names,
+ * so it is a fault (the rule's condition errs, which denies).
+ */
+export function compilePathResolver(opts: PathOptions): PathResolver | { error: string } {
+  const c = compileCore(opts);
+  if ("error" in c) return c;
+  const { check, firstSegs } = c;
+  return (value) => {
+    const fault = check(value);
+    if (fault !== null) return { fault };
+    const v = value as string;
+    const paths = new Set<string>();
+    for (const { text } of PLAIN.test(v) ? [{ text: v }] : readings(v)) {
+      if (typeof text !== "string") return { fault: "could not be resolved" };
+      paths.add(resolveText(firstSegs, text));
+      if (text.includes("\\")) paths.add(resolveText(firstSegs, text.replace(/\\/g, "/")));
+    }
+    const all = [...paths];
+    if (all.length !== 1) return { fault: `names more than one path (\`${all[0]}\` and \`${all[1]}\`, depending on decoding and separators): a rule cannot tell which one the tool opens` };
+    return { path: all[0]! };
+  };
+}
+
+interface Core {
+  check: PathCheck;
+  firstSegs: readonly string[];
+}
+
+function compileCore(opts: PathOptions): Core | { error: string } {
+  const o = opts && typeof opts === "object" ? opts : ({} as PathOptions);
+  const roots: unknown[] = Array.isArray(o.roots) ? o.roots : [o.root];
+  if (roots.length === 0) return { error: "give at least one root" };
+  for (const root of roots) {
+    const bad = rootFault(root);
+    if (bad !== null) return { error: roots.length > 1 ? `\`${String(root)}\`: ${bad}` : bad };
+  }
+  const rs = roots as string[];
+  if (new Set(rs).size !== rs.length) return { error: "a root is given twice" };
+  const excludes = compileExcludes(o.exclude ?? []);
+  if ("error" in excludes) return excludes;
+  const rootsSegs = rs.map((r) => (r === "/" ? [] : r.slice(1).split("/")));
+  const firstSegs = rootsSegs[0]!;
+  const outside = rs.length === 1 ? `resolves outside the sandbox root \`${rs[0]}\`` : `resolves outside the sandbox roots ${rs.map((r) => `\`${r}\``).join(", ")}`;
+  const ex = excludes.test ? excludes : undefined;
   const logical = (value: unknown): string | null => {
     try {
       if (typeof value !== "string" || value.length === 0) return "must be a non-empty string";
@@ -44,7 +101,8 @@ export function compilePathCheck(opts: PathOptions): PathCheck | { error: string
       if (PLAIN.test(value)) {
         const fault = plainShapeFault(value);
         if (fault !== null) return fault;
-        return inside(rootSegs, value) ? null : outside;
+        if (!inside(rootsSegs, value)) return outside;
+        return ex ? excludedFault(ex, firstSegs, value, "") : null;
       }
       for (const { text, how } of readings(value)) {
         if (text === null) return "contains an overlong utf-8 encoding";
@@ -52,8 +110,8 @@ export function compilePathCheck(opts: PathOptions): PathCheck | { error: string
         if (text === TOO_MANY) return `has more than ${MAX_READINGS} readings under percent- and %u-decoding`;
         const fault = shapeFault(text);
         if (fault !== null) return how ? `${fault} ${how}` : fault;
-        if (!inside(rootSegs, text)) return how ? `${outside} ${how}` : outside;
-        if (text.includes("\\") && !inside(rootSegs, text.replace(/\\/g, "/"))) {
+        if (!inside(rootsSegs, text)) return how ? `${outside} ${how}` : outside;
+        if (text.includes("\\") && !inside(rootsSegs, text.replace(/\\/g, "/"))) {
           return `${outside} when \`\\\` is read as a separator${how ? ` ${how}` : ""}`;
         }
         const fit = NON_ASCII.test(text) ? firstBestFit(text) : null;
@@ -62,42 +120,68 @@ export function compilePathCheck(opts: PathOptions): PathCheck | { error: string
           const bad = `contains \`${fit.ch}\` (U+${cp}), which windows best-fit code pages turn into \`${fit.ascii}\``;
           return how ? `${bad} ${how}` : bad;
         }
+        if (ex) {
+          const f = excludedFault(ex, firstSegs, text, how) ?? (text.includes("\\") ? excludedFault(ex, firstSegs, text.replace(/\\/g, "/"), how ? `${how} with \`\\\` read as a separator` : "with `\\` read as a separator") : null);
+          if (f !== null) return f;
+        }
       }
       return null;
     } catch {
       return "could not be checked";
     }
   };
-  const realpath = opts.realpath;
-  if (!realpath) return logical;
-  return (value: unknown): string | null => {
+  const realpath = o.realpath;
+  if (!realpath) return { check: logical, firstSegs };
+  const check = (value: unknown): string | null => {
     const fault = logical(value);
     if (fault !== null) return fault;
-    return physicalFault(rootSegs, value as string, realpath, r);
+    return physicalFault(firstSegs, rs, value as string, realpath, ex);
   };
+  return { check, firstSegs };
 }
 
-/**
- * The physical check: resolve the value logically, walk up to the nearest ancestor that exists, and
- * require its realpath to be inside the root's realpath. Any error other than "does not exist" fails
- * closed, and so does a root that cannot be resolved.
- */
-function physicalFault(rootSegs: readonly string[], value: string, realpath: (p: string) => string, root: string): string | null {
-  let realRoot: string;
-  try {
-    realRoot = realpath(root);
-  } catch {
-    return `the sandbox root \`${root}\` cannot be resolved on this host`;
-  }
-  // A host's realpath that answers anything but an absolute path (undefined from a wrapper that swallows
-  // errors, a promise) resolved nothing: two such answers must never compare equal and allow.
-  if (!isAbsolute(realRoot)) return `the sandbox root \`${root}\` cannot be resolved on this host`;
-  const segs = value.startsWith("/") ? [] : rootSegs.slice();
-  for (const seg of value.split("/")) {
+/** The fault of a resolved reading an exclude matches (`how`: which reading), or null. */
+function excludedFault(ex: Excludes, firstSegs: readonly string[], text: string, how: string): string | null {
+  const f = excludeFault(ex, resolveText(firstSegs, text));
+  return f === null ? null : how ? `${f} ${how}` : f;
+}
+
+/** A text resolved POSIX-style against the first root: an absolute, normalised path. */
+function resolveText(firstSegs: readonly string[], text: string): string {
+  return "/" + resolveSegs(firstSegs, text).join("/");
+}
+
+function resolveSegs(firstSegs: readonly string[], p: string): string[] {
+  const segs = p.startsWith("/") ? [] : firstSegs.slice();
+  for (const seg of p.split("/")) {
     if (seg === "" || seg === ".") continue;
     if (seg === "..") segs.pop();
     else segs.push(seg);
   }
+  return segs;
+}
+
+/**
+ * The physical check: resolve the value logically, walk up to the nearest ancestor that exists, and
+ * require its realpath to be inside some root's realpath; with excludes, that realpath joined with the
+ * parts that do not exist yet must match none. Any error other than "does not exist" fails closed,
+ * and so does a root that cannot be resolved.
+ */
+function physicalFault(firstSegs: readonly string[], roots: readonly string[], value: string, realpath: (p: string) => string, ex: Excludes | undefined): string | null {
+  const realRoots: string[] = [];
+  for (const root of roots) {
+    let realRoot: string;
+    try {
+      realRoot = realpath(root);
+    } catch {
+      return `the sandbox root \`${root}\` cannot be resolved on this host`;
+    }
+    // A host's realpath that answers anything but an absolute path (undefined from a wrapper that swallows
+    // errors, a promise) resolved nothing: two such answers must never compare equal and allow.
+    if (!isAbsolute(realRoot)) return `the sandbox root \`${root}\` cannot be resolved on this host`;
+    realRoots.push(realRoot);
+  }
+  const segs = resolveSegs(firstSegs, value);
   for (let n = segs.length; n >= 0; n--) {
     const candidate = "/" + segs.slice(0, n).join("/");
     let real: string;
@@ -109,7 +193,12 @@ function physicalFault(rootSegs: readonly string[], value: string, realpath: (p:
       return "could not be resolved on this host";
     }
     if (!isAbsolute(real)) return "could not be resolved on this host";
-    return real === realRoot || real.startsWith(realRoot === "/" ? "/" : realRoot + "/") ? null : "leads outside the sandbox root through a symbolic link";
+    if (!realRoots.some((rr) => real === rr || real.startsWith(rr === "/" ? "/" : rr + "/"))) return "leads outside the sandbox root through a symbolic link";
+    if (!ex) return null;
+    const rest = segs.slice(n);
+    const physical = rest.length === 0 ? real : `${real === "/" ? "" : real}/${rest.join("/")}`;
+    const f = excludeFault(ex, physical);
+    return f === null ? null : `${f} after following symbolic links`;
   }
   return "could not be resolved on this host";
 }
@@ -123,11 +212,13 @@ const cache = new Map<string, PathCheck | { error: string }>();
 
 /** One-shot form of compilePathCheck (compiled checks are cached by root). */
 export function checkSandboxPath(value: unknown, opts: PathOptions): string | null {
-  const root = opts && typeof opts === "object" ? opts.root : undefined;
-  let check = typeof root === "string" ? cache.get(root) : undefined;
+  // Only a bare `{ root }` is cached (several roots, excludes or a realpath are compiled anew).
+  const plain = opts && typeof opts === "object" && typeof opts.root === "string" && !opts.roots && !opts.exclude && !opts.realpath;
+  const root = plain ? opts.root! : undefined;
+  let check = root !== undefined ? cache.get(root) : undefined;
   if (!check) {
     check = compilePathCheck(opts);
-    if (typeof root === "string") {
+    if (root !== undefined) {
       if (cache.size >= 64) cache.clear();
       cache.set(root, check);
     }
@@ -256,19 +347,15 @@ function hasDotSegment(p: string): boolean {
   return false;
 }
 
-/** Resolve POSIX-style against the root and compare whole segments (so `/workspace-evil` is outside). */
-function inside(rootSegs: readonly string[], p: string): boolean {
-  // Fast path: a relative path without dot segments cannot leave the root.
+/**
+ * Resolve POSIX-style against the first root and compare whole segments with each root (so
+ * `/workspace-evil` is outside `/workspace`).
+ */
+function inside(rootsSegs: readonly (readonly string[])[], p: string): boolean {
+  // Fast path: a relative path without dot segments cannot leave the first root.
   if (p.charCodeAt(0) !== 0x2f && !hasDotSegment(p)) return true;
-  const segs = p.startsWith("/") ? [] : rootSegs.slice();
-  for (const seg of p.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") segs.pop();
-    else segs.push(seg);
-  }
-  if (segs.length < rootSegs.length) return false;
-  for (let i = 0; i < rootSegs.length; i++) if (segs[i] !== rootSegs[i]) return false;
-  return true;
+  const segs = resolveSegs(rootsSegs[0]!, p);
+  return rootsSegs.some((rootSegs) => segs.length >= rootSegs.length && rootSegs.every((s, i) => segs[i] === s));
 }
 
 const encoder = new TextEncoder();
