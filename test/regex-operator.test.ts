@@ -114,6 +114,8 @@ limit rate 10 per minute
     ['"a"', "'a'"],
     ["10 per minute", "10/minute"],
     ["==", "="],
+    ["==", "=~"],
+    ['== "a"', 'matches /^a$/'],
   ];
 
   it("each mistake is an error, never a policy that compiles", () => {
@@ -128,7 +130,7 @@ limit rate 10 per minute
 
   it("random mistaken characters anywhere never crash and never compile", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: base.length }), fc.constantFrom("&&", "||", "!", "'", "'x'", "/", " / ", "="), (at, junk) => {
+      fc.property(fc.integer({ min: 0, max: base.length }), fc.constantFrom("&&", "||", "!", "'", "'x'", "/", " / ", "=", "=~", "~", " matches /a/ ", " matches /a"), (at, junk) => {
         const text = base.slice(0, at) + junk + base.slice(at);
         const r = checkPolicy(text, { filename: "t.mcppolicy" });
         // Inside a string or a comment the characters are text; elsewhere they are always an error.

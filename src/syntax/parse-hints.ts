@@ -1,6 +1,7 @@
 /**
  * The parse errors that cost authors most, named in plain words with the fix (issue 11):
  *   `&&` `||` `!`         -> `and` `or` `not`
+ *   `=~`, `matches /re/`  -> `matches re"..."`
  *   `'text'`              -> `"text"`
  *   `limit rate 10/minute`-> `limit rate 10 per minute`
  *   `when args.x = "a"`   -> `==`
@@ -28,7 +29,7 @@ function as(t: IToken, type: TokenType, image: string): IToken {
 }
 
 /** Error-only tokens become diagnostics; each is replaced by what was meant, or dropped. */
-export function rewriteMistakes(tokens: IToken[], file: string, diagnostics: Diagnostic[]): IToken[] {
+export function rewriteMistakes(tokens: IToken[], file: string, diagnostics: Diagnostic[], text = ""): IToken[] {
   const out: IToken[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -38,6 +39,11 @@ export function rewriteMistakes(tokens: IToken[], file: string, diagnostics: Dia
     if (w) {
       diagnostics.push({ ...unexpectedCharacter(at, t.image), hint: `write \`${w.word}\`: conditions use the words \`and\`, \`or\` and \`not\`` });
       out.push(as(t, w.as, w.word));
+      continue;
+    }
+    if (type === T.TildeMatch) {
+      diagnostics.push({ ...unexpectedCharacter(at, t.image), hint: 'to test a regular expression, write `VALUE matches re"..."`; `VALUE matches "..."` is a glob' });
+      out.push(as(t, T.Matches, "matches"));
       continue;
     }
     if (type === T.SingleQuoted) {
@@ -53,12 +59,38 @@ export function rewriteMistakes(tokens: IToken[], file: string, diagnostics: Dia
       if (prev?.tokenType === T.NumberLiteral && next?.tokenType === T.Identifier) {
         diagnostics.push({ ...unexpectedCharacter(at, "/"), hint: `a rate is written with \`per\`: \`${prev.image} per ${next.image}\`` });
         out.push(as(t, T.Per, "per"));
+      } else if (prev?.tokenType === T.Matches) {
+        // `matches /re/`: one error, read on as `matches re"re"` when the closing `/` is on the same line.
+        const end = closingSlash(text, t.startOffset);
+        const inner = end < 0 ? "" : text.slice(t.startOffset + 1, end);
+        const spelled = end < 0 ? 're"..."' : `re"${inner.replace(/"/g, '\\"')}"`;
+        diagnostics.push({ ...unexpectedCharacter(at, "/"), hint: `a regular expression is written \`re"..."\`: \`matches ${spelled}\` (backslashes as in the regex; \`\\"\` for a quote)` });
+        if (end >= 0) {
+          // The characters in between were lexed as whatever they looked like (or refused): drop them.
+          while (i + 1 < tokens.length && tokens[i + 1]!.startOffset <= end) i++;
+          for (let d = diagnostics.length - 2; d >= 0; d--) {
+            const x = diagnostics[d]!;
+            if ((x.code === "E0001" || x.code === "E0002") && x.span.file === file && x.span.start > t.startOffset && x.span.start <= end) diagnostics.splice(d, 1);
+          }
+          out.push({ ...as(t, T.RegexLiteral, spelled), endOffset: end });
+        }
       } else diagnostics.push(unexpectedCharacter(at, "/"));
       continue;
     }
     out.push(t);
   }
   return out;
+}
+
+/** The offset of the `/` closing a `/regex/` opened at `open`, on the same line (escapes skipped), or -1. */
+function closingSlash(text: string, open: number): number {
+  for (let k = open + 1; k < text.length; k++) {
+    const c = text[k];
+    if (c === "\n" || c === "\r") return -1;
+    if (c === "\\") k++;
+    else if (c === "/") return k;
+  }
+  return -1;
 }
 
 /** The hint for a lexer error (a character no token starts with), when one fits. */

@@ -126,7 +126,7 @@ export function parsePolicy(text: string, file: string): ParseResult {
     else lexedTokens.push(t);
   }
   // `&&`, `'text'`, `10/minute`...: reported, then read as what was meant (parse-hints.ts).
-  const tokens = rewriteMistakes(lexedTokens, file, diagnostics);
+  const tokens = rewriteMistakes(lexedTokens, file, diagnostics, text);
   const deep = tooDeep(tokens);
   if (deep) {
     diagnostics.push(nestingTooDeep(span(file, deep.startOffset, (deep.endOffset ?? deep.startOffset) + 1), LIMITS.maxNestingDepth));

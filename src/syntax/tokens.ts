@@ -105,12 +105,13 @@ export const Question = createToken({ name: "Question", pattern: /\?/, label: "`
 export const QuestionQuestion = createToken({ name: "QuestionQuestion", pattern: /\?\?/, label: "`??`" });
 
 // Mistakes borrowed from other languages: lexed so that the parse step can name them (`&&` for `and`,
-// `||` for `or`, `!` for `not`, `'...'` for a string, `10/minute` for `10 per minute`), report them with
+// `||` for `or`, `!` for `not`, `=~` for `matches`, `'...'` for a string, `10/minute` for `10 per minute`), report them with
 // a hint, and parse on as if the author had written the right word (syntax/parse-hints.ts). The grammar
 // never consumes them.
 export const AmpAmp = createToken({ name: "AmpAmp", pattern: /&&/, label: "`&&`" });
 export const PipePipe = createToken({ name: "PipePipe", pattern: /\|\|/, label: "`||`" });
 export const Bang = createToken({ name: "Bang", pattern: /!/, label: "`!`" });
+export const TildeMatch = createToken({ name: "TildeMatch", pattern: /=~|~=|~/, label: "`=~`" });
 export const Slash = createToken({ name: "Slash", pattern: /\//, label: "`/`" });
 export const SingleQuoted = createToken({ name: "SingleQuoted", pattern: /'(?:[^'\\\n\r]|\\.)*'/, label: "a single-quoted string" });
 
@@ -129,7 +130,7 @@ export const keywords: TokenType[] = [
 export const allTokens: TokenType[] = [
   WhiteSpace, LineComment, BlockComment,
   StringLiteral, RegexLiteral, UnterminatedString, NumberLiteral,
-  Ellipsis, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Equals,
+  Ellipsis, EqEq, NotEq, LtEq, GtEq, Lt, Gt, TildeMatch, Equals,
   LBrace, RBrace, LBracket, RBracket, LParen, RParen, Comma, Colon, Dot, PipePipe, Pipe, QuestionQuestion, Question,
   AmpAmp, Bang, Slash, SingleQuoted,
   ...keywords,
