@@ -7,9 +7,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compilePolicy, type PolicyRequest } from "mcppolicy";
+import { canRoleCall, compilePolicy, type PolicyRequest } from "mcppolicy";
 import { arbitraries, assertEquivalent } from "mcppolicy/testing";
-import { canRoleCall } from "../src/analysis/questions.js";
 import { mayHold } from "../src/analysis/solver.js";
 import { EvalError } from "../src/contract/errors.js";
 import { opContains, opInList } from "../src/eval/operators.js";
