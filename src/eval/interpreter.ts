@@ -17,7 +17,7 @@ import { REASON_TEXT } from "../contract/reasons.js";
 import { checkValue } from "./args.js";
 import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
 import { EvalError } from "../contract/errors.js";
-import { hasAttr, readAttr, validateRequest } from "./request.js";
+import { defaultPresence, hasAttr, readAttr, validateRequest } from "./request.js";
 import { coreRule, coreTool, decideWith, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
 
 export type { Tri } from "./core/index.js";
@@ -59,7 +59,7 @@ export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
     case "matches":
       return opMatches(evalExpr(e.l, req), globTest(e));
     case "default":
-      return hasAttr(req, e.e.root, e.e.path) ? readAttr(req, e.e.root, e.e.path, e.e.text) : evalExpr(e.d, req);
+      return defaultPresence(e.e.root)(req, e.e.path) ? readAttr(req, e.e.root, e.e.path, e.e.text) : evalExpr(e.d, req);
   }
 }
 
