@@ -10,7 +10,7 @@ import { constraintCheck, globTest, regexTest, setMatcher, stringPattern } from 
 import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js";
 import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { EvalError } from "../contract/errors.js";
-import { describeValue, zonedReader } from "../eval/request.js";
+import { defaultPresence, describeValue, zonedReader } from "../eval/request.js";
 import { anyPathArgHolds, evalPathRead } from "../eval/paths.js";
 import type { Tri } from "../eval/interpreter.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
@@ -124,9 +124,8 @@ export function compileExpr(e: IrExpr): Fn {
     case "default": {
       // The row's reader and presence test, fetched once; the default is a literal or a list.
       const { path, text } = e.e;
-      const row = ATTRIBUTES[e.e.root];
-      const read = row.read;
-      const has = row.has;
+      const read = ATTRIBUTES[e.e.root].read;
+      const has = defaultPresence(e.e.root);
       const d = compileExpr(e.d);
       return (req) => (has(req, path) ? read(req, path, text) : d(req));
     }

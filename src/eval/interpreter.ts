@@ -17,7 +17,7 @@ import { REASON_TEXT } from "../contract/reasons.js";
 import { checkValue } from "./args.js";
 import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
 import { EvalError } from "../contract/errors.js";
-import { hasAttr, readAttr, validateRequest } from "./request.js";
+import { defaultPresence, hasAttr, readAttr, validateRequest } from "./request.js";
 import { anyPathArgHolds, evalPathRead } from "./paths.js";
 import { coreBlock, coreRule, decideWith, mergeBlocks, missingServerFault, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
 
@@ -60,7 +60,7 @@ export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
     case "matches":
       return opMatches(evalExpr(e.l, req), globTest(e));
     case "default":
-      return hasAttr(req, e.e.root, e.e.path) ? readAttr(req, e.e.root, e.e.path, e.e.text) : evalExpr(e.d, req);
+      return defaultPresence(e.e.root)(req, e.e.path) ? readAttr(req, e.e.root, e.e.path, e.e.text) : evalExpr(e.d, req);
     case "regex":
       return opMatches(evalExpr(e.l, req), regexTest(e));
     case "pathRead":

@@ -147,6 +147,31 @@ export function hasAttr(req: PolicyRequest, root: AttrRoot, path: readonly strin
   return ATTRIBUTES[root].has(req, path);
 }
 
+/**
+ * Presence for `PATH ?? DEFAULT`: the default applies only when the request does not give the fact at
+ * all. A free path (claims, arguments) and a row with its own default use `has`; any other row (a
+ * string or an address) is present when its request field holds ANY value, so a value of the wrong type
+ * is read (and errs) instead of being replaced by the default, which could switch a deny off. A getter
+ * that throws counts as present (the read then fails as it would without `??`). Never throws.
+ */
+export function defaultPresence(root: AttrRoot): (req: PolicyRequest, path: readonly string[]) => boolean {
+  const row = ATTRIBUTES[root];
+  if (row.open || row.default !== undefined || row.alwaysPresent) return row.has;
+  const at = row.at;
+  return (req) => {
+    try {
+      let v: unknown = req;
+      for (const k of at) {
+        if (v === null || typeof v !== "object") return v !== undefined && v !== null;
+        v = (v as Record<string, unknown>)[k];
+      }
+      return v !== undefined;
+    } catch {
+      return true;
+    }
+  };
+}
+
 export function describeValue(v: unknown): string {
   if (Array.isArray(v)) return "a list";
   if (v === null) return "null";

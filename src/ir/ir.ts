@@ -39,7 +39,7 @@ export type IrExpr =
   | { readonly k: "contains"; readonly l: IrExpr; readonly r: IrExpr }
   /** A name glob (`*`, `?`, `[c]`). */
   | { readonly k: "matches"; readonly l: IrExpr; readonly pattern: string }
-  /** `PATH ?? VALUE`: the attribute `e` when `has` holds for it, else the literal or list `d`. */
+  /** `PATH ?? VALUE`: the attribute `e` when the request gives it (eval/request.ts `defaultPresence`), else the literal or list `d`. */
   | { readonly k: "default"; readonly e: IrAttr; readonly d: IrExpr }
   /** `matches re"..."`: a linear-time regex (builtins/regex), searched unanchored; `flags` `""` or `"i"`. */
   | { readonly k: "regex"; readonly l: IrExpr; readonly pattern: string; readonly flags: string }
