@@ -15,6 +15,7 @@ import type { IrExpr, IrPattern, IrSet, Scalar } from "../ir/ir.js";
 import { patternMatches } from "../ir/match.js";
 import { toolPaths } from "./path-fields.js";
 import type { Symbols } from "./scope.js";
+import { blocksOfName, isFamilyName } from "./arg-typing.js";
 import { resolveSet } from "./sets.js";
 
 const OPS = { matches: "matches", in: "in", "not in": "notIn", "==": "eq", "!=": "ne" } as const;
@@ -115,18 +116,20 @@ function firstUse(e: A.Expr | undefined): (A.Expr & { kind: "anyPathArg" }) | un
  * W0019: a rule using `any path arg` whose targets include tools whose arguments it cannot see: an
  * exact target with no tool block or no object `args` block, or such a declared tool a glob target matches.
  */
-export function checkAnyPathArgTargets(sym: Symbols, rule: A.RuleDecl, id: string, patterns: readonly IrPattern[]): void {
+export function checkAnyPathArgTargets(sym: Symbols, rule: A.RuleDecl, id: string, patterns: readonly IrPattern[], server?: string): void {
   if (rule.target !== "tool") return;
   const use = firstUse(rule.when) ?? firstUse(rule.unless);
   if (!use) return;
   const blind: string[] = [];
+  // A tool is seen when one of its blocks (exact, families, the rule's server block) has an object `args`.
+  const sees = (name: string) => blocksOfName(sym, name, server).some((d) => d.args?.kind === "object");
   for (const p of patterns) {
     if (p.kind === "exact") {
-      const t = sym.tools.get(p.text);
-      if (!t || t.args?.kind !== "object") blind.push(p.text);
+      if (!sees(p.text)) blind.push(p.text);
       continue;
     }
-    for (const t of sym.tools.values()) if (t.args?.kind !== "object" && patternMatches(p, t.name.text)) blind.push(t.name.text);
+    // Declared tools the glob matches (a family names a range of tools, not a tool: not listed).
+    for (const t of sym.tools.values()) if (!isFamilyName(t.name.text) && patternMatches(p, t.name.text) && !sees(t.name.text)) blind.push(t.name.text);
   }
   const names = [...new Set(blind)];
   if (names.length > 0) sym.diagnostics.push(anyPathArgBlind(use.span, id, names));

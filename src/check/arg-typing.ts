@@ -39,14 +39,21 @@ export interface ArgScope {
 }
 
 /**
- * The top-level blocks that apply to every call of the exact tool `name`: its exact block, then the
- * families whose glob matches it (source order). Server-scoped blocks apply to some calls only.
+ * The blocks that apply to every call of the exact tool `name`: its exact block, then the families
+ * whose glob matches it (source order); for a rule written in a server block, that server's blocks too
+ * (other servers' blocks apply to some calls only).
  */
-export function blocksOfName(sym: Symbols, name: string): A.ToolDecl[] {
+export function blocksOfName(sym: Symbols, name: string, server?: string): A.ToolDecl[] {
   const out: A.ToolDecl[] = [];
-  const exact = sym.tools.get(name);
-  if (exact && !isFamilyName(name)) out.push(exact);
-  for (const [text, decl] of sym.tools) if (isFamilyName(text) && compileGlob(text, "name")(name)) out.push(decl);
+  const add = (decls: Iterable<A.ToolDecl>) => {
+    const list = [...decls];
+    for (const d of list) if (d.name.text === name && !isFamilyName(name)) out.push(d);
+    for (const d of list) if (isFamilyName(d.name.text) && compileGlob(d.name.text, "name")(name)) out.push(d);
+  };
+  add(sym.tools.values());
+  // Inside a server block, that server's blocks apply to every call the rule sees too.
+  const s = server === undefined ? undefined : sym.servers.get(server);
+  if (s) add(s.tools);
   return out;
 }
 
@@ -56,9 +63,9 @@ export function blocksOfName(sym: Symbols, name: string): A.ToolDecl[] {
  * described only by a family with the same glob or `"*"` (every tool it matches gets that block);
  * otherwise it is open.
  */
-function blockOfTarget(sym: Symbols, p: IrPattern): ArgBlock | undefined {
+function blockOfTarget(sym: Symbols, p: IrPattern, server: string | undefined): ArgBlock | undefined {
   if (p.kind === "exact") {
-    const decls = blocksOfName(sym, p.text);
+    const decls = blocksOfName(sym, p.text, server);
     if (decls.length === 0) return undefined;
     const typed = decls.find((d) => d.args !== undefined) ?? decls[0]!;
     return { tool: typed.name.text, args: typed.args };
@@ -74,12 +81,12 @@ export function familyCovering(sym: Symbols, glob: string): A.ToolDecl | undefin
 }
 
 /** The blocks of the tools a tool rule can target (from its lowered patterns). Undefined: not a tool rule. */
-export function argScopeOfRule(sym: Symbols, rule: A.RuleDecl, patterns: readonly IrPattern[]): ArgScope | undefined {
+export function argScopeOfRule(sym: Symbols, rule: A.RuleDecl, patterns: readonly IrPattern[], server?: string): ArgScope | undefined {
   if (rule.target !== "tool" || patterns.length === 0) return undefined;
   const blocks: ArgBlock[] = [];
   let openBy: string | undefined;
   for (const p of patterns) {
-    const block = blockOfTarget(sym, p);
+    const block = blockOfTarget(sym, p, server);
     if (!block) openBy ??= p.text;
     else blocks.push(block);
   }

@@ -74,11 +74,11 @@ export function toolPaths(sym: Symbols): IrToolPaths[] {
  * undefined when some target has none (an undeclared name, a glob no family covers). Every block of a
  * call must pass, so an argument one of them types `path(...)` is a path for that target.
  */
-export function targetBlocks(sym: Symbols, patterns: readonly IrPattern[]): { pattern: IrPattern; decls: A.ToolDecl[] }[] | undefined {
+export function targetBlocks(sym: Symbols, patterns: readonly IrPattern[], server?: string): { pattern: IrPattern; decls: A.ToolDecl[] }[] | undefined {
   const out: { pattern: IrPattern; decls: A.ToolDecl[] }[] = [];
   for (const p of patterns) {
     const family = p.kind === "glob" ? familyCovering(sym, p.text) : undefined;
-    const decls = p.kind === "exact" ? blocksOfName(sym, p.text) : family ? [family] : [];
+    const decls = p.kind === "exact" ? blocksOfName(sym, p.text, server) : family ? [family] : [];
     if (decls.length === 0) return undefined;
     out.push({ pattern: p, decls });
   }

@@ -17,9 +17,9 @@ import { pathFieldsOf, targetBlocks } from "./path-fields.js";
 import type { Symbols } from "./scope.js";
 
 /** `e` with its typed path reads resolved, for a rule of `target` with `patterns`. */
-export function withPathReads(sym: Symbols, target: string, patterns: readonly IrPattern[], e: IrExpr): IrExpr {
+export function withPathReads(sym: Symbols, target: string, patterns: readonly IrPattern[], e: IrExpr, server?: string): IrExpr {
   if (target !== "tool" || patterns.length === 0) return e;
-  const blocks = targetBlocks(sym, patterns);
+  const blocks = targetBlocks(sym, patterns, server);
   if (!blocks) return e;
   const byPath = new Map<string, IrToolPaths[] | null>();
   const lookup = (path: readonly string[]): IrToolPaths[] | null => {

@@ -16,15 +16,16 @@ import { lowerCondition } from "./expressions.js";
 import { lowerPatterns } from "./patterns.js";
 import type { Symbols } from "./scope.js";
 
-export function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string | undefined): IrRule {
+/** `server`: the server block the rule is written in (its tool blocks type the rule's argument reads too). */
+export function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string | undefined, server?: string): IrRule {
   const patterns = lowerPatterns(sym, r);
-  const scope = argScopeOfRule(sym, r, patterns);
+  const scope = argScopeOfRule(sym, r, patterns, server);
   const when = r.when && lowerCondition(sym, r.when, scope);
   const unless = r.unless && lowerCondition(sym, r.unless, scope);
   checkArgReads(sym, scope, r.when, r.unless);
-  checkAnyPathArgTargets(sym, r, id, patterns);
+  checkAnyPathArgTargets(sym, r, id, patterns, server);
   // Typed path reads: `args.F` typed `path(...)` by every targeted tool reads the resolved path.
-  const typed = (e: IrExpr) => withPathReads(sym, r.target, patterns, e);
+  const typed = (e: IrExpr) => withPathReads(sym, r.target, patterns, e, server);
   return {
     id,
     ...(r.name !== undefined && id === r.name.text && { name: r.name.text }),

@@ -11,7 +11,7 @@ import { codePointLength, compileJsonSchemaCheck } from "../builtins/registry.js
 import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "../eval/operators.js";
 import { EvalError } from "../contract/errors.js";
 import { defaultPresence, describeValue, zonedReader } from "../eval/request.js";
-import { anyPathArgHolds, evalPathRead } from "../eval/paths.js";
+import { anyPathArgHolds, anyPathArgSees, evalPathRead } from "../eval/paths.js";
 import type { Tri } from "../eval/interpreter.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 
@@ -171,6 +171,10 @@ export function compileTri(e: IrExpr): (req: PolicyRequest) => Tri {
       }
       return unknown ? "unknown" : !stop;
     };
+  }
+  if (e.k === "anyPathArg") {
+    const node = e;
+    return (req) => (anyPathArgSees(node, req) ? "unknown" : false);
   }
   if (readsArgs(e)) return () => "unknown";
   const p = compilePred(e);

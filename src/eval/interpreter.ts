@@ -18,7 +18,7 @@ import { checkValue } from "./args.js";
 import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } from "./operators.js";
 import { EvalError } from "../contract/errors.js";
 import { defaultPresence, hasAttr, readAttr, validateRequest } from "./request.js";
-import { anyPathArgHolds, evalPathRead } from "./paths.js";
+import { anyPathArgHolds, anyPathArgSees, evalPathRead } from "./paths.js";
 import { coreBlock, coreRule, decideWith, mergeBlocks, missingServerFault, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
 
 export type { Tri } from "./core/index.js";
@@ -92,6 +92,7 @@ export function evalTri(e: IrExpr, req: PolicyRequest): Tri {
     }
     return unknown ? "unknown" : !stop;
   }
+  if (e.k === "anyPathArg" && !anyPathArgSees(e, req)) return false;
   if (readsArgs(e)) return "unknown";
   try {
     return evalCondition(e, req);

@@ -72,6 +72,15 @@ function collect(field: IrPathField, args: unknown, out: { path: string; text: s
 
 const ARGS = ATTRIBUTES.args;
 
+/**
+ * Whether `any path arg` can see an argument of the request's tool: false when no block of it types a
+ * path argument (then the test is false whatever the arguments: a list method knows it without them).
+ */
+export function anyPathArgSees(e: IrExpr & { k: "anyPathArg" }, req: PolicyRequest): boolean {
+  const name = typeof req.tool === "string" ? req.tool : undefined;
+  return name === undefined || e.byTool.some((t) => toolPathsApply(t, name));
+}
+
 /** `any path arg OP RIGHT`. A call without arguments has no path argument. */
 export function anyPathArgHolds(e: IrExpr & { k: "anyPathArg" }, req: PolicyRequest): boolean {
   const name = calledTool(req);

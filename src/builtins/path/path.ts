@@ -50,10 +50,12 @@ export type PathResolver = (value: unknown) => { path: string } | { fault: strin
  * The resolver for rules that read a path-typed argument: the value must pass the check, and every
  * reading of it must resolve to the same absolute path (`%2eenv` is `.env` to a decoding tool and
  * `%2eenv` to another; `a\b` is one part or two): a rule cannot tell which file such a value names,
- * so it is a fault (the rule's condition errs, which denies).
+ * so it is a fault (the rule's condition errs, which denies). Excludes are not applied here: an excluded
+ * path still names one file, so a rule can test it (a deny whose glob matches `.git` paths
+ * sees it); the argument check refuses it after the rules.
  */
 export function compilePathResolver(opts: PathOptions): PathResolver | { error: string } {
-  const c = compileCore(opts);
+  const c = compileCore({ ...opts, exclude: [] });
   if ("error" in c) return c;
   const { check, firstSegs } = c;
   return (value) => {

@@ -20,6 +20,6 @@ export const policyRulesStage = defineStage({
       const server = declarations.ruleServers.get(r);
       return server === undefined ? ir : scopeToServer(ir, server);
     };
-    return { topDenies: declarations.topRules.map((r, i) => scoped(r, lowerRule(sym, r, ruleIds.get(r) ?? positionalRuleId(undefined, i + 1), undefined))) };
+    return { topDenies: declarations.topRules.map((r, i) => scoped(r, lowerRule(sym, r, ruleIds.get(r) ?? positionalRuleId(undefined, i + 1), undefined, declarations.ruleServers.get(r)))) };
   },
 });

@@ -11,7 +11,7 @@ import type * as A from "../../ast/nodes.js";
 import { duplicateDeclaration, invalidRisk, invalidServerBlockName, invalidToolBlockName, misplaced, typeMismatch } from "../../diagnostics/catalog.js";
 import { globProblem } from "../../builtins/glob/glob-syntax.js";
 import { nameFault } from "../../contract/names.js";
-import type { IrServer, IrTool, Risk } from "../../ir/ir.js";
+import type { IrPattern, IrServer, IrTool, Risk } from "../../ir/ir.js";
 import { lowerType } from "../arg-types.js";
 import { lowerCondition } from "../expressions.js";
 import { argScopeOfApproval } from "../arg-typing.js";
@@ -19,6 +19,7 @@ import { checkArgReads } from "../deny-args.js";
 import { lowerLimits } from "../limits.js";
 import type { Symbols } from "../scope.js";
 import { defineStage } from "../state.js";
+import { withPathReads } from "../path-reads.js";
 
 export const toolsStage = defineStage({
   name: "tools",
@@ -103,7 +104,9 @@ function lowerTool(sym: Symbols, t: A.ToolDecl, server: string | undefined): IrT
     const scope = argScopeOfApproval(t);
     const when = t.approval.when && lowerCondition(sym, t.approval.when, scope);
     if (t.approval.when) checkArgReads(sym, scope, t.approval.when, undefined);
-    approval = when ? { when: when.ir } : {};
+    // Its path-typed arguments are read resolved, as in a rule targeting this block's tools.
+    const self: IrPattern = isFamilyName(t.name.text) ? { kind: "glob", text: t.name.text, syntax: "name" } : { kind: "exact", text: t.name.text };
+    approval = when ? { when: withPathReads(sym, "tool", [self], when.ir, server) } : {};
   }
   const id = `${server === undefined ? "" : `server:${server}/`}tool:${t.name.text}`;
   const args = t.args && lowerType(sym, t.args);
