@@ -178,7 +178,7 @@ describe("questions on the bundled policies", () => {
   it("seed: developer can never call execute_command", () => {
     const v = canRoleCall(seed, "developer", "execute_command");
     expect(v.answer).toBe("never");
-    expect(v.because.join("\n")).toContain("developer/2");
+    expect(v.because.join("\n")).toContain("developer-no-changes");
     expect(seed.decide(v.witness.denied!).effect).toBe("deny");
     expectWitnesses(seed, v, "developer");
   });
@@ -453,7 +453,7 @@ describe("mcppolicy analyze (the CLI, as a process)", () => {
     const r = run(["analyze", "policies/seed.mcppolicy", "--can", "developer:execute_command"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^can role `developer` call tool `execute_command`\? never$/m);
-    expect(r.stdout).toContain("developer/2");
+    expect(r.stdout).toContain("developer-no-changes");
     const j = run(["analyze", "policies/seed.mcppolicy", "--can", "admin:execute_command", "--format", "json"]);
     const doc = JSON.parse(j.stdout) as { can: Verdict };
     expect(doc.can.answer).toBe("with-approval");

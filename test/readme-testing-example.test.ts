@@ -33,7 +33,7 @@ describe("policies/seed.mcppolicy", () => {
   });
 
   it("notices when an edit lets read-only agents write files", () => {
-    const edited = compilePolicy(source.replace("allow tool read_file, list_directory", "allow tool write_file, read_file, list_directory"), { filename });
+    const edited = compilePolicy(source.replace("tool read_file, list_directory", "tool write_file, read_file, list_directory"), { filename });
     const difference = findDifference(policy, edited, { seed: 1 });
     expect(difference?.request).toEqual({ principal: { roles: ["readonly-agent"] }, method: "tools/call", tool: "write_file" });
     expect([difference?.a.effect, difference?.b.effect]).toEqual(["deny", "require_approval"]);
