@@ -12,6 +12,7 @@ import { argScopeOfRule } from "./arg-typing.js";
 import { checkAnyPathArgTargets } from "./any-path-arg.js";
 import { withPathReads } from "./path-reads.js";
 import { checkArgReads } from "./deny-args.js";
+import { checkEnumLiterals, checkRelativePathLiterals } from "./impossible-literals.js";
 import { lowerCondition } from "./expressions.js";
 import { lowerPatterns } from "./patterns.js";
 import type { Symbols } from "./scope.js";
@@ -24,6 +25,8 @@ export function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string 
   const unless = r.unless && lowerCondition(sym, r.unless, scope);
   checkArgReads(sym, scope, r.when, r.unless);
   checkAnyPathArgTargets(sym, r, id, patterns, server);
+  checkEnumLiterals(sym, scope, r.when, r.unless);
+  checkRelativePathLiterals(sym, r.target, patterns, server, r.when, r.unless);
   // Typed path reads: `args.F` typed `path(...)` by every targeted tool reads the resolved path.
   const typed = (e: IrExpr) => withPathReads(sym, r.target, patterns, e, server);
   return {

@@ -64,11 +64,13 @@ export const CATALOG = {
   E0221: "argument type mismatch",
   E0222: "invalid default",
   E0223: "default of the wrong type",
+  E0224: "value outside the argument's enum",
   // regular expressions (issue 11): `matches re"..."`, `string(flags:)`
   E0230: "regex literal outside matches",
   E0231: "unsupported pattern flags",
   // ---- paths (issue 11): E0243-E0249, W0019-W0020 ----
   E0243: "invalid use of any path arg",
+  E0244: "relative path compared with a resolved path",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   // Budget keys and windows (issue 11, helper K).
@@ -335,4 +337,22 @@ export const anyPathArgBlind = (span: Span, rule: string, tools: readonly string
     span,
     `\`any path arg\` in rule ${q(rule)} cannot see the arguments of ${tools.map(q).join(", ")}: ${tools.length === 1 ? "it has" : "they have"} no \`args\` object block, so calls to ${tools.length === 1 ? "it" : "them"} never match`,
     "declare `args { ... }` for each such tool, typing its path arguments `path(...)`, or narrow the rule's target",
+  );
+
+// ---- comparisons that can never hold (issue 11) ----
+export const valueOutsideEnum = (span: Span, path: string, value: string, values: readonly string[], tool: string, op: string) =>
+  make(
+    "E0224",
+    span,
+    `${q(path)} is an \`enum\` in tool ${q(tool)} and can never be ${value}: ${
+      op === "==" ? "this comparison never holds" : op === "!=" ? "this comparison always holds" : "this item never matches"
+    } for a call the rules see`,
+    `compare it with one of its values: ${values.join(", ")} (calls carrying another value are refused by the argument check)`,
+  );
+export const relativePathLiteral = (span: Span, what: string, literal: string) =>
+  make(
+    "E0244",
+    span,
+    `${what} is a resolved absolute path, so ${JSON.stringify(literal)} (relative) can never match it`,
+    `write the absolute path or a glob that starts with \`/\` or \`**\`: ${JSON.stringify(`**/${literal.replace(/^\.\//, "")}`)}`,
   );

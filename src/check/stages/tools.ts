@@ -20,6 +20,7 @@ import { lowerLimits } from "../limits.js";
 import type { Symbols } from "../scope.js";
 import { defineStage } from "../state.js";
 import { withPathReads } from "../path-reads.js";
+import { checkEnumLiterals, checkRelativePathLiterals } from "../impossible-literals.js";
 
 export const toolsStage = defineStage({
   name: "tools",
@@ -106,6 +107,8 @@ function lowerTool(sym: Symbols, t: A.ToolDecl, server: string | undefined): IrT
     if (t.approval.when) checkArgReads(sym, scope, t.approval.when, undefined);
     // Its path-typed arguments are read resolved, as in a rule targeting this block's tools.
     const self: IrPattern = isFamilyName(t.name.text) ? { kind: "glob", text: t.name.text, syntax: "name" } : { kind: "exact", text: t.name.text };
+    checkEnumLiterals(sym, scope, t.approval.when);
+    checkRelativePathLiterals(sym, "tool", [self], server, t.approval.when);
     approval = when ? { when: withPathReads(sym, "tool", [self], when.ir, server) } : {};
   }
   const id = `${server === undefined ? "" : `server:${server}/`}tool:${t.name.text}`;
