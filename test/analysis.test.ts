@@ -105,7 +105,7 @@ role dev includes base {
   allow tool read_file
   allow tool read_file when client.tls
   allow tool "read_*"
-  allow tool query when args.mode == "write"
+  allow tool query when args.n < 3
   allow tool empty_tools
   allow tool x when time.hour > 23
   allow tool y when client.tls and not client.tls
@@ -117,7 +117,7 @@ role blocked {
   allow tool t1 when annotations.readOnlyHint
   deny tool t1 unless annotations.readOnlyHint == false
 }
-tool query { args { mode: enum("read", "list") } }
+tool query { args { n: integer(min: 5) } }
 tool orphan { risk low }
 `);
     const found = analyzePolicy(p).findings;

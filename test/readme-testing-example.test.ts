@@ -24,8 +24,9 @@ describe("policies/seed.mcppolicy", () => {
   });
 
   it("decides the same after the developer's denied tools move into a set", () => {
+    expect(source).toContain("tool execute_command, write_file, delete_file"); // the edit below is not a no-op
     const refactored = compilePolicy(
-      source.replace("deny tool execute_command, write_file, delete_file", "deny tool dangerous") +
+      source.replace("tool execute_command, write_file, delete_file", "tool dangerous") +
         'set dangerous: tool = ["execute_command", "write_file", "delete_file"]\n',
       { filename },
     );

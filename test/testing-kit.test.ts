@@ -40,9 +40,9 @@ const sample = <T>(arb: fc.Arbitrary<T>, numRuns = 2000, seedValue = 42) => fc.s
 
 // The seed policy, broken: developers may now run commands (with approval).
 const DEVELOPER_RUNS_COMMANDS = edit(
-  edit(SEED_SOURCE, "allow tool read_file, search_code, run_tests", "allow tool read_file, search_code, run_tests, execute_command"),
-  "deny tool execute_command, write_file, delete_file",
-  "deny tool write_file, delete_file",
+  edit(SEED_SOURCE, "tool read_file, search_code, run_tests", "tool read_file, search_code, run_tests, execute_command"),
+  "tool execute_command, write_file, delete_file",
+  "tool write_file, delete_file",
 );
 
 describe("mcppolicy/testing: the package entry", () => {
@@ -241,7 +241,7 @@ describe("equivalence", () => {
   });
 
   it("finds a one-rule difference and shrinks it", () => {
-    const changed = compile(edit(SEED_SOURCE, "allow tool read_file, list_directory, query_database", "allow tool read_file, list_directory, query_database, write_file"));
+    const changed = compile(edit(SEED_SOURCE, "tool read_file, list_directory, query_database", "tool read_file, list_directory, query_database, write_file"));
     const d = findDifference(seed, changed, { seed: 1 });
     expect(d?.request).toEqual({ principal: { roles: ["readonly-agent"] }, method: "tools/call", tool: "write_file" });
     expect([d?.a.effect, d?.b.effect]).toEqual(["deny", "require_approval"]);

@@ -12,6 +12,7 @@
 import type * as A from "../ast/nodes.js";
 import { relativePathLiteral, valueOutsideEnum } from "../diagnostics/catalog.js";
 import type { IrPattern } from "../ir/ir.js";
+import { globProblem } from "../builtins/registry.js";
 import type { ArgScope } from "./arg-typing.js";
 import { pathFieldsOf, targetBlocks } from "./path-fields.js";
 import type { Symbols } from "./scope.js";
@@ -96,7 +97,10 @@ const relative = (op: A.CompareOp, v: string) => !v.startsWith("/") && !(op === 
 export function checkRelativePathLiterals(sym: Symbols, target: string, patterns: readonly IrPattern[], server: string | undefined, ...exprs: (A.Expr | undefined)[]): void {
   const report = (what: string, op: A.CompareOp, right: A.Expr) => {
     if (op !== "matches" && op !== "==" && op !== "!=" && op !== "in" && op !== "not in") return;
-    for (const l of literalsOf(right) ?? []) {
+    const lits = literalsOf(right) ?? [];
+    // Values other checks refuse (a number: E0243; a regex-looking glob: E0210) are theirs to report.
+    if (lits.some((l) => typeof l.value !== "string" || (op === "matches" && globProblem(l.value, "matches")))) return;
+    for (const l of lits) {
       if (typeof l.value === "string" && relative(op, l.value)) {
         sym.diagnostics.push(relativePathLiteral(l.span, what, l.value));
         return;
