@@ -4,10 +4,9 @@
  * limits count only calls to that server, and the engine finds every such budget by the id the decision
  * names. On a real MemoryStore and a real redis-server.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compilePolicy, createEngine, MemoryStore, type PolicyRequest, type Store } from "mcppolicy";
-import { RedisStore } from "mcppolicy/redis";
-import { startRedis, type RedisHandle as RedisServer } from "./helpers/redis-server.js";
+import { describe, expect, it } from "vitest";
+import { compilePolicy, createEngine, type PolicyRequest } from "mcppolicy";
+import { bothStores } from "./helpers/both-stores.js";
 
 const policy = compilePolicy(`
 policy "families" version "1.0.0"
@@ -32,27 +31,7 @@ const call = (tool: string, server?: string): PolicyRequest => ({
   ...(server !== undefined && { server: { name: server } }),
 });
 
-let redis: RedisServer;
-const redisStores: RedisStore[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const s of redisStores) await s.close();
-  await redis?.stop();
-});
-
-const stores: [string, () => Store][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  [
-    "RedisStore",
-    () => {
-      const s = new RedisStore({ url: redis.url, prefix: `fam-${Math.random().toString(36).slice(2)}:` });
-      redisStores.push(s);
-      return s;
-    },
-  ],
-];
+const stores = bothStores("fam");
 
 describe.each(stores)("family and server limits are counted (%s)", (_name, makeStore) => {
   it("a family limit counts all calls of the family together", async () => {

@@ -3,10 +3,9 @@
  * gateway that fronts several MCP servers must not let an approval for `run` on one upstream admit `run` on
  * another, nor answer a replay for a call that went elsewhere. On MemoryStore and a real redis-server.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compilePolicy, createEngine, MemoryStore, type PolicyRequest, type Store } from "mcppolicy";
-import { RedisStore } from "mcppolicy/redis";
-import { startRedis, type RedisHandle as RedisServer } from "./helpers/redis-server.js";
+import { describe, expect, it } from "vitest";
+import { compilePolicy, createEngine, type PolicyRequest } from "mcppolicy";
+import { bothStores } from "./helpers/both-stores.js";
 
 const policy = compilePolicy(`
 policy "gateway" version "1.0.0"
@@ -24,27 +23,7 @@ const call = (server: string | undefined, extra: Partial<PolicyRequest> = {}): P
   ...extra,
 });
 
-let redis: RedisServer;
-const redisStores: RedisStore[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const s of redisStores) await s.close();
-  await redis?.stop();
-});
-
-const stores: [string, () => Store][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  [
-    "RedisStore",
-    () => {
-      const s = new RedisStore({ url: redis.url, prefix: `srv-${Math.random().toString(36).slice(2)}:` });
-      redisStores.push(s);
-      return s;
-    },
-  ],
-];
+const stores = bothStores("srv");
 
 describe.each(stores)("server.name binds approvals and idempotency keys (%s)", (_name, makeStore) => {
   it("an approval for a tool on one upstream does not admit the same call on another, nor one without a server", async () => {

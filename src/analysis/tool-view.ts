@@ -2,9 +2,10 @@
  * The analysis's view of "the tool" of a target: every tool block that applies to the name (tool
  * families, server blocks; `toolBlocks` in ir/queries.ts), merged into one `IrTool` the scenario reads.
  * Guarantees (sound for "may" questions): the approval is required when any block's is (an `or` of their
- * conditions; unconditional when one is); the risk is the highest; the budgets are all of them. Known
- * imprecision: the arguments are typed by the first block that has an `args` block only (values another
- * block refuses count as possible), and an erring approval condition after one that holds is not seen.
+ * conditions; unconditional when one is) and errs when any block's condition errs (each is evaluated,
+ * as the core does); the risk is the highest; the budgets are all of them. Known imprecision: the
+ * arguments are typed by the first block that has an `args` block only (values another block refuses
+ * count as possible).
  * When the scenario fixes no server, the blocks of every server block that match are included too.
  */
 import type { IrExpr, IrPolicy, IrTool, Risk } from "../ir/ir.js";
@@ -21,8 +22,13 @@ export function toolView(ir: IrPolicy, name: string, server?: string): IrTool | 
   const approvals = blocks.filter((b) => b.approval).map((b) => b.approval!);
   let approval: IrTool["approval"];
   if (approvals.length > 0) {
-    const whens = approvals.map((a) => a.when);
-    approval = whens.some((w) => w === undefined) ? {} : { when: whens.length === 1 ? whens[0]! : ({ k: "or", es: whens as IrExpr[] } as IrExpr) };
+    // The core evaluates every block's approval condition: any that errs denies, else any that holds
+    // asks. `c or not c` errs exactly when `c` does, so each condition is evaluated in the merged one.
+    const conds = approvals.flatMap((a) => (a.when ? [a.when] : []));
+    const unconditional = conds.length < approvals.length;
+    const holds: IrExpr = unconditional ? { k: "lit", value: true } : conds.length === 1 ? conds[0]! : { k: "or", es: conds };
+    const forced: IrExpr[] = conds.length === 1 && !unconditional ? [] : conds.map((c) => ({ k: "or", es: [c, { k: "not", e: c }] }));
+    approval = conds.length === 0 ? {} : { when: forced.length === 0 ? holds : { k: "and", es: [...forced, holds] } };
   }
   const args = blocks.find((b) => b.args)?.args;
   const first = blocks[0]!;
