@@ -4,7 +4,10 @@
 // builds are separate module instances, so the library code of one never shares type feedback with
 // the other's. A benchmark, not a test: nothing is asserted.
 //
-//   node bench/ab.mjs --base DIR [--job decide|interpret] [--batches 40]
+//   node bench/ab.mjs --base DIR [--job decide|interpret] [--batches 40] [--policy FILE]
+//
+// FILE (default: this checkout's policies/seed.mcppolicy) must compile on both sides: when the branch
+// changed the language, pass the base's copy (`--policy DIR/policies/seed.mcppolicy`).
 //
 // DIR is a checkout with a built dist/ (e.g. `git worktree add /tmp/base <commit> && (cd /tmp/base && npm run build)`).
 // Prints one JSON line: per side, the median and fastest batch in ns/decision and the median CPU ns/decision.
@@ -30,7 +33,7 @@ if (job !== "decide" && job !== "interpret") {
 }
 const batches = Number(arg("--batches", "40"));
 
-const SEED_POLICY = fileURLToPath(new URL("../policies/seed.mcppolicy", import.meta.url));
+const SEED_POLICY = arg("--policy", undefined) ? resolve(arg("--policy")) : fileURLToPath(new URL("../policies/seed.mcppolicy", import.meta.url));
 const text = fs.readFileSync(SEED_POLICY, "utf8");
 const sides = {
   base: await import(pathToFileURL(resolve(baseDir, "dist", "index.js")).href),

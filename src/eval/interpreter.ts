@@ -19,7 +19,7 @@ import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } f
 import { EvalError } from "../contract/errors.js";
 import { defaultPresence, hasAttr, readAttr, validateRequest } from "./request.js";
 import { anyPathArgHolds, anyPathArgSees, evalPathRead } from "./paths.js";
-import { coreBlock, coreRule, decideWith, mergeBlocks, missingServerFault, internalError, resourceSeeds, ruleBaseBudgets, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
+import { coreBlock, coreRule, decideWith, mergeBlocks, missingServerFault, internalError, resourceSeeds, ruleBaseBudgets, type CoreBlock, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
 
 export type { Tri } from "./core/index.js";
 
@@ -257,12 +257,20 @@ function newEvaluator(ir: IrPolicy): Evaluator {
   };
 }
 
-/** One tool block with its conditions walked over the IR. */
-function interpretedBlock(t: IrTool) {
-  const args = t.args;
-  const when = t.approval?.when;
-  return coreBlock(t, args && ((v) => checkValue(args, v, "args")), when && ((req) => evalCondition(when, req)), when && ((req) => evalTri(when, req)));
+/**
+ * One tool block with its conditions walked over the IR: a pure function of the block, so made once per
+ * block (as the core's view of a rule is); which blocks apply is still found by a plain scan per call.
+ */
+function interpretedBlock(t: IrTool): CoreBlock {
+  let b = BLOCKS.get(t);
+  if (!b) {
+    const args = t.args;
+    const when = t.approval?.when;
+    BLOCKS.set(t, (b = coreBlock(t, args && ((v) => checkValue(args, v, "args")), when && ((req) => evalCondition(when, req)), when && ((req) => evalTri(when, req)))));
+  }
+  return b;
 }
+const BLOCKS = new WeakMap<IrTool, CoreBlock>();
 
 export function decide(ir: IrPolicy, req: PolicyRequest): Decision {
   return decideWith(evaluatorOf(ir), req);

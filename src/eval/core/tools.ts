@@ -17,6 +17,18 @@ const RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 /** The merged tool of `blocks` (block order), with `fault` when the call cannot be judged; undefined when there is nothing. */
 export function mergeBlocks(blocks: readonly CoreBlock[], fault?: Reason): CoreTool | undefined {
   if (blocks.length === 0 && fault === undefined) return undefined;
+  // The common case, one block: its merged tool depends on the block alone, so it is made once.
+  if (blocks.length === 1 && fault === undefined) {
+    const only = blocks[0]!;
+    let t = ALONE.get(only);
+    if (!t) ALONE.set(only, (t = merge(blocks, undefined)));
+    return t;
+  }
+  return merge(blocks, fault);
+}
+const ALONE = new WeakMap<CoreBlock, CoreTool>();
+
+function merge(blocks: readonly CoreBlock[], fault: Reason | undefined): CoreTool {
   let risk: Risk | undefined;
   for (const b of blocks) if (b.risk !== undefined && (risk === undefined || RANK[b.risk] > RANK[risk])) risk = b.risk;
   const checks = blocks.filter((b) => b.args !== undefined);
@@ -32,7 +44,9 @@ export function mergeBlocks(blocks: readonly CoreBlock[], fault?: Reason): CoreT
         };
   const approvals = Object.freeze(blocks.flatMap((b) => (b.approval ? [b.approval] : [])));
   const budgetIds = Object.freeze(blocks.flatMap((b) => b.budgetIds));
-  const key = JSON.stringify([blocks.map((b) => b.id), fault?.rule ?? null]);
+  // Block ids and rule ids are built from names, which never hold a control character (contract/names.ts),
+  // so a newline separates them unambiguously; one block without a fault is keyed by its id.
+  const key = blocks.length === 1 && fault === undefined ? blocks[0]!.id : `${blocks.map((b) => b.id).join("\n")}\n\n${fault?.rule ?? ""}`;
   return { key, risk, args, approvals, budgetIds, fault };
 }
 
