@@ -60,11 +60,13 @@ export function unionPaths(tool: A.ToolDecl): boolean {
  */
 export function toolPaths(sym: Symbols): IrToolPaths[] {
   const out: IrToolPaths[] = [];
-  for (const t of sym.tools.values()) {
+  const add = (t: A.ToolDecl, server: string | undefined) => {
     const fields = pathFieldsOf(sym, t);
     const text = t.name.text;
-    if (fields && fields.length > 0) out.push({ tool: isFamilyName(text) ? { kind: "glob", text, syntax: "name" } : { kind: "exact", text }, fields });
-  }
+    if (fields && fields.length > 0) out.push({ tool: isFamilyName(text) ? { kind: "glob", text, syntax: "name" } : { kind: "exact", text }, fields, ...(server !== undefined && { server }) });
+  };
+  for (const t of sym.tools.values()) add(t, undefined);
+  for (const s of sym.servers.values()) for (const t of s.tools) add(t, s.name.text);
   return out;
 }
 

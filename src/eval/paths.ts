@@ -22,6 +22,12 @@ const calledTool = (req: PolicyRequest): string => {
   return name;
 };
 
+/** The upstream a request names (server blocks' path arguments apply only to calls to it). */
+const serverOf = (req: PolicyRequest): string | undefined => {
+  const name = (req.server as { name?: unknown } | undefined)?.name;
+  return typeof name === "string" ? name : undefined;
+};
+
 /** Why a path test's answer depends on letter case (an EvalError's message). */
 function ambiguous(text: string, path: string, e: IrPathTest): string {
   const right = e.set ? `set \`${e.set.name}\`` : e.r.k === "lit" ? `\`${String(e.r.value)}\`` : "the list";
@@ -34,7 +40,7 @@ function ambiguous(text: string, path: string, e: IrPathTest): string {
  */
 export function evalPathRead(e: IrExpr & { k: "pathRead" }, value: unknown, req: PolicyRequest): unknown {
   const name = calledTool(req);
-  const entry = e.byTool.find((t) => toolPathsApply(t, name));
+  const entry = e.byTool.find((t) => toolPathsApply(t, name, serverOf(req)));
   const field = entry?.fields[0];
   if (!field) throw new EvalError(`${e.l.text}: tool \`${name}\` gives it no path type`);
   const r = pathResolverOf(field.spec)(value);
@@ -78,13 +84,13 @@ const ARGS = ATTRIBUTES.args;
  */
 export function anyPathArgSees(e: IrExpr & { k: "anyPathArg" }, req: PolicyRequest): boolean {
   const name = typeof req.tool === "string" ? req.tool : undefined;
-  return name === undefined || e.byTool.some((t) => toolPathsApply(t, name));
+  return name === undefined || e.byTool.some((t) => toolPathsApply(t, name, serverOf(req)));
 }
 
 /** `any path arg OP RIGHT`. A call without arguments has no path argument. */
 export function anyPathArgHolds(e: IrExpr & { k: "anyPathArg" }, req: PolicyRequest): boolean {
   const name = calledTool(req);
-  const entries = e.byTool.filter((t) => toolPathsApply(t, name));
+  const entries = e.byTool.filter((t) => toolPathsApply(t, name, serverOf(req)));
   if (entries.length === 0) return false;
   const args = ARGS.has(req, []) ? ARGS.read(req, [], "args") : {};
   const paths: { path: string; text: string }[] = [];

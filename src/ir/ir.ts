@@ -73,10 +73,12 @@ export interface IrPathTest {
 /** One step into a tool's arguments: a field name, or `null` for every item of an array. */
 export type IrArgStep = string | null;
 
-/** The path-typed arguments of the tools a name matches (the lead adds families: glob patterns). */
+/** The path-typed arguments of the tools a name matches (an exact name or a family's glob; a server block's when `server` is set). */
 export interface IrToolPaths {
   readonly tool: IrPattern;
   readonly fields: readonly IrPathField[];
+  /** A server block's tool block: applies only to calls to that upstream (`server.name`). */
+  readonly server?: string;
 }
 
 export interface IrPathField {

@@ -169,7 +169,7 @@ function buildPathTest(e: IrPathTest): (path: string) => PathAnswer {
   };
 }
 
-/** Whether a tool-paths entry applies to the called tool's name. */
-export function toolPathsApply(t: IrToolPaths, name: string): boolean {
-  return patternMatches(t.tool, name);
+/** Whether a tool-paths entry applies to the called tool's name (and, for a server block's, its upstream). */
+export function toolPathsApply(t: IrToolPaths, name: string, server: string | undefined): boolean {
+  return (t.server === undefined || t.server === server) && patternMatches(t.tool, name);
 }
