@@ -14,6 +14,7 @@
  */
 import { EvalError } from "../contract/errors.js";
 import {
+  blockSetKey,
   coreBlock,
   coreRule,
   decideWith,
@@ -262,7 +263,7 @@ function compileTools(ir: IrPolicy): (name: string, server: string | undefined) 
   const build = (name: string, server: string | undefined): CoreTool | undefined => {
     const found = toolBlocks(ir, name, server);
     const scoped = server === undefined ? serverScopedBlocks(ir, name) : [];
-    const setKey = JSON.stringify([found.map((t) => t.id), scoped[0]?.id ?? null]);
+    const setKey = blockSetKey(found, scoped[0]?.id);
     if (bySet.has(setKey)) return bySet.get(setKey);
     const merged = mergeBlocks(found.map(blockOf), scoped.length ? missingServerFault(scoped) : undefined);
     if (bySet.size >= MAX_CACHED_BLOCK_SETS) bySet.clear();

@@ -14,18 +14,13 @@ import { pathResolverOf, pathTest, toolPathsApply } from "../ir/match.js";
 import { EvalError } from "../contract/errors.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 import { describeValue } from "./request.js";
+import { serverOf } from "./core/tools.js";
 
 const readTool = ATTRIBUTES["tool.name"].read;
 const calledTool = (req: PolicyRequest): string => {
   const name = readTool(req, [], "tool.name");
   if (typeof name !== "string") throw new EvalError("the called tool's name is not a string");
   return name;
-};
-
-/** The upstream a request names (server blocks' path arguments apply only to calls to it). */
-const serverOf = (req: PolicyRequest): string | undefined => {
-  const name = (req.server as { name?: unknown } | undefined)?.name;
-  return typeof name === "string" ? name : undefined;
 };
 
 /** Why a path test's answer depends on letter case (an EvalError's message). */

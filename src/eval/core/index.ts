@@ -5,4 +5,4 @@ export { decision, denyOf, EMPTY, internalError } from "./decision.js";
 export { budgetsOf, ruleBaseBudgets } from "./match.js";
 export { resourceSeeds } from "./templates.js";
 export { coreRule, coreBlock, type Conditions } from "./rule.js";
-export { mergeBlocks, missingServerFault, missingServerLimitFault } from "./tools.js";
+export { blockSetKey, mergeBlocks, missingServerFault, missingServerLimitFault } from "./tools.js";

@@ -28,6 +28,15 @@ export function mergeBlocks(blocks: readonly CoreBlock[], fault?: Reason): CoreT
 }
 const ALONE = new WeakMap<CoreBlock, CoreTool>();
 
+/**
+ * The key of a set of blocks (and the fault's rule): what a merged tool depends on. Block ids and rule
+ * ids are built from names, which never hold a control character (contract/names.ts), so a newline
+ * separates them unambiguously; one block without a fault is keyed by its id.
+ */
+export function blockSetKey(blocks: readonly { readonly id: string }[], faultRule: string | undefined): string {
+  return blocks.length === 1 && faultRule === undefined ? blocks[0]!.id : `${blocks.map((b) => b.id).join("\n")}\n\n${faultRule ?? ""}`;
+}
+
 function merge(blocks: readonly CoreBlock[], fault: Reason | undefined): CoreTool {
   let risk: Risk | undefined;
   for (const b of blocks) if (b.risk !== undefined && (risk === undefined || RANK[b.risk] > RANK[risk])) risk = b.risk;
@@ -44,9 +53,7 @@ function merge(blocks: readonly CoreBlock[], fault: Reason | undefined): CoreToo
         };
   const approvals = Object.freeze(blocks.flatMap((b) => (b.approval ? [b.approval] : [])));
   const budgetIds = Object.freeze(blocks.flatMap((b) => b.budgetIds));
-  // Block ids and rule ids are built from names, which never hold a control character (contract/names.ts),
-  // so a newline separates them unambiguously; one block without a fault is keyed by its id.
-  const key = blocks.length === 1 && fault === undefined ? blocks[0]!.id : `${blocks.map((b) => b.id).join("\n")}\n\n${fault?.rule ?? ""}`;
+  const key = blockSetKey(blocks, fault?.rule);
   return { key, risk, args, approvals, budgetIds, fault };
 }
 
