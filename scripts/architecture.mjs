@@ -21,15 +21,16 @@ export const LAYERS = [
   ["codegen"],
   ["policy.ts"],
   ["runtime"],
-  ["audit", "mcp", "adapters"],
+  ["audit", "mcp"],
+  ["adapters"],
   ["analysis", "testing", "policytest"],
   ["cli"],
-  ["index.ts", "redis.ts", "bin.ts"],
+  ["index.ts", "redis.ts", "mcp.ts", "bin.ts"],
 ];
 
 /** Assurance folders read the policy and the IR; only these may import them. */
 export const ASSURANCE = ["analysis", "testing", "policytest"];
-const MAY_IMPORT_ASSURANCE = new Set(["cli", "index.ts", "redis.ts", "bin.ts"]);
+const MAY_IMPORT_ASSURANCE = new Set(["cli", "index.ts", "redis.ts", "mcp.ts", "bin.ts"]);
 
 export const layerOf = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));
 
