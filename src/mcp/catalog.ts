@@ -80,26 +80,34 @@ export class ToolCatalog {
     try {
       if (Array.isArray(tools)) {
         for (const tool of tools) {
-          if (!isObject(tool) || typeof tool.name !== "string") continue;
-          const name = tool.name;
-          const entry: Entry = { annotations: annotationsFromTool(tool), inputSchema: copySchema(tool.inputSchema) };
-          const before = this.#incoming.get(name);
-          if (before === undefined) {
-            if (this.#incoming.size >= MAX_CATALOG_TOOLS) continue;
-            this.#incoming.set(name, entry);
-          } else if (before.conflicting || !sameHints(before.annotations, entry.annotations)) {
-            this.#incoming.set(name, { annotations: DEFAULT_ANNOTATIONS, inputSchema: undefined, conflicting: true });
+          try {
+            this.#pinOne(tool);
+          } catch {
+            // An item that cannot be read adds nothing: that tool keeps the defaults.
           }
         }
       }
     } catch {
-      // A page that cannot be read adds nothing; the tools it held get the defaults.
+      // A list that cannot be walked adds nothing more.
     }
     if (complete === true) {
       this.#current = this.#incoming;
       this.#incoming = new Map();
       this.#pinned = true;
       this.#stale = false;
+    }
+  }
+
+  #pinOne(tool: unknown): void {
+    if (!isObject(tool)) return;
+    const name = tool.name;
+    if (typeof name !== "string") return;
+    const entry: Entry = { annotations: annotationsFromTool(tool), inputSchema: copySchema(tool.inputSchema) };
+    const before = this.#incoming.get(name);
+    if (before === undefined) {
+      if (this.#incoming.size < MAX_CATALOG_TOOLS) this.#incoming.set(name, entry);
+    } else if (before.conflicting || !sameHints(before.annotations, entry.annotations)) {
+      this.#incoming.set(name, { annotations: DEFAULT_ANNOTATIONS, inputSchema: undefined, conflicting: true });
     }
   }
 
