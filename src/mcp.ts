@@ -7,7 +7,4 @@
  */
 export * from "./mcp/index.js";
 export { createEnforcer, type Enforcer, type EnforcerOptions, type SendOptions } from "./adapters/enforcer.js";
-export type { Outcome } from "./adapters/audit-trail.js";
 export * from "./audit/index.js";
-export { tokenCounter, type TokenCounter, type TokenEncoding } from "./adapters/tokens.js";
-export { createTelemetry, type Telemetry } from "./adapters/telemetry.js";

@@ -14,7 +14,7 @@ import type { Authorization } from "../runtime/authorization.js";
 import type { PolicyRequest } from "../contract/index.js";
 import type { Caller, JsonRpcErrorResponse, JsonRpcResult } from "../mcp/index.js";
 import { redactSecrets } from "../audit/index.js";
-import type { Outcome } from "./audit-trail.js";
+import type { RelayOutcome } from "./audit-trail.js";
 
 /** Whether the client can answer a form elicitation (it declared `elicitation`, with `form` or as an empty object). */
 export function clientCanElicit(capabilities: Record<string, unknown> | undefined): boolean {
@@ -36,7 +36,7 @@ export interface AskInput {
 /** The longest argument text shown to the human; the rest is cut with a note. */
 const MAX_SHOWN = 4000;
 
-export async function askCallerToApprove(input: AskInput): Promise<Outcome> {
+export async function askCallerToApprove(input: AskInput): Promise<RelayOutcome> {
   const { engine, authorization: auth, request, caller } = input;
   const approval = auth.approval;
   const approvers = (auth.decision as { approvers?: { kind?: string } }).approvers;

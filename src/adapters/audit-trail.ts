@@ -7,12 +7,12 @@
  * Without a sink both are no-ops that report success.
  */
 import type { Policy } from "../policy.js";
-import type { Decision, PolicyRequest, Reason } from "../contract/index.js";
+import type { Decision, Method, PolicyRequest, Reason } from "../contract/index.js";
 import type { Caller } from "../mcp/index.js";
 import { completionEntry, decisionEntry, type AuditSink } from "../audit/index.js";
 
 /** What was decided: a Decision (shadow mode), an engine Authorization, or the relay's own answer. */
-export interface Outcome {
+export interface RelayOutcome {
   readonly effect: "allow" | "deny" | "require_approval" | "replay";
   readonly reasons: readonly Reason[];
   readonly decision?: Decision;
@@ -26,7 +26,7 @@ export interface DecisionFacts {
   caller: Caller;
   method: string;
   request: PolicyRequest | undefined;
-  outcome: Outcome;
+  outcome: RelayOutcome;
   shadow: boolean;
   durationMs: number;
   policy: Policy;
@@ -57,7 +57,7 @@ export class AuditTrail {
   async decision(f: DecisionFacts): Promise<boolean> {
     if (this.sink === undefined) return true;
     try {
-      await this.sink.append(decisionEntry(f));
+      await this.sink.append(decisionEntry({ callId: f.callId, request: requestOf(f), decided: f.outcome, policy: f.policy, shadow: f.shadow, durationMs: f.durationMs }));
       return true;
     } catch (err) {
       this.onProblem(`the audit sink could not write a decision record: ${(err as Error)?.message ?? String(err)}`);
@@ -68,9 +68,18 @@ export class AuditTrail {
   async completion(f: CompletionFacts): Promise<void> {
     if (this.sink === undefined) return;
     try {
-      await this.sink.append(completionEntry(f));
+      await this.sink.append(
+        completionEntry({ callId: f.callId, request: requestOf(f), decided: { effect: "allow", reasons: [] }, policy: f.policy, shadow: f.shadow, durationMs: f.durationMs, outcome: f.outcome, resultBytes: f.resultBytes, tokens: f.tokens }),
+      );
     } catch (err) {
       this.onProblem(`the audit sink could not write a completion record: ${(err as Error)?.message ?? String(err)}`);
     }
   }
+}
+
+/** The request an entry describes: the policy request, or for a request refused before it became one, who asked for which method. */
+function requestOf(f: { caller: Caller; method: string; request: PolicyRequest | undefined }): PolicyRequest {
+  if (f.request !== undefined) return f.request;
+  const { principal, session, server, client } = f.caller;
+  return { principal, method: f.method as Method, ...(session && { session }), ...(server && { server }), ...(client && { client }) };
 }

@@ -22,6 +22,8 @@ import type { Engine } from "../runtime/engine.js";
 import type { Authorization } from "../runtime/authorization.js";
 import type { PolicyRequest, Reason } from "../contract/index.js";
 import {
+  CLIENT_NOTIFICATIONS,
+  LIFECYCLE_REQUESTS,
   MCP_ERROR_CODES,
   ToolCatalog,
   answerFor,
@@ -41,10 +43,9 @@ import {
   type JsonRpcResult,
 } from "../mcp/index.js";
 import type { AuditSink } from "../audit/index.js";
-import type { TokenCounter } from "./tokens.js";
-import type { SpanHandle, Telemetry } from "./telemetry.js";
+import type { TokenCounter, SpanHandle, Telemetry } from "./relay-hooks.js";
 import { idKey, isOwnId, ownIds } from "./ids.js";
-import { AuditTrail, type Outcome } from "./audit-trail.js";
+import { AuditTrail, type RelayOutcome } from "./audit-trail.js";
 import { askCallerToApprove, clientCanElicit } from "./approval-flow.js";
 
 export interface SendOptions {
@@ -108,9 +109,9 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
 
 const DEFAULT_MAX_CLIENT = 4 * 1024 * 1024;
 const DEFAULT_MAX_SERVER = 64 * 1024 * 1024;
-/** Methods that pass without a decision: the connection's own plumbing. */
-const PASS_FROM_CLIENT = new Set(["notifications/initialized", "notifications/cancelled", "notifications/progress", "notifications/roots/list_changed"]);
-const PASS_FROM_SERVER = new Set(["ping", "roots/list"]);
+/** Methods that pass without a decision: the connection's own plumbing (the mapping's lists). */
+const PASS_FROM_CLIENT = new Set(CLIENT_NOTIFICATIONS);
+const PASS_FROM_SERVER = new Set(LIFECYCLE_REQUESTS["to-client"]);
 const MAX_CATALOG_PAGES = 100;
 
 /** A request from the client that has not been answered yet. */
@@ -123,7 +124,7 @@ interface Pending {
   readonly callId?: string;
   readonly started: number;
   span?: SpanHandle;
-  outcome?: Outcome;
+  outcome?: RelayOutcome;
   inputTokens?: number;
   forwarded: boolean;
   cancelled: boolean;
@@ -134,7 +135,7 @@ interface Pending {
 /** A request from the server to the client that the client has not answered yet. */
 interface ServerPending {
   readonly message: JsonRpcRequest;
-  outcome?: Outcome;
+  outcome?: RelayOutcome;
 }
 
 interface Own {
@@ -259,7 +260,7 @@ class Relay implements Enforcer {
     const mapped = toPolicyRequest(msg, "to-server", caller, this.catalog, { allowMethods: this.#o.allowMethods });
     if (mapped.kind === "refuse") {
       const callId = this.#newCallId();
-      const outcome: Outcome = { effect: "deny", reasons: [{ code: "invalid_request", message: mapped.error.error.message }] };
+      const outcome: RelayOutcome = { effect: "deny", reasons: [{ code: "invalid_request", message: mapped.error.error.message }] };
       await this.#trail.decision({ callId, caller, method: msg.method, request: undefined, outcome, shadow: false, durationMs: 0, policy: this.#engine.policy });
       return this.#send("client", mapped.error);
     }
@@ -301,7 +302,7 @@ class Relay implements Enforcer {
     const req: PolicyRequest = isCall && request.tool !== undefined ? { ...request, annotations: this.catalog.annotationsOf(request.tool) } : request;
     if (isCall && this.#countsTokens) p.inputTokens = this.#o.tokens!.countArguments(req.arguments ?? {});
     const shadow = this.#shadow;
-    let outcome: Outcome;
+    let outcome: RelayOutcome;
     if (shadow) {
       outcome = this.#engine.policy.decide(req);
     } else {
@@ -529,7 +530,7 @@ class Relay implements Enforcer {
     const started = now();
     const span = this.#o.telemetry?.start({ method: msg.method, sessionId: caller.session?.id, requestId: msg.id, server: caller.server?.name, protocolVersion: this.#protocolVersion, direction: "to-client" });
     const shadow = this.#shadow;
-    const outcome: Outcome = shadow ? this.#engine.policy.decide(mapped.request) : await this.#engine.authorize(mapped.request);
+    const outcome: RelayOutcome = shadow ? this.#engine.policy.decide(mapped.request) : await this.#engine.authorize(mapped.request);
     span?.decided(outcome.effect, outcome.reasons, shadow);
     const written = await this.#trail.decision({ callId: this.#newCallId(), caller, method: msg.method, request: mapped.request, outcome, shadow, durationMs: now() - started, policy: this.#engine.policy });
     if ((shadow || outcome.effect === "allow") && written) {
@@ -618,7 +619,7 @@ class Relay implements Enforcer {
   }
 }
 
-async function settle(outcome: Outcome, action: "commit" | "rollback", usage?: { inputTokens?: number; outputTokens?: number }): Promise<void> {
+async function settle(outcome: RelayOutcome, action: "commit" | "rollback", usage?: { inputTokens?: number; outputTokens?: number }): Promise<void> {
   const a = outcome as Partial<Authorization>;
   if (typeof a.commit !== "function" || typeof a.rollback !== "function") return;
   if (action === "commit") await a.commit(usage ?? {});
