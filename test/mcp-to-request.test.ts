@@ -125,7 +125,7 @@ describe("toPolicyRequest: the mapping table", () => {
   }
 
   it("reaches every row of the method table, each in its own direction", () => {
-    const reached = new Set(ROWS.filter((r) => r.expect.kind === "governed").map((r) => `${(r.expect as { request: { method: string } }).request.method} ${r.direction}`));
+    const reached = new Set(ROWS.filter((r) => r.expect.kind === "governed").map((r) => `${(r.expect as unknown as { request: { method: string } }).request.method} ${r.direction}`));
     for (const row of METHOD_TABLE) expect(reached.has(`${row.method} ${row.direction}`), row.method).toBe(true);
   });
 
