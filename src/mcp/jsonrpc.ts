@@ -13,9 +13,9 @@
  *    be JSON data (plain objects and arrays, strings, finite numbers, booleans, null; no cycles, bounded depth);
  *  - the message returned is a new top-level object holding the validated members; from `classifyMessage`
  *    a deep copy read once (what was checked is what is returned, whatever getters the input had);
- *  - an error answers with the message's id only when the message was request-shaped (it had a string
- *    `method`) and its id is valid; else with id null, so a bad response is never answered under an id the
- *    peer uses for a request of its own.
+ *  - an error answers with the message's id only when the message was request-shaped (a `method` member,
+ *    no `result` or `error`) and its id is valid; else with id null, so a bad response is never answered
+ *    under an id the peer uses for a request of its own.
  */
 import { parseRequestJson, RequestJsonError } from "../eval/request-json.js";
 import { MCP_ERROR_CODES } from "./errors.js";
@@ -127,10 +127,13 @@ const RESULT_KEYS = new Set(["jsonrpc", "id", "result"]);
 const ERROR_KEYS = new Set(["jsonrpc", "id", "error"]);
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
-/** The id to answer a bad message with: its own when it is request-shaped with a valid id, else null. */
+/**
+ * The id to answer a bad message with: its own when it is request-shaped (a `method` member, no `result`
+ * or `error`) with a valid id, else null (a bad response is never answered under an id its sender uses).
+ */
 function requestIdOf(o: Record<string, unknown>): JsonRpcId | null {
   try {
-    return typeof o.method === "string" && isJsonRpcId(o.id) ? o.id : null;
+    return has(o, "method") && !has(o, "result") && !has(o, "error") && isJsonRpcId(o.id) ? o.id : null;
   } catch {
     return null;
   }
@@ -145,7 +148,7 @@ function classifyData(value: unknown): Classified {
   const id = requestIdOf(o);
   if (o.jsonrpc !== "2.0") return bad(id, 'a message must have `"jsonrpc": "2.0"`');
   if (has(o, "method")) {
-    if (typeof o.method !== "string") return bad(null, "`method` must be a string");
+    if (typeof o.method !== "string") return bad(id, "`method` must be a string");
     for (const k of Object.keys(o)) if (!REQUEST_KEYS.has(k)) return bad(id, `a request or notification has no member \`${k}\``);
     if (has(o, "params") && !isPlainObject(o.params)) return bad(id, "`params` must be an object (MCP uses named parameters)");
     const params = o.params as Record<string, unknown> | undefined;
