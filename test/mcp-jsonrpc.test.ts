@@ -239,7 +239,7 @@ describe("properties", () => {
         expect(["request", "notification", "response", "invalid"]).toContain(got.kind);
         if (got.kind === "invalid") expect(Number.isInteger(got.error.error.code)).toBe(true);
       }),
-      { numRuns: 1000 },
+      { numRuns: 500 },
     );
   });
 
