@@ -243,6 +243,18 @@ describe("properties", () => {
     );
   });
 
+  it("the size check agrees with Buffer.byteLength on any text and limit (the fast paths included)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 64 }), fc.integer({ min: 1, max: 300 }), (filler, maxBytes) => {
+        const text = JSON.stringify({ jsonrpc: "2.0", method: "notifications/progress", params: { x: filler } });
+        const got = parseMessageText(text, { maxBytes });
+        const tooLarge = got.kind === "invalid" && got.error.error.code === MCP_ERROR_CODES.MESSAGE_TOO_LARGE;
+        expect(tooLarge).toBe(Buffer.byteLength(text, "utf8") > maxBytes);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("classifyMessage never throws on any value", () => {
     fc.assert(
       fc.property(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withTypedArray: true, withSparseArray: true }), (v) => {

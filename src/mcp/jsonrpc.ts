@@ -91,8 +91,9 @@ export function parseMessageText(text: string, options?: ParseMessageOptions): C
   try {
     if (typeof text !== "string") return invalid(null, MCP_ERROR_CODES.PARSE_ERROR, "a message must be JSON text");
     const maxBytes = maxBytesOf(options);
-    // Every UTF-16 unit is at least one byte of UTF-8: a text longer in units is over the limit in bytes.
-    if (text.length > maxBytes || utf8Bytes(text) > maxBytes) {
+    // Every UTF-16 unit is 1 to 3 bytes of UTF-8 (a surrogate pair: 2 units, 4 bytes): a text longer in units
+    // is over the limit, one at most a third of it in units is under it (hot path: no count), else count.
+    if (text.length > maxBytes || (text.length * 3 > maxBytes && utf8Bytes(text) > maxBytes)) {
       return invalid(null, MCP_ERROR_CODES.MESSAGE_TOO_LARGE, `the message is larger than ${maxBytes} bytes`);
     }
     let value: unknown;
