@@ -13,6 +13,7 @@ import {
   DEFAULT_ANNOTATIONS,
   MCP_ERROR_CODES,
   notificationPasses,
+  parseMessageText,
   ToolCatalog,
   toPolicyRequest,
   type Caller,
@@ -169,6 +170,13 @@ describe("notifications", () => {
     expect(notificationPasses("notifications/tools/list_changed", "to-server")).toBe(false);
     expect(notificationPasses("notifications/tools/list_changed", "to-client")).toBe(true);
     expect(notificationPasses("anything", "to-client")).toBe(true);
+  });
+  it("a governed method sent as a notification (no id) is not forwarded: it is not a lifecycle notification", () => {
+    const got = parseMessageText('{"jsonrpc":"2.0","method":"tools/call","params":{"name":"delete_all","arguments":{}}}');
+    expect(got.kind).toBe("notification");
+    if (got.kind !== "notification") return;
+    expect(notificationPasses(got.message.method, "to-server")).toBe(false);
+    expect(notificationPasses("resources/subscribe", "to-server")).toBe(false);
   });
 });
 
