@@ -77,6 +77,11 @@ describe("parseMessageText: what comes back", () => {
     expect(got.error.id).toBeNull();
     expect(got.error.error.message).toContain('duplicate key "name"');
   });
+  it("an error never echoes a huge key back", () => {
+    const key = "k".repeat(100_000);
+    const got = parseMessageText(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"${key}":1,"${key}":2}}`);
+    expect(got.kind === "invalid" && got.error.error.message.length).toBeLessThan(400);
+  });
 });
 
 describe("parseMessageText: the size limit counts UTF-8 bytes", () => {

@@ -100,7 +100,9 @@ export function parseMessageText(text: string, options?: ParseMessageOptions): C
     try {
       value = parseRequestJson(text, { maxLength: text.length, maxDepth: MAX_MESSAGE_DEPTH });
     } catch (err) {
-      const problem = err instanceof RequestJsonError ? err.message : String((err as Error)?.message ?? err);
+      const raw = err instanceof RequestJsonError ? err.message : describe(err);
+      // A duplicate key is quoted in the problem: bounded, so an answer never echoes a huge key back.
+      const problem = raw.length > 300 ? `${raw.slice(0, 300)}...` : raw;
       // Well-formed JSON that two parsers could read as two messages, or too deep to read: refused as a message.
       if (/^duplicate key|^nesting/.test(problem)) return invalid(null, MCP_ERROR_CODES.INVALID_REQUEST, `the message is refused: ${problem}`);
       return invalid(null, MCP_ERROR_CODES.PARSE_ERROR, `the message is not valid JSON: ${problem}`);
