@@ -152,7 +152,7 @@ function classifyData(value: unknown): Classified {
   if (o.jsonrpc !== "2.0") return bad(id, 'a message must have `"jsonrpc": "2.0"`');
   if (has(o, "method")) {
     if (typeof o.method !== "string") return bad(id, "`method` must be a string");
-    for (const k of Object.keys(o)) if (!REQUEST_KEYS.has(k)) return bad(id, `a request or notification has no member \`${k}\``);
+    for (const k of Object.keys(o)) if (!REQUEST_KEYS.has(k)) return bad(id, `a request or notification has no member \`${shown(k)}\``);
     if (has(o, "params") && !isPlainObject(o.params)) return bad(id, "`params` must be an object (MCP uses named parameters)");
     const params = o.params as Record<string, unknown> | undefined;
     if (!has(o, "id")) {
@@ -167,13 +167,13 @@ function classifyData(value: unknown): Classified {
   }
   if (has(o, "result") && has(o, "error")) return bad(null, "a response has either `result` or `error`, not both");
   if (has(o, "result")) {
-    for (const k of Object.keys(o)) if (!RESULT_KEYS.has(k)) return bad(null, `a response has no member \`${k}\``);
+    for (const k of Object.keys(o)) if (!RESULT_KEYS.has(k)) return bad(null, `a response has no member \`${shown(k)}\``);
     if (!isJsonRpcId(o.id)) return bad(null, `a result's ${describeBadId(o.id)}`);
     if (!isPlainObject(o.result)) return bad(null, "a response's `result` must be an object");
     return { kind: "response", message: { jsonrpc: "2.0", id: o.id, result: o.result } };
   }
   if (has(o, "error")) {
-    for (const k of Object.keys(o)) if (!ERROR_KEYS.has(k)) return bad(null, `a response has no member \`${k}\``);
+    for (const k of Object.keys(o)) if (!ERROR_KEYS.has(k)) return bad(null, `a response has no member \`${shown(k)}\``);
     // An error answering a message its sender could not read has id null (JSON-RPC) or none (MCP 2025-11-25).
     const eid = o.id === undefined || o.id === null ? null : o.id;
     if (eid !== null && !isJsonRpcId(eid)) return bad(null, `an error's ${describeBadId(eid)}`);
@@ -181,7 +181,7 @@ function classifyData(value: unknown): Classified {
     if (!isPlainObject(e) || typeof e.code !== "number" || !Number.isInteger(e.code) || typeof e.message !== "string") {
       return bad(null, "a response's `error` must be an object with an integer `code` and a string `message`");
     }
-    for (const k of Object.keys(e)) if (k !== "code" && k !== "message" && k !== "data") return bad(null, `a response's \`error\` has no member \`${k}\``);
+    for (const k of Object.keys(e)) if (k !== "code" && k !== "message" && k !== "data") return bad(null, `a response's \`error\` has no member \`${shown(k)}\``);
     const error: JsonRpcErrorResponse["error"] = { code: e.code, message: e.message };
     if (has(e, "data")) error.data = e.data;
     return { kind: "response", message: { jsonrpc: "2.0", id: eid, error } };
@@ -234,8 +234,8 @@ function jsonData(root: unknown): { value: unknown } | { fault: string } {
         if (typeof k === "symbol") throw new Fault("an object has a symbol key");
         const d = Object.getOwnPropertyDescriptor(v, k);
         if (!d) continue;
-        if (!("value" in d)) throw new Fault(`member \`${k}\` is an accessor`);
-        if (!d.enumerable) throw new Fault(`member \`${k}\` is not enumerable`);
+        if (!("value" in d)) throw new Fault(`member \`${shown(k)}\` is an accessor`);
+        if (!d.enumerable) throw new Fault(`member \`${shown(k)}\` is not enumerable`);
         if (d.value === undefined) continue;
         Object.defineProperty(o, k, { value: copy(d.value, depth + 1), writable: true, enumerable: true, configurable: true });
       }
@@ -250,6 +250,11 @@ function jsonData(root: unknown): { value: unknown } | { fault: string } {
     if (err instanceof Fault) return { fault: err.fault };
     return { fault: `it could not be read (${describe(err)})` };
   }
+}
+
+/** A key as quoted in a message: at most 100 characters. */
+function shown(k: string): string {
+  return k.length > 100 ? `${k.slice(0, 100)}...` : k;
 }
 
 function describe(err: unknown): string {
