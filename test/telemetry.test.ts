@@ -130,10 +130,11 @@ describe("with an SDK registered", () => {
   test("a denial ends with ERROR status, the JSON-RPC message, error.type and rpc.response.status_code; rules and codes deduplicated", () => {
     const h = createTelemetry().start(CALL);
     h.decided("deny", DENY, false);
-    h.end({ errorCode: -32010, message: "denied by policy: secrets are off limits" });
+    h.end({ error: "denied", errorCode: -32010, message: "denied by policy: secrets are off limits" });
     const span = spans.getFinishedSpans()[0]!;
     expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: "denied by policy: secrets are off limits" });
-    expect(span.attributes["error.type"]).toBe("-32010");
+    expect(span.attributes["error.type"]).toBe("-32010"); // the code wins over the class, as the conventions ask
+    expect(span.attributes["mcppolicy.error"]).toBe("denied");
     expect(span.attributes["rpc.response.status_code"]).toBe("-32010");
     expect(span.attributes["mcppolicy.reason_codes"]).toEqual(["deny_rule"]);
     expect(span.attributes["mcppolicy.rules"]).toEqual(["no-secrets", "no-etc"]);
@@ -146,7 +147,15 @@ describe("with an SDK registered", () => {
     const span = spans.getFinishedSpans()[0]!;
     expect(span.attributes["error.type"]).toBe("tool_error");
     expect(span.attributes["rpc.response.status_code"]).toBeUndefined();
-    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: "tool_error" });
+  });
+
+  test("an upstream gone without a message: the class is the status description", () => {
+    const h = createTelemetry().start(CALL);
+    h.end({ error: "upstream_unavailable", errorCode: -32013 });
+    const span = spans.getFinishedSpans()[0]!;
+    expect(span.attributes).toMatchObject({ "error.type": "-32013", "rpc.response.status_code": "-32013", "mcppolicy.error": "upstream_unavailable" });
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: "upstream_unavailable" });
   });
 
   test("resources keep the URI out of the span name and the metric; prompts name the prompt", async () => {

@@ -28,6 +28,7 @@ export const A = {
   reasonCodes: "mcppolicy.reason_codes",
   server: "mcppolicy.server",
   direction: "mcppolicy.direction",
+  error: "mcppolicy.error",
   tokensInput: "mcppolicy.tokens.input",
   tokensOutput: "mcppolicy.tokens.output",
 } as const;

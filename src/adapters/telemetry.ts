@@ -39,9 +39,12 @@ export interface SpanInfo {
 }
 
 export interface SpanOutcome {
-  /** A low-cardinality error class (`tool_error`, `upstream_unavailable`, `cancelled`, ...): `error.type`. */
+  /**
+   * The enforcer's low-cardinality error class (`denied`, `tool_error`, `upstream_unavailable`, `cancelled`,
+   * ...): `mcppolicy.error`, and `error.type` when there is no `errorCode`.
+   */
   error?: string;
-  /** The JSON-RPC error code of the answer: `rpc.response.status_code`, and `error.type` when `error` is absent. */
+  /** The JSON-RPC error code of the answer: `rpc.response.status_code` and `error.type` (as the conventions ask). */
   errorCode?: number;
   /** The JSON-RPC error message: the span status description. */
   message?: string;
@@ -144,17 +147,20 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
         if (ended) return;
         ended = true;
         const seconds = (performance.now() - started) / 1000;
-        const errorType = outcome.error ?? (outcome.errorCode !== undefined ? String(outcome.errorCode) : undefined);
+        // The conventions: error.type is the JSON-RPC code when the answer carries one, else a low-cardinality class.
+        const code = typeof outcome.errorCode === "number" ? String(outcome.errorCode) : undefined;
+        const errorType = code ?? outcome.error;
         const result: Attributes = {};
         if (errorType !== undefined) result[A.errorType] = errorType;
-        if (outcome.errorCode !== undefined) result[A.statusCode] = String(outcome.errorCode);
+        if (code !== undefined) result[A.statusCode] = code;
+        if (outcome.error !== undefined) result[A.error] = outcome.error;
         guard(() => {
           if (!span) return;
           span.setAttributes(result);
           const t = outcome.tokens;
           if (t?.input !== undefined) span.setAttribute(A.tokensInput, t.input);
           if (t?.output !== undefined) span.setAttribute(A.tokensOutput, t.output);
-          if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message ?? errorType });
+          if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message ?? outcome.error ?? errorType });
         });
         guard(() => span?.end());
         guard(() => {
