@@ -4,7 +4,7 @@
  * good (it is not a proxy, unlike the tracer), so instruments are re-created when the global provider
  * changes (registered, replaced or disabled); otherwise they are reused (one identity check per use).
  */
-import { metrics, type Counter, type Histogram, type MeterProvider } from "@opentelemetry/api";
+import { createNoopMeter, metrics, type Counter, type Histogram, type MeterProvider } from "@opentelemetry/api";
 import { DECISION_BUCKETS, M, OPERATION_BUCKETS } from "./telemetry-names.js";
 
 export interface Instruments {
@@ -14,13 +14,18 @@ export interface Instruments {
   tokens: Counter;
 }
 
-const cache = new Map<string, { provider: MeterProvider; instruments: Instruments }>();
+const cache = new Map<string, { provider: MeterProvider; instruments: Instruments | undefined }>();
 
-export function instrumentsFor(meterName: string): Instruments {
+/** The instruments of the current global provider; undefined when it is the API's no-op (nothing to record). */
+export function instrumentsFor(meterName: string): Instruments | undefined {
   const provider = metrics.getMeterProvider();
   const hit = cache.get(meterName);
   if (hit && hit.provider === provider) return hit.instruments;
   const meter = provider.getMeter(meterName);
+  if (meter === createNoopMeter()) {
+    cache.set(meterName, { provider, instruments: undefined });
+    return undefined;
+  }
   const instruments: Instruments = {
     decisions: meter.createCounter(M.decisions, { description: "Policy decisions on MCP requests, by method, effect and shadow mode", unit: "{decision}" }),
     decisionDuration: meter.createHistogram(M.decisionDuration, {

@@ -72,9 +72,13 @@ export function spanTarget(i: TargetInfo): string | undefined {
   return toolOf(i) ?? promptOf(i);
 }
 
-/** Attributes of the request's target, shared by the span and the operation metric (no URI: see `uriOf`). */
-export function targetAttributes(i: TargetInfo): Attributes {
-  const a: Attributes = { [A.method]: i.method };
+/**
+ * Adds the attributes of the request's target, shared by the span and the operation metric (no URI: see
+ * `uriOf`), to `a`. Fills a fresh object rather than being spread: in V8 a property added to a spread
+ * object takes the slow path (~3 us per object, measured), and this runs on every request.
+ */
+export function addTargetAttributes(a: Attributes, i: TargetInfo): Attributes {
+  a[A.method] = i.method;
   const tool = toolOf(i);
   const prompt = promptOf(i);
   if (tool !== undefined) a[A.toolName] = tool;

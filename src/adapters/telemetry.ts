@@ -16,7 +16,7 @@
  */
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
 import type { Reason } from "../contract/decision.js";
-import { A, M, OPERATION_BUCKETS, DECISION_BUCKETS, spanTarget, targetAttributes, uriOf } from "./telemetry-names.js";
+import { A, M, OPERATION_BUCKETS, DECISION_BUCKETS, spanTarget, addTargetAttributes, uriOf } from "./telemetry-names.js";
 import { instrumentsFor } from "./telemetry-instruments.js";
 
 export interface SpanInfo {
@@ -76,32 +76,123 @@ const metaGetter = {
 
 const NOOP_HANDLE: SpanHandle = Object.freeze({ decided() {}, end() {} });
 
+type Fail = (e: unknown) => void;
+
+/**
+ * One request's span and measurements. Hot path (every governed request, SDK or not): attributes are built
+ * only for a recording span and for a real meter (instrumentsFor gives undefined for the no-op one).
+ */
+class Handle implements SpanHandle {
+  #ended = false;
+  #mark: number;
+  #effect: string | undefined;
+  #shadow = false;
+  constructor(
+    private readonly info: SpanInfo,
+    private readonly span: Span | undefined,
+    private readonly started: number,
+    private readonly meterName: string,
+    private readonly fail: Fail,
+  ) {
+    this.#mark = started;
+  }
+
+  decided(effect: string, reasons: readonly Reason[], shadow: boolean): void {
+    if (this.#ended) return;
+    const now = performance.now();
+    const seconds = (now - this.#mark) / 1000;
+    this.#mark = now;
+    this.#effect = effect;
+    this.#shadow = shadow;
+    try {
+      if (this.span?.isRecording()) {
+        const codes = [...new Set(reasons.map((r) => r.code))];
+        const rules = [...new Set(reasons.flatMap((r) => (r.rule === undefined ? [] : [r.rule])))];
+        this.span.setAttributes({ [A.effect]: effect, [A.shadow]: shadow, [A.reasonCodes]: codes, [A.rules]: rules });
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+    try {
+      const ins = instrumentsFor(this.meterName);
+      if (ins) {
+        const attrs = { [A.method]: this.info.method, [A.effect]: effect, [A.shadow]: shadow };
+        ins.decisions.add(1, attrs);
+        ins.decisionDuration.record(seconds, attrs);
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  end(outcome: SpanOutcome): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const seconds = (performance.now() - this.started) / 1000;
+    // The conventions: error.type is the JSON-RPC code when the answer carries one, else a low-cardinality class.
+    const code = typeof outcome.errorCode === "number" ? String(outcome.errorCode) : undefined;
+    const errorType = code ?? outcome.error;
+    const result: Attributes = {};
+    if (errorType !== undefined) result[A.errorType] = errorType;
+    if (code !== undefined) result[A.statusCode] = code;
+    if (outcome.error !== undefined) result[A.error] = outcome.error;
+    const t = outcome.tokens;
+    const span = this.span;
+    try {
+      if (span?.isRecording()) {
+        span.setAttributes(result);
+        if (t?.input !== undefined) span.setAttribute(A.tokensInput, t.input);
+        if (t?.output !== undefined) span.setAttribute(A.tokensOutput, t.output);
+        if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message ?? outcome.error ?? errorType });
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+    try {
+      span?.end();
+    } catch (e) {
+      this.fail(e);
+    }
+    try {
+      const ins = instrumentsFor(this.meterName);
+      if (!ins) return;
+      const attrs = addTargetAttributes({}, this.info);
+      for (const k in result) attrs[k] = result[k];
+      if (this.#effect !== undefined) {
+        attrs[A.effect] = this.#effect;
+        attrs[A.shadow] = this.#shadow;
+      }
+      ins.operationDuration.record(seconds, attrs);
+      const tool = attrs[A.toolName];
+      const tokenAttrs = (type: string): Attributes => {
+        const a: Attributes = { [A.method]: this.info.method, [A.tokenType]: type };
+        if (tool !== undefined) a[A.toolName] = tool;
+        return a;
+      };
+      if (t?.input !== undefined && t.input > 0) ins.tokens.add(t.input, tokenAttrs("input"));
+      if (t?.output !== undefined && t.output > 0) ins.tokens.add(t.output, tokenAttrs("output"));
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+}
+
 export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const tracerName = options.tracerName ?? "mcppolicy";
   const meterName = options.meterName ?? "mcppolicy";
-  const fail = (e: unknown): void => {
+  const fail: Fail = (e) => {
     try {
       options.onError?.(e);
     } catch {
       // the hook itself failed: nothing more to do
     }
   };
-  const guard = (f: () => void): void => {
-    try {
-      f();
-    } catch (e) {
-      fail(e);
-    }
-  };
 
   function start(info: SpanInfo): SpanHandle {
-    let span: Span | undefined;
-    let base: Attributes = {};
     const started = performance.now();
-    let mark = started;
+    let span: Span | undefined;
     try {
-      base = targetAttributes(info);
-      const attributes: Attributes = { ...base };
+      const attributes = addTargetAttributes({}, info);
       const uri = uriOf(info);
       if (uri !== undefined) attributes[A.resourceUri] = uri;
       if (info.sessionId !== undefined) attributes[A.sessionId] = String(info.sessionId);
@@ -122,58 +213,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
       fail(e);
       span = undefined;
     }
-    let ended = false;
-    let decision: Attributes = {};
-    return {
-      decided(effect, reasons, shadow) {
-        if (ended) return;
-        const now = performance.now();
-        const seconds = (now - mark) / 1000;
-        mark = now;
-        guard(() => {
-          const codes = [...new Set(reasons.map((r) => r.code))];
-          const rules = [...new Set(reasons.flatMap((r) => (r.rule === undefined ? [] : [r.rule])))];
-          decision = { [A.effect]: effect, [A.shadow]: shadow };
-          span?.setAttributes({ ...decision, [A.reasonCodes]: codes, [A.rules]: rules });
-        });
-        guard(() => {
-          const ins = instrumentsFor(meterName);
-          const attrs = { [A.method]: info.method, [A.effect]: effect, [A.shadow]: shadow };
-          ins.decisions.add(1, attrs);
-          ins.decisionDuration.record(seconds, attrs);
-        });
-      },
-      end(outcome) {
-        if (ended) return;
-        ended = true;
-        const seconds = (performance.now() - started) / 1000;
-        // The conventions: error.type is the JSON-RPC code when the answer carries one, else a low-cardinality class.
-        const code = typeof outcome.errorCode === "number" ? String(outcome.errorCode) : undefined;
-        const errorType = code ?? outcome.error;
-        const result: Attributes = {};
-        if (errorType !== undefined) result[A.errorType] = errorType;
-        if (code !== undefined) result[A.statusCode] = code;
-        if (outcome.error !== undefined) result[A.error] = outcome.error;
-        guard(() => {
-          if (!span) return;
-          span.setAttributes(result);
-          const t = outcome.tokens;
-          if (t?.input !== undefined) span.setAttribute(A.tokensInput, t.input);
-          if (t?.output !== undefined) span.setAttribute(A.tokensOutput, t.output);
-          if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message ?? outcome.error ?? errorType });
-        });
-        guard(() => span?.end());
-        guard(() => {
-          const ins = instrumentsFor(meterName);
-          ins.operationDuration.record(seconds, { ...base, ...result, ...decision });
-          const t = outcome.tokens;
-          const tool = base[A.toolName];
-          const tokenAttrs = (type: string): Attributes => ({ [A.method]: info.method, [A.tokenType]: type, ...(tool !== undefined && { [A.toolName]: tool }) });
-          if (t?.input !== undefined && t.input > 0) ins.tokens.add(t.input, tokenAttrs("input"));
-          if (t?.output !== undefined && t.output > 0) ins.tokens.add(t.output, tokenAttrs("output"));
-        });
-      },
-    };
+    return new Handle(info, span, started, meterName, fail);
   }
 
   return {
