@@ -1,14 +1,15 @@
 // The stdio proxy's overhead (issue 12): a `tools/call` of `echo` on test/fixtures/servers/echo-server.mjs
-// (a real SDK McpServer) straight to the server ("direct"), through a bare Node line relay
-// (bench/lib/line-relay.mjs: one more process, two more pipes, JSON.parse + JSON.stringify per message, no
-// policy: the floor of any Node proxy) and through `mcppolicy proxy` (dist/cli/main.js) with
+// (a real SDK McpServer) straight to the server ("direct"), through a Node process that pipes bytes ("pipe":
+// bench/lib/line-relay.mjs --raw, one more process and two more pipes), through a bare Node line relay
+// ("relay": the same plus line splitting and JSON.parse + JSON.stringify per message, no policy: the floor of
+// any Node proxy that reads messages) and through `mcppolicy proxy` (dist/cli/main.js) with
 // bench/policies/proxy.mcppolicy, the principal from bench/policies/proxy-principal.json (or the environment).
 // A benchmark, not a test: nothing asserts a timing; the target (the proxy adds at most 100 µs at p50) is
 // reported as met or missed. Every answer IS checked (the echoed text, no error), so a proxy that denies or
 // drops calls fails the run instead of timing the error path.
 //
 //   node bench/proxy.mjs                      direct, relay and proxy; markdown tables
-//   node bench/proxy.mjs --direct-only        the server alone (and the relay): proves the harness
+//   node bench/proxy.mjs --direct-only        no proxy: direct, pipe and relay only (proves the harness)
 //   node bench/proxy.mjs --json               ... one JSON line instead
 //   node bench/proxy.mjs --principal-env      the principal from MCPPOLICY_PRINCIPAL instead of --principal
 //   node bench/proxy.mjs --proxy-flag F ...   pass F to `mcppolicy proxy` (repeatable: `--proxy-flag --audit
@@ -26,7 +27,7 @@
 // turns: PROXY_ROUNDS rounds (default 30) of PROXY_CALLS calls (default 300) per target, the order rotated
 // each round, so slow spells of this shared machine fall on every target alike. With 16 calls in flight, 16
 // loops each keep one call outstanding. Reported per target: p50 and p99 over all samples, the spread of the
-// per-round p50s (min - max), and the CPU time per call of the middle process (relay, proxy) and of the server
+// per-round p50s (min - max), and the CPU time per call of the middle process (pipe, relay, proxy) and of the server
 // (/proc/PID/stat utime + stime over the timed rounds). Added latency = target p50 - direct p50; the paired
 // figure = median over rounds of (target's round p50 - direct's round p50), with its min - max.
 // Cold start: PROXY_COLD_RUNS (default 9) fresh spawns per target, interleaved; time from spawn to the answer
@@ -67,6 +68,7 @@ function safe(f, dflt) {
 const cpuProfDir = values("--cpu-prof")[0];
 const targets = [
   { name: "direct", command: process.execPath, args: [SERVER], env: process.env },
+  { name: "pipe", command: process.execPath, args: [RELAY, "--raw", "--", process.execPath, SERVER], env: process.env },
   { name: "relay", command: process.execPath, args: [RELAY, "--", process.execPath, SERVER], env: process.env },
 ];
 if (!has("--direct-only")) {

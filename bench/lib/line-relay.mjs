@@ -4,7 +4,9 @@
 // beside the real proxy so the proxy's added latency splits into "one more process and two more pipes"
 // (this) and "the enforcer" (the rest).
 //
-//   node bench/lib/line-relay.mjs -- COMMAND [ARGS...]
+//   node bench/lib/line-relay.mjs [--raw] -- COMMAND [ARGS...]
+//
+// --raw: bytes piped both ways (stream.pipe), no line splitting, no JSON: the cost of the process hop alone.
 //
 // Exits with the upstream's code; closing stdin closes the upstream's stdin.
 import { spawn } from "node:child_process";
@@ -43,7 +45,12 @@ const relay = (out) => (line) => {
   }
   out.write(`${JSON.stringify(message)}\n`);
 };
-lines(process.stdin, relay(upstream.stdin));
-lines(upstream.stdout, relay(process.stdout));
-process.stdin.on("end", () => upstream.stdin.end());
+if (process.argv.slice(2, at).includes("--raw")) {
+  process.stdin.pipe(upstream.stdin);
+  upstream.stdout.pipe(process.stdout);
+} else {
+  lines(process.stdin, relay(upstream.stdin));
+  lines(upstream.stdout, relay(process.stdout));
+  process.stdin.on("end", () => upstream.stdin.end());
+}
 upstream.on("exit", (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
