@@ -28,7 +28,7 @@
 // each round, so slow spells of this shared machine fall on every target alike. With 16 calls in flight, 16
 // loops each keep one call outstanding. Reported per target: p50 and p99 over all samples, the spread of the
 // per-round p50s (min - max), and the CPU time per call of the middle process (pipe, relay, proxy) and of the server
-// (/proc/PID/stat utime + stime over the timed rounds). Added latency = target p50 - direct p50; the paired
+// (/proc/PID/stat utime + stime over the timed rounds), and calls/s over the timed rounds. Added latency = target p50 - direct p50; the paired
 // figure = median over rounds of (target's round p50 - direct's round p50), with its min - max.
 // Cold start: PROXY_COLD_RUNS (default 9) fresh spawns per target, interleaved; time from spawn to the answer
 // of the first tools/call (initialize, answer, notifications/initialized, tools/call), median and min - max.
@@ -213,14 +213,16 @@ async function latency() {
   const results = [];
   for (const inFlight of IN_FLIGHT) {
     for (const c of clients) await burst(c, WARMUP, inFlight);
-    const per = clients.map(() => ({ samples: [], roundP50: [], cpuMiddle: 0, cpuServer: 0 }));
+    const per = clients.map(() => ({ samples: [], roundP50: [], cpuMiddle: 0, cpuServer: 0, ms: 0 }));
     for (let r = 0; r < ROUNDS; r++) {
       for (let k = 0; k < clients.length; k++) {
         const i = (k + r) % clients.length;
         const c = clients[i];
         const m0 = c.pids.middle ? cpuMs(c.pids.middle) : 0;
         const s0 = cpuMs(c.pids.server);
+        const b0 = performance.now();
         const xs = await burst(c, CALLS, inFlight);
+        per[i].ms += performance.now() - b0;
         per[i].cpuMiddle += (c.pids.middle ? cpuMs(c.pids.middle) : 0) - m0;
         per[i].cpuServer += cpuMs(c.pids.server) - s0;
         per[i].roundP50.push(median(xs));
@@ -245,6 +247,7 @@ async function latency() {
         pairedAddedMax: Math.max(...paired),
         middleCpuUsPerCall: c.pids.middle ? (per[i].cpuMiddle * 1000) / n : undefined,
         serverCpuUsPerCall: (per[i].cpuServer * 1000) / n,
+        callsPerSecond: (n * 1000) / per[i].ms,
       });
     });
   }
@@ -299,12 +302,12 @@ if (has("--json")) {
   out.push(`- ${WARMUP} warm-up calls per target and concurrency, then ${ROUNDS} rounds x ${CALLS} calls per target, targets in turn; principal from ${config.principal}${config.proxyFlags.length ? `; proxy flags ${config.proxyFlags.join(" ")}` : ""}`);
   if (lat.length) {
     out.push("");
-    out.push("| calls in flight | path | samples | p50 µs | p99 µs | round p50s µs (min – max) | added at p50 µs (vs direct) | ratio p50 | paired added µs: median (min – max) | added at p99 µs | CPU µs/call: middle process | CPU µs/call: server |");
-    out.push("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    out.push("| calls in flight | path | samples | p50 µs | p99 µs | round p50s µs (min – max) | added at p50 µs (vs direct) | ratio p50 | paired added µs: median (min – max) | added at p99 µs | CPU µs/call: middle process | CPU µs/call: server | calls/s |");
+    out.push("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const r of lat) {
       const d = lat.find((x) => x.inFlight === r.inFlight && x.target === "direct");
       const self = r.target === "direct";
-      out.push(`| ${r.inFlight} | ${r.target} | ${r.samples.toLocaleString("en-US")} | ${us(r.p50)} | ${us(r.p99)} | ${us(r.roundP50Min)} – ${us(r.roundP50Max)} | ${self ? "" : signed(r.p50 - d.p50)} | ${self ? "" : `${(r.p50 / d.p50).toFixed(2)}x`} | ${self ? "" : `${signed(r.pairedAdded)} (${signed(r.pairedAddedMin)} – ${signed(r.pairedAddedMax)})`} | ${self ? "" : signed(r.p99 - d.p99)} | ${us(r.middleCpuUsPerCall)} | ${us(r.serverCpuUsPerCall)} |`);
+      out.push(`| ${r.inFlight} | ${r.target} | ${r.samples.toLocaleString("en-US")} | ${us(r.p50)} | ${us(r.p99)} | ${us(r.roundP50Min)} – ${us(r.roundP50Max)} | ${self ? "" : signed(r.p50 - d.p50)} | ${self ? "" : `${(r.p50 / d.p50).toFixed(2)}x`} | ${self ? "" : `${signed(r.pairedAdded)} (${signed(r.pairedAddedMin)} – ${signed(r.pairedAddedMax)})`} | ${self ? "" : signed(r.p99 - d.p99)} | ${us(r.middleCpuUsPerCall)} | ${us(r.serverCpuUsPerCall)} | ${us(r.callsPerSecond)} |`);
     }
     const p = lat.find((x) => x.inFlight === 1 && x.target === "proxy");
     const d = lat.find((x) => x.inFlight === 1 && x.target === "direct");
