@@ -14,8 +14,8 @@
 //   node bench/proxy.mjs --principal-env      the principal from MCPPOLICY_PRINCIPAL instead of --principal
 //   node bench/proxy.mjs --proxy-flag F ...   pass F to `mcppolicy proxy` (repeatable: `--proxy-flag --audit
 //                                             --proxy-flag /tmp/a.jsonl`)
-//   node bench/proxy.mjs --cpu-prof DIR       run the proxy (and the server it spawns) with
-//                                             NODE_OPTIONS=--cpu-prof; summarize with
+//   node bench/proxy.mjs --cpu-prof DIR       run the proxy (and the server it spawns) of the latency part
+//                                             with NODE_OPTIONS=--cpu-prof; summarize with
 //                                             `node bench/profile.mjs --summary DIR/<file>.cpuprofile`
 //   node bench/proxy.mjs --skip-cold | --skip-latency
 //
@@ -80,20 +80,22 @@ if (!has("--direct-only")) {
   const env = { ...process.env };
   if (principalEnv) env.MCPPOLICY_PRINCIPAL = fs.readFileSync(PRINCIPAL_FILE, "utf8");
   else delete env.MCPPOLICY_PRINCIPAL;
+  // Profiles come from the latency part only (cold starts would add one profile per run).
+  let latencyEnv;
   if (cpuProfDir) {
     fs.mkdirSync(cpuProfDir, { recursive: true });
-    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${cpuProfDir}`.trim();
+    latencyEnv = { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${cpuProfDir}`.trim() };
   }
   const args = [CLI, "proxy", "--policy", POLICY, ...(principalEnv ? [] : ["--principal", PRINCIPAL_FILE]), ...values("--proxy-flag"), "--", process.execPath, SERVER];
-  targets.push({ name: "proxy", command: process.execPath, args, env });
+  targets.push({ name: "proxy", command: process.execPath, args, env, latencyEnv });
 }
 const MIDDLES = targets.filter((t) => t.name !== "direct");
 
 // ---- the raw JSON-RPC line client ----
 class LineClient {
-  constructor(target) {
+  constructor(target, env = target.env) {
     this.target = target;
-    this.child = spawn(target.command, target.args, { stdio: ["pipe", "pipe", "inherit"], env: target.env });
+    this.child = spawn(target.command, target.args, { stdio: ["pipe", "pipe", "inherit"], env });
     this.pending = new Map();
     this.nextId = 1;
     this.tail = "";
@@ -204,7 +206,7 @@ const median = (xs) => {
 
 // ---- latency ----
 async function latency() {
-  const clients = targets.map((t) => new LineClient(t));
+  const clients = targets.map((t) => new LineClient(t, t.latencyEnv));
   for (const c of clients) await c.initialize();
   await new Promise((r) => setTimeout(r, 200)); // let a proxy finish its own start-up traffic (its tools/list)
   for (const c of clients) {
