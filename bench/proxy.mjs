@@ -17,7 +17,7 @@
 //   node bench/proxy.mjs --cpu-prof DIR       run the proxy (and the server it spawns) of the latency part
 //                                             with NODE_OPTIONS=--cpu-prof; summarize with
 //                                             `node bench/profile.mjs --summary DIR/<file>.cpuprofile`
-//   node bench/proxy.mjs --skip-cold | --skip-latency
+//   node bench/proxy.mjs --skip-cold | --skip-latency | --skip-enforcer
 //
 // Method. The client is a raw JSON-RPC line client (spawn, write lines, match answers by id), not the SDK
 // client, so its own cost is small and the same for every target. Latency of one call = from just before its
@@ -32,6 +32,9 @@
 // figure = median over rounds of (target's round p50 - direct's round p50), with its min - max.
 // Cold start: PROXY_COLD_RUNS (default 9) fresh spawns per target, interleaved; time from spawn to the answer
 // of the first tools/call (initialize, answer, notifications/initialized, tools/call), median and min - max.
+// The enforcer alone (bench/lib/enforcer-loop.mjs; not with --direct-only; --skip-enforcer): createEnforcer in
+// this process, the server's answer given back at once, PROXY_ENFORCER_CALLS (default 20,000) calls one at a
+// time, without audit and with a JSONL audit file (the proxy's --audit): mcppolicy's own cost per call.
 import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -52,6 +55,7 @@ const WARMUP = Number(process.env.PROXY_WARMUP ?? 2000);
 const ROUNDS = Number(process.env.PROXY_ROUNDS ?? 30);
 const CALLS = Number(process.env.PROXY_CALLS ?? 300);
 const COLD_RUNS = Number(process.env.PROXY_COLD_RUNS ?? 9);
+const ENFORCER_CALLS = Number(process.env.PROXY_ENFORCER_CALLS ?? 20_000);
 const IN_FLIGHT = [1, 16];
 const TEXT = "the quick brown fox jumps over the lazy dog, 0123456789 abcdefghij"; // 67 bytes of arguments
 const CLK_TCK = Number(safe(() => execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim(), "100"));
@@ -71,7 +75,7 @@ const targets = [
   { name: "pipe", command: process.execPath, args: [RELAY, "--raw", "--", process.execPath, SERVER], env: process.env },
   { name: "relay", command: process.execPath, args: [RELAY, "--", process.execPath, SERVER], env: process.env },
 ];
-if (!has("--direct-only")) {
+if (!has("--direct-only") && !(has("--skip-latency") && has("--skip-cold"))) {
   if (!fs.existsSync(CLI) || !fs.existsSync(here("../dist/cli/proxy.js"))) {
     console.error("dist/cli/proxy.js is missing: build first (`npm run build`), or run with --direct-only.");
     process.exit(1);
@@ -276,11 +280,28 @@ async function coldStart() {
   return targets.map((t, i) => ({ target: t.name, runs: times[i].length, medianMs: median(times[i]), minMs: Math.min(...times[i]), maxMs: Math.max(...times[i]), timesMs: times[i] }));
 }
 
+// ---- the enforcer alone, in process ----
+async function enforcerInProcess() {
+  const { measureEnforcer } = await import("./lib/enforcer-loop.mjs");
+  const policyText = fs.readFileSync(POLICY, "utf8");
+  const principal = JSON.parse(fs.readFileSync(PRINCIPAL_FILE, "utf8"));
+  const auditPath = `${os.tmpdir()}/mcppolicy-bench-proxy-${process.pid}.jsonl`;
+  const rows = [];
+  for (const variant of ["no audit", "audit to a JSONL file"]) {
+    const r = await measureEnforcer({ policyText, principal, calls: ENFORCER_CALLS, warmup: WARMUP, audit: variant === "no audit" ? undefined : auditPath });
+    const s = sortNum(r.samples);
+    rows.push({ variant, samples: s.length, p50: pct(s, 0.5), p99: pct(s, 0.99), cpuUsPerCall: r.cpuUsPerCall });
+  }
+  fs.rmSync(auditPath, { force: true });
+  return rows;
+}
+
 // ---- run ----
 const loadStart = os.loadavg();
 const started = Date.now();
 const lat = has("--skip-latency") ? [] : await latency();
 const cold = has("--skip-cold") ? [] : await coldStart();
+const inProcess = has("--direct-only") || has("--skip-enforcer") ? [] : await enforcerInProcess();
 const loadEnd = os.loadavg();
 const machine = {
   nproc: os.cpus().length,
@@ -292,10 +313,10 @@ const machine = {
   loadStart,
   loadEnd,
 };
-const config = { warmup: WARMUP, rounds: ROUNDS, callsPerRound: CALLS, coldRuns: COLD_RUNS, proxyFlags: values("--proxy-flag"), principal: has("--principal-env") ? "env" : "file" };
+const config = { warmup: WARMUP, rounds: ROUNDS, callsPerRound: CALLS, coldRuns: COLD_RUNS, enforcerCalls: ENFORCER_CALLS, proxyFlags: values("--proxy-flag"), principal: has("--principal-env") ? "env" : "file" };
 
 if (has("--json")) {
-  console.log(JSON.stringify({ machine, config, latency: lat, cold }));
+  console.log(JSON.stringify({ machine, config, latency: lat, cold, enforcer: inProcess }));
 } else {
   const us = (x) => (x === undefined || Number.isNaN(x) ? "–" : Math.round(x).toLocaleString("en-US"));
   const signed = (x) => `${x >= 0 ? "+" : "−"}${us(Math.abs(x))}`;
@@ -325,6 +346,12 @@ if (has("--json")) {
     out.push("|---|---:|---:|---:|");
     const d = cold[0];
     for (const c of cold) out.push(`| ${c.target} | ${c.medianMs.toFixed(0)} | ${c.minMs.toFixed(0)} – ${c.maxMs.toFixed(0)} | ${c === d ? "" : `+${(c.medianMs - d.medianMs).toFixed(0)}`} |`);
+  }
+  if (inProcess.length) {
+    out.push("");
+    out.push(`| the enforcer alone, in process (${ENFORCER_CALLS.toLocaleString("en-US")} calls, one at a time, after ${WARMUP} warm-up) | p50 µs | p99 µs | CPU µs/call |`);
+    out.push("|---|---:|---:|---:|");
+    for (const r of inProcess) out.push(`| ${r.variant} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuUsPerCall.toFixed(1)} |`);
   }
   console.log(out.join("\n"));
 }
