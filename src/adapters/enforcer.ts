@@ -43,7 +43,8 @@ import {
   type JsonRpcResult,
 } from "../mcp/index.js";
 import type { AuditSink } from "../audit/index.js";
-import type { TokenCounter, SpanHandle, Telemetry } from "./relay-hooks.js";
+import type { TokenCounter } from "./tokens.js";
+import type { SpanHandle, Telemetry } from "./telemetry.js";
 import { idKey, isOwnId, ownIds } from "./ids.js";
 import { AuditTrail, type RelayOutcome } from "./audit-trail.js";
 import { askCallerToApprove, clientCanElicit } from "./approval-flow.js";
@@ -66,7 +67,10 @@ export interface EnforcerOptions {
   auditFailOpen?: boolean;
   /** Decide, audit and trace, but forward everything (also when the policy says `mode shadow`). */
   shadow?: boolean;
+  /** Spans and metrics (`createTelemetry()`); none: no tracing. */
   telemetry?: Telemetry;
+  /** How the client is connected, for `network.transport` on spans: `pipe` (stdio) or `tcp` (HTTP). */
+  transport?: "pipe" | "tcp";
   /** Counts the tokens of arguments and results for `limit tokens` budgets. */
   tokens?: TokenCounter;
   /** The upstream's name for `server.name` and server blocks (unless `identify` gives one). */
@@ -290,6 +294,10 @@ class Relay implements Enforcer {
       method: msg.method,
       target: request.tool ?? request.prompt ?? request.resource,
       tool: request.tool,
+      prompt: request.prompt,
+      resourceUri: request.resource,
+      meta: (msg.params as { _meta?: unknown } | undefined)?._meta,
+      transport: this.#o.transport,
       sessionId: caller.session?.id,
       requestId: msg.id,
       server: caller.server?.name,
