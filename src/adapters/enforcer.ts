@@ -405,7 +405,7 @@ class Relay implements Enforcer {
   // ───────────────────────── from the server ─────────────────────────
 
   async fromServerText(text: string): Promise<void> {
-    await this.#fromServerClassified(parseServerText(typeof text === "string" ? text : String(text), this.#maxServer), undefined, text);
+    await this.#fromServerClassified(parseMessageText(typeof text === "string" ? text : String(text), { maxBytes: this.#maxServer }), undefined, text);
   }
 
   async fromServer(message: unknown, options?: SendOptions): Promise<void> {
@@ -646,19 +646,4 @@ function positive(v: unknown, d: number, what: string): number {
   if (v === undefined) return d;
   if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new TypeError(`createEnforcer: \`${what}\` must be a whole number above 0`);
   return v;
-}
-
-/**
- * A server's message as text: plain JSON.parse under a size bound (the server is trusted more than the
- * client, and its results can be large), then the same classification.
- */
-function parseServerText(text: string, maxBytes: number): Classified {
-  if (text.length > maxBytes || Buffer.byteLength(text) > maxBytes) return { kind: "invalid", error: errorResponse(null, MCP_ERROR_CODES.MESSAGE_TOO_LARGE, `a message from the server is over ${maxBytes} bytes`) };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { kind: "invalid", error: errorResponse(null, MCP_ERROR_CODES.PARSE_ERROR, `a message from the server is not JSON: ${(err as Error).message}`) };
-  }
-  return classifyMessage(value);
 }
