@@ -8,7 +8,7 @@ import { runFrontEnd } from "./check/front-end.js";
 import { fsReader, type ReadFile } from "./syntax/load.js";
 import { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { lookupFrom, renderAll, toJson, type JsonDiagnostic } from "./diagnostics/render.js";
-import { decide as interpretDecide, explain as interpretExplain } from "./eval/interpreter.js";
+import { decide as interpretDecide, explain as interpretExplain, rolesOf as interpretRolesOf } from "./eval/interpreter.js";
 import type { IrBudget, IrPolicy } from "./ir/ir.js";
 import type { Decision, Explanation, ListKind, Method, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./contract/index.js";
 import { isMethod, listRowOf, METHOD_ROWS } from "./contract/methods.js";
@@ -113,6 +113,11 @@ export class Policy {
   readonly budgets: readonly Budget[];
   readonly redactKeys: readonly string[];
   /**
+   * `mode shadow`: hosts that honour it decide, audit and trace every request but forward it as if
+   * allowed (the adapters; `decide` itself does not change). False for `mode enforce` or no `mode`.
+   */
+  readonly shadow: boolean;
+  /**
    * `name@version#hash`: the hash covers every source file (the policy and its imports), so any change
    * to the text gives a new fingerprint. Approvals are bound to it.
    */
@@ -129,6 +134,7 @@ export class Policy {
     this.defaultEffect = ir.defaultEffect;
     this.budgets = allBudgets(ir);
     this.redactKeys = ir.redactKeys;
+    this.shadow = ir.shadow;
     const hash = sha256(JSON.stringify(sources.map((f) => [f.name, f.text]))).slice(0, 16);
     this.fingerprint = `${ir.name}@${ir.version ?? ""}#${hash}`;
     this.warnings = diagnostics.filter((d) => d.severity === "warning");
@@ -167,6 +173,21 @@ export class Policy {
       return out;
     } catch (err) {
       return { effect: "deny", reasons: [{ code: "internal_error", message: `internal error: ${(err as Error)?.message ?? String(err)}` }], roles: [], errors: [], budgets: [], resolved: [] };
+    }
+  }
+
+  /**
+   * The roles the policy gives a principal (declared roles it names, derived roles whose `member when`
+   * holds, closed under includes), sorted: what `by role` approvers are checked against. `context`: the
+   * rest of a request the memberships may read (time, session, ...). A membership that errs does not
+   * give its role; a malformed principal holds no role. Never throws.
+   */
+  rolesOf(principal: Principal, context?: VisibilityContext): string[] {
+    try {
+      if (typeof principal !== "object" || principal === null || (principal.roles !== undefined && !Array.isArray(principal.roles))) return [];
+      return interpretRolesOf(this.ir, { ...context, principal, method: "tools/call" } as PolicyRequest).roles;
+    } catch {
+      return [];
     }
   }
 

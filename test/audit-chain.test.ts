@@ -65,6 +65,17 @@ describe("records", () => {
   });
 });
 
+describe("arguments with own __proto__ keys", () => {
+  it("are recorded as data and the log verifies", () => {
+    const sink = new MemoryAuditSink();
+    sink.append(entry(1, { arguments: JSON.parse('{"__proto__":{"polluted":true},"a":1}') }));
+    const line = lines(sink.text())[0]!;
+    expect(line).toContain('"arguments":{"__proto__":{"polluted":true},"a":1}');
+    expect(verifyAuditLog(sink.text())).toMatchObject({ ok: true, records: 1 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
 describe("verifyAuditLog", () => {
   it("an untouched log verifies: record count and last hash", () => {
     const text = log(5);

@@ -66,7 +66,7 @@ describe("answerFor with a real engine", () => {
       id: 42,
       result: { content: [{ type: "text", text: auth.reasons.map((r) => r.message).join("\n") }], isError: true },
     });
-    const text = (answer as { result: { content: { text: string }[] } }).result.content[0]!.text;
+    const text = (answer as unknown as { result: { content: { text: string }[] } }).result.content[0]!.text;
     expect(text).toContain("path");
   });
 
@@ -109,7 +109,7 @@ describe("answerFor with a real engine", () => {
     const auth = await authorize(m);
     expect(auth.effect).toBe("require_approval");
     const id = auth.approval!.id;
-    const answer = answerFor(m, auth) as { id: unknown; result: { isError: boolean; content: { type: string; text: string }[]; _meta: Record<string, unknown> } };
+    const answer = answerFor(m, auth) as unknown as { id: unknown; result: { isError: boolean; content: { type: string; text: string }[]; _meta: Record<string, unknown> } };
     expect(answer.id).toBe("call-1");
     expect(answer.result.isError).toBe(true);
     expect(answer.result.content[0]!.type).toBe("text");

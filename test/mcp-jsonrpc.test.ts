@@ -77,6 +77,11 @@ describe("parseMessageText: what comes back", () => {
     expect(got.error.id).toBeNull();
     expect(got.error.error.message).toContain('duplicate key "name"');
   });
+  it("an error never echoes a huge key back", () => {
+    const key = "k".repeat(100_000);
+    const got = parseMessageText(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"${key}":1,"${key}":2}}`);
+    expect(got.kind === "invalid" && got.error.error.message.length).toBeLessThan(400);
+  });
 });
 
 describe("parseMessageText: the size limit counts UTF-8 bytes", () => {
@@ -239,7 +244,19 @@ describe("properties", () => {
         expect(["request", "notification", "response", "invalid"]).toContain(got.kind);
         if (got.kind === "invalid") expect(Number.isInteger(got.error.error.code)).toBe(true);
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
+    );
+  });
+
+  it("the size check agrees with Buffer.byteLength on any text and limit (the fast paths included)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 64 }), fc.integer({ min: 1, max: 300 }), (filler, maxBytes) => {
+        const text = JSON.stringify({ jsonrpc: "2.0", method: "notifications/progress", params: { x: filler } });
+        const got = parseMessageText(text, { maxBytes });
+        const tooLarge = got.kind === "invalid" && got.error.error.code === MCP_ERROR_CODES.MESSAGE_TOO_LARGE;
+        expect(tooLarge).toBe(Buffer.byteLength(text, "utf8") > maxBytes);
+      }),
+      { numRuns: 1000 },
     );
   });
 
@@ -269,7 +286,7 @@ describe("properties", () => {
         const got = classifyMessage(v);
         if (got.kind !== "invalid" || got.error.id === null) return;
         const o = v as Record<string, unknown>;
-        expect(typeof o.method).toBe("string");
+        expect("method" in o && !("result" in o) && !("error" in o)).toBe(true);
         expect(o.id).toBe(got.error.id);
       }),
       { numRuns: 2000 },

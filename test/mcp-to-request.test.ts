@@ -13,6 +13,7 @@ import {
   DEFAULT_ANNOTATIONS,
   MCP_ERROR_CODES,
   notificationPasses,
+  parseMessageText,
   ToolCatalog,
   toPolicyRequest,
   type Caller,
@@ -125,7 +126,7 @@ describe("toPolicyRequest: the mapping table", () => {
   }
 
   it("reaches every row of the method table, each in its own direction", () => {
-    const reached = new Set(ROWS.filter((r) => r.expect.kind === "governed").map((r) => `${(r.expect as { request: { method: string } }).request.method} ${r.direction}`));
+    const reached = new Set(ROWS.filter((r) => r.expect.kind === "governed").map((r) => `${(r.expect as unknown as { request: { method: string } }).request.method} ${r.direction}`));
     for (const row of METHOD_TABLE) expect(reached.has(`${row.method} ${row.direction}`), row.method).toBe(true);
   });
 
@@ -169,6 +170,13 @@ describe("notifications", () => {
     expect(notificationPasses("notifications/tools/list_changed", "to-server")).toBe(false);
     expect(notificationPasses("notifications/tools/list_changed", "to-client")).toBe(true);
     expect(notificationPasses("anything", "to-client")).toBe(true);
+  });
+  it("a governed method sent as a notification (no id) is not forwarded: it is not a lifecycle notification", () => {
+    const got = parseMessageText('{"jsonrpc":"2.0","method":"tools/call","params":{"name":"delete_all","arguments":{}}}');
+    expect(got.kind).toBe("notification");
+    if (got.kind !== "notification") return;
+    expect(notificationPasses(got.message.method, "to-server")).toBe(false);
+    expect(notificationPasses("resources/subscribe", "to-server")).toBe(false);
   });
 });
 

@@ -35,6 +35,9 @@ export const CATALOG = {
   E0117: "undeclared argument in a deny rule",
   // tool families and server blocks (issue 11)
   E0135: "invalid server block name",
+  // approvals and mode (issue 12): check/stages/tools.ts, check/stages/declarations.ts
+  E0136: "unknown approver",
+  E0137: "unknown policy mode",
   // files a policy names (imports): source/files.ts
   E0120: "import outside the import roots",
   E0121: "import not a regular file",
@@ -176,6 +179,15 @@ export const invalidToolBlockName = (span: Span, name: string, why: string, hint
   make("E0115", span, `tool block name ${q(name)} is not a tool name: ${why}`, hint);
 export const invalidServerBlockName = (span: Span, name: string, why: string) =>
   make("E0135", span, `server block name ${q(name)} is not a server name: it ${why}`, "a server block names one upstream exactly as requests carry it in `server.name`");
+export const unknownApprover = (span: Span, word: string) =>
+  make(
+    "E0136",
+    span,
+    `unknown approver ${q(word)} after \`by\``,
+    didYouMean(word, ["caller", "others", "role"]) ?? "write `by caller` (the caller may approve its own call), `by others` (anyone but the caller) or `by role NAME, ...` (four eyes)",
+  );
+export const unknownMode = (span: Span, word: string) =>
+  make("E0137", span, `unknown policy mode ${q(word)}`, didYouMean(word, ["enforce", "shadow"]) ?? "write `mode shadow` (decide and record, enforce nothing) or `mode enforce` (the default)");
 export const notAPattern = (span: Span, name: string, what: string, target: string) =>
   make("E0116", span, `${q(name)} is ${what}, not a ${target} pattern`, `${target} rules take exact names${target === "tool" ? ", quoted globs or names of `tool` sets" : " or quoted globs"}; write ${q(`"${name}"`)} to mean the name itself`);
 export const undeclaredArgument = (span: Span, path: string, tool: string, field: string, known: readonly string[]) =>

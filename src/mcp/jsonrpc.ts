@@ -13,9 +13,9 @@
  *    be JSON data (plain objects and arrays, strings, finite numbers, booleans, null; no cycles, bounded depth);
  *  - the message returned is a new top-level object holding the validated members; from `classifyMessage`
  *    a deep copy read once (what was checked is what is returned, whatever getters the input had);
- *  - an error answers with the message's id only when the message was request-shaped (it had a string
- *    `method`) and its id is valid; else with id null, so a bad response is never answered under an id the
- *    peer uses for a request of its own.
+ *  - an error answers with the message's id only when the message was request-shaped (a `method` member,
+ *    no `result` or `error`) and its id is valid; else with id null, so a bad response is never answered
+ *    under an id the peer uses for a request of its own.
  */
 import { parseRequestJson, RequestJsonError } from "../eval/request-json.js";
 import { MCP_ERROR_CODES } from "./errors.js";
@@ -91,15 +91,18 @@ export function parseMessageText(text: string, options?: ParseMessageOptions): C
   try {
     if (typeof text !== "string") return invalid(null, MCP_ERROR_CODES.PARSE_ERROR, "a message must be JSON text");
     const maxBytes = maxBytesOf(options);
-    // Every UTF-16 unit is at least one byte of UTF-8: a text longer in units is over the limit in bytes.
-    if (text.length > maxBytes || utf8Bytes(text) > maxBytes) {
+    // Every UTF-16 unit is 1 to 3 bytes of UTF-8 (a surrogate pair: 2 units, 4 bytes): a text longer in units
+    // is over the limit, one at most a third of it in units is under it (hot path: no count), else count.
+    if (text.length > maxBytes || (text.length * 3 > maxBytes && utf8Bytes(text) > maxBytes)) {
       return invalid(null, MCP_ERROR_CODES.MESSAGE_TOO_LARGE, `the message is larger than ${maxBytes} bytes`);
     }
     let value: unknown;
     try {
       value = parseRequestJson(text, { maxLength: text.length, maxDepth: MAX_MESSAGE_DEPTH });
     } catch (err) {
-      const problem = err instanceof RequestJsonError ? err.message : String((err as Error)?.message ?? err);
+      const raw = err instanceof RequestJsonError ? err.message : describe(err);
+      // A duplicate key is quoted in the problem: bounded, so an answer never echoes a huge key back.
+      const problem = raw.length > 300 ? `${raw.slice(0, 300)}...` : raw;
       // Well-formed JSON that two parsers could read as two messages, or too deep to read: refused as a message.
       if (/^duplicate key|^nesting/.test(problem)) return invalid(null, MCP_ERROR_CODES.INVALID_REQUEST, `the message is refused: ${problem}`);
       return invalid(null, MCP_ERROR_CODES.PARSE_ERROR, `the message is not valid JSON: ${problem}`);
@@ -127,10 +130,13 @@ const RESULT_KEYS = new Set(["jsonrpc", "id", "result"]);
 const ERROR_KEYS = new Set(["jsonrpc", "id", "error"]);
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
-/** The id to answer a bad message with: its own when it is request-shaped with a valid id, else null. */
+/**
+ * The id to answer a bad message with: its own when it is request-shaped (a `method` member, no `result`
+ * or `error`) with a valid id, else null (a bad response is never answered under an id its sender uses).
+ */
 function requestIdOf(o: Record<string, unknown>): JsonRpcId | null {
   try {
-    return typeof o.method === "string" && isJsonRpcId(o.id) ? o.id : null;
+    return has(o, "method") && !has(o, "result") && !has(o, "error") && isJsonRpcId(o.id) ? o.id : null;
   } catch {
     return null;
   }
@@ -145,8 +151,8 @@ function classifyData(value: unknown): Classified {
   const id = requestIdOf(o);
   if (o.jsonrpc !== "2.0") return bad(id, 'a message must have `"jsonrpc": "2.0"`');
   if (has(o, "method")) {
-    if (typeof o.method !== "string") return bad(null, "`method` must be a string");
-    for (const k of Object.keys(o)) if (!REQUEST_KEYS.has(k)) return bad(id, `a request or notification has no member \`${k}\``);
+    if (typeof o.method !== "string") return bad(id, "`method` must be a string");
+    for (const k of Object.keys(o)) if (!REQUEST_KEYS.has(k)) return bad(id, `a request or notification has no member \`${shown(k)}\``);
     if (has(o, "params") && !isPlainObject(o.params)) return bad(id, "`params` must be an object (MCP uses named parameters)");
     const params = o.params as Record<string, unknown> | undefined;
     if (!has(o, "id")) {
@@ -161,13 +167,13 @@ function classifyData(value: unknown): Classified {
   }
   if (has(o, "result") && has(o, "error")) return bad(null, "a response has either `result` or `error`, not both");
   if (has(o, "result")) {
-    for (const k of Object.keys(o)) if (!RESULT_KEYS.has(k)) return bad(null, `a response has no member \`${k}\``);
+    for (const k of Object.keys(o)) if (!RESULT_KEYS.has(k)) return bad(null, `a response has no member \`${shown(k)}\``);
     if (!isJsonRpcId(o.id)) return bad(null, `a result's ${describeBadId(o.id)}`);
     if (!isPlainObject(o.result)) return bad(null, "a response's `result` must be an object");
     return { kind: "response", message: { jsonrpc: "2.0", id: o.id, result: o.result } };
   }
   if (has(o, "error")) {
-    for (const k of Object.keys(o)) if (!ERROR_KEYS.has(k)) return bad(null, `a response has no member \`${k}\``);
+    for (const k of Object.keys(o)) if (!ERROR_KEYS.has(k)) return bad(null, `a response has no member \`${shown(k)}\``);
     // An error answering a message its sender could not read has id null (JSON-RPC) or none (MCP 2025-11-25).
     const eid = o.id === undefined || o.id === null ? null : o.id;
     if (eid !== null && !isJsonRpcId(eid)) return bad(null, `an error's ${describeBadId(eid)}`);
@@ -175,7 +181,7 @@ function classifyData(value: unknown): Classified {
     if (!isPlainObject(e) || typeof e.code !== "number" || !Number.isInteger(e.code) || typeof e.message !== "string") {
       return bad(null, "a response's `error` must be an object with an integer `code` and a string `message`");
     }
-    for (const k of Object.keys(e)) if (k !== "code" && k !== "message" && k !== "data") return bad(null, `a response's \`error\` has no member \`${k}\``);
+    for (const k of Object.keys(e)) if (k !== "code" && k !== "message" && k !== "data") return bad(null, `a response's \`error\` has no member \`${shown(k)}\``);
     const error: JsonRpcErrorResponse["error"] = { code: e.code, message: e.message };
     if (has(e, "data")) error.data = e.data;
     return { kind: "response", message: { jsonrpc: "2.0", id: eid, error } };
@@ -228,8 +234,8 @@ function jsonData(root: unknown): { value: unknown } | { fault: string } {
         if (typeof k === "symbol") throw new Fault("an object has a symbol key");
         const d = Object.getOwnPropertyDescriptor(v, k);
         if (!d) continue;
-        if (!("value" in d)) throw new Fault(`member \`${k}\` is an accessor`);
-        if (!d.enumerable) throw new Fault(`member \`${k}\` is not enumerable`);
+        if (!("value" in d)) throw new Fault(`member \`${shown(k)}\` is an accessor`);
+        if (!d.enumerable) throw new Fault(`member \`${shown(k)}\` is not enumerable`);
         if (d.value === undefined) continue;
         Object.defineProperty(o, k, { value: copy(d.value, depth + 1), writable: true, enumerable: true, configurable: true });
       }
@@ -244,6 +250,11 @@ function jsonData(root: unknown): { value: unknown } | { fault: string } {
     if (err instanceof Fault) return { fault: err.fault };
     return { fault: `it could not be read (${describe(err)})` };
   }
+}
+
+/** A key as quoted in a message: at most 100 characters. */
+function shown(k: string): string {
+  return k.length > 100 ? `${k.slice(0, 100)}...` : k;
 }
 
 function describe(err: unknown): string {
