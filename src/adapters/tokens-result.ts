@@ -31,7 +31,7 @@ function get(o: unknown, k: string): unknown {
   }
 }
 
-function isArray(v: unknown): boolean {
+function isArray(v: unknown): v is unknown[] {
   try {
     return Array.isArray(v);
   } catch {
