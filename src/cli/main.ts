@@ -13,6 +13,7 @@ import { EXIT, UsageError, wantsHelp } from "./args.js";
 import { err, out } from "./io.js";
 import { AUDIT_HELP } from "./audit-help.js";
 import { APPROVALS_HELP } from "./approvals-help.js";
+import { PROXY_HELP } from "./proxy-help.js";
 
 const MAIN_HELP = `mcppolicy — check, evaluate, test and analyse .mcppolicy policies for MCP servers
 
@@ -27,6 +28,7 @@ Commands:
   test [file-or-dir]...         run policy test files (*.test.yaml) and report rule coverage
   audit verify <file>           verify an audit log's hash chain
   approvals list|approve|reject  approval requests in the shared store, decided out of band
+  proxy --policy F -- CMD...    run the stdio MCP server CMD behind the policy (an enforcing proxy)
 
 Options:
   -h, --help                    show help (also: mcppolicy <command> --help)
@@ -176,6 +178,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   test: { help: TEST_HELP, load: () => import("./test.js") },
   audit: { help: AUDIT_HELP, load: () => import("./audit.js") },
   approvals: { help: APPROVALS_HELP, load: () => import("./approvals.js") },
+  proxy: { help: PROXY_HELP, load: () => import("./proxy.js") },
 };
 
 function commandOf(name: string): Command | undefined {
