@@ -18,7 +18,7 @@
  *   parts of a result count; images, audio and blobs count 0). Results are finite integers >= 0.
  */
 import { createRequire } from "node:module";
-import { forEachPiece } from "./tokens-chunk.js";
+import { forEachPiece, hasLongRun } from "./tokens-chunk.js";
 import { jsonText } from "./tokens-json.js";
 import { countResultParts, type TextSink } from "./tokens-result.js";
 
@@ -72,6 +72,12 @@ export function tokenCounter(encoding: TokenEncoding = "o200k_base", options: { 
       text(s: string): void {
         if (typeof s !== "string" || s.length === 0) return;
         const enc = load();
+        const whole = s.length <= left ? Buffer.byteLength(s, "utf8") : Infinity;
+        if (whole <= left && !hasLongRun(s)) {
+          left -= whole; // fast path: short pre-tokens only, within the budget
+          t.total += enc.countTokens(s, AS_TEXT);
+          return;
+        }
         let done = 0;
         forEachPiece(s, 0, (start, end) => {
           const piece = s.slice(start, end);
