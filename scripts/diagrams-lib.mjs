@@ -190,9 +190,9 @@ export function renderGrammarText() {
     lines.push("", "# Token classes");
     for (const t of classes) {
       const members = allTokens.filter((tt) => (tt.CATEGORIES ?? []).some((c) => c.name === t.name));
-      let body;
-      if (members.length > 0) body = members.map((m) => terminal({ name: m.name, label: m.LABEL })).join(" | ");
-      else body = `/${t.pattern}/`;
+      // A class with a pattern of its own (Identifier, which the soft keyword `mode` also belongs to) lists it first.
+      const own = t.pattern && !/NOT_APPLICABLE/.test(String(t.pattern)) ? [`/${t.pattern}/`] : [];
+      const body = [...own, ...members.map((m) => terminal({ name: m.name, label: m.LABEL }))].join(" | ");
       const label = t.label && t.label !== t.name ? `  # ${t.label}` : "";
       lines.push(`${t.name} ::= ${body}${label}`);
     }

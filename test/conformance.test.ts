@@ -17,6 +17,7 @@ function assertDecision(d: Decision, e: ExpectedDecision) {
   if (e.roles) expect(d.roles).toEqual(e.roles);
   if (e.budgets) expect(d.budgets).toEqual(e.budgets);
   if (e.risk !== undefined) expect(d.risk ?? "none").toBe(e.risk);
+  if (e.approvers !== undefined) expect(d.approvers ?? "none").toEqual(e.approvers);
   if (e.messageIncludes !== undefined) expect(d.reasons.map((r) => r.message).join("\n")).toContain(e.messageIncludes);
 }
 

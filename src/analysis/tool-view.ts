@@ -28,7 +28,9 @@ export function toolView(ir: IrPolicy, name: string, server?: string): IrTool | 
     const unconditional = conds.length < approvals.length;
     const holds: IrExpr = unconditional ? { k: "lit", value: true } : conds.length === 1 ? conds[0]! : { k: "or", es: conds };
     const forced: IrExpr[] = conds.length === 1 && !unconditional ? [] : conds.map((c) => ({ k: "or", es: [c, { k: "not", e: c }] }));
-    approval = conds.length === 0 ? {} : { when: forced.length === 0 ? holds : { k: "and", es: [...forced, holds] } };
+    // Who approves does not change whether a call is sent to approval (the analysis asks only that).
+    const approvers = approvals[0]!.approvers;
+    approval = conds.length === 0 ? { approvers } : { when: forced.length === 0 ? holds : { k: "and", es: [...forced, holds] }, approvers };
   }
   const args = blocks.find((b) => b.args)?.args;
   const first = blocks[0]!;

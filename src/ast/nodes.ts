@@ -150,12 +150,29 @@ export interface ToolDecl {
   readonly kind: "tool";
   readonly name: Name;
   readonly risk?: Name;
-  readonly approval?: { readonly required: Name; readonly when?: Expr; readonly span: Span };
+  readonly approval?: { readonly required: Name; readonly when?: Expr; readonly by?: ApproversDecl; readonly span: Span };
   /** Usually an object type; `json(schema: ...)` checks the whole input against a JSON Schema. */
   readonly args?: TypeExpr;
   readonly limits: readonly LimitDecl[];
   /** Items repeated inside the block (a second `risk`, ...), for the checker to report. */
   readonly repeated: readonly { readonly what: string; readonly span: Span }[];
+  readonly span: Span;
+}
+
+/**
+ * `by caller`, `by others`, `by role R1, R2` after `approval required`: `who` is the word after `by`
+ * (`role` with `roles`; any other word is reported by the checker).
+ */
+export interface ApproversDecl {
+  readonly who: Name;
+  readonly roles: readonly Name[];
+  readonly span: Span;
+}
+
+/** `mode shadow` / `mode enforce` (top level, main file, once). */
+export interface ModeDecl {
+  readonly kind: "mode";
+  readonly mode: Name;
   readonly span: Span;
 }
 
@@ -223,6 +240,7 @@ export type Declaration =
   | LimitDecl
   | AuditDecl
   | ServerDecl
+  | ModeDecl
   | HeaderDecl;
 
 export interface PolicyFileAst {

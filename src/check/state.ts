@@ -15,6 +15,8 @@ import type { Symbols } from "./scope.js";
 export interface Declarations {
   /** The main file's `default` (imports cannot set one); absent means deny. */
   readonly defaultDecl: A.DefaultDecl | undefined;
+  /** The main file's `mode shadow` (absent or `mode enforce`: false). */
+  readonly shadow: boolean;
   /** Top-level denies, imports first then the main file (rule numbering follows this order). */
   readonly topRules: readonly A.RuleDecl[];
   /** The top-level denies written inside a `server` block, with that server's name. */

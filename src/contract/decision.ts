@@ -15,6 +15,17 @@ export interface Reason {
   readonly message: string;
 }
 
+/**
+ * Who may approve a call the policy sends to approval (grammar/README.md "Approvals"): `others` (anyone
+ * but the caller; the host decides who), `caller` (the caller may approve its own call, e.g. through the
+ * client), `roles` (an approver holding one of `roles`, as the policy resolves roles, who is not the
+ * caller; an empty list: no one can, when blocks named disjoint roles).
+ */
+export type Approvers =
+  | { readonly kind: "caller" }
+  | { readonly kind: "others" }
+  | { readonly kind: "roles"; readonly roles: readonly string[] };
+
 export type Visibility = "always" | "never" | "depends";
 
 export interface Decision {
@@ -31,6 +42,8 @@ export interface Decision {
   readonly budgets: readonly string[];
   /** For a list method with an item: whether acting on the item could be allowed. */
   readonly visibility?: Visibility;
+  /** On `require_approval` only: who may approve (the strictest of the blocks requiring it). */
+  readonly approvers?: Approvers;
 }
 
 export interface ExplainedRule {

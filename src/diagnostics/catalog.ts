@@ -35,6 +35,9 @@ export const CATALOG = {
   E0117: "undeclared argument in a deny rule",
   // tool families and server blocks (issue 11)
   E0135: "invalid server block name",
+  // approvals and mode (issue 12): check/stages/tools.ts, check/stages/declarations.ts
+  E0136: "unknown approver",
+  E0137: "unknown policy mode",
   // files a policy names (imports): source/files.ts
   E0120: "import outside the import roots",
   E0121: "import not a regular file",
@@ -55,7 +58,7 @@ export const CATALOG = {
   E0209: "invalid risk level",
   E0210: "unsupported glob syntax",
   E0211: "glob compared exactly",
-  E0212: "pattern in a redaction key",
+  E0212: "pattern syntax other than `*` in a redaction key",
   E0213: "name no request can carry",
   E0215: "invalid sql function name",
   E0216: "sql function cannot be read-only",
@@ -176,6 +179,15 @@ export const invalidToolBlockName = (span: Span, name: string, why: string, hint
   make("E0115", span, `tool block name ${q(name)} is not a tool name: ${why}`, hint);
 export const invalidServerBlockName = (span: Span, name: string, why: string) =>
   make("E0135", span, `server block name ${q(name)} is not a server name: it ${why}`, "a server block names one upstream exactly as requests carry it in `server.name`");
+export const unknownApprover = (span: Span, word: string) =>
+  make(
+    "E0136",
+    span,
+    `unknown approver ${q(word)} after \`by\``,
+    didYouMean(word, ["caller", "others", "role"]) ?? "write `by caller` (the caller may approve its own call), `by others` (anyone but the caller) or `by role NAME, ...` (four eyes)",
+  );
+export const unknownMode = (span: Span, word: string) =>
+  make("E0137", span, `unknown policy mode ${q(word)}`, didYouMean(word, ["enforce", "shadow"]) ?? "write `mode shadow` (decide and record, enforce nothing) or `mode enforce` (the default)");
 export const notAPattern = (span: Span, name: string, what: string, target: string) =>
   make("E0116", span, `${q(name)} is ${what}, not a ${target} pattern`, `${target} rules take exact names${target === "tool" ? ", quoted globs or names of `tool` sets" : " or quoted globs"}; write ${q(`"${name}"`)} to mean the name itself`);
 export const undeclaredArgument = (span: Span, path: string, tool: string, field: string, known: readonly string[]) =>
@@ -254,10 +266,10 @@ export const redactPattern = (span: Span, key: string, plain: string) =>
   make(
     "E0212",
     span,
-    `redaction key ${q(key)} holds pattern syntax, but keys are plain text`,
+    `redaction key ${q(key)} holds pattern syntax, but only \`*\` is special in a redaction key`,
     plain
-      ? `a key is redacted when its name contains the text, case-insensitively: ${q(plain)} redacts every key that contains ${q(plain)}`
-      : "a key is redacted when its name contains the text, case-insensitively: write a word of the keys to redact",
+      ? `a redaction key matches keys by words (\`token\` redacts \`access_token\`, not \`max_tokens\`) or, quoted with \`*\`, as a glob (\`"*token*"\`): did you mean ${q(plain)}?`
+      : "a redaction key matches keys by words (`token` redacts `access_token`, not `max_tokens`) or, quoted with `*`, as a glob (`\"*token*\"`)",
   );
 export const invalidRisk = (span: Span, value: string) =>
   make("E0209", span, `invalid risk level ${q(value)}`, didYouMean(value, ["low", "medium", "high", "critical"]) ?? "use `low`, `medium`, `high` or `critical`");

@@ -8,6 +8,7 @@
  * `structuredClone` (test/ir-data.test.ts walks the IR of every bundled and conformance policy).
  */
 import type { Span } from "../source/source.js";
+import type { Approvers } from "../contract/decision.js";
 import type { CheckSpec, GlobSyntax, PathSpec } from "../builtins/registry.js";
 
 export type Scalar = string | number | boolean;
@@ -199,12 +200,25 @@ export interface IrTool {
   /** Prefix of the ids of the block's parts: `tool:NAME` (`server:S/tool:NAME` inside a server block). */
   readonly id: string;
   readonly risk?: Risk;
-  readonly approval?: { readonly when?: IrExpr };
+  readonly approval?: IrApproval;
   /** The type of the whole `arguments` object (an object type, or a JSON Schema check). */
   readonly args?: IrType;
   readonly budgets: readonly IrBudget[];
   /** The tool's name where its block is declared (for analysis findings). */
   readonly span?: Span;
+}
+
+/**
+ * Who may approve a call a block sends to approval (`approval required ... by ...`): `others` (the
+ * default: anyone but the caller, as the host decides), `caller` (the caller may approve its own call),
+ * `roles` (four eyes: an approver holding one of `roles`, as the policy resolves roles, and not the caller).
+ */
+export type IrApprovers = Approvers;
+
+/** A tool block's `approval required [when EXPR] [by ...]`. */
+export interface IrApproval {
+  readonly when?: IrExpr;
+  readonly approvers: IrApprovers;
 }
 
 /** A `server "NAME" { ... }` block (its denies are lowered into `topDenies` with `server.name == NAME`). */
@@ -222,6 +236,8 @@ export interface IrPolicy {
   readonly name: string;
   readonly version?: string;
   readonly defaultEffect: "allow" | "deny";
+  /** `mode shadow`: hosts decide and record but forward everything; `decide` does not change. */
+  readonly shadow: boolean;
   /** Roles by name, in declaration order. */
   readonly roles: ReadonlyMap<string, IrRole>;
   readonly topDenies: readonly IrRule[];

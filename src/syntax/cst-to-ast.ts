@@ -152,6 +152,10 @@ export class AstBuilder {
         };
       case "serverDecl":
         return this.server(child);
+      case "modeDecl": {
+        const mode = this.wordName(this.tok(child, "mode"));
+        return mode ? { kind: "mode", mode, span: this.nodeSpan(child) } : undefined;
+      }
       case "misplacedHeader": {
         const h = this.node(child, "header");
         return h ? this.header(h) : undefined;
@@ -223,12 +227,22 @@ export class AstBuilder {
     const required = ap && this.wordName(this.tok(ap, "required"));
     if (ap && required) {
       const when = this.expr(this.node(ap, "expression"));
-      decl = { ...decl, approval: when ? { required, when, span: this.nodeSpan(ap) } : { required, span: this.nodeSpan(ap) } };
+      const bys = this.nodes(ap, "approversDecl");
+      for (const extra of bys.slice(1)) repeated.push({ what: "by", span: this.nodeSpan(extra) });
+      const by = bys[0] && this.approvers(bys[0]);
+      decl = { ...decl, approval: { required, ...(when && { when }), ...(by && { by }), span: this.nodeSpan(ap) } };
     }
     const argsNode = argsDecls[0] && this.node(argsDecls[0], "typeExpr");
     const args = argsNode && this.typeExpr(argsNode);
     if (args) decl = { ...decl, args };
     return decl;
+  }
+
+  private approvers(n: CstNode): A.ApproversDecl | undefined {
+    const who = this.wordName(this.tok(n, "who"));
+    if (!who) return undefined;
+    const roles = this.nodes(n, "role").map((r) => this.nameOf(r)).filter((x): x is A.Name => !!x);
+    return { who, roles, span: this.nodeSpan(n) };
   }
 
   private objectType(n: CstNode): A.ObjectTypeExpr {

@@ -40,7 +40,14 @@ class PolicyParser extends CstParser {
       { ALT: () => this.SUBRULE(this.auditDecl) },
       { ALT: () => this.SUBRULE(this.serverDecl) },
       { ALT: () => this.SUBRULE(this.misplacedHeader) },
+      { ALT: () => this.SUBRULE(this.modeDecl) },
     ]);
+  });
+
+  /** `mode shadow` / `mode enforce`: whether hosts enforce the decisions (the checker reads the word). */
+  public modeDecl = this.RULE("modeDecl", () => {
+    this.CONSUME(T.Mode);
+    this.CONSUME(T.AnyWord, { LABEL: "mode" });
   });
 
   /** A second `policy` header: parsed so the checker can report it in plain words. */
@@ -172,6 +179,22 @@ class PolicyParser extends CstParser {
       this.CONSUME(T.When);
       this.SUBRULE(this.expression);
     });
+    // Who may approve; more than one `by` is parsed so the checker can report it in plain words.
+    this.MANY(() => this.SUBRULE(this.approversDecl));
+  });
+
+  /** `by caller`, `by others`, `by role R1, R2` (the checker reads the word after `by`). */
+  public approversDecl = this.RULE("approversDecl", () => {
+    this.CONSUME(T.By);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Role, { LABEL: "who" });
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.name, { LABEL: "role" }) });
+        },
+      },
+      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "who" }) },
+    ]);
   });
 
   public argsDecl = this.RULE("argsDecl", () => {

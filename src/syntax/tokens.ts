@@ -54,6 +54,11 @@ export const Audit = keyword("audit");
 export const Redact = keyword("redact");
 /** `server "NAME" { ... }` blocks; also a root of attribute paths (`server.name`). */
 export const Server = keyword("server");
+/**
+ * `mode shadow`: a soft keyword. It is also an Identifier (a token category), so a tool, role or set
+ * may still be called `mode`; only a declaration can start with it.
+ */
+export const Mode = createToken({ name: "Mode", pattern: /mode/, longer_alt: Identifier, categories: [Identifier, AnyWord], label: "`mode`" });
 export const And = keyword("and");
 export const Or = keyword("or");
 export const Not = keyword("not");
@@ -122,7 +127,7 @@ export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\
 export const keywords: TokenType[] = [
   Policy, Version, Default, Allow, Deny, Import, Const, SetKw, Role, Includes, Member, When, Unless, Because,
   Tool, Resource, Prompt, Risk, Approval, Args, Limit, Per, Burst, By, Fail, From, Audit, Redact,
-  Server,
+  Server, Mode,
   And, Or, Not, In, Contains, Matches, Has, True, False,
 ];
 

@@ -15,6 +15,8 @@ export interface ExpectedDecision {
   messageIncludes?: string;
   /** The decision's risk (`low` ... `critical`), or `none` for no risk. */
   risk?: string;
+  /** Who may approve (`require_approval` only), or `none` when the decision carries no approvers. */
+  approvers?: "none" | { kind: "caller" | "others" | "roles"; roles?: string[] };
 }
 
 export interface ConformanceCase {

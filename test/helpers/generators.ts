@@ -102,7 +102,20 @@ const toolBlock = fc
     // Exact names and tool families (issue 11): several blocks may then apply to one call.
     name: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...TOOLS) }, { weight: 2, arbitrary: fc.constantFrom(...FAMILIES) }),
     risk: fc.option(fc.constantFrom("low", "high", "critical"), { nil: undefined }),
-    approval: fc.option(fc.constantFrom("approval required", "approval required when args.n > 5", "approval required when has principal.claims.org"), { nil: undefined }),
+    // Approvers (issue 12): several blocks of one call combine to the strictest (compared in full by the differential suite).
+    approval: fc.option(
+      fc.constantFrom(
+        "approval required",
+        "approval required when args.n > 5",
+        "approval required when has principal.claims.org",
+        "approval required by caller",
+        "approval required by others",
+        "approval required when args.n > 2 by role dev",
+        "approval required by role dev, admin",
+        "approval required by role admin",
+      ),
+      { nil: undefined },
+    ),
     fields: fc.uniqueArray(fc.tuple(fc.constantFrom("path", "n", "mode", "items"), fc.boolean(), argType), { selector: (f) => f[0], maxLength: 3 }),
     open: fc.boolean(),
     limit: fc.boolean(),

@@ -1,7 +1,7 @@
 /**
  * Stage `lints` (warnings only; they never fail compilation): rules shadowed by an unconditional deny
  * (W0001), rules that can never fire (W0002), duplicate rules (W0003), roles that grant nothing
- * (W0005), argument reads some calls lack (W0010, W0011, found by check/deny-args.ts). Runs only on a policy without errors: a broken rule would lint falsely. Guarantees: it
+ * (W0005; not for a role named as approvers), argument reads some calls lack (W0010, W0011, found by check/deny-args.ts). Runs only on a policy without errors: a broken rule would lint falsely. Guarantees: it
  * reports warnings and changes nothing.
  */
 import type * as A from "../../ast/nodes.js";
@@ -14,11 +14,15 @@ import { defineStage } from "../state.js";
 
 export const lintsStage = defineStage({
   name: "lints",
-  needs: ["declarations", "topDenies", "roles"],
+  needs: ["declarations", "topDenies", "roles", "tools", "families", "servers"],
   produces: [],
   input: "error-free",
-  run({ sym, declarations, topDenies, roles }) {
-    runLints(sym, { topDenies, roles, defaultDecl: declarations.defaultDecl });
+  run({ sym, declarations, topDenies, roles, tools, families, servers }) {
+    // A role named by `approval required by role ...` grants the right to approve: W0005 does not apply.
+    const approvers = new Set<string>();
+    const blocks = [...tools.values(), ...families, ...[...servers.values()].flatMap((s) => [...s.tools.values(), ...s.families])];
+    for (const t of blocks) if (t.approval?.approvers.kind === "roles") for (const r of t.approval.approvers.roles) approvers.add(r);
+    runLints(sym, { topDenies, roles, defaultDecl: declarations.defaultDecl, approvers });
     // Argument reads some call may lack (W0010, W0011), found while the rules were lowered.
     for (const d of sym.pendingLints ?? []) sym.diagnostics.push(d);
     return {};
@@ -44,11 +48,11 @@ function signature(r: IrRule): string {
   return `${r.effect} ${r.target} ${r.patterns.map((p) => JSON.stringify(p.text)).join(",")} when ${r.when ? exprText(r.when) : "-"} unless ${r.unless ? exprText(r.unless) : "-"}`;
 }
 
-export function runLints(sym: Symbols, p: { topDenies: readonly IrRule[]; roles: ReadonlyMap<string, IrRole>; defaultDecl: A.DefaultDecl | undefined }) {
+export function runLints(sym: Symbols, p: { topDenies: readonly IrRule[]; roles: ReadonlyMap<string, IrRole>; defaultDecl: A.DefaultDecl | undefined; approvers?: ReadonlySet<string> }) {
   const d = sym.diagnostics;
   for (const role of p.roles.values()) {
     const decl = sym.roles.get(role.name);
-    if (decl && role.rules.every((r) => r.effect === "deny") && role.includes.length === 0 && p.defaultDecl?.effect !== "allow") {
+    if (decl && role.rules.every((r) => r.effect === "deny") && role.includes.length === 0 && p.defaultDecl?.effect !== "allow" && !p.approvers?.has(role.name)) {
       d.push(roleGrantsNothing(decl.name.span, role.name));
     }
     const seen = new Map<string, IrRule>();

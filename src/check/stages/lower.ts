@@ -17,6 +17,7 @@ export const lowerStage = defineStage({
       name: main.header?.name ?? main.file,
       ...(main.header?.version !== undefined && { version: main.header.version }),
       defaultEffect: declarations.defaultDecl?.effect ?? "deny",
+      shadow: declarations.shadow,
       roles,
       topDenies,
       tools,

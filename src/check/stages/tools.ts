@@ -1,17 +1,18 @@
 /**
  * Stage `tools`: checks and lowers each `tool` block, in declaration order: its name (an exact tool
  * name, or a name glob: a tool family; E0115 for what globs cannot say), repeated entries (E0113), risk
- * (E0209), the shape of `args` (an object type or `json(...)`, E0201), `approval required [when ...]` and
+ * (E0209), the shape of `args` (an object type or `json(...)`, E0201), `approval required [when ...] [by ...]`
+ * (approvers: E0101 for an undeclared role, E0136 for another word, E0113 for a second `by`) and
  * its limits (ids `tool:NAME/limit/N`); and each `server` block (E0135 for a name no request carries):
  * its tool blocks (ids `server:S/tool:NAME/...`, duplicates E0103) and its limits (`server:S/limit/N`).
  * Guarantees: every top-level exact block is in `tools` keyed by its name, every top-level family in
  * `families` in source order; every server block in `servers`.
  */
 import type * as A from "../../ast/nodes.js";
-import { duplicateDeclaration, invalidRisk, invalidServerBlockName, invalidToolBlockName, misplaced, typeMismatch } from "../../diagnostics/catalog.js";
+import { duplicateDeclaration, invalidRisk, invalidServerBlockName, invalidToolBlockName, misplaced, typeMismatch, unknownApprover, unknownRole } from "../../diagnostics/catalog.js";
 import { globProblem } from "../../builtins/glob/glob-syntax.js";
 import { nameFault } from "../../contract/names.js";
-import type { IrPattern, IrServer, IrTool, Risk } from "../../ir/ir.js";
+import type { IrApprovers, IrPattern, IrServer, IrTool, Risk } from "../../ir/ir.js";
 import { lowerType } from "../arg-types.js";
 import { lowerCondition } from "../expressions.js";
 import { argScopeOfApproval } from "../arg-typing.js";
@@ -85,6 +86,33 @@ function checkToolBlockName(sym: Symbols, name: A.Name): void {
   sym.diagnostics.push(invalidToolBlockName(name.span, name.text, problem.what, hint));
 }
 
+const OTHERS: IrApprovers = { kind: "others" };
+
+/**
+ * `by caller` / `by others` / `by role R1, R2` (absent: `by others`). Every role must be declared in the
+ * policy (E0101, with a suggestion); any other word after `by` is E0136. Roles are kept once, in order.
+ */
+function lowerApprovers(sym: Symbols, by: A.ApproversDecl | undefined): IrApprovers {
+  if (!by) return OTHERS;
+  switch (by.who.text) {
+    case "caller":
+      return { kind: "caller" };
+    case "others":
+      return OTHERS;
+    case "role": {
+      const roles: string[] = [];
+      for (const r of by.roles) {
+        if (!sym.roles.has(r.text)) sym.diagnostics.push(unknownRole(r.span, r.text, sym.roles.keys()));
+        else if (!roles.includes(r.text)) roles.push(r.text);
+      }
+      return { kind: "roles", roles };
+    }
+    default:
+      sym.diagnostics.push(unknownApprover(by.who.span, by.who.text));
+      return OTHERS;
+  }
+}
+
 function lowerTool(sym: Symbols, t: A.ToolDecl, server: string | undefined): IrTool {
   checkToolBlockName(sym, t.name);
   for (const rep of t.repeated) sym.diagnostics.push(misplaced(rep.span, `\`${rep.what}\` is given twice in tool \`${t.name.text}\``, "keep one"));
@@ -109,7 +137,8 @@ function lowerTool(sym: Symbols, t: A.ToolDecl, server: string | undefined): IrT
     const self: IrPattern = isFamilyName(t.name.text) ? { kind: "glob", text: t.name.text, syntax: "name" } : { kind: "exact", text: t.name.text };
     checkEnumLiterals(sym, scope, t.approval.when);
     checkRelativePathLiterals(sym, "tool", [self], server, t.approval.when);
-    approval = when ? { when: withPathReads(sym, "tool", [self], when.ir, server) } : {};
+    const approvers = lowerApprovers(sym, t.approval.by);
+    approval = when ? { when: withPathReads(sym, "tool", [self], when.ir, server), approvers } : { approvers };
   }
   const id = `${server === undefined ? "" : `server:${server}/`}tool:${t.name.text}`;
   const args = t.args && lowerType(sym, t.args);

@@ -9,7 +9,7 @@
  * INVARIANT: `decideRequest` throws only on an evaluator fault (not `EvalError`); `decideWith` turns that
  * into a deny with `internal_error`. Any error met in a condition denies, never allows.
  */
-import type { Decision, Method, MethodRow, PolicyRequest, Reason, TargetKind } from "../../contract/index.js";
+import type { Approvers, Decision, Method, MethodRow, PolicyRequest, Reason, TargetKind } from "../../contract/index.js";
 import { targetKindOf } from "../../contract/methods.js";
 import { REASON_TEXT } from "../../contract/reasons.js";
 import type { Risk } from "../../ir/ir.js";
@@ -102,10 +102,12 @@ function allowDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, kind: 
 /**
  * Step 8 for a tool whose blocks have `approval required`: every approval is evaluated, in block order;
  * one that errs denies (an error never switches a requirement off); otherwise the first that holds
- * requires approval, naming its block; else undefined.
+ * requires approval, naming its block, and the approvers are the strictest of all that hold
+ * (`strictestApprovers`); else undefined.
  */
 function approvalDecision(req: PolicyRequest, tool: CoreTool, reasons: readonly Reason[], roles: readonly string[], budgetIds: readonly string[], risk: Risk | undefined, call: Call): Decision | undefined {
   let needed: Reason | undefined;
+  let approvers: Approvers | undefined;
   for (const a of tool.approvals) {
     let needs: boolean;
     try {
@@ -115,9 +117,28 @@ function approvalDecision(req: PolicyRequest, tool: CoreTool, reasons: readonly 
       (call.errors ??= []).push(err.message);
       return denyOf("evaluation_error", REASON_TEXT.approvalError(a.label, err.message), roles, call.errors, risk, a.rule);
     }
-    if (needs && needed === undefined) needed = a.reason;
+    if (!needs) continue;
+    if (needed === undefined) needed = a.reason;
+    approvers = approvers === undefined ? a.approvers : strictestApprovers(approvers, a.approvers);
   }
-  return needed ? decision("require_approval", [...reasons, needed], roles, call.errors ?? EMPTY, budgetIds, risk) : undefined;
+  return needed ? decision("require_approval", [...reasons, needed], roles, call.errors ?? EMPTY, budgetIds, risk, undefined, approvers) : undefined;
+}
+
+/**
+ * The approvers when several blocks require approval of one call (grammar/README.md "Approvals"): the
+ * stricter wins, `roles` over `others` over `caller`; two `roles` intersect (an approver must hold a role
+ * every block names; an empty intersection: no one can approve, the call can only expire or be rejected).
+ * Commutative and associative, so block order does not matter.
+ */
+export function strictestApprovers(a: Approvers, b: Approvers): Approvers {
+  if (a.kind === "roles" && b.kind === "roles") {
+    const roles = a.roles.filter((r) => b.roles.includes(r));
+    return roles.length === a.roles.length ? a : Object.freeze({ kind: "roles" as const, roles: Object.freeze(roles) });
+  }
+  if (a.kind === "roles") return a;
+  if (b.kind === "roles") return b;
+  if (a.kind === "others") return a;
+  return b;
 }
 
 /**

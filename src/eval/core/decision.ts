@@ -1,10 +1,10 @@
 /**
  * Building decisions. Every decision either evaluator returns is made here, with the same fields in the
- * same order (one hidden class for V8); `risk` and `visibility` are undefined when they do not apply,
+ * same order (one hidden class for V8); `risk`, `visibility` and `approvers` are undefined when they do not apply,
  * which JSON and deep equality treat as absent.
  * INVARIANT: lists shared between decisions (`EMPTY`, a rule's `reasons`, memoized budgets) are frozen.
  */
-import type { Decision, Reason, Visibility } from "../../contract/index.js";
+import type { Approvers, Decision, Reason, Visibility } from "../../contract/index.js";
 import { REASON_TEXT } from "../../contract/reasons.js";
 import type { Mutable } from "../../contract/mutable.js";
 import type { Risk } from "../../ir/ir.js";
@@ -21,8 +21,9 @@ export function decision(
   budgets: readonly string[],
   risk: Risk | undefined,
   visibility?: Visibility,
+  approvers?: Approvers,
 ): Decision {
-  return { effect, reasons, roles, errors, risk, budgets, visibility } as Decision;
+  return { effect, reasons, roles, errors, risk, budgets, visibility, approvers } as Decision;
 }
 
 /** A deny with one reason (and no budgets). */

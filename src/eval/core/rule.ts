@@ -2,7 +2,7 @@
  * Building the core's view of rules and tools from the IR, given their conditions in the evaluator's
  * form (interpreted or compiled). Reason texts come from the one catalog (contract/reasons.ts).
  */
-import type { Reason } from "../../contract/index.js";
+import type { Approvers, Reason } from "../../contract/index.js";
 import { REASON_TEXT } from "../../contract/reasons.js";
 import type { IrRule, IrTool } from "../../ir/ir.js";
 import type { CoreApproval, CoreBlock, CoreRule, Pred, TriPred } from "./types.js";
@@ -35,6 +35,10 @@ export function coreRule(r: IrRule, c: Conditions, baseBudgets: readonly string[
   };
 }
 
+function frozenApprovers(a: Approvers): Approvers {
+  return Object.freeze(a.kind === "roles" ? { kind: "roles" as const, roles: Object.freeze([...a.roles]) } : { kind: a.kind });
+}
+
 /** One tool block in the core's form (merged with the other blocks of a call by tools.ts). */
 export function coreBlock(t: IrTool, args: CoreBlock["args"], when: Pred | undefined, whenTri: TriPred | undefined): CoreBlock {
   const approval: CoreApproval | undefined = t.approval && {
@@ -43,6 +47,7 @@ export function coreBlock(t: IrTool, args: CoreBlock["args"], when: Pred | undef
     when,
     whenTri,
     reason: Object.freeze({ code: "approval_required" as const, rule: `${t.id}/approval`, message: REASON_TEXT.approvalRequired(t.name) }),
+    approvers: frozenApprovers(t.approval.approvers),
   };
   return { id: t.id, risk: t.risk, args, approval, budgetIds: Object.freeze(t.budgets.map((b) => b.id)) };
 }

@@ -5,7 +5,7 @@
  * INVARIANT: per-call state lives in one `Call` object per decision (never in closure or module
  * variables), so a nested decide() (a getter on the request that calls it) cannot change the outer one.
  */
-import type { PolicyRequest, Reason, TargetKind } from "../../contract/index.js";
+import type { Approvers, PolicyRequest, Reason, TargetKind } from "../../contract/index.js";
 import type { Risk } from "../../ir/ir.js";
 
 /** Three-valued truth, for list methods: the arguments of the calls a listed item stands for are unknown. */
@@ -48,6 +48,8 @@ export interface CoreApproval {
   readonly whenTri: TriPred | undefined;
   /** `approval_required` naming this block, frozen. */
   readonly reason: Reason;
+  /** Who may approve (`by ...`; `others` when not written), frozen. */
+  readonly approvers: Approvers;
 }
 
 /** One tool block (exact or family) in the evaluator's form, before merging. */
