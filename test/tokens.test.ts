@@ -91,6 +91,10 @@ describe("cuts", () => {
     expect(Math.abs(n - exact)).toBeLessThanOrEqual(Math.ceil(s.length / 128));
     // 1 MiB of one pre-token: ~5 s per 100k letters unbounded; the test timeout would fail an unbounded count.
     expect(COUNTERS.o200k_base.count("a".repeat(1 << 20))).toBeLessThanOrEqual(1 << 20);
+    // Each kind of long pre-token: digits, punctuation, whitespace, o200k's `[\r\n/]*` tail.
+    for (const s of ["1".repeat(1 << 20), "}".repeat(1 << 20), " ".repeat(1 << 20), "!" + "\n/".repeat(1 << 19)]) {
+      for (const enc of TOKEN_ENCODINGS) expect(COUNTERS[enc].count(s)).toBeLessThanOrEqual(bytes(s));
+    }
     const cjk = "東京タワー".repeat(2000);
     expect(COUNTERS.o200k_base.count(cjk)).toBeLessThanOrEqual(bytes(cjk));
   });
@@ -258,5 +262,22 @@ describe("JSON text", () => {
     fc.assert(fc.property(fc.jsonValue(), (v) => {
       expect(jsonText(v)).toEqual({ text: canonicalJson(v), overflowBytes: 0 });
     }), { numRuns: 500 });
+  });
+});
+
+describe("the fast path's long-run check", () => {
+  test("PROPERTY: hasLongRun agrees with the regex it replaces", async () => {
+    const { hasLongRun } = await import("../src/adapters/tokens-chunk.js");
+    const LONG = (run: number): RegExp => new RegExp(`[\\p{L}\\p{M}]{${run}}|\\p{N}{${run}}|[^\\s\\p{L}\\p{N}]{${run}}|\\s{${run}}|[\\r\\n/]{${run}}`, "u");
+    const unit = fc.constantFrom(..."aZé東9٣ \t\n\r/'\".,!😀\u0301\u00a0".split(/(?:)/u), "\ud800");
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 40 }).map((a) => a.join("")), fc.integer({ min: 2, max: 6 }), (s, run) => {
+        const re = LONG(run);
+        // astral characters: the check may say "long" where the regex (by code point) does not, never the reverse
+        if (re.test(s)) expect(hasLongRun(s, run)).toBe(true);
+        else if (!/[\ud800-\udfff]/.test(s)) expect(hasLongRun(s, run)).toBe(false);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -26,6 +26,54 @@ export const PIECE_CHARS = 8192;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const WHITESPACE = /\s/u;
 
+/**
+ * Whether a text holds a run that could make one long pre-token: RUN_CHARS characters that are all
+ * letters/marks, or all digits, or all punctuation-like (not whitespace, letter or digit), or all whitespace,
+ * or all of o200k's `[\r\n/]` tail. A text without one has only short pre-tokens, so counting it whole is
+ * bounded (and trivially exact): the fast path. Hot path: one linear pass with per-code-unit class flags,
+ * cached for the BMP (a regex like `/\p{L}{128}/u` backtracks: ~20 us per KiB, measured). A surrogate half
+ * counts as punctuation-like only, so a long run of astral letters is seen as long (the slow, bounded path).
+ */
+const F_LM = 1;
+const F_N = 2;
+const F_P = 4;
+const F_S = 8;
+const F_T = 16;
+const FLAGS = new Uint8Array(65536); // 0 = not computed yet, else 1 + flags
+
+function flagsOf(code: number): number {
+  const cached = FLAGS[code]!;
+  if (cached !== 0) return cached - 1;
+  const ch = String.fromCharCode(code);
+  const f =
+    (/[\p{L}\p{M}]/u.test(ch) ? F_LM : 0) |
+    (/\p{N}/u.test(ch) ? F_N : 0) |
+    (/[^\s\p{L}\p{N}]/u.test(ch) ? F_P : 0) |
+    (/\s/u.test(ch) ? F_S : 0) |
+    (code === 0x0a || code === 0x0d || code === 0x2f ? F_T : 0);
+  FLAGS[code] = f + 1;
+  return f;
+}
+
+export function hasLongRun(s: string, run = RUN_CHARS): boolean {
+  if (s.length < run) return false;
+  let lm = 0;
+  let n = 0;
+  let p = 0;
+  let sp = 0;
+  let t = 0;
+  for (let i = 0; i < s.length; i++) {
+    const f = flagsOf(s.charCodeAt(i));
+    lm = f & F_LM ? lm + 1 : 0;
+    n = f & F_N ? n + 1 : 0;
+    p = f & F_P ? p + 1 : 0;
+    sp = f & F_S ? sp + 1 : 0;
+    t = f & F_T ? t + 1 : 0;
+    if (lm >= run || n >= run || p >= run || sp >= run || t >= run) return true;
+  }
+  return false;
+}
+
 function isLetterOrDigit(code: number, ch: string): boolean {
   if (code < 0x80) return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
   if (code >= 0xd800 && code <= 0xdfff) return false; // half of a pair: no cut (conservative)

@@ -5,11 +5,15 @@
  * Guarantees:
  * - `tokenCounter(name)` refuses an unknown encoding with a TypeError naming the allowed ones (the CLI passes
  *   user input). It loads nothing: the chosen encoding's ranks are loaded synchronously on the first count (or
- *   `load()`), and only that encoding (cold load measured on this machine: o200k_base ~310 ms, cl100k_base
- *   ~170 ms, p50k_base/r50k_base ~90 ms; a host that cares about first-call latency calls `load()` at start).
- * - Counts equal gpt-tokenizer's `encode(text).length` for texts up to the work bound (special-token text
- *   such as `<|endoftext|>` is counted as ordinary text, never refused); texts are cut into pieces at
- *   count-preserving points (tokens-chunk.ts), so one long pre-token cannot take seconds.
+ *   `load()`), and only that encoding (cold load measured on this machine, idle to busy: o200k_base
+ *   310-680 ms, cl100k_base 170-230 ms, p50k_base/r50k_base 90-115 ms; this module alone ~12 ms; a host that
+ *   cares about first-call latency calls `load()` at start, as the proxy should).
+ * - Counts equal gpt-tokenizer's `encode(text).length` (special-token text such as `<|endoftext|>` is counted
+ *   as ordinary text, never refused) for texts up to the work bound, except inside a run of 128 characters
+ *   with no count-preserving cut (one long word, CJK without ASCII punctuation, `aaaa…`), cut hard (about a
+ *   token per cut). A text without a run that could make a long pre-token is counted whole (the usual case);
+ *   otherwise it is cut into pieces (tokens-chunk.ts), so one long pre-token cannot take seconds (BPE is
+ *   super-linear in a pre-token's length: 100k letters took ~5 s).
  * - Bounded work: each count (one `count`, `countArguments` or `countResult` call) tokenizes at most
  *   `maxExactBytes` UTF-8 bytes (default 1 MiB; ~0.1-3 s/MiB here depending on the text); text past that is
  *   charged its UTF-8 byte length, an upper bound (every token covers at least one byte), so a budget is
@@ -18,7 +22,7 @@
  *   parts of a result count; images, audio and blobs count 0). Results are finite integers >= 0.
  */
 import { createRequire } from "node:module";
-import { forEachPiece } from "./tokens-chunk.js";
+import { forEachPiece, hasLongRun } from "./tokens-chunk.js";
 import { jsonText } from "./tokens-json.js";
 import { countResultParts, type TextSink } from "./tokens-result.js";
 
@@ -72,6 +76,12 @@ export function tokenCounter(encoding: TokenEncoding = "o200k_base", options: { 
       text(s: string): void {
         if (typeof s !== "string" || s.length === 0) return;
         const enc = load();
+        const whole = s.length <= left ? Buffer.byteLength(s, "utf8") : Infinity;
+        if (whole <= left && !hasLongRun(s)) {
+          left -= whole; // fast path: short pre-tokens only, within the budget
+          t.total += enc.countTokens(s, AS_TEXT);
+          return;
+        }
         let done = 0;
         forEachPiece(s, 0, (start, end) => {
           const piece = s.slice(start, end);
