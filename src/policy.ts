@@ -13,7 +13,7 @@ import type { IrBudget, IrPolicy } from "./ir/ir.js";
 import type { Decision, Explanation, ListKind, Method, PolicyRequest, Principal, ToolAnnotations, Visibility } from "./contract/index.js";
 import { isMethod, listRowOf, METHOD_ROWS } from "./contract/methods.js";
 import type { SourceFile } from "./source/source.js";
-import { INVISIBLE } from "./contract/names.js";
+import { keyMatcher } from "./eval/redact-keys.js";
 import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./eval/resolve.js";
 import { sha256 } from "./contract/canonical.js";
 import { toolBlocks } from "./ir/queries.js";
@@ -106,17 +106,6 @@ export function compilePolicy(source: string, options?: CompileOptions): Policy 
   return new Policy(fe.ir, fe.diagnostics, fe.sources);
 }
 
-/**
- * The form a key is compared in for redaction: NFKC (fullwidth `ＴＯＫＥＮ` is `TOKEN`), without the
- * characters that render as nothing (`to\u200bken` is `token`), lower-cased. A key only a tool server
- * that normalizes could read as a secret's name is redacted all the same.
- */
-function redactionForm(key: string): string {
-  const lower = key.toLowerCase();
-  return /^[\x20-\x7e]*$/.test(key) ? lower : key.normalize("NFKC").replace(INVISIBLE_ALL, "").toLowerCase();
-}
-const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "gu");
-
 export class Policy {
   readonly name: string;
   readonly version: string | undefined;
@@ -136,6 +125,7 @@ export class Policy {
   /** Warnings found while compiling. */
   readonly warnings: readonly Diagnostic[];
   private readonly compiled: ReturnType<typeof compileDecider>;
+  #redacts: ((key: string) => boolean) | undefined;
 
   /** `sources`: the files the policy was compiled from (the policy and its imports), for tools that read them. */
   constructor(readonly ir: IrPolicy, diagnostics: readonly Diagnostic[], readonly sources: readonly SourceFile[]) {
@@ -256,18 +246,21 @@ export class Policy {
   }
 
   /**
-   * A copy of the arguments with every key that contains a redaction key (case-insensitive, after NFKC and
-   * with invisible characters left out: `redactionForm`) replaced by
-   * `"[REDACTED]"`, at any depth; values nested deeper than 64 levels become `"[TRUNCATED]"`.
+   * A copy of the arguments (or a result) with the value of every key a redaction key matches replaced by
+   * `"[REDACTED]"`, at any depth; values nested deeper than 64 levels become `"[TRUNCATED]"`. Keys match
+   * by WORDS (eval/redact-keys.ts: NFKC, invisible characters dropped, split at separators, camelCase and
+   * digits): `token` redacts `access_token`, `githubToken`, `X-Auth-Token`, not `max_tokens`; a quoted key
+   * with `*` is a glob over the whole key (`"*token*"` redacts `max_tokens` too).
    * INVARIANT: otherwise the copy deep-equals the input. Every own enumerable key is copied as an own data
    * property, `__proto__` and `constructor` included (JSON.parse makes `"__proto__"` an own key, and an
    * assignment would set the copy's prototype instead, hiding the key from the approver and the audit).
    * Bounded for host-built objects too: an object met again on its own path (a cycle) becomes
    * `"[CIRCULAR]"`, and one shared by several parents is copied once (its copy is shared), so a cycle or
    * a DAG of shared objects costs time linear in the number of distinct objects, never exponential.
+   * Secret-looking VALUES are not this method's business: the audit applies `redactSecrets` after it.
    */
   redact(value: unknown): unknown {
-    const keys = this.redactKeys.map(redactionForm);
+    const redacts = (this.#redacts ??= keyMatcher(this.redactKeys));
     const copies = new Map<object, unknown>();
     const onPath = new Set<object>();
     const walk = (v: unknown, depth: number): unknown => {
@@ -281,8 +274,7 @@ export class Policy {
       else {
         const o: Record<string, unknown> = {};
         for (const k of Object.keys(v)) {
-          const lower = redactionForm(k);
-          const x = keys.some((r) => lower.includes(r)) ? "[REDACTED]" : walk((v as Record<string, unknown>)[k], depth + 1);
+          const x = redacts(k) ? "[REDACTED]" : walk((v as Record<string, unknown>)[k], depth + 1);
           Object.defineProperty(o, k, { value: x, writable: true, enumerable: true, configurable: true });
         }
         out = o;

@@ -12,6 +12,7 @@ import { closest } from "../diagnostics/suggest.js";
 import { EXIT, UsageError, wantsHelp } from "./args.js";
 import { err, out } from "./io.js";
 import { APPROVALS_HELP } from "./approvals-help.js";
+import { AUDIT_HELP } from "./audit-help.js";
 
 const MAIN_HELP = `mcppolicy — check, evaluate, test and analyse .mcppolicy policies for MCP servers
 
@@ -25,6 +26,7 @@ Commands:
   analyze <policy>              find dead rules; who may call what (--can, --who, --principal)
   test [file-or-dir]...         run policy test files (*.test.yaml) and report rule coverage
   approvals list|approve|reject  approval requests in the shared store, decided out of band
+  audit verify <file>           verify an audit log's hash chain
 
 Options:
   -h, --help                    show help (also: mcppolicy <command> --help)
@@ -173,6 +175,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   analyze: { help: ANALYZE_HELP, load: () => import("./analyze.js") },
   test: { help: TEST_HELP, load: () => import("./test.js") },
   approvals: { help: APPROVALS_HELP, load: () => import("./approvals.js") },
+  audit: { help: AUDIT_HELP, load: () => import("./audit.js") },
 };
 
 function commandOf(name: string): Command | undefined {

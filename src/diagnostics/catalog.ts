@@ -58,7 +58,7 @@ export const CATALOG = {
   E0209: "invalid risk level",
   E0210: "unsupported glob syntax",
   E0211: "glob compared exactly",
-  E0212: "pattern in a redaction key",
+  E0212: "pattern syntax other than `*` in a redaction key",
   E0213: "name no request can carry",
   E0215: "invalid sql function name",
   E0216: "sql function cannot be read-only",
@@ -266,10 +266,10 @@ export const redactPattern = (span: Span, key: string, plain: string) =>
   make(
     "E0212",
     span,
-    `redaction key ${q(key)} holds pattern syntax, but keys are plain text`,
+    `redaction key ${q(key)} holds pattern syntax, but only \`*\` is special in a redaction key`,
     plain
-      ? `a key is redacted when its name contains the text, case-insensitively: ${q(plain)} redacts every key that contains ${q(plain)}`
-      : "a key is redacted when its name contains the text, case-insensitively: write a word of the keys to redact",
+      ? `a redaction key matches keys by words (\`token\` redacts \`access_token\`, not \`max_tokens\`) or, quoted with \`*\`, as a glob (\`"*token*"\`): did you mean ${q(plain)}?`
+      : "a redaction key matches keys by words (`token` redacts `access_token`, not `max_tokens`) or, quoted with `*`, as a glob (`\"*token*\"`)",
   );
 export const invalidRisk = (span: Span, value: string) =>
   make("E0209", span, `invalid risk level ${q(value)}`, didYouMean(value, ["low", "medium", "high", "critical"]) ?? "use `low`, `medium`, `high` or `critical`");

@@ -2,7 +2,7 @@
  * Stage `declarations`: walks the merged files (imports first, then the main file) once and fills the
  * symbol tables (constants, sets, roles, tools, servers), reporting a missing or misplaced header, every
  * duplicate name (E0103, pointing at the first), a `default` outside the main file or given twice, a
- * top-level `allow` (E0301), a `mode` outside the main file, given twice or unknown (E0113, E0137), redaction keys written as patterns (E0212) and `default allow` (W0004).
+ * top-level `allow` (E0301), a `mode` outside the main file, given twice or unknown (E0113, E0137), redaction keys holding pattern syntax other than `*` (E0212) and `default allow` (W0004).
  * Guarantees: each name is bound to its first declaration; the products keep declaration order, which
  * rule and budget numbering follow.
  */
@@ -12,9 +12,14 @@ import { defaultAllow, duplicateDeclaration, misplaced, missingHeader, redactPat
 import { span } from "../../source/source.js";
 import { defineStage, type Declarations } from "../state.js";
 
-/** Characters of glob or regex syntax, refused where text is matched plainly (redaction keys). */
-const PATTERN_CHARS = /[*?[\]{}()|^$+\\]/;
+/** Characters of glob or regex syntax a redaction key cannot hold (`*` it can: eval/redact-keys.ts). */
+const PATTERN_CHARS = /[?[\]{}()|^$+\\]/;
 const longestPlainRun = (text: string) => text.split(new RegExp(`${PATTERN_CHARS.source}+`)).reduce((a, b) => (b.length > a.length ? b : a), "");
+/** What the author likely meant: `?` and classes as `*`, anchors and escapes dropped; else the longest plain run. */
+const suggestion = (text: string) => {
+  const glob = text.replace(/\[[^\]]*\]|\?/g, "*").replace(/[\^$\\+]/g, "");
+  return PATTERN_CHARS.test(glob) ? longestPlainRun(text) : glob;
+};
 
 export const declarationsStage = defineStage({
   name: "declarations",
@@ -95,8 +100,8 @@ export const declarationsStage = defineStage({
             break;
           case "audit":
             for (const k of decl.redact) {
-              // Keys match by substring: a glob or regex here would silently redact nothing (E0212).
-              if (PATTERN_CHARS.test(k.text)) d.push(redactPattern(k.span, k.text, longestPlainRun(k.text)));
+              // Keys match by words, or as a `*` glob: any other pattern syntax would silently redact nothing (E0212).
+              if (PATTERN_CHARS.test(k.text)) d.push(redactPattern(k.span, k.text, suggestion(k.text)));
               else redact.push(k.text.toLowerCase());
             }
             break;
