@@ -200,3 +200,15 @@ describe("answerFor: the decided shapes", () => {
     );
   });
 });
+
+describe("answerFor: argument faults next to rules that erred on them", () => {
+  const call: JsonRpcRequest = { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "t", arguments: {} } };
+  it("is an isError result when an argument fault comes with evaluation errors only", () => {
+    const a = answerFor(call, { effect: "deny", reasons: [{ code: "invalid_argument", message: "args.path: outside" }, { code: "evaluation_error", message: "rule `x` could not be evaluated" }] });
+    expect(a).toMatchObject({ id: 5, result: { isError: true } });
+  });
+  it("stays a JSON-RPC error when a deny rule or an evaluation error alone decided", () => {
+    expect(answerFor(call, { effect: "deny", reasons: [{ code: "evaluation_error", message: "e" }] })).toMatchObject({ error: { code: MCP_ERROR_CODES.POLICY_DENIED } });
+    expect(answerFor(call, { effect: "deny", reasons: [{ code: "invalid_argument", message: "a" }, { code: "deny_rule", message: "d" }] })).toMatchObject({ error: { code: MCP_ERROR_CODES.POLICY_DENIED } });
+  });
+});

@@ -2,7 +2,9 @@
  * A decision (or the engine's authorization) → the MCP answer to the request it was about. No I/O.
  * GUARANTEES (never throws; an outcome it cannot read is answered as a denial, never forwarded):
  *  - allow → undefined (forward the request);
- *  - deny of a tools/call whose reasons are ALL `invalid_argument` → a tool result with `isError: true`
+ *  - deny of a tools/call for its arguments: some reason is `invalid_argument` and every other one is an
+ *    `evaluation_error` (a rule that could not read the faulty argument: `any path arg` of a path outside
+ *    its root) → a tool result with `isError: true`
  *    whose text is the reasons' messages (the model can correct its call);
  *  - deny whose reasons are ALL `budget_exceeded` → JSON-RPC error BUDGET_EXCEEDED (-32011) with
  *    `data.retryAfterMs` when known;
@@ -66,7 +68,7 @@ export function answerFor(message: JsonRpcRequest, outcome: Outcome): JsonRpcRes
     const approval = readApproval(outcome?.approval);
 
     if (effect === "require_approval" && isCall && id !== null) return approvalResult(id, reasons, approval);
-    if (effect === "deny" && isCall && id !== null && reasons.length > 0 && reasons.every((r) => r.code === "invalid_argument")) {
+    if (effect === "deny" && isCall && id !== null && isArgumentFault(reasons)) {
       return toolResult(id, reasons.map((r) => r.message).join("\n"));
     }
     const known = effect === "deny" || effect === "replay" || effect === "require_approval";
@@ -110,4 +112,9 @@ function approvalResult(id: JsonRpcRequest["id"], reasons: PlainReason[], approv
     `An approver can decide it with \`mcppolicy approvals approve ${approval.id}\` (or \`mcppolicy approvals reject ${approval.id}\`); ` +
     `once approved, make the same call again.`;
   return toolResult(id, text, { [APPROVAL_META_KEY]: { id: approval.id, expiresAt: approval.expiresAt } });
+}
+
+/** A denial the caller can fix by changing the arguments: an argument fault, and nothing else but rules that erred on it. */
+function isArgumentFault(reasons: readonly PlainReason[]): boolean {
+  return reasons.some((r) => r.code === "invalid_argument") && reasons.every((r) => r.code === "invalid_argument" || r.code === "evaluation_error");
 }
