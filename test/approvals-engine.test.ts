@@ -91,10 +91,14 @@ describe.each(bothStores("approvals-engine"))("%s", (_name, makeStore: () => Sto
     await engine.reject(b.approval!.id, { approver: "bob" });
     const all = await engine.listApprovals();
     expect(all.truncated).toBe(false);
-    expect(all.approvals.map((x) => [x.id, x.status, x.approvers?.kind])).toEqual([
-      [a.approval!.id, "pending", "roles"],
-      [b.approval!.id, "rejected", "others"],
-    ]);
+    // Oldest first; two made in the same millisecond are ordered by id, so compare as a set here.
+    const byId = (x: readonly unknown[], y: readonly unknown[]) => String(x[0]).localeCompare(String(y[0]));
+    expect(all.approvals.map((x) => [x.id, x.status, x.approvers?.kind]).sort(byId)).toEqual(
+      [
+        [a.approval!.id, "pending", "roles"],
+        [b.approval!.id, "rejected", "others"],
+      ].sort(byId),
+    );
     expect((await engine.listApprovals({ status: "pending" })).approvals.map((x) => x.id)).toEqual([a.approval!.id]);
     await expect(engine.listApprovals({ status: "nope" as never })).rejects.toMatchObject({ status: "invalid" });
     await engine.close();

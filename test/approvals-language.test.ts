@@ -3,8 +3,10 @@
  * approvers a `require_approval` decision carries (both evaluators), the strictest of several blocks,
  * role resolution for approvers (`policy.rolesOf`, derived roles count) and the checker's diagnostics.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkPolicy, compilePolicy, type PolicyRequest } from "../src/index.js";
+import type { Approvers } from "../src/contract/decision.js";
+import { checkPolicy, compilePolicy, runPolicyTests, type PolicyRequest } from "../src/index.js";
 import { strictestApprovers } from "../src/eval/core/decide.js";
 import { formatDecision } from "../src/contract/format.js";
 
@@ -75,6 +77,22 @@ describe("approvers on require_approval", () => {
     expect(strictestApprovers(r1, r3)).toEqual({ kind: "roles", roles: [] });
   });
 
+  it("strictestApprovers is commutative and associative (roles as sets), so block order never matters", () => {
+    const arb: fc.Arbitrary<Approvers> = fc.oneof(
+      fc.constant({ kind: "caller" } as const),
+      fc.constant({ kind: "others" } as const),
+      fc.uniqueArray(fc.constantFrom("a", "b", "c", "d"), { maxLength: 4 }).map((roles) => ({ kind: "roles", roles }) as const),
+    );
+    const norm = (a: Approvers) => (a.kind === "roles" ? { kind: a.kind, roles: [...a.roles].sort() } : a);
+    fc.assert(
+      fc.property(arb, arb, arb, (x, y, z) => {
+        expect(norm(strictestApprovers(x, y))).toEqual(norm(strictestApprovers(y, x)));
+        expect(norm(strictestApprovers(strictestApprovers(x, y), z))).toEqual(norm(strictestApprovers(x, strictestApprovers(y, z))));
+        expect(norm(strictestApprovers(x, x))).toEqual(norm(x));
+      }),
+    );
+  });
+
   it("policy.rolesOf resolves derived roles and includes, ignores undeclared names, never throws", () => {
     expect(p.rolesOf({ id: "sam", claims: { team: "sec" } })).toEqual(["security"]);
     expect(p.rolesOf({ id: "ann", roles: ["admin", "nope"] })).toEqual(["admin", "security"]);
@@ -122,5 +140,46 @@ describe("diagnostics", () => {
   it("a role only named as approvers does not warn W0005 (role grants nothing)", () => {
     const p = compilePolicy('policy "p"\nrole dev { allow tool t }\nrole security { }\ntool t { approval required by role security }\n');
     expect(p.warnings.map((w) => w.code)).toEqual([]);
+  });
+});
+
+describe("policy test files: `approvers` in an expectation", () => {
+  const files = new Map<string, string>([
+    ["/p/app.mcppolicy", SRC],
+    [
+      "/p/app.test.yaml",
+      `policy: app.mcppolicy
+defaults: { principal: { id: alice, roles: [dev] } }
+cases:
+  - name: four eyes
+    request: { tool: deploy }
+    expect: { effect: require_approval, approvers: [admin, security] }
+  - name: by caller
+    request: { tool: rm }
+    expect: { effect: require_approval, approvers: caller }
+  - name: wrong on purpose
+    request: { tool: x }
+    expect: { effect: require_approval, approvers: caller }
+`,
+    ],
+    ["/p/bad.test.yaml", "policy: app.mcppolicy\ncases:\n  - name: unknown role\n    request: { principal: { id: a, roles: [dev] }, tool: deploy }\n    expect: { effect: require_approval, approvers: [securty] }\n"],
+  ]);
+  const readFile = (p: string) => {
+    const t = files.get(p);
+    if (t === undefined) throw Object.assign(new Error("no such file"), { code: "ENOENT" });
+    return t;
+  };
+
+  it("compares caller/others or the roles (any order), and names what differs", () => {
+    const r = runPolicyTests(["/p/app.test.yaml"], { readFile });
+    const cases = r.files.flatMap((f) => f.cases);
+    expect(cases.map((c) => c.status)).toEqual(["passed", "passed", "failed"]);
+    expect(JSON.stringify(cases[2])).toContain("approvers: expected caller, got others");
+  });
+
+  it("a role the policy does not declare is a mistake in the test file", () => {
+    const r = runPolicyTests(["/p/bad.test.yaml"], { readFile });
+    expect(JSON.stringify(r)).toContain("securty");
+    expect(r.ok).toBe(false);
   });
 });

@@ -7,7 +7,7 @@
  *   cases:
  *     - name: developer reads a file  # unique in the file
  *       request: { principal: { roles: [developer] }, tool: read_file, arguments: { path: a.ts } }
- *       expect: allow                 # or { effect, rule, reason, message, visibility, roles, budgets }
+ *       expect: allow                 # or { effect, rule, reason, message, visibility, roles, budgets, approvers }
  *
  * Every mistake (YAML syntax, an unknown key, a wrong type, a duplicate name) is a TestFileError with
  * the file, line and column where it was written; nothing here throws on any input. Names that only
@@ -52,6 +52,8 @@ export interface TestExpectation {
   roles?: string[];
   /** Exactly these budgets are charged (any order). */
   budgets?: string[];
+  /** Who may approve (`require_approval`): `caller`, `others`, or a list of roles (any order). */
+  approvers?: "caller" | "others" | string[];
 }
 
 /** A name the policy must declare, and where the test file wrote it. */
@@ -91,7 +93,7 @@ export const TEST_FILE_SUFFIXES = [".test.yaml", ".test.yml"] as const;
 
 const FILE_KEYS = ["policy", "defaults", "cases"] as const;
 const CASE_KEYS = ["name", "request", "expect", "skip", "defaults"] as const;
-const EXPECT_KEYS = ["effect", "rule", "reason", "message", "visibility", "roles", "budgets"] as const;
+const EXPECT_KEYS = ["effect", "rule", "reason", "message", "visibility", "roles", "budgets", "approvers"] as const;
 const EFFECTS: readonly Effect[] = ["allow", "deny", "require_approval"];
 const VISIBILITIES: readonly Visibility[] = ["always", "never", "depends"];
 /** The reason codes `decide` gives (the others come from the engine). */
@@ -407,6 +409,18 @@ class Reader {
     const visibilityNode = f.get("visibility");
     const visibility = visibilityNode && this.oneOf(visibilityNode, VISIBILITIES, "`visibility`");
     if (visibility) out.visibility = visibility;
+    // `approvers: caller | others | [ROLE, ...]` (the roles are checked against the policy like `roles`).
+    const approversNode = f.get("approvers");
+    if (approversNode && isScalar(approversNode)) {
+      const kind = this.oneOf(approversNode, ["caller", "others"] as const, "`approvers` (caller, others, or a list of roles)");
+      if (kind) out.approvers = kind;
+    } else if (approversNode) {
+      const list = this.strings(approversNode, "`approvers`");
+      if (list) {
+        for (const s of list) refs.push({ kind: "role", id: s.value, at: this.at(s.node) });
+        out.approvers = list.map((s) => s.value);
+      }
+    }
     return this.errors.length === before && out.effect ? (out as TestExpectation) : undefined;
   }
 }

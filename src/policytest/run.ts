@@ -233,6 +233,12 @@ export function compare(e: TestExpectation, d: Decision): string[] {
   }
   if (e.roles !== undefined && !sameSet(e.roles, d.roles)) out.push(`roles: expected [${e.roles.join(", ")}], got [${d.roles.join(", ")}]`);
   if (e.budgets !== undefined && !sameSet(e.budgets, d.budgets)) out.push(`budgets: expected [${e.budgets.join(", ")}], got [${d.budgets.join(", ")}]`);
+  if (e.approvers !== undefined) {
+    const a = d.approvers;
+    const got = a === undefined ? "none (only require_approval has approvers)" : a.kind === "roles" ? `[${a.roles.join(", ")}]` : a.kind;
+    const ok = a !== undefined && (Array.isArray(e.approvers) ? a.kind === "roles" && sameSet(e.approvers, a.roles) : a.kind === e.approvers);
+    if (!ok) out.push(`approvers: expected ${Array.isArray(e.approvers) ? `[${e.approvers.join(", ")}]` : e.approvers}, got ${got}`);
+  }
   return out;
 }
 
