@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisAvailable, startRedis, type RedisHandle } from "./helpers/redis-server.js";
 
@@ -25,7 +26,7 @@ writeFileSync(
   `policy "probe-options" version "1"
 default deny
 role agent {
-  allow tool echo
+  allow tool echo, ask_model
 }
 tool echo {
   limit calls 2 per hour by principal
@@ -35,9 +36,10 @@ tool echo {
 writeFileSync(principal, JSON.stringify({ id: "ann", roles: ["agent"] }));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function connect(flags: string[]) {
+async function connect(flags: string[], setup?: (client: Client) => void) {
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, "proxy", "--policy", policy, "--principal", principal, ...flags, "--", process.execPath, PROBE], stderr: "pipe" });
-  const client = new Client({ name: "proxy-options-test", version: "1.0.0" });
+  const client = new Client({ name: "proxy-options-test", version: "1.0.0" }, { capabilities: { sampling: {} } });
+  setup?.(client);
   await client.connect(transport);
   return client;
 }
@@ -85,6 +87,37 @@ describe("proxy --audit and --shadow", () => {
     await client.close();
     const decision = records(audit).find((x) => x.type === "decision" && x.tool === "write_note");
     expect(decision).toMatchObject({ effect: "deny", enforced: false });
+  });
+});
+
+describe("proxy: server-to-client requests", () => {
+  it("governs the server's sampling/createMessage: denied by the policy's default, the client is never asked", async () => {
+    let asked = 0;
+    const client = await connect([], (c) =>
+      c.setRequestHandler(CreateMessageRequestSchema, async () => {
+        asked++;
+        return { model: "m", role: "assistant", content: { type: "text", text: "hello" } };
+      }),
+    );
+    const r = await client.callTool({ name: "ask_model", arguments: { prompt: "hi" } });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/sampling failed: .*denied by policy/);
+    expect(asked).toBe(0);
+    await client.close();
+  });
+
+  it("in shadow mode the same sampling request reaches the client", async () => {
+    let asked = 0;
+    const client = await connect(["--shadow"], (c) =>
+      c.setRequestHandler(CreateMessageRequestSchema, async () => {
+        asked++;
+        return { model: "m", role: "assistant", content: { type: "text", text: "hello" } };
+      }),
+    );
+    const r = await client.callTool({ name: "ask_model", arguments: { prompt: "hi" } });
+    expect(textOf(r)).toBe("model said: hello");
+    expect(asked).toBe(1);
+    await client.close();
   });
 });
 
