@@ -28,7 +28,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 type Msg = { id?: unknown; result?: any; error?: { code: number; message: string; data?: unknown }; method?: string };
 
 let n = 0;
-function start(options: { command?: string; stdout?: Writable; maxMessageBytes?: number } = {}) {
+function start(options: { command?: string; stdout?: Writable; maxMessageBytes?: number; maxServerMessageBytes?: number } = {}) {
   const tag = String(++n);
   const log = join(dir, `received-${tag}.jsonl`);
   const pidFile = join(dir, `pid-${tag}`);
@@ -52,7 +52,7 @@ function start(options: { command?: string; stdout?: Writable; maxMessageBytes?:
     command: options.command ?? process.execPath,
     args: options.command ? [] : [PROBE],
     env: { ...process.env, MCPP_PROBE_LOG: log, MCPP_PROBE_PID: pidFile },
-    enforcer: { engine, identify: () => ({ principal: { id: "ann", roles: ["agent"] }, session: { id: "s-" + tag } }), maxMessageBytes: options.maxMessageBytes },
+    enforcer: { engine, identify: () => ({ principal: { id: "ann", roles: ["agent"] }, session: { id: "s-" + tag } }), maxMessageBytes: options.maxMessageBytes, maxServerMessageBytes: options.maxServerMessageBytes },
     stdin,
     stdout: options.stdout ?? stdout,
     stderr,
@@ -131,6 +131,19 @@ describe("stdio proxy shell", () => {
     const received = readFileSync(p.log, "utf8");
     expect(received).not.toContain("xxxxxxxxxx");
     expect(received).toContain('"after"');
+  });
+
+  it("drops an over-long line from the upstream (reported on stderr); the call it answered gets -32013 when the upstream goes", async () => {
+    const p = start({ maxServerMessageBytes: 2000 });
+    await p.init();
+    const big = p.request(7, "tools/call", { name: "echo", arguments: { text: "y".repeat(5000) } });
+    const small = await p.request(8, "tools/call", { name: "echo", arguments: { text: "small" } });
+    expect(small.result?.content).toEqual([{ type: "text", text: "small" }]);
+    p.stdin.end();
+    expect((await big).error?.code).toBe(-32013);
+    expect(await p.exit).toBe(0);
+    expect(p.stderr()).toMatch(/dropped a message from the upstream longer than 2000 bytes/);
+    expect(p.got.some((m) => JSON.stringify(m).includes("yyyyyyyyyy"))).toBe(false);
   });
 
   it("stops the upstream when the client's side fails (EPIPE on stdout) and exits with its code", async () => {

@@ -10,7 +10,11 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { CallToolRequestSchema, CreateMessageRequestSchema, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { CallToolRequestSchema, CreateMessageRequestSchema, ElicitRequestSchema, ListToolsRequestSchema, McpError, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { PassThrough } from "node:stream";
 import { z } from "zod";
 import { compilePolicy, createEngine } from "../src/index.js";
 import { protect, protectTransport, defaultIdentify, type IdentifyInfo } from "../src/adapters/sdk.js";
@@ -27,7 +31,39 @@ role admin {
 tool counted {
   limit calls 2 by session
 }
+tool write_note {
+  approval required by caller
+}
+role writer {
+  member when "mcp:write" in principal.scopes
+  allow tool write_note
+}
 `);
+
+/** The client's half of a stdio connection, over two streams, with the SDK's own framing (ReadBuffer, serializeMessage). */
+class StreamClientTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (e: Error) => void;
+  onmessage?: (m: JSONRPCMessage) => void;
+  readonly #buffer = new ReadBuffer();
+  constructor(
+    readonly input: PassThrough,
+    readonly output: PassThrough,
+  ) {}
+  async start() {
+    this.input.on("data", (chunk: Buffer) => {
+      this.#buffer.append(chunk);
+      for (let m = this.#buffer.readMessage(); m !== null; m = this.#buffer.readMessage()) this.onmessage?.(m);
+    });
+  }
+  async send(message: JSONRPCMessage) {
+    this.output.write(serializeMessage(message));
+  }
+  async close() {
+    this.output.end();
+    this.onclose?.();
+  }
+}
 
 type AuthInfo = { token: string; clientId: string; scopes: string[]; extra?: Record<string, unknown> };
 const AGENT: AuthInfo = { token: "t-ann", clientId: "ann", scopes: ["mcp:agent"], extra: { team: "blue" } };
@@ -117,8 +153,9 @@ describe("SDK middleware: McpServer", () => {
         return { principal: { id: "root", roles: ["admin"] } };
       },
     });
-    const client = await connect(server, AGENT);
-    expect((await client.callTool({ name: "write_note", arguments: { text: "x" } })).content).toEqual([{ type: "text", text: "written" }]);
+    // The authInfo says agent; identify says admin (who may call any tool, even one no agent may).
+    const client = await connect(server, { ...AGENT, scopes: [] });
+    expect((await client.callTool({ name: "echo", arguments: { text: "as admin" } })).content).toEqual([{ type: "text", text: "as admin" }]);
     expect(seen.length).toBeGreaterThan(0);
     expect(seen[0]!.authInfo?.clientId).toBe("ann");
     const sessions = new Set(seen.map((s) => s.sessionId));
@@ -167,6 +204,58 @@ describe("SDK middleware: McpServer", () => {
     const client = await connect(server.server, AGENT);
     expect(await errorOf(client.callTool({ name: "write_note", arguments: { text: "x" } }))).toMatchObject({ code: -32010 });
     expect(ran).toEqual([]);
+    await client.close();
+  });
+
+  it("works over the SDK's stdio transport (newline-delimited JSON on streams)", async () => {
+    const ran: string[] = [];
+    const server = protect(mcpServer(ran), { policy: POLICY, identify: () => ({ principal: { id: "ann", scopes: ["mcp:agent"] } }) });
+    const toServer = new PassThrough();
+    const toClient = new PassThrough();
+    await server.connect(new StdioServerTransport(toServer, toClient));
+    const client = new Client({ name: "stdio-test", version: "1.0.0" });
+    await client.connect(new StreamClientTransport(toClient, toServer));
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(["ask_model", "counted", "echo"]);
+    expect((await client.callTool({ name: "echo", arguments: { text: "over stdio" } })).content).toEqual([{ type: "text", text: "over stdio" }]);
+    expect(await errorOf(client.callTool({ name: "write_note", arguments: { text: "x" } }))).toMatchObject({ code: -32010 });
+    expect(ran).toEqual(["echo"]);
+    await client.close();
+    await server.close();
+  });
+
+  it("uses the transport's own session id when it has one", async () => {
+    const seen: string[] = [];
+    const server = protect(mcpServer([]), {
+      policy: POLICY,
+      identify: (info) => {
+        seen.push(info.sessionId);
+        return { principal: { roles: ["admin"] } };
+      },
+    });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    (serverSide as { sessionId?: string }).sessionId = "session-from-transport";
+    await server.connect(serverSide);
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(clientSide);
+    await client.callTool({ name: "echo", arguments: { text: "x" } });
+    expect(new Set(seen)).toEqual(new Set(["session-from-transport"]));
+    await client.close();
+  });
+
+  it("asks the caller through elicitation for an `approval required by caller` call; accept runs it once", async () => {
+    const ran: string[] = [];
+    const server = protect(mcpServer(ran), { policy: POLICY });
+    const client = await connect(server, { ...AGENT, scopes: ["mcp:write"] }, { elicitation: {} });
+    let asked = 0;
+    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked++;
+      expect(req.params.message).toContain("write_note");
+      return { action: "accept", content: { approve: true } };
+    });
+    const r = await client.callTool({ name: "write_note", arguments: { text: "please" } });
+    expect(r.content).toEqual([{ type: "text", text: "written" }]);
+    expect(asked).toBe(1);
+    expect(ran).toEqual(["write_note"]);
     await client.close();
   });
 

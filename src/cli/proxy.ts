@@ -129,6 +129,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   const { tokenCounter } = await import("../adapters/tokens.js");
   const tokens = tokenCounter((str("encoding") ?? "o200k_base") as (typeof ENCODINGS)[number]);
+  // Spans and metrics through @opentelemetry/api: a no-op unless an OpenTelemetry SDK is registered in
+  // this process (e.g. NODE_OPTIONS="--import ./otel-setup.mjs").
+  const { createTelemetry } = await import("../adapters/telemetry.js");
+  const telemetry = createTelemetry({ onError: (e) => err(`mcppolicy proxy: telemetry: ${(e as Error)?.message ?? String(e)}`) });
   const { createEngine } = await import("../runtime/engine.js");
   const { runStdioProxy } = await import("../adapters/stdio-proxy.js");
   const engine = createEngine(policy, store ? { store } : {});
@@ -150,6 +154,7 @@ export async function run(argv: readonly string[]): Promise<number> {
         auditFailOpen: flags.get("audit-fail-open") === true,
         shadow: flags.get("shadow") === true,
         tokens,
+        telemetry,
         serverName: str("server-name"),
         allowMethods: lists.get("allow-method") ?? [],
       },
