@@ -7,6 +7,7 @@ export type { Diagnostic, Severity } from "./diagnostics/diagnostic.js";
 export type { JsonDiagnostic } from "./diagnostics/render.js";
 export { CATALOG } from "./diagnostics/catalog.js";
 export type {
+  Approvers,
   Decision,
   Effect,
   Explanation,
@@ -29,13 +30,13 @@ export type {
 export { METHODS } from "./contract/index.js";
 export type { Resolver, ResolveOptions, ResolvedUrl } from "./eval/resolve.js";
 export { createEngine, Engine, ApprovalError } from "./runtime/engine.js";
-export type { EngineOptions, AuthorizeOptions, ApprovalHookAnswer } from "./runtime/engine.js";
+export type { EngineOptions, AuthorizeOptions, ApprovalHookAnswer, ApproveBy } from "./runtime/engine.js";
 export { Authorization } from "./runtime/authorization.js";
 export type { Usage, SettleOutcome, BudgetDenial, PendingApproval, AuthorizationEffect, ReplayOf } from "./runtime/authorization.js";
 export type { Estimate } from "./runtime/budget-plan.js";
 export { MemoryStore } from "./runtime/store/memory.js";
 export type { MemoryStoreOptions } from "./runtime/store/memory.js";
-export type { Store, ApprovalRecord, CounterShape, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Adjustment, ApproveOutcome, IdempotencyState } from "./runtime/store/store.js";
+export type { Store, ApprovalRecord, ApprovalList, CounterShape, CounterSpec, ReserveRequest, ReserveResult, SettleRequest, Adjustment, ApproveOutcome, IdempotencyState } from "./runtime/store/store.js";
 // RedisStore is exported from `mcppolicy/redis` (src/redis.ts), so this entry never loads ioredis.
 export { runPolicyTests, loadPolicyTests, formatText as formatPolicyTestReport } from "./policytest/index.js";
 export type { PolicyTestReport, PolicyTestFile, PolicyTestCase, TestExpectation, TestFileError, CaseResult, FileResult, PolicyCoverage, CoverageItem, RunOptions as PolicyTestOptions } from "./policytest/index.js";

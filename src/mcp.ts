@@ -8,3 +8,5 @@
 export * from "./mcp/index.js";
 export { createEnforcer, type Enforcer, type EnforcerOptions, type SendOptions } from "./adapters/enforcer.js";
 export * from "./audit/index.js";
+export { tokenCounter, TOKEN_ENCODINGS, isTokenEncoding, type TokenCounter, type TokenEncoding } from "./adapters/tokens.js";
+export { createTelemetry, METRIC_NAMES, ATTRIBUTE_NAMES, type Telemetry, type TelemetryOptions, type SpanInfo, type SpanHandle, type SpanOutcome } from "./adapters/telemetry.js";

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { checkPolicy, compilePolicy, type PolicyRequest } from "../src/index.js";
 import { strictestApprovers } from "../src/eval/core/decide.js";
+import { formatDecision } from "../src/contract/format.js";
 
 const SRC = `policy "approvals"
 role dev { allow tool deploy, rm, x, "repo_*" }
@@ -45,6 +46,12 @@ describe("approvers on require_approval", () => {
     const d = both(call("repo_delete", { force: true }));
     expect(d.effect).toBe("require_approval");
     expect(d.approvers).toEqual({ kind: "roles", roles: ["security"] });
+  });
+
+  it("the text rendering (CLI eval --format text) names the approvers", () => {
+    expect(formatDecision(both(call("deploy")))).toContain("approvers: role security, admin");
+    expect(formatDecision(both(call("rm")))).toContain("approvers: caller");
+    expect(formatDecision(both({ principal: { id: "bob", roles: ["auditor"] }, method: "tools/call", tool: "deploy", arguments: {} })).join("\n")).not.toContain("approvers");
   });
 
   it("only require_approval carries approvers", () => {

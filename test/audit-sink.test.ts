@@ -5,7 +5,7 @@
  * full device) throws AuditUnavailableError and leaves the chain where it was.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,6 +62,21 @@ describe("JsonlAuditSink", () => {
     expect(verifyAuditLog(readFileSync(p, "utf8"))).toMatchObject({ ok: true, records: 3 });
   });
 
+  it("a second sink on a file this process has open (another spelling of its path too) is refused until the first closes", () => {
+    const p = file("once.jsonl");
+    const first = new JsonlAuditSink(p);
+    first.append(entry(1));
+    symlinkSync(p, file("once-link.jsonl"));
+    expect(() => new JsonlAuditSink(p)).toThrow(/already open in this process/);
+    expect(() => new JsonlAuditSink(file("once-link.jsonl"))).toThrow(AuditUnavailableError);
+    expect(() => new JsonlAuditSink(path.relative(process.cwd(), p))).toThrow(/already open/);
+    first.append(entry(2));
+    first.close();
+    const second = new JsonlAuditSink(file("once-link.jsonl"));
+    expect(second.last.seq).toBe(2);
+    second.close();
+  });
+
   it("the same records as a MemoryAuditSink, byte for byte", () => {
     const p = file("c.jsonl");
     const sink = new JsonlAuditSink(p);
@@ -112,7 +127,9 @@ describe("JsonlAuditSink", () => {
     s.append({ ...entry(2), arguments: { blob: "x".repeat(200_000) } });
     const last = s.last;
     s.close();
-    expect(new JsonlAuditSink(p).last).toEqual(last);
+    const again = new JsonlAuditSink(p);
+    expect(again.last).toEqual(last);
+    again.close();
   });
 
   it("a path that cannot be written throws AuditUnavailableError: a directory, under a regular file, a missing directory", () => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { handshake, relay, type Msg } from "./helpers/relay-harness.js";
 import { MemoryAuditSink, recordLine, verifyAuditLog, type AuditSink } from "../src/audit/index.js";
-// tokenCounter lands with adapters/tokens.ts
+import { tokenCounter } from "../src/adapters/tokens.js";
 
 const BASE = `
 policy "t" version "1"
@@ -194,7 +194,7 @@ default deny
 role dev { allow tool echo }
 tool echo { limit tokens total 60 by session }
 `;
-    const r = relay(src, { tokens: { countArguments: (a) => JSON.stringify(a).length, countResult: (x) => JSON.stringify(x).length } }); // TODO: tokenCounter()
+    const r = relay(src, { tokens: tokenCounter() });
     await handshake(r, [{ name: "echo" }]);
     await r.call(1, "echo", { text: "hello" });
     await r.answer(1, { content: [{ type: "text", text: "word ".repeat(50) }] });

@@ -178,6 +178,12 @@ describe("answerFor: the decided shapes", () => {
     expect(answerFor(call, { effect: "deny", reasons: "nope" as never })).toMatchObject({ error: { code: -32010 } });
   });
 
+  it("an outcome that throws when read is a denial, not an exception", () => {
+    const nasty = { get message(): never { throw new Error("again"); } };
+    const outcome = new Proxy({}, { get(_t, k) { if (k === "effect") return "deny"; throw nasty; } });
+    expect(answerFor(call, outcome as never)).toMatchObject({ id: 42, error: { code: -32010 } });
+  });
+
   it("property: never throws, and forwards only an allow", () => {
     const reason = fc.record({ code: fc.oneof(fc.constantFrom("invalid_argument", "budget_exceeded", "deny_rule"), fc.anything()), message: fc.anything(), rule: fc.anything() }, { requiredKeys: [] });
     const outcome = fc.oneof(

@@ -210,6 +210,10 @@ describe("errorResponse", () => {
     expect(errorResponse(3, -32010, "denied")).toEqual({ jsonrpc: "2.0", id: 3, error: { code: -32010, message: "denied" } });
     expect(errorResponse(null, -32600, "bad", { a: 1 })).toEqual({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "bad", data: { a: 1 } } });
   });
+  it("never throws on a message that cannot be made a string", () => {
+    const m = { toString(): never { throw new Error("no"); } };
+    expect(errorResponse(1, -32600, m as never).error.message).toBe("an unreadable message");
+  });
   it("never answers under an id that is not one", () => {
     expect(errorResponse({} as never, -32600, "bad").id).toBeNull();
     expect(errorResponse(1.5, -32600, "bad").id).toBeNull();

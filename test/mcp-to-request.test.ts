@@ -199,6 +199,16 @@ describe("properties", () => {
     );
   });
 
+  it("a message that throws when read (a hostile proxy, an exception whose message throws) is refused, not thrown", () => {
+    const nasty = { get message(): never { throw new Error("again"); } };
+    const message = new Proxy({}, { get() { throw nasty; } }) as unknown as JsonRpcRequest;
+    const got = toPolicyRequest(message, "to-server", caller, undefined);
+    expect(got.kind).toBe("refuse");
+    if (got.kind === "refuse") expect(got.error.id).toBeNull();
+    const params = new Proxy({}, { get() { throw Symbol("s"); }, getPrototypeOf() { return Object.prototype; } });
+    expect(toPolicyRequest({ jsonrpc: "2.0", id: 1, method: "tools/call", params } as unknown as JsonRpcRequest, "to-server", caller, undefined).kind).toBe("refuse");
+  });
+
   it("a governed tools/call always carries the catalog's annotations, never the message's", () => {
     const catalog = new ToolCatalog();
     catalog.pin([{ name: "ro", annotations: { readOnlyHint: true, destructiveHint: false } }], true);

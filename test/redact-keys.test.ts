@@ -117,4 +117,18 @@ describe("policy.redact keeps its guarantees", () => {
       { numRuns: 300 },
     );
   });
+
+  it("property: the spelling style of a key (snake, kebab, camel, SCREAMING, dotted) never changes whether it is redacted", () => {
+    const word = fc.stringMatching(/^[a-z]{2,5}$/);
+    const cap = (w: string) => w[0]!.toUpperCase() + w.slice(1);
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 4 }), fc.array(word, { minLength: 1, maxLength: 2 }), (words, redactWords) => {
+        const matches = keyMatcher([redactWords.join("_")]);
+        const styles = [words.join("_"), words.join("-"), words[0]! + words.slice(1).map(cap).join(""), words.join("_").toUpperCase(), words.join("."), words.map(cap).join("")];
+        const answers = styles.map((k) => matches(k));
+        expect(new Set(answers).size, styles.join(" ")).toBe(1);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

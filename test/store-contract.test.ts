@@ -442,6 +442,62 @@ function contract(name: string, make: () => MakeStore, keepsReservations = true)
         expect(await r.store.getApproval("nope")).toBeUndefined();
       });
 
+      describe("listApprovals", () => {
+        const list = async (r: Rig, limit = 1000) => {
+          expect(typeof r.store.listApprovals).toBe("function");
+          return Promise.resolve(r.store.listApprovals!({ limit }));
+        };
+
+        it("lists pending, approved and rejected approvals that have not expired, oldest first, approvers round-tripped", async () => {
+          const r = rig();
+          expect(await list(r)).toStrictEqual({ now: r.t, approvals: [], truncated: false });
+          const roles = { kind: "roles" as const, roles: ["security", "admin"] };
+          const a1 = approvalFor("h1", "ap-1");
+          await reserve(r, { counters: [], approval: { ...a1, create: { ...a1.create, approvers: roles } } });
+          r.advance(10);
+          await reserve(r, { counters: [], approval: approvalFor("h2", "ap-2", "bob") });
+          r.advance(10);
+          await reserve(r, { counters: [], approval: approvalFor("h3", "ap-3", "carol") });
+          await r.store.decideApproval("ap-2", { approve: true, approver: "dave", allowSelf: false });
+          await r.store.decideApproval("ap-3", { approve: false, approver: "dave", allowSelf: false });
+          const got = await list(r);
+          expect(got.now).toBe(r.t);
+          expect(got.truncated).toBe(false);
+          expect(got.approvals.map((a) => [a.id, a.status])).toEqual([["ap-1", "pending"], ["ap-2", "approved"], ["ap-3", "rejected"]]);
+          expect(got.approvals[0]).toStrictEqual(await r.store.getApproval("ap-1"));
+          expect(got.approvals[0]!.approvers).toStrictEqual(roles);
+          expect(got.approvals[0]!.arguments).toStrictEqual(a1.create.arguments);
+        });
+
+        it("leaves out an approval once consumed, and one that has expired (even within its key's grace)", async () => {
+          const r = rig();
+          await reserve(r, { counters: [], approval: approvalFor("h1", "ap-1", "alice", 1_000) });
+          await reserve(r, { counters: [], approval: approvalFor("h2", "ap-2", "bob", 60_000) });
+          await r.store.decideApproval("ap-2", { approve: true, approver: "dave", allowSelf: false });
+          expect((await list(r)).approvals.map((a) => a.id)).toEqual(["ap-1", "ap-2"]);
+          expect(await reserve(r, { counters: [], approval: approvalFor("h2", "ap-x", "bob") })).toMatchObject({ status: "ok", approvalId: "ap-2" });
+          expect((await list(r)).approvals.map((a) => a.id)).toEqual(["ap-1"]);
+          r.advance(1_000); // ap-1 expired; its key lives on for the grace
+          expect(await r.store.getApproval("ap-1")).toMatchObject({ status: "pending" });
+          expect(await list(r)).toStrictEqual({ now: r.t, approvals: [], truncated: false });
+          r.advance(5_000);
+          expect(await list(r)).toStrictEqual({ now: r.t, approvals: [], truncated: false });
+        });
+
+        it("answers at most `limit`, the oldest, and says it truncated", async () => {
+          const r = rig();
+          for (let i = 0; i < 5; i++) {
+            await reserve(r, { counters: [], approval: approvalFor(`h${i}`, `ap-${i}`) });
+            r.advance(1);
+          }
+          const got = await list(r, 3);
+          expect(got.approvals.map((a) => a.id)).toEqual(["ap-0", "ap-1", "ap-2"]);
+          expect(got.truncated).toBe(true);
+          expect((await list(r, 5)).truncated).toBe(false);
+          expect(await list(r, 0)).toMatchObject({ approvals: [], truncated: true });
+        });
+      });
+
       it("checks idempotency before the approval", async () => {
         const r = rig();
         const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
@@ -481,6 +537,7 @@ type Op =
   | { kind: "settle"; adjustments: { pick: number; delta: number; stale: boolean }[]; idem: { key: string; token: string; action: "commit" | "rollback" } | null }
   | { kind: "decide"; pick: number; approve: boolean; approver: string; allowSelf: boolean }
   | { kind: "get"; pick: number }
+  | { kind: "list"; limit: number }
   | { kind: "cancel"; pick: number }
   | { kind: "advance"; ms: number };
 
@@ -521,6 +578,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("get" as const), pick: fc.nat(5) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("list" as const), limit: fc.nat(3) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("cancel" as const), pick: fc.nat(8) }) },
   {
     weight: 3,
@@ -589,6 +647,9 @@ async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, op
       case "get":
         await both((s) => s.getApproval(idAt(op.pick)));
         break;
+      case "list":
+        await both((s) => s.listApprovals!({ limit: op.limit }));
+        break;
       case "cancel":
         await both((s) => s.cancel!(reservationAt(op.pick), 4_000));
         break;
@@ -632,7 +693,8 @@ describe.skipIf(!runRedis)("RedisStore", () => {
       await store.settle({ adjustments: [{ key: "s", mode: "counter", limit: 5, windowMs: 0, ttlMs: 30_000, window: 0, delta: 1 }] });
       t += 10;
       const keys = (await admin.keys(`${p}*`)).sort();
-      expect(keys).toEqual([`${p}a:ap-1`, `${p}a:ap-2`, `${p}ab:h1`, `${p}ab:h2`, `${p}b:b`, `${p}b:c`, `${p}b:s`, `${p}b:w`, `${p}i:k`].sort());
+      // `al:`: the approval index listApprovals reads (it lives as long as its latest approval).
+      expect(keys).toEqual([`${p}a:ap-1`, `${p}a:ap-2`, `${p}ab:h1`, `${p}ab:h2`, `${p}al:`, `${p}b:b`, `${p}b:c`, `${p}b:s`, `${p}b:w`, `${p}i:k`].sort());
       for (const k of keys) {
         const ttl = await admin.pttl(k);
         expect(ttl, k).toBeGreaterThan(0);
@@ -644,6 +706,8 @@ describe.skipIf(!runRedis)("RedisStore", () => {
       expect(await admin.pttl(`${p}b:w`)).toBeGreaterThan(25_000);
       expect(await admin.pttl(`${p}a:ap-1`)).toBeGreaterThan(55_000);
       expect(await admin.pttl(`${p}a:ap-1`)).toBeLessThanOrEqual(61_000);
+      expect(await admin.pttl(`${p}al:`)).toBeGreaterThan(55_000);
+      expect(await admin.pttl(`${p}al:`)).toBeLessThanOrEqual(61_000);
     } finally {
       await store.close();
     }

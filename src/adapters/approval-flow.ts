@@ -39,7 +39,7 @@ const MAX_SHOWN = 4000;
 export async function askCallerToApprove(input: AskInput): Promise<RelayOutcome> {
   const { engine, authorization: auth, request, caller } = input;
   const approval = auth.approval;
-  const approvers = (auth.decision as { approvers?: { kind?: string } }).approvers;
+  const approvers = auth.decision.approvers;
   if (approval === undefined || approvers?.kind !== "caller") return auth;
   let shown: string;
   try {
@@ -68,7 +68,7 @@ export async function askCallerToApprove(input: AskInput): Promise<RelayOutcome>
   const approver = caller.principal.id ?? "caller";
   if (r.action === "accept" && r.content?.approve === true) {
     try {
-      await engine.approve(approval.id, { approver, principal: caller.principal } as Parameters<Engine["approve"]>[1]);
+      await engine.approve(approval.id, { approver, principal: caller.principal });
     } catch (err) {
       return { effect: "deny", reasons: [{ code: "approval_invalid", message: `the approval given at the client could not be recorded: ${(err as Error)?.message ?? String(err)}` }] };
     }
@@ -76,7 +76,7 @@ export async function askCallerToApprove(input: AskInput): Promise<RelayOutcome>
   }
   if (r.action === "accept" || r.action === "decline" || r.action === "cancel") {
     try {
-      await engine.reject(approval.id, { approver, principal: caller.principal } as Parameters<Engine["reject"]>[1]);
+      await engine.reject(approval.id, { approver, principal: caller.principal });
     } catch {
       // the approval stays pending and expires
     }

@@ -43,7 +43,8 @@ import {
   type JsonRpcResult,
 } from "../mcp/index.js";
 import type { AuditSink } from "../audit/index.js";
-import type { TokenCounter, SpanHandle, Telemetry } from "./relay-hooks.js";
+import type { TokenCounter } from "./tokens.js";
+import type { SpanHandle, Telemetry } from "./telemetry.js";
 import { idKey, isOwnId, ownIds } from "./ids.js";
 import { AuditTrail, type RelayOutcome } from "./audit-trail.js";
 import { askCallerToApprove, clientCanElicit } from "./approval-flow.js";
@@ -66,7 +67,10 @@ export interface EnforcerOptions {
   auditFailOpen?: boolean;
   /** Decide, audit and trace, but forward everything (also when the policy says `mode shadow`). */
   shadow?: boolean;
+  /** Spans and metrics (`createTelemetry()`); none: no tracing. */
   telemetry?: Telemetry;
+  /** How the client is connected, for `network.transport` on spans: `pipe` (stdio) or `tcp` (HTTP). */
+  transport?: "pipe" | "tcp";
   /** Counts the tokens of arguments and results for `limit tokens` budgets. */
   tokens?: TokenCounter;
   /** The upstream's name for `server.name` and server blocks (unless `identify` gives one). */
@@ -290,6 +294,10 @@ class Relay implements Enforcer {
       method: msg.method,
       target: request.tool ?? request.prompt ?? request.resource,
       tool: request.tool,
+      prompt: request.prompt,
+      resourceUri: request.resource,
+      meta: (msg.params as { _meta?: unknown } | undefined)?._meta,
+      transport: this.#o.transport,
       sessionId: caller.session?.id,
       requestId: msg.id,
       server: caller.server?.name,
@@ -397,7 +405,7 @@ class Relay implements Enforcer {
   // ───────────────────────── from the server ─────────────────────────
 
   async fromServerText(text: string): Promise<void> {
-    await this.#fromServerClassified(parseServerText(typeof text === "string" ? text : String(text), this.#maxServer), undefined, text);
+    await this.#fromServerClassified(parseMessageText(typeof text === "string" ? text : String(text), { maxBytes: this.#maxServer }), undefined, text);
   }
 
   async fromServer(message: unknown, options?: SendOptions): Promise<void> {
@@ -638,19 +646,4 @@ function positive(v: unknown, d: number, what: string): number {
   if (v === undefined) return d;
   if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new TypeError(`createEnforcer: \`${what}\` must be a whole number above 0`);
   return v;
-}
-
-/**
- * A server's message as text: plain JSON.parse under a size bound (the server is trusted more than the
- * client, and its results can be large), then the same classification.
- */
-function parseServerText(text: string, maxBytes: number): Classified {
-  if (text.length > maxBytes || Buffer.byteLength(text) > maxBytes) return { kind: "invalid", error: errorResponse(null, MCP_ERROR_CODES.MESSAGE_TOO_LARGE, `a message from the server is over ${maxBytes} bytes`) };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { kind: "invalid", error: errorResponse(null, MCP_ERROR_CODES.PARSE_ERROR, `a message from the server is not JSON: ${(err as Error).message}`) };
-  }
-  return classifyMessage(value);
 }

@@ -31,7 +31,7 @@ function get(o: unknown, k: string): unknown {
   }
 }
 
-function isArray(v: unknown): boolean {
+function isArray(v: unknown): v is unknown[] {
   try {
     return Array.isArray(v);
   } catch {
@@ -42,7 +42,7 @@ function isArray(v: unknown): boolean {
 function list(v: unknown): unknown[] {
   try {
     if (!isArray(v)) return [];
-    const n = Math.min(v.length, MAX_ITEMS);
+    const n = Math.min((v as readonly unknown[]).length, MAX_ITEMS);
     const out: unknown[] = [];
     for (let i = 0; i < n; i++) out.push(get(v, String(i)));
     return out;

@@ -15,7 +15,10 @@
  *   write cut short), is refused with a message that says to verify and rotate the file: continuing would
  *   fork the chain or bury the damage. Only the last line is read (the rest: `mcppolicy audit verify`).
  * - Appends are serialised: `append` is synchronous, so two calls can never interleave their bytes.
- *   One writer per file: two sinks (or processes) on one file would fork the chain.
+ *   One writer per file: two sinks (or processes) on one file would fork the chain, so a second
+ *   JsonlAuditSink on a file this process already has open (same device and inode, whatever the path
+ *   spelling) is refused until the first is closed: share one sink between connections. Other processes
+ *   are not detected (verify reports the fork).
  * - Files are created with mode 0600 (records hold arguments). A character device (`/dev/stderr`) is
  *   accepted and starts a new chain (nothing to read back); a directory, FIFO or socket is refused.
  */
@@ -37,6 +40,9 @@ export class AuditUnavailableError extends Error {
     super(message, options);
   }
 }
+
+/** Regular files open in this process, by `dev:ino`: one sink per file. */
+const OPEN_FILES = new Set<string>();
 
 /** The longest last line read back when opening (a record holds at most a few MiB of arguments). */
 const MAX_TAIL_BYTES = 64 * 1024 * 1024;
@@ -61,6 +67,7 @@ export class JsonlAuditSink implements AuditSink {
   /** Bytes of the file as far as this sink knows (regular files): where to cut a failed write back to. */
   #size: number;
   #broken: string | undefined;
+  #identity: string | undefined;
 
   constructor(path: string, options?: JsonlAuditSinkOptions) {
     this.path = path;
@@ -82,8 +89,14 @@ export class JsonlAuditSink implements AuditSink {
       const st = fstatSync(fd);
       refuseKind(path, st);
       this.#regular = st.isFile();
+      if (this.#regular) {
+        const identity = `${st.dev}:${st.ino}`;
+        if (OPEN_FILES.has(identity)) throw new AuditUnavailableError(`audit log ${path} is already open in this process: share one JsonlAuditSink (two writers would fork the chain)`);
+        this.#identity = identity;
+      }
       this.#size = this.#regular ? st.size : 0;
       this.#chain = new AuditChain(this.#regular ? lastRecord(fd, st.size, path) : undefined);
+      if (this.#identity) OPEN_FILES.add(this.#identity);
     } catch (e) {
       closeSync(fd);
       throw e instanceof AuditUnavailableError ? e : new AuditUnavailableError(`cannot open audit log ${path}: ${errno(e)}`, { cause: e });
@@ -131,6 +144,8 @@ export class JsonlAuditSink implements AuditSink {
   close(): void {
     const fd = this.#fd;
     this.#fd = undefined;
+    if (this.#identity) OPEN_FILES.delete(this.#identity);
+    this.#identity = undefined;
     if (fd !== undefined) closeSync(fd);
   }
 }

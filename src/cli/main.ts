@@ -12,6 +12,8 @@ import { closest } from "../diagnostics/suggest.js";
 import { EXIT, UsageError, wantsHelp } from "./args.js";
 import { err, out } from "./io.js";
 import { AUDIT_HELP } from "./audit-help.js";
+import { APPROVALS_HELP } from "./approvals-help.js";
+import { PROXY_HELP } from "./proxy-help.js";
 
 const MAIN_HELP = `mcppolicy — check, evaluate, test and analyse .mcppolicy policies for MCP servers
 
@@ -25,6 +27,8 @@ Commands:
   analyze <policy>              find dead rules; who may call what (--can, --who, --principal)
   test [file-or-dir]...         run policy test files (*.test.yaml) and report rule coverage
   audit verify <file>           verify an audit log's hash chain
+  approvals list|approve|reject  approval requests in the shared store, decided out of band
+  proxy --policy F -- CMD...    run the stdio MCP server CMD behind the policy (an enforcing proxy)
 
 Options:
   -h, --help                    show help (also: mcppolicy <command> --help)
@@ -173,6 +177,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   analyze: { help: ANALYZE_HELP, load: () => import("./analyze.js") },
   test: { help: TEST_HELP, load: () => import("./test.js") },
   audit: { help: AUDIT_HELP, load: () => import("./audit.js") },
+  approvals: { help: APPROVALS_HELP, load: () => import("./approvals.js") },
+  proxy: { help: PROXY_HELP, load: () => import("./proxy.js") },
 };
 
 function commandOf(name: string): Command | undefined {

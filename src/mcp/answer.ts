@@ -15,6 +15,7 @@
  */
 import type { Reason } from "../contract/decision.js";
 import { MCP_ERROR_CODES } from "./errors.js";
+import { faultText } from "./fault.js";
 import { errorResponse, isJsonRpcId, type JsonRpcErrorResponse, type JsonRpcRequest, type JsonRpcResult } from "./jsonrpc.js";
 
 export interface Outcome {
@@ -83,7 +84,7 @@ export function answerFor(message: JsonRpcRequest, outcome: Outcome): JsonRpcRes
     const budget = effect === "deny" && reasons.length > 0 && reasons.every((r) => r.code === "budget_exceeded");
     return errorResponse(id, budget ? MCP_ERROR_CODES.BUDGET_EXCEEDED : MCP_ERROR_CODES.POLICY_DENIED, text, data);
   } catch (err) {
-    const text = `the decision could not be read: ${String((err as Error)?.message ?? err)}`;
+    const text = `the decision could not be read: ${faultText(err)}`;
     return errorResponse(id, MCP_ERROR_CODES.POLICY_DENIED, `denied by policy: ${text}`, { effect: "deny", reasons: [{ code: "internal_error", message: text }] });
   }
 }

@@ -19,6 +19,7 @@
  */
 import { parseRequestJson, RequestJsonError } from "../eval/request-json.js";
 import { MCP_ERROR_CODES } from "./errors.js";
+import { faultText } from "./fault.js";
 
 export type JsonRpcId = string | number;
 export interface JsonRpcRequest { jsonrpc: "2.0"; id: JsonRpcId; method: string; params?: Record<string, unknown> }
@@ -58,7 +59,7 @@ export function isJsonRpcId(v: unknown): v is JsonRpcId {
 export function errorResponse(id: JsonRpcId | null, code: number, message: string, data?: unknown): JsonRpcErrorResponse {
   const error: JsonRpcErrorResponse["error"] = {
     code: typeof code === "number" && Number.isInteger(code) ? code : MCP_ERROR_CODES.INTERNAL_ERROR,
-    message: typeof message === "string" ? message : String(message),
+    message: typeof message === "string" ? message : faultText({ message: safeString(message) }),
   };
   if (data !== undefined) error.data = data;
   return { jsonrpc: "2.0", id: isJsonRpcId(id) ? id : null, error };
@@ -100,7 +101,7 @@ export function parseMessageText(text: string, options?: ParseMessageOptions): C
     try {
       value = parseRequestJson(text, { maxLength: text.length, maxDepth: MAX_MESSAGE_DEPTH });
     } catch (err) {
-      const raw = err instanceof RequestJsonError ? err.message : describe(err);
+      const raw = err instanceof RequestJsonError ? err.message : faultText(err);
       // A duplicate key is quoted in the problem: bounded, so an answer never echoes a huge key back.
       const problem = raw.length > 300 ? `${raw.slice(0, 300)}...` : raw;
       // Well-formed JSON that two parsers could read as two messages, or too deep to read: refused as a message.
@@ -109,7 +110,7 @@ export function parseMessageText(text: string, options?: ParseMessageOptions): C
     }
     return classifyData(value);
   } catch (err) {
-    return invalid(null, MCP_ERROR_CODES.INTERNAL_ERROR, `the message could not be read: ${describe(err)}`);
+    return invalid(null, MCP_ERROR_CODES.INTERNAL_ERROR, `the message could not be read: ${faultText(err)}`);
   }
 }
 
@@ -121,7 +122,7 @@ export function classifyMessage(value: unknown): Classified {
     if ("fault" in data) return invalid(null, MCP_ERROR_CODES.INVALID_REQUEST, `the message is not JSON data: ${data.fault}`);
     return classifyData(data.value);
   } catch (err) {
-    return invalid(null, MCP_ERROR_CODES.INVALID_REQUEST, `the message could not be read: ${describe(err)}`);
+    return invalid(null, MCP_ERROR_CODES.INVALID_REQUEST, `the message could not be read: ${faultText(err)}`);
   }
 }
 
@@ -248,7 +249,15 @@ function jsonData(root: unknown): { value: unknown } | { fault: string } {
     return { value: copy(root, 0) };
   } catch (err) {
     if (err instanceof Fault) return { fault: err.fault };
-    return { fault: `it could not be read (${describe(err)})` };
+    return { fault: `it could not be read (${faultText(err)})` };
+  }
+}
+
+function safeString(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return "an unreadable message";
   }
 }
 
@@ -257,10 +266,3 @@ function shown(k: string): string {
   return k.length > 100 ? `${k.slice(0, 100)}...` : k;
 }
 
-function describe(err: unknown): string {
-  try {
-    return String((err as Error)?.message ?? err);
-  } catch {
-    return "unreadable error";
-  }
-}

@@ -17,6 +17,7 @@ import { METHOD_ROWS, isMethod, type Method } from "../contract/methods.js";
 import type { ClientInfo, PolicyRequest, Principal, ServerInfo, SessionFacts } from "../contract/request.js";
 import { DEFAULT_ANNOTATIONS, type ToolCatalog } from "./catalog.js";
 import { MCP_ERROR_CODES } from "./errors.js";
+import { faultText } from "./fault.js";
 import { errorResponse, type JsonRpcErrorResponse, type JsonRpcRequest } from "./jsonrpc.js";
 
 export interface Caller {
@@ -98,7 +99,7 @@ export function toPolicyRequest(
   } catch (err) {
     return {
       kind: "refuse",
-      error: errorResponse(id, MCP_ERROR_CODES.INTERNAL_ERROR, `the request could not be read: ${String((err as Error)?.message ?? err)}`),
+      error: errorResponse(id, MCP_ERROR_CODES.INTERNAL_ERROR, `the request could not be read: ${faultText(err)}`),
     };
   }
 }

@@ -13,7 +13,7 @@
 import type { Estimate } from "./budget-plan.js";
 import type { ResolvedUrl } from "../eval/resolve.js";
 import type { IdempotencyState } from "./store/store.js";
-import type { Decision, Effect, Reason } from "../contract/index.js";
+import type { Approvers, Decision, Effect, Reason } from "../contract/index.js";
 
 /**
  * The effect to enforce. `replay`: an earlier call with the same idempotency key (same principal, session
@@ -59,6 +59,8 @@ export interface PendingApproval {
   expiresAt: number;
   /** Whether this call created the request (false: it was already pending). */
   created: boolean;
+  /** Who may approve it (the policy's `by ...`): `caller` lets the caller approve its own call. */
+  approvers: Approvers;
 }
 
 /**

@@ -28,7 +28,8 @@ import { MemoryStore } from "./store/memory.js";
 import { RESERVATION_TTL_MS, type ApprovalRecord, type Store } from "./store/store.js";
 import type { ResolveOptions } from "../eval/resolve.js";
 import { withTimeout } from "../eval/timeout.js";
-import type { PolicyRequest, Reason } from "../contract/index.js";
+import type { PolicyRequest, Principal, Reason } from "../contract/index.js";
+import { LIMITS } from "../source/limits.js";
 import { newCallContext, type CallContext, type AuthorizeOptions, type EngineEnv, type Loaded, type Phase } from "./phases/context.js";
 import { DEFAULT_PIPELINE, pipeline, runCall, runResult, type Pipeline } from "./phases/pipeline.js";
 
@@ -64,11 +65,22 @@ export interface EngineOptions {
   dns?: ResolveOptions | true;
 }
 
-export type ApprovalHookAnswer = { approver: string } | false | void | undefined;
+export type ApprovalHookAnswer = { approver: string; principal?: Principal } | false | void | undefined;
+
+/**
+ * Who decides an approval: `approver` names them (defaults to `principal.id`); `principal` is needed for
+ * `by role ...` approvals (their roles are resolved by the policy); `via` says how (`client`: the caller
+ * through MCP elicitation; `cli`; free text), for the host's records.
+ */
+export interface ApproveBy {
+  approver?: string;
+  principal?: Principal;
+  via?: string;
+}
 
 export class ApprovalError extends Error {
   override name = "ApprovalError";
-  constructor(readonly status: "unknown" | "expired" | "not_pending" | "self_approval" | "invalid" | "unavailable", message: string) {
+  constructor(readonly status: "unknown" | "expired" | "not_pending" | "self_approval" | "not_authorized" | "invalid" | "unavailable", message: string) {
     super(message);
   }
 }
@@ -177,7 +189,7 @@ export class Engine {
         return "rejected";
       }
       if (answer && typeof answer === "object" && typeof answer.approver === "string") {
-        await this.approve(a.id, { approver: answer.approver });
+        await this.approve(a.id, answer.principal === undefined ? { approver: answer.approver } : { approver: answer.approver, principal: answer.principal });
         return "approved";
       }
     } catch {
@@ -203,13 +215,26 @@ export class Engine {
     }
   }
 
-  /** Approve a pending approval request: the same call (same principal, tool, arguments, policy version) may then go through once. */
-  async approve(id: string, by: { approver: string }): Promise<ApprovalRecord> {
+  /**
+   * Approve a pending approval request: the same call (same principal, tool, arguments, policy version)
+   * may then go through once. Who may approve is the policy's (`approvers` on the record):
+   * - `others` (no `by`): anyone but the caller, unless `allowSelfApproval`;
+   * - `caller`: anyone, the caller included (its own call, e.g. through the client's elicitation);
+   * - `roles`: an approver whose `principal` (required; its id must be `approver` when both are given)
+   *   holds one of the roles as the engine's current policy resolves them (`policy.rolesOf`: derived roles
+   *   count), and who is not the caller, whatever `allowSelfApproval` says (four eyes).
+   * Throws `ApprovalError` (`not_authorized`, `self_approval`, `unknown`, `expired`, `not_pending`, ...).
+   */
+  async approve(id: string, by: ApproveBy): Promise<ApprovalRecord> {
     return this.#decide(id, by, true);
   }
 
-  /** Reject a pending approval request: the call it was for is denied until the request expires. */
-  async reject(id: string, by: { approver: string }): Promise<ApprovalRecord> {
+  /**
+   * Reject a pending approval request: the call it was for is denied until the request expires. The
+   * caller may reject its own request only where it could approve it (`caller`, or `allowSelfApproval`
+   * with `others`); rejecting needs no role (refusing is always safe).
+   */
+  async reject(id: string, by: ApproveBy): Promise<ApprovalRecord> {
     return this.#decide(id, by, false);
   }
 
@@ -219,14 +244,52 @@ export class Engine {
     return this.#timeout(this.store.getApproval(id));
   }
 
-  async #decide(id: string, by: { approver: string }, approve: boolean): Promise<ApprovalRecord> {
-    if (typeof id !== "string" || id === "") throw new ApprovalError("invalid", "an approval id must be a non-empty string");
-    const approver = by?.approver;
-    if (typeof approver !== "string" || approver === "") throw new ApprovalError("invalid", "`approver` must be a non-empty string naming who decided");
+  /**
+   * The approvals that have not expired (pending, approved and not yet used, rejected), oldest first, at
+   * most LIMITS.maxListedApprovals (1000; `truncated` says when there were more); `status` keeps one kind.
+   * Throws `ApprovalError("unavailable")` when the store cannot list (a host's store without
+   * `listApprovals`) or fails.
+   */
+  async listApprovals(query: { status?: ApprovalRecord["status"] } = {}): Promise<{ approvals: ApprovalRecord[]; truncated: boolean }> {
+    const list = this.store.listApprovals;
+    if (typeof list !== "function") throw new ApprovalError("unavailable", "this store cannot list approvals (it has no `listApprovals`)");
+    const status = query?.status;
+    if (status !== undefined && status !== "pending" && status !== "approved" && status !== "rejected") throw new ApprovalError("invalid", "`status` must be pending, approved or rejected");
     let out;
     try {
-      out = await this.#timeout(this.store.decideApproval(id, { approve, approver, allowSelf: this.options.allowSelfApproval }));
+      out = await this.#timeout(list.call(this.store, { limit: LIMITS.maxListedApprovals }));
     } catch (err) {
+      throw new ApprovalError("unavailable", `the approval store is unavailable: ${(err as Error)?.message ?? String(err)}`);
+    }
+    const approvals = status === undefined ? [...out.approvals] : out.approvals.filter((a) => a.status === status);
+    return { approvals, truncated: out.truncated };
+  }
+
+  async #decide(id: string, by: ApproveBy, approve: boolean): Promise<ApprovalRecord> {
+    if (typeof id !== "string" || id === "") throw new ApprovalError("invalid", "an approval id must be a non-empty string");
+    const principal = by?.principal;
+    if (principal !== undefined && (typeof principal !== "object" || principal === null || typeof principal.id !== "string" || principal.id === "")) {
+      throw new ApprovalError("invalid", "`principal` must be a principal object with a non-empty `id`");
+    }
+    const approver = by?.approver ?? principal?.id;
+    if (typeof approver !== "string" || approver === "") throw new ApprovalError("invalid", "`approver` must be a non-empty string naming who decided");
+    if (principal !== undefined && principal.id !== approver) throw new ApprovalError("invalid", `\`approver\` (\`${approver}\`) is not the principal's id (\`${principal.id}\`)`);
+    let allowSelf = this.options.allowSelfApproval;
+    let out;
+    try {
+      // Who may decide is read from the record (it never changes after creation), then the store decides
+      // atomically (it alone knows the status, and refuses self approval when `allowSelf` is false).
+      const rec = await this.#timeout(this.store.getApproval(id));
+      const approvers = rec?.approvers ?? { kind: "others" as const };
+      if (rec && approvers.kind === "caller") allowSelf = true;
+      if (rec && approvers.kind === "roles") {
+        allowSelf = false;
+        // Refusing is always safe: only approving needs the role.
+        if (approve && approver !== rec.principal) this.#checkRoles(id, approver, principal, approvers.roles);
+      }
+      out = await this.#timeout(this.store.decideApproval(id, { approve, approver, allowSelf }));
+    } catch (err) {
+      if (err instanceof ApprovalError) throw err;
       throw new ApprovalError("unavailable", `the approval store is unavailable: ${(err as Error)?.message ?? String(err)}`);
     }
     switch (out.status) {
@@ -241,6 +304,16 @@ export class Engine {
         throw new ApprovalError("not_pending", `approval request \`${id}\` was already ${out.approval!.status}`);
       case "self_approval":
         throw new ApprovalError("self_approval", `\`${approver}\` cannot decide an approval for its own call`);
+    }
+  }
+
+  /** `by role ...`: the approver's principal must hold one of `roles` as the policy resolves them. */
+  #checkRoles(id: string, approver: string, principal: Principal | undefined, roles: readonly string[]): void {
+    const need = roles.length === 0 ? "no role can decide it (the policy's blocks named disjoint roles)" : `it needs a principal holding ${roles.map((r) => `\`${r}\``).join(" or ")}`;
+    if (principal === undefined) throw new ApprovalError("not_authorized", `approval request \`${id}\` is decided by role: ${need}; pass the approver's principal`);
+    const held = this.policy.rolesOf(principal, { time: Date.now() });
+    if (!roles.some((r) => held.includes(r))) {
+      throw new ApprovalError("not_authorized", `\`${approver}\` may not decide approval request \`${id}\`: ${need}${held.length > 0 ? ` (holds ${held.map((r) => `\`${r}\``).join(", ")})` : " (holds no role)"}`);
     }
   }
 

@@ -1,6 +1,7 @@
 /**
  * Hard limits on what the compiler accepts, so that no input can make it hang or blow the stack.
- * Each limit has its own diagnostic (E0004, E0005, E0108, E0302).
+ * Each limit has its own diagnostic (E0004, E0005, E0108, E0302). The runtime's bounds on what a store
+ * answers are named here too (`maxListedApprovals`).
  */
 export const LIMITS = {
   /** Source text per file, in UTF-16 units. */
@@ -13,4 +14,6 @@ export const LIMITS = {
   maxImports: 64,
   /** Bytes read from any one file (policy, import, JSON Schema, test or request file); see source/files.ts. */
   maxFileBytes: 4 * 1024 * 1024,
+  /** Runtime: approvals one `listApprovals` answers at most (engine.listApprovals, `mcppolicy approvals list`). */
+  maxListedApprovals: 1000,
 } as const;

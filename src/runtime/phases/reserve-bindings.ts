@@ -42,7 +42,17 @@ export function approvalFor(ctx: CallContext, env: EngineEnv): { approval: Appro
     approval: {
       binding,
       ttlMs: env.settings.approvalTtlMs,
-      create: { id, binding, principal, tool, ...(request.server?.name !== undefined && { server: request.server.name }), policyVersion: version, arguments: ctx.loaded.policy.redact(request.arguments ?? {}) },
+      create: {
+        id,
+        binding,
+        principal,
+        tool,
+        ...(request.server?.name !== undefined && { server: request.server.name }),
+        policyVersion: version,
+        arguments: ctx.loaded.policy.redact(request.arguments ?? {}),
+        // Who may approve: the policy's `by ...` (engine.approve checks it); `others` when not said.
+        approvers: ctx.decision?.approvers ?? { kind: "others" },
+      },
     },
   };
 }

@@ -124,7 +124,7 @@ function answered(ctx: CallContext, env: EngineEnv, request: ReserveRequest, dec
     }
     case "approval_pending": {
       const a = result.approval;
-      const pending: PendingApproval = { id: a.id, expiresAt: a.expiresAt, created: result.created };
+      const pending: PendingApproval = { id: a.id, expiresAt: a.expiresAt, created: result.created, approvers: a.approvers ?? { kind: "others" } };
       const pendingOutcome = (): void => {
         const message = `\`${a.tool}\` needs approval: approval \`${a.id}\` is pending until ${new Date(a.expiresAt).toISOString()}`;
         end(ctx, { effect: "require_approval", reasons: [...decision.reasons.filter((r) => r.code !== "approval_required"), { code: "approval_required", rule: `tool:${a.tool}/approval`, message }], decision, approval: pending });

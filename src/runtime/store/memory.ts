@@ -10,6 +10,7 @@ import {
   TTL_GRACE_MS,
   windowAt,
   windowEnd,
+  type ApprovalList,
   type ApprovalRecord,
   type ApproveOutcome,
   type IdempotencyState,
@@ -235,6 +236,16 @@ export class MemoryStore implements Store {
 
   getApproval(id: string): ApprovalRecord | undefined {
     return this.live(this.approvals, KEYS.approval(id), this.now())?.value;
+  }
+
+  /** The live approvals, oldest first, at most `limit` (the map is the index: no extra key). */
+  listApprovals(query: { limit: number }): ApprovalList {
+    const now = this.now();
+    const limit = Math.max(0, Math.floor(query?.limit ?? 0));
+    const all: Item<ApprovalRecord>[] = [];
+    for (const item of this.approvals.values()) if (item.expiresAt > now && item.value.expiresAt > now) all.push(item);
+    all.sort((a, b) => a.expiresAt - b.expiresAt || (a.value.id < b.value.id ? -1 : a.value.id > b.value.id ? 1 : 0));
+    return { now, approvals: all.slice(0, limit).map((i) => i.value), truncated: all.length > limit };
   }
 
   close(): void {

@@ -13,6 +13,7 @@
  *   here, so arguments round-trip exactly), binding, principal, createdAt, expiresAt, status,
  *   approver, decidedAt, e
  * - `ab:<hash>` hash: id, e
+ * - `al:` sorted set: approval ids scored by their `a:` key's expiry `e` (listApprovals' index)
  * - `i:<key>` hash: f = fingerprint, t = the owner's token, s = state (pending | committed | rolled_back), e
  * - `r:<id>` string (one SET, one GET: it is written on every reserve): five fields joined by "\n":
  *   state (`p` pending | `c` cancelled), e, the windows ("1,2,3"), the counters exactly as the client sent
@@ -84,6 +85,16 @@ local function putReservation(key, state, at, w, counters, ik)
   end
 end
 
+-- The approval index (listApprovals): a sorted set of ids scored by their key's expiry, pruned of
+-- expired entries, living as long as its latest entry.
+local function indexApproval(id, gone)
+  local ix = P .. 'al:'
+  redis.call('ZREMRANGEBYSCORE', ix, '-inf', fmt(now))
+  redis.call('ZADD', ix, fmt(gone), id)
+  local last = redis.call('ZRANGE', ix, -1, -1, 'WITHSCORES')
+  expire(ix, tonumber(last[2]))
+end
+
 -- An approval as answered to the client (the client rebuilds the ApprovalRecord).
 local function out(a)
   return { rec = a.rec, createdAt = a.createdAt, expiresAt = a.expiresAt, status = a.status,
@@ -137,6 +148,7 @@ if ap then
     expire(ak, gone)
     redis.call('HSET', bk, 'e', fmt(gone), 'id', ap.id)
     expire(bk, gone)
+    indexApproval(ap.id, gone)
     return cjson.encode({ s = 'approval_pending', now = N, approval = out(created), created = true })
   end
   if rec.status == 'pending' then
@@ -201,6 +213,7 @@ local w = table.concat(ws, ',')
 if approved then
   redis.call('DEL', P .. 'a:' .. approved.id)
   redis.call('DEL', P .. 'ab:' .. approved.binding)
+  redis.call('ZREM', P .. 'al:', approved.id)
 end
 if idem then
   local e = now + idem.ttl
@@ -315,6 +328,35 @@ a.decidedAt = fmt(now)
 -- The key keeps its expiry (HSET leaves the TTL alone).
 redis.call('HSET', key, 'status', a.status, 'approver', a.approver, 'decidedAt', a.decidedAt)
 return cjson.encode({ s = a.status, approval = out(a) })
+`;
+
+/**
+ * listApprovals: answers JSON { now, list = [approval...], more } (ARGV[3] = { limit }). Reads the index
+ * in expiry order (ties by id, as a sorted set orders them), in pages, skipping entries whose record is
+ * gone or expired, until limit + 1 are found (the last one only says there are more).
+ */
+export const LIST_APPROVALS_LUA = `${PRELUDE}
+local q = cjson.decode(ARGV[3])
+local limit = math.max(0, math.floor(tonumber(q.limit) or 0))
+local ix = P .. 'al:'
+redis.call('ZREMRANGEBYSCORE', ix, '-inf', fmt(now))
+local list, more, offset = {}, false, 0
+local page = limit + 1
+while true do
+  local ids = redis.call('ZRANGEBYSCORE', ix, '(' .. fmt(now), '+inf', 'LIMIT', offset, page)
+  if #ids == 0 then break end
+  for _, id in ipairs(ids) do
+    local a = approval(P .. 'a:' .. id)
+    if a and tonumber(a.expiresAt) > now then
+      if #list >= limit then more = true break end
+      list[#list + 1] = out(a)
+    end
+  end
+  if more or #ids < page then break end
+  offset = offset + page
+end
+-- cjson encodes an empty table as an object: the client reads a missing or empty list alike.
+return cjson.encode({ now = fmt(now), list = list, more = more })
 `;
 
 /** getApproval: answers the approval as JSON, or nil. */

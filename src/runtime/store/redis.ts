@@ -26,8 +26,8 @@
 import { createHash } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { withTimeout } from "../../eval/timeout.js";
-import { CANCEL_LUA, DECIDE_LUA, GET_APPROVAL_LUA, RESERVE_LUA, SETTLE_LUA } from "./redis-script.js";
-import { counterShape, NotSentError, type IdempotencyState, type ApprovalRecord, type ApproveOutcome, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "./store.js";
+import { CANCEL_LUA, DECIDE_LUA, GET_APPROVAL_LUA, LIST_APPROVALS_LUA, RESERVE_LUA, SETTLE_LUA } from "./redis-script.js";
+import { counterShape, NotSentError, type IdempotencyState, type ApprovalList, type ApprovalRecord, type ApproveOutcome, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "./store.js";
 
 export interface RedisStoreOptions {
   /** A client the host owns (and closes); the store uses it as configured. */
@@ -62,6 +62,7 @@ const SETTLE = script(SETTLE_LUA);
 const DECIDE = script(DECIDE_LUA);
 const GET_APPROVAL = script(GET_APPROVAL_LUA);
 const CANCEL = script(CANCEL_LUA);
+const LIST_APPROVALS = script(LIST_APPROVALS_LUA);
 
 /** One operation, from the queue to its answer. */
 interface Op {
@@ -267,6 +268,12 @@ export class RedisStore implements Store {
   async getApproval(id: string): Promise<ApprovalRecord | undefined> {
     const answer = await this.run(GET_APPROVAL, id);
     return answer === null || answer === undefined ? undefined : approvalOf(JSON.parse(String(answer)) as RawApproval);
+  }
+
+  async listApprovals(query: { limit: number }): Promise<ApprovalList> {
+    const r = JSON.parse(String(await this.run(LIST_APPROVALS, JSON.stringify({ limit: query?.limit ?? 0 })))) as { now: string; list?: RawApproval[] | Record<string, never>; more?: boolean };
+    const list = Array.isArray(r.list) ? r.list : [];
+    return { now: num(r.now), approvals: list.map(approvalOf), truncated: r.more === true };
   }
 
   /** Quit the client if the store created it; a host's client is left as it is. Queued operations fail unsent. */

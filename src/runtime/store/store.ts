@@ -84,8 +84,20 @@
  * second change denies, fail closed). So no call is admitted on facts older than the last record that
  * was written before its reservation. Labels a call in flight will bring are unknown until it settles:
  * issue 14 decides whether a call in flight holds its session (e.g. a pending entry written by reserve).
+ *
+ * listApprovals(q), for `engine.listApprovals` and `mcppolicy approvals list` (issue 12). q: { limit }.
+ *  1. Every approval record whose key lives and that has not expired (expiresAt > now): pending,
+ *     approved (not yet consumed) and rejected, ordered by their key's expiry (createdAt + the TTL + the
+ *     grace: oldest first when every engine uses one TTL) then id, at most `limit` of them
+ *     (LIMITS.maxListedApprovals, 1000, is the engine's cap), and `truncated: true` when there were more.
+ *  2. Change nothing but bookkeeping: an index of approval ids (`KEYS.approvalIndex`, RedisStore: a sorted
+ *     set scored by each record's key expiry, pruned of expired entries on every create and list, its
+ *     own TTL the latest expiry) is kept by reserve (step 2 adds a created record, step 4 removes the one
+ *     consumed); an entry whose record is gone is skipped.
  * ======== end of new operations ========
  */
+
+import type { Approvers } from "../../contract/decision.js";
 
 export type CounterMode = "bucket" | "counter";
 
@@ -130,6 +142,16 @@ export interface ApprovalRecord {
   readonly status: "pending" | "approved" | "rejected";
   readonly approver?: string;
   readonly decidedAt?: number;
+  /** Who may approve, from the policy's decision (`by ...`); absent (records written before): `others`. */
+  readonly approvers?: Approvers;
+}
+
+/** What `listApprovals` answers: the live approvals (see the contract above) at the store's `now`. */
+export interface ApprovalList {
+  readonly now: number;
+  readonly approvals: readonly ApprovalRecord[];
+  /** More live approvals than `limit` existed; the oldest `limit` are listed. */
+  readonly truncated: boolean;
 }
 
 export interface ReserveRequest {
@@ -191,6 +213,8 @@ export interface Store {
    * been applied, `false` otherwise. A store without it cannot refund a reserve applied after its timeout.
    */
   cancel?(reservationId: string, ttlMs: number): Promise<{ refunded: boolean }> | { refunded: boolean };
+  /** The live approvals, oldest first, at most `limit` (see the contract above). Optional: a host's own store may lack it. */
+  listApprovals?(query: { limit: number }): Promise<ApprovalList> | ApprovalList;
   /** Release connections and timers. */
   close?(): Promise<void> | void;
 }
@@ -225,6 +249,8 @@ export const RESERVATION_TTL_MS = 30_000;
 export const KEYS = {
   counter: (k: string) => `b:${k}`,
   approval: (id: string) => `a:${id}`,
+  /** The index of approval ids `listApprovals` reads (one key). */
+  approvalIndex: () => "al:",
   binding: (hash: string) => `ab:${hash}`,
   idempotency: (k: string) => `i:${k}`,
   reservation: (id: string) => `r:${id}`,
