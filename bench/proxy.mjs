@@ -14,9 +14,10 @@
 //   node bench/proxy.mjs --principal-env      the principal from MCPPOLICY_PRINCIPAL instead of --principal
 //   node bench/proxy.mjs --proxy-flag F ...   pass F to `mcppolicy proxy` (repeatable: `--proxy-flag --audit
 //                                             --proxy-flag /tmp/a.jsonl`)
-//   node bench/proxy.mjs --cpu-prof DIR       run the proxy (and the server it spawns) of the latency part
-//                                             with NODE_OPTIONS=--cpu-prof; summarize with
-//                                             `node bench/profile.mjs --summary DIR/<file>.cpuprofile`
+//   node bench/proxy.mjs --cpu-prof DIR       run the middle processes (pipe, relay, proxy) of the latency
+//                                             part under node --cpu-prof: DIR/<target>.cpuprofile, written
+//                                             when each exits; the steady state (start-up left out):
+//                                             `node bench/lib/profile-window.mjs DIR/proxy.cpuprofile`
 //   node bench/proxy.mjs --skip-cold | --skip-latency | --skip-enforcer
 //
 // Method. The client is a raw JSON-RPC line client (spawn, write lines, match answers by id), not the SDK
@@ -84,22 +85,34 @@ if (!has("--direct-only") && !(has("--skip-latency") && has("--skip-cold"))) {
   const env = { ...process.env };
   if (principalEnv) env.MCPPOLICY_PRINCIPAL = fs.readFileSync(PRINCIPAL_FILE, "utf8");
   else delete env.MCPPOLICY_PRINCIPAL;
-  // Profiles come from the latency part only (cold starts would add one profile per run).
-  let latencyEnv;
-  if (cpuProfDir) {
-    fs.mkdirSync(cpuProfDir, { recursive: true });
-    latencyEnv = { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${cpuProfDir}`.trim() };
-  }
   const args = [CLI, "proxy", "--policy", POLICY, ...(principalEnv ? [] : ["--principal", PRINCIPAL_FILE]), ...values("--proxy-flag"), "--", process.execPath, SERVER];
-  targets.push({ name: "proxy", command: process.execPath, args, env, latencyEnv });
+  targets.push({ name: "proxy", command: process.execPath, args, env });
+}
+// Profiles of the middle processes (pipe, relay, proxy), from the latency part only (cold starts would add one
+// profile per run), written as DIR/<target>.cpuprofile when each exits. Node refuses --cpu-prof in
+// NODE_OPTIONS: it goes on the middle process's own command line (the server it spawns is not profiled).
+if (cpuProfDir) {
+  fs.mkdirSync(cpuProfDir, { recursive: true });
+  for (const t of targets) if (t.name !== "direct") t.latencyArgs = ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${t.name}.cpuprofile`, ...t.args];
 }
 const MIDDLES = targets.filter((t) => t.name !== "direct");
 
 // ---- the raw JSON-RPC line client ----
+/** Every child still running: killed when the bench fails, so a broken target never leaves the run hanging. */
+const live = new Set();
+const fail = (err) => {
+  console.error(`bench/proxy.mjs: ${err?.stack ?? err}`);
+  for (const c of live) c.kill("SIGKILL");
+  process.exit(1);
+};
+process.on("unhandledRejection", fail);
+process.on("uncaughtException", fail);
 class LineClient {
-  constructor(target, env = target.env) {
+  constructor(target, args = target.args) {
     this.target = target;
-    this.child = spawn(target.command, target.args, { stdio: ["pipe", "pipe", "inherit"], env });
+    this.child = spawn(target.command, args, { stdio: ["pipe", "pipe", "inherit"], env: target.env });
+    live.add(this.child);
+    this.child.on("exit", () => live.delete(this.child));
     this.pending = new Map();
     this.nextId = 1;
     this.tail = "";
@@ -210,7 +223,7 @@ const median = (xs) => {
 
 // ---- latency ----
 async function latency() {
-  const clients = targets.map((t) => new LineClient(t, t.latencyEnv));
+  const clients = targets.map((t) => new LineClient(t, t.latencyArgs));
   for (const c of clients) await c.initialize();
   await new Promise((r) => setTimeout(r, 200)); // let a proxy finish its own start-up traffic (its tools/list)
   for (const c of clients) {
