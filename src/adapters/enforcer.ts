@@ -28,6 +28,7 @@ import {
   ToolCatalog,
   answerFor,
   classifyMessage,
+  classifyParsedJson,
   errorResponse,
   filterListResult,
   isListMethod,
@@ -206,7 +207,10 @@ class Relay implements Enforcer {
   // ───────────────────────── from the client ─────────────────────────
 
   async fromClientText(text: string, extra?: unknown): Promise<void> {
-    await this.#fromClientClassified(parseMessageText(typeof text === "string" ? text : String(text), { maxBytes: this.#maxClient }), extra);
+    const t = typeof text === "string" ? text : String(text);
+    const c = parseMessageText(t, { maxBytes: this.#maxClient });
+    rememberText(c, t);
+    await this.#fromClientClassified(c, extra);
   }
 
   async fromClient(message: unknown, extra?: unknown): Promise<void> {
@@ -405,7 +409,10 @@ class Relay implements Enforcer {
   // ───────────────────────── from the server ─────────────────────────
 
   async fromServerText(text: string): Promise<void> {
-    await this.#fromServerClassified(parseMessageText(typeof text === "string" ? text : String(text), { maxBytes: this.#maxServer }), undefined, text);
+    const t = typeof text === "string" ? text : String(text);
+    const c = parseServerText(t, this.#maxServer);
+    rememberText(c, t);
+    await this.#fromServerClassified(c, undefined, t);
   }
 
   async fromServer(message: unknown, options?: SendOptions): Promise<void> {
@@ -646,4 +653,38 @@ function positive(v: unknown, d: number, what: string): number {
   if (v === undefined) return d;
   if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new TypeError(`createEnforcer: \`${what}\` must be a whole number above 0`);
   return v;
+}
+
+/** The text each message read from text came in, while the message object lives (see `originalTextOf`). */
+const ORIGINAL_TEXT = new WeakMap<object, string>();
+
+function rememberText(c: Classified, text: string): void {
+  if (c.kind !== "invalid") ORIGINAL_TEXT.set(c.message, text);
+}
+
+/**
+ * The text a message was read from, when the relay passes it on unchanged (a forwarded request, a result
+ * that needs no filtering): a text transport may write it as it came instead of serializing the object
+ * again (the checked text is the forwarded text). Undefined for a message the relay made or changed.
+ */
+export function originalTextOf(message: object): string | undefined {
+  return ORIGINAL_TEXT.get(message);
+}
+
+/**
+ * A server's message as text: `JSON.parse` under the size bound, without the duplicate-key check the
+ * client's messages get (the server's results can be large, and what the policy decides on comes from the
+ * client), then the same classification.
+ */
+function parseServerText(text: string, maxBytes: number): Classified {
+  if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes)) {
+    return { kind: "invalid", error: errorResponse(null, MCP_ERROR_CODES.MESSAGE_TOO_LARGE, `a message from the server is over ${maxBytes} bytes`) };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { kind: "invalid", error: errorResponse(null, MCP_ERROR_CODES.PARSE_ERROR, `a message from the server is not JSON: ${(err as Error).message}`) };
+  }
+  return classifyParsedJson(value);
 }

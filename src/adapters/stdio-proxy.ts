@@ -29,7 +29,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { errorResponse, MCP_ERROR_CODES, type JsonRpcMessage } from "../mcp/index.js";
-import { createEnforcer as realCreateEnforcer, type Enforcer, type EnforcerOptions } from "./enforcer.js";
+import { createEnforcer as realCreateEnforcer, originalTextOf, type Enforcer, type EnforcerOptions } from "./enforcer.js";
 import { readLines } from "./line-reader.js";
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -243,7 +243,7 @@ class ProxyRun {
     if (this.#clientGone) return;
     let line: string;
     try {
-      line = JSON.stringify(message) + "\n";
+      line = (originalTextOf(message) ?? JSON.stringify(message)) + "\n";
     } catch (e) {
       this.note(`could not serialize a message to the client: ${describe(e)}`);
       return;
@@ -254,7 +254,7 @@ class ProxyRun {
   async #toServer(message: JsonRpcMessage): Promise<void> {
     const input = this.child.stdin!;
     if (this.#upstreamGone || !input.writable) throw new Error("the upstream server is not running");
-    if (!input.write(JSON.stringify(message) + "\n")) {
+    if (!input.write((originalTextOf(message) ?? JSON.stringify(message)) + "\n")) {
       await new Promise<void>((resolve) => {
         const done = () => {
           input.off("drain", done);

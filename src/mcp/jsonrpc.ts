@@ -126,6 +126,19 @@ export function classifyMessage(value: unknown): Classified {
   }
 }
 
+/**
+ * A value fresh from `JSON.parse` (plain data: no getters, no cycles, no prototypes) → what it is, without
+ * the copy `classifyMessage` makes. For a peer trusted with duplicate keys (the upstream server, whose
+ * results can be large); the client's messages go through `parseMessageText`. Never throws.
+ */
+export function classifyParsedJson(value: unknown): Classified {
+  try {
+    return classifyData(value);
+  } catch (err) {
+    return invalid(null, MCP_ERROR_CODES.INVALID_REQUEST, `the message could not be read: ${faultText(err)}`);
+  }
+}
+
 const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
 const RESULT_KEYS = new Set(["jsonrpc", "id", "result"]);
 const ERROR_KEYS = new Set(["jsonrpc", "id", "error"]);
