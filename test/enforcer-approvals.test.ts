@@ -36,7 +36,7 @@ audit { redact token }
     for (const [action, approve] of [["decline", false], ["accept", false]] as const) {
       const r = await ask(action, approve);
       expect(r.toServer.filter((m) => m.method === "tools/call")).toEqual([]);
-      expect(r.toClient.at(-1)).toMatchObject({ id: 1 });
+      expect(r.toClient.at(-1)).toMatchObject({ id: 1, result: { isError: true } });
       expect(JSON.stringify(r.toClient.at(-1))).toContain("declined");
     }
   });

@@ -4,7 +4,8 @@
  *  - allow → undefined (forward the request);
  *  - deny of a tools/call for its arguments: some reason is `invalid_argument` and every other one is an
  *    `evaluation_error` (a rule that could not read the faulty argument: `any path arg` of a path outside
- *    its root) → a tool result with `isError: true`
+ *    its root), or a call whose approval a human declined (`approval_rejected`) → a tool result with
+ *    `isError: true`
  *    whose text is the reasons' messages (the model can correct its call);
  *  - deny whose reasons are ALL `budget_exceeded` → JSON-RPC error BUDGET_EXCEEDED (-32011) with
  *    `data.retryAfterMs` when known;
@@ -68,7 +69,7 @@ export function answerFor(message: JsonRpcRequest, outcome: Outcome): JsonRpcRes
     const approval = readApproval(outcome?.approval);
 
     if (effect === "require_approval" && isCall && id !== null) return approvalResult(id, reasons, approval);
-    if (effect === "deny" && isCall && id !== null && isArgumentFault(reasons)) {
+    if (effect === "deny" && isCall && id !== null && (isArgumentFault(reasons) || isDeclined(reasons))) {
       return toolResult(id, reasons.map((r) => r.message).join("\n"));
     }
     const known = effect === "deny" || effect === "replay" || effect === "require_approval";
@@ -117,4 +118,9 @@ function approvalResult(id: JsonRpcRequest["id"], reasons: PlainReason[], approv
 /** A denial the caller can fix by changing the arguments: an argument fault, and nothing else but rules that erred on it. */
 function isArgumentFault(reasons: readonly PlainReason[]): boolean {
   return reasons.some((r) => r.code === "invalid_argument") && reasons.every((r) => r.code === "invalid_argument" || r.code === "evaluation_error");
+}
+
+/** A call a human declined (its approval was rejected): the model is told so, as a tool result, rather than a protocol error. */
+function isDeclined(reasons: readonly PlainReason[]): boolean {
+  return reasons.length > 0 && reasons.every((r) => r.code === "approval_rejected");
 }
