@@ -129,6 +129,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   const { tokenCounter } = await import("../adapters/tokens.js");
   const tokens = tokenCounter((str("encoding") ?? "o200k_base") as (typeof ENCODINGS)[number]);
+  // The encoding's ranks load on first use (0.1-0.7 s): with token budgets, pay that before the first call.
+  if (policy.budgets.some((b) => b.kind === "tokens")) tokens.load();
   // Spans and metrics through @opentelemetry/api: a no-op unless an OpenTelemetry SDK is registered in
   // this process (e.g. NODE_OPTIONS="--import ./otel-setup.mjs").
   const { createTelemetry } = await import("../adapters/telemetry.js");
