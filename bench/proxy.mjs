@@ -121,7 +121,8 @@ class LineClient {
     this.child.stdin.on("error", () => {}); // EPIPE after an early exit: the exit handler reports it
     this.exited = new Promise((resolve) =>
       this.child.on("exit", (code, signal) => {
-        for (const p of this.pending.values()) p.reject(new Error(`${target.name} exited (${code ?? signal}) with calls pending`));
+        this.gone = `${target.name} exited (${code ?? signal})`;
+        for (const p of this.pending.values()) p.reject(new Error(`${this.gone} with calls pending`));
         this.pending.clear();
         resolve({ code, signal });
       }),
@@ -158,6 +159,7 @@ class LineClient {
     const id = this.nextId++;
     const line = `${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`;
     return new Promise((resolve, reject) => {
+      if (this.gone !== undefined) return reject(new Error(`${this.gone} before ${method}`));
       this.pending.set(id, { resolve: (r) => resolve({ ...r, sent }), reject });
       const sent = performance.now();
       this.child.stdin.write(line);
