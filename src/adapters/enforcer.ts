@@ -283,9 +283,17 @@ class Relay implements Enforcer {
     return `${this.#callPrefix}.${(this.#calls++).toString(36)}`;
   }
 
-  /** Whether the tokens of this call are counted: the policy has a token budget. */
+  #countsFor: object | undefined;
+  #counts = false;
+
+  /** Whether the tokens of this call are counted: the policy (as loaded now: it may be reloaded) has a token budget. */
   get #countsTokens(): boolean {
-    return this.#o.tokens !== undefined && this.#engine.policy.budgets.some((b) => b.kind === "tokens");
+    const policy = this.#engine.policy;
+    if (this.#countsFor !== policy) {
+      this.#countsFor = policy;
+      this.#counts = this.#o.tokens !== undefined && policy.budgets.some((b) => b.kind === "tokens");
+    }
+    return this.#counts;
   }
 
   async #governed(msg: JsonRpcRequest, request: PolicyRequest, caller: Caller, extra: unknown): Promise<void> {
@@ -309,9 +317,12 @@ class Relay implements Enforcer {
       direction: "to-server",
     });
     const isCall = msg.method === "tools/call";
-    if (isCall && this.#pinning !== undefined) await this.#pinning;
-    // The catalog may have been pinned while waiting: read the annotations now.
-    const req: PolicyRequest = isCall && request.tool !== undefined ? { ...request, annotations: this.catalog.annotationsOf(request.tool) } : request;
+    let req = request;
+    if (isCall && this.#pinning !== undefined) {
+      await this.#pinning;
+      // The catalog was being pinned: read the tool's annotations again, from the new catalog.
+      if (request.tool !== undefined) req = { ...request, annotations: this.catalog.annotationsOf(request.tool) };
+    }
     if (isCall && this.#countsTokens) p.inputTokens = this.#o.tokens!.countArguments(req.arguments ?? {});
     const shadow = this.#shadow;
     let outcome: RelayOutcome;
@@ -333,7 +344,7 @@ class Relay implements Enforcer {
     }
     p.outcome = outcome;
     p.span?.decided(outcome.effect, outcome.reasons, shadow);
-    const written = await this.#trail.decision({ callId: p.callId!, caller, method: msg.method, request: req, outcome, shadow, durationMs: now() - started, policy: this.#engine.policy });
+    const written = this.#trail.sink === undefined || (await this.#trail.decision({ callId: p.callId!, caller, method: msg.method, request: req, outcome, shadow, durationMs: now() - started, policy: this.#engine.policy }));
     const pass = shadow || outcome.effect === "allow";
     if (!written && pass) {
       this.#fromClient.delete(key);
@@ -496,7 +507,10 @@ class Relay implements Enforcer {
     }
     const counts = this.#countsTokens;
     const outputTokens = counts && !isListMethod(method) ? this.#o.tokens!.countResult(msg.result) : undefined;
-    const usage = { ...(p.inputTokens !== undefined && { inputTokens: p.inputTokens }), ...(outputTokens !== undefined && { outputTokens }) };
+    // HOT PATH (every answer): plain assignments, no object spreads.
+    const usage: { inputTokens?: number; outputTokens?: number } = {};
+    if (p.inputTokens !== undefined) usage.inputTokens = p.inputTokens;
+    if (outputTokens !== undefined) usage.outputTokens = outputTokens;
     const toolError = (msg.result as { isError?: unknown }).isError === true;
     if (counts) {
       // Token budgets: charge the result before the client can send its next call.
@@ -506,7 +520,7 @@ class Relay implements Enforcer {
       await this.#send("client", out);
       if (p.outcome !== undefined && !this.#shadow) await settle(p.outcome, "commit", usage);
     }
-    await this.#trail.completion({
+    if (this.#trail.sink !== undefined) await this.#trail.completion({
       callId: p.callId!,
       caller: p.caller!,
       method,
@@ -518,7 +532,7 @@ class Relay implements Enforcer {
       resultBytes: text !== undefined ? Buffer.byteLength(text) : undefined,
       tokens: p.inputTokens !== undefined || outputTokens !== undefined ? { input: p.inputTokens, output: outputTokens } : undefined,
     });
-    p.span?.end({ ...(toolError && { error: "tool_error" }), tokens: { input: p.inputTokens, output: outputTokens } });
+    if (p.span !== undefined) p.span.end(toolError ? { error: "tool_error", tokens: { input: p.inputTokens, output: outputTokens } } : { tokens: { input: p.inputTokens, output: outputTokens } });
   }
 
   async #serverRequest(msg: JsonRpcRequest, options: SendOptions | undefined): Promise<void> {

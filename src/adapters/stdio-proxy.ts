@@ -231,7 +231,15 @@ class ProxyRun {
   }
 
   #track(set: Set<Promise<void>>, p: Promise<void>): void {
-    const guarded = this.#guard(p).finally(() => set.delete(guarded));
+    // HOT PATH (every line): one promise per line; the enforcer's entry points never reject, but a
+    // rejection would still be reported, never left unhandled.
+    const guarded: Promise<void> = p.then(
+      () => void set.delete(guarded),
+      (e: unknown) => {
+        set.delete(guarded);
+        this.note(`internal error: ${describe(e)}`);
+      },
+    );
     set.add(guarded);
   }
 
