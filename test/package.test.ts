@@ -3,6 +3,7 @@
  * public API behaves as documented, and the bundled example runs under plain Node.
  */
 import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as api from "mcppolicy";
@@ -136,6 +137,19 @@ describe("package: light imports", () => {
       decided: ["allow", "deny"],
       redis: "function",
     });
+  });
+
+  it("mcppolicy/mcp exports enforcement (relay, SDK middleware, stdio proxy, mapping, audit, tokens, telemetry) without loading the MCP SDK", async () => {
+    const mcp = await import("mcppolicy/mcp");
+    for (const name of ["createEnforcer", "protect", "protectTransport", "runStdioProxy", "toPolicyRequest", "answerFor", "filterListResult", "ToolCatalog", "MCP_ERROR_CODES", "JsonlAuditSink", "verifyAuditLog", "redactSecrets", "tokenCounter", "createTelemetry"]) {
+      expect(typeof (mcp as Record<string, unknown>)[name], name).not.toBe("undefined");
+    }
+    // The SDK is an optional peer: only its types are imported, so the built code never names it.
+    for (const dir of ["dist/adapters", "dist/mcp", "dist/audit"]) {
+      for (const f of readdirSync(join(ROOT, dir)).filter((n) => n.endsWith(".js"))) {
+        expect(readFileSync(join(ROOT, dir, f), "utf8"), `${dir}/${f}`).not.toMatch(/(?:from|import\s*\(|require\s*\()\s*["']@modelcontextprotocol/);
+      }
+    }
   });
 
   it("mcppolicy/redis exports RedisStore (and the main entry no longer does)", async () => {
