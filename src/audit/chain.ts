@@ -5,7 +5,7 @@
  * Guarantees: `AuditChain.prepare` never moves the chain; only `commit` of the record it prepared does,
  * so a record that could not be written leaves the chain where it was (the next record takes its place).
  */
-import { AUDIT_SCHEMA, buildRecord, GENESIS, recordHash, recordLine, recordProblem, type AuditEntry, type AuditRecord } from "./record.js";
+import { AUDIT_SCHEMA, buildRecordLine, GENESIS, recordHash, recordLine, recordProblem, type AuditEntry, type AuditRecord } from "./record.js";
 
 export { GENESIS };
 
@@ -54,8 +54,8 @@ export class AuditChain {
 
   /** The next record and its line (with the newline), without moving the chain. Throws AuditEntryError. */
   prepare(entry: AuditEntry): { record: AuditRecord; line: string } {
-    const record = buildRecord(entry, this.#seq + 1, this.#prev);
-    return { record, line: `${recordLine(record)}\n` };
+    const { record, line } = buildRecordLine(entry, this.#seq + 1, this.#prev);
+    return { record, line: `${line}\n` };
   }
 
   /** The prepared record was written: it is now the last one. */

@@ -3,7 +3,7 @@
  * verification (verify.ts), secret-looking values (redact-values.ts) and the entries of a governed
  * request (events.ts). Re-exports only; each file states its own guarantees.
  */
-export { AUDIT_SCHEMA, AuditEntryError, GENESIS, buildRecord, entryProblem, recordHash, recordLine, recordProblem } from "./record.js";
+export { AUDIT_SCHEMA, AuditEntryError, GENESIS, buildRecord, buildRecordLine, entryProblem, recordHash, recordLine, recordProblem } from "./record.js";
 export type { AuditEffect, AuditEntry, AuditOutcome, AuditRecord } from "./record.js";
 export { AuditChain, readRecordLine } from "./chain.js";
 export { AuditUnavailableError, JsonlAuditSink, MemoryAuditSink } from "./sink.js";

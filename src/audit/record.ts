@@ -11,7 +11,7 @@
  * (and a change of meaning is a new schema version).
  */
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../contract/canonical.js";
+import { canonicalJson, canonicalJsonAt } from "../contract/canonical.js";
 
 export const AUDIT_SCHEMA = "mcppolicy.audit/1";
 
@@ -174,15 +174,31 @@ export function recordLine(record: AuditRecord): string {
  * a non-plain object, nesting past canonical JSON's limit).
  */
 export function buildRecord(entry: AuditEntry, seq: number, prev: string): AuditRecord {
+  return buildRecordLine(entry, seq, prev).record;
+}
+
+/**
+ * The record that follows `prev` at `seq`, and its line (without the newline), canonicalized ONCE: each
+ * member's canonical text is made once, the hash-free text (what is hashed) and the line (the same members
+ * with `"hash"` at its sorted place) are both assembled from them. The line equals `recordLine(record)`.
+ * Throws AuditEntryError like `buildRecord`.
+ */
+export function buildRecordLine(entry: AuditEntry, seq: number, prev: string): { record: AuditRecord; line: string } {
   const problem = entryProblem(entry);
   if (problem) throw new AuditEntryError(`invalid audit entry: ${problem}`);
   const body: Omit<AuditRecord, "hash"> = { ...entry, schema: AUDIT_SCHEMA, seq, prev };
   for (const k of Object.keys(body) as (keyof typeof body)[]) if (body[k] === undefined) delete body[k];
-  let hash: string;
+  const keys = Object.keys(body).sort();
+  const members: string[] = [];
   try {
-    hash = recordHash(body);
+    for (const k of keys) members.push(`${JSON.stringify(k)}:${canonicalJsonAt((body as Record<string, unknown>)[k], 1)}`);
   } catch (e) {
     throw new AuditEntryError(`invalid audit entry: ${(e as Error).message}`);
   }
-  return { ...body, hash };
+  const hash = createHash("sha256").update(`{${members.join(",")}}`, "utf8").digest("hex");
+  // "hash" among the sorted keys (the body has no `hash` of its own: entries cannot carry one).
+  let at = 0;
+  while (at < keys.length && keys[at]! < "hash") at++;
+  members.splice(at, 0, `"hash":${JSON.stringify(hash)}`);
+  return { record: { ...body, hash }, line: `{${members.join(",")}}` };
 }

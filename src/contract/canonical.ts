@@ -21,6 +21,18 @@ export function canonicalJson(value: unknown): string {
   return parts.join("");
 }
 
+/**
+ * The canonical JSON of a value that sits `depth` levels down in a larger value (the depth limit counts
+ * from the top): `canonicalJson(o)` is `{` + the sorted keys' `JSON.stringify(k)` + `:` +
+ * `canonicalJsonAt(o[k], 1)`, joined by `,` + `}`, so a caller can assemble an object's text from its
+ * members' (audit records: the hash-free text and the line from one pass).
+ */
+export function canonicalJsonAt(value: unknown, depth: number): string {
+  const parts: string[] = [];
+  write(value, depth, parts, new Set());
+  return parts.join("");
+}
+
 function write(v: unknown, depth: number, out: string[], seen: Set<object>): void {
   if (depth > MAX_DEPTH) throw new CanonicalError(`nested deeper than ${MAX_DEPTH} levels`);
   switch (typeof v) {
