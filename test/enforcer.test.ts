@@ -2,7 +2,7 @@
 // enforcer, with a real compiled policy and a real engine (memory store). The SDK middleware and the
 // stdio proxy tests run the same relay against real SDK clients and servers.
 import { describe, expect, it } from "vitest";
-import { handshake, relay, type Msg } from "./helpers/relay-harness.js";
+import { handshake, relay, tick, type Msg } from "./helpers/relay-harness.js";
 import { MemoryAuditSink, recordLine, verifyAuditLog, type AuditSink } from "../src/audit/index.js";
 import { tokenCounter } from "../src/adapters/tokens.js";
 
@@ -52,6 +52,21 @@ describe("the relay", () => {
     await r.call(3, "drop_table", {}, { annotations: { readOnlyHint: true } });
     expect(r.toServer.map((m) => m.id)).toEqual([2]);
     expect(r.toClient.at(-1)).toMatchObject({ id: 3, error: { code: -32010 } });
+  });
+
+  it("regression: a tools/call handled at once after initialized (lines are handled concurrently) waits for the pin", async () => {
+    const r = relay(BASE);
+    await r.enforcer.fromClient({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } });
+    await r.enforcer.fromServer({ jsonrpc: "2.0", id: 0, result: { protocolVersion: "2025-11-25", capabilities: { tools: {} }, serverInfo: { name: "s", version: "1" } } });
+    const initialized = r.enforcer.fromClient({ jsonrpc: "2.0", method: "notifications/initialized" });
+    const call = r.call(1, "look");
+    await initialized;
+    await tick();
+    const fetch = r.toServer.find((m) => m.method === "tools/list")!;
+    expect(r.toServer.some((m) => m.method === "tools/call")).toBe(false);
+    await r.enforcer.fromServer({ jsonrpc: "2.0", id: fetch.id, result: { tools: [{ name: "look", annotations: { readOnlyHint: true } }] } });
+    await call;
+    expect(r.toServer.filter((m) => m.method === "tools/call").map((m) => m.id)).toEqual([1]);
   });
 
   it("re-pins the catalog when the server says its tools changed", async () => {
@@ -161,6 +176,20 @@ describe("the relay", () => {
     const decision = sink.records.find((x) => x.type === "decision" && x.tool === "rm")!;
     expect(decision).toMatchObject({ effect: "deny", enforced: false });
     expect(sink.records.some((x) => x.type === "completion" && x.callId === decision.callId && x.outcome === "ok")).toBe(true);
+  });
+
+  it("honours `mode shadow` written in the policy as the shadow option", async () => {
+    const sink = new MemoryAuditSink();
+    const r = relay(BASE.replace('default deny', 'default deny\nmode shadow'), { audit: sink });
+    expect(r.policy.shadow).toBe(true);
+    await handshake(r, [{ name: "rm" }]);
+    await r.call(1, "rm", { path: "/" });
+    expect(r.toServer.map((m) => m.id)).toEqual([1]);
+    expect(sink.records.find((x) => x.type === "decision" && x.tool === "rm")).toMatchObject({ effect: "deny", enforced: false });
+    // Lists are not filtered in shadow mode: the audit says what would have been hidden.
+    await r.enforcer.fromClient({ jsonrpc: "2.0", id: 2, method: "tools/list", params: {} });
+    await r.answer(2, { tools: [{ name: "echo" }, { name: "rm" }] });
+    expect(r.toClient.at(-1)!.result.tools.map((t: Msg) => t.name)).toEqual(["echo", "rm"]);
   });
 
   it("writes the decision record before forwarding, and denies when the sink cannot write", async () => {

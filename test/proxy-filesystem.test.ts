@@ -273,3 +273,26 @@ describe("proxy: the command line", () => {
     expect(r.stdout).toMatch(/Usage: mcppolicy proxy --policy FILE/);
   });
 });
+
+describe("the catalog rule through the proxy: annotations come from the server", () => {
+  it("decides a call made before any tools/list on the server's own annotations", async () => {
+    const annotated = join(dir, "annotated.mcppolicy");
+    writeFileSync(annotated, `policy "by-annotations" version "1"\ndefault deny\nrole reader {\n  allow tool "*" when annotations.readOnlyHint\n}\n`);
+    const { client: c } = await client(["--policy", annotated, "--principal", principalPath, "--", process.execPath, FS_SERVER, files]);
+    try {
+      // No listTools first: the proxy pinned the server's catalog after initialize.
+      const read = await c.callTool({ name: "read_text_file", arguments: { path: join(files, "docs", "hello.txt") } });
+      expect(read.isError).toBeFalsy();
+      expect(textOf(read)).toContain("hello from inside the root");
+      // write_file is not read-only by the server's annotations: denied, and nothing is written.
+      const write = await outcomeOf(c.callTool({ name: "write_file", arguments: { path: join(files, "new.txt"), content: "x" } }));
+      expect(write.error?.code).toBe(-32010);
+      expect(existsSync(join(files, "new.txt"))).toBe(false);
+      // A tool the server does not have is decided on the spec's defaults (not read-only): denied before it reaches the server.
+      const unknown = await outcomeOf(c.callTool({ name: "no_such_tool", arguments: {} }));
+      expect(unknown.error?.code).toBe(-32010);
+    } finally {
+      await c.close();
+    }
+  });
+});

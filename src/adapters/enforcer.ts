@@ -390,8 +390,11 @@ class Relay implements Enforcer {
       p.span?.end({ error: "cancelled" });
       return;
     }
-    await this.#send("server", msg, extra);
-    if (msg.method === "notifications/initialized" && this.#serverHasTools) this.#pin();
+    const sent = this.#send("server", msg, extra);
+    // INVARIANT: the pin is registered before this handler first awaits, so a tools/call read from the
+    // next line (lines are handled concurrently) already waits for it.
+    if (msg.method === "notifications/initialized" && this.#serverHasTools) this.#pin(sent);
+    await sent;
   }
 
   async #clientResponse(msg: JsonRpcResult | JsonRpcErrorResponse): Promise<void> {
@@ -595,9 +598,10 @@ class Relay implements Enforcer {
     return this.#request("client", method, params, related, timeoutMs);
   }
 
-  /** Fetch the server's whole tools/list and pin it; calls wait for it (bounded). */
-  #pin(): void {
+  /** Fetch the server's whole tools/list (after `before`, if given) and pin it; calls wait for it (bounded). */
+  #pin(before?: Promise<void>): void {
     const run = async (): Promise<void> => {
+      if (before !== undefined) await before;
       const tools: unknown[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < MAX_CATALOG_PAGES; page++) {
