@@ -78,7 +78,7 @@ describe("mcppolicy approvals", () => {
 
     const aliceFile = principalFile("alice", { id: "alice", roles: ["dev"], claims: { team: "sec" } });
     const self = cli(["approvals", "approve", id, ...store, "--policy", policyFile, "--principal", aliceFile]);
-    expect(self.status).toBe(3);
+    expect(self.status, self.stderr).toBe(3);
     expect(self.stderr).toContain("`alice` cannot decide an approval for its own call");
 
     const bobFile = principalFile("bob", { id: "bob", roles: ["dev"] });

@@ -37,7 +37,8 @@ export function approvalFor(ctx: CallContext, env: EngineEnv): { approval: Appro
     const msg = err instanceof CanonicalError ? err.message : String(err);
     return { error: { code: "invalid_request", message: `the arguments cannot be bound to an approval: ${msg}` } };
   }
-  const id = randomBytes(16).toString("base64url");
+  // A letter first: an id that began with `-` would read as a flag on a command line (`mcppolicy approvals approve ID`).
+  const id = `ap_${randomBytes(16).toString("base64url")}`;
   return {
     approval: {
       binding,
