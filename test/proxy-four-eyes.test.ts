@@ -43,13 +43,14 @@ describe.skipIf(!redisAvailable && !process.env.CI)("four eyes through the proxy
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // The proxy and the CLI share this redis-server (started for this file) under the store's default prefix.
-  const approvals = (...args: string[]) => spawnSync(process.execPath, [CLI, "approvals", ...args, "--store", redis.url], { cwd: ROOT, encoding: "utf8", timeout: 30_000, env: { ...process.env, MCPPOLICY_PRINCIPAL: "" } });
+  // The proxy and the CLI share this redis-server under one key prefix (`--prefix` on both).
+  const prefix = "four-eyes:";
+  const approvals = (...args: string[]) => spawnSync(process.execPath, [CLI, "approvals", ...args, "--store", redis.url, "--prefix", prefix], { cwd: ROOT, encoding: "utf8", timeout: 30_000, env: { ...process.env, MCPPOLICY_PRINCIPAL: "" } });
 
   it("pends, is refused to the caller, approved by security, then runs once", async () => {
     const client = new Client({ name: "four-eyes", version: "1.0.0" });
     await client.connect(
-      new StdioClientTransport({ command: process.execPath, args: [CLI, "proxy", "--policy", policy, "--principal", alice, "--store", `${redis.url}`, "--", process.execPath, ECHO], cwd: ROOT, stderr: "pipe" }),
+      new StdioClientTransport({ command: process.execPath, args: [CLI, "proxy", "--policy", policy, "--principal", alice, "--store", redis.url, "--prefix", prefix, "--", process.execPath, ECHO], cwd: ROOT, stderr: "pipe" }),
     );
     try {
       const first = await client.callTool({ name: "write_note", arguments: { title: "keys", body: "rotate them" } });

@@ -16,6 +16,7 @@ Options:
   --policy FILE          the policy (required); compile errors are printed and the server is not started
   --principal FILE       a JSON file {"id", "roles", "scopes", "claims"}, as \`eval\` takes it
   --store URL            keep budgets and approvals in Redis (redis://HOST:PORT[/DB]); default: memory
+  --prefix P             the Redis keys' prefix (default: the store's); the same as \`approvals --prefix\`
   --audit FILE           append hash-chained audit records (JSON lines) to FILE
   --audit-fail-open      forward calls even when the audit file cannot be written (default: deny them)
   --shadow               decide, audit and trace, but forward everything (also: \`mode shadow\` in the policy)

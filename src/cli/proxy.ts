@@ -57,8 +57,11 @@ function principalOf(path: string | undefined): Principal {
   return {};
 }
 
-async function storeOf(url: string | undefined): Promise<Store | undefined> {
-  if (url === undefined) return undefined;
+async function storeOf(url: string | undefined, prefix: string | undefined): Promise<Store | undefined> {
+  if (url === undefined) {
+    if (prefix !== undefined) throw new UsageError("--prefix is for --store (the keys' prefix in Redis)", COMMAND);
+    return undefined;
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -72,7 +75,7 @@ async function storeOf(url: string | undefined): Promise<Store | undefined> {
   } catch (e) {
     throw new UsageError(`--store needs the package \`ioredis\` (npm install ioredis): ${(e as Error).message}`, COMMAND);
   }
-  return new mod.RedisStore({ url });
+  return new mod.RedisStore(prefix !== undefined ? { url, prefix } : { url });
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
@@ -83,6 +86,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       { name: "policy", value: true },
       { name: "principal", value: true },
       { name: "store", value: true },
+      { name: "prefix", value: true },
       { name: "audit", value: true },
       { name: "audit-fail-open" },
       { name: "shadow" },
@@ -115,7 +119,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     return EXIT.errors;
   }
 
-  const store = await storeOf(str("store"));
+  const store = await storeOf(str("store"), str("prefix"));
   let audit: AuditSink | undefined;
   const auditPath = str("audit");
   if (auditPath !== undefined) {
