@@ -483,3 +483,16 @@ describe("mcppolicy analyze (the CLI, as a process)", () => {
     }
   });
 });
+
+describe("regression: server names compared in conditions", () => {
+  it("a call allowed only on a server without a block is not claimed `never` (found by the property above)", () => {
+    const p = compilePolicy(
+      `policy "generated"\ndefault allow\ndeny tool read_file unless server.name == "upstream-a"\nrole dev {\n  allow tool read_file\n}\nserver "upstream-b" {\nlimit calls 7 per hour by principal\n}`,
+      { readFile: null },
+    );
+    const v = canRoleCall(p, "dev", "read_file");
+    expect(v.answer).not.toBe("never");
+    expect(p.decide({ principal: { roles: ["dev"] }, method: "tools/call", tool: "read_file", server: { name: "upstream-a" } }).effect).toBe("allow");
+    expectWitnesses(p, v, "dev");
+  });
+});

@@ -25,6 +25,7 @@ import { mayErr, mayHold, ruleCondition } from "./solver.js";
 import type { RequestContext } from "./types.js";
 import { toolView } from "./tool-view.js";
 import { serverBudgetsOf, serverScopedBlocks } from "../ir/queries.js";
+import { harvest } from "./harvest.js";
 
 export const METHOD_OF: Readonly<Record<TargetKind, Method>> = { tool: actionMethodOf("tool"), resource: actionMethodOf("resource"), prompt: actionMethodOf("prompt") };
 const TARGET_FIELD = { tool: "tool", resource: "resource", prompt: "prompt" } as const;
@@ -271,13 +272,32 @@ export function analyseScenario(ir: IrPolicy, target: Target, scenario: Scenario
  * "Server blocks").
  */
 function perServer(ir: IrPolicy, target: Target, scenario: Scenario): ScenarioResult {
+  const names = serverNamesOf(ir);
   let other = "zz-other-server";
-  while (ir.servers.has(other)) other += "-x";
-  const results = [...ir.servers.keys(), other].map((name) => analyseOne(ir, target, { ...scenario, context: { ...scenario.context, server: { name } } }));
+  while (names.includes(other)) other += "-x";
+  const results = [...names, other].map((name) => analyseOne(ir, target, { ...scenario, context: { ...scenario.context, server: { name } } }));
   const first = results[0]!;
   const effects = new Set<Effect>(results.flatMap((r) => [...r.effects]));
   effects.add("deny");
   return { ...first, configs: results.flatMap((r) => r.configs), effects, conditions: [...new Set(results.flatMap((r) => r.conditions))] };
+}
+
+const SERVER_NAMES = new WeakMap<IrPolicy, readonly string[]>();
+
+/**
+ * The servers a scenario that fixes none is split into: every server block's, and every name a condition
+ * compares `server.name` with (`deny ... unless server.name == "a"` must be analysed on `a` too, a server
+ * without a block: found by a property, where leaving it out claimed `never` for a call `a` allows).
+ */
+function serverNamesOf(ir: IrPolicy): readonly string[] {
+  let names = SERVER_NAMES.get(ir);
+  if (names === undefined) {
+    const set = new Set<string>(ir.servers.keys());
+    for (const v of harvest(ir).values.get("server.name") ?? []) if (typeof v === "string" && v !== "") set.add(v);
+    names = [...set];
+    SERVER_NAMES.set(ir, names);
+  }
+  return names;
 }
 
 function analyseOne(ir: IrPolicy, target: Target, scenario: Scenario): ScenarioResult {
