@@ -6,5 +6,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
+    // Property seeds: new ones locally, one per commit under CI (test/helpers/fast-check-seed.ts).
+    setupFiles: ["test/helpers/fast-check-seed.ts"],
   },
 });
