@@ -13,7 +13,7 @@ import type { Engine } from "../runtime/engine.js";
 import type { Authorization } from "../runtime/authorization.js";
 import type { PolicyRequest } from "../contract/index.js";
 import type { Caller, JsonRpcErrorResponse, JsonRpcResult } from "../mcp/index.js";
-import { redactSecrets } from "../audit/index.js";
+import { redactedArguments } from "../audit/index.js";
 import type { RelayOutcome } from "./audit-trail.js";
 
 /** Whether the client can answer a form elicitation (it declared `elicitation`, with `form` or as an empty object). */
@@ -43,7 +43,7 @@ export async function askCallerToApprove(input: AskInput): Promise<RelayOutcome>
   if (approval === undefined || approvers?.kind !== "caller") return auth;
   let shown: string;
   try {
-    shown = JSON.stringify(redactSecrets(engine.policy.redact(request.arguments ?? {})), null, 2) ?? "{}";
+    shown = JSON.stringify(redactedArguments(engine.policy, request.arguments ?? {}), null, 2) ?? "{}";
   } catch {
     shown = "(the arguments could not be shown)";
   }

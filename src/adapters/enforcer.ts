@@ -23,6 +23,9 @@ import type { Authorization } from "../runtime/authorization.js";
 import type { PolicyRequest, Reason } from "../contract/index.js";
 import {
   CLIENT_NOTIFICATIONS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_SERVER_MESSAGE_BYTES,
+  isOverBytes,
   LIFECYCLE_REQUESTS,
   MCP_ERROR_CODES,
   ToolCatalog,
@@ -112,8 +115,6 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   return new Relay(options);
 }
 
-const DEFAULT_MAX_CLIENT = 4 * 1024 * 1024;
-const DEFAULT_MAX_SERVER = 64 * 1024 * 1024;
 /** Methods that pass without a decision: the connection's own plumbing (the mapping's lists). */
 const PASS_FROM_CLIENT = new Set(CLIENT_NOTIFICATIONS);
 const PASS_FROM_SERVER = new Set(LIFECYCLE_REQUESTS["to-client"]);
@@ -174,8 +175,8 @@ class Relay implements Enforcer {
     if (!o.engine || typeof o.engine.authorize !== "function") throw new TypeError("createEnforcer needs an engine (createEngine(policy))");
     this.#o = o;
     this.#engine = o.engine;
-    this.#maxClient = positive(o.maxMessageBytes, DEFAULT_MAX_CLIENT, "maxMessageBytes");
-    this.#maxServer = positive(o.maxServerMessageBytes, DEFAULT_MAX_SERVER, "maxServerMessageBytes");
+    this.#maxClient = positive(o.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES, "maxMessageBytes");
+    this.#maxServer = positive(o.maxServerMessageBytes, DEFAULT_MAX_SERVER_MESSAGE_BYTES, "maxServerMessageBytes");
     this.#trail = new AuditTrail(o.audit, o.auditFailOpen === true, (p) => this.#problem(p));
   }
 
@@ -695,7 +696,7 @@ export function originalTextOf(message: object): string | undefined {
  * client), then the same classification.
  */
 function parseServerText(text: string, maxBytes: number): Classified {
-  if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes)) {
+  if (isOverBytes(text, maxBytes)) {
     return { kind: "invalid", error: errorResponse(null, MCP_ERROR_CODES.MESSAGE_TOO_LARGE, `a message from the server is over ${maxBytes} bytes`) };
   }
   let value: unknown;

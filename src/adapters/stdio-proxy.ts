@@ -28,12 +28,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
-import { errorResponse, MCP_ERROR_CODES, type JsonRpcMessage } from "../mcp/index.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SERVER_MESSAGE_BYTES, errorResponse, MCP_ERROR_CODES, type JsonRpcMessage } from "../mcp/index.js";
 import { createEnforcer as realCreateEnforcer, originalTextOf, type Enforcer, type EnforcerOptions } from "./enforcer.js";
 import { readLines } from "./line-reader.js";
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-export const DEFAULT_MAX_SERVER_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface StdioProxyOptions {
   /** The upstream server's executable (looked up on PATH; no shell). */

@@ -102,13 +102,20 @@ function common(input: Common, type: "decision" | "completion"): AuditEntry {
   return entry;
 }
 
+/**
+ * Arguments as an audit record or an approver shows them: the policy's redaction keys first
+ * (`policy.redact`), then secret-looking values (`redactSecrets`).
+ */
+export function redactedArguments(policy: Pick<AuditedPolicy, "redact"> | undefined, args: unknown): unknown {
+  return redactSecrets(policy ? policy.redact(args) : args);
+}
+
 /** The entry written before the request is forwarded or answered: what was asked and what was decided. */
 export function decisionEntry(input: DecisionEventInput): AuditEntry {
   const entry = common(input, "decision");
   const args = input.request?.arguments;
   if (args !== undefined) {
-    const keysRedacted = input.policy ? input.policy.redact(args) : args;
-    entry.arguments = redactSecrets(keysRedacted);
+    entry.arguments = redactedArguments(input.policy, args);
   }
   return entry;
 }

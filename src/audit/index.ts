@@ -12,5 +12,5 @@ export { AuditLogVerifier, verifyAuditLog } from "./verify.js";
 export type { VerifyResult } from "./verify.js";
 export { MAX_TOTAL_CHARS, redactSecrets, redactSecretString } from "./redact-values.js";
 export type { RedactSecretsOptions, SecretKind } from "./redact-values.js";
-export { completionEntry, decisionEntry, jsonBytes } from "./events.js";
+export { completionEntry, decisionEntry, jsonBytes, redactedArguments } from "./events.js";
 export type { AuditedPolicy, CompletionEventInput, Decided, DecisionEventInput } from "./events.js";

@@ -11,7 +11,7 @@ import type { Principal } from "../contract/index.js";
 import type { Policy } from "../policy.js";
 import type { ApprovalRecord, Store } from "../runtime/store/store.js";
 import { LIMITS } from "../source/limits.js";
-import { parseRequestJson, RequestJsonError } from "../eval/request-json.js";
+import { parsePrincipalJson } from "./principal.js";
 import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs, UsageError, type ParsedArgs } from "./args.js";
 import { err, out, readTextFile } from "./io.js";
 
@@ -99,17 +99,8 @@ function approverOf(parsed: ParsedArgs): { approver: string; principal?: Princip
 }
 
 function principalFrom(text: string, where: string): Principal {
-  let v: unknown;
-  try {
-    v = parseRequestJson(text);
-  } catch (e) {
-    throw new UsageError(`invalid principal JSON in ${where}: ${e instanceof RequestJsonError ? e.message : String(e)}`, CMD);
-  }
-  const p = v as Principal;
-  if (typeof v !== "object" || v === null || Array.isArray(v) || typeof p.id !== "string" || p.id === "") {
-    throw new UsageError(`the principal in ${where} must be a JSON object with a non-empty "id"`, CMD);
-  }
-  if (p.roles !== undefined && (!Array.isArray(p.roles) || p.roles.some((r) => typeof r !== "string"))) throw new UsageError(`"roles" in ${where} must be a list of strings`, CMD);
+  const p = parsePrincipalJson(text, where, CMD);
+  if (typeof p.id !== "string" || p.id === "") throw new UsageError(`the principal in ${where} must be a JSON object with a non-empty "id"`, CMD);
   return p;
 }
 

@@ -11,16 +11,15 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Principal } from "../contract/index.js";
+import { TOKEN_ENCODINGS, tokenCounter, type TokenEncoding } from "../adapters/tokens.js";
 import type { Caller } from "../mcp/index.js";
 import type { Store } from "../runtime/store/store.js";
 import type { AuditSink } from "../audit/sink.js";
-import { parseRequestJson, RequestJsonError } from "../eval/request-json.js";
-import { validateRequest } from "../eval/request.js";
+import { parsePrincipalJson } from "./principal.js";
 import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs, UsageError } from "./args.js";
 import { err, readTextFile } from "./io.js";
 
 const COMMAND = "proxy";
-const ENCODINGS = ["o200k_base", "cl100k_base", "p50k_base", "r50k_base"] as const;
 
 /** Splits `FLAGS -- COMMAND ARGS`: the flags are ours, everything after the first `--` is the server's. */
 function splitCommand(argv: readonly string[]): { ours: readonly string[]; server: readonly string[] } {
@@ -31,28 +30,11 @@ function splitCommand(argv: readonly string[]): { ours: readonly string[]; serve
   return { ours: argv.slice(0, i), server };
 }
 
-/** A principal as `decide` takes it, from a file's or the environment's JSON text; UsageError when malformed. */
-export function parsePrincipalJson(text: string, where: string): Principal {
-  let v: unknown;
-  try {
-    v = parseRequestJson(text);
-  } catch (e) {
-    throw new UsageError(`invalid principal JSON in ${where}: ${e instanceof RequestJsonError ? e.message : (e as Error).message}`, COMMAND);
-  }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new UsageError(`${where} must hold a JSON object like {"id": "alice", "roles": ["viewer"]}`, COMMAND);
-  const allowed = new Set(["id", "roles", "scopes", "claims"]);
-  for (const key of Object.keys(v)) {
-    if (!allowed.has(key)) throw new UsageError(`invalid principal in ${where}: unknown key \`${key}\` (a principal has id, roles, scopes, claims)`, COMMAND);
-  }
-  const shape = validateRequest({ principal: v, method: "tools/list" });
-  if ("error" in shape) throw new UsageError(`invalid principal in ${where}: ${shape.error}`, COMMAND);
-  return v as Principal;
-}
 
 function principalOf(path: string | undefined): Principal {
-  if (path !== undefined) return parsePrincipalJson(readTextFile(path, COMMAND), `'${path}'`);
+  if (path !== undefined) return parsePrincipalJson(readTextFile(path, COMMAND), `'${path}'`, COMMAND);
   const env = process.env.MCPPOLICY_PRINCIPAL;
-  if (env !== undefined && env.trim() !== "") return parsePrincipalJson(env, "MCPPOLICY_PRINCIPAL");
+  if (env !== undefined && env.trim() !== "") return parsePrincipalJson(env, "MCPPOLICY_PRINCIPAL", COMMAND);
   err("mcppolicy proxy: no --principal and no MCPPOLICY_PRINCIPAL: the client acts as the principal {} (it holds no role)");
   return {};
 }
@@ -91,7 +73,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       { name: "audit-fail-open" },
       { name: "shadow" },
       { name: "server-name", value: true },
-      { name: "encoding", value: true, choices: ENCODINGS },
+      { name: "encoding", value: true, choices: TOKEN_ENCODINGS },
       { name: "allow-method", value: true },
       IMPORT_ROOT_FLAG,
     ],
@@ -131,8 +113,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       throw new UsageError(`cannot open the audit file '${auditPath}': ${(e as Error).message}`, COMMAND);
     }
   }
-  const { tokenCounter } = await import("../adapters/tokens.js");
-  const tokens = tokenCounter((str("encoding") ?? "o200k_base") as (typeof ENCODINGS)[number]);
+  const tokens = tokenCounter((str("encoding") ?? "o200k_base") as TokenEncoding);
   // The encoding's ranks load on first use (0.1-0.7 s): with token budgets, pay that before the first call.
   if (policy.budgets.some((b) => b.kind === "tokens")) tokens.load();
   // Spans and metrics through @opentelemetry/api: a no-op unless an OpenTelemetry SDK is registered in

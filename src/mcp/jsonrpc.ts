@@ -33,8 +33,10 @@ export type Classified =
   | { kind: "response"; message: JsonRpcResult | JsonRpcErrorResponse }
   | { kind: "invalid"; error: JsonRpcErrorResponse };
 
-/** The default size limit of one message: 4 MiB of UTF-8. */
+/** The default size limit of one message from the client: 4 MiB of UTF-8. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** The default size limit of one message from the server (results can be large): 64 MiB of UTF-8. */
+export const DEFAULT_MAX_SERVER_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Deepest nesting of objects and arrays in a message (as `parseRequestJson`'s default). */
 export const MAX_MESSAGE_DEPTH = 128;
 
@@ -87,14 +89,21 @@ function utf8Bytes(text: string): number {
   return n;
 }
 
+/**
+ * Whether `text` is longer than `maxBytes` bytes of UTF-8. Every UTF-16 unit is 1 to 3 bytes of UTF-8 (a
+ * surrogate pair: 2 units, 4 bytes): a text longer in units is over, one at most a third of it in units is
+ * under (hot path: no count); only the rest is counted.
+ */
+export function isOverBytes(text: string, maxBytes: number): boolean {
+  return text.length > maxBytes || (text.length * 3 > maxBytes && utf8Bytes(text) > maxBytes);
+}
+
 /** One message text (a stdio line, an HTTP body) → what it is. Never throws. */
 export function parseMessageText(text: string, options?: ParseMessageOptions): Classified {
   try {
     if (typeof text !== "string") return invalid(null, MCP_ERROR_CODES.PARSE_ERROR, "a message must be JSON text");
     const maxBytes = maxBytesOf(options);
-    // Every UTF-16 unit is 1 to 3 bytes of UTF-8 (a surrogate pair: 2 units, 4 bytes): a text longer in units
-    // is over the limit, one at most a third of it in units is under it (hot path: no count), else count.
-    if (text.length > maxBytes || (text.length * 3 > maxBytes && utf8Bytes(text) > maxBytes)) {
+    if (isOverBytes(text, maxBytes)) {
       return invalid(null, MCP_ERROR_CODES.MESSAGE_TOO_LARGE, `the message is larger than ${maxBytes} bytes`);
     }
     let value: unknown;
