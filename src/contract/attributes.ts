@@ -233,6 +233,7 @@ const ROWS = [
   flag("client.tls", ["client", "tls"], false, true),
   flag("client.mtls", ["client", "mtls"], false, false),
   text("client.certSubject", ["client", "certSubject"], { kind: "name", examples: ["CN=other"] }),
+  text("client.certFingerprint", ["client", "certFingerprint"], { kind: "name", examples: ["AB:CD"] }),
   text("session.id", ["session", "id"], { kind: "name", examples: ["s-1", "s-2"] }),
   text("tool.name", ["tool"], { kind: "target" }, { name: true }),
   flag("annotations.readOnlyHint", ["annotations", "readOnlyHint"], ANNOTATION_DEFAULTS.readOnlyHint),

@@ -26,6 +26,8 @@ export interface ClientInfo {
   tls?: boolean;
   mtls?: boolean;
   certSubject?: string;
+  /** SHA-256 fingerprint of the verified client certificate, as Node prints it (`AB:CD:...`). */
+  certFingerprint?: string;
 }
 
 /** Which upstream MCP server the call goes to, for gateways and proxies that front several. */
