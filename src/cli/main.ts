@@ -14,6 +14,7 @@ import { err, out } from "./io.js";
 import { AUDIT_HELP } from "./audit-help.js";
 import { APPROVALS_HELP } from "./approvals-help.js";
 import { PROXY_HELP } from "./proxy-help.js";
+import { SERVE_HELP } from "./serve-help.js";
 
 const MAIN_HELP = `mcppolicy — check, evaluate, test and analyse .mcppolicy policies for MCP servers
 
@@ -29,6 +30,7 @@ Commands:
   audit verify <file>           verify an audit log's hash chain
   approvals list|approve|reject  approval requests in the shared store, decided out of band
   proxy --policy F -- CMD...    run the stdio MCP server CMD behind the policy (an enforcing proxy)
+  serve --config F              run the HTTP gateway (OAuth, API keys, mTLS) in front of MCP servers
 
 Options:
   -h, --help                    show help (also: mcppolicy <command> --help)
@@ -179,6 +181,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   audit: { help: AUDIT_HELP, load: () => import("./audit.js") },
   approvals: { help: APPROVALS_HELP, load: () => import("./approvals.js") },
   proxy: { help: PROXY_HELP, load: () => import("./proxy.js") },
+  serve: { help: SERVE_HELP, load: () => import("./serve.js") },
 };
 
 function commandOf(name: string): Command | undefined {
