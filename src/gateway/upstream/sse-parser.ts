@@ -8,7 +8,7 @@
  * - Fields `data` (several lines joined with "\n"), `id` (ignored when it holds NUL), `retry` (digits only)
  *   and `event` are read; comments (`:`) and other fields are skipped. An event is dispatched at a blank
  *   line: `onId` first when it carried an id, then `onEvent` when it carried data and its type is empty or
- *   `message` (the SDK's rule). An event without data (a priming event) dispatches no `onEvent`. An event
+ *   `message` (the SDK's rule). An event without data or with empty data (a priming event) dispatches no `onEvent`. An event
  *   unterminated at end of input is dropped (as the standard says).
  * - Memory is bounded: an event whose data passes `maxDataBytes` is discarded as it grows (its lines are
  *   not kept) and reported once through `onOversize` when it ends; its id still counts.
@@ -138,6 +138,6 @@ export class SseParser {
     if (id !== undefined) h.onId(id);
     if (type !== "" && type !== "message") return;
     if (oversize) h.onOversize(bytes);
-    else if (data !== undefined) h.onEvent(data);
+    else if (data !== undefined && data !== "") h.onEvent(data); // empty data dispatches nothing (the standard)
   }
 }
