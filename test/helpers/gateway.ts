@@ -1,5 +1,5 @@
 /**
- * Test helpers for the gateway: real upstream processes (test/fixtures/servers/http-upstream.mjs over
+ * Test helpers for the gateway: real upstream processes (test/fixtures/servers/gateway-upstream.mjs over
  * Streamable HTTP, echo-server.mjs over stdio), a gateway started in this process from YAML text (the same
  * loader the CLI uses), its log lines captured, and raw HTTP requests on loopback.
  */
@@ -15,7 +15,7 @@ import { startGateway, type Gateway } from "../../src/gateway/gateway.js";
 import { createLogger } from "../../src/gateway/logger.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const HTTP_UPSTREAM = path.join(here, "..", "fixtures", "servers", "http-upstream.mjs");
+export const HTTP_UPSTREAM = path.join(here, "..", "fixtures", "servers", "gateway-upstream.mjs");
 export const ECHO_SERVER = path.join(here, "..", "fixtures", "servers", "echo-server.mjs");
 
 export interface Upstream {
