@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CATALOG } from "../../src/diagnostics/catalog.js";
-import { configDiagnosticsJson, loadGatewayConfig, renderConfigDiagnostics, type ConfigResult } from "../../src/gateway/config/index.js";
+import { configDiagnosticsJson, loadGatewayConfig, parseGatewayConfig, renderConfigDiagnostics, type ConfigResult } from "../../src/gateway/config/index.js";
 
 const DIR = join(import.meta.dirname, "config-goldens");
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -65,7 +65,6 @@ describe("gateway config goldens", () => {
   it("an expanded secret never appears in a diagnostic", () => {
     const text = "policy: _policy.mcppolicy\nupstreams:\n  - name: a\n    url: \"${GOLDEN_SECRET_URL}\"\n    headers: { Authorization: \"${GOLDEN_SECRET}\", Bad: \"${GOLDEN_NL}\" }\n";
     const env = { GOLDEN_SECRET_URL: "ftp://hunter2@x", GOLDEN_SECRET: "hunter2", GOLDEN_NL: "hunter2\nX: y" };
-    const { parseGatewayConfig } = require_();
     const r = parseGatewayConfig(text, "test/gateway/config-goldens/inline.yaml", { env });
     expect(r.ok).toBe(false);
     const out = rendered(r);
@@ -80,8 +79,3 @@ describe("gateway config goldens", () => {
     expect(configCodes.filter((c) => !seen.has(c))).toEqual([]);
   });
 });
-
-import * as configModule from "../../src/gateway/config/index.js";
-function require_() {
-  return configModule;
-}

@@ -105,7 +105,8 @@ function parse(text: string, file: string, source: SourceFile, env: NodeJS.Proce
     const [a, b] = e.pos;
     return invalidConfigYaml(span(file, Math.min(a, text.length), Math.min(Math.max(b, a + 1), text.length)), message);
   });
-  if (yamlErrors.length > 0) return fail(yamlErrors);
+  // The first YAML error only: the parser's later ones are mostly echoes of it.
+  if (yamlErrors.length > 0) return fail(yamlErrors.slice(0, 1));
   const r = new ConfigReader(file, text, doc as Document, env);
   const rootSpan = span(file, 0, Math.min(text.length, 1));
   const root = r.resolve(doc.contents);

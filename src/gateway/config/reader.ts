@@ -4,8 +4,8 @@
  * - Nothing here throws on any document: every mistake becomes a diagnostic (src/diagnostics, E10xx)
  *   whose span points into the config file, and the accessor returns undefined.
  * - Strict: a mapping's keys are checked against the known ones (did-you-mean), values are never
- *   coerced (`"8080"` is not a number, `yes` is not a boolean); only a `${ENV}` reference written as a
- *   plain scalar is expanded first and then read as the number or boolean it names.
+ *   coerced (`"8080"` is not a number, `yes` is not a boolean); only a string holding a `${ENV}`
+ *   reference is expanded first and then read as the number or boolean the option wants.
  * - `${NAME}` is expanded in every string value (never in keys); an unset variable is an error, `$${`
  *   writes a literal `${`. Messages quote the value as written, never the expansion (it may be a secret).
  * - Aliases resolve to their anchors; arbitrary JSON (principal claims) is read with a node budget, so
@@ -178,7 +178,7 @@ export class ConfigReader {
   integer(f: Field, min: number, max: number = Number.MAX_SAFE_INTEGER): number | undefined {
     const n = f.value;
     let v: unknown = isScalar(n) ? n.value : undefined;
-    if (isScalar(n) && typeof v === "string" && v.includes("${") && n.type === "PLAIN") {
+    if (isScalar(n) && typeof v === "string" && v.includes("${")) {
       const expanded = this.expand(n, v);
       if (expanded === undefined) return undefined;
       v = /^-?\d+$/.test(expanded) ? Number(expanded) : expanded;
@@ -198,7 +198,7 @@ export class ConfigReader {
   boolean(f: Field): boolean | undefined {
     const n = f.value;
     let v: unknown = isScalar(n) ? n.value : undefined;
-    if (isScalar(n) && typeof v === "string" && v.includes("${") && n.type === "PLAIN") {
+    if (isScalar(n) && typeof v === "string" && v.includes("${")) {
       const expanded = this.expand(n, v);
       if (expanded === undefined) return undefined;
       v = expanded === "true" ? true : expanded === "false" ? false : expanded;
