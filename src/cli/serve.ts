@@ -19,19 +19,19 @@ export async function run(argv: readonly string[]): Promise<number> {
   const { loadGatewayConfig, renderConfigDiagnostics } = await import("../gateway/config/index.js");
   const loaded = loadGatewayConfig(file);
   if (!loaded.ok) {
-    err(renderConfigDiagnostics(loaded.diagnostics).trimEnd());
+    err(renderConfigDiagnostics(loaded.diagnostics, loaded.source).trimEnd());
     err(`mcppolicy serve: '${file}' has errors; the gateway was not started`);
     return EXIT.errors;
   }
-  if (loaded.warnings.length > 0) err(renderConfigDiagnostics(loaded.warnings).trimEnd());
+  if (loaded.warnings.length > 0) err(renderConfigDiagnostics(loaded.warnings, loaded.source).trimEnd());
   const config = loaded.config;
 
   const { startGateway, GatewayStartError } = await import("../gateway/gateway.js");
   const { compilePolicyFile } = await import("../gateway/policy-watcher.js");
   if (parsed.flags.get("check") === true) {
-    const compiled = await compilePolicyFile(config.policy, config.importRoots);
+    const compiled = await compilePolicyFile(config.policy, { importRoots: config.importRoots });
     if (!("policy" in compiled)) {
-      err((compiled.rendered ?? "").trimEnd());
+      err((compiled.render?.() ?? compiled.diagnostics.map((d) => d.message).join("\n")).trimEnd());
       err(`mcppolicy serve: the policy '${config.policy}' does not compile`);
       return EXIT.errors;
     }

@@ -20,7 +20,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import type { Diagnostic } from "../diagnostics/index.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { AuditSink } from "../audit/index.js";
 import type { Policy } from "../policy.js";
 import type { Engine } from "../runtime/engine.js";
@@ -129,8 +129,8 @@ class Sessions implements SessionTable {
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger({ level: config.log.level });
-  const compiled = await compilePolicyFile(config.policy, config.importRoots);
-  if (!("policy" in compiled)) throw new GatewayStartError(`the policy '${config.policy}' does not compile`, compiled.diagnostics, compiled.rendered);
+  const compiled = await compilePolicyFile(config.policy, { importRoots: config.importRoots });
+  if (!("policy" in compiled)) throw new GatewayStartError(`the policy '${config.policy}' does not compile`, compiled.diagnostics, compiled.render?.());
   let policy: Policy = compiled.policy;
 
   const store = await openStore(config);
@@ -260,14 +260,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       ...(rendered ? { rendered } : {}),
     });
   };
-  const watcher: PolicyWatcher = watchPolicy({
-    policy: config.policy,
-    importRoots: config.importRoots,
-    debounceMs: config.reload.debounceMs,
-    watch: config.reload.watch,
-    onReload: (next, files) => applied(next, files),
-    onRejected: (diagnostics, rendered) => rejected(diagnostics, rendered),
-  });
+  const onReload = (next: Policy, files: readonly string[]) => applied(next, files);
+  const watcher: Pick<PolicyWatcher, "reloadNow" | "close"> = config.reload.watch
+    ? watchPolicy({ policy: config.policy, importRoots: config.importRoots, debounceMs: config.reload.debounceMs, files: compiled.files ?? [config.policy], onReload, onRejected: rejected })
+    : manualReload(config, onReload, rejected);
 
   const sweeper = setInterval(() => sessions.sweep(), Math.min(60_000, Math.max(1000, Math.floor(config.sessions.idleMs / 4))));
   sweeper.unref();
@@ -316,6 +312,28 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return r.ok ? { ok: true, version: engine.policyVersion } : { ok: false, diagnostics: r.diagnostics };
     },
     close,
+  };
+}
+
+/** Reload on request only (SIGHUP) when `reload.watch` is off. */
+function manualReload(
+  config: GatewayConfig,
+  onReload: (policy: Policy, files: readonly string[]) => void,
+  onRejected: (diagnostics: readonly Diagnostic[], rendered: string) => void,
+): Pick<PolicyWatcher, "reloadNow" | "close"> {
+  return {
+    reloadNow: async () => {
+      const c = await compilePolicyFile(config.policy, { importRoots: config.importRoots });
+      if ("policy" in c) {
+        const files = c.files ?? [config.policy];
+        onReload(c.policy, files);
+        return { ok: true, policy: c.policy, files };
+      }
+      const rendered = c.render?.() ?? "";
+      onRejected(c.diagnostics, rendered);
+      return { ok: false, diagnostics: c.diagnostics, rendered };
+    },
+    close: () => undefined,
   };
 }
 

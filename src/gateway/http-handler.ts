@@ -12,9 +12,8 @@
  * SSE stream it became); nothing here throws into Node's HTTP server (a fault answers 500 when it still can).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TLSSocket } from "node:tls";
 import { isSupportedProtocolVersion, MCP_ERROR_CODES, parseMessageText, type Caller } from "../mcp/index.js";
-import type { AuthOutcome, Authenticator, RequestFacts } from "./auth/index.js";
+import { tlsFactsOf, type AuthOutcome, type Authenticator, type RequestFacts } from "./auth/index.js";
 import type { GatewayConfig } from "./config/types.js";
 import type { Logger } from "./logger.js";
 import type { GatewaySession } from "./session.js";
@@ -81,40 +80,15 @@ function sendJson(res: ServerResponse, status: number, value: unknown, headers: 
   }
 }
 
-/** A certificate subject as `CN=a,O=b` (multi-valued attributes joined with `+`). */
-function subjectText(subject: unknown): string | undefined {
-  if (typeof subject !== "object" || subject === null) return undefined;
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(subject as Record<string, unknown>)) {
-    if (Array.isArray(v)) parts.push(v.map((x) => `${k}=${String(x)}`).join("+"));
-    else if (v !== undefined) parts.push(`${k}=${String(v)}`);
-  }
-  return parts.length ? parts.join(",") : undefined;
-}
-
 export function requestFacts(req: IncomingMessage, pathname: string): RequestFacts {
-  const socket = req.socket as TLSSocket;
-  const facts: { -readonly [K in keyof RequestFacts]: RequestFacts[K] } = {
+  const facts: RequestFacts = {
     method: req.method ?? "GET",
     path: pathname,
     headers: req.headers,
-    remoteAddress: (socket.remoteAddress ?? "").replace(/^::ffff:/, ""),
+    remoteAddress: (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""),
   };
-  if (socket.encrypted) {
-    const tls: { authorized: boolean; subject?: string; fingerprint256?: string; authorizationError?: string } = { authorized: socket.authorized === true };
-    try {
-      const cert = socket.getPeerCertificate();
-      if (cert && Object.keys(cert).length > 0) {
-        const subject = subjectText(cert.subject);
-        if (subject !== undefined) tls.subject = subject;
-        if (cert.fingerprint256) tls.fingerprint256 = cert.fingerprint256;
-      }
-    } catch {
-      // no certificate
-    }
-    if (socket.authorizationError) tls.authorizationError = String(socket.authorizationError);
-    facts.tls = tls;
-  }
+  const tls = tlsFactsOf(req.socket);
+  if (tls) facts.tls = tls;
   return facts;
 }
 

@@ -14,12 +14,12 @@ import { ECHO_SERVER, JSON_HEADERS, rawRequest, rawSession, startHttpUpstream, s
 
 const POLICY = `policy "gw" version "1"
 default deny
-allow tools/list
-allow tool "echo"
-allow tool "slow"
-allow tool "whoami"
+role user {
+  allow tool echo, slow, whoami
+}
 deny tool "write_note" because "notes are read-only here"
 `;
+const ANON = "auth: { anonymous: { principal: { id: tester, roles: [user] } } }\n";
 
 async function connect(url: string, onList?: () => void): Promise<Client> {
   const client = new Client({ name: "t", version: "1" }, { capabilities: {} });
@@ -44,7 +44,7 @@ describe("one HTTP upstream", () => {
     gw = await startTestGateway(
       `listen: { port: 0 }
 policy: policy.mcppolicy
-upstreams:
+${ANON}upstreams:
   - name: notes
     url: ${up.url}
     backoff: { initialMs: 50, maxMs: 200 }
@@ -127,12 +127,12 @@ limits: { headersTimeoutMs: 400, shutdownGraceMs: 5000 }
 describe("hot reload", () => {
   it("a changed policy applies to the next call and clients hear list_changed; a broken one is refused and the old one stays", async () => {
     const up = await startHttpUpstream({ name: "notes" });
-    const gw = await startTestGateway(`listen: { port: 0 }\npolicy: policy.mcppolicy\nreload: { debounceMs: 50 }\nupstreams:\n  - name: notes\n    url: ${up.url}\n`, POLICY);
+    const gw = await startTestGateway(`listen: { port: 0 }\npolicy: policy.mcppolicy\n${ANON}reload: { debounceMs: 50 }\nupstreams:\n  - name: notes\n    url: ${up.url}\n`, POLICY);
     try {
       let changed = 0;
       const client = await connect(gw.url, () => changed++);
       await expect(client.callTool({ name: "write_note", arguments: { title: "a", body: "b" } })).rejects.toMatchObject({ code: -32010 });
-      writeFileSync(path.join(gw.dir, "policy.mcppolicy"), POLICY.replace(`deny tool "write_note" because "notes are read-only here"`, `allow tool "write_note"`));
+      writeFileSync(path.join(gw.dir, "policy.mcppolicy"), POLICY.replace(`deny tool "write_note" because "notes are read-only here"`, `role writer { member when principal.id == "tester"\n allow tool write_note }`));
       await waitFor(() => gw.logs.some((l) => l.msg === "policy reloaded"));
       const r = await client.callTool({ name: "write_note", arguments: { title: "a", body: "b" } });
       expect(r.content).toEqual([{ type: "text", text: "saved note a" }]);
@@ -152,7 +152,7 @@ describe("hot reload", () => {
 describe("an upstream that goes away", () => {
   it("answers -32013 while it is down and serves the same client session again once it is back", async () => {
     const up = await startHttpUpstream({ name: "notes" });
-    const gw = await startTestGateway(`listen: { port: 0 }\npolicy: policy.mcppolicy\nupstreams:\n  - name: notes\n    url: ${up.url}\n    backoff: { initialMs: 50, maxMs: 100 }\n`, POLICY);
+    const gw = await startTestGateway(`listen: { port: 0 }\npolicy: policy.mcppolicy\n${ANON}upstreams:\n  - name: notes\n    url: ${up.url}\n    backoff: { initialMs: 50, maxMs: 100 }\n`, POLICY);
     let again: Upstream | undefined;
     try {
       const client = await connect(gw.url);
@@ -180,7 +180,7 @@ describe("an upstream that goes away", () => {
 
 describe("a stdio upstream", () => {
   it("runs one process per session behind the policy", async () => {
-    const gw = await startTestGateway(`listen: { port: 0 }\npolicy: policy.mcppolicy\nupstreams:\n  - name: echo\n    command: ["${process.execPath}", "${ECHO_SERVER}"]\n`, POLICY);
+    const gw = await startTestGateway(`listen: { port: 0 }\npolicy: policy.mcppolicy\n${ANON}upstreams:\n  - name: echo\n    command: ["${process.execPath}", "${ECHO_SERVER}"]\n`, POLICY);
     try {
       const client = await connect(gw.url);
       expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["echo"]);
@@ -195,7 +195,7 @@ describe("a stdio upstream", () => {
 describe("graceful shutdown", () => {
   it("lets a call in flight finish, refuses new ones with 503, then stops", async () => {
     const up = await startHttpUpstream({ name: "notes" });
-    const gw = await startTestGateway(`listen: { port: 0 }\npolicy: policy.mcppolicy\nupstreams:\n  - name: notes\n    url: ${up.url}\nlimits: { shutdownGraceMs: 5000 }\n`, POLICY);
+    const gw = await startTestGateway(`listen: { port: 0 }\npolicy: policy.mcppolicy\n${ANON}upstreams:\n  - name: notes\n    url: ${up.url}\nlimits: { shutdownGraceMs: 5000 }\n`, POLICY);
     try {
       const client = await connect(gw.url);
       const logs: unknown[] = [];
