@@ -13,7 +13,7 @@ import { startHttpUpstream } from "../fixtures/servers/http-upstream.mjs";
 import { MCP_ERROR_CODES } from "../../src/mcp/index.js";
 import { errorOf, Peer, textOf, upstreamConfig, type Seen } from "./upstream-helpers.js";
 
-type Fixture = { url: string; port: number; seen: Array<{ method: string; headers: Record<string, string> }>; sessions: Map<string, unknown>; forgetSessions(): Promise<void>; close(): Promise<void> };
+type Fixture = { url: string; port: number; seen: Array<{ method: string; headers: Record<string, string> }>; sessions: Map<string, unknown>; started: unknown[]; aborted: unknown[]; forgetSessions(): Promise<void>; close(): Promise<void> };
 
 const peers: Peer[] = [];
 function peer(...args: ConstructorParameters<typeof Peer>): Peer {
@@ -116,6 +116,19 @@ describe("SSE mode (event store): the SDK server streams every answer", () => {
     expect(e.code).toBe(MCP_ERROR_CODES.UPSTREAM_UNAVAILABLE);
     expect(e.message).toMatch(/did not answer within 200 ms/);
     expect(textOf(await p.request("tools/call", { name: "echo", arguments: { text: "still here" } }))).toBe("still here");
+  });
+
+  it("a client's notifications/cancelled reaches the upstream (the tool is aborted) and the link stops waiting for that call", async () => {
+    const p = peer(upstreamConfig({ url: fx.url }));
+    await p.initialize();
+    void p.request("tools/call", { name: "slow", arguments: { ms: 60_000 } }, "c-1");
+    await until(() => fx.started.includes("c-1"));
+    await p.notify("notifications/cancelled", { requestId: "c-1", reason: "user stopped it" });
+    await until(() => fx.aborted.includes("c-1"));
+    // Nothing answers a cancelled call, and the link is fine.
+    expect(textOf(await p.request("tools/call", { name: "echo", arguments: { text: "next" } }))).toBe("next");
+    expect(p.messages.some((m) => m.message.id === "c-1")).toBe(false);
+    expect(p.closeReasons).toEqual([]);
   });
 
   it("the upstream session is lost (the server forgot it): the next request gets 404 and the link closes", async () => {
@@ -233,6 +246,33 @@ describe("answers the SDK never gives", () => {
     } finally {
       silent.closeAllConnections();
       await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it("a reused keep-alive socket the server closed is retried once on a new connection (the link stays up)", async () => {
+    // Answers the first request of each connection; the second one on a connection is cut off unanswered.
+    const flaky = createServer((req, res) => {
+      const sock = req.socket as typeof req.socket & { served?: number };
+      sock.served = (sock.served ?? 0) + 1;
+      if (sock.served > 1) return void sock.destroy();
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        const msg = JSON.parse(body);
+        if (msg.id === undefined) return void res.writeHead(202).end();
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: msg.id, result: { n: msg.id } }));
+      });
+    });
+    flaky.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
+    try {
+      const p = peer(upstreamConfig({ url: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/mcp` }));
+      for (let i = 1; i <= 5; i++) expect(await p.request("ping", {}, i)).toEqual({ response: { jsonrpc: "2.0", id: i, result: { n: i } } });
+      expect(p.closeReasons).toEqual([]);
+      await p.link.close();
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise((r) => flaky.close(r));
     }
   });
 
