@@ -157,6 +157,14 @@ describe("auth: API keys", () => {
     expect(cli(["create", "--file", file, "--id", "x", "--principal", file, "--role", "r"]).status).toBe(2);
     expect(cli(["rotate", "--file", file]).stderr).toMatch(/unknown keys action 'rotate'/);
     expect(cli(["list"]).stderr).toMatch(/needs --file/);
+    // A change while another holds the lock is refused, and nothing is written.
+    writeFileSync(`${file}.lock`, "");
+    const locked = cli(["create", "--file", file, "--id", "y"]);
+    expect(locked.status).toBe(2);
+    expect(locked.stderr).toMatch(/another keys command/);
+    expect(locked.stdout).toBe("");
+    rmSync(`${file}.lock`);
+    expect(cli(["create", "--file", file, "--id", "y"]).status).toBe(0);
     const help = spawnSync(process.execPath, [CLI, "keys", "--help"], { encoding: "utf8" });
     expect(help.stdout).toContain("mcppolicy keys create --file FILE --id ID");
   });

@@ -33,6 +33,7 @@ afterAll(async () => {
 afterEach(async () => {
   vi.useRealTimers();
   jwks.rotate([rsa, ec]);
+  jwks.hang = false;
   await jwks.up().catch(() => {}); // listening already: fine
 });
 
@@ -167,6 +168,14 @@ describe("auth: OAuth bearer tokens", () => {
     denied(await auth.authenticate(facts(token)), "the issuer's keys cannot be fetched");
     await jwks.up();
     expect((await auth.authenticate(facts(token))).ok).toBe(true);
+  });
+
+  it("a JWKS endpoint that never answers: the fetch times out and the token is denied (no hang)", async () => {
+    jwks.hang = true;
+    const auth = createAuthenticator(config({ jwksTimeoutMs: 200 }), RESOURCE);
+    denied(await auth.authenticate(facts(await signToken(rsa, claims()))), "the issuer's keys cannot be fetched");
+    jwks.hang = false;
+    expect((await auth.authenticate(facts(await signToken(rsa, claims())))).ok).toBe(true);
   });
 
   it("missing required scope: 403 with the exact insufficient_scope challenge", async () => {
