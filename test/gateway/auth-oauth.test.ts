@@ -210,7 +210,6 @@ describe("auth: OAuth bearer tokens", () => {
       resource: RESOURCE,
       authorization_servers: ["https://as.example.test"],
       bearer_methods_supported: ["header"],
-      resource_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
       scopes_supported: ["mcp:read"],
     });
     const root = createAuthenticator(config(), "https://mcp.example.test/");
@@ -219,7 +218,6 @@ describe("auth: OAuth bearer tokens", () => {
       resource: "https://mcp.example.test/",
       authorization_servers: [ISS],
       bearer_methods_supported: ["header"],
-      resource_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
     });
     const none = createAuthenticator({ anonymous: { principal: { id: "anon" } }, rateLimit: { perMinute: 60, burst: 20 } }, RESOURCE);
     expect(none.protectedResourceMetadata()).toBeUndefined();

@@ -165,7 +165,6 @@ export function createAuthenticator(auth: AuthConfig, resource: string, options:
         resource,
         authorization_servers: [...(oauth.authorizationServers ?? [oauth.issuer])],
         bearer_methods_supported: ["header"],
-        resource_signing_alg_values_supported: [...oauth.algorithms],
       };
       const scopes = oauth.scopesSupported ?? oauth.requiredScopes;
       if (scopes.length > 0) doc.scopes_supported = [...scopes];
