@@ -9,7 +9,7 @@ import { X509Certificate } from "node:crypto";
 import { createServer, request, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthenticator, rfc2253, tlsFactsOf, type Authenticator } from "../../src/gateway/auth/index.js";
+import { createAuthenticator, requestFactsOf, rfc2253, tlsFactsOf, type Authenticator } from "../../src/gateway/auth/index.js";
 import type { AuthConfig } from "../../src/gateway/config/types.js";
 import { makeTestCerts, type CertFiles, type TestCerts } from "../helpers/tls-certs.js";
 
@@ -26,10 +26,10 @@ afterAll(async () => {
 
 async function serve(auth: Authenticator, rejectUnauthorized: boolean): Promise<number> {
   const server = createServer({ key: certs.server.keyPem, cert: certs.server.certPem, ca: certs.ca.certPem, requestCert: true, rejectUnauthorized, minVersion: "TLSv1.3" }, (req, res) => {
-    const facts = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, remoteAddress: req.socket.remoteAddress ?? "", tls: tlsFactsOf(req.socket) };
+    const facts = requestFactsOf(req);
     void auth.authenticate(facts).then((outcome) => {
       res.writeHead(200, { "content-type": "application/json", connection: "close" });
-      res.end(JSON.stringify({ facts: facts.tls, outcome }));
+      res.end(JSON.stringify({ facts: facts.tls, path: facts.path, outcome }));
     });
   });
   servers.push(server);
@@ -37,10 +37,10 @@ async function serve(auth: Authenticator, rejectUnauthorized: boolean): Promise<
   return (server.address() as AddressInfo).port;
 }
 
-function call(port: string | number, client?: CertFiles, headers: Record<string, string> = {}): Promise<{ facts: Record<string, unknown>; outcome: Record<string, any> }> {
+function call(port: string | number, client?: CertFiles, headers: Record<string, string> = {}, path = "/mcp"): Promise<{ facts: Record<string, unknown>; path: string; outcome: Record<string, any> }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port, path: "/mcp", method: "POST", ca: certs.ca.certPem, headers, ...(client && { cert: client.certPem, key: client.keyPem }), minVersion: "TLSv1.3", agent: false },
+      { host: "127.0.0.1", port, path, method: "POST", ca: certs.ca.certPem, headers, ...(client && { cert: client.certPem, key: client.keyPem }), minVersion: "TLSv1.3", agent: false },
       (res) => {
         let body = "";
         res.on("data", (c) => (body += c));
@@ -93,6 +93,13 @@ describe("auth: mTLS", () => {
     expect(viaCert.outcome.principal).toEqual({ id: "svc" });
     const bad = await call(port, certs.client, { authorization: "Bearer mcpp_x_" + "A".repeat(43) });
     expect(bad.outcome.ok).toBe(false); // a failing credential is never rescued by the certificate
+  });
+
+  it("requestFactsOf: the path without its query, the peer address", async () => {
+    const port = await serve(createAuthenticator(config({ anonymous: { principal: {} } }), "https://127.0.0.1/mcp"), false);
+    const r = await call(port, undefined, {}, "/mcp?session=1");
+    expect(r.path).toBe("/mcp");
+    expect(r.outcome.client.ip).toBe("127.0.0.1");
   });
 
   it("requireClientCert (rejectUnauthorized): the untrusted handshake itself fails; the trusted one passes", async () => {

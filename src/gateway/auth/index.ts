@@ -21,6 +21,7 @@ import { FailureLimiter } from "./rate-limit.js";
 import { commonNameOf, type TlsFacts } from "./tls-facts.js";
 
 export { tlsFactsOf, rfc2253, type TlsFacts } from "./tls-facts.js";
+export { requestFactsOf } from "./facts.js";
 export { generateApiKey, hashApiKey, parseApiKey, KEY_ID_PATTERN } from "./api-key-format.js";
 export { parseKeyFile, serializeKeyFile, writeFileAtomic, type KeyRecord } from "./key-file.js";
 
