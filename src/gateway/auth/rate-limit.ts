@@ -17,11 +17,16 @@ export class FailureLimiter {
   private readonly ratePerMs: number;
 
   constructor(
-    private readonly perMinute: number,
+    perMinute: number,
     private readonly burst: number,
     private readonly now: () => number,
   ) {
     this.ratePerMs = perMinute / 60_000;
+  }
+
+  /** Addresses tracked (at most MAX_BUCKETS). */
+  get size(): number {
+    return this.buckets.size;
   }
 
   /** Seconds to wait when this address has no token left, else undefined (nothing is taken). */
