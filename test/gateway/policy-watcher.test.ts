@@ -180,6 +180,19 @@ describe("watchPolicy", () => {
     expect(closed.rejections).toEqual([]);
   });
 
+  it("watches a JSON Schema file the policy names, and reloads when it changes", async () => {
+    const schema = (max: number) => JSON.stringify({ type: "object", properties: { n: { type: "integer", maximum: max } }, additionalProperties: false });
+    writeFileSync(join(dir, "count.schema.json"), schema(10));
+    writeFileSync(join(dir, "team.mcppolicy"), MAIN("count") + 'tool count { args json(schema: "count.schema.json") }\n');
+    const { w, reloads } = start();
+    await until("the schema file watched", () => w.files.includes(join(dir, "count.schema.json")));
+    writeFileSync(join(dir, "count.schema.json"), schema(100));
+    const r = await until("a reload", () => reloads.at(-1));
+    const call = (n: number) => r.policy.decide({ principal: { id: "a", roles: ["dev"] }, method: "tools/call", tool: "count", arguments: { n } }).effect;
+    expect(call(50)).toBe("allow");
+    expect(call(500)).toBe("deny");
+  });
+
   it("compilePolicyFile reports the files a policy was compiled from", async () => {
     const r = await compilePolicyFile(join(dir, "team.mcppolicy"));
     expect("policy" in r && [...(r.files ?? [])].sort()).toEqual([join(dir, "lib.mcppolicy"), join(dir, "team.mcppolicy")]);
