@@ -88,6 +88,8 @@ auth: { oauth: { issuer: "https://a.example/", jwksUri: "https://a.example/jwks"
     for (const [path, value] of leaves(c)) {
       const cell = documented.get(path);
       if (cell === undefined || ["file", "policy", "importRoots", "url", "name", "prefix"].includes(path) || path.startsWith("auth.oauth.issuer") || path.startsWith("auth.oauth.jwksUri")) continue;
+      // Defaults computed from other options: `[issuer]`, `requiredScopes`.
+      if (path === "auth.oauth.authorizationServers" || path === "auth.oauth.scopesSupported") continue;
       if (/^listen\.tls\.(cert|key|clientCa)$/.test(path) || path === "audit.file" || path === "auth.mtls.principal") continue;
       const empty = (Array.isArray(value) && value.length === 0) || (typeof value === "object" && value !== null && Object.keys(value).length === 0);
       const literals = empty ? ["none"] : Array.isArray(value) ? value.map(String) : [String(value)];

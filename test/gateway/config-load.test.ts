@@ -91,6 +91,8 @@ auth:
     expect(c.auth.oauth).toEqual({
       issuer: "https://auth.example.com/",
       jwksUri: "https://auth.example.com/jwks.json",
+      authorizationServers: ["https://auth.example.com/"],
+      scopesSupported: [],
       algorithms: ["RS256", "PS256", "ES256", "EdDSA"],
       clockToleranceSec: 30,
       requiredScopes: [],
