@@ -166,6 +166,31 @@ describe("watchPolicy", () => {
     expect(rejections.at(-1)?.diagnostics[0]?.message).toMatch(/boom/);
   });
 
+  it("a callback that throws stops nothing: the next change reloads too", async () => {
+    const seen: Policy[] = [];
+    const w = watchPolicy<Policy>({
+      policy: join(dir, "team.mcppolicy"),
+      debounceMs: 20,
+      pollMs: 100,
+      onReload: (p) => {
+        seen.push(p);
+        throw new Error("the host's reload failed");
+      },
+      onRejected: () => {
+        throw new Error("and so did its logger");
+      },
+    });
+    watchers.push(w);
+    await ready(w);
+    writeFileSync(join(dir, "team.mcppolicy"), "policy\n");
+    expect((await w.reloadNow()).ok).toBe(false);
+    writeFileSync(join(dir, "team.mcppolicy"), MAIN("one"));
+    await until("the first reload", () => seen.length >= 1);
+    writeFileSync(join(dir, "team.mcppolicy"), MAIN("two"));
+    const p = await until("the second reload", () => (seen.length >= 2 && allows(seen.at(-1)!, "two") ? seen.at(-1) : undefined));
+    expect(allows(p, "one")).toBe(false);
+  });
+
   it("close stops watching: a change after it reaches no callback", async () => {
     const closed = start();
     const witness = start();
