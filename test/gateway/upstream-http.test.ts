@@ -88,6 +88,24 @@ describe("SSE mode (event store): the SDK server streams every answer", () => {
     expect(hit.related).toBeUndefined();
   });
 
+  it("the standalone GET stream closed by the server is reopened with Last-Event-ID; what was sent meanwhile is replayed", async () => {
+    const p = peer(upstreamConfig({ url: fx.url }));
+    await p.initialize();
+    const sid = () => [...fx.sessions.keys()].at(-1);
+    await until(() => fx.seen.some((s) => s.method === "GET" && s.headers["mcp-session-id"] === sid()));
+    const changes = () => p.messages.filter((m) => m.message.method === "notifications/tools/list_changed").length;
+    while (changes() === 0) {
+      await p.request("tools/call", { name: "broadcast", arguments: {} });
+      await sleep(20);
+    }
+    expect(textOf(await p.request("tools/call", { name: "drop-get", arguments: {} }))).toBe("dropped");
+    await until(() => changes() === 2);
+    const reopened = fx.seen.filter((s) => s.method === "GET" && s.headers["mcp-session-id"] === sid() && s.headers["last-event-id"]);
+    expect(reopened.length).toBeGreaterThanOrEqual(1);
+    expect(reopened[0]!.headers["last-event-id"]).toMatch(/^_GET_stream_/);
+    expect(p.messages.filter((m) => m.message.method === "notifications/tools/list_changed").every((m) => m.related === undefined)).toBe(true);
+  });
+
   it("close(): DELETE with the session id ends the upstream session", async () => {
     const p = peer(upstreamConfig({ url: fx.url }));
     await p.initialize();

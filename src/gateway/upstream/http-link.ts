@@ -43,6 +43,7 @@ const DEFAULT_RETRY_MS = 1000;
 /** The longest close() waits for its DELETE. */
 const DELETE_TIMEOUT_MS = 5000;
 const RESOLVED: Promise<void> = Promise.resolve();
+const ignore = (): void => {};
 
 /** A request in flight. */
 interface Pending extends Deadlined {
@@ -236,7 +237,7 @@ class HttpLink implements UpstreamLink {
       }
       chunks.push(chunk);
     });
-    res.on("error", () => {});
+    res.on("error", ignore); // `close` follows and decides
     res.once("close", () => {
       if (over || p.done || this.#closed) return;
       if (!res.complete) return this.#fail("the connection was reset while the upstream answered");
@@ -319,7 +320,7 @@ class HttpLink implements UpstreamLink {
     res.on("data", (chunk: Buffer) => {
       if (!stop) parser.push(chunk);
     });
-    res.on("error", () => {});
+    res.on("error", ignore); // `close` follows and decides
     res.once("close", () => {
       if (stop || this.#closed) return;
       if (p === undefined) return this.#getEnded(false);
