@@ -7,7 +7,7 @@
  * - Its stdout is framed by adapters/line-reader.ts with `maxMessageBytes` per line: a line over the limit
  *   is discarded without being buffered and reported on stderr, as is a line that is not JSON; every other
  *   line is emitted as parsed (`related` undefined: stdio has no streams).
- * - Its stderr is copied to ours line by line, each prefixed `[upstream NAME] ` (lines over 64 KiB cut).
+ * - Its stderr is copied to ours line by line, each prefixed `[upstream NAME] ` (a line over 64 KiB is dropped, with a note).
  * - A request not answered within `requestTimeoutMs` is answered -32013 (and cancelled upstream).
  * - The process exits or cannot be started: onClose, once its output has been read to the end.
  * - close(): its stdin is ended; SIGTERM after 2 s, SIGKILL after 5 s; resolves once it has exited.
@@ -85,7 +85,7 @@ class StdioLink implements UpstreamLink {
     readLines(child.stderr!, {
       maxLineBytes: STDERR_LINE_BYTES,
       onLine: (line) => this.#note(line),
-      onOversize: ({ limit }) => this.#note(`(a stderr line over ${limit} bytes was cut)`),
+      onOversize: ({ limit }) => this.#note(`(a stderr line over ${limit} bytes was dropped)`),
     });
     child.once("error", (err: NodeJS.ErrnoException) => {
       // Not started (ENOENT, EACCES, ...): no output will come; `exit` may not follow.
