@@ -244,7 +244,7 @@ describe("answers the SDK never gives", () => {
     expect(p.closeReasons).toEqual([]);
   });
 
-  it("a request that times out is cancelled upstream", async () => {
+  it("a request that times out is cancelled upstream; an initialize that times out closes the link", async () => {
     const silent = createServer((req, res) => {
       let body = "";
       req.on("data", (c) => (body += c));
@@ -261,6 +261,9 @@ describe("answers the SDK never gives", () => {
       expect(errorOf(await p.request("tools/call", { name: "x" }, "t-1")).code).toBe(MCP_ERROR_CODES.UPSTREAM_UNAVAILABLE);
       await until(() => cancelled.includes("t-1"));
       await p.link.close();
+      // initialize gets connectTimeoutMs, and a server that does not initialize closes the link.
+      const q = peer(upstreamConfig({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/mcp`, connectTimeoutMs: 150 }));
+      expect(await q.request("initialize", {})).toEqual({ closed: "upstream `up`: did not answer initialize within 150 ms" });
     } finally {
       silent.closeAllConnections();
       await new Promise((r) => silent.close(r));

@@ -97,6 +97,16 @@ describe("stdio upstream", () => {
     expect(text()).toContain('"requestId":"t9"');
   });
 
+  it("a server that does not answer initialize within connectTimeoutMs: onClose, and the process is stopped", async () => {
+    const err = new PassThrough();
+    const text = collect(err);
+    const p = node(`process.stdin.on("end", () => { process.stderr.write("stdin ended\\n"); process.exit(0); }); process.stdin.resume();`, { connectTimeoutMs: 150 }, err);
+    const out = await p.request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } });
+    expect(out).toEqual({ closed: "upstream `kid`: did not answer initialize within 150 ms" });
+    await until(() => text().includes("[upstream kid] stdin ended"));
+    expect(p.closeReasons).toHaveLength(1);
+  });
+
   it("close(): a server that exits at the end of its stdin is done at once; no onClose for a requested close", async () => {
     const p = new Peer(upstreamConfig({ name: "echo", command: [process.execPath, ECHO_FIXTURE] }));
     await p.initialize();
