@@ -263,7 +263,7 @@ describe("answers the SDK never gives", () => {
       await p.link.close();
       // initialize gets connectTimeoutMs, and a server that does not initialize closes the link.
       const q = peer(upstreamConfig({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/mcp`, connectTimeoutMs: 150 }));
-      expect(await q.request("initialize", {})).toEqual({ closed: "upstream `up`: did not answer initialize within 150 ms" });
+      expect(await q.request("initialize", {})).toEqual({ closed: "the upstream did not answer initialize within 150 ms" });
     } finally {
       silent.closeAllConnections();
       await new Promise((r) => silent.close(r));

@@ -446,7 +446,7 @@ class HttpLink implements UpstreamLink {
   #expired(p: Pending): void {
     if (p.done || this.#closed) return;
     this.#settle(p);
-    if (p.init) return this.#fail(`did not answer initialize within ${this.#up.connectTimeoutMs} ms`);
+    if (p.init) return this.#fail(`the upstream did not answer initialize within ${this.#up.connectTimeoutMs} ms`);
     this.#emit(errorResponse(p.id, MCP_ERROR_CODES.UPSTREAM_UNAVAILABLE, `upstream \`${this.#up.name}\` did not answer within ${this.#up.requestTimeoutMs} ms`), p.id);
     this.#post(JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: p.id, reason: "timed out in the gateway" } }), undefined, false, undefined, false);
   }
@@ -491,7 +491,7 @@ class HttpLink implements UpstreamLink {
     if (this.#closed) return;
     this.#shutdown(true);
     try {
-      this.#events.onClose(`upstream \`${this.#up.name}\`: ${reason}`);
+      this.#events.onClose(reason);
     } catch {
       // nothing left to tell
     }

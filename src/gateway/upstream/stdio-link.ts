@@ -95,7 +95,7 @@ class StdioLink implements UpstreamLink {
     child.once("error", (err: NodeJS.ErrnoException) => {
       // Not started (ENOENT, EACCES, ...): no output will come; `exit` may not follow.
       if (child.pid === undefined) {
-        this.#exit = `cannot start \`${argv[0]}\`: ${err.code === "ENOENT" ? "no such file or command" : err.message}`;
+        this.#exit = `cannot start the upstream \`${argv[0]}\`: ${err.code === "ENOENT" ? "no such file or command" : err.message}`;
         outputDone = true;
         processDone = true;
         maybeGone();
@@ -175,7 +175,7 @@ class StdioLink implements UpstreamLink {
       // A server that does not initialize is of no use: stop it (as close() does) and report the link gone.
       void this.close();
       try {
-        this.#events.onClose(`upstream \`${this.#up.name}\`: did not answer initialize within ${this.#up.connectTimeoutMs} ms`);
+        this.#events.onClose(`the upstream did not answer initialize within ${this.#up.connectTimeoutMs} ms`);
       } catch {
         // nothing left to tell
       }
@@ -191,7 +191,7 @@ class StdioLink implements UpstreamLink {
     this.#pending.drain();
     if (this.#closing !== undefined) return;
     try {
-      this.#events.onClose(`upstream \`${this.#up.name}\`: ${reason}`);
+      this.#events.onClose(reason);
     } catch {
       // nothing left to tell
     }
