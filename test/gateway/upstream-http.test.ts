@@ -88,6 +88,24 @@ describe("SSE mode (event store): the SDK server streams every answer", () => {
     expect(hit.related).toBeUndefined();
   });
 
+  it("the standalone GET stream closed by the server is reopened with Last-Event-ID; what was sent meanwhile is replayed", async () => {
+    const p = peer(upstreamConfig({ url: fx.url }));
+    await p.initialize();
+    const sid = () => [...fx.sessions.keys()].at(-1);
+    await until(() => fx.seen.some((s) => s.method === "GET" && s.headers["mcp-session-id"] === sid()));
+    const changes = () => p.messages.filter((m) => m.message.method === "notifications/tools/list_changed").length;
+    while (changes() === 0) {
+      await p.request("tools/call", { name: "broadcast", arguments: {} });
+      await sleep(20);
+    }
+    expect(textOf(await p.request("tools/call", { name: "drop-get", arguments: {} }))).toBe("dropped");
+    await until(() => changes() === 2);
+    const reopened = fx.seen.filter((s) => s.method === "GET" && s.headers["mcp-session-id"] === sid() && s.headers["last-event-id"]);
+    expect(reopened.length).toBeGreaterThanOrEqual(1);
+    expect(reopened[0]!.headers["last-event-id"]).toMatch(/^_GET_stream_/);
+    expect(p.messages.filter((m) => m.message.method === "notifications/tools/list_changed").every((m) => m.related === undefined)).toBe(true);
+  });
+
   it("close(): DELETE with the session id ends the upstream session", async () => {
     const p = peer(upstreamConfig({ url: fx.url }));
     await p.initialize();
@@ -226,7 +244,7 @@ describe("answers the SDK never gives", () => {
     expect(p.closeReasons).toEqual([]);
   });
 
-  it("a request that times out is cancelled upstream", async () => {
+  it("a request that times out is cancelled upstream; an initialize that times out closes the link", async () => {
     const silent = createServer((req, res) => {
       let body = "";
       req.on("data", (c) => (body += c));
@@ -243,6 +261,9 @@ describe("answers the SDK never gives", () => {
       expect(errorOf(await p.request("tools/call", { name: "x" }, "t-1")).code).toBe(MCP_ERROR_CODES.UPSTREAM_UNAVAILABLE);
       await until(() => cancelled.includes("t-1"));
       await p.link.close();
+      // initialize gets connectTimeoutMs, and a server that does not initialize closes the link.
+      const q = peer(upstreamConfig({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/mcp`, connectTimeoutMs: 150 }));
+      expect(await q.request("initialize", {})).toEqual({ closed: "the upstream did not answer initialize within 150 ms" });
     } finally {
       silent.closeAllConnections();
       await new Promise((r) => silent.close(r));

@@ -43,6 +43,7 @@ const DEFAULT_RETRY_MS = 1000;
 /** The longest close() waits for its DELETE. */
 const DELETE_TIMEOUT_MS = 5000;
 const RESOLVED: Promise<void> = Promise.resolve();
+const ignore = (): void => {};
 
 /** A request in flight. */
 interface Pending extends Deadlined {
@@ -236,7 +237,7 @@ class HttpLink implements UpstreamLink {
       }
       chunks.push(chunk);
     });
-    res.on("error", () => {});
+    res.on("error", ignore); // `close` follows and decides
     res.once("close", () => {
       if (over || p.done || this.#closed) return;
       if (!res.complete) return this.#fail("the connection was reset while the upstream answered");
@@ -319,7 +320,7 @@ class HttpLink implements UpstreamLink {
     res.on("data", (chunk: Buffer) => {
       if (!stop) parser.push(chunk);
     });
-    res.on("error", () => {});
+    res.on("error", ignore); // `close` follows and decides
     res.once("close", () => {
       if (stop || this.#closed) return;
       if (p === undefined) return this.#getEnded(false);
@@ -445,7 +446,7 @@ class HttpLink implements UpstreamLink {
   #expired(p: Pending): void {
     if (p.done || this.#closed) return;
     this.#settle(p);
-    if (p.init) return this.#fail(`did not answer initialize within ${this.#up.connectTimeoutMs} ms`);
+    if (p.init) return this.#fail(`the upstream did not answer initialize within ${this.#up.connectTimeoutMs} ms`);
     this.#emit(errorResponse(p.id, MCP_ERROR_CODES.UPSTREAM_UNAVAILABLE, `upstream \`${this.#up.name}\` did not answer within ${this.#up.requestTimeoutMs} ms`), p.id);
     this.#post(JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: p.id, reason: "timed out in the gateway" } }), undefined, false, undefined, false);
   }
@@ -490,7 +491,7 @@ class HttpLink implements UpstreamLink {
     if (this.#closed) return;
     this.#shutdown(true);
     try {
-      this.#events.onClose(`upstream \`${this.#up.name}\`: ${reason}`);
+      this.#events.onClose(reason);
     } catch {
       // nothing left to tell
     }
