@@ -29,12 +29,6 @@ export class FailureLimiter {
     return this.buckets.size;
   }
 
-  /** Seconds to wait when this address has no token left, else undefined (nothing is taken). */
-  blocked(address: string): number | undefined {
-    const b = this.current(address);
-    return b.tokens >= 1 ? undefined : this.retryAfter(b);
-  }
-
   /** Take a token for a failure; the seconds to wait when none was left. */
   take(address: string): number | undefined {
     const b = this.current(address);
