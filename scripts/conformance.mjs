@@ -354,17 +354,27 @@ async function main() {
         details.gateway = scenarios.map((name) => ({ name, passed: false, failures: [{ check: "(gateway)", message }] }));
       }
       if (gateway) {
+        let exitedEarly;
+        gateway.child.once("close", (code, signal) => (exitedEarly ??= `${signal ?? code}`));
         try {
           details.gateway = await runSuite("gateway", gateway.value, scenarios, all, temp, opts.timeoutMs, log);
         } finally {
+          if (exitedEarly !== undefined) log(`the gateway exited during the run (${exitedEarly})`);
+          exitedEarly ??= "";
           await stopService(gateway);
         }
-        const errors = gateway
+        // What the gateway said that matters: warn/error log lines, and any line that is not a JSON log line
+        // (a crash, an upstream's stderr).
+        const notable = gateway
           .output()
           .stderr.split("\n")
-          .map(jsonLine)
-          .filter((v) => v && (v.level === "error" || v.level === "warn"));
-        for (const e of errors.slice(0, 20)) log(`gateway ${e.level}: ${JSON.stringify(e)}`);
+          .filter((line) => line.trim() !== "")
+          .filter((line) => {
+            const v = jsonLine(line);
+            return v === undefined || v.level === "error" || v.level === "warn";
+          });
+        for (const line of notable.slice(0, 30)) log(`gateway: ${line.slice(0, 1000)}`);
+        if (notable.length > 30) log(`gateway: ... ${notable.length - 30} more`);
       }
       out.gateway = summarize(details.gateway);
     }
