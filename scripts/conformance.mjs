@@ -8,8 +8,10 @@
 //   --json          stdout is exactly {"direct":{"passed":[...],"failed":[...]},"gateway":{"passed":[...],"failed":[...]}}
 //                   (with --direct-only: {"direct":{...}}); progress and the failed checks go to stderr.
 //   --direct-only   skip the gateway run.
-//   --policy FILE   the gateway's policy (default: a permissive one, `default allow`, written to the temp dir).
+//   --policy FILE   the gateway's policy (default: a permissive one, `default allow` and a role `conformance`,
+//                   which the caller holds; a policy given here needs that role too).
 //   --scenario N    run only these scenarios (repeatable; default: every server scenario the suite lists).
+//   --results DIR   keep the suite's results (checks.json per scenario), the gateway config and its log in DIR.
 //   --timeout-ms N  per scenario (default 30000): a scenario still running then is killed and counts as failed
 //                   (the suite's own start-up is not counted against it).
 //
@@ -20,14 +22,16 @@
 //     it); a scenario over its time is killed and failed, and what the process did not finish runs one
 //     process per scenario, a few at a time, each with the same timeout.
 //   - A scenario passes when its checks.json holds no check with status FAILURE (WARNING and INFO pass).
-//   - Results and configs live in a temp dir (removed at the end), never in the repo; every child process is
+//   - Results and configs live in a temp dir (removed at the end; --results keeps them), never in the repo
+//     unless --results names a place there; every child process is
 //     stopped on exit, also on SIGINT/SIGTERM.
 //   - Exit 0 when no scenario failed in any run, 1 when one did, 2 when the run could not be set up.
 // The gateway run: a temp YAML config (listen 127.0.0.1 port 0, memory store, anonymous principal
-// `conformance`, one url upstream = the fixture) and `node dist/cli/main.js serve --config FILE`; its URL is
+// `conformance` holding role `conformance`, one url upstream = the fixture) and `node dist/cli/main.js serve
+// --config FILE`; its URL is
 // read from its `{"msg":"listening","url":...}` log line on stderr. Build first (`npm run build`).
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,9 +45,14 @@ const CLI = path.join(ROOT, "dist", "cli", "main.js");
 const CONCURRENCY = 2;
 const START_TIMEOUT_MS = 20_000;
 
+// A principal must hold a role of the policy (else every call is denied): the anonymous principal of the
+// gateway config holds \`conformance\`. A --policy FILE needs the same role.
 const PERMISSIVE_POLICY = `// The conformance run's gateway policy: everything passes (the suite tests the protocol, not a policy).
 policy "conformance" version "1.0.0"
 default allow
+
+role conformance {
+}
 `;
 
 function fail(message) {
@@ -52,7 +61,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { json: false, directOnly: false, policy: undefined, scenarios: [], timeoutMs: 30_000 };
+  const opts = { json: false, directOnly: false, policy: undefined, scenarios: [], timeoutMs: 30_000, results: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -64,6 +73,7 @@ function parseArgs(argv) {
     else if (a === "--direct-only") opts.directOnly = true;
     else if (a === "--policy") opts.policy = path.resolve(value());
     else if (a === "--scenario") opts.scenarios.push(value());
+    else if (a === "--results") opts.results = path.resolve(value());
     else if (a === "--timeout-ms") {
       opts.timeoutMs = Number(value());
       if (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs <= 0) fail("--timeout-ms needs a positive integer");
@@ -291,6 +301,7 @@ function gatewayConfig(upstreamUrl, policyFile) {
     "  anonymous:",
     "    principal:",
     "      id: conformance",
+    "      roles: [conformance]",
     "log:",
     "  level: info",
     "",
@@ -318,13 +329,15 @@ async function main() {
   if (!opts.directOnly && !existsSync(CLI)) fail(`${path.relative(ROOT, CLI)} is missing: run \`npm run build\` first`);
   if (opts.policy && !existsSync(opts.policy)) fail(`no policy file ${opts.policy}`);
 
-  const log = (line) => process.stderr.write(`conformance: ${line}\n`);
+  const t0 = Date.now();
+  const log = (line) => process.stderr.write(`conformance: [${((Date.now() - t0) / 1000).toFixed(1)} s] ${line}\n`);
   const all = await listScenarios();
   for (const s of opts.scenarios) if (!all.includes(s)) fail(`unknown scenario ${s} (known: ${all.join(", ")})`);
   const scenarios = opts.scenarios.length > 0 ? all.filter((s) => opts.scenarios.includes(s)) : all;
 
-  const temp = mkdtempSync(path.join(tmpdir(), "mcppolicy-conformance-"));
-  stopOnExit(() => rmSync(temp, { recursive: true, force: true }));
+  const temp = opts.results ?? mkdtempSync(path.join(tmpdir(), "mcppolicy-conformance-"));
+  if (opts.results) mkdirSync(temp, { recursive: true });
+  else stopOnExit(() => rmSync(temp, { recursive: true, force: true }));
 
   let fixture;
   try {
@@ -344,6 +357,7 @@ async function main() {
       const config = path.join(temp, "gateway.yaml");
       writeFileSync(config, gatewayConfig(fixture.value, policy));
       let gateway;
+      log("starting the gateway");
       try {
         gateway = await startService(process.execPath, [CLI, "serve", "--config", config], "stderr", (line) => {
           const v = jsonLine(line);
@@ -363,6 +377,8 @@ async function main() {
           exitedEarly ??= "";
           await stopService(gateway);
         }
+        log("gateway stopped");
+        writeFileSync(path.join(temp, "gateway.log"), gateway.output().stderr);
         // What the gateway said that matters: warn/error log lines, and any line that is not a JSON log line
         // (a crash, an upstream's stderr).
         const notable = gateway

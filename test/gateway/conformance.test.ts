@@ -19,8 +19,6 @@ const SCRIPT = path.join(ROOT, "scripts", "conformance.mjs");
 const NODE22 = path.join(ROOT, "node_modules", "node", "bin", "node");
 const SUITE = path.join(ROOT, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
 const CLI = path.join(ROOT, "dist", "cli", "main.js");
-// TRANSITIONAL: the gateway half runs once the lead's `serve` command is in the tree (src/cli/serve.ts).
-const SERVE_LANDED = existsSync(path.join(ROOT, "src", "cli", "serve.ts"));
 
 interface Half {
   passed: string[];
@@ -75,10 +73,9 @@ describe("the MCP conformance suite", () => {
 
   it("passes every server scenario against the fixture directly, and through the gateway at least the same", async () => {
     const all = listedScenarios();
-    const { json, stderr } = await runScript(SERVE_LANDED ? [] : ["--direct-only"]);
+    const { json, stderr } = await runScript([]);
     expect(json.direct.failed, stderr).toEqual([]);
     expect(sorted(json.direct.passed)).toEqual(sorted(all));
-    if (!SERVE_LANDED) return;
     // Every scenario ended (passed or failed, none missing), and nothing passing directly fails through the gateway.
     const gateway = json.gateway!;
     expect(sorted([...gateway.passed, ...gateway.failed])).toEqual(sorted(all));
@@ -86,11 +83,19 @@ describe("the MCP conformance suite", () => {
     expect(sorted(gateway.passed)).toEqual(expect.arrayContaining(sorted(json.direct.passed)));
   }, 240_000);
 
-  it.runIf(SERVE_LANDED)("through the gateway, a policy denying one tool fails exactly the scenario that calls it, cleanly", async () => {
+  it("through the gateway, a policy denying one tool fails exactly the scenario that calls it, cleanly", async () => {
     const policy = path.join(temp, "deny-one.mcppolicy");
     writeFileSync(
       policy,
-      'policy "conformance-deny" version "1.0.0"\ndefault allow\ndeny "no-simple-text" tool test_simple_text because "the conformance test denies this tool"\n',
+      [
+        'policy "conformance-deny" version "1.0.0"',
+        "default allow",
+        // The runner's anonymous caller holds role `conformance` (a principal without a role of the policy is denied).
+        "role conformance {",
+        "}",
+        'deny "no-simple-text" tool test_simple_text because "the conformance test denies this tool"',
+        "",
+      ].join("\n"),
     );
     const all = listedScenarios();
     // A short scenario timeout: a denial must be answered, not left to time out (a timeout is a failure too,
