@@ -90,7 +90,7 @@ try {
     }
     for (const s of stores) {
       const file = path.join(dir, `gateway-${s.name}.yaml`);
-      writeFileSync(file, gatewayYaml({ policy, upstreams: [{ name: "bench", url: upstream.url }], store: s.store, storePrefix: s.storePrefix, keysFile, logLevel: "warn" }));
+      writeFileSync(file, gatewayYaml({ policy, upstreams: [{ name: "bench", url: upstream.url }], store: s.store, storePrefix: s.storePrefix, keysFile, logLevel: "info" }));
       const nodeArgs = PROF ? ["--cpu-prof", "--cpu-prof-dir", PROF, "--cpu-prof-name", `gateway-${s.name}.cpuprofile`] : [];
       const gw = await spawnGateway(file, { nodeArgs });
       gateways.push(gw);
