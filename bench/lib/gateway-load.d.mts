@@ -23,7 +23,7 @@ export interface JsonRpcAnswer {
 }
 
 export class McpHttpSession {
-  constructor(url: string, options?: { agent?: http.Agent; headers?: Record<string, string>; protocolVersion?: string; timeoutMs?: number; clientName?: string });
+  constructor(url: string, options?: { agent?: http.Agent; raw?: boolean; headers?: Record<string, string>; protocolVersion?: string; timeoutMs?: number; clientName?: string });
   readonly url: URL;
   sessionId: string | undefined;
   protocolVersion: string | undefined;
@@ -61,5 +61,7 @@ export function runLoad(options: {
   sessionCalls?: number;
   timeoutMs?: number;
   agent?: http.Agent;
+  /** "raw" (default): a connection per loop through gateway-rawhttp.mjs; "http": node:http. */
+  client?: "raw" | "http";
   onTimed?: () => void;
 }): Promise<LoadResult>;

@@ -14,11 +14,14 @@
 //   `tools/call` outstanding, for `durationMs` after `warmupMs` (or until `totalCalls` calls were made, when
 //   given). Every answer is checked (the echoed text, no error): a wrong answer is counted in `errors` and the
 //   first one kept in `firstError`, so a gateway that denies or drops calls cannot pass for a fast one.
+//   `client: "raw"` (default) gives each loop its own connection through gateway-rawhttp.mjs (cheap);
+//   `client: "http"` uses node:http with one keep-alive agent.
 //   Latency of a call = from just before `http.request` to the end of its response body (performance.now());
 //   only calls started after the warm-up count. `sessionCalls` (optional) closes a loop's session after that
 //   many calls and opens a new one (session churn, for the memory test).
 import http from "node:http";
 import { performance } from "node:perf_hooks";
+import { RawHttpConnection } from "./gateway-rawhttp.mjs";
 
 export const ACCEPT = "application/json, text/event-stream";
 
@@ -82,11 +85,13 @@ export function findResponse(contentType, body, id) {
 export class McpHttpSession {
   /**
    * @param {string} url the MCP endpoint
-   * @param {{ agent?: http.Agent, headers?: Record<string,string>, protocolVersion?: string, timeoutMs?: number, clientName?: string }} [options]
+   * @param {{ agent?: http.Agent, raw?: boolean, headers?: Record<string,string>, protocolVersion?: string, timeoutMs?: number, clientName?: string }} [options]
+   *   `raw`: the session's own connection through gateway-rawhttp.mjs instead of node:http and the agent.
    */
   constructor(url, options = {}) {
     this.url = new URL(url);
-    this.agent = options.agent ?? keepAliveAgent(4);
+    this.conn = options.raw ? new RawHttpConnection(this.url.hostname, Number(this.url.port), { timeoutMs: options.timeoutMs ?? 30_000 }) : undefined;
+    this.agent = this.conn ? undefined : (options.agent ?? keepAliveAgent(4));
     this.extra = options.headers ?? {};
     this.asked = options.protocolVersion ?? "2025-11-25";
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -104,11 +109,16 @@ export class McpHttpSession {
     return h;
   }
 
+  send(method, body) {
+    if (this.conn) return this.conn.request(method, this.url.pathname, this.headers(), body);
+    return httpRequest(this.url, { method, headers: this.headers(), body, agent: this.agent, timeoutMs: this.timeoutMs });
+  }
+
   /** initialize + notifications/initialized; throws with the status and body when either is refused. */
   async open() {
     const id = this.nextId++;
     const body = JSON.stringify({ jsonrpc: "2.0", id, method: "initialize", params: { protocolVersion: this.asked, capabilities: {}, clientInfo: { name: this.clientName, version: "1.0.0" } } });
-    const res = await httpRequest(this.url, { headers: this.headers(), body, agent: this.agent, timeoutMs: this.timeoutMs });
+    const res = await this.send("POST", body);
     if (res.status !== 200) throw new Error(`initialize: HTTP ${res.status} ${res.body.slice(0, 300)}`);
     const msg = findResponse(res.headers["content-type"], res.body, id);
     if (!msg || msg.error) throw new Error(`initialize: ${JSON.stringify(msg?.error ?? res.body).slice(0, 300)}`);
@@ -116,7 +126,7 @@ export class McpHttpSession {
     if (typeof sid === "string") this.sessionId = sid;
     this.protocolVersion = msg.result.protocolVersion;
     this.initializeResult = msg.result;
-    const ok = await httpRequest(this.url, { headers: this.headers(), body: '{"jsonrpc":"2.0","method":"notifications/initialized"}', agent: this.agent, timeoutMs: this.timeoutMs });
+    const ok = await this.send("POST", '{"jsonrpc":"2.0","method":"notifications/initialized"}');
     if (ok.status !== 202) throw new Error(`notifications/initialized: HTTP ${ok.status} ${ok.body.slice(0, 300)}`);
     return this;
   }
@@ -124,7 +134,7 @@ export class McpHttpSession {
   /** One request; its JSON-RPC response, or `{ httpStatus, body }` for a status other than 200. */
   async request(method, params) {
     const id = this.nextId++;
-    const res = await httpRequest(this.url, { headers: this.headers(), body: JSON.stringify({ jsonrpc: "2.0", id, method, params }), agent: this.agent, timeoutMs: this.timeoutMs });
+    const res = await this.send("POST", JSON.stringify({ jsonrpc: "2.0", id, method, params }));
     if (res.status !== 200) return { httpStatus: res.status, body: res.body, headers: res.headers };
     const msg = findResponse(res.headers["content-type"], res.body, id);
     if (!msg) throw new Error(`${method}: no response with id ${id} in ${res.body.slice(0, 300)}`);
@@ -136,13 +146,13 @@ export class McpHttpSession {
   }
 
   async close() {
-    if (!this.sessionId) return;
     try {
-      await httpRequest(this.url, { method: "DELETE", headers: this.headers(), agent: this.agent, timeoutMs: this.timeoutMs });
+      if (this.sessionId) await this.send("DELETE");
     } catch {
       // best effort
     }
     this.sessionId = undefined;
+    this.conn?.close();
   }
 }
 
@@ -156,8 +166,9 @@ const pct = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.l
  * answer's text is `expect`.
  * @returns {Promise<{ inFlight: number, calls: number, errors: number, firstError?: string, seconds: number, callsPerSec: number, p50Us: number, p99Us: number, meanUs: number }>}
  */
-export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 1000, totalCalls, headers = {}, tool = "echo", args = { text: "the quick brown fox jumps over the lazy dog" }, expect = args.text, sessionCalls, timeoutMs = 30_000, agent, onTimed }) {
-  const ownAgent = agent ?? keepAliveAgent(inFlight + 2);
+export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 1000, totalCalls, headers = {}, tool = "echo", args = { text: "the quick brown fox jumps over the lazy dog" }, expect = args.text, sessionCalls, timeoutMs = 30_000, agent, client = "raw", onTimed }) {
+  const raw = client === "raw";
+  const ownAgent = raw ? undefined : (agent ?? keepAliveAgent(inFlight + 2));
   const samples = [];
   let calls = 0; // timed calls (after the warm-up)
   let made = 0; // every call
@@ -168,7 +179,7 @@ export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 100
   let timedTo = 0;
   const counting = typeof totalCalls === "number";
   let stop = false;
-  const openSession = () => new McpHttpSession(url, { agent: ownAgent, headers, timeoutMs }).open();
+  const openSession = () => new McpHttpSession(url, { agent: ownAgent, raw, headers, timeoutMs }).open();
   const sessions = await Promise.all(Array.from({ length: inFlight }, openSession));
   const start = performance.now();
   const warmEnd = start + warmupMs;
@@ -215,7 +226,7 @@ export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 100
   };
   await Promise.all(sessions.map((_, i) => loop(i)));
   await Promise.all(sessions.map((s) => s.close()));
-  if (!agent) ownAgent.destroy();
+  if (ownAgent && !agent) ownAgent.destroy();
   samples.sort((x, y) => x - y);
   const seconds = (timedTo - timedFrom) / 1000;
   const mean = samples.reduce((x, y) => x + y, 0) / (samples.length || 1);
