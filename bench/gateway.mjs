@@ -1,6 +1,7 @@
 // Issue 13: the Streamable HTTP gateway's overhead and throughput. A `tools/call` of `echo` on the trivial
 // hand-written upstream (bench/lib/gateway-upstream.mjs, its own process) straight to it ("direct"), through
-// `mcppolicy serve` with the memory store ("memory") and through a second gateway process on a throwaway
+// a bare node:http relay process that parses nothing (bench/lib/gateway-relay.mjs: "relay", the floor of any
+// Node HTTP gateway), through `mcppolicy serve` with the memory store ("memory") and through a second gateway process on a throwaway
 // redis-server ("redis"); API-key auth on (a key made here, in the design's format), a policy that allows
 // `echo` for the key's role with a `limit calls` budget, so every call is authenticated, decided and counted.
 // A benchmark, not a test: nothing asserts a timing; the targets (the gateway adds at most 0.5 ms at p50 with
@@ -10,9 +11,10 @@
 //   node bench/gateway.mjs                    direct, memory, redis at 1, 16, 64 in flight; markdown + JSON line
 //   node bench/gateway.mjs --json             one JSON line only
 //   node bench/gateway.mjs --direct-only      the upstream alone (proves the harness; no dist/ needed)
-//   node bench/gateway.mjs --cpu-prof DIR     the gateways run under node --cpu-prof: DIR/gateway-{memory,redis}.cpuprofile
+//   node bench/gateway.mjs --cpu-prof DIR     the gateways and the relay run under node --cpu-prof: DIR/gateway-{memory,redis}.cpuprofile, DIR/relay.cpuprofile
 //                                             (steady state: node bench/lib/profile-window.mjs DIR/gateway-memory.cpuprofile)
 //   node bench/gateway.mjs --no-redis         without the Redis gateway
+//   node bench/gateway.mjs --no-relay         without the bare relay
 //
 // Method. One load client (bench/lib/gateway-load.mjs: node:http keep-alive, one session per loop, N loops
 // each keeping one call outstanding) in this process; upstream, gateways and redis-server in their own
@@ -28,7 +30,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runLoad } from "./lib/gateway-load.mjs";
-import { apiKey, cpuMs, gatewayYaml, spawnGateway, spawnUpstream, writeKeysFile, CLI } from "./lib/gateway-procs.mjs";
+import { apiKey, cpuMs, gatewayYaml, spawnGateway, spawnRelay, spawnUpstream, writeKeysFile, CLI } from "./lib/gateway-procs.mjs";
 import { redisAvailable, startRedis } from "./lib/redis.mjs";
 
 const argv = process.argv.slice(2);
@@ -71,7 +73,9 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "mcppolicy-gw-bench-"));
 const started = Date.now();
 const loadStart = os.loadavg();
 const upstream = await spawnUpstream();
+const relay = has("--no-relay") ? undefined : await spawnRelay(upstream.url, { nodeArgs: PROF ? ["--cpu-prof", "--cpu-prof-dir", PROF, "--cpu-prof-name", "relay.cpuprofile"] : [] });
 const targets = [{ name: "direct", url: upstream.url, headers: {}, pid: undefined }];
+if (relay) targets.push({ name: "relay", url: relay.url, headers: {}, pid: relay.pid });
 let redis;
 const gateways = [];
 try {
@@ -212,6 +216,7 @@ try {
   console.log(JSON.stringify(out));
 } finally {
   for (const g of gateways) await g.stop();
+  await relay?.stop();
   await upstream.stop();
   await redis?.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -19,6 +19,9 @@ export interface UpstreamProcess {
   stop(): Promise<void>;
 }
 export function spawnUpstream(options?: { nodeArgs?: string[] }): Promise<UpstreamProcess>;
+export const RELAY: string;
+/** The bare node:http relay in front of an upstream (its `stats()` is the upstream's only through the relay: do not use). */
+export function spawnRelay(upstreamUrl: string, options?: { nodeArgs?: string[] }): Promise<UpstreamProcess>;
 
 export function apiKey(id: string): { id: string; key: string; hash: string };
 export function writeKeysFile(file: string, entries: { id: string; hash: string; principal: Record<string, unknown> }[]): string;

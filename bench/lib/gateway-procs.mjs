@@ -25,6 +25,7 @@ const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 export const CLI = here("../../dist/cli/main.js");
 export const UPSTREAM = here("./gateway-upstream.mjs");
 export const HEAP_PROBE = here("./gateway-heap-probe.mjs");
+export const RELAY = here("./gateway-relay.mjs");
 
 const children = new Set();
 let hooked = false;
@@ -57,14 +58,24 @@ async function stopChild(child, graceMs = 5000) {
 }
 
 /** The trivial upstream in its own process: { url, pid, child, stats(), stop() }. */
-export async function spawnUpstream({ nodeArgs = [] } = {}) {
-  const child = spawn(process.execPath, [...nodeArgs, UPSTREAM], { stdio: ["ignore", "pipe", "pipe"] });
+export function spawnUpstream({ nodeArgs = [] } = {}) {
+  return spawnScript(UPSTREAM, [], nodeArgs);
+}
+
+/** The bare node:http relay (gateway-relay.mjs) in front of `upstreamUrl`, in its own process. */
+export function spawnRelay(upstreamUrl, { nodeArgs = [] } = {}) {
+  return spawnScript(RELAY, ["--upstream", upstreamUrl], nodeArgs);
+}
+
+/** A script that prints {"url"} on its first stdout line once it listens. */
+async function spawnScript(script, args, nodeArgs) {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   track(child);
   let err = "";
   child.stderr.on("data", (d) => (err = (err + d).slice(-4000)));
   const line = await new Promise((resolve, reject) => {
     let buf = "";
-    const timer = setTimeout(() => reject(new Error(`upstream did not start: ${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${err}`)), 20_000);
     child.stdout.on("data", (d) => {
       buf += d;
       const nl = buf.indexOf("\n");
@@ -75,7 +86,7 @@ export async function spawnUpstream({ nodeArgs = [] } = {}) {
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`upstream exited (${code}): ${err}`));
+      reject(new Error(`${script} exited (${code}): ${err}`));
     });
   });
   const { url } = JSON.parse(line);
