@@ -12,8 +12,10 @@ import { closest } from "../diagnostics/suggest.js";
 import { EXIT, UsageError, wantsHelp } from "./args.js";
 import { err, out } from "./io.js";
 import { AUDIT_HELP } from "./audit-help.js";
+import { KEYS_HELP } from "./keys-help.js";
 import { APPROVALS_HELP } from "./approvals-help.js";
 import { PROXY_HELP } from "./proxy-help.js";
+import { SERVE_HELP } from "./serve-help.js";
 
 const MAIN_HELP = `mcppolicy — check, evaluate, test and analyse .mcppolicy policies for MCP servers
 
@@ -28,7 +30,9 @@ Commands:
   test [file-or-dir]...         run policy test files (*.test.yaml) and report rule coverage
   audit verify <file>           verify an audit log's hash chain
   approvals list|approve|reject  approval requests in the shared store, decided out of band
+  keys create|list|revoke       the gateway's API keys (a key is printed once; only hashes are stored)
   proxy --policy F -- CMD...    run the stdio MCP server CMD behind the policy (an enforcing proxy)
+  serve --config F              run the HTTP gateway (OAuth, API keys, mTLS) in front of MCP servers
 
 Options:
   -h, --help                    show help (also: mcppolicy <command> --help)
@@ -178,7 +182,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   test: { help: TEST_HELP, load: () => import("./test.js") },
   audit: { help: AUDIT_HELP, load: () => import("./audit.js") },
   approvals: { help: APPROVALS_HELP, load: () => import("./approvals.js") },
+  keys: { help: KEYS_HELP, load: () => import("./keys.js") },
   proxy: { help: PROXY_HELP, load: () => import("./proxy.js") },
+  serve: { help: SERVE_HELP, load: () => import("./serve.js") },
 };
 
 function commandOf(name: string): Command | undefined {

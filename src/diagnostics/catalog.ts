@@ -2,6 +2,7 @@
  * The diagnostics catalog: every code the compiler can report, banded by phase, with a named
  * constructor per code. Call sites use these constructors; message text lives only here.
  *   E00xx syntax and limits · E01xx names · E02xx types and values · E03xx structure · W0xxx lints
+ *   E10xx, W10xx the gateway's YAML config (issue 13, src/gateway/config/; goldens in test/gateway/config-goldens/)
  */
 import type { Span } from "../source/source.js";
 import type { Diagnostic, Related } from "./diagnostic.js";
@@ -96,6 +97,25 @@ export const CATALOG = {
   W0011: "optional argument read without a guard",
   // ---- paths (issue 11) ----
   W0019: "any path arg cannot see arguments",
+  // ---- the gateway's config file (issue 13): src/gateway/config/ ----
+  E1001: "invalid yaml",
+  E1002: "wrong type of value",
+  E1003: "unknown config key",
+  E1004: "missing config key",
+  E1005: "number out of range",
+  E1006: "invalid config value",
+  E1007: "unset environment variable",
+  E1008: "malformed environment reference",
+  E1009: "upstream needs exactly one of url and command",
+  E1010: "duplicate upstream name",
+  E1011: "upstream prefixes clash",
+  E1012: "invalid url",
+  E1013: "file or folder cannot be used",
+  E1014: "option needs another option",
+  E1015: "options conflict",
+  E1016: "network listen address without authentication",
+  W1001: "api keys file does not exist yet",
+  W1002: "anonymous access on a network address",
 } as const;
 
 export type DiagnosticCode = keyof typeof CATALOG;
@@ -368,3 +388,60 @@ export const relativePathLiteral = (span: Span, what: string, literal: string) =
     `${what} is a resolved absolute path, so ${JSON.stringify(literal)} (relative) can never match it`,
     `write the absolute path or a glob that starts with \`/\` or \`**\`: ${JSON.stringify(`**/${literal.replace(/^\.\//, "")}`)}`,
   );
+
+// ---- the gateway's config file (issue 13): src/gateway/config/ ----
+// INVARIANT: these messages quote what the file says (keys, and values as written before `${ENV}`
+// expansion), never an expanded value: an environment variable may hold a secret.
+export const invalidConfigYaml = (span: Span, message: string) =>
+  make("E1001", span, `invalid YAML: ${message}`, "the config is one YAML document: a mapping of the keys docs/gateway-config.md lists");
+export const configWrongType = (span: Span, where: string, expected: string, found: string) =>
+  make("E1002", span, `${q(where)} must be ${expected}, not ${found}`, expected.startsWith("a mapping") ? "write its keys indented below it" : undefined);
+export const unknownConfigKey = (span: Span, key: string, where: string, known: readonly string[]) =>
+  make("E1003", span, `unknown key ${q(key)} in ${where}`, didYouMean(key, known) ?? `the keys here are ${known.map(q).join(", ")}`);
+export const missingConfigKey = (span: Span, key: string, where: string, hint: string) =>
+  make("E1004", span, `${where} needs ${q(key)}`, hint);
+export const configOutOfRange = (span: Span, where: string, rule: string) =>
+  make("E1005", span, `${q(where)} must be ${rule}`, "numbers are whole numbers; durations are milliseconds (`...Ms`) or seconds (`...Sec`), sizes bytes");
+export const invalidConfigValue = (span: Span, where: string, written: string, why: string, known?: readonly string[], suggest = true) =>
+  make("E1006", span, `${q(where)}: ${q(written)} ${why}`, (known && suggest && didYouMean(written, known)) || (known ? `use one of ${known.map(q).join(", ")}` : undefined));
+export const unsetEnvironmentVariable = (span: Span, name: string) =>
+  make("E1007", span, `environment variable ${q(name)} is not set`, `set it in the gateway's environment (an empty value counts as set), or write the value itself; \`$\${\` writes a literal \`\${\``);
+export const malformedEnvironmentReference = (span: Span, written: string) =>
+  make("E1008", span, `malformed environment reference ${q(written)}`, "write `${NAME}` with a name of letters, digits and `_` (not starting with a digit); `$${` writes a literal `${`");
+export const upstreamUrlOrCommand = (span: Span, name: string, both: boolean) =>
+  make(
+    "E1009",
+    span,
+    both ? `upstream ${q(name)} has both \`url\` and \`command\`` : `upstream ${q(name)} has neither \`url\` nor \`command\``,
+    "an upstream is either an HTTP server (`url: https://...`) or a stdio server the gateway spawns (`command: [node, server.js]`)",
+  );
+export const duplicateUpstream = (span: Span, name: string, first: Span) =>
+  make("E1010", span, `upstream name ${q(name)} is used twice`, "each upstream needs its own name: it is `server.name` in the policy", [{ message: "first used here", span: first }]);
+export const upstreamPrefixClash = (span: Span, name: string, prefix: string, other: string, otherSpan: Span) =>
+  make(
+    "E1011",
+    span,
+    prefix === ""
+      ? `upstreams ${q(other)} and ${q(name)} both have the empty prefix`
+      : `the prefix ${q(prefix)} of upstream ${q(name)} clashes with the prefix of upstream ${q(other)}`,
+    "with several upstreams each needs a prefix that no other prefix starts with, so a tool name says which upstream it belongs to (the default is `NAME__`)",
+    [{ message: `upstream ${q(other)}`, span: otherSpan }],
+  );
+export const invalidConfigUrl = (span: Span, where: string, why: string, hint: string) =>
+  make("E1012", span, `${q(where)} is not a usable URL: ${why}`, hint);
+export const configFileUnreadable = (span: Span, where: string, path: string, why: string, hint = "paths are relative to the config file's folder") =>
+  make("E1013", span, `${where} ${q(path)} cannot be used: ${why}`, hint);
+export const configNeeds = (span: Span, what: string, needs: string, hint: string) =>
+  make("E1014", span, `${what} needs ${needs}`, hint);
+export const configConflict = (span: Span, message: string, hint: string) => make("E1015", span, message, hint);
+export const unauthenticatedListen = (span: Span, host: string) =>
+  make(
+    "E1016",
+    span,
+    `the gateway listens on ${q(host)}, a network address, but \`auth\` configures no way to authenticate`,
+    "configure `auth.oauth`, `auth.apiKeys` or `auth.mtls`; to serve everyone as one principal, set `auth.anonymous` explicitly; or listen on `127.0.0.1`",
+  );
+export const apiKeysFileMissing = (span: Span, path: string) =>
+  make("W1001", span, `api keys file ${q(path)} does not exist yet: every api key is refused until it does`, "create it with `mcppolicy keys create --file FILE --id ID`; the gateway reads it when it appears");
+export const anonymousOnNetwork = (span: Span, host: string) =>
+  make("W1002", span, `every request without credentials acts as \`auth.anonymous\`'s principal, and the gateway listens on ${q(host)}, a network address`, "make sure that principal may do only what anyone who reaches this address may do");

@@ -10,3 +10,4 @@ export * from "./catalog.js";
 export * from "./to-request.js";
 export * from "./answer.js";
 export * from "./lists.js";
+export * from "./versions.js";
