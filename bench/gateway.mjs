@@ -134,7 +134,8 @@ try {
           clientCpuUsPerCall: (c1.user + c1.system) / r.calls,
         };
         results[t.name][n].push(rec);
-        log(`  round ${rep + 1} n=${n} ${t.name}: ${Math.round(r.callsPerSec)} calls/s, p50 ${Math.round(r.p50Us)} µs, p99 ${Math.round(r.p99Us)} µs${rec.gatewayCpuUsPerCall ? `, gateway CPU ${Math.round(rec.gatewayCpuUsPerCall)} µs/call` : ""}${r.errors ? `, ${r.errors} ERRORS` : ""}\n`);
+        const deniedText = Object.entries(r.denied).map(([k, v]) => `${v} denied ${k}`).join(", ");
+        log(`  round ${rep + 1} n=${n} ${t.name}: ${Math.round(r.callsPerSec)} calls/s${deniedText ? ` (${deniedText})` : ""}, p50 ${Math.round(r.p50Us)} µs, p99 ${Math.round(r.p99Us)} µs${rec.gatewayCpuUsPerCall ? `, gateway CPU ${Math.round(rec.gatewayCpuUsPerCall)} µs/call` : ""}${r.errors ? `, ${r.errors} ERRORS` : ""}\n`);
         if (r.errors > 0) throw new Error(`${t.name} at ${n} in flight: ${r.errors} wrong answers; first: ${r.firstError}`);
       }
     }
@@ -159,14 +160,18 @@ try {
         p50Us: median(rs.map((r) => r.p50Us)),
         p50Range: span(rs.map((r) => r.p50Us)),
         p99Us: median(rs.map((r) => r.p99Us)),
-        callsPerSec: median(rs.map((r) => r.callsPerSec)),
-        callsRange: span(rs.map((r) => r.callsPerSec)),
+        callsPerSec: median(rs.map((r) => r.allowedPerSec)),
+        callsRange: span(rs.map((r) => r.allowedPerSec)),
+        denied: rs.reduce((acc, r) => {
+          for (const [k, v] of Object.entries(r.denied)) acc[k] = (acc[k] ?? 0) + v;
+          return acc;
+        }, {}),
         addedP50Us: added && median(added),
         addedRange: added && span(added),
         gatewayCpuUsPerCall: median(rs.map((r) => r.gatewayCpuUsPerCall)),
         upstreamCpuUsPerCall: median(rs.map((r) => r.upstreamCpuUsPerCall)),
         clientCpuUsPerCall: median(rs.map((r) => r.clientCpuUsPerCall)),
-        rounds: rs.map((r) => ({ p50Us: r.p50Us, p99Us: r.p99Us, callsPerSec: r.callsPerSec, calls: r.calls })),
+        rounds: rs.map((r) => ({ p50Us: r.p50Us, p99Us: r.p99Us, callsPerSec: r.allowedPerSec, calls: r.calls, denied: r.denied })),
       };
     }
   }
@@ -197,7 +202,7 @@ try {
         );
       }
     }
-    console.log(`| in flight | path | p50 µs (rounds min – max) | p99 µs | added p50 µs vs direct (paired: median, min – max) | calls/s (min – max) | gateway CPU µs/call | 1e6 / gateway CPU µs (one core) | upstream CPU µs/call | client CPU µs/call |`);
+    console.log(`| in flight | path | p50 µs (rounds min – max) | p99 µs | added p50 µs vs direct (paired: median, min – max) | allowed calls/s (min – max) | gateway CPU µs/call | 1e6 / gateway CPU µs (one core) | upstream CPU µs/call | client CPU µs/call |`);
     console.log(`| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
     for (const r of rows) console.log(r);
     if (summary.memory) {
@@ -208,9 +213,18 @@ try {
       console.log("| target | measured | status |");
       console.log("| --- | --- | --- |");
       if (m16) console.log(`| gateway adds at most 0.5 ms at p50, 16 in flight (memory store) | ${signed(m16.addedP50Us)} µs (rounds ${signed(m16.addedRange[0])} – ${signed(m16.addedRange[1])}) | ${status(m16.addedP50Us <= 500)} |`);
-      console.log(`| one gateway process >= 5,000 authorized calls/s (API key, memory store) | ${int(best)} calls/s with client, upstream and gateway on ${cpu.length} cores; ${m16?.gatewayCpuUsPerCall ? `${int(1e6 / summary.memory[64].gatewayCpuUsPerCall)} per core of gateway CPU at 64 in flight` : ""} | ${status(best >= 5000)} |`);
+      const top = IN_FLIGHT.at(-1);
+      const topCpu = summary.memory[top].gatewayCpuUsPerCall;
+      console.log(`| one gateway process >= 5,000 authorized calls/s (API key, memory store) | ${int(best)} calls/s with client, upstream and gateway on ${cpu.length} cores${topCpu ? `; ${int(1e6 / topCpu)} per core of gateway CPU at ${top} in flight` : ""} | ${status(best >= 5000)} |`);
     }
     console.log("");
+    for (const t of targets) {
+      for (const n of IN_FLIGHT) {
+        const d = summary[t.name][n].denied;
+        const text = Object.entries(d).map(([k, v]) => `${v} \`${k}\``).join(", ");
+        if (text) console.log(`- ${t.name}, ${n} in flight: timed calls denied (answered, not counted as allowed): ${text}`);
+      }
+    }
     console.log(`- machine: ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}${machine.redis ? `, redis-server ${machine.redis}` : ""}; load average at start ${loadStart.map((x) => x.toFixed(2)).join(" / ")}, at end ${loadEnd.map((x) => x.toFixed(2)).join(" / ")}; ${REPS} rounds of ${WARMUP} + ${MS} ms per cell; run ${machine.seconds} s at ${machine.at}`);
   }
   console.log(JSON.stringify(out));

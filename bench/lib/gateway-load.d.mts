@@ -41,8 +41,12 @@ export interface LoadResult {
   calls: number;
   errors: number;
   firstError?: string;
+  /** Timed calls answered with a policy denial, by reason code. */
+  denied: Record<string, number>;
+  allowed: number;
   seconds: number;
   callsPerSec: number;
+  allowedPerSec: number;
   p50Us: number;
   p99Us: number;
   meanUs: number;

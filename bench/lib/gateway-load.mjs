@@ -13,7 +13,10 @@
 // - `runLoad(options)`: `inFlight` loops, each with its own session (one "agent" per loop), each keeping one
 //   `tools/call` outstanding, for `durationMs` after `warmupMs` (or until `totalCalls` calls were made, when
 //   given). Every answer is checked (the echoed text, no error): a wrong answer is counted in `errors` and the
-//   first one kept in `firstError`, so a gateway that denies or drops calls cannot pass for a fast one.
+//   first one kept in `firstError`, so a gateway that drops or garbles calls cannot pass for a fast one. A
+//   timed call answered with a policy denial (-32010/-32011 with a reason code) is an answer, not an error:
+//   counted in `denied` by reason code (e.g. `budget_unavailable` when the store timed out) and left out of
+//   `allowed` and `allowedPerSec`.
 //   `client: "raw"` (default) gives each loop its own connection through gateway-rawhttp.mjs (cheap);
 //   `client: "http"` uses node:http with one keep-alive agent.
 //   Latency of a call = from just before `http.request` to the end of its response body (performance.now());
@@ -174,6 +177,8 @@ export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 100
   let made = 0; // every call
   let errors = 0;
   let firstError;
+  const denied = {};
+  let deniedCount = 0;
   const t0 = performance.now();
   let timedFrom = Infinity;
   let timedTo = 0;
@@ -216,7 +221,15 @@ export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 100
         calls++;
         samples.push(b - a);
       }
-      if (resultText(msg) !== expect || msg.result?.isError) {
+      if (resultText(msg) === expect && !msg.result?.isError) continue;
+      const code = msg?.error?.data?.reasons?.[0]?.code;
+      if ((msg?.error?.code === -32010 || msg?.error?.code === -32011) && typeof code === "string") {
+        // A policy denial (e.g. budget_unavailable when the store did not answer in time): an answer, counted apart.
+        if (timed) {
+          denied[code] = (denied[code] ?? 0) + 1;
+          deniedCount++;
+        }
+      } else {
         errors++;
         firstError ??= JSON.stringify(msg).slice(0, 500);
         if (errors > 1000) stop = true;
@@ -235,8 +248,11 @@ export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 100
     calls,
     errors,
     ...(firstError !== undefined && { firstError }),
+    denied,
+    allowed: calls - deniedCount,
     seconds,
     callsPerSec: calls / seconds,
+    allowedPerSec: (calls - deniedCount) / seconds,
     p50Us: pct(samples, 0.5) * 1000,
     p99Us: pct(samples, 0.99) * 1000,
     meanUs: mean * 1000,
