@@ -10,6 +10,7 @@ export interface UpstreamStats {
   sessionsOpened: number;
   sessionsOpen: number;
   requests: number;
+  connections: number;
 }
 export interface UpstreamProcess {
   readonly url: string;

@@ -3,7 +3,7 @@ export const VERSIONS: string[];
 export interface Upstream {
   readonly url: string;
   readonly port: number;
-  readonly stats: { calls: { echo: number; write_note: number }; sessionsOpened: number; readonly sessionsOpen: number; requests: number };
+  readonly stats: { calls: { echo: number; write_note: number }; sessionsOpened: number; readonly sessionsOpen: number; requests: number; connections: number };
   close(): Promise<void>;
 }
 export function startUpstream(options?: { host?: string; port?: number; path?: string }): Promise<Upstream>;

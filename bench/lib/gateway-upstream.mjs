@@ -11,7 +11,8 @@
 //   capabilities `tools`), `ping` ({}), `tools/list` (echo, write_note, with annotations), `tools/call`
 //   (`echo` {text} -> one text item holding text; `write_note` {title, body} -> "saved note <title>"; another
 //   name -> JSON-RPC error -32602), anything else -> -32601. A body that is not one JSON-RPC object -> 400.
-// - `stats` counts the tools that ran (`calls.echo`, `calls.write_note`), sessions opened and open: the tests
+// - `stats` counts the tools that ran (`calls.echo`, `calls.write_note`), sessions opened and open, HTTP
+//   requests and TCP connections accepted (keep-alive reuse shows as few connections): the tests
 //   read them to prove the gateway forwarded exactly what the policy allowed.
 // - Loopback only by default; keep-alive on; no logging.
 //
@@ -45,7 +46,7 @@ const JSON_HEADERS = { "content-type": "application/json" };
 /** Start the upstream on host:port (port 0: a free one). */
 export function startUpstream({ host = "127.0.0.1", port = 0, path = "/mcp" } = {}) {
   const sessions = new Set();
-  const stats = { calls: { echo: 0, write_note: 0 }, sessionsOpened: 0, get sessionsOpen() { return sessions.size; }, requests: 0 };
+  const stats = { calls: { echo: 0, write_note: 0 }, sessionsOpened: 0, get sessionsOpen() { return sessions.size; }, requests: 0, connections: 0 };
 
   function answer(msg) {
     const { id, method, params } = msg;
@@ -88,7 +89,7 @@ export function startUpstream({ host = "127.0.0.1", port = 0, path = "/mcp" } = 
     stats.requests++;
     const url = req.url ?? "";
     if (req.method === "GET" && url === "/stats") {
-      res.writeHead(200, JSON_HEADERS).end(JSON.stringify({ calls: stats.calls, sessionsOpened: stats.sessionsOpened, sessionsOpen: sessions.size, requests: stats.requests }));
+      res.writeHead(200, JSON_HEADERS).end(JSON.stringify({ calls: stats.calls, sessionsOpened: stats.sessionsOpened, sessionsOpen: sessions.size, requests: stats.requests, connections: stats.connections }));
       return;
     }
     if (url !== path) return void res.writeHead(404).end();
@@ -125,6 +126,7 @@ export function startUpstream({ host = "127.0.0.1", port = 0, path = "/mcp" } = 
       res.writeHead(200, JSON_HEADERS).end(JSON.stringify(answer(msg)));
     });
   });
+  server.on("connection", () => stats.connections++);
   server.keepAliveTimeout = 60_000;
   return new Promise((resolve, reject) => {
     server.once("error", reject);
