@@ -6,7 +6,8 @@
 // `echo` for the key's role with a `limit calls` budget, so every call is authenticated, decided and counted.
 // A benchmark, not a test: nothing asserts a timing; the targets (the gateway adds at most 0.5 ms at p50 with
 // 16 in flight; one gateway process sustains >= 5,000 authorized calls/s) are reported as met or missed.
-// Every answer IS checked (the echoed text): a gateway that denies or drops calls fails the run.
+// Every answer IS checked (the echoed text): denials and failures are counted, reported in the notes and
+// left out of the allowed calls/s, so a gateway that denies or drops calls cannot pass for a fast one.
 //
 //   node bench/gateway.mjs                    direct, memory, redis at 1, 16, 64 in flight; markdown + JSON line
 //   node bench/gateway.mjs --json             one JSON line only
@@ -118,6 +119,7 @@ try {
           warmupMs: WARMUP,
           headers: t.headers,
           args: { text: TEXT },
+          stopOnError: false,
           onTimed: () => {
             c0 = process.cpuUsage();
             cpu0.gateway = t.pid ? cpuMs(t.pid) : undefined;
@@ -135,8 +137,9 @@ try {
         };
         results[t.name][n].push(rec);
         const deniedText = Object.entries(r.denied).map(([k, v]) => `${v} denied ${k}`).join(", ");
-        log(`  round ${rep + 1} n=${n} ${t.name}: ${Math.round(r.callsPerSec)} calls/s${deniedText ? ` (${deniedText})` : ""}, p50 ${Math.round(r.p50Us)} µs, p99 ${Math.round(r.p99Us)} µs${rec.gatewayCpuUsPerCall ? `, gateway CPU ${Math.round(rec.gatewayCpuUsPerCall)} µs/call` : ""}${r.errors ? `, ${r.errors} ERRORS` : ""}\n`);
-        if (r.errors > 0) throw new Error(`${t.name} at ${n} in flight: ${r.errors} wrong answers; first: ${r.firstError}`);
+        log(`  round ${rep + 1} n=${n} ${t.name}: ${Math.round(r.callsPerSec)} calls/s${deniedText ? ` (${deniedText})` : ""}, p50 ${Math.round(r.p50Us)} µs, p99 ${Math.round(r.p99Us)} µs${rec.gatewayCpuUsPerCall ? `, gateway CPU ${Math.round(rec.gatewayCpuUsPerCall)} µs/call` : ""}\n`);
+        // Not fatal: a failure under load is a finding, reported in the notes (and left out of allowed calls/s).
+        if (r.errors > 0) log(`    ${r.errors} FAILED (${JSON.stringify(r.failed)}); first: ${r.firstError}\n`);
       }
     }
   }
@@ -166,12 +169,17 @@ try {
           for (const [k, v] of Object.entries(r.denied)) acc[k] = (acc[k] ?? 0) + v;
           return acc;
         }, {}),
+        failed: rs.reduce((acc, r) => {
+          for (const [k, v] of Object.entries(r.failed)) acc[k] = (acc[k] ?? 0) + v;
+          return acc;
+        }, {}),
+        firstErrors: rs.map((r) => r.firstError).filter(Boolean),
         addedP50Us: added && median(added),
         addedRange: added && span(added),
         gatewayCpuUsPerCall: median(rs.map((r) => r.gatewayCpuUsPerCall)),
         upstreamCpuUsPerCall: median(rs.map((r) => r.upstreamCpuUsPerCall)),
         clientCpuUsPerCall: median(rs.map((r) => r.clientCpuUsPerCall)),
-        rounds: rs.map((r) => ({ p50Us: r.p50Us, p99Us: r.p99Us, callsPerSec: r.allowedPerSec, calls: r.calls, denied: r.denied })),
+        rounds: rs.map((r) => ({ p50Us: r.p50Us, p99Us: r.p99Us, callsPerSec: r.allowedPerSec, calls: r.calls, denied: r.denied, failed: r.failed })),
       };
     }
   }
@@ -223,6 +231,9 @@ try {
         const d = summary[t.name][n].denied;
         const text = Object.entries(d).map(([k, v]) => `${v} \`${k}\``).join(", ");
         if (text) console.log(`- ${t.name}, ${n} in flight: timed calls denied (answered, not counted as allowed): ${text}`);
+        const f = summary[t.name][n].failed;
+        const ftext = Object.entries(f).map(([k, v]) => `${v} ${k}`).join(", ");
+        if (ftext) console.log(`- **${t.name}, ${n} in flight: timed calls FAILED: ${ftext}**; first: \`${summary[t.name][n].firstErrors[0]?.slice(0, 300)}\``);
       }
     }
     console.log(`- machine: ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}${machine.redis ? `, redis-server ${machine.redis}` : ""}; load average at start ${loadStart.map((x) => x.toFixed(2)).join(" / ")}, at end ${loadEnd.map((x) => x.toFixed(2)).join(" / ")}; ${REPS} rounds of ${WARMUP} + ${MS} ms per cell; run ${machine.seconds} s at ${machine.at}`);

@@ -43,6 +43,9 @@ export interface LoadResult {
   firstError?: string;
   /** Timed calls answered with a policy denial, by reason code. */
   denied: Record<string, number>;
+  /** Timed calls answered wrongly, by kind (JSON-RPC error code, `HTTP <status>`, `transport`, `wrong answer`). */
+  failed: Record<string, number>;
+  /** Timed calls answered with the expected result. */
   allowed: number;
   seconds: number;
   callsPerSec: number;
@@ -67,5 +70,7 @@ export function runLoad(options: {
   agent?: http.Agent;
   /** "raw" (default): a connection per loop through gateway-rawhttp.mjs; "http": node:http. */
   client?: "raw" | "http";
+  /** Stop the run after 1,000 errors (default true). */
+  stopOnError?: boolean;
   onTimed?: () => void;
 }): Promise<LoadResult>;

@@ -16,7 +16,9 @@
 //   first one kept in `firstError`, so a gateway that drops or garbles calls cannot pass for a fast one. A
 //   timed call answered with a policy denial (-32010/-32011 with a reason code) is an answer, not an error:
 //   counted in `denied` by reason code (e.g. `budget_unavailable` when the store timed out) and left out of
-//   `allowed` and `allowedPerSec`.
+//   `allowed` and `allowedPerSec`. Any other wrong answer is an error, counted in `failed` by kind (a JSON-RPC
+//   error code, `HTTP <status>`, `transport`, `wrong answer`) and left out of `allowed`; after 1,000 errors the
+//   run stops (unless `stopOnError: false`).
 //   `client: "raw"` (default) gives each loop its own connection through gateway-rawhttp.mjs (cheap);
 //   `client: "http"` uses node:http with one keep-alive agent.
 //   Latency of a call = from just before `http.request` to the end of its response body (performance.now());
@@ -169,7 +171,7 @@ const pct = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.l
  * answer's text is `expect`.
  * @returns {Promise<{ inFlight: number, calls: number, errors: number, firstError?: string, seconds: number, callsPerSec: number, p50Us: number, p99Us: number, meanUs: number }>}
  */
-export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 1000, totalCalls, headers = {}, tool = "echo", args = { text: "the quick brown fox jumps over the lazy dog" }, expect = args.text, sessionCalls, timeoutMs = 30_000, agent, client = "raw", onTimed }) {
+export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 1000, totalCalls, headers = {}, tool = "echo", args = { text: "the quick brown fox jumps over the lazy dog" }, expect = args.text, sessionCalls, timeoutMs = 30_000, agent, client = "raw", stopOnError = true, onTimed }) {
   const raw = client === "raw";
   const ownAgent = raw ? undefined : (agent ?? keepAliveAgent(inFlight + 2));
   const samples = [];
@@ -179,6 +181,7 @@ export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 100
   let firstError;
   const denied = {};
   let deniedCount = 0;
+  const failed = {};
   const t0 = performance.now();
   let timedFrom = Infinity;
   let timedTo = 0;
@@ -231,8 +234,10 @@ export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 100
         }
       } else {
         errors++;
+        const kind = msg?.transportError ? "transport" : typeof msg?.error?.code === "number" ? String(msg.error.code) : msg?.httpStatus ? `HTTP ${msg.httpStatus}` : "wrong answer";
+        if (timed) failed[kind] = (failed[kind] ?? 0) + 1;
         firstError ??= JSON.stringify(msg).slice(0, 500);
-        if (errors > 1000) stop = true;
+        if (stopOnError && errors > 1000) stop = true;
       }
     }
     sessions[i] = s;
@@ -249,10 +254,11 @@ export async function runLoad({ url, inFlight, durationMs = 3000, warmupMs = 100
     errors,
     ...(firstError !== undefined && { firstError }),
     denied,
-    allowed: calls - deniedCount,
+    failed,
+    allowed: calls - deniedCount - Object.values(failed).reduce((x, y) => x + y, 0),
     seconds,
     callsPerSec: calls / seconds,
-    allowedPerSec: (calls - deniedCount) / seconds,
+    allowedPerSec: (calls - deniedCount - Object.values(failed).reduce((x, y) => x + y, 0)) / seconds,
     p50Us: pct(samples, 0.5) * 1000,
     p99Us: pct(samples, 0.99) * 1000,
     meanUs: mean * 1000,
