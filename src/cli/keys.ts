@@ -3,9 +3,10 @@
  * GUARANTEES: the key is printed once, on stdout, and only its sha256 hash is written; the file is replaced
  * atomically (temp file + rename, mode 0600), so a gateway reading it sees the old set or the new one; a
  * duplicate id is refused and nothing is written; list never prints hashes. An invalid existing file is a usage
- * error naming the problem, and is left as it is.
+ * error naming the problem, and is left as it is. Changes hold `FILE.lock` (created exclusively) from read to
+ * rename, so two commands at once never lose a key; a lock left by a crash is named in the error.
  */
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync, rmSync } from "node:fs";
 import type { Principal } from "../contract/index.js";
 import { generateApiKey, KEY_ID_PATTERN } from "../gateway/auth/api-key-format.js";
 import { parseKeyFile, serializeKeyFile, writeFileAtomic, type KeyRecord } from "../gateway/auth/key-file.js";
@@ -38,11 +39,31 @@ export async function run(argv: readonly string[], now: () => number = Date.now)
   const json = parsed.flags.get("json") === true;
   switch (act) {
     case "create":
-      return create(file, parsed, json, now);
+      return withLock(file, () => create(file, parsed, json, now));
     case "list":
       return list(file, json, now);
-    case "revoke":
-      return revoke(file, idOf(parsed, act));
+    case "revoke": {
+      const id = idOf(parsed, act);
+      return withLock(file, () => revoke(file, id));
+    }
+  }
+}
+
+/** Run a read-modify-write of the key file under `FILE.lock`. */
+function withLock(file: string, fn: () => number): number {
+  const lock = `${file}.lock`;
+  let fd: number;
+  try {
+    fd = openSync(lock, "wx", 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new UsageError(`'${lock}' exists: another keys command is changing '${file}' (if none is, remove the lock file)`, CMD);
+    throw new UsageError(`cannot create '${lock}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, CMD);
+  }
+  try {
+    return fn();
+  } finally {
+    closeSync(fd);
+    rmSync(lock, { force: true });
   }
 }
 

@@ -16,8 +16,8 @@
  *   policy was compiled from; after a failure the files the diagnostics point at are added (fixing a
  *   broken new import reloads).
  * - After `close()` no callback runs and nothing is watched.
- * KNOWN LIMIT: JSON Schema files a policy names are read by the compiler but not reported in
- * `policy.sources`, so they are not watched; `reloadNow` (SIGHUP) picks up their changes.
+ * - JSON Schema files (`json(schema: "FILE")`) are not in `policy.sources`: they are found in the sources'
+ *   text and watched too (watching a file is harmless; the compile alone decides what may be read).
  */
 import { createHash } from "node:crypto";
 import { readFileSync, unwatchFile, watch, watchFile, type FSWatcher, type StatsListener } from "node:fs";
@@ -66,10 +66,26 @@ export interface PolicyWatcher<P = Policy> {
   readonly files: readonly string[];
 }
 
-/** The files a policy was compiled from (the policy and its imports), absolute. */
-export function policyFiles(policy: { sources?: readonly { name: string }[] }, main: string): string[] {
-  const names = (policy.sources ?? []).map((s) => nodePath.resolve(s.name));
-  return [...new Set([nodePath.resolve(main), ...names])];
+/** `json(schema: "FILE")` in a policy's text (the compiler reads FILE relative to that policy file). */
+const SCHEMA_FILE = /\bjson\s*\(\s*schema\s*:\s*"((?:[^"\\\n]|\\.)*)"/g;
+
+/** The files a policy was compiled from (the policy, its imports, the JSON Schema files they name), absolute. */
+export function policyFiles(policy: { sources?: readonly { name: string; text?: string }[] }, main: string): string[] {
+  const out = [nodePath.resolve(main)];
+  for (const s of policy.sources ?? []) {
+    const name = nodePath.resolve(s.name);
+    out.push(name);
+    for (const m of (s.text ?? "").matchAll(SCHEMA_FILE)) {
+      let file: string;
+      try {
+        file = JSON.parse(`"${m[1]}"`) as string;
+      } catch {
+        continue;
+      }
+      out.push(nodePath.resolve(nodePath.dirname(name), file));
+    }
+  }
+  return [...new Set(out)];
 }
 
 /** The proxy's compile path (cli/proxy.ts): read the file, compile with the import roots. Never rejects. */

@@ -12,7 +12,8 @@
  *    and `result` objects, an id a string or a safe integer (MCP: never null); an already-parsed value must
  *    be JSON data (plain objects and arrays, strings, finite numbers, booleans, null; no cycles, bounded depth);
  *  - the message returned is a new top-level object holding the validated members; from `classifyMessage`
- *    a deep copy read once (what was checked is what is returned, whatever getters the input had);
+ *    a deep copy read once (what was checked is what is returned, whatever getters the input had), except for a
+ *    message `parseMessageText` made, which is plain data already and is validated again without a copy;
  *  - an error answers with the message's id only when the message was request-shaped (a `method` member,
  *    no `result` or `error`) and its id is valid; else with id null, so a bad response is never answered
  *    under an id the peer uses for a request of its own.
@@ -117,16 +118,26 @@ export function parseMessageText(text: string, options?: ParseMessageOptions): C
       if (/^duplicate key|^nesting/.test(problem)) return invalid(null, MCP_ERROR_CODES.INVALID_REQUEST, `the message is refused: ${problem}`);
       return invalid(null, MCP_ERROR_CODES.PARSE_ERROR, `the message is not valid JSON: ${problem}`);
     }
-    return classifyData(value);
+    const classified = classifyData(value);
+    if (classified.kind !== "invalid") READ_FROM_TEXT.add(classified.message);
+    return classified;
   } catch (err) {
     return invalid(null, MCP_ERROR_CODES.INTERNAL_ERROR, `the message could not be read: ${faultText(err)}`);
   }
 }
 
+/**
+ * Messages `parseMessageText` made: plain data it parsed itself (no getters, no prototypes, no duplicate
+ * keys), which `classifyMessage` validates again without copying (the gateway parses a body once to route it,
+ * then hands the message to an enforcer).
+ */
+const READ_FROM_TEXT = new WeakSet<object>();
+
 /** An already-parsed message (from an SDK transport) → what it is. Never throws. */
 export function classifyMessage(value: unknown): Classified {
   try {
     if (Array.isArray(value)) return invalid(null, MCP_ERROR_CODES.INVALID_REQUEST, BATCH_MESSAGE);
+    if (typeof value === "object" && value !== null && READ_FROM_TEXT.has(value)) return classifyData(value);
     const data = jsonData(value);
     if ("fault" in data) return invalid(null, MCP_ERROR_CODES.INVALID_REQUEST, `the message is not JSON data: ${data.fault}`);
     return classifyData(data.value);

@@ -33,6 +33,7 @@ afterAll(async () => {
 afterEach(async () => {
   vi.useRealTimers();
   jwks.rotate([rsa, ec]);
+  jwks.hang = false;
   await jwks.up().catch(() => {}); // listening already: fine
 });
 
@@ -169,6 +170,14 @@ describe("auth: OAuth bearer tokens", () => {
     expect((await auth.authenticate(facts(token))).ok).toBe(true);
   });
 
+  it("a JWKS endpoint that never answers: the fetch times out and the token is denied (no hang)", async () => {
+    jwks.hang = true;
+    const auth = createAuthenticator(config({ jwksTimeoutMs: 200 }), RESOURCE);
+    denied(await auth.authenticate(facts(await signToken(rsa, claims()))), "the issuer's keys cannot be fetched");
+    jwks.hang = false;
+    expect((await auth.authenticate(facts(await signToken(rsa, claims())))).ok).toBe(true);
+  });
+
   it("missing required scope: 403 with the exact insufficient_scope challenge", async () => {
     const auth = createAuthenticator(config({ requiredScopes: ["mcp:read", "mcp:admin"] }), RESOURCE);
     const o = await auth.authenticate(facts(await signToken(ec, claims({ scope: "mcp:read" }))));
@@ -201,7 +210,6 @@ describe("auth: OAuth bearer tokens", () => {
       resource: RESOURCE,
       authorization_servers: ["https://as.example.test"],
       bearer_methods_supported: ["header"],
-      resource_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
       scopes_supported: ["mcp:read"],
     });
     const root = createAuthenticator(config(), "https://mcp.example.test/");
@@ -210,7 +218,6 @@ describe("auth: OAuth bearer tokens", () => {
       resource: "https://mcp.example.test/",
       authorization_servers: [ISS],
       bearer_methods_supported: ["header"],
-      resource_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
     });
     const none = createAuthenticator({ anonymous: { principal: { id: "anon" } }, rateLimit: { perMinute: 60, burst: 20 } }, RESOURCE);
     expect(none.protectedResourceMetadata()).toBeUndefined();

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULTS, loadGatewayConfig, parseGatewayConfig, type GatewayConfig } from "../../src/gateway/config/index.js";
+import { configForLog, DEFAULTS, loadGatewayConfig, type GatewayConfig } from "../../src/gateway/config/index.js";
 
 let dir: string;
 const PEM = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
@@ -91,6 +91,8 @@ auth:
     expect(c.auth.oauth).toEqual({
       issuer: "https://auth.example.com/",
       jwksUri: "https://auth.example.com/jwks.json",
+      authorizationServers: ["https://auth.example.com/"],
+      scopesSupported: [],
       algorithms: ["RS256", "PS256", "ES256", "EdDSA"],
       clockToleranceSec: 30,
       requiredScopes: [],
@@ -186,6 +188,20 @@ upstreams:
       expect(r.diagnostics.map((d) => d.code)).toEqual(["E1013", "E1005", "E1003", "E1002", "E1006"]);
       expect(r.diagnostics.map((d) => d.span.start)).toEqual([...r.diagnostics.map((d) => d.span.start)].sort((a, b) => a - b));
     }
+  });
+});
+
+describe("configForLog", () => {
+  it("hides header and env values and a Redis password, and nothing else", () => {
+    const c = ok(
+      "policy: policies/team.mcppolicy\nstore: redis://:hunter2@127.0.0.1:6379\nupstreams:\n  - { name: a, url: \"http://127.0.0.1:1/mcp\", headers: { Authorization: \"Bearer ${T}\" } }\n  - { name: b, command: node, env: { KEY: \"${T}\" } }\n",
+      { T: "hunter2" },
+    );
+    const logged = configForLog(c);
+    expect(JSON.stringify(logged)).not.toContain("hunter2");
+    expect(logged.upstreams[0]?.headers).toEqual({ Authorization: "[redacted]" });
+    expect(logged.upstreams[1]?.env).toEqual({ KEY: "[redacted]" });
+    expect({ ...logged, store: c.store, upstreams: c.upstreams }).toEqual(c);
   });
 });
 

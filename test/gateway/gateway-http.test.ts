@@ -213,3 +213,82 @@ describe("graceful shutdown", () => {
     }
   });
 });
+
+describe("reload under traffic", () => {
+  const BUDGETED = (version: string) => `policy "gw" version "${version}"
+default deny
+role user {
+  allow tool echo, slow, whoami
+  limit calls 40 per hour by principal
+}
+`;
+
+  it("a broken policy written mid-traffic fails no call, a good one replaces it, and budget counters carry over", async () => {
+    const up = await startHttpUpstream({ name: "notes" });
+    const gw = await startTestGateway(`listen: { port: 0 }\npolicy: policy.mcppolicy\n${ANON}reload: { debounceMs: 20 }\nupstreams:\n  - name: notes\n    url: ${up.url}\n`, BUDGETED("1"));
+    try {
+      const clients = await Promise.all([1, 2, 3, 4].map(() => connect(gw.url)));
+      const outcomes: string[] = [];
+      let stop = false;
+      const loops = clients.map(async (c) => {
+        while (!stop) {
+          try {
+            const r = await c.callTool({ name: "echo", arguments: { text: "x" } });
+            outcomes.push(JSON.stringify(r.content) === JSON.stringify([{ type: "text", text: "x" }]) ? "ok" : "wrong");
+          } catch (e) {
+            outcomes.push(`error ${(e as { code?: number }).code}`);
+          }
+          if (outcomes.length >= 30) stop = true;
+        }
+      });
+      await waitFor(() => outcomes.length >= 5);
+      writeFileSync(path.join(gw.dir, "policy.mcppolicy"), "policy \"gw\" version \"2\"\nrole user {\n  allow tool\n}\n");
+      await waitFor(() => gw.logs.some((l) => String(l.msg).startsWith("policy reload refused")));
+      writeFileSync(path.join(gw.dir, "policy.mcppolicy"), BUDGETED("3"));
+      await waitFor(() => gw.logs.some((l) => l.msg === "policy reloaded"));
+      await Promise.all(loops);
+      // Every call ran under a good policy; the 40-call budget was never reset: 30 used so far, 10 left in total.
+      expect(outcomes.filter((o) => o !== "ok")).toEqual([]);
+      let allowed = 0;
+      let refused = 0;
+      for (let i = 0; i < 15; i++) {
+        try {
+          await clients[0]!.callTool({ name: "echo", arguments: { text: "x" } });
+          allowed++;
+        } catch (e) {
+          expect((e as { code?: number }).code).toBe(-32011);
+          refused++;
+        }
+      }
+      expect(allowed + outcomes.length).toBe(40);
+      expect(refused).toBe(15 - allowed);
+      await Promise.all(clients.map((c) => c.close()));
+    } finally {
+      await gw.close();
+      await up.stop();
+    }
+  });
+});
+
+describe("a slow body", () => {
+  it("is cut off after limits.requestTimeoutMs with 408", async () => {
+    const up = await startHttpUpstream({ name: "notes" });
+    const gw = await startTestGateway(`listen: { port: 0 }\npolicy: policy.mcppolicy\n${ANON}limits: { requestTimeoutMs: 600, headersTimeoutMs: 500 }\nupstreams:\n  - name: notes\n    url: ${up.url}\n`, POLICY);
+    try {
+      const u = new URL(gw.url);
+      const answer = await new Promise<string>((resolve) => {
+        const socket = net.connect(Number(u.port), u.hostname, () =>
+          socket.write("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\""),
+        );
+        let got = "";
+        socket.on("data", (c) => (got += c.toString()));
+        socket.on("close", () => resolve(got));
+        socket.on("error", () => resolve(got));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await gw.close();
+      await up.stop();
+    }
+  });
+});

@@ -166,6 +166,31 @@ describe("watchPolicy", () => {
     expect(rejections.at(-1)?.diagnostics[0]?.message).toMatch(/boom/);
   });
 
+  it("a callback that throws stops nothing: the next change reloads too", async () => {
+    const seen: Policy[] = [];
+    const w = watchPolicy<Policy>({
+      policy: join(dir, "team.mcppolicy"),
+      debounceMs: 20,
+      pollMs: 100,
+      onReload: (p) => {
+        seen.push(p);
+        throw new Error("the host's reload failed");
+      },
+      onRejected: () => {
+        throw new Error("and so did its logger");
+      },
+    });
+    watchers.push(w);
+    await ready(w);
+    writeFileSync(join(dir, "team.mcppolicy"), "policy\n");
+    expect((await w.reloadNow()).ok).toBe(false);
+    writeFileSync(join(dir, "team.mcppolicy"), MAIN("one"));
+    await until("the first reload", () => seen.length >= 1);
+    writeFileSync(join(dir, "team.mcppolicy"), MAIN("two"));
+    const p = await until("the second reload", () => (seen.length >= 2 && allows(seen.at(-1)!, "two") ? seen.at(-1) : undefined));
+    expect(allows(p, "one")).toBe(false);
+  });
+
   it("close stops watching: a change after it reaches no callback", async () => {
     const closed = start();
     const witness = start();
@@ -178,6 +203,19 @@ describe("watchPolicy", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(closed.reloads).toEqual([]);
     expect(closed.rejections).toEqual([]);
+  });
+
+  it("watches a JSON Schema file the policy names, and reloads when it changes", async () => {
+    const schema = (max: number) => JSON.stringify({ type: "object", properties: { n: { type: "integer", maximum: max } }, additionalProperties: false });
+    writeFileSync(join(dir, "count.schema.json"), schema(10));
+    writeFileSync(join(dir, "team.mcppolicy"), MAIN("count") + 'tool count { args json(schema: "count.schema.json") }\n');
+    const { w, reloads } = start();
+    await until("the schema file watched", () => w.files.includes(join(dir, "count.schema.json")));
+    writeFileSync(join(dir, "count.schema.json"), schema(100));
+    const r = await until("a reload", () => reloads.at(-1));
+    const call = (n: number) => r.policy.decide({ principal: { id: "a", roles: ["dev"] }, method: "tools/call", tool: "count", arguments: { n } }).effect;
+    expect(call(50)).toBe("allow");
+    expect(call(500)).toBe("deny");
   });
 
   it("compilePolicyFile reports the files a policy was compiled from", async () => {

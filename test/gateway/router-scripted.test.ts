@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { gateway, settle, type Msg } from "./router-harness.js";
 import { createRouter } from "../../src/gateway/router/index.js";
+import { MAX_ASKED } from "../../src/gateway/router/aggregate.js";
 
 const POLICY = `
 policy "gw" version "1"
@@ -37,6 +38,16 @@ describe("router: one upstream (pass-through)", () => {
     g.client.length = 0;
     await g.router.notifyListChanged();
     expect(g.client.map((m) => m.method)).toEqual(["notifications/tools/list_changed", "notifications/resources/list_changed"]);
+  });
+
+  it("answers a request its upstream could not take with -32603, and never rejects", async () => {
+    const problems: string[] = [];
+    const out: Msg[] = [];
+    const r = createRouter({ targets: [{ name: "only", prefix: "", send: async () => { throw new Error("pipe closed"); } }], serverInfo: { name: "g", version: "1" }, toClient: (m) => void out.push(m as Msg), onProblem: (p) => problems.push(p) });
+    await r.fromClient({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "x" } });
+    await r.fromClient({ jsonrpc: "2.0", method: "notifications/initialized" });
+    expect(out).toEqual([{ jsonrpc: "2.0", id: 1, error: { code: -32603, message: "internal error in the gateway: pipe closed" } }]);
+    expect(problems).toHaveLength(2);
   });
 
   it("sends no list_changed before the client was initialized", async () => {
@@ -276,6 +287,20 @@ describe("router: several upstreams", () => {
     await g.send({ jsonrpc: "2.0", id: "gw.999", result: {} });
     await settle();
     expect(a.seen.length).toBe(seenBefore);
+  });
+
+  it("keeps at most MAX_ASKED unanswered server requests: the oldest is forgotten, its late answer dropped", async () => {
+    const g = gateway(POLICY, [A, B]);
+    await g.handshake();
+    const a = g.upstreams.get("a")!;
+    for (let i = 0; i <= MAX_ASKED; i++) await a.enforcer.fromServer({ jsonrpc: "2.0", id: i, method: "ping" });
+    const pings = g.client.filter((m) => m.method === "ping");
+    expect(pings).toHaveLength(MAX_ASKED + 1);
+    await g.send({ jsonrpc: "2.0", id: pings[0]!.id, result: {} });
+    await g.send({ jsonrpc: "2.0", id: pings[1]!.id, result: {} });
+    await settle();
+    expect(a.seen.filter((m) => m.result !== undefined).map((m) => m.id)).toEqual([1]);
+    expect(g.problems.some((p) => p.includes("forgot server request"))).toBe(true);
   });
 
   it("prefixes the uri of resources/updated and resource links in results; passes other notifications", async () => {

@@ -13,7 +13,7 @@ import { startHttpUpstream } from "../fixtures/servers/http-upstream.mjs";
 import { MCP_ERROR_CODES } from "../../src/mcp/index.js";
 import { errorOf, Peer, textOf, upstreamConfig, type Seen } from "./upstream-helpers.js";
 
-type Fixture = { url: string; port: number; seen: Array<{ method: string; headers: Record<string, string> }>; sessions: Map<string, unknown>; forgetSessions(): Promise<void>; close(): Promise<void> };
+type Fixture = { url: string; port: number; seen: Array<{ method: string; headers: Record<string, string> }>; sessions: Map<string, unknown>; started: unknown[]; aborted: unknown[]; forgetSessions(): Promise<void>; close(): Promise<void> };
 
 const peers: Peer[] = [];
 function peer(...args: ConstructorParameters<typeof Peer>): Peer {
@@ -88,6 +88,24 @@ describe("SSE mode (event store): the SDK server streams every answer", () => {
     expect(hit.related).toBeUndefined();
   });
 
+  it("the standalone GET stream closed by the server is reopened with Last-Event-ID; what was sent meanwhile is replayed", async () => {
+    const p = peer(upstreamConfig({ url: fx.url }));
+    await p.initialize();
+    const sid = () => [...fx.sessions.keys()].at(-1);
+    await until(() => fx.seen.some((s) => s.method === "GET" && s.headers["mcp-session-id"] === sid()));
+    const changes = () => p.messages.filter((m) => m.message.method === "notifications/tools/list_changed").length;
+    while (changes() === 0) {
+      await p.request("tools/call", { name: "broadcast", arguments: {} });
+      await sleep(20);
+    }
+    expect(textOf(await p.request("tools/call", { name: "drop-get", arguments: {} }))).toBe("dropped");
+    await until(() => changes() === 2);
+    const reopened = fx.seen.filter((s) => s.method === "GET" && s.headers["mcp-session-id"] === sid() && s.headers["last-event-id"]);
+    expect(reopened.length).toBeGreaterThanOrEqual(1);
+    expect(reopened[0]!.headers["last-event-id"]).toMatch(/^_GET_stream_/);
+    expect(p.messages.filter((m) => m.message.method === "notifications/tools/list_changed").every((m) => m.related === undefined)).toBe(true);
+  });
+
   it("close(): DELETE with the session id ends the upstream session", async () => {
     const p = peer(upstreamConfig({ url: fx.url }));
     await p.initialize();
@@ -116,6 +134,19 @@ describe("SSE mode (event store): the SDK server streams every answer", () => {
     expect(e.code).toBe(MCP_ERROR_CODES.UPSTREAM_UNAVAILABLE);
     expect(e.message).toMatch(/did not answer within 200 ms/);
     expect(textOf(await p.request("tools/call", { name: "echo", arguments: { text: "still here" } }))).toBe("still here");
+  });
+
+  it("a client's notifications/cancelled reaches the upstream (the tool is aborted) and the link stops waiting for that call", async () => {
+    const p = peer(upstreamConfig({ url: fx.url }));
+    await p.initialize();
+    void p.request("tools/call", { name: "slow", arguments: { ms: 60_000 } }, "c-1");
+    await until(() => fx.started.includes("c-1"));
+    await p.notify("notifications/cancelled", { requestId: "c-1", reason: "user stopped it" });
+    await until(() => fx.aborted.includes("c-1"));
+    // Nothing answers a cancelled call, and the link is fine.
+    expect(textOf(await p.request("tools/call", { name: "echo", arguments: { text: "next" } }))).toBe("next");
+    expect(p.messages.some((m) => m.message.id === "c-1")).toBe(false);
+    expect(p.closeReasons).toEqual([]);
   });
 
   it("the upstream session is lost (the server forgot it): the next request gets 404 and the link closes", async () => {
@@ -213,7 +244,7 @@ describe("answers the SDK never gives", () => {
     expect(p.closeReasons).toEqual([]);
   });
 
-  it("a request that times out is cancelled upstream", async () => {
+  it("a request that times out is cancelled upstream; an initialize that times out closes the link", async () => {
     const silent = createServer((req, res) => {
       let body = "";
       req.on("data", (c) => (body += c));
@@ -230,9 +261,39 @@ describe("answers the SDK never gives", () => {
       expect(errorOf(await p.request("tools/call", { name: "x" }, "t-1")).code).toBe(MCP_ERROR_CODES.UPSTREAM_UNAVAILABLE);
       await until(() => cancelled.includes("t-1"));
       await p.link.close();
+      // initialize gets connectTimeoutMs, and a server that does not initialize closes the link.
+      const q = peer(upstreamConfig({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/mcp`, connectTimeoutMs: 150 }));
+      expect(await q.request("initialize", {})).toEqual({ closed: "the upstream did not answer initialize within 150 ms" });
     } finally {
       silent.closeAllConnections();
       await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it("a reused keep-alive socket the server closed is retried once on a new connection (the link stays up)", async () => {
+    // Answers the first request of each connection; the second one on a connection is cut off unanswered.
+    const flaky = createServer((req, res) => {
+      const sock = req.socket as typeof req.socket & { served?: number };
+      sock.served = (sock.served ?? 0) + 1;
+      if (sock.served > 1) return void sock.destroy();
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        const msg = JSON.parse(body);
+        if (msg.id === undefined) return void res.writeHead(202).end();
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: msg.id, result: { n: msg.id } }));
+      });
+    });
+    flaky.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
+    try {
+      const p = peer(upstreamConfig({ url: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/mcp` }));
+      for (let i = 1; i <= 5; i++) expect(await p.request("ping", {}, i)).toEqual({ response: { jsonrpc: "2.0", id: i, result: { n: i } } });
+      expect(p.closeReasons).toEqual([]);
+      await p.link.close();
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise((r) => flaky.close(r));
     }
   });
 

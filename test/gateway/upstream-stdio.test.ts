@@ -75,7 +75,7 @@ describe("stdio upstream", () => {
   it("exits mid-call: onClose with its exit code; the pending call resolves (closed), never hangs", async () => {
     const p = node(`process.stdin.once("data", () => process.exit(7));`);
     const out = await p.request("tools/call", { name: "x" });
-    expect(out).toEqual({ closed: "upstream `kid`: the upstream process exited with code 7" });
+    expect(out).toEqual({ closed: "the upstream process exited with code 7" });
     expect(p.closeReasons).toHaveLength(1);
     expect(errorOf(await p.request("ping")).code).toBe(MCP_ERROR_CODES.UPSTREAM_UNAVAILABLE);
   });
@@ -83,7 +83,7 @@ describe("stdio upstream", () => {
   it("a command that cannot be started closes the link", async () => {
     const p = new Peer(upstreamConfig({ name: "ghost", command: ["/nonexistent/mcp-server-xyz"] }));
     peers.push(p);
-    expect(await p.closed).toMatch(/upstream `ghost`: cannot start `\/nonexistent\/mcp-server-xyz`: no such file or command/);
+    expect(await p.closed).toBe("cannot start the upstream `/nonexistent/mcp-server-xyz`: no such file or command");
   });
 
   it("a request not answered within requestTimeoutMs is answered -32013 and cancelled upstream", async () => {
@@ -95,6 +95,16 @@ describe("stdio upstream", () => {
     expect(e.code).toBe(MCP_ERROR_CODES.UPSTREAM_UNAVAILABLE);
     await until(() => text().includes('"method":"notifications/cancelled"'));
     expect(text()).toContain('"requestId":"t9"');
+  });
+
+  it("a server that does not answer initialize within connectTimeoutMs: onClose, and the process is stopped", async () => {
+    const err = new PassThrough();
+    const text = collect(err);
+    const p = node(`process.stdin.on("end", () => { process.stderr.write("stdin ended\\n"); process.exit(0); }); process.stdin.resume();`, { connectTimeoutMs: 150 }, err);
+    const out = await p.request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } });
+    expect(out).toEqual({ closed: "the upstream did not answer initialize within 150 ms" });
+    await until(() => text().includes("[upstream kid] stdin ended"));
+    expect(p.closeReasons).toHaveLength(1);
   });
 
   it("close(): a server that exits at the end of its stdin is done at once; no onClose for a requested close", async () => {

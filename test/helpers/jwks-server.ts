@@ -1,7 +1,7 @@
 /**
  * A local JWKS endpoint for OAuth tests: an HTTP server on loopback serving `{keys: [...]}` at /jwks.json, with
  * signing keys made by jose (RS256, ES256). It can rotate keys, go down (stop listening: connection refused) and
- * come back on the same port, and counts fetches. `sign` makes tokens with any of its keys (current or retired),
+ * come back on the same port, hang (accept requests and never answer), and counts fetches. `sign` makes tokens with any of its keys (current or retired),
  * so tests can present a token whose key the endpoint no longer lists or does not list yet.
  */
 import { createServer, type Server } from "node:http";
@@ -30,6 +30,8 @@ export interface JwksServer {
   readonly keys: readonly SigningKey[];
   /** List these keys from now on. */
   rotate(keys: readonly SigningKey[]): void;
+  /** While true, requests are accepted and never answered (a fetch can only time out). */
+  hang: boolean;
   /** Stop listening (fetches fail: connection refused). */
   down(): Promise<void>;
   /** Listen again on the same port. */
@@ -42,11 +44,13 @@ export async function startJwksServer(keys: readonly SigningKey[]): Promise<Jwks
   let fetches = 0;
   let port = 0;
   let server: Server | undefined;
+  let hang = false;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const s = createServer((req, res) => {
         if (req.method === "GET" && req.url === "/jwks.json") {
           fetches++;
+          if (hang) return;
           res.writeHead(200, { "content-type": "application/json", connection: "close" });
           res.end(JSON.stringify({ keys: current.map((k) => k.publicJwk) }));
           return;
@@ -78,6 +82,12 @@ export async function startJwksServer(keys: readonly SigningKey[]): Promise<Jwks
     },
     get keys() {
       return current;
+    },
+    get hang() {
+      return hang;
+    },
+    set hang(v: boolean) {
+      hang = v;
     },
     rotate(next) {
       current = [...next];

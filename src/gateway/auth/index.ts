@@ -21,6 +21,7 @@ import { FailureLimiter } from "./rate-limit.js";
 import { commonNameOf, type TlsFacts } from "./tls-facts.js";
 
 export { tlsFactsOf, rfc2253, type TlsFacts } from "./tls-facts.js";
+export { requestFactsOf } from "./facts.js";
 export { generateApiKey, hashApiKey, parseApiKey, KEY_ID_PATTERN } from "./api-key-format.js";
 export { parseKeyFile, serializeKeyFile, writeFileAtomic, type KeyRecord } from "./key-file.js";
 
@@ -165,7 +166,6 @@ export function createAuthenticator(auth: AuthConfig, resource: string, options:
         resource,
         authorization_servers: [...(oauth.authorizationServers ?? [oauth.issuer])],
         bearer_methods_supported: ["header"],
-        resource_signing_alg_values_supported: [...oauth.algorithms],
       };
       const scopes = oauth.scopesSupported ?? oauth.requiredScopes;
       if (scopes.length > 0) doc.scopes_supported = [...scopes];

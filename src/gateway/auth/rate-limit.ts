@@ -17,17 +17,16 @@ export class FailureLimiter {
   private readonly ratePerMs: number;
 
   constructor(
-    private readonly perMinute: number,
+    perMinute: number,
     private readonly burst: number,
     private readonly now: () => number,
   ) {
     this.ratePerMs = perMinute / 60_000;
   }
 
-  /** Seconds to wait when this address has no token left, else undefined (nothing is taken). */
-  blocked(address: string): number | undefined {
-    const b = this.current(address);
-    return b.tokens >= 1 ? undefined : this.retryAfter(b);
+  /** Addresses tracked (at most MAX_BUCKETS). */
+  get size(): number {
+    return this.buckets.size;
   }
 
   /** Take a token for a failure; the seconds to wait when none was left. */

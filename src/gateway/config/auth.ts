@@ -6,7 +6,7 @@
  * public keys); a principal here has the shape `decide` takes (validated as a request's principal).
  */
 import { isScalar } from "yaml";
-import { apiKeysFileMissing, configNeeds, invalidConfigValue } from "../../diagnostics/catalog.js";
+import { apiKeysFileMissing, invalidConfigValue, missingConfigKey } from "../../diagnostics/catalog.js";
 import { validateRequest } from "../../eval/request.js";
 import type { Principal } from "../../contract/index.js";
 import { DEFAULTS } from "./defaults.js";
@@ -62,7 +62,7 @@ function readApiKeys(r: ConfigReader, dir: string, f: Field): { file: string } |
   const fields = r.fields(map, ["file"], "auth.apiKeys", "`auth.apiKeys`");
   const fileField = fields.get("file");
   if (fileField?.value === undefined) {
-    r.diagnostics.push(configNeeds(r.span(f.key), "`auth.apiKeys`", "`file`", "`file:` is the keys file `mcppolicy keys create --file FILE` writes"));
+    r.diagnostics.push(missingConfigKey(r.span(f.key), "file", "`auth.apiKeys`", "`file:` is the keys file `mcppolicy keys create --file FILE` writes"));
     return undefined;
   }
   const v = r.string(fileField);
@@ -81,13 +81,13 @@ function readPrincipalHolder(r: ConfigReader, f: Field, needsId: boolean): { pri
   const pf = fields.get("principal");
   if (pf?.value === undefined) {
     if (!needsId) return { principal: {} };
-    r.diagnostics.push(configNeeds(r.span(f.key), `\`${f.where}\``, "`principal`", "name who anonymous requests act as: `principal: { id: anonymous, roles: [viewer] }`"));
+    r.diagnostics.push(missingConfigKey(r.span(f.key), "principal", `\`${f.where}\``, "name who anonymous requests act as: `principal: { id: anonymous, roles: [viewer] }`"));
     return undefined;
   }
   const principal = readPrincipal(r, pf);
   if (!principal) return undefined;
   if (needsId && principal.id === undefined) {
-    r.diagnostics.push(configNeeds(r.span(pf.key), `\`${pf.where}\``, "`id`", "give it an id, e.g. `id: anonymous`: budgets `by principal` count per id"));
+    r.diagnostics.push(missingConfigKey(r.span(pf.key), "id", `\`${pf.where}\``, "give it an id, e.g. `id: anonymous`: budgets `by principal` count per id"));
     return undefined;
   }
   return { principal };
@@ -143,7 +143,7 @@ function readOAuth(r: ConfigReader, f: Field): OAuthConfig | undefined {
   const url = (k: "issuer" | "jwksUri", hint: string): string | undefined => {
     const x = fields.get(k);
     if (x?.value === undefined) {
-      r.diagnostics.push(configNeeds(r.span(f.key), "`auth.oauth`", `\`${k}\``, hint));
+      r.diagnostics.push(missingConfigKey(r.span(f.key), k, "`auth.oauth`", hint));
       return undefined;
     }
     const v = r.string(x);
@@ -207,11 +207,11 @@ function readOAuth(r: ConfigReader, f: Field): OAuthConfig | undefined {
     issuer: issuer as string,
     jwksUri: jwksUri as string,
     ...(audience !== null && { audience: audience as string }),
-    ...(authorizationServers !== null && { authorizationServers: authorizationServers as string[] }),
+    authorizationServers: authorizationServers === null ? [issuer as string] : (authorizationServers as string[]),
     algorithms: algorithms as string[],
     clockToleranceSec: clockToleranceSec as number,
     requiredScopes: requiredScopes as string[],
-    ...(scopesSupported !== null && { scopesSupported: scopesSupported as string[] }),
+    scopesSupported: scopesSupported === null ? [...(requiredScopes as string[])] : (scopesSupported as string[]),
     jwksCacheMaxAgeMs: jwksCacheMaxAgeMs as number,
     jwksCooldownMs: jwksCooldownMs as number,
     jwksTimeoutMs: jwksTimeoutMs as number,

@@ -6,4 +6,5 @@
 export { loadGatewayConfig, parseGatewayConfig, renderConfigDiagnostics, configDiagnosticsJson, MAX_CONFIG_BYTES, type ConfigResult, type ConfigOptions } from "./load.js";
 export { DEFAULTS } from "./defaults.js";
 export { isLoopback } from "./values.js";
+export { configForLog, REDACTED } from "./redact.js";
 export type * from "./types.js";

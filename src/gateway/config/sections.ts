@@ -5,7 +5,7 @@
  * section, or undefined after pushing diagnostics.
  */
 import { TOKEN_ENCODINGS } from "../../adapters/tokens.js";
-import { configNeeds, invalidConfigValue } from "../../diagnostics/catalog.js";
+import { configNeeds, invalidConfigValue, missingConfigKey } from "../../diagnostics/catalog.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ConfigReader, Field } from "./reader.js";
 import type { AuditConfig, LimitsConfig, ListenConfig, LogConfig, ReloadConfig, SessionsConfig, StoreConfig, TlsConfig } from "./types.js";
@@ -97,7 +97,7 @@ function readTls(r: ConfigReader, dir: string, f: Field): TlsConfig | undefined 
     const x = fields.get(k);
     if (x?.value === undefined) {
       if (!required) return null;
-      r.diagnostics.push(configNeeds(r.span(f.key), "`listen.tls`", `\`${k}\``, `\`${k}:\` is the PEM file of the server's ${what}`));
+      r.diagnostics.push(missingConfigKey(r.span(f.key), k, "`listen.tls`", `\`${k}:\` is the PEM file of the server's ${what}`));
       return undefined;
     }
     const v = r.string(x);
@@ -153,7 +153,7 @@ export function readAudit(r: ConfigReader, dir: string, f: Field | undefined): A
     const fields = r.fields(map, ["file", "failOpen"], "audit", "`audit`");
     fileField = fields.get("file");
     if (fileField?.value === undefined) {
-      r.diagnostics.push(configNeeds(r.span(f.key), "`audit`", "`file`", "`file:` is the JSONL file audit records are appended to; or write `audit: FILE`"));
+      r.diagnostics.push(missingConfigKey(r.span(f.key), "file", "`audit`", "`file:` is the JSONL file audit records are appended to; or write `audit: FILE`"));
       return undefined;
     }
     failOpen = opt(fields.get("failOpen"), (x) => r.boolean(x), DEFAULTS.audit.failOpen);

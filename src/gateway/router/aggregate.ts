@@ -66,6 +66,9 @@ interface Asked {
   readonly token: JsonRpcId | undefined;
 }
 
+/** Server-to-client requests the client has not answered, kept at most (per session). */
+export const MAX_ASKED = 1024;
+
 const invalidParams = (id: JsonRpcId, message: string) => errorResponse(id, MCP_ERROR_CODES.INVALID_PARAMS, message);
 
 export class AggregateRouter implements Router {
@@ -106,7 +109,8 @@ export class AggregateRouter implements Router {
 
   async #request(msg: JsonRpcRequest, extra: unknown): Promise<void> {
     const id = msg.id;
-    if (this.#flights.has(idKey(id))) {
+    const key = idKey(id);
+    if (this.#flights.has(key)) {
       return this.#toClient(errorResponse(id, MCP_ERROR_CODES.INVALID_REQUEST, `request id ${shown(id)} is already in use on this connection`));
     }
     const params = isObj(msg.params) ? msg.params : {};
@@ -117,17 +121,17 @@ export class AggregateRouter implements Router {
         const hit = targetOfName(this.#all, params.name);
         const what = msg.method === "tools/call" ? "tool" : "prompt";
         if (hit === undefined) return this.#toClient(invalidParams(id, `no such ${what}: ${shown(params.name)}`));
-        return this.#route(msg, hit.target, { ...params, name: hit.name }, extra);
+        return this.#route(msg, key, hit.target, { ...params, name: hit.name }, extra);
       }
       case "resources/read":
       case "resources/subscribe":
       case "resources/unsubscribe": {
         const hit = targetOfUri(this.#byName, params.uri);
         if (hit === undefined) return this.#toClient(invalidParams(id, `no such resource: ${shown(params.uri)} (resource URIs are \`<upstream>+<uri>\`)`));
-        return this.#route(msg, hit.target, { ...params, uri: hit.uri }, extra);
+        return this.#route(msg, key, hit.target, { ...params, uri: hit.uri }, extra);
       }
       case "completion/complete":
-        return this.#completion(msg, params, extra);
+        return this.#completion(msg, key, params, extra);
       case "ping":
         return this.#toClient({ jsonrpc: "2.0", id, result: {} });
       case "initialize":
@@ -148,8 +152,7 @@ export class AggregateRouter implements Router {
     }
   }
 
-  async #route(msg: JsonRpcRequest, to: Upstream, params: Obj, extra: unknown): Promise<void> {
-    const key = idKey(msg.id);
+  async #route(msg: JsonRpcRequest, key: string, to: Upstream, params: Obj, extra: unknown): Promise<void> {
     const flight: Routed = { fan: false, to, method: msg.method };
     this.#flights.set(key, flight);
     try {
@@ -163,16 +166,16 @@ export class AggregateRouter implements Router {
     }
   }
 
-  #completion(msg: JsonRpcRequest, params: Obj, extra: unknown): Promise<void> {
+  #completion(msg: JsonRpcRequest, key: string, params: Obj, extra: unknown): Promise<void> {
     const ref = params.ref;
     if (isObj(ref) && ref.type === "ref/prompt") {
       const hit = targetOfName(this.#all, ref.name);
-      if (hit !== undefined) return this.#route(msg, hit.target, { ...params, ref: { ...ref, name: hit.name } }, extra);
+      if (hit !== undefined) return this.#route(msg, key, hit.target, { ...params, ref: { ...ref, name: hit.name } }, extra);
       return this.#toClient(invalidParams(msg.id, `no such prompt: ${shown(ref.name)}`));
     }
     if (isObj(ref) && ref.type === "ref/resource") {
       const hit = targetOfUri(this.#byName, ref.uri);
-      if (hit !== undefined) return this.#route(msg, hit.target, { ...params, ref: { ...ref, uri: hit.uri } }, extra);
+      if (hit !== undefined) return this.#route(msg, key, hit.target, { ...params, ref: { ...ref, uri: hit.uri } }, extra);
       return this.#toClient(invalidParams(msg.id, `no such resource: ${shown(ref.uri)}`));
     }
     return this.#toClient(invalidParams(msg.id, "completion/complete needs a `ref` of type `ref/prompt` or `ref/resource`"));
@@ -328,6 +331,13 @@ export class AggregateRouter implements Router {
     if (meta !== undefined && (typeof meta.progressToken === "string" || typeof meta.progressToken === "number")) {
       token = meta.progressToken;
       params = { ...params, _meta: { ...meta, progressToken: rid } };
+    }
+    if (this.#asked.size >= MAX_ASKED) {
+      // A client that never answers: forget the oldest (its late answer is then dropped, as a stray one).
+      const [oldId, old] = this.#asked.entries().next().value as [string, Asked];
+      this.#asked.delete(oldId);
+      old.from.asked.delete(idKey(old.id));
+      this.#problem(`forgot server request ${oldId}: more than ${MAX_ASKED} unanswered by the client`);
     }
     this.#asked.set(rid, { from, id: msg.id, token });
     from.asked.set(idKey(msg.id), rid);

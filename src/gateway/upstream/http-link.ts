@@ -11,8 +11,9 @@
  *   the server's `retry` (default 1 s), as long as the server keeps giving event ids (SEP-1699 polling),
  *   at most 5 times in a row without one; a stream that cannot be resumed answers its request -32013.
  * - After `notifications/initialized` was accepted, a standalone GET stream carries the server's unrelated
- *   messages (`related` undefined); 405 = the server has none; it is reopened (with `Last-Event-ID`) after
- *   it ends, with backoff, while the link lives.
+ *   messages (`related` undefined); 405 (or another 4xx but 408/409/429) = the server has none; it is
+ *   reopened (with `Last-Event-ID`) after it ends, after the server's `retry` or with backoff, while the
+ *   link lives.
  * - 404 on anything sent with a session id: the upstream session is gone -> onClose. A connection refused,
  *   reset or timed out -> onClose (a reset on a reused keep-alive socket before any answer is retried once
  *   on a new connection: the server closed an idle socket and never saw the request).
@@ -42,6 +43,7 @@ const DEFAULT_RETRY_MS = 1000;
 /** The longest close() waits for its DELETE. */
 const DELETE_TIMEOUT_MS = 5000;
 const RESOLVED: Promise<void> = Promise.resolve();
+const ignore = (): void => {};
 
 /** A request in flight. */
 interface Pending extends Deadlined {
@@ -235,7 +237,7 @@ class HttpLink implements UpstreamLink {
       }
       chunks.push(chunk);
     });
-    res.on("error", () => {});
+    res.on("error", ignore); // `close` follows and decides
     res.once("close", () => {
       if (over || p.done || this.#closed) return;
       if (!res.complete) return this.#fail("the connection was reset while the upstream answered");
@@ -274,7 +276,7 @@ class HttpLink implements UpstreamLink {
   // ───────────────────────── SSE ─────────────────────────
 
   /** Reads an event stream: a POST's or a GET resuming it (`p` given), or the standalone GET (`p` undefined). */
-  #readSse(res: IncomingMessage, p: Pending | undefined): void {
+  #readSse(res: IncomingMessage, p: Pending | undefined, resumed = false): void {
     const related = p?.id;
     let stop = false;
     const parser = new SseParser(this.#max, {
@@ -301,6 +303,12 @@ class HttpLink implements UpstreamLink {
           return this.#failRequest(p, "sent an event that is not JSON");
         }
         this.#deliver(message, related);
+        // A resumed stream has served its purpose once the answer came: a server that keeps it open must
+        // not hold a pooled socket (the rest of this chunk is still read).
+        if (resumed && p !== undefined && p.done && !stop) {
+          stop = true;
+          setImmediate(() => res.destroy());
+        }
       },
       onOversize: (bytes) => {
         if (p === undefined || p.done) return;
@@ -312,7 +320,7 @@ class HttpLink implements UpstreamLink {
     res.on("data", (chunk: Buffer) => {
       if (!stop) parser.push(chunk);
     });
-    res.on("error", () => {});
+    res.on("error", ignore); // `close` follows and decides
     res.once("close", () => {
       if (stop || this.#closed) return;
       if (p === undefined) return this.#getEnded(false);
@@ -360,12 +368,12 @@ class HttpLink implements UpstreamLink {
       }
       if (status >= 200 && status < 300 && contentType(res) === "text/event-stream") {
         if (p === undefined) this.#getDelay = this.#up.backoff.initialMs;
-        return this.#readSse(res, p);
+        return this.#readSse(res, p, p !== undefined);
       }
       res.resume();
       if (p !== undefined) return this.#failRequest(p, `refused to resume its event stream (HTTP ${status})`, { status });
-      if (status === 405) {
-        this.#get = undefined; // the server offers no standalone stream: fine
+      if (status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429) {
+        this.#get = undefined; // 405 (or another refusal): the server offers no standalone stream, fine
         return;
       }
       this.#getEnded(true);
@@ -438,7 +446,7 @@ class HttpLink implements UpstreamLink {
   #expired(p: Pending): void {
     if (p.done || this.#closed) return;
     this.#settle(p);
-    if (p.init) return this.#fail(`did not answer initialize within ${this.#up.connectTimeoutMs} ms`);
+    if (p.init) return this.#fail(`the upstream did not answer initialize within ${this.#up.connectTimeoutMs} ms`);
     this.#emit(errorResponse(p.id, MCP_ERROR_CODES.UPSTREAM_UNAVAILABLE, `upstream \`${this.#up.name}\` did not answer within ${this.#up.requestTimeoutMs} ms`), p.id);
     this.#post(JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: p.id, reason: "timed out in the gateway" } }), undefined, false, undefined, false);
   }
@@ -483,7 +491,7 @@ class HttpLink implements UpstreamLink {
     if (this.#closed) return;
     this.#shutdown(true);
     try {
-      this.#events.onClose(`upstream \`${this.#up.name}\`: ${reason}`);
+      this.#events.onClose(reason);
     } catch {
       // nothing left to tell
     }

@@ -9,7 +9,9 @@
  *   over the size limit), or the link ends with `onClose`, after which the caller answers what is pending.
  * - `onClose` is called at most once, only for a failure of the whole link (process exited, session gone,
  *   connection refused or reset); never for a `close()` the caller asked for. After it, and after `close()`,
- *   no message is emitted except the -32013 answers to requests sent to the closed link.
+ *   no message is emitted except the -32013 answers to requests sent to the closed link. Its reason says
+ *   what happened without naming the upstream (the caller knows which link it is); errors a link emits for
+ *   a request name it (they go to the client as they are).
  */
 import type { Writable } from "node:stream";
 import type { JsonRpcId, JsonRpcMessage } from "../../mcp/index.js";

@@ -7,8 +7,9 @@
  * - Its stdout is framed by adapters/line-reader.ts with `maxMessageBytes` per line: a line over the limit
  *   is discarded without being buffered and reported on stderr, as is a line that is not JSON; every other
  *   line is emitted as parsed (`related` undefined: stdio has no streams).
- * - Its stderr is copied to ours line by line, each prefixed `[upstream NAME] ` (lines over 64 KiB cut).
- * - A request not answered within `requestTimeoutMs` is answered -32013 (and cancelled upstream).
+ * - Its stderr is copied to ours line by line, each prefixed `[upstream NAME] ` (a line over 64 KiB is dropped, with a note).
+ * - A request not answered within `requestTimeoutMs` is answered -32013 (and cancelled upstream);
+ *   `initialize` not answered within `connectTimeoutMs` ends the link (onClose) and stops the process.
  * - The process exits or cannot be started: onClose, once its output has been read to the end.
  * - close(): its stdin is ended; SIGTERM after 2 s, SIGKILL after 5 s; resolves once it has exited.
  */
@@ -25,6 +26,10 @@ const SIGKILL_AFTER_MS = 5000;
 const STDERR_LINE_BYTES = 64 * 1024;
 const RESOLVED: Promise<void> = Promise.resolve();
 
+interface Waiting extends Deadlined {
+  readonly init: boolean;
+}
+
 export function openStdioLink(upstream: UpstreamConfig, events: LinkEvents, options?: LinkOptions): UpstreamLink {
   return new StdioLink(upstream, events, options);
 }
@@ -35,7 +40,7 @@ class StdioLink implements UpstreamLink {
   readonly #events: LinkEvents;
   readonly #stderr: Writable;
   readonly #child: ChildProcess;
-  readonly #pending: Deadlines<Deadlined>;
+  readonly #pending: Deadlines<Waiting>;
   readonly #exited: Promise<void>;
   /** close() was called: no onClose, no more writes. */
   #closing: Promise<void> | undefined;
@@ -51,7 +56,7 @@ class StdioLink implements UpstreamLink {
     this.#stderr = options?.stderr ?? process.stderr;
     const max = options?.maxMessageBytes;
     const maxLine = typeof max === "number" && Number.isSafeInteger(max) && max > 0 ? max : DEFAULT_MAX_SERVER_MESSAGE_BYTES;
-    this.#pending = new Deadlines<Deadlined>(upstream.requestTimeoutMs, (p) => this.#expired(p));
+    this.#pending = new Deadlines<Waiting>(Math.min(upstream.requestTimeoutMs, upstream.connectTimeoutMs), (p) => this.#expired(p));
 
     const child = spawn(argv[0] as string, argv.slice(1), {
       cwd: upstream.cwd,
@@ -85,12 +90,12 @@ class StdioLink implements UpstreamLink {
     readLines(child.stderr!, {
       maxLineBytes: STDERR_LINE_BYTES,
       onLine: (line) => this.#note(line),
-      onOversize: ({ limit }) => this.#note(`(a stderr line over ${limit} bytes was cut)`),
+      onOversize: ({ limit }) => this.#note(`(a stderr line over ${limit} bytes was dropped)`),
     });
     child.once("error", (err: NodeJS.ErrnoException) => {
       // Not started (ENOENT, EACCES, ...): no output will come; `exit` may not follow.
       if (child.pid === undefined) {
-        this.#exit = `cannot start \`${argv[0]}\`: ${err.code === "ENOENT" ? "no such file or command" : err.message}`;
+        this.#exit = `cannot start the upstream \`${argv[0]}\`: ${err.code === "ENOENT" ? "no such file or command" : err.message}`;
         outputDone = true;
         processDone = true;
         maybeGone();
@@ -116,8 +121,10 @@ class StdioLink implements UpstreamLink {
       if (id !== undefined) queueMicrotask(() => this.#emit(errorResponse(id, MCP_ERROR_CODES.INTERNAL_ERROR, `cannot serialise the request: ${(err as Error).message}`)));
       return RESOLVED;
     }
-    if (id !== undefined) this.#pending.add({ id, deadline: Date.now() + this.#up.requestTimeoutMs });
-    else if ((message as { method?: unknown }).method === "notifications/cancelled") {
+    if (id !== undefined) {
+      const init = (message as { method?: unknown }).method === "initialize";
+      this.#pending.add({ id, deadline: Date.now() + (init ? this.#up.connectTimeoutMs : this.#up.requestTimeoutMs), init });
+    } else if ((message as { method?: unknown }).method === "notifications/cancelled") {
       const rid = (message as { params?: { requestId?: unknown } }).params?.requestId;
       if (typeof rid === "string" || typeof rid === "number") this.#pending.take(rid);
     }
@@ -162,8 +169,18 @@ class StdioLink implements UpstreamLink {
     }
   }
 
-  #expired(p: Deadlined): void {
+  #expired(p: Waiting): void {
     if (this.#gone || this.#closing !== undefined) return;
+    if (p.init) {
+      // A server that does not initialize is of no use: stop it (as close() does) and report the link gone.
+      void this.close();
+      try {
+        this.#events.onClose(`the upstream did not answer initialize within ${this.#up.connectTimeoutMs} ms`);
+      } catch {
+        // nothing left to tell
+      }
+      return;
+    }
     this.#emit(errorResponse(p.id, MCP_ERROR_CODES.UPSTREAM_UNAVAILABLE, `upstream \`${this.#up.name}\` did not answer within ${this.#up.requestTimeoutMs} ms`));
     this.#child.stdin!.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: p.id, reason: "timed out in the gateway" } })}\n`);
   }
@@ -174,7 +191,7 @@ class StdioLink implements UpstreamLink {
     this.#pending.drain();
     if (this.#closing !== undefined) return;
     try {
-      this.#events.onClose(`upstream \`${this.#up.name}\`: ${reason}`);
+      this.#events.onClose(reason);
     } catch {
       // nothing left to tell
     }
