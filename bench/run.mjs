@@ -7,7 +7,8 @@
 // Every measurement runs in its own process (bench/worker.mjs; bench/constraints.mjs and bench/engine.mjs
 // are separate scripts whose tables are included; engine.mjs starts its own processes and a throwaway
 // redis-server), one after the other. Environment:
-// BENCH_BUDGET_MS (time cap of one timed evaluator, default 6000), BENCH_COMPILE_RUNS (default 5).
+// BENCH_BUDGET_MS (time cap of one timed evaluator, default 6000), BENCH_COMPILE_RUNS (default 5),
+// BENCH_GATEWAY=0 (skip bench/gateway.mjs; GW_REPS, GW_MS, GW_WARMUP_MS are passed on to it).
 // Nothing here asserts: targets are reported as met or missed.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -99,6 +100,21 @@ const engTargetTable = engTables.find((t) => t[0].startsWith("| target |"));
 const engineTables = engTables.filter((t) => t !== engTargetTable).map((t) => t.join("\n"));
 const engineNotes = engLines.filter((l) => l.startsWith("- "));
 const engineMachine = JSON.parse(engLines.findLast((l) => l.startsWith("{"))).engine;
+// The gateway (issue 13; bench/gateway.mjs: its own processes, about 90 s): when this dist/ has
+// `mcppolicy serve`, unless BENCH_GATEWAY=0. Its tables and notes are included as they are.
+let gatewayLines = [];
+if (process.env.BENCH_GATEWAY !== "0" && fs.existsSync(here("../dist/cli/serve.js"))) {
+  process.stderr.write("  gateway (bench/gateway.mjs):\n");
+  const gw = spawnSync(process.execPath, [here("./gateway.mjs")], { env, encoding: "utf8", maxBuffer: 16 << 20, stdio: ["ignore", "pipe", "inherit"] });
+  if (gw.status !== 0) {
+    console.error("bench/gateway.mjs failed");
+    console.error(gw.stdout);
+    process.exit(1);
+  }
+  gatewayLines = gw.stdout.trim().split("\n").filter((l) => l.startsWith("|") || l.startsWith("- ") || l === "");
+} else {
+  gatewayLines = [`- skipped: ${process.env.BENCH_GATEWAY === "0" ? "BENCH_GATEWAY=0" : "dist/ has no \`mcppolicy serve\`"}`];
+}
 const loadEnd = os.loadavg();
 const totalS = (Date.now() - t0) / 1000;
 
@@ -192,6 +208,10 @@ const figures = [
   "",
   ...engineTables.flatMap((t) => [t, ""]),
   ...engineNotes,
+  "",
+  "### Gateway (`bench/gateway.mjs`: `tools/call` round trips on loopback, direct vs through `mcppolicy serve` with API key auth, memory and Redis store; median of rounds)",
+  "",
+  ...gatewayLines,
   "",
   "### Targets",
   "",
