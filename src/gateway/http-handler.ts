@@ -13,8 +13,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isSupportedProtocolVersion, MCP_ERROR_CODES, parseMessageText, type Caller } from "../mcp/index.js";
-import { tlsFactsOf, type AuthOutcome, type Authenticator, type RequestFacts } from "./auth/index.js";
+import { requestFactsOf, type AuthOutcome, type Authenticator } from "./auth/index.js";
 import type { GatewayConfig } from "./config/types.js";
+import { isLoopback } from "./config/values.js";
 import type { Logger } from "./logger.js";
 import type { GatewaySession } from "./session.js";
 
@@ -80,18 +81,6 @@ function sendJson(res: ServerResponse, status: number, value: unknown, headers: 
   }
 }
 
-export function requestFacts(req: IncomingMessage, pathname: string): RequestFacts {
-  const facts: RequestFacts = {
-    method: req.method ?? "GET",
-    path: pathname,
-    headers: req.headers,
-    remoteAddress: (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""),
-  };
-  const tls = tlsFactsOf(req.socket);
-  if (tls) facts.tls = tls;
-  return facts;
-}
-
 type BodyResult = { ok: true; text: string } | { ok: false; status: 413 | 400 };
 
 function readBody(req: IncomingMessage, max: number): Promise<BodyResult> {
@@ -128,7 +117,8 @@ function readBody(req: IncomingMessage, max: number): Promise<BodyResult> {
 export function createRequestListener(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, logger } = deps;
   const listen = config.listen;
-  const loopback = isLoopbackHost(listen.host) || listen.host === "::1";
+  // The same test as the config's (E1016: no authentication only on loopback).
+  const loopback = isLoopback(listen.host);
   const allowedHosts = listen.allowedHosts?.map((h) => hostnameOf(h) ?? h.toLowerCase()) ?? (loopback ? [...LOOPBACK_HOSTS] : undefined);
   const allowedOrigins = new Set(listen.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, "")));
   const maxBody = config.limits.maxBodyBytes;
@@ -139,7 +129,7 @@ export function createRequestListener(deps: HandlerDeps): (req: IncomingMessage,
     if (!loopback) return false;
     try {
       const u = new URL(o);
-      return (u.protocol === "http:" || u.protocol === "https:") && isLoopbackHost(u.hostname.replace(/^\[(.*)\]$/, "[$1]"));
+      return (u.protocol === "http:" || u.protocol === "https:") && isLoopbackHost(u.hostname);
     } catch {
       return false;
     }
@@ -187,7 +177,7 @@ export function createRequestListener(deps: HandlerDeps): (req: IncomingMessage,
       return;
     }
 
-    const auth = await deps.authenticator.authenticate(requestFacts(req, pathname));
+    const auth = await deps.authenticator.authenticate(requestFactsOf(req));
     if (!auth.ok) {
       logger.info("request refused", { status: auth.status, error: auth.body.error, ip: req.socket.remoteAddress });
       return sendJson(res, auth.status, auth.body, { ...auth.headers, ...cors });

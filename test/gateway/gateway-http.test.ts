@@ -5,12 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { ECHO_SERVER, JSON_HEADERS, rawRequest, rawSession, startHttpUpstream, startTestGateway, type TestGateway, type Upstream } from "../helpers/gateway.js";
+import { ECHO_SERVER, JSON_HEADERS, rawRequest, rawSession, rawSocketText, startHttpUpstream, startTestGateway, type TestGateway, type Upstream } from "../helpers/gateway.js";
 
 const POLICY = `policy "gw" version "1"
 default deny
@@ -106,13 +105,7 @@ limits: { headersTimeoutMs: 400, shutdownGraceMs: 5000 }
 
   it("drops a client that sends its headers too slowly (408), and keeps serving others", async () => {
     const u = new URL(gw.url);
-    const answer = await new Promise<string>((resolve) => {
-      const socket = net.connect(Number(u.port), u.hostname, () => socket.write("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
-      let got = "";
-      socket.on("data", (c) => (got += c.toString()));
-      socket.on("close", () => resolve(got));
-      socket.on("error", () => resolve(got));
-    });
+    const answer = await rawSocketText(gw.url, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect((await rawRequest(u.origin + "/healthz", { method: "GET" })).status).toBe(200);
   });
@@ -275,16 +268,7 @@ describe("a slow body", () => {
     const up = await startHttpUpstream({ name: "notes" });
     const gw = await startTestGateway(`listen: { port: 0 }\npolicy: policy.mcppolicy\n${ANON}limits: { requestTimeoutMs: 600, headersTimeoutMs: 500 }\nupstreams:\n  - name: notes\n    url: ${up.url}\n`, POLICY);
     try {
-      const u = new URL(gw.url);
-      const answer = await new Promise<string>((resolve) => {
-        const socket = net.connect(Number(u.port), u.hostname, () =>
-          socket.write("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\""),
-        );
-        let got = "";
-        socket.on("data", (c) => (got += c.toString()));
-        socket.on("close", () => resolve(got));
-        socket.on("error", () => resolve(got));
-      });
+      const answer = await rawSocketText(gw.url, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\"");
       expect(answer).toMatch(/^HTTP\/1\.1 408/);
     } finally {
       await gw.close();

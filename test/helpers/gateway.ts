@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -125,4 +126,16 @@ export async function rawSession(url: string, headers: Record<string, string> = 
   const ok = await rawRequest(url, { headers: { ...JSON_HEADERS, ...headers, "mcp-session-id": sid }, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
   if (ok.status !== 202) throw new Error(`initialized: ${ok.status}`);
   return sid;
+}
+
+/** Writes `text` on a bare TCP connection to the URL's host and port and returns all it got back until the server closed it. */
+export function rawSocketText(url: string, text: string): Promise<string> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(u.port), u.hostname, () => socket.write(text));
+    let got = "";
+    socket.on("data", (c) => (got += c.toString()));
+    socket.on("close", () => resolve(got));
+    socket.on("error", () => resolve(got));
+  });
 }
