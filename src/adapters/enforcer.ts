@@ -102,6 +102,12 @@ export interface Enforcer {
   fromServerText(text: string): Promise<void>;
   /** One message from the server, already parsed; `options` are the SDK's send options, passed on to the client. */
   fromServer(message: unknown, options?: SendOptions): Promise<void>;
+  /**
+   * One message from the server that is plain JSON data: a value fresh from `JSON.parse`, or built of plain
+   * objects, arrays and primitives by the caller (no getters, proxies, prototypes or cycles). It is classified
+   * as it is, without the defensive copy `fromServer` makes of what an SDK hands over.
+   */
+  fromServerJson(message: unknown, options?: SendOptions): Promise<void>;
   /** The server is gone: every pending request is answered with an error and later ones are refused. */
   upstreamClosed(reason: string): Promise<void>;
   /** Requests from the client not answered yet. */
@@ -432,6 +438,10 @@ class Relay implements Enforcer {
 
   async fromServer(message: unknown, options?: SendOptions): Promise<void> {
     await this.#fromServerClassified(classifyMessage(message), options, undefined);
+  }
+
+  async fromServerJson(message: unknown, options?: SendOptions): Promise<void> {
+    await this.#fromServerClassified(Array.isArray(message) ? classifyMessage(message) : classifyParsedJson(message), options, undefined);
   }
 
   async #fromServerClassified(c: Classified, options: SendOptions | undefined, text: string | undefined): Promise<void> {

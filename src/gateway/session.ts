@@ -177,7 +177,7 @@ class SessionUpstream implements RouteTarget {
     });
     const events: LinkEvents = {
       onMessage: (message, related) => {
-        void enforcer.fromServer(message, related !== undefined ? { relatedRequestId: related } : undefined);
+        void enforcer.fromServerJson(message, related !== undefined ? { relatedRequestId: related } : undefined);
       },
       onClose: (reason) => {
         if (!slot.open) return;

@@ -6,7 +6,7 @@
  * hashes; a duplicate id is refused and nothing is written.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthenticator, type AuthOutcome, type RequestFacts } from "../../src/gateway/auth/index.js";
 import type { AuthConfig } from "../../src/gateway/config/types.js";
 import { run as keysRun } from "../../src/cli/keys.js";
+import { generateApiKey } from "../../src/gateway/auth/api-key-format.js";
+import { ApiKeyStore } from "../../src/gateway/auth/api-keys.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = path.join(ROOT, "dist", "cli", "main.js");
@@ -148,6 +150,25 @@ describe("auth: API keys", () => {
 
     // A gateway does not start on a broken or missing key file.
     expect(() => createAuthenticator(config(path.join(dir, "missing.yaml")), RESOURCE)).toThrow(/cannot be read/);
+  });
+
+  it("a key that verified is remembered, but never past a change of its record: a re-created id refuses the old secret at once, takes the new one, and a wrong secret for a remembered id is still a mismatch", () => {
+    const file = path.join(dir, "remembered.json");
+    const write = (entries: { id: string; hash: string; key?: string }[]) =>
+      writeFileSync(file, JSON.stringify({ keys: entries.map((e) => ({ id: e.id, hash: e.hash, principal: { id: e.id, roles: ["r"] }, created: "2030-01-01T00:00:00Z" })) }));
+    const first = { id: "svc", ...generateApiKey("svc") };
+    write([first]);
+    let now = Date.parse("2030-01-01T00:00:00Z");
+    const store = new ApiKeyStore(file, () => now);
+    for (let i = 0; i < 3; i++) expect(store.verify(first.key)).toMatchObject({ ok: true, record: { id: "svc" } });
+    const wrong = `${first.key.slice(0, -4)}AAAA` === first.key ? `${first.key.slice(0, -4)}BBBB` : `${first.key.slice(0, -4)}AAAA`;
+    expect(store.verify(wrong)).toEqual({ ok: false, reason: "mismatch", id: "svc" });
+    const second = { id: "svc", ...generateApiKey("svc") };
+    write([second]);
+    utimesSync(file, new Date(now + 5000), new Date(now + 5000)); // a different mtime even within one second
+    now += 1000;
+    expect(store.verify(first.key)).toEqual({ ok: false, reason: "mismatch", id: "svc" });
+    expect(store.verify(second.key)).toMatchObject({ ok: true, record: { id: "svc" } });
   });
 
   it("usage errors: bad id, past expiry, --principal with --role, unknown action", () => {

@@ -6,6 +6,10 @@
  * GUARANTEES: fail closed. A key file that becomes unreadable or invalid makes every key fail (`unavailable`)
  * until it is valid again (a half-edited file never keeps a removed key alive); the first load throws instead,
  * so a gateway does not start on a broken file. Verdicts carry the record (id, principal), never the key.
+ * A key that verified is remembered (at most VERIFIED_MAX keys, forgotten whenever the file is re-read or
+ * breaks) so its next requests skip the hash; a remembered key is still checked against the record loaded
+ * now and its expiry on every request. Only keys that verified are remembered: a wrong key always pays the
+ * hash and the constant-time comparison.
  */
 import { statSync, type Stats } from "node:fs";
 import { FileRefusal, readRegularFile } from "../../source/files.js";
@@ -19,12 +23,16 @@ export type ApiKeyVerdict =
 const STAT_INTERVAL_MS = 1000;
 /** Compared against when the id is unknown, so an unknown id costs what a wrong secret costs. */
 const DUMMY_HASH = `sha256:${"0".repeat(64)}`;
+/** How many verified keys are remembered; past it the oldest is forgotten. */
+const VERIFIED_MAX = 1024;
 
 export class ApiKeyStore {
   private keys = new Map<string, KeyRecord>();
   private broken = false;
   private lastStatAt = -Infinity;
   private stamp = "";
+  /** Presented key → the record it verified against (in the current file). */
+  private verified = new Map<string, KeyRecord>();
 
   constructor(
     readonly file: string,
@@ -43,6 +51,11 @@ export class ApiKeyStore {
 
   verify(credential: string): ApiKeyVerdict {
     this.refresh();
+    const known = this.broken ? undefined : this.verified.get(credential);
+    if (known !== undefined && this.keys.get(known.id) === known) {
+      if (known.expires !== undefined && Date.parse(known.expires) <= this.now()) return { ok: false, reason: "expired", id: known.id };
+      return { ok: true, record: known };
+    }
     const parsed = parseApiKey(credential);
     if (parsed === undefined) return { ok: false, reason: "malformed" };
     if (this.broken) return { ok: false, reason: "unavailable", id: parsed.id };
@@ -51,6 +64,8 @@ export class ApiKeyStore {
     if (record === undefined) return { ok: false, reason: "unknown", id: parsed.id };
     if (!match) return { ok: false, reason: "mismatch", id: parsed.id };
     if (record.expires !== undefined && Date.parse(record.expires) <= this.now()) return { ok: false, reason: "expired", id: parsed.id };
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(credential, record);
     return { ok: true, record };
   }
 
@@ -75,6 +90,7 @@ export class ApiKeyStore {
   private fail(message: string): void {
     if (!this.broken) this.warn(message);
     this.broken = true;
+    this.verified.clear();
   }
 
   /** Load the file; an error message, or undefined when loaded. */
@@ -90,6 +106,7 @@ export class ApiKeyStore {
     const parsed = parseKeyFile(text, this.file);
     if (!parsed.ok) return parsed.error;
     this.keys = new Map(parsed.keys.map((k) => [k.id, k]));
+    this.verified.clear();
     this.stamp = stampOf(st);
     this.broken = false;
     return undefined;

@@ -17,7 +17,8 @@ import type { Writable } from "node:stream";
 import type { JsonRpcId, JsonRpcMessage } from "../../mcp/index.js";
 
 export interface LinkEvents {
-  /** A message from the upstream (parsed JSON, not validated: the enforcer validates). `related`: the id of
+  /** A message from the upstream: plain JSON data (fresh from `JSON.parse`, or built by the link of plain
+   *  objects and primitives), not validated: the enforcer validates it without copying. `related`: the id of
    *  the client request whose HTTP response stream carried it (HTTP upstreams), else undefined. */
   onMessage(message: unknown, related?: string | number): void;
   /** The link is gone for good (process exited, upstream session 404, connection refused/reset); once. */
