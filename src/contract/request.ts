@@ -6,6 +6,7 @@
  * `invalid_request`) and never call into it.
  */
 import type { Method } from "./methods.js";
+import type { ProvenanceFacts, SessionEvent } from "./session.js";
 
 export interface ToolAnnotations {
   readOnlyHint?: boolean;
@@ -37,10 +38,20 @@ export interface ServerInfo {
 
 /**
  * What is known of the session. `id` is given by the host; the rest is filled by the engine's
- * "load session facts" phase from the session state (history, labels).
+ * "load session facts" phase from the session state (contract/session.ts), or given by a host that
+ * calls `decide` directly (a test, the kit). A policy that reads labels, history or provenance and gets
+ * a request without them errs (fail closed): missing history is never read as an empty one.
  */
 export interface SessionFacts {
   id?: string;
+  /** The session's labels (taint): sticky, they only accumulate. */
+  labels?: string[];
+  /** The session's retained events, oldest first (contract/session.ts). */
+  history?: SessionEvent[];
+  /** When events older than the oldest in `history` were dropped (retention), the time of the newest dropped one. */
+  historyDroppedUntil?: number;
+  /** Fingerprints of labelled results, for `derives from` (contract/session.ts). */
+  provenance?: ProvenanceFacts;
 }
 
 /** A tool's result (MCP `CallToolResult`), for rules that inspect what a tool returned. */
