@@ -16,4 +16,6 @@ export const LIMITS = {
   maxFileBytes: 4 * 1024 * 1024,
   /** Runtime: approvals one `listApprovals` answers at most (engine.listApprovals, `mcppolicy approvals list`). */
   maxListedApprovals: 1000,
+  /** The largest `cap N bytes` a result block may set (issue 14). */
+  maxResultCapBytes: 64 * 1024 * 1024,
 } as const;
