@@ -104,7 +104,8 @@ function isDataLabel(label: string): boolean {
     if (isDigit(c)) dg++;
     else if (isLower(c)) letters++;
   }
-  if (letters === 0 || dg === 0) return /^[0-9a-f]+$/.test(l) && l.length >= 24;
+  if (/^[0-9a-f]+$/.test(l)) return l.length >= 24 && letters > 0 && dg > 0; // hex-encoded bytes
+  if (letters === 0 || dg === 0) return false;
   if (dg / l.length < 0.15) return false;
   return entropy(l) >= floor(l.length, 3.8);
 }

@@ -27,6 +27,8 @@ function emailSpans(text: string, out: Span[]): void {
     if (FILE_EXT.test(tld)) continue; // logo@2x.png, pkg@1.2.3-beta.js
     const end = m.index + s.length;
     if (local === "git" && text.charCodeAt(end) === 58) continue; // git@github.com:org/repo.git
+    if (m.index >= 2 && text.startsWith("//", m.index - 2)) continue; // scheme://user@host: URL userinfo
+    if (text.charCodeAt(end) === 58 && isDigit(text.charCodeAt(end + 1))) continue; // user:pw@host:5432
     out.push({ start: m.index, end, kind: "email" });
   }
 }

@@ -8,7 +8,7 @@ import { entropy, isAlnum, isPlaceholder, looksRandom, type Span } from "./text.
 
 const BEARER = /(?<![A-Za-z0-9_-])(?:Bearer|Token)[ \t]+([A-Za-z0-9._~+/-]{12,4096}=*)(?![A-Za-z0-9._~+/=-])/gi;
 const BASIC = /(?<![A-Za-z0-9_-])Basic[ \t]+([A-Za-z0-9+/]{8,1024}={0,2})(?![A-Za-z0-9+/=])/gi;
-const URL_PASSWORD = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s/?#@:"'<>]{0,256}:([^\s/?#@"'<>]{1,256})@/g;
+const URL_PASSWORD = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s/?#@:"'<>]{0,256}:([^\s/?@"'<>]{1,256})@/g;
 
 const PASSWORD_WORDS = new Set([
   "password", "passwd", "pass", "secret", "changeme", "example", "postgres", "root", "admin", "user",
@@ -105,6 +105,7 @@ function assignmentSpans(text: string, out: Span[]): void {
     while (k < n && k - vStart < 256 && (quote !== 0 ? text.charCodeAt(k) !== quote && text.charCodeAt(k) !== 10 : isValueChar(text.charCodeAt(k)))) k++;
     const value = text.slice(vStart, k);
     if (quote !== 0 && /\s/.test(value)) continue; // a sentence, not a secret
+    if (value.includes("://")) continue; // a URL (a password inside one is url-password's)
     if (!looksRandom(value)) continue;
     out.push({ start: vStart, end: k, kind: "password-assignment" });
   }
