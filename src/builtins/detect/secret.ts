@@ -62,8 +62,21 @@ function encodedSpans(text: string, depth: number, out: Span[]): void {
   }
 }
 
+/** Whether `s` has a run of 12 printable ASCII characters (every secret found here has one; random bytes rarely do). */
+function hasPrintableRun(s: string): boolean {
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 32 && c < 127) {
+      if (++run >= 12) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
 /** Scan decoded text; when it holds a secret, record the encoded run [start, end) as one span. */
 function foundIn(decoded: string, depth: number, out: Span[], enc: string, start: number, end: number): boolean {
+  if (!hasPrintableRun(decoded)) return false;
   const inner = secretSpansAt(decoded, depth + 1);
   if (inner.length === 0) return false;
   out.push({ start, end, kind: `${enc}:${inner[0]!.kind}` });
