@@ -12,7 +12,10 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../src/runtime/store/memory.js";
 import { RedisStore } from "../src/runtime/store/redis.js";
-import { notSent, type ApprovalRecord, type CounterSpec, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "../src/runtime/store/store.js";
+import { notSent, type ApprovalRecord, type CounterSpec, type ReserveRequest, type ReserveResult, type SessionAppendRequest, type SessionAppendResult, type SessionFacts, type SettleRequest, type SettleResult, type Store } from "../src/runtime/store/store.js";
+import { sessionKey } from "../src/runtime/store/session.js";
+import type { SessionEvent } from "../src/contract/session.js";
+import { LIMITS } from "../src/source/limits.js";
 import { redisAvailable, startRedis, type RedisHandle } from "./helpers/redis-server.js";
 
 const runRedis = redisAvailable || !!process.env.CI;
@@ -79,7 +82,7 @@ function contract(name: string, make: () => MakeStore, keepsReservations = true)
     }
 
     const reserve = (r: Rig, req: ReserveRequest): Promise<ReserveResult> => Promise.resolve(r.store.reserve(req));
-    const settle = (r: Rig, req: SettleRequest): Promise<{ applied: boolean }> => Promise.resolve(r.store.settle(req));
+    const settle = (r: Rig, req: SettleRequest): Promise<SettleResult> => Promise.resolve(r.store.settle(req));
 
     describe("bucket", () => {
       it("holds its capacity, refills at its rate, and says when to retry", async () => {
@@ -504,6 +507,183 @@ function contract(name: string, make: () => MakeStore, keepsReservations = true)
         expect((await reserve(r, { counters: [], idempotency: idem })).status).toBe("ok");
         expect(await reserve(r, { counters: [], approval: approvalFor("h1", "ap-1"), idempotency: idem })).toMatchObject({ status: "replay" });
         expect(await r.store.getApproval("ap-1")).toBeUndefined();
+      });
+    });
+
+    describe("session state", () => {
+      const K = sessionKey("alice", "s1");
+      const event = (i: number, extra: Partial<SessionEvent> = {}): Omit<SessionEvent, "at"> => ({ method: "tools/call", target: "read_inbox", args: { i }, effect: "allow", outcome: "ok", ...extra });
+      const base = { key: K, event: event(0), labels: [] as string[], provenance: {} as Record<string, string[]>, ttlMs: 60_000, maxEntries: 100, maxFingerprintsPerLabel: 10 };
+      const append = (r: Rig, over: Partial<SessionAppendRequest> = {}): Promise<SessionAppendResult> => Promise.resolve(r.store.sessionAppend!({ ...base, ...over }));
+      const load = (r: Rig, maxEntries = 100, key = K): Promise<SessionFacts> => Promise.resolve(r.store.sessionLoad!({ key, maxEntries }));
+      /** A call that may throw synchronously (MemoryStore) or reject (RedisStore), as one promise. */
+      const attempt = <T>(f: () => T | Promise<T>): Promise<T> => Promise.resolve().then(f);
+      const empty = (r: Rig): SessionFacts => ({ now: r.t, labels: [], events: [], provenance: {}, version: 0 });
+
+      it("loads an unknown session as empty facts at version 0", async () => {
+        const r = rig();
+        expect(typeof r.store.sessionLoad).toBe("function");
+        expect(typeof r.store.sessionAppend).toBe("function");
+        expect(await load(r)).toStrictEqual(empty(r));
+      });
+
+      it("round-trips events (stamped with the store's time, any `at` given ignored), labels and provenance", async () => {
+        const r = rig();
+        // Shapes a Lua JSON round trip would damage, and an own `__proto__` key (as JSON.parse makes one).
+        const args = JSON.parse(`{"path":"/tmp/é✓\\u2028","lines":[],"nested":{"a":[1,{"b":null}]},"x":${0.1 + 0.2},"big":${2 ** 53 - 1},"__proto__":{"evil":true}}`) as Record<string, unknown>;
+        const first = { ...event(0), args, server: "mail", labels: ["untrusted"] };
+        expect(await append(r, { event: { ...first, at: 5 } as Omit<SessionEvent, "at">, labels: ["untrusted"], provenance: { untrusted: ["f1", "f2"] } })).toStrictEqual({ now: r.t, version: 1 });
+        const t1 = r.t;
+        r.advance(5);
+        const second = event(1, { effect: "deny", outcome: undefined, target: undefined });
+        expect(await append(r, { event: second })).toStrictEqual({ now: r.t, version: 2 });
+        const facts = await load(r);
+        expect(facts).toStrictEqual({
+          now: r.t,
+          labels: ["untrusted"],
+          events: [{ at: t1, ...first }, { at: r.t, method: "tools/call", args: { i: 1 }, effect: "deny" }],
+          provenance: { untrusted: ["f1", "f2"] },
+          version: 2,
+        });
+        expect("droppedUntil" in facts).toBe(false);
+        expect(Object.getPrototypeOf(facts.events[0]!.args)).toBe(Object.prototype);
+        expect(Object.keys(facts.events[0]!.args!)).toContain("__proto__");
+        // Another principal's session, and another session of the same principal, are other keys.
+        expect(await load(r, 100, sessionKey("bob", "s1"))).toStrictEqual(empty(r));
+        expect(await load(r, 100, sessionKey("alice", "s2"))).toStrictEqual(empty(r));
+      });
+
+      it("keeps the last maxEntries events and says until when it dropped (appends and loads alike)", async () => {
+        const r = rig();
+        const times: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          times.push(r.t);
+          await append(r, { event: event(i), maxEntries: 3 });
+          r.advance(10);
+        }
+        const facts = await load(r);
+        expect(facts.events.map((e) => e.args!.i)).toEqual([2, 3, 4]);
+        expect(facts.droppedUntil).toBe(times[1]);
+        expect(facts.version).toBe(5);
+        // A load that asks for fewer says where its own cut is.
+        const two = await load(r, 2);
+        expect(two.events.map((e) => e.args!.i)).toEqual([3, 4]);
+        expect(two.droppedUntil).toBe(times[2]);
+        expect(await load(r, 0)).toMatchObject({ events: [], droppedUntil: times[4], version: 5 });
+        // A smaller cap on append drops several at once; droppedUntil is the newest dropped.
+        times.push(r.t);
+        await append(r, { event: event(5), maxEntries: 1 });
+        expect(await load(r)).toMatchObject({ events: [{ at: times[5], args: { i: 5 } }], droppedUntil: times[4], version: 6 });
+      });
+
+      it("only adds labels: deduplicated, in the order first added", async () => {
+        const r = rig();
+        await append(r, { labels: ["untrusted", "secret", "untrusted"] });
+        await append(r, { labels: ["secret", "pii"] });
+        await append(r, { labels: [] });
+        expect(await load(r)).toMatchObject({ labels: ["untrusted", "secret", "pii"], version: 3 });
+      });
+
+      it("keeps provenance per label, deduplicated, the oldest dropped past the cap", async () => {
+        const r = rig();
+        await append(r, { provenance: { untrusted: ["f1", "f2"], secret: ["s1"] }, maxFingerprintsPerLabel: 3 });
+        await append(r, { provenance: { untrusted: ["f3", "f1", "f4", "f3"], empty: [] }, maxFingerprintsPerLabel: 3 });
+        expect((await load(r)).provenance).toStrictEqual({ untrusted: ["f3", "f1", "f4"], secret: ["s1"] });
+        await append(r, { provenance: { untrusted: ["f5"] }, maxFingerprintsPerLabel: 2 });
+        expect((await load(r)).provenance).toStrictEqual({ untrusted: ["f4", "f5"], secret: ["s1"] });
+      });
+
+      it("expires ttlMs after its last append; a load does not extend it; a new session starts over", async () => {
+        const r = rig();
+        await append(r, { ttlMs: 10_000, labels: ["untrusted"] });
+        r.advance(6_000);
+        await append(r, { ttlMs: 10_000 });
+        r.advance(6_000);
+        expect(await load(r)).toMatchObject({ version: 2, labels: ["untrusted"] });
+        r.advance(3_999);
+        expect((await load(r)).version).toBe(2);
+        r.advance(1);
+        expect(await load(r)).toStrictEqual(empty(r));
+        expect(await append(r, { ttlMs: 10_000, event: event(9) })).toStrictEqual({ now: r.t, version: 1 });
+        expect(await load(r)).toMatchObject({ version: 1, labels: [], provenance: {}, events: [{ args: { i: 9 } }] });
+      });
+
+      it("reserve answers session_changed when the session moved on, and changes nothing", async () => {
+        const r = rig();
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
+        // An unknown session is at version 0.
+        expect(await reserve(r, { counters: [], session: { key: K, version: 0 } })).toMatchObject({ status: "ok" });
+        expect(await reserve(r, { counters: [], session: { key: K, version: 1 } })).toStrictEqual({ status: "session_changed", now: r.t });
+        await append(r);
+        const stale = { counters: [counter("c", 1, 1)], idempotency: idem, approval: approvalFor("h1", "ap-1"), session: { key: K, version: 0 } };
+        expect(await reserve(r, stale)).toStrictEqual({ status: "session_changed", now: r.t });
+        // Nothing written: no approval, no idempotency record, no charge.
+        expect(await r.store.getApproval("ap-1")).toBeUndefined();
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, session: { key: K, version: 1 } })).toMatchObject({ status: "ok" });
+        expect((await load(r)).version).toBe(1);
+      });
+
+      it("settle records the call once: only when the settlement is applied (the owner's first settle)", async () => {
+        const r = rig();
+        const idem = { key: "k", fingerprint: "fp", token: "owner", ttlMs: 60_000 };
+        const adj = { key: "c", mode: "counter" as const, limit: 10, windowMs: W, ttlMs: 0, window: WIN0, delta: 1 };
+        const session = { ...base, event: event(1), labels: ["untrusted"], provenance: { untrusted: ["f1"] } };
+        expect((await reserve(r, { counters: [counter("c", 10, 1)], idempotency: idem })).status).toBe("ok");
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "k", token: "replay", action: "commit" }, session })).toStrictEqual({ applied: false });
+        expect(await load(r)).toStrictEqual(empty(r));
+        r.advance(3);
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "k", token: "owner", action: "commit" }, session })).toStrictEqual({ applied: true, session: { now: r.t, version: 1 } });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "k", token: "owner", action: "commit" }, session })).toStrictEqual({ applied: false });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "k", token: "owner", action: "rollback" }, session })).toStrictEqual({ applied: false });
+        expect(await load(r)).toStrictEqual({ now: r.t, labels: ["untrusted"], events: [{ at: r.t, ...event(1) }], provenance: { untrusted: ["f1"] }, version: 1 });
+        // Without an idempotency key a settle always applies, and records.
+        expect(await settle(r, { adjustments: [], session: { ...session, event: event(2) } })).toStrictEqual({ applied: true, session: { now: r.t, version: 2 } });
+        expect((await load(r)).events.map((e) => e.args!.i)).toEqual([1, 2]);
+        // The replayed and second settles adjusted nothing: 1 reserved + 1 settled by the owner.
+        expect(await reserve(r, { counters: [counter("c", 10, 9)] })).toMatchObject({ status: "exceeded", used: 2 });
+      });
+
+      it("refuses requests over the bounds (TypeError) and changes nothing", async () => {
+        const r = rig();
+        const refused = async (over: Partial<SessionAppendRequest>) => {
+          await expect(attempt(() => r.store.sessionAppend!({ ...base, ...over }))).rejects.toThrow(TypeError);
+          await expect(attempt(() => r.store.settle({ adjustments: [], session: { ...base, ...over } }))).rejects.toThrow(TypeError);
+        };
+        await refused({ maxEntries: LIMITS.maxSessionEvents + 1 });
+        await refused({ maxEntries: 0 });
+        await refused({ maxFingerprintsPerLabel: LIMITS.maxSessionFingerprintsPerLabel + 1 });
+        await refused({ ttlMs: 0 });
+        await refused({ ttlMs: LIMITS.maxSessionTtlMs + 1 });
+        await refused({ key: "" });
+        await refused({ labels: ["x".repeat(LIMITS.maxSessionLabelLength + 1)] });
+        await refused({ labels: ["bad\nlabel"] });
+        await refused({ labels: ["\uD800"] });
+        await refused({ labels: Array.from({ length: LIMITS.maxSessionLabels + 1 }, (_, i) => `l${i}`) });
+        await refused({ provenance: { untrusted: ["has space"] } });
+        await refused({ provenance: { untrusted: ["f".repeat(LIMITS.maxSessionFingerprintLength + 1)] } });
+        await refused({ provenance: { untrusted: Array.from({ length: LIMITS.maxSessionFingerprintsPerLabel + 1 }, (_, i) => `f${i}`) } });
+        await refused({ event: { ...event(0), args: { blob: "x".repeat(LIMITS.maxSessionEventBytes) } } });
+        await refused({ event: { ...event(0), effect: "maybe" as never } });
+        await refused({ event: { ...event(0), method: "" } });
+        await expect(attempt(() => r.store.sessionLoad!({ key: K, maxEntries: LIMITS.maxSessionEvents + 1 }))).rejects.toThrow(TypeError);
+        await expect(attempt(() => r.store.sessionLoad!({ key: K, maxEntries: -1 }))).rejects.toThrow(TypeError);
+        await expect(attempt(() => r.store.reserve({ counters: [], session: { key: K, version: -1 } }))).rejects.toThrow(TypeError);
+        expect(await load(r)).toStrictEqual(empty(r));
+      });
+
+      it("refuses an append past the label limit, writing nothing (a label is never silently lost)", async () => {
+        const r = rig();
+        const full = Array.from({ length: LIMITS.maxSessionLabels }, (_, i) => `l${i}`);
+        await append(r, { labels: full });
+        await expect(attempt(() => r.store.sessionAppend!({ ...base, labels: ["one-more"] }))).rejects.toThrow(/at most/);
+        const adj = { key: "c", mode: "counter" as const, limit: 10, windowMs: W, ttlMs: 0, window: WIN0, delta: 5 };
+        await expect(attempt(() => r.store.settle({ adjustments: [adj], session: { ...base, labels: ["one-more"] } }))).rejects.toThrow(/at most/);
+        // Neither the session nor the counter moved.
+        expect(await load(r)).toMatchObject({ version: 1, events: [{ args: { i: 0 } }] });
+        expect((await load(r)).labels).toHaveLength(LIMITS.maxSessionLabels);
+        expect(await reserve(r, { counters: [counter("c", 10, 10)] })).toMatchObject({ status: "ok" });
+        // Labels already held may be named again.
+        expect((await append(r, { labels: ["l0", "l255"] })).version).toBe(2);
       });
     });
   });
