@@ -2,8 +2,9 @@
  * The store contract (src/runtime/store/store.ts), checked on every store: one suite runs against
  * MemoryStore and RedisStore (on a real redis-server, each test under a fresh prefix), both with a clock
  * the test controls. A property test then runs random sequences of operations against both stores with
- * the same clock and requires identical answers. Redis-only checks: every key has a TTL, the server's
- * own clock, a host-owned client, a flushed script cache, and failing fast while Redis is down.
+ * the same clock and requires identical answers (one for counters and approvals, one for session records).
+ * Redis-only checks: every key has a TTL, the server's own clock, a host-owned client, a flushed script
+ * cache, failing fast while Redis is down, malformed session records, and concurrent session appends.
  *
  * Redis parts skip when redis-server is not installed, except under CI, where they fail.
  */
@@ -838,6 +839,77 @@ async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, op
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Random sequences of session operations: MemoryStore and RedisStore must answer alike.
+
+const LABEL_POOL = ["untrusted", "secret", "pii", "__proto__"] as const;
+const FP_POOL = ["f1", "f2", "f3", "f4", "f5", "f6"] as const;
+const SESSIONS = [sessionKey("alice", "s1"), sessionKey("bob", "s1")] as const;
+
+type SessionOp =
+  | { kind: "append"; s: number; labels: string[]; prov: [string, string[]][]; maxEntries: number; maxFp: number; ttlMs: number; effect: "allow" | "deny"; via: "append" | "settle" }
+  | { kind: "load"; s: number; maxEntries: number }
+  | { kind: "reserve"; s: number; version: number; idem: string | null }
+  | { kind: "settle"; s: number; idem: string; token: "owner" | "other" }
+  | { kind: "advance"; ms: number };
+
+const sessionOpArb: fc.Arbitrary<SessionOp> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("append" as const),
+      s: fc.nat(1),
+      labels: fc.array(fc.constantFrom(...LABEL_POOL), { maxLength: 3 }),
+      prov: fc.array(fc.tuple(fc.constantFrom(...LABEL_POOL), fc.array(fc.constantFrom(...FP_POOL), { maxLength: 4 })), { maxLength: 2 }),
+      maxEntries: fc.constantFrom(1, 2, 3, 5),
+      maxFp: fc.constantFrom(1, 2, 3),
+      ttlMs: fc.constantFrom(2_000, 5_000),
+      effect: fc.constantFrom("allow" as const, "deny" as const),
+      via: fc.constantFrom("append" as const, "settle" as const),
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("load" as const), s: fc.nat(1), maxEntries: fc.nat(6) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("reserve" as const), s: fc.nat(1), version: fc.nat(4), idem: sometimes(fc.constantFrom("k1", "k2"), 1, 2) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("settle" as const), s: fc.nat(1), idem: fc.constantFrom("k1", "k2"), token: fc.constantFrom("owner" as const, "other" as const) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.constantFrom(0, 1, 500, 1_999, 2_000, 4_000) }) },
+);
+
+async function sameSessionAnswers(memory: Store, redis: Store, clock: { t: number }, ops: SessionOp[]): Promise<void> {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const both = async <T>(f: (s: Store) => T | Promise<T>): Promise<void> => {
+      const m = await f(memory);
+      const r = await f(redis);
+      expect(r, `op ${i}: ${JSON.stringify(op)}`).toStrictEqual(m);
+    };
+    const append = (o: Extract<SessionOp, { kind: "append" }>, n: number): SessionAppendRequest => {
+      const provenance: Record<string, string[]> = {};
+      for (const [label, fps] of o.prov) Object.defineProperty(provenance, label, { value: fps, enumerable: true, writable: true, configurable: true });
+      return { key: SESSIONS[o.s]!, event: { method: "tools/call", target: `t${n}`, args: { n, x: n / 3 }, effect: o.effect }, labels: o.labels, provenance, ttlMs: o.ttlMs, maxEntries: o.maxEntries, maxFingerprintsPerLabel: o.maxFp };
+    };
+    switch (op.kind) {
+      case "advance":
+        clock.t += op.ms;
+        break;
+      case "append":
+        if (op.via === "append") await both((s) => s.sessionAppend!(append(op, i)));
+        else await both((s) => s.settle({ adjustments: [], session: append(op, i) }));
+        break;
+      case "load":
+        await both((s) => s.sessionLoad!({ key: SESSIONS[op.s]!, maxEntries: op.maxEntries }));
+        break;
+      case "reserve":
+        await both((s) => s.reserve({ counters: [], session: { key: SESSIONS[op.s]!, version: op.version }, ...(op.idem ? { idempotency: { key: op.idem, fingerprint: "fp", token: "owner", ttlMs: 3_000 } } : {}) }));
+        break;
+      case "settle": {
+        const rec = append({ kind: "append", s: op.s, labels: ["untrusted"], prov: [["untrusted", ["f1"]]], maxEntries: 3, maxFp: 2, ttlMs: 5_000, effect: "allow", via: "settle" }, i);
+        await both((s) => s.settle({ adjustments: [], idempotency: { key: op.idem, token: op.token, action: "commit" }, session: rec }));
+        break;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
 
 // MemoryStore answers reserve synchronously: no caller gives up on a reserve it ran, so it keeps no record.
 contract("MemoryStore", () => (now) => new MemoryStore({ now }), false);
@@ -1001,6 +1073,136 @@ describe.skipIf(!runRedis)("RedisStore", () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  describe("session records", () => {
+    const K = sessionKey("alice", "s1");
+    const base: SessionAppendRequest = { key: K, event: { method: "tools/call", target: "t", effect: "allow", outcome: "ok" }, labels: ["untrusted"], provenance: { untrusted: ["f1"] }, ttlMs: 30_000, maxEntries: 10, maxFingerprintsPerLabel: 10 };
+
+    it("keeps a session in two keys under the prefix with its TTL; a load does not extend it", async () => {
+      let t = T0;
+      const p = prefix();
+      const store = new RedisStore({ url: server.url, prefix: p, now: () => t, timeoutMs: 2_000 });
+      try {
+        await store.sessionAppend(base);
+        expect((await admin.keys(`${p}*`)).sort()).toEqual([`${p}s:${K}`, `${p}se:${K}`]);
+        const e = await admin.hget(`${p}s:${K}`, "e");
+        expect(Number(e)).toBe(T0 + 30_000);
+        for (const k of [`${p}s:${K}`, `${p}se:${K}`]) {
+          expect(await admin.pttl(k)).toBeGreaterThan(25_000);
+          expect(await admin.pttl(k)).toBeLessThanOrEqual(30_000);
+        }
+        t += 20_000;
+        expect((await store.sessionLoad({ key: K, maxEntries: 10 })).version).toBe(1);
+        // Not refreshed: a refresh at the later clock would have set 10 s.
+        expect(await admin.hget(`${p}s:${K}`, "e")).toBe(e);
+        expect(await admin.pttl(`${p}s:${K}`)).toBeGreaterThan(25_000);
+        t += 10_000;
+        expect(await store.sessionLoad({ key: K, maxEntries: 10 })).toMatchObject({ version: 0, events: [] });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("uses the server's clock for `at` and the TTL when none is injected", async () => {
+      const p = prefix();
+      const store = new RedisStore({ url: server.url, prefix: p, timeoutMs: 2_000 });
+      try {
+        const before = Date.now();
+        const res = await store.sessionAppend({ ...base, ttlMs: 5_000 });
+        const after = Date.now();
+        expect(res.now).toBeGreaterThanOrEqual(before - 50);
+        expect(res.now).toBeLessThanOrEqual(after + 50);
+        const facts = await store.sessionLoad({ key: K, maxEntries: 10 });
+        expect(facts.events).toStrictEqual([{ at: res.now, ...base.event }]);
+        expect(await admin.pttl(`${p}se:${K}`)).toBeLessThanOrEqual(5_000);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("a malformed record is an error for every operation that reads it, and nothing is written", async () => {
+      const p = prefix();
+      const store = new RedisStore({ url: server.url, prefix: p, now: () => T0, timeoutMs: 2_000 });
+      const adj = { key: "c", mode: "counter" as const, limit: 10, windowMs: W, ttlMs: 0, window: WIN0, delta: 1 };
+      // reserve reads the record's version alone (step 0b), not its events.
+      const everyRead = async (why: RegExp, reserveReads = true) => {
+        await expect(store.sessionLoad({ key: K, maxEntries: 10 })).rejects.toThrow(why);
+        await expect(store.sessionAppend(base)).rejects.toThrow(why);
+        if (reserveReads) await expect(store.reserve({ counters: [counter("c", 10, 1)], session: { key: K, version: 1 } })).rejects.toThrow(why);
+        await expect(store.settle({ adjustments: [adj], session: base })).rejects.toThrow(why);
+        // Neither the reserve nor the settle touched the counter.
+        expect(await admin.exists(`${p}b:c`)).toBe(0);
+      };
+      try {
+        await admin.set(`${p}s:${K}`, "garbage");
+        await everyRead(/WRONGTYPE/);
+        await admin.del(`${p}s:${K}`);
+
+        await store.sessionAppend(base);
+        await store.sessionAppend(base);
+        await admin.hset(`${p}s:${K}`, "v", "two");
+        await everyRead(/malformed \(version\)/);
+        await admin.hset(`${p}s:${K}`, "v", "2");
+        await admin.hset(`${p}s:${K}`, "l", "not json");
+        await expect(store.sessionLoad({ key: K, maxEntries: 10 })).rejects.toThrow(/malformed \(the labels are not JSON\)/);
+        await expect(store.sessionAppend(base)).rejects.toThrow(/malformed \(labels\)/);
+        await admin.hset(`${p}s:${K}`, "l", '{"a":1}');
+        await expect(store.sessionLoad({ key: K, maxEntries: 10 })).rejects.toThrow(/malformed/);
+        await expect(store.sessionAppend(base)).rejects.toThrow(/malformed \(labels\)/);
+        await admin.hset(`${p}s:${K}`, "l", '["untrusted"]');
+        await admin.hset(`${p}s:${K}`, "p", '[["untrusted",[1]]]');
+        await expect(store.sessionLoad({ key: K, maxEntries: 10 })).rejects.toThrow(/malformed/);
+        await expect(store.sessionAppend(base)).rejects.toThrow(/malformed \(provenance\)/);
+        await admin.hset(`${p}s:${K}`, "p", '[["untrusted",["f1"]]]');
+        expect((await store.sessionLoad({ key: K, maxEntries: 10 })).version).toBe(2);
+        // An event that does not parse.
+        await admin.lset(`${p}se:${K}`, 0, "nope");
+        await expect(store.sessionLoad({ key: K, maxEntries: 10 })).rejects.toThrow(/malformed/);
+        // The event list lost (evicted) while the record stays: never a shorter history.
+        await admin.del(`${p}se:${K}`);
+        await everyRead(/events missing/, false);
+        expect(await admin.hget(`${p}s:${K}`, "v")).toBe("2");
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("is atomic across clients: concurrent appends from two stores never lose an event", async () => {
+      const p = prefix();
+      const stores = [new RedisStore({ url: server.url, prefix: p, timeoutMs: 5_000 }), new RedisStore({ url: server.url, prefix: p, timeoutMs: 5_000 })];
+      try {
+        const all = await Promise.all(
+          stores.flatMap((s, j) =>
+            Array.from({ length: 60 }, (_, i) => s.sessionAppend({ ...base, event: { ...base.event, args: { j, i } }, labels: [`l${i % 3}`], provenance: { [`l${i % 3}`]: [`f${j}-${i}`] }, maxEntries: 1000, maxFingerprintsPerLabel: 1000 })),
+          ),
+        );
+        expect(all.map((a) => a.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+        const facts = await stores[1]!.sessionLoad({ key: K, maxEntries: 1000 });
+        expect(facts.version).toBe(120);
+        expect(new Set(facts.events.map((e) => `${String(e.args!.j)}-${String(e.args!.i)}`)).size).toBe(120);
+        expect([...facts.labels].sort()).toEqual(["l0", "l1", "l2"]);
+        expect(Object.values(facts.provenance).reduce((n, fps) => n + fps.length, 0)).toBe(120);
+      } finally {
+        for (const s of stores) await s.close();
+      }
+    });
+
+    it("agrees with MemoryStore on random sequences of session operations", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(sessionOpArb, { minLength: 5, maxLength: 40, size: "max" }), async (ops) => {
+          const clock = { t: T0 + 77 };
+          const memory = new MemoryStore({ now: () => clock.t });
+          const redis = new RedisStore({ url: server.url, prefix: prefix(), now: () => clock.t, timeoutMs: 2_000 });
+          try {
+            await sameSessionAnswers(memory, redis, clock, ops);
+          } finally {
+            await redis.close();
+          }
+        }),
+        { numRuns: 40 },
+      );
+    });
   });
 });
 
