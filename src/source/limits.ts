@@ -16,4 +16,10 @@ export const LIMITS = {
   maxFileBytes: 4 * 1024 * 1024,
   /** Runtime: approvals one `listApprovals` answers at most (engine.listApprovals, `mcppolicy approvals list`). */
   maxListedApprovals: 1000,
+  /** Runtime: fingerprints `fingerprint` keeps for one result (builtins/provenance; docs/provenance.md). */
+  maxResultFingerprints: 2048,
+  /** Runtime: UTF-16 units of string leaves provenance reads from one value (a result, or an argument: beyond it `derives` is true). */
+  maxProvenanceScanChars: 1_048_576,
+  /** Runtime: JSON nodes (objects, arrays, leaves) provenance visits in one value (beyond it, as above). */
+  maxProvenanceNodes: 100_000,
 } as const;
