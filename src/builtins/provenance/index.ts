@@ -5,7 +5,7 @@
  *
  * A result's pieces (leaves.ts) are normalised (normalize.ts: invisible characters stripped, NFKC, lowercase,
  * white space collapsed) and leave three kinds of 52-bit hashes (hash.ts), printed in base 36:
- *   - winnowed k-grams (K = 12 code points, window W = 8): GUARANTEE, any normalised run of at least
+ *   - winnowed k-grams (K = 16 code points, window W = 4): GUARANTEE, any normalised run of at least
  *     THRESHOLD = W + K - 1 = 19 code points that an argument leaf shares with a result leaf is found;
  *     a shared run of K to THRESHOLD - 1 code points may be found, a shorter one never is;
  *   - the whole leaf, for a string leaf of MIN_EXACT = 6 to THRESHOLD - 1 code points (an account number,
@@ -16,7 +16,7 @@
  *     phone number written without spaces, an IBAN, a domain such as `evil2.io`): an argument holding the
  *     same token, or equal to it, is found.
  * Bounded: at most `max` fingerprints per result (LIMITS.maxResultFingerprints). A longer result is winnowed
- * with a wider window (16, 32, ... up to 1024) until it fits, so the threshold for that result grows to
+ * with a wider window (8, 16, ... up to 1024) until it fits, so the threshold for that result grows to
  * W' + K - 1 over the whole text rather than holding for a prefix only; `fingerprintDetails` says which.
  * Deterministic: the same value gives the same list, in the same order, in every process.
  * GUARANTEES: pure; never throws; linear in the size of the value; `derives` caches the parsed set per
@@ -29,10 +29,14 @@ import { codePoints, normalize } from "./normalize.js";
 
 export { normalize } from "./normalize.js";
 
-/** The k-gram length, in normalised code points. */
-export const K = 12;
-/** The winnowing window, in k-grams (the narrowest; long results get a wider one). */
-export const W = 8;
+/**
+ * The k-gram length, in normalised code points: the shortest shared run that can ever match. Longer than
+ * common boilerplate (`https://www.` is 12, `@gmail.com` 10) and than most stock phrases, which at 12 made
+ * unrelated links match each other (test: "another URL").
+ */
+export const K = 16;
+/** The winnowing window, in k-grams (the narrowest; long results get a wider one): THRESHOLD = 19. */
+export const W = 4;
 /** The guaranteed threshold: any shared normalised run this long is found (W + K - 1). */
 export const THRESHOLD = W + K - 1;
 /** The shortest leaf or token compared whole. */
