@@ -42,7 +42,40 @@ export type Expr =
   /** `any path arg OP RIGHT` (soft words); `op`/`right` absent when written without a comparison. */
   | { readonly kind: "anyPathArg"; readonly op?: CompareOp; readonly right?: Expr; readonly span: Span }
   /** A raw regex literal `re"..."` (the pattern as written, `\"` read as `"`): only right of `matches`. */
-  | RegexExpr;
+  | RegexExpr
+  /** A history predicate (`after completed tool x within 5 minutes`, `count ...`): check/history.ts. */
+  | HistoryExpr;
+
+/** `after | no | previous | count | sum | min | max`: what a history predicate asks of the session's events. */
+export type HistoryOp = "after" | "no" | "previous" | "count" | "sum" | "min" | "max";
+
+/** `KIND tool NAMES [where EXPR]`: which past events a history predicate looks at (`kind` absent: the author left it out). */
+export interface EventMatch {
+  readonly kind?: Name;
+  readonly names: readonly { readonly text: string; readonly quoted: boolean; readonly span: Span }[];
+  readonly where?: Expr;
+  readonly span: Span;
+}
+
+export interface HistoryExpr {
+  readonly kind: "history";
+  readonly op: HistoryOp;
+  readonly match: EventMatch;
+  /** `no ... since MATCH`. */
+  readonly since?: EventMatch;
+  /** `within N UNIT`. */
+  readonly within?: Duration;
+  /** `sum PATH of ...` (also min, max): the path read on each event (`event.args.amount`). */
+  readonly path?: PathExpr;
+  readonly span: Span;
+}
+
+/** `N UNIT` (`5 minutes`, `24 hours`): the unit as written, checked by the checker. */
+export interface Duration {
+  readonly value: number;
+  readonly unit: Name;
+  readonly span: Span;
+}
 
 export interface RegexExpr {
   readonly kind: "regex";
@@ -222,6 +255,14 @@ export interface AuditDecl {
   readonly span: Span;
 }
 
+/** `session retain N events for N UNIT` (top level, main file, once): how much history the engine keeps. */
+export interface SessionDecl {
+  readonly kind: "session";
+  readonly events: { readonly value: number; readonly span: Span };
+  readonly ttl: Duration;
+  readonly span: Span;
+}
+
 export interface HeaderDecl {
   readonly kind: "header";
   readonly name: string;
@@ -241,6 +282,7 @@ export type Declaration =
   | AuditDecl
   | ServerDecl
   | ModeDecl
+  | SessionDecl
   | HeaderDecl;
 
 export interface PolicyFileAst {

@@ -46,6 +46,11 @@ function argPaths(e: A.Expr, out: A.PathExpr[] = []): A.PathExpr[] {
       return out;
     case "anyPathArg":
       return out; // reads the path-typed arguments the tool declares, never a name the author wrote
+    case "history":
+      // A `where` reads the current call's arguments too (`event.args.*` is the past event's, not a read here).
+      if (e.match.where) argPaths(e.match.where, out);
+      if (e.since?.where) argPaths(e.since.where, out);
+      return out;
     default:
       return assertNever(e);
   }

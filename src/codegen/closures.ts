@@ -12,6 +12,8 @@ import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } f
 import { EvalError } from "../contract/errors.js";
 import { defaultPresence, describeValue, zonedReader } from "../eval/request.js";
 import { anyPathArgHolds, anyPathArgSees, evalPathRead } from "../eval/paths.js";
+import { readEvent } from "../eval/history.js";
+import { compileHistory } from "./history.js";
 import type { Tri } from "../eval/interpreter.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 
@@ -140,6 +142,10 @@ export function compileExpr(e: IrExpr): Fn {
     }
     case "anyPathArg":
       return (req) => anyPathArgHolds(e, req);
+    case "history":
+      return compileHistory(e, compilePred); // codegen/history.ts: indexed once per history array
+    case "event":
+      return () => readEvent(e);
   }
 }
 

@@ -10,6 +10,7 @@ import { EvalError } from "../contract/errors.js";
 import { nameFault } from "../contract/names.js";
 import type { Reader } from "../contract/attributes.js";
 import { parseTemplate } from "./core/templates.js";
+import { sessionHistoryFault } from "./history.js";
 
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -54,6 +55,10 @@ export function validateRequest(req: unknown): RequestShape | { error: string } 
   }
   if (req.client !== undefined && !isObject(req.client)) return { error: "`client` must be an object" };
   if (req.session !== undefined && !isObject(req.session)) return { error: "`session` must be an object" };
+  if (req.session !== undefined) {
+    const hf = sessionHistoryFault(req.session); // eval/history.ts
+    if (hf !== undefined) return { error: hf };
+  }
   const srv = req.server; // `server.name` (contract/attributes.ts): an object; its name a string and a valid name
   if (srv !== undefined && (!isObject(srv) || (srv.name !== undefined && typeof srv.name !== "string"))) return { error: "`server` must be an object whose `name` is a string" };
   if (srv !== undefined && srv.name !== undefined && nameFault(srv.name as string)) return { error: `the server name ${JSON.stringify(srv.name)} ${nameFault(srv.name as string)}` };

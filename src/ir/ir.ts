@@ -10,6 +10,8 @@
 import type { Span } from "../source/source.js";
 import type { Approvers } from "../contract/decision.js";
 import type { CheckSpec, GlobSyntax, PathSpec } from "../builtins/registry.js";
+import type { IrEvent, IrHistory, IrSessionRetention } from "./history.js";
+export type { EventField, EventKind, HistoryOp, IrEvent, IrEventMatch, IrHistory, IrSessionRetention } from "./history.js";
 
 export type Scalar = string | number | boolean;
 
@@ -59,7 +61,10 @@ export type IrExpr =
    * is an answer that depends on letter case when no argument satisfies it plainly. `l` reads the
    * whole `args` (for the analysis and `readsArgs`).
    */
-  | ({ readonly k: "anyPathArg"; readonly l: IrExpr & { readonly k: "attr" }; readonly byTool: readonly IrToolPaths[] } & IrPathTest);
+  | ({ readonly k: "anyPathArg"; readonly l: IrExpr & { readonly k: "attr" }; readonly byTool: readonly IrToolPaths[] } & IrPathTest)
+  /** A history predicate and a read of the past event it looks at (ir/history.ts). */
+  | IrHistory
+  | IrEvent;
 
 /**
  * A comparison of resolved paths: `matches` (`r`: the glob, a `lit`), `eq`/`ne` (`r`: a `lit`),
@@ -251,4 +256,6 @@ export interface IrPolicy {
   readonly redactKeys: readonly string[];
   readonly sets: ReadonlyMap<string, IrSet>;
   readonly ruleCount: number;
+  /** Session state the policy needs kept (`session retain ...`; the defaults when absent from the text). */
+  readonly session: { readonly retain: IrSessionRetention };
 }

@@ -16,4 +16,8 @@ export const LIMITS = {
   maxFileBytes: 4 * 1024 * 1024,
   /** Runtime: approvals one `listApprovals` answers at most (engine.listApprovals, `mcppolicy approvals list`). */
   maxListedApprovals: 1000,
+  /** `session retain N events ...`: the most events a policy may ask the engine to keep per session (E0264). */
+  maxSessionRetainEvents: 100_000,
+  /** `session retain ... for DURATION`: the longest retention a policy may ask for, in ms (30 days; E0264). */
+  maxSessionRetainMs: 30 * 24 * 60 * 60 * 1000,
 } as const;
