@@ -171,7 +171,7 @@ export function lowerHistory(sym: Symbols, e: A.HistoryExpr, lower: Lower): Lowe
       else {
         const r = retentionOf(sym);
         if (windowMs > r.ttlMs) {
-          d.push(windowAboveRetention(e.within.span, `${e.within.value} ${e.within.unit.text}`, describeMs(r.ttlMs)));
+          d.push(windowAboveRetention(e.within.span, `${e.within.value} ${e.within.unit.text}`, describeMs(r.ttlMs), r.events));
           ok = false;
         }
       }

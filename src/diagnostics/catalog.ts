@@ -466,5 +466,5 @@ export const eventOutsideHistory = (span: Span, path: string) =>
 export const invalidHistory = (span: Span, message: string, hint: string) => make("E0263", span, message, hint);
 export const retentionAboveLimit = (span: Span, what: string, limit: string) =>
   make("E0264", span, `session retention of ${what} is above the limit of ${limit}`, "keep less: the engine holds every session's history in its store");
-export const windowAboveRetention = (span: Span, window: string, retention: string) =>
-  make("E0265", span, `the window \`within ${window}\` is longer than the session's retention (${retention}): events that old are never kept`, `shorten the window, or keep history longer: \`session retain 1000 events for ${window}\``);
+export const windowAboveRetention = (span: Span, window: string, retention: string, events: number) =>
+  make("E0265", span, `the window \`within ${window}\` is longer than the session's retention (${retention}): events that old are never kept`, `shorten the window, or keep history longer: \`session retain ${events} events for ${window}\``);

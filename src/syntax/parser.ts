@@ -41,14 +41,14 @@ class PolicyParser extends CstParser {
       { ALT: () => this.SUBRULE(this.serverDecl) },
       { ALT: () => this.SUBRULE(this.misplacedHeader) },
       { ALT: () => this.SUBRULE(this.modeDecl) },
-      // `session retain ...`: two soft words, read only together (a role or tool may be called `session`).
-      { GATE: () => this.LA(1).image === "session" && this.LA(2).image === "retain", IGNORE_AMBIGUITIES: true, ALT: () => this.SUBRULE(this.sessionDecl) },
+      // `session retain ...`: soft words, read only together (a role or tool may be called `session`).
+      { GATE: () => this.LA(2).image === "retain", ALT: () => this.SUBRULE(this.sessionDecl) },
     ]);
   });
 
   /** `session retain N events for N UNIT` (the checker reads the words `events` and the unit). */
   public sessionDecl = this.RULE("sessionDecl", () => {
-    this.CONSUME(T.Identifier, { LABEL: "session" });
+    this.CONSUME(T.Session);
     this.CONSUME2(T.Identifier, { LABEL: "retain" });
     this.CONSUME(T.NumberLiteral, { LABEL: "events" });
     this.CONSUME3(T.Identifier, { LABEL: "eventsWord" });

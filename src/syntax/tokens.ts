@@ -72,6 +72,8 @@ export const Where = softKeyword("where");
 export const Within = softKeyword("within");
 export const Since = softKeyword("since");
 export const Of = softKeyword("of");
+/** `session retain ...` (top level); a token of its own so that error recovery does not take every word for a declaration. */
+export const Session = softKeyword("session");
 export const And = keyword("and");
 export const Or = keyword("or");
 export const Not = keyword("not");
@@ -140,7 +142,7 @@ export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\
 export const keywords: TokenType[] = [
   Policy, Version, Default, Allow, Deny, Import, Const, SetKw, Role, Includes, Member, When, Unless, Because,
   Tool, Resource, Prompt, Risk, Approval, Args, Limit, Per, Burst, By, Fail, From, Audit, Redact,
-  Server, Mode, Where, Within, Since, Of,
+  Server, Mode, Where, Within, Since, Of, Session,
   And, Or, Not, In, Contains, Matches, Has, True, False,
 ];
 
