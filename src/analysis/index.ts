@@ -15,6 +15,8 @@ import { findings } from "./findings.js";
 import type { AnalysisReport } from "./types.js";
 
 export { canRoleCall, canRoleReach, rolesReaching, whatMay } from "./questions.js";
+export { canRoleCallAfterLabel } from "./after-label.js";
+export type { AfterLabelAnswer, AfterLabelStep } from "./after-label.js";
 export { findings } from "./findings.js";
 export type { AnalysisReport, Answer, Finding, FindingKind, PatternVerdict, PrincipalReport, RequestContext, RoleVerdict, Verdict, Witnesses } from "./types.js";
 
