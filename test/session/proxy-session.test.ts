@@ -93,7 +93,7 @@ async function errorOf(p: Promise<unknown>): Promise<McpError> {
   throw new Error("expected the request to fail");
 }
 
-const textOf = (r: { content?: unknown }): string => ((r.content ?? []) as { text?: string }[]).map((c) => c.text ?? "").join("\n");
+const textOf = (r: unknown): string => (((r as { content?: unknown }).content ?? []) as { text?: string }[]).map((c) => c.text ?? "").join("\n");
 
 describe("session rules through the SDK middleware (real client, real server)", () => {
   it("(a) a tool result holding a secret reaches the client redacted, in text and structuredContent", async () => {
