@@ -34,4 +34,14 @@ export const LIMITS = {
   maxSessionEventBytes: 8192,
   /** Runtime: the engine drops a recorded call's arguments (`argsDropped: true`) when their JSON is larger, in UTF-8 bytes. */
   sessionEventArgBytes: 4096,
+  /** Runtime: fingerprints `fingerprint` keeps for one result (builtins/provenance; docs/provenance.md). */
+  maxResultFingerprints: 2048,
+  /** Runtime: UTF-16 units of string leaves provenance reads from one value (a result, or an argument: beyond it `derives` is true). */
+  maxProvenanceScanChars: 1_048_576,
+  /** Runtime: JSON nodes (objects, arrays, leaves) provenance visits in one value (beyond it, as above). */
+  maxProvenanceNodes: 100_000,
+  /** `session retain N events ...`: the most events a policy may ask the engine to keep per session (E0264). */
+  maxSessionRetainEvents: 10_000,
+  /** `session retain ... for DURATION`: the longest retention a policy may ask for, in ms (30 days; E0264). */
+  maxSessionRetainMs: 30 * 24 * 60 * 60 * 1000,
 } as const;
