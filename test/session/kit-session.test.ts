@@ -62,11 +62,13 @@ describe("the kit generates session facts for policies that read them", () => {
     const effects = new Set<string>();
     for (const r of fc.sample(arbitraries(trifecta).requests({ tool: "send_email", holding: "agent" }), { numRuns: 2000, seed: 3 })) {
       const d = trifecta.decide(r);
-      effects.add(`${d.effect}:${d.reasons.map((x) => x.rule ?? x.code).join(",")}`);
+      effects.add(`${d.effect}:${d.reasons.map((x) => `${x.code}/${x.rule ?? ""}`).join(",")}`);
     }
-    expect(effects).toContain("deny:lethal-trifecta");
-    expect(effects).toContain("allow:agent/1");
-    expect([...effects].some((e) => e.startsWith("deny:") && e.includes("evaluation_error") === false && e.includes("lethal-trifecta"))).toBe(true);
+    expect(effects).toContain("deny:deny_rule/lethal-trifecta");
+    expect(effects).toContain("allow:allow_rule/agent/1");
+    // With real fingerprints, generated recipients copied from an untrusted result are found.
+    expect([...effects].some((e) => e.startsWith("deny:") && e.includes("deny_rule/recipient-from-untrusted"))).toBe(true);
+    expect([...effects].some((e) => e.startsWith("deny:") && e.includes("evaluation_error"))).toBe(true);
   });
 });
 
