@@ -18,6 +18,7 @@ import { ATTRIBUTE_ROWS, METHOD_ROWS, METHODS, type AttributeRow, type AttrRoot,
 import { edgeAddresses, respellings } from "./addresses.js";
 import { gatherFacts, hintsFor, type PolicyFacts } from "./facts.js";
 import { hostileString as hostile } from "./hostile.js";
+import { labelsArb, provenanceArb } from "./session.js";
 import type { IrExpr, IrPolicy, IrType } from "../ir/ir.js";
 import { allToolBlocks } from "../ir/queries.js";
 import { budgetKeyReads } from "../ir/budget-keys.js";
@@ -86,7 +87,7 @@ function rootsRead(policies: readonly Policy[]): Set<AttrRoot> {
     if (e.k === "attr" || e.k === "has") out.add(e.root);
     else if (e.k === "not") visit(e.e);
     else if (e.k === "and" || e.k === "or") e.es.forEach(visit);
-    else if (e.k === "inSet" || e.k === "matches" || e.k === "regex") visit(e.l);
+    else if (e.k === "inSet" || e.k === "matches" || e.k === "regex" || e.k === "carries" || e.k === "derives") visit(e.l);
     else if (e.k === "default") visit(e.e);
     else if ("r" in e) {
       visit(e.l);
@@ -151,7 +152,7 @@ class Generators {
     this.annotations = recordOf(this.withRows("annotations", { readOnlyHint: fc.boolean(), destructiveHint: fc.boolean(), idempotentHint: fc.boolean(), openWorldHint: fc.boolean() }));
     this.client = this.clientArb();
     const sessions = strings(["s-1", "s-2", ...hintsFor(facts, "session.id").values]);
-    this.session = recordOf(this.withRows("session", { id: fc.constantFrom(...sessions) }), { freq: { id: 5 } });
+    this.session = this.sessionArb(sessions);
     this.time = this.timeArb();
     this.resource = fc.constantFrom(...this.targets("resource", ["file:///etc/passwd", "unknown://x"]));
     this.prompt = fc.constantFrom(...this.targets("prompt", ["unknown-prompt"]));
@@ -212,6 +213,18 @@ class Generators {
       out[field] = key === undefined ? this.rowLeaf(row) : recordOf(this.withRows(field, {}), { freq: Object.fromEntries(ATTRIBUTE_ROWS.filter((r) => r.at[0] === field && r.at[1] !== undefined).map((r) => [r.at[1], 5])) });
     }
     return out;
+  }
+
+  /**
+   * Sessions: an id, and the session facts the policies read (issue 14): `labels` (from the registry row,
+   * usually a list, sometimes malformed) and `provenance` when a `derives from` reads it (testing/session.ts).
+   * Present four times in five: absent facts must deny, and do.
+   */
+  private sessionArb(ids: string[]): Arb<{ id?: string }> {
+    const model: Record<string, Arb<unknown>> = this.withRows("session", { id: fc.constantFrom(...ids) });
+    if (model.labels) model.labels = labelsArb(model.labels);
+    if (this.facts.provenanceLabels.length) model.provenance = provenanceArb(this.facts.provenanceLabels);
+    return recordOf(model, { freq: { id: 5, labels: 5, provenance: 5 } });
   }
 
   private clientArb(): Arb<ClientInfo> {

@@ -12,6 +12,7 @@ import { budgetKeyReads } from "../ir/budget-keys.js";
 import { expandCidrItem } from "./addresses.js";
 import { checkParamsOf, globExamples, regexExamples } from "./values.js";
 import { allToolBlocks, toolBlocks } from "../ir/queries.js";
+import { COPIED_TEXTS } from "./session.js";
 
 /** The parameters of one constraint type, as the policy wrote them (sets expanded to their items). */
 export interface CheckParams {
@@ -65,6 +66,11 @@ export interface PolicyFacts {
    * by a rule that only some of them have), for generators to visit more often. Empty for one policy.
    */
   readonly focusTools: readonly string[];
+  /**
+   * The labels `derives from` names (issue 14): requests then carry `session.provenance` (testing/session.ts).
+   * The labels result blocks give are hints of `session.labels`, beside the strings conditions compare it with.
+   */
+  readonly provenanceLabels: readonly string[];
   /** Literal strings and numbers anywhere in the conditions (ids, sessions, subjects draw on them). */
   readonly strings: readonly string[];
   readonly numbers: readonly number[];
@@ -97,6 +103,7 @@ class Collector {
   readonly argPaths = new Map<string, string[]>();
   readonly strings = new Set<string>();
   readonly numbers = new Set<number>();
+  readonly derives = new Set<string>();
   readsTime = false;
 
 
@@ -140,6 +147,14 @@ class Collector {
       this.hint(this.key(e.e)!).values.push(...this.literals(e.d));
     }
     else if (e.k === "pathRead" || e.k === "anyPathArg") this.pathTest(e);
+    else if (e.k === "carries") this.walk(e.l);
+    else if (e.k === "derives") {
+      // What it reads is sometimes a copy of what a result gave (testing/session.ts).
+      this.walk(e.l);
+      this.derives.add(e.label);
+      const key = this.key(e.l);
+      if (key) this.hint(key).values.push(...COPIED_TEXTS);
+    }
     else if (e.k === "matches") {
       this.walk(e.l);
       const key = this.key(e.l);
@@ -208,6 +223,8 @@ function conditionsOf(ir: IrPolicy): (IrExpr | undefined)[] {
     for (const r of role.rules) out.push(r.when, r.unless);
   }
   for (const t of allToolBlocks(ir)) out.push(t.approval?.when);
+  // Result blocks (issue 14): their strings and the attributes they read are hints too.
+  for (const b of ir.results) out.push(b.when, ...b.labels.map((l) => l.when), ...b.denies.map((d) => d.when));
   return out;
 }
 
@@ -269,6 +286,8 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
   const strings = new Set<string>();
   const numbers = new Set<number>();
   let readsTime = false;
+  const provenanceLabels = new Set<string>();
+  const resultLabels = new Set<string>();
 
   for (const policy of policies) {
     const ir = policy.ir;
@@ -321,6 +340,13 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
     c.strings.forEach((s) => strings.add(s));
     c.numbers.forEach((n) => numbers.add(n));
     readsTime ||= c.readsTime;
+    c.derives.forEach((l) => provenanceLabels.add(l));
+    for (const b of ir.results) for (const l of b.labels) resultLabels.add(l.label);
+  }
+  if (resultLabels.size) {
+    const h = merged.get("session.labels") ?? emptyHints();
+    h.values.push(...resultLabels);
+    merged.set("session.labels", h);
   }
   for (const [k, h] of merged) {
     merged.set(k, { values: uniq(h.values), globs: uniq(h.globs), cidrs: uniq(h.cidrs), domains: uniq(h.domains) });
@@ -340,6 +366,7 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
     focusTools: focusOf(policies),
     strings: [...strings],
     numbers: [...numbers],
+    provenanceLabels: [...provenanceLabels],
   };
 }
 

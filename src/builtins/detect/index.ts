@@ -15,6 +15,8 @@ import { secretSpans } from "./secret.js";
 import { mergeSpans, type Span } from "./text.js";
 import { secretEntry, walk } from "./walk.js";
 
+export { secretEntry } from "./walk.js";
+
 export { DETECT_LIMITS } from "./limits.js";
 export type { Span } from "./text.js";
 
