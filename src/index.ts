@@ -44,3 +44,8 @@ export { analyzePolicy, canRoleCall, canRoleReach, rolesReaching, whatMay } from
 export type { AnalysisReport, Answer, Finding, FindingKind, PatternVerdict, PrincipalReport, RequestContext, RoleVerdict, Verdict, Witnesses } from "./analysis/index.js";
 export { parseRequestJson, RequestJsonError } from "./eval/request-json.js";
 export type { ParseRequestJsonOptions } from "./eval/request-json.js";
+export { applyResultVerdict, withheldResult } from "./eval/result-apply.js";
+export type { AppliedResult } from "./eval/result-apply.js";
+export type { ResultVerdict } from "./eval/core/results.js";
+export { DETECTOR_NAMES, detect, redactText } from "./builtins/detect/index.js";
+export type { DetectorName } from "./builtins/detect/index.js";

@@ -18,6 +18,10 @@ import { resolveUrls, type ResolvedUrl, type ResolveOptions } from "./eval/resol
 import { sha256 } from "./contract/canonical.js";
 import { toolBlocks } from "./ir/queries.js";
 import { allBudgets } from "./ir/budget-keys.js";
+import { compileResultInspector } from "./codegen/results.js";
+import { EMPTY_VERDICT, resultVerdict, type ResultVerdict } from "./eval/core/results.js";
+import { evalCondition } from "./eval/interpreter.js";
+import { validateRequest } from "./eval/request.js";
 
 export interface CompileOptions {
   /** Shown in diagnostics; imports resolve relative to it. Default `policy.mcppolicy`. */
@@ -139,6 +143,40 @@ export class Policy {
     this.fingerprint = `${ir.name}@${ir.version ?? ""}#${hash}`;
     this.warnings = diagnostics.filter((d) => d.severity === "warning");
     this.compiled = compileDecider(ir);
+    this.#inspect = ir.results.length > 0 ? compileResultInspector(ir) : undefined;
+  }
+
+  #inspect: ((req: PolicyRequest) => ResultVerdict) | undefined;
+
+  /** Whether the policy has `result of ...` blocks (otherwise every result passes as it is). */
+  get inspectsResults(): boolean {
+    return this.#inspect !== undefined;
+  }
+
+  /**
+   * The verdict of the policy's `result of ...` blocks on a request that carries the tool's `result`
+   * (compiled): labels the session gains, redactions, cap, withholding. Never throws; a malformed
+   * request withholds the result (fail closed). `applyResultVerdict` makes what the client may see.
+   */
+  inspectResult(request: PolicyRequest): ResultVerdict {
+    return this.#verdict(request, this.#inspect);
+  }
+
+  /** `inspectResult` by the reference interpreter: the same verdicts. */
+  interpretResult(request: PolicyRequest): ResultVerdict {
+    return this.#verdict(request, (req) => resultVerdict(this.ir, req, evalCondition));
+  }
+
+  #verdict(request: PolicyRequest, run: ((req: PolicyRequest) => ResultVerdict) | undefined): ResultVerdict {
+    if (run === undefined) return EMPTY_VERDICT;
+    try {
+      const shape = validateRequest(request);
+      if ("error" in shape) return { ...EMPTY_VERDICT, deny: { id: "invalid_request", message: `the result is withheld: ${shape.error}` }, errors: [shape.error] };
+      return run(request);
+    } catch (err) {
+      const message = (err as Error)?.message ?? String(err);
+      return { ...EMPTY_VERDICT, deny: { id: "internal_error", message: `the result is withheld: ${message}` }, errors: [message] };
+    }
   }
 
   /** The compiled decision function (fast path). Never throws. */

@@ -108,7 +108,24 @@ describe("the attribute registry: every consumer covers every row", () => {
     }
   });
 
-  for (const row of ATTRIBUTE_ROWS) {
+  for (const row of ATTRIBUTE_ROWS.filter((r) => r.afterTool)) {
+    describe(`${row.path} (after the tool)`, () => {
+      it("a rule cannot read it (E0451); a result block reads it in both result inspectors", () => {
+        expect(checkPolicy(`policy "p"\nrole r {\n  allow tool t_v1 when ${row.path}.k == "v1"\n}\n`, { readFile: null }).diagnostics.map((d) => d.code)).toEqual(["E0451"]);
+        const policy = compilePolicy(`policy "p"\nrole r {\n  allow tool t_v1\n}\nresult of tool t_v1 {\n  label seen when ${row.path}.k == "v1"\n}\n`, { readFile: null });
+        const req = (v: string): PolicyRequest => ({ principal: { roles: ["r"] }, method: "tools/call", tool: "t_v1", ...put(row, { k: v }) });
+        for (const inspect of [policy.inspectResult.bind(policy), policy.interpretResult.bind(policy)]) {
+          expect(inspect(req("v1")).labels).toEqual(["seen"]);
+          expect(inspect(req("v2")).labels).toEqual([]);
+        }
+      });
+      it("the spec documents it", () => {
+        expect(GRAMMAR).toContain(`\`${row.path}`);
+      });
+    });
+  }
+
+  for (const row of ATTRIBUTE_ROWS.filter((r) => !r.afterTool)) {
     describe(row.path, () => {
       const p = probe(row);
       const text = policyFor(row, p);

@@ -38,7 +38,7 @@ const codes = (r: { diagnostics: readonly { code: string }[] }) => r.diagnostics
 
 describe("the checker stage list", () => {
   it("names the stages in their order", () => {
-    expect(STAGE_NAMES).toEqual(["declarations", "sets", "role-includes", "rule-count", "rule-ids", "policy-rules", "roles", "tools", "policy-limits", "lints", "lower"]);
+    expect(STAGE_NAMES).toEqual(["declarations", "sets", "role-includes", "rule-count", "rule-ids", "policy-rules", "roles", "tools", "policy-limits", "results", "lints", "lower"]);
   });
 
   it("every product a stage needs is produced by an earlier stage", () => {

@@ -35,6 +35,8 @@ export function children(e: IrExpr): readonly IrExpr[] {
     case "matches":
     case "regex":
     case "pathRead":
+    case "carries":
+    case "derives":
       return [e.l];
     case "default":
       return [e.e, e.d];

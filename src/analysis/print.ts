@@ -48,6 +48,10 @@ export function printExpr(e: IrExpr): string {
       return e.op === undefined ? printExpr(e.l) : `${atom(e.l)} ${PATH_OPS[e.op]} ${e.set ? e.set.name : e.op === "matches" || e.op === "eq" || e.op === "ne" ? JSON.stringify((e.r as { value?: unknown }).value) : atom(e.r)}`;
     case "anyPathArg":
       return `any path arg ${PATH_OPS[e.op]} ${e.set ? e.set.name : atom(e.r)}`;
+    case "carries":
+      return `${atom(e.l)} carries ${e.detector}`;
+    case "derives":
+      return `${atom(e.l)} derives from ${e.label}`;
   }
 }
 

@@ -95,12 +95,14 @@ function slotFor(ref: AttrRef, h: Harvest, result: ScenarioResult, baseArgs: Rec
   switch (ref.root) {
     case "principal.id":
       return { key, values: uniq(["agent-1", ...harvested, ABSENT]), apply: (r, v) => setField(r, "principal", "id", v) };
-    case "principal.scopes": {
+    case "principal.scopes":
+    case "session.labels": {
       const members = (h.members.get(key) ?? []).filter((m): m is string => typeof m === "string");
       const pairs = members.length <= 10 ? members.flatMap((m, i) => members.slice(i + 1).map((n) => [m, n])) : [];
       const allBut = members.length > 2 ? members.map((m) => members.filter((n) => n !== m)) : [];
       const values = uniq([ABSENT, [], ...members.map((m) => [m]), members, ...pairs, ...allBut]);
-      return { key, values, apply: (r, v) => setField(r, "principal", "scopes", v) };
+      const [field, sub] = ref.root === "session.labels" ? (["session", "labels"] as const) : (["principal", "scopes"] as const);
+      return { key, values, apply: (r, v) => setField(r, field, sub, v) };
     }
     case "principal.claims":
       return {

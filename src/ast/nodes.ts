@@ -42,7 +42,11 @@ export type Expr =
   /** `any path arg OP RIGHT` (soft words); `op`/`right` absent when written without a comparison. */
   | { readonly kind: "anyPathArg"; readonly op?: CompareOp; readonly right?: Expr; readonly span: Span }
   /** A raw regex literal `re"..."` (the pattern as written, `\"` read as `"`): only right of `matches`. */
-  | RegexExpr;
+  | RegexExpr
+  /** `VALUE carries DETECTOR` (issue 14): `detector` as written; the checker knows the names. */
+  | { readonly kind: "carries"; readonly value: Expr; readonly detector: Name; readonly span: Span }
+  /** `VALUE derives from LABEL` (issue 14): provenance, best effort. */
+  | { readonly kind: "derives"; readonly value: Expr; readonly label: Name; readonly span: Span };
 
 export interface RegexExpr {
   readonly kind: "regex";
@@ -222,6 +226,23 @@ export interface AuditDecl {
   readonly span: Span;
 }
 
+/** One item of a result block. */
+export type ResultItem =
+  | { readonly kind: "label"; readonly label: Name; readonly when?: Expr; readonly span: Span }
+  | { readonly kind: "redact"; readonly detectors: readonly Name[]; readonly span: Span }
+  | { readonly kind: "cap"; readonly bytes: number; readonly span: Span }
+  | { readonly kind: "deny"; readonly name?: Name; readonly when?: Expr; readonly because?: string; readonly span: Span };
+
+/** `result of tool NAMES [when EXPR] { ... }` (issue 14). */
+export interface ResultDecl {
+  readonly kind: "result";
+  readonly target: TargetKind;
+  readonly patterns: readonly { readonly text: string; readonly quoted: boolean; readonly span: Span }[];
+  readonly when?: Expr;
+  readonly items: readonly ResultItem[];
+  readonly span: Span;
+}
+
 export interface HeaderDecl {
   readonly kind: "header";
   readonly name: string;
@@ -241,6 +262,7 @@ export type Declaration =
   | AuditDecl
   | ServerDecl
   | ModeDecl
+  | ResultDecl
   | HeaderDecl;
 
 export interface PolicyFileAst {

@@ -46,6 +46,9 @@ function argPaths(e: A.Expr, out: A.PathExpr[] = []): A.PathExpr[] {
       return out;
     case "anyPathArg":
       return out; // reads the path-typed arguments the tool declares, never a name the author wrote
+    case "carries":
+    case "derives":
+      return argPaths(e.value, out);
     default:
       return assertNever(e);
   }

@@ -6,6 +6,8 @@
  */
 import type * as A from "../ast/nodes.js";
 import { assertNever } from "../ast/nodes.js";
+import { isDetectorName, DETECTOR_NAMES } from "../builtins/detect/index.js";
+import { labelNeverGiven, resultOutsideResultBlock, unknownDetector } from "../diagnostics/catalog.js";
 import { argumentTypeMismatch, defaultWrongType, globComparedExactly, impossibleName, invalidDefault, notBoolean, regexOutsideMatches, typeMismatch, unknownAttribute, unknownName, unsupportedGlob, wrongSetKind } from "../diagnostics/catalog.js";
 import { lowerRegex } from "./regex.js";
 import { BUILTIN_CIDR_SETS as BUILTIN_NAMES, globProblem } from "../builtins/registry.js";
@@ -50,6 +52,19 @@ export function lowerCondition(sym: Symbols, e: A.Expr, scope?: ArgScope): Lower
 
 /** The scope of the condition being lowered (set by lowerCondition for the duration of one call). */
 let currentScope: ArgScope | undefined;
+/** Whether `result` may be read: true while a result block's condition is lowered (lowerResultCondition). */
+let resultReadable = false;
+
+/** Lower a condition of a `result of ... { }` block (issue 14): `result` is readable there. */
+export function lowerResultCondition(sym: Symbols, e: A.Expr, scope?: ArgScope): Lowered {
+  const prev = resultReadable;
+  resultReadable = true;
+  try {
+    return lowerCondition(sym, e, scope);
+  } finally {
+    resultReadable = prev;
+  }
+}
 
 function lowerConditionIn(sym: Symbols, e: A.Expr): Lowered {
   const r = lowerExpr(sym, e);
@@ -87,6 +102,10 @@ function lowerPath(sym: Symbols, p: A.PathExpr): Lowered {
   }
   const a = resolveAttribute(sym, p);
   if (!a) return BAD;
+  if (a.root === "result" && !resultReadable) {
+    sym.diagnostics.push(resultOutsideResultBlock(p.span));
+    return BAD;
+  }
   const text = [p.root, ...p.segments].join(".");
   const ir: IrExpr = { k: "attr", root: a.root, path: a.path, text };
   const typed = a.root === "args" ? argTypeOf(currentScope, a.path) : undefined;
@@ -234,6 +253,19 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
       return BAD;
     case "anyPathArg":
       return lowerAnyPathArg(sym, e);
+    case "carries": {
+      const l = lowerExpr(sym, e.value);
+      if (!isDetectorName(e.detector.text)) {
+        sym.diagnostics.push(unknownDetector(e.detector.span, e.detector.text, DETECTOR_NAMES));
+        return { ...BAD, type: "boolean" };
+      }
+      return { ir: { k: "carries", l: l.ir, detector: e.detector.text }, type: "boolean" };
+    }
+    case "derives": {
+      const l = lowerExpr(sym, e.value);
+      if (!sym.resultLabels.has(e.label.text)) sym.diagnostics.push(labelNeverGiven(e.label.span, e.label.text, [...sym.resultLabels]));
+      return { ir: { k: "derives", l: l.ir, label: e.label.text }, type: "boolean" };
+    }
     default:
       return assertNever(e);
   }

@@ -37,8 +37,10 @@ export interface Symbols {
   toolNames?: string[];
   /** Memo: whether some tool block (exact or family) describes a name. */
   described?: Map<string, boolean>;
+  /** Every label some `result of ... { label L }` gives (issue 14), for `derives from L` (E0453). */
+  readonly resultLabels: Set<string>;
 }
 
 export function newSymbols(options: CheckOptions = {}): Symbols {
-  return { options, diagnostics: [], consts: new Map(), setDecls: new Map(), sets: new Map(), roles: new Map(), tools: new Map(), servers: new Map(), pendingLints: [] };
+  return { options, diagnostics: [], consts: new Map(), setDecls: new Map(), sets: new Map(), roles: new Map(), tools: new Map(), servers: new Map(), pendingLints: [], resultLabels: new Set() };
 }

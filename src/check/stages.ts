@@ -20,6 +20,7 @@ import { ruleCountStage } from "./stages/rule-count.js";
 import { ruleIdsStage } from "./stages/rule-ids.js";
 import { setsStage } from "./stages/sets.js";
 import { toolsStage } from "./stages/tools.js";
+import { resultsStage } from "./stages/results.js";
 import type { AnyStage } from "./state.js";
 
 export const STAGES = [
@@ -32,6 +33,7 @@ export const STAGES = [
   rolesStage, // members, rules, limits of each role
   toolsStage, // tool blocks
   policyLimitsStage, // policy-level limits
+  resultsStage, // result blocks (issue 14)
   lintsStage, // warnings (error-free only)
   lowerStage, // the IR (error-free only)
 ] as const satisfies readonly AnyStage[];

@@ -8,7 +8,7 @@
  * when a later stage first names it).
  */
 import type * as A from "../ast/nodes.js";
-import type { IrBudget, IrPolicy, IrRole, IrRule, IrServer, IrSet, IrTool } from "../ir/ir.js";
+import type { IrBudget, IrPolicy, IrResultBlock, IrRole, IrRule, IrServer, IrSet, IrTool } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 
 /** The policy-wide declarations the `declarations` stage gathers beside the symbol tables. */
@@ -25,6 +25,8 @@ export interface Declarations {
   readonly topLimits: readonly A.LimitDecl[];
   /** Audit redaction keys, lowercased, in order, possibly repeated. */
   readonly redactKeys: readonly string[];
+  /** `result of ...` blocks (issue 14), imports first then the main file. */
+  readonly results: readonly A.ResultDecl[];
 }
 
 /** Every product a stage can make, by name. */
@@ -51,6 +53,8 @@ export interface Products {
   readonly servers: ReadonlyMap<string, IrServer>;
   /** Policy-level budgets, ids `policy/limit/N`. */
   readonly budgets: readonly IrBudget[];
+  /** `result of ...` blocks lowered (issue 14), in declaration order. */
+  readonly results: readonly IrResultBlock[];
   /** The lowered policy; made only from an error-free check. */
   readonly ir: IrPolicy;
 }

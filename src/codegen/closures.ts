@@ -12,6 +12,7 @@ import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } f
 import { EvalError } from "../contract/errors.js";
 import { defaultPresence, describeValue, zonedReader } from "../eval/request.js";
 import { anyPathArgHolds, anyPathArgSees, evalPathRead } from "../eval/paths.js";
+import { opCarries, opDerives } from "../eval/session-ops.js";
 import type { Tri } from "../eval/interpreter.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 
@@ -140,6 +141,16 @@ export function compileExpr(e: IrExpr): Fn {
     }
     case "anyPathArg":
       return (req) => anyPathArgHolds(e, req);
+    case "carries": {
+      const l = compileExpr(e.l);
+      const detector = e.detector;
+      return (req) => opCarries(l(req), detector);
+    }
+    case "derives": {
+      const l = compileExpr(e.l);
+      const label = e.label;
+      return (req) => opDerives(req, l(req), label);
+    }
   }
 }
 

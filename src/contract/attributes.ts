@@ -68,6 +68,8 @@ export interface AttributeRow<P extends string = string> {
   readonly default?: boolean | readonly string[];
   /** Always present (the clock stands in for an absent `time`). */
   readonly alwaysPresent?: true;
+  /** Known only after the tool ran (`result`): readable in `result of ... { }` blocks only (E0451 in rules). */
+  readonly afterTool?: true;
   /** On a request `validateRequest` accepted, the read never errs (validation refuses every mistyped value). */
   readonly neverErrs?: true;
   /**
@@ -224,6 +226,23 @@ function scopes<P extends string>(path: P, at: AttributeRow["at"]): AttributeRow
   return { path, type: "strings", open: false, at, read: (req) => raw(req) ?? [], has: given(raw), default: [], neverErrs: true, domain: OPEN, gen: { kind: "strings" } };
 }
 
+/**
+ * The session's labels (issue 14): a list of strings the engine loads before deciding. Absent is an
+ * error, never an empty list: a policy that reads labels must not decide as if nothing had tainted the
+ * session because the facts were not loaded (fail closed).
+ */
+function sessionLabels<P extends string>(path: P, at: AttributeRow["at"]): AttributeRow<P> {
+  const raw = rawAt(at);
+  const read: Reader = (req, _path, t) => {
+    const v = raw(req);
+    if (v === undefined || v === null) throw new EvalError(`\`${t}\` is missing: the session's labels were not loaded`);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new EvalError(`\`${t}\` is not a list of strings`);
+    return v;
+  };
+  // `default: []` is for the analysis and the kit (they model "no label"); the reader itself never defaults.
+  return { path, type: "strings", open: false, at, read, has: given(raw), default: [], domain: OPEN, gen: { kind: "strings" } };
+}
+
 /** THE registry (exported as ATTRIBUTE_ROWS). Order is the order of "did you mean" candidates and of documentation. */
 const ROWS = [
   text("principal.id", ["principal", "id"], { kind: "name", examples: ["agent-1", "agent-2"] }),
@@ -235,6 +254,7 @@ const ROWS = [
   text("client.certSubject", ["client", "certSubject"], { kind: "name", examples: ["CN=other"] }),
   text("client.certFingerprint", ["client", "certFingerprint"], { kind: "name", examples: ["AB:CD"] }),
   text("session.id", ["session", "id"], { kind: "name", examples: ["s-1", "s-2"] }),
+  sessionLabels("session.labels", ["session", "labels"]),
   text("tool.name", ["tool"], { kind: "target" }, { name: true }),
   flag("annotations.readOnlyHint", ["annotations", "readOnlyHint"], ANNOTATION_DEFAULTS.readOnlyHint),
   flag("annotations.destructiveHint", ["annotations", "destructiveHint"], ANNOTATION_DEFAULTS.destructiveHint),
@@ -245,6 +265,8 @@ const ROWS = [
   clock("time.hour", (d) => d.getUTCHours(), 0, 23, "hour"),
   clock("time.minute", (d) => d.getUTCMinutes(), 0, 59, "minute"),
   clock("time.weekday", (d) => d.getUTCDay(), 0, 6, "weekday"),
+  // A tool call's result (MCP CallToolResult), readable only in `result of ...` blocks (issue 14).
+  { ...free("result", ["result"]), afterTool: true },
   // Which upstream MCP server the call goes to, for gateways that front several.
   text("server.name", ["server", "name"], { kind: "name", examples: ["upstream-a", "upstream-b"] }, { name: true }),
 ] as const;

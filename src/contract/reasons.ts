@@ -28,6 +28,9 @@ export const REASON_CODES = [
   "approval_invalid",
   "idempotency_conflict",
   "idempotent_replay",
+  // Session rules (issue 14): the session's facts could not be loaded or changed under the call.
+  "session_unavailable",
+  "session_changed",
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];

@@ -83,6 +83,11 @@ export const CATALOG = {
   E0305: "budget key names no argument",
   E0306: "invalid budget window",
   E0307: "budget key repeated",
+  // Session rules (issue 14): detectors, result blocks, provenance.
+  E0450: "unknown detector",
+  E0451: "result read outside a result block",
+  E0452: "invalid result cap",
+  E0453: "label never given",
   // Time zones (issue 11, helper K).
   E0240: "unknown time zone",
   E0241: "unsupported call in a path",
@@ -310,6 +315,19 @@ export const budgetKeyNoArgument = (span: Span, key: string, tool: string, known
 export const invalidBudgetWindow = (span: Span, message: string, hint?: string) => make("E0306", span, message, hint);
 export const repeatedBudgetKey = (span: Span, key: string) =>
   make("E0307", span, `budget key ${q(key)} is named twice`, "a composite key counts per combination: name each part once");
+export const unknownDetector = (span: Span, name: string, known: readonly string[]) =>
+  make("E0450", span, `unknown detector ${q(name)}`, didYouMean(name, known) ?? `the detectors are ${known.map(q).join(", ")}`);
+export const resultOutsideResultBlock = (span: Span) =>
+  make("E0451", span, "`result` is only known after the tool ran", "read it in a `result of tool ... { ... }` block (`deny when result carries secret`); a rule decides before the tool runs");
+export const invalidResultCap = (span: Span, max: number) =>
+  make("E0452", span, `a result cap must be a whole number of bytes from 1 to ${max}`, "e.g. `cap 65536 bytes`");
+export const labelNeverGiven = (span: Span, label: string, known: readonly string[]) =>
+  make(
+    "E0453",
+    span,
+    `no result block gives the label ${q(label)}, so this can never hold`,
+    didYouMean(label, known) ?? "add `label NAME` to a `result of tool ... { ... }` block, or check the spelling",
+  );
 export const unknownTimeZone = (span: Span, zone: string, suggestion: string | undefined) =>
   make("E0240", span, `unknown time zone ${q(zone)}`, suggestion ?? "use an IANA time zone name such as `Europe/Berlin`, `America/New_York` or `UTC`");
 export const unsupportedPathCall = (span: Span, message: string, hint?: string) => make("E0241", span, message, hint);

@@ -19,6 +19,7 @@ import { asBool, opContains, opEquals, opInList, opInSet, opMatches, opOrder } f
 import { EvalError } from "../contract/errors.js";
 import { defaultPresence, hasAttr, readAttr, validateRequest } from "./request.js";
 import { anyPathArgHolds, anyPathArgSees, evalPathRead } from "./paths.js";
+import { opCarries, opDerives } from "./session-ops.js";
 import { coreBlock, coreRule, decideWith, mergeBlocks, missingServerFault, internalError, resourceSeeds, ruleBaseBudgets, type CoreBlock, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
 
 export type { Tri } from "./core/index.js";
@@ -67,6 +68,10 @@ export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
       return evalPathRead(e, evalExpr(e.l, req), req);
     case "anyPathArg":
       return anyPathArgHolds(e, req);
+    case "carries":
+      return opCarries(evalExpr(e.l, req), e.detector);
+    case "derives":
+      return opDerives(req, evalExpr(e.l, req), e.label);
   }
 }
 

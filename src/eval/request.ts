@@ -54,6 +54,9 @@ export function validateRequest(req: unknown): RequestShape | { error: string } 
   }
   if (req.client !== undefined && !isObject(req.client)) return { error: "`client` must be an object" };
   if (req.session !== undefined && !isObject(req.session)) return { error: "`session` must be an object" };
+  const sessionFault = req.session === undefined ? undefined : sessionFactsFault(req.session as Record<string, unknown>);
+  if (sessionFault !== undefined) return { error: sessionFault };
+  if (req.result !== undefined && !isObject(req.result)) return { error: "`result` must be an object (a CallToolResult)" };
   const srv = req.server; // `server.name` (contract/attributes.ts): an object; its name a string and a valid name
   if (srv !== undefined && (!isObject(srv) || (srv.name !== undefined && typeof srv.name !== "string"))) return { error: "`server` must be an object whose `name` is a string" };
   if (srv !== undefined && srv.name !== undefined && nameFault(srv.name as string)) return { error: `the server name ${JSON.stringify(srv.name)} ${nameFault(srv.name as string)}` };
@@ -65,6 +68,23 @@ export function validateRequest(req: unknown): RequestShape | { error: string } 
     return { error: "`time` must be epoch milliseconds (a whole number) or an RFC 3339 date-time with `Z` or an offset, e.g. `2026-01-05T10:00:00Z`" };
   }
   return shape;
+}
+
+/**
+ * Why the session facts a host or the engine gave are refused (issue 14), or undefined: `labels` a list of
+ * strings, `provenance` an object of string lists, `historyDroppedUntil` a number. `history` is checked
+ * by its readers (eval/history), which deny on a malformed event.
+ */
+function sessionFactsFault(s: Record<string, unknown>): string | undefined {
+  if (s.labels !== undefined && !isStringList(s.labels)) return "`session.labels` must be a list of strings";
+  if (s.history !== undefined && !Array.isArray(s.history)) return "`session.history` must be a list of events";
+  if (s.historyDroppedUntil !== undefined && (typeof s.historyDroppedUntil !== "number" || !Number.isFinite(s.historyDroppedUntil))) return "`session.historyDroppedUntil` must be a number";
+  const p = s.provenance;
+  if (p !== undefined) {
+    if (!isObject(p)) return "`session.provenance` must be an object";
+    for (const k of Object.keys(p)) if (!isStringList((p as Record<string, unknown>)[k])) return "`session.provenance` must map each label to a list of strings";
+  }
+  return undefined;
 }
 
 /** Why the target (or listed item) of a request is refused, or undefined. */

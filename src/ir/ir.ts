@@ -59,7 +59,14 @@ export type IrExpr =
    * is an answer that depends on letter case when no argument satisfies it plainly. `l` reads the
    * whole `args` (for the analysis and `readsArgs`).
    */
-  | ({ readonly k: "anyPathArg"; readonly l: IrExpr & { readonly k: "attr" }; readonly byTool: readonly IrToolPaths[] } & IrPathTest);
+  | ({ readonly k: "anyPathArg"; readonly l: IrExpr & { readonly k: "attr" }; readonly byTool: readonly IrToolPaths[] } & IrPathTest)
+  /** `VALUE carries DETECTOR` (builtins/detect): every string leaf and key of the value scanned; never errs beyond reading `l`. */
+  | { readonly k: "carries"; readonly l: IrExpr; readonly detector: string }
+  /**
+   * `VALUE derives from LABEL` (builtins/provenance): the value shares a long normalised run with a result
+   * that added LABEL; reads `session.provenance` (absent: an EvalError, fail closed).
+   */
+  | { readonly k: "derives"; readonly l: IrExpr; readonly label: string };
 
 /**
  * A comparison of resolved paths: `matches` (`r`: the glob, a `lit`), `eq`/`ne` (`r`: a `lit`),
@@ -251,4 +258,25 @@ export interface IrPolicy {
   readonly redactKeys: readonly string[];
   readonly sets: ReadonlyMap<string, IrSet>;
   readonly ruleCount: number;
+  /** `result of ...` blocks (issue 14), in source order (imports first). */
+  readonly results: readonly IrResultBlock[];
+}
+
+/**
+ * `result of tool NAMES [when EXPR] { ... }`: what a result does to the session and what of it the client
+ * may see. Every block whose patterns match the call's target (and whose `when` holds) applies.
+ */
+export interface IrResultBlock {
+  readonly target: TargetKind;
+  readonly patterns: readonly IrPattern[];
+  readonly when?: IrExpr;
+  /** Labels the session gains; each with its own condition. */
+  readonly labels: readonly { readonly label: string; readonly when?: IrExpr }[];
+  /** Detectors whose findings are redacted in the result (builtins/detect names). */
+  readonly redact: readonly string[];
+  /** The largest result (JSON bytes) passed on; larger ones are withheld. */
+  readonly capBytes?: number;
+  /** Conditions under which the result is withheld (an `isError` result takes its place). */
+  readonly denies: readonly { readonly id: string; readonly when?: IrExpr; readonly because?: string }[];
+  readonly span: Span;
 }

@@ -27,6 +27,8 @@ export function readsArgs(e: IrExpr): boolean {
     case "inSet":
     case "matches":
     case "regex":
+    case "carries":
+    case "derives":
       return readsArgs(e.l);
     case "default":
       return readsArgs(e.e) || readsArgs(e.d);
@@ -76,6 +78,10 @@ export function exprText(e: IrExpr): string {
       return `path(${exprText(e.l)},${e.op ?? "-"},${e.op ? exprText(e.r) : "-"},${e.op && e.set ? e.set.name : "-"},${JSON.stringify(e.byTool)})`;
     case "anyPathArg":
       return `anyPathArg(${e.op},${exprText(e.r)},${e.set ? e.set.name : "-"},${JSON.stringify(e.byTool)})`;
+    case "carries":
+      return `carries(${exprText(e.l)},${e.detector})`;
+    case "derives":
+      return `derives(${exprText(e.l)},${JSON.stringify(e.label)})`;
   }
 }
 

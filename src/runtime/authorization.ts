@@ -13,7 +13,7 @@
 import type { Estimate } from "./budget-plan.js";
 import type { ResolvedUrl } from "../eval/resolve.js";
 import type { IdempotencyState } from "./store/store.js";
-import type { Approvers, Decision, Effect, Reason } from "../contract/index.js";
+import type { Approvers, Decision, Effect, Reason, ToolResult } from "../contract/index.js";
 
 /**
  * The effect to enforce. `replay`: an earlier call with the same idempotency key (same principal, session
@@ -35,6 +35,15 @@ export interface Usage {
 
 export interface SettleOutcome {
   applied: boolean;
+  /**
+   * With result blocks (issue 14), on a commit that gave the tool's result: what the host may pass on
+   * (redacted, or an `isError` result when withheld). Pass THIS on, never the tool's own result.
+   */
+  result?: ToolResult;
+  /** The result is withheld: by which result deny (or `result_cap`, `session_unavailable`, ...), and why. */
+  withheld?: { id: string; message: string };
+  /** Labels the session gained from this result. */
+  labels?: readonly string[];
   /**
    * Why nothing was applied. Beside `applied: true`: a fault the engine met after the tool ran (the
    * settlement was applied all the same).
@@ -68,7 +77,7 @@ export interface PendingApproval {
  * `call` is the allowed call's own context (opaque here).
  */
 export interface CallHandle {
-  settle(call: object, action: "commit" | "rollback", usage: Usage): SettleOutcome | Promise<SettleOutcome>;
+  settle(call: object, action: "commit" | "rollback", usage: Usage, result?: ToolResult): SettleOutcome | Promise<SettleOutcome>;
 }
 
 export interface AuthorizationInit {
@@ -137,10 +146,10 @@ export class Authorization {
    * Record what the call used, once it ran: token counts and cost replace what was reserved for them
    * (the estimate, or for `cost ... from args.X` the argument). Fields left out keep the reservation.
    */
-  async commit(usage: Usage = {}): Promise<SettleOutcome> {
+  async commit(usage: Usage = {}, result?: ToolResult): Promise<SettleOutcome> {
     const problem = checkUsage(usage);
     if (problem) return { applied: false, reason: problem };
-    return this.#settle("commit", usage);
+    return this.#settle("commit", usage, result);
   }
 
   /** The call failed upstream: give back everything it reserved. */
@@ -149,11 +158,11 @@ export class Authorization {
   }
 
   /** A plain value when the engine settled synchronously (MemoryStore): `commit` and `rollback` then take no extra tick. */
-  #settle(action: "commit" | "rollback", usage: Usage): SettleOutcome | Promise<SettleOutcome> {
+  #settle(action: "commit" | "rollback", usage: Usage, result?: ToolResult): SettleOutcome | Promise<SettleOutcome> {
     if (this.replayOf) return { applied: false, reason: "replay" };
     const handle = this.#handle;
     if (!handle) return { applied: false, reason: this.effect === "allow" ? "nothing was reserved" : `the call was not allowed (${this.effect})` };
-    return handle.settle(this.#call!, action, usage);
+    return handle.settle(this.#call!, action, usage, result);
   }
 
   toJSON(): object {

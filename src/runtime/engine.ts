@@ -28,7 +28,7 @@ import { MemoryStore } from "./store/memory.js";
 import { RESERVATION_TTL_MS, type ApprovalRecord, type Store } from "./store/store.js";
 import type { ResolveOptions } from "../eval/resolve.js";
 import { withTimeout } from "../eval/timeout.js";
-import type { PolicyRequest, Principal, Reason } from "../contract/index.js";
+import type { PolicyRequest, Principal, Reason, ToolResult } from "../contract/index.js";
 import { LIMITS } from "../source/limits.js";
 import { newCallContext, type CallContext, type AuthorizeOptions, type EngineEnv, type Loaded, type Phase } from "./phases/context.js";
 import { DEFAULT_PIPELINE, pipeline, runCall, runResult, type Pipeline } from "./phases/pipeline.js";
@@ -335,7 +335,7 @@ class Settler implements CallHandle {
     readonly env: EngineEnv,
   ) {}
 
-  settle(call: object, action: "commit" | "rollback", usage: Usage): SettleOutcome | Promise<SettleOutcome> {
-    return runResult(this.pipeline, call as CallContext, this.env, action, usage);
+  settle(call: object, action: "commit" | "rollback", usage: Usage, result?: ToolResult): SettleOutcome | Promise<SettleOutcome> {
+    return runResult(this.pipeline, call as CallContext, this.env, action, usage, result);
   }
 }

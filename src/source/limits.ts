@@ -16,4 +16,20 @@ export const LIMITS = {
   maxFileBytes: 4 * 1024 * 1024,
   /** Runtime: approvals one `listApprovals` answers at most (engine.listApprovals, `mcppolicy approvals list`). */
   maxListedApprovals: 1000,
+  /** The largest `cap N bytes` a result block may set (issue 14). */
+  maxResultCapBytes: 64 * 1024 * 1024,
+  /** Runtime: the most events a session keeps (the hard cap on `session retain N events`; stores refuse more). */
+  maxSessionEvents: 10_000,
+  /** Runtime: the most distinct labels one session holds (an append past it is refused: a label is never lost). */
+  maxSessionLabels: 256,
+  /** Runtime: the longest label, in UTF-16 units. */
+  maxSessionLabelLength: 128,
+  /** Runtime: the most provenance fingerprints a session keeps per label (the oldest are dropped past the session's own cap). */
+  maxSessionFingerprintsPerLabel: 4096,
+  /** Runtime: the longest provenance fingerprint (printable ASCII), in characters. */
+  maxSessionFingerprintLength: 64,
+  /** Runtime: the largest session event, as UTF-8 JSON bytes (stores refuse larger ones). */
+  maxSessionEventBytes: 8192,
+  /** Runtime: the engine drops a recorded call's arguments (`argsDropped: true`) when their JSON is larger, in UTF-8 bytes. */
+  sessionEventArgBytes: 4096,
 } as const;

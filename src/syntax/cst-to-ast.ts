@@ -156,6 +156,8 @@ export class AstBuilder {
         const mode = this.wordName(this.tok(child, "mode"));
         return mode ? { kind: "mode", mode, span: this.nodeSpan(child) } : undefined;
       }
+      case "resultDecl":
+        return this.result(child);
       case "misplacedHeader": {
         const h = this.node(child, "header");
         return h ? this.header(h) : undefined;
@@ -178,6 +180,37 @@ export class AstBuilder {
     const limits = this.nodes(n, "limitDecl").map((l) => this.limit(l)).filter((x): x is A.LimitDecl => !!x);
     // Rules must keep source order: CST groups children by name, and they are already in order.
     return { kind: "role", name, includes, members, rules, limits, span: this.nodeSpan(n) };
+  }
+
+  private result(n: CstNode): A.ResultDecl | undefined {
+    const kindTok = this.tok(n, "targetKind");
+    if (!kindTok) return undefined;
+    const patterns = this.toks(n, "pattern").map((p) =>
+      p.tokenType.name === "StringLiteral" ? { text: this.str(p), quoted: true, span: this.tokSpan(p) } : { text: p.image, quoted: false, span: this.tokSpan(p) },
+    );
+    if (patterns.length === 0) return undefined;
+    const items: A.ResultItem[] = [];
+    for (const it of this.nodes(n, "items")) {
+      const span = this.nodeSpan(it);
+      const label = this.tok(it, "label");
+      if (this.tok(it, "labelWord")) {
+        if (!label) continue;
+        const when = this.expr(this.node(it, "when"));
+        items.push({ kind: "label", label: { text: label.image, span: this.tokSpan(label) }, ...(when && { when }), span });
+      } else if (this.tok(it, "redactWord")) {
+        items.push({ kind: "redact", detectors: this.toks(it, "detector").map((t) => ({ text: t.image, span: this.tokSpan(t) })), span });
+      } else if (this.tok(it, "capWord")) {
+        const b = this.tok(it, "capBytes");
+        if (b) items.push({ kind: "cap", bytes: Number(b.image), span });
+      } else if (this.tok(it, "denyWord")) {
+        const name = this.tok(it, "denyName");
+        const when = this.expr(this.node(it, "denyWhen"));
+        const because = this.tok(it, "because");
+        items.push({ kind: "deny", ...(name && { name: { text: this.str(name), span: this.tokSpan(name) } }), ...(when && { when }), ...(because && { because: this.str(because) }), span });
+      }
+    }
+    const when = this.expr(this.node(n, "when"));
+    return { kind: "result", target: kindTok.image as A.TargetKind, patterns, ...(when && { when }), items, span: this.nodeSpan(n) };
   }
 
   private server(n: CstNode): A.ServerDecl | undefined {
@@ -367,6 +400,10 @@ export class AstBuilder {
     const left = this.defaulted(this.operand(this.node(n, "left")), n, "leftDefault", "leftDefaultValue");
     if (!left) return undefined;
     let e: A.Expr = left;
+    const detector = this.tok(n, "detector");
+    const label = this.tok(n, "label");
+    if (this.tok(n, "carries") && detector) e = { kind: "carries", value: left, detector: { text: detector.image, span: this.tokSpan(detector) }, span: joinSpans(left.span, this.tokSpan(detector)) };
+    else if (this.tok(n, "derives") && label) e = { kind: "derives", value: left, label: { text: label.image, span: this.tokSpan(label) }, span: joinSpans(left.span, this.tokSpan(label)) };
     const opTok = this.tok(n, "op");
     if (opTok) {
       const re = this.tok(n, "regex");

@@ -41,6 +41,8 @@ class PolicyParser extends CstParser {
       { ALT: () => this.SUBRULE(this.serverDecl) },
       { ALT: () => this.SUBRULE(this.misplacedHeader) },
       { ALT: () => this.SUBRULE(this.modeDecl) },
+      // `result of tool ... { ... }` (issue 14): two soft words, so `result` stays a name everywhere else.
+      { GATE: () => this.LA(1).image === "result" && this.LA(2).image === "of", IGNORE_AMBIGUITIES: true, ALT: () => this.SUBRULE(this.resultDecl) },
     ]);
   });
 
@@ -135,6 +137,76 @@ class PolicyParser extends CstParser {
       this.CONSUME(T.Because);
       this.CONSUME(T.StringLiteral, { LABEL: "because" });
     });
+  });
+
+  /**
+   * `result of tool NAMES [when EXPR] { label L [when E] | redact D, ... | cap N bytes | deny ["name"] [when E] [because "..."] }`
+   * (issue 14): what a tool's (resource's, prompt's) result does to the session and what of it the client
+   * may see. `result`, `of`, `label`, `cap` and `bytes` are soft words (Identifiers read by their image).
+   */
+  public resultDecl = this.RULE("resultDecl", () => {
+    this.CONSUME(T.Identifier, { LABEL: "resultWord" });
+    this.CONSUME2(T.Identifier, { LABEL: "ofWord" });
+    this.OR([
+      { ALT: () => this.CONSUME(T.Tool, { LABEL: "targetKind" }) },
+      { ALT: () => this.CONSUME(T.Resource, { LABEL: "targetKind" }) },
+      { ALT: () => this.CONSUME(T.Prompt, { LABEL: "targetKind" }) },
+    ]);
+    this.AT_LEAST_ONE_SEP({
+      SEP: T.Comma,
+      DEF: () => this.OR2([{ ALT: () => this.CONSUME3(T.Identifier, { LABEL: "pattern" }) }, { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "pattern" }) }]),
+    });
+    this.OPTION(() => {
+      this.CONSUME(T.When);
+      this.SUBRULE(this.expression, { LABEL: "when" });
+    });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.resultItem, { LABEL: "items" }));
+    this.CONSUME(T.RBrace);
+  });
+
+  public resultItem = this.RULE("resultItem", () => {
+    this.OR([
+      {
+        GATE: () => this.LA(1).image === "label",
+        ALT: () => {
+          this.CONSUME(T.Identifier, { LABEL: "labelWord" });
+          this.CONSUME(T.AnyWord, { LABEL: "label" });
+          this.OPTION(() => {
+            this.CONSUME(T.When);
+            this.SUBRULE(this.expression, { LABEL: "when" });
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Redact, { LABEL: "redactWord" });
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.AnyWord, { LABEL: "detector" }) });
+        },
+      },
+      {
+        GATE: () => this.LA(1).image === "cap",
+        ALT: () => {
+          this.CONSUME2(T.Identifier, { LABEL: "capWord" });
+          this.CONSUME(T.NumberLiteral, { LABEL: "capBytes" });
+          this.CONSUME3(T.Identifier, { LABEL: "bytesWord" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Deny, { LABEL: "denyWord" });
+          this.OPTION2(() => this.CONSUME(T.StringLiteral, { LABEL: "denyName" }));
+          this.OPTION3(() => {
+            this.CONSUME2(T.When);
+            this.SUBRULE2(this.expression, { LABEL: "denyWhen" });
+          });
+          this.OPTION4(() => {
+            this.CONSUME(T.Because);
+            this.CONSUME2(T.StringLiteral, { LABEL: "because" });
+          });
+        },
+      },
+    ]);
   });
 
   public toolDecl = this.RULE("toolDecl", () => {
@@ -358,7 +430,29 @@ class PolicyParser extends CstParser {
       this.CONSUME(T.QuestionQuestion, { LABEL: "leftDefault" });
       this.SUBRULE(this.value, { LABEL: "leftDefaultValue" });
     });
-    this.OPTION(() => {
+    this.OR3([
+      // `VALUE carries DETECTOR`, `VALUE derives from LABEL` (issue 14): soft words.
+      {
+        GATE: () => this.LA(1).image === "carries",
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => {
+          this.CONSUME(T.Identifier, { LABEL: "carries" });
+          this.CONSUME(T.AnyWord, { LABEL: "detector" });
+        },
+      },
+      {
+        GATE: () => this.LA(1).image === "derives" && this.LA(2).tokenType === T.From,
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => {
+          this.CONSUME2(T.Identifier, { LABEL: "derives" });
+          this.CONSUME(T.From);
+          this.CONSUME2(T.AnyWord, { LABEL: "label" });
+        },
+      },
+      // The ordinary comparison operators, or none (this alternative may be empty: it comes last).
+      {
+        ALT: () =>
+          this.OPTION(() => {
       this.OR([
         { ALT: () => this.CONSUME(T.EqEq, { LABEL: "op" }) },
         { ALT: () => this.CONSUME(T.NotEq, { LABEL: "op" }) },
@@ -389,7 +483,9 @@ class PolicyParser extends CstParser {
           },
         },
       ]);
-    });
+          }),
+      },
+    ]);
   });
 
   public operand = this.RULE("operand", () => {

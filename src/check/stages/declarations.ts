@@ -35,6 +35,7 @@ export const declarationsStage = defineStage({
     const ruleServers = new Map<A.RuleDecl, string>();
     const topLimits: A.LimitDecl[] = [];
     const redact: string[] = [];
+    const results: A.ResultDecl[] = [];
     const firstSpan = new Map<string, A.Name["span"]>();
     const declare = <T>(map: Map<string, T>, what: string, name: A.Name, decl: T) => {
       const key = `${what}:${name.text}`;
@@ -84,6 +85,10 @@ export const declarationsStage = defineStage({
             if (decl.effect === "allow") d.push(topLevelAllow(decl.span));
             else topRules.push(decl);
             break;
+          case "result":
+            results.push(decl);
+            for (const it of decl.items) if (it.kind === "label") sym.resultLabels.add(it.label.text);
+            break;
           case "server":
             // Its denies are top-level denies (numbered with them, in source order) scoped to the server.
             declare(sym.servers, "server", decl.name, decl);
@@ -111,7 +116,7 @@ export const declarationsStage = defineStage({
       }
     }
     if (defaultDecl?.effect === "allow") d.push(defaultAllow(defaultDecl.span));
-    const declarations: Declarations = { defaultDecl, shadow: modeDecl?.mode.text === "shadow", topRules, ruleServers, topLimits, redactKeys: redact };
+    const declarations: Declarations = { defaultDecl, shadow: modeDecl?.mode.text === "shadow", topRules, ruleServers, topLimits, redactKeys: redact, results };
     return { declarations };
   },
 });

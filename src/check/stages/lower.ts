@@ -9,10 +9,10 @@ import { defineStage } from "../state.js";
 
 export const lowerStage = defineStage({
   name: "lower",
-  needs: ["declarations", "sets", "ruleCount", "topDenies", "roles", "tools", "families", "servers", "budgets"],
+  needs: ["declarations", "sets", "ruleCount", "topDenies", "roles", "tools", "families", "servers", "budgets", "results"],
   produces: ["ir"],
   input: "error-free",
-  run({ main, declarations, sets, ruleCount, topDenies, roles, tools, families, servers, budgets }) {
+  run({ main, declarations, sets, ruleCount, topDenies, roles, tools, families, servers, budgets, results }) {
     const ir: IrPolicy = {
       name: main.header?.name ?? main.file,
       ...(main.header?.version !== undefined && { version: main.header.version }),
@@ -27,6 +27,7 @@ export const lowerStage = defineStage({
       redactKeys: [...new Set(declarations.redactKeys)],
       sets: new Map([...sets].filter((e): e is [string, IrSet] => e[1] !== null)),
       ruleCount,
+      results,
     };
     return { ir };
   },

@@ -15,6 +15,8 @@
 import type { Policy } from "../../policy.js";
 import type { ResolvedUrl, ResolveOptions } from "../../eval/resolve.js";
 import type { Decision, PolicyRequest, SessionFacts, ToolResult } from "../../contract/index.js";
+import type { ResultVerdict } from "../../eval/core/results.js";
+import type { AppliedResult } from "../../eval/result-apply.js";
 import type { AuthorizationInit, SettleOutcome, Usage } from "../authorization.js";
 import type { Estimate, PlannedCounter, PreparedBudget } from "../budget-plan.js";
 import type { ApprovalRecord, ReserveRequest, Store } from "../store/store.js";
@@ -108,6 +110,8 @@ export interface AfterTool {
   sent: boolean;
   /** The phases after the tool ran once (a call that reserved nothing settles once, answers the same after). */
   ran: boolean;
+  /** Inspect result: what the result blocks said, and what of the result may be passed on. */
+  inspected?: { readonly verdict: ResultVerdict; readonly applied: AppliedResult; readonly fingerprints?: Readonly<Record<string, readonly string[]>> };
 }
 
 export interface CallContext {
@@ -132,8 +136,10 @@ export interface CallContext {
   // ---- load session facts ----
   /** What the policy decides on: `input`, or a copy carrying the session facts loaded (none yet). */
   request: PolicyRequest;
-  /** The facts loaded from the session state (none yet: issue 14 fills this). */
+  /** The facts loaded from the session state (issue 14), when the policy reads any. */
   session?: SessionFacts;
+  /** The session's store key and the version its facts were loaded at (reserve checks it). */
+  sessionState?: { readonly key: string; readonly version: number };
 
   // ---- decide ----
   decision: Decision | undefined;
@@ -161,6 +167,8 @@ export interface CallContext {
   // ---- every phase ----
   /** Phases that threw: a fault before the tool denies; after it, the settlement still happens. */
   faults?: PhaseFault[];
+  /** The session event of this call was recorded (once per call, whatever the end stage runs). */
+  sessionRecorded?: boolean;
 }
 
 /**

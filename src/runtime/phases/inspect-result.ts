@@ -1,15 +1,46 @@
 /**
- * Phase `inspect result` (after the tool, when the host settles the call): nothing to do yet. Result
- * rules fill it: read `ctx.after.result` (the tool's result, once the host gives it) and decide what the host
- * may pass on, and which labels the session gains.
- * Guarantees (today): changes nothing.
- * Guarantees (to keep): a fault here never skips the settlement (the tool ran: it is charged), and a
- * result that cannot be inspected is withheld, never passed on unchecked.
+ * Phase `inspect result` (after the tool, when the host settles the call; issue 14): the policy's
+ * `result of ... { }` blocks judge the tool's result (`ctx.after.result`, given to `commit`): the labels the
+ * session gains, the redactions, the cap, a withholding; and, for labels some `derives from` names, the
+ * result's provenance fingerprints (builtins/provenance).
+ * Guarantees (fail closed):
+ * - A fault here never skips the settlement (the tool ran: it is charged).
+ * - A result that cannot be inspected is withheld, never passed on unchecked; a commit without a result
+ *   is judged on an empty one, so every condition reading it errs and counts as holding (labels added).
+ * - A rollback (the tool failed) is not inspected: nothing is passed on.
  */
+import { applyResultVerdict, withheldResult } from "../../eval/result-apply.js";
+import { fingerprint } from "../../builtins/provenance/index.js";
+import { sessionNeedsOf } from "../session-facts.js";
+import { afterOf } from "./settle.js";
 import type { Phase } from "./context.js";
 
 export const inspectResult: Phase = {
   name: "inspect-result",
   stage: "result",
-  run() {},
+  run(ctx) {
+    const a = afterOf(ctx);
+    const policy = ctx.loaded.policy;
+    if (a.action !== "commit" || !policy.inspectsResults) return;
+    const result = a.result ?? {};
+    try {
+      const verdict = policy.inspectResult({ ...ctx.request, result });
+      const applied = applyResultVerdict(result, verdict);
+      const wanted = sessionNeedsOf(policy).provenanceLabels;
+      let fingerprints: Record<string, string[]> | undefined;
+      for (const label of verdict.labels) {
+        if (!wanted.has(label)) continue;
+        fingerprints ??= {};
+        fingerprints[label] = fingerprint(result);
+      }
+      a.inspected = { verdict, applied, ...(fingerprints && { fingerprints }) };
+    } catch (err) {
+      const message = `the result could not be inspected (${(err as Error)?.message ?? String(err)}), so it is withheld`;
+      a.inspected = {
+        verdict: { labels: [], redact: [], errors: [message] },
+        applied: { result: withheldResult(message), changed: true, withheld: { id: "internal_error", message } },
+      };
+      throw err;
+    }
+  },
 };

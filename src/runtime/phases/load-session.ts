@@ -1,16 +1,50 @@
 /**
- * Phase `load session facts` (before the tool): nothing to do yet. Issue 14 (session history, taint
- * labels) fills it: read the session's facts from the store in one atomic operation (see the "new
- * operations" section of store/store.ts) and set `ctx.session` and `ctx.request` (a copy of the input
- * whose `session` carries them), so the policy decides on them.
- * Guarantees (today): changes nothing; `ctx.request` is the host's input.
- * Guarantees (to keep): facts that cannot be loaded (store down, late, malformed) deny the call
- * (`budget_unavailable`-like, fail closed), never decide it as if the session were new.
+ * Phase `load session facts` (before the tool, issue 14): when the policy reads session facts (labels,
+ * history, provenance: runtime/session-facts.ts), read them from the store in one atomic operation
+ * (`sessionLoad`, store/store.ts) and decide on a copy of the request that carries them
+ * (`ctx.request.session`); remember the session's version for reserve's check-then-act.
+ * Guarantees (fail closed): facts that cannot be loaded (a store without session operations, down, late,
+ * a record that does not parse) deny the call with `session_unavailable`, never decide it as if the
+ * session were new. A policy that reads no session fact: nothing happens, `ctx.request` is the input.
  */
-import type { Phase } from "./context.js";
+import type { Reason } from "../../contract/index.js";
+import { sessionKeyOf, sessionNeedsOf, withSessionFacts, type LoadedSession } from "../session-facts.js";
+import type { CallContext, Phase } from "./context.js";
+
+/** The session operations of a store (optional methods of Store). */
+export interface SessionOps {
+  sessionLoad(q: { key: string; maxEntries: number }): LoadedSession | Promise<LoadedSession>;
+}
 
 export const loadSession: Phase = {
   name: "load-session",
   stage: "call",
-  run() {},
+  run(ctx, env) {
+    const needs = sessionNeedsOf(ctx.loaded.policy);
+    if (!needs.load) return;
+    const store = env.store as unknown as Partial<SessionOps>;
+    if (typeof store.sessionLoad !== "function") return unavailable(ctx, "the store keeps no session state (it has no `sessionLoad`)");
+    const key = sessionKeyOf(ctx.input);
+    let out: LoadedSession | Promise<LoadedSession>;
+    try {
+      out = env.timeout(store.sessionLoad({ key, maxEntries: needs.maxEntries }));
+    } catch (err) {
+      return unavailable(ctx, (err as Error)?.message ?? String(err));
+    }
+    if (out instanceof Promise) return out.then((l) => loaded(ctx, key, l), (err: unknown) => unavailable(ctx, (err as Error)?.message ?? String(err)));
+    loaded(ctx, key, out);
+  },
 };
+
+function loaded(ctx: CallContext, key: string, l: LoadedSession): void {
+  const { request, facts } = withSessionFacts(ctx.input, l);
+  ctx.request = request;
+  ctx.session = facts;
+  ctx.sessionState = { key, version: l.version };
+}
+
+function unavailable(ctx: CallContext, why: string): void {
+  const reason: Reason = { code: "session_unavailable", message: `the session's facts cannot be loaded, so the call is denied: ${why}` };
+  ctx.outcome = { effect: "deny", reasons: [reason], decision: { effect: "deny", reasons: [reason], roles: [], errors: [], budgets: [] } };
+  ctx.ended = true;
+}

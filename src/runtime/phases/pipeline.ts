@@ -17,7 +17,7 @@
  *   changes nothing of the call's answer.
  * - The runner never throws and awaits only what a phase returns (synchronous phases cost no tick).
  */
-import type { Reason } from "../../contract/index.js";
+import type { Reason, ToolResult } from "../../contract/index.js";
 import type { SettleOutcome, Usage } from "../authorization.js";
 import type { CallContext, EngineEnv, Phase } from "./context.js";
 import { normalize } from "./normalize.js";
@@ -27,9 +27,10 @@ import { reserve } from "./reserve.js";
 import { inspectResult } from "./inspect-result.js";
 import { settle, afterOf, claim, release, giveBack } from "./settle.js";
 import { audit } from "./audit.js";
+import { recordSessionAfterTool, recordSessionEnded } from "./record-session.js";
 
 /** The engine's phases, in order. */
-export const PHASES: readonly Phase[] = Object.freeze([normalize, loadSession, decide, reserve, inspectResult, settle, audit]);
+export const PHASES: readonly Phase[] = Object.freeze([normalize, loadSession, decide, reserve, inspectResult, settle, recordSessionAfterTool, recordSessionEnded, audit]);
 
 const STAGES = ["call", "result", "end"] as const;
 
@@ -158,13 +159,14 @@ function endStage(p: Pipeline, ctx: CallContext, env: EngineEnv): void | Promise
  * claimed before any phase runs; the answer is the settle phase's, with the result stage's faults as
  * its reason. Never throws, never rejects; a plain value when every phase was synchronous.
  */
-export function runResult(p: Pipeline, ctx: CallContext, env: EngineEnv, action: "commit" | "rollback", usage: Usage): SettleOutcome | Promise<SettleOutcome> {
+export function runResult(p: Pipeline, ctx: CallContext, env: EngineEnv, action: "commit" | "rollback", usage: Usage, result?: ToolResult): SettleOutcome | Promise<SettleOutcome> {
   try {
     const refused = claim(ctx);
     if (refused !== undefined) return refused;
     const a = afterOf(ctx);
     a.action = action;
     a.usage = usage;
+    if (result !== undefined) a.result = result;
     a.settled = undefined;
     const before = ctx.faults?.length ?? 0;
     const r = runFrom(p.result, 0, ctx, env, false);
@@ -188,7 +190,10 @@ function finishResult(p: Pipeline, ctx: CallContext, env: EngineEnv, before: num
 
 /** The settle phase's answer, with the faults of this attempt's result stage (from `before` on) as its reason. */
 function answerOf(ctx: CallContext, before: number): SettleOutcome {
-  const out = ctx.after?.settled ?? { applied: false, reason: "internal error in the engine: the call was not settled" };
+  const settled = ctx.after?.settled ?? { applied: false, reason: "internal error in the engine: the call was not settled" };
+  // What of the tool's result may be passed on, and the labels it gave (result blocks, issue 14).
+  const inspected = ctx.after?.inspected;
+  const out: SettleOutcome = inspected === undefined ? settled : { ...settled, result: inspected.applied.result, ...(inspected.applied.withheld && { withheld: inspected.applied.withheld }), labels: inspected.verdict.labels };
   const faults = ctx.faults;
   if (faults === undefined || faults.length === before) return out;
   const why = faults

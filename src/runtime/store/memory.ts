@@ -4,6 +4,7 @@
  * instance. Every key carries an expiry and expired keys are swept, so state never grows without bound.
  * Counters live only as long as the process: use RedisStore to share them across replicas and restarts.
  * Its reserve answers synchronously, so it keeps no reservation records (see `cancel`).
+ * Session records keep their events deep-frozen (each load answers the stored objects, no copy).
  */
 import {
   KEYS,
@@ -16,9 +17,17 @@ import {
   type IdempotencyState,
   type ReserveRequest,
   type ReserveResult,
+  type SessionAppendRequest,
+  type SessionAppendResult,
+  type SessionFacts,
+  type SessionLoadRequest,
   type SettleRequest,
+  type SettleResult,
   type Store,
 } from "./store.js";
+import type { SessionEvent } from "../../contract/session.js";
+import { LIMITS } from "../../source/limits.js";
+import { addLabels, checkSessionAppend, checkSessionGuard, checkSessionLoad, deepFreeze, mergeFingerprints, setOwn, TOO_MANY_LABELS, type CheckedAppend } from "./session.js";
 
 export interface MemoryStoreOptions {
   /** The clock, epoch milliseconds (tests inject one). Default `Date.now`. */
@@ -45,6 +54,18 @@ interface Item<T> {
   value: T;
 }
 
+interface SessionRecord {
+  expiresAt: number;
+  version: number;
+  /** In the order first added. */
+  readonly labels: Set<string>;
+  /** Oldest first; each deep-frozen. */
+  readonly events: SessionEvent[];
+  droppedUntil: number | undefined;
+  /** label -> fingerprints, oldest first (each array frozen, replaced on change). */
+  readonly provenance: Map<string, readonly string[]>;
+}
+
 const NO_WINDOWS: readonly number[] = Object.freeze([]);
 
 
@@ -55,6 +76,7 @@ export class MemoryStore implements Store {
   private readonly idempotency = new Map<string, Item<IdempotencyRecord>>();
   /** Reservations cancelled before they ran (see `cancel`). */
   private readonly cancelled = new Map<string, Item<true>>();
+  private readonly sessions = new Map<string, SessionRecord>();
   private readonly clock: () => number;
   private readonly sweepEveryMs: number;
   private nextSweep = 0;
@@ -66,7 +88,7 @@ export class MemoryStore implements Store {
 
   /** How many keys the store holds (live or not yet swept). */
   get size(): number {
-    return this.counters.size + this.approvals.size + this.bindings.size + this.idempotency.size + this.cancelled.size;
+    return this.counters.size + this.approvals.size + this.bindings.size + this.idempotency.size + this.cancelled.size + this.sessions.size;
   }
 
   private now(): number {
@@ -79,7 +101,7 @@ export class MemoryStore implements Store {
   /** Drop every expired key. */
   sweep(now: number = Math.floor(this.clock())): void {
     this.nextSweep = now + this.sweepEveryMs;
-    for (const map of [this.counters, this.approvals, this.bindings, this.idempotency, this.cancelled] as Map<string, { expiresAt: number }>[]) {
+    for (const map of [this.counters, this.approvals, this.bindings, this.idempotency, this.cancelled, this.sessions] as Map<string, { expiresAt: number }>[]) {
       for (const [k, v] of map) if (v.expiresAt <= now) map.delete(k);
     }
   }
@@ -95,9 +117,13 @@ export class MemoryStore implements Store {
   }
 
   reserve(request: ReserveRequest): ReserveResult {
+    const guard = request.session;
+    if (guard !== undefined) checkSessionGuard(guard);
     const now = this.now();
     const res = request.reservation;
     if (res && this.cancelled.size > 0 && this.live(this.cancelled, KEYS.reservation(res.id), now)) return { status: "cancelled", now };
+    // 0b. The session moved on since this call's facts were loaded.
+    if (guard !== undefined && (this.live(this.sessions, KEYS.session(guard.key), now)?.version ?? 0) !== guard.version) return { status: "session_changed", now };
     const idem = request.idempotency;
     if (idem) {
       const rec = this.live(this.idempotency, KEYS.idempotency(idem.key), now);
@@ -180,12 +206,15 @@ export class MemoryStore implements Store {
     return s;
   }
 
-  settle(request: SettleRequest): { applied: boolean } {
+  settle(request: SettleRequest): SettleResult {
+    const append = request.session === undefined ? undefined : checkSessionAppend(request.session);
     const now = this.now();
     const idem = request.idempotency;
     const rec = idem ? this.live(this.idempotency, KEYS.idempotency(idem.key), now) : undefined;
     // Only the owner settles, once: a replay (or anyone without the token) and a second settle change nothing.
     if (rec && (rec.value.token !== idem!.token || rec.value.state !== "pending")) return { applied: false };
+    // The session's checks run before any adjustment: a session error changes nothing.
+    const session = append && this.sessionCheck(append, now);
     for (const adj of request.adjustments) {
       const key = KEYS.counter(adj.key);
       const slot = this.live(this.counters, key, now);
@@ -204,7 +233,63 @@ export class MemoryStore implements Store {
       }
     }
     if (rec) rec.value.state = idem!.action === "commit" ? "committed" : "rolled_back";
-    return { applied: true };
+    return append ? { applied: true, session: this.sessionApply(append, now, session) } : { applied: true };
+  }
+
+  sessionLoad(query: SessionLoadRequest): SessionFacts {
+    checkSessionLoad(query);
+    const now = this.now();
+    const rec = this.live(this.sessions, KEYS.session(query.key), now);
+    if (!rec) return { now, labels: [], events: [], provenance: {}, version: 0 };
+    const all = rec.events;
+    const left = Math.max(0, all.length - query.maxEntries);
+    let dropped = rec.droppedUntil;
+    if (left > 0) dropped = Math.max(dropped ?? -Infinity, all[left - 1]!.at);
+    const provenance: Record<string, string[]> = {};
+    for (const [label, fps] of rec.provenance) setOwn(provenance, label, fps as string[]);
+    const facts = { now, labels: [...rec.labels], events: left === 0 ? all.slice() : all.slice(left), provenance, version: rec.version };
+    return dropped === undefined ? facts : { ...facts, droppedUntil: dropped };
+  }
+
+  sessionAppend(request: SessionAppendRequest): SessionAppendResult {
+    const append = checkSessionAppend(request);
+    const now = this.now();
+    return this.sessionApply(append, now, this.sessionCheck(append, now));
+  }
+
+  /** Steps 1-2 of sessionAppend's checks: the live record (or none), or a throw that changes nothing. */
+  private sessionCheck(a: CheckedAppend, now: number): SessionRecord | undefined {
+    const rec = this.live(this.sessions, KEYS.session(a.key), now);
+    let labels = rec ? rec.labels.size : 0;
+    for (const l of new Set(a.labels)) if (!rec?.labels.has(l)) labels++;
+    let named = rec ? rec.provenance.size : 0;
+    for (const [label] of a.provenance) if (!rec?.provenance.has(label)) named++;
+    if (labels > LIMITS.maxSessionLabels || named > LIMITS.maxSessionLabels) throw new Error(TOO_MANY_LABELS);
+    return rec;
+  }
+
+  /** Steps 2-5 of sessionAppend, on the record `sessionCheck` answered. */
+  private sessionApply(a: CheckedAppend, now: number, found: SessionRecord | undefined): SessionAppendResult {
+    let rec = found;
+    if (!rec) {
+      rec = { expiresAt: 0, version: 0, labels: new Set(), events: [], droppedUntil: undefined, provenance: new Map() };
+      this.sessions.set(KEYS.session(a.key), rec);
+    }
+    addLabels(rec.labels, a.labels);
+    const event = deepFreeze({ at: now, ...(JSON.parse(a.eventJson) as Omit<SessionEvent, "at">) });
+    rec.events.push(event);
+    const over = rec.events.length - a.maxEntries;
+    if (over > 0) {
+      const newestDropped = rec.events[over - 1]!.at;
+      rec.events.splice(0, over);
+      rec.droppedUntil = Math.max(rec.droppedUntil ?? -Infinity, newestDropped);
+    }
+    for (const [label, fps] of a.provenance) {
+      rec.provenance.set(label, Object.freeze(mergeFingerprints(rec.provenance.get(label) ?? [], fps, a.maxFingerprintsPerLabel)));
+    }
+    rec.version++;
+    rec.expiresAt = now + a.ttlMs;
+    return { now, version: rec.version };
   }
 
   /**
@@ -254,5 +339,6 @@ export class MemoryStore implements Store {
     this.bindings.clear();
     this.idempotency.clear();
     this.cancelled.clear();
+    this.sessions.clear();
   }
 }

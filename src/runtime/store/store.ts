@@ -58,32 +58,53 @@
  * `KEYS`, its bounds (entries, labels, bytes) a name in source/limits.ts. The engine phase that calls
  * it is named beside it; each phase's header says what it relies on.
  *
+ * Session state (issue 14). A session record, per `key` (sessionKey(principal.id, session.id) in
+ * session.ts: a hash, as idempotency keys are, so no principal reads or writes another's session), holds:
+ * `labels` (a set of strings in the order first added; only ever added), `events` (SessionEvent,
+ * contract/session.ts, in append order, the oldest dropped beyond a cap), `droppedUntil` (the greatest
+ * `at` among the events ever dropped; absent when none was), `provenance` (label -> fingerprint strings,
+ * oldest first, capped per label), `version` (the number of appends: bumped by every one) and an expiry.
+ * Liveness is judged on the expiry in the store's clock, as for every other key. Every bound a request
+ * can name is checked against source/limits.ts before anything runs: a request over one is refused
+ * (TypeError), never trimmed.
+ *
  * sessionLoad(q), for the `load session facts` phase. q: { key, maxEntries }.
- *  1. `key` names one session of one principal: the engine hashes principal.id and session.id into it
- *     (as it does idempotency keys), so no principal reads or writes another's session.
- *  2. Answer one consistent snapshot as of `now`: the session's label set, the last `maxEntries` history
- *     entries in append order, the number of entries ever appended, and its `version` (bumped by every
- *     append). An unknown or expired session answers empty facts with version 0, never an error; a record
- *     that does not parse is an error (the engine denies), never empty facts.
+ *  1. Not live (unknown, or expired at `now`): answer { now, labels: [], events: [], provenance: {},
+ *     version: 0 }, never an error.
+ *  2. Live: answer one consistent snapshot as of `now`: the labels, the last `maxEntries` events (oldest
+ *     first), the provenance, the version, and `droppedUntil` = the greatest of the record's
+ *     `droppedUntil` and the `at` of the newest event left out by `maxEntries` (absent when neither
+ *     exists): whoever reads a window must know the history it sees may be cut. A record that does not
+ *     parse is an error (the engine denies), never empty facts.
  *  3. Change nothing: reading does not extend the session's life.
  *
- * sessionAppend(a), for `settle and record`. a: { key, entry, labels, ttlMs, maxEntries }.
- *  1. Append `entry` (the call's fingerprint, method, target, effect, and the store's `now`) to the
- *     history and drop the oldest entries beyond `maxEntries`.
- *  2. Add `labels` to the label set. Labels are only ever added: taint is monotone within a session, no
- *     later call clears it.
- *  3. Bump `version`; set the session's TTL to `ttlMs` from now.
+ * sessionAppend(a), for `settle and record`. a: { key, event (a SessionEvent without `at`), labels,
+ * provenance (label -> new fingerprints), ttlMs, maxEntries, maxFingerprintsPerLabel }.
+ *  1. Read the record (not live: start from the empty record of version 0). A record that does not
+ *     parse is an error, and nothing is written.
+ *  2. Labels: add each of `labels` not in the set yet, in request order. Taint is monotone: no later call
+ *     clears it. When the set would exceed LIMITS.maxSessionLabels, or the provenance would name more
+ *     labels than that, the append is an error and nothing is written (fail closed: a label is never
+ *     silently lost).
+ *  3. Events: append `{ at: now, ...event }`; while more than `maxEntries` are held, drop the oldest and
+ *     set droppedUntil = max(droppedUntil, its `at`).
+ *  4. Provenance: for each label, the list becomes the old one without the fingerprints being added,
+ *     followed by the new ones (duplicates kept at their first place), cut to the last
+ *     `maxFingerprintsPerLabel` (the oldest dropped). A label with no new fingerprint is left alone.
+ *  5. version += 1; the record expires `ttlMs` from now. Answer { now, version }.
  *  For a call that ran it is part of settle(s) (`s.session`), in the same atomic step as the settlement,
- *  and applied only when the settlement is (the owner's first settle under an idempotency key), so a
- *  replay or a second settle never records a call twice. A call that ended before the tool is recorded,
- *  if issue 14 records it, by sessionAppend alone.
+ *  and applied only when the settlement is (without an idempotency key: always; with one: the owner's
+ *  first settle), so a replay or a second settle never records a call twice; steps 1-2 run before any
+ *  adjustment, so a session error leaves the counters as they were. settle then answers
+ *  { applied: true, session: { now, version } }. A call that ended before the tool (denied, sent to
+ *  approval) is recorded by sessionAppend alone.
  *
- * Check-then-act between the two: reserve(r) gains `r.session: { key, version }`. Step 0b, before step 1:
- * when the session's version is no longer `version` (a call was recorded since this call's facts were
- * loaded), answer `session_changed` and change nothing; the engine loads and decides again, once (a
- * second change denies, fail closed). So no call is admitted on facts older than the last record that
- * was written before its reservation. Labels a call in flight will bring are unknown until it settles:
- * issue 14 decides whether a call in flight holds its session (e.g. a pending entry written by reserve).
+ * Check-then-act between the two: reserve(r) gains `r.session: { key, version }`. Step 0b, after step 0
+ * and before step 1: when the session's version at `now` (0 when not live) is not `version` (a call was
+ * recorded since this call's facts were loaded), answer `session_changed` and change nothing; the engine
+ * loads and decides again, once (a second change denies, fail closed). So no call is admitted on facts
+ * older than the last record that was written before its reservation. Labels a call in flight will bring
+ * are unknown until it settles (a record written between its reserve and its settle does not stop it).
  *
  * listApprovals(q), for `engine.listApprovals` and `mcppolicy approvals list` (issue 12). q: { limit }.
  *  1. Every approval record whose key lives and that has not expired (expiresAt > now): pending,
@@ -98,6 +119,7 @@
  */
 
 import type { Approvers } from "../../contract/decision.js";
+import type { ProvenanceFacts, SessionEvent } from "../../contract/session.js";
 
 export type CounterMode = "bucket" | "counter";
 
@@ -169,6 +191,8 @@ export interface ReserveRequest {
   readonly idempotency?: { readonly key: string; readonly fingerprint: string; readonly token: string; readonly ttlMs: number };
   /** An id unique to this reserve (random), so `cancel` can refund it if its caller gives up on it. */
   readonly reservation?: { readonly id: string; readonly ttlMs: number };
+  /** Step 0b: admit only while the session is still at `version` (what the call's facts were loaded at). */
+  readonly session?: { readonly key: string; readonly version: number };
 }
 
 /** What happened to the first call under an idempotency key, as a replay reports it. */
@@ -181,7 +205,8 @@ export type ReserveResult =
   | { readonly status: "approval_pending"; readonly now: number; readonly approval: ApprovalRecord; readonly created: boolean }
   | { readonly status: "approval_rejected"; readonly now: number; readonly approval: ApprovalRecord }
   | { readonly status: "idempotency_conflict"; readonly now: number }
-  | { readonly status: "cancelled"; readonly now: number };
+  | { readonly status: "cancelled"; readonly now: number }
+  | { readonly status: "session_changed"; readonly now: number };
 
 export interface Adjustment extends CounterShape {
   /** The window the reservation was made in (counter). */
@@ -196,6 +221,58 @@ export interface Adjustment extends CounterShape {
 export interface SettleRequest {
   readonly adjustments: readonly Adjustment[];
   readonly idempotency?: { readonly key: string; readonly token: string; readonly action: "commit" | "rollback" };
+  /** Record the call in its session, in the same atomic step, only when the settlement is applied. */
+  readonly session?: SessionAppendRequest;
+}
+
+/** What settle answers; `session` when the settlement was applied with `s.session`. */
+export interface SettleResult {
+  readonly applied: boolean;
+  readonly session?: SessionAppendResult;
+}
+
+/** sessionLoad's question (see the contract above). */
+export interface SessionLoadRequest {
+  /** sessionKey(principal.id, session.id). */
+  readonly key: string;
+  /** The most events answered (the newest); 0..LIMITS.maxSessionEvents. */
+  readonly maxEntries: number;
+}
+
+/** A session's facts as of `now` (see the contract above). */
+export interface SessionFacts {
+  readonly now: number;
+  /** In the order first added. */
+  readonly labels: readonly string[];
+  /** Oldest first, at most the `maxEntries` asked for. */
+  readonly events: readonly SessionEvent[];
+  /** Events at or before this time may be missing (dropped by the cap, or left out by `maxEntries`). */
+  readonly droppedUntil?: number;
+  readonly provenance: Readonly<ProvenanceFacts>;
+  /** 0 for a session that is unknown or expired. */
+  readonly version: number;
+}
+
+/** sessionAppend's request, and settle's `session` (see the contract above). */
+export interface SessionAppendRequest {
+  readonly key: string;
+  /** The event; the store sets `at` to its `now`. */
+  readonly event: Omit<SessionEvent, "at">;
+  /** Labels to add to the session's set. */
+  readonly labels: readonly string[];
+  /** label -> fingerprints to add to that label's list. */
+  readonly provenance: Readonly<Record<string, readonly string[]>>;
+  /** The session's life from now (refreshed by every append). */
+  readonly ttlMs: number;
+  /** The most events kept (1..LIMITS.maxSessionEvents). */
+  readonly maxEntries: number;
+  /** The most fingerprints kept per label (1..LIMITS.maxSessionFingerprintsPerLabel). */
+  readonly maxFingerprintsPerLabel: number;
+}
+
+export interface SessionAppendResult {
+  readonly now: number;
+  readonly version: number;
 }
 
 export type ApproveOutcome =
@@ -204,7 +281,7 @@ export type ApproveOutcome =
 
 export interface Store {
   reserve(request: ReserveRequest): Promise<ReserveResult> | ReserveResult;
-  settle(request: SettleRequest): Promise<{ applied: boolean }> | { applied: boolean };
+  settle(request: SettleRequest): Promise<SettleResult> | SettleResult;
   /** Decide a pending approval. `allowSelf: false` refuses an approver who is the approval's principal. */
   decideApproval(id: string, decision: { approve: boolean; approver: string; allowSelf: boolean }): Promise<ApproveOutcome> | ApproveOutcome;
   getApproval(id: string): Promise<ApprovalRecord | undefined> | ApprovalRecord | undefined;
@@ -215,6 +292,14 @@ export interface Store {
   cancel?(reservationId: string, ttlMs: number): Promise<{ refunded: boolean }> | { refunded: boolean };
   /** The live approvals, oldest first, at most `limit` (see the contract above). Optional: a host's own store may lack it. */
   listApprovals?(query: { limit: number }): Promise<ApprovalList> | ApprovalList;
+  /**
+   * The session's facts (see the contract above). Optional: the engine denies a call whose policy needs
+   * session facts when its store lacks it. A store that has it honours `r.session` in reserve and
+   * `s.session` in settle too.
+   */
+  sessionLoad?(query: SessionLoadRequest): Promise<SessionFacts> | SessionFacts;
+  /** Record one event (and its labels and provenance) in a session (see the contract above). */
+  sessionAppend?(request: SessionAppendRequest): Promise<SessionAppendResult> | SessionAppendResult;
   /** Release connections and timers. */
   close?(): Promise<void> | void;
 }
@@ -254,6 +339,10 @@ export const KEYS = {
   binding: (hash: string) => `ab:${hash}`,
   idempotency: (k: string) => `i:${k}`,
   reservation: (id: string) => `r:${id}`,
+  /** A session record (its labels, provenance, version, expiry); `k` from sessionKey. */
+  session: (k: string) => `s:${k}`,
+  /** A session's events, oldest first (RedisStore: a list beside the record, with the same expiry). */
+  sessionEvents: (k: string) => `se:${k}`,
 } as const;
 
 /** A counter's fixed window at `now` (0 when windowless): the one formula every store uses. */

@@ -1,0 +1,146 @@
+/**
+ * Secrets recognised by their shape alone: vendor tokens with a fixed prefix (cloud keys, Git hosts, chat,
+ * payment and AI providers, package registries), JWTs, private key blocks.
+ * GUARANTEES: linear. Every regex starts with a literal prefix behind a look-behind that admits only the start
+ * of a run of the token's own characters, and its quantifiers are bounded, so one attempt costs at most the
+ * bound and attempts start only at run starts. PEM blocks are found with indexOf.
+ */
+import { entropy, isPlaceholder, type Span } from "./text.js";
+
+interface TokenSpec {
+  readonly kind: string;
+  /** A literal every match contains: the regex runs only on texts that hold it. */
+  readonly hint: string;
+  readonly re: RegExp;
+  /** Group 1 is the random body (when the pattern has one); the placeholder and entropy tests read it. */
+  readonly minEntropy?: number;
+}
+
+const B = "(?<![A-Za-z0-9_-])"; // not inside a longer word
+const E = "(?![A-Za-z0-9_-])"; // nor followed by more of one
+
+const spec = (kind: string, hint: string, source: string, minEntropy = 3): TokenSpec => ({
+  kind,
+  hint,
+  re: new RegExp(source, "g"),
+  minEntropy,
+});
+
+/** In order of specificity; overlapping finds are merged by the caller. */
+export const TOKEN_SPECS: readonly TokenSpec[] = [
+  spec("aws-access-key", "A", `(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)([A-Z0-9]{16})(?![A-Za-z0-9])`),
+  spec("github-token", "gh", `${B}gh[pousr]_([A-Za-z0-9]{36,251})${E}`),
+  spec("github-token", "github_pat_", `${B}github_pat_([A-Za-z0-9_]{22,251})${E}`),
+  spec("gitlab-token", "gl", `${B}gl(?:pat|ptt|dt|rt|ft|oas|cbt|imt|soat)-([A-Za-z0-9_-]{20,64})${E}`),
+  spec("slack-token", "xox", `${B}xox[baprse]-([A-Za-z0-9-]{10,250})${E}`),
+  spec("slack-token", "xapp-", `${B}xapp-([0-9]-[A-Za-z0-9-]{10,250})${E}`),
+  spec(
+    "slack-webhook",
+    "hooks.slack.com",
+    `https?://hooks\\.slack\\.com/(?:services|workflows|triggers)/(T[A-Za-z0-9_]{6,16}/[A-Za-z0-9_]{6,16}/[A-Za-z0-9_]{16,64})`,
+  ),
+  spec("stripe-key", "k_", `${B}(?:sk|rk)_(?:live|test)_([A-Za-z0-9]{16,247})${E}`),
+  spec("stripe-key", "whsec_", `${B}whsec_([A-Za-z0-9]{24,64})${E}`),
+  spec("google-api-key", "AIza", `${B}AIza([A-Za-z0-9_-]{35})${E}`),
+  spec("anthropic-key", "sk-ant-", `${B}sk-ant-((?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_-]{20,250})${E}`),
+  spec("openai-key", "sk-", `${B}sk-(?!ant-)((?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,250})${E}`, 3.5),
+  spec("npm-token", "npm_", `${B}npm_([A-Za-z0-9]{36})${E}`),
+  spec("pypi-token", "pypi-", `${B}pypi-(AgE[A-Za-z0-9_-]{50,250})${E}`),
+  spec("huggingface-token", "hf_", `${B}hf_([A-Za-z0-9]{34,40})${E}`),
+  spec("sendgrid-key", "SG.", `${B}SG\\.([A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43})${E}`),
+  spec("shopify-token", "shp", `${B}shp(?:at|ss|ca|pa)_([a-fA-F0-9]{32})${E}`),
+  spec("digitalocean-token", "do", `${B}do[opr]_v1_([a-f0-9]{64})${E}`),
+  spec("age-secret-key", "AGE-SECRET-KEY-1", `${B}AGE-SECRET-KEY-1([0-9A-Z]{58})${E}`),
+  spec("azure-storage-key", "AccountKey=", `AccountKey=([A-Za-z0-9+/]{86}==)`),
+];
+
+/** Spans of every prefixed vendor token in `text`. */
+export function tokenSpans(text: string, out: Span[]): void {
+  for (const s of TOKEN_SPECS) {
+    if (!text.includes(s.hint)) continue;
+    s.re.lastIndex = 0;
+    for (let m = s.re.exec(text); m !== null; m = s.re.exec(text)) {
+      const body = m[1] ?? m[0];
+      if (isPlaceholder(body)) continue;
+      if (entropy(body) < (body.length >= 16 ? (s.minEntropy ?? 3) : 2.5)) continue;
+      if (s.kind === "openai-key" && !(/[A-Za-z]/.test(body) && /[0-9]/.test(body))) continue;
+      out.push({ start: m.index, end: m.index + m[0].length, kind: s.kind });
+    }
+  }
+}
+
+const JWT_RE = /(?<![A-Za-z0-9_.-])eyJ[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,16384}){2,4}(?![A-Za-z0-9_-])/g;
+
+/** Base64url text decoded to a string (latin1 bytes), or undefined when it is not base64url. */
+export function base64UrlText(s: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s) || s.length % 4 === 1) return undefined;
+  return Buffer.from(s, "base64url").toString("latin1");
+}
+
+/** JWTs (JWS, three parts; JWE, five) whose header decodes to a JSON object with a string `alg`. */
+export function jwtSpans(text: string, out: Span[]): void {
+  if (!text.includes("eyJ")) return;
+  JWT_RE.lastIndex = 0;
+  for (let m = JWT_RE.exec(text); m !== null; m = JWT_RE.exec(text)) {
+    const parts = m[0].split(".");
+    if (parts.length !== 3 && parts.length !== 5) continue;
+    if ((parts[1] ?? "").length < 2) continue;
+    const header = base64UrlText(parts[0]!);
+    if (header === undefined) continue;
+    let alg: unknown;
+    try {
+      alg = (JSON.parse(header) as { alg?: unknown } | null)?.alg;
+    } catch {
+      continue;
+    }
+    if (typeof alg === "string") out.push({ start: m.index, end: m.index + m[0].length, kind: "jwt" });
+  }
+}
+
+const PEM_BEGIN = "-----BEGIN ";
+const PEM_HEADER = /-----BEGIN ((?:[A-Z0-9]{1,16} ){0,4})PRIVATE KEY(?: BLOCK)?-----/y;
+const PUTTY = /PuTTY-User-Key-File-[23]: /g;
+/** Characters a key body holds between its BEGIN and END lines (base64, header fields, line breaks, JSON's `\n`). */
+const isBodyChar = (c: number): boolean =>
+  (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 61 ||
+  c === 10 || c === 13 || c === 32 || c === 9 || c === 92 || c === 58 || c === 44 || c === 45;
+
+/**
+ * PEM private key blocks (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP ... BLOCK): BEGIN line, a body of at least 64
+ * base64 characters, through the END line, or through the body when the block is cut short. A header with a
+ * placeholder body (`...`) is documentation, not a key. PuTTY key files from their header line to the text's end.
+ */
+export function privateKeySpans(text: string, out: Span[]): void {
+  if (text.includes(PEM_BEGIN)) {
+    let at = text.indexOf(PEM_BEGIN);
+    while (at >= 0) {
+      PEM_HEADER.lastIndex = at;
+      const h = PEM_HEADER.exec(text);
+      if (!h) {
+        at = text.indexOf(PEM_BEGIN, at + 1);
+        continue;
+      }
+      const bodyStart = at + h[0].length;
+      let i = bodyStart;
+      let b64 = 0;
+      while (i < text.length && isBodyChar(text.charCodeAt(i))) {
+        if (text.startsWith("-----END ", i)) break;
+        const c = text.charCodeAt(i);
+        if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47) b64++;
+        i++;
+      }
+      let end = i;
+      if (text.startsWith("-----END ", i)) {
+        const close = text.indexOf("-----", i + 9);
+        end = close < 0 || close - i > 64 ? i + 9 : close + 5;
+      }
+      if (b64 >= 64) out.push({ start: at, end, kind: "private-key" });
+      at = text.indexOf(PEM_BEGIN, Math.max(end, at + 1));
+    }
+  }
+  if (text.includes("PuTTY-User-Key-File-")) {
+    PUTTY.lastIndex = 0;
+    const m = PUTTY.exec(text);
+    if (m) out.push({ start: m.index, end: text.length, kind: "private-key" });
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The `secret` detector: vendor tokens, JWTs and private keys (secret-tokens.ts), context secrets
+ * (secret-context.ts), and the same hidden by base64, hex or percent-encoding: candidate runs are decoded and
+ * the decoded text scanned again, at most DETECT_LIMITS.maxDecodeDepth layers deep.
+ * Spans of an encoded secret cover the whole encoded run (base64, hex) or map back exactly (percent); their
+ * kind names the encoding: `base64:github-token`, `hex:aws-access-key`, `base64:hex:jwt`.
+ * GUARANTEES: linear. A base64 run is decoded at its four alignments (so a secret encoded on its own inside a
+ * longer run is found); decoding shrinks text, and a wrong alignment yields bytes in which the next layer finds
+ * almost no candidate runs, so the work over all layers stays a small multiple of the input.
+ */
+import { DETECT_LIMITS } from "./limits.js";
+import { contextSpans } from "./secret-context.js";
+import { jwtSpans, privateKeySpans, tokenSpans } from "./secret-tokens.js";
+import { isHex, mergeSpans, type Span } from "./text.js";
+
+/** Secrets written out in `text` (no decoding). */
+export function plainSecretSpans(text: string): Span[] {
+  const out: Span[] = [];
+  privateKeySpans(text, out);
+  jwtSpans(text, out);
+  tokenSpans(text, out);
+  contextSpans(text, out);
+  return out;
+}
+
+const isB64 = (c: number): boolean =>
+  (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 45 || c === 95;
+
+/** Shortest encoded run worth decoding: 16 base64 characters hold 12 bytes, 24 hex characters 12. */
+const MIN_B64 = 16;
+const MIN_HEX = 24;
+
+function encodedSpans(text: string, depth: number, out: Span[]): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!isB64(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let allHex = true;
+    while (i < n && isB64(text.charCodeAt(i))) {
+      if (!isHex(text.charCodeAt(i))) allHex = false;
+      i++;
+    }
+    let end = i;
+    while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++; // `=` padding
+    const len = i - start;
+    if (allHex && len >= MIN_HEX) {
+      for (let off = 0; off < 2; off++) {
+        const hex = text.slice(start + off, start + off + ((len - off) & ~1));
+        if (foundIn(Buffer.from(hex, "hex").toString("latin1"), depth, out, "hex", start, end)) break;
+      }
+    } else if (len >= MIN_B64) {
+      for (let off = 0; off < 4; off++) {
+        const b64 = text.slice(start + off, i);
+        if (foundIn(Buffer.from(b64, "base64").toString("latin1"), depth, out, "base64", start, end)) break;
+      }
+    }
+    i = end;
+  }
+}
+
+/** Scan decoded text; when it holds a secret, record the encoded run [start, end) as one span. */
+function foundIn(decoded: string, depth: number, out: Span[], enc: string, start: number, end: number): boolean {
+  const inner = secretSpansAt(decoded, depth + 1);
+  if (inner.length === 0) return false;
+  out.push({ start, end, kind: `${enc}:${inner[0]!.kind}` });
+  return true;
+}
+
+/** Percent-decoding with a map from each decoded character to the raw range it came from. */
+function percentSpans(text: string, depth: number, out: Span[]): void {
+  if (!/%[0-9A-Fa-f]{2}/.test(text)) return;
+  const n = text.length;
+  let decoded = "";
+  const from: number[] = [];
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    if (c === 37 && i + 2 < n && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) {
+      decoded += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
+      from.push(i);
+      i += 3;
+    } else {
+      decoded += text[i];
+      from.push(i);
+      i++;
+    }
+  }
+  from.push(n);
+  const rawEnd = (d: number) => {
+    // the raw end of decoded index d-1: the start of decoded index d
+    return from[d]!;
+  };
+  for (const s of secretSpansAt(decoded, depth + 1)) {
+    const start = from[s.start]!;
+    const end = rawEnd(s.end);
+    if (!text.slice(start, end).includes("%")) continue; // found in plain text too
+    out.push({ start, end, kind: s.kind.startsWith("percent:") ? s.kind : `percent:${s.kind}` });
+  }
+}
+
+/** Secrets in `text`, decoding encoded runs while `depth` is below the bound. */
+export function secretSpansAt(text: string, depth: number): Span[] {
+  const out = plainSecretSpans(text);
+  if (depth < DETECT_LIMITS.maxDecodeDepth) {
+    encodedSpans(text, depth, out);
+    percentSpans(text, depth, out);
+  }
+  return mergeSpans(out);
+}
+
+/** The `secret` detector's spans of `text`. */
+export function secretSpans(text: string): Span[] {
+  return secretSpansAt(text, 0);
+}

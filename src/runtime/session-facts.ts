@@ -1,0 +1,130 @@
+/**
+ * What the engine keeps of a session for the policy's session rules (issue 14), and how it asks the
+ * store: which facts a policy needs (read once per policy), the session's key, the facts as the policy
+ * sees them, and the event a call leaves in the history.
+ * GUARANTEES:
+ * - A policy that reads no session fact (labels, history, provenance) and gives no labels costs nothing:
+ *   `needs.load` and `needs.record` are false and the phases do nothing.
+ * - The key hashes the principal's id and the session's id (absent: the principal's calls share one
+ *   session), so no principal reads or writes another's session.
+ * - An event's arguments are kept only up to LIMITS.sessionEventArgBytes (JSON); above it they are
+ *   dropped (`argsDropped: true`) and a history predicate reading them errs (fail closed).
+ */
+import type { Policy } from "../policy.js";
+import type { IrPolicy } from "../ir/ir.js";
+import type { CallEffect, CallOutcome, PolicyRequest, SessionEvent, SessionFacts } from "../contract/index.js";
+import { sha256 } from "../contract/canonical.js";
+
+export interface SessionNeeds {
+  /** Some rule, approval or result block reads labels, history or provenance: load the facts before deciding. */
+  readonly load: boolean;
+  /** Record every call's event and the labels results give. */
+  readonly record: boolean;
+  /** The labels some `derives from` names: results that add them are fingerprinted. */
+  readonly provenanceLabels: ReadonlySet<string>;
+  /** History kept: events and how long the session lives after its last call. */
+  readonly maxEntries: number;
+  readonly ttlMs: number | undefined;
+}
+
+const NEEDS = new WeakMap<Policy, SessionNeeds>();
+export const DEFAULT_MAX_ENTRIES = 1000;
+/** Argument bytes (JSON) an event keeps. */
+export const EVENT_ARG_BYTES = 4096;
+
+export function sessionNeedsOf(policy: Policy): SessionNeeds {
+  let n = NEEDS.get(policy);
+  if (n === undefined) {
+    n = scan(policy.ir);
+    NEEDS.set(policy, n);
+  }
+  return n;
+}
+
+function scan(ir: IrPolicy): SessionNeeds {
+  let reads = false;
+  const provenanceLabels = new Set<string>();
+  const seen = new Set<unknown>();
+  const walk = (v: unknown, depth: number): void => {
+    if (v === null || typeof v !== "object" || seen.has(v) || depth > 200) return;
+    seen.add(v);
+    if (v instanceof Map) {
+      for (const x of v.values()) walk(x, depth + 1);
+      return;
+    }
+    if (v instanceof Set) return;
+    const o = v as Record<string, unknown>;
+    const k = o.k;
+    if (typeof k === "string") {
+      if (k === "attr" && (o.root === "session.labels" || (typeof o.text === "string" && o.text.startsWith("session.")&& o.root !== "session.id"))) reads = true;
+      if (k === "has" && o.root === "session.labels") reads = true;
+      if (k === "derives") {
+        reads = true;
+        provenanceLabels.add(o.label as string);
+      }
+      if (k.startsWith("history")) reads = true;
+    }
+    for (const key of Object.keys(o)) if (key !== "span") walk(o[key], depth + 1);
+  };
+  walk(ir, 0);
+  const gives = ir.results.some((b) => b.labels.length > 0);
+  const retain = (ir as { session?: { retain?: { events?: number; ttlMs?: number } } }).session?.retain;
+  return {
+    load: reads,
+    record: reads || gives,
+    provenanceLabels,
+    maxEntries: retain?.events ?? DEFAULT_MAX_ENTRIES,
+    ttlMs: retain?.ttlMs,
+  };
+}
+
+/** The store key of the request's session: principal and session hashed together. */
+export function sessionKeyOf(req: PolicyRequest): string {
+  const p = typeof req.principal?.id === "string" ? req.principal.id : "";
+  const s = typeof req.session?.id === "string" ? req.session.id : "";
+  return `sess:${sha256(JSON.stringify([p, s])).slice(0, 32)}`;
+}
+
+/** What the store answers to sessionLoad. */
+export interface LoadedSession {
+  readonly now: number;
+  readonly labels: readonly string[];
+  readonly events: readonly SessionEvent[];
+  readonly droppedUntil?: number;
+  readonly provenance: Readonly<Record<string, readonly string[]>>;
+  readonly version: number;
+}
+
+/** The request the policy decides on: the host's, with the session facts loaded. */
+export function withSessionFacts(input: PolicyRequest, loaded: LoadedSession): { request: PolicyRequest; facts: SessionFacts } {
+  const facts: SessionFacts = {
+    ...(input.session ?? {}),
+    labels: [...loaded.labels],
+    history: loaded.events as SessionEvent[],
+    provenance: loaded.provenance as Record<string, string[]>,
+  };
+  if (loaded.droppedUntil !== undefined) facts.historyDroppedUntil = loaded.droppedUntil;
+  return { request: { ...input, session: facts }, facts };
+}
+
+/** The event a call leaves (the store sets `at`). */
+export function eventOf(req: PolicyRequest, effect: CallEffect, outcome: CallOutcome | undefined, labels: readonly string[]): Omit<SessionEvent, "at"> {
+  const method = typeof req.method === "string" ? req.method : "tools/call";
+  const target = typeof req.tool === "string" ? req.tool : typeof req.resource === "string" ? req.resource : typeof req.prompt === "string" ? req.prompt : undefined;
+  const e: Omit<SessionEvent, "at"> = { method, effect };
+  if (target !== undefined) e.target = target;
+  if (typeof req.server?.name === "string") e.server = req.server.name;
+  if (req.arguments !== undefined) {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(req.arguments);
+    } catch {
+      json = undefined;
+    }
+    if (json !== undefined && Buffer.byteLength(json, "utf8") <= EVENT_ARG_BYTES) e.args = JSON.parse(json) as Record<string, unknown>;
+    else e.argsDropped = true;
+  }
+  if (outcome !== undefined) e.outcome = outcome;
+  if (labels.length > 0) e.labels = [...labels];
+  return e;
+}
