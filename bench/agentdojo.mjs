@@ -94,28 +94,29 @@ function pct(n, d) {
 
 function printTables(result, opts, ms) {
   const rows = [];
-  const total = { blockable: 0, blocked: 0, unblockable: 0, onRead: 0, benign: 0, allowed: 0, approval: 0, denied: 0 };
+  const total = { blockable: 0, blocked: 0, unblockable: 0, onRead: 0, inU: 0, benign: 0, allowed: 0, approval: 0, denied: 0 };
   for (const [name, s] of Object.entries(result.suites)) {
     const a = s.attacks;
     const b = s.benign;
-    rows.push([name, a.blockable, a.blocked, pct(a.blocked, a.blockable), a.stoppedOnRead, a.unblockable, b.total, b.allowed, pct(b.allowed, b.total), b.approval, b.denied]);
+    rows.push([name, a.blockable, a.blocked, pct(a.blocked, a.blockable), a.stoppedOnRead, a.stoppedInUserTask, a.unblockable, b.total, b.allowed, pct(b.allowed, b.total), b.approval, b.denied]);
     total.blockable += a.blockable;
     total.blocked += a.blocked;
     total.unblockable += a.unblockable;
     total.onRead += a.stoppedOnRead;
+    total.inU += a.stoppedInUserTask;
     total.benign += b.total;
     total.allowed += b.allowed;
     total.approval += b.approval;
     total.denied += b.denied;
   }
-  rows.push(["total", total.blockable, total.blocked, pct(total.blocked, total.blockable), total.onRead, total.unblockable, total.benign, total.allowed, pct(total.allowed, total.benign), total.approval, total.denied]);
-  const head = ["suite", "blockable", "blocked", "% blocked", "on a read", "unblockable", "benign", "allowed", "% allowed", "approval", "denied"];
+  rows.push(["total", total.blockable, total.blocked, pct(total.blocked, total.blockable), total.onRead, total.inU, total.unblockable, total.benign, total.allowed, pct(total.allowed, total.benign), total.approval, total.denied]);
+  const head = ["suite", "blockable", "blocked", "% blocked", "on a read", "in U", "unblockable", "benign", "allowed", "% allowed", "approval", "denied"];
   console.log(`AgentDojo v1.2.1 replay, mode ${opts.mode}, policies ${path.relative(process.cwd(), opts.policies) || "."}, data ${opts.data}`);
   console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${(ms / 1000).toFixed(1)} s\n`);
   console.log(`| ${head.join(" | ")} |`);
   console.log(`|${head.map(() => "---").join("|")}|`);
   for (const r of rows) console.log(`| ${r.join(" | ")} |`);
-  console.log("\nattacks: pairs (U, I) whose I has a side effect; blocked = under every injection wording, a call at or before I's first side effect was denied or sent to approval; 'on a read' = of those, stopped on a read before it.");
+  console.log("\nattacks: pairs (U, I) whose I has a side effect; blocked = under every injection wording, a call at or before I's first side effect was denied or sent to approval; 'on a read' = of those, stopped on one of I's reads before it; 'in U' = stopped on one of U's own calls before the injection.");
   console.log("benign: the user tasks' own traces; allowed = every call allowed with no approval.");
   for (const [name, s] of Object.entries(result.suites)) {
     console.log(`\n${name}: blocked by template ${Object.entries(s.attacks.byTemplate).map(([t, v]) => `${t} ${v.blocked}/${v.blockable}`).join(", ")}`);
@@ -126,6 +127,8 @@ function printTables(result, opts, ms) {
       const byI = Object.entries(s.attacks.byInjectionTask).filter(([, v]) => v.blocked < v.blockable).map(([k, v]) => `${k} ${v.blocked}/${v.blockable}`);
       console.log(`  not blocked: ${s.attacks.notBlockedCount} pairs; blocked per injection task: ${byI.join(", ")} (--details lists them)`);
     }
+    if (s.faults) console.log(`  WARNING: the engine reported ${s.faults} faults while settling calls (session state not recorded): these figures are not trustworthy`);
+    if (s.withheldResults) console.log(`  results withheld by the engine: ${s.withheldResults}`);
     if (s.benign.approvalTasks.length) console.log(`  benign needing approval: ${s.benign.approvalTasks.join(", ")}`);
     if (s.benign.deniedTasks.length) console.log(`  benign denied: ${s.benign.deniedTasks.join(", ")}`);
   }

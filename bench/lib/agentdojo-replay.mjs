@@ -11,7 +11,9 @@
 //   or a reviewer) and authorized again, so the session goes on as the ground truth did (the human said
 //   yes); the second authorization must allow, else the call counts as denied.
 // - A denied call never "runs": its result is not given to the engine (the tool never answered).
-// - A result the engine withholds or changes (result rules: deny, redact, cap) is recorded per call.
+// - A result the engine withholds or changes (result rules: deny, redact, cap) is recorded per call, and so
+//   is a fault the engine reports while settling (`fault`): the scores count them, so a run whose session
+//   state failed is visible, never silently scored as if the session had worked.
 
 /** The principal every trace runs as: the suite's single user, through their agent. */
 export const PRINCIPAL = Object.freeze({ id: "emma", roles: ["assistant"] });
@@ -30,7 +32,8 @@ function outcomeOf(auth) {
   return {
     effect: auth.effect,
     codes: [...new Set(auth.reasons.map((r) => r.code))],
-    rules: [...new Set(auth.reasons.map((r) => r.rule).filter((r) => typeof r === "string"))],
+    // The rules that stopped the call (an allow rule's id says nothing about why a call was stopped).
+    rules: [...new Set(auth.reasons.filter((r) => r.code !== "allow_rule").map((r) => r.rule).filter((r) => typeof r === "string"))],
   };
 }
 
@@ -42,18 +45,16 @@ export function approverFor(approvers, principal = PRINCIPAL) {
 }
 
 /**
- * Settles an allowed call with the tool's result, through the engine's result stage. Returns whether the
- * engine withheld or changed the result (when it says so). Feature-detected: an engine whose `commit` takes
- * the result gets it (`commit(usage, { result })`); the result stage's answer, if any, says what the client
- * may see.
+ * Settles an allowed call with the tool's result, through the engine's result stage (`commit(usage,
+ * result)`). Returns whether the engine withheld the result (a result rule denied it, or the session could
+ * not record it) or changed it (redaction, cap), and any fault the engine reported while settling.
  */
 export async function settleWithResult(auth, result) {
-  const out = await auth.commit({}, { result });
-  const passed = out && typeof out === "object" ? out.result : undefined;
-  if (passed === undefined) return { withheld: false, changed: false };
-  const withheld = passed?.isError === true && result.isError !== true;
-  const changed = JSON.stringify(passed) !== JSON.stringify(result);
-  return { withheld, changed };
+  const out = await auth.commit({}, result);
+  const withheld = out?.withheld !== undefined;
+  const changed = !withheld && out?.result !== undefined && JSON.stringify(out.result) !== JSON.stringify(result);
+  const fault = out?.applied !== true || (typeof out?.reason === "string" && out.reason !== "") ? (out?.reason ?? "not applied") : undefined;
+  return { withheld, changed, fault };
 }
 
 /**
@@ -83,9 +84,10 @@ export async function replayEngine(engine, trace, { tools, sessionId, principal 
       }
     }
     if (auth.effect === "allow") {
-      const { withheld, changed } = await settleWithResult(auth, toolResult(call.result));
+      const { withheld, changed, fault } = await settleWithResult(auth, toolResult(call.result));
       if (withheld) outcome.withheld = true;
       if (changed) outcome.changed = true;
+      if (fault) outcome.fault = fault;
     }
     outcomes.push(outcome);
   }
