@@ -35,7 +35,8 @@ tool run {
 `;
 
 const CALL_STAGE = ["normalize", "load-session", "decide", "reserve"];
-const AFTER_TOOL = ["inspect-result", "settle", "audit"];
+const AFTER_TOOL = ["inspect-result", "settle", "record-session", "record-session-ended", "audit"];
+const END = ["record-session-ended", "audit"];
 
 const call = (tool: string, session = "s1"): PolicyRequest => ({
   principal: { id: "alice", roles: ["agent"] },
@@ -90,15 +91,15 @@ const engineOn = (store: Store, phases?: readonly Phase[], options: ConstructorP
 describe("the phase list", () => {
   it("is one named list, in order: normalize, load-session, decide, reserve | the tool | inspect-result, settle | audit", () => {
     expect(PHASES.map((p) => p.name)).toEqual([...CALL_STAGE, ...AFTER_TOOL]);
-    expect(PHASES.map((p) => p.stage)).toEqual(["call", "call", "call", "call", "result", "result", "end"]);
+    expect(PHASES.map((p) => p.stage)).toEqual(["call", "call", "call", "call", "result", "result", "result", "end", "end"]);
     const p = pipeline(PHASES);
     expect(p.call.map((x) => x.name)).toEqual(CALL_STAGE);
-    expect(p.result.map((x) => x.name)).toEqual(["inspect-result", "settle"]);
-    expect(p.end.map((x) => x.name)).toEqual(["audit"]);
+    expect(p.result.map((x) => x.name)).toEqual(["inspect-result", "settle", "record-session"]);
+    expect(p.end.map((x) => x.name)).toEqual(END);
   });
 
   it("is checked when an engine is given one: stages in order, unique names, a run function each", () => {
-    const [normalize, , , , inspect, settle, audit] = PHASES;
+    const [normalize, , , , inspect, settle, , , audit] = PHASES;
     expect(() => pipeline([inspect!, normalize!])).toThrow(/comes after a phase of a later stage/);
     expect(() => pipeline([normalize!, audit!, settle!])).toThrow(/comes after a phase of a later stage/);
     expect(() => pipeline([normalize!, normalize!])).toThrow(/two phases are named `normalize`/);
@@ -128,10 +129,10 @@ describe("which phases run, in order", () => {
     const log: string[] = [];
     const engine = engineOn(store, traced(log));
     await engineOn(store).authorize(call("once", "used"));
-    cases.push(["denied by the policy", () => engine.authorize(call("forbidden")), ["normalize", "load-session", "decide", "audit"]]);
-    cases.push(["denied by its budget", () => engine.authorize(call("once", "used")), [...CALL_STAGE, "audit"]]);
-    cases.push(["denied for its options", () => engine.authorize(call("once"), { idempotencyKey: "" }), [...CALL_STAGE, "audit"]]);
-    cases.push(["pending approval", () => engine.authorize(call("run")), [...CALL_STAGE, "audit"]]);
+    cases.push(["denied by the policy", () => engine.authorize(call("forbidden")), ["normalize", "load-session", "decide", ...END]]);
+    cases.push(["denied by its budget", () => engine.authorize(call("once", "used")), [...CALL_STAGE, ...END]]);
+    cases.push(["denied for its options", () => engine.authorize(call("once"), { idempotencyKey: "" }), [...CALL_STAGE, ...END]]);
+    cases.push(["pending approval", () => engine.authorize(call("run")), [...CALL_STAGE, ...END]]);
     for (const [what, run, phases] of cases) {
       log.length = 0;
       const a = (await run()) as { effect: string; rollback(): Promise<unknown> };
@@ -148,7 +149,7 @@ describe("which phases run, in order", () => {
     log.length = 0;
     const again = await engine.authorize(call("chat"), { idempotencyKey: "k" });
     expect(again.effect).toBe("replay");
-    expect(log).toEqual([...CALL_STAGE, "audit"]);
+    expect(log).toEqual([...CALL_STAGE, ...END]);
     log.length = 0;
     expect(await first.commit()).toEqual({ applied: true });
     expect(log).toEqual(AFTER_TOOL);
@@ -264,7 +265,7 @@ function failClosed(what: string, makeStore: () => Store | Promise<Store>) {
         const out = await a.commit({ inputTokens: 100 });
         expect(out.applied).toBe(true);
         expect(out.reason).toContain("`inspect-result` phase: boom in inspect-result");
-        expect(log.slice(-3)).toEqual(AFTER_TOOL);
+        expect(log.slice(-AFTER_TOOL.length)).toEqual(AFTER_TOOL);
         // The 100 tokens were charged: the session's token budget is used up.
         expect((await engineOn(store).authorize(call("chat"))).effect).toBe("deny");
       });

@@ -13,7 +13,9 @@
 import type { Policy } from "../policy.js";
 import type { IrPolicy } from "../ir/ir.js";
 import type { CallEffect, CallOutcome, PolicyRequest, SessionEvent, SessionFacts } from "../contract/index.js";
-import { sha256 } from "../contract/canonical.js";
+import { LIMITS } from "../source/limits.js";
+import { sessionKey } from "./store/session.js";
+import type { SessionFacts as StoredSessionFacts } from "./store/store.js";
 
 export interface SessionNeeds {
   /** Some rule, approval or result block reads labels, history or provenance: load the facts before deciding. */
@@ -30,7 +32,7 @@ export interface SessionNeeds {
 const NEEDS = new WeakMap<Policy, SessionNeeds>();
 export const DEFAULT_MAX_ENTRIES = 1000;
 /** Argument bytes (JSON) an event keeps. */
-export const EVENT_ARG_BYTES = 4096;
+export const EVENT_ARG_BYTES = LIMITS.sessionEventArgBytes;
 
 export function sessionNeedsOf(policy: Policy): SessionNeeds {
   let n = NEEDS.get(policy);
@@ -78,22 +80,15 @@ function scan(ir: IrPolicy): SessionNeeds {
   };
 }
 
-/** The store key of the request's session: principal and session hashed together. */
+/** The store key of the request's session: principal and session hashed together (store/session.ts). */
 export function sessionKeyOf(req: PolicyRequest): string {
-  const p = typeof req.principal?.id === "string" ? req.principal.id : "";
+  const p = typeof req.principal?.id === "string" ? req.principal.id : null;
   const s = typeof req.session?.id === "string" ? req.session.id : "";
-  return `sess:${sha256(JSON.stringify([p, s])).slice(0, 32)}`;
+  return sessionKey(p, s);
 }
 
 /** What the store answers to sessionLoad. */
-export interface LoadedSession {
-  readonly now: number;
-  readonly labels: readonly string[];
-  readonly events: readonly SessionEvent[];
-  readonly droppedUntil?: number;
-  readonly provenance: Readonly<Record<string, readonly string[]>>;
-  readonly version: number;
-}
+export type LoadedSession = StoredSessionFacts;
 
 /** The request the policy decides on: the host's, with the session facts loaded. */
 export function withSessionFacts(input: PolicyRequest, loaded: LoadedSession): { request: PolicyRequest; facts: SessionFacts } {

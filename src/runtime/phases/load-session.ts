@@ -11,18 +11,13 @@ import type { Reason } from "../../contract/index.js";
 import { sessionKeyOf, sessionNeedsOf, withSessionFacts, type LoadedSession } from "../session-facts.js";
 import type { CallContext, Phase } from "./context.js";
 
-/** The session operations of a store (optional methods of Store). */
-export interface SessionOps {
-  sessionLoad(q: { key: string; maxEntries: number }): LoadedSession | Promise<LoadedSession>;
-}
-
 export const loadSession: Phase = {
   name: "load-session",
   stage: "call",
   run(ctx, env) {
     const needs = sessionNeedsOf(ctx.loaded.policy);
     if (!needs.load) return;
-    const store = env.store as unknown as Partial<SessionOps>;
+    const store = env.store;
     if (typeof store.sessionLoad !== "function") return unavailable(ctx, "the store keeps no session state (it has no `sessionLoad`)");
     const key = sessionKeyOf(ctx.input);
     let out: LoadedSession | Promise<LoadedSession>;

@@ -200,5 +200,5 @@ function answerOf(ctx: CallContext, before: number): SettleOutcome {
     .slice(before)
     .map((f) => `internal error in the engine's \`${f.phase}\` phase: ${f.message}`)
     .join("; ");
-  return { applied: out.applied, reason: out.reason !== undefined ? `${out.reason}; ${why}` : `${why} (the settlement was applied)` };
+  return { ...out, reason: out.reason !== undefined ? `${out.reason}; ${why}` : `${why} (the settlement was applied)` };
 }

@@ -14,22 +14,10 @@ import type { CallEffect, CallOutcome } from "../../contract/index.js";
 import { withheldResult } from "../../eval/result-apply.js";
 import { eventOf, sessionKeyOf, sessionNeedsOf } from "../session-facts.js";
 import { afterOf } from "./settle.js";
+import { LIMITS } from "../../source/limits.js";
 import type { CallContext, EngineEnv, Phase } from "./context.js";
 
-/** The session operation of a store this phase uses (an optional method of Store). */
-export interface SessionAppendOps {
-  sessionAppend(a: {
-    key: string;
-    event: object;
-    labels: readonly string[];
-    provenance: Readonly<Record<string, readonly string[]>>;
-    ttlMs: number;
-    maxEntries: number;
-    maxFingerprintsPerLabel: number;
-  }): { now: number; version: number } | Promise<{ now: number; version: number }>;
-}
-
-export const MAX_FINGERPRINTS_PER_LABEL = 20_000;
+export const MAX_FINGERPRINTS_PER_LABEL = LIMITS.maxSessionFingerprintsPerLabel;
 
 function record(ctx: CallContext, env: EngineEnv, ran: boolean): void | Promise<void> {
   if (ctx.sessionRecorded) return;
@@ -44,7 +32,7 @@ function record(ctx: CallContext, env: EngineEnv, ran: boolean): void | Promise<
   const inspected = a?.inspected;
   const outcome: CallOutcome | undefined = a === undefined ? undefined : a.action === "rollback" || (a.result as { isError?: unknown } | undefined)?.isError === true ? "error" : "ok";
   const labels = inspected?.verdict.labels ?? [];
-  const store = env.store as unknown as Partial<SessionAppendOps>;
+  const store = env.store;
   const fail = (why: string): void => {
     if (a !== undefined) {
       const message = `the session could not record this call (${why}), so its result is withheld`;

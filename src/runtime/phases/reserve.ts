@@ -49,16 +49,18 @@ export const reserve: Phase = {
       ctx.idempotency = bound.idempotency;
     }
 
-    const { counters, approval, idempotency } = ctx;
-    if (counters.length === 0 && !approval && !idempotency) {
+    const { counters, approval, idempotency, sessionState } = ctx;
+    if (counters.length === 0 && !approval && !idempotency && !sessionState) {
       return allow(ctx, decision, decision.reasons);
     }
 
+    // With session facts (issue 14): admitted only while the session is as it was when they were loaded.
     const request: ReserveRequest = {
       counters: counters.map((c) => c.spec),
       ...(approval && { approval }),
       ...(idempotency && { idempotency }),
       reservation: { id: env.newId(), ttlMs: RESERVATION_TTL_MS },
+      ...(sessionState && { session: { key: sessionState.key, version: sessionState.version } }),
     };
     let answer: ReserveResult | Promise<ReserveResult>;
     try {
@@ -111,6 +113,15 @@ function answered(ctx: CallContext, env: EngineEnv, request: ReserveRequest, dec
         : decision.reasons;
       return allow(ctx, decision, reasons);
     }
+    case "session_changed":
+      // A call was recorded in the session since this call's facts were loaded: decide again on the
+      // new facts, once (the engine runs the call again); a second change denies (fail closed).
+      if (ctx.askHook) {
+        ctx.again = true;
+        ctx.ended = true;
+        return;
+      }
+      return deny(ctx, decision, { code: "session_changed", message: "the session changed twice while this call was decided; try again" });
     case "replay": {
       const state = result.state;
       const what = state === "pending" ? "was admitted and has not been settled yet" : state === "committed" ? "ran and was committed" : "was rolled back";
