@@ -11,7 +11,10 @@
 //                    the same format
 //   --policies DIR   the policies, one `<suite>.mcppolicy` per suite (default policies/agentdojo)
 //   --suite NAME     only this suite (repeatable)
-//   --details        also print the pairs not blocked and the benign tasks not allowed outright
+//   --details        also print the pairs not blocked (the first 60 per suite)
+//
+// Exit status: 0; 1 when the engine reported a fault while settling a call (session state not recorded:
+// the figures would not mean what they say); 2 on a usage error.
 //
 // Engine mode: for each call, `engine.authorize` then (when allowed) the engine's result stage with the
 // recorded result, one session per trace, one engine (MemoryStore) per suite. The engine never sees the
@@ -83,9 +86,11 @@ async function main() {
   });
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (Object.values(result.suites).some((s) => s.faults > 0)) process.exitCode = 1;
     return;
   }
   printTables(result, opts, Date.now() - started);
+  if (Object.values(result.suites).some((s) => s.faults > 0)) process.exitCode = 1;
 }
 
 function pct(n, d) {
@@ -130,6 +135,7 @@ function printTables(result, opts, ms) {
     if (s.faults) console.log(`  WARNING: the engine reported ${s.faults} faults while settling calls (session state not recorded): these figures are not trustworthy`);
     if (s.withheldResults) console.log(`  results withheld by the engine: ${s.withheldResults}`);
     if (s.benign.approvalTasks.length) console.log(`  benign needing approval: ${s.benign.approvalTasks.join(", ")}`);
+    if (Object.keys(s.benign.stoppedBy).length) console.log(`  rules that stopped benign traces: ${Object.entries(s.benign.stoppedBy).sort((x, y) => y[1] - x[1]).map(([r, n]) => `${r} ${n}`).join(", ")}`);
     if (s.benign.deniedTasks.length) console.log(`  benign denied: ${s.benign.deniedTasks.join(", ")}`);
   }
 }

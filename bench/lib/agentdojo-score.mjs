@@ -36,7 +36,7 @@ export function classifyAttack(trace, outcomes) {
  * details beside them.
  */
 export function scoreSuite(records) {
-  const benign = { total: 0, allowed: 0, approval: 0, denied: 0, approvalTasks: [], deniedTasks: [] };
+  const benign = { total: 0, allowed: 0, approval: 0, denied: 0, approvalTasks: [], deniedTasks: [], stoppedBy: {} };
   const pairs = new Map();
   const traces = { total: 0, blockable: 0, blocked: 0, where: { user: 0, read: 0, sideEffect: 0 } };
   const byTemplate = {};
@@ -54,6 +54,8 @@ export function scoreSuite(records) {
       benign[c]++;
       if (c === "approval") benign.approvalTasks.push(trace.id);
       if (c === "denied") benign.deniedTasks.push(trace.id);
+      const rules = new Set(outcomes.filter((o) => o.effect !== "allow").flatMap((o) => (o.rules.length ? o.rules : ["(no rule id)"])));
+      for (const rule of rules) benign.stoppedBy[rule] = (benign.stoppedBy[rule] ?? 0) + 1;
       continue;
     }
     const r = classifyAttack(trace, outcomes);
