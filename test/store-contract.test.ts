@@ -2,8 +2,9 @@
  * The store contract (src/runtime/store/store.ts), checked on every store: one suite runs against
  * MemoryStore and RedisStore (on a real redis-server, each test under a fresh prefix), both with a clock
  * the test controls. A property test then runs random sequences of operations against both stores with
- * the same clock and requires identical answers. Redis-only checks: every key has a TTL, the server's
- * own clock, a host-owned client, a flushed script cache, and failing fast while Redis is down.
+ * the same clock and requires identical answers (one for counters and approvals, one for session records).
+ * Redis-only checks: every key has a TTL, the server's own clock, a host-owned client, a flushed script
+ * cache, failing fast while Redis is down, malformed session records, and concurrent session appends.
  *
  * Redis parts skip when redis-server is not installed, except under CI, where they fail.
  */
@@ -12,7 +13,10 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../src/runtime/store/memory.js";
 import { RedisStore } from "../src/runtime/store/redis.js";
-import { notSent, type ApprovalRecord, type CounterSpec, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "../src/runtime/store/store.js";
+import { notSent, type ApprovalRecord, type CounterSpec, type ReserveRequest, type ReserveResult, type SessionAppendRequest, type SessionAppendResult, type SessionFacts, type SettleRequest, type SettleResult, type Store } from "../src/runtime/store/store.js";
+import { sessionKey } from "../src/runtime/store/session.js";
+import type { SessionEvent } from "../src/contract/session.js";
+import { LIMITS } from "../src/source/limits.js";
 import { redisAvailable, startRedis, type RedisHandle } from "./helpers/redis-server.js";
 
 const runRedis = redisAvailable || !!process.env.CI;
@@ -79,7 +83,7 @@ function contract(name: string, make: () => MakeStore, keepsReservations = true)
     }
 
     const reserve = (r: Rig, req: ReserveRequest): Promise<ReserveResult> => Promise.resolve(r.store.reserve(req));
-    const settle = (r: Rig, req: SettleRequest): Promise<{ applied: boolean }> => Promise.resolve(r.store.settle(req));
+    const settle = (r: Rig, req: SettleRequest): Promise<SettleResult> => Promise.resolve(r.store.settle(req));
 
     describe("bucket", () => {
       it("holds its capacity, refills at its rate, and says when to retry", async () => {
@@ -506,6 +510,183 @@ function contract(name: string, make: () => MakeStore, keepsReservations = true)
         expect(await r.store.getApproval("ap-1")).toBeUndefined();
       });
     });
+
+    describe("session state", () => {
+      const K = sessionKey("alice", "s1");
+      const event = (i: number, extra: Partial<SessionEvent> = {}): Omit<SessionEvent, "at"> => ({ method: "tools/call", target: "read_inbox", args: { i }, effect: "allow", outcome: "ok", ...extra });
+      const base = { key: K, event: event(0), labels: [] as string[], provenance: {} as Record<string, string[]>, ttlMs: 60_000, maxEntries: 100, maxFingerprintsPerLabel: 10 };
+      const append = (r: Rig, over: Partial<SessionAppendRequest> = {}): Promise<SessionAppendResult> => Promise.resolve(r.store.sessionAppend!({ ...base, ...over }));
+      const load = (r: Rig, maxEntries = 100, key = K): Promise<SessionFacts> => Promise.resolve(r.store.sessionLoad!({ key, maxEntries }));
+      /** A call that may throw synchronously (MemoryStore) or reject (RedisStore), as one promise. */
+      const attempt = <T>(f: () => T | Promise<T>): Promise<T> => Promise.resolve().then(f);
+      const empty = (r: Rig): SessionFacts => ({ now: r.t, labels: [], events: [], provenance: {}, version: 0 });
+
+      it("loads an unknown session as empty facts at version 0", async () => {
+        const r = rig();
+        expect(typeof r.store.sessionLoad).toBe("function");
+        expect(typeof r.store.sessionAppend).toBe("function");
+        expect(await load(r)).toStrictEqual(empty(r));
+      });
+
+      it("round-trips events (stamped with the store's time, any `at` given ignored), labels and provenance", async () => {
+        const r = rig();
+        // Shapes a Lua JSON round trip would damage, and an own `__proto__` key (as JSON.parse makes one).
+        const args = JSON.parse(`{"path":"/tmp/é✓\\u2028","lines":[],"nested":{"a":[1,{"b":null}]},"x":${0.1 + 0.2},"big":${2 ** 53 - 1},"__proto__":{"evil":true}}`) as Record<string, unknown>;
+        const first = { ...event(0), args, server: "mail", labels: ["untrusted"] };
+        expect(await append(r, { event: { ...first, at: 5 } as Omit<SessionEvent, "at">, labels: ["untrusted"], provenance: { untrusted: ["f1", "f2"] } })).toStrictEqual({ now: r.t, version: 1 });
+        const t1 = r.t;
+        r.advance(5);
+        const second = event(1, { effect: "deny", outcome: undefined, target: undefined });
+        expect(await append(r, { event: second })).toStrictEqual({ now: r.t, version: 2 });
+        const facts = await load(r);
+        expect(facts).toStrictEqual({
+          now: r.t,
+          labels: ["untrusted"],
+          events: [{ at: t1, ...first }, { at: r.t, method: "tools/call", args: { i: 1 }, effect: "deny" }],
+          provenance: { untrusted: ["f1", "f2"] },
+          version: 2,
+        });
+        expect("droppedUntil" in facts).toBe(false);
+        expect(Object.getPrototypeOf(facts.events[0]!.args)).toBe(Object.prototype);
+        expect(Object.keys(facts.events[0]!.args!)).toContain("__proto__");
+        // Another principal's session, and another session of the same principal, are other keys.
+        expect(await load(r, 100, sessionKey("bob", "s1"))).toStrictEqual(empty(r));
+        expect(await load(r, 100, sessionKey("alice", "s2"))).toStrictEqual(empty(r));
+      });
+
+      it("keeps the last maxEntries events and says until when it dropped (appends and loads alike)", async () => {
+        const r = rig();
+        const times: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          times.push(r.t);
+          await append(r, { event: event(i), maxEntries: 3 });
+          r.advance(10);
+        }
+        const facts = await load(r);
+        expect(facts.events.map((e) => e.args!.i)).toEqual([2, 3, 4]);
+        expect(facts.droppedUntil).toBe(times[1]);
+        expect(facts.version).toBe(5);
+        // A load that asks for fewer says where its own cut is.
+        const two = await load(r, 2);
+        expect(two.events.map((e) => e.args!.i)).toEqual([3, 4]);
+        expect(two.droppedUntil).toBe(times[2]);
+        expect(await load(r, 0)).toMatchObject({ events: [], droppedUntil: times[4], version: 5 });
+        // A smaller cap on append drops several at once; droppedUntil is the newest dropped.
+        times.push(r.t);
+        await append(r, { event: event(5), maxEntries: 1 });
+        expect(await load(r)).toMatchObject({ events: [{ at: times[5], args: { i: 5 } }], droppedUntil: times[4], version: 6 });
+      });
+
+      it("only adds labels: deduplicated, in the order first added", async () => {
+        const r = rig();
+        await append(r, { labels: ["untrusted", "secret", "untrusted"] });
+        await append(r, { labels: ["secret", "pii"] });
+        await append(r, { labels: [] });
+        expect(await load(r)).toMatchObject({ labels: ["untrusted", "secret", "pii"], version: 3 });
+      });
+
+      it("keeps provenance per label, deduplicated, the oldest dropped past the cap", async () => {
+        const r = rig();
+        await append(r, { provenance: { untrusted: ["f1", "f2"], secret: ["s1"] }, maxFingerprintsPerLabel: 3 });
+        await append(r, { provenance: { untrusted: ["f3", "f1", "f4", "f3"], empty: [] }, maxFingerprintsPerLabel: 3 });
+        expect((await load(r)).provenance).toStrictEqual({ untrusted: ["f3", "f1", "f4"], secret: ["s1"] });
+        await append(r, { provenance: { untrusted: ["f5"] }, maxFingerprintsPerLabel: 2 });
+        expect((await load(r)).provenance).toStrictEqual({ untrusted: ["f4", "f5"], secret: ["s1"] });
+      });
+
+      it("expires ttlMs after its last append; a load does not extend it; a new session starts over", async () => {
+        const r = rig();
+        await append(r, { ttlMs: 10_000, labels: ["untrusted"] });
+        r.advance(6_000);
+        await append(r, { ttlMs: 10_000 });
+        r.advance(6_000);
+        expect(await load(r)).toMatchObject({ version: 2, labels: ["untrusted"] });
+        r.advance(3_999);
+        expect((await load(r)).version).toBe(2);
+        r.advance(1);
+        expect(await load(r)).toStrictEqual(empty(r));
+        expect(await append(r, { ttlMs: 10_000, event: event(9) })).toStrictEqual({ now: r.t, version: 1 });
+        expect(await load(r)).toMatchObject({ version: 1, labels: [], provenance: {}, events: [{ args: { i: 9 } }] });
+      });
+
+      it("reserve answers session_changed when the session moved on, and changes nothing", async () => {
+        const r = rig();
+        const idem = { key: "k", fingerprint: "fp", token: "t", ttlMs: 60_000 };
+        // An unknown session is at version 0.
+        expect(await reserve(r, { counters: [], session: { key: K, version: 0 } })).toMatchObject({ status: "ok" });
+        expect(await reserve(r, { counters: [], session: { key: K, version: 1 } })).toStrictEqual({ status: "session_changed", now: r.t });
+        await append(r);
+        const stale = { counters: [counter("c", 1, 1)], idempotency: idem, approval: approvalFor("h1", "ap-1"), session: { key: K, version: 0 } };
+        expect(await reserve(r, stale)).toStrictEqual({ status: "session_changed", now: r.t });
+        // Nothing written: no approval, no idempotency record, no charge.
+        expect(await r.store.getApproval("ap-1")).toBeUndefined();
+        expect(await reserve(r, { counters: [counter("c", 1, 1)], idempotency: idem, session: { key: K, version: 1 } })).toMatchObject({ status: "ok" });
+        expect((await load(r)).version).toBe(1);
+      });
+
+      it("settle records the call once: only when the settlement is applied (the owner's first settle)", async () => {
+        const r = rig();
+        const idem = { key: "k", fingerprint: "fp", token: "owner", ttlMs: 60_000 };
+        const adj = { key: "c", mode: "counter" as const, limit: 10, windowMs: W, ttlMs: 0, window: WIN0, delta: 1 };
+        const session = { ...base, event: event(1), labels: ["untrusted"], provenance: { untrusted: ["f1"] } };
+        expect((await reserve(r, { counters: [counter("c", 10, 1)], idempotency: idem })).status).toBe("ok");
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "k", token: "replay", action: "commit" }, session })).toStrictEqual({ applied: false });
+        expect(await load(r)).toStrictEqual(empty(r));
+        r.advance(3);
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "k", token: "owner", action: "commit" }, session })).toStrictEqual({ applied: true, session: { now: r.t, version: 1 } });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "k", token: "owner", action: "commit" }, session })).toStrictEqual({ applied: false });
+        expect(await settle(r, { adjustments: [adj], idempotency: { key: "k", token: "owner", action: "rollback" }, session })).toStrictEqual({ applied: false });
+        expect(await load(r)).toStrictEqual({ now: r.t, labels: ["untrusted"], events: [{ at: r.t, ...event(1) }], provenance: { untrusted: ["f1"] }, version: 1 });
+        // Without an idempotency key a settle always applies, and records.
+        expect(await settle(r, { adjustments: [], session: { ...session, event: event(2) } })).toStrictEqual({ applied: true, session: { now: r.t, version: 2 } });
+        expect((await load(r)).events.map((e) => e.args!.i)).toEqual([1, 2]);
+        // The replayed and second settles adjusted nothing: 1 reserved + 1 settled by the owner.
+        expect(await reserve(r, { counters: [counter("c", 10, 9)] })).toMatchObject({ status: "exceeded", used: 2 });
+      });
+
+      it("refuses requests over the bounds (TypeError) and changes nothing", async () => {
+        const r = rig();
+        const refused = async (over: Partial<SessionAppendRequest>) => {
+          await expect(attempt(() => r.store.sessionAppend!({ ...base, ...over }))).rejects.toThrow(TypeError);
+          await expect(attempt(() => r.store.settle({ adjustments: [], session: { ...base, ...over } }))).rejects.toThrow(TypeError);
+        };
+        await refused({ maxEntries: LIMITS.maxSessionEvents + 1 });
+        await refused({ maxEntries: 0 });
+        await refused({ maxFingerprintsPerLabel: LIMITS.maxSessionFingerprintsPerLabel + 1 });
+        await refused({ ttlMs: 0 });
+        await refused({ ttlMs: LIMITS.maxSessionTtlMs + 1 });
+        await refused({ key: "" });
+        await refused({ labels: ["x".repeat(LIMITS.maxSessionLabelLength + 1)] });
+        await refused({ labels: ["bad\nlabel"] });
+        await refused({ labels: ["\uD800"] });
+        await refused({ labels: Array.from({ length: LIMITS.maxSessionLabels + 1 }, (_, i) => `l${i}`) });
+        await refused({ provenance: { untrusted: ["has space"] } });
+        await refused({ provenance: { untrusted: ["f".repeat(LIMITS.maxSessionFingerprintLength + 1)] } });
+        await refused({ provenance: { untrusted: Array.from({ length: LIMITS.maxSessionFingerprintsPerLabel + 1 }, (_, i) => `f${i}`) } });
+        await refused({ event: { ...event(0), args: { blob: "x".repeat(LIMITS.maxSessionEventBytes) } } });
+        await refused({ event: { ...event(0), effect: "maybe" as never } });
+        await refused({ event: { ...event(0), method: "" } });
+        await expect(attempt(() => r.store.sessionLoad!({ key: K, maxEntries: LIMITS.maxSessionEvents + 1 }))).rejects.toThrow(TypeError);
+        await expect(attempt(() => r.store.sessionLoad!({ key: K, maxEntries: -1 }))).rejects.toThrow(TypeError);
+        await expect(attempt(() => r.store.reserve({ counters: [], session: { key: K, version: -1 } }))).rejects.toThrow(TypeError);
+        expect(await load(r)).toStrictEqual(empty(r));
+      });
+
+      it("refuses an append past the label limit, writing nothing (a label is never silently lost)", async () => {
+        const r = rig();
+        const full = Array.from({ length: LIMITS.maxSessionLabels }, (_, i) => `l${i}`);
+        await append(r, { labels: full });
+        await expect(attempt(() => r.store.sessionAppend!({ ...base, labels: ["one-more"] }))).rejects.toThrow(/at most/);
+        const adj = { key: "c", mode: "counter" as const, limit: 10, windowMs: W, ttlMs: 0, window: WIN0, delta: 5 };
+        await expect(attempt(() => r.store.settle({ adjustments: [adj], session: { ...base, labels: ["one-more"] } }))).rejects.toThrow(/at most/);
+        // Neither the session nor the counter moved.
+        expect(await load(r)).toMatchObject({ version: 1, events: [{ args: { i: 0 } }] });
+        expect((await load(r)).labels).toHaveLength(LIMITS.maxSessionLabels);
+        expect(await reserve(r, { counters: [counter("c", 10, 10)] })).toMatchObject({ status: "ok" });
+        // Labels already held may be named again.
+        expect((await append(r, { labels: ["l0", "l255"] })).version).toBe(2);
+      });
+    });
   });
 }
 
@@ -653,6 +834,77 @@ async function sameAnswers(memory: Store, redis: Store, clock: { t: number }, op
       case "cancel":
         await both((s) => s.cancel!(reservationAt(op.pick), 4_000));
         break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Random sequences of session operations: MemoryStore and RedisStore must answer alike.
+
+const LABEL_POOL = ["untrusted", "secret", "pii", "__proto__"] as const;
+const FP_POOL = ["f1", "f2", "f3", "f4", "f5", "f6"] as const;
+const SESSIONS = [sessionKey("alice", "s1"), sessionKey("bob", "s1")] as const;
+
+type SessionOp =
+  | { kind: "append"; s: number; labels: string[]; prov: [string, string[]][]; maxEntries: number; maxFp: number; ttlMs: number; effect: "allow" | "deny"; via: "append" | "settle" }
+  | { kind: "load"; s: number; maxEntries: number }
+  | { kind: "reserve"; s: number; version: number; idem: string | null }
+  | { kind: "settle"; s: number; idem: string; token: "owner" | "other" }
+  | { kind: "advance"; ms: number };
+
+const sessionOpArb: fc.Arbitrary<SessionOp> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("append" as const),
+      s: fc.nat(1),
+      labels: fc.array(fc.constantFrom(...LABEL_POOL), { maxLength: 3 }),
+      prov: fc.array(fc.tuple(fc.constantFrom(...LABEL_POOL), fc.array(fc.constantFrom(...FP_POOL), { maxLength: 4 })), { maxLength: 2 }),
+      maxEntries: fc.constantFrom(1, 2, 3, 5),
+      maxFp: fc.constantFrom(1, 2, 3),
+      ttlMs: fc.constantFrom(2_000, 5_000),
+      effect: fc.constantFrom("allow" as const, "deny" as const),
+      via: fc.constantFrom("append" as const, "settle" as const),
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("load" as const), s: fc.nat(1), maxEntries: fc.nat(6) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("reserve" as const), s: fc.nat(1), version: fc.nat(4), idem: sometimes(fc.constantFrom("k1", "k2"), 1, 2) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("settle" as const), s: fc.nat(1), idem: fc.constantFrom("k1", "k2"), token: fc.constantFrom("owner" as const, "other" as const) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.constantFrom(0, 1, 500, 1_999, 2_000, 4_000) }) },
+);
+
+async function sameSessionAnswers(memory: Store, redis: Store, clock: { t: number }, ops: SessionOp[]): Promise<void> {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const both = async <T>(f: (s: Store) => T | Promise<T>): Promise<void> => {
+      const m = await f(memory);
+      const r = await f(redis);
+      expect(r, `op ${i}: ${JSON.stringify(op)}`).toStrictEqual(m);
+    };
+    const append = (o: Extract<SessionOp, { kind: "append" }>, n: number): SessionAppendRequest => {
+      const provenance: Record<string, string[]> = {};
+      for (const [label, fps] of o.prov) Object.defineProperty(provenance, label, { value: fps, enumerable: true, writable: true, configurable: true });
+      return { key: SESSIONS[o.s]!, event: { method: "tools/call", target: `t${n}`, args: { n, x: n / 3 }, effect: o.effect }, labels: o.labels, provenance, ttlMs: o.ttlMs, maxEntries: o.maxEntries, maxFingerprintsPerLabel: o.maxFp };
+    };
+    switch (op.kind) {
+      case "advance":
+        clock.t += op.ms;
+        break;
+      case "append":
+        if (op.via === "append") await both((s) => s.sessionAppend!(append(op, i)));
+        else await both((s) => s.settle({ adjustments: [], session: append(op, i) }));
+        break;
+      case "load":
+        await both((s) => s.sessionLoad!({ key: SESSIONS[op.s]!, maxEntries: op.maxEntries }));
+        break;
+      case "reserve":
+        await both((s) => s.reserve({ counters: [], session: { key: SESSIONS[op.s]!, version: op.version }, ...(op.idem ? { idempotency: { key: op.idem, fingerprint: "fp", token: "owner", ttlMs: 3_000 } } : {}) }));
+        break;
+      case "settle": {
+        const rec = append({ kind: "append", s: op.s, labels: ["untrusted"], prov: [["untrusted", ["f1"]]], maxEntries: 3, maxFp: 2, ttlMs: 5_000, effect: "allow", via: "settle" }, i);
+        await both((s) => s.settle({ adjustments: [], idempotency: { key: op.idem, token: op.token, action: "commit" }, session: rec }));
+        break;
+      }
     }
   }
 }
@@ -821,6 +1073,136 @@ describe.skipIf(!runRedis)("RedisStore", () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  describe("session records", () => {
+    const K = sessionKey("alice", "s1");
+    const base: SessionAppendRequest = { key: K, event: { method: "tools/call", target: "t", effect: "allow", outcome: "ok" }, labels: ["untrusted"], provenance: { untrusted: ["f1"] }, ttlMs: 30_000, maxEntries: 10, maxFingerprintsPerLabel: 10 };
+
+    it("keeps a session in two keys under the prefix with its TTL; a load does not extend it", async () => {
+      let t = T0;
+      const p = prefix();
+      const store = new RedisStore({ url: server.url, prefix: p, now: () => t, timeoutMs: 2_000 });
+      try {
+        await store.sessionAppend(base);
+        expect((await admin.keys(`${p}*`)).sort()).toEqual([`${p}s:${K}`, `${p}se:${K}`]);
+        const e = await admin.hget(`${p}s:${K}`, "e");
+        expect(Number(e)).toBe(T0 + 30_000);
+        for (const k of [`${p}s:${K}`, `${p}se:${K}`]) {
+          expect(await admin.pttl(k)).toBeGreaterThan(25_000);
+          expect(await admin.pttl(k)).toBeLessThanOrEqual(30_000);
+        }
+        t += 20_000;
+        expect((await store.sessionLoad({ key: K, maxEntries: 10 })).version).toBe(1);
+        // Not refreshed: a refresh at the later clock would have set 10 s.
+        expect(await admin.hget(`${p}s:${K}`, "e")).toBe(e);
+        expect(await admin.pttl(`${p}s:${K}`)).toBeGreaterThan(25_000);
+        t += 10_000;
+        expect(await store.sessionLoad({ key: K, maxEntries: 10 })).toMatchObject({ version: 0, events: [] });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("uses the server's clock for `at` and the TTL when none is injected", async () => {
+      const p = prefix();
+      const store = new RedisStore({ url: server.url, prefix: p, timeoutMs: 2_000 });
+      try {
+        const before = Date.now();
+        const res = await store.sessionAppend({ ...base, ttlMs: 5_000 });
+        const after = Date.now();
+        expect(res.now).toBeGreaterThanOrEqual(before - 50);
+        expect(res.now).toBeLessThanOrEqual(after + 50);
+        const facts = await store.sessionLoad({ key: K, maxEntries: 10 });
+        expect(facts.events).toStrictEqual([{ at: res.now, ...base.event }]);
+        expect(await admin.pttl(`${p}se:${K}`)).toBeLessThanOrEqual(5_000);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("a malformed record is an error for every operation that reads it, and nothing is written", async () => {
+      const p = prefix();
+      const store = new RedisStore({ url: server.url, prefix: p, now: () => T0, timeoutMs: 2_000 });
+      const adj = { key: "c", mode: "counter" as const, limit: 10, windowMs: W, ttlMs: 0, window: WIN0, delta: 1 };
+      // reserve reads the record's version alone (step 0b), not its events.
+      const everyRead = async (why: RegExp, reserveReads = true) => {
+        await expect(store.sessionLoad({ key: K, maxEntries: 10 })).rejects.toThrow(why);
+        await expect(store.sessionAppend(base)).rejects.toThrow(why);
+        if (reserveReads) await expect(store.reserve({ counters: [counter("c", 10, 1)], session: { key: K, version: 1 } })).rejects.toThrow(why);
+        await expect(store.settle({ adjustments: [adj], session: base })).rejects.toThrow(why);
+        // Neither the reserve nor the settle touched the counter.
+        expect(await admin.exists(`${p}b:c`)).toBe(0);
+      };
+      try {
+        await admin.set(`${p}s:${K}`, "garbage");
+        await everyRead(/WRONGTYPE/);
+        await admin.del(`${p}s:${K}`);
+
+        await store.sessionAppend(base);
+        await store.sessionAppend(base);
+        await admin.hset(`${p}s:${K}`, "v", "two");
+        await everyRead(/malformed \(version\)/);
+        await admin.hset(`${p}s:${K}`, "v", "2");
+        await admin.hset(`${p}s:${K}`, "l", "not json");
+        await expect(store.sessionLoad({ key: K, maxEntries: 10 })).rejects.toThrow(/malformed \(the labels are not JSON\)/);
+        await expect(store.sessionAppend(base)).rejects.toThrow(/malformed \(labels\)/);
+        await admin.hset(`${p}s:${K}`, "l", '{"a":1}');
+        await expect(store.sessionLoad({ key: K, maxEntries: 10 })).rejects.toThrow(/malformed/);
+        await expect(store.sessionAppend(base)).rejects.toThrow(/malformed \(labels\)/);
+        await admin.hset(`${p}s:${K}`, "l", '["untrusted"]');
+        await admin.hset(`${p}s:${K}`, "p", '[["untrusted",[1]]]');
+        await expect(store.sessionLoad({ key: K, maxEntries: 10 })).rejects.toThrow(/malformed/);
+        await expect(store.sessionAppend(base)).rejects.toThrow(/malformed \(provenance\)/);
+        await admin.hset(`${p}s:${K}`, "p", '[["untrusted",["f1"]]]');
+        expect((await store.sessionLoad({ key: K, maxEntries: 10 })).version).toBe(2);
+        // An event that does not parse.
+        await admin.lset(`${p}se:${K}`, 0, "nope");
+        await expect(store.sessionLoad({ key: K, maxEntries: 10 })).rejects.toThrow(/malformed/);
+        // The event list lost (evicted) while the record stays: never a shorter history.
+        await admin.del(`${p}se:${K}`);
+        await everyRead(/events missing/, false);
+        expect(await admin.hget(`${p}s:${K}`, "v")).toBe("2");
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("is atomic across clients: concurrent appends from two stores never lose an event", async () => {
+      const p = prefix();
+      const stores = [new RedisStore({ url: server.url, prefix: p, timeoutMs: 5_000 }), new RedisStore({ url: server.url, prefix: p, timeoutMs: 5_000 })];
+      try {
+        const all = await Promise.all(
+          stores.flatMap((s, j) =>
+            Array.from({ length: 60 }, (_, i) => s.sessionAppend({ ...base, event: { ...base.event, args: { j, i } }, labels: [`l${i % 3}`], provenance: { [`l${i % 3}`]: [`f${j}-${i}`] }, maxEntries: 1000, maxFingerprintsPerLabel: 1000 })),
+          ),
+        );
+        expect(all.map((a) => a.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+        const facts = await stores[1]!.sessionLoad({ key: K, maxEntries: 1000 });
+        expect(facts.version).toBe(120);
+        expect(new Set(facts.events.map((e) => `${String(e.args!.j)}-${String(e.args!.i)}`)).size).toBe(120);
+        expect([...facts.labels].sort()).toEqual(["l0", "l1", "l2"]);
+        expect(Object.values(facts.provenance).reduce((n, fps) => n + fps.length, 0)).toBe(120);
+      } finally {
+        for (const s of stores) await s.close();
+      }
+    });
+
+    it("agrees with MemoryStore on random sequences of session operations", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(sessionOpArb, { minLength: 5, maxLength: 40, size: "max" }), async (ops) => {
+          const clock = { t: T0 + 77 };
+          const memory = new MemoryStore({ now: () => clock.t });
+          const redis = new RedisStore({ url: server.url, prefix: prefix(), now: () => clock.t, timeoutMs: 2_000 });
+          try {
+            await sameSessionAnswers(memory, redis, clock, ops);
+          } finally {
+            await redis.close();
+          }
+        }),
+        { numRuns: 40 },
+      );
+    });
   });
 });
 

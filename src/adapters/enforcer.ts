@@ -19,8 +19,9 @@
  *   request they belong to with an error and are reported through `onProtocolError`.
  */
 import type { Engine } from "../runtime/engine.js";
-import type { Authorization } from "../runtime/authorization.js";
-import type { PolicyRequest, Reason } from "../contract/index.js";
+import type { Authorization, SettleOutcome } from "../runtime/authorization.js";
+import { sessionNeedsOf } from "../runtime/session-facts.js";
+import type { PolicyRequest, Reason, ToolResult } from "../contract/index.js";
 import {
   CLIENT_NOTIFICATIONS,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -292,6 +293,18 @@ class Relay implements Enforcer {
 
   #countsFor: object | undefined;
   #counts = false;
+  #judgesFor: object | undefined;
+  #judges = false;
+
+  /** Whether the policy (as loaded now) judges results or keeps session state: then a result is settled before the client sees it. */
+  get #judgesResults(): boolean {
+    const policy = this.#engine.policy;
+    if (this.#judgesFor !== policy) {
+      this.#judgesFor = policy;
+      this.#judges = policy.inspectsResults || sessionNeedsOf(policy).record;
+    }
+    return this.#judges;
+  }
 
   /** Whether the tokens of this call are counted: the policy (as loaded now: it may be reloaded) has a token budget. */
   get #countsTokens(): boolean {
@@ -526,9 +539,20 @@ class Relay implements Enforcer {
     if (p.inputTokens !== undefined) usage.inputTokens = p.inputTokens;
     if (outputTokens !== undefined) usage.outputTokens = outputTokens;
     const toolError = (msg.result as { isError?: unknown }).isError === true;
-    if (counts) {
+    // Result blocks and session rules (issue 14): the engine judges the result at commit, BEFORE the client
+    // sees it, and answers what may be passed on (redacted, or withheld).
+    const judges = !this.#shadow && p.outcome !== undefined && this.#judgesResults;
+    if (counts || judges) {
       // Token budgets: charge the result before the client can send its next call.
-      if (p.outcome !== undefined && !this.#shadow) await settle(p.outcome, "commit", usage);
+      if (p.outcome !== undefined && !this.#shadow) {
+        const s = await settle(p.outcome, "commit", usage, judges ? (msg.result as ToolResult) : undefined);
+        if (judges && s !== undefined) {
+          if (s.withheld !== undefined && method !== "tools/call") {
+            // Not a tool result: the answer is an error, with why (an `isError` result is a tools/call shape).
+            out = errorResponse(msg.id, MCP_ERROR_CODES.POLICY_DENIED, `denied by policy: ${s.withheld.message}`, { reasons: [{ code: "deny_rule", rule: s.withheld.id, message: s.withheld.message }] }) as unknown as JsonRpcResult;
+          } else if (s.result !== undefined) out = { ...out, result: s.result as JsonRpcResult["result"] };
+        }
+      }
       await this.#send("client", out);
     } else {
       await this.#send("client", out);
@@ -663,11 +687,11 @@ class Relay implements Enforcer {
   }
 }
 
-async function settle(outcome: RelayOutcome, action: "commit" | "rollback", usage?: { inputTokens?: number; outputTokens?: number }): Promise<void> {
+async function settle(outcome: RelayOutcome, action: "commit" | "rollback", usage?: { inputTokens?: number; outputTokens?: number }, result?: ToolResult): Promise<SettleOutcome | undefined> {
   const a = outcome as Partial<Authorization>;
-  if (typeof a.commit !== "function" || typeof a.rollback !== "function") return;
-  if (action === "commit") await a.commit(usage ?? {});
-  else await a.rollback();
+  if (typeof a.commit !== "function" || typeof a.rollback !== "function") return undefined;
+  if (action === "commit") return a.commit(usage ?? {}, result);
+  return a.rollback();
 }
 
 function firstReason(reasons: readonly Reason[]): string {

@@ -28,6 +28,8 @@ export const LIMITS = {
   maxSessionFingerprintsPerLabel: 4096,
   /** Runtime: the longest provenance fingerprint (printable ASCII), in characters. */
   maxSessionFingerprintLength: 64,
+  /** Runtime: the longest a session lives after its last record (the hard cap on `session retain ... for DURATION`), in ms. */
+  maxSessionTtlMs: 366 * 24 * 60 * 60 * 1000,
   /** Runtime: the largest session event, as UTF-8 JSON bytes (stores refuse larger ones). */
   maxSessionEventBytes: 8192,
   /** Runtime: the engine drops a recorded call's arguments (`argsDropped: true`) when their JSON is larger, in UTF-8 bytes. */

@@ -14,46 +14,54 @@ export interface Normalised {
 const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/;
 const SPACE = /\s/;
 
+/** Per character code: " " for white space, "" for invisible characters, else its folded form (at most 2 units). */
+const FOLDED = new Map<number, string>();
+
+function fold(c: number, ch: string): string {
+  if (c >= 0xd800 && c <= 0xdfff) return ch; // a surrogate half: kept as is
+  let f = FOLDED.get(c);
+  if (f !== undefined) return f;
+  if (c <= 32 || SPACE.test(ch)) f = " ";
+  else if (c === 127 || INVISIBLE.test(ch)) f = "";
+  else if (c === 0x2018 || c === 0x2019 || c === 0x201b) f = "'";
+  else if (c === 0x201c || c === 0x201d) f = '"';
+  else f = ch.normalize("NFKC").toLowerCase().slice(0, 2);
+  FOLDED.set(c, f);
+  return f;
+}
+
 export function normalise(src: string): Normalised {
-  const parts: string[] = [];
+  // INVARIANT: a folded form has at most 2 units, so the buffers hold 2 per source character.
+  const out = new Uint16Array(src.length * 2);
   const map = new Int32Array(src.length * 2 + 1);
   let k = 0;
   let lastSpace = true;
-  let runStart = 0; // start of the pending ASCII run (copied in one piece)
-  const flush = (i: number) => {
-    if (i > runStart) parts.push(src.slice(runStart, i).toLowerCase());
-  };
   for (let i = 0; i < src.length; i++) {
     const c = src.charCodeAt(i);
     if (c > 32 && c < 127) {
+      out[k] = c >= 65 && c <= 90 ? c + 32 : c;
       map[k++] = i;
       lastSpace = false;
       continue;
     }
-    flush(i);
-    runStart = i + 1;
-    const ch = src[i]!;
-    if (c <= 32 || SPACE.test(ch)) {
+    const folded = c < 128 && c <= 32 ? " " : fold(c, src[i]!);
+    if (folded === " ") {
       if (!lastSpace) {
-        parts.push(" ");
+        out[k] = 32;
         map[k++] = i;
         lastSpace = true;
       }
       continue;
     }
-    if (c === 127 || INVISIBLE.test(ch)) continue;
-    let folded: string;
-    if (c === 0x2018 || c === 0x2019 || c === 0x201b) folded = "'";
-    else if (c === 0x201c || c === 0x201d) folded = '"';
-    else if (c >= 0xd800 && c <= 0xdfff) folded = ch;
-    else folded = ch.normalize("NFKC").toLowerCase();
-    if (folded.length > 2) folded = folded.slice(0, 2);
-    for (let j = 0; j < folded.length; j++) map[k++] = i;
-    parts.push(folded);
+    if (folded === "") continue;
+    for (let j = 0; j < folded.length; j++) {
+      out[k] = folded.charCodeAt(j);
+      map[k++] = i;
+    }
     lastSpace = false;
   }
-  flush(src.length);
   map[k] = src.length;
-  const text = parts.join("");
-  return { text, map: map.subarray(0, text.length + 1) };
+  let text = "";
+  for (let i = 0; i < k; i += 8192) text += String.fromCharCode(...out.subarray(i, Math.min(i + 8192, k)));
+  return { text, map: map.subarray(0, k + 1) };
 }

@@ -1,6 +1,6 @@
 /**
  * The `pii` detector: email addresses, phone numbers, payment card numbers (issuer prefix + Luhn), IBANs
- * (registry length + mod-97), US social security numbers (issued ranges only).
+ * (registry length + mod-97), US social security numbers (issued ranges only); also percent-encoded (percent.ts).
  * Phones: E.164 (`+` and 9-15 digits), NANP formats (`(415) 555-2671`, `415-555-2671`, `1 415 555 2671`),
  * national numbers with a trunk 0 and one kind of separator (`020 7946 0958`, `06 12 34 56 78`), and any
  * 7-15 digit number right after a word such as `phone:` or `tel`. A bare run of digits is not a phone (ids,
@@ -8,6 +8,7 @@
  * GUARANTEES: linear. Number patterns are sticky regexes with bounded quantifiers tried only where a run of
  * digits (or `+`, `(`) starts; the email regex has bounded parts behind a run-start guard.
  */
+import { percentSpans } from "./percent.js";
 import { cardIssuer, IBAN_LENGTHS, ibanValid, luhn, nanpValid, ssnValid } from "./pii-checks.js";
 import { isAlnum, isDigit, isUpper, mergeSpans, type Span } from "./text.js";
 
@@ -141,10 +142,14 @@ function numberSpans(text: string, out: Span[]): void {
   }
 }
 
-/** The `pii` detector's spans of `text`. */
-export function piiSpans(text: string): Span[] {
+function plainPiiSpans(text: string): Span[] {
   const out: Span[] = [];
   emailSpans(text, out);
   numberSpans(text, out);
-  return mergeSpans(out);
+  return out;
+}
+
+/** The `pii` detector's spans of `text`, percent-encoded ones included (`emma%40example.com` in a URL). */
+export function piiSpans(text: string): Span[] {
+  return mergeSpans([...plainPiiSpans(text), ...percentSpans(text, plainPiiSpans)]);
 }

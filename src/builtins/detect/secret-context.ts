@@ -75,7 +75,7 @@ export function isSecretKeyName(key: string): boolean {
 
 const isKeyChar = (c: number): boolean => isAlnum(c) || c === 95 || c === 45 || c === 46; // _ - .
 const isValueChar = (c: number): boolean =>
-  c > 32 && c !== 34 && c !== 39 && c !== 96 && c !== 44 && c !== 59 && c !== 41 && c !== 40 && c !== 125 && c !== 123 && c !== 60 && c !== 62 && c !== 93;
+  c > 32 && c !== 34 && c !== 39 && c !== 96 && c !== 44 && c !== 59 && c !== 38 && c !== 41 && c !== 40 && c !== 125 && c !== 123 && c !== 60 && c !== 62 && c !== 93;
 
 /**
  * `KEY = VALUE`, `KEY: VALUE`, `"KEY": "VALUE"`, `KEY => VALUE` (quotes optional) where KEY names a secret and
@@ -106,6 +106,7 @@ function assignmentSpans(text: string, out: Span[]): void {
     const value = text.slice(vStart, k);
     if (quote !== 0 && /\s/.test(value)) continue; // a sentence, not a secret
     if (value.includes("://")) continue; // a URL (a password inside one is url-password's)
+    i = Math.max(i, k - 1); // the value is read: no key starts inside it (keeps the scan linear)
     if (!looksRandom(value)) continue;
     out.push({ start: vStart, end: k, kind: "password-assignment" });
   }

@@ -11,6 +11,7 @@
 import { DETECT_LIMITS } from "./limits.js";
 import { contextSpans } from "./secret-context.js";
 import { jwtSpans, privateKeySpans, tokenSpans } from "./secret-tokens.js";
+import { percentSpans } from "./percent.js";
 import { isHex, mergeSpans, type Span } from "./text.js";
 
 /** Secrets written out in `text` (no decoding). */
@@ -62,43 +63,25 @@ function encodedSpans(text: string, depth: number, out: Span[]): void {
   }
 }
 
+/** Whether `s` has a run of 12 printable ASCII characters (every secret found here has one; random bytes rarely do). */
+function hasPrintableRun(s: string): boolean {
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 32 && c < 127) {
+      if (++run >= 12) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
 /** Scan decoded text; when it holds a secret, record the encoded run [start, end) as one span. */
 function foundIn(decoded: string, depth: number, out: Span[], enc: string, start: number, end: number): boolean {
+  if (!hasPrintableRun(decoded)) return false;
   const inner = secretSpansAt(decoded, depth + 1);
   if (inner.length === 0) return false;
   out.push({ start, end, kind: `${enc}:${inner[0]!.kind}` });
   return true;
-}
-
-/** Percent-decoding with a map from each decoded character to the raw range it came from. */
-function percentSpans(text: string, depth: number, out: Span[]): void {
-  if (!/%[0-9A-Fa-f]{2}/.test(text)) return;
-  const n = text.length;
-  let decoded = "";
-  const from: number[] = [];
-  for (let i = 0; i < n; ) {
-    const c = text.charCodeAt(i);
-    if (c === 37 && i + 2 < n && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) {
-      decoded += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
-      from.push(i);
-      i += 3;
-    } else {
-      decoded += text[i];
-      from.push(i);
-      i++;
-    }
-  }
-  from.push(n);
-  const rawEnd = (d: number) => {
-    // the raw end of decoded index d-1: the start of decoded index d
-    return from[d]!;
-  };
-  for (const s of secretSpansAt(decoded, depth + 1)) {
-    const start = from[s.start]!;
-    const end = rawEnd(s.end);
-    if (!text.slice(start, end).includes("%")) continue; // found in plain text too
-    out.push({ start, end, kind: s.kind.startsWith("percent:") ? s.kind : `percent:${s.kind}` });
-  }
 }
 
 /** Secrets in `text`, decoding encoded runs while `depth` is below the bound. */
@@ -106,7 +89,7 @@ export function secretSpansAt(text: string, depth: number): Span[] {
   const out = plainSecretSpans(text);
   if (depth < DETECT_LIMITS.maxDecodeDepth) {
     encodedSpans(text, depth, out);
-    percentSpans(text, depth, out);
+    for (const p of percentSpans(text, (decoded) => secretSpansAt(decoded, depth + 1))) out.push(p);
   }
   return mergeSpans(out);
 }

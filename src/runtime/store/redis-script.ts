@@ -18,12 +18,20 @@
  * - `r:<id>` string (one SET, one GET: it is written on every reserve): five fields joined by "\n":
  *   state (`p` pending | `c` cancelled), e, the windows ("1,2,3"), the counters exactly as the client sent
  *   them (JSON: ARGV[4] of the reserve), and last the `i:` key or "" (last, since a prefix may hold "\n")
+ * - `s:<key>` hash (a session record): e, v = version, n = events held (the length of `se:`), d =
+ *   droppedUntil (absent until an event is dropped), l = labels (JSON array), p = provenance (JSON array of
+ *   [label, [fingerprint...]] pairs, so the order of labels survives Lua's tables)
+ * - `se:<key>` list: the session's events, oldest first, each the client's JSON with `"at":N` spliced in
+ *   first (never decoded here: arguments round-trip exactly); `n` in `s:` must match its length (a key lost
+ *   alone, e.g. evicted, makes the record malformed, never a shorter history)
  *
  * Every key carries its expiry `e` in the store's clock, and liveness is judged on `e` (as MemoryStore
  * does), so an injected test clock behaves exactly like MemoryStore's; every key written also gets
  * a Redis TTL of `e - now` (PEXPIRE), so nothing outlives its use. Numbers are written and returned as
  * `%.17g` strings, which round-trip doubles exactly (Lua's tostring and cjson keep only 14 digits).
  */
+import { LIMITS } from "../../source/limits.js";
+import { TOO_MANY_LABELS } from "./session.js";
 import { TTL_GRACE_MS } from "./store.js";
 
 const PRELUDE = `
@@ -102,8 +110,168 @@ local function out(a)
 end
 `;
 
+/**
+ * Session records (the "Session state" algorithm of store.ts; MemoryStore's twin is in memory.ts and
+ * session.ts: change them together). Errors are raised before the first write of any script.
+ */
+const SESSION = `
+local MAXLABELS = ${LIMITS.maxSessionLabels}
+
+local function badSession(what)
+  error({ err = 'session state: the stored session record is malformed (' .. what .. '); the call is denied' })
+end
+
+-- A table that is a JSON array (cjson decodes {} and [] alike; an object with keys is not one).
+local function isArray(t)
+  if type(t) ~= 'table' then return false end
+  local n = 0
+  for _ in pairs(t) do n = n + 1 end
+  return n == #t
+end
+
+local function decodeArray(s, what)
+  local ok, x = pcall(cjson.decode, s)
+  if not ok or not isArray(x) then badSession(what) end
+  return x
+end
+
+-- The fields of a live session record { v, n, d (or nil), l, p (JSON) }, or nil when unknown or expired.
+local function sessionRaw(key)
+  local v = redis.call('HMGET', P .. 's:' .. key, 'e', 'v', 'n', 'd', 'l', 'p')
+  if not v[1] then
+    if v[2] or v[3] or v[4] or v[5] or v[6] then badSession('no expiry') end
+    return nil
+  end
+  local e = tonumber(v[1])
+  if not e then badSession('expiry') end
+  if e <= now then return nil end
+  local ver, n = tonumber(v[2]), tonumber(v[3])
+  if not ver or ver < 1 or ver ~= math.floor(ver) then badSession('version') end
+  if not n or n < 0 or n ~= math.floor(n) then badSession('event count') end
+  local d
+  if v[4] then
+    d = tonumber(v[4])
+    if not d then badSession('dropped-until') end
+  end
+  if not v[5] or not v[6] then badSession('labels or provenance missing') end
+  return { v = ver, n = n, d = d, l = v[5], p = v[6] }
+end
+
+-- The length of a live record's event list; it must be what the record says.
+local function sessionLen(key, raw)
+  local len = redis.call('LLEN', P .. 'se:' .. key)
+  if len ~= raw.n then badSession('events missing') end
+  return len
+end
+
+-- The time of a stored event (written by sessionApply: '{"at":N,...').
+local function atOf(s)
+  if not s then return nil end
+  return tonumber(string.match(s, '^{"at":(%-?%d+)[,}]'))
+end
+
+local function jarr(list)
+  local o = {}
+  for i, x in ipairs(list) do o[i] = cjson.encode(x) end
+  return '[' .. table.concat(o, ',') .. ']'
+end
+
+-- A label's fingerprints: the old without the added, then the added (first places), the last 'cap'.
+local function mergeFp(old, add, cap)
+  local seen, fresh, out = {}, {}, {}
+  for _, f in ipairs(add) do
+    if not seen[f] then seen[f] = true fresh[#fresh + 1] = f end
+  end
+  for _, f in ipairs(old) do
+    if not seen[f] then out[#out + 1] = f end
+  end
+  for _, f in ipairs(fresh) do out[#out + 1] = f end
+  if #out <= cap then return out end
+  local cut = {}
+  for i = #out - cap + 1, #out do cut[#cut + 1] = out[i] end
+  return cut
+end
+
+-- sessionAppend steps 1-2 (a = { key, ev, l, p, ttl, max, maxfp }): read and check; writes nothing.
+local function sessionPrep(a)
+  local raw = sessionRaw(a.key)
+  local st = { raw = raw, labels = {}, has = {}, prov = {}, pidx = {}, fresh = {} }
+  if raw then
+    sessionLen(a.key, raw)
+    for _, x in ipairs(decodeArray(raw.l, 'labels')) do
+      if type(x) ~= 'string' then badSession('labels') end
+      st.labels[#st.labels + 1] = x
+      st.has[x] = true
+    end
+    for _, pair in ipairs(decodeArray(raw.p, 'provenance')) do
+      if not isArray(pair) or type(pair[1]) ~= 'string' or not isArray(pair[2]) then badSession('provenance') end
+      for _, f in ipairs(pair[2]) do
+        if type(f) ~= 'string' then badSession('provenance') end
+      end
+      st.prov[#st.prov + 1] = pair
+      st.pidx[pair[1]] = #st.prov
+    end
+  else
+    local t = redis.call('TYPE', P .. 'se:' .. a.key)
+    t = t.ok or t
+    if t ~= 'none' and t ~= 'list' then badSession('events') end
+  end
+  local n = #st.labels
+  local seen = {}
+  for _, x in ipairs(a.l) do
+    if not st.has[x] and not seen[x] then
+      seen[x] = true
+      st.fresh[#st.fresh + 1] = x
+      n = n + 1
+    end
+  end
+  local named = #st.prov
+  for _, pair in ipairs(a.p) do
+    if not st.pidx[pair[1]] then named = named + 1 end
+  end
+  if n > MAXLABELS or named > MAXLABELS then error({ err = '${TOO_MANY_LABELS}' }) end
+  return st
+end
+
+-- sessionAppend steps 2-5 on what sessionPrep read; answers the new version.
+local function sessionApply(a, st)
+  local hk, lk = P .. 's:' .. a.key, P .. 'se:' .. a.key
+  if not st.raw then redis.call('DEL', hk, lk) end
+  for _, x in ipairs(st.fresh) do st.labels[#st.labels + 1] = x end
+  local len = redis.call('RPUSH', lk, '{"at":' .. fmt(now) .. ',' .. string.sub(a.ev, 2))
+  local d
+  if st.raw then d = st.raw.d end
+  if len > a.max then
+    -- Unreadable (never written so): as if dropped now, so every window before now counts as cut.
+    local at = atOf(redis.call('LINDEX', lk, len - a.max - 1)) or now
+    if not d or at > d then d = at end
+    redis.call('LTRIM', lk, len - a.max, -1)
+    len = a.max
+  end
+  for _, pair in ipairs(a.p) do
+    local i = st.pidx[pair[1]]
+    if i then
+      st.prov[i][2] = mergeFp(st.prov[i][2], pair[2], a.maxfp)
+    else
+      st.prov[#st.prov + 1] = { pair[1], mergeFp({}, pair[2], a.maxfp) }
+      st.pidx[pair[1]] = #st.prov
+    end
+  end
+  local ps = {}
+  for i, pair in ipairs(st.prov) do ps[i] = '[' .. cjson.encode(pair[1]) .. ',' .. jarr(pair[2]) .. ']' end
+  local ver = 1
+  if st.raw then ver = st.raw.v + 1 end
+  local e = now + a.ttl
+  redis.call('HSET', hk, 'e', fmt(e), 'v', fmt(ver), 'n', fmt(len), 'l', jarr(st.labels), 'p', '[' .. table.concat(ps, ',') .. ']')
+  if d then redis.call('HSET', hk, 'd', fmt(d)) end
+  expire(hk, e)
+  expire(lk, e)
+  return ver
+end
+`;
+
 /** reserve: steps 0-4 of the contract. Answers JSON: { s, now, ... } (see redis.ts). */
-export const RESERVE_LUA = `${PRELUDE}
+export const RESERVE_LUA = `${PRELUDE}${SESSION}
 local req = cjson.decode(ARGV[3])
 local N = fmt(now)
 
@@ -113,6 +281,14 @@ local rk
 if res then
   rk = P .. 'r:' .. res.id
   if reservation(rk) then return cjson.encode({ s = 'cancelled', now = N }) end
+end
+
+-- 0b. The session moved on since this call's facts were loaded.
+if req.s then
+  local raw = sessionRaw(req.s.key)
+  local v = 0
+  if raw then v = raw.v end
+  if v ~= req.s.version then return cjson.encode({ s = 'session_changed', now = N }) end
 end
 
 -- 1. Idempotency.
@@ -226,8 +402,11 @@ if approved then aid = approved.id end
 return cjson.encode({ s = 'ok', now = N, w = w, aid = aid })
 `;
 
-/** settle: answers 1 when applied, 0 when the idempotency record is not the caller's or already settled. */
-export const SETTLE_LUA = `${PRELUDE}
+/**
+ * settle: answers 1 when applied, 0 when the idempotency record is not the caller's or already settled;
+ * with a session (req.s), applied: { 1, now, version }.
+ */
+export const SETTLE_LUA = `${PRELUDE}${SESSION}
 local req = cjson.decode(ARGV[3])
 local idem = req.i
 local ik, rec
@@ -236,6 +415,9 @@ if idem then
   rec = live(ik, 't', 's')
   if rec and (rec[2] ~= idem.t or rec[3] ~= 'pending') then return 0 end
 end
+-- The session's checks before any write: a session error changes nothing.
+local st
+if req.s then st = sessionPrep(req.s) end
 for _, adj in ipairs(req.adj) do
   local key = P .. 'b:' .. adj.key
   local v = live(key, 'a', 'b')
@@ -264,7 +446,41 @@ if rec then
   -- The record keeps its TTL: a settled key never admits another call.
   if idem.action == 'commit' then redis.call('HSET', ik, 's', 'committed') else redis.call('HSET', ik, 's', 'rolled_back') end
 end
+if st then return { 1, fmt(now), fmt(sessionApply(req.s, st)) } end
 return 1
+`;
+
+/**
+ * sessionLoad (ARGV[3] = { key, max }): answers { 'none', now } for a session that is not live, else
+ * { 'ok', now, version, droppedUntil or '', labels JSON, provenance JSON, event... } (oldest first).
+ */
+export const SESSION_LOAD_LUA = `${PRELUDE}${SESSION}
+local q = cjson.decode(ARGV[3])
+local N = fmt(now)
+local raw = sessionRaw(q.key)
+if not raw then return { 'none', N } end
+local lk = P .. 'se:' .. q.key
+local len = sessionLen(q.key, raw)
+local from = math.max(0, len - q.max)
+local d = raw.d
+if from > 0 then
+  local at = atOf(redis.call('LINDEX', lk, from - 1))
+  if not at then badSession('an event has no time') end
+  if not d or at > d then d = at end
+end
+local out = { 'ok', N, fmt(raw.v), '', raw.l, raw.p }
+if d then out[4] = fmt(d) end
+if from < len then
+  for _, x in ipairs(redis.call('LRANGE', lk, from, -1)) do out[#out + 1] = x end
+end
+return out
+`;
+
+/** sessionAppend (ARGV[3] = { key, ev, l, p, ttl, max, maxfp }): answers { now, version }. */
+export const SESSION_APPEND_LUA = `${PRELUDE}${SESSION}
+local a = cjson.decode(ARGV[3])
+local st = sessionPrep(a)
+return { fmt(now), fmt(sessionApply(a, st)) }
 `;
 
 /** cancel: answers 1 when it gave a reservation back, 0 otherwise (tombstone written, or already cancelled). */

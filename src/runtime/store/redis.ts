@@ -22,12 +22,33 @@
  * Failure: every operation settles within `queueTimeoutMs + timeoutMs`. While Redis is unreachable,
  * operations reject at once (a client this store created has no offline queue and keeps reconnecting in
  * the background); when Redis is back they succeed again, with the same store. Callers must fail closed.
+ *
+ * Session records (two keys each, see redis-script.ts) are checked when read: a record that does not
+ * parse, or whose event list is not the length it records, is an error, never a shorter history. Run
+ * Redis with `maxmemory-policy noeviction`: an evicted record would forget the session's labels.
  */
 import { createHash } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { withTimeout } from "../../eval/timeout.js";
-import { CANCEL_LUA, DECIDE_LUA, GET_APPROVAL_LUA, LIST_APPROVALS_LUA, RESERVE_LUA, SETTLE_LUA } from "./redis-script.js";
-import { counterShape, NotSentError, type IdempotencyState, type ApprovalList, type ApprovalRecord, type ApproveOutcome, type ReserveRequest, type ReserveResult, type SettleRequest, type Store } from "./store.js";
+import { CANCEL_LUA, DECIDE_LUA, GET_APPROVAL_LUA, LIST_APPROVALS_LUA, RESERVE_LUA, SESSION_APPEND_LUA, SESSION_LOAD_LUA, SETTLE_LUA } from "./redis-script.js";
+import { checkSessionAppend, checkSessionGuard, checkSessionLoad, parseCount, parseEvent, parseLabels, parseProvenance, type CheckedAppend } from "./session.js";
+import {
+  counterShape,
+  NotSentError,
+  type IdempotencyState,
+  type ApprovalList,
+  type ApprovalRecord,
+  type ApproveOutcome,
+  type ReserveRequest,
+  type ReserveResult,
+  type SessionAppendRequest,
+  type SessionAppendResult,
+  type SessionFacts,
+  type SessionLoadRequest,
+  type SettleRequest,
+  type SettleResult,
+  type Store,
+} from "./store.js";
 
 export interface RedisStoreOptions {
   /** A client the host owns (and closes); the store uses it as configured. */
@@ -63,6 +84,18 @@ const DECIDE = script(DECIDE_LUA);
 const GET_APPROVAL = script(GET_APPROVAL_LUA);
 const CANCEL = script(CANCEL_LUA);
 const LIST_APPROVALS = script(LIST_APPROVALS_LUA);
+const SESSION_LOAD = script(SESSION_LOAD_LUA);
+const SESSION_APPEND = script(SESSION_APPEND_LUA);
+
+/** An append as the scripts read it (`ev`: the event's JSON without `at`; `p`: [label, fingerprints] pairs). */
+function appendPayload(a: CheckedAppend): { key: string; ev: string; l: readonly string[]; p: CheckedAppend["provenance"]; ttl: number; max: number; maxfp: number } {
+  return { key: a.key, ev: a.eventJson, l: a.labels, p: a.provenance, ttl: a.ttlMs, max: a.maxEntries, maxfp: a.maxFingerprintsPerLabel };
+}
+
+/** What the append and settle scripts answer for a session: [now, version] as `%.17g` strings. */
+function appended(now: unknown, version: unknown): SessionAppendResult {
+  return { now: num(String(now)), version: parseCount(String(version), "version") };
+}
 
 /** One operation, from the queue to its answer. */
 interface Op {
@@ -138,6 +171,8 @@ function reserveResult(r: RawReserve): ReserveResult {
       return { status: "idempotency_conflict", now };
     case "cancelled":
       return { status: "cancelled", now };
+    case "session_changed":
+      return { status: "session_changed", now };
     default:
       throw new Error(`RedisStore: unexpected answer from the reserve script: ${String(r.s)}`);
   }
@@ -215,6 +250,7 @@ export class RedisStore implements Store {
   }
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    checkSessionGuard(request.session);
     const a = request.approval;
     const i = request.idempotency;
     const r = request.reservation;
@@ -230,18 +266,41 @@ export class RedisStore implements Store {
       },
       i: i && { key: i.key, f: i.fingerprint, t: i.token, ttl: i.ttlMs },
       r: r && { id: r.id, ttl: r.ttlMs },
+      s: request.session && { key: request.session.key, version: request.session.version },
     });
     const answer = await this.run(RESERVE, payload, { reservationId: r?.id, extra: counters });
     return reserveResult(JSON.parse(String(answer)) as RawReserve);
   }
 
-  async settle(request: SettleRequest): Promise<{ applied: boolean }> {
+  async settle(request: SettleRequest): Promise<SettleResult> {
+    const session = request.session === undefined ? undefined : checkSessionAppend(request.session);
     const payload = JSON.stringify({
       adj: request.adjustments.map((s) => ({ ...counterShape(s), window: s.window, delta: s.delta })),
       i: request.idempotency && { key: request.idempotency.key, t: request.idempotency.token, action: request.idempotency.action },
+      s: session && appendPayload(session),
     });
     const answer = await this.run(SETTLE, payload);
+    if (Array.isArray(answer)) return { applied: true, session: appended(answer[1], answer[2]) };
     return { applied: Number(answer) === 1 };
+  }
+
+  async sessionLoad(query: SessionLoadRequest): Promise<SessionFacts> {
+    checkSessionLoad(query);
+    const answer = await this.run(SESSION_LOAD, JSON.stringify({ key: query.key, max: query.maxEntries }));
+    if (!Array.isArray(answer) || answer.length < 2) throw new Error("RedisStore: unexpected answer from the session load script");
+    const a = answer as string[];
+    const now = num(a[1]);
+    if (a[0] === "none") return { now, labels: [], events: [], provenance: {}, version: 0 };
+    if (a[0] !== "ok" || a.length < 6) throw new Error("RedisStore: unexpected answer from the session load script");
+    const facts = { now, labels: parseLabels(a[4]!), events: a.slice(6).map(parseEvent), provenance: parseProvenance(a[5]!), version: parseCount(a[2], "version") };
+    return a[3] === "" ? facts : { ...facts, droppedUntil: parseCount(a[3], "dropped-until") };
+  }
+
+  async sessionAppend(request: SessionAppendRequest): Promise<SessionAppendResult> {
+    const a = checkSessionAppend(request);
+    const answer = await this.run(SESSION_APPEND, JSON.stringify(appendPayload(a)));
+    if (!Array.isArray(answer) || answer.length !== 2) throw new Error("RedisStore: unexpected answer from the session append script");
+    return appended(answer[0], answer[1]);
   }
 
   /**

@@ -134,7 +134,7 @@ export function checkSessionAppend(a: SessionAppendRequest): CheckedAppend {
     eventJson,
     labels,
     provenance,
-    ttlMs: intIn(a.ttlMs, 1, Number.MAX_SAFE_INTEGER, "ttlMs"),
+    ttlMs: intIn(a.ttlMs, 1, LIMITS.maxSessionTtlMs, "ttlMs"),
     maxEntries: intIn(a.maxEntries, 1, LIMITS.maxSessionEvents, "maxEntries"),
     maxFingerprintsPerLabel,
   };
