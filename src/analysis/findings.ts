@@ -36,7 +36,17 @@ const CODES: Record<FindingKind, string> = {
   "grants-nothing": "A0004",
   "unreachable-tool": "A0005",
   "member-never": "A0006",
+  "best-effort": "A0007",
 };
+
+/** Whether an expression uses provenance (`derives from`), which only sees verbatim copies. */
+function usesProvenance(e: IrExpr | undefined): boolean {
+  if (e === undefined) return false;
+  if (e.k === "derives") return true;
+  if (e.k === "not") return usesProvenance(e.e);
+  if (e.k === "and" || e.k === "or") return e.es.some(usesProvenance);
+  return false;
+}
 
 const q = (s: string) => `\`${s}\``;
 
@@ -144,6 +154,20 @@ export function findings(policy: Policy): Finding[] {
     dead.add(r);
     const verb = why.startsWith("its condition needs") ? "can never allow" : "can never fire";
     out.push(finding("never-fires", r.span, `rule ${q(r.id)} ${verb}: ${why}`, "remove it or fix its condition", { rule: r.id, ...(r.role && { role: r.role }) }));
+  }
+
+  // `derives from` is a heuristic: say so wherever a rule leans on it (issue 14; grammar/README.md).
+  for (const r of allRules(ir)) {
+    if (!usesProvenance(r.when) && !usesProvenance(r.unless)) continue;
+    out.push(
+      finding(
+        "best-effort",
+        r.span,
+        `rule ${q(r.id)} relies on \`derives from\`, which catches verbatim copies only: paraphrase, translation, re-encoding (base64, another spelling) or splitting a value into pieces under 19 characters escape it`,
+        r.effect === "deny" ? "pair it with a rule that does not depend on copying (labels, an approval, an allow-list of recipients)" : "an allow that needs provenance to hold is as weak as the heuristic",
+        { rule: r.id, ...(r.role && { role: r.role }) },
+      ),
+    );
   }
 
   const shadowed = new Set<IrRule>();

@@ -59,7 +59,7 @@ export interface PrincipalReport {
   prompts: PatternVerdict[];
 }
 
-export type FindingKind = "never-fires" | "shadowed" | "redundant" | "grants-nothing" | "unreachable-tool" | "member-never";
+export type FindingKind = "never-fires" | "shadowed" | "redundant" | "grants-nothing" | "unreachable-tool" | "member-never" | "best-effort";
 
 /** A finding: a warning-shaped diagnostic (codes A0001-A0006) with what it is about. */
 export interface Finding extends Diagnostic {

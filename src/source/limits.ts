@@ -34,4 +34,10 @@ export const LIMITS = {
   maxSessionEventBytes: 8192,
   /** Runtime: the engine drops a recorded call's arguments (`argsDropped: true`) when their JSON is larger, in UTF-8 bytes. */
   sessionEventArgBytes: 4096,
+  /** Runtime: fingerprints `fingerprint` keeps for one result (builtins/provenance; docs/provenance.md). */
+  maxResultFingerprints: 2048,
+  /** Runtime: UTF-16 units of string leaves provenance reads from one value (a result, or an argument: beyond it `derives` is true). */
+  maxProvenanceScanChars: 1_048_576,
+  /** Runtime: JSON nodes (objects, arrays, leaves) provenance visits in one value (beyond it, as above). */
+  maxProvenanceNodes: 100_000,
 } as const;

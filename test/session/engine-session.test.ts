@@ -114,3 +114,13 @@ describe("session rules in the engine", () => {
     expect((await a.commit({}, text("a.txt"))).result).toBeUndefined();
   });
 });
+
+describe("analyze on session rules", () => {
+  it("a rule leaning on `derives from` is a best-effort finding (A0007) that says what escapes it", async () => {
+    const { analyzePolicy } = await import("../../src/index.js");
+    const report = analyzePolicy(compilePolicy(POLICY));
+    const f = report.findings.filter((x) => x.kind === "best-effort");
+    expect(f.map((x) => [x.code, x.rule])).toEqual([["A0007", "no-copied-recipient"]]);
+    expect(f[0]!.message).toMatch(/verbatim copies only: paraphrase, translation, re-encoding/);
+  });
+});

@@ -1,19 +1,171 @@
 /**
- * Provenance fingerprints for `VALUE derives from LABEL`: winnowed k-gram hashes of a result's text, and the
- * test whether a value shares a long enough normalised run with them. Best effort: sound only for verbatim
- * copying. STUB: helper `provenance` replaces the bodies; the exported API is the contract.
+ * Provenance fingerprints for `VALUE derives from LABEL`: what a result's text leaves behind (`fingerprint`)
+ * and the test whether an argument copied enough of it (`derives`). docs/provenance.md is the user's account,
+ * with what this misses.
+ *
+ * A result's pieces (leaves.ts) are normalised (normalize.ts: invisible characters stripped, NFKC, lowercase,
+ * white space collapsed) and leave three kinds of 52-bit hashes (hash.ts), printed in base 36:
+ *   - winnowed k-grams (K = 16 code points, window W = 4): GUARANTEE, any normalised run of at least
+ *     THRESHOLD = W + K - 1 = 19 code points that an argument leaf shares with a result leaf is found;
+ *     a shared run of K to THRESHOLD - 1 code points may be found, a shorter one never is;
+ *   - the whole leaf, for a string leaf of MIN_EXACT = 6 to THRESHOLD - 1 code points (an account number,
+ *     a short id): an argument leaf EQUAL to it (after normalisation) is found; and the same for a number
+ *     (its decimal form, at least MIN_EXACT characters);
+ *   - identifier tokens inside text: a run of letters, digits, marks and `@ . _ + -` (ends trimmed of
+ *     `. _ -`) of MIN_EXACT to THRESHOLD - 1 code points that holds a digit, `@` or `.` (an email address, a
+ *     phone number written without spaces, an IBAN, a domain such as `evil2.io`): an argument holding the
+ *     same token, or equal to it, is found.
+ * Bounded: at most `max` fingerprints per result (LIMITS.maxResultFingerprints). A longer result is winnowed
+ * with a wider window (8, 16, ... up to 1024) until it fits, so the threshold for that result grows to
+ * W' + K - 1 over the whole text rather than holding for a prefix only; `fingerprintDetails` says which.
+ * Deterministic: the same value gives the same list, in the same order, in every process.
+ * GUARANTEES: pure; never throws; linear in the size of the value; `derives` caches the parsed set per
+ * fingerprint array (WeakMap: treat the arrays as immutable, as session facts are).
  */
+import { LIMITS } from "../../source/limits.js";
+import { exactHash, kgramHashes, winnow } from "./hash.js";
+import { resultPieces, valuePieces, type PieceKind } from "./leaves.js";
+import { codePoints, normalize } from "./normalize.js";
 
-/** The fingerprints of every string leaf of `value` (a result), at most `max` of them. */
-export function fingerprint(value: unknown, max?: number): string[] {
-  void value;
-  void max;
-  return [];
+export { normalize } from "./normalize.js";
+
+/**
+ * The k-gram length, in normalised code points: the shortest shared run that can ever match. Longer than
+ * common boilerplate (`https://www.` is 12, `@gmail.com` 10) and than most stock phrases, which at 12 made
+ * unrelated links match each other (test: "another URL").
+ */
+export const K = 16;
+/** The winnowing window, in k-grams (the narrowest; long results get a wider one): THRESHOLD = 19. */
+export const W = 4;
+/** The guaranteed threshold: any shared normalised run this long is found (W + K - 1). */
+export const THRESHOLD = W + K - 1;
+/** The shortest leaf or token compared whole. */
+export const MIN_EXACT = 6;
+/** The widest window a long result is winnowed with before its list is cut. */
+export const MAX_WINDOW = 1024;
+
+const TOKEN = /[\p{L}\p{M}\p{N}@._+-]+/gu;
+const TOKEN_ENDS = /^[._-]+|[._-]+$/g;
+const IDENTIFIER = /[\p{Nd}@.]/u;
+
+/** What `fingerprintDetails` produced, and how much of the guarantee holds for it. */
+export interface Fingerprints {
+  /** The fingerprints (base-36 strings), at most `max`. */
+  readonly fingerprints: string[];
+  /** The winnowing window used (W, or wider for a long result). */
+  readonly window: number;
+  /** The run length found for certain in this result: window + K - 1. */
+  readonly threshold: number;
+  /** True when even the widest window gave more than `max` and the list was cut (later text is not covered). */
+  readonly truncated: boolean;
+  /** False when the result was larger than the scan bounds (LIMITS) and only its beginning was read. */
+  readonly complete: boolean;
 }
 
-/** Whether some string leaf of `value` shares a normalised run of at least the threshold with `fingerprints`. */
+/** The whole-string hashes of a normalised piece: the piece itself when short enough, and its identifier tokens. */
+function exactHashesOf(norm: string, cps: readonly number[], kind: PieceKind, out: (h: number) => void): void {
+  if (kind === "key") return;
+  if (kind === "exact") {
+    if (cps.length >= MIN_EXACT) out(exactHash(cps));
+    return;
+  }
+  if (cps.length >= MIN_EXACT && cps.length < THRESHOLD) out(exactHash(cps));
+  if (cps.length < MIN_EXACT) return;
+  for (const m of norm.matchAll(TOKEN)) {
+    const token = m[0].replace(TOKEN_ENDS, "");
+    if (token.length < MIN_EXACT || !IDENTIFIER.test(token)) continue;
+    const tcps = codePoints(token);
+    if (tcps.length >= MIN_EXACT && tcps.length < THRESHOLD) out(exactHash(tcps));
+  }
+}
+
+function validMax(max: number | undefined): number {
+  if (max === undefined || typeof max !== "number" || Number.isNaN(max)) return LIMITS.maxResultFingerprints;
+  return Math.max(0, Math.min(Math.floor(max), Number.MAX_SAFE_INTEGER));
+}
+
+/** The fingerprints of a result, with the window and threshold they guarantee (see the header). */
+export function fingerprintDetails(value: unknown, max?: number): Fingerprints {
+  const limit = validMax(max);
+  const exact = new Set<number>();
+  const grams: number[][] = [];
+  const walk = resultPieces(value, (text, kind) => {
+    const norm = normalize(text);
+    if (norm.length === 0) return;
+    const cps = codePoints(norm);
+    exactHashesOf(norm, cps, kind, (h) => exact.add(h));
+    if (kind !== "exact" && cps.length >= K) grams.push(kgramHashes(cps, K));
+  });
+  let window = W;
+  let selected: Set<number>;
+  for (;;) {
+    selected = new Set(exact);
+    for (const g of grams) winnow(g, window, selected);
+    if (selected.size <= limit || window >= MAX_WINDOW) break;
+    window *= 2;
+  }
+  const fingerprints: string[] = [];
+  for (const h of selected) {
+    if (fingerprints.length >= limit) break;
+    fingerprints.push(h.toString(36));
+  }
+  return {
+    fingerprints,
+    window,
+    threshold: window + K - 1,
+    truncated: selected.size > limit,
+    complete: walk.complete,
+  };
+}
+
+/** The fingerprints of every string leaf of `value` (a result), at most `max` of them (LIMITS.maxResultFingerprints). */
+export function fingerprint(value: unknown, max?: number): string[] {
+  return fingerprintDetails(value, max).fingerprints;
+}
+
+const BASE36 = /^[0-9a-z]{1,11}$/;
+const sets = new WeakMap<readonly string[], Set<number>>();
+
+/** The hashes of a fingerprint list, parsed once per array. Entries that are not fingerprints are ignored. */
+function hashSet(fingerprints: readonly string[]): Set<number> {
+  let set = sets.get(fingerprints);
+  if (set !== undefined) return set;
+  set = new Set<number>();
+  const n = fingerprints.length;
+  for (let i = 0; i < n; i++) {
+    const f = fingerprints[i];
+    if (typeof f !== "string" || !BASE36.test(f)) continue;
+    const h = parseInt(f, 36);
+    if (h < 2 ** 52) set.add(h);
+  }
+  sets.set(fingerprints, set);
+  return set;
+}
+
+/**
+ * Whether some string leaf, object key or number of `value` (an argument) shares a normalised run of at
+ * least THRESHOLD code points with the fingerprinted results (maybe a shorter one, down to K), equals a short
+ * leaf of theirs, or holds one of their identifier tokens. A value beyond the scan bounds (LIMITS) derives
+ * from any non-empty list (fail closed: what was not read may be a copy). An empty list: false.
+ */
 export function derives(value: unknown, fingerprints: readonly string[]): boolean {
-  void value;
-  void fingerprints;
-  return false;
+  if (!Array.isArray(fingerprints)) return false;
+  const set = hashSet(fingerprints);
+  if (set.size === 0) return false;
+  let found = false;
+  const walk = valuePieces(value, (text, kind) => {
+    const norm = normalize(text);
+    if (norm.length === 0) return false;
+    const cps = codePoints(norm);
+    exactHashesOf(norm, cps, kind, (h) => {
+      if (set.has(h)) found = true;
+    });
+    if (found || kind === "exact" || cps.length < K) return found;
+    const grams = kgramHashes(cps, K);
+    for (let i = 0; i < grams.length; i++) {
+      if (set.has(grams[i] as number)) return (found = true);
+    }
+    return false;
+  });
+  return found || !walk.complete;
 }
