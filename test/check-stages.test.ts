@@ -38,7 +38,7 @@ const codes = (r: { diagnostics: readonly { code: string }[] }) => r.diagnostics
 
 describe("the checker stage list", () => {
   it("names the stages in their order", () => {
-    expect(STAGE_NAMES).toEqual(["declarations", "sets", "role-includes", "rule-count", "rule-ids", "policy-rules", "roles", "tools", "policy-limits", "results", "lints", "lower"]);
+    expect(STAGE_NAMES).toEqual(["declarations", "session", "sets", "role-includes", "rule-count", "rule-ids", "policy-rules", "roles", "tools", "policy-limits", "results", "lints", "lower"]);
   });
 
   it("every product a stage needs is produced by an earlier stage", () => {
@@ -142,7 +142,7 @@ limit potatoes 5 per second
   it("more rules than the limit halt the check right after rule-count: no rule is lowered", () => {
     const rules = Array.from({ length: 1001 }, (_, i) => `role r${i} {\n${"  allow tool t when principal.nope\n".repeat(100)}}`).join("\n");
     const r = runStages(asts('policy "many"\n' + rules));
-    expect(r.ran).toEqual(["declarations", "sets", "role-includes", "rule-count"]);
+    expect(r.ran).toEqual(["declarations", "session", "sets", "role-includes", "rule-count"]);
     // `principal.nope` would be E0105 in each of the 100,100 rules had they been lowered.
     expect(codes(r)).toEqual(["E0302"]);
     expect(r.products.ruleCount).toBe(100_100);
@@ -156,8 +156,8 @@ role dev { allow tool t when client.ip in nets and principal.nope }
 `;
   it("after sets: the declarations and the lowered sets, and only their diagnostics", () => {
     const r = runStages(asts(text), {}, { stopAfter: "sets" });
-    expect(r.ran).toEqual(["declarations", "sets"]);
-    expect(Object.keys(r.products).sort()).toEqual(["declarations", "sets"]);
+    expect(r.ran).toEqual(["declarations", "session", "sets"]);
+    expect(Object.keys(r.products).sort()).toEqual(["declarations", "retention", "sets"]);
     expect(codes(r)).toEqual(["E0203"]);
     expect([...r.products.sets!.keys()]).toEqual(["nets"]);
   });

@@ -7,6 +7,7 @@
  * outcome. Never throws (an internal fault is reported as "any outcome").
  */
 import type { AttrRoot, IrExpr } from "../ir/ir.js";
+import { readsHistory } from "../ir/history.js";
 import { evalCondition } from "../eval/interpreter.js";
 import { EvalError } from "../contract/errors.js";
 import type { PolicyRequest } from "../contract/index.js";
@@ -44,7 +45,9 @@ export function children(e: IrExpr): readonly IrExpr[] {
     case "list":
     case "attr":
     case "has":
-      return [];
+    case "history":
+    case "event":
+      return []; // a history predicate reads `session.history`, which no scenario knows: never ground (isGround)
     default:
       return [e.l, e.r];
   }
@@ -78,7 +81,7 @@ export function defaultedRoots(e: IrExpr, out: AttrRoot[] = []): AttrRoot[] {
 
 /** Whether every attribute `e` reads is known in `env`. */
 export function isGround(e: IrExpr, env: Env): boolean {
-  return attrsOf(e).every((a) => env.known(a.root));
+  return !readsHistory(e) && attrsOf(e).every((a) => env.known(a.root));
 }
 
 /** The concrete outcome of a ground condition. */

@@ -52,6 +52,10 @@ export function printExpr(e: IrExpr): string {
       return `${atom(e.l)} carries ${e.detector}`;
     case "derives":
       return `${atom(e.l)} derives from ${e.label}`;
+    case "history":
+      return `(${e.text})`;
+    case "event":
+      return `${e.has ? "has " : ""}${e.text}`;
   }
 }
 

@@ -46,7 +46,40 @@ export type Expr =
   /** `VALUE carries DETECTOR` (issue 14): `detector` as written; the checker knows the names. */
   | { readonly kind: "carries"; readonly value: Expr; readonly detector: Name; readonly span: Span }
   /** `VALUE derives from LABEL` (issue 14): provenance, best effort. */
-  | { readonly kind: "derives"; readonly value: Expr; readonly label: Name; readonly span: Span };
+  | { readonly kind: "derives"; readonly value: Expr; readonly label: Name; readonly span: Span }
+  /** A history predicate (`after completed tool x within 5 minutes`, `count ...`): check/history.ts. */
+  | HistoryExpr;
+
+/** `after | no | previous | count | sum | min | max`: what a history predicate asks of the session's events. */
+export type HistoryOp = "after" | "no" | "previous" | "count" | "sum" | "min" | "max";
+
+/** `KIND tool NAMES [where EXPR]`: which past events a history predicate looks at (`kind` absent: the author left it out). */
+export interface EventMatch {
+  readonly kind?: Name;
+  readonly names: readonly { readonly text: string; readonly quoted: boolean; readonly span: Span }[];
+  readonly where?: Expr;
+  readonly span: Span;
+}
+
+export interface HistoryExpr {
+  readonly kind: "history";
+  readonly op: HistoryOp;
+  readonly match: EventMatch;
+  /** `no ... since MATCH`. */
+  readonly since?: EventMatch;
+  /** `within N UNIT`. */
+  readonly within?: Duration;
+  /** `sum PATH of ...` (also min, max): the path read on each event (`event.args.amount`). */
+  readonly path?: PathExpr;
+  readonly span: Span;
+}
+
+/** `N UNIT` (`5 minutes`, `24 hours`): the unit as written, checked by the checker. */
+export interface Duration {
+  readonly value: number;
+  readonly unit: Name;
+  readonly span: Span;
+}
 
 export interface RegexExpr {
   readonly kind: "regex";
@@ -243,6 +276,14 @@ export interface ResultDecl {
   readonly span: Span;
 }
 
+/** `session retain N events for N UNIT` (top level, main file, once): how much history the engine keeps. */
+export interface SessionDecl {
+  readonly kind: "session";
+  readonly events: { readonly value: number; readonly span: Span };
+  readonly ttl: Duration;
+  readonly span: Span;
+}
+
 export interface HeaderDecl {
   readonly kind: "header";
   readonly name: string;
@@ -263,6 +304,7 @@ export type Declaration =
   | ServerDecl
   | ModeDecl
   | ResultDecl
+  | SessionDecl
   | HeaderDecl;
 
 export interface PolicyFileAst {

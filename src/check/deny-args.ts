@@ -49,6 +49,11 @@ function argPaths(e: A.Expr, out: A.PathExpr[] = []): A.PathExpr[] {
     case "carries":
     case "derives":
       return argPaths(e.value, out);
+    case "history":
+      // A `where` reads the current call's arguments too (`event.args.*` is the past event's, not a read here).
+      if (e.match.where) argPaths(e.match.where, out);
+      if (e.since?.where) argPaths(e.since.where, out);
+      return out;
     default:
       return assertNever(e);
   }

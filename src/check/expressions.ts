@@ -19,6 +19,7 @@ import { resolveSet } from "./sets.js";
 import { argTypeOf, type ArgScope, type ArgType } from "./arg-typing.js";
 import { lowerZonedTime } from "./time-zones.js";
 import { lowerAnyPathArg } from "./any-path-arg.js";
+import { lowerEventPath, lowerHistory } from "./history.js";
 
 type StaticType = AttrType | "list" | "set" | "object";
 
@@ -92,6 +93,10 @@ function lowerPath(sym: Symbols, p: A.PathExpr): Lowered {
     // `time.in("Europe/Berlin").hour` (check/time-zones.ts).
     const z = lowerZonedTime(sym, p);
     return z ? { ir: { k: "attr", root: z.root, path: [], text: z.text, zone: z.zone }, type: "number" } : BAD;
+  }
+  if (p.root === "event" && !ROOTS.has(p.root)) {
+    const ev = lowerEventPath(sym, p); // a past event's field (check/history.ts), unless `event` is a constant
+    if (ev) return ev;
   }
   if (!ROOTS.has(p.root)) {
     const c = sym.consts.get(p.root);
@@ -226,6 +231,10 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
         const z = lowerZonedTime(sym, e.path);
         return z ? { ir: { k: "has", root: z.root, path: [], text: z.text }, type: "boolean" } : { ...BAD, type: "boolean" };
       }
+      if (e.path.root === "event" && !ROOTS.has(e.path.root)) {
+        const ev = lowerEventPath(sym, e.path, true);
+        if (ev) return ev;
+      }
       if (!ROOTS.has(e.path.root)) {
         sym.diagnostics.push(typeMismatch(e.path.span, "`has` tests an attribute of the request", "write e.g. `has principal.claims.org`"));
         return { ...BAD, type: "boolean" };
@@ -266,6 +275,8 @@ export function lowerExpr(sym: Symbols, e: A.Expr): Lowered {
       if (!sym.resultLabels.has(e.label.text)) sym.diagnostics.push(labelNeverGiven(e.label.span, e.label.text, [...sym.resultLabels]));
       return { ir: { k: "derives", l: l.ir, label: e.label.text }, type: "boolean" };
     }
+    case "history":
+      return lowerHistory(sym, e, lowerExpr);
     default:
       return assertNever(e);
   }

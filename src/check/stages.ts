@@ -19,12 +19,14 @@ import { rolesStage } from "./stages/roles.js";
 import { ruleCountStage } from "./stages/rule-count.js";
 import { ruleIdsStage } from "./stages/rule-ids.js";
 import { setsStage } from "./stages/sets.js";
+import { sessionStage } from "./stages/session.js";
 import { toolsStage } from "./stages/tools.js";
 import { resultsStage } from "./stages/results.js";
 import type { AnyStage } from "./state.js";
 
 export const STAGES = [
   declarationsStage, // symbol tables; duplicates, placement, default, redaction keys
+  sessionStage, // `session retain ...`: the retention windows are checked against
   setsStage, // every declared set lowered
   roleIncludesStage, // includes resolved, closures, cycles
   ruleCountStage, // the rule limit (halts)

@@ -8,7 +8,7 @@
  * when a later stage first names it).
  */
 import type * as A from "../ast/nodes.js";
-import type { IrBudget, IrPolicy, IrResultBlock, IrRole, IrRule, IrServer, IrSet, IrTool } from "../ir/ir.js";
+import type { IrBudget, IrPolicy, IrResultBlock, IrRole, IrRule, IrServer, IrSessionRetention, IrSet, IrTool } from "../ir/ir.js";
 import type { Symbols } from "./scope.js";
 
 /** The policy-wide declarations the `declarations` stage gathers beside the symbol tables. */
@@ -33,6 +33,8 @@ export interface Declarations {
 export interface Products {
   /** Also means: `sym.consts`, `sym.setDecls`, `sym.roles` and `sym.tools` are filled. */
   readonly declarations: Declarations;
+  /** `session retain ...` (or the defaults): rules' `within` windows are checked against it. */
+  readonly retention: IrSessionRetention;
   /** Every declared set lowered (null: broken); built-in sets are added when first named. */
   readonly sets: ReadonlyMap<string, IrSet | null>;
   /** Each role and every role it includes, transitively, sorted. */

@@ -13,6 +13,8 @@ import { EvalError } from "../contract/errors.js";
 import { defaultPresence, describeValue, zonedReader } from "../eval/request.js";
 import { anyPathArgHolds, anyPathArgSees, evalPathRead } from "../eval/paths.js";
 import { opCarries, opDerives } from "../eval/session-ops.js";
+import { readEvent } from "../eval/history.js";
+import { compileHistory } from "./history.js";
 import type { Tri } from "../eval/interpreter.js";
 import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
 
@@ -151,6 +153,10 @@ export function compileExpr(e: IrExpr): Fn {
       const label = e.label;
       return (req) => opDerives(req, l(req), label);
     }
+    case "history":
+      return compileHistory(e, compilePred); // codegen/history.ts: indexed once per history array
+    case "event":
+      return () => readEvent(e);
   }
 }
 

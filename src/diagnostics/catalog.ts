@@ -75,6 +75,13 @@ export const CATALOG = {
   // ---- paths (issue 11): E0243-E0249, W0019-W0020 ----
   E0243: "invalid use of any path arg",
   E0244: "relative path compared with a resolved path",
+  // ---- history predicates and session retention (issue 14): E0260-E0269 ----
+  E0260: "unknown event kind",
+  E0261: "invalid duration",
+  E0262: "event read outside a history predicate",
+  E0263: "invalid history predicate",
+  E0264: "session retention above the limit",
+  E0265: "window longer than the retention",
   E0301: "allow rule outside a role",
   E0302: "too many rules",
   // Budget keys and windows (issue 11, helper K).
@@ -463,3 +470,19 @@ export const apiKeysFileMissing = (span: Span, path: string) =>
   make("W1001", span, `api keys file ${q(path)} does not exist yet: every api key is refused until it does`, "create it with `mcppolicy keys create --file FILE --id ID`; the gateway reads it when it appears");
 export const anonymousOnNetwork = (span: Span, host: string) =>
   make("W1002", span, `every request without credentials acts as \`auth.anonymous\`'s principal, and the gateway listens on ${q(host)}, a network address`, "make sure that principal may do only what anyone who reaches this address may do");
+
+// ---- history predicates and session retention (issue 14): check/history.ts ----
+const KINDS_HINT = "the kinds are `attempted` (every call), `allowed`, `denied` (denied or sent to approval), `completed` (ran and succeeded), `failed` (ran and failed)";
+export const unknownEventKind = (span: Span, word: string | undefined, known: readonly string[]) =>
+  word === undefined
+    ? make("E0260", span, "a history predicate needs an event kind before `tool`", `write e.g. \`after completed tool read_email\`; ${KINDS_HINT}`)
+    : make("E0260", span, `unknown event kind ${q(word)}`, didYouMean(word, known) ?? KINDS_HINT);
+export const invalidDuration = (span: Span, written: string, why: string) =>
+  make("E0261", span, `invalid duration ${q(written)}: ${why}`, "write a positive number and a unit: `30 seconds`, `5 minutes`, `2 hours`, `7 days` (singular too)");
+export const eventOutsideHistory = (span: Span, path: string) =>
+  make("E0262", span, `${q(path)} reads a past event, but there is none here`, "`event.*` can only be read in the `where` of a history predicate (`after completed tool x where event.args.id == args.id`) or as the path of `sum`, `min`, `max`");
+export const invalidHistory = (span: Span, message: string, hint: string) => make("E0263", span, message, hint);
+export const retentionAboveLimit = (span: Span, what: string, limit: string) =>
+  make("E0264", span, `session retention of ${what} is above the limit of ${limit}`, "keep less: the engine holds every session's history in its store");
+export const windowAboveRetention = (span: Span, window: string, retention: string, events: number) =>
+  make("E0265", span, `the window \`within ${window}\` is longer than the session's retention (${retention}): events that old are never kept`, `shorten the window, or keep history longer: \`session retain ${events} events for ${window}\``);

@@ -20,6 +20,7 @@ import { EvalError } from "../contract/errors.js";
 import { defaultPresence, hasAttr, readAttr, validateRequest } from "./request.js";
 import { anyPathArgHolds, anyPathArgSees, evalPathRead } from "./paths.js";
 import { opCarries, opDerives } from "./session-ops.js";
+import { evalHistory, readEvent } from "./history.js";
 import { coreBlock, coreRule, decideWith, mergeBlocks, missingServerFault, internalError, resourceSeeds, ruleBaseBudgets, type CoreBlock, type CoreRule, type Evaluator, type Tri } from "./core/index.js";
 
 export type { Tri } from "./core/index.js";
@@ -72,6 +73,10 @@ export function evalExpr(e: IrExpr, req: PolicyRequest): unknown {
       return opCarries(evalExpr(e.l, req), e.detector);
     case "derives":
       return opDerives(req, evalExpr(e.l, req), e.label);
+    case "history":
+      return evalHistory(e, req, evalCondition);
+    case "event":
+      return readEvent(e);
   }
 }
 

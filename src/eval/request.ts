@@ -10,6 +10,7 @@ import { EvalError } from "../contract/errors.js";
 import { nameFault } from "../contract/names.js";
 import type { Reader } from "../contract/attributes.js";
 import { parseTemplate } from "./core/templates.js";
+import { sessionHistoryFault } from "./history.js";
 
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -57,6 +58,10 @@ export function validateRequest(req: unknown): RequestShape | { error: string } 
   const sessionFault = req.session === undefined ? undefined : sessionFactsFault(req.session as Record<string, unknown>);
   if (sessionFault !== undefined) return { error: sessionFault };
   if (req.result !== undefined && !isObject(req.result)) return { error: "`result` must be an object (a CallToolResult)" };
+  if (req.session !== undefined) {
+    const hf = sessionHistoryFault(req.session); // eval/history.ts
+    if (hf !== undefined) return { error: hf };
+  }
   const srv = req.server; // `server.name` (contract/attributes.ts): an object; its name a string and a valid name
   if (srv !== undefined && (!isObject(srv) || (srv.name !== undefined && typeof srv.name !== "string"))) return { error: "`server` must be an object whose `name` is a string" };
   if (srv !== undefined && srv.name !== undefined && nameFault(srv.name as string)) return { error: `the server name ${JSON.stringify(srv.name)} ${nameFault(srv.name as string)}` };

@@ -10,6 +10,8 @@
 import type { Span } from "../source/source.js";
 import type { Approvers } from "../contract/decision.js";
 import type { CheckSpec, GlobSyntax, PathSpec } from "../builtins/registry.js";
+import type { IrEvent, IrHistory, IrSessionRetention } from "./history.js";
+export type { EventField, EventKind, HistoryOp, IrEvent, IrEventMatch, IrHistory, IrSessionRetention } from "./history.js";
 
 export type Scalar = string | number | boolean;
 
@@ -66,7 +68,10 @@ export type IrExpr =
    * `VALUE derives from LABEL` (builtins/provenance): the value shares a long normalised run with a result
    * that added LABEL; reads `session.provenance` (absent: an EvalError, fail closed).
    */
-  | { readonly k: "derives"; readonly l: IrExpr; readonly label: string };
+  | { readonly k: "derives"; readonly l: IrExpr; readonly label: string }
+  /** A history predicate and a read of the past event it looks at (ir/history.ts). */
+  | IrHistory
+  | IrEvent;
 
 /**
  * A comparison of resolved paths: `matches` (`r`: the glob, a `lit`), `eq`/`ne` (`r`: a `lit`),
@@ -260,6 +265,8 @@ export interface IrPolicy {
   readonly ruleCount: number;
   /** `result of ...` blocks (issue 14), in source order (imports first). */
   readonly results: readonly IrResultBlock[];
+  /** Session state the policy needs kept (`session retain ...`; the defaults when absent from the text). */
+  readonly session: { readonly retain: IrSessionRetention };
 }
 
 /**

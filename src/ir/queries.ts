@@ -35,8 +35,12 @@ export function readsArgs(e: IrExpr): boolean {
     case "pathRead":
     case "anyPathArg":
       return true;
+    case "history":
+      // A `where` reads the current call too (`event.*` is the past event's).
+      return (e.m.where !== undefined && readsArgs(e.m.where)) || (e.since?.where !== undefined && readsArgs(e.since.where));
     case "lit":
     case "list":
+    case "event":
       return false;
   }
 }
@@ -82,6 +86,12 @@ export function exprText(e: IrExpr): string {
       return `carries(${exprText(e.l)},${e.detector})`;
     case "derives":
       return `derives(${exprText(e.l)},${JSON.stringify(e.label)})`;
+    case "history": {
+      const m = (x: NonNullable<typeof e.since>) => `${x.kind}:${JSON.stringify(x.tools)}:${x.where ? exprText(x.where) : "-"}`;
+      return `history(${e.op},${m(e.m)},${e.since ? m(e.since) : "-"},${e.windowMs ?? "-"},${e.value ? e.value.text : "-"})`;
+    }
+    case "event":
+      return `${e.has ? "has " : ""}${e.text}`;
   }
 }
 

@@ -40,4 +40,8 @@ export const LIMITS = {
   maxProvenanceScanChars: 1_048_576,
   /** Runtime: JSON nodes (objects, arrays, leaves) provenance visits in one value (beyond it, as above). */
   maxProvenanceNodes: 100_000,
+  /** `session retain N events ...`: the most events a policy may ask the engine to keep per session (E0264). */
+  maxSessionRetainEvents: 10_000,
+  /** `session retain ... for DURATION`: the longest retention a policy may ask for, in ms (30 days; E0264). */
+  maxSessionRetainMs: 30 * 24 * 60 * 60 * 1000,
 } as const;

@@ -6,7 +6,7 @@
 import type { CstNode, IToken } from "chevrotain";
 import type * as A from "../ast/nodes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { invalidEscape } from "../diagnostics/catalog.js";
+import { invalidEscape, syntaxError } from "../diagnostics/catalog.js";
 import { joinSpans, span, type Span } from "../source/source.js";
 
 type Child = CstNode | IToken;
@@ -158,6 +158,8 @@ export class AstBuilder {
       }
       case "resultDecl":
         return this.result(child);
+      case "sessionDecl":
+        return this.sessionDecl(child);
       case "misplacedHeader": {
         const h = this.node(child, "header");
         return h ? this.header(h) : undefined;
@@ -449,6 +451,8 @@ export class AstBuilder {
       const p = this.path(has);
       return p ? { kind: "has", path: p, span: this.nodeSpan(n) } : undefined;
     }
+    const hist = this.node(n, "history");
+    if (hist) return this.history(hist);
     const p = this.node(n, "path");
     if (p) return this.path(p);
     const e = this.node(n, "expression");
@@ -462,6 +466,67 @@ export class AstBuilder {
     // A call belongs to the last segment before it.
     const calls: A.PathCall[] = this.toks(n, "callArg").map((t) => ({ at: segToks.filter((s) => s.startOffset < t.startOffset).length - 1, arg: this.str(t), argSpan: this.tokSpan(t) }));
     return { kind: "path", root: root.image, segments, ...(calls.length > 0 && { calls }), span: this.nodeSpan(n) };
+  }
+
+  // ---- history (grammar/README.md "History"; the checker reads the words: check/history.ts) ----
+  private history(n: CstNode): A.HistoryExpr | undefined {
+    const op = this.tok(n, "op");
+    const m = this.node(n, "match");
+    const match = m && this.eventMatch(m);
+    if (!op || !match) return undefined;
+    let h: A.HistoryExpr = { kind: "history", op: op.image as A.HistoryOp, match, span: this.nodeSpan(n) };
+    const ofNode = this.node(n, "of");
+    if (ofNode) {
+      const p = this.path(ofNode);
+      if (!p) return undefined;
+      h = { ...h, path: p };
+    }
+    const s = this.node(n, "since");
+    if (s) {
+      const since = this.eventMatch(s);
+      if (!since) return undefined;
+      h = { ...h, since };
+    }
+    const wv = this.tok(n, "withinValue");
+    const wu = this.tok(n, "withinUnit");
+    if (this.toks(n, "Within").length > 0) {
+      if (!wv || !wu) return undefined;
+      h = { ...h, within: { value: Number(wv.image), unit: this.wordName(wu)!, span: joinSpans(this.tokSpan(wv), this.tokSpan(wu)) } };
+    }
+    return h;
+  }
+  private eventMatch(n: CstNode): A.EventMatch | undefined {
+    const names = this.toks(n, "pattern").map((p) =>
+      p.tokenType.name === "StringLiteral" ? { text: this.str(p), quoted: true, span: this.tokSpan(p) } : { text: p.image, quoted: false, span: this.tokSpan(p) },
+    );
+    if (names.length === 0) return undefined;
+    const kind = this.tok(n, "kind");
+    let m: A.EventMatch = { names, span: this.nodeSpan(n) };
+    if (kind) m = { ...m, kind: this.wordName(kind)! };
+    if (this.toks(n, "Where").length > 0) {
+      const where = this.expr(this.node(n, "where"));
+      if (!where) return undefined;
+      m = { ...m, where };
+    }
+    return m;
+  }
+  private sessionDecl(n: CstNode): A.SessionDecl | undefined {
+    const [ev, word, forWord, ttl, unit] = [this.tok(n, "events"), this.tok(n, "eventsWord"), this.tok(n, "forWord"), this.tok(n, "ttl"), this.tok(n, "unit")];
+    if (!ev || !word || !forWord || !ttl || !unit) return undefined;
+    if (word.image !== "events" && word.image !== "event") {
+      this.diagnostics.push(syntaxError(this.tokSpan(word), `expected \`events\` after the number of events, found \`${word.image}\``, "write `session retain 1000 events for 24 hours`"));
+      return undefined;
+    }
+    if (forWord.image !== "for") {
+      this.diagnostics.push(syntaxError(this.tokSpan(forWord), `expected \`for\` before the retention time, found \`${forWord.image}\``, "write `session retain 1000 events for 24 hours`"));
+      return undefined;
+    }
+    return {
+      kind: "session",
+      events: { value: Number(ev.image), span: this.tokSpan(ev) },
+      ttl: { value: Number(ttl.image), unit: this.wordName(unit)!, span: joinSpans(this.tokSpan(ttl), this.tokSpan(unit)) },
+      span: this.nodeSpan(n),
+    };
   }
 
   private limitKey(n: CstNode): A.LimitKey | undefined {

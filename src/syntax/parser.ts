@@ -4,7 +4,7 @@
  * One parser instance is built at module load and reused for every parse.
  */
 import type { CstNode, IToken } from "chevrotain";
-import { CstParser } from "./chevrotain.js";
+import { CstParser, tokenMatcher } from "./chevrotain.js";
 import * as T from "./tokens.js";
 
 class PolicyParser extends CstParser {
@@ -43,7 +43,20 @@ class PolicyParser extends CstParser {
       { ALT: () => this.SUBRULE(this.modeDecl) },
       // `result of tool ... { ... }` (issue 14): two soft words, so `result` stays a name everywhere else.
       { GATE: () => this.LA(1).image === "result" && this.LA(2).image === "of", IGNORE_AMBIGUITIES: true, ALT: () => this.SUBRULE(this.resultDecl) },
+      // `session retain ...`: soft words, read only together (a role or tool may be called `session`).
+      { GATE: () => this.LA(2).image === "retain", ALT: () => this.SUBRULE(this.sessionDecl) },
     ]);
+  });
+
+  /** `session retain N events for N UNIT` (the checker reads the words `events` and the unit). */
+  public sessionDecl = this.RULE("sessionDecl", () => {
+    this.CONSUME(T.Session);
+    this.CONSUME2(T.Identifier, { LABEL: "retain" });
+    this.CONSUME(T.NumberLiteral, { LABEL: "events" });
+    this.CONSUME3(T.Identifier, { LABEL: "eventsWord" });
+    this.CONSUME4(T.Identifier, { LABEL: "forWord" });
+    this.CONSUME2(T.NumberLiteral, { LABEL: "ttl" });
+    this.CONSUME5(T.Identifier, { LABEL: "unit" });
   });
 
   /** `mode shadow` / `mode enforce`: whether hosts enforce the decisions (the checker reads the word). */
@@ -500,6 +513,8 @@ class PolicyParser extends CstParser {
           this.CONSUME3(T.Identifier, { LABEL: "anyPathArg" });
         },
       },
+      // A history predicate (`after completed tool x`, `sum event.args.n of ...`): soft words, see `historyAhead`.
+      { GATE: () => this.historyAhead(), IGNORE_AMBIGUITIES: true, ALT: () => this.SUBRULE(this.history) },
       { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "literal" }) },
       { ALT: () => this.CONSUME(T.NumberLiteral, { LABEL: "literal" }) },
       { ALT: () => this.CONSUME(T.True, { LABEL: "literal" }) },
@@ -520,6 +535,59 @@ class PolicyParser extends CstParser {
         },
       },
     ]);
+  });
+
+  /**
+   * Whether a history predicate starts here. Its first word is read by image, never lexed as a keyword,
+   * so every existing use of `count`, `max`, `after`, ... as a name parses as before: `after|no|previous|count`
+   * count only when followed by a word and `tool` (or by `tool` and a name that is not a tool block's
+   * `{`), `sum|min|max` only when followed by a dotted path.
+   */
+  private historyAhead(): boolean {
+    const first = this.LA(1);
+    if (first.tokenType !== T.Identifier) return false;
+    const w = first.image;
+    if (w === "sum" || w === "min" || w === "max") return this.LA(3).tokenType === T.Dot && tokenMatcher(this.LA(2), T.AnyWord);
+    if (w !== "after" && w !== "no" && w !== "previous" && w !== "count") return false;
+    const two = this.LA(2).tokenType;
+    if (two === T.Tool) return this.LA(4).tokenType !== T.LBrace;
+    return (two === T.Identifier || tokenMatcher(this.LA(2), T.Identifier)) && this.LA(3).tokenType === T.Tool;
+  }
+
+  /** `after|no|previous|count MATCH [since MATCH] [within N UNIT]`, `sum|min|max PATH of MATCH [within N UNIT]` (the checker reads the words). */
+  public history = this.RULE("history", () => {
+    const op = this.CONSUME(T.Identifier, { LABEL: "op" });
+    this.OPTION({
+      GATE: () => op.image === "sum" || op.image === "min" || op.image === "max",
+      DEF: () => {
+        this.SUBRULE(this.path, { LABEL: "of" });
+        this.CONSUME(T.Of);
+      },
+    });
+    this.SUBRULE(this.eventMatch, { LABEL: "match" });
+    this.OPTION2(() => {
+      this.CONSUME(T.Since);
+      this.SUBRULE2(this.eventMatch, { LABEL: "since" });
+    });
+    this.OPTION3(() => {
+      this.CONSUME(T.Within);
+      this.CONSUME(T.NumberLiteral, { LABEL: "withinValue" });
+      this.CONSUME2(T.Identifier, { LABEL: "withinUnit" });
+    });
+  });
+
+  /** `[KIND] tool NAMES [where EXPR]`: the events a history predicate looks at. */
+  public eventMatch = this.RULE("eventMatch", () => {
+    this.OPTION(() => this.CONSUME(T.Identifier, { LABEL: "kind" }));
+    this.CONSUME(T.Tool);
+    this.AT_LEAST_ONE_SEP({
+      SEP: T.Comma,
+      DEF: () => this.OR([{ ALT: () => this.CONSUME2(T.Identifier, { LABEL: "pattern" }) }, { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "pattern" }) }]),
+    });
+    this.OPTION2(() => {
+      this.CONSUME(T.Where);
+      this.SUBRULE(this.expression, { LABEL: "where" });
+    });
   });
 
   public path = this.RULE("path", () => {

@@ -59,6 +59,21 @@ export const Server = keyword("server");
  * may still be called `mode`; only a declaration can start with it.
  */
 export const Mode = createToken({ name: "Mode", pattern: /mode/, longer_alt: Identifier, categories: [Identifier, AnyWord], label: "`mode`" });
+/**
+ * History predicates (grammar/README.md "History"): soft keywords like `mode`, also Identifiers, so a
+ * tool, role, field or constant may still be called `where`, `within`, `since` or `of`. The words that
+ * start a predicate (`after`, `no`, `previous`, `count`, `sum`, `min`, `max`) are not tokens at all: the
+ * parser reads them by image, only when an event kind and `tool` follow (syntax/parser.ts `history`).
+ */
+function softKeyword(word: string): TokenType {
+  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, categories: [Identifier, AnyWord], label: `\`${word}\`` });
+}
+export const Where = softKeyword("where");
+export const Within = softKeyword("within");
+export const Since = softKeyword("since");
+export const Of = softKeyword("of");
+/** `session retain ...` (top level); a token of its own so that error recovery does not take every word for a declaration. */
+export const Session = softKeyword("session");
 export const And = keyword("and");
 export const Or = keyword("or");
 export const Not = keyword("not");
@@ -127,7 +142,7 @@ export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\
 export const keywords: TokenType[] = [
   Policy, Version, Default, Allow, Deny, Import, Const, SetKw, Role, Includes, Member, When, Unless, Because,
   Tool, Resource, Prompt, Risk, Approval, Args, Limit, Per, Burst, By, Fail, From, Audit, Redact,
-  Server, Mode,
+  Server, Mode, Where, Within, Since, Of, Session,
   And, Or, Not, In, Contains, Matches, Has, True, False,
 ];
 

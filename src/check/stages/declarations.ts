@@ -69,6 +69,8 @@ export const declarationsStage = defineStage({
             break;
           case "import":
             break; // resolved by the loader
+          case "session":
+            break; // stage `session` (stages/session.ts)
           case "const":
             declare(sym.consts, "constant", decl.name, decl);
             break;

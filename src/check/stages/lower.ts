@@ -9,10 +9,10 @@ import { defineStage } from "../state.js";
 
 export const lowerStage = defineStage({
   name: "lower",
-  needs: ["declarations", "sets", "ruleCount", "topDenies", "roles", "tools", "families", "servers", "budgets", "results"],
+  needs: ["declarations", "retention", "sets", "ruleCount", "topDenies", "roles", "tools", "families", "servers", "budgets", "results"],
   produces: ["ir"],
   input: "error-free",
-  run({ main, declarations, sets, ruleCount, topDenies, roles, tools, families, servers, budgets, results }) {
+  run({ main, declarations, retention, sets, ruleCount, topDenies, roles, tools, families, servers, budgets, results }) {
     const ir: IrPolicy = {
       name: main.header?.name ?? main.file,
       ...(main.header?.version !== undefined && { version: main.header.version }),
@@ -28,6 +28,7 @@ export const lowerStage = defineStage({
       sets: new Map([...sets].filter((e): e is [string, IrSet] => e[1] !== null)),
       ruleCount,
       results,
+      session: { retain: retention },
     };
     return { ir };
   },

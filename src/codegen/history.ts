@@ -1,0 +1,224 @@
+/**
+ * History predicates, compiled: the meaning of eval/history.ts (the reference scan), answered from an
+ * index of the request's `session.history` built once per history array and kept in a WeakMap keyed
+ * by it. Per event kind: the indexes of the matching `tools/call` events, all of them and per tool
+ * name, ascending (events are oldest first, so also by time). A window is a binary search on a bucket;
+ * `after`/`count` without `where` never touch an event; a `where` scans only its bucket, in the order
+ * the reference scans, so both meet the same first error.
+ * INVARIANT: agrees with eval/history.ts on every request (test/differential.test.ts, conformance).
+ * INVARIANT: the index depends only on the history array (its identity and length): a host must not
+ * change a history after handing it over (request validation remembers it the same way).
+ */
+import type { PolicyRequest } from "../contract/index.js";
+import type { SessionEvent } from "../contract/session.js";
+import type { EventKind, IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
+import { EVENT_KINDS } from "../ir/history.js";
+import { patternMatches } from "../ir/match.js";
+import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, nowOf, reachesDropped, readEventOf, toolOf, whereHolds, windowStart } from "../eval/history.js";
+
+type Pred = (req: PolicyRequest) => boolean;
+type Fn = (req: PolicyRequest) => unknown;
+
+interface KindBuckets {
+  readonly all: number[];
+  readonly byTool: Map<string, number[]>;
+}
+
+interface HistoryIndex {
+  readonly length: number;
+  readonly at: Float64Array;
+  readonly kinds: Readonly<Record<EventKind, KindBuckets>>;
+  /** Buckets merged for an event match whose names are globs or several (per IR node). */
+  readonly merged: Map<IrEventMatch, readonly number[]>;
+}
+
+const INDEXES = new WeakMap<readonly SessionEvent[], HistoryIndex>();
+const EMPTY: readonly number[] = [];
+
+function indexOf(h: readonly SessionEvent[]): HistoryIndex {
+  const cached = INDEXES.get(h);
+  if (cached !== undefined && cached.length === h.length) return cached;
+  const at = new Float64Array(h.length);
+  const kinds = {} as Record<EventKind, KindBuckets>;
+  for (const k of EVENT_KINDS) kinds[k] = { all: [], byTool: new Map() };
+  for (let i = 0; i < h.length; i++) {
+    const ev = h[i]!;
+    at[i] = ev.at;
+    const tool = toolOf(ev);
+    if (tool === undefined) continue;
+    for (const k of EVENT_KINDS) {
+      if (!kindHolds(k, ev)) continue;
+      const b = kinds[k];
+      b.all.push(i);
+      const list = b.byTool.get(tool);
+      if (list === undefined) b.byTool.set(tool, [i]);
+      else list.push(i);
+    }
+  }
+  const idx: HistoryIndex = { length: h.length, at, kinds, merged: new Map() };
+  INDEXES.set(h, idx);
+  return idx;
+}
+
+/** The candidates of an event match (kind and tool, not `where`), ascending: how to find them, chosen once per node. */
+function candidates(m: IrEventMatch): (idx: HistoryIndex) => readonly number[] {
+  const kind = m.kind;
+  const only = m.tools.length === 1 ? m.tools[0]! : undefined;
+  if (only?.kind === "exact") {
+    const name = only.text;
+    return (idx) => idx.kinds[kind].byTool.get(name) ?? EMPTY;
+  }
+  if (m.tools.some((p) => p.kind === "glob" && p.text === "*")) return (idx) => idx.kinds[kind].all;
+  return (idx) => {
+    let c = idx.merged.get(m);
+    if (c === undefined) {
+      const parts: number[] = [];
+      for (const [tool, list] of idx.kinds[kind].byTool) if (m.tools.some((p) => patternMatches(p, tool))) for (const i of list) parts.push(i);
+      idx.merged.set(m, (c = parts.sort((a, b) => a - b)));
+    }
+    return c;
+  };
+}
+
+/** The first position in `c` whose event is at or after `start`. */
+function fromTime(c: readonly number[], at: Float64Array, start: number): number {
+  if (start === -Infinity) return 0;
+  let lo = 0;
+  let hi = c.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (at[c[mid]!]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first position in `c` holding an event index above `i`. */
+function after(c: readonly number[], i: number): number {
+  let lo = 0;
+  let hi = c.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (c[mid]! <= i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred): Fn {
+  const cands = candidates(e.m);
+  const where = e.m.where && compilePred(e.m.where);
+  switch (e.op) {
+    case "after":
+      return (req) => {
+        const h = historyOf(req, e);
+        const idx = indexOf(h);
+        const c = cands(idx);
+        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
+        let p = fromTime(c, idx.at, start);
+        if (where === undefined) {
+          if (p < c.length) return true;
+        } else {
+          let first: Error | undefined;
+          for (; p < c.length; p++) {
+            const t = whereHolds(h[c[p]!]!, where, req);
+            if (t === true) return true;
+            if (t !== false) first ??= t;
+          }
+          if (first) throw first;
+        }
+        if (reachesDropped(req, start)) throw droppedError(e, req);
+        return false;
+      };
+    case "count":
+    case "sum":
+    case "min":
+    case "max": {
+      const op = e.op;
+      const value = e.value;
+      return (req) => {
+        const h = historyOf(req, e);
+        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
+        if (reachesDropped(req, start)) throw droppedError(e, req);
+        const idx = indexOf(h);
+        const c = cands(idx);
+        let p = fromTime(c, idx.at, start);
+        if (op === "count" && where === undefined) return c.length - p;
+        let n = 0;
+        let acc = op === "min" ? Infinity : op === "max" ? -Infinity : 0;
+        for (; p < c.length; p++) {
+          const ev = h[c[p]!]!;
+          if (where !== undefined) {
+            const t = whereHolds(ev, where, req);
+            if (t === false) continue;
+            if (t !== true) throw t;
+          }
+          n++;
+          if (op === "count") continue;
+          const v = readEventOf(value!, ev);
+          if (typeof v !== "number" || !Number.isFinite(v)) throw notNumberError(e, v);
+          acc = op === "sum" ? acc + v : op === "min" ? Math.min(acc, v) : Math.max(acc, v);
+        }
+        if (op === "count") return n;
+        if (n === 0 && op !== "sum") throw emptyError(e);
+        return acc;
+      };
+    }
+    case "previous": {
+      const m = e.m;
+      return (req) => {
+        const h = historyOf(req, e);
+        const last = h[h.length - 1];
+        if (last === undefined) {
+          if (reachesDropped(req, -Infinity)) throw droppedError(e, req);
+          return false;
+        }
+        if (!eventMatches(m, last)) return false;
+        if (where === undefined) return true;
+        const t = whereHolds(last, where, req);
+        if (t !== true && t !== false) throw t;
+        return t;
+      };
+    }
+    case "no": {
+      const since = e.since;
+      const sinceCands = since && candidates(since);
+      const sinceWhere = since?.where && compilePred(since.where);
+      return (req) => {
+        const h = historyOf(req, e);
+        const idx = indexOf(h);
+        let anchor = -1;
+        if (sinceCands !== undefined) {
+          const s = sinceCands(idx);
+          for (let p = s.length - 1; p >= 0; p--) {
+            if (sinceWhere === undefined) {
+              anchor = s[p]!;
+              break;
+            }
+            const t = whereHolds(h[s[p]!]!, sinceWhere, req);
+            if (t === true) {
+              anchor = s[p]!;
+              break;
+            }
+            if (t !== false) throw t;
+          }
+        }
+        const c = cands(idx);
+        let p = after(c, anchor);
+        if (where === undefined) {
+          if (p < c.length) return false;
+        } else {
+          let first: Error | undefined;
+          for (; p < c.length; p++) {
+            const t = whereHolds(h[c[p]!]!, where, req);
+            if (t === true) return false;
+            if (t !== false) first ??= t;
+          }
+          if (first) throw first;
+        }
+        if (anchor < 0 && reachesDropped(req, -Infinity)) throw droppedError(e, req);
+        return true;
+      };
+    }
+  }
+}
