@@ -50,7 +50,7 @@ describe("the bundled policies' tests", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).not.toContain("✗");
-    expect(r.stdout).toMatch(/^tests: \d+ passed, 0 failed \(8 files\)$/m);
+    expect(r.stdout).toMatch(/^tests: \d+ passed, 0 failed \(12 files\)$/m);
     expect(r.stdout).toMatch(/^rules: (\d+)\/\1 exercised \(100%\)$/m);
   });
 
@@ -59,7 +59,7 @@ describe("the bundled policies' tests", () => {
     expect(status).toBe(0);
     expect(report.ok).toBe(true);
     expect(report.coverage.map((c) => [c.policy, c.percent])).toEqual(
-      ["data-platform", "filesystem", "github-agent", "github", "hardening", "postgres", "seed", "support-desk"].map((n) => [`policies/${n}.mcppolicy`, 100]),
+      ["agentdojo/banking", "agentdojo/slack", "agentdojo/travel", "agentdojo/workspace", "data-platform", "filesystem", "github-agent", "github", "hardening", "postgres", "seed", "support-desk"].map((n) => [`policies/${n}.mcppolicy`, 100]),
     );
     expect(report.summary.passed).toBeGreaterThanOrEqual(150);
     expect(report.summary.failed).toBe(0);

@@ -112,7 +112,7 @@ const REQUEST_FIELDS: Readonly<Record<string, readonly string[] | null>> = withA
   resource: null,
   prompt: null,
   client: ["ip", "tls", "mtls", "certSubject"],
-  session: ["id"],
+  session: ["id", "history", "historyDroppedUntil", "provenance"],
   time: null,
 });
 
