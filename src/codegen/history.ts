@@ -116,17 +116,7 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred): 
         const c = cands(idx);
         const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
         let p = fromTime(c, idx.at, start);
-        if (where === undefined) {
-          if (p < c.length) return true;
-        } else {
-          let first: Error | undefined;
-          for (; p < c.length; p++) {
-            const t = whereHolds(h[c[p]!]!, where, req);
-            if (t === true) return true;
-            if (t !== false) first ??= t;
-          }
-          if (first) throw first;
-        }
+        if (someFrom(h, c, p, where, req)) return true;
         if (reachesDropped(req, start)) throw droppedError(e, req);
         return false;
       };
@@ -204,21 +194,26 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred): 
           }
         }
         const c = cands(idx);
-        let p = after(c, anchor);
-        if (where === undefined) {
-          if (p < c.length) return false;
-        } else {
-          let first: Error | undefined;
-          for (; p < c.length; p++) {
-            const t = whereHolds(h[c[p]!]!, where, req);
-            if (t === true) return false;
-            if (t !== false) first ??= t;
-          }
-          if (first) throw first;
-        }
+        if (someFrom(h, c, after(c, anchor), where, req)) return false;
         if (anchor < 0 && reachesDropped(req, -Infinity)) throw droppedError(e, req);
         return true;
       };
     }
   }
+}
+
+/**
+ * Whether some candidate event from position `p` on satisfies `where` (no `where`: whether any is left).
+ * A `where` that errs on one event and holds on none throws the first error (fail closed).
+ */
+function someFrom(h: readonly SessionEvent[], c: readonly number[], p: number, where: Pred | undefined, req: PolicyRequest): boolean {
+  if (where === undefined) return p < c.length;
+  let first: Error | undefined;
+  for (; p < c.length; p++) {
+    const t = whereHolds(h[c[p]!]!, where, req);
+    if (t === true) return true;
+    if (t !== false) first ??= t;
+  }
+  if (first) throw first;
+  return false;
 }

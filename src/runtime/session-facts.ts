@@ -26,14 +26,10 @@ export interface SessionNeeds {
   readonly provenanceLabels: ReadonlySet<string>;
   /** History kept: events and how long the session lives after its last call. */
   readonly maxEntries: number;
-  readonly ttlMs: number | undefined;
+  readonly ttlMs: number;
 }
 
 const NEEDS = new WeakMap<Policy, SessionNeeds>();
-export const DEFAULT_MAX_ENTRIES = 1000;
-/** Argument bytes (JSON) an event keeps. */
-export const EVENT_ARG_BYTES = LIMITS.sessionEventArgBytes;
-
 export function sessionNeedsOf(policy: Policy): SessionNeeds {
   let n = NEEDS.get(policy);
   if (n === undefined) {
@@ -58,26 +54,19 @@ function scan(ir: IrPolicy): SessionNeeds {
     const o = v as Record<string, unknown>;
     const k = o.k;
     if (typeof k === "string") {
-      if (k === "attr" && (o.root === "session.labels" || (typeof o.text === "string" && o.text.startsWith("session.")&& o.root !== "session.id"))) reads = true;
-      if (k === "has" && o.root === "session.labels") reads = true;
+      if ((k === "attr" || k === "has") && o.root === "session.labels") reads = true;
       if (k === "derives") {
         reads = true;
         provenanceLabels.add(o.label as string);
       }
-      if (k.startsWith("history")) reads = true;
+      if (k === "history") reads = true;
     }
     for (const key of Object.keys(o)) if (key !== "span") walk(o[key], depth + 1);
   };
   walk(ir, 0);
   const gives = ir.results.some((b) => b.labels.length > 0);
-  const retain = (ir as { session?: { retain?: { events?: number; ttlMs?: number } } }).session?.retain;
-  return {
-    load: reads,
-    record: reads || gives,
-    provenanceLabels,
-    maxEntries: retain?.events ?? DEFAULT_MAX_ENTRIES,
-    ttlMs: retain?.ttlMs,
-  };
+  const retain = ir.session.retain;
+  return { load: reads, record: reads || gives, provenanceLabels, maxEntries: retain.events, ttlMs: retain.ttlMs };
 }
 
 /** The store key of the request's session: principal and session hashed together (store/session.ts). */
@@ -116,7 +105,7 @@ export function eventOf(req: PolicyRequest, effect: CallEffect, outcome: CallOut
     } catch {
       json = undefined;
     }
-    if (json !== undefined && Buffer.byteLength(json, "utf8") <= EVENT_ARG_BYTES) e.args = JSON.parse(json) as Record<string, unknown>;
+    if (json !== undefined && Buffer.byteLength(json, "utf8") <= LIMITS.sessionEventArgBytes) e.args = JSON.parse(json) as Record<string, unknown>;
     else e.argsDropped = true;
   }
   if (outcome !== undefined) e.outcome = outcome;

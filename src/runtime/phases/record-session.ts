@@ -17,7 +17,6 @@ import { afterOf } from "./settle.js";
 import { LIMITS } from "../../source/limits.js";
 import type { CallContext, EngineEnv, Phase } from "./context.js";
 
-export const MAX_FINGERPRINTS_PER_LABEL = LIMITS.maxSessionFingerprintsPerLabel;
 
 function record(ctx: CallContext, env: EngineEnv, ran: boolean): void | Promise<void> {
   if (ctx.sessionRecorded) return;
@@ -50,9 +49,9 @@ function record(ctx: CallContext, env: EngineEnv, ran: boolean): void | Promise<
         event,
         labels,
         provenance: inspected?.fingerprints ?? {},
-        ttlMs: needs.ttlMs ?? env.settings.sessionTtlMs,
+        ttlMs: needs.ttlMs,
         maxEntries: needs.maxEntries,
-        maxFingerprintsPerLabel: MAX_FINGERPRINTS_PER_LABEL,
+        maxFingerprintsPerLabel: LIMITS.maxSessionFingerprintsPerLabel,
       }),
     );
   } catch (err) {
