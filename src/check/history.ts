@@ -121,7 +121,10 @@ function lowerMatch(sym: Symbols, m: A.EventMatch, lower: Lower): IrEventMatch |
   if (!m.kind) sym.diagnostics.push(unknownEventKind(m.span, undefined, EVENT_KINDS));
   else if (!(EVENT_KINDS as readonly string[]).includes(m.kind.text)) sym.diagnostics.push(unknownEventKind(m.kind.span, m.kind.text, EVENT_KINDS));
   else kind = m.kind.text as EventKind;
+  // A set name lowers to one pattern per member, so success is "no new error", not "one pattern per name".
+  const errorsBefore = sym.diagnostics.filter((x) => x.severity === "error").length;
   const tools = lowerPatterns(sym, { kind: "rule", effect: "deny", target: "tool", patterns: m.names, span: m.span });
+  const patternsOk = sym.diagnostics.filter((x) => x.severity === "error").length === errorsBefore;
   let where: Lowered | undefined;
   if (m.where) {
     whereDepth++;
@@ -132,7 +135,7 @@ function lowerMatch(sym: Symbols, m: A.EventMatch, lower: Lower): IrEventMatch |
     }
     if (where.type !== "boolean" && where.type !== "any") sym.diagnostics.push(notBoolean(m.where.span, where.type));
   }
-  if (!kind || tools.length !== m.names.length) return undefined;
+  if (!kind || !patternsOk) return undefined;
   return { kind, tools, ...(where && { where: where.ir }) };
 }
 
@@ -148,6 +151,7 @@ export function lowerHistory(sym: Symbols, e: A.HistoryExpr, lower: Lower): Lowe
     return bad;
   }
   let ok = true;
+  const errorsBefore = d.filter((x) => x.severity === "error").length;
   const m = lowerMatch(sym, e.match, lower);
   if (!m) ok = false;
   let since: IrEventMatch | undefined;
@@ -194,7 +198,11 @@ export function lowerHistory(sym: Symbols, e: A.HistoryExpr, lower: Lower): Lowe
       }
     }
   }
-  if (!ok || !m) return bad;
+  if (!ok || !m) {
+    // Never lower a predicate to a constant silently: that would read as "no such event" and switch a deny off.
+    if (d.filter((x) => x.severity === "error").length === errorsBefore) d.push(invalidHistory(e.span, "this history predicate could not be read", "report this: the checker refused it without saying why"));
+    return bad;
+  }
   const ir: IrHistory = {
     k: "history",
     op: e.op,
