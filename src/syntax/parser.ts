@@ -42,7 +42,7 @@ class PolicyParser extends CstParser {
       { ALT: () => this.SUBRULE(this.misplacedHeader) },
       { ALT: () => this.SUBRULE(this.modeDecl) },
       // `result of tool ... { ... }` (issue 14): two soft words, so `result` stays a name everywhere else.
-      { GATE: () => this.LA(1).image === "result" && this.LA(2).image === "of", IGNORE_AMBIGUITIES: true, ALT: () => this.SUBRULE(this.resultDecl) },
+      { GATE: () => this.LA(2).image === "of", ALT: () => this.SUBRULE(this.resultDecl) },
       // `session retain ...`: soft words, read only together (a role or tool may be called `session`).
       { GATE: () => this.LA(2).image === "retain", ALT: () => this.SUBRULE(this.sessionDecl) },
     ]);
@@ -158,7 +158,7 @@ class PolicyParser extends CstParser {
    * may see. `result`, `of`, `label`, `cap` and `bytes` are soft words (Identifiers read by their image).
    */
   public resultDecl = this.RULE("resultDecl", () => {
-    this.CONSUME(T.Identifier, { LABEL: "resultWord" });
+    this.CONSUME(T.Result, { LABEL: "resultWord" });
     this.CONSUME2(T.Identifier, { LABEL: "ofWord" });
     this.OR([
       { ALT: () => this.CONSUME(T.Tool, { LABEL: "targetKind" }) },

@@ -74,6 +74,8 @@ export const Since = softKeyword("since");
 export const Of = softKeyword("of");
 /** `session retain ...` (top level); a token of its own so that error recovery does not take every word for a declaration. */
 export const Session = softKeyword("session");
+/** `result of tool ...` (top level); a token of its own for the same reason (`result.isError` stays a path). */
+export const Result = softKeyword("result");
 export const And = keyword("and");
 export const Or = keyword("or");
 export const Not = keyword("not");
@@ -142,7 +144,7 @@ export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\
 export const keywords: TokenType[] = [
   Policy, Version, Default, Allow, Deny, Import, Const, SetKw, Role, Includes, Member, When, Unless, Because,
   Tool, Resource, Prompt, Risk, Approval, Args, Limit, Per, Burst, By, Fail, From, Audit, Redact,
-  Server, Mode, Where, Within, Since, Of, Session,
+  Server, Mode, Where, Within, Since, Of, Session, Result,
   And, Or, Not, In, Contains, Matches, Has, True, False,
 ];
 
