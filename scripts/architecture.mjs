@@ -24,7 +24,7 @@ export const LAYERS = [
   ["audit", "mcp"],
   ["adapters"],
   ["gateway"],
-  ["analysis", "testing", "policytest"],
+  ["analysis", "testing", "policytest", "authoring"],
   ["cli"],
   ["index.ts", "redis.ts", "mcp.ts", "gateway.ts", "bin.ts"],
 ];
