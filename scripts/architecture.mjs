@@ -24,14 +24,15 @@ export const LAYERS = [
   ["audit", "mcp"],
   ["adapters"],
   ["gateway"],
-  ["analysis", "testing", "policytest", "authoring"],
+  ["analysis", "testing", "policytest"],
+  ["authoring"],
   ["cli"],
   ["index.ts", "redis.ts", "mcp.ts", "gateway.ts", "bin.ts"],
 ];
 
 /** Assurance folders read the policy and the IR; only these may import them. */
 export const ASSURANCE = ["analysis", "testing", "policytest"];
-const MAY_IMPORT_ASSURANCE = new Set(["cli", "index.ts", "redis.ts", "mcp.ts", "gateway.ts", "bin.ts"]);
+const MAY_IMPORT_ASSURANCE = new Set(["authoring", "cli", "index.ts", "redis.ts", "mcp.ts", "gateway.ts", "bin.ts"]);
 
 export const layerOf = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));
 

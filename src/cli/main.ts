@@ -14,6 +14,7 @@ import { err, out } from "./io.js";
 import { AUDIT_HELP } from "./audit-help.js";
 import { KEYS_HELP } from "./keys-help.js";
 import { IMPORT_HELP } from "./import-help.js";
+import { DIFF_HELP } from "./diff-help.js";
 import { APPROVALS_HELP } from "./approvals-help.js";
 import { PROXY_HELP } from "./proxy-help.js";
 import { SERVE_HELP } from "./serve-help.js";
@@ -32,6 +33,7 @@ Commands:
   audit verify <file>           verify an audit log's hash chain
   approvals list|approve|reject  approval requests in the shared store, decided out of band
   keys create|list|revoke       the gateway's API keys (a key is printed once; only hashes are stored)
+  diff <old> <new>              what a policy change opens and closes, with a witness request each
   import <guide.yaml>           the hardening guide's YAML tool policy as a .mcppolicy and a test file
   proxy --policy F -- CMD...    run the stdio MCP server CMD behind the policy (an enforcing proxy)
   serve --config F              run the HTTP gateway (OAuth, API keys, mTLS) in front of MCP servers
@@ -185,6 +187,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   audit: { help: AUDIT_HELP, load: () => import("./audit.js") },
   approvals: { help: APPROVALS_HELP, load: () => import("./approvals.js") },
   keys: { help: KEYS_HELP, load: () => import("./keys.js") },
+  diff: { help: DIFF_HELP, load: () => import("./diff.js") },
   import: { help: IMPORT_HELP, load: () => import("./import.js") },
   proxy: { help: PROXY_HELP, load: () => import("./proxy.js") },
   serve: { help: SERVE_HELP, load: () => import("./serve.js") },
