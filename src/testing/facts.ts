@@ -93,6 +93,8 @@ export interface HistoryFacts {
   readonly argPaths: readonly (readonly string[])[];
   /** Those of them an aggregate adds up (`event.args.amount`): numbers, mostly. */
   readonly numericPaths: readonly string[];
+  /** The numbers counts are compared with (`count ... < 3`): runs of that many like events are generated. */
+  readonly counts: readonly number[];
   /** `event.args.id == args.id`: event key -> the request keys it is compared with (copied into events). */
   readonly links: ReadonlyMap<string, readonly string[]>;
 }
@@ -128,6 +130,7 @@ class Collector {
   readsTime = false;
   readonly matches = new Map<string, { kind: EventKind; tools: string[] }>();
   readonly numericPaths = new Set<string>();
+  readonly counts = new Set<number>();
   readonly windows = new Set<number>();
   readonly eventPaths = new Map<string, string[]>();
   readonly links = new Map<string, Set<string>>();
@@ -205,6 +208,7 @@ class Collector {
       ] as const) {
         const key = this.key(a);
         if (key) this.hint(key).values.push(...this.literals(b));
+        if (a.k === "history" && a.op === "count") for (const v of this.literals(b)) if (typeof v === "number") this.counts.add(v);
         // `event.args.id == args.id`: events copy the current call's value (testing/history.ts).
         const other = this.key(b);
         if (key?.startsWith("event.") && other && !other.startsWith("event.")) {
@@ -351,6 +355,7 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
   let readsHistory = false;
   const matches = new Map<string, { kind: EventKind; tools: string[] }>();
   const numericPaths = new Set<string>();
+  const counts = new Set<number>();
   const windows = new Set<number>();
   const eventPaths = new Map<string, readonly string[]>();
   const links = new Map<string, Set<string>>();
@@ -410,6 +415,7 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
     readsHistory ||= c.readsHistory;
     c.matches.forEach((m, k) => matches.set(k, m));
     c.numericPaths.forEach((p) => numericPaths.add(p));
+    c.counts.forEach((n) => counts.add(n));
     c.windows.forEach((w) => windows.add(w));
     for (const [k, p] of c.eventPaths) eventPaths.set(k, p);
     for (const [k, set] of c.links) links.set(k, new Set([...(links.get(k) ?? []), ...set]));
@@ -446,6 +452,7 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
         windows: [...windows].sort((a, b) => a - b),
         argPaths: [...eventPaths.values()],
         numericPaths: [...numericPaths],
+        counts: [...counts],
         links: new Map([...links].map(([k, v]) => [k, [...v]] as const)),
       },
     }),

@@ -24,10 +24,16 @@ class Copy {
   constructor(readonly key: string) {}
 }
 
-/** An event before the request's time is known: `back` ms before it. */
+/** An event before the request's time is known: `back` ms before it, `times` alike (runs for counts). */
 interface Draft {
   readonly back: number;
+  readonly times: number;
   readonly event: Record<string, unknown>;
+}
+
+/** Run lengths: single events mostly, and runs around the numbers counts are compared with. */
+function runs(counts: readonly number[]): number[] {
+  return [...new Set(counts.flatMap((n) => [n - 1, n, n + 1]).filter((n) => Number.isInteger(n) && n >= 2 && n <= 12))];
 }
 
 /** What the generator adds to a request: no history, or a history (maybe malformed) and maybe `historyDroppedUntil`. */
@@ -139,20 +145,23 @@ function draftArb(ctx: HistoryContext): Arb<Draft> {
     method: fc.oneof({ weight: 3, arbitrary: fc.constant("tools/call") }, { weight: 1, arbitrary: fc.constant("resources/read") }),
   });
   const labels = ctx.labels.length ? fc.option(fc.subarray([...ctx.labels]), { freq: 3, nil: undefined }) : fc.constant(undefined);
+  const lengths = runs(ctx.facts.counts);
+  const times = lengths.length ? fc.oneof({ weight: 4, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constantFrom(...lengths) }) : fc.constant(1);
   return fc
     .record({
       back: fc.constantFrom(...offsets(ctx.facts.windows)),
+      times,
       what: fc.oneof({ weight: 3, arbitrary: matching }, { weight: 1, arbitrary: near }),
       args: fc.option(argsArb(ctx), { freq: 8, nil: undefined }),
       argsDropped: fc.oneof({ weight: 20, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       labels,
     })
-    .map(({ back, what, args, argsDropped, labels }) => {
+    .map(({ back, times, what, args, argsDropped, labels }) => {
       const event: Record<string, unknown> = { method: what.method, target: what.target, ...what.status };
       if (argsDropped) event.argsDropped = true;
       else if (args !== undefined) event.args = args;
       if (labels !== undefined) event.labels = labels;
-      return { back, event };
+      return { back, times, event };
     });
 }
 
@@ -171,8 +180,9 @@ function planArb(ctx: HistoryContext): Arb<Plan> {
 function apply(r: PolicyRequest, plan: Plan): PolicyRequest {
   if (plan.kind === "absent") return r;
   const now = nowOf(r);
-  const drafts = [...plan.drafts].sort((a, b) => b.back - a.back);
-  let history: unknown = drafts.map((d) => ({ at: now - d.back, ...(resolve(d.event, r) as Record<string, unknown>) }));
+  // A run of like events, a second apart, ending `back` ms before now; all of them oldest first (a stable sort).
+  const events = plan.drafts.flatMap((d) => Array.from({ length: d.times }, (_, i) => ({ at: now - d.back - (d.times - 1 - i) * 1000, ...(resolve(d.event, r) as Record<string, unknown>) })));
+  let history: unknown = events.sort((a, b) => a.at - b.at);
   const list = history as Record<string, unknown>[];
   let dropped: unknown = plan.dropped === undefined ? undefined : now - plan.dropped;
   switch (plan.fault) {
