@@ -166,7 +166,8 @@ class Generators {
       const named = new Set(facts.history.tools);
       const labels = strings([...hintsFor(facts, "session.labels").values, ...hintsFor(facts, "event.labels").values]);
       const others = strings([...declared, ...toolPatterns.filter((p) => !/[*?]/.test(p)), "unknown_tool"]).filter((t) => !named.has(t));
-      this.history = { facts: facts.history, otherTools: others, labels, leaf: this.hintLeaf };
+      const servers = strings([...hintsFor(facts, "event.server").values, ...hintsFor(facts, "server.name").values, "other-server"]);
+      this.history = { facts: facts.history, otherTools: others, labels, servers, leaf: this.hintLeaf };
     }
     this.principal = this.principalWith({});
     this.request = this.requests();

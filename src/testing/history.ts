@@ -4,8 +4,9 @@
  * `session.history` of events shaped as the engine records them (contract/session.ts: at, method, target,
  * effect, outcome, args, labels) that match each predicate or almost do: a matching tool or another one,
  * every effect and outcome (so every event kind, and its neighbours), `at` on both sides of each window's
- * first millisecond, arguments from the `where`'s literals or copied from the current call where the
- * `where` compares the two (`event.args.id == args.id`), labels from the policy's labels.
+ * first millisecond, arguments (and tool, server) from the `where`'s literals or copied from the current
+ * call where the `where` compares the two (`event.args.id == args.id`), labels from the policy's labels,
+ * runs of like events as long as the numbers counts are compared with.
  * Guarantees: plain JSON data, events oldest first, `at` measured back from the request's own `time`
  * (never the clock, so runs replay); absent history and `historyDroppedUntil` (which must deny, not count
  * as empty) and malformed histories (refused as `invalid_request`) are generated too, less often.
@@ -86,6 +87,8 @@ export interface HistoryContext {
   readonly otherTools: readonly string[];
   /** Labels the policy gives or tests. */
   readonly labels: readonly string[];
+  /** Server names the policy compares `event.server` (or `server.name`) with. */
+  readonly servers: readonly string[];
   /** A value for an attribute key (`event.args.price`): the policy's literals, near misses, hostile strings. */
   readonly leaf: (key: string) => Arb<unknown>;
 }
@@ -145,6 +148,12 @@ function draftArb(ctx: HistoryContext): Arb<Draft> {
     method: fc.oneof({ weight: 3, arbitrary: fc.constant("tools/call") }, { weight: 1, arbitrary: fc.constant("resources/read") }),
   });
   const labels = ctx.labels.length ? fc.option(fc.subarray([...ctx.labels]), { freq: 3, nil: undefined }) : fc.constant(undefined);
+  // `event.tool == tool.name`, `event.server == server.name`: sometimes the current call's own.
+  const copyOf = (key: string) => (ctx.facts.links.get(key) ?? []).map((l) => ({ weight: 1, arbitrary: fc.constant<unknown>(new Copy(l)) }));
+  const toolCopies = copyOf("event.tool");
+  const serverHints = ctx.servers.length ? [{ weight: 2, arbitrary: fc.constantFrom<unknown>(...ctx.servers) }] : [];
+  const serverParts = [...serverHints, ...copyOf("event.server")];
+  const server = serverParts.length ? fc.option(fc.oneof(...serverParts), { freq: 3, nil: undefined }) : fc.constant(undefined);
   const lengths = runs(ctx.facts.counts);
   const times = lengths.length ? fc.oneof({ weight: 4, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constantFrom(...lengths) }) : fc.constant(1);
   return fc
@@ -152,12 +161,15 @@ function draftArb(ctx: HistoryContext): Arb<Draft> {
       back: fc.constantFrom(...offsets(ctx.facts.windows)),
       times,
       what: fc.oneof({ weight: 3, arbitrary: matching }, { weight: 1, arbitrary: near }),
+      copyTool: toolCopies.length ? fc.option(fc.oneof(...toolCopies), { freq: 4, nil: undefined }) : fc.constant(undefined),
+      server,
       args: fc.option(argsArb(ctx), { freq: 8, nil: undefined }),
       argsDropped: fc.oneof({ weight: 20, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       labels,
     })
-    .map(({ back, times, what, args, argsDropped, labels }) => {
-      const event: Record<string, unknown> = { method: what.method, target: what.target, ...what.status };
+    .map(({ back, times, what, copyTool, server, args, argsDropped, labels }) => {
+      const event: Record<string, unknown> = { method: what.method, target: copyTool ?? what.target, ...what.status };
+      if (server !== undefined) event.server = server;
       if (argsDropped) event.argsDropped = true;
       else if (args !== undefined) event.args = args;
       if (labels !== undefined) event.labels = labels;

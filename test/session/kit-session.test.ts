@@ -167,9 +167,27 @@ describe("the kit generates session histories for policies that ask history pred
     expect(reads.some(({ e, r }) => e.args!.id !== r.arguments!.id)).toBe(true);
     expect(events.some(({ e }) => e.argsDropped === true)).toBe(true);
     expect(events.some(({ e }) => e.labels?.includes("untrusted"))).toBe(true);
+    // Runs of like events around the numbers counts are compared with (`count ... < 3`): three pays a second apart.
+    expect(lists.some((r) => eventsOf(r)!.some((e, i, h) => i >= 2 && e.target === "pay" && h[i - 1]!.target === "pay" && h[i - 2]!.target === "pay" && e.at - h[i - 2]!.at === 2000))).toBe(true);
     // Oldest first, in every well-formed history.
     const ordered = (h: Ev[]) => h.every((e, i) => i === 0 || h[i - 1]!.at <= e.at);
     expect(lists.filter((r) => ordered(eventsOf(r)!)).length).toBeGreaterThan(lists.length * 0.9);
+  });
+
+  it("a `where` comparing the past event's tool or server with the call's: events sometimes carry the call's own", () => {
+    const p = compilePolicy(`policy "again"
+role agent { allow tool a, b, c }
+deny "twice" tool a, b when after completed tool a, b, c where event.tool == tool.name and event.server == "upstream-a"
+`, { readFile: null });
+    const reqs = fc.sample(arbitraries(p).requests({ tool: ["a", "b"], holding: "agent" }), { numRuns: 1500, seed: 3 });
+    const pairs = reqs.flatMap((r) => (eventsOf(r) ?? []).map((e) => ({ e: e as Ev & { server?: string }, r })));
+    expect(pairs.some(({ e, r }) => e.target === r.tool)).toBe(true);
+    expect(pairs.some(({ e, r }) => e.target !== r.tool)).toBe(true);
+    expect(pairs.some(({ e }) => e.server === "upstream-a")).toBe(true);
+    expect(pairs.some(({ e }) => e.server !== undefined && e.server !== "upstream-a")).toBe(true);
+    const rules = new Set(reqs.map((r) => p.decide(r)).map((d) => `${d.effect}:${d.reasons[0]?.rule ?? d.reasons[0]?.code}`));
+    expect(rules).toContain("deny:twice");
+    expect(rules).toContain("allow:agent/1");
   });
 
   it("a policy that asks no history predicate gets no history", () => {
