@@ -32,7 +32,7 @@ const q = (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${
 const toolNames = fc.oneof(
   fc.uniqueArray(fc.constantFrom(...TOOLS.map(q), '"fs.*"', '"*_file"', '"*"', "risky"), { minLength: 1, maxLength: 2 }).map((xs) => xs.join(", ")),
 );
-const where = fc.constantFrom("event.args.path == args.path", "event.args.n > 2", '"untrusted" in event.labels', "event.tool == tool.name", "has event.args.mode", 'event.server == "upstream-a"');
+const where = fc.constantFrom("event.args.path == args.path", "event.args.n > 2", '"untrusted" in event.labels', "event.tool == tool.name", "has event.args.mode", 'event.server == "upstream-a"', "event.args.to carries secret", "event.args.path derives from untrusted", '"private" in session.labels', "event.args.n > args.n", 'event.labels contains "secret"');
 const match = fc
   .record({ kind: fc.constantFrom(...KINDS), tools: toolNames, where: fc.option(where, { freq: 3, nil: undefined }) })
   .map((m) => `${m.kind} tool ${m.tools}${m.where ? ` where ${m.where}` : ""}`);

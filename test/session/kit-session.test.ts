@@ -199,7 +199,7 @@ deny "twice" tool a, b when after completed tool a, b, c where event.tool == too
     const rules: [string, string][] = [["send_email", "dev/1"], ["reply", "dev/2"], ["pay", "dev/3"], ["transfer", "dev/4"], ["deploy", "dev/5"], ["confirm", "dev/6"], ["bid", "dev/7"], ["ask", "dev/8"], ["calls", "dev/9"]];
     for (const [tool, rule] of rules) {
       const seen = new Set<string>();
-      for (const r of fc.sample(arbitraries(history).requests({ tool, holding: "dev" }), { numRuns: 800, seed: 5 })) {
+      for (const r of fc.sample(arbitraries(history).requests({ tool, holding: "dev" }), { numRuns: 500, seed: 5 })) {
         const d = history.decide(r);
         seen.add(`${d.effect}:${d.reasons[0]?.code}:${d.reasons[0]?.rule ?? ""}`);
       }
