@@ -19,6 +19,7 @@ import { edgeAddresses, respellings } from "./addresses.js";
 import { gatherFacts, hintsFor, type PolicyFacts } from "./facts.js";
 import { hostileString as hostile } from "./hostile.js";
 import { labelsArb, provenanceArb } from "./session.js";
+import { withHistory, type HistoryContext } from "./history.js";
 import type { IrExpr, IrPolicy, IrType } from "../ir/ir.js";
 import { allToolBlocks } from "../ir/queries.js";
 import { budgetKeyReads } from "../ir/budget-keys.js";
@@ -89,6 +90,8 @@ function rootsRead(policies: readonly Policy[]): Set<AttrRoot> {
     else if (e.k === "and" || e.k === "or") e.es.forEach(visit);
     else if (e.k === "inSet" || e.k === "matches" || e.k === "regex" || e.k === "carries" || e.k === "derives") visit(e.l);
     else if (e.k === "default") visit(e.e);
+    // A history predicate's `where` reads the current request too (`event.args.to == args.to`).
+    else if (e.k === "history") [e.m.where, e.since?.where].forEach(visit);
     else if ("r" in e) {
       visit(e.l);
       visit(e.r);
@@ -137,6 +140,8 @@ class Generators {
   /** Records of request fields no hand-tuned generator builds (`server`), from the registry's rows. */
   private readonly rowFields: Record<string, Arb<unknown>>;
   private readonly memo = new Map<IrType, Map<string, Classified>>();
+  /** What session histories are drawn from, when a condition asks a history predicate (testing/history.ts). */
+  private readonly history?: HistoryContext;
 
   /** @param facts What the generators know about the policies. */
   constructor(readonly facts: PolicyFacts) {
@@ -157,6 +162,13 @@ class Generators {
     this.resource = fc.constantFrom(...this.targets("resource", ["file:///etc/passwd", "unknown://x"]));
     this.prompt = fc.constantFrom(...this.targets("prompt", ["unknown-prompt"]));
     this.resourceTemplate = fc.constantFrom(...this.templates());
+    if (facts.history) {
+      const named = new Set(facts.history.tools);
+      const labels = strings([...hintsFor(facts, "session.labels").values, ...hintsFor(facts, "event.labels").values]);
+      const others = strings([...declared, ...toolPatterns.filter((p) => !/[*?]/.test(p)), "unknown_tool"]).filter((t) => !named.has(t));
+      const servers = strings([...hintsFor(facts, "event.server").values, ...hintsFor(facts, "server.name").values, "other-server"]);
+      this.history = { facts: facts.history, otherTools: others, labels, servers, leaf: this.hintLeaf };
+    }
     this.principal = this.principalWith({});
     this.request = this.requests();
   }
@@ -364,7 +376,9 @@ class Generators {
   private build(principal: Arb<Principal>, method: Method, fields: Record<string, Arb<unknown>>, required: string[]): Arb<PolicyRequest> {
     const model: Record<string, Arb<unknown>> = { principal, method: fc.constant(method), ...fields, ...this.context() };
     const keys = ["principal", "method", ...required, ...(this.facts.readsTime ? ["time"] : [])];
-    return recordOf(model, { required: keys, freq: { arguments: 6, client: 6 } }) as Arb<PolicyRequest>;
+    const out = recordOf(model, { required: keys, freq: { arguments: 6, client: 6 } }) as Arb<PolicyRequest>;
+    // Histories are planned against the request (its time, the arguments a `where` compares with).
+    return this.history ? withHistory(out, this.history) : out;
   }
 
   /** `tools/call` requests to one tool. */

@@ -6,7 +6,7 @@
  * read from the IR, which holds sets as their items and constraints as their parameters (data defined
  * by the built-ins registry): the sources are never parsed again.
  */
-import type { IrExpr, IrPolicy, IrType, Scalar, TargetKind } from "../ir/ir.js";
+import type { EventKind, IrEventMatch, IrExpr, IrPolicy, IrType, Scalar, TargetKind } from "../ir/ir.js";
 import type { Policy } from "../policy.js";
 import { budgetKeyReads } from "../ir/budget-keys.js";
 import { expandCidrItem } from "./addresses.js";
@@ -71,9 +71,32 @@ export interface PolicyFacts {
    * The labels result blocks give are hints of `session.labels`, beside the strings conditions compare it with.
    */
   readonly provenanceLabels: readonly string[];
+  /**
+   * What the history predicates ask (issue 14), or undefined when no condition reads `session.history`:
+   * requests then carry a `time` and a `session.history` (testing/history.ts).
+   */
+  readonly history?: HistoryFacts;
   /** Literal strings and numbers anywhere in the conditions (ids, sessions, subjects draw on them). */
   readonly strings: readonly string[];
   readonly numbers: readonly number[];
+}
+
+/** The history predicates of the policies, pooled: what their events must look like to match (or almost). */
+export interface HistoryFacts {
+  /** Each `KIND tool NAMES` of a predicate or its `since`: the kind, and the tool names it matches (exact names, instances of its globs). */
+  readonly matches: readonly { readonly kind: EventKind; readonly tools: readonly string[] }[];
+  /** Tool names the predicates match, all together. */
+  readonly tools: readonly string[];
+  /** Windows, in ms. */
+  readonly windows: readonly number[];
+  /** Paths under `event.args` read by a `where` or summed (`sum event.args.amount of ...`). */
+  readonly argPaths: readonly (readonly string[])[];
+  /** Those of them an aggregate adds up (`event.args.amount`): numbers, mostly. */
+  readonly numericPaths: readonly string[];
+  /** The numbers counts are compared with (`count ... < 3`): runs of that many like events are generated. */
+  readonly counts: readonly number[];
+  /** `event.args.id == args.id`: event key -> the request keys it is compared with (copied into events). */
+  readonly links: ReadonlyMap<string, readonly string[]>;
 }
 
 const emptyHints = (): Hints => ({ values: [], globs: [], cidrs: [], domains: [] });
@@ -105,6 +128,13 @@ class Collector {
   readonly numbers = new Set<number>();
   readonly derives = new Set<string>();
   readsTime = false;
+  readonly matches = new Map<string, { kind: EventKind; tools: string[] }>();
+  readonly numericPaths = new Set<string>();
+  readonly counts = new Set<number>();
+  readonly windows = new Set<number>();
+  readonly eventPaths = new Map<string, string[]>();
+  readonly links = new Map<string, Set<string>>();
+  readsHistory = false;
 
 
   hint(key: string): Hints {
@@ -115,6 +145,9 @@ class Collector {
 
   private key(e: IrExpr): string | undefined {
     if (e.k === "default") return this.key(e.e);
+    // A past event's field (`event.args.id`), and an aggregate as the value it adds up (`sum event.args.amount ... < 100`).
+    if (e.k === "event") return ["event", e.field, ...e.path].join(".");
+    if (e.k === "history") return e.value ? this.key(e.value) : undefined;
     if (e.k !== "attr" && e.k !== "has") return undefined;
     return e.path.length ? `${e.root}.${e.path.join(".")}` : e.root;
   }
@@ -148,6 +181,8 @@ class Collector {
     }
     else if (e.k === "pathRead" || e.k === "anyPathArg") this.pathTest(e);
     else if (e.k === "carries") this.walk(e.l);
+    else if (e.k === "history") this.history(e);
+    else if (e.k === "event") this.event(e);
     else if (e.k === "derives") {
       // What it reads is sometimes a copy of what a result gave (testing/session.ts).
       this.walk(e.l);
@@ -173,8 +208,37 @@ class Collector {
       ] as const) {
         const key = this.key(a);
         if (key) this.hint(key).values.push(...this.literals(b));
+        if (a.k === "history" && a.op === "count") for (const v of this.literals(b)) if (typeof v === "number") this.counts.add(v);
+        // `event.args.id == args.id`: events copy the current call's value (testing/history.ts).
+        const other = this.key(b);
+        if (key?.startsWith("event.") && other && !other.startsWith("event.")) {
+          const set = this.links.get(key) ?? new Set<string>();
+          this.links.set(key, set.add(other));
+        }
       }
     }
+  }
+
+  /** A history predicate: its kinds, tools, window, and what its `where` and aggregate read. */
+  private history(e: IrExpr & { k: "history" }): void {
+    this.readsHistory = true;
+    this.readsTime = true;
+    if (e.windowMs !== undefined) this.windows.add(e.windowMs);
+    if (e.value) {
+      this.event(e.value);
+      this.numericPaths.add(this.key(e.value)!);
+    }
+    for (const m of [e.m, e.since]) if (m) this.match(m);
+  }
+
+  private match(m: IrEventMatch): void {
+    const tools = uniq(m.tools.flatMap((p) => (p.kind === "exact" ? [p.text] : globExamples(p.text))));
+    this.matches.set(`${m.kind}\u0000${tools.join("\u0000")}`, { kind: m.kind, tools });
+    this.walk(m.where);
+  }
+
+  private event(e: IrExpr & { k: "event" }): void {
+    if (e.field === "args" && e.path.length) this.eventPaths.set(e.path.join("\u0000"), [...e.path]);
   }
 
   /** A typed path read or `any path arg`: the path arguments it reads, and what it compares them with. */
@@ -288,6 +352,13 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
   let readsTime = false;
   const provenanceLabels = new Set<string>();
   const resultLabels = new Set<string>();
+  let readsHistory = false;
+  const matches = new Map<string, { kind: EventKind; tools: string[] }>();
+  const numericPaths = new Set<string>();
+  const counts = new Set<number>();
+  const windows = new Set<number>();
+  const eventPaths = new Map<string, readonly string[]>();
+  const links = new Map<string, Set<string>>();
 
   for (const policy of policies) {
     const ir = policy.ir;
@@ -341,6 +412,13 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
     c.numbers.forEach((n) => numbers.add(n));
     readsTime ||= c.readsTime;
     c.derives.forEach((l) => provenanceLabels.add(l));
+    readsHistory ||= c.readsHistory;
+    c.matches.forEach((m, k) => matches.set(k, m));
+    c.numericPaths.forEach((p) => numericPaths.add(p));
+    c.counts.forEach((n) => counts.add(n));
+    c.windows.forEach((w) => windows.add(w));
+    for (const [k, p] of c.eventPaths) eventPaths.set(k, p);
+    for (const [k, set] of c.links) links.set(k, new Set([...(links.get(k) ?? []), ...set]));
     for (const b of ir.results) for (const l of b.labels) resultLabels.add(l.label);
   }
   if (resultLabels.size) {
@@ -367,6 +445,17 @@ export function gatherFacts(policies: readonly Policy[]): PolicyFacts {
     strings: [...strings],
     numbers: [...numbers],
     provenanceLabels: [...provenanceLabels],
+    ...(readsHistory && {
+      history: {
+        matches: [...matches.values()],
+        tools: uniq([...matches.values()].flatMap((m) => m.tools)),
+        windows: [...windows].sort((a, b) => a - b),
+        argPaths: [...eventPaths.values()],
+        numericPaths: [...numericPaths],
+        counts: [...counts],
+        links: new Map([...links].map(([k, v]) => [k, [...v]] as const)),
+      },
+    }),
   };
 }
 

@@ -18,4 +18,4 @@ export type { HostileFamily } from "./hostile.js";
 export { cidrEdges, respellings } from "./addresses.js";
 export type { CidrEdges } from "./addresses.js";
 export type { ValueMode, Classified } from "./values.js";
-export type { PolicyFacts, CheckParams, Hints } from "./facts.js";
+export type { PolicyFacts, CheckParams, Hints, HistoryFacts } from "./facts.js";

@@ -6,6 +6,10 @@
  * such policies (every policy of test/conformance/session-rules.yaml and the lethal trifecta): the compiled
  * function and the interpreter decide every generated request alike; and the kit's own properties find a
  * broken trifecta rule and hold on the right one (absent labels never allow).
+ * History predicates: for a policy that asks them, requests carry a `time` and a `session.history` whose
+ * events match and almost match each predicate (kind, tools, `where`, window edges; absent, dropped and
+ * malformed histories too); compiled == interpreter on the history conformance policies; and the kit
+ * finds a deny whose window was written too short.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -30,7 +34,16 @@ const conformance = (parse(readFileSync(path.join(import.meta.dirname, "..", "co
 const POLICIES: readonly Policy[] = [TRIFECTA, ...conformance].map((t) => compilePolicy(t, { readFile: null }));
 const trifecta = POLICIES[0]!;
 
-const sessionOf = (r: PolicyRequest) => (r.session ?? {}) as { labels?: unknown; provenance?: unknown };
+const sessionOf = (r: PolicyRequest) => (r.session ?? {}) as { labels?: unknown; provenance?: unknown; history?: unknown; historyDroppedUntil?: unknown };
+
+const conformanceText = (file: string): string => (parse(readFileSync(path.join(import.meta.dirname, "..", "conformance", file), "utf8")) as { policy: string }).policy;
+const HISTORY_POLICIES: readonly Policy[] = ["history.yaml", "history-sets.yaml"].map((f) => compilePolicy(conformanceText(f), { readFile: null }));
+const history = HISTORY_POLICIES[0]!;
+type Ev = { at: number; method: string; target?: string; effect: string; outcome?: string; args?: Record<string, unknown>; argsDropped?: boolean; labels?: string[] };
+const eventsOf = (r: PolicyRequest): Ev[] | undefined => {
+  const h = sessionOf(r).history;
+  return Array.isArray(h) ? (h as Ev[]) : undefined;
+};
 
 describe("the kit generates session facts for policies that read them", () => {
   it("labels come from the result blocks' labels and the conditions' strings; provenance from the labels derives names", () => {
@@ -108,5 +121,149 @@ describe("the kit's properties on session rules", () => {
     }
     expect(err).toBeInstanceOf(PolicyPropertyError);
     expect((err as Error).message).toContain("untrusted");
+  });
+});
+
+describe("the kit generates session histories for policies that ask history predicates", () => {
+  it("the facts name each predicate's kind and tools, the windows, what `where` compares and what is added up", () => {
+    const h = gatherFacts([history]).history!;
+    expect(h.matches).toEqual(expect.arrayContaining([
+      { kind: "completed", tools: expect.arrayContaining(["read_web", "fetch_x"]) },
+      { kind: "failed", tools: ["test"] },
+      { kind: "denied", tools: ["pay"] },
+    ]));
+    expect(h.windows).toEqual([600_000, 3_600_000, 86_400_000]);
+    expect(h.links.get("event.args.id")).toEqual(["args.id"]);
+    expect(h.numericPaths).toEqual(expect.arrayContaining(["event.args.amount", "event.args.price"]));
+    // A set in a predicate stands for its members.
+    expect(gatherFacts([HISTORY_POLICIES[1]!]).history!.tools).toEqual(expect.arrayContaining(["read_web", "pay", "transfer"]));
+    // No history predicate: no history facts.
+    expect(gatherFacts([trifecta]).history).toBeUndefined();
+  });
+
+  it("requests carry a time and a history of events that match, almost match, sit on window edges, copy the call's arguments", () => {
+    const reqs = fc.sample(arbitraries(history).requests({ tool: ["reply", "send_email"], holding: "dev" }), { numRuns: 3000, seed: 11 });
+    expect(reqs.every((r) => r.time !== undefined)).toBe(true);
+    const lists = reqs.filter((r) => eventsOf(r) !== undefined);
+    expect(lists.length).toBeGreaterThan(reqs.length * 0.7);
+    expect(reqs.some((r) => sessionOf(r).history === undefined)).toBe(true); // absent: must deny
+    expect(reqs.some((r) => sessionOf(r).history !== undefined && !Array.isArray(sessionOf(r).history))).toBe(true); // malformed
+    expect(reqs.some((r) => typeof sessionOf(r).historyDroppedUntil === "number")).toBe(true);
+    const events = lists.flatMap((r) => eventsOf(r)!.map((e) => ({ e, r, now: typeof r.time === "number" ? r.time : Date.parse(String(r.time)) })));
+    // Every kind of event: completed, failed, allowed without an outcome, denied, sent to approval; other methods.
+    for (const [effect, outcome] of [["allow", "ok"], ["allow", "error"], ["allow", undefined], ["deny", undefined], ["require_approval", undefined]]) {
+      expect(events.some(({ e }) => e.effect === effect && e.outcome === outcome)).toBe(true);
+    }
+    expect(events.some(({ e }) => e.method !== "tools/call")).toBe(true);
+    // Tools a predicate names (read_web, a fetch_* instance) and others.
+    expect(events.some(({ e }) => e.target === "read_web")).toBe(true);
+    expect(events.some(({ e }) => e.target?.startsWith("fetch_"))).toBe(true);
+    expect(events.some(({ e }) => e.target === "delete")).toBe(true);
+    // On both sides of the one-hour window's first millisecond.
+    for (const back of [3_600_000 - 1, 3_600_000, 3_600_000 + 1]) expect(events.some(({ e, now }) => now - e.at === back)).toBe(true);
+    // `event.args.id == args.id`: some events copy the call's id, others do not.
+    const reads = events.filter(({ e, r }) => e.target === "read_email" && r.tool === "reply" && r.arguments?.id !== undefined && e.args?.id !== undefined);
+    expect(reads.some(({ e, r }) => e.args!.id === r.arguments!.id)).toBe(true);
+    expect(reads.some(({ e, r }) => e.args!.id !== r.arguments!.id)).toBe(true);
+    expect(events.some(({ e }) => e.argsDropped === true)).toBe(true);
+    expect(events.some(({ e }) => e.labels?.includes("untrusted"))).toBe(true);
+    // Runs of like events around the numbers counts are compared with (`count ... < 3`): three pays a second apart.
+    expect(lists.some((r) => eventsOf(r)!.some((e, i, h) => i >= 2 && e.target === "pay" && h[i - 1]!.target === "pay" && h[i - 2]!.target === "pay" && e.at - h[i - 2]!.at === 2000))).toBe(true);
+    // Oldest first, in every well-formed history.
+    const ordered = (h: Ev[]) => h.every((e, i) => i === 0 || h[i - 1]!.at <= e.at);
+    expect(lists.filter((r) => ordered(eventsOf(r)!)).length).toBeGreaterThan(lists.length * 0.9);
+  });
+
+  it("a `where` comparing the past event's tool or server with the call's: events sometimes carry the call's own", () => {
+    const p = compilePolicy(`policy "again"
+role agent { allow tool a, b, c }
+deny "twice" tool a, b when after completed tool a, b, c where event.tool == tool.name and event.server == "upstream-a"
+`, { readFile: null });
+    const reqs = fc.sample(arbitraries(p).requests({ tool: ["a", "b"], holding: "agent" }), { numRuns: 1500, seed: 3 });
+    const pairs = reqs.flatMap((r) => (eventsOf(r) ?? []).map((e) => ({ e: e as Ev & { server?: string }, r })));
+    expect(pairs.some(({ e, r }) => e.target === r.tool)).toBe(true);
+    expect(pairs.some(({ e, r }) => e.target !== r.tool)).toBe(true);
+    expect(pairs.some(({ e }) => e.server === "upstream-a")).toBe(true);
+    expect(pairs.some(({ e }) => e.server !== undefined && e.server !== "upstream-a")).toBe(true);
+    const rules = new Set(reqs.map((r) => p.decide(r)).map((d) => `${d.effect}:${d.reasons[0]?.rule ?? d.reasons[0]?.code}`));
+    expect(rules).toContain("deny:twice");
+    expect(rules).toContain("allow:agent/1");
+  });
+
+  it("a policy that asks no history predicate gets no history", () => {
+    const reqs = fc.sample(arbitraries(trifecta).request, { numRuns: 500, seed: 7 });
+    expect(reqs.every((r) => sessionOf(r).history === undefined && sessionOf(r).historyDroppedUntil === undefined)).toBe(true);
+  });
+
+  it("the generated requests reach both sides of every history rule", () => {
+    const rules: [string, string][] = [["send_email", "dev/1"], ["reply", "dev/2"], ["pay", "dev/3"], ["transfer", "dev/4"], ["deploy", "dev/5"], ["confirm", "dev/6"], ["bid", "dev/7"], ["ask", "dev/8"], ["calls", "dev/9"]];
+    for (const [tool, rule] of rules) {
+      const seen = new Set<string>();
+      for (const r of fc.sample(arbitraries(history).requests({ tool, holding: "dev" }), { numRuns: 500, seed: 5 })) {
+        const d = history.decide(r);
+        seen.add(`${d.effect}:${d.reasons[0]?.code}:${d.reasons[0]?.rule ?? ""}`);
+      }
+      expect(seen, tool).toContain(`allow:allow_rule:${rule}`);
+      expect(seen, tool).toContain(`deny:evaluation_error:${rule}`);
+      expect([...seen].some((x) => x.startsWith("deny:no_rule")), tool).toBe(true);
+    }
+    const seen = new Set(fc.sample(arbitraries(history).requests({ tool: "delete", holding: "dev" }), { numRuns: 800, seed: 5 }).map((r) => `${history.decide(r).effect}:${history.decide(r).reasons[0]?.rule}`));
+    expect(seen).toContain("deny:policy/1");
+    expect(seen).toContain("allow:dev/10");
+  });
+});
+
+describe("differential on history policies: compiled == interpreter on the kit's requests", () => {
+  for (const [i, policy] of HISTORY_POLICIES.entries()) {
+    it(`policy #${i} \`${policy.name}\``, () => {
+      fc.assert(
+        fc.property(arbitraries(policy).request, (r) => {
+          expect(policy.decide(r)).toEqual(policy.interpret(r));
+        }),
+        { numRuns: 400 },
+      );
+    });
+  }
+});
+
+describe("the kit's properties on history rules", () => {
+  const MAIL = `policy "mail"
+role agent { allow tool send_email, read_web, search }
+deny "no-mail-after-web" tool send_email when after completed tool read_web within 1 hour
+`;
+  /** Whether the request's history holds a web page read in the last hour (as the property's author reads it). */
+  const readWebLastHour = (r: PolicyRequest): boolean => {
+    const now = typeof r.time === "number" ? r.time : Date.parse(String(r.time));
+    return (eventsOf(r) ?? []).some((e) => e.method === "tools/call" && e.target === "read_web" && e.outcome === "ok" && e.at >= now - 3_600_000);
+  };
+
+  it("holds on the right rule: no mail in the hour after a web page was read, and no mail without a history", () => {
+    const mail = compilePolicy(MAIL, { readFile: null });
+    forAllRequests(mail, { tool: "send_email" }, (r, d) => !readWebLastHour(r) || d.effect === "deny");
+    forAllRequests(mail, { tool: "send_email" }, (r, d) => eventsOf(r) !== undefined || d.effect !== "allow");
+  });
+
+  it("finds the rule written with a one-minute window by mistake", () => {
+    const broken = compilePolicy(MAIL.replace("within 1 hour", "within 1 minute"), { readFile: null });
+    let err: unknown;
+    try {
+      forAllRequests(broken, { tool: "send_email", holding: "agent" }, (r, d) => !readWebLastHour(r) || d.effect === "deny");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PolicyPropertyError);
+    expect((err as Error).message).toContain("read_web");
+  });
+
+  it("finds the rule written over allowed calls where completed ones were meant, the other way round (a failed read denies)", () => {
+    const broad = compilePolicy(MAIL.replace("after completed tool", "after allowed tool"), { readFile: null });
+    let err: unknown;
+    try {
+      // Only a completed read should stop the mail: a read that failed (allowed, outcome error) should not.
+      forAllRequests(broad, { tool: "send_email", holding: "agent" }, (r, d) => readWebLastHour(r) || !d.reasons.some((x) => x.rule === "no-mail-after-web"));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PolicyPropertyError);
   });
 });
