@@ -5,7 +5,7 @@
  * name, ascending (events are oldest first, so also by time). A window is a binary search on a bucket;
  * `after`/`count` without `where` never touch an event; a `where` scans only its bucket, in the order
  * the reference scans, so both meet the same first error.
- * INVARIANT: agrees with eval/history.ts on every request (test/differential.test.ts, conformance).
+ * INVARIANT: agrees with eval/history.ts on every request (test/differential-session.test.ts, test/conformance/history*.yaml).
  * INVARIANT: the index depends only on the history array (its identity and length): a host must not
  * change a history after handing it over (request validation remembers it the same way).
  */

@@ -3,7 +3,7 @@
  * `history` asks a question of the request's `session.history`; `event` reads the past event a
  * `where` is looking at (only ever inside an `IrEventMatch.where` or an aggregate's `path`).
  * The meaning lives once in eval/history.ts (reference) and codegen/history.ts (indexed); both must
- * agree on every request (test/differential.test.ts, test/conformance/history.yaml).
+ * agree on every request (test/differential-session.test.ts, test/conformance/history*.yaml).
  */
 import type { IrExpr, IrPattern } from "./ir.js";
 
