@@ -173,6 +173,7 @@ function layout(pieces: readonly Piece[], s: Structure): string {
   let prev: Piece | undefined;
   let prevCode: IToken | undefined;
   let lineIndent = 0;
+  let codeOnLine = false;
   const nextCode = (i: number): IToken | undefined => {
     for (let j = i; j < pieces.length; j++) {
       const p = pieces[j]!;
@@ -211,11 +212,7 @@ function layout(pieces: readonly Piece[], s: Structure): string {
       lineIndent = p.kind === "code" ? indentFor(p.token, false) : indentFor(nextCode(i + 1), true);
       lineIndent = Math.max(0, lineIndent);
       line = " ".repeat(lineIndent);
-      const top = stack[stack.length - 1]!;
-      if (p.kind === "code" && top.block) {
-        if (s.itemStarts.has(p.token.startOffset)) top.clause = false;
-        else if (CLAUSES.has(p.token.tokenType)) top.clause = true;
-      }
+      codeOnLine = false;
     } else if (p.kind === "line") {
       line += " ".repeat(Math.max(1, p.gap));
     } else if (p.kind === "block" || prev.kind === "block" || prev.kind === "line") {
@@ -226,6 +223,13 @@ function layout(pieces: readonly Piece[], s: Structure): string {
     line += p.text;
     if (p.kind === "code") {
       const t = p.token;
+      const top = stack[stack.length - 1]!;
+      if (!codeOnLine && top.block) {
+        // The first code on a line (maybe after a comment) says whether a clause starts here.
+        if (s.itemStarts.has(t.startOffset)) top.clause = false;
+        else if (CLAUSES.has(t.tokenType)) top.clause = true;
+      }
+      codeOnLine = true;
       if (CLOSERS.has(t.tokenType) && stack.length > 1) stack.pop();
       if (OPENERS.has(t.tokenType)) stack.push({ block: s.blockOpens.has(t.startOffset), base: lineIndent, clause: false });
       prevCode = t;
