@@ -26,6 +26,7 @@ Usage:
 
 Commands:
   check <file-or-dir>...        compile policies and report errors and warnings
+  fmt [--check] <file-or-dir>...  rewrite policies in the canonical layout (--check: list the others)
   eval <policy> <request>       decide one request (a JSON file, or - for stdin)
   explain <policy> <request>    decide one request and show every rule's outcome
   analyze <policy>              find dead rules; who may call what (--can, --who, --principal)
@@ -45,7 +46,7 @@ Options:
 Exit codes:
   0   success (check: no errors; eval: allow)
   1   the policy has errors (check --deny-warnings: or warnings; test: a case failed or coverage
-      is below --min-coverage; analyze --deny-findings: a finding)
+      is below --min-coverage; analyze --deny-findings: a finding; fmt --check: a file not formatted)
   2   usage error: unknown flag or command, missing or unreadable file, invalid request JSON
   3   eval: the decision is deny
   4   eval: the decision is require_approval
@@ -72,6 +73,28 @@ Exit codes:
   0   no errors (warnings allowed unless --deny-warnings)
   1   at least one error (or warning, with --deny-warnings)
   2   usage error: unknown flag, missing file, directory without policies
+`;
+
+const FMT_HELP = `Usage: mcppolicy fmt [--check] <file-or-dir | ->...
+
+Rewrite each policy in the one canonical layout: a line per declaration and block item, two spaces
+of indentation per block, bracket or parenthesis (two more on a line that continues an item), one
+space around operators and after commas, at most one blank line in a row, no trailing spaces, one
+final newline. Comments stay where they were; the line breaks inside an item are kept (long lines are
+not broken). Only the layout changes: the tokens and comments are checked to be the same before a
+file is written, so the policy decides exactly as before. A file is replaced atomically (a temporary
+file beside it, then a rename) and only when its text changes; the rewritten files are listed.
+A file with syntax errors is not formatted: its diagnostics are printed. Directories are searched
+recursively for *.mcppolicy files, as check does. - formats stdin to stdout.
+
+Options:
+  --check      write nothing: list the files that are not formatted (exit 1 if any)
+  -h, --help   show this help
+
+Exit codes:
+  0   formatted (--check: every file is already formatted)
+  1   a file has syntax errors (--check: or is not formatted)
+  2   usage error: unknown flag, missing file, directory without policies, unwritable file
 `;
 
 const EVAL_HELP = `Usage: mcppolicy eval <policy> <request.json | -> [--format json|text] [--interpreter]
@@ -180,6 +203,7 @@ interface Command {
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   check: { help: CHECK_HELP, load: () => import("./check.js") },
+  fmt: { help: FMT_HELP, load: () => import("./fmt.js") },
   eval: { help: EVAL_HELP, load: () => import("./eval.js") },
   explain: { help: EXPLAIN_HELP, load: () => import("./explain.js") },
   analyze: { help: ANALYZE_HELP, load: () => import("./analyze.js") },

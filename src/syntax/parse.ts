@@ -3,7 +3,7 @@
  * CST -> AST. Never throws: every problem is a diagnostic. Before parsing, the token stream is
  * checked against the size and nesting limits, so recursion in the parser stays bounded.
  */
-import type { IToken, IRecognitionException, TokenType } from "chevrotain";
+import type { CstNode, IToken, IRecognitionException, TokenType } from "chevrotain";
 import { Lexer } from "./chevrotain.js";
 import type { PolicyFileAst } from "../ast/nodes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -106,11 +106,19 @@ function recognitionDiagnostic(file: string, e: IRecognitionException, textLengt
   }
 }
 
-export function parsePolicy(text: string, file: string): ParseResult {
+/** The first step's result: the tokens the parser read (comments and whitespace are skipped), the CST, the diagnostics. */
+export interface ConcreteParse {
+  tokens: IToken[];
+  cst: CstNode | undefined;
+  diagnostics: Diagnostic[];
+}
+
+/** Lex and parse to a CST (step one of parsePolicy; the formatter reads it too). Never throws. */
+export function parseConcrete(text: string, file: string): ConcreteParse {
   const diagnostics: Diagnostic[] = [];
   if (text.length > LIMITS.maxSourceLength) {
     diagnostics.push(policyTooLarge(span(file, 0, 0), `source of ${text.length} characters`, LIMITS.maxSourceLength));
-    return { ast: undefined, diagnostics };
+    return { tokens: [], cst: undefined, diagnostics };
   }
   const lexed = lexer.tokenize(text);
   for (const err of lexed.errors) {
@@ -130,7 +138,7 @@ export function parsePolicy(text: string, file: string): ParseResult {
   const deep = tooDeep(tokens);
   if (deep) {
     diagnostics.push(nestingTooDeep(span(file, deep.startOffset, (deep.endOffset ?? deep.startOffset) + 1), LIMITS.maxNestingDepth));
-    return { ast: undefined, diagnostics };
+    return { tokens, cst: undefined, diagnostics };
   }
   parser.input = tokens;
   const cst = parser.policyFile();
@@ -142,6 +150,12 @@ export function parsePolicy(text: string, file: string): ParseResult {
     seen.add(key);
     diagnostics.push(recognitionDiagnostic(file, e, text.length, tokens));
   }
+  return { tokens, cst, diagnostics };
+}
+
+export function parsePolicy(text: string, file: string): ParseResult {
+  const { cst, diagnostics } = parseConcrete(text, file);
+  if (cst === undefined) return { ast: undefined, diagnostics };
   const builder = new AstBuilder(file);
   const ast = builder.file_(cst);
   diagnostics.push(...builder.diagnostics);
