@@ -31,6 +31,7 @@ export const settle: Phase = {
   stage: "result",
   run(ctx, env) {
     const a = afterOf(ctx);
+    a.sessionError = undefined; // this attempt's own
     const r = ctx.reserved;
     if (r === undefined) {
       a.settled = NOTHING_RESERVED();
@@ -61,7 +62,6 @@ export const settle: Phase = {
 /** The session record to send with the settlement, or undefined (none, the store keeps no session, or it fails the bounds). */
 function sessionRecordOf(ctx: CallContext, env: EngineEnv): SessionAppendRequest | undefined {
   const a = afterOf(ctx);
-  a.sessionError = undefined;
   if (typeof env.store.sessionAppend !== "function") return undefined; // record-session denies: no session operations
   const session = sessionAppendFor(ctx, true);
   if (session === undefined) return undefined;
