@@ -242,11 +242,11 @@ describe("the AgentDojo policies", () => {
     }
   });
 
-  // KNOWN GAP (reported): on a long result provenance winnows with a wider window and its guarantee for
-  // identifier tokens (an address, an IBAN) does not hold there; the replayed drive listing of workspace user
-  // tasks 26 and 27 (about 26 KB) is such a result, and the attacker's original address happens to be found in
-  // it while other addresses are not. So: the same traces are blocked wherever the injected result is
-  // fingerprinted with the narrowest window; a trace that differs must be one where it is not.
+  // On a long result provenance winnows with a wider window, whose k-gram guarantee does not cover a
+  // 25-character address; the replayed drive listing of workspace user tasks 26 and 27 (about 26 KB) is such
+  // a result, and 28 traces once differed there. Identifier tokens are now hashed whole at any length up to
+  // 256 code points (docs/provenance.md, "Long results"), so none differs; a trace that differs must still
+  // be one whose injected result was fingerprinted with a wider window.
   it("block the same attack traces when the attackers' constants are other values (wherever provenance's guarantee holds)", async () => {
     let differing = 0;
     for (const s of SUITES) {
@@ -275,8 +275,8 @@ describe("the AgentDojo policies", () => {
         expect(fingerprintDetails(injected).window, `${s.suite} ${id}: blocked ${x.blocked} with the original constants, ${!x.blocked} with others`).toBeGreaterThan(W);
       }
     }
-    // As measured when this was written (workspace user tasks 26 and 27); a change says provenance moved.
-    expect(differing).toBeLessThanOrEqual(28);
+    // Measured: 0 (it was 28, workspace user tasks 26 and 27, before identifiers were hashed whole).
+    expect(differing).toBe(0);
   }, 900_000);
 });
 

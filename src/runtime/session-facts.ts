@@ -7,8 +7,11 @@
  *   `needs.load` and `needs.record` are false and the phases do nothing.
  * - The key hashes the principal's id and the session's id (absent: the principal's calls share one
  *   session), so no principal reads or writes another's session.
- * - An event's arguments are kept only up to LIMITS.sessionEventArgBytes (JSON); above it they are
- *   dropped (`argsDropped: true`) and a history predicate reading them errs (fail closed).
+ * - An event's arguments are kept only up to LIMITS.sessionEventArgBytes (JSON), and only while the whole
+ *   event stays within LIMITS.maxSessionEventBytes (a long target with large arguments); otherwise they
+ *   are dropped (`argsDropped: true`) and a history predicate reading them errs (fail closed). An event
+ *   still too large without them (a target, server or label list of kilobytes) is refused by the store:
+ *   the call is then not recorded and fails closed as record-session says.
  */
 import type { Policy } from "../policy.js";
 import type { IrPolicy } from "../ir/ir.js";
@@ -110,5 +113,12 @@ export function eventOf(req: PolicyRequest, effect: CallEffect, outcome: CallOut
   }
   if (outcome !== undefined) e.outcome = outcome;
   if (labels.length > 0) e.labels = [...labels];
+  // The whole event must fit the store's bound (LIMITS.maxSessionEventBytes, measured without `at`): a long
+  // target or server name with arguments under their own bound can pass it. The arguments go first
+  // (deterministically: the same call always loses them), so the call is still recorded.
+  if (e.args !== undefined && Buffer.byteLength(JSON.stringify(e), "utf8") > LIMITS.maxSessionEventBytes) {
+    delete e.args;
+    e.argsDropped = true;
+  }
   return e;
 }

@@ -34,7 +34,7 @@ export function provenanceArb(labels: readonly string[]): fc.Arbitrary<unknown> 
   const pool = [...new Set(labels)];
   const some = pool.length
     ? fc.tuple(...pool.map(() => fc.constantFrom<"none" | "copied" | "other">("none", "copied", "other"))).map((picks) => {
-        const out: Record<string, string[]> = {};
+        const out = Object.create(null) as Record<string, string[]>; // a label `__proto__` is an own key
         picks.forEach((p, i) => {
           if (p === "copied") out[pool[i]!] = [...copied()];
           else if (p === "other") out[pool[i]!] = fingerprint("An unrelated result about the weather in Zurich today.");

@@ -12,12 +12,16 @@
  *     a short id): an argument leaf EQUAL to it (after normalisation) is found; and the same for a number
  *     (its decimal form, at least MIN_EXACT characters);
  *   - identifier tokens inside text: a run of letters, digits, marks and `@ . _ + -` (ends trimmed of
- *     `. _ -`) of MIN_EXACT to THRESHOLD - 1 code points that holds a digit, `@` or `.` (an email address, a
+ *     `. _ -`) of MIN_EXACT to MAX_TOKEN code points that holds a digit, `@` or `.` (an email address, a
  *     phone number written without spaces, an IBAN, a domain such as `evil2.io`): an argument holding the
- *     same token, or equal to it, is found.
- * Bounded: at most `max` fingerprints per result (LIMITS.maxResultFingerprints). A longer result is winnowed
- * with a wider window (8, 16, ... up to 1024) until it fits, so the threshold for that result grows to
- * W' + K - 1 over the whole text rather than holding for a prefix only; `fingerprintDetails` says which.
+ *     same token, or equal to it, is found, however long the result (the k-gram guarantee does not hold
+ *     there: see below).
+ * Bounded: at most `max` fingerprints per result (LIMITS.maxResultFingerprints). The whole-string hashes
+ * (leaves, numbers, identifier tokens) come first, in document order; the k-grams fill what is left. A
+ * longer result is winnowed with a wider window (8, 16, ... up to 1024) until it fits, so the threshold for
+ * that result grows to W' + K - 1 over the whole text rather than holding for a prefix only;
+ * `fingerprintDetails` says which. When the whole-string hashes alone are more than `max`, the first `max`
+ * in document order are kept (`truncated`): later identifiers and every k-gram of the result are lost.
  * Deterministic: the same value gives the same list, in the same order, in every process.
  * GUARANTEES: pure; never throws; linear in the size of the value; `derives` caches the parsed set per
  * fingerprint array (WeakMap: treat the arrays as immutable, as session facts are).
@@ -41,6 +45,8 @@ export const W = 4;
 export const THRESHOLD = W + K - 1;
 /** The shortest leaf or token compared whole. */
 export const MIN_EXACT = 6;
+/** The longest identifier token compared whole, in code points (longer ones: k-grams only). */
+export const MAX_TOKEN = 256;
 /** The widest window a long result is winnowed with before its list is cut. */
 export const MAX_WINDOW = 1024;
 
@@ -75,7 +81,9 @@ function exactHashesOf(norm: string, cps: readonly number[], kind: PieceKind, ou
     const token = m[0].replace(TOKEN_ENDS, "");
     if (token.length < MIN_EXACT || !IDENTIFIER.test(token)) continue;
     const tcps = codePoints(token);
-    if (tcps.length >= MIN_EXACT && tcps.length < THRESHOLD) out(exactHash(tcps));
+    // Any length up to MAX_TOKEN (not only below THRESHOLD): a long result is winnowed with a wider
+    // window, whose k-gram guarantee no longer covers a 25-character address; the token's own hash does.
+    if (tcps.length >= MIN_EXACT && tcps.length <= MAX_TOKEN) out(exactHash(tcps));
   }
 }
 

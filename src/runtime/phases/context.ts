@@ -111,6 +111,8 @@ export interface AfterTool {
   /** The phases after the tool ran once (a call that reserved nothing settles once, answers the same after). */
   ran: boolean;
   /** Inspect result: what the result blocks said, and what of the result may be passed on. */
+  /** Settle carried the session record and the store failed (record-session withholds the result). */
+  sessionError?: string;
   inspected?: { readonly verdict: ResultVerdict; readonly applied: AppliedResult; readonly fingerprints?: Readonly<Record<string, readonly string[]>> };
 }
 

@@ -30,7 +30,8 @@ export const inspectResult: Phase = {
       let fingerprints: Record<string, string[]> | undefined;
       for (const label of verdict.labels) {
         if (!wanted.has(label)) continue;
-        fingerprints ??= {};
+        // Null prototype: a label named `__proto__` is an own key like any other (it must not set the prototype).
+        fingerprints ??= Object.create(null) as Record<string, string[]>;
         fingerprints[label] = fingerprint(result);
       }
       a.inspected = { verdict, applied, ...(fingerprints && { fingerprints }) };

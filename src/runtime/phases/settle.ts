@@ -1,7 +1,12 @@
 /**
  * Phase `settle and record` (after the tool, when the host commits or rolls back): corrects what the
  * call reserved to what it used (commit) or gives it all back (rollback), in ONE atomic store operation
- * (`store.settle`). Issue 14 adds the session record (history, labels) to that same operation.
+ * (`store.settle`). Issue 14 adds the session record (history, labels) to that same operation: when the
+ * call leaves a session record (record-session.ts) and the store keeps session state, the settlement
+ * carries it (`s.session`), so settle and record are one atomic step; a settlement the store refused as
+ * already applied was applied by an earlier attempt of this call, which carried the same record.
+ * A record that fails the store's bounds (checkSessionAppend) is not sent: the settlement goes alone and
+ * the record's failure withholds the result (record-session.ts).
  * Guarantees:
  * - A reservation is settled at most once between commit and rollback, even called at once: `claim`
  *   takes it before any phase after the tool runs (so before anything is awaited). A settle whose store
@@ -12,7 +17,9 @@
  * - `giveBack` returns a reservation whose call was denied after the store charged it (a fault in a
  *   later phase before the tool): only allowed calls are charged.
  */
-import { notSent, type Adjustment, type CounterShape } from "../store/store.js";
+import { notSent, type Adjustment, type CounterShape, type SessionAppendRequest, type SettleResult } from "../store/store.js";
+import { checkSessionAppend } from "../store/session.js";
+import { sessionAppendFor } from "./record-session.js";
 import type { SettleOutcome, Usage } from "../authorization.js";
 import type { PlannedCounter } from "../budget-plan.js";
 import type { AfterTool, CallContext, EngineEnv, Phase, Reserved } from "./context.js";
@@ -24,6 +31,7 @@ export const settle: Phase = {
   stage: "result",
   run(ctx, env) {
     const a = afterOf(ctx);
+    a.sessionError = undefined; // this attempt's own
     const r = ctx.reserved;
     if (r === undefined) {
       a.settled = NOTHING_RESERVED();
@@ -33,22 +41,46 @@ export const settle: Phase = {
     if (action === undefined) throw new Error("nothing to settle: the host did not commit or roll back");
     const adjustments = adjustmentsFor(r, action, a.usage ?? NO_USAGE);
     if (adjustments.length === 0 && r.idempotency === undefined) return done(a, action, APPLIED());
+    const session = sessionRecordOf(ctx, env);
     a.sent = true;
-    let out: { applied: boolean } | Promise<{ applied: boolean }>;
+    let out: SettleResult | Promise<SettleResult>;
     try {
-      out = env.timeout(env.store.settle({ adjustments, ...(r.idempotency && { idempotency: { key: r.idempotency.key, token: r.idempotency.token, action } }) }));
+      out = env.timeout(env.store.settle({ adjustments, ...(r.idempotency && { idempotency: { key: r.idempotency.key, token: r.idempotency.token, action } }), ...(session && { session }) }));
     } catch (err) {
-      return storeFailed(a, r, err);
+      return storeFailed(a, r, err, session);
     }
     if (out instanceof Promise) {
       return out.then(
-        (o) => done(a, action, o.applied ? APPLIED() : ALREADY()),
-        (err: unknown) => storeFailed(a, r, err),
+        (o) => settledWith(ctx, a, action, o, session),
+        (err: unknown) => storeFailed(a, r, err, session),
       );
     }
-    return done(a, action, out.applied ? APPLIED() : ALREADY());
+    return settledWith(ctx, a, action, out, session);
   },
 };
+
+/** The session record to send with the settlement, or undefined (none, the store keeps no session, or it fails the bounds). */
+function sessionRecordOf(ctx: CallContext, env: EngineEnv): SessionAppendRequest | undefined {
+  const a = afterOf(ctx);
+  if (typeof env.store.sessionAppend !== "function") return undefined; // record-session denies: no session operations
+  const session = sessionAppendFor(ctx, true);
+  if (session === undefined) return undefined;
+  try {
+    checkSessionAppend(session);
+  } catch (err) {
+    a.sessionError = (err as Error)?.message ?? String(err);
+    return undefined;
+  }
+  return session;
+}
+
+function settledWith(ctx: CallContext, a: AfterTool, action: "commit" | "rollback", o: SettleResult, session: SessionAppendRequest | undefined): void {
+  // Applied with a session answer: recorded. Not applied: an earlier attempt of this call (the token's
+  // owner) applied it, carrying the same record. Applied without one: the store ignored `s.session`
+  // (a host's own store): record-session appends it alone.
+  if (session !== undefined && (!o.applied || o.session !== undefined)) ctx.sessionRecorded = true;
+  done(a, action, o.applied ? APPLIED() : ALREADY());
+}
 
 // Answers are fresh objects: the host owns what it gets back.
 const APPLIED = (): SettleOutcome => ({ applied: true });
@@ -61,7 +93,10 @@ function done(a: AfterTool, action: "commit" | "rollback", outcome: SettleOutcom
   a.settled = outcome;
 }
 
-function storeFailed(a: AfterTool, r: Reserved, err: unknown): void {
+function storeFailed(a: AfterTool, r: Reserved, err: unknown, session?: SessionAppendRequest): void {
+  // The record rode in this settlement: it may not have been made, so the result is withheld
+  // (record-session); a retried settlement carries it again.
+  if (session !== undefined) a.sessionError = `the store failed: ${(err as Error)?.message ?? String(err)}`;
   // Certainly not applied, or the store refuses a second settle itself (idempotency token): it may be
   // tried again. Otherwise it may have been applied late, and a second one would refund twice.
   a.settling = notSent(err) || r.idempotency !== undefined ? undefined : "unknown";

@@ -24,8 +24,14 @@
  * the background); when Redis is back they succeed again, with the same store. Callers must fail closed.
  *
  * Session records (two keys each, see redis-script.ts) are checked when read: a record that does not
- * parse, or whose event list is not the length it records, is an error, never a shorter history. Run
- * Redis with `maxmemory-policy noeviction`: an evicted record would forget the session's labels.
+ * parse, or whose event list is not the length it records, is an error, never a shorter history.
+ *
+ * Eviction: Redis must run with `maxmemory-policy noeviction`. An evicted key reads as empty: a counter
+ * as unused, a session as new (its labels forgotten: fail open). On each new connection, before any
+ * operation is sent on it, the store asks `CONFIG GET maxmemory-policy`: any other policy fails every
+ * operation unsent (NotSentError naming the policy), unless `allowEviction` is set (then one warning).
+ * A server that refuses CONFIG (disabled, renamed, ACL) cannot be asked: one warning on stderr, and the
+ * store goes on. A check that gets no answer fails what is queued and is asked again next time.
  */
 import { createHash } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
@@ -67,6 +73,13 @@ export interface RedisStoreOptions {
   queueTimeoutMs?: number;
   /** The most operations in flight on the connection at once (cancels aside). Default 128. */
   maxInFlight?: number;
+  /**
+   * Accept a server whose `maxmemory-policy` evicts keys (warned once instead of refused). Default false:
+   * an evicted counter or session reads as empty, which lets calls through that the policy would deny.
+   */
+  allowEviction?: boolean;
+  /** Where the store's warnings go. Default: `process.emitWarning`. */
+  warn?: (message: string) => void;
 }
 
 interface Script {
@@ -205,7 +218,15 @@ export class RedisStore implements Store {
   private readonly maxInFlight: number;
   /** Scripts this connection has loaded (so EVALSHA will find them); cleared on every new connection. */
   private readonly loaded = new Set<string>();
-  private readonly onReady = (): void => this.loaded.clear();
+  private readonly onReady = (): void => {
+    this.loaded.clear();
+    this.eviction = undefined;
+  };
+  private readonly allowEviction: boolean;
+  private readonly warn: (message: string) => void;
+  /** This connection's `maxmemory-policy` check: its answer (`ok`, or why every operation fails), or in flight. */
+  private eviction: { verdict?: string; pending?: Promise<void> } | undefined;
+  private warned = false;
   private lastError: Error | undefined;
   /** One wait for the store's own client to become ready, shared by the operations that arrive meanwhile. */
   private readyWait: Promise<void> | undefined;
@@ -228,6 +249,8 @@ export class RedisStore implements Store {
     this.queueTimeoutMs = positive(options.queueTimeoutMs, Math.max(1000, this.timeoutMs));
     // At least 1: a fraction below 1 floored to 0 would send nothing, ever (every operation would fail unsent).
     this.maxInFlight = Math.max(1, Math.floor(positive(options.maxInFlight, 128)));
+    this.allowEviction = options.allowEviction === true;
+    this.warn = typeof options.warn === "function" ? options.warn : (m) => process.emitWarning(m, "RedisStoreWarning");
     if (options.client) {
       this.client = options.client;
       this.owned = false;
@@ -418,6 +441,22 @@ export class RedisStore implements Store {
       );
       return;
     }
+    // The connection's eviction policy is known before anything is sent on it.
+    const ev = (this.eviction ??= {});
+    if (ev.verdict === undefined) {
+      ev.pending ??= this.checkEviction(ev).then(
+        () => this.schedule(),
+        (err: unknown) => {
+          if (this.eviction === ev) this.eviction = undefined; // asked again next time
+          this.failQueued(new NotSentError(`RedisStore: could not check the server's maxmemory-policy: ${(err as Error)?.message ?? String(err)}`));
+        },
+      );
+      return;
+    }
+    if (ev.verdict !== "ok") {
+      this.failQueued(new NotSentError(ev.verdict));
+      return;
+    }
     const batch: Op[] = [];
     for (const op of this.urgent) if (op.state === "queued") batch.push(op);
     this.urgent = [];
@@ -467,6 +506,43 @@ export class RedisStore implements Store {
       this.inFlight -= batch.length;
       if (this.urgent.length > 0 || this.queue.length > 0) this.schedule();
     });
+  }
+
+  /** Asks the server's `maxmemory-policy` (bounded by `timeoutMs`) and sets `ev.verdict`; rejects when unanswered. */
+  private async checkEviction(ev: { verdict?: string }): Promise<void> {
+    let reply: unknown;
+    try {
+      reply = await withTimeout(this.client.config("GET", "maxmemory-policy") as Promise<unknown>, this.timeoutMs, "RedisStore: CONFIG GET maxmemory-policy");
+    } catch (err) {
+      // The server answered with an error: CONFIG is disabled, renamed or not permitted. It cannot be asked.
+      if ((err as Error)?.name === "ReplyError") {
+        this.warnOnce(`RedisStore: cannot read the server's maxmemory-policy (${(err as Error).message}); make sure it is noeviction: an evicted counter or session reads as empty`);
+        ev.verdict = "ok";
+        return;
+      }
+      throw err;
+    }
+    const policy = Array.isArray(reply) && typeof reply[1] === "string" ? reply[1] : undefined;
+    if (policy === "noeviction") ev.verdict = "ok";
+    else if (policy === undefined) {
+      this.warnOnce("RedisStore: the server did not say its maxmemory-policy; make sure it is noeviction");
+      ev.verdict = "ok";
+    } else if (this.allowEviction) {
+      this.warnOnce(`RedisStore: the server's maxmemory-policy is ${policy}, not noeviction: an evicted counter or session reads as empty (allowed by allowEviction)`);
+      ev.verdict = "ok";
+    } else {
+      ev.verdict = `RedisStore: the server's maxmemory-policy is ${policy}; it must be noeviction (an evicted counter or session would read as empty and let calls through), or create the store with allowEviction: true`;
+    }
+  }
+
+  private warnOnce(message: string): void {
+    if (this.warned) return;
+    this.warned = true;
+    try {
+      this.warn(message);
+    } catch {
+      // a warning never fails an operation
+    }
   }
 
   /** One operation alone: plain commands (a pipeline object costs more than it saves for one). */
