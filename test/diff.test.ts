@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compilePolicy, type Policy } from "mcppolicy";
+import { compilePolicy, type Policy } from "../src/policy.js";
 import { diffPolicies, type PolicyDiff } from "../src/authoring/diff.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
