@@ -2,8 +2,10 @@
  * Finding A0008 `history-never` (issue 14): a history predicate over allowed/completed/failed events of
  * a tool no principal the rule applies to can call can never hold, so the rule can never fire. Each case
  * pairs a policy with the problem and one without; the claims are checked through the engine (a real
- * MemoryStore session): the rule the finding names never decides, the one it spares does.
+ * MemoryStore session): the rule the finding names never decides, the one it spares does; and on
+ * generated policies, no engine session of a principal in a finding's scope ever sees the rule decide.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyzePolicy, compilePolicy, createEngine, MemoryStore, type Policy, type PolicyRequest } from "mcppolicy";
 
@@ -107,5 +109,64 @@ deny "after-export" tool send_email when after completed tool export`);
   it("a rule already dead for another reason gets A0001, not A0008", () => {
     const p = inline("role r {\n  allow tool b\n  allow tool a when after completed tool x and time.hour > 23\n}");
     expect(analyzePolicy(p).findings.map((f) => `${f.code} ${f.rule}`)).toEqual(["A0001 r/2"]);
+  });
+});
+
+const TOOLS = ["a", "b", "c", "d"];
+const kind = fc.constantFrom("attempted", "allowed", "denied", "completed", "failed");
+const tool = fc.constantFrom(...TOOLS, '"*"');
+const pred = fc.oneof(
+  fc.tuple(kind, tool).map(([k, t]) => `after ${k} tool ${t}`),
+  fc.tuple(kind, tool).map(([k, t]) => `previous ${k} tool ${t}`),
+  fc.tuple(kind, tool, fc.constantFrom(">= 1", "< 2", "== 0", "> 1")).map(([k, t, c]) => `count ${k} tool ${t} ${c}`),
+  fc.tuple(kind, tool, fc.constantFrom("a", "b")).map(([k, t, s]) => `no ${k} tool ${t} since completed tool ${s}`),
+);
+const cond = fc.oneof(pred, fc.tuple(pred, pred, fc.constantFrom("and", "or")).map(([x, y, op]) => `${x} ${op} ${y}`), pred.map((x) => `${x} and client.tls`));
+const rule = fc.tuple(fc.constantFrom(...TOOLS), fc.option(cond, { nil: undefined }), fc.boolean()).map(([t, c, unless]) => `allow tool ${t}${c ? ` ${unless ? "unless" : "when"} ${c}` : ""}`);
+const generated = fc.record({
+  r1: fc.array(rule, { minLength: 1, maxLength: 3 }),
+  r2: fc.array(rule, { maxLength: 2 }),
+  includes: fc.boolean(),
+  r3: fc.array(rule, { minLength: 1, maxLength: 2 }),
+  denies: fc.array(fc.tuple(fc.constantFrom(...TOOLS), cond), { maxLength: 2 }),
+});
+const step = fc.record({ tool: fc.constantFrom(...TOOLS), error: fc.boolean(), tls: fc.boolean() });
+
+describe("A0008 on generated policies", () => {
+  it("no engine session of a principal in a finding's scope sees the rule allow or deny", async () => {
+    await fc.assert(
+      fc.asyncProperty(generated, fc.array(step, { minLength: 2, maxLength: 7 }), fc.integer({ min: 0, max: 5 }), async (g, steps, level) => {
+        const text = [
+          `role r1 {\n  ${g.r1.join("\n  ")}\n}`,
+          `role r2${g.includes ? " includes r1" : ""} {\n  ${["allow tool none", ...g.r2].join("\n  ")}\n}`,
+          `role r3 {\n  member when principal.claims.level > 3\n  ${g.r3.join("\n  ")}\n}`,
+          ...g.denies.map(([t, c]) => `deny tool ${t} when ${c}`),
+        ].join("\n");
+        let p: Policy;
+        try {
+          p = inline(text);
+        } catch {
+          return; // a generated policy the compiler refuses proves nothing here
+        }
+        const found = history(p);
+        if (found.length === 0) return;
+        const scopes: string[][] = [["r1"], ["r2"], ["r3"]];
+        if (found.some((f) => f.message.includes("no principal, whatever its roles"))) scopes.push(["r1", "r2", "r3"]);
+        for (const roles of scopes) {
+          // Findings that cover this principal: every finding for the single roles, only "no principal" ones for the others.
+          const covered = new Set(found.filter((f) => roles.length === 1 || f.message.includes("no principal, whatever its roles")).map((f) => f.rule));
+          const engine = createEngine(p, { store: new MemoryStore() });
+          for (const s of steps) {
+            const req: PolicyRequest = { principal: { id: "p-1", roles, claims: { level } }, method: "tools/call", tool: s.tool, arguments: {}, client: { tls: s.tls }, session: { id: "s-1" } };
+            const a = await engine.authorize(req);
+            for (const r of a.decision.reasons) {
+              if (r.code === "allow_rule" || r.code === "deny_rule") expect(covered.has(r.rule), `${r.rule} decided for ${roles.join(",")}\n${text}`).toBe(false);
+            }
+            if (a.effect === "allow") await a.commit({}, s.error ? { content: [{ type: "text", text: "boom" }], isError: true } : ok);
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });
