@@ -76,6 +76,12 @@ describe("A0008: a history predicate that can never hold", () => {
     expect(about(p)).toEqual(["A0008 r/1", "A0008 r/2", "A0008 r/3"]);
   });
 
+  it("`no` over impossible events is always true: an `unless` on it never lets the rule fire, a `when` on it is spared", async () => {
+    const p = inline("role r {\n  allow tool read_file\n  allow tool a unless no completed tool fetch_page\n  allow tool b when no completed tool fetch_page since completed tool read_file\n}");
+    expect(about(p)).toEqual(["A0008 r/2"]);
+    expect((await session(p, ["r"], ["fetch_page", "read_file", "a", "b"])).map((s) => s.effect)).toEqual(["deny", "allow", "deny", "allow"]);
+  });
+
   it("only when certain: a glob, an `or` with another way to hold, an `unless` are not reported", () => {
     const p = inline(`role r {
   allow tool read_file

@@ -14,7 +14,7 @@
  *   A0005 unreachable-tool  a declared tool no principal, whatever its roles, can be allowed to call
  *   A0006 member-never   a `member when` condition that can never hold (the host can still give the role)
  *   A0007 best-effort    a rule that relies on `derives from`, which sees verbatim copies only
- *   A0008 history-never  a rule whose history predicate (`after`, `previous`, `count`, `sum` over
+ *   A0008 history-never  a rule whose history predicate (`after`, `previous`, `count`, `sum`, `no` over
  *                        allowed/completed/failed events) needs a call no principal it applies to can be
  *                        allowed to make, so its condition can never be true (history-never.ts)
  * GUARANTEE: every finding is sound — it claims "never" only where scenario.ts / solver.ts prove it.

@@ -1,19 +1,20 @@
 /**
  * History predicates that can never hold (issue 14, finding A0008 `history-never`): `after`, `previous`,
- * `count` and `sum` over events of kind `allowed`, `completed` or `failed` of tools no principal the
- * rule applies to can ever be allowed to call. Such an event never enters the session's history (the
- * engine records a principal's own calls, per principal and session), so `after`/`previous` are false
- * and `count`/`sum` are 0 (or the predicate errs: missing or dropped history); a rule whose condition
- * then can never be true can never fire (a deny can still deny through that error).
+ * `count`, `sum` and `no` over events of kind `allowed`, `completed` or `failed` of tools no principal
+ * the rule applies to can ever be allowed to call. Such an event never enters the session's history (the
+ * engine records a principal's own calls, per principal and session), so `after`/`previous` are false,
+ * `count`/`sum` are 0 and `no` is true (or the predicate errs: missing or dropped history); a rule whose
+ * condition then can never be true can never fire (a deny can still deny through that error).
  * `attempted` and `denied` events happen for any call, allowed or not: they never make a finding.
  * GUARANTEES (sound; "only when certain"):
  * - a tool counts as callable when some scenario in scope may allow it or send it to approval
  *   (scenario.ts, derived roles included, as A0005): only exact tool names are judged, a glob never;
  * - the scope of a rule of role S is every role whose closure holds S (each alone, with the roles its
  *   `member when` conditions derive); a top-level deny's scope is every role, and no role at all;
- * - replacing a predicate that is false-or-error by `false` (a number that is 0-or-error by 0) only
- *   drops ways to be true (an error is never true and `and`/`or`/`not` propagate it), so when the
- *   solver finds the rewritten condition can never hold, the rule's condition can never be true;
+ * - replacing a predicate whose only value besides an error is v by the constant v keeps every way the
+ *   condition is true (a true condition met no error on its way: `and`/`or`/`not` propagate one, so each
+ *   predicate it evaluated had the value v), so when the solver finds the rewritten condition can never
+ *   hold, the rule's condition can never be true;
  * - only rules whose own condition may hold are reported (A0001 / W0002 report the others).
  */
 import type { IrExpr, IrHistory, IrPolicy, IrRule } from "../ir/ir.js";
@@ -57,7 +58,8 @@ function emptyValue(h: IrHistory, impossible: (tool: string) => boolean): IrExpr
   if (!h.m.tools.every((p) => p.kind === "exact" && impossible(p.text))) return undefined;
   if (h.op === "after" || h.op === "previous") return { k: "lit", value: false };
   if (h.op === "count" || h.op === "sum") return { k: "lit", value: 0 };
-  return undefined; // `no ... since` may hold on an empty history; min/max err on one (not "false")
+  if (h.op === "no") return { k: "lit", value: true }; // nothing to find after any anchor
+  return undefined; // min/max err when no event matches: no value to put in their place
 }
 
 /** An environment where only the rule's target name is known (exact pattern), as findings.ts reads rules. */

@@ -146,8 +146,8 @@ Without a question: the compiler's warnings, then the analysis findings, like ru
 never fire (A0001), allows shadowed by a deny (A0002) or made redundant by another allow (A0003),
 roles that grant nothing (A0004), declared tools no role can call (A0005), membership conditions that
 never hold (A0006), rules that lean on \`derives from\`, which sees verbatim copies only (A0007),
-rules whose history predicate (\`after\`, \`previous\`, \`count\`, \`sum\` over allowed, completed or
-failed events) needs a call no role holding the rule can be allowed to make (A0008).
+rules whose history predicate (\`after\`, \`previous\`, \`count\`, \`sum\`, \`no\` over allowed, completed
+or failed events) needs a call no role holding the rule can be allowed to make (A0008).
 
 With questions, their answers instead — always, with-approval, depends, never or unknown — with the
 rules that decide and example requests (each run through the decision function first):
