@@ -59,6 +59,19 @@ describe("A0008: a history predicate that can never hold", () => {
     expect(about(p)).toEqual([]);
   });
 
+  it("a rule of a role that `member when` may derive applies to a principal given any role: spared when any role can make the call", async () => {
+    const p = inline("role r2 { allow tool c }\nrole r3 {\n  member when principal.claims.level > 3\n  allow tool a when after allowed tool c\n}");
+    expect(about(p)).toEqual([]);
+    const engine = createEngine(p, { store: new MemoryStore() });
+    const req = (tool: string): PolicyRequest => ({ principal: { id: "p-1", roles: ["r2"], claims: { level: 4 } }, method: "tools/call", tool, arguments: {}, session: { id: "s-1" } });
+    const c = await engine.authorize(req("c"));
+    expect(c.effect).toBe("allow");
+    await c.commit({}, ok);
+    expect((await engine.authorize(req("a"))).decision.reasons.map((r) => r.rule)).toContain("r3/1");
+    const none = inline("role r2 { allow tool b }\nrole r3 {\n  member when principal.claims.level > 3\n  allow tool a when after allowed tool c\n}");
+    expect(history(none).map((f) => f.message.includes("no principal, whatever its roles"))).toEqual([true]);
+  });
+
   it("attempted and denied events happen for any call: no finding", () => {
     for (const kind of ["attempted", "denied"]) {
       expect(about(inline(`role r { allow tool summarize when after ${kind} tool fetch_page }`)), kind).toEqual([]);
@@ -159,8 +172,8 @@ describe("A0008 on generated policies", () => {
         const scopes: string[][] = [["r1"], ["r2"], ["r3"]];
         if (found.some((f) => f.message.includes("no principal, whatever its roles"))) scopes.push(["r1", "r2", "r3"]);
         for (const roles of scopes) {
-          // Findings that cover this principal: every finding for the single roles, only "no principal" ones for the others.
-          const covered = new Set(found.filter((f) => roles.length === 1 || f.message.includes("no principal, whatever its roles")).map((f) => f.rule));
+          // Findings that cover this principal: "no principal" ones, and for a single role those that name it.
+          const covered = new Set(found.filter((f) => f.message.includes("no principal, whatever its roles") || (roles.length === 1 && f.message.includes(`\`${roles[0]}\``))).map((f) => f.rule));
           const engine = createEngine(p, { store: new MemoryStore() });
           for (const s of steps) {
             const req: PolicyRequest = { principal: { id: "p-1", roles, claims: { level } }, method: "tools/call", tool: s.tool, arguments: {}, client: { tls: s.tls }, session: { id: "s-1" } };

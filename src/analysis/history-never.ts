@@ -10,7 +10,8 @@
  * - a tool counts as callable when some scenario in scope may allow it or send it to approval
  *   (scenario.ts, derived roles included, as A0005): only exact tool names are judged, a glob never;
  * - the scope of a rule of role S is every role whose closure holds S (each alone, with the roles its
- *   `member when` conditions derive); a top-level deny's scope is every role, and no role at all;
+ *   `member when` conditions derive); when one of those roles has a `member when` (a principal given
+ *   any roles may derive it), and for a top-level deny, the scope is every role, and no role at all;
  * - replacing a predicate whose only value besides an error is v by the constant v keeps every way the
  *   condition is true (a true condition met no error on its way: `and`/`or`/`not` propagate one, so each
  *   predicate it evaluated had the value v), so when the solver finds the rewritten condition can never
@@ -92,9 +93,13 @@ export function historyNever(ir: IrPolicy, rules: readonly IrRule[]): HistoryNev
   for (const r of rules) {
     const cond = ruleCondition(r.when, r.unless);
     if (r.patterns.length === 0 || !readsHistory(cond)) continue;
-    const roles = r.role === undefined ? [] : [...ir.roles.values()].filter((x) => x.closure.includes(r.role!)).map((x) => x.name);
-    if (r.role !== undefined && roles.length === 0) continue;
-    const inScope = r.role === undefined ? nobody : (tool: string) => roles.every((role) => !callable([role], tool));
+    const holders = r.role === undefined ? [] : [...ir.roles.values()].filter((x) => x.closure.includes(r.role!));
+    if (r.role !== undefined && holders.length === 0) continue;
+    // A role some `member when` may derive can be held by a principal given any roles (or none): then
+    // the rule's scope is every principal, as for a top-level deny.
+    const anyone = r.role === undefined || holders.some((x) => x.members.length > 0);
+    const roles = holders.map((x) => x.name);
+    const inScope = anyone ? nobody : (tool: string) => roles.every((role) => !callable([role], tool));
     const hit = new Set<IrHistory>();
     const rewritten = rewrite(cond, (x) => {
       if (x.k !== "history") return undefined;
@@ -104,7 +109,7 @@ export function historyNever(ir: IrPolicy, rules: readonly IrRule[]): HistoryNev
     });
     if (hit.size === 0 || !mayFire(r, cond) || mayFire(r, rewritten)) continue;
     const tools = [...new Set([...hit].flatMap((h) => h.m.tools.map((p) => p.text)))];
-    out.push({ rule: r, predicates: [...new Set([...hit].map((h) => h.text))], tools, roles, everyone: r.role === undefined || tools.every(nobody) });
+    out.push({ rule: r, predicates: [...new Set([...hit].map((h) => h.text))], tools, roles, everyone: anyone || tools.every(nobody) });
   }
   return out;
 }
