@@ -1,5 +1,5 @@
 /**
- * Findings: what in a policy can never matter. Each is a warning-shaped diagnostic (A0001-A0006) on
+ * Findings: what in a policy can never matter. Each is a warning-shaped diagnostic (A0001-A0008) on
  * the rule, role or tool it is about. Findings the compiler's lints already report (W0001 shadowed by
  * an unconditional deny of the same role or the top level, W0002 a constant-false condition, W0003 a
  * repeated rule, W0005 a role without allows or includes) are not reported again.
@@ -13,6 +13,10 @@
  *   A0004 grants-nothing a role none of whose allows (its own or included) can ever allow anything
  *   A0005 unreachable-tool  a declared tool no principal, whatever its roles, can be allowed to call
  *   A0006 member-never   a `member when` condition that can never hold (the host can still give the role)
+ *   A0007 best-effort    a rule that relies on `derives from`, which sees verbatim copies only
+ *   A0008 history-never  a rule whose history predicate (`after`, `previous`, `count`, `sum`, `no` over
+ *                        allowed/completed/failed events) needs a call no principal it applies to can be
+ *                        allowed to make, so its condition can never be true (history-never.ts)
  * GUARANTEE: every finding is sound — it claims "never" only where scenario.ts / solver.ts prove it.
  */
 import type { AttrRoot, IrExpr, IrPattern, IrPolicy, IrRule } from "../ir/ir.js";
@@ -27,6 +31,7 @@ import { analyseScenario, configRequest, enumerate, finiteRoots, isFiniteRoot, r
 import { mayHold, ruleCondition } from "./solver.js";
 import { toolView } from "./tool-view.js";
 import { globInstance } from "./harvest.js";
+import { historyNever } from "./history-never.js";
 import type { Finding, FindingKind } from "./types.js";
 
 const CODES: Record<FindingKind, string> = {
@@ -37,6 +42,7 @@ const CODES: Record<FindingKind, string> = {
   "unreachable-tool": "A0005",
   "member-never": "A0006",
   "best-effort": "A0007",
+  "history-never": "A0008",
 };
 
 /** Whether an expression uses provenance (`derives from`), which only sees verbatim copies. */
@@ -154,6 +160,24 @@ export function findings(policy: Policy): Finding[] {
     dead.add(r);
     const verb = why.startsWith("its condition needs") ? "can never allow" : "can never fire";
     out.push(finding("never-fires", r.span, `rule ${q(r.id)} ${verb}: ${why}`, "remove it or fix its condition", { rule: r.id, ...(r.role && { role: r.role }) }));
+  }
+
+  // History predicates that need a call no principal the rule applies to can make (issue 14).
+  for (const h of historyNever(ir, allRules(ir).filter((r) => !dead.has(r)))) {
+    const r = h.rule;
+    dead.add(r);
+    const who = h.everyone ? "no principal, whatever its roles, can" : `no role that holds the rule (${h.roles.map(q).join(", ")}) can, by itself,`;
+    const preds = h.predicates.map(q).join(", ");
+    const tools = h.tools.map(q).join(", ");
+    const message =
+      r.effect === "allow"
+        ? `rule ${q(r.id)} can never allow: ${preds} needs a call to ${tools} that ${who} be allowed to make, so its condition can never be true`
+        : `rule ${q(r.id)} can never fire: ${preds} needs a call to ${tools} that ${who} be allowed to make, so its condition can never be true (it denies only when the history cannot be read)`;
+    const hint =
+      r.effect === "allow"
+        ? "allow that tool in the role, or wait for an event that can happen (`attempted` and `denied` events happen for any call)"
+        : "a deny that never fires protects nothing: name a tool the principal can call, or an event kind that can happen (`attempted`)";
+    out.push(finding("history-never", r.span, message, hint, { rule: r.id, ...(r.role && { role: r.role }), ...(h.tools.length === 1 && { tool: h.tools[0]! }) }));
   }
 
   // `derives from` is a heuristic: say so wherever a rule leans on it (issue 14; grammar/README.md).

@@ -59,9 +59,9 @@ export interface PrincipalReport {
   prompts: PatternVerdict[];
 }
 
-export type FindingKind = "never-fires" | "shadowed" | "redundant" | "grants-nothing" | "unreachable-tool" | "member-never" | "best-effort";
+export type FindingKind = "never-fires" | "shadowed" | "redundant" | "grants-nothing" | "unreachable-tool" | "member-never" | "best-effort" | "history-never";
 
-/** A finding: a warning-shaped diagnostic (codes A0001-A0006) with what it is about. */
+/** A finding: a warning-shaped diagnostic (codes A0001-A0008) with what it is about. */
 export interface Finding extends Diagnostic {
   readonly kind: FindingKind;
   readonly rule?: string;

@@ -1,14 +1,18 @@
 /**
- * `mcppolicy analyze <policy> [--format text|json] [--can ROLE:TOOL] [--who TOOL] [--principal FILE] [--deny-findings]`.
+ * `mcppolicy analyze <policy> [--format text|json] [--can ROLE:TOOL] [--who TOOL] [--principal FILE]
+ *   [--role ROLE --tool TOOL --after LABEL] [--deny-findings]`.
  * Without a question: the compiler's warnings, then the analysis findings (rules that can never
  * fire, shadowed or redundant allows, roles that grant nothing, tools no role can call, membership
  * conditions that never hold), rendered like rustc. With questions: their answers, each with example
- * requests that `decide` was run on (one JSON request a line).
- * GUARANTEES: compile errors go to stderr, rendered, exit 1; a bad flag, an unknown role in --can, an
- * unreadable or malformed principal file is a UsageError (exit 2) before anything is analysed.
+ * requests that `decide` was run on (one JSON request a line); `--after` answers yes or no with the
+ * shortest sequence of calls found, replayed through the engine (analysis/after-label.ts).
+ * GUARANTEES: compile errors go to stderr, rendered, exit 1; a bad flag, an unknown role in --can or
+ * --role, an --after without both --role and --tool (or they without it), a label no result block gives,
+ * an unreadable or malformed principal file is a UsageError (exit 2) before anything is analysed.
  * Exit: 0 analysed (findings are informational), 1 policy errors (or findings, with --deny-findings), 2 usage.
  */
 import type { Verdict } from "../analysis/types.js";
+import type { AfterLabelAnswer } from "../analysis/after-label.js";
 import type { Principal } from "../contract/index.js";
 import type { RequestContext } from "../analysis/types.js";
 import { closest } from "../diagnostics/suggest.js";
@@ -55,6 +59,38 @@ function verdictLines(v: Verdict): string[] {
   return lines;
 }
 
+/** `--role R --tool T --after L`: all three, or none. */
+function afterQuestion(flags: ReadonlyMap<string, string | true>): { role: string; tool: string; label: string } | undefined {
+  const [role, tool, label] = (["role", "tool", "after"] as const).map((f) => flags.get(f));
+  if (role === undefined && tool === undefined && label === undefined) return undefined;
+  if (label === undefined) throw new UsageError(`--role and --tool ask "can ROLE call TOOL after an event labelled LABEL?" and need --after LABEL (for "can ROLE call TOOL?" use --can ROLE:TOOL)`, COMMAND);
+  if (role === undefined || tool === undefined) throw new UsageError(`--after needs --role ROLE and --tool TOOL`, COMMAND);
+  for (const [v, flag, what] of [[role, "--role", "a role name"], [tool, "--tool", "a tool name"], [label, "--after", "a label"]] as const) {
+    if (typeof v !== "string" || v === "") throw new UsageError(`${flag} needs ${what}`, COMMAND);
+  }
+  return { role: role as string, tool: tool as string, label: label as string };
+}
+
+const YES: ReadonlySet<AfterLabelAnswer["answer"]> = new Set(["allowed", "with-approval"]);
+
+/** The answer to --after: yes or no, why, and the sequence replayed through the engine (one JSON request a step). */
+function afterLines(a: AfterLabelAnswer): string[] {
+  const word = a.answer === "allowed" ? "yes" : a.answer === "with-approval" ? "yes, with approval" : "no";
+  const why = { allowed: "allowed", "with-approval": "require_approval", denied: "denied", "no-source": "no call of the role gives the label", never: "the role can never call it" }[a.answer];
+  const lines = [`can role \`${a.role}\` call tool \`${a.tool}\` after an event labelled \`${a.label}\`? ${word} (${why})`];
+  if (a.witness) {
+    const found = YES.has(a.answer) ? "shortest sequence found" : "the sequence tried";
+    lines.push(`  ${found} (${plural(a.witness.length, "call")}), replayed through the engine in a fresh session:`);
+    a.witness.forEach((s, i) => {
+      const gave = s.labels && s.labels.length > 0 ? `; the session gains ${s.labels.map((l) => `\`${l}\``).join(", ")}` : "";
+      lines.push(`    ${i + 1}. ${s.effect}${s.result ? `, ran${s.result.isError ? " (error result)" : ""}${gave}` : ""}: ${JSON.stringify(s.request)}`);
+      if (s.result) lines.push(`       result: ${JSON.stringify(s.result)}`);
+    });
+  }
+  lines.push(`  note: ${a.note}`);
+  return lines;
+}
+
 export async function run(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(
     argv,
@@ -63,6 +99,9 @@ export async function run(argv: readonly string[]): Promise<number> {
       { name: "can", value: true },
       { name: "who", value: true },
       { name: "principal", value: true },
+      { name: "role", value: true },
+      { name: "tool", value: true },
+      { name: "after", value: true },
       { name: "deny-findings" },
       IMPORT_ROOT_FLAG,
     ],
@@ -85,6 +124,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     canPair = [can.slice(0, i), can.slice(i + 1)];
   }
   if (who === "") throw new UsageError("--who needs a tool name", COMMAND);
+  const afterQ = afterQuestion(flags);
   const source = readTextFile(file, COMMAND);
   const asked = typeof principalPath === "string" ? parsePrincipal(await readInput(principalPath, COMMAND), principalPath === "-" ? "stdin" : `'${principalPath}'`) : undefined;
 
@@ -109,7 +149,18 @@ export async function run(argv: readonly string[]): Promise<number> {
     const guess = closest(canPair[0], policy.ir.roles.keys());
     throw new UsageError(`unknown role '${canPair[0]}' in --can${guess ? ` (did you mean '${guess}'?)` : ""}`, COMMAND);
   }
-  for (const [name, flag] of [[canPair?.[1], "--can"], [who, "--who"]] as const) {
+  if (afterQ && !policy.ir.roles.has(afterQ.role)) {
+    const guess = closest(afterQ.role, policy.ir.roles.keys());
+    throw new UsageError(`unknown role '${afterQ.role}' in --role${guess ? ` (did you mean '${guess}'?)` : ""}`, COMMAND);
+  }
+  if (afterQ) {
+    const labels = new Set(policy.ir.results.flatMap((b) => b.labels.map((l) => l.label)));
+    if (!labels.has(afterQ.label)) {
+      const guess = closest(afterQ.label, labels);
+      throw new UsageError(`no result block gives the label '${afterQ.label}' in --after${guess ? ` (did you mean '${guess}'?)` : labels.size === 0 ? " (the policy gives no labels)" : ""}`, COMMAND);
+    }
+  }
+  for (const [name, flag] of [[canPair?.[1], "--can"], [who, "--who"], [afterQ?.tool, "--tool"]] as const) {
     const fault = typeof name === "string" ? nameFault(name) : undefined;
     if (fault) throw new UsageError(`the tool name ${JSON.stringify(name)} in ${flag} ${fault}: no request can carry it`, COMMAND);
   }
@@ -118,7 +169,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     if ("error" in shape) throw new UsageError(`invalid principal: ${shape.error}`, COMMAND);
   }
 
-  const questions = canPair !== undefined || typeof who === "string" || asked !== undefined;
+  const questions = canPair !== undefined || typeof who === "string" || asked !== undefined || afterQ !== undefined;
   const doc: Record<string, unknown> = { file, policy: policy.name };
   const text: string[] = [];
   let findingCount = 0;
@@ -155,6 +206,11 @@ export async function run(argv: readonly string[]): Promise<number> {
       for (const v of list) lines.push(`${label} ${v.name}${v.pattern !== undefined ? ` (for ${JSON.stringify(v.pattern)})` : ""}: ${v.answer}`, ...verdictLines(v));
     }
     text.push(lines.join("\n"));
+  }
+  if (afterQ) {
+    const a = await analysis.canRoleCallAfterLabel(policy, afterQ.role, afterQ.tool, afterQ.label);
+    doc.after = { ...a, yes: YES.has(a.answer), replayed: a.witness !== undefined };
+    text.push(afterLines(a).join("\n"));
   }
   out(json ? JSON.stringify(doc, null, 2) : text.join("\n\n"));
   return flags.get("deny-findings") === true && findingCount > 0 ? EXIT.errors : EXIT.ok;

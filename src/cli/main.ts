@@ -166,12 +166,15 @@ Exit codes:
 `;
 
 const ANALYZE_HELP = `Usage: mcppolicy analyze <policy> [--format text|json] [--can ROLE:TOOL] [--who TOOL]
-                         [--principal <principal.json | ->] [--deny-findings]
+                         [--principal <principal.json | ->] [--role ROLE --tool TOOL --after LABEL]
+                         [--deny-findings]
 
 Without a question: the compiler's warnings, then the analysis findings, like rustc: rules that can
 never fire (A0001), allows shadowed by a deny (A0002) or made redundant by another allow (A0003),
 roles that grant nothing (A0004), declared tools no role can call (A0005), membership conditions that
-never hold (A0006), rules that lean on \`derives from\`, which sees verbatim copies only (A0007).
+never hold (A0006), rules that lean on \`derives from\`, which sees verbatim copies only (A0007),
+rules whose history predicate (\`after\`, \`previous\`, \`count\`, \`sum\`, \`no\` over allowed, completed
+or failed events) needs a call no role holding the rule can be allowed to make (A0008).
 
 With questions, their answers instead — always, with-approval, depends, never or unknown — with the
 rules that decide and example requests (each run through the decision function first):
@@ -179,13 +182,20 @@ rules that decide and example requests (each run through the decision function f
   --who TOOL           which roles can call TOOL?
   --principal FILE     what may this principal do? FILE holds a principal object, or a request
                        whose principal, client, session and time are taken as fixed; - for stdin
+  --role ROLE --tool TOOL --after LABEL
+                       can ROLE call TOOL once its session holds LABEL? yes or no, with the shortest
+                       sequence of calls found (a call whose result gives LABEL, then TOOL), replayed
+                       through the engine in a fresh session; best effort: the calls tried are the
+                       analysis's example requests with a few sample results. All three together;
+                       LABEL must be one a result block gives
 Roles, tools, the MCP annotations and client.tls/mtls are enumerated exactly; scopes, claims,
 addresses, time and arguments are searched (depends is shown by two examples; unknown when none).
 "always" counts calls whose arguments pass the tool's args block.
 
 Options:
   --format text|json   text (default). json: one document {"file","policy","warnings","findings"} or
-                       {"file","policy","can","who","principal"} with the answers and their witnesses
+                       {"file","policy","can","who","principal","after"} with the answers and their
+                       witnesses ("after": the answer, "yes", "replayed" and the "witness" steps)
   --deny-findings      exit 1 when there are findings
   --import-root DIR    imports may come from DIR (repeatable); replaces the policy's own directory
   -h, --help           show this help
