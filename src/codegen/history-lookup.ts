@@ -28,9 +28,10 @@ export interface EqWhere {
   readonly other: Fn;
 }
 
-/** Whether an expression reads a past event (or holds a history predicate, which may). */
+/** Whether an expression reads a past event (or holds a history predicate, which may); too deep to tell: yes. */
 function readsEvent(x: unknown, depth = 0): boolean {
-  if (x === null || typeof x !== "object" || depth > 100) return false;
+  if (depth > 100) return true;
+  if (x === null || typeof x !== "object") return false;
   if (Array.isArray(x)) return x.some((y) => readsEvent(y, depth + 1));
   const o = x as Record<string, unknown>;
   if (o.k === "event" || o.k === "history") return true;
