@@ -5,10 +5,11 @@
 //   node bench/run.mjs --compare DIR   ... and run the engine jobs on DIR's built checkout too (before/after)
 //
 // Every measurement runs in its own process (bench/worker.mjs; bench/constraints.mjs and bench/engine.mjs
-// are separate scripts whose tables are included; engine.mjs starts its own processes and a throwaway
+// are separate scripts whose tables are included, as are bench/history.mjs's; engine.mjs starts its own processes and a throwaway
 // redis-server), one after the other. Environment:
 // BENCH_BUDGET_MS (time cap of one timed evaluator, default 6000), BENCH_COMPILE_RUNS (default 5),
-// BENCH_GATEWAY=0 (skip bench/gateway.mjs; GW_REPS, GW_MS, GW_WARMUP_MS are passed on to it).
+// BENCH_GATEWAY=0 (skip bench/gateway.mjs; GW_REPS, GW_MS, GW_WARMUP_MS are passed on to it),
+// BENCH_HISTORY=0 (skip bench/history.mjs; HISTORY_MS, HISTORY_WARMUP_MS are passed on to it).
 // Nothing here asserts: targets are reported as met or missed.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -100,6 +101,19 @@ const engTargetTable = engTables.find((t) => t[0].startsWith("| target |"));
 const engineTables = engTables.filter((t) => t !== engTargetTable).map((t) => t.join("\n"));
 const engineNotes = engLines.filter((l) => l.startsWith("- "));
 const engineMachine = JSON.parse(engLines.findLast((l) => l.startsWith("{"))).engine;
+// History rules (issue 14; bench/history.mjs: its own processes and redis-server, about 80 s), unless
+// BENCH_HISTORY=0. Its table and notes are included as they are.
+let historyLines = [];
+if (process.env.BENCH_HISTORY !== "0") {
+  process.stderr.write("  history (bench/history.mjs):\n");
+  const hi = spawnSync(process.execPath, [here("./history.mjs")], { env, encoding: "utf8", maxBuffer: 16 << 20, stdio: ["ignore", "pipe", "inherit"] });
+  if (hi.status !== 0) {
+    console.error("bench/history.mjs failed");
+    console.error(hi.stdout);
+    process.exit(1);
+  }
+  historyLines = hi.stdout.trim().split("\n").filter((l) => l.startsWith("|") || l.startsWith("- ") || l === "");
+} else historyLines = ["- skipped: BENCH_HISTORY=0"];
 // The gateway (issue 13; bench/gateway.mjs: its own processes, about 90 s): when this dist/ has
 // `mcppolicy serve`, unless BENCH_GATEWAY=0. Its tables and notes are included as they are.
 let gatewayLines = [];
@@ -208,6 +222,10 @@ const figures = [
   "",
   ...engineTables.flatMap((t) => [t, ""]),
   ...engineNotes,
+  "",
+  "### History rules (`bench/history.mjs`: 10 and 100 history rules over 1,000 events; `policy.decide`, and the engine's `authorize` + `commit` on MemoryStore and RedisStore; p50 and p99 per call)",
+  "",
+  ...historyLines,
   "",
   "### Gateway (`bench/gateway.mjs`: `tools/call` round trips on loopback, direct vs through `mcppolicy serve` with API key auth, memory and Redis store; median of rounds)",
   "",

@@ -154,7 +154,7 @@ export function compileExpr(e: IrExpr): Fn {
       return (req) => opDerives(req, l(req), label);
     }
     case "history":
-      return compileHistory(e, compilePred); // codegen/history.ts: indexed once per history array
+      return compileHistory(e, compilePred, compileExpr); // codegen/history.ts: indexed once per history array
     case "event":
       return () => readEvent(e);
   }

@@ -3,9 +3,13 @@
  * index of the request's `session.history` built once per history array and kept in a WeakMap keyed
  * by it. Per event kind: the indexes of the matching `tools/call` events, all of them and per tool
  * name, ascending (events are oldest first, so also by time). A window is a binary search on a bucket;
- * `after`/`count` without `where` never touch an event; a `where` scans only its bucket, in the order
- * the reference scans, so both meet the same first error.
- * INVARIANT: agrees with eval/history.ts on every request (test/differential-session.test.ts, test/conformance/history*.yaml).
+ * `after`/`count` without `where` never touch an event. A `where event.F == X` is answered from an
+ * equality index (codegen/history-lookup.ts: events grouped by the value they read), and `sum`/`min`/
+ * `max` from suffix aggregates of the values they read, all built on first use per history array; any
+ * other `where`, and any range where some event would make the `where` or the value read err, runs
+ * the reference loop over the bucket, in the order the reference scans, so both meet the same first
+ * error.
+ * INVARIANT: agrees with eval/history.ts on every request (test/differential-session.test.ts, test/history-index.test.ts, test/conformance/history*.yaml).
  * INVARIANT: the index depends only on the history array (its identity and length): a host must not
  * change a history after handing it over (request validation remembers it the same way).
  */
@@ -15,6 +19,7 @@ import type { EventKind, IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { EVENT_KINDS } from "../ir/history.js";
 import { patternMatches } from "../ir/match.js";
 import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, nowOf, reachesDropped, readEventOf, toolOf, whereHolds, windowStart } from "../eval/history.js";
+import { buildEqIndex, buildValueCache, cleanFrom, eqWhereOf, keyOf, lowerBound, suffixOf, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 
 type Pred = (req: PolicyRequest) => boolean;
 type Fn = (req: PolicyRequest) => unknown;
@@ -30,6 +35,10 @@ interface HistoryIndex {
   readonly kinds: Readonly<Record<EventKind, KindBuckets>>;
   /** Buckets merged for an event match whose names are globs or several (per IR node). */
   readonly merged: Map<IrEventMatch, readonly number[]>;
+  /** Equality indexes of an event match's bucket (per IR node with an equality `where`). */
+  readonly eq: Map<IrEventMatch, EqIndex>;
+  /** The values a `sum`/`min`/`max` reads, per position of its bucket (per IR node). */
+  readonly values: Map<IrHistory, ValueCache>;
 }
 
 const INDEXES = new WeakMap<readonly SessionEvent[], HistoryIndex>();
@@ -55,7 +64,7 @@ function indexOf(h: readonly SessionEvent[]): HistoryIndex {
       else list.push(i);
     }
   }
-  const idx: HistoryIndex = { length: h.length, at, kinds, merged: new Map() };
+  const idx: HistoryIndex = { length: h.length, at, kinds, merged: new Map(), eq: new Map(), values: new Map() };
   INDEXES.set(h, idx);
   return idx;
 }
@@ -105,9 +114,42 @@ function after(c: readonly number[], i: number): number {
   return lo;
 }
 
-export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred): Fn {
+/** The equality index of `m`'s bucket `c` in `idx` (built on first use). */
+function eqIndexOf(idx: HistoryIndex, h: readonly SessionEvent[], m: IrEventMatch, c: readonly number[], eq: EqWhere): EqIndex {
+  let ix = idx.eq.get(m);
+  if (ix === undefined) idx.eq.set(m, (ix = buildEqIndex(h, c, eq.event)));
+  return ix;
+}
+
+/** The values `e` reads on `e.m`'s bucket `c` in `idx` (built on first use). */
+function valuesOf(idx: HistoryIndex, h: readonly SessionEvent[], e: IrHistory, c: readonly number[]): ValueCache {
+  let vc = idx.values.get(e);
+  if (vc === undefined) idx.values.set(e, (vc = buildValueCache(h, c, e.value!)));
+  return vc;
+}
+
+/**
+ * Whether some event of `c` from position `p` on satisfies `where`: from the equality index when `where`
+ * has that shape (a match is certain; no match is certain only when no event of the range errs), else
+ * (and whenever the index cannot say) the reference loop, `someFrom`.
+ */
+function anyFrom(idx: HistoryIndex, h: readonly SessionEvent[], m: IrEventMatch, c: readonly number[], p: number, where: Pred | undefined, eq: EqWhere | undefined, req: PolicyRequest): boolean {
+  if (eq !== undefined) {
+    const key = keyOf(eq, req);
+    if (key !== undefined) {
+      const ix = eqIndexOf(idx, h, m, c, eq);
+      const hits = ix.byValue.get(key);
+      if (hits !== undefined && hits[hits.length - 1]! >= p) return true;
+      if (cleanFrom(ix, key, p, c.length)) return false;
+    }
+  }
+  return someFrom(h, c, p, where, req);
+}
+
+export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, compileExpr: (x: IrExpr) => Fn): Fn {
   const cands = candidates(e.m);
   const where = e.m.where && compilePred(e.m.where);
+  const eq = eqWhereOf(e.m.where, compileExpr);
   switch (e.op) {
     case "after":
       return (req) => {
@@ -115,8 +157,8 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred): 
         const idx = indexOf(h);
         const c = cands(idx);
         const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
-        let p = fromTime(c, idx.at, start);
-        if (someFrom(h, c, p, where, req)) return true;
+        const p = fromTime(c, idx.at, start);
+        if (anyFrom(idx, h, e.m, c, p, where, eq, req)) return true;
         if (reachesDropped(req, start)) throw droppedError(e, req);
         return false;
       };
@@ -126,14 +168,8 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred): 
     case "max": {
       const op = e.op;
       const value = e.value;
-      return (req) => {
-        const h = historyOf(req, e);
-        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
-        if (reachesDropped(req, start)) throw droppedError(e, req);
-        const idx = indexOf(h);
-        const c = cands(idx);
-        let p = fromTime(c, idx.at, start);
-        if (op === "count" && where === undefined) return c.length - p;
+      /** The reference loop over positions `p..` of `c` (every `where` run, every value read). */
+      const scan = (req: PolicyRequest, h: readonly SessionEvent[], c: readonly number[], p: number): number => {
         let n = 0;
         let acc = op === "min" ? Infinity : op === "max" ? -Infinity : 0;
         for (; p < c.length; p++) {
@@ -152,6 +188,40 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred): 
         if (op === "count") return n;
         if (n === 0 && op !== "sum") throw emptyError(e);
         return acc;
+      };
+      /**
+       * The same answer from the lookups (a window is a suffix of the bucket, and of an equality
+       * group), or undefined when the lookups cannot give it: a position of the range would err, an
+       * inexact sum, a `min`/`max` of nothing (the reference loop then says what happens).
+       */
+      const fast = (req: PolicyRequest, idx: HistoryIndex, h: readonly SessionEvent[], c: readonly number[], p: number): number | undefined => {
+        let hits: readonly number[] | null = null;
+        let k = p;
+        if (where !== undefined) {
+          if (eq === undefined) return undefined;
+          const key = keyOf(eq, req);
+          if (key === undefined) return undefined;
+          const ix = eqIndexOf(idx, h, e.m, c, eq);
+          if (!cleanFrom(ix, key, p, c.length)) return undefined;
+          hits = ix.byValue.get(key) ?? EMPTY;
+          k = lowerBound(hits, p);
+          if (op === "count") return hits.length - k;
+        }
+        const sx = suffixOf(valuesOf(idx, h, e, c), hits, c.length);
+        if (sx.bad[k] !== 0) return undefined;
+        if (op === "sum") return sx.exactSum ? sx.sum[k]! : undefined;
+        if ((hits === null ? c.length : hits.length) === k) return undefined;
+        return op === "min" ? sx.min[k]! : sx.max[k]!;
+      };
+      return (req) => {
+        const h = historyOf(req, e);
+        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
+        if (reachesDropped(req, start)) throw droppedError(e, req);
+        const idx = indexOf(h);
+        const c = cands(idx);
+        const p = fromTime(c, idx.at, start);
+        if (op === "count" && where === undefined) return c.length - p;
+        return fast(req, idx, h, c, p) ?? scan(req, h, c, p);
       };
     }
     case "previous": {
@@ -174,27 +244,37 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred): 
       const since = e.since;
       const sinceCands = since && candidates(since);
       const sinceWhere = since?.where && compilePred(since.where);
+      const sinceEq = eqWhereOf(since?.where, compileExpr);
+      /** The newest position of `s` whose event satisfies `since`'s `where` (-1: none), or undefined when the index cannot say. */
+      const anchorFast = (req: PolicyRequest, idx: HistoryIndex, h: readonly SessionEvent[], s: readonly number[]): number | undefined => {
+        const key = keyOf(sinceEq!, req);
+        if (key === undefined) return undefined;
+        const ix = eqIndexOf(idx, h, since!, s, sinceEq!);
+        const hits = ix.byValue.get(key);
+        const q = hits === undefined ? -1 : hits[hits.length - 1]!;
+        return cleanFrom(ix, key, q + 1, s.length) ? q : undefined;
+      };
       return (req) => {
         const h = historyOf(req, e);
         const idx = indexOf(h);
         let anchor = -1;
         if (sinceCands !== undefined) {
           const s = sinceCands(idx);
-          for (let p = s.length - 1; p >= 0; p--) {
-            if (sinceWhere === undefined) {
-              anchor = s[p]!;
-              break;
+          const q = sinceWhere === undefined ? s.length - 1 : sinceEq === undefined ? undefined : anchorFast(req, idx, h, s);
+          if (q !== undefined) anchor = q < 0 ? -1 : s[q]!;
+          else {
+            for (let p = s.length - 1; p >= 0; p--) {
+              const t = whereHolds(h[s[p]!]!, sinceWhere!, req);
+              if (t === true) {
+                anchor = s[p]!;
+                break;
+              }
+              if (t !== false) throw t;
             }
-            const t = whereHolds(h[s[p]!]!, sinceWhere, req);
-            if (t === true) {
-              anchor = s[p]!;
-              break;
-            }
-            if (t !== false) throw t;
           }
         }
         const c = cands(idx);
-        if (someFrom(h, c, after(c, anchor), where, req)) return false;
+        if (anyFrom(idx, h, e.m, c, after(c, anchor), where, eq, req)) return false;
         if (anchor < 0 && reachesDropped(req, -Infinity)) throw droppedError(e, req);
         return true;
       };
