@@ -17,7 +17,8 @@ const KEYWORDS = new Set(
   ).split(" "),
 );
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** The Identifier token of src/syntax/tokens.ts, anchored (a dash only between word characters). */
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$/;
 
 /** A string literal of the language (JSON escapes; U+2028/2029 escaped too). */
 export function str(text: string): string {

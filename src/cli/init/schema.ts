@@ -73,6 +73,17 @@ class Converter {
     this.notes.push({ at, text });
   }
 
+  /** Bounds that no value fits (min above max) are dropped, with a note: the language refuses them. */
+  private consistent<K extends string>(b: Partial<Record<K, number>>, lo: K, hi: K, at: string): void {
+    const l = b[lo];
+    const h = b[hi];
+    if (l !== undefined && h !== undefined && l > h) {
+      this.note(at, `\`${lo}\` ${String(l)} is above \`${hi}\` ${String(h)}: no value fits; neither is checked`);
+      delete b[lo];
+      delete b[hi];
+    }
+  }
+
   /** A local `$ref` (`#/definitions/x`, `#/$defs/x`, `#/properties/a/items`), or undefined. */
   private deref(ref: string): unknown {
     if (ref === "#") return this.root;
@@ -185,6 +196,7 @@ class Converter {
     const out: { minLength?: number; maxLength?: number; pattern?: string } = {};
     if (isNat(s.minLength) && s.minLength > 0) out.minLength = s.minLength;
     if (isNat(s.maxLength)) out.maxLength = s.maxLength;
+    this.consistent(out, "minLength", "maxLength", at);
     if (typeof s.pattern === "string") {
       if (this.patternOk(s.pattern)) out.pattern = s.pattern;
       else this.note(at, `pattern ${JSON.stringify(s.pattern)} cannot run in the policy's linear-time regex engine: not checked`);
@@ -219,7 +231,9 @@ class Converter {
       this.note(at, `maximum ${String(max)} cannot be written as a decimal: not checked`);
       max = undefined;
     }
-    return { k: type, ...(min !== undefined && { min }), ...(max !== undefined && { max }) };
+    const bounds: { min?: number; max?: number } = { ...(min !== undefined && { min }), ...(max !== undefined && { max }) };
+    this.consistent(bounds, "min", "max", at);
+    return { k: type, ...bounds };
   }
 
   private array(s: Json, at: string, depth: number): Shape {
@@ -229,12 +243,12 @@ class Converter {
     } else {
       item = this.shape(s.items, `${at}[]`, depth + 1);
     }
-    return {
-      k: "array",
-      item,
+    const bounds: { minItems?: number; maxItems?: number } = {
       ...(isNat(s.minItems) && s.minItems > 0 && { minItems: s.minItems }),
       ...(isNat(s.maxItems) && { maxItems: s.maxItems }),
     };
+    this.consistent(bounds, "minItems", "maxItems", at);
+    return { k: "array", item, ...bounds };
   }
 
   private object(s: Json, at: string, depth: number): Shape {
