@@ -310,7 +310,7 @@ describe("bad input", () => {
 
 // ---- properties --------------------------------------------------------------------------------
 
-const fieldName = fc.oneof(fc.constantFrom("path", "url", "query", "default", "tool", "a b", "x-y", "é"), fc.string({ minLength: 1, maxLength: 8 }));
+const fieldName = fc.oneof(fc.constantFrom("path", "url", "query", "default", "tool", "a b", "x-y", "A-", "é", "", "a\nb"), fc.string({ minLength: 1, maxLength: 8 }), fc.string({ unit: "binary", maxLength: 4 }));
 const leaf = fc.oneof(
   fc.record({ type: fc.constant("string"), maxLength: fc.option(fc.nat(50), { nil: undefined }), minLength: fc.option(fc.nat(3), { nil: undefined }) }, { requiredKeys: ["type"] }),
   fc.record({ type: fc.constantFrom("number", "integer"), minimum: fc.option(fc.integer({ min: -5, max: 5 }), { nil: undefined }), exclusiveMaximum: fc.option(fc.double({ min: 6, max: 1e6, noNaN: true }), { nil: undefined }) }, { requiredKeys: ["type"] }),
@@ -327,7 +327,11 @@ const schemaArb = fc.letrec((tie) => ({
     additionalProperties: fc.boolean(),
   }),
 })).object as fc.Arbitrary<Record<string, unknown> & { properties: Record<string, unknown> }>;
-const toolName = fc.oneof(fc.constantFrom("read_file", "a.b", "allow", "x y", "github__*", "[x]", "é"), fc.string({ minLength: 1, maxLength: 12 }));
+const toolName = fc.oneof(
+  fc.constantFrom("read_file", "a.b", "allow", "x y", " x", "a\nb", "a\u200bb", "github__*", "[x]", "é", "a{b}", "a\\b", "a\"b", "*/"),
+  fc.string({ minLength: 1, maxLength: 12 }),
+  fc.string({ unit: "binary", minLength: 1, maxLength: 6 }),
+);
 
 describe("properties", () => {
   it("any tool list makes a skeleton that compiles, deterministically, whose fresh drift is empty", () => {

@@ -15,6 +15,7 @@
 import { checkPolicy, compilePolicy, type Policy } from "../../policy.js";
 import { invalidArgs, validArgs } from "../../analysis/samples.js";
 import type { PolicyRequest } from "../../contract/index.js";
+import { nameFault } from "../../contract/names.js";
 import { hintFor, hintText } from "./hints.js";
 import { commentText, name, str, typeText } from "./render.js";
 import { toShape, type Note, type Shape } from "./schema.js";
@@ -218,6 +219,11 @@ export function writeSkeleton(input: SkeletonInput): Skeleton {
       continue;
     }
     seen.add(t.name);
+    const fault = nameFault(t.name);
+    if (fault !== undefined) {
+      skipped.push({ name: t.name, why: `its name ${fault}: every request naming it is refused as invalid` });
+      continue;
+    }
     if (!nameable(t.name)) {
       skipped.push({ name: t.name, why: "the policy language cannot name it exactly (glob or control characters)" });
       continue;
