@@ -5,7 +5,7 @@
  * always compiles, is deterministic, and its args types never refuse a value the JSON Schema accepts.
  * Assumes dist/ is built.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,8 @@ import AjvModule from "ajv";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "./helpers/fast-check-seed.js";
+// @ts-expect-error: a JavaScript fixture without types
+import { startHttpUpstream } from "./fixtures/servers/http-upstream.mjs";
 import { compilePolicy } from "../src/policy.js";
 import { writeSkeleton } from "../src/cli/init/skeleton.js";
 import { findDrift } from "../src/cli/init/drift.js";
@@ -33,6 +35,18 @@ interface Run {
 function run(args: string[]): Run {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** As `run`, without blocking the event loop (for servers in this process). */
+function runAsync(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 let dir = "";
@@ -243,6 +257,22 @@ describe("init --tools FILE", () => {
     expect(t.stdout).toContain("0 failed");
     expect(t.status).toBe(0);
   });
+});
+
+describe("init --url", () => {
+  it("lists the tools of a real Streamable HTTP server (the SDK's McpServer) and writes a skeleton that compiles", async () => {
+    const fx = (await startHttpUpstream()) as { url: string; close(): Promise<void> };
+    try {
+      const r = await runAsync(["init", "--url", fx.url, "--timeout", "20"]);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      const policy = compilePolicy(r.stdout);
+      expect(policy.ir.tools.get("echo")?.args).toEqual({ t: "object", fields: [{ name: "text", optional: false, type: { t: "string" } }], open: true });
+      expect(r.stdout).toContain(`the server '${fx.url}'`);
+    } finally {
+      await fx.close();
+    }
+  }, 60_000);
 });
 
 describe("bad input", () => {
