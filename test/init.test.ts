@@ -21,6 +21,7 @@ import { compilePolicy } from "../src/policy.js";
 import { writeSkeleton } from "../src/cli/init/skeleton.js";
 import { findDrift } from "../src/cli/init/drift.js";
 import type { ListedTool } from "../src/cli/init/tool-list.js";
+import { decimal } from "../src/cli/init/schema.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -364,6 +365,18 @@ const toolName = fc.oneof(
 );
 
 describe("properties", () => {
+  it("every finite number is written as a plain decimal that reads back as the same number", () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (n) => {
+        const text = decimal(n);
+        expect(text).toMatch(/^-?\d+(\.\d+)?$/);
+        expect(Number(text)).toBe(n === 0 ? 0 : n);
+      }),
+      { numRuns: 2000 },
+    );
+    expect([decimal(1.5e-7), decimal(1e21), decimal(-2.5e22), decimal(Number.NaN)]).toEqual(["0.00000015", "1000000000000000000000", "-25000000000000000000000", undefined]);
+  });
+
   it("any tool list makes a skeleton that compiles, deterministically, whose fresh drift is empty", () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.record({ name: toolName, inputSchema: schemaArb, annotations: fc.record({ readOnlyHint: fc.boolean(), destructiveHint: fc.boolean() }, { requiredKeys: [] }) }), { maxLength: 5, selector: (t) => t.name }), (list) => {

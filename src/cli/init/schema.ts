@@ -5,8 +5,9 @@
  * GUARANTEES: `toShape` never throws, on any value. Every shape it returns accepts at least what the
  * schema accepts (never a stricter, wrong constraint): a feature the language cannot say (`null`,
  * `allOf`, `not`, tuples, `multipleOf`, `uniqueItems`, a remote `$ref`, a pattern the linear-time regex
- * engine refuses, a bound a decimal cannot write) becomes a looser type and a note saying so. An object
- * is closed only when the schema says `additionalProperties: false`. Local `$ref`s are followed, at most
+ * engine refuses, bounds no value fits) becomes a looser type and a note saying so. Every finite number
+ * is written as a plain decimal that reads back exactly (`decimal`). An object is closed only when the
+ * schema says `additionalProperties: false`. Local `$ref`s are followed, at most
  * MAX_DEPTH levels of nesting (deeper is `any`, noted).
  */
 
@@ -53,10 +54,16 @@ const isScalar = (v: unknown): v is Scalar => typeof v === "string" || typeof v 
 /** A number as the language writes it (decimal, no exponent), or undefined when no decimal reads back as it. */
 export function decimal(n: number): string | undefined {
   if (!Number.isFinite(n)) return undefined;
-  const plain = String(n);
-  let text = plain;
-  if (/e/i.test(plain)) {
-    text = Number.isInteger(n) ? BigInt(n).toString() : n.toFixed(100).replace(/0+$/, "").replace(/\.$/, "");
+  let text = String(n); // the shortest digits that read back as n
+  const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (m) {
+    // Move the point of the same digits: `1.5e-7` -> `0.00000015`, `1e21` -> `1000000000000000000000`.
+    const [, sign, int = "", frac = "", exp = "0"] = m;
+    const digits = int + frac;
+    const point = int.length + Number(exp);
+    const whole = point <= 0 ? "0" : digits.slice(0, point).padEnd(point, "0");
+    const rest = point <= 0 ? "0".repeat(-point) + digits : digits.slice(point);
+    text = sign + whole + (rest.replace(/0+$/, "") === "" ? "" : "." + rest.replace(/0+$/, ""));
   }
   if (text === "-0") text = "0";
   return /^-?\d+(\.\d+)?$/.test(text) && Number(text) === n ? text : undefined;
