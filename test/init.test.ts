@@ -277,6 +277,16 @@ describe("init --url", () => {
 });
 
 describe("bad input", () => {
+  it("a recursive or widely shared $ref is cut at a depth and size limit, quickly, and still compiles", () => {
+    const wide = { type: "object", properties: Object.fromEntries("abcdefgh".split("").map((k) => [k, { $ref: "#" }])) };
+    const started = Date.now();
+    const s = writeSkeleton({ tools: [{ name: "r", inputSchema: wide }], policyName: "p", source: "a test", policyFile: "p.mcppolicy" });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(s.policy).toContain("larger than 2000 nodes");
+    expect(s.policy.length).toBeLessThan(200_000);
+    expect(compilePolicy(s.policy).ir.tools.get("r")?.args?.t).toBe("object");
+  });
+
   it("a missing tool file, bad JSON, and a file that is not a tool list are clear usage errors", () => {
     const missing = run(["init", "--tools", join(dir, "nope.json")]);
     expect(missing.status).toBe(2);

@@ -8,7 +8,8 @@
  * engine refuses, bounds no value fits) becomes a looser type and a note saying so. Every finite number
  * is written as a plain decimal that reads back exactly (`decimal`). An object is closed only when the
  * schema says `additionalProperties: false`. Local `$ref`s are followed, at most
- * MAX_DEPTH levels of nesting (deeper is `any`, noted).
+ * MAX_DEPTH levels of nesting and MAX_NODES nodes per tool (beyond, `any`, noted): a recursive or
+ * widely shared `$ref` never makes the conversion or its output blow up.
  */
 
 export type Scalar = string | number | boolean;
@@ -43,6 +44,8 @@ export interface Note {
 export type PatternCheck = (pattern: string) => boolean;
 
 export const MAX_DEPTH = 24;
+/** At most this many schema nodes are converted per tool (`$ref`s can make a small schema a huge tree). */
+export const MAX_NODES = 2000;
 const ANY: Shape = { k: "any" };
 
 type Json = Record<string, unknown>;
@@ -71,6 +74,7 @@ export function decimal(n: number): string | undefined {
 
 class Converter {
   readonly notes: Note[] = [];
+  private nodes = 0;
   constructor(
     private readonly root: unknown,
     private readonly patternOk: PatternCheck,
@@ -105,6 +109,10 @@ class Converter {
   }
 
   shape(s: unknown, at: string, depth: number): Shape {
+    if (++this.nodes > MAX_NODES) {
+      if (this.nodes === MAX_NODES + 1) this.note(at, `the schema is larger than ${MAX_NODES} nodes (with its references expanded): the rest is not checked (any)`);
+      return ANY;
+    }
     if (depth > MAX_DEPTH) {
       this.note(at, `nested deeper than ${MAX_DEPTH} levels: not checked (any)`);
       return ANY;
