@@ -57,6 +57,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot write '${code === "EEXIST" ? testPath : outPath}': ${code === "EEXIST" ? "it already exists; pass --force" : e instanceof Error ? e.message : String(e)}`, COMMAND);
   }
-  err(`mcppolicy: wrote '${outPath}' (${listed.tools.length - skeleton.skipped.length} tool blocks) and '${testPath}'`);
+  const blocks = listed.tools.length - skeleton.skipped.length;
+  err(`mcppolicy: wrote '${outPath}' (${blocks} tool block${blocks === 1 ? "" : "s"}) and '${testPath}'`);
   return EXIT.ok;
 }
