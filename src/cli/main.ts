@@ -18,6 +18,7 @@ import { DIFF_HELP } from "./diff-help.js";
 import { APPROVALS_HELP } from "./approvals-help.js";
 import { PROXY_HELP } from "./proxy-help.js";
 import { SERVE_HELP } from "./serve-help.js";
+import { DRIFT_HELP, INIT_HELP } from "./init-help.js";
 
 const MAIN_HELP = `mcppolicy — check, evaluate, test and analyse .mcppolicy policies for MCP servers
 
@@ -31,6 +32,8 @@ Commands:
   explain <policy> <request>    decide one request and show every rule's outcome
   analyze <policy>              find dead rules; who may call what (--can, --who, --principal)
   test [file-or-dir]...         run policy test files (*.test.yaml) and report rule coverage
+  init --tools F|--from -- CMD  write a policy skeleton and its tests from a server's tool list
+  drift <policy> --tools F|...  report tool blocks that no longer match a server's tool schemas
   audit verify <file>           verify an audit log's hash chain
   approvals list|approve|reject  approval requests in the shared store, decided out of band
   keys create|list|revoke       the gateway's API keys (a key is printed once; only hashes are stored)
@@ -46,7 +49,8 @@ Options:
 Exit codes:
   0   success (check: no errors; eval: allow)
   1   the policy has errors (check --deny-warnings: or warnings; test: a case failed or coverage
-      is below --min-coverage; analyze --deny-findings: a finding; fmt --check: a file not formatted)
+      is below --min-coverage; analyze --deny-findings: a finding; fmt --check: a file not formatted;
+      drift: drift found)
   2   usage error: unknown flag or command, missing or unreadable file, invalid request JSON
   3   eval: the decision is deny
   4   eval: the decision is require_approval
@@ -225,6 +229,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   import: { help: IMPORT_HELP, load: () => import("./import.js") },
   proxy: { help: PROXY_HELP, load: () => import("./proxy.js") },
   serve: { help: SERVE_HELP, load: () => import("./serve.js") },
+  init: { help: INIT_HELP, load: () => import("./init.js") },
+  drift: { help: DRIFT_HELP, load: () => import("./drift.js") },
 };
 
 function commandOf(name: string): Command | undefined {
