@@ -5,7 +5,7 @@
  *     with digits (base32, base36), above an entropy floor that grows with the length; all-hex runs only past 64
  *     characters (a SHA-256 in a path is an identifier, not a payload); UUIDs are identifiers;
  *   - the URL carries data out (kind `url-data`) when one data run is 48+ characters, or its data runs add up to
- *     96+, or it holds more than three UUIDs (each one past the second counts 32);
+ *     96+, or its UUIDs push that sum there (each one past the second counts 32: five alone suffice);
  *   - the host (kind `url-host-data`) when it has more than 10 labels, or a label of 20+ characters that reads as
  *     random (DNS tunnelling), or such labels add up to 40+;
  *   - a URL longer than DETECT_LIMITS.maxUrlLength is not parsed and counts (kind `url-too-long`).
