@@ -1,6 +1,6 @@
 // What each approval of the AgentDojo policies costs and what it buys (issue 14): for every rule that sends
 // a benign AgentDojo trace to approval, the policy of its suite is compiled once more WITHOUT that rule (an
-// exact text edit, listed below), and the suite is replayed in engine mode (bench/lib/agentdojo-run.mjs,
+// exact text edit, listed in lib/agentdojo-ablations.mjs), and the suite is replayed in engine mode (bench/lib/agentdojo-run.mjs,
 // the same traces and scoring as bench/agentdojo.mjs). Printed per rule: the benign traces the rule sends to
 // approval (those that pass outright without it), and the attack pairs that get through without it, per
 // injection task. Standalone: uses the built files in dist/ (run `npm run build` first).
@@ -16,34 +16,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { defaultDataDir, loadSuites } from "./lib/agentdojo-data.mjs";
+import { ABLATIONS, applyAblation } from "./lib/agentdojo-ablations.mjs";
 import { defaultPolicyDir, runAll } from "./lib/agentdojo-run.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-
-/** One rule removed: its suite, a short name, what it guards against, and the exact text edit. */
-export const ABLATIONS = Object.freeze([
-  { suite: "workspace", rule: "send_email: recipients copied from untrusted text", from: "approval required when args.recipients derives from untrusted\n    or ", to: "approval required when " },
-  { suite: "workspace", rule: "create_calendar_event: participants copied from untrusted text", from: "  approval required when (args.participants ?? []) derives from untrusted by caller\n", to: "" },
-  { suite: "workspace", rule: "add_calendar_event_participants: participants copied from untrusted text", from: "  approval required when args.participants derives from untrusted by caller\n", to: "" },
-  { suite: "workspace", rule: "share_file: an address copied from untrusted text", from: "  approval required when args.email derives from untrusted by caller\n", to: "" },
-  {
-    suite: "workspace",
-    rule: "delete_file: once the session has read untrusted text",
-    from: 'args { file_id: string(maxLength: 64) }\n  approval required when "untrusted" in session.labels by caller\n}\ntool share_file',
-    to: "args { file_id: string(maxLength: 64) }\n}\ntool share_file",
-  },
-  { suite: "banking", rule: "send_money: an account copied from untrusted text", from: "approval required when args.recipient derives from untrusted\n    or ", to: "approval required when " },
-  { suite: "banking", rule: "schedule_transaction: an account copied from untrusted text", from: "approval required when args.recipient derives from untrusted or args.amount > LARGE", to: "approval required when args.amount > LARGE" },
-  { suite: "banking", rule: "update_password: always", from: "args { password: string(minLength: 1, maxLength: 256) }\n  approval required by caller\n", to: "args { password: string(minLength: 1, maxLength: 256) }\n" },
-  { suite: "slack", rule: "invite_user_to_slack: an address copied from untrusted text", from: "  approval required when args.user_email derives from untrusted by caller\n", to: "" },
-  { suite: "travel", rule: "reserve_*: always", from: "tool \"reserve_*\" {\n  risk high\n  approval required by caller\n}", to: "tool \"reserve_*\" {\n  risk high\n}" },
-  {
-    suite: "travel",
-    rule: "create_calendar_event: a title, description or location copied from reviews",
-    from: "or args.title derives from untrusted\n    or (args.description ?? \"\") derives from untrusted\n    or (args.location ?? \"\") derives from untrusted\n    ",
-    to: "",
-  },
-]);
 
 function parseArgs(argv) {
   const o = { data: defaultDataDir(), policies: defaultPolicyDir(), json: false };
@@ -96,11 +72,9 @@ async function main() {
       const suite = suites.find((s) => s.suite === ab.suite);
       if (!suite) continue;
       const text = fs.readFileSync(path.join(opts.policies, `${ab.suite}.mcppolicy`), "utf8");
-      const hits = text.split(ab.from).length - 1;
-      if (hits !== 1) throw new Error(`the edit for "${ab.rule}" (${ab.suite}) matches ${hits} times, not once: the policy changed, update ABLATIONS`);
       const dir = path.join(tmp, rows.length.toString());
       fs.mkdirSync(dir);
-      fs.writeFileSync(path.join(dir, `${ab.suite}.mcppolicy`), text.replace(ab.from, ab.to));
+      fs.writeFileSync(path.join(dir, `${ab.suite}.mcppolicy`), applyAblation(text, ab));
       const cut = (await runAll(lib, { suites: [suite], policyDir: dir })).suites[ab.suite];
       const b = base[ab.suite];
       rows.push({
@@ -132,5 +106,5 @@ async function main() {
 
 main().catch((e) => {
   console.error(e?.stack ?? String(e));
-  process.exit(e?.message?.includes("update ABLATIONS") ? 2 : 1);
+  process.exit(e?.message?.includes("update bench/lib/agentdojo-ablations.mjs") ? 2 : 1);
 });
