@@ -16,8 +16,8 @@ export const ABLATIONS = Object.freeze([
   {
     suite: "workspace",
     ruleId: "tool:delete_file/approval", rule: "delete_file: once the session has read untrusted text",
-    from: 'args { file_id: string(maxLength: 64) }\n  approval required when "untrusted" in session.labels by caller\n}\ntool share_file',
-    to: "args { file_id: string(maxLength: 64) }\n}\ntool share_file",
+    from: 'tool delete_file {\n  risk high\n  args { file_id: string(maxLength: 64) }\n  approval required when "untrusted" in session.labels by caller\n',
+    to: "tool delete_file {\n  risk high\n  args { file_id: string(maxLength: 64) }\n",
   },
   { suite: "banking", ruleId: "tool:send_money/approval", rule: "send_money: an account copied from untrusted text", from: "approval required when args.recipient derives from untrusted\n    or ", to: "approval required when " },
   { suite: "banking", ruleId: "tool:schedule_transaction/approval", rule: "schedule_transaction: an account copied from untrusted text", from: "approval required when args.recipient derives from untrusted or args.amount > LARGE", to: "approval required when args.amount > LARGE" },
