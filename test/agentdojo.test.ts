@@ -9,6 +9,8 @@
  *   and no marker, and they block the same attack traces when those constants are replaced by other values.
  * - The MCP mode (a real SDK client, the SDK middleware, the replay server) gives the engine mode's outcome
  *   on every call of a subset of traces.
+ * - bench/agentdojo-ablate.mjs's edits each remove one approval rule, and they list exactly the rules that send
+ *   a benign trace to approval.
  * The data directory must exist (no skip): the run fails when it is missing.
  */
 import { spawnSync } from "node:child_process";
@@ -35,6 +37,7 @@ import {
   type Suite,
   type Trace,
 } from "../bench/lib/agentdojo-data.mjs";
+import { ABLATIONS, applyAblation } from "../bench/lib/agentdojo-ablations.mjs";
 import { defaultPolicyDir, replayAll, type Lib, type TraceRecord } from "../bench/lib/agentdojo-run.mjs";
 import { classifyAttack } from "../bench/lib/agentdojo-score.mjs";
 
@@ -191,6 +194,25 @@ describe("bench/agentdojo.mjs", () => {
       expect({ total: s.benign.total, allowed: s.benign.allowed, approval: s.benign.approval, denied: s.benign.denied }).toEqual(direct.benign);
     }
   }, 900_000);
+});
+
+describe("bench/agentdojo-ablate.mjs's edits", () => {
+  it("each removes one approval rule (exactly one match, the result compiles), and together they cover every rule that sends a benign trace to approval", async () => {
+    for (const ab of ABLATIONS) {
+      const text = fs.readFileSync(path.join(POLICIES, `${ab.suite}.mcppolicy`), "utf8");
+      const edited = applyAblation(text, ab);
+      expect(edited.length, ab.rule).toBeLessThan(text.length);
+      expect(() => compilePolicy(edited, { filename: `${ab.suite}.mcppolicy` }), ab.rule).not.toThrow();
+    }
+    // A stale edit is an error, never a silent "no effect".
+    expect(() => applyAblation("policy \"x\" version \"1\"\n", ABLATIONS[0]!)).toThrow(/matches 0 times/);
+    for (const s of SUITES) {
+      const records = await replayAll(LIB, { suite: s, policy: policyOf(s.suite), traces: benignTraces(s), run: "ablate" });
+      const stopping = new Set(records.flatMap((r) => r.outcomes.filter((o) => o.effect !== "allow").flatMap((o) => o.rules)));
+      const listed = new Set(ABLATIONS.filter((a) => a.suite === s.suite).map((a) => a.ruleId));
+      expect([...stopping].sort(), s.suite).toEqual([...listed].sort());
+    }
+  }, 120_000);
 });
 
 // ───────────────────────── the policies do not know the attacker ─────────────────────────
