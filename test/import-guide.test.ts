@@ -63,7 +63,7 @@ describe("mcppolicy import: the guide's example", () => {
     expect(t.stdout).toMatch(/tests: 40 passed, 0 failed/);
     const again = cli("import", EXAMPLE, "--out", out);
     expect(again.status).toBe(2);
-    expect(again.stderr).toMatch(/exists: pass --force/);
+    expect(again.stderr).toMatch(/already exists; pass --force/);
     expect(cli("import", EXAMPLE, "--out", out, "--force").status).toBe(0);
   });
 });

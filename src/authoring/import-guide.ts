@@ -15,6 +15,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from "yaml";
 import { nameFault } from "../contract/names.js";
+import { nameText } from "../syntax/name-text.js";
 
 export interface GuideRolePolicy {
   readonly role: string;
@@ -54,15 +55,6 @@ export function guideAllows(guide: GuidePolicy, role: string, tool: string): boo
 }
 
 const RISKS = ["low", "medium", "high", "critical"] as const;
-const BARE = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$/;
-/** Words a bare name cannot be (keywords of the language). */
-const KEYWORDS = new Set(["policy", "version", "default", "allow", "deny", "import", "const", "set", "role", "includes", "member", "when", "unless", "because", "tool", "resource", "prompt", "risk", "approval", "args", "limit", "per", "burst", "by", "fail", "from", "audit", "redact", "server", "and", "or", "not", "in", "contains", "matches", "has", "true", "false"]);
-
-/** A name as the language writes it: bare when it can be, else a quoted string (never a glob). */
-export function nameText(name: string): string {
-  return BARE.test(name) && !KEYWORDS.has(name) ? name : JSON.stringify(name);
-}
-
 class Reader {
   readonly errors: ImportProblem[] = [];
   readonly warnings: ImportProblem[] = [];

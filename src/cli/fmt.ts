@@ -9,14 +9,12 @@
  * Exit: 0 done (--check: every file formatted), 1 a file has syntax errors (--check: or is not
  * formatted), 2 usage error (unknown flag, missing file, unwritable file).
  */
-import { chmodSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import * as nodePath from "node:path";
-import { randomBytes } from "node:crypto";
+import { realpathSync, statSync } from "node:fs";
 import { lookupFrom, renderAll } from "../diagnostics/render.js";
 import { SourceFile } from "../source/source.js";
 import { formatPolicy } from "../syntax/format.js";
 import { EXIT, parseArgs, UsageError } from "./args.js";
-import { collectPolicyFiles, err, out, readStdin, readTextFile } from "./io.js";
+import { collectPolicyFiles, err, out, readStdin, readTextFile, writeFileWhole } from "./io.js";
 
 const COMMAND = "fmt";
 
@@ -30,21 +28,7 @@ function writeAtomically(path: string, text: string): void {
   } catch (e) {
     throw new UsageError(`cannot write '${path}': ${e instanceof Error ? e.message : String(e)}`, COMMAND);
   }
-  const temp = nodePath.join(nodePath.dirname(target), `.${nodePath.basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.fmt-tmp`);
-  try {
-    writeFileSync(temp, text, { encoding: "utf8", flag: "wx", mode });
-    chmodSync(temp, mode);
-    renameSync(temp, target);
-  } catch (e) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // the temporary file was never created, or is already gone
-    }
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "EACCES" || code === "EPERM" || code === "EROFS" ? "permission denied" : e instanceof Error ? e.message : String(e);
-    throw new UsageError(`cannot write '${path}': ${why}`, COMMAND);
-  }
+  writeFileWhole(target, text, { command: COMMAND, mode, shownAs: path });
 }
 
 function refuse(file: string, text: string, result: Extract<ReturnType<typeof formatPolicy>, { ok: false }>): void {

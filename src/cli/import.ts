@@ -3,29 +3,16 @@
  * tool policy as a `.mcppolicy` (authoring/import-guide.ts says what "equivalent" means) and, with --out, a
  * test file beside it (`FILE.test.yaml`) that holds the two to the same decisions.
  * GUARANTEES: nothing is written unless the input is valid and the policy it makes compiles without an error;
- * an existing file is never replaced without --force; each file is written whole (temp file + rename). Input
+ * an existing file is never replaced without --force; each file is written whole (cli/io.ts writeFileWhole). Input
  * errors are reported as `FILE:LINE:COL: message` (exit 1); warnings (the guide's quirks kept) go to stderr.
  */
-import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as nodePath from "node:path";
 import { importGuidePolicy } from "../authoring/import-guide.js";
 import { checkPolicy } from "../policy.js";
 import { EXIT, parseArgs, UsageError } from "./args.js";
-import { err, out, readTextFile } from "./io.js";
+import { err, out, readTextFile, refuseExisting, writeFileWhole } from "./io.js";
 
 const CMD = "import";
-
-function writeWhole(file: string, text: string, force: boolean): void {
-  if (!force && existsSync(file)) throw new UsageError(`'${file}' exists: pass --force to replace it`, CMD);
-  const tmp = nodePath.join(nodePath.dirname(file), `.${nodePath.basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, text, { flag: "w" });
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new UsageError(`cannot write '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, CMD);
-  }
-}
 
 export function run(argv: readonly string[]): number {
   const parsed = parseArgs(argv, [{ name: "out", value: true }, { name: "name", value: true }, { name: "force" }], CMD);
@@ -58,8 +45,10 @@ export function run(argv: readonly string[]): number {
     return EXIT.ok;
   }
   const testFile = outFile.replace(/\.mcppolicy$/, ".test.yaml");
-  writeWhole(outFile, result.policy, parsed.flags.get("force") === true);
-  writeWhole(testFile, result.tests, parsed.flags.get("force") === true);
+  refuseExisting([outFile, testFile], parsed.flags.get("force") === true, CMD);
+  const exclusive = parsed.flags.get("force") !== true;
+  writeFileWhole(outFile, result.policy, { command: CMD, exclusive });
+  writeFileWhole(testFile, result.tests, { command: CMD, exclusive });
   err(`wrote ${outFile} and ${testFile} (run: mcppolicy test ${nodePath.dirname(outFile) || "."})`);
   return EXIT.ok;
 }

@@ -5,10 +5,9 @@
  * is written when either exists and --force is not given (checked before the server is contacted),
  * and the files are written only once the skeleton compiled. Every bad input is a UsageError (exit 2).
  */
-import { existsSync, writeFileSync } from "node:fs";
 import * as nodePath from "node:path";
 import { EXIT, parseArgs, UsageError } from "./args.js";
-import { err, out } from "./io.js";
+import { err, out, refuseExisting, writeFileWhole } from "./io.js";
 import { SOURCE_FLAGS, sourceFrom, splitCommand, timeoutFrom } from "./init/source-args.js";
 
 const COMMAND = "init";
@@ -30,11 +29,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const nameFlag = parsed.flags.get("name");
   if (nameFlag === "") throw new UsageError("--name needs a non-empty name", COMMAND);
   const testPath = outPath === undefined ? undefined : testFileFor(outPath);
-  if (outPath !== undefined && !force) {
-    for (const p of [outPath, testPath as string]) {
-      if (existsSync(p)) throw new UsageError(`'${p}' already exists; pass --force to overwrite it`, COMMAND);
-    }
-  }
+  if (outPath !== undefined) refuseExisting([outPath, testPath as string], force, COMMAND);
   const { listTools } = await import("./init/connect.js");
   const listed = await listTools(source, timeout, COMMAND);
   const { writeSkeleton } = await import("./init/skeleton.js");
@@ -50,13 +45,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     out(skeleton.policy);
     return EXIT.ok;
   }
-  try {
-    writeFileSync(outPath, skeleton.policy, { flag: force ? "w" : "wx" });
-    writeFileSync(testPath, skeleton.tests, { flag: force ? "w" : "wx" });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot write '${code === "EEXIST" ? testPath : outPath}': ${code === "EEXIST" ? "it already exists; pass --force" : e instanceof Error ? e.message : String(e)}`, COMMAND);
-  }
+  // Without --force, a file that appeared while the server answered is still never replaced.
+  writeFileWhole(outPath, skeleton.policy, { command: COMMAND, exclusive: !force });
+  writeFileWhole(testPath, skeleton.tests, { command: COMMAND, exclusive: !force });
   const blocks = listed.tools.length - skeleton.skipped.length;
   err(`mcppolicy: wrote '${outPath}' (${blocks} tool block${blocks === 1 ? "" : "s"}) and '${testPath}'`);
   return EXIT.ok;

@@ -10,7 +10,8 @@
  * file only when the link's target is a regular file inside the walked directory, and skips FIFOs,
  * sockets and devices. A leading byte-order mark is removed from every text read.
  */
-import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, lstatSync, linkSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import * as nodePath from "node:path";
 import { FileRefusal, isUnder, readRegularFile } from "../source/files.js";
 import { LIMITS } from "../source/limits.js";
@@ -171,4 +172,38 @@ export function out(text: string): void {
 /** Write to stderr, ending with a newline. */
 export function err(text: string): void {
   process.stderr.write(text.endsWith("\n") || text === "" ? text : text + "\n");
+}
+
+/**
+ * Write `text` to `path` whole: a temporary file beside it, then a rename, so a reader sees the old file or
+ * the new one, never a part. With `mode`, the new file gets it (fmt keeps a file's mode); with `exclusive`,
+ * an existing file is never replaced (the temporary file is linked in, which fails if the name exists). A
+ * failure is a UsageError naming `shownAs` (default `path`); the temporary file is removed.
+ */
+export function writeFileWhole(path: string, text: string, opts: { command: string; mode?: number; shownAs?: string; exclusive?: boolean }): void {
+  const temp = nodePath.join(nodePath.dirname(path), `.${nodePath.basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    writeFileSync(temp, text, { encoding: "utf8", flag: "wx", ...(opts.mode !== undefined && { mode: opts.mode }) });
+    if (opts.mode !== undefined) chmodSync(temp, opts.mode);
+    if (opts.exclusive) {
+      linkSync(temp, path);
+      unlinkSync(temp);
+    } else renameSync(temp, path);
+  } catch (e) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // the temporary file was never created, or is already gone
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" && opts.exclusive) throw new UsageError(`'${opts.shownAs ?? path}' already exists; pass --force to overwrite it`, opts.command);
+    const why = code === "EACCES" || code === "EPERM" || code === "EROFS" ? "permission denied" : e instanceof Error ? e.message : String(e);
+    throw new UsageError(`cannot write '${opts.shownAs ?? path}': ${why}`, opts.command);
+  }
+}
+
+/** Refuse (UsageError) when one of the files a command would create exists, unless `force`. */
+export function refuseExisting(paths: readonly string[], force: boolean, command: string): void {
+  if (force) return;
+  for (const p of paths) if (existsSync(p)) throw new UsageError(`'${p}' already exists; pass --force to overwrite it`, command);
 }

@@ -4,31 +4,11 @@
  * a string literal (JSON escapes, which the language reads the same) or inside a one-line comment
  * with line breaks and control characters removed, so no name or description can end a comment or
  * inject a declaration. Identifiers are written bare only when they match the language's identifier
- * form and are not one of its words (KEYWORDS).
+ * form and are not one of its words (syntax/name-text.ts).
  */
+import { nameText as name, stringText as str } from "../../syntax/name-text.js";
 import { decimal, type Shape } from "./schema.js";
 
-/** The language's reserved words (keep in step with src/syntax/tokens.ts `keywords`, plus `any`). */
-const KEYWORDS = new Set(
-  (
-    "policy version default allow deny import const set role includes member when unless because tool resource prompt " +
-    "risk approval args limit per burst by fail from audit redact server mode where within since of session result " +
-    "and or not in contains matches has true false any"
-  ).split(" "),
-);
-
-/** The Identifier token of src/syntax/tokens.ts, anchored (a dash only between word characters). */
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$/;
-
-/** A string literal of the language (JSON escapes; U+2028/2029 escaped too). */
-export function str(text: string): string {
-  return JSON.stringify(text).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
-}
-
-/** A name as a field or tool name: bare when it is an identifier and no keyword, else quoted. */
-export function name(text: string): string {
-  return IDENT.test(text) && !KEYWORDS.has(text) ? text : str(text);
-}
 
 /** One line of comment text: no line breaks, no control or invisible format characters, at most `max` characters. */
 export function commentText(text: string, max = 120): string {

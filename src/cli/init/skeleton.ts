@@ -17,7 +17,8 @@ import { invalidArgs, validArgs } from "../../analysis/samples.js";
 import type { PolicyRequest } from "../../contract/index.js";
 import { nameFault } from "../../contract/names.js";
 import { hintFor, hintText } from "./hints.js";
-import { commentText, name, str, typeText } from "./render.js";
+import { nameText as name, stringText as str } from "../../syntax/name-text.js";
+import { commentText, typeText } from "./render.js";
 import { toShape, type Note, type Shape } from "./schema.js";
 import type { ListedTool } from "./tool-list.js";
 
