@@ -41,7 +41,6 @@
 // Nothing here asserts: the targets (MemoryStore authorize with one rate limit and one session budget,
 // median under 2 µs; the burst: exactly the limit for one principal and no denial for 1,000 under
 // their limits, in every round) are reported as met or missed.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
@@ -442,21 +441,9 @@ if (jobArg >= 0) {
 // ---- the driver ----
 const JSON_OUT = process.argv.includes("--json");
 const { redisAvailable, startRedis } = await import("./lib/redis.mjs");
+const { runJobProcess } = await import("./lib/job-process.mjs");
 
-function runOnce(job, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--job", job], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code !== 0) return reject(new Error(`job ${job} failed (${code}): ${err || out}`));
-      resolve(JSON.parse(out.trim().split("\n").pop()));
-    });
-  });
-}
+const runOnce = (job, env) => runJobProcess(fileURLToPath(import.meta.url), job, env);
 
 /** The before side of `--compare`: job name -> its best run on COMPARE's dist/. */
 const BEFORE = {};

@@ -26,7 +26,6 @@
 //   drops). A call: `await engine.authorize(req)`, then `await a.commit({}, result)` when allowed.
 // Agreement: on the decide pool, `decide` and `interpret` must give the same decisions (counted).
 // Nothing here asserts: the target (decide-100 p50 at most 10 µs) is reported as met or missed.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -184,21 +183,9 @@ if (jobArg >= 0) {
 // ---- the driver ----
 const JSON_OUT = process.argv.includes("--json");
 const { redisAvailable, startRedis } = await import("./lib/redis.mjs");
+const { runJobProcess } = await import("./lib/job-process.mjs");
 
-function runOnce(job, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--job", job], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code !== 0) return reject(new Error(`job ${job} failed (${code}): ${err || out}`));
-      resolve(JSON.parse(out.trim().split("\n").pop()));
-    });
-  });
-}
+const runOnce = (job, env) => runJobProcess(fileURLToPath(import.meta.url), job, env);
 
 const median = (xs) => {
   const s = xs.slice().sort((a, b) => a - b);

@@ -213,3 +213,8 @@ export interface Phase {
   readonly stage: "call" | "result" | "end";
   run(ctx: CallContext, env: EngineEnv): void | Promise<void>;
 }
+
+/** The call's state after the tool, made on first use. */
+export function afterOf(ctx: CallContext): AfterTool {
+  return (ctx.after ??= { action: undefined, usage: undefined, result: undefined, settled: undefined, settledAs: undefined, settling: undefined, sent: false, ran: false });
+}

@@ -12,8 +12,7 @@
 import { applyResultVerdict, withheldResult } from "../../eval/result-apply.js";
 import { fingerprint } from "../../builtins/provenance/index.js";
 import { sessionNeedsOf } from "../session-facts.js";
-import { afterOf } from "./settle.js";
-import type { Phase } from "./context.js";
+import { afterOf, type Phase } from "./context.js";
 
 export const inspectResult: Phase = {
   name: "inspect-result",

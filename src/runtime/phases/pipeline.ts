@@ -19,13 +19,13 @@
  */
 import type { Reason, ToolResult } from "../../contract/index.js";
 import type { SettleOutcome, Usage } from "../authorization.js";
-import type { CallContext, EngineEnv, Phase } from "./context.js";
+import { afterOf, type CallContext, type EngineEnv, type Phase } from "./context.js";
 import { normalize } from "./normalize.js";
 import { loadSession } from "./load-session.js";
 import { decide } from "./decide.js";
 import { reserve } from "./reserve.js";
 import { inspectResult } from "./inspect-result.js";
-import { settle, afterOf, claim, release, giveBack } from "./settle.js";
+import { settle, claim, release, giveBack } from "./settle.js";
 import { audit } from "./audit.js";
 import { recordSessionAfterTool, recordSessionEnded } from "./record-session.js";
 

@@ -22,9 +22,8 @@ import type { CallEffect, CallOutcome } from "../../contract/index.js";
 import { withheldResult } from "../../eval/result-apply.js";
 import { eventOf, sessionKeyOf, sessionNeedsOf } from "../session-facts.js";
 import type { SessionAppendRequest } from "../store/store.js";
-import { afterOf } from "./settle.js";
 import { LIMITS } from "../../source/limits.js";
-import type { CallContext, EngineEnv, Phase } from "./context.js";
+import { afterOf, type CallContext, type EngineEnv, type Phase } from "./context.js";
 
 /**
  * The session record this call leaves, or undefined when it leaves none (a policy without session rules,

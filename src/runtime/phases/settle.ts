@@ -22,7 +22,7 @@ import { checkSessionAppend } from "../store/session.js";
 import { sessionAppendFor } from "./record-session.js";
 import type { SettleOutcome, Usage } from "../authorization.js";
 import type { PlannedCounter } from "../budget-plan.js";
-import type { AfterTool, CallContext, EngineEnv, Phase, Reserved } from "./context.js";
+import { afterOf, type AfterTool, type CallContext, type EngineEnv, type Phase, type Reserved } from "./context.js";
 
 const NO_USAGE: Usage = Object.freeze({});
 
@@ -101,11 +101,6 @@ function storeFailed(a: AfterTool, r: Reserved, err: unknown, session?: SessionA
   // tried again. Otherwise it may have been applied late, and a second one would refund twice.
   a.settling = notSent(err) || r.idempotency !== undefined ? undefined : "unknown";
   a.settled = { applied: false, reason: `the budget store is unavailable: ${(err as Error)?.message ?? String(err)}` };
-}
-
-/** The call's state after the tool, made on first use. */
-export function afterOf(ctx: CallContext): AfterTool {
-  return (ctx.after ??= { action: undefined, usage: undefined, result: undefined, settled: undefined, settledAs: undefined, settling: undefined, sent: false, ran: false });
 }
 
 /**
