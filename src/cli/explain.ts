@@ -6,23 +6,11 @@
  * Exit: 0 when explained (whatever the decision), 1 when the policy has errors, 2 usage error.
  */
 import { EXIT, IMPORT_ROOT_FLAG, importRootsOption, parseArgs } from "./args.js";
-import { formatDecision, loadPolicyAndRequest } from "./eval.js";
+import { loadPolicyAndRequest } from "./eval.js";
+import { formatDecision, formatRules } from "../contract/format.js";
 import { out } from "./io.js";
-import type { ExplainedRule } from "../contract/index.js";
 
 const COMMAND = "explain";
-
-/** One aligned row per rule: `  developer/1  allow  line 7   matched  (detail)`. */
-export function formatRules(rules: readonly ExplainedRule[]): string[] {
-  if (rules.length === 0) return ["  (no rule was considered)"];
-  const idWidth = Math.max(...rules.map((r) => r.rule.length));
-  const lineWidth = Math.max(...rules.map((r) => String(r.line).length));
-  const outcomeWidth = Math.max(...rules.map((r) => r.outcome.length));
-  return rules.map((r) => {
-    const row = `  ${r.rule.padEnd(idWidth)}  ${r.effect.padEnd(5)}  line ${String(r.line).padEnd(lineWidth)}  ${r.outcome}`;
-    return r.detail ? `${row.padEnd(row.length - r.outcome.length + outcomeWidth)}  ${r.detail}` : row;
-  });
-}
 
 export async function run(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(argv, [{ name: "format", value: true, choices: ["text", "json"] }, IMPORT_ROOT_FLAG], COMMAND);

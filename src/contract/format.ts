@@ -1,5 +1,5 @@
-/** A decision as plain text lines, the one rendering the CLI and the policy test reports share. */
-import type { Decision } from "./decision.js";
+/** A decision and its explained rules as plain text lines, the one rendering the CLI, the policy test reports and the playground share. */
+import type { Decision, ExplainedRule } from "./decision.js";
 
 /** The decision as text lines: effect, reasons, roles, risk, budgets, visibility, approvers, errors. */
 export function formatDecision(d: Decision): string[] {
@@ -15,4 +15,16 @@ export function formatDecision(d: Decision): string[] {
     for (const e of d.errors) lines.push(`  - ${e}`);
   }
   return lines;
+}
+
+/** One aligned row per rule: `  developer/1  allow  line 7   matched  (detail)`. */
+export function formatRules(rules: readonly ExplainedRule[]): string[] {
+  if (rules.length === 0) return ["  (no rule was considered)"];
+  const idWidth = Math.max(...rules.map((r) => r.rule.length));
+  const lineWidth = Math.max(...rules.map((r) => String(r.line).length));
+  const outcomeWidth = Math.max(...rules.map((r) => r.outcome.length));
+  return rules.map((r) => {
+    const row = `  ${r.rule.padEnd(idWidth)}  ${r.effect.padEnd(5)}  line ${String(r.line).padEnd(lineWidth)}  ${r.outcome}`;
+    return r.detail ? `${row.padEnd(row.length - r.outcome.length + outcomeWidth)}  ${r.detail}` : row;
+  });
 }
