@@ -110,7 +110,7 @@ describe.skipIf(!haveChromium)("playground in headless Chromium", () => {
     const page = await open(base);
     await expect.poll(() => effect(page)).toBe("allow");
     expect(await page.inputValue("#policy")).toBe(readFileSync(path.join(ROOT, "policies", "seed.mcppolicy"), "utf8"));
-    expect(await page.$$eval("#examples option", (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(["", "seed", "filesystem", "support-desk"]);
+    expect(await page.$$eval("#examples option", (os) => os.map((o) => (o as unknown as { value: string }).value))).toEqual(["", "seed", "filesystem", "support-desk"]);
     await page.close();
   });
 

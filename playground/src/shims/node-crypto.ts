@@ -62,7 +62,7 @@ export function createHash(algorithm: string) {
   if (algorithm !== "sha256") throw new Error(`hash \`${algorithm}\` is not available in the playground`);
   const parts: Uint8Array[] = [];
   const hash = {
-    update(data: string | Uint8Array) {
+    update(data: string | Uint8Array, _encoding?: "utf8") {
       parts.push(typeof data === "string" ? new TextEncoder().encode(data) : data);
       return hash;
     },

@@ -6,7 +6,8 @@
 export const sep = "/";
 export const delimiter = ":";
 
-export function normalize(p: string): string {
+/** `p` without `.`, `..` (above the root for relative paths kept) and repeated separators; no trailing `/`. */
+function collapse(p: string): string {
   const abs = p.startsWith("/");
   const out: string[] = [];
   for (const part of p.split("/")) {
@@ -20,6 +21,13 @@ export function normalize(p: string): string {
   return abs ? "/" + body : body || ".";
 }
 
+/** As POSIX `path.normalize`: a trailing separator is kept. */
+export function normalize(p: string): string {
+  if (p === "") return ".";
+  const out = collapse(p);
+  return p.endsWith("/") && out !== "/" ? out + "/" : out;
+}
+
 export function isAbsolute(p: string): boolean {
   return p.startsWith("/");
 }
@@ -31,7 +39,7 @@ export function resolve(...parts: string[]): string {
     const part = parts[i];
     if (part) acc = acc ? `${part}/${acc}` : part;
   }
-  return normalize(acc.startsWith("/") ? acc : "/" + acc);
+  return collapse(acc.startsWith("/") ? acc : "/" + acc);
 }
 
 export function join(...parts: string[]): string {
@@ -40,7 +48,9 @@ export function join(...parts: string[]): string {
 }
 
 export function dirname(p: string): string {
+  if (p === "") return ".";
   const n = p.replace(/\/+$/, "");
+  if (n === "") return "/";
   const i = n.lastIndexOf("/");
   if (i < 0) return ".";
   return i === 0 ? "/" : n.slice(0, i);
