@@ -1,12 +1,13 @@
 // Builds the browser playground: playground/src -> playground/dist (index.html, app.js, style.css) with esbuild.
-// Run: `node scripts/build-playground.mjs [--outdir DIR] [--serve [--port N]]` (npm run playground:build / playground).
+// Run: `node scripts/build-playground.mjs [--outdir DIR] [--serve [--port N]]` (npm run playground:build / playground);
+// PLAYGROUND_METAFILE=FILE also writes esbuild's metafile there (what the bundle is made of).
 // GUARANTEES: one classic script (IIFE, no module loading), so the page works from file:// and any static
 // server with no network at run time; the example policies are read from policies/ at build time and
 // bundled; the Node built-ins the compiler imports (node:path, fs, dns, module, crypto) are replaced by
 // the browser modules in playground/src/shims (the library itself is unchanged); --serve binds 127.0.0.1 only.
 // Exit: 0 built (or serving), 1 build failed, 2 usage error.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -99,8 +100,10 @@ export async function buildPlayground(outdir) {
     // Only sql.ts's createRequire reads it, and the stand-in ignores it.
     define: { "import.meta.url": JSON.stringify("about:playground") },
     logLevel: "warning",
+    metafile: true,
   });
   for (const f of ["index.html", "style.css"]) copyFileSync(path.join(src, f), path.join(outdir, f));
+  if (process.env.PLAYGROUND_METAFILE) writeFileSync(process.env.PLAYGROUND_METAFILE, JSON.stringify(result.metafile));
   return { outdir, warnings: result.warnings.length, appBytes: statSync(path.join(outdir, "app.js")).size };
 }
 

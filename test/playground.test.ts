@@ -40,6 +40,12 @@ const FIXED = BROKEN.replace("includes developr", "includes developer");
 const request = (tool: string, roles = ["developer"]) =>
   JSON.stringify({ principal: { id: "alice", roles }, method: "tools/call", tool, arguments: { path: "src/index.ts" } }, null, 2);
 
+it("playground/src type-checks strictly (its own tsconfig, DOM types)", () => {
+  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(ROOT, "playground", "tsconfig.json")], { encoding: "utf8", timeout: 120_000 });
+  expect(r.stdout + r.stderr).toBe("");
+  expect(r.status).toBe(0);
+}, 150_000);
+
 describe.skipIf(!haveChromium)("playground in headless Chromium", () => {
   let dir: string;
   let server: Server;
@@ -133,6 +139,7 @@ describe.skipIf(!haveChromium)("playground in headless Chromium", () => {
     await type(page, FIXED, undefined);
     await expect.poll(() => effect(page)).toBe("allow");
     expect(await page.locator("#diagnostics li").count()).toBe(0);
+    expect(await page.textContent("#notes")).toBe("");
     expect(await page.locator("#gutter .err").count()).toBe(0);
     expect(await explain(page)).toBe(cliExplain(FIXED, request("read_file")));
 
@@ -190,6 +197,7 @@ describe.skipIf(!haveChromium)("playground in headless Chromium", () => {
     await type(page, policy, req);
     await expect.poll(() => effect(page)).toBe("deny");
     expect(await explain(page)).toContain("the sql parser could not be loaded");
+    expect(await page.textContent("#notes")).toContain("sql(...) checks cannot run in the playground");
     await page.close();
   });
 

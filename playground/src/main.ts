@@ -5,7 +5,9 @@
  * GUARANTEES: everything runs in the page (no network: the examples are bundled, the compiler gets no file
  * reader, so `import` is a diagnostic); a policy with errors decides nothing; an exception from the
  * compiler or the decision is shown as an error, never as a decision; the policy and request live in the URL
- * hash (`#p=...&r=...`, UTF-8 base64url), so a copied link restores both.
+ * hash (`#p=...&r=...`, UTF-8 base64url), so a copied link restores both. `sql(...)` cannot run here
+ * (its parsers are Node-only: libpg-query's WASM is loaded from disk, node-sql-parser by require), so a
+ * sql-typed argument is denied with the reason "the sql parser could not be loaded", and a note says so.
  */
 import { checkPolicy, compilePolicy } from "../../src/policy.js";
 import { parseRequestJson, RequestJsonError } from "../../src/eval/request-json.js";
@@ -16,6 +18,8 @@ import examples from "playground:examples";
 
 const FILENAME = "playground.mcppolicy";
 const DEBOUNCE_MS = 250;
+const SQL_NOTE =
+  "note: sql(...) checks cannot run in the playground (the SQL parsers are not bundled): every sql-typed argument is denied, and dialects other than postgresql are reported as unavailable";
 const IMPORT_HINT = "imports are not available in the playground: paste the imported declarations into this policy";
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -32,6 +36,7 @@ const ui = {
   gutter: byId<HTMLPreElement>("gutter"),
   diagnostics: byId<HTMLUListElement>("diagnostics"),
   diagCount: byId<HTMLSpanElement>("diag-count"),
+  notes: byId<HTMLDivElement>("notes"),
   request: byId<HTMLTextAreaElement>("request"),
   requestError: byId<HTMLDivElement>("request-error"),
   decide: byId<HTMLButtonElement>("decide"),
@@ -144,6 +149,8 @@ function run(): void {
     return;
   }
   renderDiagnostics(check.toJSON());
+  // Informational only (a comment mentioning sql( shows it too): the decision itself fails closed.
+  ui.notes.textContent = /\bsql\s*\(/.test(source) ? SQL_NOTE : "";
   let request: unknown;
   try {
     request = parseRequestJson(ui.request.value);
