@@ -132,6 +132,7 @@ describe.skipIf(!haveChromium)("playground in headless Chromium", () => {
     expect(await item.locator(".message").textContent()).toBe(`error: ${expected!.message}`);
     expect(await item.locator(".hint").textContent()).toBe("hint: did you mean `developer`?");
     expect(await page.locator("#gutter .err").allTextContents()).toEqual(["9"]);
+    expect(await page.locator("#underlay mark").allTextContents()).toEqual(["developr"]);
     expect(await effect(page)).toBe("no decision");
     expect(await explain(page)).toContain("does not compile");
 
@@ -141,6 +142,7 @@ describe.skipIf(!haveChromium)("playground in headless Chromium", () => {
     expect(await page.locator("#diagnostics li").count()).toBe(0);
     expect(await page.textContent("#notes")).toBe("");
     expect(await page.locator("#gutter .err").count()).toBe(0);
+    expect(await page.locator("#underlay mark").count()).toBe(0);
     expect(await explain(page)).toBe(cliExplain(FIXED, request("read_file")));
 
     // A deny, with its reason and the explain table, identical to `mcppolicy explain`.

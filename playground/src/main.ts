@@ -2,6 +2,7 @@
  * The playground page: compiles the policy in the editor on every edit (debounced) and on Decide, lists
  * the compiler's diagnostics (code, line:col, message, hint) and marks their lines in the gutter, then
  * decides the request beside it with the reference interpreter and shows `mcppolicy explain`'s text.
+ * The diagnostics' spans are underlined in place by a layer behind the transparent textarea.
  * GUARANTEES: everything runs in the page (no network: the examples are bundled, the compiler gets no file
  * reader, so `import` is a diagnostic); a policy with errors decides nothing; an exception from the
  * compiler or the decision is shown as an error, never as a decision; the policy and request live in the URL
@@ -34,6 +35,7 @@ const ui = {
   status: byId<HTMLSpanElement>("status"),
   policy: byId<HTMLTextAreaElement>("policy"),
   gutter: byId<HTMLPreElement>("gutter"),
+  underlay: byId<HTMLPreElement>("underlay"),
   diagnostics: byId<HTMLUListElement>("diagnostics"),
   diagCount: byId<HTMLSpanElement>("diag-count"),
   notes: byId<HTMLDivElement>("notes"),
@@ -95,6 +97,38 @@ function renderGutter(marks: Map<number, { severity: string; text: string }>): v
   ui.gutter.scrollTop = ui.policy.scrollTop;
 }
 
+/**
+ * The text behind the (transparent) editor, with each diagnostic's span wrapped in a wavy-underlined
+ * `<mark>`: same font and padding, so the underlines sit under the characters. Overlapping spans: the
+ * earlier one wins. An empty span underlines one character.
+ */
+function renderUnderlay(diags: JsonDiagnostic[]): void {
+  const text = ui.policy.value;
+  const spans = diags
+    .filter((d) => d.file === FILENAME)
+    .map((d) => ({ start: Math.min(d.start.offset, text.length), end: Math.min(Math.max(d.end.offset, d.start.offset + 1), text.length), d }))
+    .sort((a, b) => a.start - b.start);
+  ui.underlay.replaceChildren();
+  let at = 0;
+  for (const s of spans) {
+    if (s.start < at || s.end <= s.start) continue;
+    ui.underlay.append(text.slice(at, s.start));
+    const mark = Object.assign(document.createElement("mark"), { className: s.d.severity, textContent: text.slice(s.start, s.end), title: `${s.d.code} ${s.d.message}` });
+    mark.dataset.code = s.d.code;
+    ui.underlay.append(mark);
+    at = s.end;
+  }
+  // A final newline keeps the last line's height, as the textarea has it.
+  ui.underlay.append(text.slice(at) + "\n");
+  syncScroll();
+}
+
+function syncScroll(): void {
+  ui.gutter.scrollTop = ui.policy.scrollTop;
+  ui.underlay.scrollTop = ui.policy.scrollTop;
+  ui.underlay.scrollLeft = ui.policy.scrollLeft;
+}
+
 function jumpTo(d: JsonDiagnostic): void {
   ui.policy.focus();
   ui.policy.setSelectionRange(d.start.offset, Math.max(d.end.offset, d.start.offset + 1));
@@ -126,6 +160,7 @@ function renderDiagnostics(diags: JsonDiagnostic[]): void {
   const errors = diags.filter((d) => d.severity === "error").length;
   ui.diagCount.textContent = diags.length === 0 ? "(none)" : `(${errors} error${errors === 1 ? "" : "s"}, ${diags.length - errors} other)`;
   renderGutter(marks);
+  renderUnderlay(diags);
 }
 
 // ---- compile and decide ------------------------------------------------------------------------------
@@ -214,9 +249,7 @@ ui.examples.addEventListener("change", () => {
 });
 ui.policy.addEventListener("input", schedule);
 ui.request.addEventListener("input", schedule);
-ui.policy.addEventListener("scroll", () => {
-  ui.gutter.scrollTop = ui.policy.scrollTop;
-});
+ui.policy.addEventListener("scroll", syncScroll);
 ui.decide.addEventListener("click", () => {
   if (timer !== undefined) clearTimeout(timer);
   timer = undefined;
