@@ -203,6 +203,19 @@ describe.skipIf(!haveChromium)("playground in headless Chromium", () => {
     await page.close();
   });
 
+  it("runs the secret detector as Node does, a token hidden in base64 included (the Buffer stand-in)", async () => {
+    const policy = `policy "mail" version "1.0.0"\ndefault deny\ndeny "no-secrets-out" tool send_email when args carries secret because "no secrets in email"\nrole agent {\n  allow "mail" tool send_email\n}\n`;
+    const hidden = Buffer.from("token=ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8").toString("base64");
+    const mail = (body: string) => JSON.stringify({ principal: { id: "a", roles: ["agent"] }, method: "tools/call", tool: "send_email", arguments: { body } });
+    const page = await open(base);
+    for (const [body, want] of [[`see attachment ${hidden}`, "deny"], ["see you at noon", "allow"]] as const) {
+      await type(page, policy, mail(body));
+      await expect.poll(() => effect(page)).toBe(want);
+      expect(await explain(page)).toBe(cliExplain(policy, mail(body)));
+    }
+    await page.close();
+  });
+
   it("works from file:// with no server", async () => {
     const page = await open(pathToFileURL(path.join(dir, "index.html")).href);
     await expect.poll(() => effect(page)).toBe("allow");
