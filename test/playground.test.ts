@@ -181,6 +181,14 @@ describe.skipIf(!haveChromium)("playground in headless Chromium", () => {
     await again.close();
   });
 
+  it("a link whose hash does not decode shows the first example and says so", async () => {
+    const page = await open(`${base}#p=%FF%FE&r=@@`);
+    await expect.poll(() => effect(page)).toBe("allow");
+    expect(await page.inputValue("#examples")).toBe("seed");
+    expect(await page.textContent("#status")).toBe("the link's policy could not be read; showing an example");
+    await page.close();
+  });
+
   it("gives `import` a diagnostic saying imports are not available", async () => {
     const page = await open(base);
     await type(page, `import "shared/base.mcppolicy"\n${FIXED}`, request("read_file"));
