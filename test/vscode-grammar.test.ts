@@ -13,6 +13,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import type { TokenType } from "chevrotain";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConcrete, parsePolicy } from "../src/syntax/parse.js";
@@ -44,7 +45,7 @@ function golden(path: string, actual: string) {
 }
 
 /** The word a keyword token matches (its pattern is the word itself). */
-function wordOf(t: T.TokenType): string {
+function wordOf(t: TokenType): string {
   const source = (t.PATTERN as RegExp).source;
   expect(source, t.name).toMatch(/^[a-z]+$/);
   return source;
