@@ -106,6 +106,14 @@ describe("which server the extension starts", () => {
     expect(launch).toEqual({ ok: true, command: join(ws, "node_modules", ".bin", "mcppolicy"), args: ["lsp", "--stdio"], source: "workspace", shell: false });
   });
 
+  it("never runs the workspace's own executable in an untrusted workspace", () => {
+    const ws = workspace();
+    const launch = resolveServer({ workspaceFolders: [ws], envPath: temp(), platform: "linux", trusted: false });
+    expect(launch).toEqual({ ok: false, message: expect.stringContaining("not used until you trust the workspace") });
+    const trusted = resolveServer({ workspaceFolders: [ws], envPath: temp(), platform: "linux", trusted: true });
+    expect(trusted.ok && trusted.source).toBe("workspace");
+  });
+
   it("takes the setting first, a relative one from the first workspace folder", () => {
     const ws = workspace();
     const launch = resolveServer({ configuredPath: "node_modules/.bin/mcppolicy", workspaceFolders: [ws], platform: "linux" });

@@ -1,8 +1,9 @@
 /**
  * The VS Code extension: starts `mcppolicy lsp --stdio` (the command chosen by launch.ts) through
- * vscode-languageclient for every `.mcppolicy` document, restarts it when `mcppolicy.server.path` changes
- * or on the `mcppolicy.restartServer` command, and says plainly when the executable is missing or fails to
- * start instead of failing silently. Highlighting needs none of this: the grammars are static files.
+ * vscode-languageclient for every `.mcppolicy` document; restarts it when `mcppolicy.server.path` changes,
+ * when the user grants the workspace trust, or on the `mcppolicy.restartServer` command; and says plainly
+ * when the executable is missing or fails to start instead of failing silently. Highlighting needs none
+ * of this: the grammars are static files.
  */
 import * as vscode from "vscode";
 import { LanguageClient, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
@@ -20,6 +21,7 @@ async function start(): Promise<void> {
     configuredPath: vscode.workspace.getConfiguration("mcppolicy").get<string>("server.path"),
     workspaceFolders: folders,
     envPath: process.env.PATH,
+    trusted: vscode.workspace.isTrusted,
   });
   if (!launch.ok) {
     const choice = await vscode.window.showErrorMessage(launch.message, "Open Settings");
@@ -55,6 +57,11 @@ async function stop(): Promise<void> {
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push(
     vscode.commands.registerCommand("mcppolicy.restartServer", async () => {
+      await stop();
+      await start();
+    }),
+    // Trust granted: the workspace's own mcppolicy may now be the one to run.
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
       await stop();
       await start();
     }),

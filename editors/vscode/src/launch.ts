@@ -5,6 +5,9 @@
  *   1. `mcppolicy.server.path` when set (a relative path is read from the first workspace folder);
  *   2. the first workspace folder holding `node_modules/.bin/mcppolicy` (`mcppolicy.cmd` on Windows);
  *   3. `mcppolicy` on `PATH`.
+ * In an untrusted workspace (VS Code's workspace trust) step 2 is skipped: opening a folder must not run
+ * an executable the folder brings (VS Code itself drops a workspace's value of the setting there, as the
+ * manifest lists it under `restrictedConfigurations`).
  * It never throws: what it cannot find comes back as `{ ok: false, message }`, a sentence for the user.
  * The server is always started as `<command> lsp --stdio`.
  */
@@ -21,6 +24,8 @@ export interface LaunchInput {
   /** The `PATH` to search (the extension host's `process.env.PATH`). */
   readonly envPath?: string | undefined;
   readonly platform?: NodeJS.Platform;
+  /** Whether the user trusts the workspace; `false` skips the workspace's node_modules/.bin. Default true. */
+  readonly trusted?: boolean;
 }
 
 export type LaunchSource = "setting" | "workspace" | "path";
@@ -62,7 +67,7 @@ export function resolveServer(input: LaunchInput): Launch {
       message: `mcppolicy: the language server \`${file}\` (setting mcppolicy.server.path) is not an executable file; fix the setting, or clear it to use the workspace's node_modules/.bin/mcppolicy or mcppolicy on PATH`,
     };
   }
-  for (const folder of input.workspaceFolders) {
+  for (const folder of input.trusted === false ? [] : input.workspaceFolders) {
     for (const name of binNames(platform)) {
       const file = p.join(folder, "node_modules", ".bin", name);
       if (isExecutableFile(file, platform)) return found(file, "workspace", platform);
@@ -75,8 +80,9 @@ export function resolveServer(input: LaunchInput): Launch {
       if (isExecutableFile(file, platform)) return found(file, "path", platform);
     }
   }
+  const untrusted = input.trusted === false ? " (the workspace's own node_modules/.bin is not used until you trust the workspace)" : "";
   return {
     ok: false,
-    message: "mcppolicy: the language server was not found: install mcppolicy in the workspace (`npm install --save-dev mcppolicy`) or globally, or set mcppolicy.server.path to the mcppolicy executable",
+    message: `mcppolicy: the language server was not found${untrusted}: install mcppolicy in the workspace (\`npm install --save-dev mcppolicy\`) or globally, or set mcppolicy.server.path to the mcppolicy executable`,
   };
 }
