@@ -176,6 +176,19 @@ describe("strings and comments", () => {
     );
   });
 
+  it("covers any text: tokens tile each line, and every non-blank token has a scope beyond the root", () => {
+    const piece = fc.oneof(fc.constantFrom(...words, "\n", '"', "re\"", "*/", "...", "??", "?:", "-", "a-b", ".x"), fc.string({ maxLength: 4 }));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }).map((ps) => ps.join("")), (text) => {
+        const src = text.split(/\r?\n/);
+        tokenize(text).forEach((tokens, i) => {
+          expect(tokens.map((t) => t.text).join("")).toBe(src[i]);
+          for (const t of tokens) if (t.text.trim() !== "") expect(t.scopes.length, JSON.stringify(t)).toBeGreaterThan(1);
+        });
+      }),
+    );
+  });
+
   it("marks escapes, regex literals and the mistakes the lexer reports", () => {
     const [l] = tokenize(String.raw`deny tool x when args.p matches re"\d+\"" and args.q == "a\"b\u0041\q" && 'x'`);
     const scoped = (text: string) => l!.filter((t) => t.text === text).map((t) => t.scopes.slice(1).join(" "));

@@ -12,8 +12,9 @@ import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateRawSync } from "node:zlib";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveServer, SERVER_ARGS } from "../editors/vscode/src/launch.js";
+import { isExecutableFile, resolveServer, SERVER_ARGS } from "../editors/vscode/src/launch.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -141,6 +142,24 @@ describe("which server the extension starts", () => {
     const launch = resolveServer({ workspaceFolders: [temp()], envPath: temp(), platform: "linux" });
     expect(launch).toEqual({ ok: false, message: expect.stringContaining("npm install --save-dev mcppolicy") });
     expect(resolveServer({ workspaceFolders: [], envPath: undefined, platform: "linux" }).ok).toBe(false);
+  });
+
+  it("never throws: any settings and folders give an executable file or a message for the user", () => {
+    const ws = workspace();
+    const text = fc.oneof(fc.string(), fc.constantFrom("", " ", "\0", "~", ".", "..", "node_modules/.bin/mcppolicy", ws, join(ws, "node_modules", ".bin", "mcppolicy")));
+    fc.assert(
+      fc.property(fc.option(text, { nil: undefined }), fc.array(text, { maxLength: 3 }), fc.option(text, { nil: undefined }), fc.boolean(), fc.constantFrom("linux", "win32", "darwin") as fc.Arbitrary<NodeJS.Platform>, (configuredPath, workspaceFolders, envPath, trusted, platform) => {
+        const launch = resolveServer({ configuredPath, workspaceFolders, envPath, trusted, platform });
+        if (launch.ok) {
+          expect(isExecutableFile(launch.command, platform)).toBe(true);
+          expect(launch.args).toEqual(["lsp", "--stdio"]);
+        } else expect(launch.message).toMatch(/^mcppolicy: \S/);
+      }),
+    );
+  });
+
+  it("refuses a relative setting with no workspace folder to read it from", () => {
+    expect(resolveServer({ configuredPath: "bin/mcppolicy", workspaceFolders: [], platform: "linux" })).toEqual({ ok: false, message: expect.stringContaining("no workspace folder is open") });
   });
 
   const hasLsp = spawnSync(process.execPath, [CLI, "lsp", "--help"], { encoding: "utf8" }).status === 0;

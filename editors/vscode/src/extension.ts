@@ -28,7 +28,8 @@ async function start(): Promise<void> {
     if (choice === "Open Settings") await vscode.commands.executeCommand("workbench.action.openSettings", "mcppolicy.server.path");
     return;
   }
-  const run = { command: launch.command, args: [...launch.args], options: { cwd: folders[0], shell: launch.shell } };
+  // Through a shell (a Windows .cmd shim) the command line is joined with spaces: quote the path.
+  const run = { command: launch.shell ? `"${launch.command}"` : launch.command, args: [...launch.args], options: { cwd: folders[0], shell: launch.shell } };
   const serverOptions: ServerOptions = { run, debug: run };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [

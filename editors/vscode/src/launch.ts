@@ -60,7 +60,10 @@ export function resolveServer(input: LaunchInput): Launch {
   const configured = input.configuredPath?.trim() ?? "";
   if (configured !== "") {
     const base = input.workspaceFolders[0];
-    const file = p.isAbsolute(configured) || base === undefined ? configured : p.resolve(base, configured);
+    if (!p.isAbsolute(configured) && base === undefined) {
+      return { ok: false, message: `mcppolicy: the setting mcppolicy.server.path is a relative path (\`${configured}\`) and no workspace folder is open to read it from; give an absolute path` };
+    }
+    const file = p.isAbsolute(configured) ? configured : p.resolve(base!, configured);
     if (isExecutableFile(file, platform)) return found(file, "setting", platform);
     return {
       ok: false,
