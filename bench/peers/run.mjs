@@ -34,6 +34,7 @@ function runJob(engine, name) {
 
 export function runAll({ rounds = 5, engines = ENGINES.map((e) => e.name), scenarios = SCENARIOS, log = (s) => process.stderr.write(s + "\n") } = {}) {
   const results = new Map(); // "engine scenario" -> [ns per round]
+  const cpu = new Map(); // "engine scenario" -> [CPU ns per round]
   const perRound = [];
   const rng = new Rng(1616);
   for (let round = 0; round < rounds; round++) {
@@ -49,11 +50,13 @@ export function runAll({ rounds = 5, engines = ENGINES.map((e) => e.name), scena
       got.set(`${e} ${s}`, r.nsPerDecision);
       if (!results.has(`${e} ${s}`)) results.set(`${e} ${s}`, []);
       results.get(`${e} ${s}`).push(r.nsPerDecision);
+      if (!cpu.has(`${e} ${s}`)) cpu.set(`${e} ${s}`, []);
+      cpu.get(`${e} ${s}`).push(r.cpuNsPerDecision);
       log(`round ${round + 1}/${rounds} ${s.padEnd(5)} ${e.padEnd(9)} ${fmtNs(r.nsPerDecision)} ns (${r.decisions} decisions)`);
     }
     perRound.push(got);
   }
-  return { results, perRound, rounds, engines, scenarios };
+  return { results, cpu, perRound, rounds, engines, scenarios };
 }
 
 function fmtNs(ns) {
@@ -65,20 +68,22 @@ function fmtNs(ns) {
 const fmtRatio = (x) => (x >= 10 ? x.toFixed(0) : x.toFixed(2));
 
 /** The markdown section: machine, method, one table per scenario, ratios and targets. */
-export function report({ results, perRound, rounds, engines, scenarios }, { date = new Date(), load = os.loadavg() } = {}) {
+export function report({ results, cpu, perRound, rounds, engines, scenarios }, { date = new Date(), load = os.loadavg() } = {}) {
   const cpus = os.cpus();
   const L = [];
-  L.push(`Run ${date.toISOString().slice(0, 16).replace("T", " ")} UTC on ${os.availableParallelism()} cores (${cpus[0]?.model ?? "unknown CPU"}), Node ${process.version}, load average ${load.map((x) => x.toFixed(1)).join(" / ")} at the start; ${rounds} rounds, one process per engine and scenario per round, job order shuffled per round. ns/decision: the median over rounds of each process's median batch; spread: min-max over rounds.`, "");
+  L.push(`Run ${date.toISOString().slice(0, 16).replace("T", " ")} UTC on ${os.availableParallelism()} cores (${cpus[0]?.model ?? "unknown CPU"}), Node ${process.version}, load average ${load.map((x) => x.toFixed(1)).join(" / ")} at the start; ${rounds} rounds, one process per engine and scenario per round, job order shuffled per round. ns/decision: the median over rounds of each process's median batch; spread: min-max over rounds; CPU: the same median of process CPU time per decision (leaves out time descheduled).`, "");
   for (const s of scenarios) {
     const sc = scenario(s);
     L.push(`**${s}** (${sc.roles.length} roles x ${sc.tools.length} tools + the read_file path rule, 10,000-request seeded mix)`, "");
-    L.push("| engine | ns/decision | spread | x plain JS |", "| --- | ---: | ---: | ---: |");
+    L.push("| engine | ns/decision | spread | x plain JS | CPU ns/decision | CPU x plain JS |", "| --- | ---: | ---: | ---: | ---: | ---: |");
+    const plainCpu = cpu.has(`plain ${s}`) ? median(cpu.get(`plain ${s}`)) : undefined;
     const plain = results.has(`plain ${s}`) ? median(results.get(`plain ${s}`)) : undefined;
     for (const e of engines) {
       const xs = results.get(`${e} ${s}`);
       const m = median(xs);
       const label = ENGINES.find((x) => x.name === e).label;
-      L.push(`| ${label} | ${fmtNs(m)} | ${fmtNs(Math.min(...xs))}–${fmtNs(Math.max(...xs))} | ${plain ? fmtRatio(m / plain) : "—"} |`);
+      const c = median(cpu.get(`${e} ${s}`));
+      L.push(`| ${label} | ${fmtNs(m)} | ${fmtNs(Math.min(...xs))}–${fmtNs(Math.max(...xs))} | ${plain ? fmtRatio(m / plain) : "—"} | ${fmtNs(c)} | ${plainCpu ? fmtRatio(c / plainCpu) : "—"} |`);
     }
     L.push("");
     const peers = engines.filter((e) => ENGINES.find((x) => x.name === e).kind === "peer");
