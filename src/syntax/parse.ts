@@ -106,6 +106,12 @@ function recognitionDiagnostic(file: string, e: IRecognitionException, textLengt
   }
 }
 
+/**
+ * INTERNAL test hook (not exported from the package's entry points): test/policy-memory.test.ts sets
+ * `parsed` to hold WeakRefs to every token vector and CST, and checks that none outlives compile.
+ */
+export const frontEndWatch: { parsed?: (tokens: readonly IToken[], cst: CstNode | undefined) => void } = {};
+
 /** The first step's result: the tokens the parser read (comments and whitespace are skipped), the CST, the diagnostics. */
 export interface ConcreteParse {
   tokens: IToken[];
@@ -142,8 +148,13 @@ export function parseConcrete(text: string, file: string): ConcreteParse {
   }
   parser.input = tokens;
   const cst = parser.policyFile();
+  const errors = parser.errors;
+  // The parser is one module-level instance: left as it is, it would keep this file's tokens (and so
+  // the whole front end's input) alive until the next parse. Setting `input` resets it (errors too).
+  parser.input = [];
+  frontEndWatch.parsed?.(tokens, cst);
   const seen = new Set<number>();
-  for (const e of parser.errors) {
+  for (const e of errors) {
     // Recovery can report the same position more than once; keep the first.
     const key = Number.isNaN(e.token.startOffset) ? -1 : e.token.startOffset;
     if (seen.has(key)) continue;
