@@ -108,9 +108,9 @@ function recognitionDiagnostic(file: string, e: IRecognitionException, textLengt
 
 /**
  * INTERNAL test hook (not exported from the package's entry points): test/policy-memory.test.ts sets
- * `parsed` to hold WeakRefs to every token vector and CST, and checks that none outlives compile.
+ * `seen` to hold WeakRefs to every token vector, CST and AST, and checks that none outlives compile.
  */
-export const frontEndWatch: { parsed?: (tokens: readonly IToken[], cst: CstNode | undefined) => void } = {};
+export const frontEndWatch: { seen?: (what: "tokens" | "cst" | "ast", value: object) => void } = {};
 
 /** The first step's result: the tokens the parser read (comments and whitespace are skipped), the CST, the diagnostics. */
 export interface ConcreteParse {
@@ -152,7 +152,10 @@ export function parseConcrete(text: string, file: string): ConcreteParse {
   // The parser is one module-level instance: left as it is, it would keep this file's tokens (and so
   // the whole front end's input) alive until the next parse. Setting `input` resets it (errors too).
   parser.input = [];
-  frontEndWatch.parsed?.(tokens, cst);
+  if (frontEndWatch.seen) {
+    frontEndWatch.seen("tokens", tokens);
+    if (cst) frontEndWatch.seen("cst", cst);
+  }
   const seen = new Set<number>();
   for (const e of errors) {
     // Recovery can report the same position more than once; keep the first.
@@ -169,6 +172,7 @@ export function parsePolicy(text: string, file: string): ParseResult {
   if (cst === undefined) return { ast: undefined, diagnostics };
   const builder = new AstBuilder(file);
   const ast = builder.file_(cst);
+  if (ast) frontEndWatch.seen?.("ast", ast);
   diagnostics.push(...builder.diagnostics);
   return { ast, diagnostics };
 }
