@@ -129,7 +129,7 @@ function retainers(h, oldIds) {
       if (e.type === "weak" || e.type === "shortcut" || label.has(e.to) || !isNew(e.to)) continue;
       // Two levels of names: `ir > roles`, `compiled > decide`; array indices and map slots fold into `[]`.
       const step = e.name.startsWith("[") ? "[]" : e.name;
-      label.set(e.to, depth >= 2 ? at : at === "" ? step : `${at} > ${step}`);
+      label.set(e.to, depth >= Number(process.env.MEMORY_DEPTH ?? 2) ? at : at === "" ? step : `${at} > ${step}`);
       queue.push(e.to);
     }
   }
