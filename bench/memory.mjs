@@ -5,7 +5,8 @@
 //   node bench/memory.mjs                  the tables (retained heap, compile times, the big retainers)
 //   node bench/memory.mjs --json           ... as one JSON line
 //   node bench/memory.mjs --compare DIR    also another built checkout (before/after, same run)
-//   node bench/memory.mjs --job J [DIST]   one job (retain | snapshot | compile-50k | compile-scale),
+//   node bench/memory.mjs --job J [DIR]    one job (retain | retain-used | snapshot | compile-50k |
+//                                          compile-scale) on DIR's dist/ (default this checkout),
 //                                          one JSON line; needs --expose-gc for retain and snapshot
 //
 // retain: heapUsed after gc, before and after compiling the scale policy (bench/lib/scale.mjs, 1,000
@@ -13,14 +14,17 @@
 // module state is not counted). snapshot: two heap snapshots around the same compile; the objects the
 // second holds and the first did not, reachable from the Policy, grouped by the Policy field they are
 // reached through (two levels) and by constructor; those new and NOT reachable from it are counted too
-// (a module-level cache would show there). Env: MEMORY_ROUNDS (default 5), MEMORY_SNAPSHOT=0 skips it.
+// (a module-level cache would show there). retain-used: retain, after deciding the scale mix (the mix
+// is allocated before the first reading, so only what deciding builds counts). Env: MEMORY_ROUNDS
+// (default 5), MEMORY_SNAPSHOT=0 skips the snapshots, MEMORY_JOBS (comma-separated), MEMORY_DEPTH
+// (retainer path depth, default 2), MEMORY_DEBUG=NAME (sample retainer chains of new NAME objects).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import v8 from "node:v8";
-import { compilePolicyText, leanPolicyText, scalePolicy } from "./lib/scale.mjs";
+import { leanPolicyText, scaleMix, scalePolicy } from "./lib/scale.mjs";
 
 const HERE = fileURLToPath(new URL("..", import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -48,7 +52,20 @@ async function runJob(job, dir) {
     return out({ ms: Number(process.hrtime.bigint() - t) / 1e6, rules, chars: text.length });
   }
   compilePolicy('policy "warm" version "1"\ndefault deny\nrole a {\n  allow tool t when client.ip in private\n}\n', { readFile: null });
-  const { text } = scalePolicy();
+  const gen = scalePolicy();
+  const { text } = gen;
+  if (job === "retain-used") {
+    // After the 10,000-request mix: every role's index and rules built (what a busy gateway holds).
+    const mix = scaleMix(gen);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const policy = compilePolicy(text, { filename: "scale.mcppolicy", readFile: null });
+    for (const req of mix) policy.decide(req);
+    gc();
+    const after = process.memoryUsage().heapUsed;
+    globalThis.keep = [policy, mix];
+    return out({ bytes: after - before, perRole: (after - before) / 1000 });
+  }
   if (job === "retain") {
     gc();
     const before = process.memoryUsage().heapUsed;
@@ -198,7 +215,7 @@ function main() {
   const roots = [{ label: "this checkout", dir: HERE }];
   if (at > 0) roots.unshift({ label: resolve(process.argv[at + 1]), dir: resolve(process.argv[at + 1]) });
   for (const r of roots) if (!existsSync(join(r.dir, "dist/index.js"))) throw new Error(`${r.dir}: dist/ is missing (build it first)`);
-  const jobs = ["retain", "compile-50k", "compile-scale"];
+  const jobs = (process.env.MEMORY_JOBS ?? "retain,retain-used,compile-50k,compile-scale").split(",");
   const cells = roots.flatMap((root) => jobs.map((job) => ({ root, job, runs: [] })));
   for (let k = 0; k < rounds; k++) {
     for (const c of cells) {
@@ -208,12 +225,13 @@ function main() {
   }
   const snaps = process.env.MEMORY_SNAPSHOT === "0" ? [] : roots.map((root) => ({ root, s: runChild("snapshot", root.dir) }));
   const rows = cells.map((c) => {
-    const xs = c.runs.map((r) => (c.job === "retain" ? r.perRole : r.ms));
+    const xs = c.runs.map((r) => (c.job.startsWith("retain") ? r.perRole : r.ms));
     return { checkout: c.root.label, job: c.job, median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs, rules: c.runs[0].rules, chars: c.runs[0].chars };
   });
   if (process.argv.includes("--json")) return console.log(JSON.stringify({ rounds, rows, snapshots: snaps.map(({ root, s }) => ({ checkout: root.label, ...s })) }));
   const what = {
-    retain: "retained heap per role, scale policy (1,000 roles x 200 tools), bytes",
+    retain: "retained heap per role after compile, scale policy (1,000 roles x 200 tools), bytes",
+    "retain-used": "the same after deciding its 10,000-request mix (every role used), bytes",
     "compile-50k": "compile 50,000 rules (leanPolicyText: 2,500 roles x 20), ms",
     "compile-scale": "compile the scale policy, ms",
   };
