@@ -157,7 +157,7 @@ function retainers(h, oldIds) {
     const size = h.size(i);
     reachable += size;
     byPath.set(at || "(the Policy object)", (byPath.get(at || "(the Policy object)") ?? 0) + size);
-    const ctor = `${h.type(i)}:${h.name(i).slice(0, 40)}`;
+    const ctor = `${h.type(i)}:${h.name(i).slice(0, 40).replace(/\s+/g, " ")}`;
     byCtor.set(ctor, (byCtor.get(ctor) ?? 0) + size);
   }
   let unreachable = 0;
@@ -165,7 +165,7 @@ function retainers(h, oldIds) {
   for (let i = 0; i < h.n; i++) {
     if (!isNew(i) || label.has(i)) continue;
     unreachable += h.size(i);
-    const ctor = `${h.type(i)}:${h.name(i).slice(0, 40)}`;
+    const ctor = `${h.type(i)}:${h.name(i).slice(0, 40).replace(/\s+/g, " ")}`;
     byCtorOther.set(ctor, (byCtorOther.get(ctor) ?? 0) + h.size(i));
   }
   // Where the new objects outside the Policy hang from: the old objects with an edge into them.
