@@ -9,7 +9,8 @@
 // redis-server), one after the other. Environment:
 // BENCH_BUDGET_MS (time cap of one timed evaluator, default 6000), BENCH_COMPILE_RUNS (default 5),
 // BENCH_GATEWAY=0 (skip bench/gateway.mjs; GW_REPS, GW_MS, GW_WARMUP_MS are passed on to it),
-// BENCH_HISTORY=0 (skip bench/history.mjs; HISTORY_MS, HISTORY_WARMUP_MS are passed on to it).
+// BENCH_HISTORY=0 (skip bench/history.mjs; HISTORY_MS, HISTORY_WARMUP_MS are passed on to it),
+// BENCH_MEMORY=0 (skip bench/memory.mjs; MEMORY_ROUNDS, default 3 here, is passed on to it).
 // Nothing here asserts: targets are reported as met or missed.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -129,6 +130,19 @@ if (process.env.BENCH_GATEWAY !== "0" && fs.existsSync(here("../dist/cli/serve.j
 } else {
   gatewayLines = [`- skipped: ${process.env.BENCH_GATEWAY === "0" ? "BENCH_GATEWAY=0" : "dist/ has no \`mcppolicy serve\`"}`];
 }
+// Memory and compile time (issue 16; bench/memory.mjs: fresh --expose-gc processes, about 2 minutes),
+// unless BENCH_MEMORY=0. Its tables are included as they are.
+let memoryLines = [];
+if (process.env.BENCH_MEMORY !== "0") {
+  process.stderr.write("  memory (bench/memory.mjs):\n");
+  const me = spawnSync(process.execPath, [here("./memory.mjs")], { env: { MEMORY_ROUNDS: "3", ...env }, encoding: "utf8", maxBuffer: 16 << 20, stdio: ["ignore", "pipe", "inherit"] });
+  if (me.status !== 0) {
+    console.error("bench/memory.mjs failed");
+    console.error(me.stdout);
+    process.exit(1);
+  }
+  memoryLines = me.stdout.trim().split("\n");
+} else memoryLines = ["- skipped: BENCH_MEMORY=0"];
 const loadEnd = os.loadavg();
 const totalS = (Date.now() - t0) / 1000;
 
@@ -230,6 +244,10 @@ const figures = [
   "### Gateway (`bench/gateway.mjs`: `tools/call` round trips on loopback, direct vs through `mcppolicy serve` with API key auth, memory and Redis store; median of rounds)",
   "",
   ...gatewayLines,
+  "",
+  "### Memory and compile time (`bench/memory.mjs`: retained heap after compile, the big retainers, compiles of 50,000 rules; fresh processes)",
+  "",
+  ...memoryLines,
   "",
   "### Targets",
   "",

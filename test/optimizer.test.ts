@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../src/index.js";
-import { buildRuleIndex, lookup, type IndexedRule } from "../src/ir/optimize.js";
+import { buildRuleIndex, lazyRuleIndex, lookup, type IndexedRule } from "../src/ir/optimize.js";
 import type { IrRule } from "../src/ir/ir.js";
 import { compileGlob } from "../src/builtins/registry.js";
 import { policyText, TOOLS } from "./helpers/generators.js";
@@ -50,5 +50,22 @@ describe("optimizer: rule index", () => {
     const a: IndexedRule[] = [];
     lookup(index.roles.get("a")!, "tool", "y", a);
     expect(a.map((r) => r.rule.id)).toEqual(["a/1"]);
+  });
+
+  it("the lazy index gives every role the orders of the eager one, whatever order roles are first asked for", () => {
+    fc.assert(
+      fc.property(policyText, fc.integer({ min: 0, max: 1000 }), (text, shift) => {
+        const ir = compilePolicy(text, { readFile: null }).ir;
+        const eager = buildRuleIndex(ir);
+        const lazy = lazyRuleIndex(ir);
+        const names = [...ir.roles.keys()];
+        const turned = names.map((_, i) => names[(i + shift) % names.length]!).reverse();
+        const orders = (o: ReturnType<typeof lazy.role>) => ["tool", "resource", "prompt"].flatMap((k) => [...o![k as "tool"].exact.values()].flat().concat(o![k as "tool"].globs).map((r) => [r.rule.id, r.order]));
+        for (const n of turned) expect(orders(lazy.role(n))).toEqual(orders(eager.roles.get(n)));
+        expect(lazy.size).toBe(eager.size);
+        expect(lazy.role("no such role")).toBeUndefined();
+      }),
+      { numRuns: 200 },
+    );
   });
 });

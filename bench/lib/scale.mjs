@@ -159,3 +159,19 @@ export function compilePolicyText(nRoles = 500, perRole = 20, { seed = 99, quote
   }
   return { text: L.join("\n"), rules };
 }
+
+/**
+ * The lean 50,000-rule policy of issue 16's compile target: 2,500 roles x 20 one-line rules over 400
+ * tools (`allow|deny tool t_N when client.ip in nets_K`, 10 cidr sets), about 2.2 MB of text (under
+ * the 4 MB source limit, which compilePolicyText(2500, 20) is not).
+ */
+export function leanPolicyText(nRoles = 2500, perRole = 20) {
+  const L = [`policy "lean-${nRoles}x${perRole}" version "1.0.0"`, "default deny", ""];
+  for (let k = 0; k < 10; k++) L.push(`set nets_${k}: cidr = ["10.${k}.0.0/16"]`);
+  for (let i = 0; i < nRoles; i++) {
+    L.push(`role r${i} {`);
+    for (let k = 0; k < perRole; k++) L.push(`  ${k % 5 === 4 ? "deny" : "allow"} tool t_${(i * 7 + k) % 400} when client.ip in nets_${k % 10}`);
+    L.push("}");
+  }
+  return { text: L.join("\n") + "\n", rules: nRoles * perRole };
+}

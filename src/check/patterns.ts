@@ -62,7 +62,18 @@ function describedTool(sym: Symbols, name: string): boolean {
 }
 
 export function lowerPatterns(sym: Symbols, r: A.RuleDecl): IrPattern[] {
-  const out: IrPattern[] = [];
+  const built: IrPattern[] = [];
+  // One pattern object per (target, text) in the whole policy: the IR is immutable, and a policy of many
+  // roles names the same tools again and again (issue 16: patterns were a fifth of what a role kept).
+  const memo = (sym.patterns ??= new Map());
+  const out = {
+    push(x: IrPattern): void {
+      const key = `${x.kind === "glob" ? x.syntax : "="}\u0000${x.text}`;
+      let same = memo.get(key);
+      if (same === undefined) memo.set(key, (same = x));
+      built.push(same);
+    },
+  };
   const d = sym.diagnostics;
   const deny = r.effect === "deny";
   for (const p of r.patterns) {
@@ -112,5 +123,5 @@ export function lowerPatterns(sym: Symbols, r: A.RuleDecl): IrPattern[] {
     }
     out.push(irPattern(p.text, r.target));
   }
-  return out;
+  return built;
 }

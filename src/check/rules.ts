@@ -17,6 +17,8 @@ import { lowerCondition } from "./expressions.js";
 import { lowerPatterns } from "./patterns.js";
 import type { Symbols } from "./scope.js";
 
+const TARGETS = { tool: "tool", resource: "resource", prompt: "prompt" } as const;
+
 /** `server`: the server block the rule is written in (its tool blocks type the rule's argument reads too). */
 export function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string | undefined, server?: string): IrRule {
   const patterns = lowerPatterns(sym, r);
@@ -32,8 +34,9 @@ export function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string 
   return {
     id,
     ...(r.name !== undefined && id === r.name.text && { name: r.name.text }),
-    effect: r.effect,
-    target: r.target,
+    // The literals, not the parser's copies of them: one string each instead of one per rule.
+    effect: r.effect === "allow" ? "allow" : "deny",
+    target: TARGETS[r.target],
     patterns,
     ...(when && { when: typed(when.ir) }),
     ...(unless && { unless: typed(unless.ir) }),

@@ -5,7 +5,7 @@
  */
 import type * as A from "../ast/nodes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { IrSet } from "../ir/ir.js";
+import type { IrPattern, IrSet } from "../ir/ir.js";
 
 /** What the host lends the checker: nothing here is needed, each enables a feature. */
 export interface CheckOptions {
@@ -35,6 +35,8 @@ export interface Symbols {
   /** Memo of W0006 suggestions by tool name (null: none), and the candidates they are drawn from. */
   suggestions?: Map<string, string | null>;
   toolNames?: string[];
+  /** Lowered rule patterns by syntax and text, shared by every rule that writes the same one (patterns.ts). */
+  patterns?: Map<string, IrPattern>;
   /** Memo: whether some tool block (exact or family) describes a name. */
   described?: Map<string, boolean>;
   /** Every label some `result of ... { label L }` gives (issue 14), for `derives from L` (E0453). */

@@ -33,7 +33,7 @@ import {
 import { REASON_TEXT } from "../contract/reasons.js";
 import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import { serverBudgetsOf, serverScopedBlocks, toolBlocks } from "../ir/queries.js";
-import { buildRuleIndex, lookup, type IndexedRule, type OwnerIndex, type RuleIndex } from "../ir/optimize.js";
+import { lazyRuleIndex, lookup, type IndexedRule, type LazyRuleIndex, type OwnerIndex } from "../ir/optimize.js";
 import type { Decision, PolicyRequest, TargetKind } from "../contract/index.js";
 import { compilePred, compileTri, compileType } from "./closures.js";
 
@@ -46,9 +46,9 @@ class RoleSet implements RoleView {
   private readonly owners: OwnerIndex[];
   private readonly byName: Record<TargetKind, Map<string, readonly CoreRule[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
   /** `withTop`: the top-level denies are candidates too (false for the roles an erring membership may bring). */
-  constructor(roles: string[], index: RuleIndex, private readonly ruleAt: (r: IndexedRule) => CoreRule, withTop = true) {
+  constructor(roles: string[], index: LazyRuleIndex, private readonly ruleAt: (r: IndexedRule) => CoreRule, withTop = true) {
     this.roles = Object.freeze(roles);
-    this.owners = [...(withTop ? [index.top] : []), ...roles.map((r) => index.roles.get(r)!)];
+    this.owners = [...(withTop ? [index.top] : []), ...roles.map((r) => index.role(r)!)];
   }
   candidates(kind: TargetKind, name: string): readonly CoreRule[] {
     const cache = this.byName[kind];
@@ -84,7 +84,8 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
     );
   // Each rule is compiled once, on first use (a large policy compiles fast; rules never met cost nothing),
   // and kept at the position the optimizer's index gives it.
-  const index = buildRuleIndex(ir);
+  // Roles are indexed on first use too (ir/optimize.ts lazyRuleIndex).
+  const index = lazyRuleIndex(ir);
   const compiledRules: (CoreRule | undefined)[] = new Array(index.size);
   const ruleAt = (r: IndexedRule): CoreRule => (compiledRules[r.order] ??= cRule(r.rule));
   const derived = [...ir.roles.values()].filter((r) => r.members.length > 0).map((r) => ({ name: r.name, members: r.members.map(compilePred), tri: r.members.map(compileTri) }));

@@ -30,8 +30,12 @@ export interface RuleIndex {
   readonly size: number;
 }
 
+/** The index of a kind an owner has no rule of: one shared, frozen value (most roles govern tools only). */
+const NO_RULES: KindIndex = Object.freeze({ exact: new Map<string, readonly IndexedRule[]>(), globs: Object.freeze([]) });
+
 function indexOwner(rules: readonly IrRule[], next: () => number): OwnerIndex {
   const build = (kind: TargetKind): KindIndex => {
+    if (!rules.some((r) => r.target === kind)) return NO_RULES;
     const exact = new Map<string, IndexedRule[]>();
     const globs: IndexedRule[] = [];
     for (const rule of rules) {
@@ -53,12 +57,48 @@ function indexOwner(rules: readonly IrRule[], next: () => number): OwnerIndex {
 }
 
 export function buildRuleIndex(ir: IrPolicy): RuleIndex {
-  let order = 0;
-  const next = () => order++;
-  const top = indexOwner(ir.topDenies, next);
+  const lazy = lazyRuleIndex(ir);
   const roles = new Map<string, OwnerIndex>();
-  for (const name of [...ir.roles.keys()].sort()) roles.set(name, indexOwner(ir.roles.get(name)!.rules, next));
-  return { top, roles, size: order };
+  for (const name of [...ir.roles.keys()].sort()) roles.set(name, lazy.role(name)!);
+  return { top: lazy.top, roles, size: lazy.size };
+}
+
+/** The same index, a role's part built on its first `role(name)` (then kept): orders as buildRuleIndex gives them. */
+export interface LazyRuleIndex {
+  readonly top: OwnerIndex;
+  role(name: string): OwnerIndex | undefined;
+  readonly size: number;
+}
+
+/**
+ * A policy of many roles compiles without indexing them all, and a role no request names is never
+ * indexed (issue 16: the index was about a third of what a compiled policy kept per role). A role's
+ * orders start at the number of rules before it in the global order, counted up front.
+ */
+export function lazyRuleIndex(ir: IrPolicy): LazyRuleIndex {
+  let order = 0;
+  const top = indexOwner(ir.topDenies, () => order++);
+  const base = new Map<string, number>();
+  for (const name of [...ir.roles.keys()].sort()) {
+    base.set(name, order);
+    order += ir.roles.get(name)!.rules.length;
+  }
+  const built = new Map<string, OwnerIndex>();
+  return {
+    top,
+    size: order,
+    role(name) {
+      let o = built.get(name);
+      if (o === undefined) {
+        const start = base.get(name);
+        const role = ir.roles.get(name);
+        if (start === undefined || role === undefined) return undefined;
+        let next = start;
+        built.set(name, (o = indexOwner(role.rules, () => next++)));
+      }
+      return o;
+    },
+  };
 }
 
 /** Append the owner's rules of one kind that match `name` to `out`, in order (a merge of the exact hits and the matching globs). */

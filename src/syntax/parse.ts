@@ -106,6 +106,12 @@ function recognitionDiagnostic(file: string, e: IRecognitionException, textLengt
   }
 }
 
+/**
+ * INTERNAL test hook (not exported from the package's entry points): test/policy-memory.test.ts sets
+ * `seen` to hold WeakRefs to every token vector, CST and AST, and checks that none outlives compile.
+ */
+export const frontEndWatch: { seen?: (what: "tokens" | "cst" | "ast", value: object) => void } = {};
+
 /** The first step's result: the tokens the parser read (comments and whitespace are skipped), the CST, the diagnostics. */
 export interface ConcreteParse {
   tokens: IToken[];
@@ -142,8 +148,16 @@ export function parseConcrete(text: string, file: string): ConcreteParse {
   }
   parser.input = tokens;
   const cst = parser.policyFile();
+  const errors = parser.errors;
+  // The parser is one module-level instance: left as it is, it would keep this file's tokens (and so
+  // the whole front end's input) alive until the next parse. Setting `input` resets it (errors too).
+  parser.input = [];
+  if (frontEndWatch.seen) {
+    frontEndWatch.seen("tokens", tokens);
+    if (cst) frontEndWatch.seen("cst", cst);
+  }
   const seen = new Set<number>();
-  for (const e of parser.errors) {
+  for (const e of errors) {
     // Recovery can report the same position more than once; keep the first.
     const key = Number.isNaN(e.token.startOffset) ? -1 : e.token.startOffset;
     if (seen.has(key)) continue;
@@ -158,6 +172,7 @@ export function parsePolicy(text: string, file: string): ParseResult {
   if (cst === undefined) return { ast: undefined, diagnostics };
   const builder = new AstBuilder(file);
   const ast = builder.file_(cst);
+  if (ast) frontEndWatch.seen?.("ast", ast);
   diagnostics.push(...builder.diagnostics);
   return { ast, diagnostics };
 }
