@@ -40,7 +40,7 @@ describe("deny paths with cached reasons", () => {
   });
 
   it("shared reasons are frozen: a caller cannot change the next decision's text", () => {
-    const req = { method: "tools/call", tool: "nope", principal: { roles: ["developer"] }, arguments: {} };
+    const req: PolicyRequest = { method: "tools/call", tool: "nope", principal: { roles: ["developer"] }, arguments: {} };
     const first = seed.decide(req);
     expect(first.reasons[0]!.code).toBe("no_rule");
     expect(() => {

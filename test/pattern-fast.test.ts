@@ -4,7 +4,7 @@
 // surrogate pairs, lone surrogates, newlines and line separators; other shapes are left to re2js.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compilePolicy } from "mcppolicy";
+import { compilePolicy, type PolicyRequest } from "mcppolicy";
 import { compileLinearPattern } from "../src/builtins/regex/regex.js";
 import { fastPatternTest } from "../src/builtins/regex/fast.js";
 
@@ -106,7 +106,7 @@ describe("string(pattern:) fast paths", () => {
       ].join("\n"),
     );
     for (const [id, tag, effect] of [["abc_1", "v1", "allow"], ["ABC", "v1", "deny"], ["abc", "x1", "deny"], ["toolongname", "v2", "deny"], ["é", "v3", "deny"]] as const) {
-      const req = { method: "tools/call", tool: "t", principal: { roles: ["dev"] }, arguments: { id, tag } };
+      const req: PolicyRequest = { method: "tools/call", tool: "t", principal: { roles: ["dev"] }, arguments: { id, tag } };
       const d = policy.decide(req);
       expect(d.effect, `${id} ${tag}`).toBe(effect);
       expect(policy.interpret(req)).toEqual(d);
