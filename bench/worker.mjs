@@ -2,7 +2,8 @@
 // bench/run.mjs starts one process per job, one after the other, so every evaluator is timed with a
 // clean heap and its own type feedback (no call site shared between decide, interpret and the
 // hand-written function). Jobs:
-//   seed-verify, seed-decide, seed-interpret, seed-handwritten,
+//   seed-verify, seed-decide, seed-interpret, seed-handwritten, norule-decide, norule-handwritten (issue 16:
+//   the seed-mix requests denied `no_rule`),
 //   scale-verify, scale-decide, scale-interpret, small-decide, compile, compile-quoted
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -85,6 +86,12 @@ const passHandwritten = (mix) => {
   return s;
 };
 
+/** Issue 16's "no rule" case: the seed-mix requests that `decide` denies with `no_rule`, repeated to 10,000. */
+function noRuleMix(policy) {
+  const only = seedMix().filter((r) => policy.decide(r).reasons[0]?.code === "no_rule");
+  return Array.from({ length: 10_000 }, (_, i) => only[i % only.length]);
+}
+
 switch (job) {
   case "seed-verify":
     out(verify(loadSeed(), seedMix(), decideSeed));
@@ -97,6 +104,14 @@ switch (job) {
     break;
   case "seed-handwritten":
     out(timeBatches(passHandwritten, seedMix(), { budgetMs }));
+    break;
+  case "norule-decide": {
+    const policy = loadSeed();
+    out(timeBatches(passDecide(policy), noRuleMix(policy), { budgetMs }));
+    break;
+  }
+  case "norule-handwritten":
+    out(timeBatches(passHandwritten, noRuleMix(loadSeed()), { budgetMs }));
     break;
 
   case "scale-verify": {

@@ -211,20 +211,26 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 
 export function compileType(t: IrType, path: string): Check {
   switch (t.t) {
-    case "any":
-      return (v) => (v === undefined ? `${path}: is missing` : null);
+    case "any": {
+      const missing = `${path}: is missing`;
+      return (v) => (v === undefined ? missing : null);
+    }
     case "string": {
       const { minLength, maxLength, patternText } = t;
       const pattern = stringPattern(t);
       const hasLen = minLength !== undefined || maxLength !== undefined;
+      // Fault messages that never change are built once, here, not per call.
+      const short = `${path}: shorter than ${minLength} characters`;
+      const long = `${path}: longer than ${maxLength} characters`;
+      const mismatch = `${path}: does not match the pattern \`${patternText}\``;
       return (v) => {
         if (typeof v !== "string") return `${path}: expected a string, found ${describeValue(v)}`;
         if (hasLen) {
           const n = codePointLength(v);
-          if (minLength !== undefined && n < minLength) return `${path}: shorter than ${minLength} characters`;
-          if (maxLength !== undefined && n > maxLength) return `${path}: longer than ${maxLength} characters`;
+          if (minLength !== undefined && n < minLength) return short;
+          if (maxLength !== undefined && n > maxLength) return long;
         }
-        if (pattern && !pattern(v)) return `${path}: does not match the pattern \`${patternText}\``;
+        if (pattern && !pattern(v)) return mismatch;
         return null;
       };
     }
@@ -233,11 +239,13 @@ export function compileType(t: IrType, path: string): Check {
       const { min, max } = t;
       const int = t.t === "integer";
       const name = t.t;
+      const below = `${path}: below the minimum ${min}`;
+      const above = `${path}: above the maximum ${max}`;
       return (v) => {
         if (typeof v !== "number" || !Number.isFinite(v)) return `${path}: expected a ${name}, found ${describeValue(v)}`;
         if (int && !Number.isInteger(v)) return `${path}: expected a whole number, found ${v}`;
-        if (min !== undefined && v < min) return `${path}: below the minimum ${min}`;
-        if (max !== undefined && v > max) return `${path}: above the maximum ${max}`;
+        if (min !== undefined && v < min) return below;
+        if (max !== undefined && v > max) return above;
         return null;
       };
     }
@@ -252,10 +260,12 @@ export function compileType(t: IrType, path: string): Check {
       const placeholder = `${path}[]`;
       const item = compileType(t.item, placeholder);
       const { minItems, maxItems } = t;
+      const few = `${path}: fewer than ${minItems} items`;
+      const many = `${path}: more than ${maxItems} items`;
       return (v) => {
         if (!Array.isArray(v)) return `${path}: expected a list, found ${describeValue(v)}`;
-        if (minItems !== undefined && v.length < minItems) return `${path}: fewer than ${minItems} items`;
-        if (maxItems !== undefined && v.length > maxItems) return `${path}: more than ${maxItems} items`;
+        if (minItems !== undefined && v.length < minItems) return few;
+        if (maxItems !== undefined && v.length > maxItems) return many;
         for (let i = 0; i < v.length; i++) {
           const f = item(v[i]);
           if (f !== null) return `${path}[${i}]` + f.slice(placeholder.length);
@@ -305,9 +315,21 @@ export function compileType(t: IrType, path: string): Check {
     }
     case "check": {
       const check = constraintCheck(t);
+      // A constraint's faults are mostly a few fixed texts: each, prefixed with the path, is kept
+      // (bounded: a fault may quote the input; cleared when full, long ones never kept).
+      const prefixed = new Map<string, string>();
       return (v) => {
         const f = check(v);
-        return f === null ? null : `${path}: ${f}`;
+        if (f === null) return null;
+        let m = prefixed.get(f);
+        if (m === undefined) {
+          m = `${path}: ${f}`;
+          if (f.length <= 256) {
+            if (prefixed.size >= 64) prefixed.clear();
+            prefixed.set(f, m);
+          }
+        }
+        return m;
       };
     }
   }

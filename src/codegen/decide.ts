@@ -20,6 +20,8 @@ import {
   decideWith,
   mergeBlocks,
   missingServerFault,
+  noRoleReasons,
+  noRuleReasons,
   resourceSeeds,
   ruleBaseBudgets,
   type Call,
@@ -34,11 +36,15 @@ import { REASON_TEXT } from "../contract/reasons.js";
 import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
 import { serverBudgetsOf, serverScopedBlocks, toolBlocks } from "../ir/queries.js";
 import { lazyRuleIndex, lookup, type IndexedRule, type LazyRuleIndex, type OwnerIndex } from "../ir/optimize.js";
-import type { Decision, PolicyRequest, TargetKind } from "../contract/index.js";
+import type { Decision, PolicyRequest, Reason, TargetKind } from "../contract/index.js";
 import { compilePred, compileTri, compileType } from "./closures.js";
 
 const MAX_CACHED_NAMES = 4096;
 const MAX_CACHED_ROLESETS = 1024;
+/** Per role set and kind, `no_rule` reasons kept (an attacker picks the names: bounded, cleared when full). */
+const MAX_CACHED_NO_RULES = 256;
+/** Longer names (of targets, of unknown roles) get their reasons built on every call, never kept. */
+const MAX_CACHED_NAME_LENGTH = 256;
 
 /** Candidate rules for one set of held roles, looked up in the optimizer's index and memoized by name. */
 class RoleSet implements RoleView {
@@ -59,6 +65,19 @@ class RoleSet implements RoleView {
     // Owners come in global order and each lookup is in order, so `found` is already sorted.
     const out = found.map(this.ruleAt);
     if (cache.size < MAX_CACHED_NAMES) cache.set(name, out);
+    return out;
+  }
+  private readonly noRules: Record<TargetKind, Map<string, readonly Reason[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
+  /** The `no_rule` reasons of `kind` `name` for these roles, frozen, kept per name (bounded; long names never kept). */
+  noRule(kind: TargetKind, name: string): readonly Reason[] {
+    const cache = this.noRules[kind];
+    const hit = cache.get(name);
+    if (hit) return hit;
+    const out = Object.freeze(noRuleReasons(kind, name, this.roles).map((r) => Object.freeze(r)));
+    if (name.length <= MAX_CACHED_NAME_LENGTH) {
+      if (cache.size >= MAX_CACHED_NO_RULES) cache.clear();
+      cache.set(name, out);
+    }
     return out;
   }
 }
@@ -97,6 +116,22 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
   const singleRoleSets = new Map<string, RoleSet>();
   /** Role sets by the host's role list (only when the policy derives no roles); bounded. */
   const givenRoleSets = new Map<string, RoleSet>();
+  /**
+   * `no_role` reasons of role lists naming no declared role (only when the policy derives no roles), by
+   * the single name or the list's key; bounded, cleared when full; long lists never kept.
+   */
+  const unknownRoles = new Map<string, readonly Reason[]>();
+  const unknownReasons = (key: string, names: readonly string[]): readonly Reason[] => {
+    let r = unknownRoles.get(key);
+    if (r === undefined) {
+      r = noRoleReasons(names);
+      if (key.length <= MAX_CACHED_NAME_LENGTH) {
+        if (unknownRoles.size >= MAX_CACHED_ROLESETS) unknownRoles.clear();
+        unknownRoles.set(key, r);
+      }
+    }
+    return r;
+  };
   /** Role sets of the roles an erring membership may bring in (their deny rules only are used), and of `maybe` roles; bounded. */
   const unsureSets = new Map<string, RoleSet>();
 
@@ -129,14 +164,28 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
   /** Held roles (see `Evaluator.resolveRoles`); memberships are evaluated only when the policy derives roles. */
   function resolveRoles(req: PolicyRequest, call: Call, list: boolean): RoleSet | undefined {
     const given = req.principal?.roles;
-    if (derived.length === 0 && given !== undefined) {
-      // Fast paths: the host's role list seen before (one role: by name, no key to build).
+    if (derived.length === 0) {
+      // Fast paths: no roles at all; the host's role list seen before (one role: by name, no key to
+      // build); a list of undeclared names only (its `no_role` reasons cached, nothing built).
+      if (given === undefined || given.length === 0) return undefined;
       if (given.length === 1) {
-        const hit = singleRoleSets.get(given[0]!);
+        const name = given[0]!;
+        const hit = singleRoleSets.get(name);
         if (hit) return hit;
-      } else if (given.length > 1) {
-        const hit = givenRoleSets.get(JSON.stringify(given));
+        if (!closures.has(name)) {
+          call.noRole = unknownReasons(name, given);
+          return undefined;
+        }
+      } else {
+        const key = JSON.stringify(given);
+        const hit = givenRoleSets.get(key);
         if (hit) return hit;
+        let declared = false;
+        for (let i = 0; i < given.length; i++) if (closures.has(given[i]!)) declared = true;
+        if (!declared) {
+          call.noRole = unknownReasons(key, given);
+          return undefined;
+        }
       }
     }
     const held = new Set<string>();

@@ -67,6 +67,7 @@ export function validateRequest(req: unknown): RequestShape | { error: string } 
   if (srv !== undefined && srv.name !== undefined && nameFault(srv.name as string)) return { error: `the server name ${JSON.stringify(srv.name)} ${nameFault(srv.name as string)}` };
   if (req.annotations !== undefined && !isObject(req.annotations)) return { error: "`annotations` must be an object" };
   if (req.arguments !== undefined && !isObject(req.arguments)) return { error: "`arguments` must be an object" };
+  if (shape.row.targets.length === 1 && typeof req[shape.row.targets[0]!] !== "string") return NEEDS_TARGET[shape.method]!; // prebuilt: no allocation
   const fault = targetFault(req, shape);
   if (fault !== undefined) return { error: fault };
   if (req.time !== undefined && parseTime(req.time) === undefined) {
@@ -133,6 +134,10 @@ const SHAPES: Readonly<Record<Method, RequestShape>> = Object.freeze(
   Object.assign(Object.create(null) as Record<Method, RequestShape>, Object.fromEntries(METHODS.map((m) => [m, Object.freeze({ method: m, row: METHOD_ROWS[m] })]))),
 );
 const CALL = SHAPES["tools/call"];
+/** The fault of an action method whose one target is not a string, per method, built once. */
+const NEEDS_TARGET: Readonly<Partial<Record<Method, { error: string }>>> = Object.freeze(
+  Object.fromEntries(METHODS.filter((m) => METHOD_ROWS[m].targets.length === 1).map((m) => [m, Object.freeze({ error: `\`${m}\` needs \`${METHOD_ROWS[m].targets[0]}\` as a string` })])),
+);
 
 /**
  * Read an attribute through its registry row (contract/attributes.ts). Throws EvalError when it is

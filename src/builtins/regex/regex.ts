@@ -26,6 +26,7 @@
 // other flag, inline or given (`m`, `s`, `U`, `-i`), is refused: one meaning, the documented one. Unicode property data is re2js's (Unicode 17), which may differ from Node's in new
 // code points.
 import { RE2JS } from "re2js";
+import { fastPatternTest } from "./fast.js";
 
 export interface LinearPattern {
   /** Unanchored search, like `RegExp.prototype.test`. Never throws; false on a non-string. */
@@ -51,7 +52,12 @@ export function flagsProblem(flags: string): PatternError | undefined {
   return { error: `flags ${JSON.stringify(flags)} are not supported`, hint: 'the only flag is "i" (case-insensitive); write `flags: "i"`, or `(?i)` at the start of the pattern' };
 }
 
-export function compileLinearPattern(source: string, flags = ""): LinearPattern | PatternError {
+/**
+ * A pattern's linear-time test, or why it cannot be used. `engine`: `"auto"` takes fast.ts's string code
+ * for the shapes it knows (after re2js accepted the pattern, so errors are the same), `"re2"` always re2js
+ * (for tests comparing the two).
+ */
+export function compileLinearPattern(source: string, flags = "", engine: "auto" | "re2" = "auto"): LinearPattern | PatternError {
   if (typeof source !== "string") return { error: "pattern must be a string" };
   const badFlags = flagsProblem(flags);
   if (badFlags) return badFlags;
@@ -66,6 +72,9 @@ export function compileLinearPattern(source: string, flags = ""): LinearPattern 
   } catch (e) {
     return describeRe2Error(e);
   }
+  // The commonest shapes (a literal, one anchored class) by plain string code: same answers (fast.ts).
+  const fast = flags === "" && engine === "auto" ? fastPatternTest(source) : undefined;
+  if (fast !== undefined) return { test: (s: string): boolean => typeof s === "string" && fast(s) };
   const test = (s: string): boolean => {
     if (typeof s !== "string") return false;
     try {

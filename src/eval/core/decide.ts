@@ -15,7 +15,7 @@ import { REASON_TEXT } from "../../contract/reasons.js";
 import type { Risk } from "../../ir/ir.js";
 import { EvalError } from "../../contract/errors.js";
 import { validateRequest } from "../request.js";
-import { decision, denyOf, EMPTY, internalError, noRoleDecision } from "./decision.js";
+import { decision, denyOf, EMPTY, internalError, noRoleDecision, noRuleReasons } from "./decision.js";
 import { listDecision } from "./list.js";
 import { budgetsOf, matchRules, singleBudgets } from "./match.js";
 import { missingServerLimitFault, serverOf } from "./tools.js";
@@ -37,13 +37,53 @@ export function decideWith(ev: Evaluator, req: PolicyRequest): Decision {
 export function decideRequest(ev: Evaluator, req: PolicyRequest): Decision {
   // 1. shape
   const shape = validateRequest(req);
-  if ("error" in shape) return denyOf("invalid_request", shape.error, EMPTY, EMPTY, undefined);
+  if ("error" in shape) return decision("deny", invalidRequest(shape.error), EMPTY, EMPTY, EMPTY, undefined);
   const row = shape.row;
-  const call = newCall();
-  if (row.lists !== undefined) return listDecision(ev, req, row, call);
-  const kind = targetKindOf(row, req);
-  if (kind === undefined) return toClientDecision(ev, req, shape.method, call);
-  return actionDecision(ev, req, row, kind, call);
+  const call = FREE_CALLS.pop() ?? newCall();
+  try {
+    if (row.lists !== undefined) return listDecision(ev, req, row, call);
+    const kind = targetKindOf(row, req);
+    if (kind === undefined) return toClientDecision(ev, req, shape.method, call);
+    return actionDecision(ev, req, row, kind, call);
+  } finally {
+    releaseCall(call);
+  }
+}
+
+/**
+ * `Call` objects not in use. A decision takes one (or makes one) and gives it back emptied when it
+ * returns or throws, so a decision allocates no per-call state; a nested decide() (a getter on the
+ * request) takes another, since the outer one is not free. Nothing a decision returns refers to its
+ * `Call` (the lists it holds, like `errors`, are handed over and the fields cleared, never the lists).
+ */
+const FREE_CALLS: Call[] = [];
+const MAX_FREE_CALLS = 8;
+
+function releaseCall(call: Call): void {
+  call.errors = undefined;
+  call.ignored = undefined;
+  call.noRole = undefined;
+  call.unsure = undefined;
+  call.maybe = undefined;
+  call.firstAllow = undefined;
+  call.allAllows = undefined;
+  if (FREE_CALLS.length < MAX_FREE_CALLS) FREE_CALLS.push(call);
+}
+
+/** `invalid_request` reasons kept by message (bounded: messages may quote input; long ones never kept). */
+const INVALID = new Map<string, readonly Reason[]>();
+const MAX_INVALID = 256;
+
+function invalidRequest(message: string): readonly Reason[] {
+  let r = INVALID.get(message);
+  if (r === undefined) {
+    r = Object.freeze([Object.freeze({ code: "invalid_request" as const, message })]);
+    if (message.length <= 512) {
+      if (INVALID.size >= MAX_INVALID) INVALID.clear();
+      INVALID.set(message, r);
+    }
+  }
+  return r;
 }
 
 /** A method that acts on one target (`tools/call`, `resources/read`, `prompts/get`, `completion/complete`). */
@@ -70,7 +110,7 @@ function allowDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, kind: 
   if (single) reasons = single.reasons;
   else if (several) reasons = several.map((r) => r.reason);
   else {
-    if (!ev.defaultAllow) return denyOf("no_rule", REASON_TEXT.noRule(kind, target, roles), roles, call.errors ?? EMPTY, risk);
+    if (!ev.defaultAllow) return decision("deny", rs.noRule ? rs.noRule(kind, target) : noRuleReasons(kind, target, roles), roles, call.errors ?? EMPTY, EMPTY, risk);
     reasons = [{ code: "default_allow", message: REASON_TEXT.defaultAllow() }];
   }
   // 7. arguments (only a call runs a tool): server-scoped blocks that cannot be judged deny first
@@ -78,7 +118,7 @@ function allowDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, kind: 
   if (callTool?.fault) return decision("deny", [callTool.fault], roles, call.errors ?? EMPTY, EMPTY, risk);
   if (callTool?.args) {
     const fault = callTool.args(req.arguments ?? {});
-    if (fault !== null) return denyOf("invalid_argument", fault.message, roles, call.errors ?? EMPTY, risk, fault.rule);
+    if (fault !== null) return decision("deny", fault.reasons, roles, call.errors ?? EMPTY, EMPTY, risk);
   }
   // 9. budgets (then those of the server block of the call's upstream)
   let budgetIds = single ? singleBudgets(single, callTool) : budgetsOf(ev, several ?? [], callTool);

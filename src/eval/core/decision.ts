@@ -36,7 +36,23 @@ export function internalError(err: unknown): Decision {
   return decision("deny", [{ code: "internal_error", message: REASON_TEXT.internal((err as Error)?.message ?? String(err)) }], EMPTY, EMPTY, EMPTY, undefined);
 }
 
-/** `no_role`: the principal holds no declared role (mutable: a list method adds `visibility`). */
+/** The reasons of a `no_role` deny that ignored `ignored`, frozen (for evaluators that cache them). */
+export function noRoleReasons(ignored: readonly string[]): readonly Reason[] {
+  return Object.freeze([Object.freeze({ code: "no_role" as const, message: REASON_TEXT.noRole(ignored) })]);
+}
+const NO_ROLE = noRoleReasons(EMPTY);
+
+/**
+ * `no_role`: the principal holds no declared role (mutable: a list method adds `visibility`). The reasons
+ * are shared when the call has them prebuilt (`call.noRole`) or ignored nothing.
+ */
 export function noRoleDecision(call: Call, risk: Risk | undefined): Mutable<Decision> {
-  return denyOf("no_role", REASON_TEXT.noRole(call.ignored ?? EMPTY), EMPTY, call.errors ?? EMPTY, risk) as Mutable<Decision>;
+  const ignored = call.ignored;
+  const reasons = call.noRole ?? (ignored === undefined || ignored.length === 0 ? NO_ROLE : [{ code: "no_role", message: REASON_TEXT.noRole(ignored) }]);
+  return decision("deny", reasons, EMPTY, call.errors ?? EMPTY, EMPTY, risk) as Mutable<Decision>;
+}
+
+/** The reasons of a `no_rule` deny of a call of `kind` `target` for `roles` (built; `RoleView.noRule` may cache them). */
+export function noRuleReasons(kind: string, target: string, roles: readonly string[]): readonly Reason[] {
+  return [{ code: "no_rule", message: REASON_TEXT.noRule(kind, target, roles) }];
 }

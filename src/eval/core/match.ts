@@ -15,6 +15,7 @@ import type { Call, CoreRule, CoreTool, Evaluator, Unsure } from "./types.js";
 export function matchRules(req: PolicyRequest, cands: readonly CoreRule[], unsure: readonly Unsure[] | undefined, roles: readonly string[], risk: Risk | undefined, call: Call): Decision | undefined {
   let firstAllow: CoreRule | undefined;
   let allAllows: CoreRule[] | undefined;
+  let firstDeny: CoreRule | undefined;
   let denies: CoreRule[] | undefined;
   let errs: Reason[] | undefined;
   for (let i = 0; i < cands.length; i++) {
@@ -29,7 +30,10 @@ export function matchRules(req: PolicyRequest, cands: readonly CoreRule[], unsur
       continue;
     }
     if (!holds) continue;
-    if (!r.allow) (denies ??= []).push(r);
+    if (!r.allow) {
+      if (firstDeny === undefined) firstDeny = r;
+      else (denies ??= [firstDeny]).push(r);
+    }
     else if (firstAllow === undefined) firstAllow = r;
     else (allAllows ??= [firstAllow]).push(r);
   }
@@ -48,7 +52,8 @@ export function matchRules(req: PolicyRequest, cands: readonly CoreRule[], unsur
     if (holds) (errs ??= []).push({ code: "evaluation_error", rule: r.id, message: REASON_TEXT.unsure(r.id, via) + why });
   }
   if (errs) return decision("deny", errs, roles, call.errors ?? EMPTY, EMPTY, risk);
-  if (denies) return decision("deny", denies.length === 1 ? denies[0]!.reasons : denies.map((r) => r.reason), roles, call.errors ?? EMPTY, EMPTY, risk);
+  // One deny (the common case): its prebuilt reasons, no list built.
+  if (firstDeny) return decision("deny", denies ? denies.map((r) => r.reason) : firstDeny.reasons, roles, call.errors ?? EMPTY, EMPTY, risk);
   call.firstAllow = firstAllow;
   call.allAllows = allAllows;
   return undefined;

@@ -28,6 +28,26 @@ export function mergeBlocks(blocks: readonly CoreBlock[], fault?: Reason): CoreT
 }
 const ALONE = new WeakMap<CoreBlock, CoreTool>();
 
+/** Faults cached per check: at most this many messages, each at most this long (messages may quote input). */
+const MAX_CACHED_FAULTS = 256;
+const MAX_CACHED_FAULT_LENGTH = 512;
+
+/**
+ * The frozen fault of a check's `message`, shared between calls that fail the same way (most messages are
+ * the check's prebuilt strings). Messages quote argument keys and values an attacker picks, so the cache
+ * is bounded per check (cleared when full) and long messages are never kept.
+ */
+function argsFault(rule: string, message: string, cache: Map<string, ArgsFault>): ArgsFault {
+  const hit = cache.get(message);
+  if (hit !== undefined) return hit;
+  const fault: ArgsFault = Object.freeze({ rule, message, reasons: Object.freeze([Object.freeze({ code: "invalid_argument" as const, rule, message })]) });
+  if (message.length <= MAX_CACHED_FAULT_LENGTH) {
+    if (cache.size >= MAX_CACHED_FAULTS) cache.clear();
+    cache.set(message, fault);
+  }
+  return fault;
+}
+
 /**
  * The key of a set of blocks (and the fault's rule): what a merged tool depends on. Block ids and rule
  * ids are built from names, which never hold a control character (contract/names.ts), so a newline
@@ -40,14 +60,14 @@ export function blockSetKey(blocks: readonly { readonly id: string }[], faultRul
 function merge(blocks: readonly CoreBlock[], fault: Reason | undefined): CoreTool {
   let risk: Risk | undefined;
   for (const b of blocks) if (b.risk !== undefined && (risk === undefined || RANK[b.risk] > RANK[risk])) risk = b.risk;
-  const checks = blocks.filter((b) => b.args !== undefined);
+  const checks = blocks.filter((b) => b.args !== undefined).map((b) => ({ check: b.args!, rule: `${b.id}/args`, faults: new Map<string, ArgsFault>() }));
   const args =
     checks.length === 0
       ? undefined
       : (value: unknown): ArgsFault | null => {
-          for (const b of checks) {
-            const message = b.args!(value);
-            if (message !== null) return { rule: `${b.id}/args`, message };
+          for (const c of checks) {
+            const message = c.check(value);
+            if (message !== null) return argsFault(c.rule, message, c.faults);
           }
           return null;
         };

@@ -66,6 +66,8 @@ export interface CoreBlock {
 export interface ArgsFault {
   readonly rule: string;
   readonly message: string;
+  /** `[invalid_argument naming rule, with message]`, frozen (shared between calls with the same fault). */
+  readonly reasons: readonly Reason[];
 }
 
 /**
@@ -93,6 +95,8 @@ export interface RoleView {
   readonly roles: readonly string[];
   /** Top-level denies and the rules of the held roles of `kind` whose patterns match `name`, in evaluation order. */
   candidates(kind: TargetKind, name: string): readonly CoreRule[];
+  /** Optional: the `no_rule` reasons of a call of `kind` `name` for these roles, frozen (cached by the evaluator). */
+  noRule?(kind: TargetKind, name: string): readonly Reason[];
 }
 
 /** A deny rule an erring membership may bring in, with the erring role. */
@@ -101,12 +105,17 @@ export interface Unsure {
   readonly via: string;
 }
 
-/** Per-call state: one object per decision. */
+/**
+ * Per-call state: one object per decision while it runs (reused by a later decision once it returns:
+ * `releaseCall` in decide.ts clears every field, so a field added here must be cleared there too).
+ */
 export interface Call {
   /** Errors met (memberships, rules, approval), in order. */
   errors: string[] | undefined;
   /** Role names the host gave that the policy does not declare. */
   ignored: string[] | undefined;
+  /** The `no_role` reasons for `ignored`, when the evaluator has them prebuilt (frozen); else built from `ignored`. */
+  noRole: readonly Reason[] | undefined;
   /** Roles in doubt (an erring membership may bring them; not held), each with the erring role. */
   unsure: Map<string, string> | undefined;
   /** List methods: roles (closed, not held) held for some arguments only (a membership reads them). */
@@ -116,7 +125,7 @@ export interface Call {
   allAllows: CoreRule[] | undefined;
 }
 
-export const newCall = (): Call => ({ errors: undefined, ignored: undefined, unsure: undefined, maybe: undefined, firstAllow: undefined, allAllows: undefined });
+export const newCall = (): Call => ({ errors: undefined, ignored: undefined, noRole: undefined, unsure: undefined, maybe: undefined, firstAllow: undefined, allAllows: undefined });
 
 /** What an evaluator gives the core. */
 export interface Evaluator {

@@ -1,0 +1,71 @@
+// Issue 16: the deny paths' prebuilt and cached reasons (no_rule per role set and target, no_role per
+// undeclared role list, argument faults, invalid requests) and the reused per-call state give exactly the
+// decisions the reference interpreter builds from scratch: for attacker-chosen names far beyond every
+// cache's bound (so caches fill, clear and refill), for a decide() nested in a getter of the request, and
+// after a caller tries to change a shared reason.
+import fs from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compilePolicy, type PolicyRequest } from "mcppolicy";
+
+const seed = compilePolicy(fs.readFileSync(new URL("../policies/seed.mcppolicy", import.meta.url), "utf8"));
+const same = (req: PolicyRequest) => expect(seed.decide(req), JSON.stringify(req)).toEqual(seed.interpret(req));
+
+describe("deny paths with cached reasons", () => {
+  it("decide equals interpret for thousands of distinct unknown tools, roles and role lists (caches overflow)", () => {
+    for (let i = 0; i < 6000; i++) {
+      same({ method: "tools/call", tool: `tool_${i}`, principal: { roles: ["developer"] }, arguments: {} });
+      same({ method: "tools/call", tool: "read_file", principal: { roles: [`ghost_${i}`] }, arguments: { path: "a.txt" } });
+      if (i % 3 === 0) same({ method: "tools/call", tool: "read_file", principal: { roles: [`ghost_${i}`, `ghost_${i + 1}`] }, arguments: { path: "a.txt" } });
+      if (i % 5 === 0) same({ method: "tools/call", tool: "read_file", principal: { roles: ["developer"] }, arguments: { path: `../${i}` } });
+      if (i % 7 === 0) same({ method: "tools/call", tool: "read_file", principal: { roles: ["developer"] }, arguments: { path: "a.txt", [`extra_${i}`]: 1 } });
+    }
+    // Long names are never kept, but are still decided right.
+    same({ method: "tools/call", tool: "t".repeat(5000), principal: { roles: ["developer"] }, arguments: {} });
+    same({ method: "tools/call", tool: "read_file", principal: { roles: ["r".repeat(5000)] }, arguments: {} });
+  });
+
+  it("decide equals interpret on random sequences of deny-path requests, each decided twice", () => {
+    const roles = fc.constantFrom<string[] | undefined>(undefined, [], ["developer"], ["admin"], ["readonly-agent"], ["guest"], ["guest", "intern"], ["developer", "guest"], ["guest", "guest"]);
+    const tool = fc.oneof(fc.constantFrom("read_file", "write_file", "query_database", "fetch_url", "nope"), fc.string({ maxLength: 6 }));
+    const req = fc.record({ tool, roles, path: fc.constantFrom("a.txt", "../x", "/etc/passwd", 7) }).map(
+      ({ tool, roles, path }): PolicyRequest => ({ method: "tools/call", tool, ...(roles !== undefined && { principal: { roles } }), arguments: { path } }),
+    );
+    fc.assert(
+      fc.property(fc.array(req, { minLength: 1, maxLength: 20 }), (reqs) => {
+        for (const r of [...reqs, ...reqs]) same(r);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("shared reasons are frozen: a caller cannot change the next decision's text", () => {
+    const req: PolicyRequest = { method: "tools/call", tool: "nope", principal: { roles: ["developer"] }, arguments: {} };
+    const first = seed.decide(req);
+    expect(first.reasons[0]!.code).toBe("no_rule");
+    expect(() => {
+      (first.reasons as unknown as { message: string }[])[0]!.message = "changed";
+    }).toThrow(TypeError);
+    expect(() => (first.reasons as unknown as unknown[]).push({})).toThrow(TypeError);
+    expect(seed.decide(req)).toEqual(seed.interpret(req));
+    // The decision object itself is the caller's own: changing it touches no other decision.
+    (first as { effect: string }).effect = "allow";
+    expect(seed.decide(req).effect).toBe("deny");
+  });
+
+  it("a decide() nested in a getter of the request does not disturb the outer decision's state", () => {
+    let inner: unknown;
+    const req = {
+      method: "tools/call",
+      tool: "read_file",
+      arguments: { path: "a.txt" },
+      get principal() {
+        inner = seed.decide({ method: "tools/call", tool: "nope", principal: { roles: ["guest"] }, arguments: {} });
+        return { roles: ["developer", "guest"] };
+      },
+    } as unknown as PolicyRequest;
+    const outer = seed.decide(req);
+    expect((inner as { reasons: { code: string }[] }).reasons[0]!.code).toBe("no_role");
+    expect(outer).toEqual(seed.interpret({ method: "tools/call", tool: "read_file", arguments: { path: "a.txt" }, principal: { roles: ["developer", "guest"] } }));
+  });
+});
