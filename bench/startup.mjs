@@ -9,6 +9,7 @@
 //
 //   node bench/startup.mjs                      this checkout, a markdown table
 //   node bench/startup.mjs --json               ... as one JSON line
+//   node bench/startup.mjs --targets            only issue 16's: `node -e 0`, the import, check of the seed policy
 //   node bench/startup.mjs --compare DIR ...    also other built checkouts (repeat --compare) (e.g. an older commit:
 //                                               `git archive <rev> | tar -x -C DIR`, link node_modules, tsc),
 //                                               same run, so before/after share the machine's load
@@ -52,8 +53,11 @@ function once(args, cwd) {
   return { ms, cpuMs: childCpuMs() - cpu0 };
 }
 
+// --targets: only issue 16's three (the floor, the import, check of the seed policy).
+const TARGETS = new Set(["node -e 0", 'import("mcppolicy")', "mcppolicy check policies/seed.mcppolicy"]);
+const chosen = process.argv.includes("--targets") ? COMMANDS.filter((c) => TARGETS.has(c.name)) : COMMANDS;
 const cells = [];
-for (const root of ROOTS) for (const c of COMMANDS) if (root === ROOTS[0] || c.name !== "node -e 0") cells.push({ root, c, times: [], cpu: [] });
+for (const root of ROOTS) for (const c of chosen) if (root === ROOTS[0] || c.name !== "node -e 0") cells.push({ root, c, times: [], cpu: [] });
 for (let i = 0; i < RUNS; i++) {
   for (const cell of cells) {
     const { ms, cpuMs } = once(cell.c.args(cell.root.dir), cell.root.dir);
