@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSyntaxDiagramsCode } from "chevrotain";
-import { parser } from "../dist/syntax/parser.js";
+import { policyParser } from "../dist/syntax/parser.js";
 import { allTokens } from "../dist/syntax/tokens.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -50,7 +50,7 @@ function readShipped(dir, relative) {
 }
 
 function serializedGrammar() {
-  return parser.getSerializedGastProductions();
+  return policyParser().getSerializedGastProductions();
 }
 
 // Placeholders handed to createSyntaxDiagramsCode in place of the CDN addresses, then replaced by

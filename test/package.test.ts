@@ -144,6 +144,26 @@ describe("package: light imports", () => {
     });
   });
 
+  it("ajv loads with the first JSON Schema compiled, yaml with the first test file read; neither at import or for a policy without them", () => {
+    const probe = `
+      import { createRequire } from "node:module";
+      const require = createRequire(import.meta.url);
+      const loaded = () => [...new Set(Object.keys(require.cache).map((k) => /node_modules[\\/](ajv|yaml)[\\/]/.exec(k)?.[1]).filter(Boolean))].sort();
+      const steps = [];
+      const m = await import("mcppolicy");
+      steps.push(loaded());
+      const plain = m.compilePolicy('policy "p"\\nrole a { allow tool q }', { readFile: null });
+      steps.push(loaded());
+      const p = m.compilePolicy('policy "p"\\ntool q { args { n: json(inline: "{\\\\"type\\\\": \\\\"integer\\\\"}") } }\\nrole a { allow tool q }', { readFile: null });
+      steps.push(loaded());
+      const decided = [p.decide({ principal: { roles: ["a"] }, tool: "q", arguments: { n: 1 } }).effect, p.decide({ principal: { roles: ["a"] }, tool: "q", arguments: { n: "x" } }).effect];
+      const t = m.loadPolicyTests("x.test.yaml", () => "cases:\\n  - name: c\\n    request: { tool: q }\\n    expect: deny\\n");
+      steps.push(loaded());
+      console.log(JSON.stringify({ steps, decided, plain: plain.decide({ principal: { roles: ["a"] }, tool: "q" }).effect, cases: t.tests?.cases.length ?? t.errors }));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", probe], { cwd: ROOT, encoding: "utf8" });
+    expect(JSON.parse(out.trim())).toEqual({ steps: [[], [], ["ajv"], ["ajv", "yaml"]], decided: ["allow", "deny"], plain: "allow", cases: 1 });
+  });
+
   it("mcppolicy/mcp exports enforcement (relay, SDK middleware, stdio proxy, mapping, audit, tokens, telemetry) without loading the MCP SDK", async () => {
     const mcp = await import("mcppolicy/mcp");
     for (const name of ["createEnforcer", "protect", "protectTransport", "runStdioProxy", "toPolicyRequest", "answerFor", "filterListResult", "ToolCatalog", "MCP_ERROR_CODES", "JsonlAuditSink", "verifyAuditLog", "redactSecrets", "tokenCounter", "createTelemetry"]) {

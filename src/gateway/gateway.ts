@@ -337,11 +337,15 @@ function manualReload(
   };
 }
 
+/** This package's version: its package.json is two levels up per file (dist/gateway/) or one (the bundled dist/gateway.js). */
 function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
-    return typeof pkg.version === "string" ? pkg.version : "0.0.0";
-  } catch {
-    return "0.0.0";
+  for (const rel of ["../../package.json", "../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: unknown; version?: unknown };
+      if (pkg.name === "mcppolicy" && typeof pkg.version === "string") return pkg.version;
+    } catch {
+      // not here: try the next place
+    }
   }
+  return "0.0.0";
 }

@@ -19,11 +19,19 @@
  */
 import { readRegularFile } from "../source/files.js";
 import * as nodePath from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
+import { createRequire } from "node:module";
+import type * as YamlModule from "yaml";
+import type { Document, LineCounter, Node, Pair } from "yaml";
 import { closest } from "../diagnostics/suggest.js";
 import type { Effect, PolicyRequest, ReasonCode, Visibility } from "../contract/index.js";
 import { DECISION_REASON_CODES } from "../contract/reasons.js";
 import { ATTRIBUTE_ROWS } from "../contract/attributes.js";
+
+// yaml loads when the first test file is read (createRequire of its CommonJS build: the loader is
+// synchronous), not at import: compiling and deciding never load it.
+const requireCjs = createRequire(import.meta.url);
+let yamlModule: typeof YamlModule | undefined;
+const yaml = (): typeof YamlModule => (yamlModule ??= requireCjs("yaml") as typeof YamlModule);
 
 export interface Position {
   file: string;
@@ -142,8 +150,8 @@ export function defaultPolicyPath(file: string): string {
 
 /** Parse and validate the text of a test file named `file`. Never throws. */
 export function parsePolicyTests(text: string, file: string): LoadResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
+  const lines = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lines });
   const r = new Reader(file, lines, doc);
   for (const e of doc.errors) {
     const p = e.linePos?.[0];
@@ -153,7 +161,7 @@ export function parsePolicyTests(text: string, file: string): LoadResult {
   }
   if (r.errors.length > 0) return { tests: undefined, errors: r.errors };
   const root = doc.contents;
-  if (!isMap(root)) {
+  if (!yaml().isMap(root)) {
     r.error(root, "a test file is a mapping with `cases:` (and optionally `policy:` and `defaults:`)");
     return { tests: undefined, errors: r.errors };
   }
@@ -173,7 +181,7 @@ export function parsePolicyTests(text: string, file: string): LoadResult {
   const cases: PolicyTestCase[] = [];
   const casesNode = top.get("cases");
   if (casesNode === undefined) r.error(root, "missing `cases:`, the list of test cases");
-  else if (!isSeq(casesNode) || casesNode.items.length === 0) r.error(casesNode, "`cases` must be a non-empty list of cases");
+  else if (!yaml().isSeq(casesNode) || casesNode.items.length === 0) r.error(casesNode, "`cases` must be a non-empty list of cases");
   else {
     const seen = new Map<string, number>();
     for (const item of casesNode.items) {
@@ -239,7 +247,7 @@ function isPlain(v: unknown): v is Json {
 }
 
 function keyOf(pair: Pair): string {
-  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+  return yaml().isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
 }
 
 function listOf(items: readonly string[]): string {
@@ -292,13 +300,13 @@ class Reader {
   }
 
   string(node: Node, what: string): string | undefined {
-    if (isScalar(node) && typeof node.value === "string" && node.value !== "") return node.value;
+    if (yaml().isScalar(node) && typeof node.value === "string" && node.value !== "") return node.value;
     this.error(node, `${what} must be a non-empty string`);
     return undefined;
   }
 
   strings(node: Node, what: string): { value: string; node: Node }[] | undefined {
-    const items = isSeq(node) ? (node.items as Node[]) : [node];
+    const items = yaml().isSeq(node) ? (node.items as Node[]) : [node];
     const out: { value: string; node: Node }[] = [];
     for (const item of items) {
       const s = this.string(item, `each of ${what}`);
@@ -309,7 +317,7 @@ class Reader {
   }
 
   oneOf<T extends string>(node: Node, choices: readonly T[], what: string): T | undefined {
-    const v = isScalar(node) ? node.value : undefined;
+    const v = yaml().isScalar(node) ? node.value : undefined;
     if (typeof v === "string" && (choices as readonly string[]).includes(v)) return v as T;
     const guess = typeof v === "string" ? closest(v, choices) : undefined;
     this.error(node, `${what} must be one of ${listOf(choices)}${guess ? ` (did you mean '${guess}'?)` : ""}`);
@@ -318,7 +326,7 @@ class Reader {
 
   /** A request (or the defaults): a mapping of known fields; objects inside it are checked one level deep. */
   request(node: Node, what: string): boolean {
-    if (!isMap(node)) {
+    if (!yaml().isMap(node)) {
       this.error(node, `${what} must be a mapping (a request: principal, tool, arguments, ...)`);
       return false;
     }
@@ -327,13 +335,13 @@ class Reader {
     for (const [key, value] of fields) {
       const known = REQUEST_FIELDS[key];
       // Anything but a mapping is left to the evaluators: a test may check that they deny a bad shape.
-      if (known && isMap(value)) this.fields(value, known, `\`${key}\``);
+      if (known && yaml().isMap(value)) this.fields(value, known, `\`${key}\``);
     }
     return this.errors.length === before;
   }
 
   testCase(node: Node, defaults: Json): PolicyTestCase | undefined {
-    if (!isMap(node)) {
+    if (!yaml().isMap(node)) {
       this.error(node, "a case must be a mapping with `name`, `request` and `expect`");
       return undefined;
     }
@@ -353,13 +361,13 @@ class Reader {
     let useDefaults = true;
     const defaultsNode = f.get("defaults");
     if (defaultsNode) {
-      if (isScalar(defaultsNode) && typeof defaultsNode.value === "boolean") useDefaults = defaultsNode.value;
+      if (yaml().isScalar(defaultsNode) && typeof defaultsNode.value === "boolean") useDefaults = defaultsNode.value;
       else this.error(defaultsNode, "a case's `defaults` must be true or false (false: ignore the file's defaults)");
     }
     let skip: true | string | undefined;
     const skipNode = f.get("skip");
     if (skipNode) {
-      const v = isScalar(skipNode) ? skipNode.value : undefined;
+      const v = yaml().isScalar(skipNode) ? skipNode.value : undefined;
       if (v === true || (typeof v === "string" && v !== "")) skip = v;
       else if (v !== false) this.error(skipNode, "`skip` must be true, false or a reason (a string)");
     }
@@ -370,11 +378,11 @@ class Reader {
   }
 
   expectation(node: Node, refs: Reference[]): TestExpectation | undefined {
-    if (isScalar(node)) {
+    if (yaml().isScalar(node)) {
       const effect = this.oneOf(node, EFFECTS, "`expect`");
       return effect && { effect };
     }
-    if (!isMap(node)) {
+    if (!yaml().isMap(node)) {
       this.error(node, "`expect` must be an effect (allow, deny, require_approval) or a mapping with `effect`");
       return undefined;
     }
@@ -411,7 +419,7 @@ class Reader {
     if (visibility) out.visibility = visibility;
     // `approvers: caller | others | [ROLE, ...]` (the roles are checked against the policy like `roles`).
     const approversNode = f.get("approvers");
-    if (approversNode && isScalar(approversNode)) {
+    if (approversNode && yaml().isScalar(approversNode)) {
       const kind = this.oneOf(approversNode, ["caller", "others"] as const, "`approvers` (caller, others, or a list of roles)");
       if (kind) out.approvers = kind;
     } else if (approversNode) {

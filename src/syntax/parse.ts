@@ -11,12 +11,16 @@ import { nestingTooDeep, policyTooLarge, syntaxError, unexpectedCharacter, unter
 import { span } from "../source/source.js";
 import { AstBuilder } from "./cst-to-ast.js";
 import { LIMITS } from "../source/limits.js";
-import { parser } from "./parser.js";
+import { policyParser } from "./parser.js";
 import { characterHint, mistakeHint, rewriteMistakes } from "./parse-hints.js";
 import * as T from "./tokens.js";
 
 // "onlyOffset" lexes about twice as fast as "full" but leaves endOffset unset; it is derived below.
-const lexer = new Lexer(T.allTokens, { positionTracking: "onlyOffset", ensureOptimizations: true });
+// Built on the first parse, not at import; chevrotain's lexer validations are skipped here and run by
+// test/grammar-validation.test.ts (LEXER_OPTIONS with `skipValidations: false`).
+export const LEXER_OPTIONS = { positionTracking: "onlyOffset", ensureOptimizations: true } as const;
+let lexer: InstanceType<typeof Lexer> | undefined;
+const policyLexer = (): InstanceType<typeof Lexer> => (lexer ??= new Lexer(T.allTokens, { ...LEXER_OPTIONS, skipValidations: true }));
 
 export interface ParseResult {
   ast: PolicyFileAst | undefined;
@@ -126,7 +130,7 @@ export function parseConcrete(text: string, file: string): ConcreteParse {
     diagnostics.push(policyTooLarge(span(file, 0, 0), `source of ${text.length} characters`, LIMITS.maxSourceLength));
     return { tokens: [], cst: undefined, diagnostics };
   }
-  const lexed = lexer.tokenize(text);
+  const lexed = policyLexer().tokenize(text);
   for (const err of lexed.errors) {
     const ch = text.slice(err.offset, err.offset + err.length);
     const d = unexpectedCharacter(span(file, err.offset, err.offset + Math.max(1, err.length)), ch.length > 20 ? ch.slice(0, 20) + "…" : ch);
@@ -146,6 +150,7 @@ export function parseConcrete(text: string, file: string): ConcreteParse {
     diagnostics.push(nestingTooDeep(span(file, deep.startOffset, (deep.endOffset ?? deep.startOffset) + 1), LIMITS.maxNestingDepth));
     return { tokens, cst: undefined, diagnostics };
   }
+  const parser = policyParser();
   parser.input = tokens;
   const cst = parser.policyFile();
   const errors = parser.errors;

@@ -1,15 +1,19 @@
 /**
  * The grammar: a chevrotain CstParser with no semantic actions (the CST is turned into the AST
  * by `cst-to-ast.ts`). Error recovery is on, so one run reports several syntax errors.
- * One parser instance is built at module load and reused for every parse.
+ * Built lazily: `policyParser()` makes one instance on the first parse and reuses it, with chevrotain's
+ * grammar validations skipped (they cost start-up time and only ever find mistakes in this file);
+ * `buildPolicyParser({ validate: true })` runs them, and test/grammar-validation.test.ts does so, so a
+ * grammar mistake still fails CI. Skipping them changes nothing for a valid grammar: the same
+ * lookahead functions are computed either way.
  */
 import type { CstNode, IToken } from "chevrotain";
 import { CstParser, tokenMatcher } from "./chevrotain.js";
 import * as T from "./tokens.js";
 
 class PolicyParser extends CstParser {
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset" });
+  constructor(validate: boolean) {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset", skipValidations: !validate });
     this.performSelfAnalysis();
   }
 
@@ -650,5 +654,17 @@ class PolicyParser extends CstParser {
   });
 }
 
-export const parser = new PolicyParser();
+export type { PolicyParser };
+
+/** A new parser; `validate: true` runs chevrotain's grammar validations (it throws on a grammar mistake). */
+export function buildPolicyParser(options: { validate: boolean }): PolicyParser {
+  return new PolicyParser(options.validate);
+}
+
+let shared: PolicyParser | undefined;
+
+/** The one parser every parse reuses, built on first use without the grammar validations. */
+export function policyParser(): PolicyParser {
+  return (shared ??= new PolicyParser(false));
+}
 export type { CstNode, IToken };

@@ -19,8 +19,10 @@
 // 2020-12 instance (the MCP specification's default for tool schemas). `format` is an annotation and is
 // not asserted (the 2020-12 default; ajv ships no formats). Compiled schemas never see each other: ajv is
 // told not to register them, and each is dropped from ajv's cache once compiled.
-import AjvModule from "ajv";
-import Ajv2020Module from "ajv/dist/2020.js";
+// ajv loads on the first schema compiled (createRequire of its CommonJS build: the API is synchronous),
+// not at import, so a policy without JSON Schema never loads it.
+import { createRequire } from "node:module";
+import type AjvModule from "ajv";
 import type { ErrorObject, Options, SchemaValidateFunction, ValidateFunction } from "ajv";
 import type { RegExpEngine } from "ajv/dist/types/index.js";
 import { compileLinearPattern } from "../regex/regex.js";
@@ -38,8 +40,20 @@ const DRAFT_2020 = "https://json-schema.org/draft/2020-12/schema";
 // ajv is CommonJS: under NodeNext the default import is `module.exports`, whose `.default` is the class.
 type AjvInstance = InstanceType<typeof AjvModule.default>;
 type AjvClass = new (opts: Options) => AjvInstance;
-const Ajv07: AjvClass = ((AjvModule as unknown as { default?: AjvClass }).default ?? AjvModule) as unknown as AjvClass;
-const Ajv2020: AjvClass = ((Ajv2020Module as unknown as { default?: AjvClass }).default ?? Ajv2020Module) as unknown as AjvClass;
+const requireCjs = createRequire(import.meta.url);
+const ajvClasses = new Map<string, AjvClass>();
+
+/** ajv's class for a dialect (draft-07 or 2020-12), required on first use. */
+function ajvClass(dialect: string): AjvClass {
+  const id = dialect === DRAFT_07 ? "ajv" : "ajv/dist/2020.js";
+  let cls = ajvClasses.get(id);
+  if (cls === undefined) {
+    const mod = requireCjs(id) as { default?: AjvClass };
+    cls = (mod.default ?? mod) as AjvClass;
+    ajvClasses.set(id, cls);
+  }
+  return cls;
+}
 
 /**
  * ajv's `code.regExp` contract (ajv/dist/types: RegExpEngine): a function `(pattern, flags) => { test }`,
@@ -89,7 +103,7 @@ const instances = new Map<string, { ajv: AjvInstance; compiles: number }>();
 function instanceFor(dialect: string): { ajv: AjvInstance; compiles: number } {
   let inst = instances.get(dialect);
   if (!inst || inst.compiles >= COMPILES_PER_INSTANCE) {
-    const ajv = new (dialect === DRAFT_07 ? Ajv07 : Ajv2020)(OPTIONS);
+    const ajv = new (ajvClass(dialect))(OPTIONS);
     ajv.removeKeyword("uniqueItems");
     ajv.addKeyword({ keyword: "uniqueItems", type: "array", schemaType: "boolean", errors: true, validate: uniqueItems });
     inst = { ajv, compiles: 0 };
