@@ -100,9 +100,19 @@ function dottedWordAt(text: string, offset: number): { word: string; start: numb
   return word ? { word, start: s } : undefined;
 }
 
-/** The tool block whose span holds `offset`. */
+/**
+ * The tool whose arguments `args.` at `offset` reads: the tool block around it, else the one declared
+ * tool a rule (or result block) around it targets.
+ */
 export function enclosingTool(a: Analysis, offset: number): A.ToolDecl | undefined {
-  return a.index.tools.find((t) => within(t.span, a.file, offset));
+  const block = a.index.tools.find((t) => within(t.span, a.file, offset));
+  if (block) return block;
+  for (const { rule } of a.index.rules) {
+    if (!within(rule.span, a.file, offset) || rule.target !== "tool") continue;
+    const named = rule.patterns.flatMap((p) => a.index.tools.filter((t) => t.name.text === p.text && t.args));
+    if (named.length === 1) return named[0];
+  }
+  return undefined;
 }
 
 function attributeHover(a: Analysis, word: string, offset: number): string | undefined {

@@ -58,4 +58,4 @@ export const KEYWORD_DOCS: Readonly<Record<string, string>> = Object.freeze({
 export const KEYWORDS: readonly string[] = keywords.map((t) => (t.PATTERN as RegExp).source);
 
 /** The words a declaration starts with (completion at the start of a line). */
-export const STATEMENT_WORDS: readonly string[] = ["policy", "default", "import", "const", "set", "role", "tool", "allow", "deny", "limit", "audit", "server", "mode", "session", "result", "member", "includes", "risk", "approval", "args"];
+export const STATEMENT_WORDS: readonly string[] = ["policy", "default", "import", "const", "set", "role", "tool", "allow", "deny", "limit", "audit", "server", "mode", "session", "result", "member", "risk", "approval", "args"];
