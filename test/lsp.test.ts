@@ -16,6 +16,7 @@ import { TextDocument, type TextEdit } from "vscode-languageserver-textdocument"
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy, type PolicyRequest } from "mcppolicy";
+import { KEYWORD_DOCS, KEYWORDS } from "../src/lsp/words.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = path.join(ROOT, "dist", "cli", "main.js");
@@ -67,7 +68,9 @@ class Client {
       this.published.push(p);
       for (const w of this.waiters.splice(0)) w();
     });
-    this.conn.onNotification("window/logMessage", (p: { message: string }) => this.logs.push(p.message));
+    this.conn.onNotification("window/logMessage", (p: { message: string }) => {
+      this.logs.push(p.message);
+    });
     this.conn.listen();
   }
 
@@ -214,6 +217,12 @@ describe("mcppolicy lsp: diagnostics", () => {
 });
 
 describe("mcppolicy lsp: hover", () => {
+  it("has a line for every keyword of the lexer, and none for a word that is not one", () => {
+    expect(KEYWORDS.length).toBeGreaterThan(40);
+    expect(KEYWORDS.filter((k) => !KEYWORD_DOCS[k])).toEqual([]);
+    expect(Object.keys(KEYWORD_DOCS).filter((k) => !KEYWORDS.includes(k))).toEqual([]);
+  });
+
   it("explains a set, a role, a rule, a tool argument, a budget, an attribute and a keyword", async () => {
     await client.change(mainUri, MAIN);
     const set = await hoverText(mainUri, MAIN, "in allowed_hosts", 4);

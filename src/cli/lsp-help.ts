@@ -16,7 +16,7 @@ Options:
   -h, --help   show this help
 
 Exit codes:
-  0   the editor sent shutdown, then exit
-  1   the editor sent exit without shutdown, or closed the connection
+  0   the editor sent shutdown, then exit (or closed stdin)
+  1   the editor sent exit without shutdown
   2   usage error: unknown flag, --stdio missing
 `;

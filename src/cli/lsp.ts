@@ -2,7 +2,7 @@
  * `mcppolicy lsp --stdio`: the language server (src/lsp/server.ts) over stdin and stdout.
  * GUARANTEES: without --stdio, or with any other flag or an argument, a usage error (exit 2) before
  * anything is read; once started, stdout carries only LSP messages. The server ends the process on
- * the editor's `exit` (0 after shutdown, else 1), or when stdin closes.
+ * the editor's `exit` (0 after shutdown, else 1); when stdin closes, nothing holds it and it ends (0).
  */
 import { parseArgs, UsageError } from "./args.js";
 
