@@ -4,7 +4,7 @@
  * file it names.
  * GUARANTEES: rename refuses (an error the editor shows) a new name that is not an identifier, that is
  * a keyword, or that another declaration of the same kind already has; prepareRename answers null on
- * keywords, builtins, attributes and anything not declared by the policy; the edit replaces exactly the
+ * keywords, builtins, attributes, tool families (globs) and anything not declared by the policy; the edit replaces exactly the
  * occurrences' name text, once each, so renaming to a fresh name and back gives the original text.
  */
 import * as nodePath from "node:path";
@@ -13,7 +13,7 @@ import { Identifier } from "../syntax/tokens.js";
 import { nameText } from "../syntax/name-text.js";
 import { rangeOf, uriOfPath } from "./documents.js";
 import { docOf, type Analysis } from "./project.js";
-import { keyOf, occurrenceAt, type Occurrence } from "./symbols.js";
+import { isGlob, keyOf, occurrenceAt, type Occurrence } from "./symbols.js";
 
 const IDENT = new RegExp(`^(?:${(Identifier.PATTERN as RegExp).source})$`);
 
@@ -62,13 +62,13 @@ export function referencesAt(a: Analysis, offset: number, includeDeclaration: bo
 /** The range of a renameable symbol under the cursor, or null: it must be declared by the policy. */
 export function prepareRenameAt(a: Analysis, offset: number): { range: Range; placeholder: string } | null {
   const occ = occurrenceAt(a.index, a.file, offset);
-  if (!occ || !a.index.declarations.has(occ.key)) return null;
+  if (!occ || !a.index.declarations.has(occ.key) || isGlob({ text: occ.name })) return null;
   return { range: rangeOf(a.doc, occ.span), placeholder: occ.name };
 }
 
 export function renameAt(a: Analysis, offset: number, newName: string, group: readonly Analysis[]): WorkspaceEdit | null {
   const occ = occurrenceAt(a.index, a.file, offset);
-  if (!occ || !a.index.declarations.has(occ.key)) return null;
+  if (!occ || !a.index.declarations.has(occ.key) || isGlob({ text: occ.name })) return null;
   if (typeof newName !== "string" || !IDENT.test(newName) || nameText(newName) !== newName) {
     throw new ResponseError(ErrorCodes.InvalidParams, `\`${String(newName)}\` is not a valid ${occ.kind} name (an identifier, not a keyword)`);
   }

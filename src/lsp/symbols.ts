@@ -39,7 +39,7 @@ export interface SymbolIndex {
 
 export const keyOf = (kind: SymbolKind, name: string): string => `${kind}:${name}`;
 
-const isGlob = (p: { text: string; quoted: boolean }) => /[*?[\]{}]/.test(p.text);
+export const isGlob = (p: { text: string }) => /[*?[\]{}]/.test(p.text);
 
 /** The span of a name written first in `span` (a path's root), quoted or not. */
 function nameSpan(p: { text: string; quoted: boolean; span: Span }): Span {
@@ -53,8 +53,11 @@ export function buildIndex(asts: readonly A.PolicyFileAst[]): SymbolIndex {
   const rules: { rule: A.RuleDecl; role?: string }[] = [];
   const limits: { limit: A.LimitDecl; owner: string }[] = [];
   const tools: A.ToolDecl[] = [];
-  const add = (kind: SymbolKind, name: string, span: Span, isDefinition: boolean) =>
+  // A quoted name (`tool "read_*" {`, `role "on-call"`) has a span with its quotes: the name is inside them.
+  const add = (kind: SymbolKind, name: string, at: Span, isDefinition: boolean) => {
+    const span = at.end - at.start === name.length + 2 ? { file: at.file, start: at.start + 1, end: at.end - 1 } : at;
     occurrences.push({ key: keyOf(kind, name), kind, name, span, isDefinition });
+  };
   const declare = (kind: SymbolKind, name: A.Name, decl: A.Declaration) => {
     add(kind, name.text, name.span, true);
     const k = keyOf(kind, name.text);
