@@ -34,6 +34,20 @@ describe("lsp symbol index", () => {
     expect(seen).toBeGreaterThan(100);
   });
 
+  it("links a label used by `derives from` to the result block that gives it", () => {
+    const file = fileURLToPath(new URL("../examples/trifecta/trifecta.mcppolicy", import.meta.url));
+    const text = readFileSync(file, "utf8");
+    const store = new DocumentStore();
+    const doc = TextDocument.create(pathToFileURL(file).href, "mcppolicy", 1, text);
+    store.set(doc);
+    const a = analyze(store, doc);
+    const use = text.indexOf("derives from untrusted") + "derives from ".length + 2;
+    expect(hoverAt(a, use)?.contents).toMatch(/^\*\*label\*\* `untrusted`: given by `result of tool /);
+    const def = definitionAt(a, use);
+    expect(def).toHaveLength(1);
+    expect(doc.offsetAt(def[0]!.range.start)).toBe(text.search(/label untrusted/) + "label ".length);
+  });
+
   it("answers without throwing on every prefix of a policy (syntax errors included)", () => {
     const file = path.join(POLICIES, "seed.mcppolicy");
     const full = readFileSync(file, "utf8");

@@ -203,6 +203,15 @@ describe("mcppolicy lsp: diagnostics", () => {
     await client.change(mainUri, MAIN);
   });
 
+  it("checks an untitled buffer (no file: its imports cannot be read, and say so)", async () => {
+    const uri = "untitled:Untitled-1";
+    const from = client.published.length;
+    await client.open(uri, `policy "u" version "1"\nimport "./x.mcppolicy"\nrole r {\n  allow tool t\n}\n`);
+    const d = await client.diagnostics(uri, () => true, from);
+    expect(d.diagnostics.map((x) => x.code)).toEqual(["E0106"]);
+    await client.conn.sendNotification("textDocument/didClose", { textDocument: { uri } });
+  });
+
   it("reads an import from its unsaved buffer before the disk", async () => {
     await client.open(sharedUri, SHARED);
     const from = client.published.length;
