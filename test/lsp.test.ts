@@ -203,6 +203,16 @@ describe("mcppolicy lsp: diagnostics", () => {
     await client.change(mainUri, MAIN);
   });
 
+  it("debounces: a burst of changes is checked once, for its last text", async () => {
+    const from = client.published.length;
+    for (let i = 0; i < 5; i++) await client.change(mainUri, MAIN.replace("includes developer", i < 4 ? `includes dev${i}` : "includes developer"));
+    await client.diagnostics(mainUri, () => true, from);
+    await new Promise((r) => setTimeout(r, 400));
+    const mine = client.published.slice(from).filter((p) => p.uri === mainUri);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.diagnostics).toEqual([]);
+  });
+
   it("checks an untitled buffer (no file: its imports cannot be read, and say so)", async () => {
     const uri = "untitled:Untitled-1";
     const from = client.published.length;
