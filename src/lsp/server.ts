@@ -91,7 +91,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       definitionProvider: true,
       referencesProvider: true,
       renameProvider: { prepareProvider: true },
-      completionProvider: { triggerCharacters: [".", " "] },
+      completionProvider: { triggerCharacters: ["."] },
     },
     serverInfo: { name: "mcppolicy" },
   }));
