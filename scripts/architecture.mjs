@@ -26,13 +26,14 @@ export const LAYERS = [
   ["gateway"],
   ["analysis", "testing", "policytest"],
   ["authoring"],
+  ["lsp"],
   ["cli"],
   ["index.ts", "redis.ts", "mcp.ts", "gateway.ts", "bin.ts"],
 ];
 
 /** Assurance folders read the policy and the IR; only these may import them. */
 export const ASSURANCE = ["analysis", "testing", "policytest"];
-const MAY_IMPORT_ASSURANCE = new Set(["authoring", "cli", "index.ts", "redis.ts", "mcp.ts", "gateway.ts", "bin.ts"]);
+const MAY_IMPORT_ASSURANCE = new Set(["authoring", "lsp", "cli", "index.ts", "redis.ts", "mcp.ts", "gateway.ts", "bin.ts"]);
 
 export const layerOf = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));
 

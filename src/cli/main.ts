@@ -19,6 +19,7 @@ import { APPROVALS_HELP } from "./approvals-help.js";
 import { PROXY_HELP } from "./proxy-help.js";
 import { SERVE_HELP } from "./serve-help.js";
 import { DRIFT_HELP, INIT_HELP } from "./init-help.js";
+import { LSP_HELP } from "./lsp-help.js";
 
 const MAIN_HELP = `mcppolicy — check, evaluate, test and analyse .mcppolicy policies for MCP servers
 
@@ -41,6 +42,7 @@ Commands:
   import <guide.yaml>           the hardening guide's YAML tool policy as a .mcppolicy and a test file
   proxy --policy F -- CMD...    run the stdio MCP server CMD behind the policy (an enforcing proxy)
   serve --config F              run the HTTP gateway (OAuth, API keys, mTLS) in front of MCP servers
+  lsp --stdio                   run the language server for editors (LSP over stdin/stdout)
 
 Options:
   -h, --help                    show help (also: mcppolicy <command> --help)
@@ -231,6 +233,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   serve: { help: SERVE_HELP, load: () => import("./serve.js") },
   init: { help: INIT_HELP, load: () => import("./init.js") },
   drift: { help: DRIFT_HELP, load: () => import("./drift.js") },
+  lsp: { help: LSP_HELP, load: () => import("./lsp.js") },
 };
 
 function commandOf(name: string): Command | undefined {
