@@ -113,8 +113,16 @@ function recognitionDiagnostic(file: string, e: IRecognitionException, textLengt
 /**
  * INTERNAL test hook (not exported from the package's entry points): test/policy-memory.test.ts sets
  * `seen` to hold WeakRefs to every token vector, CST and AST, and checks that none outlives compile.
+ * It is shared process-wide through a registered symbol (the bundles and dist's per-file modules are two copies).
  */
-export const frontEndWatch: { seen?: (what: "tokens" | "cst" | "ast", value: object) => void } = {};
+export const frontEndWatch: { seen?: (what: "tokens" | "cst" | "ast", value: object) => void } = watchSlot();
+
+/** One hook object per process under a registered symbol, so the bundled entries (dist/chunks) and the per-file modules share it. */
+function watchSlot(): { seen?: (what: "tokens" | "cst" | "ast", value: object) => void } {
+  const g = globalThis as { [k: symbol]: unknown };
+  const key = Symbol.for("mcppolicy.internal.frontEndWatch");
+  return (g[key] ??= {}) as { seen?: (what: "tokens" | "cst" | "ast", value: object) => void };
+}
 
 /** The first step's result: the tokens the parser read (comments and whitespace are skipped), the CST, the diagnostics. */
 export interface ConcreteParse {
