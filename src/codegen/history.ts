@@ -1,17 +1,30 @@
 /**
  * History predicates, compiled: the meaning of eval/history.ts (the reference scan), answered from an
- * index of the request's `session.history` built once per history array and kept in a WeakMap keyed
- * by it. Per event kind: the indexes of the matching `tools/call` events, all of them and per tool
- * name, ascending (events are oldest first, so also by time). A window is a binary search on a bucket;
- * `after`/`count` without `where` never touch an event. A `where event.F == X` is answered from an
- * equality index (codegen/history-lookup.ts: events grouped by the value they read), and `sum`/`min`/
- * `max` from suffix aggregates of the values they read, all built on first use per history array; any
- * other `where`, and any range where some event would make the `where` or the value read err, runs
- * the reference loop over the bucket, in the order the reference scans, so both meet the same first
- * error.
- * INVARIANT: agrees with eval/history.ts on every request (test/differential-session.test.ts, test/history-index.test.ts, test/conformance/history*.yaml).
- * INVARIANT: the index depends only on the history array (its identity and length): a host must not
- * change a history after handing it over (request validation remembers it the same way).
+ * index of the request's `session.history`. The index lives over an append-only log of events (its
+ * positions are log positions); a history array is a window `[base, end)` of a log. Per event kind: the
+ * log positions of the matching `tools/call` events, all of them and per tool name, ascending (events
+ * are oldest first, so also by time). A window is a binary search on a bucket, from the bucket's first
+ * live position; `after`/`count` without `where` never touch an event. A `where event.F == X` is
+ * answered from an equality index (codegen/history-lookup.ts: events grouped by the value they read),
+ * and `sum`/`min`/`max` from aggregates of the values they read (prefix counts and sums, monotonic
+ * stacks), all built on first use and caught up as the log grows; any other `where`, and any range
+ * where some event would make the `where` or the value read err, runs the reference loop over the
+ * bucket, in the order the reference scans, so both meet the same first error.
+ * Reuse across arrays (the engine's store answers a new array per load, sharing the event objects):
+ * a new array whose first event is in a log at `pos`, and whose first events are the log's events from
+ * `pos` to its end (pointer compares), is that log's window with its new tail appended: the call costs
+ * the new events, not the history. Anything else (another session, an older array of this one whose
+ * window no longer ends at the log's end, a fork, a history holding a non-object) gets a fresh log; a
+ * log is rebuilt when its dropped prefix would outgrow the live window (at most twice the live events
+ * held). The array itself is remembered too (WeakMap), so a host that hands one array over pays once.
+ * INVARIANT: agrees with eval/history.ts on every request (test/differential-session.test.ts,
+ * test/history-index.test.ts, test/history-incremental.test.ts, test/conformance/history*.yaml).
+ * INVARIANT: no range reaches a log position before the window's `base` (dropped events are held, never read).
+ * INVARIANT: the index depends only on the event objects and the order the arrays hand them over in: a
+ * host must not change a history, or an event in it, after handing it over (request validation
+ * remembers histories the same way; the engine's events are deep-frozen).
+ * LIMIT (not defended): a `where` whose reads re-enter `decide` (a getter on the request) with a longer
+ * history of the same session grows the log under the outer call, whose ranges then run to the new end.
  */
 import type { PolicyRequest } from "../contract/index.js";
 import type { SessionEvent } from "../contract/session.js";
