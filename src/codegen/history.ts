@@ -64,6 +64,8 @@ interface Log {
   readonly eq: Map<IrEventMatch, EqIndex>;
   /** The values a `sum`/`min`/`max` reads, per position of its bucket (per IR node). */
   readonly values: Map<IrHistory, ValueCache>;
+  /** The weak reference PLACES hold (set once, when the log is made). */
+  ref: WeakRef<Log>;
 }
 
 /** A history array seen as a window of a log: its events are `log.events[base..end)`. Valid while `end` is the log's end. */
@@ -75,8 +77,22 @@ interface HistoryIndex {
 }
 
 const INDEXES = new WeakMap<readonly SessionEvent[], HistoryIndex>();
-/** Where an event object last entered a log (set on entry; a history whose first event is found here may extend that log). */
-const PLACES = new WeakMap<object, { readonly log: Log; readonly pos: number }>();
+/**
+ * The log an event object last entered (set on entry; a history whose first event is found here may
+ * extend that log; its position there is found by its time, `at` never decreasing along a log, and then
+ * by identity). One shared value per log, no object per event. The log is held weakly: the store keeps its events alive for the session's life, and
+ * a log with its lookups is far larger than the events; only the RECENT logs are held strongly.
+ */
+const PLACES = new WeakMap<object, WeakRef<Log>>();
+/** The logs used last, least recent first: at most MAX_RECENT sessions keep their index between calls. */
+const RECENT = new Set<Log>();
+const MAX_RECENT = 64;
+
+function touch(log: Log): void {
+  RECENT.delete(log);
+  RECENT.add(log);
+  if (RECENT.size > MAX_RECENT) RECENT.delete(RECENT.values().next().value!);
+}
 const EMPTY: readonly number[] = [];
 
 const isEventObject = (ev: unknown): ev is SessionEvent => typeof ev === "object" && ev !== null;
@@ -85,7 +101,7 @@ function append(log: Log, ev: SessionEvent): void {
   const i = log.events.length;
   log.events.push(ev);
   log.at.push(ev.at);
-  PLACES.set(ev, { log, pos: i });
+  PLACES.set(ev, log.ref);
   const tool = toolOf(ev);
   if (tool === undefined) return;
   for (const k of EVENT_KINDS) {
@@ -98,10 +114,16 @@ function append(log: Log, ev: SessionEvent): void {
   }
 }
 
-function freshIndex(h: readonly SessionEvent[]): HistoryIndex {
+function newLog(events: SessionEvent[], at: number[]): Log {
   const kinds = {} as Record<EventKind, KindBuckets>;
   for (const k of EVENT_KINDS) kinds[k] = { all: [], byTool: new Map() };
-  const log: Log = { events: [], at: [], kinds, merged: new Map(), eq: new Map(), values: new Map() };
+  const log: Log = { events, at, kinds, merged: new Map(), eq: new Map(), values: new Map(), ref: undefined as unknown as WeakRef<Log> };
+  log.ref = new WeakRef(log);
+  return log;
+}
+
+function freshIndex(h: readonly SessionEvent[]): HistoryIndex {
+  const log = newLog([], []);
   for (let i = 0; i < h.length; i++) append(log, h[i]!);
   return { log, base: 0, end: h.length, length: h.length };
 }
@@ -121,24 +143,32 @@ function extendIndex(log: Log, pos: number, h: readonly SessionEvent[]): History
   return { log, base: pos, end: ev.length, length: h.length };
 }
 
+/** The position of `ev` in `log` (-1: not there), found by its time, then by identity among events of that time. */
+function positionOf(log: Log, ev: SessionEvent): number {
+  let i = lowerBound(log.at, ev.at);
+  for (; i < log.events.length && log.at[i] === ev.at; i++) if (log.events[i] === ev) return i;
+  return -1;
+}
+
 function indexOf(h: readonly SessionEvent[]): HistoryIndex {
   const cached = INDEXES.get(h);
   if (cached !== undefined && cached.length === h.length && cached.end === cached.log.events.length) return cached;
   let idx: HistoryIndex | undefined;
   if (h.length > 0 && isEventObject(h[0])) {
-    const place = PLACES.get(h[0]);
-    if (place !== undefined) idx = extendIndex(place.log, place.pos, h);
+    const log = PLACES.get(h[0])?.deref();
+    const pos = log === undefined ? -1 : positionOf(log, h[0]);
+    if (pos >= 0) idx = extendIndex(log!, pos, h);
   }
   if (idx === undefined) idx = h.every(isEventObject) ? freshIndex(h) : freshUnshared(h);
+  touch(idx.log);
   INDEXES.set(h, idx);
   return idx;
 }
 
 /** A history holding something other than an event object (request validation rejects it first): indexed alone, never shared. */
 function freshUnshared(h: readonly SessionEvent[]): HistoryIndex {
-  const kinds = {} as Record<EventKind, KindBuckets>;
-  for (const k of EVENT_KINDS) kinds[k] = { all: [], byTool: new Map() };
-  const log: Log = { events: h.slice(), at: h.map((ev) => ev.at), kinds, merged: new Map(), eq: new Map(), values: new Map() };
+  const log = newLog(h.slice(), h.map((ev) => ev.at));
+  const kinds = log.kinds;
   for (let i = 0; i < h.length; i++) {
     const ev = h[i]!;
     const tool = toolOf(ev);
