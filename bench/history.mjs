@@ -18,8 +18,10 @@
 // table gives the median process's p50 and p99 and the range (min – max) of each over the processes.
 // - decide-N: a pool of 64 requests sharing ONE history array (a host that keeps its history and
 //   hands the same array over; the compiled index of it is built on the first call and reused);
-// - decide-fresh-N: the same, but each call gets a fresh copy of the array (what the engine does
-//   today: the store answers a new array per load), so the index is rebuilt per call;
+// - decide-fresh-N: the same, but each call gets a fresh copy of the array holding the same event
+//   objects (as the engine's MemoryStore answers a new array per load): the compiled index finds the
+//   copy's events in its log and reuses it after pointer compares (codegen/history.ts); the request
+//   check still validates every event of a new array;
 // - interpret-N: the reference interpreter (`policy.interpret`) on the decide-N pool, for the ratio;
 // - mem-N / redis-N: one session on one engine; warm-up fills it to 1,000 retained events (the
 //   policy retains 1,000), so every timed call decides over 1,000 events and appends one (the oldest

@@ -4,7 +4,10 @@
  * - an equality index for a `where` of the shape `event.F == X` (or `X == event.F`), X reading no
  *   past event: the bucket's positions grouped by the value `event.F` reads on each event, and the
  *   positions per value type (string, number, boolean);
- * - the values a `sum` / `min` / `max` reads, per bucket position, with whether each is a finite number.
+ * - the values a `sum` / `min` / `max` reads, per bucket position, with whether each is a finite number,
+ *   and their aggregates over any range that runs to the newest event.
+ * Every lookup covers a bucket of an append-only log of events (codegen/history.ts) and grows with it:
+ * it remembers how many positions it covers and catches up on use, never rebuilding what it holds.
  * GUARANTEES (what lets codegen/history.ts answer from them and still agree with eval/history.ts):
  * - a position is grouped under a value only when `readEventOf` reads a scalar there (a string, a
  *   number that is not NaN, a boolean: what `opEquals` compares without erring); a position whose read
@@ -13,7 +16,8 @@
  *   errs on no position of a range exactly when every position of the range is in T's list. Whenever a
  *   range holds a position that would err, the caller runs the reference loop (it alone says which
  *   error comes first).
- * - everything here is a function of the history array (identity and length) and the IR node.
+ * - everything here is a function of the log's events (positions `0..n`) and the IR node; positions
+ *   before a history's first live event are still held, and the caller starts every range after them.
  */
 import type { PolicyRequest } from "../contract/index.js";
 import type { SessionEvent } from "../contract/session.js";
@@ -51,100 +55,119 @@ export function eqWhereOf(where: IrExpr | undefined, compileExpr: (x: IrExpr) =>
 export const isScalar = (v: unknown): v is Scalar => typeof v === "string" || (typeof v === "number" && v === v) || typeof v === "boolean";
 
 export interface EqIndex {
+  /** Bucket positions covered so far (the bucket grows as its log does; `extendEqIndex` catches up). */
+  n: number;
   /** Bucket positions (ascending) per value read. */
   readonly byValue: Map<Scalar, number[]>;
   /** Bucket positions (ascending) whose value is of each scalar type. */
   readonly byType: { readonly string: number[]; readonly number: number[]; readonly boolean: number[] };
 }
 
-export function buildEqIndex(h: readonly SessionEvent[], c: readonly number[], event: IrEvent): EqIndex {
-  const byValue = new Map<Scalar, number[]>();
-  const byType = { string: [] as number[], number: [] as number[], boolean: [] as number[] };
-  for (let j = 0; j < c.length; j++) {
+export const newEqIndex = (): EqIndex => ({ n: 0, byValue: new Map(), byType: { string: [], number: [], boolean: [] } });
+
+/** Groups positions `ix.n..c.length` of bucket `c` (positions of `log`) by the value `event` reads there. */
+export function extendEqIndex(ix: EqIndex, log: readonly SessionEvent[], c: readonly number[], event: IrEvent): EqIndex {
+  for (let j = ix.n; j < c.length; j++) {
     let v: unknown;
     try {
-      v = readEventOf(event, h[c[j]!]!);
+      v = readEventOf(event, log[c[j]!]!);
     } catch {
       continue;
     }
     if (!isScalar(v)) continue;
-    byType[typeof v as "string" | "number" | "boolean"].push(j);
-    const list = byValue.get(v);
-    if (list === undefined) byValue.set(v, [j]);
+    ix.byType[typeof v as "string" | "number" | "boolean"].push(j);
+    const list = ix.byValue.get(v);
+    if (list === undefined) ix.byValue.set(v, [j]);
     else list.push(j);
   }
-  return { byValue, byType };
+  ix.n = c.length;
+  return ix;
 }
 
 export interface ValueCache {
+  /** Bucket positions covered so far (`extendValueCache` catches up). */
+  n: number;
   /** The value read at each bucket position (0 where not a finite number). */
-  readonly v: Float64Array;
+  readonly v: number[];
   /** 1 where the read gave a finite number; 0 where it erred or gave anything else. */
-  readonly ok: Uint8Array;
-  /** Suffix aggregates over all positions (`null`) and over each equality group's positions, built on first use. */
-  readonly suffixes: Map<readonly number[] | null, Suffix>;
+  readonly ok: number[];
+  /** Aggregates over all positions (`null`) and over each equality group's positions, built on first use. */
+  readonly aggs: Map<readonly number[] | null, Agg>;
 }
 
-export function buildValueCache(h: readonly SessionEvent[], c: readonly number[], value: IrEvent): ValueCache {
-  const v = new Float64Array(c.length);
-  const ok = new Uint8Array(c.length);
-  for (let j = 0; j < c.length; j++) {
+export const newValueCache = (): ValueCache => ({ n: 0, v: [], ok: [], aggs: new Map() });
+
+/** Reads `value` at positions `vc.n..c.length` of bucket `c` (positions of `log`). */
+export function extendValueCache(vc: ValueCache, log: readonly SessionEvent[], c: readonly number[], value: IrEvent): ValueCache {
+  for (let j = vc.n; j < c.length; j++) {
     let x: unknown;
     try {
-      x = readEventOf(value, h[c[j]!]!);
+      x = readEventOf(value, log[c[j]!]!);
     } catch {
-      continue;
+      x = undefined;
     }
-    if (typeof x === "number" && Number.isFinite(x)) {
-      v[j] = x;
-      ok[j] = 1;
-    }
+    const ok = typeof x === "number" && Number.isFinite(x);
+    vc.v.push(ok ? (x as number) : 0);
+    vc.ok.push(ok ? 1 : 0);
   }
-  return { v, ok, suffixes: new Map() };
+  vc.n = c.length;
+  return vc;
 }
 
 /**
- * Aggregates of the values over each suffix `[k, end)` of a list of positions (a window always runs to
- * the newest event, so every range asked is a suffix). `bad[k]`: positions in the suffix whose value is
- * not a finite number (the caller then runs the reference loop, which says which error comes first).
- * `sum` only when `exactSum`: every value is an integer and every partial sum stays a safe integer, so
- * no addition rounds and any order of adding gives the reference's (left to right) sum exactly.
+ * Aggregates of the values over the positions of a list (all bucket positions, or an equality group's),
+ * kept so any range `[k, len)` (a window runs to the newest event, so every range asked is one) is
+ * answered in O(log n), and an append costs O(1) amortized:
+ * - `bad` and `sum` as prefix arrays (`bad[i]`: positions among the first `i` whose value is not a finite
+ *   number; the caller then runs the reference loop, which says which error comes first); a range is a
+ *   difference of two prefixes;
+ * - `sum` only while `exactSum`: every value so far is an integer and the running total of absolute
+ *   values stays a safe integer, so no prefix rounds, a difference of two is the range's exact sum, and
+ *   any order of adding gives the reference's (left to right) sum;
+ * - `min` / `max` as monotonic stacks of (list index, value): the first entry at an index at or above `k`
+ *   holds the range's minimum / maximum (ties kept as `Math.min` / `Math.max` would pick them, signed
+ *   zeros included).
  */
-export interface Suffix {
-  readonly bad: Int32Array;
-  readonly min: Float64Array;
-  readonly max: Float64Array;
-  readonly sum: Float64Array;
-  readonly exactSum: boolean;
+export interface Agg {
+  /** List positions covered so far. */
+  n: number;
+  readonly bad: number[];
+  readonly sum: number[];
+  exactSum: boolean;
+  abs: number;
+  readonly minAt: number[];
+  readonly minV: number[];
+  readonly maxAt: number[];
+  readonly maxV: number[];
 }
 
-export function suffixOf(vc: ValueCache, list: readonly number[] | null, n: number): Suffix {
-  let s = vc.suffixes.get(list);
-  if (s !== undefined) return s;
+/** The aggregates of `vc` over `list` (`null`: every bucket position, `n` of them), caught up to its end. */
+export function aggOf(vc: ValueCache, list: readonly number[] | null, n: number): Agg {
+  let a = vc.aggs.get(list);
+  if (a === undefined) vc.aggs.set(list, (a = { n: 0, bad: [0], sum: [0], exactSum: true, abs: 0, minAt: [], minV: [], maxAt: [], maxV: [] }));
   const len = list === null ? n : list.length;
-  const bad = new Int32Array(len + 1);
-  const min = new Float64Array(len + 1);
-  const max = new Float64Array(len + 1);
-  const sum = new Float64Array(len + 1);
-  min[len] = Infinity;
-  max[len] = -Infinity;
-  let exactSum = true;
-  let abs = 0;
-  for (let k = len - 1; k >= 0; k--) {
+  for (let k = a.n; k < len; k++) {
     const j = list === null ? k : list[k]!;
     const ok = vc.ok[j] === 1;
     const x = ok ? vc.v[j]! : 0;
-    bad[k] = bad[k + 1]! + (ok ? 0 : 1);
-    min[k] = ok ? Math.min(min[k + 1]!, x) : min[k + 1]!;
-    max[k] = ok ? Math.max(max[k + 1]!, x) : max[k + 1]!;
-    sum[k] = sum[k + 1]! + x;
-    abs += Math.abs(x);
-    if (!Number.isInteger(x) || abs > Number.MAX_SAFE_INTEGER) exactSum = false;
+    a.bad.push(a.bad[k]! + (ok ? 0 : 1));
+    a.sum.push(a.sum[k]! + x);
+    a.abs += Math.abs(x);
+    if (!Number.isInteger(x) || a.abs > Number.MAX_SAFE_INTEGER) a.exactSum = false;
+    if (!ok) continue;
+    while (a.maxV.length > 0 && Object.is(Math.max(a.maxV[a.maxV.length - 1]!, x), x)) (a.maxV.pop(), a.maxAt.pop());
+    a.maxV.push(x);
+    a.maxAt.push(k);
+    while (a.minV.length > 0 && Object.is(Math.min(a.minV[a.minV.length - 1]!, x), x)) (a.minV.pop(), a.minAt.pop());
+    a.minV.push(x);
+    a.minAt.push(k);
   }
-  s = { bad, min, max, sum, exactSum };
-  vc.suffixes.set(list, s);
-  return s;
+  a.n = len;
+  return a;
 }
+
+/** The value of a monotonic stack's first entry at a list index at or above `k` (the stack is not empty past `k`). */
+export const stackFrom = (at: readonly number[], v: readonly number[], k: number): number => v[lowerBound(at, k)]!;
 
 /** The first index of ascending `xs` holding a value at or above `p`. */
 export function lowerBound(xs: readonly number[], p: number): number {

@@ -1,17 +1,32 @@
 /**
  * History predicates, compiled: the meaning of eval/history.ts (the reference scan), answered from an
- * index of the request's `session.history` built once per history array and kept in a WeakMap keyed
- * by it. Per event kind: the indexes of the matching `tools/call` events, all of them and per tool
- * name, ascending (events are oldest first, so also by time). A window is a binary search on a bucket;
- * `after`/`count` without `where` never touch an event. A `where event.F == X` is answered from an
- * equality index (codegen/history-lookup.ts: events grouped by the value they read), and `sum`/`min`/
- * `max` from suffix aggregates of the values they read, all built on first use per history array; any
- * other `where`, and any range where some event would make the `where` or the value read err, runs
- * the reference loop over the bucket, in the order the reference scans, so both meet the same first
- * error.
- * INVARIANT: agrees with eval/history.ts on every request (test/differential-session.test.ts, test/history-index.test.ts, test/conformance/history*.yaml).
- * INVARIANT: the index depends only on the history array (its identity and length): a host must not
- * change a history after handing it over (request validation remembers it the same way).
+ * index of the request's `session.history`. The index lives over an append-only log of events (its
+ * positions are log positions); a history array is a window `[base, end)` of a log. Per event kind: the
+ * log positions of the matching `tools/call` events, all of them and per tool name, ascending (events
+ * are oldest first, so also by time). A window is a binary search on a bucket, from the bucket's first
+ * live position; `after`/`count` without `where` never touch an event. A `where event.F == X` is
+ * answered from an equality index (codegen/history-lookup.ts: events grouped by the value they read),
+ * and `sum`/`min`/`max` from aggregates of the values they read (prefix counts and sums, monotonic
+ * stacks), all built on first use and caught up as the log grows; any other `where`, and any range
+ * where some event would make the `where` or the value read err, runs the reference loop over the
+ * bucket, in the order the reference scans, so both meet the same first error.
+ * Reuse across arrays (the engine's store answers a new array per load, sharing the event objects):
+ * a new array whose first event is in a log at `pos`, and whose first events are the log's events from
+ * `pos` to its end (pointer compares), is that log's window with its new tail appended: the call costs
+ * the new events, not the history. Anything else (another session, an older array of this one whose
+ * window no longer ends at the log's end, a fork, a history holding a non-object) gets a fresh log; a
+ * log is rebuilt when its dropped prefix would outgrow the live window (at most twice the live events
+ * held). The array itself is remembered too (WeakMap), so a host that hands one array over pays once.
+ * Memory: events find their log through a WeakRef, and only the 64 logs used last are held strongly, so
+ * the sessions a store keeps alive do not keep their indexes alive.
+ * INVARIANT: agrees with eval/history.ts on every request (test/differential-session.test.ts,
+ * test/history-index.test.ts, test/history-incremental.test.ts, test/conformance/history*.yaml).
+ * INVARIANT: no range reaches a log position before the window's `base` (dropped events are held, never read).
+ * INVARIANT: the index depends only on the event objects and the order the arrays hand them over in: a
+ * host must not change a history, or an event in it, after handing it over (request validation
+ * remembers histories the same way; the engine's events are deep-frozen).
+ * LIMIT (not defended): a `where` whose reads re-enter `decide` (a getter on the request) with a longer
+ * history of the same session grows the log under the outer call, whose ranges then run to the new end.
  */
 import type { PolicyRequest } from "../contract/index.js";
 import type { SessionEvent } from "../contract/session.js";
@@ -19,7 +34,7 @@ import type { EventKind, IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { EVENT_KINDS } from "../ir/history.js";
 import { patternMatches } from "../ir/match.js";
 import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, nowOf, reachesDropped, readEventOf, toolOf, whereHolds, windowStart } from "../eval/history.js";
-import { buildEqIndex, buildValueCache, cleanFrom, eqWhereOf, keyOf, lowerBound, suffixOf, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
+import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 
 type Pred = (req: PolicyRequest) => boolean;
 type Fn = (req: PolicyRequest) => unknown;
@@ -29,30 +44,135 @@ interface KindBuckets {
   readonly byTool: Map<string, number[]>;
 }
 
-interface HistoryIndex {
-  readonly length: number;
-  readonly at: Float64Array;
+/** A glob/several-name bucket, merged from the kind's buckets, and the log positions it covers. */
+interface Merged {
+  readonly list: number[];
+  upto: number;
+}
+
+/**
+ * An append-only log of events and its index: buckets of log positions, and the lookups built on them.
+ * A history is a window `[base, end)` of a log (a View); every lookup covers the whole log and grows
+ * with it, so a history that slides forward (oldest events dropped, new ones appended) costs the new
+ * events only.
+ */
+interface Log {
+  readonly events: SessionEvent[];
+  readonly at: number[];
   readonly kinds: Readonly<Record<EventKind, KindBuckets>>;
   /** Buckets merged for an event match whose names are globs or several (per IR node). */
-  readonly merged: Map<IrEventMatch, readonly number[]>;
+  readonly merged: Map<IrEventMatch, Merged>;
   /** Equality indexes of an event match's bucket (per IR node with an equality `where`). */
   readonly eq: Map<IrEventMatch, EqIndex>;
   /** The values a `sum`/`min`/`max` reads, per position of its bucket (per IR node). */
   readonly values: Map<IrHistory, ValueCache>;
+  /** The weak reference PLACES hold (set once, when the log is made). */
+  ref: WeakRef<Log>;
+}
+
+/** A history array seen as a window of a log: its events are `log.events[base..end)`. Valid while `end` is the log's end. */
+interface HistoryIndex {
+  readonly log: Log;
+  readonly base: number;
+  readonly end: number;
+  readonly length: number;
 }
 
 const INDEXES = new WeakMap<readonly SessionEvent[], HistoryIndex>();
+/**
+ * The log an event object last entered (set on entry; a history whose first event is found here may
+ * extend that log; its position there is found by its time, `at` never decreasing along a log, and then
+ * by identity). One shared value per log, no object per event. The log is held weakly: the store keeps its events alive for the session's life, and
+ * a log with its lookups is far larger than the events; only the RECENT logs are held strongly.
+ */
+const PLACES = new WeakMap<object, WeakRef<Log>>();
+/** The logs used last, least recent first: at most MAX_RECENT sessions keep their index between calls. */
+const RECENT = new Set<Log>();
+const MAX_RECENT = 64;
+
+function touch(log: Log): void {
+  RECENT.delete(log);
+  RECENT.add(log);
+  if (RECENT.size > MAX_RECENT) RECENT.delete(RECENT.values().next().value!);
+}
 const EMPTY: readonly number[] = [];
+
+const isEventObject = (ev: unknown): ev is SessionEvent => typeof ev === "object" && ev !== null;
+
+function append(log: Log, ev: SessionEvent): void {
+  const i = log.events.length;
+  log.events.push(ev);
+  log.at.push(ev.at);
+  PLACES.set(ev, log.ref);
+  const tool = toolOf(ev);
+  if (tool === undefined) return;
+  for (const k of EVENT_KINDS) {
+    if (!kindHolds(k, ev)) continue;
+    const b = log.kinds[k];
+    b.all.push(i);
+    const list = b.byTool.get(tool);
+    if (list === undefined) b.byTool.set(tool, [i]);
+    else list.push(i);
+  }
+}
+
+function newLog(events: SessionEvent[], at: number[]): Log {
+  const kinds = {} as Record<EventKind, KindBuckets>;
+  for (const k of EVENT_KINDS) kinds[k] = { all: [], byTool: new Map() };
+  const log: Log = { events, at, kinds, merged: new Map(), eq: new Map(), values: new Map(), ref: undefined as unknown as WeakRef<Log> };
+  log.ref = new WeakRef(log);
+  return log;
+}
+
+function freshIndex(h: readonly SessionEvent[]): HistoryIndex {
+  const log = newLog([], []);
+  for (let i = 0; i < h.length; i++) append(log, h[i]!);
+  return { log, base: 0, end: h.length, length: h.length };
+}
+
+/**
+ * `h` as the window of the log that holds `h[0]` at `pos`, with `h`'s new tail appended, or undefined:
+ * the log's events from `pos` on are not a prefix of `h` (pointer compares), or the dropped prefix
+ * would outgrow the live window (the log is then rebuilt, so it holds at most twice the live events).
+ */
+function extendIndex(log: Log, pos: number, h: readonly SessionEvent[]): HistoryIndex | undefined {
+  const ev = log.events;
+  const ov = ev.length - pos;
+  if (ov > h.length || pos > h.length) return undefined;
+  for (let j = 0; j < ov; j++) if (h[j] !== ev[pos + j]) return undefined;
+  for (let j = ov; j < h.length; j++) if (!isEventObject(h[j])) return undefined;
+  for (let j = ov; j < h.length; j++) append(log, h[j]!);
+  return { log, base: pos, end: ev.length, length: h.length };
+}
+
+/** The position of `ev` in `log` (-1: not there), found by its time, then by identity among events of that time. */
+function positionOf(log: Log, ev: SessionEvent): number {
+  let i = lowerBound(log.at, ev.at);
+  for (; i < log.events.length && log.at[i] === ev.at; i++) if (log.events[i] === ev) return i;
+  return -1;
+}
 
 function indexOf(h: readonly SessionEvent[]): HistoryIndex {
   const cached = INDEXES.get(h);
-  if (cached !== undefined && cached.length === h.length) return cached;
-  const at = new Float64Array(h.length);
-  const kinds = {} as Record<EventKind, KindBuckets>;
-  for (const k of EVENT_KINDS) kinds[k] = { all: [], byTool: new Map() };
+  if (cached !== undefined && cached.length === h.length && cached.end === cached.log.events.length) return cached;
+  let idx: HistoryIndex | undefined;
+  if (h.length > 0 && isEventObject(h[0])) {
+    const log = PLACES.get(h[0])?.deref();
+    const pos = log === undefined ? -1 : positionOf(log, h[0]);
+    if (pos >= 0) idx = extendIndex(log!, pos, h);
+  }
+  if (idx === undefined) idx = h.every(isEventObject) ? freshIndex(h) : freshUnshared(h);
+  touch(idx.log);
+  INDEXES.set(h, idx);
+  return idx;
+}
+
+/** A history holding something other than an event object (request validation rejects it first): indexed alone, never shared. */
+function freshUnshared(h: readonly SessionEvent[]): HistoryIndex {
+  const log = newLog(h.slice(), h.map((ev) => ev.at));
+  const kinds = log.kinds;
   for (let i = 0; i < h.length; i++) {
     const ev = h[i]!;
-    at[i] = ev.at;
     const tool = toolOf(ev);
     if (tool === undefined) continue;
     for (const k of EVENT_KINDS) {
@@ -64,35 +184,36 @@ function indexOf(h: readonly SessionEvent[]): HistoryIndex {
       else list.push(i);
     }
   }
-  const idx: HistoryIndex = { length: h.length, at, kinds, merged: new Map(), eq: new Map(), values: new Map() };
-  INDEXES.set(h, idx);
-  return idx;
+  return { log, base: 0, end: h.length, length: h.length };
 }
 
-/** The candidates of an event match (kind and tool, not `where`), ascending: how to find them, chosen once per node. */
-function candidates(m: IrEventMatch): (idx: HistoryIndex) => readonly number[] {
+/** The candidates of an event match (kind and tool, not `where`), ascending log positions: how to find them, chosen once per node. */
+function candidates(m: IrEventMatch): (log: Log) => readonly number[] {
   const kind = m.kind;
   const only = m.tools.length === 1 ? m.tools[0]! : undefined;
   if (only?.kind === "exact") {
     const name = only.text;
-    return (idx) => idx.kinds[kind].byTool.get(name) ?? EMPTY;
+    return (log) => log.kinds[kind].byTool.get(name) ?? EMPTY;
   }
-  if (m.tools.some((p) => p.kind === "glob" && p.text === "*")) return (idx) => idx.kinds[kind].all;
-  return (idx) => {
-    let c = idx.merged.get(m);
+  if (m.tools.some((p) => p.kind === "glob" && p.text === "*")) return (log) => log.kinds[kind].all;
+  return (log) => {
+    let c = log.merged.get(m);
+    const n = log.events.length;
     if (c === undefined) {
       const parts: number[] = [];
-      for (const [tool, list] of idx.kinds[kind].byTool) if (m.tools.some((p) => patternMatches(p, tool))) for (const i of list) parts.push(i);
-      idx.merged.set(m, (c = parts.sort((a, b) => a - b)));
+      for (const [tool, list] of log.kinds[kind].byTool) if (m.tools.some((p) => patternMatches(p, tool))) for (const i of list) parts.push(i);
+      log.merged.set(m, (c = { list: parts.sort((a, b) => a - b), upto: n }));
+    } else if (c.upto < n) {
+      for (let i = c.upto; i < n; i++) if (eventMatches(m, log.events[i]!)) c.list.push(i);
+      c.upto = n;
     }
-    return c;
+    return c.list;
   };
 }
 
-/** The first position in `c` whose event is at or after `start`. */
-function fromTime(c: readonly number[], at: Float64Array, start: number): number {
-  if (start === -Infinity) return 0;
-  let lo = 0;
+/** The first position of `c` at or after `lo` whose event is at or after `start`. */
+function fromTime(c: readonly number[], at: readonly number[], start: number, lo: number): number {
+  if (start === -Infinity) return lo;
   let hi = c.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -102,7 +223,7 @@ function fromTime(c: readonly number[], at: Float64Array, start: number): number
   return lo;
 }
 
-/** The first position in `c` holding an event index above `i`. */
+/** The first position in `c` holding a log position above `i`. */
 function after(c: readonly number[], i: number): number {
   let lo = 0;
   let hi = c.length;
@@ -114,18 +235,21 @@ function after(c: readonly number[], i: number): number {
   return lo;
 }
 
-/** The equality index of `m`'s bucket `c` in `idx` (built on first use). */
-function eqIndexOf(idx: HistoryIndex, h: readonly SessionEvent[], m: IrEventMatch, c: readonly number[], eq: EqWhere): EqIndex {
-  let ix = idx.eq.get(m);
-  if (ix === undefined) idx.eq.set(m, (ix = buildEqIndex(h, c, eq.event)));
-  return ix;
+/** The first position of `c` inside the window (a log position at or after `idx.base`). */
+const liveFrom = (idx: HistoryIndex, c: readonly number[]): number => (idx.base === 0 ? 0 : lowerBound(c, idx.base));
+
+/** The equality index of `m`'s bucket `c` in `log` (built on first use, caught up with the log). */
+function eqIndexOf(log: Log, m: IrEventMatch, c: readonly number[], eq: EqWhere): EqIndex {
+  let ix = log.eq.get(m);
+  if (ix === undefined) log.eq.set(m, (ix = newEqIndex()));
+  return ix.n === c.length ? ix : extendEqIndex(ix, log.events, c, eq.event);
 }
 
-/** The values `e` reads on `e.m`'s bucket `c` in `idx` (built on first use). */
-function valuesOf(idx: HistoryIndex, h: readonly SessionEvent[], e: IrHistory, c: readonly number[]): ValueCache {
-  let vc = idx.values.get(e);
-  if (vc === undefined) idx.values.set(e, (vc = buildValueCache(h, c, e.value!)));
-  return vc;
+/** The values `e` reads on `e.m`'s bucket `c` in `log` (built on first use, caught up with the log). */
+function valuesOf(log: Log, e: IrHistory, c: readonly number[]): ValueCache {
+  let vc = log.values.get(e);
+  if (vc === undefined) log.values.set(e, (vc = newValueCache()));
+  return vc.n === c.length ? vc : extendValueCache(vc, log.events, c, e.value!);
 }
 
 /**
@@ -133,17 +257,17 @@ function valuesOf(idx: HistoryIndex, h: readonly SessionEvent[], e: IrHistory, c
  * has that shape (a match is certain; no match is certain only when no event of the range errs), else
  * (and whenever the index cannot say) the reference loop, `someFrom`.
  */
-function anyFrom(idx: HistoryIndex, h: readonly SessionEvent[], m: IrEventMatch, c: readonly number[], p: number, where: Pred | undefined, eq: EqWhere | undefined, req: PolicyRequest): boolean {
+function anyFrom(log: Log, m: IrEventMatch, c: readonly number[], p: number, where: Pred | undefined, eq: EqWhere | undefined, req: PolicyRequest): boolean {
   if (eq !== undefined) {
     const key = keyOf(eq, req);
     if (key !== undefined) {
-      const ix = eqIndexOf(idx, h, m, c, eq);
+      const ix = eqIndexOf(log, m, c, eq);
       const hits = ix.byValue.get(key);
       if (hits !== undefined && hits[hits.length - 1]! >= p) return true;
       if (cleanFrom(ix, key, p, c.length)) return false;
     }
   }
-  return someFrom(h, c, p, where, req);
+  return someFrom(log.events, c, p, where, req);
 }
 
 export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, compileExpr: (x: IrExpr) => Fn): Fn {
@@ -155,10 +279,11 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, c
       return (req) => {
         const h = historyOf(req, e);
         const idx = indexOf(h);
-        const c = cands(idx);
+        const log = idx.log;
+        const c = cands(log);
         const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
-        const p = fromTime(c, idx.at, start);
-        if (anyFrom(idx, h, e.m, c, p, where, eq, req)) return true;
+        const p = fromTime(c, log.at, start, liveFrom(idx, c));
+        if (anyFrom(log, e.m, c, p, where, eq, req)) return true;
         if (reachesDropped(req, start)) throw droppedError(e, req);
         return false;
       };
@@ -169,11 +294,11 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, c
       const op = e.op;
       const value = e.value;
       /** The reference loop over positions `p..` of `c` (every `where` run, every value read). */
-      const scan = (req: PolicyRequest, h: readonly SessionEvent[], c: readonly number[], p: number): number => {
+      const scan = (req: PolicyRequest, events: readonly SessionEvent[], c: readonly number[], p: number): number => {
         let n = 0;
         let acc = op === "min" ? Infinity : op === "max" ? -Infinity : 0;
         for (; p < c.length; p++) {
-          const ev = h[c[p]!]!;
+          const ev = events[c[p]!]!;
           if (where !== undefined) {
             const t = whereHolds(ev, where, req);
             if (t === false) continue;
@@ -194,34 +319,36 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, c
        * group), or undefined when the lookups cannot give it: a position of the range would err, an
        * inexact sum, a `min`/`max` of nothing (the reference loop then says what happens).
        */
-      const fast = (req: PolicyRequest, idx: HistoryIndex, h: readonly SessionEvent[], c: readonly number[], p: number): number | undefined => {
+      const fast = (req: PolicyRequest, log: Log, c: readonly number[], p: number): number | undefined => {
         let hits: readonly number[] | null = null;
         let k = p;
         if (where !== undefined) {
           if (eq === undefined) return undefined;
           const key = keyOf(eq, req);
           if (key === undefined) return undefined;
-          const ix = eqIndexOf(idx, h, e.m, c, eq);
+          const ix = eqIndexOf(log, e.m, c, eq);
           if (!cleanFrom(ix, key, p, c.length)) return undefined;
           hits = ix.byValue.get(key) ?? EMPTY;
           k = lowerBound(hits, p);
           if (op === "count") return hits.length - k;
         }
-        const sx = suffixOf(valuesOf(idx, h, e, c), hits, c.length);
-        if (sx.bad[k] !== 0) return undefined;
-        if (op === "sum") return sx.exactSum ? sx.sum[k]! : undefined;
-        if ((hits === null ? c.length : hits.length) === k) return undefined;
-        return op === "min" ? sx.min[k]! : sx.max[k]!;
+        const len = hits === null ? c.length : hits.length;
+        const a = aggOf(valuesOf(log, e, c), hits, c.length);
+        if (a.bad[len]! - a.bad[k]! !== 0) return undefined;
+        if (op === "sum") return a.exactSum ? a.sum[len]! - a.sum[k]! : undefined;
+        if (len === k) return undefined;
+        return op === "min" ? stackFrom(a.minAt, a.minV, k) : stackFrom(a.maxAt, a.maxV, k);
       };
       return (req) => {
         const h = historyOf(req, e);
         const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
         if (reachesDropped(req, start)) throw droppedError(e, req);
         const idx = indexOf(h);
-        const c = cands(idx);
-        const p = fromTime(c, idx.at, start);
+        const log = idx.log;
+        const c = cands(log);
+        const p = fromTime(c, log.at, start, liveFrom(idx, c));
         if (op === "count" && where === undefined) return c.length - p;
-        return fast(req, idx, h, c, p) ?? scan(req, h, c, p);
+        return fast(req, log, c, p) ?? scan(req, log.events, c, p);
       };
     }
     case "previous": {
@@ -245,26 +372,29 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, c
       const sinceCands = since && candidates(since);
       const sinceWhere = since?.where && compilePred(since.where);
       const sinceEq = eqWhereOf(since?.where, compileExpr);
-      /** The newest position of `s` whose event satisfies `since`'s `where` (-1: none), or undefined when the index cannot say. */
-      const anchorFast = (req: PolicyRequest, idx: HistoryIndex, h: readonly SessionEvent[], s: readonly number[]): number | undefined => {
+      /** The newest position of `s` from `lo` on whose event satisfies `since`'s `where` (-1: none), or undefined when the index cannot say. */
+      const anchorFast = (req: PolicyRequest, log: Log, s: readonly number[], lo: number): number | undefined => {
         const key = keyOf(sinceEq!, req);
         if (key === undefined) return undefined;
-        const ix = eqIndexOf(idx, h, since!, s, sinceEq!);
+        const ix = eqIndexOf(log, since!, s, sinceEq!);
         const hits = ix.byValue.get(key);
-        const q = hits === undefined ? -1 : hits[hits.length - 1]!;
-        return cleanFrom(ix, key, q + 1, s.length) ? q : undefined;
+        let q = hits === undefined ? -1 : hits[hits.length - 1]!;
+        if (q < lo) q = -1;
+        return cleanFrom(ix, key, Math.max(q + 1, lo), s.length) ? q : undefined;
       };
       return (req) => {
         const h = historyOf(req, e);
         const idx = indexOf(h);
+        const log = idx.log;
         let anchor = -1;
         if (sinceCands !== undefined) {
-          const s = sinceCands(idx);
-          const q = sinceWhere === undefined ? s.length - 1 : sinceEq === undefined ? undefined : anchorFast(req, idx, h, s);
+          const s = sinceCands(log);
+          const lo = liveFrom(idx, s);
+          const q = sinceWhere === undefined ? (s.length > lo ? s.length - 1 : -1) : sinceEq === undefined ? undefined : anchorFast(req, log, s, lo);
           if (q !== undefined) anchor = q < 0 ? -1 : s[q]!;
           else {
-            for (let p = s.length - 1; p >= 0; p--) {
-              const t = whereHolds(h[s[p]!]!, sinceWhere!, req);
+            for (let p = s.length - 1; p >= lo; p--) {
+              const t = whereHolds(log.events[s[p]!]!, sinceWhere!, req);
               if (t === true) {
                 anchor = s[p]!;
                 break;
@@ -273,8 +403,9 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, c
             }
           }
         }
-        const c = cands(idx);
-        if (anyFrom(idx, h, e.m, c, after(c, anchor), where, eq, req)) return false;
+        const c = cands(log);
+        const p = anchor < 0 ? liveFrom(idx, c) : after(c, anchor);
+        if (anyFrom(log, e.m, c, p, where, eq, req)) return false;
         if (anchor < 0 && reachesDropped(req, -Infinity)) throw droppedError(e, req);
         return true;
       };
@@ -286,11 +417,11 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, c
  * Whether some candidate event from position `p` on satisfies `where` (no `where`: whether any is left).
  * A `where` that errs on one event and holds on none throws the first error (fail closed).
  */
-function someFrom(h: readonly SessionEvent[], c: readonly number[], p: number, where: Pred | undefined, req: PolicyRequest): boolean {
+function someFrom(events: readonly SessionEvent[], c: readonly number[], p: number, where: Pred | undefined, req: PolicyRequest): boolean {
   if (where === undefined) return p < c.length;
   let first: Error | undefined;
   for (; p < c.length; p++) {
-    const t = whereHolds(h[c[p]!]!, where, req);
+    const t = whereHolds(events[c[p]!]!, where, req);
     if (t === true) return true;
     if (t !== false) first ??= t;
   }
