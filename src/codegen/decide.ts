@@ -40,24 +40,27 @@ import { compilePred, compileTri, compileType } from "./closures.js";
 const MAX_CACHED_NAMES = 4096;
 const MAX_CACHED_ROLESETS = 1024;
 
+const NO_CANDIDATES: readonly CoreRule[] = Object.freeze([]);
+
 /** Candidate rules for one set of held roles, looked up in the optimizer's index and memoized by name. */
 class RoleSet implements RoleView {
   readonly roles: readonly string[];
   private readonly owners: OwnerIndex[];
-  private readonly byName: Record<TargetKind, Map<string, readonly CoreRule[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
+  /** Per kind, made on its first lookup (most role sets only ever see tools; issue 16: memory per used role). */
+  private readonly byName: Partial<Record<TargetKind, Map<string, readonly CoreRule[]>>> = {};
   /** `withTop`: the top-level denies are candidates too (false for the roles an erring membership may bring). */
   constructor(roles: string[], index: LazyRuleIndex, private readonly ruleAt: (r: IndexedRule) => CoreRule, withTop = true) {
     this.roles = Object.freeze(roles);
     this.owners = [...(withTop ? [index.top] : []), ...roles.map((r) => index.role(r)!)];
   }
   candidates(kind: TargetKind, name: string): readonly CoreRule[] {
-    const cache = this.byName[kind];
+    const cache = (this.byName[kind] ??= new Map());
     const hit = cache.get(name);
     if (hit) return hit;
     const found: IndexedRule[] = [];
     for (const o of this.owners) lookup(o, kind, name, found);
     // Owners come in global order and each lookup is in order, so `found` is already sorted.
-    const out = found.map(this.ruleAt);
+    const out = found.length === 0 ? NO_CANDIDATES : found.map(this.ruleAt);
     if (cache.size < MAX_CACHED_NAMES) cache.set(name, out);
     return out;
   }
