@@ -76,3 +76,15 @@ export function internPatterns(sym: Symbols, patterns: readonly IrPattern[]): re
   t.lists.set(key, list);
   return list;
 }
+
+/**
+ * A plain object of exactly these fields, in this order. A literal built with conditional spreads
+ * (`...(x && { x })`) gets room for about ten fields from V8 (a 7-field rule took 104 bytes, not 80);
+ * JSON.parse allocates an object of exactly its fields, whose values are then set in place. The
+ * names are the IR's own field names, never policy text.
+ */
+export function exactRecord<T>(fields: readonly (readonly [string, unknown])[]): T {
+  const o = JSON.parse(`{${fields.map(([name]) => `${JSON.stringify(name)}:0`).join(",")}}`) as Record<string, unknown>;
+  for (const [name, value] of fields) o[name] = value;
+  return o as T;
+}
