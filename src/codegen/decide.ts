@@ -41,6 +41,7 @@ const MAX_CACHED_NAMES = 4096;
 const MAX_CACHED_ROLESETS = 1024;
 
 const NO_CANDIDATES: readonly CoreRule[] = Object.freeze([]);
+const NO_BUDGETS: readonly string[] = Object.freeze([]);
 
 /** Candidate rules for one set of held roles, looked up in the optimizer's index and memoized by name. */
 class RoleSet implements RoleView {
@@ -77,13 +78,20 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
 
 /** The fast evaluator of one policy (see the module header). */
 export function compileEvaluator(ir: IrPolicy): Evaluator {
-  const roleBudgets = new Map([...ir.roles.values()].map((r) => [r.name, r.budgets.map((b) => b.id)] as const));
+  const roleBudgets = new Map([...ir.roles.values()].map((r) => [r.name, r.budgets.length ? r.budgets.map((b) => b.id) : NO_BUDGETS] as const));
   const policyBudgets = ir.budgets.map((b) => b.id);
+  // One frozen list per owner, shared by its rules (issue 16: one per rule was ~0.2 KB per used role).
+  const baseBudgets = new Map<string | undefined, readonly string[]>();
+  const baseOf = (role: string | undefined): readonly string[] => {
+    let b = baseBudgets.get(role);
+    if (!b) baseBudgets.set(role, (b = ruleBaseBudgets(policyBudgets, role !== undefined ? roleBudgets.get(role) ?? [] : [])));
+    return b;
+  };
   const cRule = (r: IrRule): CoreRule =>
     coreRule(
       r,
       { when: r.when && compilePred(r.when), unless: r.unless && compilePred(r.unless), whenTri: r.when && compileTri(r.when), unlessTri: r.unless && compileTri(r.unless) },
-      ruleBaseBudgets(policyBudgets, r.role !== undefined ? roleBudgets.get(r.role) ?? [] : []),
+      baseOf(r.role),
     );
   // Each rule is compiled once, on first use (a large policy compiles fast; rules never met cost nothing),
   // and kept at the position the optimizer's index gives it.
