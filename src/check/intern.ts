@@ -3,7 +3,7 @@
  * the same condition (`client.ip in corp_nets`, `"write" in principal.scopes`, `client.tls` in a thousand
  * roles) share one frozen IR node, and rules that name the same patterns share one frozen array.
  * Guarantees: an interned value is structurally equal to the one given (same fields, same order, same
- * values: children compared structurally, sets, set matchers and path types by identity); every node
+ * values: children, arrays and plain objects compared structurally, Sets and lowered sets by identity); every node
  * and array it returns is frozen, so no stage can change a node another rule shares. Conditions carry
  * no spans (a rule's span is on the rule), so sharing loses nothing. The tables live for one compile.
  */
@@ -15,10 +15,12 @@ export interface Interner {
   readonly nodes: Map<string, IrExpr>;
   readonly lists: Map<string, readonly IrPattern[]>;
   readonly ids: Map<object, number>;
+  /** Keys of arrays and plain objects already keyed (a set of many items is read once per compile). */
+  readonly keys: Map<object, string>;
 }
 
 function tables(sym: Symbols): Interner {
-  return (sym.interner ??= { nodes: new Map(), lists: new Map(), ids: new Map() });
+  return (sym.interner ??= { nodes: new Map(), lists: new Map(), ids: new Map(), keys: new Map() });
 }
 
 function idOf(t: Interner, o: object): string {
@@ -34,6 +36,27 @@ function scalarKey(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v) : typeof v === "undefined" ? "u" : `${typeof v}:${String(v)}`;
 }
 
+/**
+ * The key of a value that is not a condition node: scalars by type and value, arrays and plain objects
+ * (a typed path read's `byTool`, a path type) by their contents, anything else (a Set, a lowered set)
+ * by identity. Nodes met inside are keyed by the node they intern to.
+ */
+function dataKey(t: Interner, v: unknown): string {
+  if (typeof v !== "object" || v === null) return scalarKey(v);
+  if (isNode(v)) return idOf(t, intern(t, v));
+  if (!Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) return idOf(t, v);
+  let key = t.keys.get(v);
+  if (key !== undefined) return key;
+  if (Array.isArray(v)) key = `[${v.map((x) => dataKey(t, x)).join(",")}]`;
+  else {
+    key = "{";
+    for (const name in v) key += `${JSON.stringify(name)}:${dataKey(t, (v as Record<string, unknown>)[name])},`;
+    key += "}";
+  }
+  t.keys.set(v, key);
+  return key;
+}
+
 /** The condition `e`, or an equal node lowered before (frozen, with its children interned too). */
 export function internExpr(sym: Symbols, e: IrExpr): IrExpr {
   return intern(tables(sym), e);
@@ -42,20 +65,29 @@ export function internExpr(sym: Symbols, e: IrExpr): IrExpr {
 function intern(t: Interner, e: IrExpr): IrExpr {
   let key = "";
   let changed: Record<string, unknown> | undefined;
-  for (const [name, v] of Object.entries(e)) {
+  const fields = e as unknown as Record<string, unknown>;
+  for (const name in fields) {
     // `list.lookup` is a Set made from `values`: the values say it all.
     if (name === "lookup" && e.k === "list") continue;
+    const v = fields[name];
     let part: string;
     if (isNode(v)) {
       const shared = intern(t, v);
       if (shared !== v) (changed ??= {})[name] = shared;
       part = idOf(t, shared);
     } else if (Array.isArray(v)) {
-      const items: unknown[] = v.map((x) => (isNode(x) ? intern(t, x) : x));
-      if (items.some((x, i) => x !== v[i])) (changed ??= {})[name] = Object.freeze(items);
+      let items: unknown[] | undefined;
+      part = "[";
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        const y = isNode(x) ? intern(t, x) : x;
+        if (y !== x) (items ??= v.slice())[i] = y;
+        part += `${isNode(y) ? idOf(t, y) : dataKey(t, y)},`;
+      }
+      part += "]";
+      if (items) (changed ??= {})[name] = Object.freeze(items);
       else if (!Object.isFrozen(v)) Object.freeze(v);
-      part = `[${items.map((x) => (typeof x === "object" && x !== null ? idOf(t, x) : scalarKey(x))).join(",")}]`;
-    } else part = typeof v === "object" && v !== null ? idOf(t, v) : scalarKey(v);
+    } else part = dataKey(t, v);
     key += `${name}=${part};`;
   }
   const hit = t.nodes.get(key);
