@@ -5,7 +5,7 @@
 //   node bench/memory.mjs                  the tables (retained heap, compile times, the big retainers)
 //   node bench/memory.mjs --json           ... as one JSON line
 //   node bench/memory.mjs --compare DIR    also another built checkout (before/after, same run)
-//   node bench/memory.mjs --job J [DIR]    one job (retain | retain-used | snapshot | compile-50k |
+//   node bench/memory.mjs --job J [DIR]    one job (retain | retain-marginal | retain-used | snapshot | compile-50k |
 //                                          compile-scale) on DIR's dist/ (default this checkout),
 //                                          one JSON line; needs --expose-gc for retain and snapshot
 //
@@ -15,7 +15,9 @@
 // second holds and the first did not, reachable from the Policy, grouped by the Policy field they are
 // reached through (two levels) and by constructor; those new and NOT reachable from it are counted too
 // (a module-level cache would show there). retain-used: retain, after deciding the scale mix (the mix
-// is allocated before the first reading, so only what deciding builds counts). Env: MEMORY_ROUNDS
+// is allocated before the first reading, so only what deciding builds counts). retain-marginal: the
+// 1,000-role policy, then a 2,000-role one, in one process: what the second's extra 1,000 roles add,
+// without the per-process JIT code the first compile brings. Env: MEMORY_ROUNDS
 // (default 5), MEMORY_SNAPSHOT=0 skips the snapshots, MEMORY_JOBS (comma-separated), MEMORY_DEPTH
 // (retainer path depth, default 2), MEMORY_DEBUG=NAME (sample retainer chains of new NAME objects).
 import { spawnSync } from "node:child_process";
@@ -65,6 +67,22 @@ async function runJob(job, dir) {
     const after = process.memoryUsage().heapUsed;
     globalThis.keep = [policy, mix];
     return out({ bytes: after - before, perRole: (after - before) / 1000 });
+  }
+  if (job === "retain-marginal") {
+    // What one more role costs: the scale policy compiled (kept), then the same generator at 2,000 roles
+    // (kept too); (second increase - first) / 1,000. The code V8 compiles and optimizes for the first
+    // compile (a per-process cost the `retain` figure divides among the roles) is mostly paid by then.
+    const text2 = scalePolicy(2000).text;
+    gc();
+    const h0 = process.memoryUsage().heapUsed;
+    const p1 = compilePolicy(text, { filename: "scale.mcppolicy", readFile: null });
+    gc();
+    const h1 = process.memoryUsage().heapUsed;
+    const p2 = compilePolicy(text2, { filename: "scale2.mcppolicy", readFile: null });
+    gc();
+    const h2 = process.memoryUsage().heapUsed;
+    globalThis.keep = [p1, p2, text2];
+    return out({ bytes: h2 - h1 - (h1 - h0), perRole: (h2 - h1 - (h1 - h0)) / 1000 });
   }
   if (job === "retain") {
     gc();
@@ -215,7 +233,7 @@ function main() {
   const roots = [{ label: "this checkout", dir: HERE }];
   if (at > 0) roots.unshift({ label: resolve(process.argv[at + 1]), dir: resolve(process.argv[at + 1]) });
   for (const r of roots) if (!existsSync(join(r.dir, "dist/index.js"))) throw new Error(`${r.dir}: dist/ is missing (build it first)`);
-  const jobs = (process.env.MEMORY_JOBS ?? "retain,retain-used,compile-50k,compile-scale").split(",");
+  const jobs = (process.env.MEMORY_JOBS ?? "retain,retain-marginal,retain-used,compile-50k,compile-scale").split(",");
   const cells = roots.flatMap((root) => jobs.map((job) => ({ root, job, runs: [] })));
   for (let k = 0; k < rounds; k++) {
     for (const c of cells) {
@@ -232,6 +250,7 @@ function main() {
   const what = {
     retain: "retained heap per role after compile, scale policy (1,000 roles x 200 tools), bytes",
     "retain-used": "the same after deciding its 10,000-request mix (every role used), bytes",
+    "retain-marginal": "retained heap of one more role: (2,000-role policy - 1,000-role policy) / 1,000, compiled in one process, bytes",
     "compile-50k": "compile 50,000 rules (leanPolicyText: 2,500 roles x 20), ms",
     "compile-scale": "compile the scale policy, ms",
   };

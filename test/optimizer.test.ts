@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../src/index.js";
-import { buildRuleIndex, lazyRuleIndex, lookup, type IndexedRule } from "../src/ir/optimize.js";
+import { buildRuleIndex, lazyRuleIndex, lookup, SCAN_PATTERNS, type IndexedRule } from "../src/ir/optimize.js";
 import type { IrRule } from "../src/ir/ir.js";
 import { compileGlob } from "../src/builtins/registry.js";
 import { policyText, TOOLS } from "./helpers/generators.js";
@@ -14,12 +14,15 @@ function scan(rules: readonly IrRule[], name: string): string[] {
   return rules.filter((r) => r.target === "tool" && r.patterns.some((p) => (p.kind === "exact" ? p.text === name : compileGlob(p.text, p.syntax)(name)))).map((r) => r.id);
 }
 
+// Every property runs with names mapped (scan limit 0) and with small kinds scanned (the default).
+const LIMITS = [0, SCAN_PATTERNS] as const;
+
 describe("optimizer: rule index", () => {
   it("lookup == scan, per owner, in source order", () => {
     fc.assert(
-      fc.property(policyText, fc.constantFrom(...TOOLS, "unknown", "write_log", ""), (text, name) => {
+      fc.property(policyText, fc.constantFrom(...TOOLS, "unknown", "write_log", ""), fc.constantFrom(...LIMITS), (text, name, limit) => {
         const ir = compilePolicy(text, { readFile: null }).ir;
-        const index = buildRuleIndex(ir);
+        const index = buildRuleIndex(ir, limit);
         const top: IndexedRule[] = [];
         lookup(index.top, "tool", name, top);
         expect(top.map((r) => r.rule.id)).toEqual(scan(ir.topDenies, name));
@@ -35,9 +38,9 @@ describe("optimizer: rule index", () => {
     );
   });
 
-  it("orders are unique and cover every rule once", () => {
+  it.each(LIMITS)("orders are unique and cover every rule once (scan limit %i)", (limit) => {
     const ir = compilePolicy('policy "p"\ndeny tool x\nrole b { allow tool "a*", y\n allow resource "r://*" }\nrole a { allow tool y, y\n deny prompt z }', { readFile: null }).ir;
-    const index = buildRuleIndex(ir);
+    const index = buildRuleIndex(ir, limit);
     expect(index.size).toBe(5);
     const seen: number[] = [];
     for (const o of [index.top, ...index.roles.values()]) {
@@ -50,14 +53,16 @@ describe("optimizer: rule index", () => {
     const a: IndexedRule[] = [];
     lookup(index.roles.get("a")!, "tool", "y", a);
     expect(a.map((r) => r.rule.id)).toEqual(["a/1"]);
+    // A small kind is one scanned list; with limit 0 exact names are mapped.
+    expect(index.roles.get("a")!.tool.exact.size).toBe(limit === 0 ? 1 : 0);
   });
 
   it("the lazy index gives every role the orders of the eager one, whatever order roles are first asked for", () => {
     fc.assert(
-      fc.property(policyText, fc.integer({ min: 0, max: 1000 }), (text, shift) => {
+      fc.property(policyText, fc.integer({ min: 0, max: 1000 }), fc.constantFrom(...LIMITS), (text, shift, limit) => {
         const ir = compilePolicy(text, { readFile: null }).ir;
-        const eager = buildRuleIndex(ir);
-        const lazy = lazyRuleIndex(ir);
+        const eager = buildRuleIndex(ir, limit);
+        const lazy = lazyRuleIndex(ir, limit);
         const names = [...ir.roles.keys()];
         const turned = names.map((_, i) => names[(i + shift) % names.length]!).reverse();
         const orders = (o: ReturnType<typeof lazy.role>) => ["tool", "resource", "prompt"].flatMap((k) => [...o![k as "tool"].exact.values()].flat().concat(o![k as "tool"].globs).map((r) => [r.rule.id, r.order]));

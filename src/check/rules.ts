@@ -15,6 +15,7 @@ import { checkArgReads } from "./deny-args.js";
 import { checkEnumLiterals, checkRelativePathLiterals } from "./impossible-literals.js";
 import { lowerCondition } from "./expressions.js";
 import { lowerPatterns } from "./patterns.js";
+import { exactRecord, internExpr, internPatterns } from "./intern.js";
 import type { Symbols } from "./scope.js";
 
 const TARGETS = { tool: "tool", resource: "resource", prompt: "prompt" } as const;
@@ -30,18 +31,20 @@ export function lowerRule(sym: Symbols, r: A.RuleDecl, id: string, role: string 
   checkEnumLiterals(sym, scope, r.when, r.unless);
   checkRelativePathLiterals(sym, r.target, patterns, server, r.when, r.unless);
   // Typed path reads: `args.F` typed `path(...)` by every targeted tool reads the resolved path.
-  const typed = (e: IrExpr) => withPathReads(sym, r.target, patterns, e, server);
-  return {
-    id,
-    ...(r.name !== undefined && id === r.name.text && { name: r.name.text }),
+  // Then hash-consed: equal conditions of different rules are one frozen node (intern.ts).
+  const typed = (e: IrExpr) => internExpr(sym, withPathReads(sym, r.target, patterns, e, server));
+  // Fields in the order the spread literal gave them; an object of exactly these fields (intern.ts).
+  return exactRecord<IrRule>([
+    ["id", id],
+    ...(r.name !== undefined && id === r.name.text ? [["name", r.name.text] as const] : []),
     // The literals, not the parser's copies of them: one string each instead of one per rule.
-    effect: r.effect === "allow" ? "allow" : "deny",
-    target: TARGETS[r.target],
-    patterns,
-    ...(when && { when: typed(when.ir) }),
-    ...(unless && { unless: typed(unless.ir) }),
-    ...(r.because !== undefined && { because: r.because }),
-    ...(role !== undefined && { role }),
-    span: r.span,
-  };
+    ["effect", r.effect === "allow" ? "allow" : "deny"],
+    ["target", TARGETS[r.target]],
+    ["patterns", internPatterns(sym, patterns)],
+    ...(when ? [["when", typed(when.ir)] as const] : []),
+    ...(unless ? [["unless", typed(unless.ir)] as const] : []),
+    ...(r.because !== undefined ? [["because", r.because] as const] : []),
+    ...(role !== undefined ? [["role", role] as const] : []),
+    ["span", r.span],
+  ]);
 }

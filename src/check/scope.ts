@@ -6,6 +6,7 @@
 import type * as A from "../ast/nodes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrPattern, IrSet } from "../ir/ir.js";
+import type { Interner } from "./intern.js";
 
 /** What the host lends the checker: nothing here is needed, each enables a feature. */
 export interface CheckOptions {
@@ -37,6 +38,8 @@ export interface Symbols {
   toolNames?: string[];
   /** Lowered rule patterns by syntax and text, shared by every rule that writes the same one (patterns.ts). */
   patterns?: Map<string, IrPattern>;
+  /** Shared condition nodes and pattern lists of this compile (intern.ts). */
+  interner?: Interner;
   /** Memo: whether some tool block (exact or family) describes a name. */
   described?: Map<string, boolean>;
   /** Every label some `result of ... { label L }` gives (issue 14), for `derives from L` (E0453). */

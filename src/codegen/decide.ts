@@ -46,24 +46,28 @@ const MAX_CACHED_NO_RULES = 256;
 /** Longer names (of targets, of unknown roles) get their reasons built on every call, never kept. */
 const MAX_CACHED_NAME_LENGTH = 256;
 
+const NO_CANDIDATES: readonly CoreRule[] = Object.freeze([]);
+const NO_BUDGETS: readonly string[] = Object.freeze([]);
+
 /** Candidate rules for one set of held roles, looked up in the optimizer's index and memoized by name. */
 class RoleSet implements RoleView {
   readonly roles: readonly string[];
   private readonly owners: OwnerIndex[];
-  private readonly byName: Record<TargetKind, Map<string, readonly CoreRule[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
+  /** Per kind, made on its first lookup (most role sets only ever see tools; issue 16: memory per used role). */
+  private readonly byName: Partial<Record<TargetKind, Map<string, readonly CoreRule[]>>> = {};
   /** `withTop`: the top-level denies are candidates too (false for the roles an erring membership may bring). */
   constructor(roles: string[], index: LazyRuleIndex, private readonly ruleAt: (r: IndexedRule) => CoreRule, withTop = true) {
     this.roles = Object.freeze(roles);
     this.owners = [...(withTop ? [index.top] : []), ...roles.map((r) => index.role(r)!)];
   }
   candidates(kind: TargetKind, name: string): readonly CoreRule[] {
-    const cache = this.byName[kind];
+    const cache = (this.byName[kind] ??= new Map());
     const hit = cache.get(name);
     if (hit) return hit;
     const found: IndexedRule[] = [];
     for (const o of this.owners) lookup(o, kind, name, found);
     // Owners come in global order and each lookup is in order, so `found` is already sorted.
-    const out = found.map(this.ruleAt);
+    const out = found.length === 0 ? NO_CANDIDATES : found.map(this.ruleAt);
     if (cache.size < MAX_CACHED_NAMES) cache.set(name, out);
     return out;
   }
@@ -93,13 +97,20 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
 
 /** The fast evaluator of one policy (see the module header). */
 export function compileEvaluator(ir: IrPolicy): Evaluator {
-  const roleBudgets = new Map([...ir.roles.values()].map((r) => [r.name, r.budgets.map((b) => b.id)] as const));
+  const roleBudgets = new Map([...ir.roles.values()].map((r) => [r.name, r.budgets.length ? r.budgets.map((b) => b.id) : NO_BUDGETS] as const));
   const policyBudgets = ir.budgets.map((b) => b.id);
+  // One frozen list per owner, shared by its rules (issue 16: one per rule was ~0.2 KB per used role).
+  const baseBudgets = new Map<string | undefined, readonly string[]>();
+  const baseOf = (role: string | undefined): readonly string[] => {
+    let b = baseBudgets.get(role);
+    if (!b) baseBudgets.set(role, (b = ruleBaseBudgets(policyBudgets, role !== undefined ? roleBudgets.get(role) ?? [] : [])));
+    return b;
+  };
   const cRule = (r: IrRule): CoreRule =>
     coreRule(
       r,
       { when: r.when && compilePred(r.when), unless: r.unless && compilePred(r.unless), whenTri: r.when && compileTri(r.when), unlessTri: r.unless && compileTri(r.unless) },
-      ruleBaseBudgets(policyBudgets, r.role !== undefined ? roleBudgets.get(r.role) ?? [] : []),
+      baseOf(r.role),
     );
   // Each rule is compiled once, on first use (a large policy compiles fast; rules never met cost nothing),
   // and kept at the position the optimizer's index gives it.

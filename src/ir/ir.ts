@@ -6,6 +6,8 @@
  * Produced only by the checker from an error-free AST; both evaluators read it and nothing else.
  * INVARIANT: an IR is immutable after lowering, holds no user string as code, and survives
  * `structuredClone` (test/ir-data.test.ts walks the IR of every bundled and conformance policy).
+ * Rules' conditions and pattern lists are hash-consed (check/intern.ts): equal ones are one frozen
+ * object shared by the rules that write them, so identity says nothing about which rule a node is in.
  */
 import type { Span } from "../source/source.js";
 import type { Approvers } from "../contract/decision.js";

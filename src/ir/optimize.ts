@@ -1,7 +1,7 @@
 /**
  * Stage: optimizer. Indexes the IR's rules by owner (the top level or a role), by target kind
  * (which MCP method they govern) and by exact target name, keeping glob rules in a short list
- * beside the map. Every rule gets its global order (top-level denies first, then roles in name order,
+ * beside the map; a kind with few patterns (most roles) is one short list, scanned. Every rule gets its global order (top-level denies first, then roles in name order,
  * rules in source order) so that merging the rules of several owners reproduces the reference
  * interpreter's order exactly. The index is data only; evaluators decide how to use it.
  * INVARIANT: for any owner, kind and name, `lookup` returns exactly the owner's rules of that kind whose
@@ -18,7 +18,10 @@ export interface IndexedRule {
 
 export interface KindIndex {
   readonly exact: ReadonlyMap<string, readonly IndexedRule[]>;
-  /** Rules with at least one glob pattern, in order. */
+  /**
+   * Rules matched by testing their patterns, in order: those with a glob pattern, or, for a kind of at
+   * most `scanLimit` patterns, every rule of the kind (then `exact` is empty).
+   */
   readonly globs: readonly IndexedRule[];
 }
 
@@ -33,15 +36,27 @@ export interface RuleIndex {
 /** The index of a kind an owner has no rule of: one shared, frozen value (most roles govern tools only). */
 const NO_RULES: KindIndex = Object.freeze({ exact: new Map<string, readonly IndexedRule[]>(), globs: Object.freeze([]) });
 
-function indexOwner(rules: readonly IrRule[], next: () => number): OwnerIndex {
+/**
+ * A kind of at most this many patterns is scanned, not mapped by name. Its lookup is made once per set
+ * of held roles and name (codegen/decide.ts caches the answer), and the map of a role's names was about
+ * 2.5 KB of every role a request had named (issue 16).
+ */
+export const SCAN_PATTERNS = 64;
+
+const NO_NAMES: ReadonlyMap<string, readonly IndexedRule[]> = new Map();
+
+function indexOwner(rules: readonly IrRule[], next: () => number, scanLimit: number): OwnerIndex {
   const build = (kind: TargetKind): KindIndex => {
     if (!rules.some((r) => r.target === kind)) return NO_RULES;
+    let patterns = 0;
+    for (const r of rules) if (r.target === kind) patterns += r.patterns.length;
+    const scan = patterns <= scanLimit;
     const exact = new Map<string, IndexedRule[]>();
     const globs: IndexedRule[] = [];
     for (const rule of rules) {
       if (rule.target !== kind) continue;
       const ir: IndexedRule = { rule, order: next() };
-      if (rule.patterns.some((p) => p.kind === "glob")) {
+      if (scan || rule.patterns.some((p) => p.kind === "glob")) {
         globs.push(ir);
         continue;
       }
@@ -51,13 +66,14 @@ function indexOwner(rules: readonly IrRule[], next: () => number): OwnerIndex {
         else if (list[list.length - 1] !== ir) list.push(ir);
       }
     }
-    return { exact, globs };
+    return { exact: exact.size === 0 ? NO_NAMES : exact, globs };
   };
   return { tool: build("tool"), resource: build("resource"), prompt: build("prompt") };
 }
 
-export function buildRuleIndex(ir: IrPolicy): RuleIndex {
-  const lazy = lazyRuleIndex(ir);
+/** `scanLimit`: see SCAN_PATTERNS (0: every exact name mapped). */
+export function buildRuleIndex(ir: IrPolicy, scanLimit = SCAN_PATTERNS): RuleIndex {
+  const lazy = lazyRuleIndex(ir, scanLimit);
   const roles = new Map<string, OwnerIndex>();
   for (const name of [...ir.roles.keys()].sort()) roles.set(name, lazy.role(name)!);
   return { top: lazy.top, roles, size: lazy.size };
@@ -75,9 +91,9 @@ export interface LazyRuleIndex {
  * indexed (issue 16: the index was about a third of what a compiled policy kept per role). A role's
  * orders start at the number of rules before it in the global order, counted up front.
  */
-export function lazyRuleIndex(ir: IrPolicy): LazyRuleIndex {
+export function lazyRuleIndex(ir: IrPolicy, scanLimit = SCAN_PATTERNS): LazyRuleIndex {
   let order = 0;
-  const top = indexOwner(ir.topDenies, () => order++);
+  const top = indexOwner(ir.topDenies, () => order++, scanLimit);
   const base = new Map<string, number>();
   for (const name of [...ir.roles.keys()].sort()) {
     base.set(name, order);
@@ -94,7 +110,7 @@ export function lazyRuleIndex(ir: IrPolicy): LazyRuleIndex {
         const role = ir.roles.get(name);
         if (start === undefined || role === undefined) return undefined;
         let next = start;
-        built.set(name, (o = indexOwner(role.rules, () => next++)));
+        built.set(name, (o = indexOwner(role.rules, () => next++, scanLimit)));
       }
       return o;
     },

@@ -6,6 +6,7 @@
  * Guarantees: one IR rule per top-level deny, in declaration order.
  */
 import { positionalRuleId } from "../../ir/rule-ids.js";
+import { internExpr } from "../intern.js";
 import { lowerRule } from "../rules.js";
 import { scopeToServer } from "../server-scope.js";
 import { defineStage } from "../state.js";
@@ -18,7 +19,10 @@ export const policyRulesStage = defineStage({
   run({ sym, declarations, ruleIds }) {
     const scoped = (r: (typeof declarations.topRules)[number], ir: ReturnType<typeof lowerRule>) => {
       const server = declarations.ruleServers.get(r);
-      return server === undefined ? ir : scopeToServer(ir, server);
+      if (server === undefined) return ir;
+      const scopedRule = scopeToServer(ir, server);
+      // Its condition shared and frozen like every rule's (../intern.ts).
+      return { ...scopedRule, when: internExpr(sym, scopedRule.when!) };
     };
     return { topDenies: declarations.topRules.map((r, i) => scoped(r, lowerRule(sym, r, ruleIds.get(r) ?? positionalRuleId(undefined, i + 1), undefined, declarations.ruleServers.get(r)))) };
   },

@@ -25,14 +25,18 @@ export const rolesStage = defineStage({
       const budgets = lowerLimits(sym, r.limits, r.name.text, { level: "role", role: r.name.text });
       roles.set(r.name.text, {
         name: r.name.text,
-        members,
-        includes: r.includes.filter((i) => sym.roles.has(i.text)).map((i) => i.text),
+        // Most roles have no members, includes or limits: those share one frozen empty list (issue 16).
+        members: orNone(members),
+        includes: orNone(r.includes.filter((i) => sym.roles.has(i.text)).map((i) => i.text)),
         closure: closures.get(r.name.text) ?? [r.name.text],
         rules,
-        budgets,
+        budgets: orNone(budgets),
         span: r.name.span,
       });
     }
     return { roles };
   },
 });
+
+const NONE: readonly never[] = Object.freeze([]);
+const orNone = <T>(xs: readonly T[]): readonly T[] => (xs.length === 0 ? NONE : xs);

@@ -64,11 +64,12 @@ const MAX_BUDGET_MEMO = 256;
 /** Budgets when one rule allows: shared frozen lists, no allocation after the first call. */
 export function singleBudgets(r: CoreRule, tool: CoreTool | undefined): readonly string[] {
   if (!tool || tool.budgetIds.length === 0) return r.baseBudgets;
-  let memo = r.budgetMemo.get(tool.key);
+  const memos = (r.budgetMemo ??= new Map());
+  let memo = memos.get(tool.key);
   if (!memo) {
     memo = Object.freeze([...r.baseBudgets, ...tool.budgetIds]);
     // Keyed by the set of blocks, not the name; bounded all the same (families can combine in many ways).
-    if (r.budgetMemo.size < MAX_BUDGET_MEMO) r.budgetMemo.set(tool.key, memo);
+    if (memos.size < MAX_BUDGET_MEMO) memos.set(tool.key, memo);
   }
   return memo;
 }

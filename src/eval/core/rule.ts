@@ -31,7 +31,7 @@ export function coreRule(r: IrRule, c: Conditions, baseBudgets: readonly string[
     reason,
     reasons: Object.freeze([reason]),
     baseBudgets,
-    budgetMemo: new Map(),
+    budgetMemo: undefined,
   };
 }
 

@@ -32,8 +32,11 @@ export interface CoreRule {
   readonly reasons: readonly Reason[];
   /** Budget ids when this rule alone allows a call to a tool without budgets of its own (policy + role), frozen. */
   readonly baseBudgets: readonly string[];
-  /** The same plus a tool's own budgets, by `CoreTool.key`, frozen (bounded: see match.ts). */
-  readonly budgetMemo: Map<string, readonly string[]>;
+  /**
+   * The same plus a tool's own budgets, by `CoreTool.key`, frozen (bounded: see match.ts); made on first
+   * use (most rules never allow a call to a tool with budgets: an empty Map per rule was ~0.5 KB per used role).
+   */
+  budgetMemo: Map<string, readonly string[]> | undefined;
 }
 
 /** One tool block's `approval required [when ...]` as the core sees it. */
