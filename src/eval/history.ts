@@ -28,17 +28,13 @@ const OUTCOMES = new Set(["ok", "error"]);
 const CHECKED = new WeakMap<object, number>();
 
 /**
- * Why `session.history` / `session.historyDroppedUntil` are malformed, or undefined (request.ts calls
- * this for every request with a `session`). Events must be oldest first (`at` never decreasing).
+ * Why the events of `session.history` are malformed, or undefined (request.ts calls this for every
+ * request whose session has a history, once it has checked that the history is a list and that
+ * `historyDroppedUntil` is a number). Events must be oldest first (`at` never decreasing).
  * INVARIANT: a history array is data the host hands over and does not change afterwards; a checked
  * one is remembered (by identity and length) so a host that reuses it pays the check once.
  */
-export function sessionHistoryFault(session: Record<string, unknown>): string | undefined {
-  const dropped = session.historyDroppedUntil;
-  if (dropped !== undefined && (typeof dropped !== "number" || !Number.isFinite(dropped))) return "`session.historyDroppedUntil` must be a number (epoch milliseconds)";
-  const h = session.history;
-  if (h === undefined) return undefined;
-  if (!Array.isArray(h)) return "`session.history` must be a list of events";
+export function historyFault(h: readonly unknown[]): string | undefined {
   if (CHECKED.get(h) === h.length) return undefined;
   if (h.length > LIMITS.maxSessionRetainEvents) return `\`session.history\` holds more than ${LIMITS.maxSessionRetainEvents} events`;
   let last = -Infinity;
