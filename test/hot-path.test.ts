@@ -139,3 +139,25 @@ describe("request check reads each field once", () => {
     );
   });
 });
+
+// Names found fine are remembered in a Set and in a small table of slots picked by length, first and last
+// character (contract/names.ts): a slot only ever holds a name that was found fine, and is hit only by an
+// equal string. Checked here against the rule itself, on names that share slots with fine names.
+describe("name checks with remembered names", () => {
+  const FAULTY = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]|^\s|\s$|^$/u;
+  it("a tool or role name is refused exactly when the rule refuses it, whatever was checked before", () => {
+    const ch = fc.constantFrom("a", "b", "_", ".", " ", "\u0000", "\u200b", "\u00e9", "\uFE0F", "\ud800", "\u3164", "\t", "z");
+    // Names of one length with the same first and last character (one slot), fine and faulty mixed.
+    const name = fc.tuple(fc.constantFrom("r", "t"), fc.array(ch, { minLength: 0, maxLength: 3 }), fc.constantFrom("x", "1", " ")).map(([a, mid, z]) => a + mid.join("") + z);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, fc.boolean()), { minLength: 1, maxLength: 30 }), (names) => {
+        for (const [n, asRole] of names) {
+          const d = seed.decide(asRole ? { tool: "read_file", principal: { roles: [n] }, arguments: { path: "a.txt" } } : { tool: n, principal: { roles: ["developer"] }, arguments: {} });
+          const refused = d.reasons[0]!.code === "invalid_request";
+          expect(refused, JSON.stringify(n)).toBe(FAULTY.test(n));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
