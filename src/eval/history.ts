@@ -38,6 +38,18 @@ export function historyFault(h: readonly unknown[]): string | undefined {
   if (CHECKED.get(h) === h.length) return undefined;
   if (h.length > LIMITS.maxSessionRetainEvents) return `\`session.history\` holds more than ${LIMITS.maxSessionRetainEvents} events`;
   let last = -Infinity;
+  // A host that freezes its events (the engine's stores do) freezes them all: when the first is not
+  // frozen, no event is looked up in (or added to) VALID_EVENTS, so plain events cost what they did.
+  const remembered = h.length > 0 && Object.isFrozen(h[0]);
+  if (!remembered) {
+    for (let i = 0; i < h.length; i++) {
+      const f = eventFault(h[i], last);
+      if (f !== undefined) return `\`session.history[${i}]\` ${f}`;
+      last = (h[i] as SessionEvent).at;
+    }
+    CHECKED.set(h, h.length);
+    return undefined;
+  }
   for (let i = 0; i < h.length; i++) {
     const ev = h[i];
     if (VALID_EVENTS.has(ev as object)) {
