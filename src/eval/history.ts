@@ -28,27 +28,66 @@ const OUTCOMES = new Set(["ok", "error"]);
 const CHECKED = new WeakMap<object, number>();
 
 /**
- * Why `session.history` / `session.historyDroppedUntil` are malformed, or undefined (request.ts calls
- * this for every request with a `session`). Events must be oldest first (`at` never decreasing).
+ * Why the events of `session.history` are malformed, or undefined (request.ts calls this for every
+ * request whose session has a history, once it has checked that the history is a list and that
+ * `historyDroppedUntil` is a number). Events must be oldest first (`at` never decreasing).
  * INVARIANT: a history array is data the host hands over and does not change afterwards; a checked
  * one is remembered (by identity and length) so a host that reuses it pays the check once.
  */
-export function sessionHistoryFault(session: Record<string, unknown>): string | undefined {
-  const dropped = session.historyDroppedUntil;
-  if (dropped !== undefined && (typeof dropped !== "number" || !Number.isFinite(dropped))) return "`session.historyDroppedUntil` must be a number (epoch milliseconds)";
-  const h = session.history;
-  if (h === undefined) return undefined;
-  if (!Array.isArray(h)) return "`session.history` must be a list of events";
+export function historyFault(h: readonly unknown[]): string | undefined {
   if (CHECKED.get(h) === h.length) return undefined;
   if (h.length > LIMITS.maxSessionRetainEvents) return `\`session.history\` holds more than ${LIMITS.maxSessionRetainEvents} events`;
   let last = -Infinity;
+  // A host that freezes its events (the engine's stores do) freezes them all: when the first is not
+  // frozen, no event is looked up in (or added to) VALID_EVENTS, so plain events cost what they did.
+  const remembered = h.length > 0 && Object.isFrozen(h[0]);
+  if (!remembered) {
+    for (let i = 0; i < h.length; i++) {
+      const f = eventFault(h[i], last);
+      if (f !== undefined) return `\`session.history[${i}]\` ${f}`;
+      last = (h[i] as SessionEvent).at;
+    }
+    CHECKED.set(h, h.length);
+    return undefined;
+  }
   for (let i = 0; i < h.length; i++) {
-    const f = eventFault(h[i], last);
+    const ev = h[i];
+    if (VALID_EVENTS.has(ev as object)) {
+      // Checked before, and frozen data: only its place in this list (oldest first) is left to check.
+      const at = (ev as SessionEvent).at;
+      if (at < last) return `\`session.history[${i}]\` is older than the event before it (events are oldest first)`;
+      last = at;
+      continue;
+    }
+    const f = eventFault(ev, last);
     if (f !== undefined) return `\`session.history[${i}]\` ${f}`;
-    last = (h[i] as SessionEvent).at;
+    last = (ev as SessionEvent).at;
+    if (isFrozenData(ev as Record<string, unknown>)) VALID_EVENTS.add(ev as object);
   }
   CHECKED.set(h, h.length);
   return undefined;
+}
+
+/**
+ * Events found fine once that cannot change: a new array of the same events (a store answers a fresh
+ * array per load, the window sliding forward) checks each of them with one lookup and one compare.
+ * Held weakly: an event no history holds any more is not kept alive by this.
+ */
+const VALID_EVENTS = new WeakSet<object>();
+
+/**
+ * Whether a (checked) event is frozen data whose checked facts cannot change: a frozen plain object
+ * (its prototype Object.prototype or null) of own data properties, its `labels` list frozen too (`args`
+ * is only checked to be an object, which a frozen property keeps it). Anything else is checked on
+ * every new array, as before. Runs once per event that passes.
+ */
+function isFrozenData(ev: Record<string, unknown>): boolean {
+  if (!Object.isFrozen(ev)) return false;
+  const proto = Object.getPrototypeOf(ev);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const own = Object.getOwnPropertyDescriptors(ev);
+  for (const k in own) if (own[k]!.get !== undefined || own[k]!.set !== undefined) return false;
+  return ev.labels === undefined || Object.isFrozen(ev.labels);
 }
 
 function eventFault(ev: unknown, last: number): string | undefined {

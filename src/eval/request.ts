@@ -10,7 +10,7 @@ import { EvalError } from "../contract/errors.js";
 import { nameFault } from "../contract/names.js";
 import type { Reader } from "../contract/attributes.js";
 import { parseTemplate } from "./core/templates.js";
-import { sessionHistoryFault } from "./history.js";
+import { historyFault } from "./history.js";
 
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -32,7 +32,10 @@ export interface RequestShape {
  * The request's method (and its row), or an error message when the request is malformed. The row says
  * which field(s) name the target: an action method needs its one target as a string (`completion/complete`
  * exactly one of its two), a list method may name one item of its kind, a to-client method names none.
- * Hot path: plain loops and property reads, no closures or temporary arrays.
+ * Hot path: plain loops and property reads, no closures or temporary arrays. Each field of the request
+ * (and of its `principal` and `session`) is read once, into a local, in a fixed order (the order the
+ * checks below meet them), so a getter runs once and the first fault met is always the same one; the
+ * requests vary in shape, so each read is a megamorphic load, most of them of absent fields.
  */
 export function validateRequest(req: unknown): RequestShape | { error: string } {
   if (!isObject(req)) return { error: "the request must be an object" };
@@ -41,50 +44,88 @@ export function validateRequest(req: unknown): RequestShape | { error: string } 
   if (shape === undefined) return { error: `unknown method \`${String(raw)}\`` };
   const p = req.principal;
   if (p !== undefined) {
-    if (!isObject(p)) return { error: "`principal` must be an object" };
-    if (p.roles !== undefined) {
-      if (!isStringList(p.roles)) return { error: "`principal.roles` must be a list of strings" };
-      const roles = p.roles as string[];
-      for (let i = 0; i < roles.length; i++) {
-        const fault = nameFault(roles[i]!);
-        if (fault) return { error: `the role name ${JSON.stringify(roles[i])} ${fault}` };
-      }
-    }
-    if (p.scopes !== undefined && !isStringList(p.scopes)) return { error: "`principal.scopes` must be a list of strings" };
-    if (p.claims !== undefined && !isObject(p.claims)) return { error: "`principal.claims` must be an object" };
+    const fault = principalFault(p);
+    if (fault !== undefined) return { error: fault };
   }
-  if (req.client !== undefined && !isObject(req.client)) return { error: "`client` must be an object" };
-  if (req.session !== undefined && !isObject(req.session)) return { error: "`session` must be an object" };
-  const sessionFault = req.session === undefined ? undefined : sessionFactsFault(req.session as Record<string, unknown>);
-  if (sessionFault !== undefined) return { error: sessionFault };
-  if (req.result !== undefined && !isObject(req.result)) return { error: "`result` must be an object (a CallToolResult)" };
-  if (req.session !== undefined) {
-    const hf = sessionHistoryFault(req.session); // eval/history.ts
+  const client = req.client;
+  if (client !== undefined && !isObject(client)) return { error: "`client` must be an object" };
+  const session = req.session;
+  let history: unknown;
+  if (session !== undefined) {
+    if (!isObject(session)) return { error: "`session` must be an object" };
+    history = session.history;
+    const sessionFault = sessionFactsFault(session, history);
+    if (sessionFault !== undefined) return { error: sessionFault };
+  }
+  const result = req.result;
+  if (result !== undefined && !isObject(result)) return { error: "`result` must be an object (a CallToolResult)" };
+  if (history !== undefined) {
+    const hf = historyFault(history as unknown[]); // eval/history.ts (a list: sessionFactsFault checked)
     if (hf !== undefined) return { error: hf };
   }
   const srv = req.server; // `server.name` (contract/attributes.ts): an object; its name a string and a valid name
-  if (srv !== undefined && (!isObject(srv) || (srv.name !== undefined && typeof srv.name !== "string"))) return { error: "`server` must be an object whose `name` is a string" };
-  if (srv !== undefined && srv.name !== undefined && nameFault(srv.name as string)) return { error: `the server name ${JSON.stringify(srv.name)} ${nameFault(srv.name as string)}` };
-  if (req.annotations !== undefined && !isObject(req.annotations)) return { error: "`annotations` must be an object" };
-  if (req.arguments !== undefined && !isObject(req.arguments)) return { error: "`arguments` must be an object" };
-  if (shape.row.targets.length === 1 && typeof req[shape.row.targets[0]!] !== "string") return NEEDS_TARGET[shape.method]!; // prebuilt: no allocation
-  const fault = targetFault(req, shape);
-  if (fault !== undefined) return { error: fault };
-  if (req.time !== undefined && parseTime(req.time) === undefined) {
+  if (srv !== undefined) {
+    if (!isObject(srv)) return SERVER_FAULT;
+    const name = srv.name;
+    if (name !== undefined) {
+      if (typeof name !== "string") return SERVER_FAULT;
+      const fault = nameFault(name);
+      if (fault) return { error: `the server name ${JSON.stringify(name)} ${fault}` };
+    }
+  }
+  const annotations = req.annotations;
+  if (annotations !== undefined && !isObject(annotations)) return { error: "`annotations` must be an object" };
+  const args = req.arguments;
+  if (args !== undefined && !isObject(args)) return { error: "`arguments` must be an object" };
+  const targets = shape.row.targets;
+  if (targets.length === 1) {
+    const target = req[targets[0]!];
+    if (typeof target !== "string") return NEEDS_TARGET[shape.method]!; // prebuilt: no allocation
+    const fault = valueFault(target, targets[0]!, shape.row);
+    if (fault !== undefined) return { error: fault };
+  } else {
+    const fault = targetFault(req, shape);
+    if (fault !== undefined) return { error: fault };
+  }
+  const time = req.time;
+  if (time !== undefined && parseTime(time) === undefined) {
     return { error: "`time` must be epoch milliseconds (a whole number) or an RFC 3339 date-time with `Z` or an offset, e.g. `2026-01-05T10:00:00Z`" };
   }
   return shape;
 }
 
+const SERVER_FAULT = Object.freeze({ error: "`server` must be an object whose `name` is a string" });
+
+/** Why `principal` is refused, or undefined: an object; `roles` valid names, `scopes` strings, `claims` an object. */
+function principalFault(p: unknown): string | undefined {
+  if (!isObject(p)) return "`principal` must be an object";
+  const roles = p.roles;
+  if (roles !== undefined) {
+    if (!isStringList(roles)) return "`principal.roles` must be a list of strings";
+    const list = roles as string[];
+    for (let i = 0; i < list.length; i++) {
+      const fault = nameFault(list[i]!);
+      if (fault) return `the role name ${JSON.stringify(list[i])} ${fault}`;
+    }
+  }
+  const scopes = p.scopes;
+  if (scopes !== undefined && !isStringList(scopes)) return "`principal.scopes` must be a list of strings";
+  const claims = p.claims;
+  if (claims !== undefined && !isObject(claims)) return "`principal.claims` must be an object";
+  return undefined;
+}
+
 /**
  * Why the session facts a host or the engine gave are refused (issue 14), or undefined: `labels` a list of
- * strings, `provenance` an object of string lists, `historyDroppedUntil` a number. `history` is checked
- * by its readers (eval/history), which deny on a malformed event.
+ * strings, `provenance` an object of string lists, `historyDroppedUntil` a number. `history` (read by the
+ * caller, handed in) must be a list here; its events are checked by eval/history (`historyFault`).
  */
-function sessionFactsFault(s: Record<string, unknown>): string | undefined {
-  if (s.labels !== undefined && !isStringList(s.labels)) return "`session.labels` must be a list of strings";
-  if (s.history !== undefined && !Array.isArray(s.history)) return "`session.history` must be a list of events";
-  if (s.historyDroppedUntil !== undefined && (typeof s.historyDroppedUntil !== "number" || !Number.isFinite(s.historyDroppedUntil))) return "`session.historyDroppedUntil` must be a number";
+function sessionFactsFault(s: Record<string, unknown>, history: unknown): string | undefined {
+  const labels = s.labels;
+  if (labels !== undefined && !isStringList(labels)) return "`session.labels` must be a list of strings";
+  if (history !== undefined && !Array.isArray(history)) return "`session.history` must be a list of events";
+  const dropped = s.historyDroppedUntil;
+  if (dropped !== undefined && (typeof dropped !== "number" || !Number.isFinite(dropped))) return "`session.historyDroppedUntil` must be a number";
   const p = s.provenance;
   if (p !== undefined) {
     if (!isObject(p)) return "`session.provenance` must be an object";
@@ -93,26 +134,31 @@ function sessionFactsFault(s: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/** Why the target (or listed item) of a request is refused, or undefined. */
+/** Why the target (or listed item) of a request with no single target field is refused, or undefined. */
 function targetFault(req: Record<string, unknown>, { method, row }: RequestShape): string | undefined {
   const targets = row.targets;
   let field: TargetKind | undefined;
-  if (targets.length === 1) {
-    field = targets[0]!;
-    if (typeof req[field] !== "string") return `\`${method}\` needs \`${field}\` as a string`;
-  } else if (targets.length > 1) {
+  let value: unknown;
+  if (targets.length > 1) {
     for (const t of targets) {
-      if (req[t] === undefined) continue;
+      const v = req[t];
+      if (v === undefined) continue;
       if (field !== undefined) return `\`${method}\` must name one of ${targets.map((x) => `\`${x}\``).join(", ")}, not both \`${field}\` and \`${t}\``;
       field = t;
+      value = v;
     }
-    if (field === undefined || typeof req[field] !== "string") return `\`${method}\` needs one of ${targets.map((x) => `\`${x}\``).join(", ")} as a string`;
+    if (field === undefined || typeof value !== "string") return `\`${method}\` needs one of ${targets.map((x) => `\`${x}\``).join(", ")} as a string`;
   } else if (row.lists !== undefined) {
-    if (req[row.lists] === undefined) return undefined;
     field = row.lists;
-    if (typeof req[field] !== "string") return `\`${field}\` must be a string`;
+    value = req[field];
+    if (value === undefined) return undefined;
+    if (typeof value !== "string") return `\`${field}\` must be a string`;
   } else return undefined;
-  const value = req[field] as string;
+  return valueFault(value as string, field, row);
+}
+
+/** Why a target (or listed item) given as a string is refused, or undefined. */
+function valueFault(value: string, field: TargetKind, row: MethodRow): string | undefined {
   if (field === "resource") {
     if (isAmbiguousUri(value)) return `the resource ${row.templates ? "template" : "URI"} is ambiguous (dot segments, encoded slashes, backslashes or control characters)`;
     if (row.templates) {
