@@ -124,7 +124,9 @@ export function diffText(diff: PolicyDiff, oldName: string, newName: string): st
   const closes = diff.changes.filter((c) => c.direction === "closes").length;
   const lines = [`diff ${oldName} -> ${newName}: ${diff.changes.length} change${diff.changes.length === 1 ? "" : "s"} (${opens} open${opens === 1 ? "s" : ""}, ${closes} close${closes === 1 ? "s" : ""})`];
   for (const c of diff.changes) {
-    lines.push(`${SIGN[c.direction]} ${c.direction} role ${c.role}, tool ${c.tool}: ${c.old} -> ${c.new}`);
+    // The same answer on both sides: the difference lies in the arguments or the request (a loosened `path(root: ...)`).
+    const answers = c.old === c.new ? `${c.old} in both, but some requests differ` : `${c.old} -> ${c.new}`;
+    lines.push(`${SIGN[c.direction]} ${c.direction} role ${c.role}, tool ${c.tool}: ${answers}`);
     if (c.witness) {
       lines.push(`    request: ${JSON.stringify(c.witness.request)}`);
       lines.push(`    old: ${why(c.witness.old)}`, `    new: ${why(c.witness.new)}`);
