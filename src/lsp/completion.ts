@@ -67,7 +67,11 @@ export function completeAt(a: Analysis, offset: number, tools: () => ToolInfo[])
   if (/\b(?:allow|deny)\b(?:\s+"[^"]*")?\s+tool\s+(?:[^,\s]+\s*,\s*)*[\w"*-]*$/.test(line) || /\b(?:result\s+of|after|no|previous|count)\s+(?:\w+\s+)?tool\s+[\w"-]*$/.test(line) || /^\s*tool\s+[\w"-]*$/.test(line)) {
     return toolNames();
   }
-  if (/\b(?:includes|by\s+role)\s+(?:[\w-]+\s*,\s*)*[\w-]*$/.test(line)) return named(namesOf(a, "role"), CompletionItemKind.Class, "role");
+  if (/\b(?:includes|by\s+role)\s+(?:[\w-]+\s*,\s*)*[\w-]*$/.test(line)) {
+    // `role R includes ...` offers every role but R (a role including itself is an error).
+    const self = /\brole\s+("?)([\w-]+)\1\s+includes\b/.exec(line)?.[2];
+    return named(namesOf(a, "role").filter((r) => r !== self), CompletionItemKind.Class, "role");
+  }
   if (/\b(?:not\s+)?in\s+[\w-]*$/.test(line)) {
     return [...named(namesOf(a, "set"), CompletionItemKind.Variable, "set"), ...named(namesOf(a, "const"), CompletionItemKind.Constant, "const")];
   }
