@@ -105,6 +105,8 @@ describe("mcppolicy diff (CLI)", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("+ opens role developer, tool read_file: always in both, but some requests differ");
     expect(r.stdout).not.toMatch(/always -> always/);
+    const m = cli("diff", SEED, loosened, "--seed", "7", "--runs", "300", "--format", "markdown");
+    expect(m.stdout).toContain("| opens | `developer` | `read_file` | always | always (some requests differ) |");
   });
 
   it("--format json and markdown", () => {

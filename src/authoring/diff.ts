@@ -145,7 +145,7 @@ export function diffMarkdown(diff: PolicyDiff, oldName: string, newName: string)
     lines.push("| | role | tool | old | new | witness request | old decision | new decision |", "|---|---|---|---|---|---|---|---|");
     for (const c of diff.changes) {
       const w = c.witness;
-      lines.push(`| ${c.direction} | \`${cell(c.role)}\` | \`${cell(c.tool)}\` | ${c.old} | ${c.new} | ${w ? `\`${cell(JSON.stringify(w.request))}\`` : ""} | ${w ? cell(why(w.old)) : ""} | ${w ? cell(why(w.new)) : ""} |`);
+      lines.push(`| ${c.direction} | \`${cell(c.role)}\` | \`${cell(c.tool)}\` | ${c.old} | ${c.old === c.new ? `${c.new} (some requests differ)` : c.new} | ${w ? `\`${cell(JSON.stringify(w.request))}\`` : ""} | ${w ? cell(why(w.old)) : ""} | ${w ? cell(why(w.new)) : ""} |`);
     }
   }
   lines.push("", `<sub>${diff.pairs} role × tool pairs; ${diff.searched} searched with up to ${diff.runsPerPair} requests each (a search, not a proof).</sub>`);
