@@ -311,6 +311,10 @@ describe("mcppolicy lsp: completion", () => {
     expect(await labels(mainUri, MAIN.replace("includes developer", "includes |"))).toEqual(["developer"]);
     const tools = await labels(mainUri, MAIN.replace("allow tool write_file", "allow tool write_file, |"));
     expect(tools).toEqual(expect.arrayContaining(["fetch", "list_issues", "create_issue"]));
+    // A tool only a rule names (no tool block) is offered too: `read_file` in `allow "dev-reads" tool read_file`.
+    expect(tools).toContain("read_file");
+    // ... but not the word being typed.
+    expect(await labels(mainUri, MAIN.replace("allow tool write_file", "allow tool wri|"))).not.toContain("wri");
     await client.change(mainUri, MAIN);
   });
 
