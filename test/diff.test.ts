@@ -98,6 +98,17 @@ describe("mcppolicy diff (CLI)", () => {
     expect(n.stdout).toContain("- closes role readonly-agent, tool query_database");
   });
 
+  it("an argument change reads as such, not as `always -> always`", () => {
+    const loosened = path.join(dir, "loosened.mcppolicy");
+    writeFileSync(loosened, seedText.replace('path: path(root: "/workspace", maxLength: 256)', 'path: path(root: "/", maxLength: 256)'));
+    const r = cli("diff", SEED, loosened, "--seed", "7", "--runs", "300");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("+ opens role developer, tool read_file: always in both, but some requests differ");
+    expect(r.stdout).not.toMatch(/always -> always/);
+    const m = cli("diff", SEED, loosened, "--seed", "7", "--runs", "300", "--format", "markdown");
+    expect(m.stdout).toContain("| opens | `developer` | `read_file` | always | always (some requests differ) |");
+  });
+
   it("--format json and markdown", () => {
     const j = cli("diff", SEED, widened, "--format", "json", "--seed", "1");
     const doc = JSON.parse(j.stdout) as { widening: boolean; changes: { role: string; tool: string; direction: string; witness: { request: unknown } }[] };

@@ -68,6 +68,23 @@ describe("mcppolicy import: the guide's example", () => {
   });
 });
 
+describe("mcppolicy import: the README's command as written", () => {
+  it("--out into a directory that does not exist yet creates it (README: --out imported/tool-policy.mcppolicy)", () => {
+    const d = tmp();
+    const out = path.join(d, "imported", "tool-policy.mcppolicy");
+    const w = cli("import", EXAMPLE, "--out", out);
+    expect(w.status, w.stderr).toBe(0);
+    const t = cli("test", path.join(d, "imported"));
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/tests: 40 passed, 0 failed/);
+    // A parent that is a file: a usage error naming it, nothing written.
+    writeFileSync(path.join(d, "a-file"), "");
+    const bad = cli("import", EXAMPLE, "--out", path.join(d, "a-file", "x.mcppolicy"));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(`'${path.join(d, "a-file")}' is not a directory`);
+  });
+});
+
 describe("mcppolicy import: strict input", () => {
   const bad = (yaml: string) => {
     const r = importGuidePolicy(yaml, { policyName: "x", source: "x.yaml", policyFile: "x.mcppolicy" });

@@ -131,6 +131,14 @@ describe("init against the real filesystem server", () => {
     expect(report.summary.passed).toBeGreaterThanOrEqual(tools.length + 1);
   });
 
+  it("--out into a directory that does not exist yet creates it", () => {
+    const nested = join(dir, "new-dir", "deeper", "fs2.mcppolicy");
+    const r = run(["init", "--out", nested, "--tools", toolsFile]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(nested, "utf8")).toContain("tool read_file");
+    expect(existsSync(join(dir, "new-dir", "deeper", "fs2.test.yaml"))).toBe(true);
+  });
+
   it("refuses to overwrite the policy or its test file without --force, and overwrites with it", () => {
     const again = run(["init", "--out", policyPath, "--tools", toolsFile]);
     expect(again.status).toBe(2);

@@ -16,7 +16,8 @@ import { TextDocument, type TextEdit } from "vscode-languageserver-textdocument"
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy, type PolicyRequest } from "mcppolicy";
-import { KEYWORD_DOCS, KEYWORDS } from "../src/lsp/words.js";
+import { KEYWORD_DOCS, KEYWORDS, TYPE_DOCS } from "../src/lsp/words.js";
+import { TYPE_NAMES } from "../src/check/arg-types.js";
 import { nameText } from "../src/syntax/name-text.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -268,6 +269,20 @@ describe("mcppolicy lsp: hover", () => {
     expect(await hoverText(mainUri, MAIN, "principal.id", 11)).toContain("**attribute** `principal.id`: string");
     expect(await hoverText(mainUri, MAIN, "default deny", 2)).toMatch(/^\*\*default\*\* — /);
   });
+
+  it("explains an argument type in an args block, with its parameters; a field name is not a type", async () => {
+    expect(Object.keys(TYPE_DOCS).sort()).toEqual([...TYPE_NAMES].sort()); // a line for every type the checker knows
+    const withTypes = MAIN.replace("host: string", 'host: url(schemes: ["https"], hosts: allowed_hosts)').replace("depth: number", "depth: array(integer | string)");
+    await client.change(mainUri, withTypes);
+    const url = await hoverText(mainUri, withTypes, "url(", 1);
+    expect(url).toMatch(/^\*\*type\*\* `url`: a URL /);
+    expect(url).toContain("parameters: schemes, hosts, deny");
+    expect(await hoverText(mainUri, withTypes, "array(", 1)).toContain("parameters: minItems, maxItems");
+    expect(await hoverText(mainUri, withTypes, "integer |", 1)).toMatch(/^\*\*type\*\* `integer`: a whole number/);
+    expect(await hoverText(mainUri, withTypes, "| string", 3)).toMatch(/^\*\*type\*\* `string`/);
+    expect(await hoverText(mainUri, withTypes, "host: url", 1)).not.toContain("**type**");
+    await client.change(mainUri, MAIN);
+  });
 });
 
 describe("mcppolicy lsp: definition and references", () => {
@@ -292,9 +307,14 @@ describe("mcppolicy lsp: completion", () => {
     expect(await labels(mainUri, MAIN.replace("principal.id in", "principal.|id in"))).toEqual(expect.arrayContaining(["id", "scopes", "claims"]));
     expect(await labels(mainUri, MAIN.replace("args.host in", "args.| in"))).toEqual(["host", "depth"]);
     expect(await labels(mainUri, MAIN.replace("args.host in allowed_hosts", "args.host in |"))).toEqual(expect.arrayContaining(["allowed_hosts", "admins"]));
-    expect(await labels(mainUri, MAIN.replace("includes developer", "includes |"))).toEqual(expect.arrayContaining(["developer", "lead"]));
+    // `role lead includes |`: the other roles, not `lead` itself (a role cannot include itself).
+    expect(await labels(mainUri, MAIN.replace("includes developer", "includes |"))).toEqual(["developer"]);
     const tools = await labels(mainUri, MAIN.replace("allow tool write_file", "allow tool write_file, |"));
     expect(tools).toEqual(expect.arrayContaining(["fetch", "list_issues", "create_issue"]));
+    // A tool only a rule names (no tool block) is offered too: `read_file` in `allow "dev-reads" tool read_file`.
+    expect(tools).toContain("read_file");
+    // ... but not the word being typed.
+    expect(await labels(mainUri, MAIN.replace("allow tool write_file", "allow tool wri|"))).not.toContain("wri");
     await client.change(mainUri, MAIN);
   });
 

@@ -224,6 +224,19 @@ describe.skipIf(!haveChromium)("playground in headless Chromium", () => {
     await page.close();
   });
 
+  it("shows a long deny reason whole: the explain pane wraps instead of hiding it past the right edge", async () => {
+    const page = await open(base);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.selectOption("#examples", "seed");
+    const req = JSON.stringify({ principal: { id: "alice", roles: ["developer"] }, method: "tools/call", tool: "read_file", arguments: { path: "../../etc/passwd" } });
+    await type(page, undefined, req);
+    await expect.poll(() => effect(page)).toBe("deny");
+    expect(await explain(page)).toContain("resolves outside the sandbox root `/workspace`");
+    const box = await page.$eval("#explain", (e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
+    expect(box.scroll).toBeLessThanOrEqual(box.client);
+    await page.close();
+  });
+
   it("works from file:// with no server", async () => {
     const page = await open(pathToFileURL(path.join(dir, "index.html")).href);
     await expect.poll(() => effect(page)).toBe("allow");

@@ -124,7 +124,9 @@ export function diffText(diff: PolicyDiff, oldName: string, newName: string): st
   const closes = diff.changes.filter((c) => c.direction === "closes").length;
   const lines = [`diff ${oldName} -> ${newName}: ${diff.changes.length} change${diff.changes.length === 1 ? "" : "s"} (${opens} open${opens === 1 ? "s" : ""}, ${closes} close${closes === 1 ? "s" : ""})`];
   for (const c of diff.changes) {
-    lines.push(`${SIGN[c.direction]} ${c.direction} role ${c.role}, tool ${c.tool}: ${c.old} -> ${c.new}`);
+    // The same answer on both sides: the difference lies in the arguments or the request (a loosened `path(root: ...)`).
+    const answers = c.old === c.new ? `${c.old} in both, but some requests differ` : `${c.old} -> ${c.new}`;
+    lines.push(`${SIGN[c.direction]} ${c.direction} role ${c.role}, tool ${c.tool}: ${answers}`);
     if (c.witness) {
       lines.push(`    request: ${JSON.stringify(c.witness.request)}`);
       lines.push(`    old: ${why(c.witness.old)}`, `    new: ${why(c.witness.new)}`);
@@ -143,7 +145,7 @@ export function diffMarkdown(diff: PolicyDiff, oldName: string, newName: string)
     lines.push("| | role | tool | old | new | witness request | old decision | new decision |", "|---|---|---|---|---|---|---|---|");
     for (const c of diff.changes) {
       const w = c.witness;
-      lines.push(`| ${c.direction} | \`${cell(c.role)}\` | \`${cell(c.tool)}\` | ${c.old} | ${c.new} | ${w ? `\`${cell(JSON.stringify(w.request))}\`` : ""} | ${w ? cell(why(w.old)) : ""} | ${w ? cell(why(w.new)) : ""} |`);
+      lines.push(`| ${c.direction} | \`${cell(c.role)}\` | \`${cell(c.tool)}\` | ${c.old} | ${c.old === c.new ? `${c.new} (some requests differ)` : c.new} | ${w ? `\`${cell(JSON.stringify(w.request))}\`` : ""} | ${w ? cell(why(w.old)) : ""} | ${w ? cell(why(w.new)) : ""} |`);
     }
   }
   lines.push("", `<sub>${diff.pairs} role × tool pairs; ${diff.searched} searched with up to ${diff.runsPerPair} requests each (a search, not a proof).</sub>`);

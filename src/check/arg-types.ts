@@ -54,6 +54,8 @@ const PARAMS: Record<string, readonly string[]> = {
   json: ["schema", "inline"],
 };
 export const TYPE_NAMES = Object.keys(PARAMS);
+/** The parameters each argument type accepts (hover, completion), in documentation order. */
+export const TYPE_PARAMS: Readonly<Record<string, readonly string[]>> = PARAMS;
 
 const ANY: IrType = { t: "any" };
 

@@ -14,7 +14,8 @@ test file has a case per role and tool the YAML names, plus one of each it does 
 guide's answer; run it with 'mcppolicy test'). Nothing is written when the input has an error.
 
 Options:
-  --out FILE        write the policy there and its test file beside it (FILE.test.yaml)
+  --out FILE        write the policy there and its test file beside it (FILE.test.yaml); a missing
+                    directory is created
   --name NAME       the policy's name (default: the input file's name)
   --force           replace existing files
 

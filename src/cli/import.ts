@@ -47,8 +47,8 @@ export function run(argv: readonly string[]): number {
   const testFile = outFile.replace(/\.mcppolicy$/, ".test.yaml");
   refuseExisting([outFile, testFile], parsed.flags.get("force") === true, CMD);
   const exclusive = parsed.flags.get("force") !== true;
-  writeFileWhole(outFile, result.policy, { command: CMD, exclusive });
-  writeFileWhole(testFile, result.tests, { command: CMD, exclusive });
+  writeFileWhole(outFile, result.policy, { command: CMD, exclusive, makeDir: true });
+  writeFileWhole(testFile, result.tests, { command: CMD, exclusive, makeDir: true });
   err(`wrote ${outFile} and ${testFile} (run: mcppolicy test ${nodePath.dirname(outFile) || "."})`);
   return EXIT.ok;
 }

@@ -17,7 +17,8 @@ Where the tools come from (exactly one):
 
 Options:
   --out FILE           write the policy to FILE and its test file (one case per tool) beside it
-                       (FILE without .mcppolicy, plus .test.yaml); without --out, print the policy
+                       (FILE without .mcppolicy, plus .test.yaml; a missing directory is created);
+                       without --out, print the policy
   --force              overwrite existing files
   --name NAME          the policy's name (default: the server's name, or the tool file's name)
   --timeout SECONDS    how long to wait for a server (default 30)

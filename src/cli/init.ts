@@ -46,8 +46,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   }
   // Without --force, a file that appeared while the server answered is still never replaced.
-  writeFileWhole(outPath, skeleton.policy, { command: COMMAND, exclusive: !force });
-  writeFileWhole(testPath, skeleton.tests, { command: COMMAND, exclusive: !force });
+  writeFileWhole(outPath, skeleton.policy, { command: COMMAND, exclusive: !force, makeDir: true });
+  writeFileWhole(testPath, skeleton.tests, { command: COMMAND, exclusive: !force, makeDir: true });
   const blocks = listed.tools.length - skeleton.skipped.length;
   err(`mcppolicy: wrote '${outPath}' (${blocks} tool block${blocks === 1 ? "" : "s"}) and '${testPath}'`);
   return EXIT.ok;

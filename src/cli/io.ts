@@ -11,7 +11,7 @@
  * sockets and devices. A leading byte-order mark is removed from every text read.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, lstatSync, linkSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, linkSync, mkdirSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import * as nodePath from "node:path";
 import { FileRefusal, isUnder, readRegularFile } from "../source/files.js";
 import { LIMITS } from "../source/limits.js";
@@ -177,11 +177,21 @@ export function err(text: string): void {
 /**
  * Write `text` to `path` whole: a temporary file beside it, then a rename, so a reader sees the old file or
  * the new one, never a part. With `mode`, the new file gets it (fmt keeps a file's mode); with `exclusive`,
- * an existing file is never replaced (the temporary file is linked in, which fails if the name exists). A
- * failure is a UsageError naming `shownAs` (default `path`); the temporary file is removed.
+ * an existing file is never replaced (the temporary file is linked in, which fails if the name exists); with
+ * `makeDir`, a missing parent directory is created (an `--out` path). A failure is a UsageError naming
+ * `shownAs` (default `path`); the temporary file is removed.
  */
-export function writeFileWhole(path: string, text: string, opts: { command: string; mode?: number; shownAs?: string; exclusive?: boolean }): void {
+export function writeFileWhole(path: string, text: string, opts: { command: string; mode?: number; shownAs?: string; exclusive?: boolean; makeDir?: boolean }): void {
   const temp = nodePath.join(nodePath.dirname(path), `.${nodePath.basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  if (opts.makeDir) {
+    try {
+      mkdirSync(nodePath.dirname(path), { recursive: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === "EEXIST" || code === "ENOTDIR" ? "is not a directory" : code === "EACCES" || code === "EPERM" || code === "EROFS" ? "cannot be created: permission denied" : `cannot be created: ${e instanceof Error ? e.message : String(e)}`;
+      throw new UsageError(`cannot write '${opts.shownAs ?? path}': '${nodePath.dirname(opts.shownAs ?? path)}' ${why}`, opts.command);
+    }
+  }
   try {
     writeFileSync(temp, text, { encoding: "utf8", flag: "wx", ...(opts.mode !== undefined && { mode: opts.mode }) });
     if (opts.mode !== undefined) chmodSync(temp, opts.mode);
@@ -197,7 +207,16 @@ export function writeFileWhole(path: string, text: string, opts: { command: stri
     }
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EEXIST" && opts.exclusive) throw new UsageError(`'${opts.shownAs ?? path}' already exists; pass --force to overwrite it`, opts.command);
-    const why = code === "EACCES" || code === "EPERM" || code === "EROFS" ? "permission denied" : e instanceof Error ? e.message : String(e);
+    const why =
+      code === "EACCES" || code === "EPERM" || code === "EROFS"
+        ? "permission denied"
+        : code === "ENOENT"
+          ? `no directory '${nodePath.dirname(opts.shownAs ?? path)}'`
+          : code === "ENOTDIR"
+            ? `'${nodePath.dirname(opts.shownAs ?? path)}' is not a directory`
+            : e instanceof Error
+              ? e.message
+              : String(e);
     throw new UsageError(`cannot write '${opts.shownAs ?? path}': ${why}`, opts.command);
   }
 }

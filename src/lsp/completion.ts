@@ -1,8 +1,8 @@
 /**
  * Completion, by what the text before the cursor on its line asks for: attributes after `principal.`,
  * `client.`, ... (the attribute registry); argument names after `args.` (the enclosing tool's args
- * block); tool names after `tool` or a comma in a rule target (declared tools and a `tools.json`
- * beside the policy); role names after `includes` or `by role`; set names after `in`; keywords at the
+ * block); tool names after `tool` or a comma in a rule target (declared tools, tools a rule names, and
+ * a `tools.json` beside the policy); role names after `includes` or `by role`; set names after `in`; keywords at the
  * start of a statement; otherwise keywords, sets, constants and roles.
  * GUARANTEE: never throws; each label is offered once.
  */
@@ -62,12 +62,17 @@ export function completeAt(a: Analysis, offset: number, tools: () => ToolInfo[])
   const toolNames = () =>
     unique([
       ...named(namesOf(a, "tool"), CompletionItemKind.Function, "tool declared in the policy"),
+      ...named([...new Set(a.index.occurrences.filter((o) => o.kind === "tool" && !(o.span.file === a.file && o.span.start <= offset && offset <= o.span.end)).map((o) => o.name))], CompletionItemKind.Function, "tool named in the policy"),
       ...tools().map((t) => ({ label: t.name, kind: CompletionItemKind.Function, detail: t.description ?? "tool from tools.json" })),
     ]);
   if (/\b(?:allow|deny)\b(?:\s+"[^"]*")?\s+tool\s+(?:[^,\s]+\s*,\s*)*[\w"*-]*$/.test(line) || /\b(?:result\s+of|after|no|previous|count)\s+(?:\w+\s+)?tool\s+[\w"-]*$/.test(line) || /^\s*tool\s+[\w"-]*$/.test(line)) {
     return toolNames();
   }
-  if (/\b(?:includes|by\s+role)\s+(?:[\w-]+\s*,\s*)*[\w-]*$/.test(line)) return named(namesOf(a, "role"), CompletionItemKind.Class, "role");
+  if (/\b(?:includes|by\s+role)\s+(?:[\w-]+\s*,\s*)*[\w-]*$/.test(line)) {
+    // `role R includes ...` offers every role but R (a role including itself is an error).
+    const self = /\brole\s+("?)([\w-]+)\1\s+includes\b/.exec(line)?.[2];
+    return named(namesOf(a, "role").filter((r) => r !== self), CompletionItemKind.Class, "role");
+  }
   if (/\b(?:not\s+)?in\s+[\w-]*$/.test(line)) {
     return [...named(namesOf(a, "set"), CompletionItemKind.Variable, "set"), ...named(namesOf(a, "const"), CompletionItemKind.Constant, "const")];
   }

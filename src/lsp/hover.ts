@@ -3,14 +3,16 @@
  * role: what it includes and grants; a tool: its risk, approval and arguments; a label: the result
  * blocks that give it; a rule: its id (name or positional id), effect and target; a budget: its amount,
  * window and keys; an attribute path: its type (an argument: the type its tool's args block declares);
- * a keyword: its line of words.ts. GUARANTEE: returns undefined (no hover) rather than guessing.
+ * an argument type's name in an args block: what it accepts and its parameters; a keyword: its line of
+ * words.ts. GUARANTEE: returns undefined (no hover) rather than guessing.
  */
 import type * as A from "../ast/nodes.js";
 import { ATTRIBUTES, ATTRIBUTE_PATHS } from "../contract/attributes.js";
 import type { Span } from "../source/source.js";
 import { occurrenceAt } from "./symbols.js";
 import { textOf, type Analysis } from "./project.js";
-import { KEYWORD_DOCS } from "./words.js";
+import { TYPE_PARAMS } from "../check/arg-types.js";
+import { KEYWORD_DOCS, TYPE_DOCS } from "./words.js";
 
 const MAX_SHOWN = 20;
 
@@ -133,12 +135,48 @@ function attributeHover(a: Analysis, word: string, offset: number): string | und
   return undefined;
 }
 
+/** The named type (`path(...)`, `string`, ...) whose name holds `offset`, in a tool's args block. */
+function typeNameAt(a: Analysis, offset: number): { name: string; span: Span } | undefined {
+  const visit = (t: A.TypeExpr | A.Literal | undefined): { name: string; span: Span } | undefined => {
+    if (!t || !("kind" in t)) return undefined;
+    if (t.kind === "named") {
+      if (within(t.name.span, a.file, offset)) return { name: t.name.text, span: t.name.span };
+      for (const p of t.positional) {
+        const hit = visit(p);
+        if (hit) return hit;
+      }
+      return undefined;
+    }
+    if (t.kind === "object") {
+      for (const f of t.fields) {
+        const hit = visit(f.type);
+        if (hit) return hit;
+      }
+      return undefined;
+    }
+    if (t.kind === "union") {
+      for (const m of t.members) {
+        const hit = visit(m);
+        if (hit) return hit;
+      }
+    }
+    return undefined;
+  };
+  const tool = a.index.tools.find((t) => t.args && within(t.args.span, a.file, offset));
+  return tool ? visit(tool.args) : undefined;
+}
+
 export function hoverAt(a: Analysis, offset: number): { contents: string; span?: Span } | undefined {
   const occ = occurrenceAt(a.index, a.file, offset);
   if (occ) return { contents: declHover(a, occ.kind, occ.name, a.index.declarations.get(occ.key) ?? []), span: occ.span };
   for (const { rule } of a.index.rules) {
     const head = rule.patterns[0]?.span.start ?? rule.span.end;
     if (within({ ...rule.span, end: head }, a.file, offset)) return { contents: `**rule** ${ruleLine(a, rule)}${rule.because ? `\n\nbecause "${rule.because}"` : ""}` };
+  }
+  const type = typeNameAt(a, offset);
+  if (type && Object.prototype.hasOwnProperty.call(TYPE_DOCS, type.name)) {
+    const params = TYPE_PARAMS[type.name] ?? [];
+    return { contents: `**type** \`${type.name}\`: ${TYPE_DOCS[type.name]}${params.length ? `\n\nparameters: ${params.join(", ")}` : ""}`, span: type.span };
   }
   const text = a.doc.getText();
   const w = dottedWordAt(text, offset);

@@ -2,7 +2,8 @@
  * The symbol index of a policy and its imports, built from the parsed ASTs (the parser recovers, so a
  * file with syntax errors still gives the declarations it could read). Each occurrence of a set,
  * constant, role, tool or label is recorded with its exact span (a name, never a whole declaration),
- * keyed `KIND:NAME`; imports with the span of their path string and the file they name.
+ * keyed `KIND:NAME` (uses in expressions, set items, budgets, approvals and a tool's argument types);
+ * imports with the span of their path string and the file they name.
  * GUARANTEES: an occurrence's span covers exactly the name's text in its file (the quotes of a quoted
  * tool name are outside it), so replacing every occurrence's text renames the symbol; glob patterns
  * (`"read_*"`) are no occurrence of any tool. Building never throws on any AST the parser returns.
@@ -107,6 +108,7 @@ export function buildIndex(asts: readonly A.PolicyFileAst[]): SymbolIndex {
     tools.push(t);
     for (const l of t.limits) limits.push({ limit: l, owner: `tool ${t.name.text}` });
     walk(t.approval);
+    walk(t.args); // sets named in argument types: `url(hosts: allowed_domains)`
     walk(t.limits);
   };
 

@@ -59,3 +59,19 @@ export const KEYWORDS: readonly string[] = keywords.map((t) => (t.PATTERN as Reg
 
 /** The words a declaration starts with (completion at the start of a line). */
 export const STATEMENT_WORDS: readonly string[] = ["policy", "default", "import", "const", "set", "role", "tool", "allow", "deny", "limit", "audit", "server", "mode", "session", "result", "member", "risk", "approval", "args"];
+
+/** One line per argument type (hover on a type name in an args block); the parameters come from the checker. */
+export const TYPE_DOCS: Readonly<Record<string, string>> = {
+  string: "a string (lengths count code points; `pattern` is a linear regex)",
+  number: "a number",
+  integer: "a whole number",
+  boolean: "`true` or `false`",
+  any: "any JSON value",
+  enum: "one of the values listed",
+  array: "a list whose items all have the type given",
+  path: "a file path, resolved inside its root(s): a value that escapes under any reading is refused",
+  url: "a URL whose scheme, host and port are checked (a host written as an address, against the allowed and denied ranges)",
+  ip: "an IP address, checked against the ranges allowed and denied",
+  sql: "one SQL statement, parsed by a real SQL parser and checked (read-only, tables, columns, functions)",
+  json: "a value checked against a JSON Schema (a file beside the policy, or inline)",
+};

@@ -149,14 +149,16 @@ export function mistakeHint(site: ErrorSite): { message: string; hint: string; a
   }
   // `deny "push"`: a rule whose target kind is missing. (With named rules, `deny "name" tool ...` is
   // legal: only when no target kind follows the name.)
-  // A bare word followed by a name (`allow tol read_file`) is a misspelt kind, not a missing one.
+  // A bare word followed by a name (`allow tol read_file`) is a misspelt kind, not a missing one; so is a
+  // bare word after a rule's quoted name (`allow "reads" tol read_file`).
   const missingAfter = (effect: IToken | undefined, name: IToken | undefined, after: IToken | undefined) =>
     effect !== undefined &&
     EFFECTS.has(effect.tokenType) &&
     name !== undefined &&
     NAMES.has(name.tokenType) &&
     !(after && TARGET_KINDS.has(after.tokenType)) &&
-    !(name.tokenType === T.Identifier && after !== undefined && NAMES.has(after.tokenType));
+    !(name.tokenType === T.Identifier && after !== undefined && NAMES.has(after.tokenType)) &&
+    !(name.tokenType !== T.Identifier && after !== undefined && after.tokenType === T.Identifier);
   if (ruleStack.includes("rule")) {
     const name = missingAfter(prev, token, next) ? token : missingAfter(prev2, prev, token) ? prev : undefined;
     const effect = name === token ? prev : prev2;
