@@ -295,6 +295,17 @@ describe("bad input", () => {
     expect(compilePolicy(s.policy).ir.tools.get("r")?.args?.t).toBe("object");
   });
 
+  it("an empty tool list still writes a policy that compiles (and denies every call), with a warning saying so", () => {
+    const empty = join(dir, "empty.json");
+    writeFileSync(empty, JSON.stringify({ tools: [] }));
+    const r = run(["init", "--tools", empty]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("warning: the tool list in");
+    expect(r.stderr).toContain("lists no tools");
+    const policy = compilePolicy(r.stdout);
+    expect(policy.decide({ principal: { id: "u", roles: [...policy.ir.roles.keys()] }, method: "tools/call", tool: "anything" }).effect).toBe("deny");
+  });
+
   it("a missing tool file, bad JSON, and a file that is not a tool list are clear usage errors", () => {
     const missing = run(["init", "--tools", join(dir, "nope.json")]);
     expect(missing.status).toBe(2);

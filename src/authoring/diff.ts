@@ -122,7 +122,7 @@ const SIGN: Readonly<Record<Direction, string>> = { opens: "+", closes: "-", cha
 export function diffText(diff: PolicyDiff, oldName: string, newName: string): string {
   const opens = diff.changes.filter((c) => c.direction === "opens").length;
   const closes = diff.changes.filter((c) => c.direction === "closes").length;
-  const lines = [`diff ${oldName} -> ${newName}: ${diff.changes.length} change${diff.changes.length === 1 ? "" : "s"} (${opens} open${opens === 1 ? "s" : ""}, ${closes} close${closes === 1 ? "s" : ""})`];
+  const lines = [`diff ${oldName} -> ${newName}: ${diff.changes.length} change${diff.changes.length === 1 ? "" : "s"} (${opens} opening, ${closes} closing)`];
   for (const c of diff.changes) {
     // The same answer on both sides: the difference lies in the arguments or the request (a loosened `path(root: ...)`).
     const answers = c.old === c.new ? `${c.old} in both, but some requests differ` : `${c.old} -> ${c.new}`;

@@ -41,6 +41,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     policyFile: outPath === undefined ? "policy.mcppolicy" : nodePath.basename(outPath),
   });
   for (const s of skeleton.skipped) err(`mcppolicy: tool '${s.name}' left out: ${s.why}`);
+  if (listed.tools.length === skeleton.skipped.length) err(`mcppolicy: warning: ${listed.label} lists no tools the skeleton could use; the policy has no tool blocks and denies every call`);
   if (outPath === undefined || testPath === undefined) {
     out(skeleton.policy);
     return EXIT.ok;
