@@ -15,7 +15,15 @@
  *     `. _ -`) of MIN_EXACT to MAX_TOKEN code points that holds a digit, `@` or `.` (an email address, a
  *     phone number written without spaces, an IBAN, a domain such as `evil2.io`): an argument holding the
  *     same token, or equal to it, is found, however long the result (the k-gram guarantee does not hold
- *     there: see below).
+ *     there: see below); so is an argument equal to the host part of such a token (`evil.io` in
+ *     `www.evil.io` or `ann@evil.io`). Object keys leave their identifier tokens (never the whole key).
+ * An argument leaf that is itself a single identifier token (`isIdentifierLeaf`) is compared whole only,
+ * never by k-grams: GUARANTEE, it is found when the result holds it as a token (inside any text, with the
+ * same normalisation), and an address or IBAN that merely shares a long run with one of the result's
+ * (`maria@ex.io` and `emma@ex.io` share `@ex.io`) is not. Longer or free-text leaves keep the k-gram test.
+ * Echoes (`echoes`, from `echoesOf(the call's arguments)`): a string leaf or key of the result equal, after
+ * normalisation, to one of the call's own argument strings is skipped (the result repeats what the call
+ * said: a review list keyed by the names asked for); text merely holding such a string is still read.
  * Bounded: at most `max` fingerprints per result (LIMITS.maxResultFingerprints). The whole-string hashes
  * (leaves, numbers, identifier tokens) come first, in document order; the k-grams fill what is left. A
  * longer result is winnowed with a wider window (8, 16, ... up to 1024) until it fits, so the threshold for
@@ -53,6 +61,7 @@ export const MAX_WINDOW = 1024;
 const TOKEN = /[\p{L}\p{M}\p{N}@._+-]+/gu;
 const TOKEN_ENDS = /^[._-]+|[._-]+$/g;
 const IDENTIFIER = /[\p{Nd}@.]/u;
+const SINGLE_TOKEN = /^[\p{L}\p{M}\p{N}@._+-]+$/u;
 
 /** What `fingerprintDetails` produced, and how much of the guarantee holds for it. */
 export interface Fingerprints {
@@ -68,14 +77,18 @@ export interface Fingerprints {
   readonly complete: boolean;
 }
 
-/** The whole-string hashes of a normalised piece: the piece itself when short enough, and its identifier tokens. */
-function exactHashesOf(norm: string, cps: readonly number[], kind: PieceKind, out: (h: number) => void): void {
-  if (kind === "key") return;
+/**
+ * The whole-string hashes of a normalised piece: the piece itself when short enough, and its identifier
+ * tokens; on the result side (`hosts`) also the host part of each token (after its `@`, or after a `.`:
+ * `www.evil.io` leaves `evil.io`, `ann@mail.ex.io` leaves `mail.ex.io` and `ex.io`), so an argument that is a
+ * domain or a host the result names inside a longer token is found. A key leaves its tokens only.
+ */
+function exactHashesOf(norm: string, cps: readonly number[], kind: PieceKind, hosts: boolean, out: (h: number) => void): void {
   if (kind === "exact") {
     if (cps.length >= MIN_EXACT) out(exactHash(cps));
     return;
   }
-  if (cps.length >= MIN_EXACT && cps.length < THRESHOLD) out(exactHash(cps));
+  if (kind === "text" && cps.length >= MIN_EXACT && cps.length < THRESHOLD) out(exactHash(cps));
   if (cps.length < MIN_EXACT) return;
   for (const m of norm.matchAll(TOKEN)) {
     const token = m[0].replace(TOKEN_ENDS, "");
@@ -83,8 +96,51 @@ function exactHashesOf(norm: string, cps: readonly number[], kind: PieceKind, ou
     const tcps = codePoints(token);
     // Any length up to MAX_TOKEN (not only below THRESHOLD): a long result is winnowed with a wider
     // window, whose k-gram guarantee no longer covers a 25-character address; the token's own hash does.
-    if (tcps.length >= MIN_EXACT && tcps.length <= MAX_TOKEN) out(exactHash(tcps));
+    if (tcps.length < MIN_EXACT || tcps.length > MAX_TOKEN) continue;
+    out(exactHash(tcps));
+    if (hosts) hostHashes(token, out);
   }
+}
+
+/** The hashes of a token's host parts: each suffix after `@` or `.` that holds a `.` and no `@` (MIN_EXACT or longer). */
+function hostHashes(token: string, out: (h: number) => void): void {
+  const at = token.lastIndexOf("@");
+  for (let i = 0; i < token.length; i++) {
+    const c = token[i];
+    if (c !== "." && c !== "@") continue;
+    if (i < at) continue; // a suffix holding the `@` is another address, never a host
+    const host = token.slice(i + 1).replace(TOKEN_ENDS, "");
+    if (host.length < MIN_EXACT || !host.includes(".")) continue;
+    const hcps = codePoints(host);
+    if (hcps.length >= MIN_EXACT) out(exactHash(hcps));
+  }
+}
+
+/**
+ * Whether a normalised argument leaf is a single identifier token (the shape above, 6 to MAX_TOKEN code
+ * points, ends trimmed of `. _ -`): such a leaf is compared whole, never by k-grams, so an address at the
+ * same domain as one the result names (`maria@ex.io` against `emma@ex.io`: a long shared suffix) is not
+ * taken for a copy.
+ */
+export function isIdentifierLeaf(norm: string): boolean {
+  const token = norm.replace(TOKEN_ENDS, "");
+  if (token.length < MIN_EXACT || !SINGLE_TOKEN.test(token) || !IDENTIFIER.test(token)) return false;
+  const n = codePoints(token).length;
+  return n >= MIN_EXACT && n <= MAX_TOKEN;
+}
+
+/**
+ * The call's own argument strings, normalised (string leaves, at least MIN_EXACT code points): the parts of
+ * its result equal to one of them echo the call and are not fingerprinted (`fingerprintDetails`'s `echoes`).
+ */
+export function echoesOf(args: unknown): Set<string> {
+  const out = new Set<string>();
+  valuePieces(args, (text, kind) => {
+    if (kind !== "text") return;
+    const norm = normalize(text);
+    if (codePoints(norm).length >= MIN_EXACT) out.add(norm);
+  });
+  return out;
 }
 
 function validMax(max: number | undefined): number {
@@ -93,15 +149,18 @@ function validMax(max: number | undefined): number {
 }
 
 /** The fingerprints of a result, with the window and threshold they guarantee (see the header). */
-export function fingerprintDetails(value: unknown, max?: number): Fingerprints {
+export function fingerprintDetails(value: unknown, max?: number, echoes?: ReadonlySet<string>): Fingerprints {
   const limit = validMax(max);
+  const echo = echoes !== undefined && echoes.size > 0 ? echoes : undefined;
   const exact = new Set<number>();
   const grams: number[][] = [];
   const walk = resultPieces(value, (text, kind) => {
     const norm = normalize(text);
     if (norm.length === 0) return;
+    // A string leaf or key equal to one of the call's own argument strings echoes the call: not this result's.
+    if (echo !== undefined && kind !== "exact" && echo.has(norm)) return;
     const cps = codePoints(norm);
-    exactHashesOf(norm, cps, kind, (h) => exact.add(h));
+    exactHashesOf(norm, cps, kind, true, (h) => exact.add(h));
     if (kind !== "exact" && cps.length >= K) grams.push(kgramHashes(cps, K));
   });
   let window = W;
@@ -127,8 +186,8 @@ export function fingerprintDetails(value: unknown, max?: number): Fingerprints {
 }
 
 /** The fingerprints of every string leaf of `value` (a result), at most `max` of them (LIMITS.maxResultFingerprints). */
-export function fingerprint(value: unknown, max?: number): string[] {
-  return fingerprintDetails(value, max).fingerprints;
+export function fingerprint(value: unknown, max?: number, echoes?: ReadonlySet<string>): string[] {
+  return fingerprintDetails(value, max, echoes).fingerprints;
 }
 
 const BASE36 = /^[0-9a-z]{1,11}$/;
@@ -165,10 +224,10 @@ export function derives(value: unknown, fingerprints: readonly string[]): boolea
     const norm = normalize(text);
     if (norm.length === 0) return false;
     const cps = codePoints(norm);
-    exactHashesOf(norm, cps, kind, (h) => {
+    exactHashesOf(norm, cps, kind, false, (h) => {
       if (set.has(h)) found = true;
     });
-    if (found || kind === "exact" || cps.length < K) return found;
+    if (found || kind === "exact" || cps.length < K || isIdentifierLeaf(norm)) return found;
     const grams = kgramHashes(cps, K);
     for (let i = 0; i < grams.length; i++) {
       if (set.has(grams[i] as number)) return (found = true);
