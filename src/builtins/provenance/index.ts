@@ -23,7 +23,10 @@
  * (`maria@ex.io` and `emma@ex.io` share `@ex.io`) is not. Longer or free-text leaves keep the k-gram test.
  * Echoes (`echoes`, from `echoesOf(the call's arguments)`): a string leaf or key of the result equal, after
  * normalisation, to one of the call's own argument strings is skipped (the result repeats what the call
- * said: a review list keyed by the names asked for); text merely holding such a string is still read.
+ * said: a review list keyed by the names asked for), and inside longer text each occurrence of one that
+ * stands on its own (not part of a longer token) is cut out: the text around it is read in segments, so no
+ * token or k-gram spans it. GUARANTEE: everything else is read as without echoes (a copied run of 19 code
+ * points of the result that holds no echo is still found; so is an identifier token that is no echo).
  * Bounded: at most `max` fingerprints per result (LIMITS.maxResultFingerprints). The whole-string hashes
  * (leaves, numbers, identifier tokens) come first, in document order; the k-grams fill what is left. A
  * longer result is winnowed with a wider window (8, 16, ... up to 1024) until it fits, so the threshold for
@@ -143,6 +146,49 @@ export function echoesOf(args: unknown): Set<string> {
   return out;
 }
 
+/** At most this many argument strings are taken as echoes (more: the rest are fingerprinted, fail closed). */
+export const MAX_ECHOES = 256;
+const TOKEN_CHAR = /[\p{L}\p{M}\p{N}@._+-]/u;
+const WORD_CHAR = /[\p{L}\p{M}\p{N}@_+]/u;
+
+/**
+ * The text of `norm` around its echoes: the occurrences of an argument string that stand on their own (no
+ * identifier-token character just before; no letter, digit, mark, `@ _ +` just after, nor a `.` or `-` that
+ * goes on into one), so an argument `ex.io` is no echo inside `ann@ex.io` or `www.ex.io`. Undefined when
+ * there is none (the piece is read whole).
+ */
+function cutEchoes(norm: string, echoes: ReadonlySet<string>): string[] | undefined {
+  let cut: Uint8Array | undefined;
+  let n = 0;
+  for (const e of echoes) {
+    if (++n > MAX_ECHOES) break;
+    if (e.length === 0 || e.length > norm.length) continue;
+    for (let i = norm.indexOf(e); i >= 0; i = norm.indexOf(e, i + 1)) {
+      const before = i > 0 ? norm[i - 1] as string : "";
+      const j = i + e.length;
+      const after = norm[j] ?? "";
+      if (before !== "" && TOKEN_CHAR.test(before)) continue;
+      if (after !== "" && WORD_CHAR.test(after)) continue;
+      if ((after === "." || after === "-") && j + 1 < norm.length && /[\p{L}\p{M}\p{N}]/u.test(norm[j + 1] as string)) continue;
+      cut ??= new Uint8Array(norm.length);
+      cut.fill(1, i, j);
+    }
+  }
+  if (cut === undefined) return undefined;
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= norm.length; i++) {
+    const kept = i < norm.length && cut[i] === 0;
+    if (kept && start < 0) start = i;
+    if (!kept && start >= 0) {
+      const seg = norm.slice(start, i).trim();
+      if (seg.length > 0) out.push(seg);
+      start = -1;
+    }
+  }
+  return out;
+}
+
 function validMax(max: number | undefined): number {
   if (max === undefined || typeof max !== "number" || Number.isNaN(max)) return LIMITS.maxResultFingerprints;
   return Math.max(0, Math.min(Math.floor(max), Number.MAX_SAFE_INTEGER));
@@ -157,10 +203,25 @@ export function fingerprintDetails(value: unknown, max?: number, echoes?: Readon
   const walk = resultPieces(value, (text, kind) => {
     const norm = normalize(text);
     if (norm.length === 0) return;
-    // A string leaf or key equal to one of the call's own argument strings echoes the call: not this result's.
-    if (echo !== undefined && kind !== "exact" && echo.has(norm)) return;
     const cps = codePoints(norm);
-    exactHashesOf(norm, cps, kind, true, (h) => exact.add(h));
+    const add = (h: number): void => void exact.add(h);
+    if (echo !== undefined && kind !== "exact") {
+      // A string leaf or key equal to one of the call's own argument strings echoes the call: not this result's.
+      if (echo.has(norm)) return;
+      const segments = cutEchoes(norm, echo);
+      if (segments !== undefined) {
+        // The piece itself is no echo (its whole-leaf hash stays); the text around the echoes is read
+        // segment by segment, so no token or k-gram spans an echo.
+        if (kind === "text" && cps.length >= MIN_EXACT && cps.length < THRESHOLD) add(exactHash(cps));
+        for (const seg of segments) {
+          const scps = codePoints(seg);
+          exactHashesOf(seg, scps, "key", true, add);
+          if (scps.length >= K) grams.push(kgramHashes(scps, K));
+        }
+        return;
+      }
+    }
+    exactHashesOf(norm, cps, kind, true, add);
     if (kind !== "exact" && cps.length >= K) grams.push(kgramHashes(cps, K));
   });
   let window = W;
