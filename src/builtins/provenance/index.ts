@@ -20,7 +20,9 @@
  * An argument leaf that is itself a single identifier token (`isIdentifierLeaf`) is compared whole only,
  * never by k-grams: GUARANTEE, it is found when the result holds it as a token (inside any text, with the
  * same normalisation), and an address or IBAN that merely shares a long run with one of the result's
- * (`maria@ex.io` and `emma@ex.io` share `@ex.io`) is not. Longer or free-text leaves keep the k-gram test.
+ * (`maria@ex.io` and `emma@ex.io` share `@ex.io`) is not. So are the identifier tokens between its
+ * separators (`<key>.evil.io` holds a result's `<key>`), except its proper suffixes holding `.` or `@` (its
+ * domain). Free-text leaves, and tokens with more than MAX_SEPARATORS separators, keep the k-gram test.
  * Echoes (`echoes`, from `echoesOf(the call's arguments)`): a string leaf or key of the result equal, after
  * normalisation, to one of the call's own argument strings is skipped (the result repeats what the call
  * said: a review list keyed by the names asked for), and inside longer text each occurrence of one that
@@ -130,6 +132,38 @@ export function isIdentifierLeaf(norm: string): boolean {
   if (token.length < MIN_EXACT || !SINGLE_TOKEN.test(token) || !IDENTIFIER.test(token)) return false;
   const n = codePoints(token).length;
   return n >= MIN_EXACT && n <= MAX_TOKEN;
+}
+
+/** Separators inside an identifier token, where a smaller token may start or end. */
+const SEPARATOR = /[@._+-]/u;
+/** An identifier argument with more separators than this is tested by k-grams instead (bounds the work). */
+const MAX_SEPARATORS = 24;
+
+/**
+ * The hashes of the identifier tokens inside an argument token, between its separators (`@ . _ + -`), so a
+ * result token embedded in a longer argument is found (`<key>.evil.io` holding a result's `<key>`). Left out:
+ * the whole token (tested already) and its proper suffixes holding `.` or `@` (its host or domain, or another
+ * address at the same domain: sharing a domain is not copying). Undefined when the token has more than
+ * MAX_SEPARATORS separators.
+ */
+function innerTokenHashes(token: string): number[] | undefined {
+  const cuts: number[] = [];
+  for (let i = 0; i < token.length; i++) if (SEPARATOR.test(token[i] as string)) cuts.push(i);
+  if (cuts.length > MAX_SEPARATORS) return undefined;
+  const starts = [0, ...cuts.map((c) => c + 1)];
+  const ends = [...cuts, token.length];
+  const out: number[] = [];
+  for (const a of starts) {
+    for (const b of ends) {
+      if (b <= a || (a === 0 && b === token.length)) continue;
+      const sub = token.slice(a, b).replace(TOKEN_ENDS, "");
+      if (sub.length < MIN_EXACT || !IDENTIFIER.test(sub)) continue;
+      if (b === token.length && (sub.includes(".") || sub.includes("@"))) continue;
+      const scps = codePoints(sub);
+      if (scps.length >= MIN_EXACT) out.push(exactHash(scps));
+    }
+  }
+  return out;
 }
 
 /**
@@ -288,7 +322,15 @@ export function derives(value: unknown, fingerprints: readonly string[]): boolea
     exactHashesOf(norm, cps, kind, false, (h) => {
       if (set.has(h)) found = true;
     });
-    if (found || kind === "exact" || cps.length < K || isIdentifierLeaf(norm)) return found;
+    if (found || kind === "exact" || cps.length < K) return found;
+    if (isIdentifierLeaf(norm)) {
+      const parts = innerTokenHashes(norm.replace(TOKEN_ENDS, ""));
+      if (parts !== undefined) {
+        for (const h of parts) if (set.has(h)) return (found = true);
+        return false;
+      }
+      // too many separators to enumerate: k-grams, as for free text (over-approximates)
+    }
     const grams = kgramHashes(cps, K);
     for (let i = 0; i < grams.length; i++) {
       if (set.has(grams[i] as number)) return (found = true);
