@@ -4,7 +4,7 @@
 // still be found (a planted identifier, text that is not an echo); examples pin the AgentDojo cases.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { derives, echoesOf, fingerprint, fingerprintDetails, isIdentifierLeaf } from "../src/builtins/provenance/index.js";
+import { derives, echoesOf, fingerprint, fingerprintDetails, isIdentifierLeaf, MAX_ECHOES } from "../src/builtins/provenance/index.js";
 
 const text = (t: string) => ({ content: [{ type: "text", text: t }] });
 const lower = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz".split(""));
@@ -129,5 +129,11 @@ describe("echoes of the call's own arguments are not fingerprinted", () => {
     const r = text("Nothing here repeats the arguments, which were about something else entirely.");
     expect(fingerprintDetails(r, undefined, echoesOf({ q: "weather in zurich" }))).toEqual(fingerprintDetails(r));
     expect(echoesOf({ a: "short", n: 123456, k: ["Long enough"] })).toEqual(new Set(["long enough"]));
+    // past MAX_ECHOES argument strings, the rest are not cut out of text (read as without echoes: fail closed)
+    const names = Array.from({ length: MAX_ECHOES + 6 }, (_, i) => `restaurant number ${i}`);
+    const last = names[names.length - 1]!;
+    const long = text(`Tonight we recommend ${last} for its excellent view over the harbour.`);
+    expect(derives({ title: `Dinner at ${last}` }, fingerprint(long, undefined, echoesOf({ names })))).toBe(true);
+    expect(derives({ title: `Dinner at ${names[0]}` }, fingerprint(text(`Tonight we recommend ${names[0]}.`), undefined, echoesOf({ names })))).toBe(false);
   });
 });

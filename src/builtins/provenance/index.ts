@@ -167,8 +167,9 @@ function innerTokenHashes(token: string): number[] | undefined {
 }
 
 /**
- * The call's own argument strings, normalised (string leaves, at least MIN_EXACT code points): the parts of
- * its result equal to one of them echo the call and are not fingerprinted (`fingerprintDetails`'s `echoes`).
+ * The call's own argument strings, normalised (string leaves and keys, at least MIN_EXACT code points): the
+ * parts of its result equal to one of them echo the call and are not fingerprinted (`fingerprintDetails`'s
+ * `echoes`). Bounded by the argument walk's scan bounds; only the first MAX_ECHOES are cut out of text.
  */
 export function echoesOf(args: unknown): Set<string> {
   const out = new Set<string>();
@@ -181,7 +182,7 @@ export function echoesOf(args: unknown): Set<string> {
 }
 
 /** At most this many argument strings are taken as echoes (more: the rest are fingerprinted, fail closed). */
-export const MAX_ECHOES = 256;
+export const MAX_ECHOES = 64;
 const TOKEN_CHAR = /[\p{L}\p{M}\p{N}@._+-]/u;
 const WORD_CHAR = /[\p{L}\p{M}\p{N}@_+]/u;
 
