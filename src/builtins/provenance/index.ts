@@ -6,8 +6,9 @@
  * A result's pieces (leaves.ts) are normalised (normalize.ts: invisible characters stripped, NFKC, lowercase,
  * white space collapsed) and leave three kinds of 52-bit hashes (hash.ts), printed in base 36:
  *   - winnowed k-grams (K = 16 code points, window W = 4): GUARANTEE, any normalised run of at least
- *     THRESHOLD = W + K - 1 = 19 code points that an argument leaf (other than a single identifier, below) shares with a result leaf is found;
- *     a shared run of K to THRESHOLD - 1 code points may be found, a shorter one never is;
+ *     THRESHOLD = W + K - 1 = 19 code points that an argument leaf (other than a single identifier, below)
+ *     shares with a result leaf is found; a shared run of K to THRESHOLD - 1 code points may be found, a
+ *     shorter one never is;
  *   - the whole leaf, for a string leaf of MIN_EXACT = 6 to THRESHOLD - 1 code points (an account number,
  *     a short id): an argument leaf EQUAL to it (after normalisation) is found; and the same for a number
  *     (its decimal form, at least MIN_EXACT characters);
