@@ -210,7 +210,10 @@ describe("bench/agentdojo-ablate.mjs's edits", () => {
       const records = await replayAll(LIB, { suite: s, policy: policyOf(s.suite), traces: benignTraces(s), run: "ablate" });
       const stopping = new Set(records.flatMap((r) => r.outcomes.filter((o) => o.effect !== "allow").flatMap((o) => o.rules)));
       const listed = new Set(ABLATIONS.filter((a) => a.suite === s.suite).map((a) => a.ruleId));
-      expect([...stopping].sort(), s.suite).toEqual([...listed].sort());
+      // Every rule that sends a benign trace to approval is listed; a listed rule may cost nothing (since
+      // provenance compares identifiers whole and skips echoes, workspace's add_calendar_event_participants and
+      // travel's review rule on create_calendar_event send none) and stays listed for what it buys.
+      for (const rule of stopping) expect(listed.has(rule), `${s.suite}: ${rule} is not listed`).toBe(true);
     }
   }, 120_000);
 });

@@ -1,5 +1,7 @@
 // The approval rules of the AgentDojo policies (policies/agentdojo) that send a benign AgentDojo trace to
-// approval, each as an exact text edit that removes it: bench/agentdojo-ablate.mjs replays a suite without
+// approval, or did before provenance compared identifiers whole and skipped echoes (workspace's
+// add_calendar_event_participants, travel's review rule on create_calendar_event: they now cost nothing and
+// stay for what they buy), each as an exact text edit that removes it: bench/agentdojo-ablate.mjs replays a suite without
 // one of them at a time, and test/agentdojo.test.ts checks that every edit still applies to the policies.
 // Guarantees: pure; `applyAblation` returns the edited text, or throws when the edit's text is not found
 // exactly once or leaves the policy unchanged (a stale edit is an error, never a silent "no effect").

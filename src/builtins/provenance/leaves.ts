@@ -8,8 +8,9 @@
  *   item's `text` and `uri`. Any other value is walked generically.
  * - `valuePieces` (for `derives`, on an argument): generic: every string leaf, every object key, every number.
  * Pieces: `text` (string leaves: k-grams, identifier tokens, and the whole leaf when short), `key` (object
- * keys of a result: k-grams only, so schema field names such as `status` never match as whole leaves; an
- * argument's keys are `text`), `exact` (numbers: their decimal form, as a whole).
+ * keys of a result: k-grams and identifier tokens, never the whole key, so schema field names such as
+ * `status` never match as whole leaves; an argument's keys are `text`), `exact` (numbers: their decimal
+ * form, as a whole).
  * GUARANTEES: iterative (no recursion: any depth is fine), never throws (cyclic or exotic objects included:
  * getters are not called, only own enumerable data properties through Object.keys on plain objects and arrays),
  * bounded by LIMITS.maxProvenanceScanChars (UTF-16 units of text) and LIMITS.maxProvenanceNodes; the walk

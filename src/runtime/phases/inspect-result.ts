@@ -2,7 +2,8 @@
  * Phase `inspect result` (after the tool, when the host settles the call; issue 14): the policy's
  * `result of ... { }` blocks judge the tool's result (`ctx.after.result`, given to `commit`): the labels the
  * session gains, the redactions, the cap, a withholding; and, for labels some `derives from` names, the
- * result's provenance fingerprints (builtins/provenance).
+ * result's provenance fingerprints (builtins/provenance), leaving out the parts of the result that only echo
+ * the call's own argument strings (a leaf or key equal to one of them).
  * Guarantees (fail closed):
  * - A fault here never skips the settlement (the tool ran: it is charged).
  * - A result that cannot be inspected is withheld, never passed on unchecked; a commit without a result
@@ -10,7 +11,7 @@
  * - A rollback (the tool failed) is not inspected: nothing is passed on.
  */
 import { applyResultVerdict, withheldResult } from "../../eval/result-apply.js";
-import { fingerprint } from "../../builtins/provenance/index.js";
+import { echoesOf, fingerprint } from "../../builtins/provenance/index.js";
 import { sessionNeedsOf } from "../session-facts.js";
 import { afterOf, type Phase } from "./context.js";
 
@@ -27,11 +28,13 @@ export const inspectResult: Phase = {
       const applied = applyResultVerdict(result, verdict);
       const wanted = sessionNeedsOf(policy).provenanceLabels;
       let fingerprints: Record<string, string[]> | undefined;
+      let prints: string[] | undefined;
       for (const label of verdict.labels) {
         if (!wanted.has(label)) continue;
         // Null prototype: a label named `__proto__` is an own key like any other (it must not set the prototype).
         fingerprints ??= Object.create(null) as Record<string, string[]>;
-        fingerprints[label] = fingerprint(result);
+        prints ??= fingerprint(result, undefined, echoesOf(ctx.request.arguments));
+        fingerprints[label] = prints.slice();
       }
       a.inspected = { verdict, applied, ...(fingerprints && { fingerprints }) };
     } catch (err) {
