@@ -6,10 +6,17 @@
  * GUARANTEES: a handler that throws answers with an empty result (null or []) and logs the error
  * through connection.console; a rename refusal is the one error answered as an error; a request for
  * an unknown document or an invalid position is an empty answer. The process ends on `exit`.
+ * Before `initialize`, a request is answered ServerNotInitialized (-32002) and a notification is
+ * dropped; a second `initialize` is answered InvalidRequest. A notification with params of the wrong
+ * types changes nothing. When the input ends, or its framing breaks (a header without a numeric
+ * Content-Length: the stream cannot be resynchronised), `onEnd` is called with whether `shutdown` came
+ * (after a framing error, with a message on `stderr` saying why); invalid JSON in a well-framed
+ * message is logged and skipped.
  */
 import { TextDocument } from "vscode-languageserver-textdocument";
 import {
   createConnection,
+  ErrorCodes,
   ResponseError,
   StreamMessageReader,
   StreamMessageWriter,
@@ -28,16 +35,53 @@ import { rangeOf } from "./documents.js";
 
 export const DEBOUNCE_MS = 150;
 
-export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Connection {
-  const connection = createConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+const isInt = (n: unknown) => typeof n === "number" && Number.isInteger(n);
+const isPos = (p: unknown) => !!p && typeof p === "object" && isInt((p as Position).line) && isInt((p as Position).character);
+/** A content change of the right shape: a text, and a range of integer positions if any. */
+function isChange(c: unknown): boolean {
+  if (!c || typeof c !== "object" || typeof (c as { text?: unknown }).text !== "string") return false;
+  const r = (c as { range?: { start?: unknown; end?: unknown } }).range;
+  return r === undefined || (!!r && isPos(r.start) && isPos(r.end));
+}
+
+/** What ends the server besides `exit`: the input's end or a broken framing (see the header). */
+export interface ServerEnd {
+  readonly onEnd: (shutdownReceived: boolean, reason?: string) => void;
+}
+
+/** Errors of the reader that leave the byte stream out of step (vscode-jsonrpc's header parsing). */
+const FRAMING = /^(Header must provide a Content-Length|Content-Length value must be a number|Message header must separate)/;
+
+export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, end?: ServerEnd): Connection {
+  const reader = new StreamMessageReader(input);
+  const connection = createConnection(reader, new StreamMessageWriter(output));
   const store = new DocumentStore();
   const timers = new Map<string, NodeJS.Timeout>();
+  let initialized = false;
+  let shutdown = false;
+  let ended = false;
+  const finish = (reason?: string) => {
+    if (ended) return;
+    ended = true;
+    for (const t of timers.values()) clearTimeout(t);
+    end?.onEnd(shutdown, reason);
+  };
+  input.on("end", () => finish());
+  input.on("close", () => finish());
+  reader.onError((e) => {
+    const message = e instanceof Error ? e.message : String(e);
+    if (FRAMING.test(message)) finish(`the message framing is broken (${message.split("\n")[0]})`);
+  });
+  connection.onShutdown(() => {
+    shutdown = true;
+  });
 
   const log = (what: string, e: unknown) => connection.console.error(`mcppolicy lsp: ${what}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
 
   /** Run a handler; a throw is logged and answered with `empty`. A ResponseError (a refused rename) goes to the client. */
   function guard<P, R>(what: string, empty: R, fn: (p: P) => R): (p: P) => R {
     return (p: P) => {
+      if (!initialized) throw new ResponseError(ErrorCodes.ServerNotInitialized, "the server is not initialized: send `initialize` first");
       try {
         return fn(p);
       } catch (e) {
@@ -84,7 +128,10 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     for (const d of store.all()) if (d.uri !== uri) schedule(d.uri);
   };
 
-  connection.onInitialize(() => ({
+  connection.onInitialize(() => {
+    if (initialized) throw new ResponseError(ErrorCodes.InvalidRequest, "`initialize` was already received");
+    initialized = true;
+    return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       hoverProvider: true,
@@ -94,11 +141,13 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       completionProvider: { triggerCharacters: ["."] },
     },
     serverInfo: { name: "mcppolicy" },
-  }));
+    };
+  });
 
   connection.onDidOpenTextDocument((p) => {
     try {
-      const d = p.textDocument;
+      const d = p?.textDocument;
+      if (!initialized || !d || typeof d.uri !== "string" || typeof d.text !== "string") return;
       store.set(TextDocument.create(d.uri, d.languageId, d.version, d.text));
       scheduleAll(d.uri);
     } catch (e) {
@@ -107,8 +156,10 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   });
   connection.onDidChangeTextDocument((p) => {
     try {
-      const doc = store.get(p.textDocument.uri);
-      if (!doc) return;
+      const uri = p?.textDocument?.uri;
+      if (!initialized || typeof uri !== "string" || !Array.isArray(p.contentChanges)) return;
+      const doc = store.get(uri);
+      if (!doc || !p.contentChanges.every(isChange)) return;
       store.set(TextDocument.update(doc, p.contentChanges, p.textDocument.version));
       scheduleAll(p.textDocument.uri);
     } catch (e) {
@@ -117,6 +168,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   });
   connection.onDidCloseTextDocument((p) => {
     try {
+      if (!initialized || typeof p?.textDocument?.uri !== "string") return;
       clearTimeout(timers.get(p.textDocument.uri));
       timers.delete(p.textDocument.uri);
       store.delete(p.textDocument.uri);
