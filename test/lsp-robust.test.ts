@@ -280,8 +280,7 @@ describe("lsp robustness: params of the wrong types", () => {
       { textDocument: { uri }, position: { line: null, character: "NaN" } },
       { textDocument: { uri }, position: "here" },
       { textDocument: { uri } },
-      null,
-      42,
+      {},
     ];
     for (const p of bad) {
       expect(await client.request("textDocument/hover", p)).toBeNull();
@@ -304,6 +303,10 @@ describe("lsp robustness: params of the wrong types", () => {
     await client.notify("textDocument/didClose", { textDocument: 1 });
     expect(await hover(uri, POLICY, "in hosts", 4)).toMatchObject({ contents: { value: expect.stringContaining("hosts") } });
     expect(await client.request("textDocument/hover", { textDocument: { uri: uriOf("num.mcppolicy") }, position: { line: 0, character: 0 } })).toBeNull();
+    // A document opened with a number as its text must not poison requests that look at every open
+    // document (rename, references): they still answer for the good one.
+    const r = await client.request<{ changes: Record<string, unknown[]> } | null>("textDocument/rename", { textDocument: { uri }, position: pos(POLICY, "in hosts", 4), newName: "hosts_renamed" });
+    expect(r?.changes[uri]).toHaveLength(2);
     expect(client.alive).toBe(true);
   });
 });
@@ -317,7 +320,7 @@ describe("lsp robustness: documents", () => {
     await client.notify("textDocument/didChange", {
       textDocument: { uri, version: 2 },
       contentChanges: [
-        { range: { start: { line: 500, character: 0 }, end: { line: 900, character: 9 } }, text: "\n# tail\n" },
+        { range: { start: { line: 500, character: 0 }, end: { line: 900, character: 9 } }, text: "\n// tail\n" },
         { range: { start: { line: 1, character: 12 }, end: { line: 1, character: 0 } }, text: "default deny" },
       ],
     });
@@ -330,9 +333,9 @@ describe("lsp robustness: documents", () => {
   it("reports a 5 MB policy as over the source limit, quickly", async () => {
     const uri = uriOf("huge.mcppolicy");
     const from = client.published.length;
-    await client.open(uri, POLICY + "# " + "x".repeat(5 * 1024 * 1024) + "\n");
+    await client.open(uri, POLICY + "// " + "x".repeat(5 * 1024 * 1024) + "\n");
     const p = await client.diagnostics(uri, () => true, from);
-    expect(codes(p)).toContain("E0004");
+    expect(codes(p)).toContain("E0005");
     expect(await client.request("textDocument/hover", { textDocument: { uri }, position: { line: 0, character: 1 } })).toBeDefined();
     await client.notify("textDocument/didClose", { textDocument: { uri } });
   });
@@ -382,7 +385,7 @@ role r { allow tool x when principal.id in sa }
     expect(uri).toContain("%20");
     const from = client.published.length;
     await client.open(uri, text);
-    expect(codes(await client.diagnostics(uri, () => true, from))).toEqual([]);
+    expect(codes(await client.diagnostics(uri, () => true, from)).filter((c) => c?.startsWith("E"))).toEqual([]);
     const def = await client.request<{ uri: string }[]>("textDocument/definition", { textDocument: { uri }, position: pos(text, "in shared_hosts", 4) });
     expect(def[0]!.uri).toBe(pathToFileURL(path.join(dir, "with space é", "shared.mcppolicy")).href);
     const untitled = "untitled:Untitled-1";
@@ -461,7 +464,7 @@ describe("lsp robustness: a burst of changes", () => {
     for (let v = 2; v <= 1001; v++) {
       void client.notify("textDocument/didChange", {
         textDocument: { uri, version: v },
-        contentChanges: [{ range: { start: { line: 13, character: 0 }, end: { line: 13, character: 0 } }, text: v % 2 ? "#" : "" }],
+        contentChanges: [{ range: { start: { line: 13, character: 0 }, end: { line: 13, character: 0 } }, text: v % 2 ? "/" : "" }],
       });
     }
     const t0 = Date.now();
