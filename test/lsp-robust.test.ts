@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -288,7 +289,31 @@ describe("lsp robustness: params of the wrong types", () => {
       expect(await client.request("textDocument/completion", p)).toEqual([]);
     }
     // A huge character on a real line is clamped to the line's end, never thrown on.
-    expect(await client.request("textDocument/hover", { textDocument: { uri }, position: { line: 0, character: 1e9 } })).toBeDefined();
+    const clamped = await client.request<{ contents: unknown } | null>("textDocument/hover", { textDocument: { uri }, position: { line: 0, character: 1e9 } });
+    expect(clamped === null || typeof clamped.contents === "object").toBe(true);
+    expect(await hover(uri, POLICY, "in hosts", 4)).toMatchObject({ contents: { value: expect.stringContaining("hosts") } });
+  });
+
+  it("property: any params to any request are answered (empty or an InvalidParams refusal), never a crash", async () => {
+    const uri = uriOf("prop.mcppolicy");
+    await client.open(uri, POLICY);
+    const logsBefore = client.logs.length;
+    const position = fc.oneof(fc.anything(), fc.record({ line: fc.oneof(fc.integer(), fc.double(), fc.anything()), character: fc.oneof(fc.integer(), fc.double(), fc.anything()) }));
+    const textDocument = fc.oneof(fc.anything(), fc.constant({ uri }), fc.record({ uri: fc.oneof(fc.string(), fc.webUrl(), fc.anything()) }));
+    const method = fc.constantFrom("textDocument/hover", "textDocument/definition", "textDocument/references", "textDocument/completion", "textDocument/prepareRename", "textDocument/rename");
+    await fc.assert(
+      fc.asyncProperty(method, fc.record({ textDocument, position, newName: fc.anything(), context: fc.anything() }, { requiredKeys: [] }), async (m, params) => {
+        try {
+          await client.request(m, params);
+        } catch (e) {
+          expect((e as { code?: number }).code).toBe(-32602);
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(client.alive).toBe(true);
+    // No handler threw (a throw is logged as `mcppolicy lsp: WHAT: ...` and answered empty).
+    expect(client.logs.slice(logsBefore).filter((l) => l.startsWith("mcppolicy lsp:"))).toEqual([]);
     expect(await hover(uri, POLICY, "in hosts", 4)).toMatchObject({ contents: { value: expect.stringContaining("hosts") } });
   });
 
