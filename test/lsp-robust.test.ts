@@ -116,6 +116,21 @@ describe("lsp robustness: the transport", () => {
     expect(await s.exitWithin(5_000)).toBe(0);
   });
 
+  it("answers every request that arrived before stdin closed (`printf ... | mcppolicy lsp --stdio`)", async () => {
+    const r = raw();
+    const uri = "untitled:Piped";
+    r.send(
+      INIT,
+      msg({ method: "textDocument/didOpen", params: { textDocument: { uri, languageId: "mcppolicy", version: 1, text: 'policy "p" version "1"\ndefault deny\n' } } }),
+      ...Array.from({ length: 20 }, (_, i) => msg({ id: 10 + i, method: "textDocument/hover", params: { textDocument: { uri }, position: { line: 0, character: 1 } } })),
+      msg({ id: 2, method: "shutdown" }),
+    );
+    r.proc.stdin!.end();
+    expect(await r.exitWithin(5_000)).toBe(0);
+    for (let i = 0; i < 20; i++) expect(await r.response(10 + i)).toMatchObject({ result: { contents: { kind: "markdown" } } });
+    expect(await r.response(2)).toMatchObject({ result: null });
+  });
+
   it("exits 1 with a message on stderr when the framing is broken (a Content-Length too short, a header without one)", async () => {
     for (const bad of [
       Buffer.from('Content-Length: 5\r\n\r\n{"jsonrpc":"2.0","id":2,"method":"shutdown"}'),

@@ -8,10 +8,10 @@
  * an unknown document or an invalid position is an empty answer. The process ends on `exit`.
  * Before `initialize`, a request is answered ServerNotInitialized (-32002) and a notification is
  * dropped; a second `initialize` is answered InvalidRequest. A notification with params of the wrong
- * types changes nothing. When the input ends, or its framing breaks (a header without a numeric
- * Content-Length: the stream cannot be resynchronised), `onEnd` is called with whether `shutdown` came
- * (after a framing error, with a message on `stderr` saying why); invalid JSON in a well-framed
- * message is logged and skipped.
+ * types changes nothing. When the input ends (even mid-message) nothing of the server holds the
+ * process once the messages already read are answered. A broken framing (a header without a numeric
+ * Content-Length: the stream cannot be resynchronised) is reported once to `onBrokenFraming`;
+ * invalid JSON in a well-framed message is logged and skipped.
  */
 import { TextDocument } from "vscode-languageserver-textdocument";
 import {
@@ -44,37 +44,33 @@ function isChange(c: unknown): boolean {
   return r === undefined || (!!r && isPos(r.start) && isPos(r.end));
 }
 
-/** What ends the server besides `exit`: the input's end or a broken framing (see the header). */
-export interface ServerEnd {
-  readonly onEnd: (shutdownReceived: boolean, reason?: string) => void;
+/** What the host hears besides `exit`: `shutdown`, and a broken framing (see the header). */
+export interface ServerHooks {
+  readonly onShutdown?: () => void;
+  readonly onBrokenFraming?: (reason: string) => void;
 }
 
 /** Errors of the reader that leave the byte stream out of step (vscode-jsonrpc's header parsing). */
 const FRAMING = /^(Header must provide a Content-Length|Content-Length value must be a number|Message header must separate)/;
 
-export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, end?: ServerEnd): Connection {
+export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, hooks: ServerHooks = {}): Connection {
   const reader = new StreamMessageReader(input);
+  // The reader's partial-message warning re-arms itself every 10 s while a message is incomplete, so a
+  // body cut short by a closed stdin would keep the process alive forever; nothing here uses it.
+  reader.partialMessageTimeout = 0;
   const connection = createConnection(reader, new StreamMessageWriter(output));
   const store = new DocumentStore();
   const timers = new Map<string, NodeJS.Timeout>();
   let initialized = false;
-  let shutdown = false;
-  let ended = false;
-  const finish = (reason?: string) => {
-    if (ended) return;
-    ended = true;
-    for (const t of timers.values()) clearTimeout(t);
-    end?.onEnd(shutdown, reason);
-  };
-  input.on("end", () => finish());
-  input.on("close", () => finish());
+  let broken = false;
   reader.onError((e) => {
     const message = e instanceof Error ? e.message : String(e);
-    if (FRAMING.test(message)) finish(`the message framing is broken (${message.split("\n")[0]})`);
+    if (broken || !FRAMING.test(message)) return; // invalid JSON in a well-framed message: logged by the connection, skipped
+    broken = true;
+    for (const t of timers.values()) clearTimeout(t);
+    hooks.onBrokenFraming?.(`the message framing is broken (${message.split("\n")[0]})`);
   });
-  connection.onShutdown(() => {
-    shutdown = true;
-  });
+  connection.onShutdown(() => hooks.onShutdown?.());
 
   const log = (what: string, e: unknown) => connection.console.error(`mcppolicy lsp: ${what}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
 
