@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, watchFraming } from "../src/lsp/framing.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = path.join(ROOT, "dist", "cli", "main.js");
@@ -146,6 +147,42 @@ describe("lsp robustness: the transport", () => {
       expect(await r.exitWithin(5_000)).toBe(1);
       expect(stderr).toMatch(/mcppolicy lsp: .*(framing|header|Content-Length)/i);
     }
+  });
+
+  it("exits 1 with a message on stderr on a Content-Length over the limit or a header that never ends (not buffering them)", async () => {
+    for (const bad of [Buffer.from("Content-Length: 99999999999\r\n\r\n{}"), Buffer.from("X-Pad: " + "a".repeat(MAX_HEADER_BYTES + 10))]) {
+      const r = raw();
+      let stderr = "";
+      r.proc.stderr!.on("data", (d) => (stderr += d));
+      r.send(INIT);
+      await r.response(1);
+      r.send(bad);
+      expect(await r.exitWithin(5_000)).toBe(1);
+      expect(stderr).toMatch(/mcppolicy lsp: the message framing is broken \(a message (of 99999999999 bytes|header longer)/);
+    }
+  });
+
+  it("property: the framing watch never fires on well-framed messages within the limits, however chunked", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "grapheme", maxLength: 200 }), { maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1 }), (bodies, cuts) => {
+        const bytes = Buffer.concat(bodies.map((b, i) => (i % 2 ? Buffer.concat([Buffer.from("Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n"), frame(b)]) : frame(b))));
+        const reasons: string[] = [];
+        const watch = watchFraming((r) => reasons.push(r));
+        for (let at = 0, i = 0; at < bytes.length; i++) {
+          const n = cuts[i % cuts.length]!;
+          watch(bytes.subarray(at, at + n));
+          at += n;
+        }
+        expect(reasons).toEqual([]);
+      }),
+    );
+    const reasons: string[] = [];
+    const watch = watchFraming((r) => reasons.push(r));
+    watch(frame("{}"));
+    watch(Buffer.from(`Content-Length: ${MAX_MESSAGE_BYTES + 1}\r\n`));
+    expect(reasons).toEqual([]);
+    watch(Buffer.from("\r\n"));
+    expect(reasons).toEqual([`a message of ${MAX_MESSAGE_BYTES + 1} bytes, over the limit of ${MAX_MESSAGE_BYTES}`]);
   });
 
   it("survives invalid JSON, an array, a number and null as messages, and answers the next request", async () => {

@@ -10,7 +10,8 @@
  * dropped; a second `initialize` is answered InvalidRequest. A notification with params of the wrong
  * types changes nothing. When the input ends (even mid-message) nothing of the server holds the
  * process once the messages already read are answered. A broken framing (a header without a numeric
- * Content-Length: the stream cannot be resynchronised) is reported once to `onBrokenFraming`;
+ * Content-Length: the stream cannot be resynchronised; a header or a body over the limits of
+ * framing.ts, which the reader would buffer whole) is reported once to `onBrokenFraming`;
  * invalid JSON in a well-framed message is logged and skipped.
  */
 import { TextDocument } from "vscode-languageserver-textdocument";
@@ -32,6 +33,7 @@ import { analyze, type Analysis } from "./project.js";
 import { completeAt } from "./completion.js";
 import { toolsBeside } from "./tools-json.js";
 import { rangeOf } from "./documents.js";
+import { watchFraming } from "./framing.js";
 
 export const DEBOUNCE_MS = 150;
 
@@ -63,12 +65,16 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   const timers = new Map<string, NodeJS.Timeout>();
   let initialized = false;
   let broken = false;
-  reader.onError((e) => {
-    const message = e instanceof Error ? e.message : String(e);
-    if (broken || !FRAMING.test(message)) return; // invalid JSON in a well-framed message: logged by the connection, skipped
+  const breakFraming = (why: string) => {
+    if (broken) return;
     broken = true;
     for (const t of timers.values()) clearTimeout(t);
-    hooks.onBrokenFraming?.(`the message framing is broken (${message.split("\n")[0]})`);
+    hooks.onBrokenFraming?.(`the message framing is broken (${why})`);
+  };
+  reader.onError((e) => {
+    const message = e instanceof Error ? e.message : String(e);
+    if (FRAMING.test(message)) breakFraming(message.split("\n")[0]!);
+    // Otherwise invalid JSON in a well-framed message: logged by the connection, skipped.
   });
   connection.onShutdown(() => hooks.onShutdown?.());
 
@@ -205,5 +211,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   }));
 
   connection.listen();
+  // Attached after the reader's own listener, so no chunk can flow before the reader hears it.
+  input.on("data", watchFraming(breakFraming));
   return connection;
 }
