@@ -134,15 +134,15 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     if (initialized) throw new ResponseError(ErrorCodes.InvalidRequest, "`initialize` was already received");
     initialized = true;
     return {
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      hoverProvider: true,
-      definitionProvider: true,
-      referencesProvider: true,
-      renameProvider: { prepareProvider: true },
-      completionProvider: { triggerCharacters: ["."] },
-    },
-    serverInfo: { name: "mcppolicy" },
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        completionProvider: { triggerCharacters: ["."] },
+      },
+      serverInfo: { name: "mcppolicy" },
     };
   });
 
