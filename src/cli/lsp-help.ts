@@ -17,6 +17,6 @@ Options:
 
 Exit codes:
   0   the editor sent shutdown, then exit (or closed stdin)
-  1   the editor sent exit without shutdown
+  1   the editor sent exit or closed stdin without shutdown; or the message framing broke (stderr says how)
   2   usage error: unknown flag, --stdio missing
 `;

@@ -1,7 +1,8 @@
 /**
  * The documents the server knows: the editor's open buffers (by URI) overlaid on the disk. A policy's
  * imports are read from an open buffer first (its unsaved text), then from the disk through the same
- * guarded reader the compiler uses (regular files inside the import roots, size-limited).
+ * guarded reader the compiler uses (regular files inside the import roots, judged after following
+ * symbolic links, size-limited).
  * Also the conversions between LSP positions and the compiler's UTF-16 offsets, for any file of a
  * policy's graph (open or not). GUARANTEE: positions out of range are clamped, never thrown on.
  */
@@ -9,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import * as nodePath from "node:path";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Position, Range } from "vscode-languageserver";
-import { readRegularFile, type ReadFile } from "../source/files.js";
+import { fsReader, policyFileReader, type ReadFile } from "../source/files.js";
 import type { Span } from "../source/source.js";
 
 /** The file-system path of a `file:` URI; other schemes (untitled:) keep the URI as their name. */
@@ -42,11 +43,18 @@ export class DocumentStore {
     return [...this.open.values()];
   }
 
-  /** Open buffer first, then the disk (regular files only, size-limited). */
-  readonly read: ReadFile = (path: string) => {
-    const doc = this.open.get(nodePath.resolve(path));
-    return doc ? doc.getText() : readRegularFile(path);
-  };
+  /**
+   * A reader for the policy `file`: open buffer first, then the disk through the compiler's own
+   * guarded reader for the default import root (the policy's directory), so a symbolic link that
+   * leads outside it is refused as the CLI refuses it (regular files only, size-limited).
+   */
+  readerFor(file: string): ReadFile {
+    const disk = policyFileReader(fsReader, [nodePath.dirname(nodePath.resolve(file))]);
+    return (path: string) => {
+      const doc = this.open.get(nodePath.resolve(path));
+      return doc ? doc.getText() : disk(path);
+    };
+  }
 
   /** A document for positions in `path` (the open buffer, or `text` as loaded). */
   docFor(path: string, text: string): TextDocument {

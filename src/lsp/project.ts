@@ -30,7 +30,7 @@ const isFile = (file: string) => !file.includes(":") || /^[A-Za-z]:[\\/]/.test(f
 
 export function analyze(store: DocumentStore, doc: TextDocument): Analysis {
   const file = pathOfUri(doc.uri);
-  const read = isFile(file) ? store.read : undefined;
+  const read = isFile(file) ? store.readerFor(file) : undefined;
   const text = doc.getText();
   const loaded = loadPolicy(text, file, read);
   const front = runFrontEnd(text, file, read);

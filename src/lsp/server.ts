@@ -6,10 +6,18 @@
  * GUARANTEES: a handler that throws answers with an empty result (null or []) and logs the error
  * through connection.console; a rename refusal is the one error answered as an error; a request for
  * an unknown document or an invalid position is an empty answer. The process ends on `exit`.
+ * Before `initialize`, a request is answered ServerNotInitialized (-32002) and a notification is
+ * dropped; a second `initialize` is answered InvalidRequest. A notification with params of the wrong
+ * types changes nothing. When the input ends (even mid-message) nothing of the server holds the
+ * process once the messages already read are answered. A broken framing (a header without a numeric
+ * Content-Length: the stream cannot be resynchronised; a header or a body over the limits of
+ * framing.ts, which the reader would buffer whole) is reported once to `onBrokenFraming`;
+ * invalid JSON in a well-framed message is logged and skipped.
  */
 import { TextDocument } from "vscode-languageserver-textdocument";
 import {
   createConnection,
+  ErrorCodes,
   ResponseError,
   StreamMessageReader,
   StreamMessageWriter,
@@ -25,19 +33,57 @@ import { analyze, type Analysis } from "./project.js";
 import { completeAt } from "./completion.js";
 import { toolsBeside } from "./tools-json.js";
 import { rangeOf } from "./documents.js";
+import { watchFraming } from "./framing.js";
 
 export const DEBOUNCE_MS = 150;
 
-export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Connection {
-  const connection = createConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+const isInt = (n: unknown) => typeof n === "number" && Number.isInteger(n);
+const isPos = (p: unknown) => !!p && typeof p === "object" && isInt((p as Position).line) && isInt((p as Position).character);
+/** A content change of the right shape: a text, and a range of integer positions if any. */
+function isChange(c: unknown): boolean {
+  if (!c || typeof c !== "object" || typeof (c as { text?: unknown }).text !== "string") return false;
+  const r = (c as { range?: { start?: unknown; end?: unknown } }).range;
+  return r === undefined || (!!r && isPos(r.start) && isPos(r.end));
+}
+
+/** What the host hears besides `exit`: `shutdown`, and a broken framing (see the header). */
+export interface ServerHooks {
+  readonly onShutdown?: () => void;
+  readonly onBrokenFraming?: (reason: string) => void;
+}
+
+/** Errors of the reader that leave the byte stream out of step (vscode-jsonrpc's header parsing). */
+const FRAMING = /^(Header must provide a Content-Length|Content-Length value must be a number|Message header must separate)/;
+
+export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, hooks: ServerHooks = {}): Connection {
+  const reader = new StreamMessageReader(input);
+  // The reader's partial-message warning re-arms itself every 10 s while a message is incomplete, so a
+  // body cut short by a closed stdin would keep the process alive forever; nothing here uses it.
+  reader.partialMessageTimeout = 0;
+  const connection = createConnection(reader, new StreamMessageWriter(output));
   const store = new DocumentStore();
   const timers = new Map<string, NodeJS.Timeout>();
+  let initialized = false;
+  let broken = false;
+  const breakFraming = (why: string) => {
+    if (broken) return;
+    broken = true;
+    for (const t of timers.values()) clearTimeout(t);
+    hooks.onBrokenFraming?.(`the message framing is broken (${why})`);
+  };
+  reader.onError((e) => {
+    const message = e instanceof Error ? e.message : String(e);
+    if (FRAMING.test(message)) breakFraming(message.split("\n")[0]!);
+    // Otherwise invalid JSON in a well-framed message: logged by the connection, skipped.
+  });
+  connection.onShutdown(() => hooks.onShutdown?.());
 
   const log = (what: string, e: unknown) => connection.console.error(`mcppolicy lsp: ${what}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
 
   /** Run a handler; a throw is logged and answered with `empty`. A ResponseError (a refused rename) goes to the client. */
   function guard<P, R>(what: string, empty: R, fn: (p: P) => R): (p: P) => R {
     return (p: P) => {
+      if (!initialized) throw new ResponseError(ErrorCodes.ServerNotInitialized, "the server is not initialized: send `initialize` first");
       try {
         return fn(p);
       } catch (e) {
@@ -84,21 +130,26 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     for (const d of store.all()) if (d.uri !== uri) schedule(d.uri);
   };
 
-  connection.onInitialize(() => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      hoverProvider: true,
-      definitionProvider: true,
-      referencesProvider: true,
-      renameProvider: { prepareProvider: true },
-      completionProvider: { triggerCharacters: ["."] },
-    },
-    serverInfo: { name: "mcppolicy" },
-  }));
+  connection.onInitialize(() => {
+    if (initialized) throw new ResponseError(ErrorCodes.InvalidRequest, "`initialize` was already received");
+    initialized = true;
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        completionProvider: { triggerCharacters: ["."] },
+      },
+      serverInfo: { name: "mcppolicy" },
+    };
+  });
 
   connection.onDidOpenTextDocument((p) => {
     try {
-      const d = p.textDocument;
+      const d = p?.textDocument;
+      if (!initialized || !d || typeof d.uri !== "string" || typeof d.text !== "string") return;
       store.set(TextDocument.create(d.uri, d.languageId, d.version, d.text));
       scheduleAll(d.uri);
     } catch (e) {
@@ -107,8 +158,10 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   });
   connection.onDidChangeTextDocument((p) => {
     try {
-      const doc = store.get(p.textDocument.uri);
-      if (!doc) return;
+      const uri = p?.textDocument?.uri;
+      if (!initialized || typeof uri !== "string" || !Array.isArray(p.contentChanges)) return;
+      const doc = store.get(uri);
+      if (!doc || !p.contentChanges.every(isChange)) return;
       store.set(TextDocument.update(doc, p.contentChanges, p.textDocument.version));
       scheduleAll(p.textDocument.uri);
     } catch (e) {
@@ -117,6 +170,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   });
   connection.onDidCloseTextDocument((p) => {
     try {
+      if (!initialized || typeof p?.textDocument?.uri !== "string") return;
       clearTimeout(timers.get(p.textDocument.uri));
       timers.delete(p.textDocument.uri);
       store.delete(p.textDocument.uri);
@@ -157,5 +211,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   }));
 
   connection.listen();
+  // Attached after the reader's own listener, so no chunk can flow before the reader hears it.
+  input.on("data", watchFraming(breakFraming));
   return connection;
 }
