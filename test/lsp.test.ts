@@ -315,6 +315,11 @@ describe("mcppolicy lsp: completion", () => {
     expect(tools).toContain("read_file");
     // ... but not the word being typed.
     expect(await labels(mainUri, MAIN.replace("allow tool write_file", "allow tool wri|"))).not.toContain("wri");
+    // A builtin's named parameter takes a set, a const or a literal: no keywords, no roles.
+    const param = await labels(mainUri, MAIN.replace("host: string", 'host: url(schemes: ["https"], hosts: |)'));
+    expect(param).toEqual(expect.arrayContaining(["allowed_hosts", "admins"]));
+    expect(param).not.toContain("role");
+    expect(param).not.toContain("developer");
     await client.change(mainUri, MAIN);
   });
 

@@ -76,6 +76,10 @@ export function completeAt(a: Analysis, offset: number, tools: () => ToolInfo[])
   if (/\b(?:not\s+)?in\s+[\w-]*$/.test(line)) {
     return [...named(namesOf(a, "set"), CompletionItemKind.Variable, "set"), ...named(namesOf(a, "const"), CompletionItemKind.Constant, "const")];
   }
+  // A named parameter of a builtin type, `url(hosts: |`, `path(root: |`: its value is a set, a const or a literal.
+  if (/\w\(\s*(?:[^()]*,\s*)?\w+:\s*[\w-]*$/.test(line)) {
+    return [...named(namesOf(a, "set"), CompletionItemKind.Variable, "set"), ...named(namesOf(a, "const"), CompletionItemKind.Constant, "const")];
+  }
   if (/^\s*[\w-]*$/.test(line)) return kw(STATEMENT_WORDS);
   return unique([
     ...kw(KEYWORDS),
