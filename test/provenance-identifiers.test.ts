@@ -1,6 +1,6 @@
-// Provenance precision (issue 14, AgentDojo): an argument that is one identifier token (an address, an IBAN, a
-// domain) is compared with whole identifier tokens of results, never by k-grams; the parts of a result that
-// echo the call's own argument strings are not fingerprinted. Properties pin both guarantees and what must
+// Provenance precision (issue 14, AgentDojo): an argument that is one address is compared with whole identifier
+// tokens of results, never by k-grams (any other identifier token, an IBAN or a domain, is compared whole and
+// by runs, so one glued into the text around it is still found); the parts of a result that echo the call's own argument strings are not fingerprinted. Properties pin both guarantees and what must
 // still be found (a planted identifier, text that is not an echo); examples pin the AgentDojo cases.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -28,6 +28,17 @@ describe("identifier arguments are compared whole", () => {
         expect(derives({ to: [recase(planted, seed + 1)] }, fps)).toBe(true);
         const iban = `DE${seed % 90 + 10}${"3704004405320130".slice(0, 14)}${seed % 10000}`;
         expect(derives({ iban }, fingerprint(text(`${before} pay ${o}${iban}${c} ${after}`)))).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("property: an IBAN or other non-address identifier glued into the text around it (one token) is still found", () => {
+    fc.assert(
+      fc.property(word(2, 12), word(0, 12), fc.nat(), prose, (pre, post, seed, p) => {
+        const iban = `DE${(seed % 90) + 10}37040044053201${String(seed % 1_000_000).padStart(6, "0")}`;
+        const fps = fingerprint(text(`${p} ${pre}${iban}${post} ${p}`));
+        expect(derives({ recipient: iban }, fps)).toBe(true);
       }),
       { numRuns: 150 },
     );

@@ -6,7 +6,7 @@
  * A result's pieces (leaves.ts) are normalised (normalize.ts: invisible characters stripped, NFKC, lowercase,
  * white space collapsed) and leave three kinds of 52-bit hashes (hash.ts), printed in base 36:
  *   - winnowed k-grams (K = 16 code points, window W = 4): GUARANTEE, any normalised run of at least
- *     THRESHOLD = W + K - 1 = 19 code points that an argument leaf (other than a single identifier, below)
+ *     THRESHOLD = W + K - 1 = 19 code points that an argument leaf (other than a single address, below)
  *     shares with a result leaf is found; a shared run of K to THRESHOLD - 1 code points may be found, a
  *     shorter one never is;
  *   - the whole leaf, for a string leaf of MIN_EXACT = 6 to THRESHOLD - 1 code points (an account number,
@@ -18,12 +18,14 @@
  *     same token, or equal to it, is found, however long the result (the k-gram guarantee does not hold
  *     there: see below); so is an argument equal to the host part of such a token (`evil.io` in
  *     `www.evil.io` or `ann@evil.io`). Object keys leave their identifier tokens (never the whole key).
- * An argument leaf that is itself a single identifier token (`isIdentifierLeaf`) is compared whole only,
- * never by k-grams: GUARANTEE, it is found when the result holds it as a token (inside any text, with the
- * same normalisation), and an address or IBAN that merely shares a long run with one of the result's
- * (`maria@ex.io` and `emma@ex.io` share `@ex.io`) is not. So are the identifier tokens between its
- * separators (`<key>.evil.io` holds a result's `<key>`), except its proper suffixes holding `.` or `@` (its
- * domain). Free-text leaves, and tokens with more than MAX_SEPARATORS separators, keep the k-gram test.
+ * An argument leaf that is itself a single identifier token (`isIdentifierLeaf`) is compared whole: GUARANTEE,
+ * it is found when the result holds it as a token (inside any text, with the same normalisation). So are the
+ * identifier tokens between its separators (`<key>.evil.io` holds a result's `<key>`), except its proper
+ * suffixes holding `.` or `@` (its domain). An ADDRESS (a token holding `@`) is compared whole only, never by
+ * k-grams: one that merely shares a long run with one of the result's (`maria@ex.io` and `emma@ex.io` share
+ * `@ex.io`) is not found. Any other identifier (an IBAN, a domain, a key) keeps the k-gram test as well, so
+ * one glued into the text around it (a single longer token there) is still found. Free-text leaves, and
+ * tokens with more than MAX_SEPARATORS separators, keep the k-gram test.
  * Echoes (`echoes`, from `echoesOf(the call's arguments)`): a string leaf or key of the result equal, after
  * normalisation, to one of the call's own argument strings is skipped (the result repeats what the call
  * said: a review list keyed by the names asked for), and inside longer text each occurrence of one that
@@ -329,9 +331,12 @@ export function derives(value: unknown, fingerprints: readonly string[]): boolea
       const parts = innerTokenHashes(norm.replace(TOKEN_ENDS, ""));
       if (parts !== undefined) {
         for (const h of parts) if (set.has(h)) return (found = true);
-        return false;
+        // An address is compared whole only: another address at the same domain shares a long run and is no
+        // copy. Any other identifier (an IBAN, a phone number, a key) also keeps the run test, so one glued
+        // into the text around it (`accountDE89370400440532013000now`: one token) is still found.
+        if (norm.includes("@")) return false;
       }
-      // too many separators to enumerate: k-grams, as for free text (over-approximates)
+      // too many separators to enumerate, or not an address: k-grams, as for free text (over-approximates)
     }
     const grams = kgramHashes(cps, K);
     for (let i = 0; i < grams.length; i++) {
