@@ -69,5 +69,7 @@ it("an idle link with a standalone GET stream notices the upstream going away an
   await p.initialize();
   expect(textOf(await p.request("tools/call", { name: "echo", arguments: { text: "one" } }))).toBe("one");
   await fx.kill("SIGKILL");
-  expect(await p.closed).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:\d+\/mcp: .*ECONNREFUSED/);
+  // The link's reconnect meets either the closed port (ECONNREFUSED) or, when it raced the dying process,
+  // a socket the kernel reset under it: both are the upstream going away (once, in 1 of ~10 loaded runs).
+  expect(await p.closed).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:\d+\/mcp: .*(ECONNREFUSED|ECONNRESET|socket hang up)/);
 });
