@@ -1,0 +1,42 @@
+/**
+ * Adversarial review of the issue-16 performance caches (a host that misuses the API): each case is a
+ * bug found in review, failing before its fix. The compiled decision must equal the interpreter's.
+ */
+import { describe, expect, it } from "vitest";
+import { compilePolicy, type PolicyRequest } from "mcppolicy";
+
+const POLICY = [
+  `policy "ring"`,
+  "default deny",
+  "session retain 1000 events for 1 day",
+  `deny tool send when (count attempted tool send within 1 hour) >= 2`,
+  `role r {\n  allow tool send\n}`,
+].join("\n");
+
+const ev = (at: number, target: string) => Object.freeze({ at, method: "tools/call", target, effect: "allow" as const, outcome: "ok" as const });
+
+describe("a history array the host changes in place (same length)", () => {
+  it("a ring buffer (shift then push) is seen as changed: compiled == interpreter", () => {
+    const policy = compilePolicy(POLICY);
+    const now = 1_000_000_000;
+    const h: object[] = [ev(now - 5000, "read"), ev(now - 4000, "read"), ev(now - 3000, "send")];
+    const req = (): PolicyRequest => ({ tool: "send", principal: { roles: ["r"] }, time: now, session: { history: h as never } });
+    expect(policy.decide(req()).effect).toBe("allow");
+    h.shift();
+    h.push(ev(now - 1000, "send")); // same length, new newest event: two sends in the hour
+    expect(policy.interpret(req()).effect).toBe("deny");
+    expect(policy.decide(req())).toEqual(policy.interpret(req()));
+  });
+  it("an event slid in place that breaks the order is refused, as in a fresh array", () => {
+    const policy = compilePolicy(POLICY);
+    const now = 1_000_000_000;
+    const h: object[] = [ev(now - 5000, "read"), ev(now - 4000, "read")];
+    const req = (): PolicyRequest => ({ tool: "send", principal: { roles: ["r"] }, time: now, session: { history: h as never } });
+    expect(policy.decide(req()).effect).toBe("allow");
+    h.shift();
+    h.push(ev(now - 9000, "send")); // older than the event before it
+    const d = policy.decide(req());
+    expect(d.reasons[0]!.code).toBe("invalid_request");
+    expect(d).toEqual(policy.decide({ ...req(), session: { history: [...h] as never } }));
+  });
+});
