@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { compilePolicy, type PolicyRequest } from "mcppolicy";
+import { echoesOf, fingerprint } from "../src/builtins/provenance/index.js";
 
 const POLICY = [
   `policy "ring"`,
@@ -38,5 +39,20 @@ describe("a history array the host changes in place (same length)", () => {
     const d = policy.decide(req());
     expect(d.reasons[0]!.code).toBe("invalid_request");
     expect(d).toEqual(policy.decide({ ...req(), session: { history: [...h] as never } }));
+  });
+});
+
+describe("provenance echoes in attacker text", () => {
+  it("overlapping echoes (a run of one character) past the search budget: the piece is read whole, not cut", () => {
+    // Before: every overlapping occurrence cost the echo's length (60000 x 6000 compares; a 1 MB result
+    // with 64 such echoes took hours) and the whole run was cut out, leaving no fingerprint.
+    const result = { content: [{ type: "text", text: "!".repeat(60_000) }] };
+    const echoes = echoesOf({ q: "!".repeat(6_000) });
+    expect(fingerprint(result, undefined, echoes)).toEqual(fingerprint(result));
+    expect(fingerprint(result).length).toBeGreaterThan(0);
+  });
+  it("an ordinary echo is still cut out", () => {
+    const result = { content: [{ type: "text", text: "results for weather in paris tomorrow: see weather in paris" }] };
+    expect(fingerprint(result, undefined, echoesOf({ q: "weather in paris" }))).not.toEqual(fingerprint(result));
   });
 });
