@@ -56,3 +56,34 @@ describe("provenance echoes in attacker text", () => {
     expect(fingerprint(result, undefined, echoesOf({ q: "weather in paris" }))).not.toEqual(fingerprint(result));
   });
 });
+
+describe("a role list that answers differently on each read (a Proxy or getter from a misusing host)", () => {
+  const RBAC = `policy "rbac"\ndefault deny\nrole viewer {\n  allow tool read\n}\nrole admin {\n  allow tool wipe\n}\n`;
+  it("never files one list's roles under another list's key: a later plain request decides as the interpreter", () => {
+    for (let k = 1; k <= 8; k++) {
+      for (const multi of [false, true]) {
+        const policy = compilePolicy(RBAC);
+        let reads = 0;
+        const base = multi ? ["viewer", "viewer"] : ["viewer"];
+        // Read k of index 0 answers `admin`; every other read `viewer`.
+        const roles = new Proxy(base, { get: (t, p, r) => (p === "0" ? (++reads === k ? "admin" : "viewer") : Reflect.get(t, p, r)) });
+        policy.decide({ tool: "wipe", principal: { roles } });
+        const plain: PolicyRequest = { tool: "wipe", principal: { roles: [...base] } };
+        expect(policy.decide(plain), `read ${k}${multi ? ", two roles" : ""}`).toEqual(policy.interpret(plain));
+      }
+    }
+  });
+  it("nor caches the no_role reasons of one list of undeclared names under another's key", () => {
+    for (let k = 1; k <= 8; k++) {
+      for (const multi of [false, true]) {
+        const policy = compilePolicy(RBAC);
+        let reads = 0;
+        const base = multi ? ["ghost", "ghost"] : ["ghost"];
+        const roles = new Proxy(base, { get: (t, p, r) => (p === "0" ? (++reads === k ? "phantom" : "ghost") : Reflect.get(t, p, r)) });
+        policy.decide({ tool: "wipe", principal: { roles } });
+        const plain: PolicyRequest = { tool: "wipe", principal: { roles: [...base] } };
+        expect(policy.decide(plain), `read ${k}${multi ? ", two names" : ""}`).toEqual(policy.interpret(plain));
+      }
+    }
+  });
+});

@@ -132,10 +132,11 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
    * the single name or the list's key; bounded, cleared when full; long lists never kept.
    */
   const unknownRoles = new Map<string, readonly Reason[]>();
-  const unknownReasons = (key: string, names: readonly string[]): readonly Reason[] => {
+  const unknownReasons = (key: string, single: boolean): readonly Reason[] => {
     let r = unknownRoles.get(key);
     if (r === undefined) {
-      r = noRoleReasons(names);
+      // Built from the key itself, not by reading the list again (a getter could answer another name).
+      r = noRoleReasons(single ? [key] : (JSON.parse(key) as string[]));
       if (key.length <= MAX_CACHED_NAME_LENGTH) {
         if (unknownRoles.size >= MAX_CACHED_ROLESETS) unknownRoles.clear();
         unknownRoles.set(key, r);
@@ -174,7 +175,7 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
 
   /** Held roles (see `Evaluator.resolveRoles`); memberships are evaluated only when the policy derives roles. */
   function resolveRoles(req: PolicyRequest, call: Call, list: boolean): RoleSet | undefined {
-    const given = req.principal?.roles;
+    let given = req.principal?.roles;
     if (derived.length === 0) {
       // Fast paths: no roles at all; the host's role list seen before (one role: by name, no key to
       // build); a list of undeclared names only (its `no_role` reasons cached, nothing built).
@@ -184,7 +185,7 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
         const hit = singleRoleSets.get(name);
         if (hit) return hit;
         if (!closures.has(name)) {
-          call.noRole = unknownReasons(name, given);
+          call.noRole = unknownReasons(name, true);
           return undefined;
         }
       } else {
@@ -194,10 +195,14 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
         let declared = false;
         for (let i = 0; i < given.length; i++) if (closures.has(given[i]!)) declared = true;
         if (!declared) {
-          call.noRole = unknownReasons(key, given);
+          call.noRole = unknownReasons(key, false);
           return undefined;
         }
       }
+      // A miss: the roles held and the key they are cached under below are read from one copy, so a
+      // list that answers differently on each read (a getter, a Proxy) cannot file one list's roles
+      // under another list's key (a later plain request would get them).
+      given = Array.from(given);
     }
     const held = new Set<string>();
     if (given) for (const r of given) {
