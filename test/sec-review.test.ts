@@ -2,6 +2,7 @@
  * Adversarial review of the issue-16 performance caches (a host that misuses the API): each case is a
  * bug found in review, failing before its fix. The compiled decision must equal the interpreter's.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy, type PolicyRequest } from "mcppolicy";
 import { echoesOf, fingerprint } from "../src/builtins/provenance/index.js";
@@ -86,4 +87,23 @@ describe("a role list that answers differently on each read (a Proxy or getter f
       }
     }
   });
+  it("property: after any role lists that answer each read from a script, plain lists decide as the interpreter", () => {
+    const NAMES = ["viewer", "admin", "ghost", "phantom"];
+    const script = fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), script), { minLength: 1, maxLength: 4 }), fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }), fc.constantFrom("read", "wipe"), (shifty, plainRoles, tool) => {
+        const policy = compilePolicy(RBAC);
+        for (const [n, answers] of shifty) {
+          let reads = 0;
+          const base = new Array<string>(n).fill(answers[0]!);
+          const roles = new Proxy(base, { get: (t, p, r) => (typeof p === "string" && /^[0-9]+$/.test(p) ? answers[reads++ % answers.length] : Reflect.get(t, p, r)) });
+          policy.decide({ tool, principal: { roles } });
+        }
+        const plain: PolicyRequest = { tool, principal: { roles: plainRoles } };
+        expect(policy.decide(plain)).toEqual(policy.interpret(plain));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
+
