@@ -107,3 +107,22 @@ describe("a role list that answers differently on each read (a Proxy or getter f
   });
 });
 
+
+describe("attacker-sized target names", () => {
+  it("are never kept by the compiled caches (1000 tool names of 64 KB retain under 8 MB)", async () => {
+    const v8 = await import("node:v8");
+    const vm = await import("node:vm");
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc") as () => void;
+    // With and without tool families (the merged-tool cache of undeclared names is only used with them).
+    for (const text of [`policy "m"\ndefault deny\nrole r {\n  allow tool read\n}\n`, `policy "m"\ndefault deny\ntool "fs.*" {\n  risk low\n}\nrole r {\n  allow tool read\n}\n`]) {
+      const policy = compilePolicy(text);
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let i = 0; i < 1000; i++) expect(policy.decide({ tool: "x".repeat(65_536) + i, principal: { roles: ["r"] } }).effect).toBe("deny");
+      gc();
+      expect(process.memoryUsage().heapUsed - before).toBeLessThan(8e6);
+      expect(policy.decide({ tool: "read", principal: { roles: ["r"] } }).effect).toBe("allow");
+    }
+  });
+});

@@ -68,7 +68,7 @@ class RoleSet implements RoleView {
     for (const o of this.owners) lookup(o, kind, name, found);
     // Owners come in global order and each lookup is in order, so `found` is already sorted.
     const out = found.length === 0 ? NO_CANDIDATES : found.map(this.ruleAt);
-    if (cache.size < MAX_CACHED_NAMES) cache.set(name, out);
+    if (cache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_NAME_LENGTH) cache.set(name, out);
     return out;
   }
   private readonly noRules: Record<TargetKind, Map<string, readonly Reason[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
@@ -344,7 +344,10 @@ function compileTools(ir: IrPolicy): (name: string, server: string | undefined) 
     if (map.has(name)) return map.get(name);
     // A server the policy has no block for applies the same blocks as any other such server.
     const merged = build(name, server);
-    if (map === c.others && map.size >= MAX_CACHED_NAMES) map.clear();
+    if (map === c.others) {
+      if (name.length > MAX_CACHED_NAME_LENGTH) return merged; // attacker-sized names never kept
+      if (map.size >= MAX_CACHED_NAMES) map.clear();
+    }
     map.set(name, merged);
     return merged;
   };
