@@ -125,4 +125,16 @@ describe("attacker-sized target names", () => {
       expect(policy.decide({ tool: "read", principal: { roles: ["r"] } }).effect).toBe("allow");
     }
   });
+  it("nor are the host's role lists that name a long undeclared role (1000 lists retain under 8 MB)", async () => {
+    const v8 = await import("node:v8");
+    const vm = await import("node:vm");
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc") as () => void;
+    const policy = compilePolicy(`policy "m"\ndefault deny\nrole r {\n  allow tool read\n}\n`);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 1000; i++) expect(policy.decide({ tool: "read", principal: { roles: ["r", "x".repeat(65_536) + i] } }).effect).toBe("allow");
+    gc();
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(8e6);
+  });
 });

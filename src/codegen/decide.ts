@@ -45,6 +45,8 @@ const MAX_CACHED_ROLESETS = 1024;
 const MAX_CACHED_NO_RULES = 256;
 /** Longer names (of targets, of unknown roles) get their reasons built on every call, never kept. */
 const MAX_CACHED_NAME_LENGTH = 256;
+/** Longer keys of a host's role list are never kept (1024 lists of at most 4096 code units). */
+const MAX_CACHED_LIST_KEY = 4096;
 
 const NO_CANDIDATES: readonly CoreRule[] = Object.freeze([]);
 const NO_BUDGETS: readonly string[] = Object.freeze([]);
@@ -265,8 +267,12 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
     if (derived.length === 0 && given !== undefined) {
       if (given.length === 1) singleRoleSets.set(given[0]!, rs); // holds declared role names only
       else {
-        if (givenRoleSets.size >= MAX_CACHED_ROLESETS) givenRoleSets.clear();
-        givenRoleSets.set(JSON.stringify(given), rs);
+        const key = JSON.stringify(given);
+        if (key.length <= MAX_CACHED_LIST_KEY) {
+          // The host's list may name undeclared roles of any length: a long list is never kept.
+          if (givenRoleSets.size >= MAX_CACHED_ROLESETS) givenRoleSets.clear();
+          givenRoleSets.set(key, rs);
+        }
       }
     }
     return rs;
