@@ -45,6 +45,8 @@ const MAX_CACHED_ROLESETS = 1024;
 const MAX_CACHED_NO_RULES = 256;
 /** Longer names (of targets, of unknown roles) get their reasons built on every call, never kept. */
 const MAX_CACHED_NAME_LENGTH = 256;
+/** Longer keys of a host's role list are never kept (1024 lists of at most 4096 code units). */
+const MAX_CACHED_LIST_KEY = 4096;
 
 const NO_CANDIDATES: readonly CoreRule[] = Object.freeze([]);
 const NO_BUDGETS: readonly string[] = Object.freeze([]);
@@ -68,7 +70,7 @@ class RoleSet implements RoleView {
     for (const o of this.owners) lookup(o, kind, name, found);
     // Owners come in global order and each lookup is in order, so `found` is already sorted.
     const out = found.length === 0 ? NO_CANDIDATES : found.map(this.ruleAt);
-    if (cache.size < MAX_CACHED_NAMES) cache.set(name, out);
+    if (cache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_NAME_LENGTH) cache.set(name, out);
     return out;
   }
   private readonly noRules: Record<TargetKind, Map<string, readonly Reason[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
@@ -132,10 +134,11 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
    * the single name or the list's key; bounded, cleared when full; long lists never kept.
    */
   const unknownRoles = new Map<string, readonly Reason[]>();
-  const unknownReasons = (key: string, names: readonly string[]): readonly Reason[] => {
+  const unknownReasons = (key: string, single: boolean): readonly Reason[] => {
     let r = unknownRoles.get(key);
     if (r === undefined) {
-      r = noRoleReasons(names);
+      // Built from the key itself, not by reading the list again (a getter could answer another name).
+      r = noRoleReasons(single ? [key] : (JSON.parse(key) as string[]));
       if (key.length <= MAX_CACHED_NAME_LENGTH) {
         if (unknownRoles.size >= MAX_CACHED_ROLESETS) unknownRoles.clear();
         unknownRoles.set(key, r);
@@ -174,7 +177,7 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
 
   /** Held roles (see `Evaluator.resolveRoles`); memberships are evaluated only when the policy derives roles. */
   function resolveRoles(req: PolicyRequest, call: Call, list: boolean): RoleSet | undefined {
-    const given = req.principal?.roles;
+    let given = req.principal?.roles;
     if (derived.length === 0) {
       // Fast paths: no roles at all; the host's role list seen before (one role: by name, no key to
       // build); a list of undeclared names only (its `no_role` reasons cached, nothing built).
@@ -184,7 +187,7 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
         const hit = singleRoleSets.get(name);
         if (hit) return hit;
         if (!closures.has(name)) {
-          call.noRole = unknownReasons(name, given);
+          call.noRole = unknownReasons(name, true);
           return undefined;
         }
       } else {
@@ -194,10 +197,14 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
         let declared = false;
         for (let i = 0; i < given.length; i++) if (closures.has(given[i]!)) declared = true;
         if (!declared) {
-          call.noRole = unknownReasons(key, given);
+          call.noRole = unknownReasons(key, false);
           return undefined;
         }
       }
+      // A miss: the roles held and the key they are cached under below are read from one copy, so a
+      // list that answers differently on each read (a getter, a Proxy) cannot file one list's roles
+      // under another list's key (a later plain request would get them).
+      given = Array.from(given);
     }
     const held = new Set<string>();
     if (given) for (const r of given) {
@@ -260,8 +267,12 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
     if (derived.length === 0 && given !== undefined) {
       if (given.length === 1) singleRoleSets.set(given[0]!, rs); // holds declared role names only
       else {
-        if (givenRoleSets.size >= MAX_CACHED_ROLESETS) givenRoleSets.clear();
-        givenRoleSets.set(JSON.stringify(given), rs);
+        const key = JSON.stringify(given);
+        if (key.length <= MAX_CACHED_LIST_KEY) {
+          // The host's list may name undeclared roles of any length: a long list is never kept.
+          if (givenRoleSets.size >= MAX_CACHED_ROLESETS) givenRoleSets.clear();
+          givenRoleSets.set(key, rs);
+        }
       }
     }
     return rs;
@@ -339,7 +350,10 @@ function compileTools(ir: IrPolicy): (name: string, server: string | undefined) 
     if (map.has(name)) return map.get(name);
     // A server the policy has no block for applies the same blocks as any other such server.
     const merged = build(name, server);
-    if (map === c.others && map.size >= MAX_CACHED_NAMES) map.clear();
+    if (map === c.others) {
+      if (name.length > MAX_CACHED_NAME_LENGTH) return merged; // attacker-sized names never kept
+      if (map.size >= MAX_CACHED_NAMES) map.clear();
+    }
     map.set(name, merged);
     return merged;
   };

@@ -154,7 +154,9 @@ function positionOf(log: Log, ev: SessionEvent): number {
 
 function indexOf(h: readonly SessionEvent[]): HistoryIndex {
   const cached = INDEXES.get(h);
-  if (cached !== undefined && cached.length === h.length && cached.end === cached.log.events.length) return cached;
+  // The first and last events too: a host that slides its one array in place (shift, then push) keeps
+  // its length, and a stale index would miss the new event (a count too low: a wrong allow).
+  if (cached !== undefined && cached.length === h.length && cached.end === cached.log.events.length && sameEnds(cached, h)) return cached;
   let idx: HistoryIndex | undefined;
   if (h.length > 0 && isEventObject(h[0])) {
     const log = PLACES.get(h[0])?.deref();
@@ -166,6 +168,10 @@ function indexOf(h: readonly SessionEvent[]): HistoryIndex {
   INDEXES.set(h, idx);
   return idx;
 }
+
+/** Whether `h` still starts and ends with the events its cached window starts and ends with. */
+const sameEnds = (idx: HistoryIndex, h: readonly SessionEvent[]): boolean =>
+  h.length === 0 || (h[0] === idx.log.events[idx.base] && h[h.length - 1] === idx.log.events[idx.end - 1]);
 
 /** A history holding something other than an event object (request validation rejects it first): indexed alone, never shared. */
 function freshUnshared(h: readonly SessionEvent[]): HistoryIndex {

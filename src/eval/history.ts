@@ -26,6 +26,12 @@ const OUTCOMES = new Set(["ok", "error"]);
 
 /** Histories already checked, with the length they had (an append is checked again). */
 const CHECKED = new WeakMap<object, number>();
+/** And the last event they held: an array slid in place (shift, then push: the same length) is checked again. */
+const CHECKED_LAST = new WeakMap<object, unknown>();
+const remember = (h: readonly unknown[]): void => {
+  CHECKED.set(h, h.length);
+  CHECKED_LAST.set(h, h[h.length - 1]);
+};
 
 /**
  * Why the events of `session.history` are malformed, or undefined (request.ts calls this for every
@@ -35,7 +41,7 @@ const CHECKED = new WeakMap<object, number>();
  * one is remembered (by identity and length) so a host that reuses it pays the check once.
  */
 export function historyFault(h: readonly unknown[]): string | undefined {
-  if (CHECKED.get(h) === h.length) return undefined;
+  if (CHECKED.get(h) === h.length && CHECKED_LAST.get(h) === h[h.length - 1]) return undefined;
   if (h.length > LIMITS.maxSessionRetainEvents) return `\`session.history\` holds more than ${LIMITS.maxSessionRetainEvents} events`;
   let last = -Infinity;
   // A host that freezes its events (the engine's stores do) freezes them all: when the first is not
@@ -47,7 +53,7 @@ export function historyFault(h: readonly unknown[]): string | undefined {
       if (f !== undefined) return `\`session.history[${i}]\` ${f}`;
       last = (h[i] as SessionEvent).at;
     }
-    CHECKED.set(h, h.length);
+    remember(h);
     return undefined;
   }
   for (let i = 0; i < h.length; i++) {
@@ -64,7 +70,7 @@ export function historyFault(h: readonly unknown[]): string | undefined {
     last = (ev as SessionEvent).at;
     if (isFrozenData(ev as Record<string, unknown>)) VALID_EVENTS.add(ev as object);
   }
-  CHECKED.set(h, h.length);
+  remember(h);
   return undefined;
 }
 

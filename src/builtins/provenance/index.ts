@@ -193,15 +193,22 @@ const WORD_CHAR = /[\p{L}\p{M}\p{N}@_+]/u;
  * The text of `norm` around its echoes: the occurrences of an argument string that stand on their own (no
  * identifier-token character just before; no letter, digit, mark, `@ _ +` just after, nor a `.` or `-` that
  * goes on into one), so an argument `ex.io` is no echo inside `ann@ex.io` or `www.ex.io`. Undefined when
- * there is none (the piece is read whole).
+ * there is none, or when the search passes its budget (linear in the piece): the piece is read whole.
  */
 function cutEchoes(norm: string, echoes: ReadonlySet<string>): string[] | undefined {
   let cut: Uint8Array | undefined;
   let n = 0;
+  // Overlapping occurrences (`!!!!!!` in a long run of `!`) cost the echo's length each: quadratic in
+  // attacker text. Past this budget of code units compared, the piece is read whole (fail closed).
+  let work = 0;
+  const budget = 8 * norm.length + 65_536;
   for (const e of echoes) {
     if (++n > MAX_ECHOES) break;
     if (e.length === 0 || e.length > norm.length) continue;
+    let done = 0;
     for (let i = norm.indexOf(e); i >= 0; i = norm.indexOf(e, i + 1)) {
+      work += e.length;
+      if (work > budget) return undefined;
       const before = i > 0 ? norm[i - 1] as string : "";
       const j = i + e.length;
       const after = norm[j] ?? "";
@@ -209,7 +216,8 @@ function cutEchoes(norm: string, echoes: ReadonlySet<string>): string[] | undefi
       if (after !== "" && WORD_CHAR.test(after)) continue;
       if ((after === "." || after === "-") && j + 1 < norm.length && /[\p{L}\p{M}\p{N}]/u.test(norm[j + 1] as string)) continue;
       cut ??= new Uint8Array(norm.length);
-      cut.fill(1, i, j);
+      cut.fill(1, Math.max(i, done), j);
+      done = j;
     }
   }
   if (cut === undefined) return undefined;
