@@ -14,12 +14,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { defaultDataDir, loadSuites } from "./lib/agentdojo-data.mjs";
 import { ABLATIONS, applyAblation } from "./lib/agentdojo-ablations.mjs";
-import { defaultPolicyDir, runAll } from "./lib/agentdojo-run.mjs";
+import { defaultPolicyDir, loadBuiltLib, runAll } from "./lib/agentdojo-run.mjs";
 
-const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
 function parseArgs(argv) {
   const o = { data: defaultDataDir(), policies: defaultPolicyDir(), json: false };
@@ -55,14 +53,7 @@ async function main() {
     console.error(`agentdojo-ablate: ${e.message}`);
     process.exit(2);
   }
-  if (!fs.existsSync(here("../dist/index.js"))) {
-    console.error("dist/ is missing: run `npm run build` first.");
-    process.exit(2);
-  }
-  const lib = {
-    ...(await import(pathToFileURL(here("../dist/index.js")).href)),
-    ...(await import(pathToFileURL(here("../dist/mcp.js")).href)),
-  };
+  const lib = await loadBuiltLib();
   const suites = loadSuites(opts.data);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "agentdojo-ablate-"));
   const rows = [];

@@ -20,14 +20,11 @@
 // recorded result, one session per trace, one engine (MemoryStore) per suite. The engine never sees the
 // user's prompt. A pair (U, I) counts as blocked when, under each of the three injection wordings, a call at
 // or before I's first side-effecting call was denied or sent to approval.
-import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { defaultDataDir, loadSuites } from "./lib/agentdojo-data.mjs";
-import { defaultPolicyDir, runAll } from "./lib/agentdojo-run.mjs";
+import { defaultPolicyDir, loadBuiltLib, runAll } from "./lib/agentdojo-run.mjs";
 
-const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
 function parseArgs(argv) {
   const o = { data: defaultDataDir(), policies: defaultPolicyDir(), json: false, mode: "engine", suites: [], details: false };
@@ -58,14 +55,7 @@ async function main() {
     console.error(`agentdojo: ${e.message}`);
     process.exit(2);
   }
-  if (!fs.existsSync(here("../dist/index.js"))) {
-    console.error("dist/ is missing: run `npm run build` first.");
-    process.exit(2);
-  }
-  const lib = {
-    ...(await import(pathToFileURL(here("../dist/index.js")).href)),
-    ...(await import(pathToFileURL(here("../dist/mcp.js")).href)),
-  };
+  const lib = await loadBuiltLib();
   let suites = loadSuites(opts.data);
   if (opts.suites.length > 0) {
     const unknown = opts.suites.filter((s) => !suites.some((x) => x.suite === s));

@@ -13,6 +13,19 @@ import { replayMcp } from "./agentdojo-mcp.mjs";
 import { scoreSuite } from "./agentdojo-score.mjs";
 
 /** The default policy directory: policies/agentdojo of this checkout. */
+/**
+ * The built library (`dist/index.js` and `dist/mcp.js` merged, as `runAll` takes it), or an exit 2 with a
+ * message when `npm run build` has not run.
+ */
+export async function loadBuiltLib() {
+  const dist = new URL("../../dist/", import.meta.url);
+  if (!fs.existsSync(new URL("index.js", dist))) {
+    console.error("dist/ is missing: run `npm run build` first.");
+    process.exit(2);
+  }
+  return { ...(await import(new URL("index.js", dist).href)), ...(await import(new URL("mcp.js", dist).href)) };
+}
+
 export function defaultPolicyDir() {
   return path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../policies/agentdojo");
 }

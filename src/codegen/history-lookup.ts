@@ -63,17 +63,21 @@ export interface EqIndex {
   readonly byType: { readonly string: number[]; readonly number: number[]; readonly boolean: number[] };
 }
 
+/** What `event` reads on `ev`, or undefined where the read errs (neither lookup groups or counts such a position). */
+function readOrUndefined(event: IrEvent, ev: SessionEvent): unknown {
+  try {
+    return readEventOf(event, ev);
+  } catch {
+    return undefined;
+  }
+}
+
 export const newEqIndex = (): EqIndex => ({ n: 0, byValue: new Map(), byType: { string: [], number: [], boolean: [] } });
 
 /** Groups positions `ix.n..c.length` of bucket `c` (positions of `log`) by the value `event` reads there. */
 export function extendEqIndex(ix: EqIndex, log: readonly SessionEvent[], c: readonly number[], event: IrEvent): EqIndex {
   for (let j = ix.n; j < c.length; j++) {
-    let v: unknown;
-    try {
-      v = readEventOf(event, log[c[j]!]!);
-    } catch {
-      continue;
-    }
+    const v = readOrUndefined(event, log[c[j]!]!);
     if (!isScalar(v)) continue;
     ix.byType[typeof v as "string" | "number" | "boolean"].push(j);
     const list = ix.byValue.get(v);
@@ -100,12 +104,7 @@ export const newValueCache = (): ValueCache => ({ n: 0, v: [], ok: [], aggs: new
 /** Reads `value` at positions `vc.n..c.length` of bucket `c` (positions of `log`). */
 export function extendValueCache(vc: ValueCache, log: readonly SessionEvent[], c: readonly number[], value: IrEvent): ValueCache {
   for (let j = vc.n; j < c.length; j++) {
-    let x: unknown;
-    try {
-      x = readEventOf(value, log[c[j]!]!);
-    } catch {
-      x = undefined;
-    }
+    const x = readOrUndefined(value, log[c[j]!]!);
     const ok = typeof x === "number" && Number.isFinite(x);
     vc.v.push(ok ? (x as number) : 0);
     vc.ok.push(ok ? 1 : 0);

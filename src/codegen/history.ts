@@ -229,18 +229,6 @@ function fromTime(c: readonly number[], at: readonly number[], start: number, lo
   return lo;
 }
 
-/** The first position in `c` holding a log position above `i`. */
-function after(c: readonly number[], i: number): number {
-  let lo = 0;
-  let hi = c.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (c[mid]! <= i) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** The first position of `c` inside the window (a log position at or after `idx.base`). */
 const liveFrom = (idx: HistoryIndex, c: readonly number[]): number => (idx.base === 0 ? 0 : lowerBound(c, idx.base));
 
@@ -410,7 +398,7 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, c
           }
         }
         const c = cands(log);
-        const p = anchor < 0 ? liveFrom(idx, c) : after(c, anchor);
+        const p = anchor < 0 ? liveFrom(idx, c) : lowerBound(c, anchor + 1); // log positions are integers: the first above `anchor`
         if (anyFrom(log, e.m, c, p, where, eq, req)) return false;
         if (anchor < 0 && reachesDropped(req, -Infinity)) throw droppedError(e, req);
         return true;

@@ -19,7 +19,7 @@ import { decision, denyOf, EMPTY, internalError, noRoleDecision, noRuleReasons }
 import { listDecision } from "./list.js";
 import { budgetsOf, matchRules, singleBudgets } from "./match.js";
 import { missingServerLimitFault, serverOf } from "./tools.js";
-import { newCall, type Call, type CoreTool, type Evaluator, type RoleView } from "./types.js";
+import { clearCall, newCall, type Call, type CoreTool, type Evaluator, type RoleView } from "./types.js";
 
 /** Decide a request; never throws. */
 export function decideWith(ev: Evaluator, req: PolicyRequest): Decision {
@@ -60,13 +60,7 @@ const FREE_CALLS: Call[] = [];
 const MAX_FREE_CALLS = 8;
 
 function releaseCall(call: Call): void {
-  call.errors = undefined;
-  call.ignored = undefined;
-  call.noRole = undefined;
-  call.unsure = undefined;
-  call.maybe = undefined;
-  call.firstAllow = undefined;
-  call.allAllows = undefined;
+  clearCall(call);
   if (FREE_CALLS.length < MAX_FREE_CALLS) FREE_CALLS.push(call);
 }
 

@@ -130,6 +130,17 @@ export interface Call {
 
 export const newCall = (): Call => ({ errors: undefined, ignored: undefined, noRole: undefined, unsure: undefined, maybe: undefined, firstAllow: undefined, allAllows: undefined });
 
+/** Empties a `Call` for reuse: every field `newCall` sets, back to undefined (keep the two lists together). */
+export function clearCall(call: Call): void {
+  call.errors = undefined;
+  call.ignored = undefined;
+  call.noRole = undefined;
+  call.unsure = undefined;
+  call.maybe = undefined;
+  call.firstAllow = undefined;
+  call.allAllows = undefined;
+}
+
 /** What an evaluator gives the core. */
 export interface Evaluator {
   readonly defaultAllow: boolean;
