@@ -104,6 +104,11 @@ function append(log: Log, ev: SessionEvent): void {
   log.events.push(ev);
   log.at.push(ev.at);
   PLACES.set(ev, log.ref);
+  bucket(log, i, ev);
+}
+
+/** Files log position `i` (event `ev`) under each kind it holds, by its tool. */
+function bucket(log: Log, i: number, ev: SessionEvent): void {
   const tool = toolOf(ev);
   if (tool === undefined) return;
   for (const k of EVENT_KINDS) {
@@ -176,20 +181,7 @@ const sameEnds = (idx: HistoryIndex, h: readonly SessionEvent[]): boolean =>
 /** A history holding something other than an event object (request validation rejects it first): indexed alone, never shared. */
 function freshUnshared(h: readonly SessionEvent[]): HistoryIndex {
   const log = newLog(h.slice(), h.map((ev) => ev.at));
-  const kinds = log.kinds;
-  for (let i = 0; i < h.length; i++) {
-    const ev = h[i]!;
-    const tool = toolOf(ev);
-    if (tool === undefined) continue;
-    for (const k of EVENT_KINDS) {
-      if (!kindHolds(k, ev)) continue;
-      const b = kinds[k];
-      b.all.push(i);
-      const list = b.byTool.get(tool);
-      if (list === undefined) b.byTool.set(tool, [i]);
-      else list.push(i);
-    }
-  }
+  for (let i = 0; i < h.length; i++) bucket(log, i, h[i]!);
   return { log, base: 0, end: h.length, length: h.length };
 }
 
