@@ -24,13 +24,13 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const EFFECTS = new Set(["allow", "deny", "require_approval"]);
 const OUTCOMES = new Set(["ok", "error"]);
 
-/** Histories already checked, with the length they had (an append is checked again). */
-const CHECKED = new WeakMap<object, number>();
-/** And the last event they held: an array slid in place (shift, then push: the same length) is checked again. */
-const CHECKED_LAST = new WeakMap<object, unknown>();
+/**
+ * Histories already checked, with the length and the last event they had: an append is checked again, and
+ * so is an array slid in place (shift, then push: the same length, a new last event).
+ */
+const CHECKED = new WeakMap<object, { readonly n: number; readonly last: unknown }>();
 const remember = (h: readonly unknown[]): void => {
-  CHECKED.set(h, h.length);
-  CHECKED_LAST.set(h, h[h.length - 1]);
+  CHECKED.set(h, { n: h.length, last: h[h.length - 1] });
 };
 
 /**
@@ -41,7 +41,8 @@ const remember = (h: readonly unknown[]): void => {
  * one is remembered (by identity and length) so a host that reuses it pays the check once.
  */
 export function historyFault(h: readonly unknown[]): string | undefined {
-  if (CHECKED.get(h) === h.length && CHECKED_LAST.get(h) === h[h.length - 1]) return undefined;
+  const seen = CHECKED.get(h);
+  if (seen !== undefined && seen.n === h.length && seen.last === h[h.length - 1]) return undefined;
   if (h.length > LIMITS.maxSessionRetainEvents) return `\`session.history\` holds more than ${LIMITS.maxSessionRetainEvents} events`;
   let last = -Infinity;
   // A host that freezes its events (the engine's stores do) freezes them all: when the first is not
