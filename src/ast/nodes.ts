@@ -261,10 +261,21 @@ export interface AuditDecl {
 
 /** One item of a result block. */
 export type ResultItem =
-  | { readonly kind: "label"; readonly label: Name; readonly when?: Expr; readonly span: Span }
+  | { readonly kind: "label"; readonly label: Name; readonly field?: FieldSelection; readonly when?: Expr; readonly span: Span }
   | { readonly kind: "redact"; readonly detectors: readonly Name[]; readonly span: Span }
   | { readonly kind: "cap"; readonly bytes: number; readonly span: Span }
   | { readonly kind: "deny"; readonly name?: Name; readonly when?: Expr; readonly because?: string; readonly span: Span };
+
+/**
+ * The values a field label marks: `on PATH` (a path into `result`), or `on item.F for item in result.P
+ * [where EXPR]` (each element of the list at `result.P` for which `where` holds, its field `F`).
+ */
+export interface FieldSelection {
+  readonly path: PathExpr;
+  readonly each?: { readonly item: Name; readonly collection: PathExpr };
+  readonly where?: Expr;
+  readonly span: Span;
+}
 
 /** `result of tool NAMES [when EXPR] { ... }` (issue 14). */
 export interface ResultDecl {

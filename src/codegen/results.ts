@@ -14,7 +14,10 @@ export function compileResultInspector(ir: IrPolicy): (req: PolicyRequest) => Re
   };
   for (const b of ir.results) {
     add(b.when);
-    for (const l of b.labels) add(l.when);
+    for (const l of b.labels) {
+      add(l.when);
+      add(l.field?.where);
+    }
     for (const d of b.denies) add(d.when);
   }
   const cond = (e: IrExpr, req: PolicyRequest): boolean => (preds.get(e) ?? compilePred(e))(req);

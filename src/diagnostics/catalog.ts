@@ -95,6 +95,7 @@ export const CATALOG = {
   E0451: "result read outside a result block",
   E0452: "invalid result cap",
   E0453: "label never given",
+  E0454: "invalid field label",
   // Time zones (issue 11, helper K).
   E0240: "unknown time zone",
   E0241: "unsupported call in a path",
@@ -335,6 +336,7 @@ export const labelNeverGiven = (span: Span, label: string, known: readonly strin
     `no result block gives the label ${q(label)}, so this can never hold`,
     didYouMean(label, known) ?? "add `label NAME` to a `result of tool ... { ... }` block, or check the spelling",
   );
+export const invalidFieldLabel = (span: Span, message: string, hint: string) => make("E0454", span, message, hint);
 export const unknownTimeZone = (span: Span, zone: string, suggestion: string | undefined) =>
   make("E0240", span, `unknown time zone ${q(zone)}`, suggestion ?? "use an IANA time zone name such as `Europe/Berlin`, `America/New_York` or `UTC`");
 export const unsupportedPathCall = (span: Span, message: string, hint?: string) => make("E0241", span, message, hint);

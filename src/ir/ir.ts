@@ -272,6 +272,19 @@ export interface IrPolicy {
 }
 
 /**
+ * A field label's values (`label L on item.F for item in result.P where EXPR`, or `label L on result.P`):
+ * `each`: the path (from `result`) of the list whose elements are visited; `path`: the path of the marked
+ * value (from the element, or from `result` without `each`); `where`: the element's condition, reading the
+ * element as `result[ITEM_KEY]` (eval/core/results.ts). `text`: the selection as written, for messages.
+ */
+export interface IrFieldSelection {
+  readonly each?: readonly string[];
+  readonly path: readonly string[];
+  readonly where?: IrExpr;
+  readonly text: string;
+}
+
+/**
  * `result of tool NAMES [when EXPR] { ... }`: what a result does to the session and what of it the client
  * may see. Every block whose patterns match the call's target (and whose `when` holds) applies.
  */
@@ -279,8 +292,8 @@ export interface IrResultBlock {
   readonly target: TargetKind;
   readonly patterns: readonly IrPattern[];
   readonly when?: IrExpr;
-  /** Labels the session gains; each with its own condition. */
-  readonly labels: readonly { readonly label: string; readonly when?: IrExpr }[];
+  /** Labels the session gains; each with its own condition, and a field label with the values it marks. */
+  readonly labels: readonly { readonly label: string; readonly when?: IrExpr; readonly field?: IrFieldSelection }[];
   /** Detectors whose findings are redacted in the result (builtins/detect names). */
   readonly redact: readonly string[];
   /** The largest result (JSON bytes) passed on; larger ones are withheld. */

@@ -38,6 +38,10 @@ export const LIMITS = {
   maxResultFingerprints: 2048,
   /** Runtime: UTF-16 units of string leaves provenance reads from one value (a result, or an argument: beyond it `derives` is true). */
   maxProvenanceScanChars: 1_048_576,
+  /** Runtime: the longest text content `result.structured` parses as JSON, in UTF-16 units (longer: absent). */
+  maxStructuredTextChars: 1_048_576,
+  /** Runtime: values one field label marks in one result (more: the first ones; eval/core/results.ts). */
+  maxFieldLabelValues: 1024,
   /** Runtime: JSON nodes (objects, arrays, leaves) provenance visits in one value (beyond it, as above). */
   maxProvenanceNodes: 100_000,
   /** `session retain N events ...`: the most events a policy may ask the engine to keep per session (E0264). */

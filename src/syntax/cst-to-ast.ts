@@ -198,7 +198,8 @@ export class AstBuilder {
       if (this.tok(it, "labelWord")) {
         if (!label) continue;
         const when = this.expr(this.node(it, "when"));
-        items.push({ kind: "label", label: { text: label.image, span: this.tokSpan(label) }, ...(when && { when }), span });
+        const field = this.fieldSelection(it);
+        items.push({ kind: "label", label: { text: label.image, span: this.tokSpan(label) }, ...(field && { field }), ...(when && { when }), span });
       } else if (this.tok(it, "redactWord")) {
         items.push({ kind: "redact", detectors: this.toks(it, "detector").map((t) => ({ text: t.image, span: this.tokSpan(t) })), span });
       } else if (this.tok(it, "capWord")) {
@@ -213,6 +214,26 @@ export class AstBuilder {
     }
     const when = this.expr(this.node(n, "when"));
     return { kind: "result", target: kindTok.image as A.TargetKind, patterns, ...(when && { when }), items, span: this.nodeSpan(n) };
+  }
+
+  /** `on PATH [for item in PATH] [where EXPR]` of a label item, when present and complete. */
+  private fieldSelection(it: CstNode): A.FieldSelection | undefined {
+    const on = this.tok(it, "onWord");
+    const pathNode = this.node(it, "fieldPath");
+    if (!on || !pathNode) return undefined;
+    const path = this.path(pathNode);
+    if (!path) return undefined;
+    let each: A.FieldSelection["each"];
+    const item = this.tok(it, "itemWord");
+    const coll = this.node(it, "collection");
+    if (this.tok(it, "forWord")) {
+      const collection = coll ? this.path(coll) : undefined;
+      if (!item || !collection) return undefined;
+      each = { item: { text: item.image, span: this.tokSpan(item) }, collection };
+    }
+    const where = this.expr(this.node(it, "where"));
+    const end = where?.span ?? each?.collection.span ?? path.span;
+    return { path, ...(each && { each }), ...(where && { where }), span: joinSpans(this.tokSpan(on), end) };
   }
 
   private server(n: CstNode): A.ServerDecl | undefined {

@@ -189,6 +189,27 @@ class PolicyParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Identifier, { LABEL: "labelWord" });
           this.CONSUME(T.AnyWord, { LABEL: "label" });
+          // A field label: `label L on item.F for item in result.P [where EXPR]`, or `label L on result.P`.
+          this.OPTION5({
+            GATE: () => this.LA(1).image === "on",
+            DEF: () => {
+              this.CONSUME4(T.Identifier, { LABEL: "onWord" });
+              this.SUBRULE(this.path, { LABEL: "fieldPath" });
+              this.OPTION6({
+                GATE: () => this.LA(1).image === "for",
+                DEF: () => {
+                  this.CONSUME5(T.Identifier, { LABEL: "forWord" });
+                  this.CONSUME6(T.Identifier, { LABEL: "itemWord" });
+                  this.CONSUME(T.In);
+                  this.SUBRULE2(this.path, { LABEL: "collection" });
+                },
+              });
+              this.OPTION7(() => {
+                this.CONSUME(T.Where);
+                this.SUBRULE3(this.expression, { LABEL: "where" });
+              });
+            },
+          });
           this.OPTION(() => {
             this.CONSUME(T.When);
             this.SUBRULE(this.expression, { LABEL: "when" });

@@ -297,6 +297,25 @@ export function fingerprint(value: unknown, max?: number, echoes?: ReadonlySet<s
   return fingerprintDetails(value, max, echoes).fingerprints;
 }
 
+/**
+ * The fingerprints of the values a field label marks (eval/core/results.ts): one whole-value hash per value
+ * (normalised, any length), no k-grams and no tokens, so `derives from` such a label finds an argument leaf
+ * EQUAL to a marked value (or holding it as one of its identifier tokens), never one that merely shares a
+ * run with it. At most `max` (LIMITS.maxResultFingerprints), in order.
+ */
+export function valueFingerprints(values: readonly string[], max?: number): string[] {
+  const limit = validMax(max);
+  const out = new Set<string>();
+  for (const v of values) {
+    if (out.size >= limit) break;
+    if (typeof v !== "string") continue;
+    const norm = normalize(v);
+    if (norm.length === 0) continue;
+    out.add(exactHash(codePoints(norm)).toString(36));
+  }
+  return [...out];
+}
+
 const BASE36 = /^[0-9a-z]{1,11}$/;
 const sets = new WeakMap<readonly string[], Set<number>>();
 
@@ -331,6 +350,9 @@ export function derives(value: unknown, fingerprints: readonly string[]): boolea
     const norm = normalize(text);
     if (norm.length === 0) return false;
     const cps = codePoints(norm);
+    // The whole leaf at any length: a value a field label marked (valueFingerprints); results never leave a
+    // whole-leaf hash outside the lengths exactHashesOf tests, so this finds nothing else.
+    if (set.has(exactHash(cps))) return (found = true);
     exactHashesOf(norm, cps, kind, false, (h) => {
       if (set.has(h)) found = true;
     });

@@ -3,7 +3,8 @@
  * `result of ... { }` blocks judge the tool's result (`ctx.after.result`, given to `commit`): the labels the
  * session gains, the redactions, the cap, a withholding; and, for labels some `derives from` names, the
  * result's provenance fingerprints (builtins/provenance), leaving out the parts of the result that only echo
- * the call's own argument strings (a leaf or key equal to one of them).
+ * the call's own argument strings (a leaf or key equal to one of them); for a field label, only the values
+ * it marked (`verdict.fields`), each compared whole.
  * Guarantees (fail closed):
  * - A fault here never skips the settlement (the tool ran: it is charged).
  * - A result that cannot be inspected is withheld, never passed on unchecked; a commit without a result
@@ -11,7 +12,7 @@
  * - A rollback (the tool failed) is not inspected: nothing is passed on.
  */
 import { applyResultVerdict, withheldResult } from "../../eval/result-apply.js";
-import { echoesOf, fingerprint } from "../../builtins/provenance/index.js";
+import { echoesOf, fingerprint, valueFingerprints } from "../../builtins/provenance/index.js";
 import { sessionNeedsOf } from "../session-facts.js";
 import { afterOf, type Phase } from "./context.js";
 
@@ -33,6 +34,12 @@ export const inspectResult: Phase = {
         if (!wanted.has(label)) continue;
         // Null prototype: a label named `__proto__` is an own key like any other (it must not set the prototype).
         fingerprints ??= Object.create(null) as Record<string, string[]>;
+        const values = verdict.fields?.[label];
+        if (values !== undefined) {
+          // A field label: only the values it marked (eval/core/results.ts), compared whole.
+          fingerprints[label] = valueFingerprints(values);
+          continue;
+        }
         prints ??= fingerprint(result, undefined, echoesOf(ctx.request.arguments));
         fingerprints[label] = prints.slice();
       }
