@@ -71,6 +71,16 @@ result of tool "*" {
   label c unless_never when false
 }
 `.replace("label c unless_never when false", "label c when tool.name matches \"get_*\""),
+  `policy "fields" version "1"
+role agent { allow tool "*" }
+result of tool "*" {
+  label notes on item.note for item in result.structuredContent.rows where item.note carries secret or result.isError == true
+  label kinds on result.structured.kind
+  label never on item.note for item in result.structured.rows where item.missing == "x"
+  label any on item for item in result.structured.rows
+}
+result of tool "get_*" { label any }
+`,
 ].map((t) => compilePolicy(t, { readFile: null }));
 
 // ---- random results ----------------------------------------------------------------------------
