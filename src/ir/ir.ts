@@ -271,6 +271,9 @@ export interface IrPolicy {
   readonly session: { readonly retain: IrSessionRetention };
 }
 
+/** The key under which a field label's `where` reads the element (`item.x` is `result[ITEM_KEY].x`). */
+export const ITEM_KEY = "#item";
+
 /**
  * A field label's values (`label L on item.F for item in result.P where EXPR`, or `label L on result.P`):
  * `each`: the path (from `result`) of the list whose elements are visited; `path`: the path of the marked

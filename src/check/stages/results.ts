@@ -6,10 +6,9 @@
  * Guarantees: one IR block per declaration, in order; labels, redactions and denies in source order.
  */
 import type * as A from "../../ast/nodes.js";
-import type { IrExpr, IrFieldSelection, IrResultBlock } from "../../ir/ir.js";
+import { ITEM_KEY, type IrExpr, type IrFieldSelection, type IrResultBlock } from "../../ir/ir.js";
 import { isDetectorName, DETECTOR_NAMES } from "../../builtins/detect/index.js";
 import { invalidFieldLabel, invalidResultCap, unknownDetector } from "../../diagnostics/catalog.js";
-import { ITEM_KEY } from "../../eval/core/results.js";
 import { LIMITS } from "../../source/limits.js";
 import { lowerResultCondition } from "../expressions.js";
 import { lowerPatterns } from "../patterns.js";

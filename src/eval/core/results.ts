@@ -25,9 +25,7 @@ import { isMethod, METHOD_ROWS, targetKindOf } from "../../contract/methods.js";
 import type { PolicyRequest } from "../../contract/index.js";
 import { LIMITS } from "../../source/limits.js";
 import { resultView } from "./result-view.js";
-
-/** The key under which a field label's `where` reads the element (`item.x` is `result[ITEM_KEY].x`). */
-export const ITEM_KEY = "#item";
+import { ITEM_KEY } from "../../ir/ir.js";
 
 export interface ResultVerdict {
   /** Labels the session gains from this result, in order, each once. */
