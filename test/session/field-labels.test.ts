@@ -76,6 +76,21 @@ describe("field labels", () => {
     }
   });
 
+  it("result.structured is readable in any result condition: structuredContent first, else one JSON text; absent otherwise", () => {
+    const policy = compilePolicy(`policy "s" version "1"
+role agent { allow tool "*" }
+result of tool "*" {
+  label many when (result.structured.count ?? 0) > 2
+  label structured when has result.structured
+}
+`);
+    const verdict = (result: unknown) => policy.inspectResult({ ...call("x"), result } as PolicyRequest).labels;
+    expect(verdict(text(JSON.stringify({ count: 3 })))).toEqual(["many", "structured"]);
+    expect(verdict({ content: [{ type: "text", text: JSON.stringify({ count: 9 }) }], structuredContent: { count: 1 } })).toEqual(["structured"]);
+    expect(verdict({ content: [{ type: "text", text: "{\"count\": 5}" }, { type: "text", text: "more" }] })).toEqual([]);
+    expect(verdict(text("count: 5"))).toEqual([]);
+  });
+
   it("through the engine: a known payee is paid without approval; an account from the untrusted text, or one a digit away, needs it", async () => {
     const engine = createEngine(compilePolicy(POLICY), { store: new MemoryStore() });
     const t = await engine.authorize(call("transactions"));

@@ -4,7 +4,7 @@
  * item whose text parses as JSON (what most tools that predate `structuredContent` send), that JSON; otherwise
  * absent (a path reading it errs, as any missing attribute does).
  * GUARANTEES: never throws; the tool's result object is not changed (the view is a shallow copy with
- * `structured` added, computed at most once, on first read); a text longer than
+ * `structured` added, not enumerable, computed at most once, on first read); a text longer than
  * LIMITS.maxStructuredTextChars is not parsed (absent); a key of the result named `structured` is hidden
  * by the view (the spec's results have none).
  */
@@ -36,8 +36,9 @@ export function resultView(result: unknown): unknown {
   const view: Record<string, unknown> = { ...(result as Record<string, unknown>) };
   let done = false;
   let value: unknown;
+  // Not enumerable: walkers over the result (`result carries ...`) read what the tool sent once, not twice.
   Object.defineProperty(view, "structured", {
-    enumerable: true,
+    enumerable: false,
     configurable: false,
     get() {
       if (!done) {
@@ -48,4 +49,15 @@ export function resultView(result: unknown): unknown {
     },
   });
   return view;
+}
+
+/** The view with `extra` own, not enumerable, properties added (a copy; `structured` still computed once). */
+export function viewWith(view: unknown, extra: Readonly<Record<string, unknown>>): unknown {
+  if (view === null || typeof view !== "object" || Array.isArray(view)) return view;
+  const copy: Record<string, unknown> = { ...(view as Record<string, unknown>) };
+  const props: PropertyDescriptorMap = {};
+  if (Object.prototype.hasOwnProperty.call(view, "structured")) props.structured = { enumerable: false, get: () => (view as Record<string, unknown>).structured };
+  for (const k of Object.keys(extra)) props[k] = { enumerable: false, value: extra[k] };
+  Object.defineProperties(copy, props);
+  return copy;
 }

@@ -24,7 +24,7 @@ import { patternMatches } from "../../ir/match.js";
 import { isMethod, METHOD_ROWS, targetKindOf } from "../../contract/methods.js";
 import type { PolicyRequest } from "../../contract/index.js";
 import { LIMITS } from "../../source/limits.js";
-import { resultView } from "./result-view.js";
+import { resultView, viewWith } from "./result-view.js";
 import { ITEM_KEY } from "../../ir/ir.js";
 
 export interface ResultVerdict {
@@ -160,7 +160,7 @@ function selectValues(req: PolicyRequest, f: IrFieldSelection, out: string[], co
   for (let i = 0; i < list.length && out.length < LIMITS.maxFieldLabelValues; i++) {
     const element = list[i] as unknown;
     if (f.where !== undefined) {
-      const itemReq = { ...req, result: { ...(result as Record<string, unknown>), [ITEM_KEY]: element } as PolicyRequest["result"] };
+      const itemReq = { ...req, result: viewWith(result, { [ITEM_KEY]: element }) as PolicyRequest["result"] };
       let ok: boolean;
       try {
         ok = cond(f.where, itemReq);
