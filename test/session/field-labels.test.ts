@@ -122,3 +122,27 @@ result of tool "*" {
     );
   });
 });
+
+describe("derives from, on a value too large to read whole", () => {
+  it("is an evaluation error under either polarity (never a pass for `not ... derives from`)", () => {
+    const policy = compilePolicy(`policy "p" version "1"
+default deny
+role agent { allow tool pay, send }
+deny "unknown-payee" tool pay when not (args.to derives from paid_before)
+deny "copied" tool send when args.body derives from untrusted
+result of tool t {
+  label untrusted
+  label paid_before on result.structured.to
+}
+`);
+    const prints = valueFingerprints([KNOWN]);
+    const huge = "z".repeat(1_048_577);
+    for (const [tool, args, rule] of [["pay", { to: huge }, "unknown-payee"], ["send", { body: huge }, "copied"]] as const) {
+      const req = { ...call(tool, args), session: { id: "s-1", provenance: { paid_before: prints, untrusted: prints } } } as PolicyRequest;
+      for (const d of [policy.decide(req), policy.interpret(req)]) {
+        expect(d.effect).toBe("deny");
+        expect(d.reasons[0]).toMatchObject({ code: "evaluation_error", rule });
+      }
+    }
+  });
+});

@@ -342,6 +342,14 @@ function hashSet(fingerprints: readonly string[]): Set<number> {
  * from any non-empty list (fail closed: what was not read may be a copy). An empty list: false.
  */
 export function derives(value: unknown, fingerprints: readonly string[]): boolean {
+  return derivesOrUnknown(value, fingerprints) !== false;
+}
+
+/**
+ * `derives`, but undefined (rather than true) when no copy was found in what was read and the value was
+ * beyond the scan bounds: the caller decides what "could not tell" means (eval/session-ops.ts: an error).
+ */
+export function derivesOrUnknown(value: unknown, fingerprints: readonly string[]): boolean | undefined {
   if (!Array.isArray(fingerprints)) return false;
   const set = hashSet(fingerprints);
   if (set.size === 0) return false;
@@ -374,5 +382,5 @@ export function derives(value: unknown, fingerprints: readonly string[]): boolea
     }
     return false;
   });
-  return found || !walk.complete;
+  return found ? true : walk.complete ? false : undefined;
 }
