@@ -54,6 +54,24 @@ function usesProvenance(e: IrExpr | undefined): boolean {
   return false;
 }
 
+/** The labels an expression's `derives from` names. */
+function derivedLabels(e: IrExpr | undefined, out: Set<string>): Set<string> {
+  if (e === undefined) return out;
+  if (e.k === "derives") out.add(e.label);
+  else if (e.k === "not") derivedLabels(e.e, out);
+  else if (e.k === "and" || e.k === "or") for (const x of e.es) derivedLabels(x, out);
+  return out;
+}
+
+/** Labels given only by field labels (`label L on ...`): `derives from` them compares whole values. */
+function fieldOnlyLabels(ir: IrPolicy): Set<string> {
+  const whole = new Set<string>();
+  const field = new Set<string>();
+  for (const b of ir.results) for (const l of b.labels) (l.field === undefined ? whole : field).add(l.label);
+  for (const l of whole) field.delete(l);
+  return field;
+}
+
 const q = (s: string) => `\`${s}\``;
 
 function finding(kind: FindingKind, span: Span, message: string, hint: string, about: { rule?: string; role?: string; tool?: string }, related?: Related[]): Finding {
@@ -181,15 +199,35 @@ export function findings(policy: Policy): Finding[] {
   }
 
   // `derives from` is a heuristic: say so wherever a rule leans on it (issue 14; grammar/README.md).
+  const fieldOnly = fieldOnlyLabels(ir);
   for (const r of allRules(ir)) {
     if (!usesProvenance(r.when) && !usesProvenance(r.unless)) continue;
+    const whole = [...derivedLabels(r.unless, derivedLabels(r.when, new Set()))].filter((l) => fieldOnly.has(l));
+    const wholeNote = whole.length === 0 ? "" : `; ${whole.map(q).join(", ")} ${whole.length === 1 ? "is a field label" : "are field labels"}: an argument must equal a marked value (after normalisation), so a marked value re-spaced or re-encoded is not found either`;
     out.push(
       finding(
         "best-effort",
         r.span,
-        `rule ${q(r.id)} relies on \`derives from\`, which catches verbatim copies only: paraphrase, translation, re-encoding (base64, another spelling) or splitting a value into pieces under 19 characters escape it`,
+        `rule ${q(r.id)} relies on \`derives from\`, which catches verbatim copies only: paraphrase, translation, re-encoding (base64, another spelling) or splitting a value into pieces under 19 characters escape it${wholeNote}`,
         r.effect === "deny" ? "pair it with a rule that does not depend on copying (labels, an approval, an allow-list of recipients)" : "an allow that needs provenance to hold is as weak as the heuristic",
         { rule: r.id, ...(r.role && { role: r.role }) },
+      ),
+    );
+  }
+  // The same for a tool block's approval condition (`approval required when X derives from L`).
+  for (const t of [...ir.tools.values(), ...ir.families, ...[...ir.servers.values()].flatMap((s) => [...s.tools.values(), ...s.families])]) {
+    const when = t.approval?.when;
+    if (!usesProvenance(when) || t.span === undefined) continue;
+    const labels = [...derivedLabels(when, new Set())];
+    const fields = labels.filter((l) => fieldOnly.has(l));
+    const note = fields.length === 0 ? "" : `; ${fields.map(q).join(", ")} ${fields.length === 1 ? "is a field label" : "are field labels"}: an argument must equal a marked value (after normalisation)`;
+    out.push(
+      finding(
+        "best-effort",
+        t.span,
+        `the approval of tool ${q(t.name)} relies on \`derives from\`, which catches verbatim copies only: paraphrase, translation, re-encoding or splitting a value into pieces under 19 characters escape it${note}`,
+        "an approval that provenance must trigger is as strong as the heuristic: pair it with one that does not depend on copying (an amount, a count, an allow-list)",
+        { tool: t.name },
       ),
     );
   }

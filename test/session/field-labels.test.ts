@@ -146,3 +146,13 @@ result of tool t {
     }
   });
 });
+
+describe("analyze on field labels", () => {
+  it("an approval leaning on `derives from` is an A0007 finding, and it says which labels compare whole values", async () => {
+    const { analyzePolicy } = await import("../../src/index.js");
+    const f = analyzePolicy(compilePolicy(POLICY)).findings.filter((x) => x.kind === "best-effort");
+    expect(f.map((x) => [x.code, x.tool])).toEqual([["A0007", "pay"]]);
+    expect(f[0]!.message).toContain("`paid_before` is a field label: an argument must equal a marked value");
+    expect(f[0]!.message).not.toContain("`untrusted` is a field label");
+  });
+});
