@@ -185,7 +185,7 @@ describe("package: light imports", () => {
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", probe], { cwd: ROOT, encoding: "utf8" });
     expect(JSON.parse(out.trim())).toEqual({ steps: [[], [], ["re2js"], ["ipaddr.js", "re2js"]], decided: ["allow", "allow", "deny", "allow", "deny"] });
     // Node's require cache sees only the CommonJS loads: the built code must name neither package in an ES import.
-    for (const dir of ["dist", "dist/chunks", "dist/cli"]) {
+    for (const dir of ["dist", "dist/chunks", "dist/chunks/cli", "dist/cli"]) {
       for (const f of readdirSync(join(ROOT, dir)).filter((n) => n.endsWith(".js"))) {
         expect(readFileSync(join(ROOT, dir, f), "utf8"), `${dir}/${f}`).not.toMatch(/(?:from|import\s*\(?)\s*["'](?:re2js|ipaddr\.js)["']/);
       }
