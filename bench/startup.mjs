@@ -5,11 +5,15 @@
 // (and across checkouts) so machine load hits all alike; reported: median, min and max wall ms, and the
 // median CPU ms of the child (user + system, from this process's cutime/cstime in /proc/self/stat, so
 // 10 ms steps; Linux only, else omitted): on a loaded machine wall time counts time spent waiting for
-// a core, CPU time does not. Nothing here asserts. Uses the existing dist/ (`npm run build`).
+// a core, CPU time does not. The row `import("mcppolicy") in process` is the same import timed by the
+// child around the `await import(...)` alone (performance.now, and process.cpuUsage in µs, not 10 ms
+// steps): the import itself, without Node's start-up and exit. Nothing here asserts. Uses the existing
+// dist/ (`npm run build`).
 //
 //   node bench/startup.mjs                      this checkout, a markdown table
 //   node bench/startup.mjs --json               ... as one JSON line
-//   node bench/startup.mjs --targets            only issue 16's: `node -e 0`, the import, check of the seed policy
+//   node bench/startup.mjs --targets            only issue 16's: `node -e 0`, the import (spawned, and timed in
+//                                               process), check of the seed policy
 //   node bench/startup.mjs --compare DIR ...    also other built checkouts (repeat --compare) (e.g. an older commit:
 //                                               `git archive <rev> | tar -x -C DIR`, link node_modules, tsc),
 //                                               same run, so before/after share the machine's load
@@ -29,6 +33,13 @@ for (const r of ROOTS) if (!existsSync(`${r.dir}/dist/index.js`)) throw new Erro
 const COMMANDS = [
   { name: "node -e 0", args: () => ["-e", "0"] },
   { name: 'import("mcppolicy")', args: () => ["--input-type=module", "-e", 'await import("mcppolicy")'] },
+  // The same import timed inside the child (performance.now and process.cpuUsage around the `await import`):
+  // what a host already running pays, without Node's own start-up and exit. The child prints both.
+  {
+    name: 'import("mcppolicy") in process',
+    inProcess: true,
+    args: () => ["--input-type=module", "-e", 'const t = performance.now(), c = process.cpuUsage(); await import("mcppolicy"); const u = process.cpuUsage(c); process.stdout.write(JSON.stringify({ ms: performance.now() - t, cpuMs: (u.user + u.system) / 1000 }))'],
+  },
   { name: "mcppolicy check policies/seed.mcppolicy", args: (dir) => [`${dir}/dist/cli/main.js`, "check", `${HERE}/policies/seed.mcppolicy`] },
   { name: "mcppolicy check policies/", args: (dir) => [`${dir}/dist/cli/main.js`, "check", "policies/"] },
   { name: "mcppolicy check bench/fixtures/no-sql.mcppolicy", args: (dir) => [`${dir}/dist/cli/main.js`, "check", `${HERE}/bench/fixtures/no-sql.mcppolicy`] },
@@ -44,23 +55,28 @@ function childCpuMs() {
   }
 }
 
-function once(args, cwd) {
+/** One fresh process: its wall and CPU ms, or (inProcess) the wall and CPU ms the child measured itself. */
+function once(args, cwd, inProcess) {
   const cpu0 = childCpuMs();
   const t = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, { cwd, encoding: "utf8" });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) throw new Error(`${args.join(" ")} (in ${cwd}) exited ${r.status}: ${r.stderr}`);
+  if (inProcess) {
+    const own = JSON.parse(r.stdout);
+    return { ms: own.ms, cpuMs: own.cpuMs };
+  }
   return { ms, cpuMs: childCpuMs() - cpu0 };
 }
 
-// --targets: only issue 16's three (the floor, the import, check of the seed policy).
-const TARGETS = new Set(["node -e 0", 'import("mcppolicy")', "mcppolicy check policies/seed.mcppolicy"]);
+// --targets: only issue 16's (the floor, the import spawned and timed in process, check of the seed policy).
+const TARGETS = new Set(["node -e 0", 'import("mcppolicy")', 'import("mcppolicy") in process', "mcppolicy check policies/seed.mcppolicy"]);
 const chosen = process.argv.includes("--targets") ? COMMANDS.filter((c) => TARGETS.has(c.name)) : COMMANDS;
 const cells = [];
 for (const root of ROOTS) for (const c of chosen) if (root === ROOTS[0] || c.name !== "node -e 0") cells.push({ root, c, times: [], cpu: [] });
 for (let i = 0; i < RUNS; i++) {
   for (const cell of cells) {
-    const { ms, cpuMs } = once(cell.c.args(cell.root.dir), cell.root.dir);
+    const { ms, cpuMs } = once(cell.c.args(cell.root.dir), cell.root.dir, cell.c.inProcess);
     cell.times.push(ms);
     cell.cpu.push(cpuMs);
   }

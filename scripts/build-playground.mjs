@@ -4,7 +4,8 @@
 // GUARANTEES: one classic script (IIFE, no module loading), so the page works from file:// and any static
 // server with no network at run time; the example policies are read from policies/ at build time and
 // bundled; the Node built-ins the compiler imports (node:path, fs, dns, module, crypto) are replaced by
-// the browser modules in playground/src/shims (the library itself is unchanged); --serve binds 127.0.0.1 only.
+// the browser modules in playground/src/shims (the library itself is unchanged), and so is src/source/deps.ts
+// (re2js and ipaddr.js, which Node loads on first use, are bundled); --serve binds 127.0.0.1 only.
 // Exit: 0 built (or serving), 1 build failed, 2 usage error.
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -74,7 +75,14 @@ const browserPlugin = {
     // src/syntax/chevrotain.ts loads chevrotain with a top-level await (import.meta.resolve); the page takes
     // the same single-file ES build of chevrotain statically.
     b.onLoad({ filter: /[\\/]src[\\/]syntax[\\/]chevrotain\.ts$/ }, () => ({
-      contents: `export { createToken, Lexer, CstParser, createSyntaxDiagramsCode, tokenMatcher } from ${JSON.stringify(chevrotainBundle)};`,
+      contents: `export { createToken, Lexer, CstParser, createSyntaxDiagramsCode, tokenMatcher, LLkLookaheadStrategy } from ${JSON.stringify(chevrotainBundle)};`,
+      loader: "ts",
+      resolveDir: root,
+    }));
+    // src/source/deps.ts loads re2js and ipaddr.js with createRequire on first use; the page has no require,
+    // so it takes playground/src/shims/deps.ts, which imports both statically.
+    b.onLoad({ filter: /[\\/]src[\\/]source[\\/]deps\.ts$/ }, () => ({
+      contents: `export { re2js, ipaddr } from ${JSON.stringify(path.join(src, "shims", "deps.ts"))};`,
       loader: "ts",
       resolveDir: root,
     }));

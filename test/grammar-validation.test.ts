@@ -1,8 +1,10 @@
 /**
- * The parse path builds its lexer and parser lazily with chevrotain's definition validations skipped
- * (start-up time). Here the validations run: a lexer and a parser built with them report no definition
+ * The parse path builds its lexer and parser lazily with chevrotain's definition validations skipped,
+ * and its parser computes each lookahead function on first use (start-up time). Here the validations
+ * run: a lexer and a parser built with them (and chevrotain's eager lookahead) report no definition
  * error (a grammar mistake fails this test, not a user's parse), and on every shipped policy and on
- * arbitrary damaged text the validated pair reads exactly what `parseConcrete` (the skipped pair) reads.
+ * arbitrary damaged text the validated pair reads exactly what `parseConcrete` (the skipped pair, lazy
+ * lookahead) reads.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -164,6 +164,34 @@ describe("package: light imports", () => {
     expect(JSON.parse(out.trim())).toEqual({ steps: [[], [], ["ajv"], ["ajv", "yaml"]], decided: ["allow", "deny"], plain: "allow", cases: 1 });
   });
 
+  it("re2js loads with the first pattern compiled, ipaddr.js with the first address check; neither at import or for a policy without them", () => {
+    const probe = `
+      import { createRequire } from "node:module";
+      const require = createRequire(import.meta.url);
+      const loaded = () => [...new Set(Object.keys(require.cache).map((k) => /node_modules[\\/](re2js|ipaddr\\.js)[\\/]/.exec(k)?.[1]).filter(Boolean))].sort();
+      const steps = [];
+      const m = await import("mcppolicy");
+      steps.push(loaded());
+      const plain = m.compilePolicy('policy "p"\\ntool q { args { n: string(maxLength: 3) } }\\nrole a { allow tool q }', { readFile: null });
+      const decided = [plain.decide({ principal: { roles: ["a"] }, tool: "q", arguments: { n: "ab" } }).effect];
+      steps.push(loaded());
+      const re = m.compilePolicy('policy "p"\\ntool q { args { n: string(pattern: "^[a-z]+[0-9]$") } }\\nrole a { allow tool q }', { readFile: null });
+      decided.push(re.decide({ principal: { roles: ["a"] }, tool: "q", arguments: { n: "ab1" } }).effect, re.decide({ principal: { roles: ["a"] }, tool: "q", arguments: { n: "1ab" } }).effect);
+      steps.push(loaded());
+      const ip = m.compilePolicy('policy "p"\\ntool q { args { h: ip(deny: private) } }\\nrole a { allow tool q }', { readFile: null });
+      decided.push(ip.decide({ principal: { roles: ["a"] }, tool: "q", arguments: { h: "8.8.8.8" } }).effect, ip.decide({ principal: { roles: ["a"] }, tool: "q", arguments: { h: "10.0.0.1" } }).effect);
+      steps.push(loaded());
+      console.log(JSON.stringify({ steps, decided }));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", probe], { cwd: ROOT, encoding: "utf8" });
+    expect(JSON.parse(out.trim())).toEqual({ steps: [[], [], ["re2js"], ["ipaddr.js", "re2js"]], decided: ["allow", "allow", "deny", "allow", "deny"] });
+    // Node's require cache sees only the CommonJS loads: the built code must name neither package in an ES import.
+    for (const dir of ["dist", "dist/chunks", "dist/chunks/cli", "dist/cli"]) {
+      for (const f of readdirSync(join(ROOT, dir)).filter((n) => n.endsWith(".js"))) {
+        expect(readFileSync(join(ROOT, dir, f), "utf8"), `${dir}/${f}`).not.toMatch(/(?:from|import\s*\(?)\s*["'](?:re2js|ipaddr\.js)["']/);
+      }
+    }
+  });
+
   it("mcppolicy/mcp exports enforcement (relay, SDK middleware, stdio proxy, mapping, audit, tokens, telemetry) without loading the MCP SDK", async () => {
     const mcp = await import("mcppolicy/mcp");
     for (const name of ["createEnforcer", "protect", "protectTransport", "runStdioProxy", "toPolicyRequest", "answerFor", "filterListResult", "ToolCatalog", "MCP_ERROR_CODES", "JsonlAuditSink", "verifyAuditLog", "redactSecrets", "tokenCounter", "createTelemetry"]) {

@@ -1,7 +1,8 @@
 /**
  * The browser stand-ins the playground bundle uses for Node built-ins (playground/src/shims) agree with
  * Node on what the compiler asks of them: SHA-256 (the policy hash), POSIX path resolution, and the
- * Buffer decodings the secret detectors run (base64, base64url, hex to latin1; UTF-8 byte length).
+ * Buffer decodings the secret detectors run (base64, base64url, hex to latin1; UTF-8 byte length), and
+ * the deps stand-in (re2js and ipaddr.js bundled) answering as src/source/deps.ts does.
  * Properties over generated inputs, with Node's own modules as the oracle.
  */
 import { describe, expect, it } from "vitest";
@@ -12,6 +13,8 @@ import { createHash } from "../playground/src/shims/node-crypto.js";
 import * as shimPath from "../playground/src/shims/node-path.js";
 import { Buffer as ShimBuffer } from "../playground/src/shims/globals.js";
 import { createRequire, readFileSync } from "../playground/src/shims/node-unavailable.js";
+import * as shimDeps from "../playground/src/shims/deps.js";
+import * as nodeDeps from "../src/source/deps.js";
 
 describe("playground shims agree with Node", () => {
   it("sha256 digests equal node:crypto's for any text (hex, base64, base64url)", () => {
@@ -58,4 +61,26 @@ describe("playground shims agree with Node", () => {
     expect(() => readFileSync("/etc/passwd")).toThrow(/not available in the playground/);
     expect(() => createRequire("about:playground")("libpg-query/wasm/libpg-query.js")).toThrow(/not available in the playground/);
   });
+
+  it("the deps stand-in (static re2js and ipaddr.js) answers as source/deps.ts (their CommonJS builds) does", () => {
+    expect(Object.keys(shimDeps).sort()).toEqual(Object.keys(nodeDeps).sort());
+    const pattern = fc.stringMatching(/^[a-z.*+?^$|()[\]\\0-9-]{0,12}$/);
+    fc.assert(
+      fc.property(pattern, fc.string({ maxLength: 12 }), (p, s) => {
+        const compile = (d: typeof nodeDeps) => {
+          try {
+            return { test: d.re2js().RE2JS.compile(p).test(s) };
+          } catch (e) {
+            return { error: String((e as Error).message ?? e) };
+          }
+        };
+        expect(compile(shimDeps)).toEqual(compile(nodeDeps));
+      }),
+    );
+    for (const a of ["10.1.2.3", "::ffff:1.2.3.4", "fe80::1", "1.2.3", "x"]) {
+      const read = (d: typeof nodeDeps) => (d.ipaddr().isValid(a) ? d.ipaddr().parse(a).toNormalizedString() : null);
+      expect(read(shimDeps), a).toBe(read(nodeDeps));
+    }
+  });
 });
+

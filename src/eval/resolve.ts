@@ -40,14 +40,22 @@ interface UrlArg {
   addresses: { readonly deny?: CidrSet; readonly allow?: CidrSet };
 }
 
-/** Every address: the sets of a `url(...)` whose address parameters cannot be used deny them all. */
-const EVERY_ADDRESS = { deny: compileCidrSet(["0.0.0.0/0", "::/0"])! };
+/**
+ * Every address: the sets of a `url(...)` whose address parameters cannot be used deny them all. Built on
+ * first need, not at import (it parses addresses, which loads ipaddr.js: source/deps.ts). If it cannot be
+ * built, the deny side is a set that `has` every address anyway (fail closed).
+ */
+let everyAddress: UrlArg["addresses"] | undefined;
+const DENY_ALL = { has: () => true } as unknown as CidrSet;
+function everyAddressSets(): UrlArg["addresses"] {
+  return (everyAddress ??= { deny: compileCidrSet(["0.0.0.0/0", "::/0"]) ?? DENY_ALL });
+}
 const addressCache = new WeakMap<object, UrlArg["addresses"]>();
 
 /** The address sets of a `url(...)` type, built once per IR node. */
 function addressesOf(t: IrType & { t: "check"; kind: "url" }): UrlArg["addresses"] {
   let a = addressCache.get(t);
-  if (!a) addressCache.set(t, (a = urlAddressSets(t.params) ?? EVERY_ADDRESS));
+  if (!a) addressCache.set(t, (a = urlAddressSets(t.params) ?? everyAddressSets()));
   return a;
 }
 

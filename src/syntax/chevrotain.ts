@@ -17,4 +17,4 @@ async function load(): Promise<typeof Chevrotain> {
 }
 
 const chevrotain = await load();
-export const { createToken, Lexer, CstParser, createSyntaxDiagramsCode, tokenMatcher } = chevrotain;
+export const { createToken, Lexer, CstParser, createSyntaxDiagramsCode, tokenMatcher, LLkLookaheadStrategy } = chevrotain;

@@ -2,18 +2,58 @@
  * The grammar: a chevrotain CstParser with no semantic actions (the CST is turned into the AST
  * by `cst-to-ast.ts`). Error recovery is on, so one run reports several syntax errors.
  * Built lazily: `policyParser()` makes one instance on the first parse and reuses it, with chevrotain's
- * grammar validations skipped (they cost start-up time and only ever find mistakes in this file);
+ * grammar validations skipped (they cost start-up time and only ever find mistakes in this file) and
+ * each lookahead function computed on first use (LazyLookahead below);
  * `buildPolicyParser({ validate: true })` runs them, and test/grammar-validation.test.ts does so, so a
  * grammar mistake still fails CI. Skipping them changes nothing for a valid grammar: the same
  * lookahead functions are computed either way.
  */
-import type { CstNode, IToken } from "chevrotain";
-import { CstParser, tokenMatcher } from "./chevrotain.js";
+import type { CstNode, ILookaheadStrategy, IToken } from "chevrotain";
+import { CstParser, LLkLookaheadStrategy, tokenMatcher } from "./chevrotain.js";
 import * as T from "./tokens.js";
+
+const MAX_LOOKAHEAD = 3;
+type OrOptions = Parameters<ILookaheadStrategy["buildLookaheadForAlternation"]>[0];
+type OrLookahead = ReturnType<ILookaheadStrategy["buildLookaheadForAlternation"]>;
+type OptionalOptions = Parameters<ILookaheadStrategy["buildLookaheadForOptional"]>[0];
+type OptionalLookahead = ReturnType<ILookaheadStrategy["buildLookaheadForOptional"]>;
+
+/**
+ * chevrotain's LL(k) lookahead, each decision's function computed the first time the parser reaches
+ * that decision instead of for every OR / OPTION / MANY of the grammar in `performSelfAnalysis` (about
+ * half of building the parser; a policy reaches a fraction of the decisions). The function is the one
+ * chevrotain would have built up front, from the same inputs (the rule's recorded grammar, the
+ * occurrence, the same k), so the parse is the same: test/grammar-validation.test.ts compares this
+ * parser with an eagerly built, validated one on every shipped policy and on damaged text.
+ */
+class LazyLookahead extends LLkLookaheadStrategy {
+  override buildLookaheadForAlternation(options: OrOptions): OrLookahead {
+    let built: OrLookahead | undefined;
+    const build = () => (built = super.buildLookaheadForAlternation(options));
+    return function (this: unknown, orAlts: Parameters<OrLookahead>[0]) {
+      return (built ?? build()).call(this, orAlts);
+    };
+  }
+
+  override buildLookaheadForOptional(options: OptionalOptions): OptionalLookahead {
+    let built: OptionalLookahead | undefined;
+    const build = () => (built = super.buildLookaheadForOptional(options));
+    return function (this: unknown) {
+      return (built ?? build()).call(this);
+    };
+  }
+}
 
 class PolicyParser extends CstParser {
   constructor(validate: boolean) {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset", skipValidations: !validate });
+    // The validated parser (tests) keeps chevrotain's eager lookahead: the reference the lazy one is checked against.
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: MAX_LOOKAHEAD,
+      nodeLocationTracking: "onlyOffset",
+      skipValidations: !validate,
+      ...(validate ? {} : { lookaheadStrategy: new LazyLookahead({ maxLookahead: MAX_LOOKAHEAD }) }),
+    });
     this.performSelfAnalysis();
   }
 

@@ -5,7 +5,8 @@
  * edges); every address in `edges` is canonical (dotted quad, or RFC 5952 IPv6), and every spelling in
  * `respellings` is one that a strict reader must refuse or judge by the same address.
  */
-import ipaddr from "ipaddr.js";
+import type { IPv4, IPv6 } from "ipaddr.js";
+import { ipaddr } from "../source/deps.js"; // ipaddr.js, loaded on first use
 import { BUILTIN_CIDR_SETS } from "../builtins/registry.js";
 
 export interface CidrEdges {
@@ -31,15 +32,15 @@ function toBig(bytes: readonly number[]): bigint {
 function fromBig(n: bigint, v6: boolean): string {
   const bytes: number[] = [];
   for (let i = (v6 ? 16 : 4) - 1; i >= 0; i--) bytes.push(Number((n >> BigInt(i * 8)) & 0xffn));
-  const ip = ipaddr.fromByteArray(bytes);
-  return ip.kind() === "ipv6" ? (ip as ipaddr.IPv6).toRFC5952String() : ip.toString();
+  const ip = ipaddr().fromByteArray(bytes);
+  return ip.kind() === "ipv6" ? (ip as IPv6).toRFC5952String() : ip.toString();
 }
 
 /** The edges of one CIDR item (`10.0.0.0/8`, `::1`, `fd00::/8`); undefined when it is not one. */
 export function cidrEdges(cidr: string): CidrEdges | undefined {
   try {
     const slash = cidr.indexOf("/");
-    const ip = ipaddr.parse(slash < 0 ? cidr : cidr.slice(0, slash));
+    const ip = ipaddr().parse(slash < 0 ? cidr : cidr.slice(0, slash));
     const v6 = ip.kind() === "ipv6";
     const bits = v6 ? 128 : 32;
     const prefix = slash < 0 ? bits : Number(cidr.slice(slash + 1));
@@ -83,12 +84,12 @@ export function edgeAddresses(items: readonly string[]): string[] {
  */
 export function respellings(address: string): string[] {
   try {
-    const ip = ipaddr.parse(address);
+    const ip = ipaddr().parse(address);
     if (ip.kind() === "ipv6") {
-      const v6 = ip as ipaddr.IPv6;
+      const v6 = ip as IPv6;
       return [v6.toNormalizedString(), v6.toRFC5952String().toUpperCase(), `${v6.toRFC5952String()}%eth0`];
     }
-    const o = (ip as ipaddr.IPv4).octets;
+    const o = (ip as IPv4).octets;
     const n = toBig(o);
     return [
       `::ffff:${address}`,

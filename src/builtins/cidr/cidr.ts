@@ -2,10 +2,12 @@
 // Guarantees: parseIpStrict accepts only canonical dotted-quad IPv4 and legal IPv6 spellings (no zone,
 // brackets, whitespace, or the integer/hex/octal/short IPv4 forms) and never throws. A CidrSet is merged
 // into sorted ranges at construction; `has` is a binary search (a few comparisons), never throws, and
-// judges an IPv4-mapped IPv6 address (::ffff:a.b.c.d) by its IPv4 part.
-import ipaddr from "ipaddr.js";
+// judges an IPv4-mapped IPv6 address (::ffff:a.b.c.d) by its IPv4 part. ipaddr.js loads on the first
+// address parsed (source/deps.ts), not at import; if it cannot load, no address parses (null: denied).
+import type { IPv4, IPv6 } from "ipaddr.js";
+import { ipaddr } from "../../source/deps.js";
 
-export type Ip = ipaddr.IPv4 | ipaddr.IPv6;
+export type Ip = IPv4 | IPv6;
 
 const HEX4 = /^[0-9a-fA-F]{1,4}$/;
 /** Canonical dotted quad: what ipaddr.IPv4.isValidFourPartDecimal accepts, without its try/catch cost. */
@@ -17,10 +19,10 @@ export function parseIpStrict(s: unknown): Ip | null {
   try {
     if (s.indexOf(":") < 0) {
       const o = quad(s);
-      return o ? new ipaddr.IPv4(o) : null;
+      return o ? new (ipaddr().IPv4)(o) : null;
     }
     const parts = parseIpv6Parts(s);
-    return parts ? new ipaddr.IPv6(parts) : null;
+    return parts ? new (ipaddr().IPv6)(parts) : null;
   } catch {
     return null;
   }
@@ -60,7 +62,7 @@ function words(text: string, last: boolean): number[] | null {
 }
 
 /** IPv4 as an unsigned 32-bit number. */
-function v4num(ip: ipaddr.IPv4): number {
+function v4num(ip: IPv4): number {
   const o = ip.octets;
   return ((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0;
 }
@@ -103,7 +105,7 @@ function v4text(n: number): string {
 function v6text(w: V6): string {
   const parts: number[] = [];
   for (const x of w) parts.push(x >>> 16, x & 0xffff);
-  return new ipaddr.IPv6(parts).toString();
+  return new (ipaddr().IPv6)(parts).toString();
 }
 
 /** The address one above (+1) or below (-1) `w`, or null past either end of the space. */
@@ -177,11 +179,11 @@ export class CidrSet {
         prefix = Number(p);
       }
       if (ip.kind() === "ipv4") {
-        const n = v4num(ip as ipaddr.IPv4);
+        const n = v4num(ip as IPv4);
         const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
         v4.push([(n & mask) >>> 0, (n | ~mask) >>> 0]);
       } else {
-        const parts = (ip as ipaddr.IPv6).parts;
+        const parts = (ip as IPv6).parts;
         const w = v6words(parts);
         const lo = v6Bound(w, prefix, false);
         const hi = v6Bound(w, prefix, true);
@@ -198,8 +200,8 @@ export class CidrSet {
   /** Membership; an IPv4-mapped IPv6 address is judged by its IPv4 part (and by the IPv6 ranges). */
   has(ip: Ip): boolean {
     try {
-      if (ip.kind() === "ipv4") return search(this.v4, v4num(ip as ipaddr.IPv4), cmp4);
-      const p = (ip as ipaddr.IPv6).parts;
+      if (ip.kind() === "ipv4") return search(this.v4, v4num(ip as IPv4), cmp4);
+      const p = (ip as IPv6).parts;
       if (isMapped(p) && search(this.v4, ((p[6]! << 16) | p[7]!) >>> 0, cmp4)) return true;
       return search(this.v6, v6words(p), cmp6);
     } catch {

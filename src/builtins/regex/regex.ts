@@ -24,8 +24,9 @@
 // `(?i)` (the rest of the group) and `(?i:...)` (that group); folding is Unicode simple case folding,
 // as JavaScript's `iu` (`k` matches the Kelvin sign, `σ` matches `ς`; `ß` never matches `ss`). Every
 // other flag, inline or given (`m`, `s`, `U`, `-i`), is refused: one meaning, the documented one. Unicode property data is re2js's (Unicode 17), which may differ from Node's in new
-// code points.
-import { RE2JS } from "re2js";
+// code points. re2js loads on the first pattern compiled (source/deps.ts), not at import.
+import type { RE2JS } from "re2js";
+import { re2js } from "../../source/deps.js";
 import { fastPatternTest } from "./fast.js";
 
 export interface LinearPattern {
@@ -68,7 +69,8 @@ export function compileLinearPattern(source: string, flags = "", engine: "auto" 
   if (typeof tr !== "string") return tr;
   let re: RE2JS;
   try {
-    re = RE2JS.compile(tr, flags === "i" ? RE2JS.CASE_INSENSITIVE : 0);
+    const { RE2JS: Re2 } = re2js(); // loaded on the first pattern compiled (source/deps.ts); a load failure is an error here
+    re = Re2.compile(tr, flags === "i" ? Re2.CASE_INSENSITIVE : 0);
   } catch (e) {
     return describeRe2Error(e);
   }
