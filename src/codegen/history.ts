@@ -33,7 +33,8 @@ import type { SessionEvent } from "../contract/session.js";
 import type { EventKind, IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { EVENT_KINDS } from "../ir/history.js";
 import { patternMatches } from "../ir/match.js";
-import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, nowOf, reachesDropped, readEventOf, toolOf, whereHolds, windowStart } from "../eval/history.js";
+import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, reachesDropped, readEventOf, toolOf, whereHolds, windowStart } from "../eval/history.js";
+import { nowOnce, remembered, slotOf } from "./history-call.js";
 import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 
 type Pred = (req: PolicyRequest) => boolean;
@@ -256,7 +257,14 @@ function anyFrom(log: Log, m: IrEventMatch, c: readonly number[], p: number, whe
   return someFrom(log.events, c, p, where, req);
 }
 
+/** A compiled history predicate, its answer remembered for the decision (codegen/history-call.ts). */
 export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, compileExpr: (x: IrExpr) => Fn): Fn {
+  const f = compileHistoryOnce(e, compilePred, compileExpr);
+  const slot = slotOf(e);
+  return (req) => remembered(slot, req, f);
+}
+
+function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, compileExpr: (x: IrExpr) => Fn): Fn {
   const cands = candidates(e.m);
   const where = e.m.where && compilePred(e.m.where);
   const eq = eqWhereOf(e.m.where, compileExpr);
@@ -267,7 +275,7 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, c
         const idx = indexOf(h);
         const log = idx.log;
         const c = cands(log);
-        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
+        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOnce(req));
         const p = fromTime(c, log.at, start, liveFrom(idx, c));
         if (anyFrom(log, e.m, c, p, where, eq, req)) return true;
         if (reachesDropped(req, start)) throw droppedError(e, req);
@@ -327,7 +335,7 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, c
       };
       return (req) => {
         const h = historyOf(req, e);
-        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
+        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOnce(req));
         if (reachesDropped(req, start)) throw droppedError(e, req);
         const idx = indexOf(h);
         const log = idx.log;

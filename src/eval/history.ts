@@ -180,6 +180,9 @@ export function eventMatches(m: IrEventMatch, ev: SessionEvent): boolean {
 
 let current: SessionEvent | undefined;
 
+/** Whether a `where` is running (`event.*` bound): what it computes may depend on the event. */
+export const insideWhere = (): boolean => current !== undefined;
+
 /** Run `f` with `event.*` reading `ev` (restored after, so nested decides stay apart). */
 export function withEvent<T>(ev: SessionEvent, f: () => T): T {
   const prev = current;
