@@ -67,6 +67,8 @@ interface Log {
   readonly eq: Map<IrEventMatch, EqIndex>;
   /** The values a `sum`/`min`/`max` reads, per position of its bucket (per IR node). */
   readonly values: Map<IrHistory, ValueCache>;
+  /** WindowSeek's memory: (start, log length, base, log position) per window start asked last. */
+  readonly seek: number[];
   /** The weak reference PLACES hold (set once, when the log is made). */
   ref: WeakRef<Log>;
 }
@@ -125,7 +127,7 @@ function bucket(log: Log, i: number, ev: SessionEvent): void {
 function newLog(events: SessionEvent[], at: number[]): Log {
   const kinds = {} as Record<EventKind, KindBuckets>;
   for (const k of EVENT_KINDS) kinds[k] = { all: [], byTool: new Map() };
-  const log: Log = { events, at, kinds, merged: new Map(), eq: new Map(), values: new Map(), ref: undefined as unknown as WeakRef<Log> };
+  const log: Log = { events, at, kinds, merged: new Map(), eq: new Map(), values: new Map(), seek: [], ref: undefined as unknown as WeakRef<Log> };
   log.ref = new WeakRef(log);
   return log;
 }
@@ -210,17 +212,33 @@ function candidates(m: IrEventMatch): (log: Log) => readonly number[] {
   };
 }
 
-/** The first position of `c` at or after `lo` whose event is at or after `start`. */
-function fromTime(c: readonly number[], at: readonly number[], start: number, lo: number): number {
-  if (start === -Infinity) return lo;
-  let hi = c.length;
+/**
+ * WindowSeek: the first log position of a window starting at `start` (-Infinity: none), inside the
+ * history (at or after `idx.base`): one binary search over the log's times (`at` never decreases along
+ * a log), remembered per log for the last starts asked (a decision's predicates share a few windows),
+ * valid while the log has not grown. A bucket's first position in the window is then a binary search
+ * over the bucket's own positions (`lowerBound(c, seek)`), with no second indirection.
+ */
+function windowSeek(idx: HistoryIndex, start: number): number {
+  if (start === -Infinity) return idx.base;
+  const log = idx.log;
+  const n = log.at.length;
+  const s = log.seek;
+  for (let j = 0; j < s.length; j += 4) if (s[j] === start && s[j + 1] === n && s[j + 2] === idx.base) return s[j + 3]!;
+  let lo = idx.base;
+  let hi = n;
+  const at = log.at;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (at[c[mid]!]! < start) lo = mid + 1;
+    if (at[mid]! < start) lo = mid + 1;
     else hi = mid;
   }
+  if (s.length >= 4 * SEEKS) s.splice(0, 4);
+  s.push(start, n, idx.base, lo);
   return lo;
 }
+/** How many window starts a log remembers (a policy's windows at one "now"). */
+const SEEKS = 4;
 
 /** The first position of `c` inside the window (a log position at or after `idx.base`). */
 const liveFrom = (idx: HistoryIndex, c: readonly number[]): number => (idx.base === 0 ? 0 : lowerBound(c, idx.base));
@@ -276,7 +294,7 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
         const log = idx.log;
         const c = cands(log);
         const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOnce(req));
-        const p = fromTime(c, log.at, start, liveFrom(idx, c));
+        const p = lowerBound(c, windowSeek(idx, start));
         if (anyFrom(log, e.m, c, p, where, eq, req)) return true;
         if (reachesDropped(req, start)) throw droppedError(e, req);
         return false;
@@ -340,7 +358,7 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
         const idx = indexOf(h);
         const log = idx.log;
         const c = cands(log);
-        const p = fromTime(c, log.at, start, liveFrom(idx, c));
+        const p = lowerBound(c, windowSeek(idx, start));
         if (op === "count" && where === undefined) return c.length - p;
         return fast(req, log, c, p) ?? scan(req, log.events, c, p);
       };
