@@ -2,7 +2,9 @@
  * Per-decision memory of the compiled history predicates (codegen/history.ts): within one `decide`, a
  * history predicate (one IR node: conditions are hash-consed, check/intern.ts, so rules that write the
  * same predicate share its node) is answered once and its answer (a value, or the EvalError it threw)
- * reused by every other rule that reads it; "now" (the request's `time`, parsed) is read once too.
+ * reused by every other rule that reads it; "now" (the request's `time`, parsed) is read once too. A
+ * node compiled into one closure only (no other rule of the policy, compiled so far, writes it) is not
+ * remembered: nothing would reuse the answer.
  * GUARANTEES:
  * - a remembered answer is used only inside the decision that computed it, and only for the same
  *   request object: `enterDecision`/`leaveDecision` (codegen/decide.ts, around every compiled decide)
@@ -36,6 +38,8 @@ export function leaveDecision(prev: number): void {
 
 /** One predicate node's remembered answer: valid while `serial` is the running decision's and `req` its request. */
 export interface Slot {
+  /** Closures compiled from the node: with one, nothing is shared and nothing is remembered. */
+  uses: number;
   serial: number;
   req: PolicyRequest | undefined;
   value: unknown;
@@ -44,16 +48,17 @@ export interface Slot {
 
 const SLOTS = new WeakMap<object, Slot>();
 
-/** The slot of an IR node (one per node, shared by every closure compiled from it). */
+/** The slot of an IR node (one per node, shared by every closure compiled from it), counting this use. */
 export function slotOf(node: object): Slot {
   let s = SLOTS.get(node);
-  if (s === undefined) SLOTS.set(node, (s = { serial: 0, req: undefined, value: undefined, error: undefined }));
+  if (s === undefined) SLOTS.set(node, (s = { uses: 0, serial: 0, req: undefined, value: undefined, error: undefined }));
+  s.uses++;
   return s;
 }
 
 /** `f(req)`, answered from `slot` when this decision already asked it (see the module header). */
 export function remembered(slot: Slot, req: PolicyRequest, f: (req: PolicyRequest) => unknown): unknown {
-  if (active === 0 || insideWhere()) return f(req);
+  if (slot.uses < 2 || active === 0 || insideWhere()) return f(req);
   if (slot.serial === active && slot.req === req) {
     if (slot.error !== undefined) throw slot.error;
     return slot.value;
@@ -78,7 +83,7 @@ function store(slot: Slot, req: PolicyRequest, value: unknown, error: EvalError 
   slot.error = error;
 }
 
-const NOW: Slot = { serial: 0, req: undefined, value: undefined, error: undefined };
+const NOW: Slot = { uses: 2, serial: 0, req: undefined, value: undefined, error: undefined };
 
 /** "Now" for windows (eval/history.ts `nowOf`), parsed once per decision. */
 export function nowOnce(req: PolicyRequest): number {

@@ -30,7 +30,7 @@
  */
 import type { PolicyRequest } from "../contract/index.js";
 import type { SessionEvent } from "../contract/session.js";
-import type { EventKind, IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
+import type { IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { EVENT_KINDS } from "../ir/history.js";
 import { patternMatches } from "../ir/match.js";
 import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, reachesDropped, readEventOf, toolOf, whereHolds, windowStart } from "../eval/history.js";
@@ -60,7 +60,8 @@ interface Merged {
 interface Log {
   readonly events: SessionEvent[];
   readonly at: number[];
-  readonly kinds: Readonly<Record<EventKind, KindBuckets>>;
+  /** Per event kind, in EVENT_KINDS order (an array: one element load, whichever kind a node asks). */
+  readonly kinds: readonly KindBuckets[];
   /** Buckets merged for an event match whose names are globs or several (per IR node). */
   readonly merged: Map<IrEventMatch, Merged>;
   /** Equality indexes of an event match's bucket (per IR node with an equality `where`). */
@@ -114,9 +115,9 @@ function append(log: Log, ev: SessionEvent): void {
 function bucket(log: Log, i: number, ev: SessionEvent): void {
   const tool = toolOf(ev);
   if (tool === undefined) return;
-  for (const k of EVENT_KINDS) {
-    if (!kindHolds(k, ev)) continue;
-    const b = log.kinds[k];
+  for (let ki = 0; ki < EVENT_KINDS.length; ki++) {
+    if (!kindHolds(EVENT_KINDS[ki]!, ev)) continue;
+    const b = log.kinds[ki]!;
     b.all.push(i);
     const list = b.byTool.get(tool);
     if (list === undefined) b.byTool.set(tool, [i]);
@@ -125,8 +126,7 @@ function bucket(log: Log, i: number, ev: SessionEvent): void {
 }
 
 function newLog(events: SessionEvent[], at: number[]): Log {
-  const kinds = {} as Record<EventKind, KindBuckets>;
-  for (const k of EVENT_KINDS) kinds[k] = { all: [], byTool: new Map() };
+  const kinds = EVENT_KINDS.map((): KindBuckets => ({ all: [], byTool: new Map() }));
   const log: Log = { events, at, kinds, merged: new Map(), eq: new Map(), values: new Map(), seek: [], ref: undefined as unknown as WeakRef<Log> };
   log.ref = new WeakRef(log);
   return log;
@@ -190,19 +190,19 @@ function freshUnshared(h: readonly SessionEvent[]): HistoryIndex {
 
 /** The candidates of an event match (kind and tool, not `where`), ascending log positions: how to find them, chosen once per node. */
 function candidates(m: IrEventMatch): (log: Log) => readonly number[] {
-  const kind = m.kind;
+  const kind = EVENT_KINDS.indexOf(m.kind);
   const only = m.tools.length === 1 ? m.tools[0]! : undefined;
   if (only?.kind === "exact") {
     const name = only.text;
-    return (log) => log.kinds[kind].byTool.get(name) ?? EMPTY;
+    return (log) => log.kinds[kind]!.byTool.get(name) ?? EMPTY;
   }
-  if (m.tools.some((p) => p.kind === "glob" && p.text === "*")) return (log) => log.kinds[kind].all;
+  if (m.tools.some((p) => p.kind === "glob" && p.text === "*")) return (log) => log.kinds[kind]!.all;
   return (log) => {
     let c = log.merged.get(m);
     const n = log.events.length;
     if (c === undefined) {
       const parts: number[] = [];
-      for (const [tool, list] of log.kinds[kind].byTool) if (m.tools.some((p) => patternMatches(p, tool))) for (const i of list) parts.push(i);
+      for (const [tool, list] of log.kinds[kind]!.byTool) if (m.tools.some((p) => patternMatches(p, tool))) for (const i of list) parts.push(i);
       log.merged.set(m, (c = { list: parts.sort((a, b) => a - b), upto: n }));
     } else if (c.upto < n) {
       for (let i = c.upto; i < n; i++) if (eventMatches(m, log.events[i]!)) c.list.push(i);
