@@ -2,7 +2,7 @@
  * History predicates, the reference meaning (grammar/README.md "History"): a plain scan of the
  * request's `session.history` per predicate. The compiled function (codegen/history.ts) answers the
  * same questions from an index and must agree on every request; both share the pieces here (event
- * kinds, tool matching, the `event.*` reads, "now", the fail-closed errors, the request check).
+ * kinds, tool matching, the `event.*` reads, "now", the fail-closed errors; the request check of a history is eval/history-check.ts).
  * INVARIANTS:
  * - fail closed: a request without `session.history` errs (missing history never counts as empty); an
  *   answer that events dropped by retention could change errs (`historyDroppedUntil`);
