@@ -3,8 +3,10 @@
  * index of the request's `session.history`. The index lives over an append-only log of events (its
  * positions are log positions); a history array is a window `[base, end)` of a log. Per event kind: the
  * log positions of the matching `tools/call` events, all of them and per tool name, ascending (events
- * are oldest first, so also by time). A window is a binary search on a bucket, from the bucket's first
- * live position; `after`/`count` without `where` never touch an event. A `where event.F == X` is
+ * are oldest first, so also by time). A window's first log position is one binary search over the
+ * log's times (WindowSeek), then a binary search on a bucket; `after`/`count` without `where` never
+ * touch an event. A predicate several rules share (one hash-consed node) is answered once per decision
+ * (codegen/history-call.ts). A `where event.F == X` is
  * answered from an equality index (codegen/history-lookup.ts: events grouped by the value they read),
  * and `sum`/`min`/`max` from aggregates of the values they read (prefix counts and sums, monotonic
  * stacks), all built on first use and caught up as the log grows; any other `where`, and any range
