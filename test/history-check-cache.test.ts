@@ -1,6 +1,6 @@
 /**
- * The request check remembers events it found fine when they are frozen data (eval/history.ts
- * `VALID_EVENTS`): a new history array of such events checks each one with a lookup and the order
+ * The request check remembers events it found fine when they are frozen data (eval/history-check.ts
+ * `RUNS`): a new history array of such events checks each one with a lookup and the order
  * compare. These tests hold that the remembered check answers exactly what a full check of fresh copies
  * answers: events out of order are still refused, and events that could change after their check (not
  * frozen, a frozen getter, unfrozen labels) are checked again every time.

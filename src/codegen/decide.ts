@@ -38,6 +38,7 @@ import { serverBudgetsOf, serverScopedBlocks, toolBlocks } from "../ir/queries.j
 import { lazyRuleIndex, lookup, type IndexedRule, type LazyRuleIndex, type OwnerIndex } from "../ir/optimize.js";
 import type { Decision, PolicyRequest, Reason, TargetKind } from "../contract/index.js";
 import { compilePred, compileTri, compileType } from "./closures.js";
+import { enterDecision, leaveDecision } from "./history-call.js";
 
 const MAX_CACHED_NAMES = 4096;
 const MAX_CACHED_ROLESETS = 1024;
@@ -94,7 +95,16 @@ export interface CompiledDecider {
 
 export function compileDecider(ir: IrPolicy): CompiledDecider {
   const ev = compileEvaluator(ir);
-  return { decide: (req: PolicyRequest): Decision => decideWith(ev, req) };
+  return {
+    decide: (req: PolicyRequest): Decision => {
+      const prev = enterDecision();
+      try {
+        return decideWith(ev, req);
+      } finally {
+        leaveDecision(prev);
+      }
+    },
+  };
 }
 
 /** The fast evaluator of one policy (see the module header). */

@@ -3,8 +3,10 @@
  * index of the request's `session.history`. The index lives over an append-only log of events (its
  * positions are log positions); a history array is a window `[base, end)` of a log. Per event kind: the
  * log positions of the matching `tools/call` events, all of them and per tool name, ascending (events
- * are oldest first, so also by time). A window is a binary search on a bucket, from the bucket's first
- * live position; `after`/`count` without `where` never touch an event. A `where event.F == X` is
+ * are oldest first, so also by time). A window's first log position is one binary search over the
+ * log's times (WindowSeek), then a binary search on a bucket; `after`/`count` without `where` never
+ * touch an event. A predicate several rules share (one hash-consed node) is answered once per decision
+ * (codegen/history-call.ts). A `where event.F == X` is
  * answered from an equality index (codegen/history-lookup.ts: events grouped by the value they read),
  * and `sum`/`min`/`max` from aggregates of the values they read (prefix counts and sums, monotonic
  * stacks), all built on first use and caught up as the log grows; any other `where`, and any range
@@ -30,10 +32,11 @@
  */
 import type { PolicyRequest } from "../contract/index.js";
 import type { SessionEvent } from "../contract/session.js";
-import type { EventKind, IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
+import type { IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { EVENT_KINDS } from "../ir/history.js";
 import { patternMatches } from "../ir/match.js";
-import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, nowOf, reachesDropped, readEventOf, toolOf, whereHolds, windowStart } from "../eval/history.js";
+import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, reachesDropped, readEventOf, toolOf, whereHolds, windowStart } from "../eval/history.js";
+import { nowOnce, remembered, slotOf } from "./history-call.js";
 import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 
 type Pred = (req: PolicyRequest) => boolean;
@@ -59,13 +62,16 @@ interface Merged {
 interface Log {
   readonly events: SessionEvent[];
   readonly at: number[];
-  readonly kinds: Readonly<Record<EventKind, KindBuckets>>;
+  /** Per event kind, in EVENT_KINDS order (an array: one element load, whichever kind a node asks). */
+  readonly kinds: readonly KindBuckets[];
   /** Buckets merged for an event match whose names are globs or several (per IR node). */
   readonly merged: Map<IrEventMatch, Merged>;
   /** Equality indexes of an event match's bucket (per IR node with an equality `where`). */
   readonly eq: Map<IrEventMatch, EqIndex>;
   /** The values a `sum`/`min`/`max` reads, per position of its bucket (per IR node). */
   readonly values: Map<IrHistory, ValueCache>;
+  /** WindowSeek's memory: (start, log length, base, log position) per window start asked last. */
+  readonly seek: number[];
   /** The weak reference PLACES hold (set once, when the log is made). */
   ref: WeakRef<Log>;
 }
@@ -111,9 +117,9 @@ function append(log: Log, ev: SessionEvent): void {
 function bucket(log: Log, i: number, ev: SessionEvent): void {
   const tool = toolOf(ev);
   if (tool === undefined) return;
-  for (const k of EVENT_KINDS) {
-    if (!kindHolds(k, ev)) continue;
-    const b = log.kinds[k];
+  for (let ki = 0; ki < EVENT_KINDS.length; ki++) {
+    if (!kindHolds(EVENT_KINDS[ki]!, ev)) continue;
+    const b = log.kinds[ki]!;
     b.all.push(i);
     const list = b.byTool.get(tool);
     if (list === undefined) b.byTool.set(tool, [i]);
@@ -122,9 +128,8 @@ function bucket(log: Log, i: number, ev: SessionEvent): void {
 }
 
 function newLog(events: SessionEvent[], at: number[]): Log {
-  const kinds = {} as Record<EventKind, KindBuckets>;
-  for (const k of EVENT_KINDS) kinds[k] = { all: [], byTool: new Map() };
-  const log: Log = { events, at, kinds, merged: new Map(), eq: new Map(), values: new Map(), ref: undefined as unknown as WeakRef<Log> };
+  const kinds = EVENT_KINDS.map((): KindBuckets => ({ all: [], byTool: new Map() }));
+  const log: Log = { events, at, kinds, merged: new Map(), eq: new Map(), values: new Map(), seek: [], ref: undefined as unknown as WeakRef<Log> };
   log.ref = new WeakRef(log);
   return log;
 }
@@ -187,19 +192,19 @@ function freshUnshared(h: readonly SessionEvent[]): HistoryIndex {
 
 /** The candidates of an event match (kind and tool, not `where`), ascending log positions: how to find them, chosen once per node. */
 function candidates(m: IrEventMatch): (log: Log) => readonly number[] {
-  const kind = m.kind;
+  const kind = EVENT_KINDS.indexOf(m.kind);
   const only = m.tools.length === 1 ? m.tools[0]! : undefined;
   if (only?.kind === "exact") {
     const name = only.text;
-    return (log) => log.kinds[kind].byTool.get(name) ?? EMPTY;
+    return (log) => log.kinds[kind]!.byTool.get(name) ?? EMPTY;
   }
-  if (m.tools.some((p) => p.kind === "glob" && p.text === "*")) return (log) => log.kinds[kind].all;
+  if (m.tools.some((p) => p.kind === "glob" && p.text === "*")) return (log) => log.kinds[kind]!.all;
   return (log) => {
     let c = log.merged.get(m);
     const n = log.events.length;
     if (c === undefined) {
       const parts: number[] = [];
-      for (const [tool, list] of log.kinds[kind].byTool) if (m.tools.some((p) => patternMatches(p, tool))) for (const i of list) parts.push(i);
+      for (const [tool, list] of log.kinds[kind]!.byTool) if (m.tools.some((p) => patternMatches(p, tool))) for (const i of list) parts.push(i);
       log.merged.set(m, (c = { list: parts.sort((a, b) => a - b), upto: n }));
     } else if (c.upto < n) {
       for (let i = c.upto; i < n; i++) if (eventMatches(m, log.events[i]!)) c.list.push(i);
@@ -209,17 +214,33 @@ function candidates(m: IrEventMatch): (log: Log) => readonly number[] {
   };
 }
 
-/** The first position of `c` at or after `lo` whose event is at or after `start`. */
-function fromTime(c: readonly number[], at: readonly number[], start: number, lo: number): number {
-  if (start === -Infinity) return lo;
-  let hi = c.length;
+/**
+ * WindowSeek: the first log position of a window starting at `start` (-Infinity: none), inside the
+ * history (at or after `idx.base`): one binary search over the log's times (`at` never decreases along
+ * a log), remembered per log for the last starts asked (a decision's predicates share a few windows),
+ * valid while the log has not grown. A bucket's first position in the window is then a binary search
+ * over the bucket's own positions (`lowerBound(c, seek)`), with no second indirection.
+ */
+function windowSeek(idx: HistoryIndex, start: number): number {
+  if (start === -Infinity) return idx.base;
+  const log = idx.log;
+  const n = log.at.length;
+  const s = log.seek;
+  for (let j = 0; j < s.length; j += 4) if (s[j] === start && s[j + 1] === n && s[j + 2] === idx.base) return s[j + 3]!;
+  let lo = idx.base;
+  let hi = n;
+  const at = log.at;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (at[c[mid]!]! < start) lo = mid + 1;
+    if (at[mid]! < start) lo = mid + 1;
     else hi = mid;
   }
+  if (s.length >= 4 * SEEKS) s.splice(0, 4);
+  s.push(start, n, idx.base, lo);
   return lo;
 }
+/** How many window starts a log remembers (a policy's windows at one "now"). */
+const SEEKS = 4;
 
 /** The first position of `c` inside the window (a log position at or after `idx.base`). */
 const liveFrom = (idx: HistoryIndex, c: readonly number[]): number => (idx.base === 0 ? 0 : lowerBound(c, idx.base));
@@ -256,7 +277,14 @@ function anyFrom(log: Log, m: IrEventMatch, c: readonly number[], p: number, whe
   return someFrom(log.events, c, p, where, req);
 }
 
+/** A compiled history predicate, its answer remembered for the decision (codegen/history-call.ts). */
 export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, compileExpr: (x: IrExpr) => Fn): Fn {
+  const f = compileHistoryOnce(e, compilePred, compileExpr);
+  const slot = slotOf(e);
+  return (req) => remembered(slot, req, f);
+}
+
+function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, compileExpr: (x: IrExpr) => Fn): Fn {
   const cands = candidates(e.m);
   const where = e.m.where && compilePred(e.m.where);
   const eq = eqWhereOf(e.m.where, compileExpr);
@@ -267,8 +295,8 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, c
         const idx = indexOf(h);
         const log = idx.log;
         const c = cands(log);
-        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
-        const p = fromTime(c, log.at, start, liveFrom(idx, c));
+        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOnce(req));
+        const p = lowerBound(c, windowSeek(idx, start));
         if (anyFrom(log, e.m, c, p, where, eq, req)) return true;
         if (reachesDropped(req, start)) throw droppedError(e, req);
         return false;
@@ -327,12 +355,12 @@ export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, c
       };
       return (req) => {
         const h = historyOf(req, e);
-        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOf(req));
+        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOnce(req));
         if (reachesDropped(req, start)) throw droppedError(e, req);
         const idx = indexOf(h);
         const log = idx.log;
         const c = cands(log);
-        const p = fromTime(c, log.at, start, liveFrom(idx, c));
+        const p = lowerBound(c, windowSeek(idx, start));
         if (op === "count" && where === undefined) return c.length - p;
         return fast(req, log, c, p) ?? scan(req, log.events, c, p);
       };

@@ -2,7 +2,7 @@
  * History predicates, the reference meaning (grammar/README.md "History"): a plain scan of the
  * request's `session.history` per predicate. The compiled function (codegen/history.ts) answers the
  * same questions from an index and must agree on every request; both share the pieces here (event
- * kinds, tool matching, the `event.*` reads, "now", the fail-closed errors, the request check).
+ * kinds, tool matching, the `event.*` reads, "now", the fail-closed errors; the request check of a history is eval/history-check.ts).
  * INVARIANTS:
  * - fail closed: a request without `session.history` errs (missing history never counts as empty); an
  *   answer that events dropped by retention could change errs (`historyDroppedUntil`);
@@ -14,103 +14,10 @@
 import { ATTRIBUTES, parseTime, type PolicyRequest } from "../contract/index.js";
 import type { SessionEvent } from "../contract/session.js";
 import { EvalError } from "../contract/errors.js";
-import { LIMITS } from "../source/limits.js";
 import type { EventKind, IrEvent, IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { patternMatches } from "../ir/match.js";
 
-// ---- the request's history ----
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const EFFECTS = new Set(["allow", "deny", "require_approval"]);
-const OUTCOMES = new Set(["ok", "error"]);
-
-/**
- * Histories already checked, with the length and the last event they had: an append is checked again, and
- * so is an array slid in place (shift, then push: the same length, a new last event).
- */
-const CHECKED = new WeakMap<object, { readonly n: number; readonly last: unknown }>();
-const remember = (h: readonly unknown[]): void => {
-  CHECKED.set(h, { n: h.length, last: h[h.length - 1] });
-};
-
-/**
- * Why the events of `session.history` are malformed, or undefined (request.ts calls this for every
- * request whose session has a history, once it has checked that the history is a list and that
- * `historyDroppedUntil` is a number). Events must be oldest first (`at` never decreasing).
- * INVARIANT: a history array is data the host hands over and does not change afterwards; a checked
- * one is remembered (by identity and length) so a host that reuses it pays the check once.
- */
-export function historyFault(h: readonly unknown[]): string | undefined {
-  const seen = CHECKED.get(h);
-  if (seen !== undefined && seen.n === h.length && seen.last === h[h.length - 1]) return undefined;
-  if (h.length > LIMITS.maxSessionRetainEvents) return `\`session.history\` holds more than ${LIMITS.maxSessionRetainEvents} events`;
-  let last = -Infinity;
-  // A host that freezes its events (the engine's stores do) freezes them all: when the first is not
-  // frozen, no event is looked up in (or added to) VALID_EVENTS, so plain events cost what they did.
-  const remembered = h.length > 0 && Object.isFrozen(h[0]);
-  if (!remembered) {
-    for (let i = 0; i < h.length; i++) {
-      const f = eventFault(h[i], last);
-      if (f !== undefined) return `\`session.history[${i}]\` ${f}`;
-      last = (h[i] as SessionEvent).at;
-    }
-    remember(h);
-    return undefined;
-  }
-  for (let i = 0; i < h.length; i++) {
-    const ev = h[i];
-    if (VALID_EVENTS.has(ev as object)) {
-      // Checked before, and frozen data: only its place in this list (oldest first) is left to check.
-      const at = (ev as SessionEvent).at;
-      if (at < last) return `\`session.history[${i}]\` is older than the event before it (events are oldest first)`;
-      last = at;
-      continue;
-    }
-    const f = eventFault(ev, last);
-    if (f !== undefined) return `\`session.history[${i}]\` ${f}`;
-    last = (ev as SessionEvent).at;
-    if (isFrozenData(ev as Record<string, unknown>)) VALID_EVENTS.add(ev as object);
-  }
-  remember(h);
-  return undefined;
-}
-
-/**
- * Events found fine once that cannot change: a new array of the same events (a store answers a fresh
- * array per load, the window sliding forward) checks each of them with one lookup and one compare.
- * Held weakly: an event no history holds any more is not kept alive by this.
- */
-const VALID_EVENTS = new WeakSet<object>();
-
-/**
- * Whether a (checked) event is frozen data whose checked facts cannot change: a frozen plain object
- * (its prototype Object.prototype or null) of own data properties, its `labels` list frozen too (`args`
- * is only checked to be an object, which a frozen property keeps it). Anything else is checked on
- * every new array, as before. Runs once per event that passes.
- */
-function isFrozenData(ev: Record<string, unknown>): boolean {
-  if (!Object.isFrozen(ev)) return false;
-  const proto = Object.getPrototypeOf(ev);
-  if (proto !== Object.prototype && proto !== null) return false;
-  const own = Object.getOwnPropertyDescriptors(ev);
-  for (const k in own) if (own[k]!.get !== undefined || own[k]!.set !== undefined) return false;
-  return ev.labels === undefined || Object.isFrozen(ev.labels);
-}
-
-function eventFault(ev: unknown, last: number): string | undefined {
-  if (!isObject(ev)) return "must be an object";
-  if (typeof ev.at !== "number" || !Number.isFinite(ev.at)) return "needs `at` as a number (epoch milliseconds)";
-  if (ev.at < last) return "is older than the event before it (events are oldest first)";
-  if (typeof ev.method !== "string") return "needs `method` as a string";
-  if (ev.target !== undefined && typeof ev.target !== "string") return "has a `target` that is not a string";
-  if (ev.server !== undefined && typeof ev.server !== "string") return "has a `server` that is not a string";
-  if (ev.args !== undefined && !isObject(ev.args)) return "has `args` that are not an object";
-  if (ev.argsDropped !== undefined && typeof ev.argsDropped !== "boolean") return "has an `argsDropped` that is not a boolean";
-  if (typeof ev.effect !== "string" || !EFFECTS.has(ev.effect)) return "needs `effect`: `allow`, `deny` or `require_approval`";
-  if (ev.outcome !== undefined && (typeof ev.outcome !== "string" || !OUTCOMES.has(ev.outcome))) return "has an `outcome` other than `ok` or `error`";
-  if (ev.labels !== undefined && (!Array.isArray(ev.labels) || ev.labels.some((l) => typeof l !== "string"))) return "has `labels` that are not a list of strings";
-  return undefined;
-}
+// ---- the request's history (its check: eval/history-check.ts) ----
 
 /** The history a predicate reads, or EvalError: missing history never reads as an empty one. */
 export function historyOf(req: PolicyRequest, e: IrHistory): readonly SessionEvent[] {
@@ -179,6 +86,9 @@ export function eventMatches(m: IrEventMatch, ev: SessionEvent): boolean {
 }
 
 let current: SessionEvent | undefined;
+
+/** Whether a `where` is running (`event.*` bound): what it computes may depend on the event. */
+export const insideWhere = (): boolean => current !== undefined;
 
 /** Run `f` with `event.*` reading `ev` (restored after, so nested decides stay apart). */
 export function withEvent<T>(ev: SessionEvent, f: () => T): T {

@@ -10,7 +10,7 @@ import { EvalError } from "../contract/errors.js";
 import { nameFault } from "../contract/names.js";
 import type { Reader } from "../contract/attributes.js";
 import { parseTemplate } from "./core/templates.js";
-import { historyFault } from "./history.js";
+import { historyFault } from "./history-check.js";
 
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -60,7 +60,7 @@ export function validateRequest(req: unknown): RequestShape | { error: string } 
   const result = req.result;
   if (result !== undefined && !isObject(result)) return { error: "`result` must be an object (a CallToolResult)" };
   if (history !== undefined) {
-    const hf = historyFault(history as unknown[]); // eval/history.ts (a list: sessionFactsFault checked)
+    const hf = historyFault(history as unknown[]); // eval/history-check.ts (a list: sessionFactsFault checked)
     if (hf !== undefined) return { error: hf };
   }
   const srv = req.server; // `server.name` (contract/attributes.ts): an object; its name a string and a valid name

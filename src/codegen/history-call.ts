@@ -1,0 +1,103 @@
+/**
+ * Per-decision memory of the compiled history predicates (codegen/history.ts): within one `decide`, a
+ * history predicate (one IR node: conditions are hash-consed, check/intern.ts, so rules that write the
+ * same predicate share its node) is answered once and its answer (a value, or the EvalError it threw)
+ * reused by every other rule that reads it; "now" (the request's `time`, parsed) is read once too. A
+ * node compiled into one closure only (no other rule of the policy, compiled so far, writes it) is not
+ * remembered: nothing would reuse the answer.
+ * GUARANTEES:
+ * - a remembered answer is used only inside the decision that computed it, and only for the same
+ *   request object: `enterDecision`/`leaveDecision` (codegen/decide.ts, around every compiled decide)
+ *   give each decision its own serial, saved and restored, so a nested decide (a getter on the request)
+ *   neither sees nor changes the outer decision's answers; outside a decision nothing is remembered;
+ * - only predicates read outside a `where` are remembered (`event.*` unbound): inside one, a nested
+ *   predicate is evaluated every time, as before;
+ * - a predicate's answer depends only on the request (its history, `time`, `historyDroppedUntil`, and
+ *   what its `where` reads from the call), which one decision does not change, so a remembered answer
+ *   is the answer the predicate would give again (the same error object is rethrown: reasons carry
+ *   its message only).
+ */
+import type { PolicyRequest } from "../contract/index.js";
+import { EvalError } from "../contract/errors.js";
+import { insideWhere, nowOf } from "../eval/history.js";
+
+/** The serial of the decision running (0: none), and the last one handed out. */
+let active = 0;
+let serials = 0;
+
+/** Opens a decision's memory; returns the one to restore with `leaveDecision`. */
+export function enterDecision(): number {
+  const prev = active;
+  active = ++serials;
+  return prev;
+}
+
+export function leaveDecision(prev: number): void {
+  active = prev;
+}
+
+/** One predicate node's remembered answer: valid while `serial` is the running decision's and `req` its request. */
+export interface Slot {
+  /** Closures compiled from the node: with one, nothing is shared and nothing is remembered. */
+  uses: number;
+  serial: number;
+  req: PolicyRequest | undefined;
+  value: unknown;
+  error: EvalError | undefined;
+}
+
+const SLOTS = new WeakMap<object, Slot>();
+
+/** The slot of an IR node (one per node, shared by every closure compiled from it), counting this use. */
+export function slotOf(node: object): Slot {
+  let s = SLOTS.get(node);
+  if (s === undefined) SLOTS.set(node, (s = { uses: 0, serial: 0, req: undefined, value: undefined, error: undefined }));
+  s.uses++;
+  return s;
+}
+
+/** `f(req)`, answered from `slot` when this decision already asked it (see the module header). */
+export function remembered(slot: Slot, req: PolicyRequest, f: (req: PolicyRequest) => unknown): unknown {
+  if (slot.uses < 2 || active === 0 || insideWhere()) return f(req);
+  if (slot.serial === active && slot.req === req) {
+    if (slot.error !== undefined) throw slot.error;
+    return slot.value;
+  }
+  let value: unknown;
+  try {
+    value = f(req);
+  } catch (err) {
+    if (!(err instanceof EvalError)) throw err;
+    store(slot, req, undefined, err);
+    throw err;
+  }
+  store(slot, req, value, undefined);
+  return value;
+}
+
+function store(slot: Slot, req: PolicyRequest, value: unknown, error: EvalError | undefined): void {
+  // `f` may have run a nested decision (a getter): it restored `active`, so this is still ours.
+  slot.serial = active;
+  slot.req = req;
+  slot.value = value;
+  slot.error = error;
+}
+
+const NOW: Slot = { uses: 2, serial: 0, req: undefined, value: undefined, error: undefined };
+
+/** "Now" for windows (eval/history.ts `nowOf`), parsed once per decision. */
+export function nowOnce(req: PolicyRequest): number {
+  if (active === 0) return nowOf(req);
+  if (NOW.serial === active && NOW.req === req) {
+    if (NOW.error !== undefined) throw NOW.error;
+    return NOW.value as number;
+  }
+  try {
+    const t = nowOf(req);
+    store(NOW, req, t, undefined);
+    return t;
+  } catch (err) {
+    if (err instanceof EvalError) store(NOW, req, undefined, err);
+    throw err;
+  }
+}
