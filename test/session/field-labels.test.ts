@@ -156,3 +156,34 @@ describe("analyze on field labels", () => {
     expect(f[0]!.message).not.toContain("`untrusted` is a field label");
   });
 });
+
+describe("field labels, against a model", () => {
+  it("property: the marked values are exactly the recipients (string or number) of the elements whose sender is \"me\", in order, each once", () => {
+    const policy = compilePolicy(POLICY);
+    const scalar = fc.oneof(fc.constantFrom("me", "you", KNOWN, NEAR, ""), fc.string({ maxLength: 8 }), fc.integer({ min: -5, max: 5 }), fc.constant(null), fc.boolean());
+    const element = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ sender: scalar, recipient: scalar }, { requiredKeys: [] }) },
+      { weight: 1, arbitrary: fc.oneof(scalar, fc.array(scalar, { maxLength: 2 })) },
+    );
+    fc.assert(
+      fc.property(fc.array(element, { maxLength: 12 }), fc.boolean(), (list, asStructured) => {
+        const result = asStructured ? { content: [], structuredContent: list as unknown as Record<string, unknown> } : text(JSON.stringify(list));
+        const req = { ...call("transactions"), result } as PolicyRequest;
+        const expected: string[] = [];
+        for (const e of list) {
+          if (e === null || typeof e !== "object" || Array.isArray(e)) continue;
+          const r = e as { sender?: unknown; recipient?: unknown };
+          if (r.sender !== "me") continue;
+          const v = typeof r.recipient === "string" ? r.recipient : typeof r.recipient === "number" ? String(r.recipient) : undefined;
+          if (v !== undefined && !expected.includes(v)) expected.push(v);
+        }
+        for (const v of [policy.inspectResult(req), policy.interpretResult(req)]) {
+          expect(v.fields?.paid_before ?? []).toEqual(expected);
+          expect(v.labels.includes("paid_before")).toBe(expected.length > 0);
+          expect(v.labels.includes("untrusted")).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
