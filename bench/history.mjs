@@ -18,6 +18,9 @@
 // table gives the median process's p50 and p99 and the range (min – max) of each over the processes.
 // - decide-N: a pool of 64 requests sharing ONE history array (a host that keeps its history and
 //   hands the same array over; the compiled index of it is built on the first call and reused);
+// - decide-distinct-100: decide-100 with every rule's predicate distinct (lib/history-gen.mjs `distinct`):
+//   the default policy's 100 rules share 26 predicates, which the compiled function answers once per
+//   decision; this job measures the cost when nothing is shared;
 // - decide-fresh-N: the same, but each call gets a fresh copy of the array holding the same event
 //   objects (as the engine's MemoryStore answers a new array per load): the compiled index finds the
 //   copy's events in its log and reuses it after pointer compares (codegen/history.ts); the request
@@ -47,7 +50,7 @@ const SIZES = [10, 100];
 const END = 1_800_000_000_000; // the last event's time (epoch ms); requests come 0.5 s later
 const RESULT = Object.freeze({ content: [{ type: "text", text: "ok" }] });
 
-const JOBS = SIZES.flatMap((n) => [`decide-${n}`, `decide-fresh-${n}`, `interpret-${n}`, `mem-${n}`, `redis-${n}`]);
+const JOBS = [...SIZES.flatMap((n) => [`decide-${n}`, `decide-fresh-${n}`, `interpret-${n}`, `mem-${n}`, `redis-${n}`]), "decide-distinct-100"];
 
 function quantiles(samples, count) {
   const s = Float64Array.from(samples.subarray(0, count)).sort();
@@ -73,7 +76,8 @@ const tallyInto = (effects, d) => {
 
 async function decideJob(kind, n) {
   const { compilePolicy } = await import("../dist/index.js");
-  const policy = compilePolicy(historyPolicy(n), { filename: `history-${n}.mcppolicy`, readFile: null });
+  const distinct = kind === "decide-distinct";
+  const policy = compilePolicy(historyPolicy(n, distinct), { filename: `history-${n}.mcppolicy`, readFile: null });
   const history = historyEvents(EVENTS, END);
   const reqs = historyRequests(64, END + 500);
   // As in a session past its retention: the events before the first kept one were dropped.
@@ -85,7 +89,7 @@ async function decideJob(kind, n) {
   let mismatches = 0;
   for (const r of reqs) if (JSON.stringify(policy.decide(r)) !== JSON.stringify(policy.interpret(r))) mismatches++;
   const call =
-    kind === "decide" ? (r) => policy.decide(r) : kind === "interpret" ? (r) => policy.interpret(r) : (r) => policy.decide({ ...r, session: { ...r.session, history: r.session.history.slice() } });
+    kind === "decide" || kind === "decide-distinct" ? (r) => policy.decide(r) : kind === "interpret" ? (r) => policy.interpret(r) : (r) => policy.decide({ ...r, session: { ...r.session, history: r.session.history.slice() } });
   const effects = {};
   const cap = 4_000_000;
   const samples = new Float64Array(cap);
@@ -171,7 +175,7 @@ async function engineJob(kind, n) {
 const jobArg = process.argv.indexOf("--job");
 if (jobArg >= 0) {
   const job = process.argv[jobArg + 1];
-  const m = /^(decide|decide-fresh|interpret|mem|redis)-(\d+)$/.exec(job ?? "");
+  const m = /^(decide|decide-fresh|decide-distinct|interpret|mem|redis)-(\d+)$/.exec(job ?? "");
   if (!m) {
     console.error(`unknown job ${job}; jobs: ${JOBS.join(", ")}`);
     process.exit(2);
@@ -231,6 +235,7 @@ const range = (xs) => `${us(Math.min(...xs))} – ${us(Math.max(...xs))}`;
 const LABEL = {
   decide: "`policy.decide`, history array reused",
   "decide-fresh": "`policy.decide`, a fresh copy of the array per call",
+  "decide-distinct": "`policy.decide`, history array reused, every rule's predicate distinct",
   interpret: "`policy.interpret` (reference scan)",
   mem: "engine, MemoryStore: `authorize` + `commit`",
   redis: "engine, RedisStore (loopback): `authorize` + `commit`",

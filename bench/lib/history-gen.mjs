@@ -29,14 +29,20 @@ const SHAPES = [
   (a) => `when (max event.args.x of attempted tool t${a} within 10 minutes) > 1000`,
 ];
 
-/** The policy text with `n` history rules. */
-export function historyPolicy(n) {
-  const lines = [`policy "history-bench-${n}"`, "session retain 1000 events for 24 hours", "role agent { allow tool \"*\" }"];
+/**
+ * The policy text with `n` history rules. The default policy's rules share predicates (100 rules hold 26
+ * distinct conditions: `a` takes two values per shape); `distinct` makes every rule's predicate its own
+ * (shape i % 7 over tool floor(i / 7) % 20, the glob shape as "tA*": distinct for up to 140 rules), the case
+ * a per-decision memory of shared predicates cannot help.
+ */
+export function historyPolicy(n, distinct = false) {
+  const lines = [`policy "history-bench-${n}${distinct ? "-distinct" : ""}"`, "session retain 1000 events for 24 hours", "role agent { allow tool \"*\" }"];
   for (let i = 0; i < n; i++) {
     const shape = SHAPES[i % SHAPES.length];
-    const a = (i * 7 + Math.floor(i / SHAPES.length)) % TOOLS;
+    const a = distinct ? Math.floor(i / SHAPES.length) % TOOLS : (i * 7 + Math.floor(i / SHAPES.length)) % TOOLS;
     const b = (a + 1 + (i % (TOOLS - 1))) % TOOLS;
-    lines.push(`deny tool "*" ${shape(a, b)}`);
+    const text = shape(a, b);
+    lines.push(`deny tool "*" ${distinct && i % SHAPES.length === 5 ? text.replace(`"t${a % 10}*"`, `"t${a}*"`) : text}`);
   }
   return `${lines.join("\n")}\n`;
 }
