@@ -306,6 +306,8 @@ describe("mcppolicy lsp: completion", () => {
     expect(await labels(mainUri, MAIN + "|")).toEqual(expect.arrayContaining(["role", "tool", "set", "import"]));
     expect(await labels(mainUri, MAIN.replace("principal.id in", "principal.|id in"))).toEqual(expect.arrayContaining(["id", "scopes", "claims"]));
     expect(await labels(mainUri, MAIN.replace("args.host in", "args.| in"))).toEqual(["host", "depth"]);
+    // `result.|` in a result block: the CallToolResult's fields and `structured` (field labels read it).
+    expect(await labels(mainUri, `${MAIN}result of tool fetch {\n  label known on item.to for item in result.|\n}\n`)).toEqual(["structured", "structuredContent", "content", "isError"]);
     expect(await labels(mainUri, MAIN.replace("args.host in allowed_hosts", "args.host in |"))).toEqual(expect.arrayContaining(["allowed_hosts", "admins"]));
     // `role lead includes |`: the other roles, not `lead` itself (a role cannot include itself).
     expect(await labels(mainUri, MAIN.replace("includes developer", "includes |"))).toEqual(["developer"]);

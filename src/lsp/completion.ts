@@ -51,6 +51,15 @@ export function completeAt(a: Analysis, offset: number, tools: () => ToolInfo[])
       const fields = tool?.args?.kind === "object" ? tool.args.fields : [];
       return fields.map((f) => ({ label: f.name.text, kind: CompletionItemKind.Field, detail: `argument of tool ${tool!.name.text}` }));
     }
+    if (base === "result") {
+      // A tool's result (in `result of ... { }` blocks): the MCP CallToolResult's fields, and `structured`.
+      return [
+        { label: "structured", kind: CompletionItemKind.Property, detail: "structuredContent, or the result's one text content parsed as JSON" },
+        { label: "structuredContent", kind: CompletionItemKind.Property, detail: "the tool's structured result" },
+        { label: "content", kind: CompletionItemKind.Property, detail: "the tool's content items" },
+        { label: "isError", kind: CompletionItemKind.Property, detail: "boolean: the tool reported an error" },
+      ];
+    }
     const items: CompletionItem[] = [];
     for (const p of ATTRIBUTE_PATHS) {
       if (!p.startsWith(`${base}.`)) continue;

@@ -42,7 +42,7 @@ export const KEYWORD_DOCS: Readonly<Record<string, string>> = Object.freeze({
   since: "`no ... since MATCH`: no such event after the last MATCH.",
   of: "`result of tool NAMES { ... }`, `sum PATH of ...`.",
   session: "`session retain N events for N UNIT`: how much call history the engine keeps.",
-  result: "`result of tool NAMES [when EXPR] { label L | redact D | cap N | deny ... }`: rules on a tool's result.",
+  result: "`result of tool NAMES [when EXPR] { label L | label L on item.F for item in result.P [where EXPR] | redact D | cap N | deny ... }`: rules on a tool's result; `result.structured` is its structuredContent, or its one JSON text.",
   and: "`A and B`: both hold.",
   or: "`A or B`: either holds.",
   not: "`not A`: A does not hold; also `not in`.",
