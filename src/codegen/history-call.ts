@@ -36,6 +36,9 @@ export function leaveDecision(prev: number): void {
   active = prev;
 }
 
+/** The serial of the decision running (0: none): per-decision memories elsewhere key on it. */
+export const decisionSerial = (): number => active;
+
 /** One predicate node's remembered answer: valid while `serial` is the running decision's and `req` its request. */
 export interface Slot {
   /** Closures compiled from the node: with one, nothing is shared and nothing is remembered. */
