@@ -23,6 +23,7 @@ import type { PolicyRequest } from "../contract/index.js";
 import type { SessionEvent } from "../contract/session.js";
 import type { IrEvent, IrExpr, Scalar } from "../ir/ir.js";
 import { readEventOf } from "../eval/history.js";
+import { remembered, slotOfAttr } from "./history-call.js";
 
 type Fn = (req: PolicyRequest) => unknown;
 
@@ -47,9 +48,20 @@ function readsEvent(x: unknown, depth = 0): boolean {
 export function eqWhereOf(where: IrExpr | undefined, compileExpr: (x: IrExpr) => Fn): EqWhere | undefined {
   if (where?.k !== "eq") return undefined;
   const { l, r } = where;
-  if (l.k === "event" && l.has !== true && !readsEvent(r)) return { event: l, other: compileExpr(r) };
-  if (r.k === "event" && r.has !== true && !readsEvent(l)) return { event: r, other: compileExpr(l) };
+  if (l.k === "event" && l.has !== true && !readsEvent(r)) return { event: l, other: onceFor(r, compileExpr(r)) };
+  if (r.k === "event" && r.has !== true && !readsEvent(l)) return { event: r, other: onceFor(l, compileExpr(l)) };
   return undefined;
+}
+
+/**
+ * The call's side of an equality `where`, when an attribute read (`args.to`), read once per decision
+ * for every predicate that reads the same attribute (history-call.ts `slotOfAttr`), as history-call.ts
+ * remembers a predicate: it reads no past event, so its value depends on the request alone.
+ */
+function onceFor(node: IrExpr, f: Fn): Fn {
+  if (node.k !== "attr") return f;
+  const slot = slotOfAttr(node);
+  return (req) => remembered(slot, req, f);
 }
 
 export const isScalar = (v: unknown): v is Scalar => typeof v === "string" || (typeof v === "number" && v === v) || typeof v === "boolean";
