@@ -20,7 +20,9 @@
  * log is rebuilt when its dropped prefix would outgrow the live window (at most twice the live events
  * held). The array itself is remembered too (WeakMap), so a host that hands one array over pays once.
  * Memory: events find their log through a WeakRef, and only the 64 logs used last are held strongly, so
- * the sessions a store keeps alive do not keep their indexes alive.
+ * the sessions a store keeps alive do not keep their indexes alive (beyond those, each compiled predicate
+ * holds the log it read last, with its bucket and lookups: a pointer compare per call instead of a Map
+ * lookup, and the history array is found in its index once per decision, `indexOnce`).
  * INVARIANT: agrees with eval/history.ts on every request (test/differential-session.test.ts,
  * test/history-index.test.ts, test/history-incremental.test.ts, test/conformance/history*.yaml).
  * INVARIANT: no range reaches a log position before the window's `base` (dropped events are held, never read).
