@@ -36,6 +36,9 @@ export function leaveDecision(prev: number): void {
   active = prev;
 }
 
+/** The serial of the decision running (0: none): per-decision memories elsewhere key on it. */
+export const decisionSerial = (): number => active;
+
 /** One predicate node's remembered answer: valid while `serial` is the running decision's and `req` its request. */
 export interface Slot {
   /** Closures compiled from the node: with one, nothing is shared and nothing is remembered. */
@@ -55,6 +58,25 @@ export function slotOf(node: object): Slot {
   s.uses++;
   return s;
 }
+
+/**
+ * The slot of an attribute read, by what it reads (root, path, zone: the same read in every policy),
+ * counting this use: attribute nodes are not shared between predicates, yet a hundred predicates'
+ * `where`s may read `args.to`. At most KEYED reads are held; past that the table starts over (later
+ * uses then share less, never wrongly).
+ */
+export function slotOfAttr(a: { readonly root: string; readonly path: readonly string[]; readonly zone?: string }): Slot {
+  const key = JSON.stringify([a.root, a.path, a.zone ?? null]);
+  let s = BY_ATTR.get(key);
+  if (s === undefined) {
+    if (BY_ATTR.size >= KEYED) BY_ATTR.clear();
+    BY_ATTR.set(key, (s = { uses: 0, serial: 0, req: undefined, value: undefined, error: undefined }));
+  }
+  s.uses++;
+  return s;
+}
+const BY_ATTR = new Map<string, Slot>();
+const KEYED = 4096;
 
 /** `f(req)`, answered from `slot` when this decision already asked it (see the module header). */
 export function remembered(slot: Slot, req: PolicyRequest, f: (req: PolicyRequest) => unknown): unknown {

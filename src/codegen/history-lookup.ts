@@ -23,6 +23,7 @@ import type { PolicyRequest } from "../contract/index.js";
 import type { SessionEvent } from "../contract/session.js";
 import type { IrEvent, IrExpr, Scalar } from "../ir/ir.js";
 import { readEventOf } from "../eval/history.js";
+import { remembered, slotOfAttr } from "./history-call.js";
 
 type Fn = (req: PolicyRequest) => unknown;
 
@@ -47,9 +48,20 @@ function readsEvent(x: unknown, depth = 0): boolean {
 export function eqWhereOf(where: IrExpr | undefined, compileExpr: (x: IrExpr) => Fn): EqWhere | undefined {
   if (where?.k !== "eq") return undefined;
   const { l, r } = where;
-  if (l.k === "event" && l.has !== true && !readsEvent(r)) return { event: l, other: compileExpr(r) };
-  if (r.k === "event" && r.has !== true && !readsEvent(l)) return { event: r, other: compileExpr(l) };
+  if (l.k === "event" && l.has !== true && !readsEvent(r)) return { event: l, other: onceFor(r, compileExpr(r)) };
+  if (r.k === "event" && r.has !== true && !readsEvent(l)) return { event: r, other: onceFor(l, compileExpr(l)) };
   return undefined;
+}
+
+/**
+ * The call's side of an equality `where`, when an attribute read (`args.to`), read once per decision
+ * for every predicate that reads the same attribute (history-call.ts `slotOfAttr`), as history-call.ts
+ * remembers a predicate: it reads no past event, so its value depends on the request alone.
+ */
+function onceFor(node: IrExpr, f: Fn): Fn {
+  if (node.k !== "attr") return f;
+  const slot = slotOfAttr(node);
+  return (req) => remembered(slot, req, f);
 }
 
 export const isScalar = (v: unknown): v is Scalar => typeof v === "string" || (typeof v === "number" && v === v) || typeof v === "boolean";
@@ -95,11 +107,13 @@ export interface ValueCache {
   readonly v: number[];
   /** 1 where the read gave a finite number; 0 where it erred or gave anything else. */
   readonly ok: number[];
-  /** Aggregates over all positions (`null`) and over each equality group's positions, built on first use. */
-  readonly aggs: Map<readonly number[] | null, Agg>;
+  /** Aggregates over all positions, built on first use (a field: no Map lookup per call). */
+  all: Agg | undefined;
+  /** Aggregates over each equality group's positions, built on first use. */
+  readonly aggs: Map<readonly number[], Agg>;
 }
 
-export const newValueCache = (): ValueCache => ({ n: 0, v: [], ok: [], aggs: new Map() });
+export const newValueCache = (): ValueCache => ({ n: 0, v: [], ok: [], all: undefined, aggs: new Map() });
 
 /** Reads `value` at positions `vc.n..c.length` of bucket `c` (positions of `log`). */
 export function extendValueCache(vc: ValueCache, log: readonly SessionEvent[], c: readonly number[], value: IrEvent): ValueCache {
@@ -142,9 +156,14 @@ export interface Agg {
 
 /** The aggregates of `vc` over `list` (`null`: every bucket position, `n` of them), caught up to its end. */
 export function aggOf(vc: ValueCache, list: readonly number[] | null, n: number): Agg {
-  let a = vc.aggs.get(list);
-  if (a === undefined) vc.aggs.set(list, (a = { n: 0, bad: [0], sum: [0], exactSum: true, abs: 0, minAt: [], minV: [], maxAt: [], maxV: [] }));
+  let a = list === null ? vc.all : vc.aggs.get(list);
+  if (a === undefined) {
+    a = { n: 0, bad: [0], sum: [0], exactSum: true, abs: 0, minAt: [], minV: [], maxAt: [], maxV: [] };
+    if (list === null) vc.all = a;
+    else vc.aggs.set(list, a);
+  }
   const len = list === null ? n : list.length;
+  if (a.n === len) return a;
   for (let k = a.n; k < len; k++) {
     const j = list === null ? k : list[k]!;
     const ok = vc.ok[j] === 1;
@@ -197,5 +216,6 @@ export function keyOf(eq: EqWhere, req: PolicyRequest): Scalar | undefined {
 /** Whether no position of `[p, n)` would make the `where` err, with the call's side `key`. */
 export function cleanFrom(ix: EqIndex, key: Scalar, p: number, n: number): boolean {
   const t = ix.byType[typeof key as "string" | "number" | "boolean"];
-  return t.length - lowerBound(t, p) === n - p;
+  // Every position of the bucket is of that type (the usual case): clean from anywhere, no search.
+  return t.length === n || t.length - lowerBound(t, p) === n - p;
 }

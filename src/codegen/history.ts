@@ -20,7 +20,9 @@
  * log is rebuilt when its dropped prefix would outgrow the live window (at most twice the live events
  * held). The array itself is remembered too (WeakMap), so a host that hands one array over pays once.
  * Memory: events find their log through a WeakRef, and only the 64 logs used last are held strongly, so
- * the sessions a store keeps alive do not keep their indexes alive.
+ * the sessions a store keeps alive do not keep their indexes alive (beyond those, each compiled predicate
+ * holds the log it read last, with its bucket and lookups: a pointer compare per call instead of a Map
+ * lookup, and the history array is found in its index once per decision, `indexOnce`).
  * INVARIANT: agrees with eval/history.ts on every request (test/differential-session.test.ts,
  * test/history-index.test.ts, test/history-incremental.test.ts, test/conformance/history*.yaml).
  * INVARIANT: no range reaches a log position before the window's `base` (dropped events are held, never read).
@@ -36,7 +38,7 @@ import type { IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { EVENT_KINDS } from "../ir/history.js";
 import { patternMatches } from "../ir/match.js";
 import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, reachesDropped, readEventOf, toolOf, whereHolds, windowStart } from "../eval/history.js";
-import { nowOnce, remembered, slotOf } from "./history-call.js";
+import { decisionSerial, nowOnce, remembered, slotOf } from "./history-call.js";
 import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 
 type Pred = (req: PolicyRequest) => boolean;
@@ -179,6 +181,25 @@ function indexOf(h: readonly SessionEvent[]): HistoryIndex {
   return idx;
 }
 
+/**
+ * `indexOf(h)`, asked once per decision: the predicates of one decision read one history array, so the
+ * second and later ask for the same array inside the same decision (serial) skip the WeakMap and the
+ * end checks, while the log has not grown under it (a nested decide's longer history: then asked again).
+ * Holds the last array until the next decision asks (one array, not one per session).
+ */
+let memoSerial = 0;
+let memoH: readonly SessionEvent[] | undefined;
+let memoIdx: HistoryIndex | undefined;
+function indexOnce(h: readonly SessionEvent[]): HistoryIndex {
+  const s = decisionSerial();
+  if (s !== 0 && s === memoSerial && h === memoH && memoIdx!.end === memoIdx!.log.events.length) return memoIdx!;
+  const idx = indexOf(h);
+  memoSerial = s;
+  memoH = h;
+  memoIdx = idx;
+  return idx;
+}
+
 /** Whether `h` still starts and ends with the events its cached window starts and ends with. */
 const sameEnds = (idx: HistoryIndex, h: readonly SessionEvent[]): boolean =>
   h.length === 0 || (h[0] === idx.log.events[idx.base] && h[h.length - 1] === idx.log.events[idx.end - 1]);
@@ -196,7 +217,16 @@ function candidates(m: IrEventMatch): (log: Log) => readonly number[] {
   const only = m.tools.length === 1 ? m.tools[0]! : undefined;
   if (only?.kind === "exact") {
     const name = only.text;
-    return (log) => log.kinds[kind]!.byTool.get(name) ?? EMPTY;
+    // The bucket of the log read last (a bucket, once made, is only appended to: valid while the log is the same).
+    let lastLog: Log | undefined;
+    let lastC: readonly number[] = EMPTY;
+    return (log) => {
+      if (log === lastLog) return lastC;
+      const c = log.kinds[kind]!.byTool.get(name);
+      if (c === undefined) return EMPTY;
+      lastLog = log;
+      return (lastC = c);
+    };
   }
   if (m.tools.some((p) => p.kind === "glob" && p.text === "*")) return (log) => log.kinds[kind]!.all;
   return (log) => {
@@ -245,17 +275,38 @@ const SEEKS = 4;
 /** The first position of `c` inside the window (a log position at or after `idx.base`). */
 const liveFrom = (idx: HistoryIndex, c: readonly number[]): number => (idx.base === 0 ? 0 : lowerBound(c, idx.base));
 
+/**
+ * A compiled predicate's memory of the lookup it read last and the log it belongs to: the next call on
+ * the same log skips the log's Map (one pointer compare). Each compiled predicate so holds at most one
+ * log beyond the RECENT ones (the one it read last).
+ */
+interface Memo<T> {
+  log: Log | undefined;
+  v: T | undefined;
+}
+const newMemo = <T>(): Memo<T> => ({ log: undefined, v: undefined });
+
 /** The equality index of `m`'s bucket `c` in `log` (built on first use, caught up with the log). */
-function eqIndexOf(log: Log, m: IrEventMatch, c: readonly number[], eq: EqWhere): EqIndex {
-  let ix = log.eq.get(m);
-  if (ix === undefined) log.eq.set(m, (ix = newEqIndex()));
+function eqIndexOf(log: Log, m: IrEventMatch, c: readonly number[], eq: EqWhere, memo: Memo<EqIndex>): EqIndex {
+  let ix = memo.log === log ? memo.v : undefined;
+  if (ix === undefined) {
+    ix = log.eq.get(m);
+    if (ix === undefined) log.eq.set(m, (ix = newEqIndex()));
+    memo.log = log;
+    memo.v = ix;
+  }
   return ix.n === c.length ? ix : extendEqIndex(ix, log.events, c, eq.event);
 }
 
 /** The values `e` reads on `e.m`'s bucket `c` in `log` (built on first use, caught up with the log). */
-function valuesOf(log: Log, e: IrHistory, c: readonly number[]): ValueCache {
-  let vc = log.values.get(e);
-  if (vc === undefined) log.values.set(e, (vc = newValueCache()));
+function valuesOf(log: Log, e: IrHistory, c: readonly number[], memo: Memo<ValueCache>): ValueCache {
+  let vc = memo.log === log ? memo.v : undefined;
+  if (vc === undefined) {
+    vc = log.values.get(e);
+    if (vc === undefined) log.values.set(e, (vc = newValueCache()));
+    memo.log = log;
+    memo.v = vc;
+  }
   return vc.n === c.length ? vc : extendValueCache(vc, log.events, c, e.value!);
 }
 
@@ -264,11 +315,11 @@ function valuesOf(log: Log, e: IrHistory, c: readonly number[]): ValueCache {
  * has that shape (a match is certain; no match is certain only when no event of the range errs), else
  * (and whenever the index cannot say) the reference loop, `someFrom`.
  */
-function anyFrom(log: Log, m: IrEventMatch, c: readonly number[], p: number, where: Pred | undefined, eq: EqWhere | undefined, req: PolicyRequest): boolean {
+function anyFrom(log: Log, m: IrEventMatch, c: readonly number[], p: number, where: Pred | undefined, eq: EqWhere | undefined, memo: Memo<EqIndex>, req: PolicyRequest): boolean {
   if (eq !== undefined) {
     const key = keyOf(eq, req);
     if (key !== undefined) {
-      const ix = eqIndexOf(log, m, c, eq);
+      const ix = eqIndexOf(log, m, c, eq, memo);
       const hits = ix.byValue.get(key);
       if (hits !== undefined && hits[hits.length - 1]! >= p) return true;
       if (cleanFrom(ix, key, p, c.length)) return false;
@@ -288,16 +339,18 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
   const cands = candidates(e.m);
   const where = e.m.where && compilePred(e.m.where);
   const eq = eqWhereOf(e.m.where, compileExpr);
+  const eqMemo = newMemo<EqIndex>();
+  const valuesMemo = newMemo<ValueCache>();
   switch (e.op) {
     case "after":
       return (req) => {
         const h = historyOf(req, e);
-        const idx = indexOf(h);
+        const idx = indexOnce(h);
         const log = idx.log;
         const c = cands(log);
         const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOnce(req));
         const p = lowerBound(c, windowSeek(idx, start));
-        if (anyFrom(log, e.m, c, p, where, eq, req)) return true;
+        if (anyFrom(log, e.m, c, p, where, eq, eqMemo, req)) return true;
         if (reachesDropped(req, start)) throw droppedError(e, req);
         return false;
       };
@@ -340,14 +393,14 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
           if (eq === undefined) return undefined;
           const key = keyOf(eq, req);
           if (key === undefined) return undefined;
-          const ix = eqIndexOf(log, e.m, c, eq);
+          const ix = eqIndexOf(log, e.m, c, eq, eqMemo);
           if (!cleanFrom(ix, key, p, c.length)) return undefined;
           hits = ix.byValue.get(key) ?? EMPTY;
           k = lowerBound(hits, p);
           if (op === "count") return hits.length - k;
         }
         const len = hits === null ? c.length : hits.length;
-        const a = aggOf(valuesOf(log, e, c), hits, c.length);
+        const a = aggOf(valuesOf(log, e, c, valuesMemo), hits, c.length);
         if (a.bad[len]! - a.bad[k]! !== 0) return undefined;
         if (op === "sum") return a.exactSum ? a.sum[len]! - a.sum[k]! : undefined;
         if (len === k) return undefined;
@@ -357,7 +410,7 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
         const h = historyOf(req, e);
         const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOnce(req));
         if (reachesDropped(req, start)) throw droppedError(e, req);
-        const idx = indexOf(h);
+        const idx = indexOnce(h);
         const log = idx.log;
         const c = cands(log);
         const p = lowerBound(c, windowSeek(idx, start));
@@ -386,11 +439,12 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
       const sinceCands = since && candidates(since);
       const sinceWhere = since?.where && compilePred(since.where);
       const sinceEq = eqWhereOf(since?.where, compileExpr);
+      const sinceMemo = newMemo<EqIndex>();
       /** The newest position of `s` from `lo` on whose event satisfies `since`'s `where` (-1: none), or undefined when the index cannot say. */
       const anchorFast = (req: PolicyRequest, log: Log, s: readonly number[], lo: number): number | undefined => {
         const key = keyOf(sinceEq!, req);
         if (key === undefined) return undefined;
-        const ix = eqIndexOf(log, since!, s, sinceEq!);
+        const ix = eqIndexOf(log, since!, s, sinceEq!, sinceMemo);
         const hits = ix.byValue.get(key);
         let q = hits === undefined ? -1 : hits[hits.length - 1]!;
         if (q < lo) q = -1;
@@ -398,7 +452,7 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
       };
       return (req) => {
         const h = historyOf(req, e);
-        const idx = indexOf(h);
+        const idx = indexOnce(h);
         const log = idx.log;
         let anchor = -1;
         if (sinceCands !== undefined) {
@@ -419,7 +473,7 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
         }
         const c = cands(log);
         const p = anchor < 0 ? liveFrom(idx, c) : lowerBound(c, anchor + 1); // log positions are integers: the first above `anchor`
-        if (anyFrom(log, e.m, c, p, where, eq, req)) return false;
+        if (anyFrom(log, e.m, c, p, where, eq, eqMemo, req)) return false;
         if (anchor < 0 && reachesDropped(req, -Infinity)) throw droppedError(e, req);
         return true;
       };
