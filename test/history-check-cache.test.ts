@@ -7,17 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compilePolicy, type PolicyRequest } from "mcppolicy";
-
-const policy = compilePolicy(`policy "h"
-session retain 1000 events for 2 hours
-role dev {
-  allow tool send when count completed tool send within 1 hour < 50
-}
-`);
-const deepCopy = <T,>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
-const req = (history: unknown[]): PolicyRequest => ({ principal: { roles: ["dev"] }, tool: "send", time: 10_000_000, session: { history } }) as unknown as PolicyRequest;
-const ev = (at: number, extra: Record<string, unknown> = {}) => ({ at, method: "tools/call", target: "send", effect: "allow", outcome: "ok", ...extra });
+import { deepCopy, policy, req, sendEvent as ev } from "./helpers/send-history.js";
 const frozen = <T extends object>(o: T): T => Object.freeze(o);
 const messageOf = (history: unknown[]) => policy.decide(req(history)).reasons.map((r) => `${r.code}: ${r.message}`).join(" | ");
 

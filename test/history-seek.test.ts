@@ -10,17 +10,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy, type PolicyRequest } from "mcppolicy";
+import { deepCopy, policy, req, sendEvent } from "./helpers/send-history.js";
 
-const policy = compilePolicy(`policy "h"
-session retain 1000 events for 2 hours
-role dev {
-  allow tool send when count completed tool send within 1 hour < 50
-}
-`);
-const deepCopy = <T,>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
-const req = (history: unknown[], extra: Record<string, unknown> = {}): PolicyRequest =>
-  ({ principal: { roles: ["dev"] }, tool: "send", time: 10_000_000, session: { history }, ...extra }) as unknown as PolicyRequest;
-const ev = (at: number, extra: Record<string, unknown> = {}) => Object.freeze({ at, method: "tools/call", target: "send", effect: "allow", outcome: "ok", ...extra });
+const ev = (at: number, extra: Record<string, unknown> = {}) => Object.freeze(sendEvent(at, extra));
 const messageOf = (p: typeof policy, r: PolicyRequest) => p.decide(r).reasons.map((x) => `${x.code}: ${x.message}`).join(" | ");
 
 /** A session's events as a store holds them: frozen, one a second from `t0`. */

@@ -40,6 +40,7 @@ import { patternMatches } from "../ir/match.js";
 import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, reachesDropped, readEventOf, toolOf, whereHolds, windowStart } from "../eval/history.js";
 import { decisionSerial, nowOnce, remembered, slotOf } from "./history-call.js";
 import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
+import { RecentlyUsed } from "../eval/recently-used.js";
 
 type Pred = (req: PolicyRequest) => boolean;
 type Fn = (req: PolicyRequest) => unknown;
@@ -94,15 +95,9 @@ const INDEXES = new WeakMap<readonly SessionEvent[], HistoryIndex>();
  * a log with its lookups is far larger than the events; only the RECENT logs are held strongly.
  */
 const PLACES = new WeakMap<object, WeakRef<Log>>();
-/** The logs used last, least recent first: at most MAX_RECENT sessions keep their index between calls. */
-const RECENT = new Set<Log>();
-const MAX_RECENT = 64;
-
-function touch(log: Log): void {
-  RECENT.delete(log);
-  RECENT.add(log);
-  if (RECENT.size > MAX_RECENT) RECENT.delete(RECENT.values().next().value!);
-}
+/** The 64 logs used last, held strongly: at most that many sessions keep their index between calls. */
+const RECENT = new RecentlyUsed<Log>(64);
+const touch = (log: Log): void => RECENT.touch(log);
 const EMPTY: readonly number[] = [];
 
 const isEventObject = (ev: unknown): ev is SessionEvent => typeof ev === "object" && ev !== null;
@@ -286,27 +281,25 @@ interface Memo<T> {
 }
 const newMemo = <T>(): Memo<T> => ({ log: undefined, v: undefined });
 
+/** `map`'s entry for `key` in `log` (made by `make` on first use), through the predicate's memo of the last log. */
+function entryOf<K, T>(log: Log, map: Map<K, T>, key: K, make: () => T, memo: Memo<T>): T {
+  if (memo.log === log) return memo.v!;
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  memo.log = log;
+  memo.v = v;
+  return v;
+}
+
 /** The equality index of `m`'s bucket `c` in `log` (built on first use, caught up with the log). */
 function eqIndexOf(log: Log, m: IrEventMatch, c: readonly number[], eq: EqWhere, memo: Memo<EqIndex>): EqIndex {
-  let ix = memo.log === log ? memo.v : undefined;
-  if (ix === undefined) {
-    ix = log.eq.get(m);
-    if (ix === undefined) log.eq.set(m, (ix = newEqIndex()));
-    memo.log = log;
-    memo.v = ix;
-  }
+  const ix = entryOf(log, log.eq, m, newEqIndex, memo);
   return ix.n === c.length ? ix : extendEqIndex(ix, log.events, c, eq.event);
 }
 
 /** The values `e` reads on `e.m`'s bucket `c` in `log` (built on first use, caught up with the log). */
 function valuesOf(log: Log, e: IrHistory, c: readonly number[], memo: Memo<ValueCache>): ValueCache {
-  let vc = memo.log === log ? memo.v : undefined;
-  if (vc === undefined) {
-    vc = log.values.get(e);
-    if (vc === undefined) log.values.set(e, (vc = newValueCache()));
-    memo.log = log;
-    memo.v = vc;
-  }
+  const vc = entryOf(log, log.values, e, newValueCache, memo);
   return vc.n === c.length ? vc : extendValueCache(vc, log.events, c, e.value!);
 }
 

@@ -23,6 +23,7 @@
  */
 import type { SessionEvent } from "../contract/session.js";
 import { LIMITS } from "../source/limits.js";
+import { RecentlyUsed } from "./recently-used.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const EFFECTS = new Set(["allow", "deny", "require_approval"]);
@@ -49,15 +50,9 @@ interface Run {
  * last entered, held weakly: an event no history holds any more is not kept alive by this.
  */
 const RUNS = new WeakMap<object, WeakRef<Run>>();
-/** The runs used last, least recent first. */
-const RECENT = new Set<Run>();
-const MAX_RECENT = 64;
-
-function touch(run: Run): void {
-  RECENT.delete(run);
-  RECENT.add(run);
-  if (RECENT.size > MAX_RECENT) RECENT.delete(RECENT.values().next().value!);
-}
+/** The 64 runs used last, held strongly. */
+const RECENT = new RecentlyUsed<Run>(64);
+const touch = (run: Run): void => RECENT.touch(run);
 
 function newRun(h: readonly unknown[]): Run {
   const run: Run = { events: [], at: [], ref: undefined as unknown as WeakRef<Run> };

@@ -86,17 +86,18 @@ export interface Fingerprints {
 }
 
 /**
- * The whole-string hashes of a normalised piece: the piece itself when short enough, and its identifier
- * tokens; on the result side (`hosts`) also the host part of each token (after its `@`, or after a `.`:
+ * The whole-string hashes of a normalised piece: its identifier tokens, and on the result side (`result`)
+ * the piece itself when short enough and the host part of each token (after its `@`, or after a `.`:
  * `www.evil.io` leaves `evil.io`, `ann@mail.ex.io` leaves `mail.ex.io` and `ex.io`), so an argument that is a
- * domain or a host the result names inside a longer token is found. A key leaves its tokens only.
+ * domain or a host the result names inside a longer token is found. A key leaves its tokens only. (The
+ * argument side, `derives`, tests the whole piece itself at any length.)
  */
-function exactHashesOf(norm: string, cps: readonly number[], kind: PieceKind, hosts: boolean, out: (h: number) => void): void {
+function exactHashesOf(norm: string, cps: readonly number[], kind: PieceKind, result: boolean, out: (h: number) => void): void {
   if (kind === "exact") {
-    if (cps.length >= MIN_EXACT) out(exactHash(cps));
+    if (result && cps.length >= MIN_EXACT) out(exactHash(cps));
     return;
   }
-  if (kind === "text" && cps.length >= MIN_EXACT && cps.length < THRESHOLD) out(exactHash(cps));
+  if (result && kind === "text" && cps.length >= MIN_EXACT && cps.length < THRESHOLD) out(exactHash(cps));
   if (cps.length < MIN_EXACT) return;
   for (const m of norm.matchAll(TOKEN)) {
     const token = m[0].replace(TOKEN_ENDS, "");
@@ -106,7 +107,7 @@ function exactHashesOf(norm: string, cps: readonly number[], kind: PieceKind, ho
     // window, whose k-gram guarantee no longer covers a 25-character address; the token's own hash does.
     if (tcps.length < MIN_EXACT || tcps.length > MAX_TOKEN) continue;
     out(exactHash(tcps));
-    if (hosts) hostHashes(token, out);
+    if (result) hostHashes(token, out);
   }
 }
 
@@ -358,8 +359,8 @@ export function derivesOrUnknown(value: unknown, fingerprints: readonly string[]
     const norm = normalize(text);
     if (norm.length === 0) return false;
     const cps = codePoints(norm);
-    // The whole leaf at any length: a value a field label marked (valueFingerprints); results never leave a
-    // whole-leaf hash outside the lengths exactHashesOf tests, so this finds nothing else.
+    // The whole leaf, at any length: a short leaf or number of a result (exactHashesOf's result side), or
+    // a value a field label marked (valueFingerprints, any length).
     if (set.has(exactHash(cps))) return (found = true);
     exactHashesOf(norm, cps, kind, false, (h) => {
       if (set.has(h)) found = true;
