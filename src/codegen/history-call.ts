@@ -49,12 +49,14 @@ export interface Slot {
   error: EvalError | undefined;
 }
 
+const newSlot = (uses: number): Slot => ({ uses, serial: 0, req: undefined, value: undefined, error: undefined });
+
 const SLOTS = new WeakMap<object, Slot>();
 
 /** The slot of an IR node (one per node, shared by every closure compiled from it), counting this use. */
 export function slotOf(node: object): Slot {
   let s = SLOTS.get(node);
-  if (s === undefined) SLOTS.set(node, (s = { uses: 0, serial: 0, req: undefined, value: undefined, error: undefined }));
+  if (s === undefined) SLOTS.set(node, (s = newSlot(0)));
   s.uses++;
   return s;
 }
@@ -70,7 +72,7 @@ export function slotOfAttr(a: { readonly root: string; readonly path: readonly s
   let s = BY_ATTR.get(key);
   if (s === undefined) {
     if (BY_ATTR.size >= KEYED) BY_ATTR.clear();
-    BY_ATTR.set(key, (s = { uses: 0, serial: 0, req: undefined, value: undefined, error: undefined }));
+    BY_ATTR.set(key, (s = newSlot(0)));
   }
   s.uses++;
   return s;
@@ -105,21 +107,8 @@ function store(slot: Slot, req: PolicyRequest, value: unknown, error: EvalError 
   slot.error = error;
 }
 
-const NOW: Slot = { uses: 2, serial: 0, req: undefined, value: undefined, error: undefined };
+/** Shared by every window (so `uses` starts past 1). */
+const NOW = newSlot(2);
 
-/** "Now" for windows (eval/history.ts `nowOf`), parsed once per decision. */
-export function nowOnce(req: PolicyRequest): number {
-  if (active === 0) return nowOf(req);
-  if (NOW.serial === active && NOW.req === req) {
-    if (NOW.error !== undefined) throw NOW.error;
-    return NOW.value as number;
-  }
-  try {
-    const t = nowOf(req);
-    store(NOW, req, t, undefined);
-    return t;
-  } catch (err) {
-    if (err instanceof EvalError) store(NOW, req, undefined, err);
-    throw err;
-  }
-}
+/** "Now" for windows (eval/history.ts `nowOf`), parsed once per decision (as a remembered predicate is). */
+export const nowOnce = (req: PolicyRequest): number => remembered(NOW, req, nowOf) as number;

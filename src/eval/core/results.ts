@@ -85,17 +85,15 @@ export function resultVerdict(ir: IrPolicy, req: PolicyRequest, cond: ResultCond
     if (b.target !== kind || !b.patterns.some((p) => patternMatches(p, name as string))) continue;
     if (!holds(b.when, `the result block for ${kind} \`${name}\``)) continue;
     for (const l of b.labels) {
-      if (l.field === undefined) {
-        if (whole.has(l.label) || !holds(l.when, `label \`${l.label}\``)) continue;
-        whole.add(l.label);
-        if (!labels.includes(l.label)) labels.push(l.label);
-        continue;
-      }
       if (whole.has(l.label) || !holds(l.when, `label \`${l.label}\``)) continue;
-      fields ??= Object.create(null) as Record<string, string[]>;
-      const into = (fields[l.label] ??= []);
-      selectValues(req, l.field, into, cond, (m) => errors.push(`label \`${l.label}\` ${l.field!.text}: ${m}`));
-      if (into.length > 0 && !labels.includes(l.label)) labels.push(l.label);
+      const f = l.field;
+      if (f === undefined) whole.add(l.label);
+      else {
+        fields ??= Object.create(null) as Record<string, string[]>;
+        selectValues(req, f, (fields[l.label] ??= []), cond, (m) => errors.push(`label \`${l.label}\` ${f.text}: ${m}`));
+        if (fields[l.label]!.length === 0) continue;
+      }
+      if (!labels.includes(l.label)) labels.push(l.label);
     }
     for (const d of b.redact) if (!redact.includes(d)) redact.push(d);
     if (b.capBytes !== undefined) capBytes = capBytes === undefined ? b.capBytes : Math.min(capBytes, b.capBytes);
