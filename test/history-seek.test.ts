@@ -140,3 +140,51 @@ deny tool "*" unless no failed tool send
     expect(again).toEqual(shared.interpret(mk(s.slice(0, 2), { to: "a" })));
   });
 });
+
+describe("window positions and \"now\" remembered per decision", () => {
+  const windows = compilePolicy(`policy "w"
+session retain 1000 events for 2 hours
+role dev {
+  allow tool "*"
+}
+deny tool "*" when count completed tool send within 10 seconds > 2
+deny tool "*" when (max event.args.x of completed tool send within 10 seconds) > 50
+deny tool "*" when after failed tool send within 10 seconds
+deny tool "*" when count completed tool send within 1 minute > 40
+`);
+  const s = Array.from({ length: 60 }, (_, i) => ev(9_000_000 + i * 1000, { args: { to: "a", x: i } }));
+
+  it("the same request object and history, its time moved between decisions, is answered for each time", () => {
+    const r = req(s, { tool: "pay", arguments: {} }) as PolicyRequest & { time: unknown };
+    for (const t of [9_005_000, 9_030_000, 9_059_500, 9_200_000, 9_010_000, "not a time", 9_020_000]) {
+      r.time = t;
+      const fresh = req(deepCopy(s), { tool: "pay", arguments: {}, time: t });
+      expect(windows.decide(r)).toEqual(windows.interpret(fresh));
+    }
+  });
+
+  it("a nested decide at another time, from a getter, changes neither decision's windows", () => {
+    const inner = req(s, { tool: "pay", arguments: {}, time: 9_200_000 });
+    let nested: unknown;
+    const args = {
+      get to() {
+        nested ??= windows.decide(inner);
+        return "a";
+      },
+    };
+    // The getter runs inside the outer decision (the reference scan reads args.to only via `where`: a rule reads it here).
+    const p = compilePolicy(`policy "w2"
+session retain 1000 events for 2 hours
+role dev {
+  allow tool "*"
+}
+deny tool "*" when count completed tool send where event.args.to == args.to within 10 seconds > 2
+deny tool "*" when count completed tool send within 1 minute > 40
+`);
+    const outer = req(s, { tool: "pay", arguments: args, time: 9_059_500 });
+    const d = p.decide(outer);
+    expect(d).toEqual(p.interpret(req(s, { tool: "pay", arguments: { to: "a" }, time: 9_059_500 })));
+    expect(d.effect).toBe("deny");
+    expect(nested).toEqual(windows.interpret(inner));
+  });
+});

@@ -107,8 +107,20 @@ function store(slot: Slot, req: PolicyRequest, value: unknown, error: EvalError 
   slot.error = error;
 }
 
-/** Shared by every window (so `uses` starts past 1). */
-const NOW = newSlot(2);
+/** The decision and request "now" was read for last, and its value (an error is not kept: it is thrown again). */
+let nowSerial = 0;
+let nowReq: PolicyRequest | undefined;
+let nowValue = 0;
 
-/** "Now" for windows (eval/history.ts `nowOf`), parsed once per decision (as a remembered predicate is). */
-export const nowOnce = (req: PolicyRequest): number => remembered(NOW, req, nowOf) as number;
+/**
+ * "Now" for windows (eval/history.ts `nowOf`), parsed once per decision. It depends on the request
+ * only (not on `event.*`), so it is kept inside a `where` too; outside a decision it is read every time.
+ */
+export function nowOnce(req: PolicyRequest): number {
+  if (active !== 0 && nowSerial === active && nowReq === req) return nowValue;
+  const now = nowOf(req);
+  nowSerial = active;
+  nowReq = req;
+  nowValue = now;
+  return now;
+}

@@ -4,7 +4,7 @@
  * positions are log positions); a history array is a window `[base, end)` of a log. Per event kind: the
  * log positions of the matching `tools/call` events, all of them and per tool name, ascending (events
  * are oldest first, so also by time). A window's first log position is one binary search over the
- * log's times (WindowSeek), then a binary search on a bucket; `after`/`count` without `where` never
+ * log's times (WindowSeek, asked once per decision and window length: `seekOnce`), then a binary search on a bucket; `after`/`count` without `where` never
  * touch an event. A predicate several rules share (one hash-consed node) is answered once per decision
  * (codegen/history-call.ts). A `where event.F == X` is
  * answered from an equality index (codegen/history-lookup.ts: events grouped by the value they read),
@@ -37,9 +37,9 @@ import type { SessionEvent } from "../contract/session.js";
 import type { IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { EVENT_KINDS } from "../ir/history.js";
 import { patternMatches } from "../ir/match.js";
-import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, reachesDropped, readEventOf, toolOf, whereHolds, windowStart } from "../eval/history.js";
+import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, reachesDropped, readEventOf, toolOf, whereHolds } from "../eval/history.js";
 import { decisionSerial, nowOnce, remembered, slotOf } from "./history-call.js";
-import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
+import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type Agg, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 import { RecentlyUsed } from "../eval/recently-used.js";
 
 type Pred = (req: PolicyRequest) => boolean;
@@ -267,6 +267,35 @@ function windowSeek(idx: HistoryIndex, start: number): number {
 /** How many window starts a log remembers (a policy's windows at one "now"). */
 const SEEKS = 4;
 
+/**
+ * `windowSeek(idx, start)` for a window of `windowMs`, asked once per decision and window length: the
+ * predicates of one decision share its "now" and a few window lengths. Valid for the decision's serial,
+ * its request and the index (a log grown under a nested decision gives a new index object).
+ */
+let seekSerial = 0;
+let seekReq: PolicyRequest | undefined;
+let seekIdx: HistoryIndex | undefined;
+const seekMs: number[] = [];
+const seekPos: number[] = [];
+function seekOnce(req: PolicyRequest, idx: HistoryIndex, windowMs: number, start: number): number {
+  const s = decisionSerial();
+  if (s !== 0 && s === seekSerial && req === seekReq && idx === seekIdx) {
+    for (let j = 0; j < seekMs.length; j++) if (seekMs[j] === windowMs) return seekPos[j]!;
+  } else {
+    seekSerial = s;
+    seekReq = req;
+    seekIdx = idx;
+    seekMs.length = 0;
+    seekPos.length = 0;
+  }
+  const p = windowSeek(idx, start);
+  if (seekMs.length < SEEKS) {
+    seekMs.push(windowMs);
+    seekPos.push(p);
+  }
+  return p;
+}
+
 /** The first position of `c` inside the window (a log position at or after `idx.base`). */
 const liveFrom = (idx: HistoryIndex, c: readonly number[]): number => (idx.base === 0 ? 0 : lowerBound(c, idx.base));
 
@@ -325,7 +354,8 @@ function anyFrom(log: Log, m: IrEventMatch, c: readonly number[], p: number, whe
 export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, compileExpr: (x: IrExpr) => Fn): Fn {
   const f = compileHistoryOnce(e, compilePred, compileExpr);
   const slot = slotOf(e);
-  return (req) => remembered(slot, req, f);
+  // `uses` is read per call: rules compiled later may share the node.
+  return (req) => (slot.uses < 2 ? f(req) : remembered(slot, req, f));
 }
 
 function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, compileExpr: (x: IrExpr) => Fn): Fn {
@@ -335,24 +365,32 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
   const eqMemo = newMemo<EqIndex>();
   const valuesMemo = newMemo<ValueCache>();
   switch (e.op) {
-    case "after":
+    case "after": {
+      const windowMs = e.windowMs;
       return (req) => {
         const h = historyOf(req, e);
         const idx = indexOnce(h);
         const log = idx.log;
         const c = cands(log);
-        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOnce(req));
-        const p = lowerBound(c, windowSeek(idx, start));
+        const start = windowMs === undefined ? -Infinity : nowOnce(req) - windowMs;
+        const p = windowMs === undefined ? liveFrom(idx, c) : lowerBound(c, seekOnce(req, idx, windowMs, start));
         if (anyFrom(log, e.m, c, p, where, eq, eqMemo, req)) return true;
         if (reachesDropped(req, start)) throw droppedError(e, req);
         return false;
       };
+    }
     case "count":
     case "sum":
     case "min":
     case "max": {
       const op = e.op;
       const value = e.value;
+      const windowMs = e.windowMs;
+      const m = e.m;
+      // The aggregates over the whole bucket (no `where`) read last, valid while the log and the bucket are the same.
+      let allLog: Log | undefined;
+      let allN = -1;
+      let allAgg: Agg | undefined;
       /** The reference loop over positions `p..` of `c` (every `where` run, every value read). */
       const scan = (req: PolicyRequest, events: readonly SessionEvent[], c: readonly number[], p: number): number => {
         let n = 0;
@@ -386,14 +424,22 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
           if (eq === undefined) return undefined;
           const key = keyOf(eq, req);
           if (key === undefined) return undefined;
-          const ix = eqIndexOf(log, e.m, c, eq, eqMemo);
+          const ix = eqIndexOf(log, m, c, eq, eqMemo);
           if (!cleanFrom(ix, key, p, c.length)) return undefined;
           hits = ix.byValue.get(key) ?? EMPTY;
           k = lowerBound(hits, p);
           if (op === "count") return hits.length - k;
         }
         const len = hits === null ? c.length : hits.length;
-        const a = aggOf(valuesOf(log, e, c, valuesMemo), hits, c.length);
+        let a: Agg;
+        if (hits !== null) a = aggOf(valuesOf(log, e, c, valuesMemo), hits, c.length);
+        else if (log === allLog && len === allN) a = allAgg!;
+        else {
+          a = aggOf(valuesOf(log, e, c, valuesMemo), null, len);
+          allLog = log;
+          allN = len;
+          allAgg = a;
+        }
         if (a.bad[len]! - a.bad[k]! !== 0) return undefined;
         if (op === "sum") return a.exactSum ? a.sum[len]! - a.sum[k]! : undefined;
         if (len === k) return undefined;
@@ -401,12 +447,12 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
       };
       return (req) => {
         const h = historyOf(req, e);
-        const start = e.windowMs === undefined ? -Infinity : windowStart(e, nowOnce(req));
+        const start = windowMs === undefined ? -Infinity : nowOnce(req) - windowMs;
         if (reachesDropped(req, start)) throw droppedError(e, req);
         const idx = indexOnce(h);
         const log = idx.log;
         const c = cands(log);
-        const p = lowerBound(c, windowSeek(idx, start));
+        const p = windowMs === undefined ? liveFrom(idx, c) : lowerBound(c, seekOnce(req, idx, windowMs, start));
         if (op === "count" && where === undefined) return c.length - p;
         return fast(req, log, c, p) ?? scan(req, log.events, c, p);
       };
