@@ -90,8 +90,36 @@ export function compileExpr(e: IrExpr): Fn {
     case "gt":
     case "ge": {
       const l = compileExpr(e.l);
-      const r = compileExpr(e.r);
       const op = e.k;
+      // Against a number literal (`count(...) > 3`, `args.x <= 100`): one call fewer, and a closure per
+      // operator; anything but a number on the left goes to opOrder, which raises its error.
+      if (e.r.k === "lit" && typeof e.r.value === "number" && e.r.value === e.r.value) {
+        const lit = e.r.value;
+        const other = (v: unknown): boolean => opOrder(op, v, lit);
+        switch (op) {
+          case "lt":
+            return (req) => {
+              const v = l(req);
+              return typeof v === "number" && v === v ? v < lit : other(v);
+            };
+          case "le":
+            return (req) => {
+              const v = l(req);
+              return typeof v === "number" && v === v ? v <= lit : other(v);
+            };
+          case "gt":
+            return (req) => {
+              const v = l(req);
+              return typeof v === "number" && v === v ? v > lit : other(v);
+            };
+          case "ge":
+            return (req) => {
+              const v = l(req);
+              return typeof v === "number" && v === v ? v >= lit : other(v);
+            };
+        }
+      }
+      const r = compileExpr(e.r);
       return (req) => opOrder(op, l(req), r(req));
     }
     case "in": {
@@ -160,8 +188,12 @@ export function compileExpr(e: IrExpr): Fn {
   }
 }
 
+/** The kinds whose compiled closure answers a boolean or throws (above): a condition of one needs no `asBool` around it. */
+const BOOLEAN_KINDS: ReadonlySet<IrExpr["k"]> = new Set(["not", "and", "or", "eq", "ne", "lt", "le", "gt", "ge", "in", "inSet"]);
+
 export function compilePred(e: IrExpr): Pred {
   const f = compileExpr(e);
+  if (BOOLEAN_KINDS.has(e.k) || (e.k === "history" && (e.op === "after" || e.op === "no" || e.op === "previous"))) return f as Pred;
   return (req) => asBool(f(req), "the condition");
 }
 
