@@ -38,7 +38,7 @@ import type { IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { EVENT_KINDS } from "../ir/history.js";
 import { patternMatches } from "../ir/match.js";
 import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, reachesDropped, readEventOf, toolOf, whereHolds } from "../eval/history.js";
-import { decisionSerial, nowOnce, remembered, slotOf } from "./history-call.js";
+import { decisionSerial, nowOnce, remembered, slotOf, type Slot } from "./history-call.js";
 import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type Agg, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 import { RecentlyUsed } from "../eval/recently-used.js";
 
@@ -350,15 +350,16 @@ function anyFrom(log: Log, m: IrEventMatch, c: readonly number[], p: number, whe
   return someFrom(log.events, c, p, where, req);
 }
 
-/** A compiled history predicate, its answer remembered for the decision (codegen/history-call.ts). */
+/**
+ * A compiled history predicate, its answer remembered for the decision (codegen/history-call.ts) when
+ * more than one rule reads it (`uses` is read per call: rules compiled later may share the node). Each
+ * kind's closure has its own wrapper, so the wrapper's call site sees one kind of closure.
+ */
 export function compileHistory(e: IrHistory, compilePred: (x: IrExpr) => Pred, compileExpr: (x: IrExpr) => Fn): Fn {
-  const f = compileHistoryOnce(e, compilePred, compileExpr);
-  const slot = slotOf(e);
-  // `uses` is read per call: rules compiled later may share the node.
-  return (req) => (slot.uses < 2 ? f(req) : remembered(slot, req, f));
+  return compileHistoryOnce(e, slotOf(e), compilePred, compileExpr);
 }
 
-function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, compileExpr: (x: IrExpr) => Fn): Fn {
+function compileHistoryOnce(e: IrHistory, slot: Slot, compilePred: (x: IrExpr) => Pred, compileExpr: (x: IrExpr) => Fn): Fn {
   const cands = candidates(e.m);
   const where = e.m.where && compilePred(e.m.where);
   const eq = eqWhereOf(e.m.where, compileExpr);
@@ -367,7 +368,7 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
   switch (e.op) {
     case "after": {
       const windowMs = e.windowMs;
-      return (req) => {
+      const run: Fn = (req) => {
         const h = historyOf(req, e);
         const idx = indexOnce(h);
         const log = idx.log;
@@ -378,6 +379,7 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
         if (reachesDropped(req, start)) throw droppedError(e, req);
         return false;
       };
+      return (req) => (slot.uses < 2 ? run(req) : remembered(slot, req, run));
     }
     case "count":
     case "sum":
@@ -445,7 +447,7 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
         if (len === k) return undefined;
         return op === "min" ? stackFrom(a.minAt, a.minV, k) : stackFrom(a.maxAt, a.maxV, k);
       };
-      return (req) => {
+      const run: Fn = (req) => {
         const h = historyOf(req, e);
         const start = windowMs === undefined ? -Infinity : nowOnce(req) - windowMs;
         if (reachesDropped(req, start)) throw droppedError(e, req);
@@ -456,10 +458,11 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
         if (op === "count" && where === undefined) return c.length - p;
         return fast(req, log, c, p) ?? scan(req, log.events, c, p);
       };
+      return (req) => (slot.uses < 2 ? run(req) : remembered(slot, req, run));
     }
     case "previous": {
       const m = e.m;
-      return (req) => {
+      const run: Fn = (req) => {
         const h = historyOf(req, e);
         const last = h[h.length - 1];
         if (last === undefined) {
@@ -472,6 +475,7 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
         if (t !== true && t !== false) throw t;
         return t;
       };
+      return (req) => (slot.uses < 2 ? run(req) : remembered(slot, req, run));
     }
     case "no": {
       const since = e.since;
@@ -489,7 +493,7 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
         if (q < lo) q = -1;
         return cleanFrom(ix, key, Math.max(q + 1, lo), s.length) ? q : undefined;
       };
-      return (req) => {
+      const run: Fn = (req) => {
         const h = historyOf(req, e);
         const idx = indexOnce(h);
         const log = idx.log;
@@ -516,6 +520,7 @@ function compileHistoryOnce(e: IrHistory, compilePred: (x: IrExpr) => Pred, comp
         if (anchor < 0 && reachesDropped(req, -Infinity)) throw droppedError(e, req);
         return true;
       };
+      return (req) => (slot.uses < 2 ? run(req) : remembered(slot, req, run));
     }
   }
 }
