@@ -1,6 +1,7 @@
 /**
  * The grammar: a chevrotain CstParser with no semantic actions (the CST is turned into the AST
- * by `cst-to-ast.ts`). Error recovery is on, so one run reports several syntax errors.
+ * by `cst-to-ast.ts`). Error recovery is on, so one run reports several syntax errors (its follow
+ * sets are computed on the first syntax error: `lazyFollows`).
  * Built lazily: `policyParser()` makes one instance on the first parse and reuses it, with chevrotain's
  * grammar validations skipped (they cost start-up time and only ever find mistakes in this file) and
  * each lookahead function computed on first use (LazyLookahead below);
@@ -45,16 +46,17 @@ class LazyLookahead extends LLkLookaheadStrategy {
 }
 
 class PolicyParser extends CstParser {
-  constructor(validate: boolean) {
+  constructor(validate: boolean, eagerFollows = validate) {
     // The validated parser (tests) keeps chevrotain's eager lookahead: the reference the lazy one is checked against.
     super(T.allTokens, {
-      recoveryEnabled: true,
+      recoveryEnabled: eagerFollows,
       maxLookahead: MAX_LOOKAHEAD,
       nodeLocationTracking: "onlyOffset",
       skipValidations: !validate,
       ...(validate ? {} : { lookaheadStrategy: new LazyLookahead({ maxLookahead: MAX_LOOKAHEAD }) }),
     });
     this.performSelfAnalysis();
+    if (!eagerFollows) lazyFollows(this);
   }
 
   public policyFile = this.RULE("policyFile", () => {
@@ -720,6 +722,36 @@ export type { PolicyParser };
 /** A new parser; `validate: true` runs chevrotain's grammar validations (it throws on a grammar mistake). */
 export function buildPolicyParser(options: { validate: boolean }): PolicyParser {
   return new PolicyParser(options.validate);
+}
+
+/**
+ * Error recovery with its follow sets computed on first use: chevrotain computes them for every rule in
+ * `performSelfAnalysis` when recovery is on (a tenth of a cold `check`), yet only a text with a syntax
+ * error reads them. The parser is built with recovery off (so none are computed), then recovery is
+ * turned on and `resyncFollows` answers the sets of a parser built with recovery on, made the first
+ * time one is read: the same grammar gives the same sets under the same keys, so recovery, and every
+ * diagnostic, is what it was (test/grammar-validation.test.ts compares both on damaged text).
+ */
+function lazyFollows(parser: PolicyParser): void {
+  let follows: unknown;
+  Object.defineProperty(parser, "resyncFollows", {
+    get: () => (follows ??= (new PolicyParser(false, true) as unknown as { resyncFollows: unknown }).resyncFollows),
+    configurable: true,
+  });
+  const p = parser as unknown as { recoveryEnabled: boolean; attemptInRepetitionRecovery: unknown };
+  p.recoveryEnabled = true;
+  // What chevrotain's constructor installs when recovery is on (its own function, not exported): taken
+  // from a one-rule parser built with recovery on, which costs next to nothing.
+  p.attemptInRepetitionRecovery = (new RecoveryProbe() as unknown as { attemptInRepetitionRecovery: unknown }).attemptInRepetitionRecovery;
+}
+
+/** A parser of one empty rule with recovery on: only its in-repetition recovery step is used. */
+class RecoveryProbe extends CstParser {
+  constructor() {
+    super([T.Policy], { recoveryEnabled: true, skipValidations: true });
+    this.performSelfAnalysis();
+  }
+  public empty = this.RULE("empty", () => undefined);
 }
 
 let shared: PolicyParser | undefined;
