@@ -151,7 +151,7 @@ function readSnapshot(file) {
 /** New objects reachable from the Policy, by field path and by constructor; new objects not reachable from it. */
 function retainers(h, oldIds) {
   let policy = -1;
-  for (let i = 0; i < h.n && policy < 0; i++) if (h.type(i) === "object" && h.name(i) === "Policy") policy = i;
+  for (let i = 0; i < h.n && policy < 0; i++) if (h.type(i) === "object" && /^Policy\d*$/.test(h.name(i))) policy = i; // the bundler may rename the class (Policy2)
   if (policy < 0) throw new Error("no Policy object in the snapshot");
   const isNew = (i) => !oldIds.has(h.ids[i]);
   const label = new Map([[policy, ""]]);
