@@ -3,6 +3,10 @@
  * compile time, so evaluation does no tree walking and no dispatch on node kinds. No source text is
  * generated and nothing is passed to `eval`/`new Function`, so hosts that forbid them can use it.
  * Semantics are those of `eval/interpreter.ts` and `eval/args.ts`, through the shared operators.
+ * Hot path (issue 16): an attribute read is the row's `bind`, its keys fixed at compile time; a
+ * comparison with a literal tests the one type that can succeed inline and hands every other value to
+ * the shared operator, so its errors are the operator's own; a boolean-valued node is not re-checked by
+ * `asBool`. Every closure made here is small enough for V8 to inline into the rule loop.
  */
 import type { IrExpr, IrType } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
@@ -47,8 +51,7 @@ export function compileExpr(e: IrExpr): Fn {
         }
         return (req) => zoned(req, path, text);
       }
-      const read = ATTRIBUTES[e.root].read;
-      return (req) => read(req, path, text);
+      return ATTRIBUTES[e.root].bind(path, text);
     }
     case "has": {
       const { path } = e;
@@ -56,20 +59,20 @@ export function compileExpr(e: IrExpr): Fn {
       return (req) => has(req, path);
     }
     case "not": {
-      const f = compileExpr(e.e);
-      return (req) => !asBool(f(req), "the operand of `not`");
+      const f = compileBool(e.e, "the operand of `not`");
+      return (req) => !f(req);
     }
     case "and": {
-      const fs = e.es.map(compileExpr);
+      const fs = e.es.map((x) => compileBool(x, "an operand of `and`"));
       return (req) => {
-        for (let i = 0; i < fs.length; i++) if (!asBool(fs[i]!(req), "an operand of `and`")) return false;
+        for (let i = 0; i < fs.length; i++) if (!fs[i]!(req)) return false;
         return true;
       };
     }
     case "or": {
-      const fs = e.es.map(compileExpr);
+      const fs = e.es.map((x) => compileBool(x, "an operand of `or`"));
       return (req) => {
-        for (let i = 0; i < fs.length; i++) if (asBool(fs[i]!(req), "an operand of `or`")) return true;
+        for (let i = 0; i < fs.length; i++) if (fs[i]!(req)) return true;
         return false;
       };
     }
@@ -77,11 +80,9 @@ export function compileExpr(e: IrExpr): Fn {
     case "ne": {
       const l = compileExpr(e.l);
       const neg = e.k === "ne";
-      // Fast path for `attr == "literal"`: the common shape.
-      if (e.r.k === "lit") {
-        const lit = e.r.value;
-        return (req) => opEquals(l(req), lit) !== neg;
-      }
+      // `attr == "literal"`, the common shape: the literal's own type is tested inline; any other value
+      // (another type, NaN, a list) goes to opEquals, which throws its EvalError.
+      if (e.r.k === "lit") return equalsLiteral(l, e.r.value, neg);
       const r = compileExpr(e.r);
       return (req) => opEquals(l(req), r(req)) !== neg;
     }
@@ -90,6 +91,8 @@ export function compileExpr(e: IrExpr): Fn {
     case "gt":
     case "ge": {
       const l = compileExpr(e.l);
+      // `args.x > 1000`: a number, not NaN, is compared inline; anything else goes to opOrder (its error).
+      if (e.r.k === "lit" && typeof e.r.value === "number" && e.r.value === e.r.value) return orderLiteral(e.k, l, e.r.value);
       const r = compileExpr(e.r);
       const op = e.k;
       return (req) => opOrder(op, l(req), r(req));
@@ -116,6 +119,14 @@ export function compileExpr(e: IrExpr): Fn {
     }
     case "contains": {
       const l = compileExpr(e.l);
+      // `args.path contains ".."`: a string is searched inline; anything else goes to opContains.
+      if (e.r.k === "lit" && typeof e.r.value === "string") {
+        const needle = e.r.value;
+        return (req) => {
+          const v = l(req);
+          return typeof v === "string" ? v.includes(needle) : opContains(v, needle);
+        };
+      }
       const r = compileExpr(e.r);
       return (req) => opContains(l(req), r(req));
     }
@@ -127,10 +138,10 @@ export function compileExpr(e: IrExpr): Fn {
     case "default": {
       // The row's reader and presence test, fetched once; the default is a literal or a list.
       const { path, text } = e.e;
-      const read = ATTRIBUTES[e.e.root].read;
+      const read = ATTRIBUTES[e.e.root].bind(path, text);
       const has = defaultPresence(e.e.root);
       const d = compileExpr(e.d);
-      return (req) => (has(req, path) ? read(req, path, text) : d(req));
+      return (req) => (has(req, path) ? read(req) : d(req));
     }
     case "regex": {
       const l = compileExpr(e.l);
@@ -161,8 +172,69 @@ export function compileExpr(e: IrExpr): Fn {
 }
 
 export function compilePred(e: IrExpr): Pred {
+  return compileBool(e, "the condition");
+}
+
+/**
+ * The kinds whose closure (above) can only return a boolean: each ends in `!`, `!==`, a comparison, a
+ * loop returning true/false, or a shared operator typed `boolean`. Their result needs no `asBool`.
+ */
+const BOOLEAN_KINDS: ReadonlySet<IrExpr["k"]> = new Set<IrExpr["k"]>(["not", "and", "or", "eq", "ne", "lt", "le", "gt", "ge", "in", "inSet", "contains", "matches", "regex"]);
+
+/** `e` as a predicate; a value that is not a boolean is `what is ..., not a boolean` (asBool's EvalError). */
+function compileBool(e: IrExpr, what: string): Pred {
   const f = compileExpr(e);
-  return (req) => asBool(f(req), "the condition");
+  if (BOOLEAN_KINDS.has(e.k)) return f as Pred;
+  return (req) => asBool(f(req), what);
+}
+
+/** `l == lit` (or `!=` when `neg`); one closure per literal type, so each call site sees one shape. */
+function equalsLiteral(l: Fn, lit: unknown, neg: boolean): Pred {
+  if (typeof lit === "string") {
+    return (req) => {
+      const v = l(req);
+      return typeof v === "string" ? (v === lit) !== neg : opEquals(v, lit) !== neg;
+    };
+  }
+  if (typeof lit === "number" && lit === lit) {
+    return (req) => {
+      const v = l(req);
+      return typeof v === "number" && v === v ? (v === lit) !== neg : opEquals(v, lit) !== neg;
+    };
+  }
+  if (typeof lit === "boolean") {
+    return (req) => {
+      const v = l(req);
+      return typeof v === "boolean" ? (v === lit) !== neg : opEquals(v, lit) !== neg;
+    };
+  }
+  return (req) => opEquals(l(req), lit) !== neg;
+}
+
+/** `l op n` for a number literal `n` (not NaN); one closure per operator. */
+function orderLiteral(op: "lt" | "le" | "gt" | "ge", l: Fn, n: number): Pred {
+  switch (op) {
+    case "lt":
+      return (req) => {
+        const v = l(req);
+        return typeof v === "number" && v === v ? v < n : opOrder(op, v, n);
+      };
+    case "le":
+      return (req) => {
+        const v = l(req);
+        return typeof v === "number" && v === v ? v <= n : opOrder(op, v, n);
+      };
+    case "gt":
+      return (req) => {
+        const v = l(req);
+        return typeof v === "number" && v === v ? v > n : opOrder(op, v, n);
+      };
+    case "ge":
+      return (req) => {
+        const v = l(req);
+        return typeof v === "number" && v === v ? v >= n : opOrder(op, v, n);
+      };
+  }
 }
 
 
