@@ -6,6 +6,7 @@
  *   the same message, and touches the same properties in the same order (a logging Proxy), for every row,
  *   on generated values holding prototype keys (`__proto__`, `constructor`, ...), inherited keys, arrays,
  *   null, NaN and null-prototype objects;
+ * - `has` (tested without throwing) is "the read gives a value", with the same property reads;
  * - prototype keys and inherited values read as missing;
  * - `decide` (the inline comparisons) equals `interpret` (the shared operators) field for field, errors
  *   included, for every comparison with a literal on values of every type.
@@ -78,7 +79,9 @@ describe("bound readers equal the generic reader", () => {
         const text = [row.path, ...path].join(".");
         const req = put(row, raw);
         const bound = row.bind(path, text);
-        expect(outcome(() => bound(req))).toEqual(outcome(() => row.read(req, path, text)));
+        const read = outcome(() => row.read(req, path, text));
+        expect(outcome(() => bound(req))).toEqual(read);
+        if (row.default === undefined) expect(row.has(req, path)).toBe("value" in read);
       }),
       { numRuns: 3000 },
     );
@@ -94,6 +97,9 @@ describe("bound readers equal the generic reader", () => {
         const rb = outcome(() => row.read(logged(put(row, raw), b) as PolicyRequest, path, text));
         expect("error" in ra ? ra : "value").toEqual("error" in rb ? rb : "value");
         expect(a).toEqual(b);
+        const c: string[] = [];
+        expect(row.has(logged(put(row, raw), c) as PolicyRequest, path)).toBe(!("error" in rb));
+        expect(c).toEqual(b);
       }),
       { numRuns: 1500 },
     );
