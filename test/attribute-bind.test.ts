@@ -6,7 +6,7 @@
  *   the same message, and touches the same properties in the same order (a logging Proxy), for every row,
  *   on generated values holding prototype keys (`__proto__`, `constructor`, ...), inherited keys, arrays,
  *   null, NaN and null-prototype objects;
- * - `has` (tested without throwing) is "the read gives a value", with the same property reads;
+ * - `has` and `bindHas(path)` (tested without throwing) are "the read gives a value", with the same property reads;
  * - prototype keys and inherited values read as missing;
  * - `decide` (the inline comparisons) equals `interpret` (the shared operators) field for field, errors
  *   included, for every comparison with a literal on values of every type.
@@ -82,6 +82,7 @@ describe("bound readers equal the generic reader", () => {
         const read = outcome(() => row.read(req, path, text));
         expect(outcome(() => bound(req))).toEqual(read);
         if (row.default === undefined) expect(row.has(req, path)).toBe("value" in read);
+        expect(row.bindHas(path)(req)).toBe(row.has(req, path));
       }),
       { numRuns: 3000 },
     );
@@ -100,6 +101,9 @@ describe("bound readers equal the generic reader", () => {
         const c: string[] = [];
         expect(row.has(logged(put(row, raw), c) as PolicyRequest, path)).toBe(!("error" in rb));
         expect(c).toEqual(b);
+        const d: string[] = [];
+        expect(row.bindHas(path)(logged(put(row, raw), d) as PolicyRequest)).toBe(!("error" in rb));
+        expect(d).toEqual(b);
       }),
       { numRuns: 1500 },
     );
@@ -135,7 +139,7 @@ describe("comparisons with a literal: decide equals interpret", () => {
   const lits = ['"v"', "3", "true", "-1.5"];
   const conds: string[] = [];
   for (const op of ops) for (const lit of lits) if (!("<<=>>=".includes(op) && (lit === '"v"' || lit === "true"))) conds.push(`args.x ${op} ${lit}`, `${lit} ${op} args.x`);
-  conds.push('args.x contains "v"', 'args.x.y contains ".."', "args.x.y == 2", "args.x.y.z > 2", 'principal.claims.org == "v"', 'not (args.x == "v")', 'args.x == "v" or args.x > 2', 'args.x matches "v*"');
+  conds.push('args.x contains "v"', 'args.x.y contains ".."', "args.x.y == 2", "args.x.y.z > 2", 'principal.claims.org == "v"', 'not (args.x == "v")', 'args.x == "v" or args.x > 2', 'args.x matches "v*"', "has args.x", "has args.x.y", "args.x ?? 3 > 2", 'args.x.y ?? "v" == "v"');
   const text = `policy "bind"\nrole agent { allow tool "*" }\n${conds.map((c, i) => `deny "r${i}" tool t${i} when ${c}`).join("\n")}\n`;
   const policy = compilePolicy(text, { readFile: null });
   const x = fc.oneof(value, fc.constantFrom<unknown>("v", "vv", "x..y", 3, 2, -1.5, 4, Number.NaN, true, false, ["v"], { y: 2 }, { y: { z: 3 } }, { y: "a..b" }));

@@ -20,7 +20,7 @@ import { opCarries, opDerives } from "../eval/session-ops.js";
 import { readEvent } from "../eval/history.js";
 import { compileHistory } from "./history.js";
 import type { Tri } from "../eval/interpreter.js";
-import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
+import { ATTRIBUTES, type AttrRoot, type PolicyRequest } from "../contract/index.js";
 
 export type Fn = (req: PolicyRequest) => unknown;
 export type Pred = (req: PolicyRequest) => boolean;
@@ -54,9 +54,7 @@ export function compileExpr(e: IrExpr): Fn {
       return ATTRIBUTES[e.root].bind(path, text);
     }
     case "has": {
-      const { path } = e;
-      const has = ATTRIBUTES[e.root].has;
-      return (req) => has(req, path);
+      return ATTRIBUTES[e.root].bindHas(e.path);
     }
     case "not": {
       const f = compileBool(e.e, "the operand of `not`");
@@ -138,10 +136,12 @@ export function compileExpr(e: IrExpr): Fn {
     case "default": {
       // The row's reader and presence test, fetched once; the default is a literal or a list.
       const { path, text } = e.e;
-      const read = ATTRIBUTES[e.e.root].bind(path, text);
-      const has = defaultPresence(e.e.root);
+      const row = ATTRIBUTES[e.e.root];
+      const read = row.bind(path, text);
+      // An open row's presence is its `has` (defaultPresence), here fixed to the path.
+      const has = row.open ? row.bindHas(path) : boundDefaultPresence(e.e.root, path);
       const d = compileExpr(e.d);
-      return (req) => (has(req, path) ? read(req) : d(req));
+      return (req) => (has(req) ? read(req) : d(req));
     }
     case "regex": {
       const l = compileExpr(e.l);
@@ -186,6 +186,11 @@ function compileBool(e: IrExpr, what: string): Pred {
   const f = compileExpr(e);
   if (BOOLEAN_KINDS.has(e.k)) return f as Pred;
   return (req) => asBool(f(req), what);
+}
+
+function boundDefaultPresence(root: AttrRoot, path: readonly string[]): Pred {
+  const has = defaultPresence(root);
+  return (req) => has(req, path);
 }
 
 /** `l == lit` (or `!=` when `neg`); one closure per literal type, so each call site sees one shape. */

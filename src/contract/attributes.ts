@@ -9,7 +9,7 @@
  *   denies); no reader returns a guess. Readers run only on requests `validateRequest` accepted.
  * - `has` never throws (a throwing getter on a host object reads as absent).
  * - rows with a free path (`open`) take the rest of the dotted path as keys (`args.a.b`).
- * - `bind(path, text)` is `read` fixed to one condition node: for every request it gives the same value
+ * - `bind(path, text)` (and `bindHas(path)`, of `has`) is `read` fixed to one condition node: for every request it gives the same value
  *   or throws the same EvalError as `read(req, path, text)`, reading the same properties in the same
  *   order (test/attribute-bind.test.ts holds them to that). It is made once, at compile time, and is the
  *   compiled function's hot path: a free path of one or two keys reads them with no loop, so a
@@ -57,6 +57,8 @@ export type Presence = (req: PolicyRequest, path: readonly string[]) => boolean;
 /** A reader fixed to one path and text (see `bind`). */
 export type BoundReader = (req: PolicyRequest) => unknown;
 export type Binder = (path: readonly string[], text: string) => BoundReader;
+/** A presence test fixed to one path (see `bindHas`). */
+export type BoundPresence = (req: PolicyRequest) => boolean;
 
 /** A top-level field of the request. */
 export type RequestField = keyof PolicyRequest & string;
@@ -75,6 +77,8 @@ export interface AttributeRow<P extends string = string> {
   readonly bind: Binder;
   /** For `has`: whether the request holds it. Never throws. */
   readonly has: Presence;
+  /** `has` with the path fixed, made once per node: for every request the same answer as `has(req, path)`, the same reads. */
+  readonly bindHas: (path: readonly string[]) => BoundPresence;
   /** What an absent value reads as (MCP's annotation defaults, `false`, no scopes). */
   readonly default?: boolean | readonly string[];
   /** Always present (the clock stands in for an absent `time`). */
@@ -213,6 +217,53 @@ function stringPresent(raw: Raw): Presence {
   };
 }
 
+/** `walkPresent` fixed to one path: up to two keys in straight-line code (as `bindWalk`). */
+function bindWalkPresent(raw: Raw, path: readonly string[]): BoundPresence {
+  const keys = path.slice();
+  if (keys.length === 1) {
+    const a = keys[0]!;
+    return (req) => {
+      try {
+        const o = raw(req);
+        if (!isObject(o) || !hasOwn.call(o, a)) return false;
+        const v = o[a];
+        return v !== undefined && v !== null;
+      } catch {
+        return false;
+      }
+    };
+  }
+  if (keys.length === 2) {
+    const a = keys[0]!;
+    const b = keys[1]!;
+    return (req) => {
+      try {
+        const o = raw(req);
+        if (!isObject(o) || !hasOwn.call(o, a)) return false;
+        const o2 = o[a];
+        if (!isObject(o2) || !hasOwn.call(o2, b)) return false;
+        const v = o2[b];
+        return v !== undefined && v !== null;
+      } catch {
+        return false;
+      }
+    };
+  }
+  const has = walkPresent(raw);
+  return (req) => has(req, keys);
+}
+
+/** The presence binder of a row whose `has` needs nothing fixed beyond the call. */
+const bindAnyHas =
+  (has: Presence) =>
+  (path: readonly string[]): BoundPresence => {
+    const keys = path.slice();
+    return (req) => has(req, keys);
+  };
+
+/** A row's `has` and its binder. */
+const presence = (has: Presence) => ({ has, bindHas: bindAnyHas(has) });
+
 /** `has` of a free path: every level an object holding the key as its own property, the value not null. */
 function walkPresent(raw: Raw): Presence {
   return (req, path) => {
@@ -248,7 +299,7 @@ function text<P extends string>(path: P, at: AttributeRow["at"], gen: GenHint, x
   const raw = rawAt(at);
   const read: Reader = (req, _path, t) => str(raw(req), t);
   const bind: Binder = (_path, t) => (req) => str(raw(req), t);
-  return { path, type: x.type ?? "string", open: false, at, read, bind, has: stringPresent(raw), ...(x.name && { name: true }), domain: x.domain ?? OPEN, gen };
+  return { path, type: x.type ?? "string", open: false, at, read, bind, ...presence(stringPresent(raw)), ...(x.name && { name: true }), domain: x.domain ?? OPEN, gen };
 }
 
 /** A boolean with a default when absent; a present non-boolean is an error. */
@@ -257,7 +308,7 @@ function flag<P extends string>(path: P, at: AttributeRow["at"], dflt: boolean, 
   const read: Reader = (req, _path, t) => bool(raw(req) ?? dflt, t);
   const bind: Binder = (_path, t) => (req) => bool(raw(req) ?? dflt, t);
   const domain: AttrDomain = typical === undefined ? { kind: "finite", values: BOOLEANS } : { kind: "finite", values: BOOLEANS, typical };
-  return { path, type: "boolean", open: false, at, read, bind, has: given(raw), default: dflt, domain, gen: { kind: "boolean" } };
+  return { path, type: "boolean", open: false, at, read, bind, ...presence(given(raw)), default: dflt, domain, gen: { kind: "boolean" } };
 }
 
 /** A free path into an object of the request (claims, arguments): any JSON value, absent is an error. */
@@ -265,7 +316,7 @@ function free<P extends string>(path: P, at: AttributeRow["at"]): AttributeRow<P
   const raw = rawAt(at);
   const read: Reader = (req, p, t) => walk(raw(req), p, t);
   const bind: Binder = (p, t) => bindWalk(raw, p, t);
-  return { path, type: "any", open: true, at, read, bind, has: walkPresent(raw), domain: OPEN, gen: { kind: "free" } };
+  return { path, type: "any", open: true, at, read, bind, has: walkPresent(raw), bindHas: (p) => bindWalkPresent(raw, p), domain: OPEN, gen: { kind: "free" } };
 }
 
 /** The parts of a time a zoned reader can give (the names of `Intl.DateTimeFormat` parts). */
@@ -304,7 +355,7 @@ function zonedReader(part: ZonedPart, zone: string): Reader {
 function clock<P extends string>(path: P, part: (d: Date) => number, lo: number, hi: number, zonedPart: ZonedPart): AttributeRow<P> {
   const read: Reader = (req) => part(timeOf(req));
   const zoned = (zone: string) => zonedReader(zonedPart, zone);
-  return { path, type: "number", open: false, at: ["time"], read, bind: bindAny(read), has: () => true, alwaysPresent: true, neverErrs: true, domain: { kind: "range", lo, hi }, gen: { kind: "clock" }, zoned };
+  return { path, type: "number", open: false, at: ["time"], read, bind: bindAny(read), ...presence(() => true), alwaysPresent: true, neverErrs: true, domain: { kind: "range", lo, hi }, gen: { kind: "clock" }, zoned };
 }
 
 /** MCP's defaults for absent tool annotations. */
@@ -314,7 +365,7 @@ export const ANNOTATION_DEFAULTS = { readOnlyHint: false, destructiveHint: true,
 function scopes<P extends string>(path: P, at: AttributeRow["at"]): AttributeRow<P> {
   const raw = rawAt(at);
   const read: Reader = (req) => raw(req) ?? [];
-  return { path, type: "strings", open: false, at, read, bind: bindAny(read), has: given(raw), default: [], neverErrs: true, domain: OPEN, gen: { kind: "strings" } };
+  return { path, type: "strings", open: false, at, read, bind: bindAny(read), ...presence(given(raw)), default: [], neverErrs: true, domain: OPEN, gen: { kind: "strings" } };
 }
 
 /**
@@ -331,7 +382,7 @@ function sessionLabels<P extends string>(path: P, at: AttributeRow["at"]): Attri
     return v;
   };
   // `default: []` is for the analysis and the kit (they model "no label"); the reader itself never defaults.
-  return { path, type: "strings", open: false, at, read, bind: bindAny(read), has: given(raw), default: [], domain: OPEN, gen: { kind: "strings" } };
+  return { path, type: "strings", open: false, at, read, bind: bindAny(read), ...presence(given(raw)), default: [], domain: OPEN, gen: { kind: "strings" } };
 }
 
 /** THE registry (exported as ATTRIBUTE_ROWS). Order is the order of "did you mean" candidates and of documentation. */
