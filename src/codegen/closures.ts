@@ -176,10 +176,11 @@ export function compilePred(e: IrExpr): Pred {
 }
 
 /**
- * The kinds whose closure (above) can only return a boolean: each ends in `!`, `!==`, a comparison, a
- * loop returning true/false, or a shared operator typed `boolean`. Their result needs no `asBool`.
+ * The kinds whose closure (above) can only return a boolean: `has` (the row's `bindHas`) and those that
+ * end in `!`, `!==`, a comparison, a loop returning true/false, or a shared operator typed `boolean`.
+ * Their result needs no `asBool`.
  */
-const BOOLEAN_KINDS: ReadonlySet<IrExpr["k"]> = new Set<IrExpr["k"]>(["not", "and", "or", "eq", "ne", "lt", "le", "gt", "ge", "in", "inSet", "contains", "matches", "regex"]);
+const BOOLEAN_KINDS: ReadonlySet<IrExpr["k"]> = new Set<IrExpr["k"]>(["has", "not", "and", "or", "eq", "ne", "lt", "le", "gt", "ge", "in", "inSet", "contains", "matches", "regex"]);
 
 /** `e` as a predicate; a value that is not a boolean is `what is ..., not a boolean` (asBool's EvalError). */
 function compileBool(e: IrExpr, what: string): Pred {
