@@ -62,6 +62,11 @@ export function compileExpr(e: IrExpr): Fn {
     }
     case "and": {
       const fs = e.es.map((x) => compileBool(x, "an operand of `and`"));
+      // Two operands (the common case): two call sites, each seeing one kind of operand, not one loop's.
+      if (fs.length === 2) {
+        const [a, b] = fs as [Pred, Pred];
+        return (req) => a(req) && b(req);
+      }
       return (req) => {
         for (let i = 0; i < fs.length; i++) if (!fs[i]!(req)) return false;
         return true;
@@ -69,6 +74,10 @@ export function compileExpr(e: IrExpr): Fn {
     }
     case "or": {
       const fs = e.es.map((x) => compileBool(x, "an operand of `or`"));
+      if (fs.length === 2) {
+        const [a, b] = fs as [Pred, Pred];
+        return (req) => a(req) || b(req);
+      }
       return (req) => {
         for (let i = 0; i < fs.length; i++) if (fs[i]!(req)) return true;
         return false;
