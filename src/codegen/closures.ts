@@ -101,6 +101,8 @@ export function compileExpr(e: IrExpr): Fn {
       // `args.x > 1000`: a number, not NaN, is compared inline; anything else goes to opOrder (its error).
       if (e.r.k === "lit" && typeof e.r.value === "number" && e.r.value === e.r.value) return orderLiteral(e.k, l, e.r.value);
       const r = compileExpr(e.r);
+      // `1000 < args.x`: the same, mirrored (opOrder still gets the operands in the written order).
+      if (e.l.k === "lit" && typeof e.l.value === "number" && e.l.value === e.l.value) return literalOrder(e.k, e.l.value, r);
       const op = e.k;
       return (req) => opOrder(op, l(req), r(req));
     }
@@ -224,6 +226,32 @@ function equalsLiteral(l: Fn, lit: unknown, neg: boolean): Pred {
     };
   }
   return (req) => opEquals(l(req), lit) !== neg;
+}
+
+/** `n op r` for a number literal `n` (not NaN); one closure per operator. */
+function literalOrder(op: "lt" | "le" | "gt" | "ge", n: number, r: Fn): Pred {
+  switch (op) {
+    case "lt":
+      return (req) => {
+        const v = r(req);
+        return typeof v === "number" && v === v ? n < v : opOrder(op, n, v);
+      };
+    case "le":
+      return (req) => {
+        const v = r(req);
+        return typeof v === "number" && v === v ? n <= v : opOrder(op, n, v);
+      };
+    case "gt":
+      return (req) => {
+        const v = r(req);
+        return typeof v === "number" && v === v ? n > v : opOrder(op, n, v);
+      };
+    case "ge":
+      return (req) => {
+        const v = r(req);
+        return typeof v === "number" && v === v ? n >= v : opOrder(op, n, v);
+      };
+  }
 }
 
 /** `l op n` for a number literal `n` (not NaN); one closure per operator. */
