@@ -6,7 +6,8 @@
  * Hot path (issue 16): an attribute read is the row's `bind`, its keys fixed at compile time; a
  * comparison with a literal tests the one type that can succeed inline and hands every other value to
  * the shared operator, so its errors are the operator's own; a boolean-valued node is not re-checked by
- * `asBool`. Every closure made here is small enough for V8 to inline into the rule loop.
+ * `asBool`; `and`/`or` of two operands are two call sites. All of it so that V8 can inline a rule's
+ * condition, read included, into the rule loop (bench/conditions.mjs measures it per shape).
  */
 import type { IrExpr, IrType } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
@@ -200,6 +201,7 @@ function compileBool(e: IrExpr, what: string): Pred {
   return (req) => asBool(f(req), what);
 }
 
+/** `??`'s presence test of a row without a free path (defaultPresence), with the path fixed. */
 function boundDefaultPresence(root: AttrRoot, path: readonly string[]): Pred {
   const has = defaultPresence(root);
   return (req) => has(req, path);
