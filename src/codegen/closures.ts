@@ -3,6 +3,11 @@
  * compile time, so evaluation does no tree walking and no dispatch on node kinds. No source text is
  * generated and nothing is passed to `eval`/`new Function`, so hosts that forbid them can use it.
  * Semantics are those of `eval/interpreter.ts` and `eval/args.ts`, through the shared operators.
+ * Hot path (issue 16): an attribute read is the row's `bind`, its keys fixed at compile time; a
+ * comparison with a literal tests the one type that can succeed inline and hands every other value to
+ * the shared operator, so its errors are the operator's own; a boolean-valued node is not re-checked by
+ * `asBool`; `and`/`or` of two operands are two call sites. All of it so that V8 can inline a rule's
+ * condition, read included, into the rule loop (bench/conditions.mjs measures it per shape).
  */
 import type { IrExpr, IrType } from "../ir/ir.js";
 import { readsArgs } from "../ir/queries.js";
@@ -16,7 +21,7 @@ import { opCarries, opDerives } from "../eval/session-ops.js";
 import { readEvent } from "../eval/history.js";
 import { compileHistory } from "./history.js";
 import type { Tri } from "../eval/interpreter.js";
-import { ATTRIBUTES, type PolicyRequest } from "../contract/index.js";
+import { ATTRIBUTES, type AttrRoot, type PolicyRequest } from "../contract/index.js";
 
 export type Fn = (req: PolicyRequest) => unknown;
 export type Pred = (req: PolicyRequest) => boolean;
@@ -47,29 +52,35 @@ export function compileExpr(e: IrExpr): Fn {
         }
         return (req) => zoned(req, path, text);
       }
-      const read = ATTRIBUTES[e.root].read;
-      return (req) => read(req, path, text);
+      return ATTRIBUTES[e.root].bind(path, text);
     }
     case "has": {
-      const { path } = e;
-      const has = ATTRIBUTES[e.root].has;
-      return (req) => has(req, path);
+      return ATTRIBUTES[e.root].bindHas(e.path);
     }
     case "not": {
-      const f = compileExpr(e.e);
-      return (req) => !asBool(f(req), "the operand of `not`");
+      const f = compileBool(e.e, "the operand of `not`");
+      return (req) => !f(req);
     }
     case "and": {
-      const fs = e.es.map(compileExpr);
+      const fs = e.es.map((x) => compileBool(x, "an operand of `and`"));
+      // Two operands (the common case): two call sites, each seeing one kind of operand, not one loop's.
+      if (fs.length === 2) {
+        const [a, b] = fs as [Pred, Pred];
+        return (req) => a(req) && b(req);
+      }
       return (req) => {
-        for (let i = 0; i < fs.length; i++) if (!asBool(fs[i]!(req), "an operand of `and`")) return false;
+        for (let i = 0; i < fs.length; i++) if (!fs[i]!(req)) return false;
         return true;
       };
     }
     case "or": {
-      const fs = e.es.map(compileExpr);
+      const fs = e.es.map((x) => compileBool(x, "an operand of `or`"));
+      if (fs.length === 2) {
+        const [a, b] = fs as [Pred, Pred];
+        return (req) => a(req) || b(req);
+      }
       return (req) => {
-        for (let i = 0; i < fs.length; i++) if (asBool(fs[i]!(req), "an operand of `or`")) return true;
+        for (let i = 0; i < fs.length; i++) if (fs[i]!(req)) return true;
         return false;
       };
     }
@@ -77,11 +88,9 @@ export function compileExpr(e: IrExpr): Fn {
     case "ne": {
       const l = compileExpr(e.l);
       const neg = e.k === "ne";
-      // Fast path for `attr == "literal"`: the common shape.
-      if (e.r.k === "lit") {
-        const lit = e.r.value;
-        return (req) => opEquals(l(req), lit) !== neg;
-      }
+      // `attr == "literal"`, the common shape: the literal's own type is tested inline; any other value
+      // (another type, NaN, a list) goes to opEquals, which throws its EvalError.
+      if (e.r.k === "lit") return equalsLiteral(l, e.r.value, neg);
       const r = compileExpr(e.r);
       return (req) => opEquals(l(req), r(req)) !== neg;
     }
@@ -90,36 +99,12 @@ export function compileExpr(e: IrExpr): Fn {
     case "gt":
     case "ge": {
       const l = compileExpr(e.l);
-      const op = e.k;
-      // Against a number literal (`count(...) > 3`, `args.x <= 100`): one call fewer, and a closure per
-      // operator; anything but a number on the left goes to opOrder, which raises its error.
-      if (e.r.k === "lit" && typeof e.r.value === "number" && e.r.value === e.r.value) {
-        const lit = e.r.value;
-        const other = (v: unknown): boolean => opOrder(op, v, lit);
-        switch (op) {
-          case "lt":
-            return (req) => {
-              const v = l(req);
-              return typeof v === "number" && v === v ? v < lit : other(v);
-            };
-          case "le":
-            return (req) => {
-              const v = l(req);
-              return typeof v === "number" && v === v ? v <= lit : other(v);
-            };
-          case "gt":
-            return (req) => {
-              const v = l(req);
-              return typeof v === "number" && v === v ? v > lit : other(v);
-            };
-          case "ge":
-            return (req) => {
-              const v = l(req);
-              return typeof v === "number" && v === v ? v >= lit : other(v);
-            };
-        }
-      }
+      // `args.x > 1000`: a number, not NaN, is compared inline; anything else goes to opOrder (its error).
+      if (e.r.k === "lit" && typeof e.r.value === "number" && e.r.value === e.r.value) return orderLiteral(e.k, l, e.r.value);
       const r = compileExpr(e.r);
+      // `1000 < args.x`: the same, mirrored (opOrder still gets the operands in the written order).
+      if (e.l.k === "lit" && typeof e.l.value === "number" && e.l.value === e.l.value) return literalOrder(e.k, e.l.value, r);
+      const op = e.k;
       return (req) => opOrder(op, l(req), r(req));
     }
     case "in": {
@@ -144,6 +129,14 @@ export function compileExpr(e: IrExpr): Fn {
     }
     case "contains": {
       const l = compileExpr(e.l);
+      // `args.path contains ".."`: a string is searched inline; anything else goes to opContains.
+      if (e.r.k === "lit" && typeof e.r.value === "string") {
+        const needle = e.r.value;
+        return (req) => {
+          const v = l(req);
+          return typeof v === "string" ? v.includes(needle) : opContains(v, needle);
+        };
+      }
       const r = compileExpr(e.r);
       return (req) => opContains(l(req), r(req));
     }
@@ -155,10 +148,12 @@ export function compileExpr(e: IrExpr): Fn {
     case "default": {
       // The row's reader and presence test, fetched once; the default is a literal or a list.
       const { path, text } = e.e;
-      const read = ATTRIBUTES[e.e.root].read;
-      const has = defaultPresence(e.e.root);
+      const row = ATTRIBUTES[e.e.root];
+      const read = row.bind(path, text);
+      // An open row's presence is its `has` (defaultPresence), here fixed to the path.
+      const has = row.open ? row.bindHas(path) : boundDefaultPresence(e.e.root, path);
       const d = compileExpr(e.d);
-      return (req) => (has(req, path) ? read(req, path, text) : d(req));
+      return (req) => (has(req) ? read(req) : d(req));
     }
     case "regex": {
       const l = compileExpr(e.l);
@@ -188,13 +183,104 @@ export function compileExpr(e: IrExpr): Fn {
   }
 }
 
-/** The kinds whose compiled closure answers a boolean or throws (above): a condition of one needs no `asBool` around it. */
-const BOOLEAN_KINDS: ReadonlySet<IrExpr["k"]> = new Set(["not", "and", "or", "eq", "ne", "lt", "le", "gt", "ge", "in", "inSet"]);
-
 export function compilePred(e: IrExpr): Pred {
+  return compileBool(e, "the condition");
+}
+
+/**
+ * The kinds whose closure (above) can only return a boolean: `has` (the row's `bindHas`) and those that
+ * end in `!`, `!==`, a comparison, a loop returning true/false, or a shared operator typed `boolean`.
+ * Their result needs no `asBool`.
+ */
+const BOOLEAN_KINDS: ReadonlySet<IrExpr["k"]> = new Set<IrExpr["k"]>(["has", "not", "and", "or", "eq", "ne", "lt", "le", "gt", "ge", "in", "inSet", "contains", "matches", "regex"]);
+
+/** `e` as a predicate; a value that is not a boolean is `what is ..., not a boolean` (asBool's EvalError). */
+function compileBool(e: IrExpr, what: string): Pred {
   const f = compileExpr(e);
+  // A history `after` / `no` / `previous` answers a boolean too (codegen/history.ts).
   if (BOOLEAN_KINDS.has(e.k) || (e.k === "history" && (e.op === "after" || e.op === "no" || e.op === "previous"))) return f as Pred;
-  return (req) => asBool(f(req), "the condition");
+  return (req) => asBool(f(req), what);
+}
+
+/** `??`'s presence test of a row without a free path (defaultPresence), with the path fixed. */
+function boundDefaultPresence(root: AttrRoot, path: readonly string[]): Pred {
+  const has = defaultPresence(root);
+  return (req) => has(req, path);
+}
+
+/** `l == lit` (or `!=` when `neg`); one closure per literal type, so each call site sees one shape. */
+function equalsLiteral(l: Fn, lit: unknown, neg: boolean): Pred {
+  if (typeof lit === "string") {
+    return (req) => {
+      const v = l(req);
+      return typeof v === "string" ? (v === lit) !== neg : opEquals(v, lit) !== neg;
+    };
+  }
+  if (typeof lit === "number" && lit === lit) {
+    return (req) => {
+      const v = l(req);
+      return typeof v === "number" && v === v ? (v === lit) !== neg : opEquals(v, lit) !== neg;
+    };
+  }
+  if (typeof lit === "boolean") {
+    return (req) => {
+      const v = l(req);
+      return typeof v === "boolean" ? (v === lit) !== neg : opEquals(v, lit) !== neg;
+    };
+  }
+  return (req) => opEquals(l(req), lit) !== neg;
+}
+
+/** `n op r` for a number literal `n` (not NaN); one closure per operator. */
+function literalOrder(op: "lt" | "le" | "gt" | "ge", n: number, r: Fn): Pred {
+  switch (op) {
+    case "lt":
+      return (req) => {
+        const v = r(req);
+        return typeof v === "number" && v === v ? n < v : opOrder(op, n, v);
+      };
+    case "le":
+      return (req) => {
+        const v = r(req);
+        return typeof v === "number" && v === v ? n <= v : opOrder(op, n, v);
+      };
+    case "gt":
+      return (req) => {
+        const v = r(req);
+        return typeof v === "number" && v === v ? n > v : opOrder(op, n, v);
+      };
+    case "ge":
+      return (req) => {
+        const v = r(req);
+        return typeof v === "number" && v === v ? n >= v : opOrder(op, n, v);
+      };
+  }
+}
+
+/** `l op n` for a number literal `n` (not NaN); one closure per operator. */
+function orderLiteral(op: "lt" | "le" | "gt" | "ge", l: Fn, n: number): Pred {
+  switch (op) {
+    case "lt":
+      return (req) => {
+        const v = l(req);
+        return typeof v === "number" && v === v ? v < n : opOrder(op, v, n);
+      };
+    case "le":
+      return (req) => {
+        const v = l(req);
+        return typeof v === "number" && v === v ? v <= n : opOrder(op, v, n);
+      };
+    case "gt":
+      return (req) => {
+        const v = l(req);
+        return typeof v === "number" && v === v ? v > n : opOrder(op, v, n);
+      };
+    case "ge":
+      return (req) => {
+        const v = l(req);
+        return typeof v === "number" && v === v ? v >= n : opOrder(op, v, n);
+      };
+  }
 }
 
 
