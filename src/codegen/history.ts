@@ -41,6 +41,7 @@ import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumber
 import { decisionSerial, nowOnce, remembered, slotOf } from "./history-call.js";
 import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 import { RecentlyUsed } from "../eval/recently-used.js";
+import { windowOf, type EventLog, type WindowOf } from "../eval/history-window.js";
 
 type Pred = (req: PolicyRequest) => boolean;
 type Fn = (req: PolicyRequest) => unknown;
@@ -164,8 +165,9 @@ function indexOf(h: readonly SessionEvent[]): HistoryIndex {
   // The first and last events too: a host that slides its one array in place (shift, then push) keeps
   // its length, and a stale index would miss the new event (a count too low: a wrong allow).
   if (cached !== undefined && cached.length === h.length && cached.end === cached.log.events.length && sameEnds(cached, h)) return cached;
-  let idx: HistoryIndex | undefined;
-  if (h.length > 0 && isEventObject(h[0])) {
+  const w = windowOf(h);
+  let idx = w === undefined ? undefined : windowIndex(h, w);
+  if (idx === undefined && h.length > 0 && isEventObject(h[0])) {
     const log = PLACES.get(h[0])?.deref();
     const pos = log === undefined ? -1 : positionOf(log, h[0]);
     if (pos >= 0) idx = extendIndex(log!, pos, h);
@@ -173,6 +175,39 @@ function indexOf(h: readonly SessionEvent[]): HistoryIndex {
   if (idx === undefined) idx = h.every(isEventObject) ? freshIndex(h) : freshUnshared(h);
   touch(idx.log);
   INDEXES.set(h, idx);
+  return idx;
+}
+
+/**
+ * The log indexing a store's log (eval/history-window.ts): `origin` is the store's log position of this
+ * log's position 0, and `n` how many events this path put in it. A log some other path extended (a
+ * host's copy, found by pointer compares, may append a fork) no longer has `n` events: it is not used.
+ */
+const BY_STORE_LOG = new WeakMap<EventLog, { readonly log: Log; readonly origin: number; n: number }>();
+
+/**
+ * A store's window `h` (positions `[w.start, w.start + h.length)` of its log, frozen, never rewritten:
+ * history-window.ts) as a window of the log indexing that store log, with its new tail appended: no
+ * pointer compares, the call costs the new events. A fresh log when there is none yet, when the window
+ * starts before it or ends before its end (an older window), when its dropped prefix would outgrow the
+ * live window, or when another path appended to it. Undefined: `h` holds a non-object (left to indexOf).
+ */
+function windowIndex(h: readonly SessionEvent[], w: WindowOf): HistoryIndex | undefined {
+  const e = BY_STORE_LOG.get(w.log);
+  const end = w.start + h.length;
+  if (e !== undefined && e.log.events.length === e.n) {
+    const have = e.origin + e.n;
+    const base = w.start - e.origin;
+    if (base >= 0 && base <= h.length && have >= w.start && have <= end) {
+      for (let k = have; k < end; k++) if (!isEventObject(h[k - w.start])) return undefined;
+      for (let k = have; k < end; k++) append(e.log, h[k - w.start]!);
+      e.n = e.log.events.length;
+      return { log: e.log, base, end: e.n, length: h.length };
+    }
+  }
+  if (!h.every(isEventObject)) return undefined;
+  const idx = freshIndex(h);
+  BY_STORE_LOG.set(w.log, { log: idx.log, origin: w.start, n: idx.end });
   return idx;
 }
 

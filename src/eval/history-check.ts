@@ -24,6 +24,7 @@
 import type { SessionEvent } from "../contract/session.js";
 import { LIMITS } from "../source/limits.js";
 import { RecentlyUsed } from "./recently-used.js";
+import { windowOf, type EventLog, type WindowOf } from "./history-window.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const EFFECTS = new Set(["allow", "deny", "require_approval"]);
@@ -87,6 +88,8 @@ function positionOf(run: Run, ev: SessionEvent): number {
  * one is remembered (by identity and length) so a host that reuses it pays the check once.
  */
 export function historyFault(h: readonly unknown[]): string | undefined {
+  const w = windowOf(h);
+  if (w !== undefined && h.length <= LIMITS.maxSessionRetainEvents && windowClean(h, w)) return undefined;
   const seen = CHECKED.get(h);
   if (seen !== undefined && seen.n === h.length && seen.last === h[h.length - 1]) return undefined;
   if (h.length > LIMITS.maxSessionRetainEvents) return `\`session.history\` holds more than ${LIMITS.maxSessionRetainEvents} events`;
@@ -138,6 +141,49 @@ export function historyFault(h: readonly unknown[]): string | undefined {
   }
   remember(h);
   return undefined;
+}
+
+/**
+ * What the check knows of a store's log (history-window.ts), by log position: every position below `next`
+ * was checked once (from the window that reached it first); a window `[s, e)` with `e <= next` and
+ * `s >= cleanFrom` holds only well formed events in order. A position not checked well formed, an event
+ * older than the one before it, or a gap (positions a window skipped: never checked) moves `cleanFrom`
+ * past it, so a window reaching back over it is checked in full (and then denied with the usual message,
+ * or found fine: a gap).
+ */
+interface LogCheck {
+  next: number;
+  lastAt: number;
+  cleanFrom: number;
+}
+const LOG_CHECKS = new WeakMap<EventLog, LogCheck>();
+
+/**
+ * Whether the window `h` (of `w.log` from `w.start`) is known well formed: its positions not checked yet
+ * are checked now (each position once per log), against the event before them. False: not known (check
+ * `h` in full). The events are deep-frozen data (history-window.ts), so a check once is a check for ever.
+ */
+function windowClean(h: readonly unknown[], w: WindowOf): boolean {
+  let c = LOG_CHECKS.get(w.log);
+  if (c === undefined) LOG_CHECKS.set(w.log, (c = { next: w.start, lastAt: -Infinity, cleanFrom: w.start }));
+  const end = w.start + h.length;
+  if (c.next < w.start) {
+    // Positions [next, start) were never seen: no window reaching back over them is known clean.
+    c.next = c.cleanFrom = w.start;
+    c.lastAt = -Infinity;
+  }
+  for (let k = c.next; k < end; k++) {
+    const ev = h[k - w.start] as SessionEvent;
+    if (eventFault(ev, -Infinity) !== undefined) {
+      c.cleanFrom = k + 1;
+      c.lastAt = -Infinity;
+      continue;
+    }
+    if (ev.at < c.lastAt) c.cleanFrom = k;
+    c.lastAt = ev.at;
+  }
+  if (end > c.next) c.next = end;
+  return w.start >= c.cleanFrom;
 }
 
 /** The run of a valid event checked outside any run (a history holding an event that is not frozen data). */
