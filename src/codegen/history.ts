@@ -161,13 +161,19 @@ function positionOf(log: Log, ev: SessionEvent): number {
 }
 
 function indexOf(h: readonly SessionEvent[]): HistoryIndex {
+  // A store's window is found in its log's index in O(1) (no cache of the array needed).
+  const w = windowOf(h);
+  const wi = w === undefined ? undefined : windowIndex(h, w);
+  if (wi !== undefined) {
+    touch(wi.log);
+    return wi;
+  }
   const cached = INDEXES.get(h);
   // The first and last events too: a host that slides its one array in place (shift, then push) keeps
   // its length, and a stale index would miss the new event (a count too low: a wrong allow).
   if (cached !== undefined && cached.length === h.length && cached.end === cached.log.events.length && sameEnds(cached, h)) return cached;
-  const w = windowOf(h);
-  let idx = w === undefined ? undefined : windowIndex(h, w);
-  if (idx === undefined && h.length > 0 && isEventObject(h[0])) {
+  let idx: HistoryIndex | undefined;
+  if (h.length > 0 && isEventObject(h[0])) {
     const log = PLACES.get(h[0])?.deref();
     const pos = log === undefined ? -1 : positionOf(log, h[0]);
     if (pos >= 0) idx = extendIndex(log!, pos, h);

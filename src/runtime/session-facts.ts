@@ -84,12 +84,17 @@ export type LoadedSession = StoredSessionFacts;
 
 /** The request the policy decides on: the host's, with the session facts loaded. */
 export function withSessionFacts(input: PolicyRequest, loaded: LoadedSession): { request: PolicyRequest; facts: SessionFacts } {
-  const facts: SessionFacts = {
-    ...(input.session ?? {}),
-    labels: [...loaded.labels],
-    history: loaded.events as SessionEvent[],
-    provenance: loaded.provenance as Record<string, string[]>,
-  };
+  // The host's session fields, with the loaded facts over them. Written as a literal whose spread comes
+  // last, then the loaded facts set again: V8 (Node 20) takes a slow path, about 2 µs, for an object
+  // literal that adds new keys after a spread. The spread defines own data properties (a `__proto__` key
+  // included), so the assignments below only overwrite them.
+  const labels = [...loaded.labels];
+  const history = loaded.events as SessionEvent[];
+  const provenance = loaded.provenance as Record<string, string[]>;
+  const facts: SessionFacts = { labels, history, provenance, ...(input.session ?? {}) };
+  facts.labels = labels;
+  facts.history = history;
+  facts.provenance = provenance;
   if (loaded.droppedUntil !== undefined) facts.historyDroppedUntil = loaded.droppedUntil;
   return { request: { ...input, session: facts }, facts };
 }

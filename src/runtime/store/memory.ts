@@ -250,8 +250,9 @@ export class MemoryStore implements Store {
     if (left > 0) dropped = Math.max(dropped ?? -Infinity, all.get(left - 1)!.at);
     const provenance: Record<string, string[]> = {};
     for (const [label, fps] of rec.provenance) setOwn(provenance, label, fps as string[]);
-    const facts = { now, labels: [...rec.labels], events: all.window(left), provenance, version: rec.version };
-    return dropped === undefined ? facts : { ...facts, droppedUntil: dropped };
+    const events = all.window(left);
+    const labels = [...rec.labels];
+    return dropped === undefined ? { now, labels, events, provenance, version: rec.version } : { now, labels, events, provenance, version: rec.version, droppedUntil: dropped };
   }
 
   sessionAppend(request: SessionAppendRequest): SessionAppendResult {

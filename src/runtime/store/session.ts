@@ -17,8 +17,18 @@ import type { SessionAppendRequest, SessionLoadRequest, ReserveRequest } from ".
 
 /** The store key of a session: principal and session hashed together (an absent principal is its own scope). */
 export function sessionKey(principalId: string | null | undefined, sessionId: string): string {
-  return canonicalHash(["session", principalId ?? null, sessionId]);
+  const p = principalId ?? null;
+  // The last pair asked, remembered (a pure function of two strings: a session's calls come in runs).
+  if (p === lastPrincipal && sessionId === lastSession && lastKey !== undefined) return lastKey;
+  const key = canonicalHash(["session", p, sessionId]);
+  lastPrincipal = p;
+  lastSession = sessionId;
+  lastKey = key;
+  return key;
 }
+let lastPrincipal: string | null = null;
+let lastSession = "";
+let lastKey: string | undefined;
 
 const EFFECTS: ReadonlySet<string> = new Set(["allow", "deny", "require_approval"]);
 const OUTCOMES: ReadonlySet<string> = new Set(["ok", "error"]);
