@@ -4,6 +4,12 @@
  * `historyDroppedUntil` is a number): every event well formed, events oldest first (`at` never
  * decreasing), at most LIMITS.maxSessionRetainEvents of them.
  * What it skips, and why that is sound:
+ * - a STORE WINDOW (eval/history-window.ts: a frozen array only a store's EventLog makes, log positions
+ *   `[start, start + length)`, never rewritten, events deep-frozen data): each log position is checked
+ *   once, from the first window that reaches it, against the event before it (`LOG_CHECKS`); a window
+ *   lying wholly after the last fault (and after any gap of positions never checked) is fine in O(1) plus
+ *   its unchecked tail; any other window is checked in full below (and so denied with the usual message).
+ *   A host's copy or fork of a window is not a window;
  * - an array already checked (same array, same length, same last event): a host that reuses its array
  *   pays the check once;
  * - frozen data events (a frozen plain object of own data properties, `labels` frozen: what the
@@ -18,8 +24,9 @@
  *   the array (at most twice the live events held).
  * Memory: an event finds its run through a WeakRef (one shared per run; the entry replaces the set of
  * valid events), and only the 64 runs used last are held strongly.
- * INVARIANT: fail closed: an event is skipped only when it is frozen data that passed the check, or the
- * very array checked before; a malformed or out-of-order event anywhere in the unchecked part denies.
+ * INVARIANT: fail closed: an event is skipped only when it is frozen data that passed the check, the
+ * very array checked before, or a store window's log position checked (with its predecessor) before; a
+ * malformed or out-of-order event anywhere in the unchecked part denies.
  */
 import type { SessionEvent } from "../contract/session.js";
 import { LIMITS } from "../source/limits.js";
