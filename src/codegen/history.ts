@@ -19,6 +19,10 @@
  * window no longer ends at the log's end, a fork, a history holding a non-object) gets a fresh log; a
  * log is rebuilt when its dropped prefix would outgrow the live window (at most twice the live events
  * held). The array itself is remembered too (WeakMap), so a host that hands one array over pays once.
+ * A store's window (eval/history-window.ts: frozen, made only by a store's EventLog, log positions never
+ * rewritten) skips the pointer compares: its store log maps to one index log (`BY_STORE_LOG`, with the
+ * store position of its first event), whose new tail it appends; an index log another path appended to
+ * (a host's fork) is not used again for the store's windows.
  * Memory: events find their log through a WeakRef, and only the 64 logs used last are held strongly, so
  * the sessions a store keeps alive do not keep their indexes alive (beyond those, each compiled predicate
  * holds the log it read last, with its bucket and lookups: a pointer compare per call instead of a Map
