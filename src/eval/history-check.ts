@@ -34,8 +34,6 @@ import { RecentlyUsed } from "./recently-used.js";
 import { windowOf, type EventLog, type WindowOf } from "./history-window.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const EFFECTS = new Set(["allow", "deny", "require_approval"]);
-const OUTCOMES = new Set(["ok", "error"]);
 
 /**
  * Histories already checked, with the length and the last event they had: an append is checked again, and
@@ -108,7 +106,7 @@ export function historyFault(h: readonly unknown[]): string | undefined {
     for (let i = 0; i < h.length; i++) {
       const f = eventFault(h[i], last);
       if (f !== undefined) return `\`session.history[${i}]\` ${f}`;
-      last = (h[i] as SessionEvent).at;
+      last = passedAt;
     }
     remember(h);
     return undefined;
@@ -136,7 +134,7 @@ export function historyFault(h: readonly unknown[]): string | undefined {
     }
     const f = eventFault(ev, last);
     if (f !== undefined) return `\`session.history[${i}]\` ${f}`;
-    last = (ev as SessionEvent).at;
+    last = passedAt;
     if (isFrozenData(ev as Record<string, unknown>)) RUNS.set(ev as object, NO_RUN);
     else frozen = false;
   }
@@ -186,8 +184,8 @@ function windowClean(h: readonly unknown[], w: WindowOf): boolean {
       c.lastAt = -Infinity;
       continue;
     }
-    if (ev.at < c.lastAt) c.cleanFrom = k;
-    c.lastAt = ev.at;
+    if (passedAt < c.lastAt) c.cleanFrom = k;
+    c.lastAt = passedAt;
   }
   if (end > c.next) c.next = end;
   return w.start >= c.cleanFrom;
@@ -211,17 +209,35 @@ function isFrozenData(ev: Record<string, unknown>): boolean {
   return ev.labels === undefined || Object.isFrozen(ev.labels);
 }
 
+/** The `at` of the event `eventFault` passed last (read once there: a getter runs once per check). */
+let passedAt = 0;
+
+/**
+ * Why event `ev` is malformed (or older than `last`), or undefined; then `passedAt` is its `at`. Each field
+ * is read once, in a fixed order (the first fault met is always the same one); the events of a history
+ * vary in shape, so every read is a megamorphic load: as few as possible.
+ */
 function eventFault(ev: unknown, last: number): string | undefined {
-  if (!isObject(ev)) return "must be an object";
-  if (typeof ev.at !== "number" || !Number.isFinite(ev.at)) return "needs `at` as a number (epoch milliseconds)";
-  if (ev.at < last) return "is older than the event before it (events are oldest first)";
-  if (typeof ev.method !== "string") return "needs `method` as a string";
-  if (ev.target !== undefined && typeof ev.target !== "string") return "has a `target` that is not a string";
-  if (ev.server !== undefined && typeof ev.server !== "string") return "has a `server` that is not a string";
-  if (ev.args !== undefined && !isObject(ev.args)) return "has `args` that are not an object";
-  if (ev.argsDropped !== undefined && typeof ev.argsDropped !== "boolean") return "has an `argsDropped` that is not a boolean";
-  if (typeof ev.effect !== "string" || !EFFECTS.has(ev.effect)) return "needs `effect`: `allow`, `deny` or `require_approval`";
-  if (ev.outcome !== undefined && (typeof ev.outcome !== "string" || !OUTCOMES.has(ev.outcome))) return "has an `outcome` other than `ok` or `error`";
-  if (ev.labels !== undefined && (!Array.isArray(ev.labels) || ev.labels.some((l) => typeof l !== "string"))) return "has `labels` that are not a list of strings";
+  if (typeof ev !== "object" || ev === null || Array.isArray(ev)) return "must be an object";
+  const e = ev as Record<string, unknown>;
+  const at = e.at;
+  if (typeof at !== "number" || !Number.isFinite(at)) return "needs `at` as a number (epoch milliseconds)";
+  if (at < last) return "is older than the event before it (events are oldest first)";
+  if (typeof e.method !== "string") return "needs `method` as a string";
+  const target = e.target;
+  if (target !== undefined && typeof target !== "string") return "has a `target` that is not a string";
+  const server = e.server;
+  if (server !== undefined && typeof server !== "string") return "has a `server` that is not a string";
+  const args = e.args;
+  if (args !== undefined && !isObject(args)) return "has `args` that are not an object";
+  const argsDropped = e.argsDropped;
+  if (argsDropped !== undefined && typeof argsDropped !== "boolean") return "has an `argsDropped` that is not a boolean";
+  const effect = e.effect;
+  if (effect !== "allow" && effect !== "deny" && effect !== "require_approval") return "needs `effect`: `allow`, `deny` or `require_approval`";
+  const outcome = e.outcome;
+  if (outcome !== undefined && outcome !== "ok" && outcome !== "error") return "has an `outcome` other than `ok` or `error`";
+  const labels = e.labels;
+  if (labels !== undefined && (!Array.isArray(labels) || labels.some((l) => typeof l !== "string"))) return "has `labels` that are not a list of strings";
+  passedAt = at;
   return undefined;
 }
