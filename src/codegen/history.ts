@@ -22,7 +22,8 @@
  * A store's window (eval/history-window.ts: frozen, made only by a store's EventLog, log positions never
  * rewritten) skips the pointer compares: its store log maps to one index log (`BY_STORE_LOG`, with the
  * store position of its first event), whose new tail it appends; an index log another path appended to
- * (a host's fork) is not used again for the store's windows.
+ * (a host's fork) is not used again for the store's windows. Its events are not entered in PLACES (a
+ * host's copy of a window gets an index of its own).
  * Memory: events find their log through a WeakRef, and only the 64 logs used last are held strongly, so
  * the sessions a store keeps alive do not keep their indexes alive (beyond those, each compiled predicate
  * holds the log it read last, with its bucket and lookups: a pointer compare per call instead of a Map
@@ -107,11 +108,12 @@ const EMPTY: readonly number[] = [];
 
 const isEventObject = (ev: unknown): ev is SessionEvent => typeof ev === "object" && ev !== null;
 
-function append(log: Log, ev: SessionEvent): void {
+/** Appends `ev` to `log`; `placed`: the event finds the log (PLACES) for a later array's pointer compares. */
+function append(log: Log, ev: SessionEvent, placed = true): void {
   const i = log.events.length;
   log.events.push(ev);
   log.at.push(ev.at);
-  PLACES.set(ev, log.ref);
+  if (placed) PLACES.set(ev, log.ref);
   bucket(log, i, ev);
 }
 
@@ -136,9 +138,9 @@ function newLog(events: SessionEvent[], at: number[]): Log {
   return log;
 }
 
-function freshIndex(h: readonly SessionEvent[]): HistoryIndex {
+function freshIndex(h: readonly SessionEvent[], placed = true): HistoryIndex {
   const log = newLog([], []);
-  for (let i = 0; i < h.length; i++) append(log, h[i]!);
+  for (let i = 0; i < h.length; i++) append(log, h[i]!, placed);
   return { log, base: 0, end: h.length, length: h.length };
 }
 
@@ -210,13 +212,13 @@ function windowIndex(h: readonly SessionEvent[], w: WindowOf): HistoryIndex | un
     const base = w.start - e.origin;
     if (base >= 0 && base <= h.length && have >= w.start && have <= end) {
       for (let k = have; k < end; k++) if (!isEventObject(h[k - w.start])) return undefined;
-      for (let k = have; k < end; k++) append(e.log, h[k - w.start]!);
+      for (let k = have; k < end; k++) append(e.log, h[k - w.start]!, false);
       e.n = e.log.events.length;
       return { log: e.log, base, end: e.n, length: h.length };
     }
   }
   if (!h.every(isEventObject)) return undefined;
-  const idx = freshIndex(h);
+  const idx = freshIndex(h, false);
   BY_STORE_LOG.set(w.log, { log: idx.log, origin: w.start, n: idx.end });
   return idx;
 }
