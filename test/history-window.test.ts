@@ -95,6 +95,11 @@ describe("store windows", () => {
     expect(agrees(older)).toBe("deny");
     expect(agrees(now, "b")).toBe("deny");
     expect(agrees(log.window(10))).toBe("allow");
+    // Past the compactions of its storage, a bad event appended is still checked (positions never move back).
+    log.append(T - 1000, JSON.stringify({ method: "tools/call", effect: "maybe" }));
+    expect(policy.decide(req(log.window(10))).reasons[0]!.message).toContain("needs `effect`");
+    expect(agrees(log.window(10))).toBe("deny");
+    expect(windowOf(log.window(10))!.start).toBe(20 + 300 - 50 + 10); // 320 appended, 50 live before the bad one
   });
 
   it("a malformed or out-of-order event inside a store's log denies every window that holds it, and only those", () => {
@@ -134,6 +139,8 @@ describe("store windows", () => {
     const op = fc.oneof(
       fc.record({ k: fc.constant("append" as const), kind: fc.constantFrom("send", "send", "wire", "bad", "early"), to: fc.constantFrom("a", "b") }),
       fc.record({ k: fc.constant("drop" as const), n: fc.nat({ max: 6 }) }),
+      // Many appends, keeping the newest 20: the log compacts its storage (positions must not move).
+      fc.record({ k: fc.constant("slide" as const), n: fc.integer({ min: 50, max: 150 }) }),
       fc.record({ k: fc.constant("window" as const), from: fc.nat({ max: 12 }) }),
       fc.record({ k: fc.constant("old" as const), i: fc.nat() }),
       fc.record({ k: fc.constant("fork" as const), i: fc.nat(), wire: fc.boolean() }),
@@ -150,6 +157,13 @@ describe("store windows", () => {
             else if (o.kind === "early") log.append(t - 5000, json("send", o.to));
             else log.append(t, json(o.kind, o.to));
           } else if (o.k === "drop") log.dropOldest(o.n);
+          else if (o.k === "slide") {
+            for (let i = 0; i < o.n; i++) {
+              t += 1000;
+              log.append(t, json("send", i % 2 ? "a" : "b"));
+              log.dropOldest(log.length - 20);
+            }
+          }
           else if (o.k === "window") {
             const w = log.window(o.from);
             seen.push(w);
