@@ -55,6 +55,18 @@ describe("store windows", () => {
     expect(windowOf(w.slice())).toBeUndefined();
     expect(windowOf(Object.freeze([...w]))).toBeUndefined();
     expect(windowOf([])).toBeUndefined();
+    expect(Object.isFrozen(windowOf(w))).toBe(true);
+    // A subclass cannot move positions: the log reads its own storage, never an overridden getter.
+    class Liar extends EventLog {
+      override get length(): number {
+        return 1_000_000;
+      }
+    }
+    const liar = new Liar();
+    for (let i = 0; i < 5; i++) liar.append(T - 3_000_000 + i * 1000, json("send"));
+    liar.dropOldest(Number.NaN);
+    expect(liar.window(Number.NaN).length).toBe(5);
+    expect(windowOf(liar.window(2))).toEqual({ log: liar, start: 2 });
   });
 
   it("a host copy, a mutated copy and a fork are checked in full and indexed on their own", () => {

@@ -6,7 +6,8 @@
  * position is checked, and indexed, once.
  * GUARANTEES (what a reader may rely on, and why a host cannot forge it):
  * - `windowOf(h)` answers only for an array `EventLog.window` made: the registry is module-private and
- *   nothing else adds to it. Any other array (a host's, a copy, a fork) answers undefined.
+ *   nothing else adds to it; its answers are frozen. Any other array (a host's, a copy, a fork) answers
+ *   undefined.
  * - A window is a FROZEN array (its length and elements never change), and for every window `w` of log
  *   `L` from `start`, `w[k]` is the event at log position `start + k` of `L`, for ever: log positions are
  *   never rewritten (appends only; dropping old events only forgets them), and the log's storage is
@@ -37,6 +38,9 @@ function deepFreeze(v: unknown): void {
   for (const x of Object.values(v)) deepFreeze(x);
 }
 
+/** `n` as a whole number from 0 to `max` (anything not a whole number: 0). */
+const clamp = (n: number, max: number): number => (Number.isInteger(n) ? Math.max(0, Math.min(n, max)) : 0);
+
 /** An append-only log of session events, oldest first, of which the newest `length` are live. */
 export class EventLog {
   /** Storage: `#events[i]` is log position `#base + i`; positions below `#base + #head` are dropped. */
@@ -46,12 +50,17 @@ export class EventLog {
 
   /** How many events are live. */
   get length(): number {
+    return this.#live();
+  }
+
+  // (What the methods below read: never the getter, which a subclass could override.)
+  #live(): number {
     return this.#events.length - this.#head;
   }
 
   /** The `i`-th live event (0: the oldest live). */
   get(i: number): SessionEvent | undefined {
-    return i >= 0 && i < this.length ? this.#events[this.#head + i] : undefined;
+    return i >= 0 && i < this.#live() ? this.#events[this.#head + i] : undefined;
   }
 
   /** Appends the event `{ at, ...JSON.parse(json) }` (deep-frozen) and answers it. `json`: an object's JSON without `at`. */
@@ -64,9 +73,9 @@ export class EventLog {
 
   /** Forgets the `n` oldest live events (their log positions are never reused). */
   dropOldest(n: number): void {
-    this.#head += Math.max(0, Math.min(n, this.length));
+    this.#head += clamp(n, this.#live());
     // Compact once the dropped prefix outgrows the live events: O(1) amortized per append.
-    if (this.#head > 64 && this.#head >= this.length) {
+    if (this.#head > 64 && this.#head >= this.#live()) {
       this.#events = this.#events.slice(this.#head);
       this.#base += this.#head;
       this.#head = 0;
@@ -75,9 +84,9 @@ export class EventLog {
 
   /** The live events from the `from`-th on, as a frozen window (see the module header). */
   window(from: number): readonly SessionEvent[] {
-    const i = this.#head + Math.max(0, Math.min(from, this.length));
+    const i = this.#head + clamp(from, this.#live());
     const w = Object.freeze(this.#events.slice(i));
-    WINDOWS.set(w, { log: this, start: this.#base + i });
+    WINDOWS.set(w, Object.freeze({ log: this, start: this.#base + i }));
     return w;
   }
 }
