@@ -65,7 +65,11 @@ export class EventLog {
 
   /** Appends the event `{ at, ...JSON.parse(json) }` (deep-frozen) and answers it. `json`: an object's JSON without `at`. */
   append(at: number, json: string): SessionEvent {
-    const ev = { at, ...(JSON.parse(json) as Omit<SessionEvent, "at">) } as SessionEvent;
+    // One parse, `at` first (as `{ at, ...JSON.parse(json) }`: a later `at` in `json` wins the same way)
+    // when `json` is an object with a key and `at` a finite number; else the spread.
+    const ev = (
+      Number.isFinite(at) && json.startsWith('{"') ? JSON.parse(`{"at":${at},${json.slice(1)}`) : { at, ...(JSON.parse(json) as object) }
+    ) as SessionEvent;
     deepFreeze(ev);
     this.#events.push(ev);
     return ev;

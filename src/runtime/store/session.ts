@@ -132,7 +132,8 @@ export function checkSessionAppend(a: SessionAppendRequest): CheckedAppend {
   } catch (err) {
     fail(`the event is not JSON: ${(err as Error).message}`);
   }
-  const bytes = Buffer.byteLength(eventJson, "utf8");
+  // (3 bytes per UTF-16 code unit at most: the exact count only when that bound is over.)
+  const bytes = 3 * eventJson.length <= LIMITS.maxSessionEventBytes ? 0 : Buffer.byteLength(eventJson, "utf8");
   if (bytes > LIMITS.maxSessionEventBytes) fail(`the event is ${bytes} bytes of JSON, more than ${LIMITS.maxSessionEventBytes}`);
   const labels = checkLabels(a.labels, "labels");
   const maxFingerprintsPerLabel = intIn(a.maxFingerprintsPerLabel, 1, LIMITS.maxSessionFingerprintsPerLabel, "maxFingerprintsPerLabel");
