@@ -27,7 +27,6 @@ import {
   type SettleResult,
   type Store,
 } from "./store.js";
-import type { SessionEvent } from "../../contract/session.js";
 import { LIMITS } from "../../source/limits.js";
 import { EventLog } from "../../eval/history-window.js";
 import { addLabels, checkSessionAppend, checkSessionGuard, checkSessionLoad, mergeFingerprints, setOwn, TOO_MANY_LABELS, type CheckedAppend } from "./session.js";

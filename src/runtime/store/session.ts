@@ -184,15 +184,6 @@ export function mergeFingerprints(old: readonly string[], add: readonly string[]
   return out.length > cap ? out.slice(out.length - cap) : out;
 }
 
-/** Freeze a plain JSON value, all the way down (events are shared by every load that answers them). */
-export function deepFreeze<T>(v: T): T {
-  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
-
 // ---- Parsing a stored record (RedisStore) ----
 
 function malformed(what: string): never {
