@@ -19,6 +19,11 @@
  * window no longer ends at the log's end, a fork, a history holding a non-object) gets a fresh log; a
  * log is rebuilt when its dropped prefix would outgrow the live window (at most twice the live events
  * held). The array itself is remembered too (WeakMap), so a host that hands one array over pays once.
+ * A store's window (eval/history-window.ts: frozen, made only by a store's EventLog, log positions never
+ * rewritten) skips the pointer compares: its store log maps to one index log (`BY_STORE_LOG`, with the
+ * store position of its first event), whose new tail it appends; an index log another path appended to
+ * (a host's fork) is not used again for the store's windows. Its events are not entered in PLACES (a
+ * host's copy of a window gets an index of its own).
  * Memory: events find their log through a WeakRef, and only the 64 logs used last are held strongly, so
  * the sessions a store keeps alive do not keep their indexes alive (beyond those, each compiled predicate
  * holds the log it read last, with its bucket and lookups: a pointer compare per call instead of a Map
@@ -41,6 +46,7 @@ import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumber
 import { decisionSerial, nowOnce, remembered, slotOf, type Slot } from "./history-call.js";
 import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type Agg, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 import { RecentlyUsed } from "../eval/recently-used.js";
+import { windowOf, type EventLog, type WindowOf } from "../eval/history-window.js";
 
 type Pred = (req: PolicyRequest) => boolean;
 type Fn = (req: PolicyRequest) => unknown;
@@ -102,11 +108,12 @@ const EMPTY: readonly number[] = [];
 
 const isEventObject = (ev: unknown): ev is SessionEvent => typeof ev === "object" && ev !== null;
 
-function append(log: Log, ev: SessionEvent): void {
+/** Appends `ev` to `log`; `placed`: the event finds the log (PLACES) for a later array's pointer compares. */
+function append(log: Log, ev: SessionEvent, placed = true): void {
   const i = log.events.length;
   log.events.push(ev);
   log.at.push(ev.at);
-  PLACES.set(ev, log.ref);
+  if (placed) PLACES.set(ev, log.ref);
   bucket(log, i, ev);
 }
 
@@ -131,9 +138,9 @@ function newLog(events: SessionEvent[], at: number[]): Log {
   return log;
 }
 
-function freshIndex(h: readonly SessionEvent[]): HistoryIndex {
+function freshIndex(h: readonly SessionEvent[], placed = true): HistoryIndex {
   const log = newLog([], []);
-  for (let i = 0; i < h.length; i++) append(log, h[i]!);
+  for (let i = 0; i < h.length; i++) append(log, h[i]!, placed);
   return { log, base: 0, end: h.length, length: h.length };
 }
 
@@ -160,6 +167,13 @@ function positionOf(log: Log, ev: SessionEvent): number {
 }
 
 function indexOf(h: readonly SessionEvent[]): HistoryIndex {
+  // A store's window is found in its log's index in O(1) (no cache of the array needed).
+  const w = windowOf(h);
+  const wi = w === undefined ? undefined : windowIndex(h, w);
+  if (wi !== undefined) {
+    touch(wi.log);
+    return wi;
+  }
   const cached = INDEXES.get(h);
   // The first and last events too: a host that slides its one array in place (shift, then push) keeps
   // its length, and a stale index would miss the new event (a count too low: a wrong allow).
@@ -173,6 +187,39 @@ function indexOf(h: readonly SessionEvent[]): HistoryIndex {
   if (idx === undefined) idx = h.every(isEventObject) ? freshIndex(h) : freshUnshared(h);
   touch(idx.log);
   INDEXES.set(h, idx);
+  return idx;
+}
+
+/**
+ * The log indexing a store's log (eval/history-window.ts): `origin` is the store's log position of this
+ * log's position 0, and `n` how many events this path put in it. A log some other path extended (a
+ * host's copy, found by pointer compares, may append a fork) no longer has `n` events: it is not used.
+ */
+const BY_STORE_LOG = new WeakMap<EventLog, { readonly log: Log; readonly origin: number; n: number }>();
+
+/**
+ * A store's window `h` (positions `[w.start, w.start + h.length)` of its log, frozen, never rewritten:
+ * history-window.ts) as a window of the log indexing that store log, with its new tail appended: no
+ * pointer compares, the call costs the new events. A fresh log when there is none yet, when the window
+ * starts before it or ends before its end (an older window), when its dropped prefix would outgrow the
+ * live window, or when another path appended to it. Undefined: `h` holds a non-object (left to indexOf).
+ */
+function windowIndex(h: readonly SessionEvent[], w: WindowOf): HistoryIndex | undefined {
+  const e = BY_STORE_LOG.get(w.log);
+  const end = w.start + h.length;
+  if (e !== undefined && e.log.events.length === e.n) {
+    const have = e.origin + e.n;
+    const base = w.start - e.origin;
+    if (base >= 0 && base <= h.length && have >= w.start && have <= end) {
+      for (let k = have; k < end; k++) if (!isEventObject(h[k - w.start])) return undefined;
+      for (let k = have; k < end; k++) append(e.log, h[k - w.start]!, false);
+      e.n = e.log.events.length;
+      return { log: e.log, base, end: e.n, length: h.length };
+    }
+  }
+  if (!h.every(isEventObject)) return undefined;
+  const idx = freshIndex(h, false);
+  BY_STORE_LOG.set(w.log, { log: idx.log, origin: w.start, n: idx.end });
   return idx;
 }
 

@@ -4,6 +4,12 @@
  * `historyDroppedUntil` is a number): every event well formed, events oldest first (`at` never
  * decreasing), at most LIMITS.maxSessionRetainEvents of them.
  * What it skips, and why that is sound:
+ * - a STORE WINDOW (eval/history-window.ts: a frozen array only a store's EventLog makes, log positions
+ *   `[start, start + length)`, never rewritten, events deep-frozen data): each log position is checked
+ *   once, from the first window that reaches it, against the event before it (`LOG_CHECKS`); a window
+ *   lying wholly after the last fault (and after any gap of positions never checked) is fine in O(1) plus
+ *   its unchecked tail; any other window is checked in full below (and so denied with the usual message).
+ *   A host's copy or fork of a window is not a window;
  * - an array already checked (same array, same length, same last event): a host that reuses its array
  *   pays the check once;
  * - frozen data events (a frozen plain object of own data properties, `labels` frozen: what the
@@ -18,16 +24,16 @@
  *   the array (at most twice the live events held).
  * Memory: an event finds its run through a WeakRef (one shared per run; the entry replaces the set of
  * valid events), and only the 64 runs used last are held strongly.
- * INVARIANT: fail closed: an event is skipped only when it is frozen data that passed the check, or the
- * very array checked before; a malformed or out-of-order event anywhere in the unchecked part denies.
+ * INVARIANT: fail closed: an event is skipped only when it is frozen data that passed the check, the
+ * very array checked before, or a store window's log position checked (with its predecessor) before; a
+ * malformed or out-of-order event anywhere in the unchecked part denies.
  */
 import type { SessionEvent } from "../contract/session.js";
 import { LIMITS } from "../source/limits.js";
 import { RecentlyUsed } from "./recently-used.js";
+import { windowOf, type EventLog, type WindowOf } from "./history-window.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const EFFECTS = new Set(["allow", "deny", "require_approval"]);
-const OUTCOMES = new Set(["ok", "error"]);
 
 /**
  * Histories already checked, with the length and the last event they had: an append is checked again, and
@@ -87,6 +93,8 @@ function positionOf(run: Run, ev: SessionEvent): number {
  * one is remembered (by identity and length) so a host that reuses it pays the check once.
  */
 export function historyFault(h: readonly unknown[]): string | undefined {
+  const w = windowOf(h);
+  if (w !== undefined && h.length <= LIMITS.maxSessionRetainEvents && windowClean(h, w)) return undefined;
   const seen = CHECKED.get(h);
   if (seen !== undefined && seen.n === h.length && seen.last === h[h.length - 1]) return undefined;
   if (h.length > LIMITS.maxSessionRetainEvents) return `\`session.history\` holds more than ${LIMITS.maxSessionRetainEvents} events`;
@@ -98,7 +106,7 @@ export function historyFault(h: readonly unknown[]): string | undefined {
     for (let i = 0; i < h.length; i++) {
       const f = eventFault(h[i], last);
       if (f !== undefined) return `\`session.history[${i}]\` ${f}`;
-      last = (h[i] as SessionEvent).at;
+      last = passedAt;
     }
     remember(h);
     return undefined;
@@ -126,7 +134,7 @@ export function historyFault(h: readonly unknown[]): string | undefined {
     }
     const f = eventFault(ev, last);
     if (f !== undefined) return `\`session.history[${i}]\` ${f}`;
-    last = (ev as SessionEvent).at;
+    last = passedAt;
     if (isFrozenData(ev as Record<string, unknown>)) RUNS.set(ev as object, NO_RUN);
     else frozen = false;
   }
@@ -138,6 +146,49 @@ export function historyFault(h: readonly unknown[]): string | undefined {
   }
   remember(h);
   return undefined;
+}
+
+/**
+ * What the check knows of a store's log (history-window.ts), by log position: every position below `next`
+ * was checked once (from the window that reached it first); a window `[s, e)` with `e <= next` and
+ * `s >= cleanFrom` holds only well formed events in order. A position not checked well formed, an event
+ * older than the one before it, or a gap (positions a window skipped: never checked) moves `cleanFrom`
+ * past it, so a window reaching back over it is checked in full (and then denied with the usual message,
+ * or found fine: a gap).
+ */
+interface LogCheck {
+  next: number;
+  lastAt: number;
+  cleanFrom: number;
+}
+const LOG_CHECKS = new WeakMap<EventLog, LogCheck>();
+
+/**
+ * Whether the window `h` (of `w.log` from `w.start`) is known well formed: its positions not checked yet
+ * are checked now (each position once per log), against the event before them. False: not known (check
+ * `h` in full). The events are deep-frozen data (history-window.ts), so a check once is a check for ever.
+ */
+function windowClean(h: readonly unknown[], w: WindowOf): boolean {
+  let c = LOG_CHECKS.get(w.log);
+  if (c === undefined) LOG_CHECKS.set(w.log, (c = { next: w.start, lastAt: -Infinity, cleanFrom: w.start }));
+  const end = w.start + h.length;
+  if (c.next < w.start) {
+    // Positions [next, start) were never seen: no window reaching back over them is known clean.
+    c.next = c.cleanFrom = w.start;
+    c.lastAt = -Infinity;
+  }
+  for (let k = c.next; k < end; k++) {
+    const ev = h[k - w.start] as SessionEvent;
+    if (eventFault(ev, -Infinity) !== undefined) {
+      c.cleanFrom = k + 1;
+      c.lastAt = -Infinity;
+      continue;
+    }
+    if (passedAt < c.lastAt) c.cleanFrom = k;
+    c.lastAt = passedAt;
+  }
+  if (end > c.next) c.next = end;
+  return w.start >= c.cleanFrom;
 }
 
 /** The run of a valid event checked outside any run (a history holding an event that is not frozen data). */
@@ -158,17 +209,35 @@ function isFrozenData(ev: Record<string, unknown>): boolean {
   return ev.labels === undefined || Object.isFrozen(ev.labels);
 }
 
+/** The `at` of the event `eventFault` passed last (read once there: a getter runs once per check). */
+let passedAt = 0;
+
+/**
+ * Why event `ev` is malformed (or older than `last`), or undefined; then `passedAt` is its `at`. Each field
+ * is read once, in a fixed order (the first fault met is always the same one); the events of a history
+ * vary in shape, so every read is a megamorphic load: as few as possible.
+ */
 function eventFault(ev: unknown, last: number): string | undefined {
-  if (!isObject(ev)) return "must be an object";
-  if (typeof ev.at !== "number" || !Number.isFinite(ev.at)) return "needs `at` as a number (epoch milliseconds)";
-  if (ev.at < last) return "is older than the event before it (events are oldest first)";
-  if (typeof ev.method !== "string") return "needs `method` as a string";
-  if (ev.target !== undefined && typeof ev.target !== "string") return "has a `target` that is not a string";
-  if (ev.server !== undefined && typeof ev.server !== "string") return "has a `server` that is not a string";
-  if (ev.args !== undefined && !isObject(ev.args)) return "has `args` that are not an object";
-  if (ev.argsDropped !== undefined && typeof ev.argsDropped !== "boolean") return "has an `argsDropped` that is not a boolean";
-  if (typeof ev.effect !== "string" || !EFFECTS.has(ev.effect)) return "needs `effect`: `allow`, `deny` or `require_approval`";
-  if (ev.outcome !== undefined && (typeof ev.outcome !== "string" || !OUTCOMES.has(ev.outcome))) return "has an `outcome` other than `ok` or `error`";
-  if (ev.labels !== undefined && (!Array.isArray(ev.labels) || ev.labels.some((l) => typeof l !== "string"))) return "has `labels` that are not a list of strings";
+  if (typeof ev !== "object" || ev === null || Array.isArray(ev)) return "must be an object";
+  const e = ev as Record<string, unknown>;
+  const at = e.at;
+  if (typeof at !== "number" || !Number.isFinite(at)) return "needs `at` as a number (epoch milliseconds)";
+  if (at < last) return "is older than the event before it (events are oldest first)";
+  if (typeof e.method !== "string") return "needs `method` as a string";
+  const target = e.target;
+  if (target !== undefined && typeof target !== "string") return "has a `target` that is not a string";
+  const server = e.server;
+  if (server !== undefined && typeof server !== "string") return "has a `server` that is not a string";
+  const args = e.args;
+  if (args !== undefined && !isObject(args)) return "has `args` that are not an object";
+  const argsDropped = e.argsDropped;
+  if (argsDropped !== undefined && typeof argsDropped !== "boolean") return "has an `argsDropped` that is not a boolean";
+  const effect = e.effect;
+  if (effect !== "allow" && effect !== "deny" && effect !== "require_approval") return "needs `effect`: `allow`, `deny` or `require_approval`";
+  const outcome = e.outcome;
+  if (outcome !== undefined && outcome !== "ok" && outcome !== "error") return "has an `outcome` other than `ok` or `error`";
+  const labels = e.labels;
+  if (labels !== undefined && (!Array.isArray(labels) || labels.some((l) => typeof l !== "string"))) return "has `labels` that are not a list of strings";
+  passedAt = at;
   return undefined;
 }

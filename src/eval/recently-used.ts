@@ -7,7 +7,11 @@ export class RecentlyUsed<T> {
   readonly #items = new Set<T>();
   constructor(readonly max: number) {}
 
+  #last: T | undefined;
+
   touch(x: T): void {
+    if (x === this.#last) return; // already the most recent
+    this.#last = x;
     this.#items.delete(x);
     this.#items.add(x);
     if (this.#items.size > this.max) this.#items.delete(this.#items.values().next().value!);

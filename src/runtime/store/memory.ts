@@ -4,7 +4,9 @@
  * instance. Every key carries an expiry and expired keys are swept, so state never grows without bound.
  * Counters live only as long as the process: use RedisStore to share them across replicas and restarts.
  * Its reserve answers synchronously, so it keeps no reservation records (see `cancel`).
- * Session records keep their events deep-frozen (each load answers the stored objects, no copy).
+ * Session records keep their events deep-frozen in an append-only log (eval/history-window.ts): each load
+ * answers a frozen window of the stored objects, which the request check and the compiled index recognise
+ * in O(1); an append drops the oldest events without moving the rest (amortized compaction).
  */
 import {
   KEYS,
@@ -25,9 +27,9 @@ import {
   type SettleResult,
   type Store,
 } from "./store.js";
-import type { SessionEvent } from "../../contract/session.js";
 import { LIMITS } from "../../source/limits.js";
-import { addLabels, checkSessionAppend, checkSessionGuard, checkSessionLoad, deepFreeze, mergeFingerprints, setOwn, TOO_MANY_LABELS, type CheckedAppend } from "./session.js";
+import { EventLog } from "../../eval/history-window.js";
+import { addLabels, checkSessionAppend, checkSessionGuard, checkSessionLoad, mergeFingerprints, setOwn, TOO_MANY_LABELS, type CheckedAppend } from "./session.js";
 
 export interface MemoryStoreOptions {
   /** The clock, epoch milliseconds (tests inject one). Default `Date.now`. */
@@ -59,8 +61,8 @@ interface SessionRecord {
   version: number;
   /** In the order first added. */
   readonly labels: Set<string>;
-  /** Oldest first; each deep-frozen. */
-  readonly events: SessionEvent[];
+  /** Oldest first; each deep-frozen; loads answer its frozen windows (eval/history-window.ts). */
+  readonly events: EventLog;
   droppedUntil: number | undefined;
   /** label -> fingerprints, oldest first (each array frozen, replaced on change). */
   readonly provenance: Map<string, readonly string[]>;
@@ -244,11 +246,12 @@ export class MemoryStore implements Store {
     const all = rec.events;
     const left = Math.max(0, all.length - query.maxEntries);
     let dropped = rec.droppedUntil;
-    if (left > 0) dropped = Math.max(dropped ?? -Infinity, all[left - 1]!.at);
+    if (left > 0) dropped = Math.max(dropped ?? -Infinity, all.get(left - 1)!.at);
     const provenance: Record<string, string[]> = {};
     for (const [label, fps] of rec.provenance) setOwn(provenance, label, fps as string[]);
-    const facts = { now, labels: [...rec.labels], events: left === 0 ? all.slice() : all.slice(left), provenance, version: rec.version };
-    return dropped === undefined ? facts : { ...facts, droppedUntil: dropped };
+    const events = all.window(left);
+    const labels = [...rec.labels];
+    return dropped === undefined ? { now, labels, events, provenance, version: rec.version } : { now, labels, events, provenance, version: rec.version, droppedUntil: dropped };
   }
 
   sessionAppend(request: SessionAppendRequest): SessionAppendResult {
@@ -272,16 +275,15 @@ export class MemoryStore implements Store {
   private sessionApply(a: CheckedAppend, now: number, found: SessionRecord | undefined): SessionAppendResult {
     let rec = found;
     if (!rec) {
-      rec = { expiresAt: 0, version: 0, labels: new Set(), events: [], droppedUntil: undefined, provenance: new Map() };
+      rec = { expiresAt: 0, version: 0, labels: new Set(), events: new EventLog(), droppedUntil: undefined, provenance: new Map() };
       this.sessions.set(KEYS.session(a.key), rec);
     }
     addLabels(rec.labels, a.labels);
-    const event = deepFreeze({ at: now, ...(JSON.parse(a.eventJson) as Omit<SessionEvent, "at">) });
-    rec.events.push(event);
+    rec.events.append(now, a.eventJson);
     const over = rec.events.length - a.maxEntries;
     if (over > 0) {
-      const newestDropped = rec.events[over - 1]!.at;
-      rec.events.splice(0, over);
+      const newestDropped = rec.events.get(over - 1)!.at;
+      rec.events.dropOldest(over);
       rec.droppedUntil = Math.max(rec.droppedUntil ?? -Infinity, newestDropped);
     }
     for (const [label, fps] of a.provenance) {

@@ -1,0 +1,96 @@
+/**
+ * Trusted history windows (issue 14): the append-only event log a store keeps per session (MemoryStore),
+ * and the history arrays it answers from it, each recognised in O(1) as "log positions [start, start +
+ * length) of this log" (`windowOf`). The request check (history-check.ts) and the compiled index
+ * (codegen/history.ts) use that to skip the per-call pointer compares over the whole history: each log
+ * position is checked, and indexed, once.
+ * GUARANTEES (what a reader may rely on, and why a host cannot forge it):
+ * - `windowOf(h)` answers only for an array `EventLog.window` made: the registry is module-private and
+ *   nothing else adds to it; its answers are frozen. Any other array (a host's, a copy, a fork) answers
+ *   undefined.
+ * - A window is a FROZEN array (its length and elements never change), and for every window `w` of log
+ *   `L` from `start`, `w[k]` is the event at log position `start + k` of `L`, for ever: log positions are
+ *   never rewritten (appends only; dropping old events only forgets them), and the log's storage is
+ *   module-private.
+ * - Every event of a log is built here from JSON text (`append(at, json)`): a deep-frozen plain object of
+ *   own data properties (JSON.parse makes nothing else), so the facts a check reads of it cannot change.
+ *   Whether an event is WELL FORMED is not guaranteed here (a host that reaches a store's log may append
+ *   anything JSON says): readers check each position once (history-check.ts).
+ * Cost: `append` O(1) amortized (the dropped prefix is compacted once it outgrows the live events),
+ * `window` O(length) (a copy, frozen), `windowOf` one WeakMap lookup.
+ */
+import type { SessionEvent } from "../contract/session.js";
+
+/** What `windowOf` answers: the log a window belongs to and the log position of its first event. */
+export interface WindowOf {
+  readonly log: EventLog;
+  readonly start: number;
+}
+
+const WINDOWS = new WeakMap<readonly SessionEvent[], WindowOf>();
+
+/** `h` as a window of a log (see the module header), or undefined: `h` is not an array a log made. */
+export const windowOf = (h: readonly unknown[]): WindowOf | undefined => WINDOWS.get(h as readonly SessionEvent[]);
+
+function deepFreeze(v: unknown): void {
+  if (typeof v !== "object" || v === null) return;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
+}
+
+/** `n` as a whole number from 0 to `max` (anything not a whole number: 0). */
+const clamp = (n: number, max: number): number => (Number.isInteger(n) ? Math.max(0, Math.min(n, max)) : 0);
+
+/** An append-only log of session events, oldest first, of which the newest `length` are live. */
+export class EventLog {
+  /** Storage: `#events[i]` is log position `#base + i`; positions below `#base + #head` are dropped. */
+  #events: SessionEvent[] = [];
+  #head = 0;
+  #base = 0;
+
+  /** How many events are live. */
+  get length(): number {
+    return this.#live();
+  }
+
+  // (What the methods below read: never the getter, which a subclass could override.)
+  #live(): number {
+    return this.#events.length - this.#head;
+  }
+
+  /** The `i`-th live event (0: the oldest live). */
+  get(i: number): SessionEvent | undefined {
+    return i >= 0 && i < this.#live() ? this.#events[this.#head + i] : undefined;
+  }
+
+  /** Appends the event `{ at, ...JSON.parse(json) }` (deep-frozen) and answers it. `json`: an object's JSON without `at`. */
+  append(at: number, json: string): SessionEvent {
+    // One parse, `at` first (as `{ at, ...JSON.parse(json) }`: a later `at` in `json` wins the same way)
+    // when `json` is an object with a key and `at` a finite number; else the spread.
+    const ev = (
+      Number.isFinite(at) && json.startsWith('{"') ? JSON.parse(`{"at":${at},${json.slice(1)}`) : { at, ...(JSON.parse(json) as object) }
+    ) as SessionEvent;
+    deepFreeze(ev);
+    this.#events.push(ev);
+    return ev;
+  }
+
+  /** Forgets the `n` oldest live events (their log positions are never reused). */
+  dropOldest(n: number): void {
+    this.#head += clamp(n, this.#live());
+    // Compact once the dropped prefix outgrows the live events: O(1) amortized per append.
+    if (this.#head > 64 && this.#head >= this.#live()) {
+      this.#events = this.#events.slice(this.#head);
+      this.#base += this.#head;
+      this.#head = 0;
+    }
+  }
+
+  /** The live events from the `from`-th on, as a frozen window (see the module header). */
+  window(from: number): readonly SessionEvent[] {
+    const i = this.#head + clamp(from, this.#live());
+    const w = Object.freeze(this.#events.slice(i));
+    WINDOWS.set(w, Object.freeze({ log: this, start: this.#base + i }));
+    return w;
+  }
+}
