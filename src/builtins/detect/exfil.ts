@@ -55,6 +55,21 @@ export function isDataRun(r: string): boolean {
   return false;
 }
 
+/** A run of 10-15 characters that reads as random: upper and lower case and digits, at the entropy floor. */
+function isShortDataRun(r: string): boolean {
+  if (r.length < 10) return false;
+  let up = 0;
+  let lo = 0;
+  let dg = 0;
+  for (let i = 0; i < r.length; i++) {
+    const c = r.charCodeAt(i);
+    if (isUpper(c)) up++;
+    else if (isLower(c)) lo++;
+    else if (isDigit(c)) dg++;
+  }
+  return up > 0 && lo > 0 && dg > 0 && entropy(r) >= floor(r.length, 4);
+}
+
 interface Tally {
   longest: number;
   sum: number;
@@ -71,7 +86,10 @@ function scoreToken(token: string, t: Tally): void {
     const start = i;
     while (i < token.length && isRunChar(token.charCodeAt(i))) i++;
     const run = token.slice(start, i);
-    if (run.length < 16) continue;
+    if (run.length < 16) {
+      if (isShortDataRun(run)) t.sum += run.length; // a payload cut into many short values adds up
+      continue;
+    }
     if (UUID.test(run)) {
       if (++t.uuids > 2) t.sum += 32;
       continue;
@@ -95,7 +113,7 @@ function decode(s: string): string {
 
 /** Whether a host label reads as random data (DNS tunnelling): 20+ characters, letters and digits, high entropy. */
 function isDataLabel(label: string): boolean {
-  if (label.length < 20 || label.startsWith("xn--")) return false;
+  if (label.length < 12 || label.startsWith("xn--")) return false;
   const l = label.toLowerCase();
   let dg = 0;
   let letters = 0;
@@ -104,8 +122,8 @@ function isDataLabel(label: string): boolean {
     if (isDigit(c)) dg++;
     else if (isLower(c)) letters++;
   }
-  if (/^[0-9a-f]+$/.test(l)) return l.length >= 24 && letters > 0 && dg > 0; // hex-encoded bytes
-  if (letters === 0 || dg === 0) return false;
+  if (/^[0-9a-f]+$/.test(l)) return l.length >= 12 && letters > 0 && dg > 0; // hex-encoded bytes
+  if (l.length < 16 || letters === 0 || dg === 0) return false;
   if (dg / l.length < 0.15) return false;
   return entropy(l) >= floor(l.length, 3.8);
 }

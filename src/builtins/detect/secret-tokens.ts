@@ -29,6 +29,9 @@ const spec = (kind: string, hint: string, source: string, minEntropy = 3): Token
 /** In order of specificity; overlapping finds are merged by the caller. */
 export const TOKEN_SPECS: readonly TokenSpec[] = [
   spec("aws-access-key", "A", `(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)([A-Z0-9]{16})(?![A-Za-z0-9])`),
+  // lower-cased, as in a DNS label (key ids are base32: a digit 2-7 keeps words out)
+  spec("aws-access-key", "akia", `(?<![A-Za-z0-9])akia(?=[a-z]{0,15}[2-7])([a-z2-7]{16})(?![A-Za-z0-9])`),
+  spec("aws-access-key", "asia", `(?<![A-Za-z0-9])asia(?=[a-z]{0,15}[2-7])([a-z2-7]{16})(?![A-Za-z0-9])`),
   spec("github-token", "gh", `${B}gh[pousr]_([A-Za-z0-9]{36,251})${E}`),
   spec("github-token", "github_pat_", `${B}github_pat_([A-Za-z0-9_]{22,251})${E}`),
   spec("gitlab-token", "gl", `${B}gl(?:pat|ptt|dt|rt|ft|oas|cbt|imt|soat)-([A-Za-z0-9_-]{20,64})${E}`),
@@ -42,6 +45,10 @@ export const TOKEN_SPECS: readonly TokenSpec[] = [
   spec("stripe-key", "k_", `${B}(?:sk|rk)_(?:live|test)_([A-Za-z0-9]{16,247})${E}`),
   spec("stripe-key", "whsec_", `${B}whsec_([A-Za-z0-9]{24,64})${E}`),
   spec("google-api-key", "AIza", `${B}AIza([A-Za-z0-9_-]{35})${E}`),
+  spec("google-oauth-secret", "GOCSPX-", `${B}GOCSPX-([A-Za-z0-9_-]{28})${E}`),
+  spec("google-oauth-token", "ya29.", `${B}ya29\\.([A-Za-z0-9_-]{20,2048})${E}`),
+  spec("google-oauth-token", "1//0", `(?<![A-Za-z0-9_/:-])1//0([A-Za-z0-9_-]{40,512})${E}`),
+  spec("azure-ad-client-secret", "Q~", `(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}[0-9]Q~([A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])`),
   spec("anthropic-key", "sk-ant-", `${B}sk-ant-((?:api|admin|oat|sid)[0-9]{2}-[A-Za-z0-9_-]{20,250})${E}`),
   spec("openai-key", "sk-", `${B}sk-(?!ant-)((?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,250})${E}`, 3.5),
   spec("npm-token", "npm_", `${B}npm_([A-Za-z0-9]{36})${E}`),

@@ -11,6 +11,7 @@
 import { DETECT_LIMITS } from "./limits.js";
 import { contextSpans } from "./secret-context.js";
 import { jwtSpans, privateKeySpans, tokenSpans } from "./secret-tokens.js";
+import { splitUrlSpans } from "./secret-url.js";
 import { percentSpans } from "./percent.js";
 import { isHex, mergeSpans, type Span } from "./text.js";
 
@@ -21,6 +22,7 @@ export function plainSecretSpans(text: string): Span[] {
   jwtSpans(text, out);
   tokenSpans(text, out);
   contextSpans(text, out);
+  splitUrlSpans(text, out);
   return out;
 }
 
@@ -49,18 +51,36 @@ function encodedSpans(text: string, depth: number, out: Span[]): void {
     while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++; // `=` padding
     const len = i - start;
     if (allHex && len >= MIN_HEX) {
-      for (let off = 0; off < 2; off++) {
-        const hex = text.slice(start + off, start + off + ((len - off) & ~1));
-        if (foundIn(Buffer.from(hex, "hex").toString("latin1"), depth, out, "hex", start, end)) break;
-      }
+      hexFound(text, start, i, end, depth, out);
     } else if (len >= MIN_B64) {
-      for (let off = 0; off < 4; off++) {
+      let found = false;
+      for (let off = 0; off < 4 && !found; off++) {
         const b64 = text.slice(start + off, i);
-        if (foundIn(Buffer.from(b64, "base64").toString("latin1"), depth, out, "base64", start, end)) break;
+        found = foundIn(Buffer.from(b64, "base64").toString("latin1"), depth, out, "base64", start, end);
+      }
+      // hex after a `/`, `-` or `_` sits inside a base64 run (`/c/414b4941...` in a URL path): its hex parts too
+      for (let j = start; !found && j < i; ) {
+        if (!isHex(text.charCodeAt(j))) {
+          j++;
+          continue;
+        }
+        const h = j;
+        while (j < i && isHex(text.charCodeAt(j))) j++;
+        if (j - h >= MIN_HEX) found = hexFound(text, h, j, j, depth, out);
       }
     }
     i = end;
   }
+}
+
+/** Decode the hex run [start, stop) at its two alignments; a secret inside records [start, end) as one span. */
+function hexFound(text: string, start: number, stop: number, end: number, depth: number, out: Span[]): boolean {
+  const len = stop - start;
+  for (let off = 0; off < 2; off++) {
+    const hex = text.slice(start + off, start + off + ((len - off) & ~1));
+    if (foundIn(Buffer.from(hex, "hex").toString("latin1"), depth, out, "hex", start, end)) return true;
+  }
+  return false;
 }
 
 /** Whether `s` has a run of 12 printable ASCII characters (every secret found here has one; random bytes rarely do). */
