@@ -55,7 +55,10 @@ export function isDataRun(r: string): boolean {
   return false;
 }
 
-/** A run of 10-15 characters that reads as random: upper and lower case and digits, at the entropy floor. */
+/**
+ * A run of 10-15 characters that reads as random: upper and lower case, and digits or 3+ capitals (base64 of
+ * 8-11 bytes can lack digits; a camelCase word has fewer capitals), at the entropy floor.
+ */
 function isShortDataRun(r: string): boolean {
   if (r.length < 10) return false;
   let up = 0;
@@ -67,7 +70,7 @@ function isShortDataRun(r: string): boolean {
     else if (isLower(c)) lo++;
     else if (isDigit(c)) dg++;
   }
-  return up > 0 && lo > 0 && dg > 0 && entropy(r) >= floor(r.length, 4);
+  return up > 0 && lo > 0 && (dg > 0 || up >= 3) && entropy(r) >= floor(r.length, 4);
 }
 
 interface Tally {
@@ -87,7 +90,8 @@ function scoreToken(token: string, t: Tally): void {
     while (i < token.length && isRunChar(token.charCodeAt(i))) i++;
     const run = token.slice(start, i);
     if (run.length < 16) {
-      if (isShortDataRun(run)) t.sum += run.length; // a payload cut into many short values adds up
+      // a payload cut into many short parts adds up: a part (segment, value) that is one short random run
+      if (start === 0 && i === token.length && isShortDataRun(run)) t.sum += run.length;
       continue;
     }
     if (UUID.test(run)) {
