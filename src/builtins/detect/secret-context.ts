@@ -69,6 +69,7 @@ export function isSecretKeyName(key: string): boolean {
   if (last === undefined) return false;
   if (before !== undefined && NOT_SECRET_BEFORE.has(before)) return false;
   if (SECRET_LAST.has(last)) return true;
+  if (last === "auth" && before === undefined) return true; // `"auth": "<base64 user:password>"` (Docker's config.json)
   if (last === "pass" && (before === undefined || before === "db" || before === "user" || before === "admin")) return true;
   return last === "key" && before !== undefined && KEY_BEFORE.has(before);
 }

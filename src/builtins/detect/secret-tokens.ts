@@ -32,6 +32,8 @@ export const TOKEN_SPECS: readonly TokenSpec[] = [
   // lower-cased, as in a DNS label (key ids are base32: a digit 2-7 keeps words out)
   spec("aws-access-key", "akia", `(?<![A-Za-z0-9])akia(?=[a-z]{0,15}[2-7])([a-z2-7]{16})(?![A-Za-z0-9])`),
   spec("aws-access-key", "asia", `(?<![A-Za-z0-9])asia(?=[a-z]{0,15}[2-7])([a-z2-7]{16})(?![A-Za-z0-9])`),
+  spec("aws-session-token", "IQoJb3JpZ2luX2Vj", `(?<![A-Za-z0-9+/])IQoJb3JpZ2luX2Vj([A-Za-z0-9+/]{100,8192})`),
+  spec("aws-session-token", "FwoGZXIvYXdzE", `(?<![A-Za-z0-9+/])FwoGZXIvYXdzE([A-Za-z0-9+/]{100,8192})`),
   spec("github-token", "gh", `${B}gh[pousr]_([A-Za-z0-9]{36,251})${E}`),
   spec("github-token", "github_pat_", `${B}github_pat_([A-Za-z0-9_]{22,251})${E}`),
   spec("gitlab-token", "gl", `${B}gl(?:pat|ptt|dt|rt|ft|oas|cbt|imt|soat)-([A-Za-z0-9_-]{20,64})${E}`),
@@ -42,6 +44,8 @@ export const TOKEN_SPECS: readonly TokenSpec[] = [
     "hooks.slack.com",
     `https?://hooks\\.slack\\.com/(?:services|workflows|triggers)/(T[A-Za-z0-9_]{6,16}/[A-Za-z0-9_]{6,16}/[A-Za-z0-9_]{16,64})`,
   ),
+  spec("discord-webhook", "/api/webhooks/", `https?://(?:ptb\\.|canary\\.)?discord(?:app)?\\.com/api/webhooks/[0-9]{17,20}/([A-Za-z0-9_-]{60,68})`),
+  spec("telegram-bot-token", ":AA", `(?:(?<=/bot)|(?<![A-Za-z0-9_]))[0-9]{8,10}:AA([A-Za-z0-9_-]{33})${E}`),
   spec("stripe-key", "k_", `${B}(?:sk|rk)_(?:live|test)_([A-Za-z0-9]{16,247})${E}`),
   spec("stripe-key", "whsec_", `${B}whsec_([A-Za-z0-9]{24,64})${E}`),
   spec("google-api-key", "AIza", `${B}AIza([A-Za-z0-9_-]{35})${E}`),
