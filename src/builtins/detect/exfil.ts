@@ -5,9 +5,10 @@
  *     with digits (base32, base36), above an entropy floor that grows with the length; all-hex runs only past 64
  *     characters (a SHA-256 in a path is an identifier, not a payload); UUIDs are identifiers;
  *   - the URL carries data out (kind `url-data`) when one data run is 48+ characters, or its data runs add up to
- *     96+, or its UUIDs push that sum there (each one past the second counts 32: five alone suffice);
- *   - the host (kind `url-host-data`) when it has more than 10 labels, or a label of 20+ characters that reads as
- *     random (DNS tunnelling), or such labels add up to 40+;
+ *     96+, or its UUIDs push that sum there (each one past the second counts 32: five alone suffice); a part
+ *     (segment, value) that is one short random run of 10-15 characters adds to the sum too;
+ *   - the host (kind `url-host-data`) when it has more than 10 labels, or labels that read as random (DNS
+ *     tunnelling: hex of 12+, others of 16+ characters) add up to 20+ (with 3+ labels) or 40+;
  *   - a URL longer than DETECT_LIMITS.maxUrlLength is not parsed and counts (kind `url-too-long`).
  * Values of well-known click-tracking parameters (gclid, fbclid, ...) up to 256 characters are not scored: they are
  * random by design and everywhere. Natural language in a URL (`?q=my+password+is+hunter2`) is not data to this
@@ -50,7 +51,8 @@ export function isDataRun(r: string): boolean {
   if (hex) return r.length > 64;
   const letters = up + lo;
   if (up > 0 && lo > 0 && dg > 0) return entropy(r) >= floor(r.length, 4);
-  if (up > 0 && lo > 0) return r.length >= 24 && entropy(r) >= floor(r.length, 4.2); // base64 of text can lack digits
+  // base64 can lack digits (of text, or a short random run): 24+ characters, or 3+ capitals (fewer than camelCase has)
+  if (up > 0 && lo > 0) return (r.length >= 24 || up >= 3) && entropy(r) >= floor(r.length, 4.2);
   if (dg > 0 && letters > 0 && dg / r.length >= 0.15) return entropy(r) >= floor(r.length, 3.8);
   return false;
 }
@@ -128,7 +130,8 @@ function isDataLabel(label: string): boolean {
   }
   if (/^[0-9a-f]+$/.test(l)) return l.length >= 12 && letters > 0 && dg > 0; // hex-encoded bytes
   if (l.length < 16 || letters === 0 || dg === 0) return false;
-  if (dg / l.length < 0.15) return false;
+  // base32 (no `-`) has few digits: 8% of it suffices; a dashed name (`api-eu-west2-prod3`) needs 15%
+  if (dg / l.length < (l.includes("-") ? 0.15 : 0.08)) return false;
   return entropy(l) >= floor(l.length, 3.8);
 }
 
