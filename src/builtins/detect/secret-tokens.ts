@@ -7,11 +7,13 @@
  */
 import { entropy, isPlaceholder, type Span } from "./text.js";
 
-interface TokenSpec {
+export interface TokenSpec {
   readonly kind: string;
   /** A literal every match contains: the regex runs only on texts that hold it. */
   readonly hint: string;
   readonly re: RegExp;
+  /** The same pattern, sticky: a token that starts exactly at `lastIndex`. */
+  readonly at: RegExp;
   /** Group 1 is the random body (when the pattern has one); the placeholder and entropy tests read it. */
   readonly minEntropy?: number;
 }
@@ -23,6 +25,7 @@ const spec = (kind: string, hint: string, source: string, minEntropy = 3): Token
   kind,
   hint,
   re: new RegExp(source, "g"),
+  at: new RegExp(source, "y"),
   minEntropy,
 });
 
@@ -71,13 +74,32 @@ export function tokenSpans(text: string, out: Span[]): void {
     if (!text.includes(s.hint)) continue;
     s.re.lastIndex = 0;
     for (let m = s.re.exec(text); m !== null; m = s.re.exec(text)) {
-      const body = m[1] ?? m[0];
-      if (isPlaceholder(body)) continue;
-      if (entropy(body) < (body.length >= 16 ? (s.minEntropy ?? 3) : 2.5)) continue;
-      if (s.kind === "openai-key" && !(/[A-Za-z]/.test(body) && /[0-9]/.test(body))) continue;
-      out.push({ start: m.index, end: m.index + m[0].length, kind: s.kind });
+      if (accepted(s, m)) out.push({ start: m.index, end: m.index + m[0].length, kind: s.kind });
     }
   }
+}
+
+/** Whether a match's body passes its spec's placeholder, entropy and class tests. */
+function accepted(s: TokenSpec, m: RegExpExecArray): boolean {
+  const body = m[1] ?? m[0];
+  if (isPlaceholder(body)) return false;
+  if (entropy(body) < (body.length >= 16 ? (s.minEntropy ?? 3) : 2.5)) return false;
+  return s.kind !== "openai-key" || (/[A-Za-z]/.test(body) && /[0-9]/.test(body));
+}
+
+/** The specs whose literal hint `head` holds: the only ones a token starting there can match. */
+export function specsHinted(head: string): TokenSpec[] {
+  return TOKEN_SPECS.filter((s) => head.includes(s.hint));
+}
+
+/** The kind of a vendor token of `specs` that is exactly `text`, whole (each pattern tried once, at 0: no scan). */
+export function wholeTokenKind(text: string, specs: readonly TokenSpec[]): string | undefined {
+  for (const s of specs) {
+    s.at.lastIndex = 0;
+    const m = s.at.exec(text);
+    if (m !== null && m[0].length === text.length && accepted(s, m)) return s.kind;
+  }
+  return undefined;
 }
 
 const JWT_RE = /(?<![A-Za-z0-9_.-])eyJ[A-Za-z0-9_-]{8,4096}(?:\.[A-Za-z0-9_-]{0,16384}){2,4}(?![A-Za-z0-9_-])/g;

@@ -1,15 +1,14 @@
 /**
  * Secrets split across the parts of a URL: a token cut into path segments (`/ghp_wVYN/acGy.../...`) or host
  * labels (`ghp_wVYN.acGy....attacker.tld`), which no part holds whole. Every join of 2 to 8 consecutive path
- * segments, and of 2 to 8 consecutive host labels, is scanned for vendor tokens and JWTs (finds by shape alone:
- * prefix, length, entropy, a JWT's header); one that is exactly such a join marks the whole URL, kind
- * `split:<kind>`.
+ * segments, and of 2 to 8 consecutive host labels, is tried against each vendor token pattern, anchored at
+ * both ends (finds by shape alone: prefix, length, entropy); a match marks the whole URL, kind `split:<kind>`.
  * GUARANTEES: linear: URLs are found by a run-start-guarded literal regex and each is read once; a part takes
  * part in at most 8 joins of at most 600 characters each. A URL longer than DETECT_LIMITS.maxUrlLength is left
  * to the `exfil` detector (which counts it).
  */
 import { DETECT_LIMITS } from "./limits.js";
-import { jwtSpans, tokenSpans } from "./secret-tokens.js";
+import { specsHinted, wholeTokenKind } from "./secret-tokens.js";
 import type { Span } from "./text.js";
 
 const URL_START = /(?<![A-Za-z0-9+.-])https?:\/\//gi;
@@ -18,27 +17,33 @@ const isUrlChar = (c: number): boolean =>
 
 /** Consecutive parts joined; at most this many, so a URL costs a bounded multiple of its length. */
 const MAX_PARTS = 8;
+/** The longest token body a pattern takes is far shorter; a longer join is not tried. */
 const MAX_JOINED = 600;
+/** Every spec's hint lies within a token's first 40 characters (the Azure secret's `Q~` at 5, `:AA` at 11). */
+const HEAD = 40;
 
-/** The kind of a vendor token or JWT that is exactly the concatenation of 2..MAX_PARTS consecutive `parts`. */
+/** The kind of a vendor token that is exactly the concatenation of 2..MAX_PARTS consecutive `parts`. */
 function joinedToken(parts: readonly string[]): string | undefined {
-  for (let i = 0; i < parts.length; i++) {
+  for (let i = 0; i + 1 < parts.length; i++) {
+    // a token's prefix holds its spec's hint, within its first 40 characters (however the parts cut it)
+    let head = parts[i]!;
+    for (let k = i + 1; k < parts.length && k - i < MAX_PARTS && head.length < HEAD; k++) head += parts[k]!;
+    if (head.length < 16) continue; // no token is shorter
+    const specs = specsHinted(head.slice(0, HEAD));
+    if (specs.length === 0) continue;
     let acc = parts[i]!;
     for (let j = i + 1; j < parts.length && j - i < MAX_PARTS; j++) {
       acc += parts[j]!;
       if (acc.length > MAX_JOINED) break;
       if (acc.length < 16) continue;
-      const found: Span[] = [];
-      tokenSpans(acc, found);
-      jwtSpans(acc, found);
-      const whole = found.find((s) => s.start === 0 && s.end === acc.length);
-      if (whole) return whole.kind;
+      const kind = wholeTokenKind(acc, specs);
+      if (kind !== undefined) return kind;
     }
   }
   return undefined;
 }
 
-/** Spans of URLs whose consecutive path segments or host labels, joined, are a vendor token or a JWT. */
+/** Spans of URLs whose consecutive path segments or host labels, joined, are a vendor token. */
 export function splitUrlSpans(text: string, out: Span[]): void {
   if (!text.includes("://")) return;
   URL_START.lastIndex = 0;
