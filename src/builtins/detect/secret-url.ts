@@ -1,8 +1,9 @@
 /**
  * Secrets split across the parts of a URL: a token cut into path segments (`/ghp_wVYN/acGy.../...`) or host
- * labels (`ghp_wVYN.acGy....attacker.tld`), which no part holds whole. Every join of 2 to 8 consecutive path
- * segments, and of 2 to 8 consecutive host labels, is tried against each vendor token pattern, anchored at
- * both ends (finds by shape alone: prefix, length, entropy); a match marks the whole URL, kind `split:<kind>`.
+ * labels (`ghp_wVYN.acGy....attacker.tld`) or query values (`?a=AKIAZ3YV&b=KEKMM2M7IFN7`), which no part holds
+ * whole. Every join of 2 to 8 consecutive path segments, host labels, or query and fragment values (as written,
+ * not percent-decoded) is tried against each vendor token pattern, anchored at both ends (finds by shape alone:
+ * prefix, length, entropy); a match marks the whole URL, kind `split:<kind>`.
  * GUARANTEES: linear: URLs are found by a run-start-guarded literal regex and each is read once; a part takes
  * part in at most 8 joins of at most 600 characters each. A URL longer than DETECT_LIMITS.maxUrlLength is left
  * to the `exfil` detector (which counts it).
@@ -43,7 +44,7 @@ function joinedToken(parts: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** Spans of URLs whose consecutive path segments or host labels, joined, are a vendor token. */
+/** Spans of URLs whose consecutive path segments, host labels or query values, joined, are a vendor token. */
 export function splitUrlSpans(text: string, out: Span[]): void {
   if (!text.includes("://")) return;
   URL_START.lastIndex = 0;
@@ -61,7 +62,9 @@ export function splitUrlSpans(text: string, out: Span[]): void {
     const pathEnd = tail.search(/[?#]/);
     const labels = host.split(".").filter((s) => s.length > 0);
     const segments = (pathEnd < 0 ? tail : tail.slice(0, pathEnd)).split("/").filter((s) => s.length > 0);
-    const kind = joinedToken(labels) ?? joinedToken(segments);
+    const query = pathEnd < 0 ? "" : tail.slice(pathEnd + 1);
+    const values = query.split(/[&;#]/).map((kv) => kv.slice(kv.indexOf("=") + 1)).filter((v) => v.length > 0);
+    const kind = joinedToken(labels) ?? joinedToken(segments) ?? joinedToken(values);
     if (kind !== undefined) out.push({ start: m.index, end, kind: `split:${kind}` });
   }
 }
