@@ -5,8 +5,9 @@
  * Spans of an encoded secret cover the whole encoded run (base64, hex) or map back exactly (percent); their
  * kind names the encoding: `base64:github-token`, `hex:aws-access-key`, `base64:hex:jwt`. Base64 wrapped in
  * lines (`base64`'s 76 columns) is one run; so are hex digits inside a base64 run (`/c/414b...` after a URL's
- * slash). The raw text is also read without invisible characters (invisible.ts), and a token cut across a
- * URL's path segments or host labels is found by joining them (secret-url.ts).
+ * slash). Decoded UTF-16 (a NUL beside every ASCII character) is read without its NULs. The raw text is also
+ * read without invisible characters (invisible.ts), and a token cut across a URL's path segments, host labels
+ * or query values is found by joining them (secret-url.ts).
  * GUARANTEES: linear. A base64 run is decoded at its four alignments (so a secret encoded on its own inside a
  * longer run is found); decoding shrinks text, and a wrong alignment yields bytes in which the next layer finds
  * almost no candidate runs, so the work over all layers stays a small multiple of the input.
@@ -100,6 +101,13 @@ function hexFound(s: string, from: number, to: number, spanStart: number, spanEn
   return false;
 }
 
+/** The share of NUL characters in `s`. */
+function nulShare(s: string): number {
+  let nul = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 0) nul++;
+  return s.length === 0 ? 0 : nul / s.length;
+}
+
 /** Whether `s` has a run of 12 printable ASCII characters (every secret found here has one; random bytes rarely do). */
 function hasPrintableRun(s: string): boolean {
   let run = 0;
@@ -114,7 +122,11 @@ function hasPrintableRun(s: string): boolean {
 
 /** Scan decoded text; when it holds a secret, record the encoded run [start, end) as one span. */
 function foundIn(decoded: string, depth: number, out: Span[], enc: string, start: number, end: number): boolean {
-  if (!hasPrintableRun(decoded)) return false;
+  if (!hasPrintableRun(decoded)) {
+    // UTF-16 (PowerShell's -EncodedCommand): ASCII text with a NUL after (or before) every character
+    if (!decoded.includes("\0\0") && nulShare(decoded) >= 0.4) decoded = decoded.replace(/\0/g, "");
+    if (!hasPrintableRun(decoded)) return false;
+  }
   const inner = secretSpansAt(decoded, depth + 1);
   if (inner.length === 0) return false;
   out.push({ start, end, kind: `${enc}:${inner[0]!.kind}` });
