@@ -5,9 +5,10 @@
  *     with digits (base32, base36), above an entropy floor that grows with the length; all-hex runs only past 64
  *     characters (a SHA-256 in a path is an identifier, not a payload); UUIDs are identifiers;
  *   - the URL carries data out (kind `url-data`) when one data run is 48+ characters, or its data runs add up to
- *     96+, or its UUIDs push that sum there (each one past the second counts 32: five alone suffice);
- *   - the host (kind `url-host-data`) when it has more than 10 labels, or a label of 20+ characters that reads as
- *     random (DNS tunnelling), or such labels add up to 40+;
+ *     96+, or its UUIDs push that sum there (each one past the second counts 32: five alone suffice); a part
+ *     (segment, value) that is one short random run of 10-15 characters adds to the sum too;
+ *   - the host (kind `url-host-data`) when it has more than 10 labels, or labels that read as random (DNS
+ *     tunnelling: hex of 12+, others of 16+ characters) add up to 20+ (with 3+ labels) or 40+;
  *   - a URL longer than DETECT_LIMITS.maxUrlLength is not parsed and counts (kind `url-too-long`).
  * Values of well-known click-tracking parameters (gclid, fbclid, ...) up to 256 characters are not scored: they are
  * random by design and everywhere. Natural language in a URL (`?q=my+password+is+hunter2`) is not data to this
@@ -50,9 +51,28 @@ export function isDataRun(r: string): boolean {
   if (hex) return r.length > 64;
   const letters = up + lo;
   if (up > 0 && lo > 0 && dg > 0) return entropy(r) >= floor(r.length, 4);
-  if (up > 0 && lo > 0) return r.length >= 24 && entropy(r) >= floor(r.length, 4.2); // base64 of text can lack digits
+  // base64 can lack digits (of text, or a short random run): 24+ characters, or 3+ capitals (fewer than camelCase has)
+  if (up > 0 && lo > 0) return (r.length >= 24 || up >= 3) && entropy(r) >= floor(r.length, 4.2);
   if (dg > 0 && letters > 0 && dg / r.length >= 0.15) return entropy(r) >= floor(r.length, 3.8);
   return false;
+}
+
+/**
+ * A run of 10-15 characters that reads as random: upper and lower case, and digits or 3+ capitals (base64 of
+ * 8-11 bytes can lack digits; a camelCase word has fewer capitals), at the entropy floor.
+ */
+function isShortDataRun(r: string): boolean {
+  if (r.length < 10) return false;
+  let up = 0;
+  let lo = 0;
+  let dg = 0;
+  for (let i = 0; i < r.length; i++) {
+    const c = r.charCodeAt(i);
+    if (isUpper(c)) up++;
+    else if (isLower(c)) lo++;
+    else if (isDigit(c)) dg++;
+  }
+  return up > 0 && lo > 0 && (dg > 0 || up >= 3) && entropy(r) >= floor(r.length, 4);
 }
 
 interface Tally {
@@ -71,7 +91,11 @@ function scoreToken(token: string, t: Tally): void {
     const start = i;
     while (i < token.length && isRunChar(token.charCodeAt(i))) i++;
     const run = token.slice(start, i);
-    if (run.length < 16) continue;
+    if (run.length < 16) {
+      // a payload cut into many short parts adds up: a part (segment, value) that is one short random run
+      if (start === 0 && i === token.length && isShortDataRun(run)) t.sum += run.length;
+      continue;
+    }
     if (UUID.test(run)) {
       if (++t.uuids > 2) t.sum += 32;
       continue;
@@ -95,7 +119,7 @@ function decode(s: string): string {
 
 /** Whether a host label reads as random data (DNS tunnelling): 20+ characters, letters and digits, high entropy. */
 function isDataLabel(label: string): boolean {
-  if (label.length < 20 || label.startsWith("xn--")) return false;
+  if (label.length < 12 || label.startsWith("xn--")) return false;
   const l = label.toLowerCase();
   let dg = 0;
   let letters = 0;
@@ -104,9 +128,10 @@ function isDataLabel(label: string): boolean {
     if (isDigit(c)) dg++;
     else if (isLower(c)) letters++;
   }
-  if (/^[0-9a-f]+$/.test(l)) return l.length >= 24 && letters > 0 && dg > 0; // hex-encoded bytes
-  if (letters === 0 || dg === 0) return false;
-  if (dg / l.length < 0.15) return false;
+  if (/^[0-9a-f]+$/.test(l)) return l.length >= 12 && letters > 0 && dg > 0; // hex-encoded bytes
+  if (l.length < 16 || letters === 0 || dg === 0) return false;
+  // base32 (no `-`) has few digits: 8% of it suffices; a dashed name (`api-eu-west2-prod3`) needs 15%
+  if (dg / l.length < (l.includes("-") ? 0.15 : 0.08)) return false;
   return entropy(l) >= floor(l.length, 3.8);
 }
 

@@ -19,6 +19,9 @@ interface Signal {
 }
 
 const AI = "(?:ai|a\\.i\\.|llm|language model|ai model|ai assistant|ai agent|chatbot|chatgpt|claude|gemini|copilot|autonomous agent)";
+/** Words after "AI" that make it people or a business ("as an AI researcher", "dear AI team"), not an address to a model. */
+const AI_PEOPLE =
+  "(?:researchers?|engineers?|developers?|scientists?|experts?|ethicists?|practitioners?|specialists?|consultants?|enthusiasts?|skeptics?|investors?|professionals?|students?|writers?|team|company|companies|startup|lab|firm|vendor|policy|product|community|group|committee|council)";
 const VERB_OVERRIDE = "(?:ignore|disregard|forget|override|bypass|skip|abandon|discard|drop)";
 const NOUN_RULES = "(?:instructions?|iunstructions?|prompts?|directions|directives|rules|guidelines|commands|guardrails|constraints|programming|context|orders)";
 const PRIOR = "(?:previous|prior|above|earlier|preceding|former|original|initial|old|existing|system|all|any|your|other)";
@@ -31,7 +34,7 @@ export const SIGNALS: readonly Signal[] = [
   sig("override", true, `\\b(?:${VERB_OVERRIDE}|forget) (?:everything|all)(?: that)? (?:above|before|(?:you|i) (?:were|have been|was) told|i (?:said|told you)|you know)\\b`),
   sig("information-tag", true, `</?information>`),
   sig("role-marker", true, `<\\|(?:im_start|im_end|system|user|assistant|endoftext)\\|>|\\[/?inst\\]|<</?sys>>|</?system>|</?instructions?>|\\[system\\]|\\(system\\)|#{2,3} ?(?:system|instruction)s?:|#{2,3} ?\\(system[_ ]?(?:message|prompt)?\\)`),
-  sig("ai-address", true, `\\b(?:dear|hey|hi|hello|attention|note to|note for|message to|message for|to you,?|if you are|you are an?|as an?) (?:the |an? |dear |any )?${AI}\\b`),
+  sig("ai-address", true, `\\b(?:dear|hey|hi|hello|attention|note to|note for|message to|message for|to you,?|if you are|you are an?|as an?) (?:the |an? |dear |any )?${AI}\\b(?! ${AI_PEOPLE}\\b)`),
   sig("conceal", true, `\\b(?:do not|don't|never) (?:tell|inform|notify|alert|warn|mention (?:this|it) to|let) (?:the |your )?user\\b|\\bwithout (?:telling|informing|notifying|alerting|asking) (?:the |your )?user\\b|\\b(?:keep|hide) (?:this|it) (?:secret |hidden )?from the user\\b|\\bthe user (?:must not|should not|shouldn't|mustn't) (?:know|see|find out|notice)\\b`),
   sig("reveal-prompt", true, `\\b(?:reveal|print|repeat|show|leak|output|display|tell me|write out) (?:me )?(?:your|the) (?:full |entire |whole |original |hidden |secret )?(?:system prompt|initial prompt|system message|hidden instructions|instructions above)\\b`),
   sig("jailbreak", true, `\\bdo anything now\\b|\\byou are (?:now )?dan\\b|\\b(?:developer|dan|god) mode (?:enabled|on|activated)\\b|\\b(?:free of|without) (?:all|any) (?:restrictions|filters|limitations|rules)\\b|\\bno longer (?:bound|restricted|limited) by\\b`),

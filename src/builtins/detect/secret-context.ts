@@ -69,6 +69,7 @@ export function isSecretKeyName(key: string): boolean {
   if (last === undefined) return false;
   if (before !== undefined && NOT_SECRET_BEFORE.has(before)) return false;
   if (SECRET_LAST.has(last)) return true;
+  if (last === "auth" && before === undefined) return true; // `"auth": "<base64 user:password>"` (Docker's config.json)
   if (last === "pass" && (before === undefined || before === "db" || before === "user" || before === "admin")) return true;
   return last === "key" && before !== undefined && KEY_BEFORE.has(before);
 }
@@ -90,6 +91,7 @@ function assignmentSpans(text: string, out: Span[]): void {
     let j = i - 1;
     while (j >= 0 && i - j <= 4 && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j--;
     if (j >= 0 && (text.charCodeAt(j) === 34 || text.charCodeAt(j) === 39)) j--;
+    for (let b = 0; b < 8 && j >= 0 && text.charCodeAt(j) === 92; b++) j--; // `\"key\":` (JSON inside a JSON string)
     const keyEnd = j + 1;
     while (j >= 0 && keyEnd - j <= 65 && isKeyChar(text.charCodeAt(j))) j--;
     const key = text.slice(j + 1, keyEnd);
@@ -100,9 +102,14 @@ function assignmentSpans(text: string, out: Span[]): void {
     if (c === 58 && text.charCodeAt(k) === 47 && text.charCodeAt(k + 1) === 47) continue; // a URL scheme
     while (k < n && k - i <= 8 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
     let quote = 0;
+    const escStart = k;
+    while (k < n && k - escStart < 8 && text.charCodeAt(k) === 92) k++; // `\"` opening an escaped string
+    const escaped = k > escStart;
     if (k < n && (text.charCodeAt(k) === 34 || text.charCodeAt(k) === 39)) quote = text.charCodeAt(k++);
+    else k = escStart;
     const vStart = k;
     while (k < n && k - vStart < 256 && (quote !== 0 ? text.charCodeAt(k) !== quote && text.charCodeAt(k) !== 10 : isValueChar(text.charCodeAt(k)))) k++;
+    if (escaped && quote !== 0) while (k > vStart && text.charCodeAt(k - 1) === 92) k--; // the closing `\"`'s backslashes
     const value = text.slice(vStart, k);
     if (quote !== 0 && /\s/.test(value)) continue; // a sentence, not a secret
     if (value.includes("://")) continue; // a URL (a password inside one is url-password's)

@@ -2,7 +2,9 @@
 // Guarantees: options are compiled once; the check is pure, never throws, and fails closed. The raw
 // string is screened (whitespace, control characters, backslash, userinfo) before WHATWG parsing, and
 // the host is judged in its WHATWG-normalised form (so `http://2130706433/` is 127.0.0.1). An IP-literal
-// host never matches `hosts`. Without `schemes`, only http and https are accepted.
+// host never matches `hosts`. Names that are loopback (`localhost`) or a cloud metadata service
+// (`metadata.google.internal`, `instance-data`) are judged as 127.0.0.1 and 169.254.169.254 are.
+// Without `schemes`, only http and https are accepted.
 import { type CidrSet, parseIpStrict, type Ip } from "../cidr/cidr.js";
 import type { DomainSet } from "../domain/domain.js";
 
@@ -23,6 +25,8 @@ const SPECIAL = new Set(["http", "https", "ws", "wss", "ftp", "file"]);
 const RAW_BAD = /[\s\u0000-\u001f\u007f-\u009f\\]/;
 const NUMERIC_HOST = /(^|\.)(0x[0-9a-f]*|[0-9]+)\.?$/i;
 const LOOPBACK_NAME = /(^|\.)localhost\.?$/;
+/** Names cloud instances resolve to their metadata service (GCP, AWS), which answers on 169.254.169.254. */
+const METADATA_NAME = /^(?:metadata|metadata\.google\.internal|metadata\.goog|instance-data|instance-data\.ec2\.internal)\.?$/;
 
 export function compileUrlCheck(opts: UrlOptions): UrlCheck {
   const o: UrlOptions = opts && typeof opts === "object" ? opts : {};
@@ -31,6 +35,8 @@ export function compileUrlCheck(opts: UrlOptions): UrlCheck {
   const { hosts, deny, allow } = o;
   const localhostDenied = deny ? deny.hasString("127.0.0.1") === true : false;
   const localhostAllowed = allow ? allow.hasString("127.0.0.1") === true : true;
+  const metadataDenied = deny ? deny.hasString("169.254.169.254") === true : false;
+  const metadataAllowed = allow ? allow.hasString("169.254.169.254") === true : true;
 
   const judgeIp = (ip: Ip, shown: string): string | null => {
     if (deny && deny.has(ip)) return `host ${shown} is in a denied address range`;
@@ -74,6 +80,9 @@ export function compileUrlCheck(opts: UrlOptions): UrlCheck {
         // A `localhost` name is loopback by definition (RFC 6761).
         if (LOOPBACK_NAME.test(hostname) && (localhostDenied || !localhostAllowed)) {
           return `host \`${hostname}\` is a loopback name`;
+        }
+        if (METADATA_NAME.test(hostname) && (metadataDenied || !metadataAllowed)) {
+          return `host \`${hostname}\` is a cloud metadata service name`;
         }
       }
       // Last, so that a denied address or host is named as such: the same host in a non-canonical spelling.
