@@ -2,7 +2,7 @@
  * Per-decision memory of the compiled history predicates (codegen/history.ts): within one `decide`, a
  * history predicate (one IR node: conditions are hash-consed, check/intern.ts, so rules that write the
  * same predicate share its node) is answered once and its answer (a value, or the EvalError it threw)
- * reused by every other rule that reads it; "now" (the request's `time`, parsed) is read once too. A
+ * reused by every other rule that reads it ("now", parsed once per decision, is kept by codegen/history.ts). A
  * node compiled into one closure only (no other rule of the policy, compiled so far, writes it) is not
  * remembered: nothing would reuse the answer.
  * GUARANTEES:
@@ -19,7 +19,7 @@
  */
 import type { PolicyRequest } from "../contract/index.js";
 import { EvalError } from "../contract/errors.js";
-import { insideWhere, nowOf } from "../eval/history.js";
+import { insideWhere } from "../eval/history.js";
 
 /** The serial of the decision running (0: none), and the last one handed out. */
 let active = 0;
@@ -105,22 +105,4 @@ function store(slot: Slot, req: PolicyRequest, value: unknown, error: EvalError 
   slot.req = req;
   slot.value = value;
   slot.error = error;
-}
-
-/** The decision and request "now" was read for last, and its value (an error is not kept: it is thrown again). */
-let nowSerial = 0;
-let nowReq: PolicyRequest | undefined;
-let nowValue = 0;
-
-/**
- * "Now" for windows (eval/history.ts `nowOf`), parsed once per decision. It depends on the request
- * only (not on `event.*`), so it is kept inside a `where` too; outside a decision it is read every time.
- */
-export function nowOnce(req: PolicyRequest): number {
-  if (active !== 0 && nowSerial === active && nowReq === req) return nowValue;
-  const now = nowOf(req);
-  nowSerial = active;
-  nowReq = req;
-  nowValue = now;
-  return now;
 }

@@ -4,7 +4,7 @@
  * positions are log positions); a history array is a window `[base, end)` of a log. Per event kind: the
  * log positions of the matching `tools/call` events, all of them and per tool name, ascending (events
  * are oldest first, so also by time). A window's first log position is one binary search over the
- * log's times (WindowSeek, asked once per decision and window length: `seekOnce`), then a binary search on a bucket; `after`/`count` without `where` never
+ * log's times (WindowSeek, asked once per decision and window length: `windowFrom`), then a binary search on a bucket; `after`/`count` without `where` never
  * touch an event. A predicate several rules share (one hash-consed node) is answered once per decision
  * (codegen/history-call.ts). A `where event.F == X` is
  * answered from an equality index (codegen/history-lookup.ts: events grouped by the value they read),
@@ -42,8 +42,8 @@ import type { SessionEvent } from "../contract/session.js";
 import type { IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { EVENT_KINDS } from "../ir/history.js";
 import { patternMatches } from "../ir/match.js";
-import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, reachesDropped, readEventOf, toolOf, whereHolds } from "../eval/history.js";
-import { decisionSerial, nowOnce, remembered, slotOf, type Slot } from "./history-call.js";
+import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, nowOf, reachesDropped, readEventOf, toolOf, whereHolds } from "../eval/history.js";
+import { decisionSerial, remembered, slotOf, type Slot } from "./history-call.js";
 import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type Agg, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 import { RecentlyUsed } from "../eval/recently-used.js";
 import { windowOf, type EventLog, type WindowOf } from "../eval/history-window.js";
@@ -79,8 +79,6 @@ interface Log {
   readonly eq: Map<IrEventMatch, EqIndex>;
   /** The values a `sum`/`min`/`max` reads, per position of its bucket (per IR node). */
   readonly values: Map<IrHistory, ValueCache>;
-  /** WindowSeek's memory: (start, log length, base, log position) per window start asked last. */
-  readonly seek: number[];
   /** The weak reference PLACES hold (set once, when the log is made). */
   ref: WeakRef<Log>;
 }
@@ -133,7 +131,7 @@ function bucket(log: Log, i: number, ev: SessionEvent): void {
 
 function newLog(events: SessionEvent[], at: number[]): Log {
   const kinds = EVENT_KINDS.map((): KindBuckets => ({ all: [], byTool: new Map() }));
-  const log: Log = { events, at, kinds, merged: new Map(), eq: new Map(), values: new Map(), seek: [], ref: undefined as unknown as WeakRef<Log> };
+  const log: Log = { events, at, kinds, merged: new Map(), eq: new Map(), values: new Map(), ref: undefined as unknown as WeakRef<Log> };
   log.ref = new WeakRef(log);
   return log;
 }
@@ -289,56 +287,64 @@ function candidates(m: IrEventMatch): (log: Log) => readonly number[] {
 /**
  * WindowSeek: the first log position of a window starting at `start` (-Infinity: none), inside the
  * history (at or after `idx.base`): one binary search over the log's times (`at` never decreases along
- * a log), remembered per log for the last starts asked (a decision's predicates share a few windows),
- * valid while the log has not grown. A bucket's first position in the window is then a binary search
- * over the bucket's own positions (`lowerBound(c, seek)`), with no second indirection.
+ * a log). A bucket's first position in the window is then a binary search over the bucket's own
+ * positions (`lowerBound(c, seek)`), with no second indirection. Asked through `windowFrom`, once per
+ * decision and window length.
  */
 function windowSeek(idx: HistoryIndex, start: number): number {
   if (start === -Infinity) return idx.base;
-  const log = idx.log;
-  const n = log.at.length;
-  const s = log.seek;
-  for (let j = 0; j < s.length; j += 4) if (s[j] === start && s[j + 1] === n && s[j + 2] === idx.base) return s[j + 3]!;
   let lo = idx.base;
-  let hi = n;
-  const at = log.at;
+  let hi = idx.log.at.length;
+  const at = idx.log.at;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (at[mid]! < start) lo = mid + 1;
     else hi = mid;
   }
-  if (s.length >= 4 * SEEKS) s.splice(0, 4);
-  s.push(start, n, idx.base, lo);
   return lo;
 }
-/** How many window starts a log remembers (a policy's windows at one "now"). */
-const SEEKS = 4;
 
 /**
- * `windowSeek(idx, start)` for a window of `windowMs`, asked once per decision and window length: the
- * predicates of one decision share its "now" and a few window lengths. Valid for the decision's serial,
- * its request and the index (a log grown under a nested decision gives a new index object).
+ * What the predicates of one decision share about windows: "now" (the request's `time`, parsed once:
+ * eval/history.ts `nowOf`; an error is not kept, it is thrown again) and, for the index `idx`, the first
+ * log position of each window length asked (a policy has a few). Valid for the decision's serial and
+ * request, and the positions for `idx` only (a log grown under a nested decision gives a new index
+ * object); outside a decision (serial 0) nothing is kept.
  */
-let seekSerial = 0;
-let seekReq: PolicyRequest | undefined;
-let seekIdx: HistoryIndex | undefined;
-const seekMs: number[] = [];
-const seekPos: number[] = [];
-function seekOnce(req: PolicyRequest, idx: HistoryIndex, windowMs: number, start: number): number {
+const FRAME = { serial: 0, req: undefined as PolicyRequest | undefined, now: undefined as number | undefined, idx: undefined as HistoryIndex | undefined, ms: [] as number[], pos: [] as number[] };
+/** How many window lengths a decision remembers. */
+const WINDOWS_KEPT = 4;
+
+function frameOf(req: PolicyRequest): typeof FRAME {
   const s = decisionSerial();
-  if (s !== 0 && s === seekSerial && req === seekReq && idx === seekIdx) {
-    for (let j = 0; j < seekMs.length; j++) if (seekMs[j] === windowMs) return seekPos[j]!;
-  } else {
-    seekSerial = s;
-    seekReq = req;
-    seekIdx = idx;
-    seekMs.length = 0;
-    seekPos.length = 0;
+  if (s === 0 || s !== FRAME.serial || req !== FRAME.req) {
+    FRAME.serial = s;
+    FRAME.req = req;
+    FRAME.now = undefined;
+    FRAME.idx = undefined;
   }
+  return FRAME;
+}
+
+/** Where a window of `windowMs` starts ("now" minus it), "now" read once per decision. */
+function windowStartOnce(req: PolicyRequest, windowMs: number): number {
+  const f = frameOf(req);
+  return (f.now ??= nowOf(req)) - windowMs;
+}
+
+/** `windowSeek(idx, start)` for a window of `windowMs` starting at `start`, once per decision and window length. */
+function windowFrom(req: PolicyRequest, idx: HistoryIndex, windowMs: number, start: number): number {
+  const f = frameOf(req);
+  if (f.idx !== idx) {
+    f.idx = idx;
+    f.ms.length = 0;
+    f.pos.length = 0;
+  }
+  for (let j = 0; j < f.ms.length; j++) if (f.ms[j] === windowMs) return f.pos[j]!;
   const p = windowSeek(idx, start);
-  if (seekMs.length < SEEKS) {
-    seekMs.push(windowMs);
-    seekPos.push(p);
+  if (f.ms.length < WINDOWS_KEPT) {
+    f.ms.push(windowMs);
+    f.pos.push(p);
   }
   return p;
 }
@@ -420,8 +426,8 @@ function compileHistoryOnce(e: IrHistory, slot: Slot, compilePred: (x: IrExpr) =
         const idx = indexOnce(h);
         const log = idx.log;
         const c = cands(log);
-        const start = windowMs === undefined ? -Infinity : nowOnce(req) - windowMs;
-        const p = windowMs === undefined ? liveFrom(idx, c) : lowerBound(c, seekOnce(req, idx, windowMs, start));
+        const start = windowMs === undefined ? -Infinity : windowStartOnce(req, windowMs);
+        const p = windowMs === undefined ? liveFrom(idx, c) : lowerBound(c, windowFrom(req, idx, windowMs, start));
         if (anyFrom(log, e.m, c, p, where, eq, eqMemo, req)) return true;
         if (reachesDropped(req, start)) throw droppedError(e, req);
         return false;
@@ -496,12 +502,12 @@ function compileHistoryOnce(e: IrHistory, slot: Slot, compilePred: (x: IrExpr) =
       };
       const run: Fn = (req) => {
         const h = historyOf(req, e);
-        const start = windowMs === undefined ? -Infinity : nowOnce(req) - windowMs;
+        const start = windowMs === undefined ? -Infinity : windowStartOnce(req, windowMs);
         if (reachesDropped(req, start)) throw droppedError(e, req);
         const idx = indexOnce(h);
         const log = idx.log;
         const c = cands(log);
-        const p = windowMs === undefined ? liveFrom(idx, c) : lowerBound(c, seekOnce(req, idx, windowMs, start));
+        const p = windowMs === undefined ? liveFrom(idx, c) : lowerBound(c, windowFrom(req, idx, windowMs, start));
         if (op === "count" && where === undefined) return c.length - p;
         return fast(req, log, c, p) ?? scan(req, log.events, c, p);
       };
