@@ -17,7 +17,7 @@ import type { Policy } from "../policy.js";
 import type { IrPolicy } from "../ir/ir.js";
 import type { CallEffect, CallOutcome, PolicyRequest, SessionEvent, SessionFacts } from "../contract/index.js";
 import { LIMITS } from "../source/limits.js";
-import { sessionKey } from "./store/session.js";
+import { sessionKey, utf8AtMost } from "./store/session.js";
 import type { SessionFacts as StoredSessionFacts } from "./store/store.js";
 
 export interface SessionNeeds {
@@ -129,16 +129,6 @@ export function eventOf(req: PolicyRequest, effect: CallEffect, outcome: CallOut
     e.argsDropped = true;
   }
   return e;
-}
-
-/**
- * The UTF-8 bytes of `s`, or a bound of them at most `limit` (3 bytes per UTF-16 code unit at most): the
- * exact count is taken only when the bound is over `limit`, so `utf8AtMost(s, limit) <= limit` exactly
- * when `s` fits.
- */
-function utf8AtMost(s: string, limit: number): number {
-  const bound = 3 * s.length;
-  return bound <= limit ? bound : Buffer.byteLength(s, "utf8");
 }
 
 /**

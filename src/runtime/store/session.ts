@@ -104,6 +104,16 @@ export interface CheckedAppend {
   readonly maxFingerprintsPerLabel: number;
 }
 
+/**
+ * The UTF-8 bytes of `s`, or a bound of them at most `limit` (3 bytes per UTF-16 code unit at most): the
+ * exact count is taken only when the bound is over `limit`, so `utf8AtMost(s, limit) <= limit` exactly
+ * when `s` fits.
+ */
+export function utf8AtMost(s: string, limit: number): number {
+  const bound = 3 * s.length;
+  return bound <= limit ? bound : Buffer.byteLength(s, "utf8");
+}
+
 function withoutAt(ev: Record<string, unknown>): Record<string, unknown> {
   const { at: _at, ...rest } = ev;
   return rest;
@@ -132,8 +142,7 @@ export function checkSessionAppend(a: SessionAppendRequest): CheckedAppend {
   } catch (err) {
     fail(`the event is not JSON: ${(err as Error).message}`);
   }
-  // (3 bytes per UTF-16 code unit at most: the exact count only when that bound is over.)
-  const bytes = 3 * eventJson.length <= LIMITS.maxSessionEventBytes ? 0 : Buffer.byteLength(eventJson, "utf8");
+  const bytes = utf8AtMost(eventJson, LIMITS.maxSessionEventBytes);
   if (bytes > LIMITS.maxSessionEventBytes) fail(`the event is ${bytes} bytes of JSON, more than ${LIMITS.maxSessionEventBytes}`);
   const labels = checkLabels(a.labels, "labels");
   const maxFingerprintsPerLabel = intIn(a.maxFingerprintsPerLabel, 1, LIMITS.maxSessionFingerprintsPerLabel, "maxFingerprintsPerLabel");
