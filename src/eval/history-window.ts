@@ -12,8 +12,9 @@
  *   `L` from `start`, `w[k]` is the event at log position `start + k` of `L`, for ever: log positions are
  *   never rewritten (appends only; dropping old events only forgets them), and the log's storage is
  *   module-private.
- * - Every event of a log is built here from JSON text (`append(at, json)`): a deep-frozen plain object of
- *   own data properties (JSON.parse makes nothing else), so the facts a check reads of it cannot change.
+ * - Every event of a log is built here from JSON text (`append(at, json)`, or the fields `sealEvent`
+ *   parsed from that same text): a deep-frozen plain object of own data properties (JSON.parse makes
+ *   nothing else), so the facts a check reads of it cannot change.
  *   Whether an event is WELL FORMED is not guaranteed here (a host that reaches a store's log may append
  *   anything JSON says): readers check each position once (history-check.ts).
  * Cost: `append` O(1) amortized (the dropped prefix is compacted once it outgrows the live events),
@@ -29,6 +30,9 @@ export interface WindowOf {
 
 const WINDOWS = new WeakMap<readonly SessionEvent[], WindowOf>();
 
+/** Events `sealEvent` made, each with the JSON text it was parsed from (module-private: nothing else adds). */
+const SEALED = new WeakMap<object, string>();
+
 /** `h` as a window of a log (see the module header), or undefined: `h` is not an array a log made. */
 export const windowOf = (h: readonly unknown[]): WindowOf | undefined => WINDOWS.get(h as readonly SessionEvent[]);
 
@@ -37,6 +41,21 @@ function deepFreeze(v: unknown): void {
   Object.freeze(v);
   for (const x of Object.values(v)) deepFreeze(x);
 }
+
+/**
+ * The event of JSON text `json` (an object's JSON without `at`), parsed and deep-frozen: what a recorder
+ * hands a store, so the store can take its JSON (`sealedJson`) and its parsed fields (`EventLog.append`)
+ * without a second pass of either. A value `json` does not parse to an object is answered unsealed.
+ */
+export function sealEvent(json: string): Omit<SessionEvent, "at"> {
+  const ev = JSON.parse(json) as Omit<SessionEvent, "at">;
+  deepFreeze(ev);
+  if (typeof ev === "object" && ev !== null && !Array.isArray(ev)) SEALED.set(ev, json);
+  return ev;
+}
+
+/** The JSON text sealed event `ev` was parsed from (it cannot have changed since: deep-frozen), or undefined. */
+export const sealedJson = (ev: object): string | undefined => SEALED.get(ev);
 
 /** `n` as a whole number from 0 to `max` (anything not a whole number: 0). */
 const clamp = (n: number, max: number): number => (Number.isInteger(n) ? Math.max(0, Math.min(n, max)) : 0);
@@ -63,8 +82,18 @@ export class EventLog {
     return i >= 0 && i < this.#live() ? this.#events[this.#head + i] : undefined;
   }
 
-  /** Appends the event `{ at, ...JSON.parse(json) }` (deep-frozen) and answers it. `json`: an object's JSON without `at`. */
-  append(at: number, json: string): SessionEvent {
+  /**
+   * Appends the event `{ at, ...JSON.parse(json) }` (deep-frozen) and answers it. `json`: an object's JSON
+   * without `at`. `sealed`: the event `sealEvent(json)` made, if any: its fields are taken as they are
+   * (deep-frozen, parsed from `json`) instead of parsing `json` again.
+   */
+  append(at: number, json: string, sealed?: object): SessionEvent {
+    if (sealed !== undefined && SEALED.get(sealed) === json) {
+      const ev = { at, ...sealed } as SessionEvent;
+      Object.freeze(ev);
+      this.#events.push(ev);
+      return ev;
+    }
     // One parse, `at` first (as `{ at, ...JSON.parse(json) }`: a later `at` in `json` wins the same way)
     // when `json` is an object with a key and `at` a finite number; else the spread.
     const ev = (

@@ -18,6 +18,7 @@ import type { IrPolicy } from "../ir/ir.js";
 import type { CallEffect, CallOutcome, PolicyRequest, SessionEvent, SessionFacts } from "../contract/index.js";
 import { LIMITS } from "../source/limits.js";
 import { sessionKey, utf8AtMost } from "./store/session.js";
+import { sealEvent } from "../eval/history-window.js";
 import type { SessionFacts as StoredSessionFacts } from "./store/store.js";
 
 export interface SessionNeeds {
@@ -99,49 +100,32 @@ export function withSessionFacts(input: PolicyRequest, loaded: LoadedSession): {
   return { request: { ...input, session: facts }, facts };
 }
 
-/** The event a call leaves (the store sets `at`). */
+/**
+ * The event a call leaves (the store sets `at`): sealed (eval/history-window.ts), so the store takes its
+ * JSON and fields as made here. Its JSON is written once: the arguments' JSON (kept exactly when it fits
+ * LIMITS.sessionEventArgBytes and the whole event's JSON fits LIMITS.maxSessionEventBytes; else
+ * `argsDropped`, deterministically: the same call always loses them, and is still recorded) between the
+ * other fields' JSON.
+ */
 export function eventOf(req: PolicyRequest, effect: CallEffect, outcome: CallOutcome | undefined, labels: readonly string[]): Omit<SessionEvent, "at"> {
   const method = typeof req.method === "string" ? req.method : "tools/call";
   const target = typeof req.tool === "string" ? req.tool : typeof req.resource === "string" ? req.resource : typeof req.prompt === "string" ? req.prompt : undefined;
-  const e: Omit<SessionEvent, "at"> = { method, effect };
-  if (target !== undefined) e.target = target;
-  if (typeof req.server?.name === "string") e.server = req.server.name;
-  let argBytes = 0;
+  let head = `{"method":${JSON.stringify(method)},"effect":${JSON.stringify(effect)}`;
+  if (target !== undefined) head += `,"target":${JSON.stringify(target)}`;
+  if (typeof req.server?.name === "string") head += `,"server":${JSON.stringify(req.server.name)}`;
+  let tail = "";
+  if (outcome !== undefined) tail += `,"outcome":${JSON.stringify(outcome)}`;
+  if (labels.length > 0) tail += `,"labels":${JSON.stringify(labels)}`;
+  let json = `${head}${tail}}`;
   if (req.arguments !== undefined) {
-    let json: string | undefined;
+    let args: string | undefined;
     try {
-      json = JSON.stringify(req.arguments);
+      args = JSON.stringify(req.arguments);
     } catch {
-      json = undefined;
+      args = undefined;
     }
-    argBytes = json === undefined ? Infinity : utf8AtMost(json, LIMITS.sessionEventArgBytes);
-    if (argBytes <= LIMITS.sessionEventArgBytes) e.args = JSON.parse(json!) as Record<string, unknown>;
-    else e.argsDropped = true;
+    const whole = args === undefined || utf8AtMost(args, LIMITS.sessionEventArgBytes) > LIMITS.sessionEventArgBytes ? undefined : `${head},"args":${args}${tail}}`;
+    json = whole !== undefined && utf8AtMost(whole, LIMITS.maxSessionEventBytes) <= LIMITS.maxSessionEventBytes ? whole : `${head},"argsDropped":true${tail}}`;
   }
-  if (outcome !== undefined) e.outcome = outcome;
-  if (labels.length > 0) e.labels = [...labels];
-  // The whole event must fit the store's bound (LIMITS.maxSessionEventBytes, measured without `at`): a long
-  // target or server name with arguments under their own bound can pass it. The arguments go first
-  // (deterministically: the same call always loses them), so the call is still recorded. The event's JSON
-  // is measured only when a bound of it (the arguments' bytes, `,"args":`, the rest's bound) is over.
-  if (e.args !== undefined && argBytes + 8 + restAtMost(e) > LIMITS.maxSessionEventBytes && Buffer.byteLength(JSON.stringify(e), "utf8") > LIMITS.maxSessionEventBytes) {
-    delete e.args;
-    e.argsDropped = true;
-  }
-  return e;
-}
-
-/**
- * A bound of the UTF-8 bytes of the JSON of event `e` without its `args`: braces, and per field at most 16
- * bytes of key, quotes, colon and comma, and 6 bytes per code unit of a string (a `\u00XX` escape; UTF-8
- * takes at most 3).
- */
-function restAtMost(e: Omit<SessionEvent, "at">): number {
-  const str = (v: string | undefined): number => (v === undefined ? 0 : 16 + 6 * v.length + 2);
-  let n = 2 + str(e.method) + str(e.effect) + str(e.target) + str(e.server) + str(e.outcome);
-  if (e.labels !== undefined) {
-    n += 16 + 2;
-    for (const l of e.labels) n += 6 * l.length + 3;
-  }
-  return n;
+  return sealEvent(json);
 }

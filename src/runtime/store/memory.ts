@@ -78,6 +78,7 @@ export class MemoryStore implements Store {
   private readonly idempotency = new Map<string, Item<IdempotencyRecord>>();
   /** Reservations cancelled before they ran (see `cancel`). */
   private readonly cancelled = new Map<string, Item<true>>();
+  /** Session records by their key as given (sessionKey's hash): a map of its own needs no namespace prefix. */
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly clock: () => number;
   private readonly sweepEveryMs: number;
@@ -125,7 +126,7 @@ export class MemoryStore implements Store {
     const res = request.reservation;
     if (res && this.cancelled.size > 0 && this.live(this.cancelled, KEYS.reservation(res.id), now)) return { status: "cancelled", now };
     // 0b. The session moved on since this call's facts were loaded.
-    if (guard !== undefined && (this.live(this.sessions, KEYS.session(guard.key), now)?.version ?? 0) !== guard.version) return { status: "session_changed", now };
+    if (guard !== undefined && (this.live(this.sessions, guard.key, now)?.version ?? 0) !== guard.version) return { status: "session_changed", now };
     const idem = request.idempotency;
     if (idem) {
       const rec = this.live(this.idempotency, KEYS.idempotency(idem.key), now);
@@ -241,7 +242,7 @@ export class MemoryStore implements Store {
   sessionLoad(query: SessionLoadRequest): SessionFacts {
     checkSessionLoad(query);
     const now = this.now();
-    const rec = this.live(this.sessions, KEYS.session(query.key), now);
+    const rec = this.live(this.sessions, query.key, now);
     if (!rec) return { now, labels: [], events: [], provenance: {}, version: 0 };
     const all = rec.events;
     const left = Math.max(0, all.length - query.maxEntries);
@@ -262,7 +263,7 @@ export class MemoryStore implements Store {
 
   /** Steps 1-2 of sessionAppend's checks: the live record (or none), or a throw that changes nothing. */
   private sessionCheck(a: CheckedAppend, now: number): SessionRecord | undefined {
-    const rec = this.live(this.sessions, KEYS.session(a.key), now);
+    const rec = this.live(this.sessions, a.key, now);
     let labels = rec ? rec.labels.size : 0;
     for (const l of new Set(a.labels)) if (!rec?.labels.has(l)) labels++;
     let named = rec ? rec.provenance.size : 0;
@@ -276,10 +277,10 @@ export class MemoryStore implements Store {
     let rec = found;
     if (!rec) {
       rec = { expiresAt: 0, version: 0, labels: new Set(), events: new EventLog(), droppedUntil: undefined, provenance: new Map() };
-      this.sessions.set(KEYS.session(a.key), rec);
+      this.sessions.set(a.key, rec);
     }
     addLabels(rec.labels, a.labels);
-    rec.events.append(now, a.eventJson);
+    rec.events.append(now, a.eventJson, a.sealed);
     const over = rec.events.length - a.maxEntries;
     if (over > 0) {
       const newestDropped = rec.events.get(over - 1)!.at;

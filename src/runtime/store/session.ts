@@ -13,6 +13,7 @@
 import { canonicalHash } from "../../contract/canonical.js";
 import type { ProvenanceFacts, SessionEvent } from "../../contract/session.js";
 import { LIMITS } from "../../source/limits.js";
+import { sealedJson } from "../../eval/history-window.js";
 import type { SessionAppendRequest, SessionLoadRequest, ReserveRequest } from "./store.js";
 
 /** The store key of a session: principal and session hashed together (an absent principal is its own scope). */
@@ -97,6 +98,8 @@ export interface CheckedAppend {
   readonly key: string;
   /** The event's JSON without `at`: a non-empty object (it always has `method` and `effect`). */
   readonly eventJson: string;
+  /** The event itself when it is sealed (`sealEvent(eventJson)`): a store may keep its fields as they are. */
+  readonly sealed: object | undefined;
   readonly labels: readonly string[];
   readonly provenance: readonly (readonly [string, readonly string[]])[];
   readonly ttlMs: number;
@@ -135,12 +138,17 @@ export function checkSessionAppend(a: SessionAppendRequest): CheckedAppend {
   // The store sets `at`; one given is ignored.
   // (An object rest only when `at` is there: the rest pattern takes V8's slow path, and without an own
   // `at` the event's JSON is the same: own enumerable properties, read once each.)
-  const rest = Object.hasOwn(ev, "at") ? withoutAt(ev) : ev;
+  // A sealed event (eval/history-window.ts: deep-frozen, parsed from its JSON) answers its JSON unchanged.
+  const hasAt = Object.hasOwn(ev, "at");
+  const sealed = hasAt ? undefined : sealedJson(ev);
   let eventJson: string;
-  try {
-    eventJson = JSON.stringify(rest);
-  } catch (err) {
-    fail(`the event is not JSON: ${(err as Error).message}`);
+  if (sealed !== undefined) eventJson = sealed;
+  else {
+    try {
+      eventJson = JSON.stringify(hasAt ? withoutAt(ev) : ev);
+    } catch (err) {
+      fail(`the event is not JSON: ${(err as Error).message}`);
+    }
   }
   const bytes = utf8AtMost(eventJson, LIMITS.maxSessionEventBytes);
   if (bytes > LIMITS.maxSessionEventBytes) fail(`the event is ${bytes} bytes of JSON, more than ${LIMITS.maxSessionEventBytes}`);
@@ -159,6 +167,7 @@ export function checkSessionAppend(a: SessionAppendRequest): CheckedAppend {
   return {
     key,
     eventJson,
+    sealed: sealed === undefined ? undefined : ev,
     labels,
     provenance,
     ttlMs: intIn(a.ttlMs, 1, LIMITS.maxSessionTtlMs, "ttlMs"),
