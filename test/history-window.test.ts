@@ -11,7 +11,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../src/index.js";
 import type { PolicyRequest } from "../src/contract/index.js";
-import { EventLog, windowOf } from "../src/eval/history-window.js";
+import { EventLog, sealedJson, windowOf } from "../src/eval/history-window.js";
+import { eventOf } from "../src/runtime/session-facts.js";
+import { checkSessionAppend } from "../src/runtime/store/session.js";
 import { MemoryStore } from "../src/runtime/store/memory.js";
 
 const policy = compilePolicy(`policy "w"
@@ -190,5 +192,55 @@ describe("store windows", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("sealed events (one JSON pass for a recorded event)", () => {
+  const reqOf = (args: unknown): PolicyRequest => ({ principal: { roles: ["dev"] }, tool: "send", arguments: args, server: { name: "up" } }) as unknown as PolicyRequest;
+
+  it("eventOf answers a deep-frozen event whose sealed JSON is its own JSON, and a log keeps its fields without parsing again", () => {
+    const args = { to: "x", n: [1, { y: "z" }] };
+    const ev = eventOf(reqOf(args), "allow", "ok", ["untrusted"]);
+    expect(Object.isFrozen(ev) && Object.isFrozen(ev.args) && Object.isFrozen((ev.args as { n: object }).n)).toBe(true);
+    expect(sealedJson(ev)).toBe(JSON.stringify(ev));
+    expect(ev.args).not.toBe(args); // a copy: the host's later changes do not reach the history
+    args.to = "changed";
+    expect(ev.args).toEqual({ to: "x", n: [1, { y: "z" }] });
+    const log = new EventLog();
+    const stored = log.append(5, sealedJson(ev)!, ev);
+    expect(stored).toEqual({ at: 5, ...ev });
+    expect(Object.keys(stored)[0]).toBe("at");
+    expect(stored.args).toBe(ev.args); // taken as it is (deep-frozen), not parsed again
+    expect(Object.isFrozen(stored)).toBe(true);
+  });
+
+  it("a store parses JSON it was not sealed with: an equal object posing as sealed, or a sealed event with other JSON", () => {
+    const ev = eventOf(reqOf({ to: "x" }), "allow", "ok", []);
+    const posing = { ...ev };
+    expect(sealedJson(posing)).toBeUndefined();
+    const log = new EventLog();
+    const a = log.append(1, JSON.stringify(posing), posing);
+    expect(a.args).not.toBe(ev.args);
+    const b = log.append(2, JSON.stringify({ ...ev, target: "other" }), ev);
+    expect(b.target).toBe("other");
+    expect(b.args).not.toBe(ev.args);
+    // checkSessionAppend takes a sealed event's JSON; an unsealed one's is stringified (same text here).
+    const base = { key: "k", labels: [], provenance: {}, ttlMs: 1000, maxEntries: 10, maxFingerprintsPerLabel: 4 };
+    expect(checkSessionAppend({ ...base, event: ev }).sealed).toBe(ev);
+    const plain = checkSessionAppend({ ...base, event: posing });
+    expect(plain.sealed).toBeUndefined();
+    expect(plain.eventJson).toBe(sealedJson(ev));
+  });
+
+  it("the engine's MemoryStore history holds what eventOf sealed, and a host cannot change it afterwards", () => {
+    const store = new MemoryStore();
+    const ev = eventOf(reqOf({ to: "x" }), "allow", "ok", []);
+    const base = { key: "k", labels: [], provenance: {}, ttlMs: 60_000, maxEntries: 10, maxFingerprintsPerLabel: 4 };
+    store.sessionAppend({ ...base, event: ev });
+    expect(() => {
+      (ev.args as Record<string, unknown>).to = "y";
+    }).toThrow(TypeError);
+    const loaded = store.sessionLoad({ key: "k", maxEntries: 10 }) as { events: readonly { args?: unknown }[] };
+    expect(loaded.events[0]!.args).toEqual({ to: "x" });
   });
 });
