@@ -214,6 +214,23 @@ describe("sealed events (one JSON pass for a recorded event)", () => {
     expect(Object.isFrozen(stored)).toBe(true);
   });
 
+  it("JSON.parse of a sealed event's JSON deep-equals it, for any arguments, strings and labels (a `__proto__` key included)", () => {
+    const str = fc.string({ unit: "binary", maxLength: 12 });
+    const args = fc.oneof(fc.dictionary(str, fc.jsonValue({ maxDepth: 3 })), fc.constant(JSON.parse('{"__proto__":{"x":1},"a":[1,-0,1e21]}') as unknown));
+    fc.assert(
+      fc.property(args, str, fc.option(str, { nil: undefined }), fc.option(fc.constantFrom("ok", "error"), { nil: undefined }), fc.array(str, { maxLength: 3 }), (a, tool, server, outcome, labels) => {
+        const req = { method: "tools/call", tool, arguments: a, ...(server === undefined ? {} : { server: { name: server } }) } as unknown as PolicyRequest;
+        const ev = eventOf(req, "deny", outcome as "ok" | "error" | undefined, labels);
+        const text = sealedJson(ev)!;
+        expect(JSON.parse(text)).toStrictEqual(JSON.parse(JSON.stringify(ev)));
+        expect(JSON.stringify(ev)).toBe(text);
+        const stored = new EventLog().append(7, text, ev);
+        expect(stored).toStrictEqual(new EventLog().append(7, text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("a store parses JSON it was not sealed with: an equal object posing as sealed, or a sealed event with other JSON", () => {
     const ev = eventOf(reqOf({ to: "x" }), "allow", "ok", []);
     const posing = { ...ev };

@@ -13,7 +13,7 @@
  *   never rewritten (appends only; dropping old events only forgets them), and the log's storage is
  *   module-private.
  * - Every event of a log is built here from JSON text (`append(at, json)`, or the fields `sealEvent`
- *   parsed from that same text): a deep-frozen plain object of own data properties (JSON.parse makes
+ *   made with that text, which JSON.parse of it gives): a deep-frozen plain object of own data properties (JSON.parse makes
  *   nothing else), so the facts a check reads of it cannot change.
  *   Whether an event is WELL FORMED is not guaranteed here (a host that reaches a store's log may append
  *   anything JSON says): readers check each position once (history-check.ts).
@@ -30,7 +30,7 @@ export interface WindowOf {
 
 const WINDOWS = new WeakMap<readonly SessionEvent[], WindowOf>();
 
-/** Events `sealEvent` made, each with the JSON text it was parsed from (module-private: nothing else adds). */
+/** Events `sealEvent` made, each with its JSON text (module-private: nothing else adds). */
 const SEALED = new WeakMap<object, string>();
 
 /** `h` as a window of a log (see the module header), or undefined: `h` is not an array a log made. */
@@ -42,16 +42,61 @@ function deepFreeze(v: unknown): void {
   for (const x of Object.values(v)) deepFreeze(x);
 }
 
+/** What a recorded call's event holds besides its arguments (runtime/session-facts.ts `eventOf`). */
+export interface EventParts {
+  readonly method: string;
+  readonly effect: string;
+  readonly target?: string | undefined;
+  readonly server?: string | undefined;
+  readonly outcome?: string | undefined;
+  readonly labels: readonly string[];
+}
+
+const quoted = (v: unknown, what: string): string => {
+  if (typeof v !== "string") throw new TypeError(`an event's ${what} must be a string`);
+  return JSON.stringify(v);
+};
+
 /**
- * The event of JSON text `json` (an object's JSON without `at`), parsed and deep-frozen: what a recorder
- * hands a store, so the store can take its JSON (`sealedJson`) and its parsed fields (`EventLog.append`)
- * without a second pass of either. A value `json` does not parse to an object is answered unsealed.
+ * The event of `parts` and the arguments of JSON text `args` (`null`: `argsDropped`; undefined: none),
+ * deep-frozen and sealed with its JSON text (keys in the object's order, `at` left to the store): what a
+ * recorder hands a store, so the store takes the JSON (`sealedJson`) and the fields (`EventLog.append`)
+ * without a second pass of either. `JSON.parse(sealedJson(ev))` deep-equals `ev`: every field but the
+ * arguments is a string written with JSON.stringify, and the arguments are parsed from the very text the
+ * JSON embeds (one JSON value, or JSON.parse throws and nothing is sealed).
  */
-export function sealEvent(json: string): Omit<SessionEvent, "at"> {
-  const ev = JSON.parse(json) as Omit<SessionEvent, "at">;
+export function sealEvent(parts: EventParts, args: string | null | undefined): Omit<SessionEvent, "at"> {
+  const ev: Record<string, unknown> = { method: parts.method, effect: parts.effect };
+  let json = `{"method":${quoted(parts.method, "method")},"effect":${quoted(parts.effect, "effect")}`;
+  if (parts.target !== undefined) {
+    json += `,"target":${quoted(parts.target, "target")}`;
+    ev.target = parts.target;
+  }
+  if (parts.server !== undefined) {
+    json += `,"server":${quoted(parts.server, "server")}`;
+    ev.server = parts.server;
+  }
+  if (args === null) {
+    json += ',"argsDropped":true';
+    ev.argsDropped = true;
+  } else if (args !== undefined) {
+    ev.args = JSON.parse(args) as unknown;
+    json += `,"args":${args}`;
+  }
+  if (parts.outcome !== undefined) {
+    json += `,"outcome":${quoted(parts.outcome, "outcome")}`;
+    ev.outcome = parts.outcome;
+  }
+  if (parts.labels.length > 0) {
+    const labels = [...parts.labels];
+    for (const l of labels) quoted(l, "label");
+    json += `,"labels":${JSON.stringify(labels)}`;
+    ev.labels = labels;
+  }
+  json += "}";
   deepFreeze(ev);
-  if (typeof ev === "object" && ev !== null && !Array.isArray(ev)) SEALED.set(ev, json);
-  return ev;
+  SEALED.set(ev, json);
+  return ev as unknown as Omit<SessionEvent, "at">;
 }
 
 /** The JSON text sealed event `ev` was parsed from (it cannot have changed since: deep-frozen), or undefined. */
@@ -84,8 +129,8 @@ export class EventLog {
 
   /**
    * Appends the event `{ at, ...JSON.parse(json) }` (deep-frozen) and answers it. `json`: an object's JSON
-   * without `at`. `sealed`: the event `sealEvent(json)` made, if any: its fields are taken as they are
-   * (deep-frozen, parsed from `json`) instead of parsing `json` again.
+   * without `at`. `sealed`: the event `sealEvent` made with the JSON text `json`, if any: its fields are
+   * taken as they are (deep-frozen, what `JSON.parse(json)` gives) instead of parsing `json` again.
    */
   append(at: number, json: string, sealed?: object): SessionEvent {
     if (sealed !== undefined && SEALED.get(sealed) === json) {

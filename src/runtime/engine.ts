@@ -144,7 +144,8 @@ export class Engine {
   }
 
   #newId(): string {
-    return `${this.#idPrefix}.${(this.#idCount++).toString(36)}`;
+    // Decimal: a number's radix-36 text is a runtime call in V8, a few hundred ns on every reserved call.
+    return `${this.#idPrefix}.${this.#idCount++}`;
   }
 
   get policy(): Policy {

@@ -18,7 +18,7 @@ import type { IrPolicy } from "../ir/ir.js";
 import type { CallEffect, CallOutcome, PolicyRequest, SessionEvent, SessionFacts } from "../contract/index.js";
 import { LIMITS } from "../source/limits.js";
 import { sessionKey, utf8AtMost } from "./store/session.js";
-import { sealEvent } from "../eval/history-window.js";
+import { sealEvent, sealedJson, type EventParts } from "../eval/history-window.js";
 import type { SessionFacts as StoredSessionFacts } from "./store/store.js";
 
 export interface SessionNeeds {
@@ -101,31 +101,28 @@ export function withSessionFacts(input: PolicyRequest, loaded: LoadedSession): {
 }
 
 /**
- * The event a call leaves (the store sets `at`): sealed (eval/history-window.ts), so the store takes its
- * JSON and fields as made here. Its JSON is written once: the arguments' JSON (kept exactly when it fits
- * LIMITS.sessionEventArgBytes and the whole event's JSON fits LIMITS.maxSessionEventBytes; else
- * `argsDropped`, deterministically: the same call always loses them, and is still recorded) between the
- * other fields' JSON.
+ * The event a call leaves (the store sets `at`), sealed (eval/history-window.ts) so the store takes its
+ * JSON and fields as made here. The arguments are kept exactly when their JSON fits
+ * LIMITS.sessionEventArgBytes and the whole event's JSON fits LIMITS.maxSessionEventBytes; else the event
+ * says `argsDropped` (deterministically: the same call always loses them, and is still recorded).
  */
 export function eventOf(req: PolicyRequest, effect: CallEffect, outcome: CallOutcome | undefined, labels: readonly string[]): Omit<SessionEvent, "at"> {
-  const method = typeof req.method === "string" ? req.method : "tools/call";
-  const target = typeof req.tool === "string" ? req.tool : typeof req.resource === "string" ? req.resource : typeof req.prompt === "string" ? req.prompt : undefined;
-  let head = `{"method":${JSON.stringify(method)},"effect":${JSON.stringify(effect)}`;
-  if (target !== undefined) head += `,"target":${JSON.stringify(target)}`;
-  if (typeof req.server?.name === "string") head += `,"server":${JSON.stringify(req.server.name)}`;
-  let tail = "";
-  if (outcome !== undefined) tail += `,"outcome":${JSON.stringify(outcome)}`;
-  if (labels.length > 0) tail += `,"labels":${JSON.stringify(labels)}`;
-  let json = `${head}${tail}}`;
-  if (req.arguments !== undefined) {
-    let args: string | undefined;
-    try {
-      args = JSON.stringify(req.arguments);
-    } catch {
-      args = undefined;
-    }
-    const whole = args === undefined || utf8AtMost(args, LIMITS.sessionEventArgBytes) > LIMITS.sessionEventArgBytes ? undefined : `${head},"args":${args}${tail}}`;
-    json = whole !== undefined && utf8AtMost(whole, LIMITS.maxSessionEventBytes) <= LIMITS.maxSessionEventBytes ? whole : `${head},"argsDropped":true${tail}}`;
+  const parts: EventParts = {
+    method: typeof req.method === "string" ? req.method : "tools/call",
+    effect,
+    target: typeof req.tool === "string" ? req.tool : typeof req.resource === "string" ? req.resource : typeof req.prompt === "string" ? req.prompt : undefined,
+    server: typeof req.server?.name === "string" ? req.server.name : undefined,
+    outcome,
+    labels,
+  };
+  if (req.arguments === undefined) return sealEvent(parts, undefined);
+  let args: string | undefined;
+  try {
+    args = JSON.stringify(req.arguments);
+  } catch {
+    args = undefined;
   }
-  return sealEvent(json);
+  if (args === undefined || utf8AtMost(args, LIMITS.sessionEventArgBytes) > LIMITS.sessionEventArgBytes) return sealEvent(parts, null);
+  const e = sealEvent(parts, args);
+  return utf8AtMost(sealedJson(e)!, LIMITS.maxSessionEventBytes) <= LIMITS.maxSessionEventBytes ? e : sealEvent(parts, null);
 }
