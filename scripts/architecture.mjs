@@ -19,6 +19,7 @@ export const LAYERS = [
   ["check"],
   ["eval"],
   ["codegen"],
+  ["check-policy.ts"],
   ["policy.ts"],
   ["runtime"],
   ["audit", "mcp"],

@@ -5,6 +5,8 @@
  */
 import { compileDecider } from "./codegen/decide.js";
 import { runFrontEnd } from "./check/front-end.js";
+import { checkOptionsOf, readerOf, type CompileOptions } from "./check-policy.js";
+export { checkPolicy, type CheckResult, type CompileOptions } from "./check-policy.js";
 import { fsReader, type ReadFile } from "./syntax/load.js";
 import { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { lookupFrom, renderAll, toJson, type JsonDiagnostic } from "./diagnostics/render.js";
@@ -23,29 +25,6 @@ import { EMPTY_VERDICT, resultVerdict, type ResultVerdict } from "./eval/core/re
 import { evalCondition } from "./eval/interpreter.js";
 import { validateRequest } from "./eval/request.js";
 
-export interface CompileOptions {
-  /** Shown in diagnostics; imports resolve relative to it. Default `policy.mcppolicy`. */
-  filename?: string;
-  /**
-   * How to read imported files (and JSON Schema files). Default: the file system, reading only regular
-   * files of at most 4 MiB. Pass `null` to forbid. A host reader gets absolute paths already checked
-   * (lexically) against the import roots; symbolic links are only checked with the default reader.
-   */
-  readFile?: ReadFile | null;
-  /**
-   * The directories the files a policy names (imports, JSON Schema files) must lie in. Default: the
-   * directory of `filename` (and its subdirectories). When given, these replace the default; relative
-   * entries resolve against the working directory. An empty list forbids every import.
-   */
-  importRoots?: readonly string[];
-  /**
-   * A synchronous realpath, for hosts that run where the files are (e.g. `fs.realpathSync.native`):
-   * `path(root: ...)` arguments then also check the physical path of the nearest existing ancestor,
-   * so a symlink inside the sandbox cannot lead out of it.
-   */
-  realpath?: (path: string) => string;
-}
-
 export class PolicyCompileError extends Error {
   constructor(readonly diagnostics: readonly Diagnostic[], private readonly sources: readonly SourceFile[]) {
     const errors = diagnostics.filter((d) => d.severity === "error");
@@ -62,14 +41,6 @@ export class PolicyCompileError extends Error {
   }
 }
 
-export interface CheckResult {
-  diagnostics: Diagnostic[];
-  /** Rendered like rustc. */
-  render(): string;
-  toJSON(): JsonDiagnostic[];
-  ok: boolean;
-}
-
 export type Budget = IrBudget;
 
 /** The rest of a list request: client, session, time... (the principal and the item are given apart). */
@@ -83,29 +54,9 @@ export interface VisibleItem {
   annotations?: ToolAnnotations;
 }
 
-function reader(options: CompileOptions | undefined): ReadFile | undefined {
-  return options?.readFile === null ? undefined : options?.readFile ?? fsReader;
-}
-
-function checkOptions(options: CompileOptions | undefined) {
-  return options?.realpath ? { realpath: options.realpath } : {};
-}
-
-export function checkPolicy(source: string, options?: CompileOptions): CheckResult {
-  const text = typeof source === "string" ? source : "";
-  const fe = runFrontEnd(text, options?.filename ?? "policy.mcppolicy", reader(options), checkOptions(options), options?.importRoots);
-  const lookup = lookupFrom(fe.sources);
-  return {
-    diagnostics: fe.diagnostics,
-    ok: !hasErrors(fe.diagnostics),
-    render: () => renderAll(fe.diagnostics, lookup),
-    toJSON: () => fe.diagnostics.map((d) => toJson(d, lookup)),
-  };
-}
-
 export function compilePolicy(source: string, options?: CompileOptions): Policy {
   if (typeof source !== "string") throw new TypeError("compilePolicy expects the policy source text as a string");
-  const fe = runFrontEnd(source, options?.filename ?? "policy.mcppolicy", reader(options), checkOptions(options), options?.importRoots);
+  const fe = runFrontEnd(source, options?.filename ?? "policy.mcppolicy", readerOf(options), checkOptionsOf(options), options?.importRoots);
   if (!fe.ir || hasErrors(fe.diagnostics)) throw new PolicyCompileError(fe.diagnostics, fe.sources);
   return new Policy(fe.ir, fe.diagnostics, fe.sources);
 }

@@ -4,7 +4,8 @@
  * run: a lexer and a parser built with them (and chevrotain's eager lookahead) report no definition
  * error (a grammar mistake fails this test, not a user's parse), and on every shipped policy and on
  * arbitrary damaged text the validated pair reads exactly what `parseConcrete` (the skipped pair, lazy
- * lookahead) reads.
+ * lookahead) reads. The skipped parser starts from the shipped record of the grammar
+ * (syntax/recorded-grammar-data.ts) instead of recording it: the record must equal a fresh recording.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +14,9 @@ import { describe, expect, it } from "vitest";
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import { Lexer } from "../src/syntax/chevrotain.js";
 import { LEXER_OPTIONS, parseConcrete } from "../src/syntax/parse.js";
-import { buildPolicyParser } from "../src/syntax/parser.js";
+import { buildPolicyParser, policyParser } from "../src/syntax/parser.js";
+import { grammarRecord, rulesFromRecord, type RecordNode } from "../src/syntax/recorded-grammar.js";
+import { RECORDED_GRAMMAR } from "../src/syntax/recorded-grammar-data.js";
 import * as T from "../src/syntax/tokens.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -83,5 +86,24 @@ describe("grammar validation", () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it("the shipped grammar record is the grammar a validated parser records (else: npm run build && npm run gen:grammar-record)", () => {
+    const fresh = grammarRecord(parser.getGAstProductions());
+    expect(RECORDED_GRAMMAR).toEqual(fresh);
+    // The record rebuilds to nodes that record the same, and the parsers in use start from it.
+    const rebuilt = rulesFromRecord(RECORDED_GRAMMAR, T.allTokens)!;
+    expect(grammarRecord(Object.fromEntries(rebuilt))).toEqual(fresh);
+    expect(skipped.fromRecord && policyParser().fromRecord).toBe(true);
+    expect(grammarRecord(skipped.getGAstProductions())).toEqual(fresh);
+    expect(parser.fromRecord).toBe(false);
+  });
+
+  it("a record naming an unknown token type or kind is refused, and the parser records its grammar itself", () => {
+    const rename = (r: RecordNode, from: string, to: string): RecordNode => JSON.parse(JSON.stringify(r).split(`"${from}"`).join(`"${to}"`)) as RecordNode;
+    const rules = [...RECORDED_GRAMMAR];
+    expect(rulesFromRecord(rules.map((r) => rename(r, "StringLiteral", "NoSuchToken")), T.allTokens)).toBeUndefined();
+    expect(rulesFromRecord(rules.map((r) => rename(r, "Terminal", "NoSuchKind")), T.allTokens)).toBeUndefined();
+    expect(rulesFromRecord(rules.slice(1), T.allTokens)!.size).toBe(rules.length - 1);
   });
 });

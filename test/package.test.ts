@@ -211,3 +211,30 @@ describe("package: light imports", () => {
     expect("RedisStore" in api).toBe(false);
   });
 });
+
+describe("the CLI's check loads the front end only", () => {
+  /** The `// src/...` modules in the static and dynamic import closure of a built CLI file. */
+  function closure(start: string): Set<string> {
+    const dir = join(ROOT, "dist/chunks/cli");
+    const seen = new Set<string>();
+    const modules = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(join(dir, file), "utf8");
+      for (const m of text.matchAll(/^\/\/ (src\/\S+)$/gm)) modules.add(m[1]!);
+      for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"\.\/([\w.-]+\.js)"/g)) visit(m[1]!);
+    };
+    visit(start);
+    return modules;
+  }
+
+  it("`mcppolicy check` reaches the parser and the checker, not the code generator, the interpreter or the runtime", () => {
+    const check = readdirSync(join(ROOT, "dist/chunks/cli")).find((f) => /^check-[A-Z0-9]+\.js$/.test(f));
+    expect(check).toBeDefined();
+    const modules = [...closure(check!)];
+    expect(modules).toContain("src/syntax/parser.ts");
+    expect(modules).toContain("src/check/front-end.ts");
+    expect(modules.filter((m) => m.startsWith("src/codegen/") || m.startsWith("src/runtime/") || m === "src/eval/interpreter.ts" || m === "src/policy.ts")).toEqual([]);
+  });
+});

@@ -40,7 +40,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   // Resolve every argument before printing anything: a typo in the last path fails fast.
   const files = collectPolicyFiles(positionals, COMMAND);
   // The compiler is loaded only once the command line is known to be good: usage errors stay fast.
-  const { checkPolicy } = await import("../policy.js");
+  const { checkPolicy } = await import("../check-policy.js");
   const report: CheckReport = { files: [], errors: 0, warnings: 0 };
   const rendered: string[] = [];
   for (const file of files) {

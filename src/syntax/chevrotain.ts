@@ -18,3 +18,5 @@ async function load(): Promise<typeof Chevrotain> {
 
 const chevrotain = await load();
 export const { createToken, Lexer, CstParser, createSyntaxDiagramsCode, tokenMatcher, LLkLookaheadStrategy } = chevrotain;
+/** The grammar's recorded form (GAST) classes: syntax/recorded-grammar.ts writes and rebuilds it. */
+export const { Rule, Terminal, NonTerminal, Alternation, Alternative, Option, Repetition, RepetitionMandatory, RepetitionWithSeparator, RepetitionMandatoryWithSeparator } = chevrotain;

@@ -12,6 +12,8 @@
 import type { CstNode, ILookaheadStrategy, IToken } from "chevrotain";
 import { CstParser, LLkLookaheadStrategy, tokenMatcher } from "./chevrotain.js";
 import * as T from "./tokens.js";
+import { rulesFromRecord } from "./recorded-grammar.js";
+import { RECORDED_GRAMMAR } from "./recorded-grammar-data.js";
 
 const MAX_LOOKAHEAD = 3;
 type OrOptions = Parameters<ILookaheadStrategy["buildLookaheadForAlternation"]>[0];
@@ -46,6 +48,9 @@ class LazyLookahead extends LLkLookaheadStrategy {
 }
 
 class PolicyParser extends CstParser {
+  /** Whether the grammar came from the shipped record (recorded-grammar-data.ts) instead of a recording run. */
+  readonly fromRecord: boolean;
+
   constructor(validate: boolean, eagerFollows = validate) {
     // The validated parser (tests) keeps chevrotain's eager lookahead: the reference the lazy one is checked against.
     super(T.allTokens, {
@@ -55,7 +60,9 @@ class PolicyParser extends CstParser {
       skipValidations: !validate,
       ...(validate ? {} : { lookaheadStrategy: new LazyLookahead({ maxLookahead: MAX_LOOKAHEAD }) }),
     });
+    this.fromRecord = !validate && startFromRecord(this);
     this.performSelfAnalysis();
+    if (this.fromRecord) delete (this as unknown as Record<string, unknown>).topLevelRuleRecord;
     if (!eagerFollows) lazyFollows(this);
   }
 
@@ -743,6 +750,23 @@ function lazyFollows(parser: PolicyParser): void {
   // What chevrotain's constructor installs when recovery is on (its own function, not exported): taken
   // from a one-rule parser built with recovery on, which costs next to nothing.
   p.attemptInRepetitionRecovery = (new RecoveryProbe() as unknown as { attemptInRepetitionRecovery: unknown }).attemptInRepetitionRecovery;
+}
+
+/**
+ * Makes `performSelfAnalysis` take each rule's recorded grammar from RECORDED_GRAMMAR (fresh objects)
+ * instead of running the rule in recording mode, when the record names exactly this parser's rules; else
+ * changes nothing (the parser records itself). True when it took effect. The record is checked against
+ * a fresh recording by test/grammar-validation.test.ts.
+ */
+function startFromRecord(parser: PolicyParser): boolean {
+  const p = parser as unknown as { definedRulesNames: readonly string[]; topLevelRuleRecord: (name: string, def: () => void) => object };
+  const rules = rulesFromRecord(RECORDED_GRAMMAR, T.allTokens);
+  if (rules === undefined || rules.size !== p.definedRulesNames.length || !p.definedRulesNames.every((n) => rules.has(n))) return false;
+  const record = p.topLevelRuleRecord;
+  p.topLevelRuleRecord = function (this: unknown, name: string, def: () => void): object {
+    return rules.get(name) ?? record.call(this, name, def);
+  };
+  return true;
 }
 
 /** A parser of one empty rule with recovery on: only its in-repetition recovery step is used. */
