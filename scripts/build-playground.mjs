@@ -75,7 +75,7 @@ const browserPlugin = {
     // src/syntax/chevrotain.ts loads chevrotain with a top-level await (import.meta.resolve); the page takes
     // the same single-file ES build of chevrotain statically.
     b.onLoad({ filter: /[\\/]src[\\/]syntax[\\/]chevrotain\.ts$/ }, () => ({
-      contents: `export { createToken, Lexer, CstParser, createSyntaxDiagramsCode, tokenMatcher, LLkLookaheadStrategy } from ${JSON.stringify(chevrotainBundle)};`,
+      contents: `export { createToken, Lexer, CstParser, createSyntaxDiagramsCode, tokenMatcher, LLkLookaheadStrategy, Rule, Terminal, NonTerminal, Alternation, Alternative, Option, Repetition, RepetitionMandatory, RepetitionWithSeparator, RepetitionMandatoryWithSeparator } from ${JSON.stringify(chevrotainBundle)};`,
       loader: "ts",
       resolveDir: root,
     }));

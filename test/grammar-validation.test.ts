@@ -106,4 +106,14 @@ describe("grammar validation", () => {
     expect(rulesFromRecord(rules.map((r) => rename(r, "Terminal", "NoSuchKind")), T.allTokens)).toBeUndefined();
     expect(rulesFromRecord(rules.slice(1), T.allTokens)!.size).toBe(rules.length - 1);
   });
+
+  it("a token's start-character hint is the first character of its literal pattern", () => {
+    const hinted = T.allTokens.filter((t) => (t as { START_CHARS_HINT?: unknown }).START_CHARS_HINT !== undefined);
+    expect(hinted.length).toBeGreaterThan(40);
+    for (const t of hinted) {
+      const source = (t.PATTERN as RegExp).source;
+      expect(source, t.name).toMatch(/^(?:\\[^\w]|[\w!=<>:,&~])+$/); // a literal: words, escaped or plain punctuation
+      expect((t as { START_CHARS_HINT?: unknown }).START_CHARS_HINT, t.name).toEqual([source.replace(/^\\/, "")[0]]);
+    }
+  });
 });

@@ -2,6 +2,9 @@
  * Token definitions for the chevrotain lexer. Keywords take precedence over identifiers through
  * `longer_alt`; every keyword also belongs to the `AnyWord` category, so positions that accept any
  * word (field names, attribute segments, parameter names) can still take them.
+ * Tokens whose pattern is a literal carry its first character as `start_chars_hint`, so building the
+ * lexer skips chevrotain's regexp analysis of them (start-up time; test/grammar-validation.test.ts
+ * checks each hint is the literal's first character).
  */
 import type { TokenType } from "chevrotain";
 import { createToken, Lexer } from "./chevrotain.js";
@@ -18,6 +21,7 @@ function keyword(word: string): TokenType {
   return createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
+    start_chars_hint: [word[0]!],
     longer_alt: Identifier,
     categories: [AnyWord],
     label: `\`${word}\``,
@@ -31,7 +35,7 @@ export const Allow = keyword("allow");
 export const Deny = keyword("deny");
 export const Import = keyword("import");
 export const Const = keyword("const");
-export const SetKw = createToken({ name: "Set", pattern: /set/, longer_alt: Identifier, categories: [AnyWord], label: "`set`" });
+export const SetKw = createToken({ name: "Set", pattern: /set/, start_chars_hint: ["s"], longer_alt: Identifier, categories: [AnyWord], label: "`set`" });
 export const Role = keyword("role");
 export const Includes = keyword("includes");
 export const Member = keyword("member");
@@ -58,7 +62,7 @@ export const Server = keyword("server");
  * `mode shadow`: a soft keyword. It is also an Identifier (a token category), so a tool, role or set
  * may still be called `mode`; only a declaration can start with it.
  */
-export const Mode = createToken({ name: "Mode", pattern: /mode/, longer_alt: Identifier, categories: [Identifier, AnyWord], label: "`mode`" });
+export const Mode = createToken({ name: "Mode", pattern: /mode/, start_chars_hint: ["m"], longer_alt: Identifier, categories: [Identifier, AnyWord], label: "`mode`" });
 /**
  * History predicates (grammar/README.md "History"): soft keywords like `mode`, also Identifiers, so a
  * tool, role, field or constant may still be called `where`, `within`, `since` or `of`. The words that
@@ -66,7 +70,7 @@ export const Mode = createToken({ name: "Mode", pattern: /mode/, longer_alt: Ide
  * parser reads them by image, only when an event kind and `tool` follow (syntax/parser.ts `history`).
  */
 function softKeyword(word: string): TokenType {
-  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, categories: [Identifier, AnyWord], label: `\`${word}\`` });
+  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), start_chars_hint: [word[0]!], longer_alt: Identifier, categories: [Identifier, AnyWord], label: `\`${word}\`` });
 }
 export const Where = softKeyword("where");
 export const Within = softKeyword("within");
@@ -104,37 +108,37 @@ export const RegexLiteral = createToken({
 export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\.)*/ });
 export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: /-?\d+(?:\.\d+)?/, label: "a number" });
 
-export const LBrace = createToken({ name: "LBrace", pattern: /\{/, label: "`{`" });
-export const RBrace = createToken({ name: "RBrace", pattern: /\}/, label: "`}`" });
-export const LBracket = createToken({ name: "LBracket", pattern: /\[/, label: "`[`" });
-export const RBracket = createToken({ name: "RBracket", pattern: /\]/, label: "`]`" });
-export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "`(`" });
-export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "`)`" });
-export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
-export const Colon = createToken({ name: "Colon", pattern: /:/, label: "`:`" });
-export const Ellipsis = createToken({ name: "Ellipsis", pattern: /\.\.\./, label: "`...`" });
-export const Dot = createToken({ name: "Dot", pattern: /\./, label: "`.`" });
-export const EqEq = createToken({ name: "EqEq", pattern: /==/, label: "`==`" });
-export const NotEq = createToken({ name: "NotEq", pattern: /!=/, label: "`!=`" });
-export const LtEq = createToken({ name: "LtEq", pattern: /<=/, label: "`<=`" });
-export const GtEq = createToken({ name: "GtEq", pattern: /\>=/, label: "`>=`" });
-export const Lt = createToken({ name: "Lt", pattern: /</, label: "`<`" });
-export const Gt = createToken({ name: "Gt", pattern: />/, label: "`>`" });
-export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" });
-export const Pipe = createToken({ name: "Pipe", pattern: /\|/, label: "`|`" });
-export const Question = createToken({ name: "Question", pattern: /\?/, label: "`?`" });
+export const LBrace = createToken({ name: "LBrace", pattern: /\{/, start_chars_hint: ["{"], label: "`{`" });
+export const RBrace = createToken({ name: "RBrace", pattern: /\}/, start_chars_hint: ["}"], label: "`}`" });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/, start_chars_hint: ["["], label: "`[`" });
+export const RBracket = createToken({ name: "RBracket", pattern: /\]/, start_chars_hint: ["]"], label: "`]`" });
+export const LParen = createToken({ name: "LParen", pattern: /\(/, start_chars_hint: ["("], label: "`(`" });
+export const RParen = createToken({ name: "RParen", pattern: /\)/, start_chars_hint: [")"], label: "`)`" });
+export const Comma = createToken({ name: "Comma", pattern: /,/, start_chars_hint: [","], label: "`,`" });
+export const Colon = createToken({ name: "Colon", pattern: /:/, start_chars_hint: [":"], label: "`:`" });
+export const Ellipsis = createToken({ name: "Ellipsis", pattern: /\.\.\./, start_chars_hint: ["."], label: "`...`" });
+export const Dot = createToken({ name: "Dot", pattern: /\./, start_chars_hint: ["."], label: "`.`" });
+export const EqEq = createToken({ name: "EqEq", pattern: /==/, start_chars_hint: ["="], label: "`==`" });
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/, start_chars_hint: ["!"], label: "`!=`" });
+export const LtEq = createToken({ name: "LtEq", pattern: /<=/, start_chars_hint: ["<"], label: "`<=`" });
+export const GtEq = createToken({ name: "GtEq", pattern: /\>=/, start_chars_hint: [">"], label: "`>=`" });
+export const Lt = createToken({ name: "Lt", pattern: /</, start_chars_hint: ["<"], label: "`<`" });
+export const Gt = createToken({ name: "Gt", pattern: />/, start_chars_hint: [">"], label: "`>`" });
+export const Equals = createToken({ name: "Equals", pattern: /=/, start_chars_hint: ["="], label: "`=`" });
+export const Pipe = createToken({ name: "Pipe", pattern: /\|/, start_chars_hint: ["|"], label: "`|`" });
+export const Question = createToken({ name: "Question", pattern: /\?/, start_chars_hint: ["?"], label: "`?`" });
 /** `PATH ?? VALUE`: the attribute, or VALUE when it is absent. Before `?` in token order. */
-export const QuestionQuestion = createToken({ name: "QuestionQuestion", pattern: /\?\?/, label: "`??`" });
+export const QuestionQuestion = createToken({ name: "QuestionQuestion", pattern: /\?\?/, start_chars_hint: ["?"], label: "`??`" });
 
 // Mistakes borrowed from other languages: lexed so that the parse step can name them (`&&` for `and`,
 // `||` for `or`, `!` for `not`, `=~` for `matches`, `'...'` for a string, `10/minute` for `10 per minute`), report them with
 // a hint, and parse on as if the author had written the right word (syntax/parse-hints.ts). The grammar
 // never consumes them.
-export const AmpAmp = createToken({ name: "AmpAmp", pattern: /&&/, label: "`&&`" });
-export const PipePipe = createToken({ name: "PipePipe", pattern: /\|\|/, label: "`||`" });
-export const Bang = createToken({ name: "Bang", pattern: /!/, label: "`!`" });
+export const AmpAmp = createToken({ name: "AmpAmp", pattern: /&&/, start_chars_hint: ["&"], label: "`&&`" });
+export const PipePipe = createToken({ name: "PipePipe", pattern: /\|\|/, start_chars_hint: ["|"], label: "`||`" });
+export const Bang = createToken({ name: "Bang", pattern: /!/, start_chars_hint: ["!"], label: "`!`" });
 export const TildeMatch = createToken({ name: "TildeMatch", pattern: /=~|~=|~/, label: "`=~`" });
-export const Slash = createToken({ name: "Slash", pattern: /\//, label: "`/`" });
+export const Slash = createToken({ name: "Slash", pattern: /\//, start_chars_hint: ["/"], label: "`/`" });
 export const SingleQuoted = createToken({ name: "SingleQuoted", pattern: /'(?:[^'\\\n\r]|\\.)*'/, label: "a single-quoted string" });
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
