@@ -89,6 +89,14 @@ class RoleSet implements RoleView {
   }
 }
 
+/** Whether a list holds exactly `names`, in order (reads its length and each element once). */
+function sameNames(list: readonly string[], names: readonly string[]): boolean {
+  const n = list.length;
+  if (n !== names.length) return false;
+  for (let i = 0; i < n; i++) if (list[i] !== names[i]) return false;
+  return true;
+}
+
 export interface CompiledDecider {
   decide(req: PolicyRequest): Decision;
 }
@@ -156,6 +164,18 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
     }
     return r;
   };
+  /**
+   * Multi-role lists (only when the policy derives no roles) by the host's array, with the names it held
+   * when its answer was filed: a host that builds one array per principal and passes it on every call
+   * skips the JSON key. Weak: an entry lives as long as the host's array. Only lists whose key was kept
+   * (or whose `no_role` reasons were) are filed, and the names are a copy read from the key, so a list
+   * that answers differently on each read (a getter, a Proxy) is compared against what it was filed as.
+   */
+  const byList = new WeakMap<object, { names: readonly string[]; rs: RoleSet | undefined; noRole: readonly Reason[] | undefined }>();
+  const rememberList = (given: readonly string[], key: string, rs: RoleSet | undefined, noRole: readonly Reason[] | undefined): void => {
+    if (key.length > MAX_CACHED_LIST_KEY) return;
+    byList.set(given, { names: JSON.parse(key) as string[], rs, noRole });
+  };
   /** Role sets of the roles an erring membership may bring in (their deny rules only are used), and of `maybe` roles; bounded. */
   const unsureSets = new Map<string, RoleSet>();
 
@@ -201,13 +221,24 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
           return undefined;
         }
       } else {
+        // The same array as a recent call, still holding the same names (compared one by one, so a list
+        // changed in place since is not mistaken for its old self): that call's answer, without a key.
+        const seen = byList.get(given);
+        if (seen !== undefined && sameNames(given, seen.names)) {
+          if (seen.rs === undefined) call.noRole = seen.noRole;
+          return seen.rs;
+        }
         const key = JSON.stringify(given);
         const hit = givenRoleSets.get(key);
-        if (hit) return hit;
+        if (hit) {
+          rememberList(given, key, hit, undefined);
+          return hit;
+        }
         let declared = false;
         for (let i = 0; i < given.length; i++) if (closures.has(given[i]!)) declared = true;
         if (!declared) {
           call.noRole = unknownReasons(key, false);
+          rememberList(given, key, undefined, call.noRole);
           return undefined;
         }
       }
