@@ -28,6 +28,7 @@ import {
   type CoreRule,
   type CoreBlock,
   type CoreTool,
+  type CallTarget,
   type Evaluator,
   type RoleView,
   type Unsure,
@@ -52,27 +53,53 @@ const MAX_CACHED_LIST_KEY = 4096;
 const NO_CANDIDATES: readonly CoreRule[] = Object.freeze([]);
 const NO_BUDGETS: readonly string[] = Object.freeze([]);
 
+/** A target's candidate rules for one role set and, for a tool, its merged blocks (one lookup for both). */
+interface TargetEntry extends CallTarget {
+  readonly cands: readonly CoreRule[];
+  readonly tool: CoreTool | undefined;
+}
+/** The entry of a name with no candidates and no tool block: shared, so attacker-chosen names cost a map slot only. */
+const NOTHING: TargetEntry = Object.freeze({ cands: NO_CANDIDATES, tool: undefined });
+
 /** Candidate rules for one set of held roles, looked up in the optimizer's index and memoized by name. */
 class RoleSet implements RoleView {
   readonly roles: readonly string[];
   private readonly owners: OwnerIndex[];
   /** Per kind, made on its first lookup (most role sets only ever see tools; issue 16: memory per used role). */
-  private readonly byName: Partial<Record<TargetKind, Map<string, readonly CoreRule[]>>> = {};
-  /** `withTop`: the top-level denies are candidates too (false for the roles an erring membership may bring). */
-  constructor(roles: string[], index: LazyRuleIndex, private readonly ruleAt: (r: IndexedRule) => CoreRule, withTop = true) {
+  private readonly byName: Partial<Record<TargetKind, Map<string, TargetEntry>>> = {};
+  /**
+   * `withTop`: the top-level denies are candidates too (false for the roles an erring membership may bring).
+   * `toolOf`: the policy's tool lookup when it does not depend on the server (no families, no server
+   * blocks): then a tool's entry holds its merged blocks too, and `callTarget` answers both at once.
+   */
+  constructor(
+    roles: string[],
+    index: LazyRuleIndex,
+    private readonly ruleAt: (r: IndexedRule) => CoreRule,
+    withTop = true,
+    private readonly toolOf?: (name: string) => CoreTool | undefined,
+  ) {
     this.roles = Object.freeze(roles);
     this.owners = [...(withTop ? [index.top] : []), ...roles.map((r) => index.role(r)!)];
   }
-  candidates(kind: TargetKind, name: string): readonly CoreRule[] {
+  private entry(kind: TargetKind, name: string): TargetEntry {
     const cache = (this.byName[kind] ??= new Map());
     const hit = cache.get(name);
     if (hit) return hit;
     const found: IndexedRule[] = [];
     for (const o of this.owners) lookup(o, kind, name, found);
     // Owners come in global order and each lookup is in order, so `found` is already sorted.
-    const out = found.length === 0 ? NO_CANDIDATES : found.map(this.ruleAt);
+    const cands = found.length === 0 ? NO_CANDIDATES : found.map(this.ruleAt);
+    const tool = kind === "tool" && this.toolOf !== undefined ? this.toolOf(name) : undefined;
+    const out: TargetEntry = cands === NO_CANDIDATES && tool === undefined ? NOTHING : { cands, tool };
     if (cache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_NAME_LENGTH) cache.set(name, out);
     return out;
+  }
+  candidates(kind: TargetKind, name: string): readonly CoreRule[] {
+    return this.entry(kind, name).cands;
+  }
+  callTarget(name: string): CallTarget | undefined {
+    return this.toolOf === undefined ? undefined : this.entry("tool", name);
   }
   private readonly noRules: Record<TargetKind, Map<string, readonly Reason[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
   /** The `no_rule` reasons of `kind` `name` for these roles, frozen, kept per name (bounded; long names never kept). */
@@ -141,6 +168,9 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
   const derived = [...ir.roles.values()].filter((r) => r.members.length > 0).map((r) => ({ name: r.name, members: r.members.map(compilePred), tri: r.members.map(compileTri) }));
   const closures = new Map([...ir.roles.values()].map((r) => [r.name, r.closure] as const));
   const tool = compileTools(ir);
+  // Without families and server blocks a tool's blocks depend on its name only: role sets keep them with
+  // the candidates (RoleSet `callTarget`), one map lookup for both.
+  const toolByName = ir.families.length === 0 && ir.servers.size === 0 ? (name: string) => tool(name, undefined) : undefined;
   let seeds: readonly string[] | undefined;
   const roleSets = new Map<string, RoleSet>();
   /** One role named by the host, no derived roles in the policy: its role set, by name. */
@@ -184,7 +214,7 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
     const key = JSON.stringify(names);
     let rs = roleSets.get(key);
     if (!rs) {
-      rs = new RoleSet(names, index, ruleAt);
+      rs = new RoleSet(names, index, ruleAt, true, toolByName);
       // Bounded: when full, start over rather than stop caching (role sets are cheap to rebuild).
       if (roleSets.size >= MAX_CACHED_ROLESETS) roleSets.clear();
       roleSets.set(key, rs);
