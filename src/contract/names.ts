@@ -25,16 +25,24 @@ export function nameFault(s: string): string | undefined {
   // string compare, no hashing: a Set lookup of a name a request just built cost 10-20 ns), then the Set.
   // The middle character and 256 slots keep numbered names (`t_8`, `t_11`, `r_2`) out of each other's
   // slots: with 64 slots and no middle character a quarter of the peers benchmark's names missed.
+  // This part is kept small so that V8 inlines it where names are checked; the rest is `nameFaultSlow`.
   const n = s.length;
-  const slot = n === 0 ? 0 : (n * 7 + s.charCodeAt(0) * 31 + s.charCodeAt(n >> 1) * 17 + s.charCodeAt(n - 1) * 131) & (RECENT_SLOTS - 1);
-  if (RECENT[slot] === s) return undefined;
+  if (n !== 0 && RECENT[slotOf(s, n)] === s) return undefined;
+  return nameFaultSlow(s);
+}
+
+const slotOf = (s: string, n: number): number => (n * 7 + s.charCodeAt(0) * 31 + s.charCodeAt(n >> 1) * 17 + s.charCodeAt(n - 1) * 131) & (RECENT_SLOTS - 1);
+
+function nameFaultSlow(s: string): string | undefined {
+  const n = s.length;
+  const slot = n === 0 ? 0 : slotOf(s, n);
   if (VALID_NAMES.has(s)) {
     RECENT[slot] = s;
     return undefined;
   }
   const fault = nameFaultOf(s);
   if (fault === undefined && n <= MAX_CACHED_NAME_LENGTH) {
-    if (VALID_NAMES.size >= MAX_VALID_NAMES) VALID_NAMES.clear(); // bounded: start over when full
+    if (VALID_NAMES.size >= MAX_VALID_NAMES) VALID_NAMES.clear();
     VALID_NAMES.add(s);
     RECENT[slot] = s;
   }
