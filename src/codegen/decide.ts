@@ -10,7 +10,9 @@
  * INVARIANT: per-call state lives in the core's one `Call` object per decide(), never in closure or
  * module variables, so a nested decide() (a getter on the request) cannot change the outer decision.
  * What lives here is per policy: compiled rules and caches of role sets, keyed by JSON.stringify of role
- * lists, which no two different lists share; every cache is bounded.
+ * lists, which no two different lists share; every cache is bounded, except the weak one by the host's
+ * role-list array (an entry lives as long as the array, and answers only while the array holds the same
+ * names, compared one by one).
  */
 import { EvalError } from "../contract/errors.js";
 import {
