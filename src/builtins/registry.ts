@@ -61,7 +61,8 @@ export function compileCheck(spec: CheckSpec): Check {
   const kind = CHECK_KINDS[spec.kind] as ConstraintKind<unknown> | undefined;
   const check: Check = kind ? kind.compile(spec.params, host) : () => "is checked by an unknown constraint";
   const max = spec.maxLength;
-  return max === undefined ? check : (v) => (typeof v === "string" && codePointLength(v) > max ? `longer than ${max} characters` : check(v));
+  // A string no longer than `max` code units has at most `max` code points: only longer ones are counted.
+  return max === undefined ? check : (v) => (typeof v === "string" && v.length > max && codePointLength(v) > max ? `longer than ${max} characters` : check(v));
 }
 
 export type { PathResolver };
@@ -74,7 +75,7 @@ export type PathSpec = CheckSpec & { readonly kind: "path" };
 export function compilePathResolver(spec: PathSpec): PathResolver {
   const resolve = pathResolver(spec.params, hosts.get(spec.params) ?? {});
   const max = spec.maxLength;
-  return max === undefined ? resolve : (v) => (typeof v === "string" && codePointLength(v) > max ? { fault: `longer than ${max} characters` } : resolve(v));
+  return max === undefined ? resolve : (v) => (typeof v === "string" && v.length > max && codePointLength(v) > max ? { fault: `longer than ${max} characters` } : resolve(v));
 }
 
 /** Candidate values of a constraint (analysis witnesses, testing kit); not all of them pass. */

@@ -327,6 +327,30 @@ export function compileTri(e: IrExpr): (req: PolicyRequest) => Tri {
 export type Check = (v: unknown) => string | null;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+const isString = (v: unknown): boolean => typeof v === "string";
+const isFiniteNumber = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v);
+const isBoolean = (v: unknown): boolean => typeof v === "boolean";
+
+/**
+ * A test every value `compileType(t)` accepts passes, for the kinds whose check refuses a value failing it
+ * at its first step, reading nothing of it (the union's skip); undefined for the others.
+ */
+function typeGuard(t: IrType): ((v: unknown) => boolean) | undefined {
+  switch (t.t) {
+    case "string":
+      return isString;
+    case "number":
+    case "integer":
+      return isFiniteNumber;
+    case "boolean":
+      return isBoolean;
+    case "array":
+      return Array.isArray;
+    default:
+      return undefined;
+  }
+}
+
 export function compileType(t: IrType, path: string): Check {
   switch (t.t) {
     case "any": {
@@ -413,14 +437,31 @@ export function compileType(t: IrType, path: string): Check {
     }
     case "union": {
       const ms = t.members.map((m) => compileType(m, path));
+      // A member whose check starts with a `typeof` test the value fails is not called: its fault text
+      // (built with describeValue) is only needed when no member accepts and it is the first to refuse,
+      // and then it is built by calling it, with the same text as before. `string | number` over a
+      // number no longer builds "expected a string, found number 5" to throw it away.
+      const guards = t.members.map(typeGuard);
+      const none = `${path}: matches no allowed type`;
       return (v) => {
         let first: string | null = null;
-        for (const m of ms) {
-          const f = m(v);
+        let firstAt = -1;
+        for (let i = 0; i < ms.length; i++) {
+          const g = guards[i];
+          if (g !== undefined && !g(v)) {
+            if (firstAt < 0) firstAt = i;
+            continue;
+          }
+          const f = ms[i]!(v);
           if (f === null) return null;
-          first ??= f;
+          if (firstAt < 0) {
+            firstAt = i;
+            first = f;
+          }
         }
-        return first ?? `${path}: matches no allowed type`;
+        if (firstAt < 0) return none;
+        // The first refusal came from a skipped member: its check fails at its typeof test (no property read).
+        return first ?? ms[firstAt]!(v);
       };
     }
     case "json": {

@@ -10,7 +10,9 @@
  * INVARIANT: per-call state lives in the core's one `Call` object per decide(), never in closure or
  * module variables, so a nested decide() (a getter on the request) cannot change the outer decision.
  * What lives here is per policy: compiled rules and caches of role sets, keyed by JSON.stringify of role
- * lists, which no two different lists share; every cache is bounded.
+ * lists, which no two different lists share; every cache is bounded, except the weak one by the host's
+ * role-list array (an entry lives as long as the array, and answers only while the array holds the same
+ * names, compared one by one).
  */
 import { EvalError } from "../contract/errors.js";
 import {
@@ -28,6 +30,7 @@ import {
   type CoreRule,
   type CoreBlock,
   type CoreTool,
+  type CallTarget,
   type Evaluator,
   type RoleView,
   type Unsure,
@@ -52,27 +55,53 @@ const MAX_CACHED_LIST_KEY = 4096;
 const NO_CANDIDATES: readonly CoreRule[] = Object.freeze([]);
 const NO_BUDGETS: readonly string[] = Object.freeze([]);
 
+/** A target's candidate rules for one role set and, for a tool, its merged blocks (one lookup for both). */
+interface TargetEntry extends CallTarget {
+  readonly cands: readonly CoreRule[];
+  readonly tool: CoreTool | undefined;
+}
+/** The entry of a name with no candidates and no tool block: shared, so attacker-chosen names cost a map slot only. */
+const NOTHING: TargetEntry = Object.freeze({ cands: NO_CANDIDATES, tool: undefined });
+
 /** Candidate rules for one set of held roles, looked up in the optimizer's index and memoized by name. */
 class RoleSet implements RoleView {
   readonly roles: readonly string[];
   private readonly owners: OwnerIndex[];
   /** Per kind, made on its first lookup (most role sets only ever see tools; issue 16: memory per used role). */
-  private readonly byName: Partial<Record<TargetKind, Map<string, readonly CoreRule[]>>> = {};
-  /** `withTop`: the top-level denies are candidates too (false for the roles an erring membership may bring). */
-  constructor(roles: string[], index: LazyRuleIndex, private readonly ruleAt: (r: IndexedRule) => CoreRule, withTop = true) {
+  private readonly byName: Partial<Record<TargetKind, Map<string, TargetEntry>>> = {};
+  /**
+   * `withTop`: the top-level denies are candidates too (false for the roles an erring membership may bring).
+   * `toolOf`: the policy's tool lookup when it does not depend on the server (no families, no server
+   * blocks): then a tool's entry holds its merged blocks too, and `callTarget` answers both at once.
+   */
+  constructor(
+    roles: string[],
+    index: LazyRuleIndex,
+    private readonly ruleAt: (r: IndexedRule) => CoreRule,
+    withTop = true,
+    private readonly toolOf?: (name: string) => CoreTool | undefined,
+  ) {
     this.roles = Object.freeze(roles);
     this.owners = [...(withTop ? [index.top] : []), ...roles.map((r) => index.role(r)!)];
   }
-  candidates(kind: TargetKind, name: string): readonly CoreRule[] {
+  private entry(kind: TargetKind, name: string): TargetEntry {
     const cache = (this.byName[kind] ??= new Map());
     const hit = cache.get(name);
     if (hit) return hit;
     const found: IndexedRule[] = [];
     for (const o of this.owners) lookup(o, kind, name, found);
     // Owners come in global order and each lookup is in order, so `found` is already sorted.
-    const out = found.length === 0 ? NO_CANDIDATES : found.map(this.ruleAt);
+    const cands = found.length === 0 ? NO_CANDIDATES : found.map(this.ruleAt);
+    const tool = kind === "tool" && this.toolOf !== undefined ? this.toolOf(name) : undefined;
+    const out: TargetEntry = cands === NO_CANDIDATES && tool === undefined ? NOTHING : { cands, tool };
     if (cache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_NAME_LENGTH) cache.set(name, out);
     return out;
+  }
+  candidates(kind: TargetKind, name: string): readonly CoreRule[] {
+    return this.entry(kind, name).cands;
+  }
+  callTarget(name: string): CallTarget | undefined {
+    return this.toolOf === undefined ? undefined : this.entry("tool", name);
   }
   private readonly noRules: Record<TargetKind, Map<string, readonly Reason[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
   /** The `no_rule` reasons of `kind` `name` for these roles, frozen, kept per name (bounded; long names never kept). */
@@ -87,6 +116,14 @@ class RoleSet implements RoleView {
     }
     return out;
   }
+}
+
+/** Whether a list holds exactly `names`, in order (reads its length and each element once). */
+function sameNames(list: readonly string[], names: readonly string[]): boolean {
+  const n = list.length;
+  if (n !== names.length) return false;
+  for (let i = 0; i < n; i++) if (list[i] !== names[i]) return false;
+  return true;
 }
 
 export interface CompiledDecider {
@@ -133,6 +170,9 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
   const derived = [...ir.roles.values()].filter((r) => r.members.length > 0).map((r) => ({ name: r.name, members: r.members.map(compilePred), tri: r.members.map(compileTri) }));
   const closures = new Map([...ir.roles.values()].map((r) => [r.name, r.closure] as const));
   const tool = compileTools(ir);
+  // Without families and server blocks a tool's blocks depend on its name only: role sets keep them with
+  // the candidates (RoleSet `callTarget`), one map lookup for both.
+  const toolByName = ir.families.length === 0 && ir.servers.size === 0 ? (name: string) => tool(name, undefined) : undefined;
   let seeds: readonly string[] | undefined;
   const roleSets = new Map<string, RoleSet>();
   /** One role named by the host, no derived roles in the policy: its role set, by name. */
@@ -156,6 +196,18 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
     }
     return r;
   };
+  /**
+   * Multi-role lists (only when the policy derives no roles) by the host's array, with the names it held
+   * when its answer was filed: a host that builds one array per principal and passes it on every call
+   * skips the JSON key. Weak: an entry lives as long as the host's array. Only lists whose key was kept
+   * (or whose `no_role` reasons were) are filed, and the names are a copy read from the key, so a list
+   * that answers differently on each read (a getter, a Proxy) is compared against what it was filed as.
+   */
+  const byList = new WeakMap<object, { names: readonly string[]; rs: RoleSet | undefined; noRole: readonly Reason[] | undefined }>();
+  const rememberList = (given: readonly string[], key: string, rs: RoleSet | undefined, noRole: readonly Reason[] | undefined): void => {
+    if (key.length > MAX_CACHED_LIST_KEY) return;
+    byList.set(given, { names: JSON.parse(key) as string[], rs, noRole });
+  };
   /** Role sets of the roles an erring membership may bring in (their deny rules only are used), and of `maybe` roles; bounded. */
   const unsureSets = new Map<string, RoleSet>();
 
@@ -164,7 +216,7 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
     const key = JSON.stringify(names);
     let rs = roleSets.get(key);
     if (!rs) {
-      rs = new RoleSet(names, index, ruleAt);
+      rs = new RoleSet(names, index, ruleAt, true, toolByName);
       // Bounded: when full, start over rather than stop caching (role sets are cheap to rebuild).
       if (roleSets.size >= MAX_CACHED_ROLESETS) roleSets.clear();
       roleSets.set(key, rs);
@@ -201,13 +253,24 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
           return undefined;
         }
       } else {
+        // The same array as a recent call, still holding the same names (compared one by one, so a list
+        // changed in place since is not mistaken for its old self): that call's answer, without a key.
+        const seen = byList.get(given);
+        if (seen !== undefined && sameNames(given, seen.names)) {
+          if (seen.rs === undefined) call.noRole = seen.noRole;
+          return seen.rs;
+        }
         const key = JSON.stringify(given);
         const hit = givenRoleSets.get(key);
-        if (hit) return hit;
+        if (hit) {
+          rememberList(given, key, hit, undefined);
+          return hit;
+        }
         let declared = false;
         for (let i = 0; i < given.length; i++) if (closures.has(given[i]!)) declared = true;
         if (!declared) {
           call.noRole = unknownReasons(key, false);
+          rememberList(given, key, undefined, call.noRole);
           return undefined;
         }
       }

@@ -19,7 +19,7 @@ import { decision, denyOf, EMPTY, internalError, noRoleDecision, noRuleReasons }
 import { listDecision } from "./list.js";
 import { budgetsOf, matchRules, singleBudgets } from "./match.js";
 import { missingServerLimitFault, serverOf } from "./tools.js";
-import { clearCall, newCall, type Call, type CoreTool, type Evaluator, type RoleView } from "./types.js";
+import { clearCall, newCall, type Call, type CoreRule, type CoreTool, type Evaluator, type RoleView } from "./types.js";
 
 /** Decide a request; never throws. */
 export function decideWith(ev: Evaluator, req: PolicyRequest): Decision {
@@ -84,12 +84,23 @@ function invalidRequest(message: string): readonly Reason[] {
 function actionDecision(ev: Evaluator, req: PolicyRequest, row: MethodRow, kind: TargetKind, call: Call): Decision {
   // 2. roles
   const rs = ev.resolveRoles(req, call, false);
-  const tool = kind === "tool" ? ev.tool(req.tool as string, serverOf(req)) : undefined;
+  // The target is read once (validateRequest found a string there), then the server.
+  const target = req[kind] as string;
+  let tool: CoreTool | undefined;
+  let cands: readonly CoreRule[] | undefined;
+  if (kind === "tool") {
+    const server = serverOf(req);
+    // One lookup for the tool's blocks and its candidates when the evaluator has them together.
+    const both = rs?.callTarget?.(target);
+    if (both !== undefined) {
+      tool = both.tool;
+      cands = both.cands;
+    } else tool = ev.tool(target, server);
+  }
   const risk = tool?.risk;
   if (!rs) return noRoleDecision(call, risk);
-  const target = req[kind] as string;
   // 3. candidates; 4. errors deny; 5. deny wins
-  const denied = matchRules(req, rs.candidates(kind, target), ev.unsureDenies(call, kind, target), rs.roles, risk, call);
+  const denied = matchRules(req, cands ?? rs.candidates(kind, target), ev.unsureDenies(call, kind, target), rs.roles, risk, call);
   if (denied) return denied;
   return allowDecision(ev, req, row, kind, target, rs, tool, risk, call);
 }

@@ -100,6 +100,18 @@ export interface RoleView {
   candidates(kind: TargetKind, name: string): readonly CoreRule[];
   /** Optional: the `no_rule` reasons of a call of `kind` `name` for these roles, frozen (cached by the evaluator). */
   noRule?(kind: TargetKind, name: string): readonly Reason[];
+  /**
+   * Optional: tool `name`'s candidates and merged blocks in one answer, when the evaluator's tool lookup
+   * does not depend on the server (then `tool` equals `Evaluator.tool(name, server)` for any server, and
+   * `cands` equals `candidates("tool", name)`); undefined when it does.
+   */
+  callTarget?(name: string): CallTarget | undefined;
+}
+
+/** A tool's candidate rules for one role set and its merged blocks (RoleView `callTarget`). */
+export interface CallTarget {
+  readonly cands: readonly CoreRule[];
+  readonly tool: CoreTool | undefined;
 }
 
 /** A deny rule an erring membership may bring in, with the erring role. */
