@@ -17,6 +17,15 @@ const call = (roles: unknown, tool = "read_file", args: Record<string, unknown> 
   ({ method: "tools/call", tool, principal: { id: "u", roles }, arguments: args }) as PolicyRequest;
 
 describe("role lists remembered by array", () => {
+  it("an array whose own toJSON answers another list is keyed by what it holds", () => {
+    const other = ["developer", "readonly-agent"];
+    same(call(other, "list_directory", { path: "src" })); // files `other`'s role set
+    const posing = Object.assign(["guest", "intern"], { toJSON: () => other });
+    const req = call(posing, "list_directory", { path: "src" });
+    expect(seed.decide(req).effect).toBe("deny");
+    same(req);
+  });
+
   it("an array changed in place between calls is decided by what it holds now", () => {
     const roles = ["developer", "readonly-agent"];
     const req = call(roles, "list_directory", { path: "src" });

@@ -260,7 +260,9 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
           if (seen.rs === undefined) call.noRole = seen.noRole;
           return seen.rs;
         }
-        const key = JSON.stringify(given);
+        // The key of a copy: JSON.stringify would call an own `toJSON` of the host's array, so an array
+        // could be filed under another list's key.
+        const key = JSON.stringify(Array.from(given));
         const hit = givenRoleSets.get(key);
         if (hit) {
           rememberList(given, key, hit, undefined);
