@@ -22,8 +22,12 @@ const text = `/**
  */
 import type { RecordNode } from "./recorded-grammar.js";
 
-// One JSON text: V8 reads it faster than the same object literal.
-export const RECORDED_GRAMMAR: readonly RecordNode[] = JSON.parse(${JSON.stringify(json)}) as RecordNode[];
+// One JSON text, parsed on the first parser built (not at import).
+const TEXT = ${JSON.stringify(json)};
+let parsed: readonly RecordNode[] | undefined;
+
+/** The record (the same array on every call). */
+export const recordedGrammar = (): readonly RecordNode[] => (parsed ??= JSON.parse(TEXT) as RecordNode[]);
 `;
 writeFileSync(out, text);
 console.log(`wrote src/syntax/recorded-grammar-data.ts (${record.length} rules, ${json.length} characters of JSON)`);

@@ -13,7 +13,7 @@ import type { CstNode, ILookaheadStrategy, IToken } from "chevrotain";
 import { CstParser, LLkLookaheadStrategy, tokenMatcher } from "./chevrotain.js";
 import * as T from "./tokens.js";
 import { rulesFromRecord } from "./recorded-grammar.js";
-import { RECORDED_GRAMMAR } from "./recorded-grammar-data.js";
+import { recordedGrammar } from "./recorded-grammar-data.js";
 
 const MAX_LOOKAHEAD = 3;
 type OrOptions = Parameters<ILookaheadStrategy["buildLookaheadForAlternation"]>[0];
@@ -753,7 +753,7 @@ function lazyFollows(parser: PolicyParser): void {
 }
 
 /**
- * Makes `performSelfAnalysis` take each rule's recorded grammar from RECORDED_GRAMMAR (fresh objects)
+ * Makes `performSelfAnalysis` take each rule's recorded grammar from recordedGrammar() (fresh objects)
  * instead of running the rule in recording mode, when the record names exactly this parser's rules; else
  * changes nothing (the parser records itself). True when it took effect. The record is checked against
  * a fresh recording by test/grammar-validation.test.ts.
@@ -765,7 +765,7 @@ function startFromRecord(parser: PolicyParser): boolean {
     enableRecording: () => void;
     disableRecording: () => void;
   };
-  const rules = rulesFromRecord(RECORDED_GRAMMAR, T.allTokens);
+  const rules = rulesFromRecord(recordedGrammar(), T.allTokens);
   if (rules === undefined || rules.size !== p.definedRulesNames.length || !p.definedRulesNames.every((n) => rules.has(n))) return false;
   // No rule runs in recording mode, so the recording DSL (about 90 methods installed on the parser, then
   // deleted one by one, a third of building it) is not installed. Own properties, deleted after the
