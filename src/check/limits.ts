@@ -179,7 +179,8 @@ export function lowerLimit(sym: Symbols, l: A.LimitDecl, id: string, scope: IrBu
     scope,
     window,
     ...(count !== undefined && count !== 1 && window !== "session" && { windowCount: count }),
-    keys,
+    // An exact-size copy: the list grew by push, with room for 17 (152 bytes for one key; issue 16).
+    keys: keys.slice(),
     failOpen: l.failMode?.text === "open",
     ...(l.amount && { amount: l.amount.value }),
     ...(amounts.input !== undefined && { input: amounts.input }),

@@ -109,7 +109,19 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
 
 /** The fast evaluator of one policy (see the module header). */
 export function compileEvaluator(ir: IrPolicy): Evaluator {
-  const roleBudgets = new Map([...ir.roles.values()].map((r) => [r.name, r.budgets.length ? r.budgets.map((b) => b.id) : NO_BUDGETS] as const));
+  // A role's budget ids, made on the role's first ask (issue 16: not a Map of every role up front).
+  const roleBudgetIds = new Map<string, readonly string[]>();
+  const roleBudgets = {
+    get(role: string): readonly string[] | undefined {
+      let ids = roleBudgetIds.get(role);
+      if (ids === undefined) {
+        const r = ir.roles.get(role);
+        if (r === undefined) return undefined;
+        roleBudgetIds.set(role, (ids = r.budgets.length ? r.budgets.map((b) => b.id) : NO_BUDGETS));
+      }
+      return ids;
+    },
+  };
   const policyBudgets = ir.budgets.map((b) => b.id);
   // One frozen list per owner, shared by its rules (issue 16: one per rule was ~0.2 KB per used role).
   const baseBudgets = new Map<string | undefined, readonly string[]>();
@@ -128,10 +140,11 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
   // and kept at the position the optimizer's index gives it.
   // Roles are indexed on first use too (ir/optimize.ts lazyRuleIndex).
   const index = lazyRuleIndex(ir);
-  const compiledRules: (CoreRule | undefined)[] = new Array(index.size);
-  const ruleAt = (r: IndexedRule): CoreRule => (compiledRules[r.order] ??= cRule(r.rule));
+  // Kept in the index entry's slot (built with the role's index, on first use), not in an array of every rule.
+  const ruleAt = (r: IndexedRule): CoreRule => (r.compiled ??= cRule(r.rule)) as CoreRule;
   const derived = [...ir.roles.values()].filter((r) => r.members.length > 0).map((r) => ({ name: r.name, members: r.members.map(compilePred), tri: r.members.map(compileTri) }));
-  const closures = new Map([...ir.roles.values()].map((r) => [r.name, r.closure] as const));
+  // The roles' closures, read from the IR itself (a second Map of every role was ~29 B per role).
+  const closures = { has: (name: string): boolean => ir.roles.has(name), get: (name: string) => ir.roles.get(name)?.closure };
   const tool = compileTools(ir);
   let seeds: readonly string[] | undefined;
   const roleSets = new Map<string, RoleSet>();
@@ -332,9 +345,18 @@ function compileTools(ir: IrPolicy): (name: string, server: string | undefined) 
     return b;
   };
   if (ir.families.length === 0 && ir.servers.size === 0) {
+    // One merged tool per declared name, made on the name's first call (issue 16: made up front, the
+    // compiled argument checks of every tool block were ~0.15 KB per role of the scale policy).
     const exact = new Map<string, CoreTool>();
-    for (const t of ir.tools.values()) exact.set(t.name, mergeBlocks([blockOf(t)])!);
-    return (name) => exact.get(name);
+    return (name) => {
+      let merged = exact.get(name);
+      if (merged === undefined) {
+        const t = ir.tools.get(name);
+        if (t === undefined) return undefined;
+        exact.set(name, (merged = mergeBlocks([blockOf(t)])!));
+      }
+      return merged;
+    };
   }
   const declared = new Set<string>(ir.tools.keys());
   for (const s of ir.servers.values()) for (const n of s.tools.keys()) declared.add(n);

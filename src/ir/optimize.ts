@@ -14,6 +14,11 @@ export interface IndexedRule {
   readonly rule: IrRule;
   /** Position in the global evaluation order. */
   readonly order: number;
+  /**
+   * A slot for the evaluator that built the index (codegen/decide.ts keeps the rule's compiled form
+   * here, made on first use): one index per evaluator, one entry per rule and owner, so it is per rule.
+   */
+  compiled?: unknown;
 }
 
 export interface KindIndex {
@@ -55,7 +60,7 @@ function indexOwner(rules: readonly IrRule[], next: () => number, scanLimit: num
     const globs: IndexedRule[] = [];
     for (const rule of rules) {
       if (rule.target !== kind) continue;
-      const ir: IndexedRule = { rule, order: next() };
+      const ir: IndexedRule = { rule, order: next(), compiled: undefined };
       if (scan || rule.patterns.some((p) => p.kind === "glob")) {
         globs.push(ir);
         continue;
