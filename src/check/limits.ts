@@ -178,9 +178,10 @@ export function lowerLimit(sym: Symbols, l: A.LimitDecl, id: string, scope: IrBu
   // literal took 128 bytes for 7 fields, not 80; issue 16).
   const b = exactRecord<IrBudget>([
     ["id", id],
-    ["kind", kind],
+    // The module's literals, not the parser's copies (one string each instead of one per limit).
+    ["kind", KINDS[KINDS.indexOf(kind)]!],
     ["scope", scope],
-    ["window", window],
+    ["window", WINDOWS[WINDOWS.indexOf(window)]!],
     ...(count !== undefined && count !== 1 && window !== "session" ? [["windowCount", count] as const] : []),
     // An exact-size copy: the list grew by push, with room for 17 (152 bytes for one key; issue 16).
     ["keys", keys.slice()],
