@@ -74,10 +74,11 @@ class RoleSet implements RoleView {
     if (cache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_NAME_LENGTH) cache.set(name, out);
     return out;
   }
-  private readonly noRules: Record<TargetKind, Map<string, readonly Reason[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
+  /** Per kind, made on its first lookup, as `byName` (three Maps up front were ~0.3 KB per used role set). */
+  private readonly noRules: Partial<Record<TargetKind, Map<string, readonly Reason[]>>> = {};
   /** The `no_rule` reasons of `kind` `name` for these roles, frozen, kept per name (bounded; long names never kept). */
   noRule(kind: TargetKind, name: string): readonly Reason[] {
-    const cache = this.noRules[kind];
+    const cache = (this.noRules[kind] ??= new Map());
     const hit = cache.get(name);
     if (hit) return hit;
     const out = Object.freeze(noRuleReasons(kind, name, this.roles).map((r) => Object.freeze(r)));
