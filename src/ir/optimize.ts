@@ -3,7 +3,8 @@
  * (which MCP method they govern) and by exact target name, keeping glob rules in a short list
  * beside the map; a kind with few patterns (most roles) is one short list, scanned. Every rule gets its global order (top-level denies first, then roles in name order,
  * rules in source order) so that merging the rules of several owners reproduces the reference
- * interpreter's order exactly. The index is data only; evaluators decide how to use it.
+ * interpreter's order exactly. The index is data only (and one slot per entry the evaluator that built it
+ * may fill: codegen/decide.ts keeps a rule's compiled form there); evaluators decide how to use it.
  * INVARIANT: for any owner, kind and name, `lookup` returns exactly the owner's rules of that kind whose
  * patterns match the name, in source order.
  */
