@@ -29,15 +29,17 @@ import {
   type CoreBlock,
   type CoreTool,
   type Evaluator,
+  type Pred,
   type RoleView,
+  type TriPred,
   type Unsure,
 } from "../eval/core/index.js";
 import { REASON_TEXT } from "../contract/reasons.js";
-import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
+import type { IrExpr, IrPolicy, IrRule, IrTool, IrType } from "../ir/ir.js";
 import { serverBudgetsOf, serverScopedBlocks, toolBlocks } from "../ir/queries.js";
 import { lazyRuleIndex, lookup, type IndexedRule, type LazyRuleIndex, type OwnerIndex } from "../ir/optimize.js";
 import type { Decision, PolicyRequest, Reason, TargetKind } from "../contract/index.js";
-import { compilePred, compileTri, compileType } from "./closures.js";
+import { compilePred, compileTri, compileType, type Check } from "./closures.js";
 import { enterDecision, leaveDecision } from "./history-call.js";
 
 const MAX_CACHED_NAMES = 4096;
@@ -337,27 +339,33 @@ const MAX_CACHED_BLOCK_SETS = 1024;
  */
 function compileTools(ir: IrPolicy): (name: string, server: string | undefined) => CoreTool | undefined {
   const blocks = new Map<IrTool, CoreBlock>();
+  // Blocks that declare the same `args` type share one frozen object (check/intern.ts), and so one
+  // compiled check; the same for an approval condition and its predicates. Both are pure functions of
+  // the node (issue 16: one compiled check per block was ~0.12 KB per role of the scale policy).
+  const checks = new Map<IrType, Check>();
+  const preds = new Map<IrExpr, readonly [Pred, TriPred]>();
+  const checkOf = (args: IrType): Check => {
+    let c = checks.get(args);
+    if (c === undefined) checks.set(args, (c = compileType(args, "args")));
+    return c;
+  };
+  const predsOf = (when: IrExpr): readonly [Pred, TriPred] => {
+    let p = preds.get(when);
+    if (p === undefined) preds.set(when, (p = [compilePred(when), compileTri(when)]));
+    return p;
+  };
   const blockOf = (t: IrTool): CoreBlock => {
     let b = blocks.get(t);
     if (!b) {
-      const when = t.approval?.when;
-      blocks.set(t, (b = coreBlock(t, t.args && compileType(t.args, "args"), when && compilePred(when), when && compileTri(when))));
+      const when = t.approval?.when && predsOf(t.approval.when);
+      blocks.set(t, (b = coreBlock(t, t.args && checkOf(t.args), when?.[0], when?.[1])));
     }
     return b;
   };
   if (ir.families.length === 0 && ir.servers.size === 0) {
-    // One merged tool per declared name, made on the name's first call (issue 16: made up front, the
-    // compiled argument checks of every tool block were ~0.15 KB per role of the scale policy).
     const exact = new Map<string, CoreTool>();
-    return (name) => {
-      let merged = exact.get(name);
-      if (merged === undefined) {
-        const t = ir.tools.get(name);
-        if (t === undefined) return undefined;
-        exact.set(name, (merged = mergeBlocks([blockOf(t)])!));
-      }
-      return merged;
-    };
+    for (const t of ir.tools.values()) exact.set(t.name, mergeBlocks([blockOf(t)])!);
+    return (name) => exact.get(name);
   }
   const declared = new Set<string>(ir.tools.keys());
   for (const s of ir.servers.values()) for (const n of s.tools.keys()) declared.add(n);
