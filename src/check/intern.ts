@@ -1,7 +1,8 @@
 /**
- * Hash-consing of lowered conditions, rule target lists and tool blocks' `args` types (issue 16: memory per role). Rules that write
- * the same condition (`client.ip in corp_nets`, `"write" in principal.scopes`, `client.tls` in a thousand
- * roles) share one frozen IR node, and rules that name the same patterns share one frozen array.
+ * Hash-consing of lowered conditions, rule target lists and tool blocks' `args` types (issue 16: memory
+ * per role). Rules that write the same condition (`client.ip in corp_nets`, `"write" in principal.scopes`,
+ * `client.tls` in a thousand roles) share one frozen IR node, rules that name the same patterns share one
+ * frozen array, and tool blocks that declare the same `args` share one deep-frozen type.
  * Guarantees: an interned value is structurally equal to the one given (same fields, same order, same
  * values: children, arrays and plain objects compared structurally, Sets and lowered sets by identity); every node
  * and array it returns is frozen, so no stage can change a node another rule shares. Conditions carry
