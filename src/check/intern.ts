@@ -1,7 +1,8 @@
 /**
- * Hash-consing of lowered conditions and rule target lists (issue 16: memory per role). Rules that write
- * the same condition (`client.ip in corp_nets`, `"write" in principal.scopes`, `client.tls` in a thousand
- * roles) share one frozen IR node, and rules that name the same patterns share one frozen array.
+ * Hash-consing of lowered conditions, rule target lists and tool blocks' `args` types (issue 16: memory
+ * per role). Rules that write the same condition (`client.ip in corp_nets`, `"write" in principal.scopes`,
+ * `client.tls` in a thousand roles) share one frozen IR node, rules that name the same patterns share one
+ * frozen array, and tool blocks that declare the same `args` share one deep-frozen type.
  * Guarantees: an interned value is structurally equal to the one given (same fields, same order, same
  * values: children, arrays and plain objects compared structurally, Sets and lowered sets by identity); every node
  * and array it returns is frozen, so no stage can change a node another rule shares. Conditions carry
@@ -17,10 +18,12 @@ export interface Interner {
   readonly ids: Map<object, number>;
   /** Keys of arrays and plain objects already keyed (a set of many items is read once per compile). */
   readonly keys: Map<object, string>;
+  /** Plain data (a tool block's lowered `args` type) by structural key. */
+  readonly data: Map<string, object>;
 }
 
 function tables(sym: Symbols): Interner {
-  return (sym.interner ??= { nodes: new Map(), lists: new Map(), ids: new Map(), keys: new Map() });
+  return (sym.interner ??= { nodes: new Map(), lists: new Map(), ids: new Map(), keys: new Map(), data: new Map() });
 }
 
 function idOf(t: Interner, o: object): string {
@@ -107,6 +110,29 @@ export function internPatterns(sym: Symbols, patterns: readonly IrPattern[]): re
   const list = Object.freeze(patterns.slice());
   t.lists.set(key, list);
   return list;
+}
+
+/**
+ * Plain data (a tool block's lowered `args` type: plain objects, arrays, scalars; anything else is
+ * compared by identity), or a structurally equal value given before: the fifty tool blocks of the scale
+ * policy that declare the same `args` share one (issue 16). The value returned is deep-frozen (plain
+ * objects and arrays; a Set or another object inside is left as it is).
+ */
+export function internData<T extends object>(sym: Symbols, v: T): T {
+  const t = tables(sym);
+  const key = dataKey(t, v);
+  const hit = t.data.get(key);
+  if (hit) return hit as T;
+  deepFreeze(v);
+  t.data.set(key, v);
+  return v;
+}
+
+function deepFreeze(v: unknown): void {
+  if (typeof v !== "object" || v === null || Object.isFrozen(v)) return;
+  if (!Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) return;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
 }
 
 /**

@@ -12,6 +12,7 @@ import { budgetKeyNoArgument, invalidBudgetWindow, invalidLimit, nonScalarBudget
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { BudgetKey, BudgetKeyPart, BudgetKind, BudgetWindow, IrBudget, IrType } from "../ir/ir.js";
 import { ATTRIBUTE_PATHS, ATTRIBUTES, type AttrRoot, type AttributeRow } from "../contract/attributes.js";
+import { exactRecord } from "./intern.js";
 import type { Symbols } from "./scope.js";
 
 const KINDS: BudgetKind[] = ["rate", "tokens", "calls", "cost"];
@@ -173,21 +174,25 @@ export function lowerLimit(sym: Symbols, l: A.LimitDecl, id: string, scope: IrBu
     else if (l.from.root !== "args" || l.from.segments.length === 0) fail(l.from.span, "a cost comes `from` an argument", "write e.g. `from args.amount`");
   }
   if (!ok) return undefined;
-  const b: IrBudget = {
-    id,
-    kind,
-    scope,
-    window,
-    ...(count !== undefined && count !== 1 && window !== "session" && { windowCount: count }),
-    keys,
-    failOpen: l.failMode?.text === "open",
-    ...(l.amount && { amount: l.amount.value }),
-    ...(amounts.input !== undefined && { input: amounts.input }),
-    ...(amounts.output !== undefined && { output: amounts.output }),
-    ...(amounts.total !== undefined && { total: amounts.total }),
-    ...(l.burst && { burst: l.burst.value }),
-    ...(l.from && { from: l.from.segments }),
-  };
+  // Fields in the order the spread literal gave them; an object of exactly these fields (intern.ts: the
+  // literal took 128 bytes for 7 fields, not 80; issue 16).
+  const b = exactRecord<IrBudget>([
+    ["id", id],
+    // The module's literals, not the parser's copies (one string each instead of one per limit).
+    ["kind", KINDS[KINDS.indexOf(kind)]!],
+    ["scope", scope],
+    ["window", WINDOWS[WINDOWS.indexOf(window)]!],
+    ...(count !== undefined && count !== 1 && window !== "session" ? [["windowCount", count] as const] : []),
+    // An exact-size copy: the list grew by push, with room for 17 (152 bytes for one key; issue 16).
+    ["keys", keys.slice()],
+    ["failOpen", l.failMode?.text === "open"],
+    ...(l.amount ? [["amount", l.amount.value] as const] : []),
+    ...(amounts.input !== undefined ? [["input", amounts.input] as const] : []),
+    ...(amounts.output !== undefined ? [["output", amounts.output] as const] : []),
+    ...(amounts.total !== undefined ? [["total", amounts.total] as const] : []),
+    ...(l.burst ? [["burst", l.burst.value] as const] : []),
+    ...(l.from ? [["from", l.from.segments] as const] : []),
+  ]);
   return b;
 }
 
@@ -198,5 +203,6 @@ export function lowerLimits(sym: Symbols, limits: readonly A.LimitDecl[], prefix
     const b = lowerLimit(sym, l, `${prefix}/limit/${i + 1}`, scope, ctx);
     if (b) out.push(b);
   });
-  return out;
+  // An exact-size list (pushed, it had room for 17: 152 bytes for one limit; issue 16).
+  return out.slice();
 }

@@ -32,15 +32,17 @@ import {
   type CoreTool,
   type CallTarget,
   type Evaluator,
+  type Pred,
   type RoleView,
+  type TriPred,
   type Unsure,
 } from "../eval/core/index.js";
 import { REASON_TEXT } from "../contract/reasons.js";
-import type { IrPolicy, IrRule, IrTool } from "../ir/ir.js";
+import type { IrExpr, IrPolicy, IrRule, IrTool, IrType } from "../ir/ir.js";
 import { serverBudgetsOf, serverScopedBlocks, toolBlocks } from "../ir/queries.js";
 import { lazyRuleIndex, lookup, type IndexedRule, type LazyRuleIndex, type OwnerIndex } from "../ir/optimize.js";
 import type { Decision, PolicyRequest, Reason, TargetKind } from "../contract/index.js";
-import { compilePred, compileTri, compileType } from "./closures.js";
+import { compilePred, compileTri, compileType, type Check } from "./closures.js";
 import { enterDecision, leaveDecision } from "./history-call.js";
 
 const MAX_CACHED_NAMES = 4096;
@@ -103,10 +105,11 @@ class RoleSet implements RoleView {
   callTarget(name: string): CallTarget | undefined {
     return this.toolOf === undefined ? undefined : this.entry("tool", name);
   }
-  private readonly noRules: Record<TargetKind, Map<string, readonly Reason[]>> = { tool: new Map(), resource: new Map(), prompt: new Map() };
+  /** Per kind, made on its first lookup, as `byName` (three Maps up front were ~0.3 KB per used role set). */
+  private readonly noRules: Partial<Record<TargetKind, Map<string, readonly Reason[]>>> = {};
   /** The `no_rule` reasons of `kind` `name` for these roles, frozen, kept per name (bounded; long names never kept). */
   noRule(kind: TargetKind, name: string): readonly Reason[] {
-    const cache = this.noRules[kind];
+    const cache = (this.noRules[kind] ??= new Map());
     const hit = cache.get(name);
     if (hit) return hit;
     const out = Object.freeze(noRuleReasons(kind, name, this.roles).map((r) => Object.freeze(r)));
@@ -146,7 +149,19 @@ export function compileDecider(ir: IrPolicy): CompiledDecider {
 
 /** The fast evaluator of one policy (see the module header). */
 export function compileEvaluator(ir: IrPolicy): Evaluator {
-  const roleBudgets = new Map([...ir.roles.values()].map((r) => [r.name, r.budgets.length ? r.budgets.map((b) => b.id) : NO_BUDGETS] as const));
+  // A role's budget ids, made on the role's first ask (issue 16: not a Map of every role up front).
+  const roleBudgetIds = new Map<string, readonly string[]>();
+  const roleBudgets = {
+    get(role: string): readonly string[] | undefined {
+      let ids = roleBudgetIds.get(role);
+      if (ids === undefined) {
+        const r = ir.roles.get(role);
+        if (r === undefined) return undefined;
+        roleBudgetIds.set(role, (ids = r.budgets.length ? r.budgets.map((b) => b.id) : NO_BUDGETS));
+      }
+      return ids;
+    },
+  };
   const policyBudgets = ir.budgets.map((b) => b.id);
   // One frozen list per owner, shared by its rules (issue 16: one per rule was ~0.2 KB per used role).
   const baseBudgets = new Map<string | undefined, readonly string[]>();
@@ -165,10 +180,11 @@ export function compileEvaluator(ir: IrPolicy): Evaluator {
   // and kept at the position the optimizer's index gives it.
   // Roles are indexed on first use too (ir/optimize.ts lazyRuleIndex).
   const index = lazyRuleIndex(ir);
-  const compiledRules: (CoreRule | undefined)[] = new Array(index.size);
-  const ruleAt = (r: IndexedRule): CoreRule => (compiledRules[r.order] ??= cRule(r.rule));
+  // Kept in the index entry's slot (built with the role's index, on first use), not in an array of every rule.
+  const ruleAt = (r: IndexedRule): CoreRule => (r.compiled ??= cRule(r.rule)) as CoreRule;
   const derived = [...ir.roles.values()].filter((r) => r.members.length > 0).map((r) => ({ name: r.name, members: r.members.map(compilePred), tri: r.members.map(compileTri) }));
-  const closures = new Map([...ir.roles.values()].map((r) => [r.name, r.closure] as const));
+  // The roles' closures, read from the IR itself (a second Map of every role was ~29 B per role).
+  const closures = { has: (name: string): boolean => ir.roles.has(name), get: (name: string) => ir.roles.get(name)?.closure };
   const tool = compileTools(ir);
   // Without families and server blocks a tool's blocks depend on its name only: role sets keep them with
   // the candidates (RoleSet `callTarget`), one map lookup for both.
@@ -388,11 +404,26 @@ const MAX_CACHED_BLOCK_SETS = 1024;
  */
 function compileTools(ir: IrPolicy): (name: string, server: string | undefined) => CoreTool | undefined {
   const blocks = new Map<IrTool, CoreBlock>();
+  // Blocks that declare the same `args` type share one frozen object (check/intern.ts), and so one
+  // compiled check; the same for an approval condition and its predicates. Both are pure functions of
+  // the node (issue 16: one compiled check per block was ~0.12 KB per role of the scale policy).
+  const checks = new Map<IrType, Check>();
+  const preds = new Map<IrExpr, readonly [Pred, TriPred]>();
+  const checkOf = (args: IrType): Check => {
+    let c = checks.get(args);
+    if (c === undefined) checks.set(args, (c = compileType(args, "args")));
+    return c;
+  };
+  const predsOf = (when: IrExpr): readonly [Pred, TriPred] => {
+    let p = preds.get(when);
+    if (p === undefined) preds.set(when, (p = [compilePred(when), compileTri(when)]));
+    return p;
+  };
   const blockOf = (t: IrTool): CoreBlock => {
     let b = blocks.get(t);
     if (!b) {
-      const when = t.approval?.when;
-      blocks.set(t, (b = coreBlock(t, t.args && compileType(t.args, "args"), when && compilePred(when), when && compileTri(when))));
+      const when = t.approval?.when && predsOf(t.approval.when);
+      blocks.set(t, (b = coreBlock(t, t.args && checkOf(t.args), when?.[0], when?.[1])));
     }
     return b;
   };

@@ -3,7 +3,8 @@
  * (which MCP method they govern) and by exact target name, keeping glob rules in a short list
  * beside the map; a kind with few patterns (most roles) is one short list, scanned. Every rule gets its global order (top-level denies first, then roles in name order,
  * rules in source order) so that merging the rules of several owners reproduces the reference
- * interpreter's order exactly. The index is data only; evaluators decide how to use it.
+ * interpreter's order exactly. The index is data only (and one slot per entry the evaluator that built it
+ * may fill: codegen/decide.ts keeps a rule's compiled form there); evaluators decide how to use it.
  * INVARIANT: for any owner, kind and name, `lookup` returns exactly the owner's rules of that kind whose
  * patterns match the name, in source order.
  */
@@ -14,6 +15,11 @@ export interface IndexedRule {
   readonly rule: IrRule;
   /** Position in the global evaluation order. */
   readonly order: number;
+  /**
+   * A slot for the evaluator that built the index (codegen/decide.ts keeps the rule's compiled form
+   * here, made on first use): one index per evaluator, one entry per rule and owner, so it is per rule.
+   */
+  compiled?: unknown;
 }
 
 export interface KindIndex {
@@ -55,7 +61,7 @@ function indexOwner(rules: readonly IrRule[], next: () => number, scanLimit: num
     const globs: IndexedRule[] = [];
     for (const rule of rules) {
       if (rule.target !== kind) continue;
-      const ir: IndexedRule = { rule, order: next() };
+      const ir: IndexedRule = { rule, order: next(), compiled: undefined };
       if (scan || rule.patterns.some((p) => p.kind === "glob")) {
         globs.push(ir);
         continue;
@@ -94,11 +100,26 @@ export interface LazyRuleIndex {
 export function lazyRuleIndex(ir: IrPolicy, scanLimit = SCAN_PATTERNS): LazyRuleIndex {
   let order = 0;
   const top = indexOwner(ir.topDenies, () => order++, scanLimit);
-  const base = new Map<string, number>();
-  for (const name of [...ir.roles.keys()].sort()) {
-    base.set(name, order);
-    order += ir.roles.get(name)!.rules.length;
+  // Each role's first order, beside its name in sorted order (found by binary search on the role's first
+  // use): not a Map of every role (issue 16: ~29 B per role kept by every compiled policy).
+  const names = [...ir.roles.keys()].sort();
+  const starts = new Uint32Array(names.length);
+  for (let i = 0; i < names.length; i++) {
+    starts[i] = order;
+    order += ir.roles.get(names[i]!)!.rules.length;
   }
+  const startOf = (name: string): number | undefined => {
+    let lo = 0;
+    let hi = names.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = names[mid]!;
+      if (m === name) return starts[mid];
+      if (m < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  };
   const built = new Map<string, OwnerIndex>();
   return {
     top,
@@ -106,7 +127,7 @@ export function lazyRuleIndex(ir: IrPolicy, scanLimit = SCAN_PATTERNS): LazyRule
     role(name) {
       let o = built.get(name);
       if (o === undefined) {
-        const start = base.get(name);
+        const start = startOf(name);
         const role = ir.roles.get(name);
         if (start === undefined || role === undefined) return undefined;
         let next = start;

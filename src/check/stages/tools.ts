@@ -17,6 +17,7 @@ import { lowerType } from "../arg-types.js";
 import { lowerCondition } from "../expressions.js";
 import { argScopeOfApproval } from "../arg-typing.js";
 import { checkArgReads } from "../deny-args.js";
+import { internData, internExpr } from "../intern.js";
 import { lowerLimits } from "../limits.js";
 import type { Symbols } from "../scope.js";
 import { defineStage } from "../state.js";
@@ -138,10 +139,12 @@ function lowerTool(sym: Symbols, t: A.ToolDecl, server: string | undefined): IrT
     checkEnumLiterals(sym, scope, t.approval.when);
     checkRelativePathLiterals(sym, "tool", [self], server, t.approval.when);
     const approvers = lowerApprovers(sym, t.approval.by);
-    approval = when ? { when: withPathReads(sym, "tool", [self], when.ir, server), approvers } : { approvers };
+    // Hash-consed as a rule's conditions are (intern.ts): blocks that write the same condition share it.
+    approval = when ? { when: internExpr(sym, withPathReads(sym, "tool", [self], when.ir, server)), approvers } : { approvers };
   }
   const id = `${server === undefined ? "" : `server:${server}/`}tool:${t.name.text}`;
-  const args = t.args && lowerType(sym, t.args);
+  // Blocks that declare the same `args` share one frozen type (intern.ts).
+  const args = t.args && internData(sym, lowerType(sym, t.args));
   return {
     name: t.name.text,
     ...(isFamilyName(t.name.text) && { pattern: t.name.text }),
