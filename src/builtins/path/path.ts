@@ -13,6 +13,7 @@
 // `¥`, `∕`, `／`, `．`, ...), in any reading, are denied outright. Faults are short lowercase messages.
 import { firstBestFit } from "./bestfit.js";
 import { compileExcludes, excludeFault, type Excludes } from "./exclude.js";
+import { rememberAnswers } from "../answer-memo.js";
 
 export interface PathOptions {
   /** The sandbox root; `roots` gives several (relative values resolve against the first). */
@@ -39,7 +40,6 @@ const NON_ASCII = /[^\u0000-\u007f]/;
 const PLAIN = /^[\u0020-\u0024\u0026-\u005b\u005d-\u007e]*$/;
 
 const UNCHECKED = "could not be checked";
-const MEMO_MAX_ENTRIES = 512;
 const MEMO_MAX_PATH = 1024;
 
 /** Validate the roots and excludes once and return the check, or `{ error }` for a bad one. */
@@ -137,21 +137,11 @@ function compileCore(opts: PathOptions): Core | { error: string } {
       return UNCHECKED;
     }
   };
-  // The logical check is pure (roots and excludes are fixed), so its answer for a text is kept: hosts
-  // send the same paths again and again, and a value with escapes has many readings to judge. Bounded
-  // (cleared when full; texts over MEMO_MAX_PATH never kept); an unexpected throw is not kept.
-  const memo = new Map<string, string | null>();
-  const remembered = (value: unknown): string | null => {
-    if (typeof value !== "string") return logical(value);
-    const hit = memo.get(value);
-    if (hit !== undefined) return hit;
-    const fault = logical(value);
-    if (fault !== UNCHECKED && value.length <= MEMO_MAX_PATH) {
-      if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
-      memo.set(value, fault);
-    }
-    return fault;
-  };
+  // The logical check is pure (roots and excludes are fixed), so its answer for a text is kept
+  // (builtins/answer-memo.ts): hosts send the same paths again and again, and a value with escapes has
+  // many readings to judge. An unexpected throw is not kept.
+  const memoLogical = rememberAnswers(logical, MEMO_MAX_PATH, (fault) => fault !== UNCHECKED);
+  const remembered = (value: unknown): string | null => (typeof value === "string" ? memoLogical(value) : logical(value));
   const realpath = o.realpath;
   if (!realpath) return { check: remembered, firstSegs };
   const check = (value: unknown): string | null => {

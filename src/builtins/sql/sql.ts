@@ -35,6 +35,7 @@ import { deniedFunction } from "./sql-denied.js";
 import { compileCallList, EMPTY_CALL_LIST, type PgCallList } from "./sql-pg-calls.js";
 import { pgCheck, tableKey, type PgCheckOptions } from "./sql-pg-check.js";
 import { pgLoad, PG_RESTARTING, PG_TOO_COMPLEX } from "./sql-pg.js";
+import { rememberAnswers } from "../answer-memo.js";
 
 export interface SqlOptions {
   readonly: boolean;
@@ -71,7 +72,6 @@ const READS_BASE = 50_000;
 const READS_PER_CHAR = 150;
 const PARSE_TIME_MS = 250;
 const MAX_NODES = 200_000;
-const MEMO_MAX_ENTRIES = 512;
 const MEMO_MAX_QUERY = 4096;
 
 /** Locking clauses, as the dialect grammars name them; T-SQL locking table hints. */
@@ -173,19 +173,13 @@ export function compileSqlCheck(opts: SqlOptions): SqlCheck {
     run = (q) => textFault(q, dialect, readonly) ?? sqlParserCheck(q, dialect, readonly, setOperations);
   }
 
-  const memo = new Map<string, string | null>();
+  // A query's answer is kept per text (builtins/answer-memo.ts); a transient fault is not.
+  const remembered = rememberAnswers(run, MEMO_MAX_QUERY, (result) => result === null || !TRANSIENT.has(result));
   return (value: unknown): string | null => {
     try {
       if (typeof value !== "string") return "must be a string";
       if (value.length > MAX_LENGTH) return `query is longer than ${MAX_LENGTH} characters`;
-      const hit = memo.get(value);
-      if (hit !== undefined) return hit;
-      const result = run(value);
-      if (value.length <= MEMO_MAX_QUERY && (result === null || !TRANSIENT.has(result))) {
-        if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
-        memo.set(value, result);
-      }
-      return result;
+      return remembered(value);
     } catch {
       return "query could not be checked";
     }

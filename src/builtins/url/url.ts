@@ -8,6 +8,7 @@
 // (bounded), which the purity makes the same answers.
 import { type CidrSet, parseIpStrict, type Ip } from "../cidr/cidr.js";
 import type { DomainSet } from "../domain/domain.js";
+import { rememberAnswers } from "../answer-memo.js";
 
 export interface UrlOptions {
   schemes?: string[];
@@ -45,10 +46,6 @@ export function compileUrlCheck(opts: UrlOptions): UrlCheck {
     return null;
   };
 
-  // The check is pure (fixed options, immutable sets), so its answer for a text is kept: hosts send the
-  // same few URLs again and again, and a WHATWG parse with the canonical-form checks is ~1 µs. Bounded
-  // (cleared when full; texts over MEMO_MAX_URL never kept), as the SQL check's memo is.
-  const memo = new Map<string, string | null>();
   const judge = (value: string): string | null => {
     try {
       const bad = RAW_BAD.exec(value);
@@ -101,24 +98,19 @@ export function compileUrlCheck(opts: UrlOptions): UrlCheck {
       return UNCHECKED;
     }
   };
+  // The check is pure (fixed options, immutable sets), so its answer for a text is kept
+  // (builtins/answer-memo.ts): hosts send the same few URLs again and again, and a WHATWG parse with the
+  // canonical-form checks is ~1 µs. An unexpected throw (not a fault of the text) is not kept.
+  const remembered = rememberAnswers(judge, MEMO_MAX_URL, (result) => result !== UNCHECKED);
   return (value: unknown): string | null => {
     if (typeof value !== "string") return "must be a string";
     if (value.length === 0) return "is empty";
     if (value.length > MAX_LENGTH) return `is longer than ${MAX_LENGTH} characters`;
-    const hit = memo.get(value);
-    if (hit !== undefined) return hit;
-    const result = judge(value);
-    // An unexpected throw (not a fault of the text) is not kept: the next call checks again.
-    if (result !== UNCHECKED && value.length <= MEMO_MAX_URL) {
-      if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
-      memo.set(value, result);
-    }
-    return result;
+    return remembered(value);
   };
 }
 
 const UNCHECKED = "could not be checked";
-const MEMO_MAX_ENTRIES = 512;
 const MEMO_MAX_URL = 2048;
 
 /**
