@@ -57,6 +57,12 @@ describe("store windows", () => {
     expect(windowOf(w.slice())).toBeUndefined();
     expect(windowOf(Object.freeze([...w]))).toBeUndefined();
     expect(windowOf([])).toBeUndefined();
+    // The brand is a private field of the window itself: a Proxy of a window, an object whose prototype is
+    // one, or a value that is no object is not a window.
+    expect(windowOf(new Proxy(w, {}))).toBeUndefined();
+    expect(windowOf(Object.create(w) as unknown[])).toBeUndefined();
+    expect(windowOf(7 as unknown as unknown[])).toBeUndefined();
+    expect(windowOf(null as unknown as unknown[])).toBeUndefined();
     expect(Object.isFrozen(windowOf(w))).toBe(true);
     // A subclass cannot move positions: the log reads its own storage, never an overridden getter.
     class Liar extends EventLog {
@@ -235,6 +241,8 @@ describe("sealed events (one JSON pass for a recorded event)", () => {
     const ev = eventOf(reqOf({ to: "x" }), "allow", "ok", []);
     const posing = { ...ev };
     expect(sealedJson(posing)).toBeUndefined();
+    expect(sealedJson(new Proxy(ev, {}))).toBeUndefined();
+    expect(sealedJson(Object.create(ev) as object)).toBeUndefined();
     const log = new EventLog();
     const a = log.append(1, JSON.stringify(posing), posing);
     expect(a.args).not.toBe(ev.args);

@@ -5,20 +5,20 @@
  * (codegen/history.ts) use that to skip the per-call pointer compares over the whole history: each log
  * position is checked, and indexed, once.
  * GUARANTEES (what a reader may rely on, and why a host cannot forge it):
- * - `windowOf(h)` answers only for an array `EventLog.window` made: the registry is module-private and
- *   nothing else adds to it; its answers are frozen. Any other array (a host's, a copy, a fork) answers
- *   undefined.
+ * - `windowOf(h)` answers only for an array `EventLog.window` made: its brand (a private field, `Stamp`)
+ *   can only be added by this module's classes, which nothing outside it reaches; its answers are frozen.
+ *   Any other array (a host's, a copy, a fork, a Proxy of a window) answers undefined.
  * - A window is a FROZEN array (its length and elements never change), and for every window `w` of log
  *   `L` from `start`, `w[k]` is the event at log position `start + k` of `L`, for ever: log positions are
  *   never rewritten (appends only; dropping old events only forgets them), and the log's storage is
  *   module-private.
  * - Every event of a log is built here from JSON text (`append(at, json)`, or the fields `sealEvent`
- *   made with that text, which JSON.parse of it gives): a deep-frozen plain object of own data properties (JSON.parse makes
- *   nothing else), so the facts a check reads of it cannot change.
+ *   made with that text, which JSON.parse of it gives): a deep-frozen plain object of own data
+ *   properties (JSON.parse makes nothing else), so the facts a check reads of it cannot change.
  *   Whether an event is WELL FORMED is not guaranteed here (a host that reaches a store's log may append
  *   anything JSON says): readers check each position once (history-check.ts).
  * Cost: `append` O(1) amortized (the dropped prefix is compacted once it outgrows the live events),
- * `window` O(length) (a copy, frozen), `windowOf` one WeakMap lookup.
+ * `window` O(length) (a copy, frozen), `windowOf` one private-field check.
  */
 import type { SessionEvent } from "../contract/session.js";
 
@@ -28,13 +28,44 @@ export interface WindowOf {
   readonly start: number;
 }
 
-const WINDOWS = new WeakMap<readonly SessionEvent[], WindowOf>();
+/**
+ * A constructor that answers the object it is given, so that a subclass's private field is added to THAT
+ * object: a brand only this module's classes can give (nothing here is exported), read with `#f in o`.
+ * Cheaper than a WeakMap registry: a WeakMap insert of a short-lived key costs ~0.3-0.4 µs (ephemeron
+ * tables), once per window and once per recorded event.
+ */
+class Stamp {
+  constructor(o: object) {
+    return o as Stamp;
+  }
+}
 
-/** Events `sealEvent` made, each with its JSON text (module-private: nothing else adds). */
-const SEALED = new WeakMap<object, string>();
+/** The brand of windows: the log and the log position of the first event. Only `EventLog.window` adds it. */
+class WindowBrand extends Stamp {
+  readonly #of: WindowOf;
+  constructor(w: object, of: WindowOf) {
+    super(w);
+    this.#of = of;
+  }
+  static of(h: unknown): WindowOf | undefined {
+    return typeof h === "object" && h !== null && #of in h ? (h as WindowBrand).#of : undefined;
+  }
+}
+
+/** The brand of sealed events: the JSON text each was made with. Only `sealEvent` adds it. */
+class SealBrand extends Stamp {
+  readonly #json: string;
+  constructor(ev: object, json: string) {
+    super(ev);
+    this.#json = json;
+  }
+  static jsonOf(ev: unknown): string | undefined {
+    return typeof ev === "object" && ev !== null && #json in ev ? (ev as SealBrand).#json : undefined;
+  }
+}
 
 /** `h` as a window of a log (see the module header), or undefined: `h` is not an array a log made. */
-export const windowOf = (h: readonly unknown[]): WindowOf | undefined => WINDOWS.get(h as readonly SessionEvent[]);
+export const windowOf = (h: readonly unknown[]): WindowOf | undefined => WindowBrand.of(h);
 
 function deepFreeze(v: unknown): void {
   if (typeof v !== "object" || v === null) return;
@@ -94,13 +125,13 @@ export function sealEvent(parts: EventParts, args: string | null | undefined): O
     ev.labels = labels;
   }
   json += "}";
+  new SealBrand(ev, json);
   deepFreeze(ev);
-  SEALED.set(ev, json);
   return ev as unknown as Omit<SessionEvent, "at">;
 }
 
 /** The JSON text sealed event `ev` was parsed from (it cannot have changed since: deep-frozen), or undefined. */
-export const sealedJson = (ev: object): string | undefined => SEALED.get(ev);
+export const sealedJson = (ev: object): string | undefined => SealBrand.jsonOf(ev);
 
 /** `n` as a whole number from 0 to `max` (anything not a whole number: 0). */
 const clamp = (n: number, max: number): number => (Number.isInteger(n) ? Math.max(0, Math.min(n, max)) : 0);
@@ -133,7 +164,7 @@ export class EventLog {
    * taken as they are (deep-frozen, what `JSON.parse(json)` gives) instead of parsing `json` again.
    */
   append(at: number, json: string, sealed?: object): SessionEvent {
-    if (sealed !== undefined && SEALED.get(sealed) === json) {
+    if (sealed !== undefined && SealBrand.jsonOf(sealed) === json) {
       const ev = { at, ...sealed } as SessionEvent;
       Object.freeze(ev);
       this.#events.push(ev);
@@ -163,8 +194,8 @@ export class EventLog {
   /** The live events from the `from`-th on, as a frozen window (see the module header). */
   window(from: number): readonly SessionEvent[] {
     const i = this.#head + clamp(from, this.#live());
-    const w = Object.freeze(this.#events.slice(i));
-    WINDOWS.set(w, Object.freeze({ log: this, start: this.#base + i }));
-    return w;
+    const w = this.#events.slice(i);
+    new WindowBrand(w, Object.freeze({ log: this, start: this.#base + i }));
+    return Object.freeze(w);
   }
 }
