@@ -92,26 +92,24 @@ async function runJob(job, dir) {
     globalThis.keep = [p1, p2, text2];
     return out({ bytes: h2 - h1 - (h1 - h0), perRole: (h2 - h1 - (h1 - h0)) / 1000 });
   }
+  /** The heap the scale policy's compile leaves (after gc), the policy kept alive. */
+  const retainedByCompile = () => {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    globalThis.keep = compilePolicy(text, { filename: "scale.mcppolicy", readFile: null });
+    gc();
+    return process.memoryUsage().heapUsed - before;
+  };
   if (job === "retain-warm") {
     // The same policy compiled a second time in the process, the first one dropped: what the Policy
     // itself keeps, without the JIT code and feedback its first compile leaves (per process, not per role).
     compilePolicy(text, { filename: "scale.mcppolicy", readFile: null });
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    const policy = compilePolicy(text, { filename: "scale.mcppolicy", readFile: null });
-    gc();
-    const after = process.memoryUsage().heapUsed;
-    globalThis.keep = policy;
-    return out({ bytes: after - before, perRole: (after - before) / 1000 });
+    const bytes = retainedByCompile();
+    return out({ bytes, perRole: bytes / 1000 });
   }
   if (job === "retain") {
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    const policy = compilePolicy(text, { filename: "scale.mcppolicy", readFile: null });
-    gc();
-    const after = process.memoryUsage().heapUsed;
-    globalThis.keep = policy;
-    return out({ bytes: after - before, perRole: (after - before) / 1000, textBytes: text.length * 2 });
+    const bytes = retainedByCompile();
+    return out({ bytes, perRole: bytes / 1000, textBytes: text.length * 2 });
   }
   if (job === "snapshot") {
     const tmp = mkdtempSync(join(tmpdir(), "mcppolicy-heap-"));

@@ -73,9 +73,9 @@ const browserPlugin = {
       return { path: path.join(src, "shims", shim) };
     });
     // src/syntax/chevrotain.ts loads chevrotain with a top-level await (import.meta.resolve); the page takes
-    // the same single-file ES build of chevrotain statically.
+    // the same single-file ES build of chevrotain statically (all of it re-exported: no second list of names).
     b.onLoad({ filter: /[\\/]src[\\/]syntax[\\/]chevrotain\.ts$/ }, () => ({
-      contents: `export { createToken, Lexer, CstParser, createSyntaxDiagramsCode, tokenMatcher, LLkLookaheadStrategy, Rule, Terminal, NonTerminal, Alternation, Alternative, Option, Repetition, RepetitionMandatory, RepetitionWithSeparator, RepetitionMandatoryWithSeparator } from ${JSON.stringify(chevrotainBundle)};`,
+      contents: `export * from ${JSON.stringify(chevrotainBundle)};`,
       loader: "ts",
       resolveDir: root,
     }));

@@ -243,6 +243,10 @@ describe("sealed events (one JSON pass for a recorded event)", () => {
     expect(sealedJson(posing)).toBeUndefined();
     expect(sealedJson(new Proxy(ev, {}))).toBeUndefined();
     expect(sealedJson(Object.create(ev) as object)).toBeUndefined();
+    // Each brand is its own: a window is not a sealed event, nor a sealed event a window.
+    const w = new EventLog().window(0);
+    expect(sealedJson(w)).toBeUndefined();
+    expect(windowOf(ev as unknown as unknown[])).toBeUndefined();
     const log = new EventLog();
     const a = log.append(1, JSON.stringify(posing), posing);
     expect(a.args).not.toBe(ev.args);

@@ -5,7 +5,7 @@
  * (codegen/history.ts) use that to skip the per-call pointer compares over the whole history: each log
  * position is checked, and indexed, once.
  * GUARANTEES (what a reader may rely on, and why a host cannot forge it):
- * - `windowOf(h)` answers only for an array `EventLog.window` made: its brand (a private field, `Stamp`)
+ * - `windowOf(h)` answers only for an array `EventLog.window` made: its brand (a private field, `brand`)
  *   can only be added by this module's classes, which nothing outside it reaches; its answers are frozen.
  *   Any other array (a host's, a copy, a fork, a Proxy of a window) answers undefined.
  * - A window is a FROZEN array (its length and elements never change), and for every window `w` of log
@@ -29,43 +29,39 @@ export interface WindowOf {
 }
 
 /**
- * A constructor that answers the object it is given, so that a subclass's private field is added to THAT
- * object: a brand only this module's classes can give (nothing here is exported), read with `#f in o`.
- * Cheaper than a WeakMap registry: a WeakMap insert of a short-lived key costs ~0.3-0.4 µs (ephemeron
- * tables), once per window and once per recorded event.
+ * A brand only this module can give: a private field of a class made per brand (so each brand has its own
+ * private name), added to the object itself through a base constructor that answers the object it is
+ * given, and read with `#v in o`. Nothing here is exported, so nothing outside can add one; a Proxy, a
+ * copy or an object inheriting from a branded one has none. Cheaper than a WeakMap registry: a WeakMap
+ * insert of a short-lived key costs ~0.3-0.4 µs (ephemeron tables), once per window and once per
+ * recorded event.
  */
-class Stamp {
-  constructor(o: object) {
-    return o as Stamp;
+function brand<V>(): { readonly give: (o: object, v: V) => void; readonly read: (o: unknown) => V | undefined } {
+  class Stamp {
+    constructor(o: object) {
+      return o as Stamp;
+    }
   }
+  class Branded extends Stamp {
+    readonly #v: V;
+    constructor(o: object, v: V) {
+      super(o);
+      this.#v = v;
+    }
+    static read(o: unknown): V | undefined {
+      return typeof o === "object" && o !== null && #v in o ? (o as Branded).#v : undefined;
+    }
+  }
+  return { give: (o, v) => void new Branded(o, v), read: (o) => Branded.read(o) };
 }
 
-/** The brand of windows: the log and the log position of the first event. Only `EventLog.window` adds it. */
-class WindowBrand extends Stamp {
-  readonly #of: WindowOf;
-  constructor(w: object, of: WindowOf) {
-    super(w);
-    this.#of = of;
-  }
-  static of(h: unknown): WindowOf | undefined {
-    return typeof h === "object" && h !== null && #of in h ? (h as WindowBrand).#of : undefined;
-  }
-}
-
-/** The brand of sealed events: the JSON text each was made with. Only `sealEvent` adds it. */
-class SealBrand extends Stamp {
-  readonly #json: string;
-  constructor(ev: object, json: string) {
-    super(ev);
-    this.#json = json;
-  }
-  static jsonOf(ev: unknown): string | undefined {
-    return typeof ev === "object" && ev !== null && #json in ev ? (ev as SealBrand).#json : undefined;
-  }
-}
+/** Windows: the log and the log position of the first event. Only `EventLog.window` gives it. */
+const WINDOW = brand<WindowOf>();
+/** Sealed events: the JSON text each was made with. Only `sealEvent` gives it. */
+const SEAL = brand<string>();
 
 /** `h` as a window of a log (see the module header), or undefined: `h` is not an array a log made. */
-export const windowOf = (h: readonly unknown[]): WindowOf | undefined => WindowBrand.of(h);
+export const windowOf = (h: readonly unknown[]): WindowOf | undefined => WINDOW.read(h);
 
 function deepFreeze(v: unknown): void {
   if (typeof v !== "object" || v === null) return;
@@ -125,13 +121,13 @@ export function sealEvent(parts: EventParts, args: string | null | undefined): O
     ev.labels = labels;
   }
   json += "}";
-  new SealBrand(ev, json);
+  SEAL.give(ev, json);
   deepFreeze(ev);
   return ev as unknown as Omit<SessionEvent, "at">;
 }
 
 /** The JSON text sealed event `ev` was parsed from (it cannot have changed since: deep-frozen), or undefined. */
-export const sealedJson = (ev: object): string | undefined => SealBrand.jsonOf(ev);
+export const sealedJson = (ev: object): string | undefined => SEAL.read(ev);
 
 /** `n` as a whole number from 0 to `max` (anything not a whole number: 0). */
 const clamp = (n: number, max: number): number => (Number.isInteger(n) ? Math.max(0, Math.min(n, max)) : 0);
@@ -164,7 +160,7 @@ export class EventLog {
    * taken as they are (deep-frozen, what `JSON.parse(json)` gives) instead of parsing `json` again.
    */
   append(at: number, json: string, sealed?: object): SessionEvent {
-    if (sealed !== undefined && SealBrand.jsonOf(sealed) === json) {
+    if (sealed !== undefined && SEAL.read(sealed) === json) {
       const ev = { at, ...sealed } as SessionEvent;
       Object.freeze(ev);
       this.#events.push(ev);
@@ -195,7 +191,7 @@ export class EventLog {
   window(from: number): readonly SessionEvent[] {
     const i = this.#head + clamp(from, this.#live());
     const w = this.#events.slice(i);
-    new WindowBrand(w, Object.freeze({ log: this, start: this.#base + i }));
+    WINDOW.give(w, Object.freeze({ log: this, start: this.#base + i }));
     return Object.freeze(w);
   }
 }
