@@ -231,10 +231,34 @@ describe("sealed events (one JSON pass for a recorded event)", () => {
         expect(JSON.parse(text)).toStrictEqual(JSON.parse(JSON.stringify(ev)));
         expect(JSON.stringify(ev)).toBe(text);
         const stored = new EventLog().append(7, text, ev);
-        expect(stored).toStrictEqual(new EventLog().append(7, text));
+        const parsed = new EventLog().append(7, text);
+        expect(stored).toStrictEqual(parsed);
+        expect(Object.keys(stored)).toEqual(Object.keys(parsed)); // the same key order as `{ at, ...JSON.parse(text) }`
+        expect(Object.isFrozen(stored) && (stored.args === undefined || Object.isFrozen(stored.args)) && (stored.labels === undefined || Object.isFrozen(stored.labels))).toBe(true);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("a polluted Object.prototype adds nothing to a recorded event, its stored copy or the provenance a store takes", () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    const ev = eventOf(reqOf({ to: "x" }), "deny", undefined, []);
+    try {
+      for (const k of ["outcome", "labels", "argsDropped", "polluted"]) proto[k] = k === "labels" ? ["evil"] : "evil";
+      const stored = new EventLog().append(3, sealedJson(ev)!, ev);
+      expect(Object.keys(stored)).toEqual(["at", "method", "effect", "target", "server", "args"]);
+    } finally {
+      for (const k of ["outcome", "labels", "argsDropped", "polluted"]) delete proto[k];
+    }
+    // The store's check reads the event's fields as they read (an inherited outcome fails it: closed);
+    // the provenance it takes is the request's own keys only.
+    try {
+      proto.polluted = ["fp"];
+      const checked = checkSessionAppend({ key: "k", event: ev, labels: [], provenance: { own: ["a"] }, ttlMs: 1000, maxEntries: 10, maxFingerprintsPerLabel: 4 });
+      expect(checked.provenance).toEqual([["own", ["a"]]]);
+    } finally {
+      delete proto.polluted;
+    }
   });
 
   it("a store parses JSON it was not sealed with: an equal object posing as sealed, or a sealed event with other JSON", () => {

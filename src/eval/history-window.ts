@@ -63,10 +63,25 @@ const SEAL = brand<string>();
 /** `h` as a window of a log (see the module header), or undefined: `h` is not an array a log made. */
 export const windowOf = (h: readonly unknown[]): WindowOf | undefined => WINDOW.read(h);
 
-function deepFreeze(v: unknown): void {
-  if (typeof v !== "object" || v === null) return;
+/**
+ * Freezes `v` and every object under it. For what JSON.parse makes (plain objects and arrays of own data
+ * properties); `for...in` over such an object lists its own keys only when no prototype on its chain has
+ * an enumerable key, so a polluted `Object.prototype` costs a wasted read, never a skipped own key: an
+ * own key is always listed. Reads no `Object.values` array per object.
+ */
+function deepFreeze(v: object): void {
   Object.freeze(v);
-  for (const x of Object.values(v)) deepFreeze(x);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === "object" && x !== null) deepFreeze(x);
+    }
+    return;
+  }
+  for (const k in v) {
+    const x: unknown = (v as Record<string, unknown>)[k];
+    if (typeof x === "object" && x !== null) deepFreeze(x);
+  }
 }
 
 /** What a recorded call's event holds besides its arguments (runtime/session-facts.ts `eventOf`). */
@@ -79,9 +94,25 @@ export interface EventParts {
   readonly labels: readonly string[];
 }
 
+/**
+ * `JSON.stringify(v)` of a string field, remembered: methods, effects, outcomes, tool and server names
+ * and labels come from small sets, and each call's event writes four to six of them. At most QUOTED_MAX
+ * texts (of at most QUOTED_LENGTH characters) are held; past that the table starts over.
+ */
+const QUOTED = new Map<string, string>();
+const QUOTED_MAX = 1024;
+const QUOTED_LENGTH = 256;
 const quoted = (v: unknown, what: string): string => {
   if (typeof v !== "string") throw new TypeError(`an event's ${what} must be a string`);
-  return JSON.stringify(v);
+  let q = QUOTED.get(v);
+  if (q === undefined) {
+    q = JSON.stringify(v);
+    if (v.length <= QUOTED_LENGTH) {
+      if (QUOTED.size >= QUOTED_MAX) QUOTED.clear();
+      QUOTED.set(v, q);
+    }
+  }
+  return q;
 };
 
 /**
@@ -107,7 +138,9 @@ export function sealEvent(parts: EventParts, args: string | null | undefined): O
     json += ',"argsDropped":true';
     ev.argsDropped = true;
   } else if (args !== undefined) {
-    ev.args = JSON.parse(args) as unknown;
+    const parsed: unknown = JSON.parse(args);
+    if (typeof parsed === "object" && parsed !== null) deepFreeze(parsed);
+    ev.args = parsed;
     json += `,"args":${args}`;
   }
   if (parts.outcome !== undefined) {
@@ -118,11 +151,12 @@ export function sealEvent(parts: EventParts, args: string | null | undefined): O
     const labels = [...parts.labels];
     for (const l of labels) quoted(l, "label");
     json += `,"labels":${JSON.stringify(labels)}`;
-    ev.labels = labels;
+    ev.labels = Object.freeze(labels);
   }
   json += "}";
   SEAL.give(ev, json);
-  deepFreeze(ev);
+  // Every field is a string, `true`, or frozen above (the arguments, the labels).
+  Object.freeze(ev);
   return ev as unknown as Omit<SessionEvent, "at">;
 }
 
@@ -131,6 +165,34 @@ export const sealedJson = (ev: object): string | undefined => SEAL.read(ev);
 
 /** `n` as a whole number from 0 to `max` (anything not a whole number: 0). */
 const clamp = (n: number, max: number): number => (Number.isInteger(n) ? Math.max(0, Math.min(n, max)) : 0);
+
+/** A sealed event's fields (`sealEvent`): what `stamped` copies. */
+interface SealedFields {
+  readonly method: string;
+  readonly effect: string;
+  readonly target?: string;
+  readonly server?: string;
+  readonly argsDropped?: true;
+  readonly args?: unknown;
+  readonly outcome?: string;
+  readonly labels?: readonly string[];
+}
+
+/**
+ * `Object.freeze({ at, ...s })` for a sealed event `s`, written out: its keys in sealEvent's order (so
+ * the same object and key order as the spread), without the spread's generic copy. Own keys only, as
+ * the spread copies (an inherited `target` on a polluted prototype is not the event's).
+ */
+function stamped(at: number, s: SealedFields): SessionEvent {
+  const ev: Record<string, unknown> = { at, method: s.method, effect: s.effect };
+  if (Object.hasOwn(s, "target")) ev.target = s.target;
+  if (Object.hasOwn(s, "server")) ev.server = s.server;
+  if (Object.hasOwn(s, "argsDropped")) ev.argsDropped = s.argsDropped;
+  if (Object.hasOwn(s, "args")) ev.args = s.args;
+  if (Object.hasOwn(s, "outcome")) ev.outcome = s.outcome;
+  if (Object.hasOwn(s, "labels")) ev.labels = s.labels;
+  return Object.freeze(ev) as unknown as SessionEvent;
+}
 
 /** An append-only log of session events, oldest first, of which the newest `length` are live. */
 export class EventLog {
@@ -161,8 +223,7 @@ export class EventLog {
    */
   append(at: number, json: string, sealed?: object): SessionEvent {
     if (sealed !== undefined && SEAL.read(sealed) === json) {
-      const ev = { at, ...sealed } as SessionEvent;
-      Object.freeze(ev);
+      const ev = stamped(at, sealed as SealedFields);
       this.#events.push(ev);
       return ev;
     }

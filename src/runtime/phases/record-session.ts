@@ -25,6 +25,9 @@ import type { SessionAppendRequest } from "../store/store.js";
 import { LIMITS } from "../../source/limits.js";
 import { afterOf, type CallContext, type EngineEnv, type Phase } from "./context.js";
 
+/** A call whose result gave no fingerprints: one frozen empty record for all of them. */
+const NO_PROVENANCE: Readonly<Record<string, readonly string[]>> = Object.freeze(Object.create(null) as Record<string, readonly string[]>);
+
 /**
  * The session record this call leaves, or undefined when it leaves none (a policy without session rules,
  * a replay, recorded already, a call that ran but was not settled yet). `ran`: the call went to the tool.
@@ -44,7 +47,7 @@ export function sessionAppendFor(ctx: CallContext, ran: boolean): SessionAppendR
     key: ctx.sessionState?.key ?? sessionKeyOf(ctx.input),
     event: eventOf(ctx.input, effect as CallEffect, outcome, labels),
     labels,
-    provenance: inspected?.fingerprints ?? Object.create(null),
+    provenance: inspected?.fingerprints ?? NO_PROVENANCE,
     ttlMs: needs.ttlMs,
     maxEntries: needs.maxEntries,
     maxFingerprintsPerLabel: LIMITS.maxSessionFingerprintsPerLabel,

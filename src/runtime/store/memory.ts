@@ -265,9 +265,9 @@ export class MemoryStore implements Store {
   private sessionCheck(a: CheckedAppend, now: number): SessionRecord | undefined {
     const rec = this.live(this.sessions, a.key, now);
     let labels = rec ? rec.labels.size : 0;
-    for (const l of new Set(a.labels)) if (!rec?.labels.has(l)) labels++;
+    if (a.labels.length > 0) for (const l of new Set(a.labels)) if (!rec?.labels.has(l)) labels++;
     let named = rec ? rec.provenance.size : 0;
-    for (const [label] of a.provenance) if (!rec?.provenance.has(label)) named++;
+    for (let i = 0; i < a.provenance.length; i++) if (!rec?.provenance.has(a.provenance[i]![0])) named++;
     if (labels > LIMITS.maxSessionLabels || named > LIMITS.maxSessionLabels) throw new Error(TOO_MANY_LABELS);
     return rec;
   }
@@ -287,7 +287,8 @@ export class MemoryStore implements Store {
       rec.events.dropOldest(over);
       rec.droppedUntil = Math.max(rec.droppedUntil ?? -Infinity, newestDropped);
     }
-    for (const [label, fps] of a.provenance) {
+    for (let i = 0; i < a.provenance.length; i++) {
+      const [label, fps] = a.provenance[i]!;
       rec.provenance.set(label, Object.freeze(mergeFingerprints(rec.provenance.get(label) ?? [], fps, a.maxFingerprintsPerLabel)));
     }
     rec.version++;

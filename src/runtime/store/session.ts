@@ -156,7 +156,11 @@ export function checkSessionAppend(a: SessionAppendRequest): CheckedAppend {
   const maxFingerprintsPerLabel = intIn(a.maxFingerprintsPerLabel, 1, LIMITS.maxSessionFingerprintsPerLabel, "maxFingerprintsPerLabel");
   if (!isPlainObject(a.provenance)) fail("provenance must be an object of label -> fingerprints");
   const provenance: [string, readonly string[]][] = [];
-  for (const [label, fps] of Object.entries(a.provenance)) {
+  // Own enumerable keys in Object.entries' order, without its array per call (most calls give none).
+  const given = a.provenance as Record<string, unknown>;
+  for (const label in given) {
+    if (!Object.hasOwn(given, label)) continue;
+    const fps = given[label];
     checkLabel(label);
     if (!Array.isArray(fps)) fail(`the provenance of \`${label}\` must be an array of fingerprints`);
     if (fps.length > LIMITS.maxSessionFingerprintsPerLabel) fail(`the provenance of \`${label}\` has more than ${LIMITS.maxSessionFingerprintsPerLabel} fingerprints`);
@@ -184,6 +188,7 @@ export const TOO_MANY_LABELS = `session state: a session holds at most ${LIMITS.
  * when the set would exceed LIMITS.maxSessionLabels.
  */
 export function addLabels(into: Set<string>, add: readonly string[]): void {
+  if (add.length === 0) return;
   let n = into.size;
   const fresh = new Set<string>();
   for (const l of add) if (!into.has(l) && !fresh.has(l)) fresh.add(l), n++;
