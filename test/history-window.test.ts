@@ -240,6 +240,24 @@ describe("sealed events (one JSON pass for a recorded event)", () => {
     );
   });
 
+  it("events recording the same arguments text share one deep-frozen value; other texts, and long ones, get their own", () => {
+    const a = eventOf(reqOf({ to: "x", n: [1] }), "allow", "ok", []);
+    const b = eventOf(reqOf({ to: "x", n: [1] }), "deny", undefined, []);
+    expect(b.args).toBe(a.args);
+    expect(Object.isFrozen(a.args) && Object.isFrozen((a.args as { n: object }).n)).toBe(true);
+    expect(() => {
+      "use strict";
+      (a.args as { to: string }).to = "y";
+    }).toThrow(TypeError);
+    expect(eventOf(reqOf({ to: "y", n: [1] }), "allow", "ok", []).args).not.toBe(a.args);
+    const long = { text: "z".repeat(2000) };
+    const l1 = eventOf(reqOf(long), "allow", "ok", []);
+    const l2 = eventOf(reqOf(long), "allow", "ok", []);
+    expect(l1.args).toEqual(l2.args);
+    expect(l1.args).not.toBe(l2.args);
+    expect(Object.isFrozen(l1.args)).toBe(true);
+  });
+
   it("a polluted Object.prototype adds nothing to a recorded event, its stored copy or the provenance a store takes", () => {
     const proto = Object.prototype as Record<string, unknown>;
     const ev = eventOf(reqOf({ to: "x" }), "deny", undefined, []);

@@ -116,6 +116,28 @@ const quoted = (v: unknown, what: string): string => {
 };
 
 /**
+ * `JSON.parse(text)`, deep-frozen, remembered by its text: a session's calls repeat their arguments (the
+ * same path, query or payee), and a deep-frozen value is safely shared by every event that recorded the
+ * same text. Only texts of at most ARGS_TEXT characters are held, at most ARGS_MAX of them (past that the
+ * table starts over), so the memory held stays bounded; a longer text is parsed every time.
+ */
+const ARGS = new Map<string, unknown>();
+const ARGS_MAX = 256;
+const ARGS_TEXT = 1024;
+function frozenArgs(text: string): unknown {
+  const short = text.length <= ARGS_TEXT;
+  let v = short ? ARGS.get(text) : undefined;
+  if (v !== undefined) return v;
+  v = JSON.parse(text) as unknown;
+  if (typeof v === "object" && v !== null) deepFreeze(v);
+  if (short) {
+    if (ARGS.size >= ARGS_MAX) ARGS.clear();
+    ARGS.set(text, v);
+  }
+  return v;
+}
+
+/**
  * The event of `parts` and the arguments of JSON text `args` (`null`: `argsDropped`; undefined: none),
  * deep-frozen and sealed with its JSON text (keys in the object's order, `at` left to the store): what a
  * recorder hands a store, so the store takes the JSON (`sealedJson`) and the fields (`EventLog.append`)
@@ -138,9 +160,7 @@ export function sealEvent(parts: EventParts, args: string | null | undefined): O
     json += ',"argsDropped":true';
     ev.argsDropped = true;
   } else if (args !== undefined) {
-    const parsed: unknown = JSON.parse(args);
-    if (typeof parsed === "object" && parsed !== null) deepFreeze(parsed);
-    ev.args = parsed;
+    ev.args = frozenArgs(args);
     json += `,"args":${args}`;
   }
   if (parts.outcome !== undefined) {
