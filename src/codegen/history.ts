@@ -23,7 +23,9 @@
  * rewritten) skips the pointer compares: its store log maps to one index log (`BY_STORE_LOG`, with the
  * store position of its first event), whose new tail it appends; an index log another path appended to
  * (a host's fork) is not used again for the store's windows. Its events are not entered in PLACES (a
- * host's copy of a window gets an index of its own).
+ * host's copy of a window gets an index of its own). A window the engine's store LENT
+ * (eval/lent-history.ts: `historySourceOf` answers it instead of an array) is indexed the same way,
+ * reading its new tail in place; its array is made only when the index must start afresh.
  * Memory: events find their log through a WeakRef, and only the 64 logs used last are held strongly, so
  * the sessions a store keeps alive do not keep their indexes alive (beyond those, each compiled predicate
  * holds the log it read last, with its bucket and lookups: a pointer compare per call instead of a Map
@@ -42,11 +44,11 @@ import type { SessionEvent } from "../contract/session.js";
 import type { IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { EVENT_KINDS } from "../ir/history.js";
 import { patternMatches } from "../ir/match.js";
-import { droppedError, emptyError, eventMatches, historyOf, kindHolds, notNumberError, nowOf, reachesDropped, readEventOf, toolOf, whereHolds } from "../eval/history.js";
+import { droppedError, emptyError, eventMatches, historySourceOf, kindHolds, notNumberError, nowOf, reachesDropped, readEventOf, toolOf, whereHolds } from "../eval/history.js";
 import { decisionSerial, remembered, slotOf, type Slot } from "./history-call.js";
 import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type Agg, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 import { RecentlyUsed } from "../eval/recently-used.js";
-import { windowOf, type EventLog, type WindowOf } from "../eval/history-window.js";
+import { LentWindow, windowOf, type EventLog, type WindowOf } from "../eval/history-window.js";
 
 type Pred = (req: PolicyRequest) => boolean;
 type Fn = (req: PolicyRequest) => unknown;
@@ -164,10 +166,26 @@ function positionOf(log: Log, ev: SessionEvent): number {
   return -1;
 }
 
-function indexOf(h: readonly SessionEvent[]): HistoryIndex {
+/** What a compiled predicate reads: a history array, or a window a store lent (eval/lent-history.ts). */
+type Source = readonly SessionEvent[] | LentWindow;
+
+/** The k-th event of a window, an array or a lent one (read in place). */
+const eventAt = (h: Source, k: number): SessionEvent => (h instanceof LentWindow ? h.at(k) : h[k]!);
+
+function indexOf(src: Source): HistoryIndex {
+  if (src instanceof LentWindow) {
+    // A lent window is a store window read in place: its new tail, and nothing else, is read.
+    const wi = windowIndex(src, src, src.length);
+    if (wi !== undefined) {
+      touch(wi.log);
+      return wi;
+    }
+    return indexOf(src.window());
+  }
+  const h = src;
   // A store's window is found in its log's index in O(1) (no cache of the array needed).
   const w = windowOf(h);
-  const wi = w === undefined ? undefined : windowIndex(h, w);
+  const wi = w === undefined ? undefined : windowIndex(h, w, h.length);
   if (wi !== undefined) {
     touch(wi.log);
     return wi;
@@ -196,27 +214,28 @@ function indexOf(h: readonly SessionEvent[]): HistoryIndex {
 const BY_STORE_LOG = new WeakMap<EventLog, { readonly log: Log; readonly origin: number; n: number }>();
 
 /**
- * A store's window `h` (positions `[w.start, w.start + h.length)` of its log, frozen, never rewritten:
- * history-window.ts) as a window of the log indexing that store log, with its new tail appended: no
+ * A store's window `h` (positions `[w.start, w.start + length)` of its log, frozen, never rewritten:
+ * history-window.ts; an array, or lent and read in place) as a window of the log indexing that store log, with its new tail appended: no
  * pointer compares, the call costs the new events. A fresh log when there is none yet, when the window
  * starts before it or ends before its end (an older window), when its dropped prefix would outgrow the
  * live window, or when another path appended to it. Undefined: `h` holds a non-object (left to indexOf).
  */
-function windowIndex(h: readonly SessionEvent[], w: WindowOf): HistoryIndex | undefined {
+function windowIndex(h: Source, w: WindowOf, length: number): HistoryIndex | undefined {
   const e = BY_STORE_LOG.get(w.log);
-  const end = w.start + h.length;
+  const end = w.start + length;
   if (e !== undefined && e.log.events.length === e.n) {
     const have = e.origin + e.n;
     const base = w.start - e.origin;
-    if (base >= 0 && base <= h.length && have >= w.start && have <= end) {
-      for (let k = have; k < end; k++) if (!isEventObject(h[k - w.start])) return undefined;
-      for (let k = have; k < end; k++) append(e.log, h[k - w.start]!, false);
+    if (base >= 0 && base <= length && have >= w.start && have <= end) {
+      for (let k = have; k < end; k++) if (!isEventObject(eventAt(h, k - w.start))) return undefined;
+      for (let k = have; k < end; k++) append(e.log, eventAt(h, k - w.start), false);
       e.n = e.log.events.length;
-      return { log: e.log, base, end: e.n, length: h.length };
+      return { log: e.log, base, end: e.n, length };
     }
   }
-  if (!h.every(isEventObject)) return undefined;
-  const idx = freshIndex(h, false);
+  const events = h instanceof LentWindow ? h.window() : h;
+  if (!events.every(isEventObject)) return undefined;
+  const idx = freshIndex(events, false);
   BY_STORE_LOG.set(w.log, { log: idx.log, origin: w.start, n: idx.end });
   return idx;
 }
@@ -228,9 +247,9 @@ function windowIndex(h: readonly SessionEvent[], w: WindowOf): HistoryIndex | un
  * Holds the last array until the next decision asks (one array, not one per session).
  */
 let memoSerial = 0;
-let memoH: readonly SessionEvent[] | undefined;
+let memoH: Source | undefined;
 let memoIdx: HistoryIndex | undefined;
-function indexOnce(h: readonly SessionEvent[]): HistoryIndex {
+function indexOnce(h: Source): HistoryIndex {
   const s = decisionSerial();
   if (s !== 0 && s === memoSerial && h === memoH && memoIdx!.end === memoIdx!.log.events.length) return memoIdx!;
   const idx = indexOf(h);
@@ -422,7 +441,7 @@ function compileHistoryOnce(e: IrHistory, slot: Slot, compilePred: (x: IrExpr) =
     case "after": {
       const windowMs = e.windowMs;
       const run: Fn = (req) => {
-        const h = historyOf(req, e);
+        const h = historySourceOf(req, e);
         const idx = indexOnce(h);
         const log = idx.log;
         const c = cands(log);
@@ -501,7 +520,7 @@ function compileHistoryOnce(e: IrHistory, slot: Slot, compilePred: (x: IrExpr) =
         return op === "min" ? stackFrom(a.minAt, a.minV, k) : stackFrom(a.maxAt, a.maxV, k);
       };
       const run: Fn = (req) => {
-        const h = historyOf(req, e);
+        const h = historySourceOf(req, e);
         const start = windowMs === undefined ? -Infinity : windowStartOnce(req, windowMs);
         if (reachesDropped(req, start)) throw droppedError(e, req);
         const idx = indexOnce(h);
@@ -516,8 +535,8 @@ function compileHistoryOnce(e: IrHistory, slot: Slot, compilePred: (x: IrExpr) =
     case "previous": {
       const m = e.m;
       const run: Fn = (req) => {
-        const h = historyOf(req, e);
-        const last = h[h.length - 1];
+        const h = historySourceOf(req, e);
+        const last = h.length === 0 ? undefined : eventAt(h, h.length - 1);
         if (last === undefined) {
           if (reachesDropped(req, -Infinity)) throw droppedError(e, req);
           return false;
@@ -547,7 +566,7 @@ function compileHistoryOnce(e: IrHistory, slot: Slot, compilePred: (x: IrExpr) =
         return cleanFrom(ix, key, Math.max(q + 1, lo), s.length) ? q : undefined;
       };
       const run: Fn = (req) => {
-        const h = historyOf(req, e);
+        const h = historySourceOf(req, e);
         const idx = indexOnce(h);
         const log = idx.log;
         let anchor = -1;

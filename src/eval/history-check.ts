@@ -9,7 +9,8 @@
  *   once, from the first window that reaches it, against the event before it (`LOG_CHECKS`); a window
  *   lying wholly after the last fault (and after any gap of positions never checked) is fine in O(1) plus
  *   its unchecked tail; any other window is checked in full below (and so denied with the usual message).
- *   A host's copy or fork of a window is not a window;
+ *   A host's copy or fork of a window is not a window. A window a store lent (lent-history.ts,
+ *   `lentFault`) is checked the same way, its events read in place;
  * - an array already checked (same array, same length, same last event): a host that reuses its array
  *   pays the check once;
  * - frozen data events (a frozen plain object of own data properties, `labels` frozen: what the
@@ -31,7 +32,7 @@
 import type { SessionEvent } from "../contract/session.js";
 import { LIMITS } from "../source/limits.js";
 import { RecentlyUsed } from "./recently-used.js";
-import { windowOf, type EventLog, type WindowOf } from "./history-window.js";
+import { windowOf, type EventLog, type LentWindow, type WindowOf } from "./history-window.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -94,7 +95,7 @@ function positionOf(run: Run, ev: SessionEvent): number {
  */
 export function historyFault(h: readonly unknown[]): string | undefined {
   const w = windowOf(h);
-  if (w !== undefined && h.length <= LIMITS.maxSessionRetainEvents && windowClean(h, w)) return undefined;
+  if (w !== undefined && h.length <= LIMITS.maxSessionRetainEvents && windowClean(h, h.length, w)) return undefined;
   const seen = CHECKED.get(h);
   if (seen !== undefined && seen.n === h.length && seen.last === h[h.length - 1]) return undefined;
   if (h.length > LIMITS.maxSessionRetainEvents) return `\`session.history\` holds more than ${LIMITS.maxSessionRetainEvents} events`;
@@ -149,6 +150,16 @@ export function historyFault(h: readonly unknown[]): string | undefined {
 }
 
 /**
+ * `historyFault` of a window a store lent (lent-history.ts), reading its events in place: known clean
+ * in O(1) plus its unchecked tail, as a window array is; otherwise its array is made and checked in full
+ * (and so denied with the usual message).
+ */
+export function lentFault(lent: LentWindow): string | undefined {
+  if (lent.length <= LIMITS.maxSessionRetainEvents && windowClean(lent, lent.length, lent)) return undefined;
+  return historyFault(lent.window());
+}
+
+/**
  * What the check knows of a store's log (history-window.ts), by log position: every position below `next`
  * was checked once (from the window that reached it first); a window `[s, e)` with `e <= next` and
  * `s >= cleanFrom` holds only well formed events in order. A position not checked well formed, an event
@@ -164,21 +175,22 @@ interface LogCheck {
 const LOG_CHECKS = new WeakMap<EventLog, LogCheck>();
 
 /**
- * Whether the window `h` (of `w.log` from `w.start`) is known well formed: its positions not checked yet
+ * Whether the window `h` (of `w.log` from `w.start`, `length` events: an array, or a lent window read in
+ * place) is known well formed: its positions not checked yet
  * are checked now (each position once per log), against the event before them. False: not known (check
  * `h` in full). The events are deep-frozen data (history-window.ts), so a check once is a check for ever.
  */
-function windowClean(h: readonly unknown[], w: WindowOf): boolean {
+function windowClean(h: readonly unknown[] | LentWindow, length: number, w: WindowOf): boolean {
   let c = LOG_CHECKS.get(w.log);
   if (c === undefined) LOG_CHECKS.set(w.log, (c = { next: w.start, lastAt: -Infinity, cleanFrom: w.start }));
-  const end = w.start + h.length;
+  const end = w.start + length;
   if (c.next < w.start) {
     // Positions [next, start) were never seen: no window reaching back over them is known clean.
     c.next = c.cleanFrom = w.start;
     c.lastAt = -Infinity;
   }
   for (let k = c.next; k < end; k++) {
-    const ev = h[k - w.start] as SessionEvent;
+    const ev = (Array.isArray(h) ? h[k - w.start] : (h as LentWindow).at(k - w.start)) as SessionEvent;
     if (eventFault(ev, -Infinity) !== undefined) {
       c.cleanFrom = k + 1;
       c.lastAt = -Infinity;

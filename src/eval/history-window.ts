@@ -17,42 +17,20 @@
  *   properties (JSON.parse makes nothing else), so the facts a check reads of it cannot change.
  *   Whether an event is WELL FORMED is not guaranteed here (a host that reaches a store's log may append
  *   anything JSON says): readers check each position once (history-check.ts).
+ * - A LENT window (`lend`, `LentWindow`) reads the same log positions in place, from the storage array
+ *   the log held when it lent them (a storage array is only appended to, then replaced by compaction,
+ *   never changed in place); its `window()` is the frozen window above, made once on first use. The
+ *   engine decides on lent windows (eval/lent-history.ts), so a call does not copy its session's history.
  * Cost: `append` O(1) amortized (the dropped prefix is compacted once it outgrows the live events),
- * `window` O(length) (a copy, frozen), `windowOf` one private-field check.
+ * `window` O(length) (a copy, frozen), `lend` O(1), `windowOf` one private-field check.
  */
 import type { SessionEvent } from "../contract/session.js";
+import { brand } from "./brand.js";
 
 /** What `windowOf` answers: the log a window belongs to and the log position of its first event. */
 export interface WindowOf {
   readonly log: EventLog;
   readonly start: number;
-}
-
-/**
- * A brand only this module can give: a private field of a class made per brand (so each brand has its own
- * private name), added to the object itself through a base constructor that answers the object it is
- * given, and read with `#v in o`. Nothing here is exported, so nothing outside can add one; a Proxy, a
- * copy or an object inheriting from a branded one has none. Cheaper than a WeakMap registry: a WeakMap
- * insert of a short-lived key costs ~0.3-0.4 µs (ephemeron tables), once per window and once per
- * recorded event.
- */
-function brand<V>(): { readonly give: (o: object, v: V) => void; readonly read: (o: unknown) => V | undefined } {
-  class Stamp {
-    constructor(o: object) {
-      return o as Stamp;
-    }
-  }
-  class Branded extends Stamp {
-    readonly #v: V;
-    constructor(o: object, v: V) {
-      super(o);
-      this.#v = v;
-    }
-    static read(o: unknown): V | undefined {
-      return typeof o === "object" && o !== null && #v in o ? (o as Branded).#v : undefined;
-    }
-  }
-  return { give: (o, v) => void new Branded(o, v), read: (o) => Branded.read(o) };
 }
 
 /** Windows: the log and the log position of the first event. Only `EventLog.window` gives it. */
@@ -214,6 +192,53 @@ function stamped(at: number, s: SealedFields): SessionEvent {
   return Object.freeze(ev) as unknown as SessionEvent;
 }
 
+/** The frozen window of `events[from, from + length)`, log positions from `start` of `log` (WINDOW-branded). */
+function frozenWindow(log: EventLog, start: number, events: readonly SessionEvent[], from: number, length: number): readonly SessionEvent[] {
+  const w = events.slice(from, from + length);
+  WINDOW.give(w, Object.freeze({ log, start }));
+  return Object.freeze(w);
+}
+
+/** What only this module holds: the key that lets `LentWindow`'s constructor run. */
+const LEND = Symbol("lend");
+
+/**
+ * A window lent, not copied (`EventLog.lend`): log positions `[start, start + length)` of `log`, read in
+ * place from the storage array the log held when it lent them. A storage array is only ever appended to
+ * and then replaced (compaction copies the live part into a new one), never changed in place, so the
+ * slots a lent window reads hold the same events for ever. `at(k)` reads the k-th event in O(1);
+ * `window()` makes the frozen window array (what `EventLog.window` answers) on first use, then answers
+ * the same one. Only `EventLog.lend` makes one (the constructor wants a key only this module holds), and
+ * the storage it reads is not reachable from it.
+ */
+export class LentWindow implements WindowOf {
+  readonly log: EventLog;
+  readonly start: number;
+  readonly length: number;
+  readonly #events: readonly SessionEvent[];
+  readonly #from: number;
+  #window: readonly SessionEvent[] | undefined;
+
+  constructor(key: symbol, log: EventLog, start: number, events: readonly SessionEvent[], from: number, length: number) {
+    if (key !== LEND) throw new TypeError("a lent window is made by EventLog.lend only");
+    this.log = log;
+    this.start = start;
+    this.length = length;
+    this.#events = events;
+    this.#from = from;
+  }
+
+  /** The k-th event of the window (0: the oldest), for 0 <= k < length. */
+  at(k: number): SessionEvent {
+    return this.#events[this.#from + k]!;
+  }
+
+  /** The window as a frozen array (made once). */
+  window(): readonly SessionEvent[] {
+    return (this.#window ??= frozenWindow(this.log, this.start, this.#events, this.#from, this.length));
+  }
+}
+
 /** An append-only log of session events, oldest first, of which the newest `length` are live. */
 export class EventLog {
   /** Storage: `#events[i]` is log position `#base + i`; positions below `#base + #head` are dropped. */
@@ -271,8 +296,12 @@ export class EventLog {
   /** The live events from the `from`-th on, as a frozen window (see the module header). */
   window(from: number): readonly SessionEvent[] {
     const i = this.#head + clamp(from, this.#live());
-    const w = this.#events.slice(i);
-    WINDOW.give(w, Object.freeze({ log: this, start: this.#base + i }));
-    return Object.freeze(w);
+    return frozenWindow(this, this.#base + i, this.#events, i, this.#events.length - i);
+  }
+
+  /** The live events from the `from`-th on, lent (`LentWindow`): O(1), nothing copied until its `window()` is asked. */
+  lend(from: number): LentWindow {
+    const i = this.#head + clamp(from, this.#live());
+    return new LentWindow(LEND, this, this.#base + i, this.#events, i, this.#events.length - i);
   }
 }

@@ -16,14 +16,38 @@ import type { SessionEvent } from "../contract/session.js";
 import { EvalError } from "../contract/errors.js";
 import type { EventKind, IrEvent, IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { patternMatches } from "../ir/match.js";
+import type { LentWindow } from "./history-window.js";
+import { LENT_HISTORY, lentOf } from "./lent-history.js";
 
 // ---- the request's history (its check: eval/history-check.ts) ----
 
-/** The history a predicate reads, or EvalError: missing history never reads as an empty one. */
+/**
+ * The history a predicate reads, or EvalError: missing history never reads as an empty one. A history a
+ * store lent (lent-history.ts) is its window, as a frozen array made on first use; the placeholder
+ * without a lent window errs.
+ */
 export function historyOf(req: PolicyRequest, e: IrHistory): readonly SessionEvent[] {
   const h = req.session?.history;
-  if (h === undefined) throw new EvalError(`\`${e.text}\` reads the session's history, which the request does not carry`);
-  return h;
+  if (h === undefined) throw missingHistory(e);
+  return h === LENT_HISTORY ? lentFor(req, e).window() : h;
+}
+
+/**
+ * What `historyOf` reads, without making a lent window's array: the history array, or the window a store
+ * lent (the compiled index reads its events in place). Errs as `historyOf`.
+ */
+export function historySourceOf(req: PolicyRequest, e: IrHistory): readonly SessionEvent[] | LentWindow {
+  const h = req.session?.history;
+  if (h === undefined) throw missingHistory(e);
+  return h === LENT_HISTORY ? lentFor(req, e) : h;
+}
+
+const missingHistory = (e: IrHistory): EvalError => new EvalError(`\`${e.text}\` reads the session's history, which the request does not carry`);
+
+function lentFor(req: PolicyRequest, e: IrHistory): LentWindow {
+  const lent = lentOf(req.session);
+  if (lent === undefined) throw new EvalError(`\`${e.text}\` reads the session's history, which a store lent but the session does not hold`);
+  return lent;
 }
 
 /** "Now" for windows: the request's time, else the clock (as the `time.*` attributes read it). */

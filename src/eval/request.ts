@@ -10,7 +10,8 @@ import { EvalError } from "../contract/errors.js";
 import { nameFault } from "../contract/names.js";
 import type { Reader } from "../contract/attributes.js";
 import { parseTemplate } from "./core/templates.js";
-import { historyFault } from "./history-check.js";
+import { historyFault, lentFault } from "./history-check.js";
+import { LENT_HISTORY, lentOf } from "./lent-history.js";
 
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -60,7 +61,12 @@ export function validateRequest(req: unknown): RequestShape | { error: string } 
   const result = req.result;
   if (result !== undefined && !isObject(result)) return { error: "`result` must be an object (a CallToolResult)" };
   if (history !== undefined) {
-    const hf = historyFault(history as unknown[]); // eval/history-check.ts (a list: sessionFactsFault checked)
+    // eval/history-check.ts (a list: sessionFactsFault checked); a history a store lent is read in place.
+    let hf: string | undefined;
+    if (history === LENT_HISTORY) {
+      const lent = lentOf(session);
+      hf = lent === undefined ? "`session.history` was lent by a store but the session does not hold it" : lentFault(lent);
+    } else hf = historyFault(history as unknown[]);
     if (hf !== undefined) return { error: hf };
   }
   const srv = req.server; // `server.name` (contract/attributes.ts): an object; its name a string and a valid name

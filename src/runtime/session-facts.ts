@@ -20,6 +20,8 @@ import { LIMITS } from "../source/limits.js";
 import { sessionKey, utf8AtMost } from "./store/session.js";
 import { sealEvent, sealedJson, type EventParts } from "../eval/history-window.js";
 import type { SessionFacts as StoredSessionFacts } from "./store/store.js";
+import type { LentSessionFacts } from "./store/memory.js";
+import { LENT_HISTORY, lendHistory } from "../eval/lent-history.js";
 
 export interface SessionNeeds {
   /** Some rule, approval or result block reads labels, history or provenance: load the facts before deciding. */
@@ -80,23 +82,28 @@ export function sessionKeyOf(req: PolicyRequest): string {
   return sessionKey(p, s);
 }
 
-/** What the store answers to sessionLoad. */
-export type LoadedSession = StoredSessionFacts;
+/** What the store answers to sessionLoad (events copied), or MemoryStore to sessionLend (events lent). */
+export type LoadedSession = StoredSessionFacts | LentSessionFacts;
 
-/** The request the policy decides on: the host's, with the session facts loaded. */
-export function withSessionFacts(input: PolicyRequest, loaded: LoadedSession): { request: PolicyRequest; facts: SessionFacts } {
+/** The request the policy decides on: the host's, with the session facts loaded (`lending`: MemoryStore's sessionLend answered). */
+export function withSessionFacts(input: PolicyRequest, loaded: LoadedSession, lending = false): { request: PolicyRequest; facts: SessionFacts } {
   // The host's session fields, with the loaded facts over them. Written as a literal whose spread comes
   // last, then the loaded facts set again: V8 (Node 20) takes a slow path, about 2 µs, for an object
   // literal that adds new keys after a spread. The spread defines own data properties (a `__proto__` key
   // included), so the assignments below only overwrite them.
+  // Lent events (MemoryStore's sessionLend): the history is the placeholder, and the session object
+  // holds the lent window (eval/lent-history.ts), which the request check and the compiled index read
+  // in place.
+  const lent = lending ? (loaded as LentSessionFacts).lent : undefined;
   const labels = [...loaded.labels];
-  const history = loaded.events as SessionEvent[];
+  const history = (lent === undefined ? (loaded as StoredSessionFacts).events : LENT_HISTORY) as SessionEvent[];
   const provenance = loaded.provenance as Record<string, string[]>;
   const facts: SessionFacts = { labels, history, provenance, ...(input.session ?? {}) };
   facts.labels = labels;
   facts.history = history;
   facts.provenance = provenance;
   if (loaded.droppedUntil !== undefined) facts.historyDroppedUntil = loaded.droppedUntil;
+  if (lent !== undefined) lendHistory(facts, lent);
   return { request: { ...input, session: facts }, facts };
 }
 

@@ -6,7 +6,8 @@
  * Its reserve answers synchronously, so it keeps no reservation records (see `cancel`).
  * Session records keep their events deep-frozen in an append-only log (eval/history-window.ts): each load
  * answers a frozen window of the stored objects, which the request check and the compiled index recognise
- * in O(1); an append drops the oldest events without moving the rest (amortized compaction).
+ * in O(1) (the engine asks `sessionLend` instead: the same facts with the window lent, not copied); an
+ * append drops the oldest events without moving the rest (amortized compaction).
  */
 import {
   KEYS,
@@ -28,7 +29,7 @@ import {
   type Store,
 } from "./store.js";
 import { LIMITS } from "../../source/limits.js";
-import { EventLog } from "../../eval/history-window.js";
+import { EventLog, type LentWindow } from "../../eval/history-window.js";
 import { addLabels, checkSessionAppend, checkSessionGuard, checkSessionLoad, mergeFingerprints, setOwn, TOO_MANY_LABELS, type CheckedAppend } from "./session.js";
 
 export interface MemoryStoreOptions {
@@ -69,6 +70,14 @@ interface SessionRecord {
 }
 
 const NO_WINDOWS: readonly number[] = Object.freeze([]);
+
+/** What `sessionLend` answers: sessionLoad's facts, with the events lent instead of copied. */
+export interface LentSessionFacts extends Omit<SessionFacts, "events"> {
+  readonly lent: LentWindow;
+}
+
+/** The log an unknown session lends from: empty, never appended to. */
+const EMPTY_LOG = new EventLog();
 
 
 export class MemoryStore implements Store {
@@ -240,19 +249,36 @@ export class MemoryStore implements Store {
   }
 
   sessionLoad(query: SessionLoadRequest): SessionFacts {
+    const { now, labels, provenance, version, dropped, log, from } = this.loadFacts(query);
+    const events = log === undefined ? [] : log.window(from);
+    return dropped === undefined ? { now, labels, events, provenance, version } : { now, labels, events, provenance, version, droppedUntil: dropped };
+  }
+
+  /**
+   * sessionLoad with the events lent instead of copied (eval/history-window.ts `LentWindow`, O(1)): what
+   * the engine's load phase asks of a store whose `sessionLoad` and `sessionLend` are this class's own
+   * (runtime/phases/load-session.ts), to decide without copying the session's window on every call.
+   * @internal
+   */
+  sessionLend(query: SessionLoadRequest): LentSessionFacts {
+    const { now, labels, provenance, version, dropped, log, from } = this.loadFacts(query);
+    const lent = (log ?? EMPTY_LOG).lend(from);
+    return dropped === undefined ? { now, labels, lent, provenance, version } : { now, labels, lent, provenance, version, droppedUntil: dropped };
+  }
+
+  /** sessionLoad's facts but the events: the log (undefined: the session is unknown or expired) and the first event asked. */
+  private loadFacts(query: SessionLoadRequest): { now: number; labels: string[]; provenance: Record<string, string[]>; version: number; dropped: number | undefined; log: EventLog | undefined; from: number } {
     checkSessionLoad(query);
     const now = this.now();
     const rec = this.live(this.sessions, query.key, now);
-    if (!rec) return { now, labels: [], events: [], provenance: {}, version: 0 };
+    if (!rec) return { now, labels: [], provenance: {}, version: 0, dropped: undefined, log: undefined, from: 0 };
     const all = rec.events;
     const left = Math.max(0, all.length - query.maxEntries);
     let dropped = rec.droppedUntil;
     if (left > 0) dropped = Math.max(dropped ?? -Infinity, all.get(left - 1)!.at);
     const provenance: Record<string, string[]> = {};
     for (const [label, fps] of rec.provenance) setOwn(provenance, label, fps as string[]);
-    const events = all.window(left);
-    const labels = [...rec.labels];
-    return dropped === undefined ? { now, labels, events, provenance, version: rec.version } : { now, labels, events, provenance, version: rec.version, droppedUntil: dropped };
+    return { now, labels: [...rec.labels], provenance, version: rec.version, dropped, log: all, from: left };
   }
 
   sessionAppend(request: SessionAppendRequest): SessionAppendResult {
