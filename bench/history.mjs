@@ -12,7 +12,7 @@
 // count / sum / previous / count over a glob / max, most with `where event.args.to == args.to`; every
 // call evaluates all N. The session: 1,000 events, one a second, over 20 tools and 10 payees.
 //
-// Method: every job runs in its own process, BENCH_REPEAT (default 3) times; each call is timed alone
+// Method: every job runs in its own process, BENCH_REPEAT (default 5) times; each call is timed alone
 // with process.hrtime.bigint() (the timer's own cost, measured as an empty pair, is reported, not
 // subtracted); warm-up HISTORY_WARMUP_MS (default 500), then HISTORY_MS (default 2000) of calls. The
 // table gives the median process's p50 and p99 and the range (min – max) of each over the processes.
@@ -41,7 +41,7 @@ if (!fs.existsSync(here("../dist/index.js"))) {
   console.error("dist/ is missing: run `npm run build` first.");
   process.exit(1);
 }
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const WARMUP_MS = Number(process.env.HISTORY_WARMUP_MS ?? 500);
 const MEASURE_MS = Number(process.env.HISTORY_MS ?? 2000);
 const TARGET_NS = 10_000;
