@@ -48,7 +48,7 @@ import { droppedError, emptyError, eventMatches, historySourceOf, kindHolds, not
 import { decisionSerial, remembered, slotOf, type Slot } from "./history-call.js";
 import { aggOf, cleanFrom, eqWhereOf, extendEqIndex, extendValueCache, keyOf, lowerBound, newEqIndex, newValueCache, stackFrom, type Agg, type EqIndex, type EqWhere, type ValueCache } from "./history-lookup.js";
 import { RecentlyUsed } from "../eval/recently-used.js";
-import { LentWindow, windowOf, type EventLog, type WindowOf } from "../eval/history-window.js";
+import { LentWindow, windowEventAt, windowOf, type EventLog, type WindowOf } from "../eval/history-window.js";
 
 type Pred = (req: PolicyRequest) => boolean;
 type Fn = (req: PolicyRequest) => unknown;
@@ -169,9 +169,6 @@ function positionOf(log: Log, ev: SessionEvent): number {
 /** What a compiled predicate reads: a history array, or a window a store lent (eval/lent-history.ts). */
 type Source = readonly SessionEvent[] | LentWindow;
 
-/** The k-th event of a window, an array or a lent one (read in place). */
-const eventAt = (h: Source, k: number): SessionEvent => (h instanceof LentWindow ? h.at(k) : h[k]!);
-
 function indexOf(src: Source): HistoryIndex {
   if (src instanceof LentWindow) {
     // A lent window is a store window read in place: its new tail, and nothing else, is read.
@@ -227,8 +224,8 @@ function windowIndex(h: Source, w: WindowOf, length: number): HistoryIndex | und
     const have = e.origin + e.n;
     const base = w.start - e.origin;
     if (base >= 0 && base <= length && have >= w.start && have <= end) {
-      for (let k = have; k < end; k++) if (!isEventObject(eventAt(h, k - w.start))) return undefined;
-      for (let k = have; k < end; k++) append(e.log, eventAt(h, k - w.start), false);
+      for (let k = have; k < end; k++) if (!isEventObject(windowEventAt(h, k - w.start))) return undefined;
+      for (let k = have; k < end; k++) append(e.log, windowEventAt(h, k - w.start) as SessionEvent, false);
       e.n = e.log.events.length;
       return { log: e.log, base, end: e.n, length };
     }
@@ -536,7 +533,7 @@ function compileHistoryOnce(e: IrHistory, slot: Slot, compilePred: (x: IrExpr) =
       const m = e.m;
       const run: Fn = (req) => {
         const h = historySourceOf(req, e);
-        const last = h.length === 0 ? undefined : eventAt(h, h.length - 1);
+        const last = (h.length === 0 ? undefined : windowEventAt(h, h.length - 1)) as SessionEvent | undefined;
         if (last === undefined) {
           if (reachesDropped(req, -Infinity)) throw droppedError(e, req);
           return false;

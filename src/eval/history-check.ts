@@ -32,7 +32,7 @@
 import type { SessionEvent } from "../contract/session.js";
 import { LIMITS } from "../source/limits.js";
 import { RecentlyUsed } from "./recently-used.js";
-import { windowOf, type EventLog, type LentWindow, type WindowOf } from "./history-window.js";
+import { windowEventAt, windowOf, type EventLog, type LentWindow, type WindowOf } from "./history-window.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -190,7 +190,7 @@ function windowClean(h: readonly unknown[] | LentWindow, length: number, w: Wind
     c.lastAt = -Infinity;
   }
   for (let k = c.next; k < end; k++) {
-    const ev = (Array.isArray(h) ? h[k - w.start] : (h as LentWindow).at(k - w.start)) as SessionEvent;
+    const ev = windowEventAt(h, k - w.start) as SessionEvent;
     if (eventFault(ev, -Infinity) !== undefined) {
       c.cleanFrom = k + 1;
       c.lastAt = -Infinity;

@@ -26,6 +26,7 @@
  */
 import type { SessionEvent } from "../contract/session.js";
 import { brand } from "./brand.js";
+import { KEEP_ALL, rememberAnswers } from "../builtins/answer-memo.js";
 
 /** What `windowOf` answers: the log a window belongs to and the log position of its first event. */
 export interface WindowOf {
@@ -73,47 +74,32 @@ export interface EventParts {
 }
 
 /**
- * `JSON.stringify(v)` of a string field, remembered: methods, effects, outcomes, tool and server names
- * and labels come from small sets, and each call's event writes four to six of them. At most QUOTED_MAX
- * texts (of at most QUOTED_LENGTH characters) are held; past that the table starts over.
+ * `JSON.stringify(v)` of a string field, remembered (builtins/answer-memo.ts): methods, effects, outcomes,
+ * tool and server names and labels come from small sets, and each call's event writes four to six of
+ * them. At most 1,024 texts of at most 256 characters are held.
  */
-const QUOTED = new Map<string, string>();
-const QUOTED_MAX = 1024;
-const QUOTED_LENGTH = 256;
+const quotedText = rememberAnswers((v) => JSON.stringify(v), 256, KEEP_ALL, 1024);
 const quoted = (v: unknown, what: string): string => {
   if (typeof v !== "string") throw new TypeError(`an event's ${what} must be a string`);
-  let q = QUOTED.get(v);
-  if (q === undefined) {
-    q = JSON.stringify(v);
-    if (v.length <= QUOTED_LENGTH) {
-      if (QUOTED.size >= QUOTED_MAX) QUOTED.clear();
-      QUOTED.set(v, q);
-    }
-  }
-  return q;
+  return quotedText(v);
 };
 
 /**
- * `JSON.parse(text)`, deep-frozen, remembered by its text: a session's calls repeat their arguments (the
- * same path, query or payee), and a deep-frozen value is safely shared by every event that recorded the
- * same text. Only texts of at most ARGS_TEXT characters are held, at most ARGS_MAX of them (past that the
- * table starts over), so the memory held stays bounded; a longer text is parsed every time.
+ * `JSON.parse(text)`, deep-frozen, remembered by its text (builtins/answer-memo.ts): a session's calls
+ * repeat their arguments (the same path, query or payee), and a deep-frozen value is safely shared by
+ * every event that recorded the same text. At most 256 texts of at most 1,024 characters are held; a
+ * longer text is parsed every time.
  */
-const ARGS = new Map<string, unknown>();
-const ARGS_MAX = 256;
-const ARGS_TEXT = 1024;
-function frozenArgs(text: string): unknown {
-  const short = text.length <= ARGS_TEXT;
-  let v = short ? ARGS.get(text) : undefined;
-  if (v !== undefined) return v;
-  v = JSON.parse(text) as unknown;
-  if (typeof v === "object" && v !== null) deepFreeze(v);
-  if (short) {
-    if (ARGS.size >= ARGS_MAX) ARGS.clear();
-    ARGS.set(text, v);
-  }
-  return v;
-}
+const frozenArgs = rememberAnswers(
+  (text): unknown => {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v === "object" && v !== null) deepFreeze(v);
+    return v;
+  },
+  1024,
+  KEEP_ALL,
+  256,
+);
 
 /**
  * The event of `parts` and the arguments of JSON text `args` (`null`: `argsDropped`; undefined: none),
@@ -238,6 +224,9 @@ export class LentWindow implements WindowOf {
     return (this.#window ??= frozenWindow(this.log, this.start, this.#events, this.#from, this.length));
   }
 }
+
+/** The k-th event of a store window: an array, or a lent window read in place. */
+export const windowEventAt = (h: readonly unknown[] | LentWindow, k: number): unknown => (h instanceof LentWindow ? h.at(k) : h[k]);
 
 /** An append-only log of session events, oldest first, of which the newest `length` are live. */
 export class EventLog {

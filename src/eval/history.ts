@@ -16,7 +16,7 @@ import type { SessionEvent } from "../contract/session.js";
 import { EvalError } from "../contract/errors.js";
 import type { EventKind, IrEvent, IrEventMatch, IrExpr, IrHistory } from "../ir/ir.js";
 import { patternMatches } from "../ir/match.js";
-import type { LentWindow } from "./history-window.js";
+import { LentWindow } from "./history-window.js";
 import { LENT_HISTORY, lentOf } from "./lent-history.js";
 
 // ---- the request's history (its check: eval/history-check.ts) ----
@@ -27,9 +27,8 @@ import { LENT_HISTORY, lentOf } from "./lent-history.js";
  * without a lent window errs.
  */
 export function historyOf(req: PolicyRequest, e: IrHistory): readonly SessionEvent[] {
-  const h = req.session?.history;
-  if (h === undefined) throw missingHistory(e);
-  return h === LENT_HISTORY ? lentFor(req, e).window() : h;
+  const h = historySourceOf(req, e);
+  return h instanceof LentWindow ? h.window() : h;
 }
 
 /**
@@ -38,13 +37,8 @@ export function historyOf(req: PolicyRequest, e: IrHistory): readonly SessionEve
  */
 export function historySourceOf(req: PolicyRequest, e: IrHistory): readonly SessionEvent[] | LentWindow {
   const h = req.session?.history;
-  if (h === undefined) throw missingHistory(e);
-  return h === LENT_HISTORY ? lentFor(req, e) : h;
-}
-
-const missingHistory = (e: IrHistory): EvalError => new EvalError(`\`${e.text}\` reads the session's history, which the request does not carry`);
-
-function lentFor(req: PolicyRequest, e: IrHistory): LentWindow {
+  if (h === undefined) throw new EvalError(`\`${e.text}\` reads the session's history, which the request does not carry`);
+  if (h !== LENT_HISTORY) return h;
   const lent = lentOf(req.session);
   if (lent === undefined) throw new EvalError(`\`${e.text}\` reads the session's history, which a store lent but the session does not hold`);
   return lent;
